@@ -1,0 +1,110 @@
+# faultline build.  `make help` lists the targets.
+
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+BUILD ?= build
+
+PKGS := babeltrace2
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbabeltrace2)
+TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wno-format-nonliteral
+INCLUDES := -I. -Ilib -Ireplay
+ALL_CFLAGS := -std=gnu11 $(WARN) $(INCLUDES) $(PKG_CFLAGS) -DFL_VERSION='"$(VERSION)"' \
+	-MMD -MP $(CFLAGS)
+LIBS := $(PKG_LIBS) -lm
+
+# The product: every .c in the code folders, plus the dispatcher.
+LIB_SRCS := $(wildcard lib/*.c) $(wildcard replay/*.c) $(wildcard analyze/*.c) \
+	$(wildcard tracer/*.c) $(wildcard tui/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+MAIN_OBJ := $(BUILD)/faultline.o
+FAULTLINE := $(BUILD)/faultline
+
+# Tests: cmocka unit tests, fixture tools, workloads.
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOL_BINS := $(TOOL_SRCS:%.c=$(BUILD)/%)
+WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
+WORKLOAD_BINS := $(WORKLOAD_SRCS:%.c=$(BUILD)/%)
+TEST_BINS := $(UNIT_BINS) $(TOOL_BINS) $(WORKLOAD_BINS)
+
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+
+.PHONY: all check check-run demo install asan bench deps clean help man
+
+all: $(FAULTLINE)
+
+$(FAULTLINE): $(MAIN_OBJ) $(LIB_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS) $(TEST_LIBS)
+
+$(BUILD)/tests/tools/%: tests/tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS)
+
+$(BUILD)/tests/workloads/%: tests/workloads/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -pthread $(LDFLAGS) -o $@ $< -pthread
+
+deps:
+	@scripts/install-deps
+
+# `make check`: install what is missing, build, run every test.
+check: deps
+	@$(MAKE) --no-print-directory check-run
+
+check-run: $(FAULTLINE) $(TEST_BINS)
+	@tests/run $(BUILD)
+
+# The tests again, built and run under AddressSanitizer + UBSan.
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build/asan CFLAGS='$(ASAN_FLAGS)' \
+		LDFLAGS='-fsanitize=address,undefined' check-run
+
+demo: deps $(FAULTLINE)
+	@scripts/demo $(FAULTLINE)
+
+bench: deps $(FAULTLINE)
+	@scripts/bench-info $(FAULTLINE)
+
+man: $(FAULTLINE)
+	@scripts/gen-man $(FAULTLINE) $(BUILD)/man
+
+install: $(FAULTLINE) man
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(FAULTLINE) $(DESTDIR)$(BINDIR)/faultline
+	install -m 644 $(BUILD)/man/*.1 $(DESTDIR)$(MANDIR)/man1/
+
+clean:
+	rm -rf $(BUILD)
+
+help:
+	@echo "targets:"
+	@echo "  all      build $(FAULTLINE) (default)"
+	@echo "  check    install dependencies, build, run all tests"
+	@echo "  asan     the tests under AddressSanitizer + UBSan"
+	@echo "  demo     faultline info on the bundled traces"
+	@echo "  bench    faultline info against babeltrace2 on the largest trace"
+	@echo "  install  PREFIX=$(PREFIX) DESTDIR=$(DESTDIR): binary and man pages"
+	@echo "  clean    remove $(BUILD)"
+	@echo "variables: CC (gcc or clang), CFLAGS, BUILD"
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,34 @@
+/* The subcommand table's entries (perf's builtin-*.c, git's git.c).
+ *
+ * Each subcommand lives in one builtin-<name>.c file in the folder that owns
+ * its work and exports one struct fl_cmd.  Its help text is the one place
+ * that documents it: `faultline help CMD`, `faultline CMD --help` and the
+ * man page faultline-CMD(1) are all generated from it.
+ */
+#ifndef FL_BUILTIN_H
+#define FL_BUILTIN_H
+
+/* Exit statuses shared by all subcommands. */
+enum {
+	FL_EXIT_OK = 0,
+	FL_EXIT_FAIL = 1,	/* the work failed: bad input, I/O */
+	FL_EXIT_USAGE = 2,	/* the command line was wrong */
+};
+
+struct fl_cmd {
+	const char *name;
+	const char *summary;	/* one line, for `faultline --help` */
+	const char *usage;	/* "faultline info [--format text|json] TRACE" */
+	const char *help;	/* the full description, options and examples */
+	int (*run)(int argc, char **argv);
+};
+
+extern const struct fl_cmd fl_cmd_info;
+
+/* Print the full help of cmd (usage, description) to stdout. */
+void fl_cmd_print_help(const struct fl_cmd *cmd);
+/* Report an unknown option or bad argument for cmd and return FL_EXIT_USAGE. */
+int fl_cmd_usage_error(const struct fl_cmd *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

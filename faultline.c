@@ -1,0 +1,182 @@
+/* faultline: the command table and dispatch (git.c, perf.c).
+ *
+ *   faultline [--version] [--help] COMMAND [ARGS]
+ *
+ * Every subcommand is one entry in `commands` below; its code and help text
+ * live in its own builtin-<name>.c.
+ */
+#include <babeltrace2/babeltrace.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "builtin.h"
+#include "fl_err.h"
+
+#ifndef FL_VERSION
+#define FL_VERSION "0.0.0-dev"
+#endif
+
+static int cmd_help(int argc, char **argv);
+static int cmd_version(int argc, char **argv);
+
+static const struct fl_cmd fl_cmd_help = {
+	.name = "help",
+	.summary = "show help for faultline or one of its commands",
+	.usage = "faultline help [COMMAND]",
+	.help = "With no COMMAND, list the commands.  With one, print its full help:\n"
+		"the same text as `faultline COMMAND --help` and `man faultline-COMMAND`.\n",
+	.run = cmd_help,
+};
+
+static const struct fl_cmd fl_cmd_version = {
+	.name = "version",
+	.summary = "print the faultline version",
+	.usage = "faultline version",
+	.help = "Print the version and the libbabeltrace2 it was built against.\n",
+	.run = cmd_version,
+};
+
+static const struct fl_cmd *const commands[] = {
+	&fl_cmd_info,
+	&fl_cmd_help,
+	&fl_cmd_version,
+	NULL,
+};
+
+static const struct fl_cmd *find_cmd(const char *name)
+{
+	for (size_t i = 0; commands[i]; i++)
+		if (strcmp(commands[i]->name, name) == 0)
+			return commands[i];
+	return NULL;
+}
+
+void fl_cmd_print_help(const struct fl_cmd *cmd)
+{
+	printf("usage: %s\n\n%s\n", cmd->usage, cmd->summary);
+	if (cmd->help && cmd->help[0])
+		printf("\n%s", cmd->help);
+}
+
+int fl_cmd_usage_error(const struct fl_cmd *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "faultline %s: ", cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: %s\nhint: see 'faultline help %s'\n", cmd->usage, cmd->name);
+	return FL_EXIT_USAGE;
+}
+
+static void print_main_help(FILE *out)
+{
+	fprintf(out,
+		"usage: faultline [--version] [--help] COMMAND [ARGS]\n"
+		"\n"
+		"Capture page faults and mmap-family events, replay them through the\n"
+		"kernel's fault-handling strategies, and show which faults would abort\n"
+		"or retry, and why.\n"
+		"\n"
+		"commands:\n");
+	for (size_t i = 0; commands[i]; i++)
+		fprintf(out, "   %-10s %s\n", commands[i]->name, commands[i]->summary);
+	fprintf(out, "\nSee 'faultline help COMMAND' for one command's options.\n");
+}
+
+/* Nearest command name, for "did you mean". */
+static const char *suggest(const char *name)
+{
+	const char *best = NULL;
+	size_t best_common = 0;
+
+	for (size_t i = 0; commands[i]; i++) {
+		size_t n = 0;
+		while (name[n] && commands[i]->name[n] == name[n])
+			n++;
+		if (n > best_common) {
+			best_common = n;
+			best = commands[i]->name;
+		}
+	}
+	return best_common >= 2 ? best : NULL;
+}
+
+static int unknown_command(const char *name)
+{
+	const char *s = suggest(name);
+
+	fl_error("'%s' is not a faultline command", name);
+	if (s)
+		fprintf(stderr, "hint: did you mean '%s'?\n", s);
+	else
+		fprintf(stderr, "hint: see 'faultline --help' for the list of commands\n");
+	return FL_EXIT_USAGE;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	const struct fl_cmd *cmd;
+
+	if (argc < 2) {
+		print_main_help(stdout);
+		return FL_EXIT_OK;
+	}
+	if (argc > 2)
+		return fl_cmd_usage_error(&fl_cmd_help, "too many arguments");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fl_cmd_print_help(&fl_cmd_help);
+		return FL_EXIT_OK;
+	}
+	cmd = find_cmd(argv[1]);
+	if (!cmd)
+		return unknown_command(argv[1]);
+	fl_cmd_print_help(cmd);
+	return FL_EXIT_OK;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 1)
+		return fl_cmd_usage_error(&fl_cmd_version, "takes no arguments");
+	printf("faultline %s\n", FL_VERSION);
+	printf("libbabeltrace2 %u.%u.%u\n", bt_version_get_major(), bt_version_get_minor(),
+	       bt_version_get_patch());
+	return FL_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	const struct fl_cmd *cmd;
+
+	if (argc < 2) {
+		print_main_help(stderr);
+		return FL_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		return cmd_help(1, argv);
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
+		return cmd_version(1, argv);
+	if (argv[1][0] == '-') {
+		fl_error("unknown option '%s'", argv[1]);
+		fprintf(stderr, "usage: faultline [--version] [--help] COMMAND [ARGS]\n"
+				"hint: options of a command go after it: faultline COMMAND --help\n");
+		return FL_EXIT_USAGE;
+	}
+	cmd = find_cmd(argv[1]);
+	if (!cmd)
+		return unknown_command(argv[1]);
+	/* Every command answers --help the same way, before parsing. */
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			fl_cmd_print_help(cmd);
+			return FL_EXIT_OK;
+		}
+	}
+	return cmd->run(argc - 1, argv + 1);
+}

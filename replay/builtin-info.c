@@ -1,0 +1,296 @@
+/* faultline info: what a trace holds and what it can answer. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "builtin.h"
+#include "fl_err.h"
+#include "fl_json.h"
+#include "ingest.h"
+#include "trace_summary.h"
+
+static int on_event(void *ctx, const struct fl_event *ev)
+{
+	return fl_summary_add(ctx, ev);
+}
+
+static const char *support_word(enum fl_support s)
+{
+	return s == FL_SUPPORT_YES ? "yes" : s == FL_SUPPORT_PARTIAL ? "partly" : "no";
+}
+
+static void print_time(uint64_t ns)
+{
+	printf("%" PRIu64 ".%09" PRIu64, ns / 1000000000u, ns % 1000000000u);
+}
+
+static void print_text(const char *path, const struct fl_ingest_result *res,
+		       const struct fl_trace_summary *s, struct fl_thread_sum **thr, size_t nthr,
+		       const struct fl_capability *caps)
+{
+	const struct fl_trace_meta *m = &res->meta;
+
+	printf("trace:      %s\n", path);
+	printf("dialect:    %s (%s)\n", m->dialect->name, m->dialect->description);
+	printf("host:       %s, kernel %s\n", m->hostname[0] ? m->hostname : "?",
+	       m->release[0] ? m->release : "?");
+	printf("arch:       %s\n", m->arch[0] ? m->arch : "unknown");
+	if (m->page_size)
+		printf("page size:  %" PRIu32 "\n", m->page_size);
+	else
+		printf("page size:  unknown (not in this trace)\n");
+	if (res->have_time) {
+		printf("time span:  ");
+		print_time(res->t_first);
+		printf(" .. ");
+		print_time(res->t_last);
+		printf(" (%.6f s)\n", (double)(res->t_last - res->t_first) / 1e9);
+	}
+	printf("CTF events: %" PRIu64 " read, %" PRIu64 " not used by faultline\n",
+	       res->events, res->ignored);
+
+	printf("\nprocesses and threads:\n");
+	printf("  %7s %7s  %-16s %9s %9s %9s\n", "pid", "tid", "comm", "faults", "fellback", "mm_calls");
+	for (size_t i = 0; i < nthr; i++)
+		printf("  %7" PRId32 " %7" PRId32 "  %-16s %9" PRIu64 " %9" PRIu64 " %9" PRIu64 "\n",
+		       thr[i]->pid, thr[i]->tid, thr[i]->comm[0] ? thr[i]->comm : "?",
+		       thr[i]->faults, thr[i]->fallbacks, thr[i]->mm_calls);
+
+	printf("\nnormalised events:\n");
+	printf("  %-13s %9" PRIu64 "  (read %" PRIu64 ", write %" PRIu64 ", exec %" PRIu64
+	       ", protection %" PRIu64 ")\n", "fault", s->kinds[FL_EV_FAULT], s->fault_read,
+	       s->fault_write, s->fault_exec, s->fault_prot);
+	printf("  %-13s %9" PRIu64 "  (minor %" PRIu64 ", major %" PRIu64 ")\n", "fault_end",
+	       s->kinds[FL_EV_FAULT_END], s->fault_minor, s->fault_major);
+	printf("  %-13s %9" PRIu64 "  (", "mm_call", s->kinds[FL_EV_MM_CALL]);
+	for (int k = 0; k < FL_MM__COUNT; k++)
+		printf("%s%s %" PRIu64, k ? ", " : "", fl_mm_kind_name((enum fl_mm_kind)k), s->mm[k]);
+	printf(")\n");
+	printf("  %-13s %9" PRIu64 "  (start %" PRIu64 ", acquired %" PRIu64 ", released %" PRIu64
+	       ")\n", "mmap_lock", s->kinds[FL_EV_MMAP_LOCK], s->lock[FL_LOCK_START],
+	       s->lock[FL_LOCK_ACQUIRED], s->lock[FL_LOCK_RELEASED]);
+	printf("  %-13s %9" PRIu64 "  (extent known %" PRIu64 ", inferred %" PRIu64 ")\n",
+	       "vma_snapshot", s->kinds[FL_EV_VMA_SNAPSHOT], s->vma_known, s->vma_inferred);
+	printf("  %-13s %9" PRIu64 "  (", "task", s->kinds[FL_EV_TASK]);
+	for (int k = 0; k < FL_TASK__COUNT; k++)
+		printf("%s%s %" PRIu64, k ? ", " : "", fl_task_kind_name((enum fl_task_kind)k), s->task[k]);
+	printf(")\n");
+	printf("  %-13s %9" PRIu64 "\n", "lost", s->kinds[FL_EV_LOST]);
+
+	printf("\ndiscarded:  %" PRIu64 " events, %" PRIu64 " packets\n", res->discarded_events,
+	       res->discarded_packets);
+	if (res->mm_unpaired_enter || res->mm_unpaired_exit)
+		printf("unpaired:   %" PRIu64 " mm calls without exit, %" PRIu64
+		       " without entry (cut by the trace's ends)\n",
+		       res->mm_unpaired_enter, res->mm_unpaired_exit);
+	if (s->kinds[FL_EV_MMAP_LOCK] && s->kinds[FL_EV_FAULT])
+		printf("fell back:  %" PRIu64 " of %" PRIu64 " faults (%.2f%%) took mmap_lock "
+		       "before their end\n", s->fallbacks, s->kinds[FL_EV_FAULT],
+		       100.0 * (double)s->fallbacks / (double)s->kinds[FL_EV_FAULT]);
+
+	printf("\nwhat this trace supports:\n");
+	for (int i = 0; i < FL_NCAPS; i++)
+		printf("  %-24s %-6s %s\n", caps[i].what, support_word(caps[i].support), caps[i].why);
+}
+
+static void print_json(const char *path, const struct fl_ingest_result *res,
+		       const struct fl_trace_summary *s, struct fl_thread_sum **thr, size_t nthr,
+		       const struct fl_capability *caps)
+{
+	const struct fl_trace_meta *m = &res->meta;
+	struct fl_json j;
+
+	fl_json_init(&j, stdout);
+	fl_json_obj_begin(&j, NULL);
+	fl_json_str(&j, "trace", path);
+	fl_json_str(&j, "dialect", m->dialect->name);
+	fl_json_str(&j, "hostname", m->hostname);
+	fl_json_str(&j, "kernel_release", m->release);
+	if (m->arch[0])
+		fl_json_str(&j, "arch", m->arch);
+	else
+		fl_json_null(&j, "arch");
+	if (m->page_size)
+		fl_json_u64(&j, "page_size", m->page_size);
+	else
+		fl_json_null(&j, "page_size");
+	fl_json_u64(&j, "t_first_ns", res->t_first);
+	fl_json_u64(&j, "t_last_ns", res->t_last);
+	fl_json_u64(&j, "ctf_events", res->events);
+	fl_json_u64(&j, "ctf_events_unused", res->ignored);
+
+	fl_json_arr_begin(&j, "threads");
+	for (size_t i = 0; i < nthr; i++) {
+		fl_json_obj_begin(&j, NULL);
+		fl_json_i64(&j, "pid", thr[i]->pid);
+		fl_json_i64(&j, "tid", thr[i]->tid);
+		fl_json_str(&j, "comm", thr[i]->comm);
+		fl_json_u64(&j, "faults", thr[i]->faults);
+		fl_json_u64(&j, "fallbacks", thr[i]->fallbacks);
+		fl_json_u64(&j, "mm_calls", thr[i]->mm_calls);
+		fl_json_obj_end(&j);
+	}
+	fl_json_arr_end(&j);
+
+	fl_json_obj_begin(&j, "events");
+	for (int k = 0; k < FL_EV__COUNT; k++)
+		fl_json_u64(&j, fl_ev_kind_name((enum fl_ev_kind)k), s->kinds[k]);
+	fl_json_obj_end(&j);
+	fl_json_obj_begin(&j, "faults");
+	fl_json_u64(&j, "read", s->fault_read);
+	fl_json_u64(&j, "write", s->fault_write);
+	fl_json_u64(&j, "exec", s->fault_exec);
+	fl_json_u64(&j, "protection", s->fault_prot);
+	fl_json_u64(&j, "minor", s->fault_minor);
+	fl_json_u64(&j, "major", s->fault_major);
+	fl_json_u64(&j, "fell_back", s->fallbacks);
+	fl_json_obj_end(&j);
+	fl_json_obj_begin(&j, "mm_calls");
+	for (int k = 0; k < FL_MM__COUNT; k++)
+		fl_json_u64(&j, fl_mm_kind_name((enum fl_mm_kind)k), s->mm[k]);
+	fl_json_u64(&j, "unpaired_enter", res->mm_unpaired_enter);
+	fl_json_u64(&j, "unpaired_exit", res->mm_unpaired_exit);
+	fl_json_obj_end(&j);
+	fl_json_obj_begin(&j, "mmap_lock");
+	for (int k = 0; k < FL_LOCK__COUNT; k++)
+		fl_json_u64(&j, fl_lock_phase_name((enum fl_lock_phase)k), s->lock[k]);
+	fl_json_obj_end(&j);
+	fl_json_obj_begin(&j, "tasks");
+	for (int k = 0; k < FL_TASK__COUNT; k++)
+		fl_json_u64(&j, fl_task_kind_name((enum fl_task_kind)k), s->task[k]);
+	fl_json_obj_end(&j);
+	fl_json_obj_begin(&j, "vma_snapshot");
+	fl_json_u64(&j, "extent_known", s->vma_known);
+	fl_json_u64(&j, "extent_inferred", s->vma_inferred);
+	fl_json_obj_end(&j);
+	fl_json_obj_begin(&j, "discarded");
+	fl_json_u64(&j, "events", res->discarded_events);
+	fl_json_u64(&j, "packets", res->discarded_packets);
+	fl_json_obj_end(&j);
+
+	fl_json_arr_begin(&j, "supports");
+	for (int i = 0; i < FL_NCAPS; i++) {
+		fl_json_obj_begin(&j, NULL);
+		fl_json_str(&j, "what", caps[i].what);
+		fl_json_str(&j, "support", support_word(caps[i].support));
+		fl_json_str(&j, "why", caps[i].why);
+		fl_json_obj_end(&j);
+	}
+	fl_json_arr_end(&j);
+	fl_json_obj_end(&j);
+	fl_json_finish(&j);
+}
+
+static int run_info(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct fl_ingest_ops ops = { .event = on_event };
+	struct fl_ingest_result res;
+	struct fl_trace_summary sum;
+	struct fl_capability caps[FL_NCAPS];
+	struct fl_err err = { 0 };
+	struct fl_thread_sum **thr;
+	size_t nthr;
+	bool json = false;
+	int c, rc;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (strcmp(optarg, "json") == 0)
+				json = true;
+			else if (strcmp(optarg, "text") != 0)
+				return fl_cmd_usage_error(&fl_cmd_info,
+							  "unknown format '%s' (text or json)", optarg);
+			break;
+		default:
+			if (optopt)
+				return fl_cmd_usage_error(&fl_cmd_info, "option '-%c' %s", optopt,
+							  c == ':' || strchr("f", optopt)
+								  ? "needs a value" : "is unknown");
+			return fl_cmd_usage_error(&fl_cmd_info, "unknown option '%s'",
+						  argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return fl_cmd_usage_error(&fl_cmd_info, "no trace given");
+	if (argc - optind > 1)
+		return fl_cmd_usage_error(&fl_cmd_info, "one trace at a time ('%s' is extra)",
+					  argv[optind + 1]);
+
+	fl_summary_init(&sum);
+	rc = fl_ingest(argv[optind], &ops, &sum, &res, &err);
+	if (rc < 0) {
+		if (!err.code)
+			fl_err_set(&err, rc, "%s: out of memory", argv[optind]);
+		fl_err_print(&err, stderr);
+		fl_summary_free(&sum);
+		fl_ingest_result_free(&res);
+		return FL_EXIT_FAIL;
+	}
+	if (!fl_summary_usable(&sum)) {
+		fl_err_set(&err, -ENODATA,
+			   "%s: none of the events faultline needs: no page faults, no mmap-family "
+			   "syscalls, no mmap_lock events (%" PRIu64 " CTF events, all of other kinds)",
+			   argv[optind], res.events);
+		fl_err_hint(&err, "record with: perf record -c 1 -d -e exceptions:page_fault_user "
+			    "-e minor-faults -e major-faults -e 'mmap_lock:*' "
+			    "-e 'syscalls:sys_*_m*' ... (see traces/README.md)");
+		fl_err_print(&err, stderr);
+		fl_summary_free(&sum);
+		fl_ingest_result_free(&res);
+		return FL_EXIT_FAIL;
+	}
+	thr = fl_summary_threads(&sum, &nthr);
+	fl_summary_capabilities(&sum, &res, caps);
+	if (json)
+		print_json(argv[optind], &res, &sum, thr, nthr, caps);
+	else
+		print_text(argv[optind], &res, &sum, thr, nthr, caps);
+	free(thr);
+	fl_summary_free(&sum);
+	fl_ingest_result_free(&res);
+	return FL_EXIT_OK;
+}
+
+const struct fl_cmd fl_cmd_info = {
+	.name = "info",
+	.summary = "describe a trace: dialect, threads, events, what it can answer",
+	.usage = "faultline info [--format text|json] TRACE",
+	.help =
+		"TRACE is a CTF trace directory: the output of\n"
+		"`perf data convert --all --to-ctf=DIR` (perf-ctf dialect) or an LTTng\n"
+		"kernel trace (lttng-kernel dialect).  It is read through libbabeltrace2\n"
+		"(source.ctf.fs, then filter.utils.muxer) into faultline's normalised\n"
+		"events, and summarised:\n"
+		"\n"
+		"  - dialect, host, kernel release, arch, page size (when known), time span;\n"
+		"  - processes and threads with their comm, faults, faults that fell back\n"
+		"    to mmap_lock, and mm calls;\n"
+		"  - counts per normalised event kind (fault, fault_end, mm_call,\n"
+		"    mmap_lock, vma_snapshot, task, lost), and discarded events;\n"
+		"  - what the trace can support and what it cannot, and why.\n"
+		"\n"
+		"A fault 'fell back' when its thread went for mmap_lock between the\n"
+		"fault and its end (minor-faults/major-faults): on a kernel with per-VMA\n"
+		"locks that is the kernel's own answer to which faults left the fast path.\n"
+		"\n"
+		"options:\n"
+		"  -f, --format text|json   output for people (default) or programs\n"
+		"  -h, --help               this help\n"
+		"\n"
+		"exit status: 0 on success, 1 if the trace cannot be read or holds none of\n"
+		"the events faultline needs, 2 on a usage error.\n"
+		"\n"
+		"example:\n"
+		"  faultline info traces/x86_64/mmchurn\n",
+	.run = run_info,
+};

@@ -1,0 +1,75 @@
+#include "fl_event.h"
+
+const char *fl_ev_kind_name(enum fl_ev_kind kind)
+{
+	static const char *const names[FL_EV__COUNT] = {
+		[FL_EV_FAULT] = "fault",
+		[FL_EV_FAULT_END] = "fault_end",
+		[FL_EV_MM_CALL] = "mm_call",
+		[FL_EV_MMAP_LOCK] = "mmap_lock",
+		[FL_EV_VMA_SNAPSHOT] = "vma_snapshot",
+		[FL_EV_TASK] = "task",
+		[FL_EV_LOST] = "lost",
+	};
+	return (unsigned)kind < FL_EV__COUNT ? names[kind] : "?";
+}
+
+const char *fl_mm_kind_name(enum fl_mm_kind kind)
+{
+	static const char *const names[FL_MM__COUNT] = {
+		[FL_MM_MMAP] = "mmap",
+		[FL_MM_MUNMAP] = "munmap",
+		[FL_MM_MPROTECT] = "mprotect",
+		[FL_MM_MREMAP] = "mremap",
+		[FL_MM_BRK] = "brk",
+		[FL_MM_MADVISE] = "madvise",
+	};
+	return (unsigned)kind < FL_MM__COUNT ? names[kind] : "?";
+}
+
+const char *fl_lock_phase_name(enum fl_lock_phase phase)
+{
+	static const char *const names[FL_LOCK__COUNT] = {
+		[FL_LOCK_START] = "start",
+		[FL_LOCK_ACQUIRED] = "acquired",
+		[FL_LOCK_RELEASED] = "released",
+	};
+	return (unsigned)phase < FL_LOCK__COUNT ? names[phase] : "?";
+}
+
+const char *fl_task_kind_name(enum fl_task_kind kind)
+{
+	static const char *const names[FL_TASK__COUNT] = {
+		[FL_TASK_FORK] = "fork",
+		[FL_TASK_CLONE_THREAD] = "clone_thread",
+		[FL_TASK_EXEC] = "exec",
+		[FL_TASK_EXIT] = "exit",
+		[FL_TASK_COMM] = "comm",
+	};
+	return (unsigned)kind < FL_TASK__COUNT ? names[kind] : "?";
+}
+
+/* Bits of the x86 page-fault error code, as in
+ * arch/x86/include/asm/trap_pf.h (X86_PF_PROT, _WRITE, _USER, _RSVD,
+ * _INSTR, _PK).  A fault that is neither a write nor an instruction fetch is
+ * a read. */
+uint32_t fl_x86_access(uint64_t error_code)
+{
+	uint32_t acc = 0;
+
+	if (error_code & (1u << 0))
+		acc |= FL_ACC_PROT;
+	if (error_code & (1u << 1))
+		acc |= FL_ACC_WRITE;
+	if (error_code & (1u << 2))
+		acc |= FL_ACC_USER;
+	if (error_code & (1u << 3))
+		acc |= FL_ACC_RSVD;
+	if (error_code & (1u << 4))
+		acc |= FL_ACC_EXEC;
+	if (error_code & (1u << 5))
+		acc |= FL_ACC_PKEY;
+	if (!(acc & (FL_ACC_WRITE | FL_ACC_EXEC)))
+		acc |= FL_ACC_READ;
+	return acc;
+}

@@ -1,0 +1,161 @@
+/* The normalised event stream (DESIGN §3).
+ *
+ * Every dialect adapter turns its trace's events into these, and everything
+ * downstream (info, the mm model, the strategies) sees only these.  Times are
+ * kernel timestamps in ns from the trace clock's origin; the stream reaches
+ * the consumer ordered by that time (the muxer orders the CTF streams), with
+ * one exception documented on FL_EV_MM_CALL.
+ */
+#ifndef FL_EVENT_H
+#define FL_EVENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum fl_ev_kind {
+	FL_EV_FAULT,
+	FL_EV_FAULT_END,
+	FL_EV_MM_CALL,
+	FL_EV_MMAP_LOCK,
+	FL_EV_VMA_SNAPSHOT,
+	FL_EV_TASK,
+	FL_EV_LOST,
+	FL_EV__COUNT
+};
+
+const char *fl_ev_kind_name(enum fl_ev_kind kind);
+
+/* Access bits of a fault, decoded from the arch code. */
+enum {
+	FL_ACC_READ = 1u << 0,
+	FL_ACC_WRITE = 1u << 1,
+	FL_ACC_EXEC = 1u << 2,
+	FL_ACC_USER = 1u << 3,
+	FL_ACC_PROT = 1u << 4,	/* page present: a protection fault */
+	FL_ACC_PKEY = 1u << 5,	/* x86 protection-key fault */
+	FL_ACC_RSVD = 1u << 6,	/* x86 reserved-bit violation */
+};
+
+enum fl_fault_source {
+	FL_SRC_TRACEPOINT,	/* exceptions:page_fault_user and kin */
+	FL_SRC_SW_EVENT,	/* perf page-faults software event */
+};
+
+enum fl_mm_kind {
+	FL_MM_MMAP,
+	FL_MM_MUNMAP,
+	FL_MM_MPROTECT,
+	FL_MM_MREMAP,
+	FL_MM_BRK,
+	FL_MM_MADVISE,
+	FL_MM__COUNT
+};
+
+const char *fl_mm_kind_name(enum fl_mm_kind kind);
+
+enum fl_lock_phase {
+	FL_LOCK_START,		/* mmap_lock_start_locking */
+	FL_LOCK_ACQUIRED,	/* mmap_lock_acquire_returned (see .success) */
+	FL_LOCK_RELEASED,	/* mmap_lock_released */
+	FL_LOCK__COUNT
+};
+
+const char *fl_lock_phase_name(enum fl_lock_phase phase);
+
+enum fl_task_kind {
+	FL_TASK_FORK,		/* new process (own mm, unless clone_vm) */
+	FL_TASK_CLONE_THREAD,	/* new thread in the same mm */
+	FL_TASK_EXEC,
+	FL_TASK_EXIT,
+	FL_TASK_COMM,		/* a thread's name is known or changed */
+	FL_TASK__COUNT
+};
+
+const char *fl_task_kind_name(enum fl_task_kind kind);
+
+#define FL_COMM_LEN 16
+#define FL_PATH_LEN 256
+
+struct fl_fault {
+	uint64_t address;
+	uint64_t ip;
+	uint32_t access;	/* FL_ACC_* */
+	uint64_t arch_code;	/* x86 error_code, or ppc64 DSISR */
+	uint32_t trap;		/* ppc64 trap (0x300, 0x400); 0 on x86 */
+	enum fl_fault_source source;
+};
+
+struct fl_fault_end {
+	bool major;
+};
+
+/* A completed (or cut-off) mmap-family call.  It is delivered when its exit
+ * is seen, so it appears at t == t_exit carrying t_enter; a call whose entry
+ * precedes the trace has has_enter == false, a call still running when the
+ * trace ends is delivered at the end with has_exit == false. */
+struct fl_mm_call {
+	enum fl_mm_kind kind;
+	uint64_t t_enter;
+	uint64_t t_exit;
+	bool has_enter;
+	bool has_exit;
+	uint64_t args[6];	/* in the syscall's argument order */
+	int64_t ret;
+};
+
+struct fl_mmap_lock {
+	enum fl_lock_phase phase;
+	bool write;
+	bool success;		/* only meaningful for FL_LOCK_ACQUIRED */
+	uint64_t mm;		/* kernel mm_struct address, 0 if unknown */
+};
+
+/* One mapping known to exist: from /proc/PID/maps (end known) or from a
+ * perf MMAP2 record (only start and filename: end_known == false). */
+struct fl_vma_snapshot {
+	uint64_t start;
+	uint64_t end;
+	bool end_known;
+	uint64_t pgoff;
+	char path[FL_PATH_LEN];
+};
+
+struct fl_task {
+	enum fl_task_kind kind;
+	int32_t child_pid;	/* FORK/CLONE_THREAD: the new task */
+	int32_t child_tid;
+	bool clone_vm_known;
+	bool clone_vm;
+	char comm[FL_COMM_LEN + 1];
+};
+
+/* Events the tracer discarded (CTF discarded events or packets). */
+struct fl_lost {
+	uint64_t count;
+	bool packets;		/* whole packets were lost, count is packets */
+	uint64_t t_begin;	/* 0 when the trace does not say */
+	uint64_t t_end;
+	uint64_t stream_id;
+};
+
+struct fl_event {
+	enum fl_ev_kind kind;
+	uint64_t t;		/* ns from the trace clock's origin */
+	int32_t pid;		/* thread group id: identifies the mm; -1 unknown */
+	int32_t tid;		/* -1 unknown */
+	int32_t cpu;		/* -1 unknown */
+	union {
+		struct fl_fault fault;
+		struct fl_fault_end fault_end;
+		struct fl_mm_call mm_call;
+		struct fl_mmap_lock lock;
+		struct fl_vma_snapshot vma;
+		struct fl_task task;
+		struct fl_lost lost;
+	} u;
+};
+
+/* x86 page-fault error code (arch/x86/include/asm/trap_pf.h) to FL_ACC_*. */
+uint32_t fl_x86_access(uint64_t error_code);
+
+#endif

@@ -1,0 +1,68 @@
+/* Trace ingestion: a CTF trace directory in, normalised events out.
+ *
+ * fl_ingest() builds the libbabeltrace2 graph
+ *     source.ctf.fs  ->  filter.utils.muxer  ->  our sink
+ * picks the dialect from the trace's environment, and calls ops->event for
+ * each normalised event, in time order.  Discarded events and packets come
+ * through as FL_EV_LOST events and are totalled in the result.
+ */
+#ifndef FL_INGEST_H
+#define FL_INGEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dialect.h"
+#include "fl_err.h"
+#include "fl_event.h"
+
+struct fl_trace_meta {
+	const char *path;
+	const struct fl_dialect *dialect;
+	char tracer[64];	/* env tracer_name (+ version when known) */
+	char hostname[128];
+	char release[128];	/* kernel release */
+	char arch[32];		/* "x86_64", "ppc64le", "" unknown */
+	uint32_t page_size;	/* bytes, 0 unknown */
+};
+
+struct fl_ingest_ops {
+	/* Once, when the dialect is known, before any event.  May be NULL. */
+	int (*begin)(void *ctx, const struct fl_trace_meta *meta);
+	/* Each normalised event.  A negative return stops the ingestion with
+	 * that code; the callee should have filled err via its own means. */
+	int (*event)(void *ctx, const struct fl_event *ev);
+};
+
+/* How many CTF events of one event class were read. */
+struct fl_class_count {
+	char name[128];
+	uint64_t count;
+	bool handled;		/* the dialect decodes it (else ignored) */
+};
+
+struct fl_ingest_result {
+	struct fl_trace_meta meta;
+	uint64_t events;		/* CTF events read */
+	uint64_t ignored;		/* of which no spec handles */
+	uint64_t discarded_events;
+	uint64_t discarded_packets;
+	uint64_t mm_unpaired_enter;	/* entry seen, exit not (trace end) */
+	uint64_t mm_unpaired_exit;	/* exit seen, entry before the trace */
+	bool have_time;
+	uint64_t t_first, t_last;	/* ns from origin, over all events */
+	uint64_t ntraces;		/* CTF traces found under the path */
+	struct fl_class_count *classes;	/* one per event class seen */
+	size_t nclasses;
+};
+
+/* Read the trace at path.  Returns 0, or a negative code with err filled:
+ * the message names the path and, where it can, the file, event or field. */
+int fl_ingest(const char *path, const struct fl_ingest_ops *ops, void *ctx,
+	      struct fl_ingest_result *res, struct fl_err *err);
+void fl_ingest_result_free(struct fl_ingest_result *res);
+
+/* Count of one event class by name in a result (0 if never seen). */
+uint64_t fl_ingest_class_count(const struct fl_ingest_result *res, const char *name);
+
+#endif

@@ -1,0 +1,249 @@
+#include "trace_summary.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+void fl_summary_init(struct fl_trace_summary *s)
+{
+	memset(s, 0, sizeof(*s));
+	fl_map_init(&s->threads);
+}
+
+void fl_summary_free(struct fl_trace_summary *s)
+{
+	size_t it = 0;
+	void *v;
+
+	while (fl_map_next(&s->threads, &it, NULL, &v))
+		free(v);
+	fl_map_free(&s->threads);
+}
+
+static struct fl_thread_sum *thread(struct fl_trace_summary *s, int32_t pid, int32_t tid)
+{
+	uint64_t key = (uint64_t)(uint32_t)tid + 1;
+	struct fl_thread_sum *t;
+
+	if (tid < 0)
+		return NULL;
+	t = fl_map_get(&s->threads, key);
+	if (t) {
+		if (t->pid < 0 && pid >= 0)
+			t->pid = pid;
+		return t;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->pid = pid;
+	t->tid = tid;
+	if (fl_map_put(&s->threads, key, t) < 0) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+static void set_comm(struct fl_thread_sum *t, const char *comm)
+{
+	if (t && comm[0])
+		snprintf(t->comm, sizeof(t->comm), "%s", comm);
+}
+
+int fl_summary_add(struct fl_trace_summary *s, const struct fl_event *ev)
+{
+	struct fl_thread_sum *t = NULL;
+
+	s->kinds[ev->kind]++;
+	if (ev->kind != FL_EV_LOST && ev->kind != FL_EV_VMA_SNAPSHOT) {
+		t = thread(s, ev->pid, ev->tid);
+		if (!t && ev->tid >= 0)
+			return -ENOMEM;
+	}
+	switch (ev->kind) {
+	case FL_EV_FAULT: {
+		uint32_t a = ev->u.fault.access;
+		if (ev->u.fault.source == FL_SRC_SW_EVENT)
+			s->fault_sw++;
+		else if (a & FL_ACC_EXEC)
+			s->fault_exec++;
+		else if (a & FL_ACC_WRITE)
+			s->fault_write++;
+		else
+			s->fault_read++;
+		if (a & FL_ACC_PROT)
+			s->fault_prot++;
+		if (t) {
+			t->faults++;
+			t->in_fault = true;
+			t->fell_back = false;
+		}
+		break;
+	}
+	case FL_EV_FAULT_END:
+		if (ev->u.fault_end.major)
+			s->fault_major++;
+		else
+			s->fault_minor++;
+		if (t) {
+			t->in_fault = false;
+		}
+		break;
+	case FL_EV_MMAP_LOCK:
+		s->lock[ev->u.lock.phase]++;
+		if (ev->u.lock.write)
+			s->lock_write++;
+		/* Ground truth (DESIGN §7): a fault fell back when its thread
+		 * goes for mmap_lock between the fault and its end.  A trylock
+		 * shows only as acquire_returned. */
+		if (t && t->in_fault && !t->fell_back && ev->u.lock.phase != FL_LOCK_RELEASED) {
+			t->fell_back = true;
+			t->fallbacks++;
+			s->fallbacks++;
+		}
+		break;
+	case FL_EV_MM_CALL:
+		s->mm[ev->u.mm_call.kind]++;
+		if (ev->u.mm_call.has_exit && ev->u.mm_call.ret < 0 && ev->u.mm_call.ret > -4096)
+			s->mm_failed++;
+		if (t)
+			t->mm_calls++;
+		break;
+	case FL_EV_VMA_SNAPSHOT:
+		if (ev->u.vma.end_known)
+			s->vma_known++;
+		else
+			s->vma_inferred++;
+		break;
+	case FL_EV_TASK:
+		s->task[ev->u.task.kind]++;
+		if (ev->u.task.kind == FL_TASK_COMM) {
+			set_comm(t, ev->u.task.comm);
+		} else if (ev->u.task.kind == FL_TASK_FORK || ev->u.task.kind == FL_TASK_CLONE_THREAD) {
+			struct fl_thread_sum *c = thread(s, ev->u.task.child_pid, ev->u.task.child_tid);
+			if (c) {
+				/* A new thread starts with its parent's name. */
+				set_comm(c, ev->u.task.comm[0] ? ev->u.task.comm : (t ? t->comm : ""));
+			}
+		}
+		break;
+	case FL_EV_LOST:
+		if (ev->u.lost.packets)
+			s->lost_packets += ev->u.lost.count;
+		else
+			s->lost_events += ev->u.lost.count;
+		break;
+	case FL_EV__COUNT:
+		break;
+	}
+	return 0;
+}
+
+static int cmp_thread(const void *a, const void *b)
+{
+	const struct fl_thread_sum *x = *(struct fl_thread_sum *const *)a;
+	const struct fl_thread_sum *y = *(struct fl_thread_sum *const *)b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+struct fl_thread_sum **fl_summary_threads(const struct fl_trace_summary *s, size_t *n)
+{
+	struct fl_thread_sum **v = calloc(s->threads.len ? s->threads.len : 1, sizeof(*v));
+	size_t it = 0, i = 0;
+	void *val;
+
+	*n = 0;
+	if (!v)
+		return NULL;
+	while (fl_map_next(&s->threads, &it, NULL, &val))
+		v[i++] = val;
+	qsort(v, i, sizeof(*v), cmp_thread);
+	*n = i;
+	return v;
+}
+
+bool fl_summary_usable(const struct fl_trace_summary *s)
+{
+	return s->kinds[FL_EV_FAULT] || s->kinds[FL_EV_MM_CALL] || s->kinds[FL_EV_MMAP_LOCK];
+}
+
+static void cap(struct fl_capability *c, const char *what, enum fl_support sup,
+		const char *why)
+{
+	c->what = what;
+	c->support = sup;
+	snprintf(c->why, sizeof(c->why), "%s", why);
+}
+
+void fl_summary_capabilities(const struct fl_trace_summary *s,
+			     const struct fl_ingest_result *res,
+			     struct fl_capability caps[FL_NCAPS])
+{
+	const char *dialect = res->meta.dialect ? res->meta.dialect->name : "";
+	bool perf = strcmp(dialect, "perf-ctf") == 0;
+	char missing[96] = "", why[160];
+	size_t off = 0;
+	int nmissing = 0;
+
+	if (!s->kinds[FL_EV_FAULT])
+		cap(&caps[0], "faults", FL_SUPPORT_NO, "no page-fault events");
+	else if (s->fault_sw == s->kinds[FL_EV_FAULT])
+		cap(&caps[0], "faults", FL_SUPPORT_PARTIAL,
+		    "page-faults software event: address only, no access bits");
+	else
+		cap(&caps[0], "faults", FL_SUPPORT_YES, "page-fault tracepoint with error code");
+
+	if (s->kinds[FL_EV_FAULT_END])
+		cap(&caps[1], "fault end (minor/major)", FL_SUPPORT_YES,
+		    "minor-faults/major-faults events present");
+	else
+		cap(&caps[1], "fault end (minor/major)", FL_SUPPORT_NO,
+		    perf ? "no minor-faults/major-faults events"
+			 : "the tracer has no end-of-fault event");
+
+	if (s->kinds[FL_EV_MMAP_LOCK])
+		cap(&caps[2], "fallback ground truth", FL_SUPPORT_YES, "mmap_lock events present");
+	else
+		cap(&caps[2], "fallback ground truth", FL_SUPPORT_NO,
+		    perf ? "no mmap_lock events (record -e 'mmap_lock:*')"
+			 : "no mmap_lock events in this dialect");
+
+	for (int k = 0; k < FL_MM__COUNT; k++) {
+		if (!s->mm[k]) {
+			off += (size_t)snprintf(missing + off, off < sizeof(missing) ? sizeof(missing) - off : 0,
+						"%s%s", nmissing ? " " : "", fl_mm_kind_name((enum fl_mm_kind)k));
+			nmissing++;
+		}
+	}
+	snprintf(why, sizeof(why), "none seen of: %s", missing);
+	if (!s->kinds[FL_EV_MM_CALL])
+		cap(&caps[3], "mm calls", FL_SUPPORT_NO, "no mmap-family syscall events");
+	else if (nmissing)
+		cap(&caps[3], "mm calls", FL_SUPPORT_PARTIAL, why);
+	else
+		cap(&caps[3], "mm calls", FL_SUPPORT_YES, "all six kinds seen");
+
+	if (s->vma_known)
+		cap(&caps[4], "VMA extents at start", FL_SUPPORT_YES, "/proc/PID/maps snapshot");
+	else if (s->vma_inferred)
+		cap(&caps[4], "VMA extents at start", FL_SUPPORT_PARTIAL,
+		    "inferred, perf_mmap2 has no length");
+	else
+		cap(&caps[4], "VMA extents at start", FL_SUPPORT_NO,
+		    perf ? "no perf_mmap2 records (convert with --all)"
+			 : "no VMA statedump: layouts start empty");
+
+	if (s->task[FL_TASK_FORK] || s->task[FL_TASK_CLONE_THREAD] || s->task[FL_TASK_EXIT])
+		cap(&caps[5], "process lifecycle", FL_SUPPORT_YES, "fork/clone/exit events present");
+	else
+		cap(&caps[5], "process lifecycle", FL_SUPPORT_NO, "no fork, clone or exit events");
+
+	if (s->lost_events || s->lost_packets)
+		cap(&caps[6], "complete", FL_SUPPORT_NO, "the tracer discarded events (see lost)");
+	else
+		cap(&caps[6], "complete", FL_SUPPORT_YES, "no discarded events reported");
+}

@@ -1,0 +1,36 @@
+#!/bin/bash
+# The command line: dispatch, help, version, usage errors.
+. "$FL_TOP/tests/lib.sh"
+
+expect_ok "faultline --help succeeds" --help
+case "$FL_OUT" in *"usage: faultline"*"info"*"help"*) ok "--help lists the commands" ;;
+	*) not_ok "--help lists the commands" "$FL_OUT" ;; esac
+
+expect_ok "faultline --version succeeds" --version
+if printf '%s\n' "$FL_OUT" | grep -Eq '^faultline [0-9a-z.-]+' &&
+   printf '%s\n' "$FL_OUT" | grep -Eq '^libbabeltrace2 2\.'; then
+	ok "--version names faultline and libbabeltrace2 versions"
+else
+	not_ok "--version names faultline and libbabeltrace2 versions" "$FL_OUT"
+fi
+
+expect_ok "faultline help info succeeds" help info
+help_info=$FL_OUT
+expect_ok "faultline info --help succeeds" info --help
+is "help info and info --help print the same text" "$FL_OUT" "$help_info"
+case "$help_info" in *"usage: faultline info"*"--format"*) ok "info help shows usage and options" ;;
+	*) not_ok "info help shows usage and options" "$help_info" ;; esac
+
+expect_fail "no command: usage on stderr, exit 2" 2 "usage: faultline"
+expect_fail "unknown command: named, exit 2" 2 "'frobnicate' is not a faultline command" frobnicate
+expect_fail "unknown command: hint" 2 "hint: see 'faultline --help'" frobnicate
+expect_fail "near miss: did you mean" 2 "did you mean 'info'" inof
+expect_fail "unknown global option: exit 2" 2 "unknown option '--bogus'" --bogus
+expect_fail "unknown info option: exit 2 with hint" 2 \
+	"faultline info: unknown option '--bogus'.*" info --bogus "$FL_TOP/traces"
+expect_fail "unknown info option: hint names help" 2 "hint: see 'faultline help info'" info --bogus x
+expect_fail "info without a trace: exit 2" 2 "faultline info: no trace given" info
+expect_fail "info with a bad format: exit 2" 2 "unknown format 'xml'" info --format xml x
+expect_fail "help for an unknown command: exit 2" 2 "'nope' is not a faultline command" help nope
+
+done_testing

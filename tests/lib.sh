@@ -1,0 +1,69 @@
+# Shared helpers for the shell tests in tests/integration (git's t/test-lib.sh
+# in miniature).  Each test prints TAP: "ok N - what" or "not ok N - what",
+# with diagnostics as "# ..." lines, and "1..N" at the end.
+#
+# Environment (set by tests/run): FL_TOP, FL_BUILD, FAULTLINE.
+
+: "${FL_TOP:?run me through tests/run}"
+: "${FAULTLINE:?run me through tests/run}"
+
+fl_n=0
+fl_failed=0
+FL_TMP=$(mktemp -d "${TMPDIR:-/tmp}/faultline-test.XXXXXX")
+trap 'rm -rf "$FL_TMP"' EXIT
+
+ok() { fl_n=$((fl_n + 1)); echo "ok $fl_n - $1"; }
+not_ok() {
+	fl_n=$((fl_n + 1)); fl_failed=$((fl_failed + 1))
+	echo "not ok $fl_n - $1"
+	shift
+	for l in "$@"; do printf '%s\n' "$l" | sed 's/^/# /'; done
+}
+skip() { fl_n=$((fl_n + 1)); echo "ok $fl_n - $1 # SKIP $2"; }
+done_testing() { echo "1..$fl_n"; [ "$fl_failed" -eq 0 ]; }
+
+# is WHAT GOT WANT
+is() {
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got:  $2" "want: $3"; fi
+}
+
+# run_fl ARGS...: runs faultline, leaving $FL_OUT, $FL_ERR, $FL_RC.
+run_fl() {
+	"$FAULTLINE" "$@" >"$FL_TMP/out" 2>"$FL_TMP/err"
+	FL_RC=$?
+	FL_OUT=$(cat "$FL_TMP/out")
+	FL_ERR=$(cat "$FL_TMP/err")
+}
+
+# expect_ok WHAT ARGS...: faultline ARGS exits 0.
+expect_ok() {
+	local what=$1; shift
+	run_fl "$@"
+	if [ "$FL_RC" -eq 0 ]; then ok "$what"; else
+		not_ok "$what" "faultline $* exited $FL_RC" "$FL_ERR"; fi
+}
+
+# expect_fail WHAT STATUS REGEX ARGS...: faultline ARGS exits STATUS and
+# its stderr matches the extended regex REGEX.
+expect_fail() {
+	local what=$1 status=$2 re=$3; shift 3
+	run_fl "$@"
+	if [ "$FL_RC" -ne "$status" ]; then
+		not_ok "$what" "faultline $* exited $FL_RC, want $status" "stderr: $FL_ERR"
+	elif ! printf '%s\n' "$FL_ERR" | grep -Eq -- "$re"; then
+		not_ok "$what" "stderr does not match /$re/:" "$FL_ERR"
+	elif printf '%s\n' "$FL_ERR" | grep -Eq 'AddressSanitizer|runtime error|Segmentation'; then
+		not_ok "$what" "crashed or sanitizer report:" "$FL_ERR"
+	else
+		ok "$what"
+	fi
+}
+
+# json_get FILE PATH: one value out of a JSON document, through SQLite's
+# JSON functions (sqlite3 is a dependency already).
+json_get() {
+	sqlite3 :memory: "select json_extract(readfile('$1'), '$2');"
+}
+json_valid() {
+	[ "$(sqlite3 :memory: "select json_valid(readfile('$1'));")" = 1 ]
+}

@@ -241,9 +241,16 @@ static int run_info(int argc, char **argv)
 			   "%s: none of the events faultline needs: no page faults, no mmap-family "
 			   "syscalls, no mmap_lock events (%" PRIu64 " CTF events, all of other kinds)",
 			   argv[optind], res.events);
-		fl_err_hint(&err, "record with: perf record -c 1 -d -e exceptions:page_fault_user "
-			    "-e minor-faults -e major-faults -e 'mmap_lock:*' "
-			    "-e 'syscalls:sys_*_m*' ... (see traces/README.md)");
+		if (res.meta.dialect && strcmp(res.meta.dialect->name, "lttng-kernel") == 0)
+			fl_err_hint(&err, "record with: lttng enable-event -k "
+				    "x86_exceptions_page_fault_user,sched_process_fork,"
+				    "sched_process_exec,sched_process_exit; lttng enable-event -k "
+				    "--syscall mmap,munmap,mprotect,mremap,brk,madvise");
+		else
+			fl_err_hint(&err, "record with scripts/capture-perf-trace, or: perf record "
+				    "-c 1 -d -e exceptions:page_fault_user -e minor-faults "
+				    "-e major-faults -e 'mmap_lock:*' -e syscalls:sys_enter_mmap ... "
+				    "(traces/README.md has the full list)");
 		fl_err_print(&err, stderr);
 		fl_summary_free(&sum);
 		fl_ingest_result_free(&res);

@@ -86,6 +86,35 @@ static int on_sys_entry(struct fl_decoder *d, const struct fl_binding *b, const 
 	return fl_decoder_mm_enter(d, &ev, (enum fl_mm_kind)b->spec->arg, args);
 }
 
+/* lttng-modules writes mmap's flags as a structure of two enumerations
+ * (syscalls_integers_override.h): `type` is flags & MAP_TYPE and `options`
+ * is the rest shifted right by 4.  Put the kernel's flags word back. */
+static uint64_t mmap_flags(const bt_field *payload, uint64_t idx)
+{
+	const bt_field *f = bt_field_structure_borrow_member_field_by_index_const(payload, idx);
+	const bt_field_class *fc = bt_field_borrow_class_const(f);
+	int64_t type, options;
+
+	if (bt_field_class_get_type(fc) != BT_FIELD_CLASS_TYPE_STRUCTURE)
+		return fl_member_u64(payload, idx, NULL);
+	type = fl_struct_member_index(fc, "type");
+	options = fl_struct_member_index(fc, "options");
+	return (type >= 0 ? fl_member_u64(f, (uint64_t)type, NULL) : 0) |
+	       (options >= 0 ? fl_member_u64(f, (uint64_t)options, NULL) << 4 : 0);
+}
+
+static int on_mmap_entry(struct fl_decoder *d, const struct fl_binding *b, const struct fl_raw *raw)
+{
+	struct fl_event ev;
+	uint64_t args[6];
+
+	fl_decoder_init_event(d, b, raw, FL_EV_MM_CALL, &ev);
+	for (int i = 0; i < 6; i++)
+		args[i] = fl_member_u64(raw->payload, b->idx[i], NULL);
+	args[3] = mmap_flags(raw->payload, b->idx[3]);
+	return fl_decoder_mm_enter(d, &ev, FL_MM_MMAP, args);
+}
+
 static int on_sys_exit(struct fl_decoder *d, const struct fl_binding *b, const struct fl_raw *raw)
 {
 	struct fl_event ev;
@@ -127,13 +156,41 @@ static int on_task(struct fl_decoder *d, const struct fl_binding *b, const struc
 	return fl_decoder_emit(d, &ev);
 }
 
+/* After exec a task's comm is its file's base name (fs/exec.c,
+ * __set_task_comm(me, kbasename(bprm->filename))). */
+static int on_exec(struct fl_decoder *d, const struct fl_binding *b, const struct fl_raw *raw)
+{
+	struct fl_event ev;
+
+	fl_decoder_init_event(d, b, raw, FL_EV_TASK, &ev);
+	ev.u.task.kind = FL_TASK_EXEC;
+	fl_task_comm_from_path(&ev.u.task, fl_member_str(raw->payload, b->idx[0]));
+	return fl_decoder_emit(d, &ev);
+}
+
+/* The statedump names the threads alive when tracing started. */
+static int on_statedump_process(struct fl_decoder *d, const struct fl_binding *b,
+				const struct fl_raw *raw)
+{
+	struct fl_event ev;
+
+	fl_decoder_init_event(d, b, raw, FL_EV_TASK, &ev);
+	ev.tid = (int32_t)fl_member_i64(raw->payload, b->idx[0], NULL);
+	ev.pid = (int32_t)fl_member_i64(raw->payload, b->idx[1], NULL);
+	ev.u.task.kind = FL_TASK_COMM;
+	snprintf(ev.u.task.comm, sizeof(ev.u.task.comm), "%s", fl_member_str(raw->payload, b->idx[2]));
+	return fl_decoder_emit(d, &ev);
+}
+
 #define SYSCALL(n, kind, ...)                                                    \
 	{ "syscall_entry_" n, on_sys_entry, kind, { __VA_ARGS__ } },             \
 	{ "syscall_exit_" n, on_sys_exit, kind, { "ret" } }
 
 static const struct fl_event_spec specs[] = {
 	{ "x86_exceptions_page_fault_user", on_fault, 0, { "address", "ip", "error_code" } },
-	SYSCALL("mmap", FL_MM_MMAP, "addr", "len", "prot", "flags", "fd", "offset"),
+	{ "syscall_entry_mmap", on_mmap_entry, FL_MM_MMAP,
+	  { "addr", "len", "prot", "flags", "fd", "offset" } },
+	{ "syscall_exit_mmap", on_sys_exit, FL_MM_MMAP, { "ret" } },
 	SYSCALL("munmap", FL_MM_MUNMAP, "addr", "len"),
 	SYSCALL("mprotect", FL_MM_MPROTECT, "start", "len", "prot"),
 	SYSCALL("mremap", FL_MM_MREMAP, "addr", "old_len", "new_len", "flags", "new_addr"),
@@ -141,8 +198,9 @@ static const struct fl_event_spec specs[] = {
 	SYSCALL("madvise", FL_MM_MADVISE, "start", "len_in", "behavior"),
 	{ "sched_process_fork", on_fork, 0,
 	  { "parent_pid", "parent_tid", "child_pid", "child_tid", "child_comm" } },
-	{ "sched_process_exec", on_task, FL_TASK_EXEC, { NULL } },
+	{ "sched_process_exec", on_exec, FL_TASK_EXEC, { "filename" } },
 	{ "sched_process_exit", on_task, FL_TASK_EXIT, { NULL } },
+	{ "lttng_statedump_process_state", on_statedump_process, 0, { "tid", "pid", "name" } },
 	{ NULL, NULL, 0, { NULL } },
 };
 

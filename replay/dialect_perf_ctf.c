@@ -235,7 +235,9 @@ static int on_sched_exec(struct fl_decoder *d, const struct fl_binding *b, const
 
 	fl_decoder_init_event(d, b, raw, FL_EV_TASK, &ev);
 	sample_ids(b, raw, &ev);
-	return emit_task(d, &ev, FL_TASK_EXEC, NULL);
+	ev.u.task.kind = FL_TASK_EXEC;
+	fl_task_comm_from_path(&ev.u.task, fl_member_str(raw->payload, b->idx[2]));
+	return fl_decoder_emit(d, &ev);
 }
 
 static int on_sched_exit(struct fl_decoder *d, const struct fl_binding *b, const struct fl_raw *raw)
@@ -271,7 +273,7 @@ static const struct fl_event_spec specs[] = {
 	SYSCALL("brk", FL_MM_BRK, "brk"),
 	SYSCALL("madvise", FL_MM_MADVISE, "start", "len_in", "behavior"),
 	{ "sched:sched_process_fork", on_sched_fork, 0, { SAMPLE, "child_comm", "child_pid" } },
-	{ "sched:sched_process_exec", on_sched_exec, 0, { SAMPLE } },
+	{ "sched:sched_process_exec", on_sched_exec, 0, { SAMPLE, "filename" } },
 	{ "sched:sched_process_exit", on_sched_exit, 0, { SAMPLE } },
 	{ "perf_fork", on_perf_fork, 0, { "pid", "ppid", "tid", "ptid" } },
 	{ "perf_exit", on_perf_exit, 0, { "pid", "tid" } },

@@ -1,5 +1,8 @@
 #include "fl_event.h"
 
+#include <stdio.h>
+#include <string.h>
+
 const char *fl_ev_kind_name(enum fl_ev_kind kind)
 {
 	static const char *const names[FL_EV__COUNT] = {
@@ -72,4 +75,11 @@ uint32_t fl_x86_access(uint64_t error_code)
 	if (!(acc & (FL_ACC_WRITE | FL_ACC_EXEC)))
 		acc |= FL_ACC_READ;
 	return acc;
+}
+
+void fl_task_comm_from_path(struct fl_task *task, const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	snprintf(task->comm, sizeof(task->comm), "%.*s", FL_COMM_LEN - 1, base ? base + 1 : path);
 }

@@ -155,6 +155,9 @@ struct fl_event {
 	} u;
 };
 
+/* Set task->comm as exec does: the base name of path, at most 15 bytes. */
+void fl_task_comm_from_path(struct fl_task *task, const char *path);
+
 /* x86 page-fault error code (arch/x86/include/asm/trap_pf.h) to FL_ACC_*. */
 uint32_t fl_x86_access(uint64_t error_code);
 

@@ -346,10 +346,11 @@ static struct class_entry *bind_class(struct fl_decoder *d, const bt_event_class
 				bt_field_class_structure_borrow_member_by_index_const(pfc, (uint64_t)idx);
 			const bt_field_class *mfc =
 				bt_field_class_structure_member_borrow_field_class_const(m);
-			if (!fl_field_class_is_integer_like(mfc) && !fl_field_class_is_string(mfc)) {
+			if (!fl_field_class_is_integer_like(mfc) && !fl_field_class_is_string(mfc) &&
+			    bt_field_class_get_type(mfc) != BT_FIELD_CLASS_TYPE_STRUCTURE) {
 				fl_err_set(d->err, -EPROTO,
-					   "%s: field '%s' of event '%s' is neither an integer nor a string",
-					   d->path, spec->fields[i], name);
+					   "%s: field '%s' of event '%s' is not an integer, a string "
+					   "or a structure", d->path, spec->fields[i], name);
 				free(ce);
 				return NULL;
 			}

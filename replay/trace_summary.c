@@ -118,7 +118,7 @@ int fl_summary_add(struct fl_trace_summary *s, const struct fl_event *ev)
 		break;
 	case FL_EV_TASK:
 		s->task[ev->u.task.kind]++;
-		if (ev->u.task.kind == FL_TASK_COMM) {
+		if (ev->u.task.kind == FL_TASK_COMM || ev->u.task.kind == FL_TASK_EXEC) {
 			set_comm(t, ev->u.task.comm);
 		} else if (ev->u.task.kind == FL_TASK_FORK || ev->u.task.kind == FL_TASK_CLONE_THREAD) {
 			struct fl_thread_sum *c = thread(s, ev->u.task.child_pid, ev->u.task.child_tid);

@@ -26,6 +26,8 @@ LIBS := $(PKG_LIBS) -lm
 LIB_SRCS := $(wildcard lib/*.c) $(wildcard replay/*.c) $(wildcard analyze/*.c) \
 	$(wildcard tracer/*.c) $(wildcard tui/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+# Unit tests link the modules, not the subcommands (builtin-*.c).
+UNIT_LINK_OBJS := $(foreach o,$(LIB_OBJS),$(if $(findstring /builtin-,$(o)),,$(o)))
 MAIN_OBJ := $(BUILD)/faultline.o
 FAULTLINE := $(BUILD)/faultline
 
@@ -52,9 +54,9 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(LIB_OBJS)
+$(BUILD)/tests/unit/%: tests/unit/%.c $(UNIT_LINK_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS) $(TEST_LIBS)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(UNIT_LINK_OBJS) $(LIBS) $(TEST_LIBS)
 
 $(BUILD)/tests/tools/%: tests/tools/%.c
 	@mkdir -p $(dir $@)

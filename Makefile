@@ -43,7 +43,7 @@ TEST_BINS := $(UNIT_BINS) $(TOOL_BINS) $(WORKLOAD_BINS)
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
-.PHONY: all check check-run demo install asan bench deps clean help man
+.PHONY: all check check-run demo install asan valgrind bench deps clean help man
 
 all: $(FAULTLINE)
 
@@ -81,6 +81,11 @@ asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan CFLAGS='$(ASAN_FLAGS)' \
 		LDFLAGS='-fsanitize=address,undefined' check-run
 
+# The shell tests with every faultline run under valgrind.
+valgrind: deps
+	@$(MAKE) --no-print-directory $(FAULTLINE) $(TEST_BINS)
+	@FL_VALGRIND=1 tests/run $(BUILD) $(wildcard tests/integration/t*.sh)
+
 demo: deps $(FAULTLINE)
 	@scripts/demo $(FAULTLINE)
 
@@ -103,6 +108,7 @@ help:
 	@echo "  all      build $(FAULTLINE) (default)"
 	@echo "  check    install dependencies, build, run all tests"
 	@echo "  asan     the tests under AddressSanitizer + UBSan"
+	@echo "  valgrind the shell tests with every faultline run under valgrind"
 	@echo "  demo     faultline info on the bundled traces"
 	@echo "  bench    faultline info against babeltrace2 on the largest trace"
 	@echo "  install  PREFIX=$(PREFIX) DESTDIR=$(DESTDIR): binary and man pages"

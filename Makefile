@@ -43,7 +43,7 @@ TEST_BINS := $(UNIT_BINS) $(TOOL_BINS) $(WORKLOAD_BINS)
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
-.PHONY: all check check-run demo install asan valgrind bench deps clean help man
+.PHONY: all tests check check-run demo install asan valgrind bench deps clean help man
 
 all: $(FAULTLINE)
 
@@ -65,6 +65,9 @@ $(BUILD)/tests/tools/%: tests/tools/%.c
 $(BUILD)/tests/workloads/%: tests/workloads/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -pthread $(LDFLAGS) -o $@ $< -pthread
+
+# Build the test programs without running them.
+tests: $(TEST_BINS)
 
 deps:
 	@scripts/install-deps

@@ -73,11 +73,9 @@ static int on_fault_tp(struct fl_decoder *d, const struct fl_binding *b, const s
 
 	fl_decoder_init_event(d, b, raw, FL_EV_FAULT, &ev);
 	sample_ids(b, raw, &ev);
-	ev.u.fault.address = fl_member_u64(raw->payload, b->idx[2], NULL);
-	ev.u.fault.ip = fl_member_u64(raw->payload, b->idx[3], NULL);
-	ev.u.fault.arch_code = fl_member_u64(raw->payload, b->idx[4], NULL);
-	ev.u.fault.access = fl_x86_access(ev.u.fault.arch_code);
-	ev.u.fault.source = FL_SRC_TRACEPOINT;
+	fl_fault_from_x86_tracepoint(&ev.u.fault, fl_member_u64(raw->payload, b->idx[2], NULL),
+				     fl_member_u64(raw->payload, b->idx[3], NULL),
+				     fl_member_u64(raw->payload, b->idx[4], NULL));
 	return fl_decoder_emit(d, &ev);
 }
 

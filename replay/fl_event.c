@@ -83,3 +83,14 @@ void fl_task_comm_from_path(struct fl_task *task, const char *path)
 
 	snprintf(task->comm, sizeof(task->comm), "%.*s", FL_COMM_LEN - 1, base ? base + 1 : path);
 }
+
+void fl_fault_from_x86_tracepoint(struct fl_fault *f, uint64_t address, uint64_t ip,
+				  uint64_t error_code)
+{
+	f->address = address;
+	f->ip = ip;
+	f->arch_code = error_code;
+	f->access = fl_x86_access(error_code);
+	f->trap = 0;
+	f->source = FL_SRC_TRACEPOINT;
+}

@@ -160,5 +160,8 @@ void fl_task_comm_from_path(struct fl_task *task, const char *path);
 
 /* x86 page-fault error code (arch/x86/include/asm/trap_pf.h) to FL_ACC_*. */
 uint32_t fl_x86_access(uint64_t error_code);
+/* Fill a fault from an x86 page-fault tracepoint's address, ip, error_code. */
+void fl_fault_from_x86_tracepoint(struct fl_fault *f, uint64_t address, uint64_t ip,
+				  uint64_t error_code);
 
 #endif

@@ -86,9 +86,8 @@ int fl_summary_add(struct fl_trace_summary *s, const struct fl_event *ev)
 			s->fault_major++;
 		else
 			s->fault_minor++;
-		if (t) {
+		if (t)
 			t->in_fault = false;
-		}
 		break;
 	case FL_EV_MMAP_LOCK:
 		s->lock[ev->u.lock.phase]++;

@@ -65,19 +65,20 @@ static void print_text(const char *path, const struct fl_ingest_result *res,
 	       s->fault_write, s->fault_exec, s->fault_prot);
 	printf("  %-13s %9" PRIu64 "  (minor %" PRIu64 ", major %" PRIu64 ")\n", "fault_end",
 	       s->kinds[FL_EV_FAULT_END], s->fault_minor, s->fault_major);
-	printf("  %-13s %9" PRIu64 "  (", "mm_call", s->kinds[FL_EV_MM_CALL]);
+	/* The per-kind lists go on their own line to stay within 80 columns. */
+	printf("  %-13s %9" PRIu64 "\n%6s", "mm_call", s->kinds[FL_EV_MM_CALL], "");
 	for (int k = 0; k < FL_MM__COUNT; k++)
 		printf("%s%s %" PRIu64, k ? ", " : "", fl_mm_kind_name((enum fl_mm_kind)k), s->mm[k]);
-	printf(")\n");
+	printf("\n");
 	printf("  %-13s %9" PRIu64 "  (start %" PRIu64 ", acquired %" PRIu64 ", released %" PRIu64
 	       ")\n", "mmap_lock", s->kinds[FL_EV_MMAP_LOCK], s->lock[FL_LOCK_START],
 	       s->lock[FL_LOCK_ACQUIRED], s->lock[FL_LOCK_RELEASED]);
 	printf("  %-13s %9" PRIu64 "  (extent known %" PRIu64 ", inferred %" PRIu64 ")\n",
 	       "vma_snapshot", s->kinds[FL_EV_VMA_SNAPSHOT], s->vma_known, s->vma_inferred);
-	printf("  %-13s %9" PRIu64 "  (", "task", s->kinds[FL_EV_TASK]);
+	printf("  %-13s %9" PRIu64 "\n%6s", "task", s->kinds[FL_EV_TASK], "");
 	for (int k = 0; k < FL_TASK__COUNT; k++)
 		printf("%s%s %" PRIu64, k ? ", " : "", fl_task_kind_name((enum fl_task_kind)k), s->task[k]);
-	printf(")\n");
+	printf("\n");
 	printf("  %-13s %9" PRIu64 "\n", "lost", s->kinds[FL_EV_LOST]);
 
 	printf("\ndiscarded:  %" PRIu64 " events, %" PRIu64 " packets\n", res->discarded_events,

@@ -83,4 +83,9 @@ for s in "dialect:    perf-ctf" "processes and threads:" "normalised events:" \
 		*) not_ok "text output shows '$s'" "$FL_OUT" ;; esac
 done
 
+for t in $traces; do
+	long=$("$FAULTLINE" info "$t" | awk 'length($0) > 80')
+	is "${t#"$FL_TOP"/}: text output fits 80 columns" "$long" ""
+done
+
 done_testing

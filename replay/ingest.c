@@ -497,6 +497,10 @@ static int handle_message(struct fl_decoder *d, const bt_message *msg)
 	case BT_MESSAGE_TYPE_PACKET_BEGINNING: {
 		const bt_packet *p = bt_message_packet_beginning_borrow_packet_const(msg);
 		int32_t cpu = packet_cpu(p);
+
+		/* libbabeltrace2 recycles packet objects: a new packet may sit
+		 * at the address of one already gone, so forget the cache. */
+		d->last_packet = NULL;
 		if (cpu >= 0 && fl_map_put(&d->stream_cpu, (uintptr_t)bt_packet_borrow_stream_const(p),
 					   (void *)(uintptr_t)(cpu + 1)) < 0)
 			return fl_err_set(d->err, -ENOMEM, "out of memory");

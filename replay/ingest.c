@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "bt_fields.h"
+#include "fl_array.h"
 #include "fl_map.h"
 
 struct class_entry {
@@ -363,16 +364,10 @@ static struct class_entry *bind_class(struct fl_decoder *d, const bt_event_class
 		ce->b.spec = spec;
 		ce->b.spec_index = si;
 	}
-	if (d->nclist == d->capclist) {
-		size_t cap = d->capclist ? d->capclist * 2 : 32;
-		struct class_entry **v = realloc(d->clist, cap * sizeof(*v));
-		if (!v) {
-			free(ce);
-			fl_err_set(d->err, -ENOMEM, "out of memory");
-			return NULL;
-		}
-		d->clist = v;
-		d->capclist = cap;
+	if (fl_array_grow((void **)&d->clist, &d->capclist, d->nclist + 1, sizeof(*d->clist)) < 0) {
+		free(ce);
+		fl_err_set(d->err, -ENOMEM, "out of memory");
+		return NULL;
 	}
 	if (fl_map_put(&d->classes, (uintptr_t)ec, ce) < 0) {
 		free(ce);

@@ -1,4 +1,5 @@
 #include "mm_ops.h"
+#include "fl_array.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -108,23 +109,6 @@ const char *fl_mm_lock_mode_name(enum fl_mm_lock_mode mode)
 
 /* ---- reports ---------------------------------------------------------- */
 
-static int grow_array(void **p, size_t *cap, size_t need, size_t elem)
-{
-	size_t ncap;
-	void *np;
-
-	if (need <= *cap)
-		return 0;
-	ncap = *cap ? *cap : 32;
-	while (ncap < need)
-		ncap *= 2;
-	np = realloc(*p, ncap * elem);
-	if (!np)
-		return -ENOMEM;
-	*p = np;
-	*cap = ncap;
-	return 0;
-}
 
 /* A call starts: clear the reports; a writer opens a new write cycle, as
  * mmap_write_unlock() -> vma_end_write_all() bumps mm_lock_seq per writer. */
@@ -144,10 +128,10 @@ static int prepare(struct fl_mm *mm, size_t n)
 
 	if (fl_vma_set_reserve(&mm->vmas, 8, 8))
 		return -ENOMEM;
-	if (grow_array(&c, &mm->capchanges, mm->nchanges + 2 * n + 16, sizeof(*mm->changes)))
+	if (fl_array_grow(&c, &mm->capchanges, mm->nchanges + 2 * n + 16, sizeof(*mm->changes)))
 		return -ENOMEM;
 	mm->changes = c;
-	if (grow_array(&r, &mm->capranges, mm->nranges + n + 8, sizeof(*mm->ranges)))
+	if (fl_array_grow(&r, &mm->capranges, mm->nranges + n + 8, sizeof(*mm->ranges)))
 		return -ENOMEM;
 	mm->ranges = r;
 	return 0;
@@ -163,7 +147,7 @@ static struct fl_mm_change *new_change(struct fl_mm *mm)
 {
 	void *c = mm->changes;
 
-	if (grow_array(&c, &mm->capchanges, mm->nchanges + 1, sizeof(*mm->changes)))
+	if (fl_array_grow(&c, &mm->capchanges, mm->nchanges + 1, sizeof(*mm->changes)))
 		return NULL;
 	mm->changes = c;
 	return &mm->changes[mm->nchanges++];
@@ -231,7 +215,7 @@ static struct fl_mm_range *note_range(struct fl_mm *mm, enum fl_mm_range_kind ki
 	void *r = mm->ranges;
 	struct fl_mm_range *rg;
 
-	if (grow_array(&r, &mm->capranges, mm->nranges + 1, sizeof(*mm->ranges)))
+	if (fl_array_grow(&r, &mm->capranges, mm->nranges + 1, sizeof(*mm->ranges)))
 		return NULL;
 	mm->ranges = r;
 	rg = &mm->ranges[mm->nranges++];

@@ -1,4 +1,5 @@
 #include "mm_vma.h"
+#include "fl_array.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -86,23 +87,6 @@ struct fl_vma *fl_vma_prev_of(const struct fl_vma_set *s, uint64_t addr)
 	return i > 0 ? s->v[i - 1] : NULL;
 }
 
-static int grow_to(void **p, size_t *cap, size_t need, size_t elem)
-{
-	size_t ncap;
-	void *np;
-
-	if (need <= *cap)
-		return 0;
-	ncap = *cap ? *cap : 16;
-	while (ncap < need)
-		ncap *= 2;
-	np = realloc(*p, ncap * elem);
-	if (!np)
-		return -ENOMEM;
-	*p = np;
-	*cap = ncap;
-	return 0;
-}
 
 int fl_vma_set_reserve(struct fl_vma_set *s, size_t nslots, size_t nvmas)
 {
@@ -112,10 +96,10 @@ int fl_vma_set_reserve(struct fl_vma_set *s, size_t nslots, size_t nvmas)
 	if (need > cap) {
 		size_t cap2 = cap;
 
-		if (grow_to(&v, &cap, need, sizeof(*s->v)))
+		if (fl_array_grow(&v, &cap, need, sizeof(*s->v)))
 			return -ENOMEM;
 		s->v = v;
-		if (grow_to(&ends, &cap2, need, sizeof(*s->ends))) {
+		if (fl_array_grow(&ends, &cap2, need, sizeof(*s->ends))) {
 			/* v grew, ends did not: keep cap at what both hold. */
 			return -ENOMEM;
 		}
@@ -128,7 +112,7 @@ int fl_vma_set_reserve(struct fl_vma_set *s, size_t nslots, size_t nvmas)
 		/* Released VMAs are kept here too, so spares never outnumber
 		 * the set's peak size. */
 
-		if (grow_to(&sp, &s->capspare, nvmas, sizeof(*s->spare)))
+		if (fl_array_grow(&sp, &s->capspare, nvmas, sizeof(*s->spare)))
 			return -ENOMEM;
 		s->spare = sp;
 		while (s->nspare < nvmas) {
@@ -164,7 +148,7 @@ void fl_vma_release(struct fl_vma_set *s, struct fl_vma *v)
 
 	if (!v)
 		return;
-	if (grow_to(&sp, &s->capspare, s->nspare + 1, sizeof(*s->spare))) {
+	if (fl_array_grow(&sp, &s->capspare, s->nspare + 1, sizeof(*s->spare))) {
 		free(v);
 		return;
 	}

@@ -70,6 +70,15 @@ struct counts {
 	long mmap, munmap, mprotect, mremap, madvise;
 };
 
+static void counts_add(struct counts *tot, const struct counts *c)
+{
+	tot->mmap += c->mmap;
+	tot->munmap += c->munmap;
+	tot->mprotect += c->mprotect;
+	tot->mremap += c->mremap;
+	tot->madvise += c->madvise;
+}
+
 struct fault_arg {
 	int idx;
 	pid_t tid;
@@ -346,19 +355,11 @@ int main(int argc, char **argv)
 		ftids[i] = fa[i].tid;
 		touched[i] = fa[i].pages_touched;
 		expected[i] = fa[i].expected_faults;
-		tot.mmap += fa[i].c.mmap;
-		tot.munmap += fa[i].c.munmap;
-		tot.mprotect += fa[i].c.mprotect;
-		tot.mremap += fa[i].c.mremap;
-		tot.madvise += fa[i].c.madvise;
+		counts_add(&tot, &fa[i].c);
 	}
 	for (int i = 0; i < g_opts.churn_threads; i++) {
 		ctids[i] = ca[i].tid;
-		tot.mmap += ca[i].c.mmap;
-		tot.munmap += ca[i].c.munmap;
-		tot.mprotect += ca[i].c.mprotect;
-		tot.mremap += ca[i].c.mremap;
-		tot.madvise += ca[i].c.madvise;
+		counts_add(&tot, &ca[i].c);
 	}
 	double el = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 

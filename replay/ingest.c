@@ -26,10 +26,6 @@ struct class_entry {
 	char name[128];
 };
 
-struct pending_mm {
-	struct fl_event ev;	/* FL_EV_MM_CALL with the enter half filled */
-};
-
 struct fl_decoder {
 	const char *path;
 	const struct fl_dialect *dialect;
@@ -45,7 +41,7 @@ struct fl_decoder {
 	struct fl_map prepared;		/* bt_stream_class* -> (void *)1 */
 	struct fl_map traces;		/* bt_trace* -> (void *)1 */
 	struct fl_map stream_cpu;	/* bt_stream* -> (void *)(cpu + 1) */
-	struct fl_map pending;		/* tid + 1 -> pending_mm* */
+	struct fl_map pending;		/* tid + 1 -> fl_event* (an mm_call, enter half filled) */
 
 	const bt_packet *last_packet;
 	int32_t last_cpu;
@@ -96,24 +92,24 @@ static uint64_t tid_key(int32_t tid)
 int fl_decoder_mm_enter(struct fl_decoder *d, const struct fl_event *base,
 			enum fl_mm_kind kind, const uint64_t args[6])
 {
-	struct pending_mm *p = fl_map_del(&d->pending, tid_key(base->tid));
+	struct fl_event *p = fl_map_del(&d->pending, tid_key(base->tid));
 	int rc = 0;
 
 	if (p) {
 		/* The previous call's exit was lost: deliver it as cut off. */
 		d->res->mm_unpaired_enter++;
-		rc = fl_decoder_emit(d, &p->ev);
+		rc = fl_decoder_emit(d, p);
 	} else {
 		p = malloc(sizeof(*p));
 		if (!p)
 			return fl_err_set(d->err, -ENOMEM, "out of memory");
 	}
-	p->ev = *base;
-	p->ev.kind = FL_EV_MM_CALL;
-	p->ev.u.mm_call.kind = kind;
-	p->ev.u.mm_call.t_enter = base->t;
-	p->ev.u.mm_call.has_enter = true;
-	memcpy(p->ev.u.mm_call.args, args, sizeof(p->ev.u.mm_call.args));
+	*p = *base;
+	p->kind = FL_EV_MM_CALL;
+	p->u.mm_call.kind = kind;
+	p->u.mm_call.t_enter = base->t;
+	p->u.mm_call.has_enter = true;
+	memcpy(p->u.mm_call.args, args, sizeof(p->u.mm_call.args));
 	if (fl_map_put(&d->pending, tid_key(base->tid), p) < 0) {
 		free(p);
 		return fl_err_set(d->err, -ENOMEM, "out of memory");
@@ -124,21 +120,21 @@ int fl_decoder_mm_enter(struct fl_decoder *d, const struct fl_event *base,
 int fl_decoder_mm_exit(struct fl_decoder *d, const struct fl_event *base,
 		       enum fl_mm_kind kind, int64_t ret)
 {
-	struct pending_mm *p = fl_map_del(&d->pending, tid_key(base->tid));
+	struct fl_event *p = fl_map_del(&d->pending, tid_key(base->tid));
 	struct fl_event ev;
 	int rc = 0;
 
-	if (p && p->ev.u.mm_call.kind != kind) {
+	if (p && p->u.mm_call.kind != kind) {
 		/* A different call's entry: its exit is lost. */
 		d->res->mm_unpaired_enter++;
-		rc = fl_decoder_emit(d, &p->ev);
+		rc = fl_decoder_emit(d, p);
 		free(p);
 		p = NULL;
 	}
 	if (rc < 0)
 		return rc;
 	if (p) {
-		ev = p->ev;
+		ev = *p;
 		free(p);
 	} else {
 		d->res->mm_unpaired_exit++;
@@ -156,19 +152,19 @@ int fl_decoder_mm_exit(struct fl_decoder *d, const struct fl_event *base,
 
 static int cmp_pending(const void *a, const void *b)
 {
-	const struct pending_mm *pa = *(struct pending_mm *const *)a;
-	const struct pending_mm *pb = *(struct pending_mm *const *)b;
+	const struct fl_event *pa = *(struct fl_event *const *)a;
+	const struct fl_event *pb = *(struct fl_event *const *)b;
 
-	if (pa->ev.t != pb->ev.t)
-		return pa->ev.t < pb->ev.t ? -1 : 1;
-	return (pa->ev.tid > pb->ev.tid) - (pa->ev.tid < pb->ev.tid);
+	if (pa->t != pb->t)
+		return pa->t < pb->t ? -1 : 1;
+	return (pa->tid > pb->tid) - (pa->tid < pb->tid);
 }
 
 /* Calls still inside the kernel when the trace ended: deliver them, in
  * entry order, at the trace's last timestamp. */
 static int flush_pending(struct fl_decoder *d)
 {
-	struct pending_mm **v;
+	struct fl_event **v;
 	size_t n = 0, it = 0;
 	void *val;
 	int rc = 0;
@@ -182,10 +178,10 @@ static int flush_pending(struct fl_decoder *d)
 		v[n++] = val;
 	qsort(v, n, sizeof(*v), cmp_pending);
 	for (size_t i = 0; i < n; i++) {
-		v[i]->ev.t = d->res->t_last;
+		v[i]->t = d->res->t_last;
 		d->res->mm_unpaired_enter++;
 		if (rc >= 0)
-			rc = fl_decoder_emit(d, &v[i]->ev);
+			rc = fl_decoder_emit(d, v[i]);
 		free(v[i]);
 	}
 	free(v);

@@ -10,14 +10,14 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 BUILD ?= build
 
-PKGS := babeltrace2
+PKGS := babeltrace2 sqlite3
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbabeltrace2)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbabeltrace2 -lsqlite3)
 TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wno-format-nonliteral
-INCLUDES := -I. -Ilib -Ireplay
+INCLUDES := -I. -Ilib -Ireplay -I$(BUILD)/gen
 ALL_CFLAGS := -std=gnu11 $(WARN) $(INCLUDES) $(PKG_CFLAGS) -DFL_VERSION='"$(VERSION)"' \
 	-MMD -MP $(CFLAGS)
 LIBS := $(PKG_LIBS) -lm
@@ -53,6 +53,12 @@ $(FAULTLINE): $(MAIN_OBJ) $(LIB_OBJS)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# The store schema is compiled in from schemas/outcomes.sql, its one source.
+$(BUILD)/gen/outcomes_sql.h: schemas/outcomes.sql scripts/sql2c
+	@mkdir -p $(dir $@)
+	scripts/sql2c fl_outcomes_sql $< > $@.tmp && mv $@.tmp $@
+$(BUILD)/replay/store.o: $(BUILD)/gen/outcomes_sql.h
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(UNIT_LINK_OBJS)
 	@mkdir -p $(dir $@)

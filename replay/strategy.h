@@ -1,0 +1,181 @@
+/* strategy: the one interface every fault-handling strategy implements
+ * (DESIGN §5), and what the replay engine tells it about each fault.
+ *
+ * The engine (engine.c) runs the mm model and the time model; a strategy
+ * only decides, for one fault at a time, what its kernel would have done:
+ * which lock path ran handle_mm_fault(), which counter the attempt bumped,
+ * why, and how long the thread waited.  Each strategy is one file
+ * (strategy_<name>.c) exporting one const struct fl_strategy, listed in
+ * strategies.c.
+ *
+ * Why one call per fault rather than begin/commit/finish callbacks: the
+ * engine holds a fault back until every writer whose window can overlap the
+ * attempt is known (a writer's VMA changes are only known at its syscall
+ * exit), so by the time the strategy sees the fault, the lookup (begin),
+ * the writers inside the attempt window (commit point) and the recorded
+ * end (finish) are all in the view.  The strategy walks those phases in
+ * that order in its fault() function, as the kernel does.
+ */
+#ifndef FL_STRATEGY_H
+#define FL_STRATEGY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fl_err.h"
+#include "fl_event.h"
+#include "mm_vma.h"
+
+/* One mmap_lock writer: a traced mm call, or a write hold with no call. */
+struct fl_writer {
+	uint64_t id;			/* from 1, order of appearance */
+	int32_t tid, pid;
+	bool traced;			/* call holds a traced mm call */
+	struct fl_mm_call call;
+	bool has_lock;			/* window from mmap_lock events */
+	uint64_t t_lock_start, t_lock_acquired, t_lock_released;
+	/* The interval in which VMAs it writes are write-locked: acquired ..
+	 * released (or downgraded); the syscall span without lock events. */
+	uint64_t w_begin, w_end;
+	/* Its queue interval on the rwsem: start_locking .. released. */
+	uint64_t q_begin;
+	uint32_t vmas_written;		/* VMAs vma_start_write() would lock */
+};
+
+/* How a writer's window meets one fault. */
+struct fl_writer_hit {
+	const struct fl_writer *w;
+	bool wrote_vma;		/* it write-locked the VMA the fault was placed in */
+	bool created_at;	/* it created the VMA now covering the address */
+	bool wrote_any;		/* it write-locked some VMA of the mm */
+};
+
+/* Where the mm model placed a fault. */
+enum fl_place {
+	FL_PLACE_VMA,		/* inside a known VMA */
+	FL_PLACE_INFERRED,	/* inside a VMA whose end was guessed */
+	FL_PLACE_STACK,		/* below a VM_GROWSDOWN VMA: stack growth */
+	FL_PLACE_NO_VMA,	/* in a hole of a known layout: SIGSEGV */
+	FL_PLACE_UNKNOWN,	/* nothing known of this mm's layout there */
+};
+
+const char *fl_place_name(enum fl_place p);
+
+/* The handler the fault reaches (handle_pte_fault()'s dispatch), as far as
+ * the model knows the page tables and the page cache. */
+enum fl_handler {
+	FL_H_ANON_READ,		/* do_anonymous_page, read: the zero page */
+	FL_H_ANON_WRITE,	/* do_anonymous_page, write: new folio */
+	FL_H_FILE_READ,		/* do_read_fault (fault-around first) */
+	FL_H_FILE_COW,		/* do_cow_fault: private write to a file page */
+	FL_H_FILE_SHARED,	/* do_shared_fault */
+	FL_H_WP,		/* do_wp_page: write to a present read-only PTE */
+	FL_H_SWAP,		/* do_swap_page: the PTE holds a swap entry */
+	FL_H_SPURIOUS,		/* PTE already fine: access-flag update only */
+	FL_H__COUNT
+};
+
+const char *fl_handler_name(enum fl_handler h);
+
+/* What the engine knows about one fault when the strategy decides it. */
+struct fl_fault_view {
+	uint64_t fault_id;		/* from 1, trace order */
+	uint64_t t;
+	int32_t pid, tid, cpu;
+	const struct fl_fault *fault;	/* address, ip, access bits, arch code */
+	bool has_end;			/* the trace has its minor/major event */
+	uint64_t t_end;
+	bool major;			/* VM_FAULT_MAJOR or FAULT_FLAG_TRIED */
+
+	enum fl_place place;
+	struct fl_vma vma;		/* copy at fault time: FL_PLACE_VMA/_INFERRED */
+	bool access_error;		/* access_error() would refuse it */
+	enum fl_handler handler;
+	bool needs_anon_vma;		/* the handler calls vmf_anon_prepare() */
+	bool pmd_present;		/* a PTE table covers the address */
+	bool pte_present;		/* the PTE is present */
+	/* Another thread's major fault on the same file pages is in flight:
+	 * the folio is locked for IO (__folio_lock_or_retry()). */
+	bool folio_locked;
+	uint32_t mm_users;		/* threads sharing the mm */
+
+	/* Writers whose window [w_begin, w_end] or queue interval contains
+	 * t, or intersects [t, t + attempt window], in window order. */
+	const struct fl_writer_hit *hits;
+	size_t nhits;
+	/* mmap_lock at t: held for write, or a writer queued (trylock fails). */
+	bool lock_contended;
+	/* When the last writer queued or holding at t releases it. */
+	uint64_t lock_free_at;
+};
+
+/* Where handle_mm_fault() finally ran. */
+enum fl_path {
+	FL_PATH_VMA_LOCK,
+	FL_PATH_SPECULATIVE,
+	FL_PATH_MMAP_LOCK,
+	FL_PATH_NONE,		/* not handled: unplaced */
+};
+
+const char *fl_path_name(enum fl_path p);
+
+struct fl_outcome {
+	enum fl_path path;
+	bool fell_back;		/* an attempt was made and handle_mm_fault ran under mmap_lock */
+	const char *counter;	/* kernel counter name, static; "" none */
+	const char *reason;	/* finer reason, static */
+	uint32_t attempts;	/* handle_mm_fault() calls */
+	uint64_t latency;	/* ns */
+	uint64_t lock_wait;	/* ns on the simulated mmap_lock */
+	const struct fl_writer *writer;	/* the writer behind an abort */
+};
+
+/* A what-if knob (`--set key=value`), recorded with the run. */
+struct fl_knob {
+	const char *key;
+	const char *help;
+	int64_t def, min, max;
+};
+
+/* The run's configuration, parsed by the engine. */
+struct fl_run_cfg {
+	const char *profile;	/* as given, or the strategy's default */
+	int kver;		/* FL_MM_KVER() of the profile, 0 when none */
+	uint64_t seed;
+	uint32_t page_shift;
+	/* knob values, in the strategy's knob order, then the common ones */
+	int64_t knob[16];
+	/* Calibrated cost table (ns), per handler, from the trace. */
+	uint64_t cost[FL_H__COUNT];
+};
+
+/* Needs: which normalised events a strategy cannot work without. */
+enum {
+	FL_NEED_FAULTS = 1u << 0,
+	FL_NEED_MM_CALLS = 1u << 1,
+};
+
+struct fl_strategy {
+	const char *name;
+	const char *summary;
+	/* Profiles it accepts, NULL-terminated, the default first; NULL when
+	 * it takes none.  A profile is a kernel version "6.N" or "6.N+". */
+	const char *const *profiles;
+	const struct fl_knob *knobs;	/* NULL-terminated by key == NULL */
+	unsigned needs;
+	size_t state_size;
+	/* 0 or a negative code with err filled (an unknown profile...). */
+	int (*init)(void *state, const struct fl_run_cfg *cfg, struct fl_err *err);
+	void (*fault)(void *state, const struct fl_run_cfg *cfg, const struct fl_fault_view *f,
+		      struct fl_outcome *out);
+	void (*fini)(void *state);
+};
+
+/* The registry, NULL-terminated, in the order `--strategy all` runs them. */
+extern const struct fl_strategy *const fl_strategies[];
+const struct fl_strategy *fl_strategy_find(const char *name);
+/* Parse a profile "6.7", "6.15+" into FL_MM_KVER(); -EINVAL if not one. */
+int fl_profile_parse(const char *s, int *kver);
+
+#endif

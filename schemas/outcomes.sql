@@ -1,0 +1,170 @@
+-- faultline outcome store (DESIGN §8): the contract between replay/ (which
+-- writes it) and analyze/ + tui/ (which read it).
+--
+-- Version: PRAGMA user_version = 1.  A reader refuses a database whose
+-- application_id is not faultline's, or whose user_version is newer than
+-- the one it was built with.  Any change to a table below bumps the version.
+--
+-- One database holds many runs.  A trace is stored once (traces, threads,
+-- writers, faults) however many runs replay it; each run adds one runs row,
+-- one outcomes row per fault and its cause_counts.  `faultline replay` writes
+-- everything of one invocation in one transaction, so a killed replay leaves
+-- the database as it was.  WAL mode lets the TUI read while a replay writes.
+--
+-- Times are ns on the trace clock (CLOCK_MONOTONIC of the traced host).
+-- Addresses are stored as signed 64-bit integers (SQLite has no unsigned
+-- type): a kernel-half or high user address may read negative; readers
+-- print them with printf('%x', ...) or cast in C.
+
+PRAGMA application_id = 1179405873;	-- 0x464C4E31, "FLN1"
+PRAGMA user_version = 1;
+
+-- Free-form facts about the database itself: 'created_by' (tool version).
+CREATE TABLE meta (
+	key	TEXT PRIMARY KEY,
+	value	TEXT NOT NULL
+);
+
+-- One row per replayed trace.  A later replay of the same trace (same path,
+-- dialect, event count and time span) reuses the row.
+CREATE TABLE traces (
+	trace_id	INTEGER PRIMARY KEY,
+	path		TEXT NOT NULL,		-- as given on the command line
+	dialect		TEXT NOT NULL,		-- perf-ctf, lttng-kernel, faultline
+	tracer		TEXT NOT NULL,
+	hostname	TEXT NOT NULL,
+	kernel		TEXT NOT NULL,		-- release of the traced host
+	arch		TEXT NOT NULL,		-- x86_64, ppc64le, '' unknown
+	page_size	INTEGER NOT NULL,	-- bytes
+	t_first		INTEGER NOT NULL,
+	t_last		INTEGER NOT NULL,
+	ctf_events	INTEGER NOT NULL,
+	lost_events	INTEGER NOT NULL,	-- discarded by the tracer
+	lost_packets	INTEGER NOT NULL,
+	-- 1 when the trace has mmap_lock events: faults.gt is meaningful.
+	has_ground_truth INTEGER NOT NULL,
+	-- 1 when writer windows come from mmap_lock events, 0 from syscall spans.
+	lock_windows	INTEGER NOT NULL
+);
+
+CREATE TABLE threads (
+	trace_id	INTEGER NOT NULL REFERENCES traces,
+	tid		INTEGER NOT NULL,
+	pid		INTEGER NOT NULL,	-- -1 unknown
+	comm		TEXT NOT NULL,		-- '' unknown
+	faults		INTEGER NOT NULL,
+	gt_fallbacks	INTEGER NOT NULL,	-- faults the kernel ran under mmap_lock
+	mm_calls	INTEGER NOT NULL,
+	PRIMARY KEY (trace_id, tid)
+);
+
+-- Every mmap_lock writer: each traced mm_call, and write holds the trace
+-- shows with no traced call around them (exec, mlock, stack growth...).
+CREATE TABLE writers (
+	trace_id	INTEGER NOT NULL REFERENCES traces,
+	writer_id	INTEGER NOT NULL,	-- order of appearance, from 1
+	tid		INTEGER NOT NULL,
+	pid		INTEGER NOT NULL,
+	call		TEXT NOT NULL,		-- mmap munmap mprotect mremap brk madvise,
+						-- or 'untraced' (a write hold, no call)
+	args		TEXT NOT NULL,		-- JSON array of the call's arguments
+	ret		INTEGER,		-- NULL when the exit is not in the trace
+	t_enter		INTEGER,		-- syscall span; NULL when not traced
+	t_exit		INTEGER,
+	-- mmap_lock write window: start_locking, acquired, released (or the
+	-- downgrade to read).  NULL when the trace has no mmap_lock events:
+	-- the window is then the syscall span.
+	t_lock_start	INTEGER,
+	t_lock_acquired	INTEGER,
+	t_lock_released	INTEGER,
+	vmas_written	INTEGER NOT NULL,	-- VMAs vma_start_write() would lock
+	PRIMARY KEY (trace_id, writer_id)
+);
+
+-- Every user page fault of the trace, with what the trace recorded about
+-- it and, where the trace has mmap_lock events, the kernel's own answer.
+CREATE TABLE faults (
+	trace_id	INTEGER NOT NULL REFERENCES traces,
+	fault_id	INTEGER NOT NULL,	-- order in the trace, from 1
+	t		INTEGER NOT NULL,
+	t_end		INTEGER,		-- the fault's minor/major event; NULL none
+	tid		INTEGER NOT NULL,
+	pid		INTEGER NOT NULL,
+	cpu		INTEGER NOT NULL,
+	address		INTEGER NOT NULL,
+	ip		INTEGER NOT NULL,
+	access		TEXT NOT NULL,		-- 'read', 'write', 'exec', plus ',prot'
+	arch_code	INTEGER NOT NULL,	-- x86 error_code / ppc64 DSISR
+	major		INTEGER,		-- 1 major, 0 minor, NULL no end event
+	-- Ground truth (DESIGN §7), from the faulting thread's mmap_lock
+	-- events between the fault and its end:
+	--   'vma'      handled under the per-VMA lock (no mmap_lock, or only the
+	--              anon_vma trylock of __vmf_anon_prepare(), released
+	--              before the end);
+	--   'fallback' handle_mm_fault() ran under mmap_lock;
+	--   'unknown'  no mmap_lock events in the trace, or no end event.
+	gt		TEXT NOT NULL,
+	-- Finer ground truth: 'anon_vma trylock' (vma), 'trylock failed'
+	-- (a failed trylock before the lock: contended), 'anon_vma retry'
+	-- (__vmf_anon_prepare's trylock failed, then lock_mmap), 'stack
+	-- growth' (a write lock inside the fault), '' otherwise.
+	gt_detail	TEXT NOT NULL,
+	gt_lock_wait	INTEGER,		-- ns from first start_locking to acquired
+	PRIMARY KEY (trace_id, fault_id)
+);
+
+-- One replay: a strategy with its profile and knobs over one trace.
+CREATE TABLE runs (
+	run_id		INTEGER PRIMARY KEY,
+	trace_id	INTEGER NOT NULL REFERENCES traces,
+	strategy	TEXT NOT NULL,		-- classic, pervma, spf, spf-mmseq
+	profile		TEXT NOT NULL,		-- e.g. '6.15+' for pervma; '' none
+	knobs		TEXT NOT NULL,		-- JSON object of every knob's value
+	seed		INTEGER NOT NULL,
+	tool_version	TEXT NOT NULL,
+	created_at	TEXT NOT NULL,		-- UTC, ISO 8601
+	wall_ms		INTEGER NOT NULL,	-- replay time of the invocation
+	cost_table	TEXT NOT NULL,		-- JSON: calibrated handler costs (ns)
+	faults		INTEGER NOT NULL,
+	fallbacks	INTEGER NOT NULL,	-- predicted to run under mmap_lock
+	unplaced	INTEGER NOT NULL	-- faults the mm model could not place
+);
+
+-- What each strategy predicts for each fault.
+CREATE TABLE outcomes (
+	run_id		INTEGER NOT NULL REFERENCES runs,
+	fault_id	INTEGER NOT NULL,	-- faults.fault_id of the run's trace
+	-- Where handle_mm_fault() finally ran: 'vma_lock', 'speculative',
+	-- 'mmap_lock'.
+	path		TEXT NOT NULL,
+	fell_back	INTEGER NOT NULL,	-- 1 when path = 'mmap_lock' after an attempt
+	-- The kernel's counter for the attempt: vma_lock_success, _abort,
+	-- _retry, _miss; spf_* / SPF_ABORT_* for the speculative strategies;
+	-- 'mmap_lock' for classic; '' when no attempt was made.
+	counter		TEXT NOT NULL,
+	-- The finer reason: 'ok', 'write-locked', 'no anon_vma', 'no
+	-- map_pages', 'uffd', 'swap IO', 'file IO', 'folio locked', 'access
+	-- error', 'no VMA', 'stack growth', 'unplaced: inferred extent', ...
+	reason		TEXT NOT NULL,
+	attempts	INTEGER NOT NULL,	-- handle_mm_fault() calls (RETRY adds one)
+	latency		INTEGER NOT NULL,	-- ns, fault to end, as replayed
+	lock_wait	INTEGER NOT NULL,	-- ns waited on the simulated mmap_lock
+	writer_id	INTEGER,		-- writers.writer_id that caused an abort
+	vma_start	INTEGER,		-- the VMA the fault was placed in
+	vma_end		INTEGER,
+	vma_kind	TEXT NOT NULL,		-- anon file shmem stack heap special, '' none
+	PRIMARY KEY (run_id, fault_id)
+);
+
+-- Outcomes counted by (counter, reason), written with the run.
+CREATE TABLE cause_counts (
+	run_id		INTEGER NOT NULL REFERENCES runs,
+	counter		TEXT NOT NULL,
+	reason		TEXT NOT NULL,
+	n		INTEGER NOT NULL,
+	fell_back	INTEGER NOT NULL,	-- of which fell back to mmap_lock
+	PRIMARY KEY (run_id, counter, reason)
+);
+
+CREATE INDEX outcomes_by_cause ON outcomes (run_id, counter, reason);
+CREATE INDEX faults_by_tid ON faults (trace_id, tid, t);

@@ -114,6 +114,11 @@ int fl_decoder_mm_enter(struct fl_decoder *d, const struct fl_event *base,
 		free(p);
 		return fl_err_set(d->err, -ENOMEM, "out of memory");
 	}
+	if (rc >= 0 && d->ops->mm_enter) {
+		rc = d->ops->mm_enter(d->ctx, p);
+		if (rc < 0 && !d->stop)
+			d->stop = rc;
+	}
 	return rc;
 }
 

@@ -32,6 +32,12 @@ struct fl_ingest_ops {
 	/* Each normalised event.  A negative return stops the ingestion with
 	 * that code; the callee should have filled err via its own means. */
 	int (*event)(void *ctx, const struct fl_event *ev);
+	/* An mm call's entry, in time order with the events (ev->kind is
+	 * FL_EV_MM_CALL, has_exit false).  The call itself still comes through
+	 * event() at its exit; this tells a consumer that a syscall span has
+	 * opened, which the replay needs to hold back faults it may cover.
+	 * May be NULL. */
+	int (*mm_enter)(void *ctx, const struct fl_event *ev);
 };
 
 /* How many CTF events of one event class were read. */

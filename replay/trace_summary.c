@@ -76,8 +76,7 @@ int fl_summary_add(struct fl_trace_summary *s, const struct fl_event *ev)
 			s->fault_prot++;
 		if (t) {
 			t->faults++;
-			t->in_fault = true;
-			t->fell_back = false;
+			fl_gt_fault(&t->gt);
 		}
 		break;
 	}
@@ -86,21 +85,25 @@ int fl_summary_add(struct fl_trace_summary *s, const struct fl_event *ev)
 			s->fault_major++;
 		else
 			s->fault_minor++;
-		if (t)
-			t->in_fault = false;
+		if (t) {
+			struct fl_gt_result r;
+
+			fl_gt_end(&t->gt, &r);
+			if (r.gt == FL_GT_FALLBACK) {
+				t->fallbacks++;
+				s->fallbacks++;
+			} else if (r.gt == FL_GT_VMA && r.detail[0]) {
+				s->anon_trylocks++;
+			}
+		}
 		break;
 	case FL_EV_MMAP_LOCK:
 		s->lock[ev->u.lock.phase]++;
 		if (ev->u.lock.write)
 			s->lock_write++;
-		/* Ground truth (DESIGN §7): a fault fell back when its thread
-		 * goes for mmap_lock between the fault and its end.  A trylock
-		 * shows only as acquire_returned. */
-		if (t && t->in_fault && !t->fell_back && ev->u.lock.phase != FL_LOCK_RELEASED) {
-			t->fell_back = true;
-			t->fallbacks++;
-			s->fallbacks++;
-		}
+		/* Ground truth (DESIGN §7, ground_truth.h). */
+		if (t)
+			fl_gt_lock(&t->gt, &ev->u.lock, ev->t);
 		break;
 	case FL_EV_MM_CALL:
 		s->mm[ev->u.mm_call.kind]++;

@@ -12,16 +12,16 @@
 
 #include "fl_event.h"
 #include "fl_map.h"
+#include "ground_truth.h"
 #include "ingest.h"
 
 struct fl_thread_sum {
 	int32_t pid, tid;
 	char comm[FL_COMM_LEN + 1];
 	uint64_t faults;
-	uint64_t fallbacks;	/* faults that took mmap_lock before their end */
+	uint64_t fallbacks;	/* faults the kernel ran under mmap_lock */
 	uint64_t mm_calls;
-	/* per-fault state for the fallback ground truth */
-	bool in_fault, fell_back;
+	struct fl_gt_state gt;	/* the fault in progress (ground_truth.h) */
 };
 
 struct fl_trace_summary {
@@ -33,7 +33,8 @@ struct fl_trace_summary {
 	uint64_t task[FL_TASK__COUNT];
 	uint64_t fault_read, fault_write, fault_exec, fault_prot, fault_sw;
 	uint64_t fault_minor, fault_major;
-	uint64_t fallbacks;		/* ground truth: faults that took mmap_lock */
+	uint64_t fallbacks;		/* ground truth: faults that ran under mmap_lock */
+	uint64_t anon_trylocks;		/* per-VMA faults that took the anon_vma trylock */
 	uint64_t vma_known, vma_inferred;
 	uint64_t lost_events, lost_packets;
 	struct fl_map threads;		/* tid + 1 -> fl_thread_sum* */

@@ -1,0 +1,66 @@
+/* ground_truth: what the kernel itself did with each fault (DESIGN §7),
+ * read from the faulting thread's mmap_lock events between its fault and
+ * the fault's end (the minor-faults/major-faults event, counted by
+ * mm_account_fault() at the end of handle_mm_fault()).
+ *
+ * On a per-VMA-lock kernel a user fault first tries lock_vma_under_rcu().
+ * It ran under mmap_lock -- fell back -- when the thread holds mmap_lock at
+ * the fault's end: lock_mmap / lock_mm_and_find_vma() took it for read (or
+ * for write to grow the stack, then downgraded) and handle_mm_fault() ran
+ * under it.  Every mmap_read_trylock() shows as start_locking +
+ * acquire_returned, so the event sequences are:
+ *
+ *   (none)                       per-VMA lock, nothing else
+ *   S A(ok) R                    per-VMA lock: __vmf_anon_prepare() took the
+ *                                trylock to set anon_vma and released it
+ *                                (6.10+); NOT a fallback
+ *   S A(ok) ...end               fallback, lock_mm_and_find_vma()'s trylock
+ *   S A(fail) S A(ok) ...end     fallback, the trylock failed: contended
+ *   S A(fail) S A(fail) S A(ok)  fallback after __vmf_anon_prepare()'s
+ *                                trylock failed (VM_FAULT_RETRY), then
+ *                                lock_mmap's trylock failed too
+ *   a write start/acquire        fallback that grew the stack
+ *
+ * A fault with no end event (SIGSEGV, or the trace ended) has no ground
+ * truth.
+ */
+#ifndef FL_GROUND_TRUTH_H
+#define FL_GROUND_TRUTH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fl_event.h"
+
+enum fl_gt {
+	FL_GT_UNKNOWN,
+	FL_GT_VMA,
+	FL_GT_FALLBACK,
+};
+
+const char *fl_gt_name(enum fl_gt gt);
+
+/* One thread's fault in progress. */
+struct fl_gt_state {
+	bool in_fault;
+	uint32_t starts, failed;	/* start_locking events; failed acquires */
+	bool held;			/* holds mmap_lock now */
+	bool released;			/* took and released it inside the fault */
+	bool write;			/* a write lock inside the fault */
+	uint64_t t_start, t_acquired;	/* first start_locking, last successful acquire */
+};
+
+struct fl_gt_result {
+	enum fl_gt gt;
+	const char *detail;		/* static: see schemas/outcomes.sql faults.gt_detail */
+	uint64_t lock_wait;		/* first start_locking to acquired, ns; 0 none */
+};
+
+/* A fault begins on this thread. */
+void fl_gt_fault(struct fl_gt_state *s);
+/* One of the thread's own mmap_lock events, at time t. */
+void fl_gt_lock(struct fl_gt_state *s, const struct fl_mmap_lock *lock, uint64_t t);
+/* The fault's end event: classify it and leave the fault. */
+void fl_gt_end(struct fl_gt_state *s, struct fl_gt_result *out);
+
+#endif

@@ -1,0 +1,184 @@
+/* rwsem: see rwsem.h.  The holds in flight are few (the writers around
+ * now, the faults in progress), so every question is a scan of them. */
+#include "rwsem.h"
+#include "fl_array.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+void fl_rwsem_init(struct fl_rwsem *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+void fl_rwsem_free(struct fl_rwsem *s)
+{
+	free(s->h);
+	fl_rwsem_init(s);
+}
+
+void fl_rwsem_advance(struct fl_rwsem *s, uint64_t now)
+{
+	size_t j = 0;
+
+	if (now <= s->floor)
+		return;
+	s->floor = now;
+	for (size_t i = 0; i < s->len; i++)
+		if (s->h[i].rel > now)
+			s->h[j++] = s->h[i];
+	s->len = j;
+}
+
+static uint64_t clamp(const struct fl_rwsem *s, uint64_t t)
+{
+	return t < s->floor ? s->floor : t;
+}
+
+/* The hold h is in the queue at t: queued at or before t, not released. */
+static bool queued_at(const struct fl_rwsem_hold *h, uint64_t t)
+{
+	return h->q <= t && h->rel > t;
+}
+
+bool fl_rwsem_read_trylock(const struct fl_rwsem *s, uint64_t t)
+{
+	t = clamp(s, t);
+	for (size_t i = 0; i < s->len; i++) {
+		const struct fl_rwsem_hold *h = &s->h[i];
+
+		if (!queued_at(h, t))
+			continue;
+		/* A writer holds or waits, or anyone waits (FLAG_WAITERS). */
+		if (h->write || h->acq > t)
+			return false;
+	}
+	return true;
+}
+
+/* The last release among the writers a reader queued at t is behind. */
+static const struct fl_rwsem_hold *read_blocker(const struct fl_rwsem *s, uint64_t t)
+{
+	const struct fl_rwsem_hold *b = NULL;
+
+	for (size_t i = 0; i < s->len; i++) {
+		const struct fl_rwsem_hold *h = &s->h[i];
+
+		if (h->write && queued_at(h, t) && (!b || h->rel > b->rel))
+			b = h;
+	}
+	return b;
+}
+
+uint64_t fl_rwsem_read_at(const struct fl_rwsem *s, uint64_t t)
+{
+	const struct fl_rwsem_hold *b;
+
+	t = clamp(s, t);
+	b = read_blocker(s, t);
+	return b ? b->rel : t;
+}
+
+bool fl_rwsem_read_blocker(const struct fl_rwsem *s, uint64_t t, uint64_t *id)
+{
+	const struct fl_rwsem_hold *b = read_blocker(s, clamp(s, t));
+
+	if (b && id)
+		*id = b->id;
+	return b != NULL;
+}
+
+uint64_t fl_rwsem_write_at(const struct fl_rwsem *s, uint64_t t)
+{
+	uint64_t at;
+
+	t = clamp(s, t);
+	at = t;
+	for (size_t i = 0; i < s->len; i++) {
+		const struct fl_rwsem_hold *h = &s->h[i];
+
+		if (queued_at(h, t) && h->rel > at)
+			at = h->rel;
+	}
+	return at;
+}
+
+static int remember(struct fl_rwsem *s, uint64_t id, bool write, uint64_t q, uint64_t acq,
+		    uint64_t rel)
+{
+	struct fl_rwsem_hold *h;
+
+	/* Nothing for anyone to queue behind, or already in the past. */
+	if (rel <= q || rel <= s->floor)
+		return 0;
+	if (fl_array_grow((void **)&s->h, &s->cap, s->len + 1, sizeof(*s->h)) < 0)
+		return -ENOMEM;
+	h = &s->h[s->len++];
+	h->id = id;
+	h->write = write;
+	h->q = q;
+	h->acq = acq;
+	h->rel = rel;
+	return 0;
+}
+
+int fl_rwsem_read(struct fl_rwsem *s, uint64_t t, uint64_t hold_ns, uint64_t *acquired)
+{
+	t = clamp(s, t);
+	*acquired = fl_rwsem_read_at(s, t);
+	return remember(s, 0, false, t, *acquired, add_sat(*acquired, hold_ns));
+}
+
+int fl_rwsem_write(struct fl_rwsem *s, uint64_t t, uint64_t hold_ns, uint64_t *acquired)
+{
+	t = clamp(s, t);
+	*acquired = fl_rwsem_write_at(s, t);
+	return remember(s, 0, true, t, *acquired, add_sat(*acquired, hold_ns));
+}
+
+int fl_rwsem_write_downgrade(struct fl_rwsem *s, uint64_t t, uint64_t write_ns,
+			     uint64_t read_ns, uint64_t *acquired)
+{
+	uint64_t down;
+	int rc;
+
+	t = clamp(s, t);
+	*acquired = fl_rwsem_write_at(s, t);
+	down = add_sat(*acquired, write_ns);
+	/* The read part is queued with the write part, so that writers queued
+	 * before the downgrade wait for it; readers only see the write part. */
+	if (fl_array_grow((void **)&s->h, &s->cap, s->len + 2, sizeof(*s->h)) < 0)
+		return -ENOMEM;
+	rc = remember(s, 0, true, t, *acquired, down);
+	if (rc == 0)
+		rc = remember(s, 0, false, t, down, add_sat(down, read_ns));
+	return rc;
+}
+
+int fl_rwsem_writer_fixed(struct fl_rwsem *s, uint64_t id, uint64_t q_begin,
+			  uint64_t acquired, uint64_t released, uint64_t read_until)
+{
+	int rc;
+
+	if (id)
+		for (size_t i = 0; i < s->len; i++)
+			if (s->h[i].id == id)
+				return 0;
+	/* The trace's order, whatever a lost event did to it. */
+	if (q_begin > acquired)
+		q_begin = acquired;
+	if (released < acquired)
+		released = acquired;
+	if (fl_array_grow((void **)&s->h, &s->cap, s->len + 2, sizeof(*s->h)) < 0)
+		return -ENOMEM;
+	rc = remember(s, id, true, q_begin, acquired, released);
+	if (rc == 0 && read_until > released)
+		rc = remember(s, id, false, q_begin, released, read_until);
+	return rc;
+}

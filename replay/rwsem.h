@@ -1,0 +1,94 @@
+/* rwsem: a deterministic model of one mm's mmap_lock (DESIGN §6).
+ *
+ * The kernel's rw_semaphore (kernel/locking/rwsem.c) as mmap_lock uses it,
+ * reduced to a queue of timed holds:
+ *
+ *  - A reader is admitted at once when no writer holds the lock and none is
+ *    queued.  A reader arriving while a writer holds it, or behind a queued
+ *    writer, waits until every writer queued before it has released (or
+ *    downgraded).  mmap_read_trylock() fails whenever a writer holds or
+ *    waits (RWSEM_READ_FAILED_MASK: WRITER_LOCKED, FLAG_WAITERS, HANDOFF).
+ *  - A writer waits for every hold queued before it, readers and writers
+ *    alike, to be released: the readers inside drain, earlier writers go
+ *    first.
+ *  - Writers whose window the trace fixed (start_locking, acquired,
+ *    released) are registered as they are; nothing moves them.  Readers and
+ *    writers the strategy simulates queue around them.
+ *
+ * Simplification: strict FIFO between a request and the writers queued
+ * before it.  The kernel is looser: a reader that finds the lock not
+ * writer-locked and no handoff pending may steal it past queued writers
+ * (rwsem_down_read_slowpath(), unless the lock looks reader-owned), a
+ * writer may spin and steal it (rwsem_optimistic_spin()), and when the
+ * first waiter is a reader rwsem_mark_wake() wakes up to 256 readers from
+ * anywhere in the queue, writers in between keep waiting.  Handoff after
+ * RWSEM_WAIT_TIMEOUT only bounds those steals; FIFO is what it converges to
+ * under contention, and it is what a fixed writer window (the trace's
+ * acquire time) implies for the readers queued behind it.
+ *
+ * Time: each request sees only the holds queued at or before its own time,
+ * and its answer is final (a request added later with an earlier time does
+ * not move it).  Requests may come in any order at or after the floor that
+ * fl_rwsem_advance() sets; advancing forgets every hold released at or
+ * before the floor, which keeps memory at the holds in flight.  A request
+ * before the floor is treated as made at the floor.
+ */
+#ifndef FL_RWSEM_H
+#define FL_RWSEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* One hold, queued at q, granted at acq, released at rel (q <= acq < rel). */
+struct fl_rwsem_hold {
+	uint64_t id;		/* a fixed writer's id (from 1); 0 simulated */
+	uint64_t q, acq, rel;
+	bool write;
+};
+
+struct fl_rwsem {
+	struct fl_rwsem_hold *h;	/* in registration order */
+	size_t len, cap;
+	uint64_t floor;			/* see fl_rwsem_advance() */
+};
+
+void fl_rwsem_init(struct fl_rwsem *s);
+void fl_rwsem_free(struct fl_rwsem *s);
+
+/* No request will come before now: forget every hold released by then. */
+void fl_rwsem_advance(struct fl_rwsem *s, uint64_t now);
+
+/* Would mmap_read_trylock() succeed at t: no writer holds or waits. */
+bool fl_rwsem_read_trylock(const struct fl_rwsem *s, uint64_t t);
+/* When a reader queued at t would be granted the lock (>= t); nothing is
+ * registered. */
+uint64_t fl_rwsem_read_at(const struct fl_rwsem *s, uint64_t t);
+/* When a writer queued at t would be granted the lock (>= t). */
+uint64_t fl_rwsem_write_at(const struct fl_rwsem *s, uint64_t t);
+
+/* mmap_read_lock() at t, held for hold_ns once granted.  *acquired is
+ * always set; the return is 0, or -ENOMEM when the hold could not be
+ * remembered (later requests then do not see it). */
+int fl_rwsem_read(struct fl_rwsem *s, uint64_t t, uint64_t hold_ns, uint64_t *acquired);
+/* mmap_write_lock() at t, held for hold_ns once granted. */
+int fl_rwsem_write(struct fl_rwsem *s, uint64_t t, uint64_t hold_ns, uint64_t *acquired);
+/* mmap_write_lock() at t, held write_ns, then mmap_write_downgrade() and
+ * held for read read_ns: readers queued meanwhile enter at the downgrade,
+ * writers wait for the end of the read hold. */
+int fl_rwsem_write_downgrade(struct fl_rwsem *s, uint64_t t, uint64_t write_ns,
+			     uint64_t read_ns, uint64_t *acquired);
+
+/* A writer whose window the trace fixed: queued at q_begin, acquired,
+ * released (or downgraded) at released; after a downgrade, read-held until
+ * read_until (0 or <= released: no downgrade).  Registering an id already
+ * known does nothing, so a writer may be passed with every fault it meets.
+ * A window released by the floor is ignored.  0 or -ENOMEM. */
+int fl_rwsem_writer_fixed(struct fl_rwsem *s, uint64_t id, uint64_t q_begin,
+			  uint64_t acquired, uint64_t released, uint64_t read_until);
+
+/* Does a reader queued at t wait?  If so, *id is the writer whose release
+ * grants it (a fixed writer's id, 0 for a simulated one). */
+bool fl_rwsem_read_blocker(const struct fl_rwsem *s, uint64_t t, uint64_t *id);
+
+#endif

@@ -1,0 +1,299 @@
+/* The simulated mmap_lock: readers behind a holding or a queued writer,
+ * writers behind readers, mmap_read_trylock(), chains of writers, FIFO
+ * order, downgrade, fixed trace windows, and bounded memory. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "rwsem.h"
+
+static uint64_t rd(struct fl_rwsem *s, uint64_t t, uint64_t hold)
+{
+	uint64_t acq = 0;
+
+	assert_int_equal(fl_rwsem_read(s, t, hold, &acq), 0);
+	assert_true(acq >= t);
+	return acq;
+}
+
+static uint64_t wr(struct fl_rwsem *s, uint64_t t, uint64_t hold)
+{
+	uint64_t acq = 0;
+
+	assert_int_equal(fl_rwsem_write(s, t, hold, &acq), 0);
+	assert_true(acq >= t);
+	return acq;
+}
+
+static void fixed(struct fl_rwsem *s, uint64_t id, uint64_t q, uint64_t acq, uint64_t rel)
+{
+	assert_int_equal(fl_rwsem_writer_fixed(s, id, q, acq, rel, 0), 0);
+}
+
+/* Readers share the lock: none waits for another. */
+static void readers_share(void **state)
+{
+	struct fl_rwsem s;
+
+	(void)state;
+	fl_rwsem_init(&s);
+	assert_true(fl_rwsem_read_trylock(&s, 0));
+	assert_int_equal(rd(&s, 10, 1000), 10);
+	assert_int_equal(rd(&s, 20, 1000), 20);
+	assert_true(fl_rwsem_read_trylock(&s, 30));
+	assert_int_equal(rd(&s, 30, 5), 30);
+	assert_false(fl_rwsem_read_blocker(&s, 40, NULL));
+	fl_rwsem_free(&s);
+}
+
+/* mmap_read_lock() while a writer holds it: granted at the release, which
+ * is exclusive (a reader arriving at the release does not wait). */
+static void reader_behind_holding_writer(void **state)
+{
+	struct fl_rwsem s;
+	uint64_t id = 0;
+
+	(void)state;
+	fl_rwsem_init(&s);
+	fixed(&s, 7, 100, 100, 200);
+	assert_int_equal(rd(&s, 99, 10), 99);	/* before it queued */
+	assert_int_equal(rd(&s, 100, 10), 200);	/* queued together: writer first */
+	assert_int_equal(rd(&s, 150, 10), 200);
+	assert_true(fl_rwsem_read_blocker(&s, 150, &id));
+	assert_int_equal(id, 7);
+	assert_int_equal(rd(&s, 200, 10), 200);
+	assert_int_equal(rd(&s, 250, 10), 250);
+	fl_rwsem_free(&s);
+}
+
+/* A writer waiting for readers to drain blocks new readers even though
+ * the lock is only read-held: they queue behind it (no reader stealing). */
+static void reader_behind_queued_writer(void **state)
+{
+	struct fl_rwsem s;
+
+	(void)state;
+	fl_rwsem_init(&s);
+	assert_int_equal(rd(&s, 0, 300), 0);		/* R1 holds 0..300 */
+	assert_int_equal(wr(&s, 100, 50), 300);		/* W queued at 100 */
+	assert_int_equal(rd(&s, 150, 10), 350);		/* behind W, not R1 */
+	assert_int_equal(rd(&s, 99, 10), 99);		/* before W queued */
+
+	/* The same with the writer's window fixed by the trace. */
+	fl_rwsem_free(&s);
+	fl_rwsem_init(&s);
+	fixed(&s, 1, 1000, 1300, 1400);
+	assert_int_equal(rd(&s, 1100, 10), 1400);
+	assert_int_equal(fl_rwsem_read_at(&s, 999), 999);
+	fl_rwsem_free(&s);
+}
+
+/* mmap_write_lock() waits for the readers inside to drain. */
+static void writer_waits_for_readers(void **state)
+{
+	struct fl_rwsem s;
+
+	(void)state;
+	fl_rwsem_init(&s);
+	rd(&s, 0, 100);			/* 0..100 */
+	rd(&s, 10, 200);		/* 10..210 */
+	rd(&s, 20, 5);			/* 20..25: gone by 50 */
+	assert_int_equal(fl_rwsem_write_at(&s, 50), 210);
+	assert_int_equal(wr(&s, 50, 40), 210);
+	/* A reader arriving at 60 is behind the writer. */
+	assert_int_equal(rd(&s, 60, 10), 250);
+	/* A reader queued after 250 is free again. */
+	assert_int_equal(rd(&s, 250, 10), 250);
+	fl_rwsem_free(&s);
+}
+
+/* mmap_read_trylock() fails whenever a writer holds or waits
+ * (RWSEM_READ_FAILED_MASK), and only then. */
+static void trylock_semantics(void **state)
+{
+	struct fl_rwsem s;
+
+	(void)state;
+	fl_rwsem_init(&s);
+	rd(&s, 0, 100);				/* read-held 0..100 */
+	assert_true(fl_rwsem_read_trylock(&s, 10));
+	wr(&s, 20, 30);				/* waits 20..100, holds 100..130 */
+	assert_true(fl_rwsem_read_trylock(&s, 19));	/* read-held only */
+	assert_false(fl_rwsem_read_trylock(&s, 20));	/* waiting */
+	assert_false(fl_rwsem_read_trylock(&s, 99));
+	assert_false(fl_rwsem_read_trylock(&s, 100));	/* holding */
+	assert_false(fl_rwsem_read_trylock(&s, 129));
+	assert_true(fl_rwsem_read_trylock(&s, 130));	/* released */
+
+	fixed(&s, 3, 200, 200, 210);
+	assert_true(fl_rwsem_read_trylock(&s, 199));
+	assert_false(fl_rwsem_read_trylock(&s, 200));
+	assert_true(fl_rwsem_read_trylock(&s, 210));
+	fl_rwsem_free(&s);
+}
+
+/* Writers queued one behind another: a reader waits for all of those
+ * queued before it, not for those queued after. */
+static void chains_of_writers(void **state)
+{
+	struct fl_rwsem s;
+	uint64_t id = 0;
+
+	(void)state;
+	fl_rwsem_init(&s);
+	fixed(&s, 1, 0, 0, 100);
+	fixed(&s, 2, 50, 100, 150);
+	fixed(&s, 3, 120, 150, 300);
+	assert_int_equal(rd(&s, 60, 1), 150);	/* behind 1 and 2 */
+	assert_true(fl_rwsem_read_blocker(&s, 60, &id));
+	assert_int_equal(id, 2);
+	assert_int_equal(rd(&s, 130, 1), 300);	/* behind 2 and 3 */
+	assert_int_equal(rd(&s, 10, 1), 100);	/* behind 1 only */
+
+	/* Simulated writers chain by themselves. */
+	fl_rwsem_free(&s);
+	fl_rwsem_init(&s);
+	assert_int_equal(wr(&s, 0, 100), 0);
+	assert_int_equal(wr(&s, 10, 100), 100);
+	assert_int_equal(wr(&s, 20, 100), 200);
+	assert_int_equal(rd(&s, 30, 1), 300);
+	assert_int_equal(fl_rwsem_write_at(&s, 30), 301);
+	fl_rwsem_free(&s);
+}
+
+/* Arrival order decides: a reader queued before a writer is granted
+ * before it, and the writer waits for it; a reader behind the writer
+ * waits for the writer.  At equal times the earlier request is first. */
+static void fifo_order(void **state)
+{
+	struct fl_rwsem s;
+
+	(void)state;
+	fl_rwsem_init(&s);
+	fixed(&s, 1, 0, 0, 100);
+	assert_int_equal(rd(&s, 10, 50), 100);	/* R1: 100..150 */
+	assert_int_equal(wr(&s, 20, 10), 150);	/* W: behind 1 and R1 */
+	assert_int_equal(rd(&s, 30, 5), 160);	/* R2: behind W */
+	assert_int_equal(wr(&s, 30, 10), 165);	/* W2: behind R2 */
+
+	fl_rwsem_free(&s);
+	fl_rwsem_init(&s);
+	assert_int_equal(wr(&s, 5, 10), 5);
+	assert_int_equal(rd(&s, 5, 10), 15);	/* same time, after: waits */
+	fl_rwsem_free(&s);
+}
+
+/* mmap_write_downgrade(): readers queued during the write part enter at
+ * the downgrade; writers wait for the read part too. */
+static void downgrade(void **state)
+{
+	struct fl_rwsem s;
+	uint64_t acq = 0;
+
+	(void)state;
+	fl_rwsem_init(&s);
+	assert_int_equal(fl_rwsem_write_downgrade(&s, 0, 100, 100, &acq), 0);
+	assert_int_equal(acq, 0);
+	assert_false(fl_rwsem_read_trylock(&s, 50));
+	assert_true(fl_rwsem_read_trylock(&s, 100));
+	assert_int_equal(rd(&s, 50, 10), 100);
+	assert_int_equal(wr(&s, 50, 10), 200);
+
+	/* A fixed writer that downgraded: read-held until read_until. */
+	fl_rwsem_free(&s);
+	fl_rwsem_init(&s);
+	assert_int_equal(fl_rwsem_writer_fixed(&s, 4, 0, 10, 100, 400), 0);
+	assert_int_equal(fl_rwsem_read_at(&s, 50), 100);
+	assert_int_equal(fl_rwsem_write_at(&s, 50), 400);
+	assert_true(fl_rwsem_read_trylock(&s, 150));
+	fl_rwsem_free(&s);
+}
+
+/* A fixed writer passed with every fault that meets it counts once; a
+ * window already released by the floor is not remembered; bad orders
+ * from lost events are straightened. */
+static void fixed_windows(void **state)
+{
+	struct fl_rwsem s;
+
+	(void)state;
+	fl_rwsem_init(&s);
+	fixed(&s, 9, 100, 150, 200);
+	fixed(&s, 9, 100, 150, 200);
+	fixed(&s, 9, 100, 150, 200);
+	assert_int_equal(s.len, 1);
+	fl_rwsem_advance(&s, 300);
+	assert_int_equal(s.len, 0);
+	fixed(&s, 9, 100, 150, 200);		/* seen again by a later fault */
+	assert_int_equal(s.len, 0);
+	fixed(&s, 10, 500, 400, 350);		/* q > acq, rel < acq */
+	assert_int_equal(s.len, 0);		/* empty: nothing to wait for */
+	fixed(&s, 11, 500, 400, 450);		/* q > acq: queued at acq */
+	assert_int_equal(fl_rwsem_read_at(&s, 420), 450);
+	fl_rwsem_free(&s);
+}
+
+/* A request with a later time (a fault's retry after its IO) does not
+ * change what earlier times see, and answers already given stay. */
+static void out_of_order(void **state)
+{
+	struct fl_rwsem s;
+
+	(void)state;
+	fl_rwsem_init(&s);
+	fl_rwsem_advance(&s, 100);
+	assert_int_equal(wr(&s, 1000, 500), 1000);	/* a writer at 1000 */
+	assert_int_equal(rd(&s, 200, 10), 200);		/* unaffected */
+	assert_int_equal(rd(&s, 1200, 10), 1500);
+	/* Before the floor: treated as made at the floor. */
+	assert_int_equal(rd(&s, 50, 10), 100);
+	fl_rwsem_free(&s);
+}
+
+/* Memory stays at the holds in flight however long the run. */
+static void memory_bounded(void **state)
+{
+	struct fl_rwsem s;
+	size_t most = 0;
+
+	(void)state;
+	fl_rwsem_init(&s);
+	for (uint64_t i = 0; i < 200000; i++) {
+		uint64_t t = i * 100;
+
+		fl_rwsem_advance(&s, t);
+		if (i % 1000 == 0)
+			fixed(&s, i + 1, t, t + 50, t + 400);
+		rd(&s, t, 250);
+		if (s.len > most)
+			most = s.len;
+	}
+	assert_true(most <= 8);
+	assert_true(s.cap <= 16);
+	fl_rwsem_free(&s);
+	assert_null(s.h);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(readers_share),
+		cmocka_unit_test(reader_behind_holding_writer),
+		cmocka_unit_test(reader_behind_queued_writer),
+		cmocka_unit_test(writer_waits_for_readers),
+		cmocka_unit_test(trylock_semantics),
+		cmocka_unit_test(chains_of_writers),
+		cmocka_unit_test(fifo_order),
+		cmocka_unit_test(downgrade),
+		cmocka_unit_test(fixed_windows),
+		cmocka_unit_test(out_of_order),
+		cmocka_unit_test(memory_bounded),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

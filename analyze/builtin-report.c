@@ -1,0 +1,931 @@
+/* faultline report: what a replay predicted, cause by cause, and with
+ * --fidelity how well a run agrees with the kernel's own answer. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "builtin.h"
+#include "fidelity.h"
+#include "fl_array.h"
+#include "fl_err.h"
+#include "fl_json.h"
+#include "store_read.h"
+
+enum fmt { FMT_TEXT, FMT_JSON, FMT_CSV };
+
+/* ---- formatting helpers ------------------------------------------------ */
+
+/* Trace-clock ns as seconds with ns: 1234.000000567. */
+static const char *fmt_time(char *buf, size_t len, int64_t ns)
+{
+	uint64_t a = ns < 0 ? -(uint64_t)ns : (uint64_t)ns;
+
+	snprintf(buf, len, "%s%" PRIu64 ".%09" PRIu64, ns < 0 ? "-" : "", a / 1000000000u,
+		 a % 1000000000u);
+	return buf;
+}
+
+/* num/den as a percentage, or n/a when den is 0. */
+static const char *fmt_pct(char *buf, size_t len, uint64_t num, uint64_t den)
+{
+	double r;
+
+	if (!fl_ratio(num, den, &r))
+		snprintf(buf, len, "n/a");
+	else
+		snprintf(buf, len, "%.2f%%", 100.0 * r);
+	return buf;
+}
+
+static void json_ratio(struct fl_json *j, const char *key, uint64_t num, uint64_t den)
+{
+	double r;
+
+	if (fl_ratio(num, den, &r))
+		fl_json_double(j, key, r);
+	else
+		fl_json_null(j, key);
+}
+
+static void json_hex(struct fl_json *j, const char *key, uint64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
+	fl_json_str(j, key, buf);
+}
+
+static void json_opt_i64(struct fl_json *j, const char *key, bool has, int64_t v)
+{
+	if (has)
+		fl_json_i64(j, key, v);
+	else
+		fl_json_null(j, key);
+}
+
+/* One CSV field (RFC 4180: quoted when it holds a comma, quote or newline). */
+static void csv_field(const char *s, bool last)
+{
+	if (strpbrk(s, ",\"\r\n")) {
+		putchar('"');
+		for (; *s; s++) {
+			if (*s == '"')
+				putchar('"');
+			putchar(*s);
+		}
+		putchar('"');
+	} else {
+		fputs(s, stdout);
+	}
+	putchar(last ? '\n' : ',');
+}
+
+static int width(const char *s, int min)
+{
+	int n = (int)strlen(s);
+
+	return n > min ? n : min;
+}
+
+/* ---- the cause summary -------------------------------------------------- */
+
+struct cause {
+	char *counter, *reason;
+	int64_t n, fell_back;
+};
+
+struct run {
+	int64_t run_id, trace_id, seed, faults, fallbacks, unplaced;
+	char *strategy, *profile, *knobs, *tool_version, *created_at, *trace;
+	struct cause *causes;
+	size_t ncauses;
+	int64_t total;		/* sum of the causes' n: the share's base */
+};
+
+static char *dup_col(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+
+	return strdup(s ? (const char *)s : "");
+}
+
+static void run_free(struct run *r)
+{
+	free(r->strategy);
+	free(r->profile);
+	free(r->knobs);
+	free(r->tool_version);
+	free(r->created_at);
+	free(r->trace);
+	for (size_t i = 0; i < r->ncauses; i++) {
+		free(r->causes[i].counter);
+		free(r->causes[i].reason);
+	}
+	free(r->causes);
+}
+
+static void runs_free(struct run *runs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		run_free(&runs[i]);
+	free(runs);
+}
+
+static int load_causes(sqlite3 *db, const char *path, struct run *r, struct fl_err *err)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT counter, reason, n, fell_back FROM cause_counts "
+			       "WHERE run_id = ?1 ORDER BY n DESC, counter, reason", -1, &st,
+			       NULL) != SQLITE_OK)
+		return fl_store_sql_error(db, path, "cannot query the store", err);
+	sqlite3_bind_int64(st, 1, r->run_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct cause *c;
+
+		if (fl_array_grow((void **)&r->causes, &cap, r->ncauses + 1, sizeof(*c)) < 0)
+			break;
+		c = &r->causes[r->ncauses++];
+		c->counter = dup_col(st, 0);
+		c->reason = dup_col(st, 1);
+		c->n = sqlite3_column_int64(st, 2);
+		c->fell_back = sqlite3_column_int64(st, 3);
+		r->total += c->n;
+		if (!c->counter || !c->reason)
+			break;
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		fl_store_sql_error(db, path, "cannot read the store", err);
+		sqlite3_finalize(st);
+		return err->code;
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return fl_err_set(err, -ENOMEM, "%s: out of memory", path);
+	return 0;
+}
+
+/* The runs (all, or run_id when > 0) with their causes. */
+static int load_runs(sqlite3 *db, const char *path, int64_t run_id, struct run **out,
+		     size_t *nout, struct fl_err *err)
+{
+	struct run *runs = NULL;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT r.run_id, r.trace_id, r.seed, r.faults, r.fallbacks, "
+			       "r.unplaced, r.strategy, r.profile, r.knobs, r.tool_version, "
+			       "r.created_at, coalesce(t.path, '') FROM runs r "
+			       "LEFT JOIN traces t ON t.trace_id = r.trace_id "
+			       "WHERE ?1 = 0 OR r.run_id = ?1 ORDER BY r.run_id", -1, &st,
+			       NULL) != SQLITE_OK)
+		return fl_store_sql_error(db, path, "cannot query the store", err);
+	sqlite3_bind_int64(st, 1, run_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct run *r;
+
+		if (fl_array_grow((void **)&runs, &cap, n + 1, sizeof(*r)) < 0)
+			break;
+		r = &runs[n++];
+		memset(r, 0, sizeof(*r));
+		r->run_id = sqlite3_column_int64(st, 0);
+		r->trace_id = sqlite3_column_int64(st, 1);
+		r->seed = sqlite3_column_int64(st, 2);
+		r->faults = sqlite3_column_int64(st, 3);
+		r->fallbacks = sqlite3_column_int64(st, 4);
+		r->unplaced = sqlite3_column_int64(st, 5);
+		r->strategy = dup_col(st, 6);
+		r->profile = dup_col(st, 7);
+		r->knobs = dup_col(st, 8);
+		r->tool_version = dup_col(st, 9);
+		r->created_at = dup_col(st, 10);
+		r->trace = dup_col(st, 11);
+		if (!r->strategy || !r->profile || !r->knobs || !r->tool_version ||
+		    !r->created_at || !r->trace)
+			break;
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		fl_store_sql_error(db, path, "cannot read the store", err);
+	else if (rc == SQLITE_ROW)
+		fl_err_set(err, -ENOMEM, "%s: out of memory", path);
+	sqlite3_finalize(st);
+	for (size_t i = 0; !err->code && i < n; i++)
+		load_causes(db, path, &runs[i], err);
+	if (err->code) {
+		runs_free(runs, n);
+		return err->code;
+	}
+	if (run_id > 0 && n == 0)
+		return fl_store_no_run(db, path, run_id, err);
+	*out = runs;
+	*nout = n;
+	return 0;
+}
+
+/* Calls fn(ctx, st) for each knob of knobs, a JSON object, st's columns
+ * being key, type, atom, value of json_each(); false when knobs is not a
+ * JSON object. */
+typedef void knob_fn(void *ctx, sqlite3_stmt *st);
+
+static bool each_knob(sqlite3 *db, const char *knobs, knob_fn *fn, void *ctx)
+{
+	sqlite3_stmt *st;
+	bool ok = false;
+
+	/* The JSON1 functions are built into SQLite since 3.38. */
+	if (sqlite3_prepare_v2(db, "SELECT CASE WHEN json_valid(?1) THEN json_type(?1) END",
+			       -1, &st, NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_text(st, 1, knobs, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		ok = strcmp((const char *)sqlite3_column_text(st, 0), "object") == 0;
+	sqlite3_finalize(st);
+	if (!ok || sqlite3_prepare_v2(db, "SELECT key, type, atom, value FROM json_each(?1)", -1,
+				      &st, NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_text(st, 1, knobs, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		fn(ctx, st);
+	sqlite3_finalize(st);
+	return true;
+}
+
+struct knob_text {
+	int col;
+	int n;
+};
+
+static void knob_print(void *ctx, sqlite3_stmt *st)
+{
+	struct knob_text *k = ctx;
+	const char *key = (const char *)sqlite3_column_text(st, 0);
+	const char *type = (const char *)sqlite3_column_text(st, 1);
+	const char *val;
+	char buf[256];
+	int len;
+
+	key = key ? key : "";
+	type = type ? type : "";
+	if (strcmp(type, "true") == 0 || strcmp(type, "false") == 0 || strcmp(type, "null") == 0) {
+		val = type;
+	} else if (strcmp(type, "text") == 0) {
+		val = (const char *)sqlite3_column_text(st, 2);
+		val = val ? val : "";
+		if (!val[0] || strpbrk(val, " \t\"=")) {
+			snprintf(buf, sizeof(buf), "\"%s\"", val);
+			val = buf;
+		}
+	} else {	/* numbers as written; arrays and objects as JSON */
+		val = (const char *)sqlite3_column_text(st, 3);
+		val = val ? val : "";
+	}
+	len = (int)(strlen(key) + 1 + strlen(val));
+	/* Wrap under the first knob, within 80 columns. */
+	if (k->n && k->col + 1 + len > 80) {
+		printf("\n%13s", "");
+		k->col = 13;
+	} else if (k->n) {
+		putchar(' ');
+		k->col++;
+	}
+	printf("%s=%s", key, val);
+	k->col += len;
+	k->n++;
+}
+
+static void knob_json(void *ctx, sqlite3_stmt *st)
+{
+	struct fl_json *j = ctx;
+	const char *key = (const char *)sqlite3_column_text(st, 0);
+	const char *type = (const char *)sqlite3_column_text(st, 1);
+
+	key = key ? key : "";
+	type = type ? type : "";
+	if (strcmp(type, "integer") == 0)
+		fl_json_i64(j, key, sqlite3_column_int64(st, 2));
+	else if (strcmp(type, "real") == 0)
+		fl_json_double(j, key, sqlite3_column_double(st, 2));
+	else if (strcmp(type, "true") == 0 || strcmp(type, "false") == 0)
+		fl_json_bool(j, key, type[0] == 't');
+	else if (strcmp(type, "null") == 0)
+		fl_json_null(j, key);
+	else if (strcmp(type, "text") == 0)
+		fl_json_str(j, key, (const char *)sqlite3_column_text(st, 2));
+	else	/* a nested array or object: its JSON text */
+		fl_json_str(j, key, (const char *)sqlite3_column_text(st, 3));
+}
+
+static void print_run_text(sqlite3 *db, const struct run *r)
+{
+	char pct[16];
+	int wc = 7, wr = 6;
+	struct knob_text kt = { 13, 0 };
+
+	printf("run %" PRId64 ": %s, %s%s, seed %" PRId64 "\n", r->run_id, r->strategy,
+	       r->profile[0] ? "profile " : "no profile", r->profile, r->seed);
+	printf("  trace:     %s (trace %" PRId64 ")\n", r->trace[0] ? r->trace : "?",
+	       r->trace_id);
+	printf("  replayed:  by faultline %s at %s\n", r->tool_version, r->created_at);
+	printf("  knobs:     ");
+	if (!each_knob(db, r->knobs, knob_print, &kt))
+		printf("%s", r->knobs);
+	else if (!kt.n)
+		printf("(none)");
+	printf("\n");
+	printf("  faults:    %" PRId64 "; predicted fallbacks %" PRId64 " (%s); unplaced %"
+	       PRId64 "\n", r->faults, r->fallbacks,
+	       fmt_pct(pct, sizeof(pct), (uint64_t)r->fallbacks, (uint64_t)r->faults), r->unplaced);
+	if (!r->ncauses) {
+		printf("\n  no causes recorded for this run\n");
+		return;
+	}
+	for (size_t i = 0; i < r->ncauses; i++) {
+		wc = width(r->causes[i].counter, wc);
+		wr = width(r->causes[i].reason, wr);
+	}
+	printf("\n  %-*s  %-*s  %9s  %7s  %9s\n", wc, "counter", wr, "reason", "count", "share",
+	       "fell back");
+	for (size_t i = 0; i < r->ncauses; i++) {
+		const struct cause *c = &r->causes[i];
+
+		printf("  %-*s  %-*s  %9" PRId64 "  %7s  %9" PRId64 "\n", wc,
+		       c->counter[0] ? c->counter : "-", wr, c->reason, c->n,
+		       fmt_pct(pct, sizeof(pct), (uint64_t)c->n, (uint64_t)r->total), c->fell_back);
+	}
+}
+
+static void print_runs_json(sqlite3 *db, const char *path, const struct run *runs, size_t n)
+{
+	struct fl_json j;
+
+	fl_json_init(&j, stdout);
+	fl_json_obj_begin(&j, NULL);
+	fl_json_str(&j, "database", path);
+	fl_json_arr_begin(&j, "runs");
+	for (size_t i = 0; i < n; i++) {
+		const struct run *r = &runs[i];
+
+		fl_json_obj_begin(&j, NULL);
+		fl_json_i64(&j, "run_id", r->run_id);
+		fl_json_i64(&j, "trace_id", r->trace_id);
+		fl_json_str(&j, "trace", r->trace);
+		fl_json_str(&j, "strategy", r->strategy);
+		fl_json_str(&j, "profile", r->profile);
+		fl_json_obj_begin(&j, "knobs");
+		each_knob(db, r->knobs, knob_json, &j);
+		fl_json_obj_end(&j);
+		fl_json_i64(&j, "seed", r->seed);
+		fl_json_str(&j, "tool_version", r->tool_version);
+		fl_json_str(&j, "created_at", r->created_at);
+		fl_json_i64(&j, "faults", r->faults);
+		fl_json_i64(&j, "fallbacks", r->fallbacks);
+		fl_json_i64(&j, "unplaced", r->unplaced);
+		fl_json_arr_begin(&j, "causes");
+		for (size_t k = 0; k < r->ncauses; k++) {
+			const struct cause *c = &r->causes[k];
+
+			fl_json_obj_begin(&j, NULL);
+			fl_json_str(&j, "counter", c->counter);
+			fl_json_str(&j, "reason", c->reason);
+			fl_json_i64(&j, "count", c->n);
+			if (r->total > 0)
+				fl_json_double(&j, "share_pct",
+					       100.0 * (double)c->n / (double)r->total);
+			else
+				fl_json_null(&j, "share_pct");
+			fl_json_i64(&j, "fell_back", c->fell_back);
+			fl_json_obj_end(&j);
+		}
+		fl_json_arr_end(&j);
+		fl_json_obj_end(&j);
+	}
+	fl_json_arr_end(&j);
+	fl_json_obj_end(&j);
+	fl_json_finish(&j);
+}
+
+static void print_runs_csv(const struct run *runs, size_t n)
+{
+	printf("run_id,trace_id,strategy,profile,counter,reason,count,share_pct,fell_back\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct run *r = &runs[i];
+
+		for (size_t k = 0; k < r->ncauses; k++) {
+			const struct cause *c = &r->causes[k];
+
+			printf("%" PRId64 ",%" PRId64 ",", r->run_id, r->trace_id);
+			csv_field(r->strategy, false);
+			csv_field(r->profile, false);
+			csv_field(c->counter, false);
+			csv_field(c->reason, false);
+			printf("%" PRId64 ",", c->n);
+			if (r->total > 0)
+				printf("%.2f,", 100.0 * (double)c->n / (double)r->total);
+			else
+				printf(",");
+			printf("%" PRId64 "\n", c->fell_back);
+		}
+	}
+}
+
+static int report_causes(sqlite3 *db, const char *path, int64_t run_id, enum fmt fmt,
+			 struct fl_err *err)
+{
+	struct run *runs = NULL;
+	size_t n = 0;
+	int rc;
+
+	/* One snapshot for every query, while a replay may be committing. */
+	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return fl_store_sql_error(db, path, "cannot read the store", err);
+	rc = load_runs(db, path, run_id, &runs, &n, err);
+	if (rc == 0) {
+		if (fmt == FMT_JSON) {
+			print_runs_json(db, path, runs, n);
+		} else if (fmt == FMT_CSV) {
+			print_runs_csv(runs, n);
+		} else if (n == 0) {
+			printf("%s: no runs yet\n", path);
+		} else {
+			for (size_t i = 0; i < n; i++) {
+				if (i)
+					printf("\n");
+				print_run_text(db, &runs[i]);
+			}
+		}
+		runs_free(runs, n);
+	}
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	return rc;
+}
+
+/* ---- fidelity ----------------------------------------------------------- */
+
+static void print_writer_text(const struct fl_fid_miss *m)
+{
+	const struct fl_fid_writer *w = &m->writer;
+	char a[32], b[32];
+
+	if (!w->present) {
+		printf("    writer    none of pid %" PRId64 " within 1 ms of the fault\n", m->pid);
+		return;
+	}
+	if (!w->call) {
+		printf("    writer    #%" PRId64 " (named by the replay, missing from writers)\n",
+		       w->writer_id);
+		return;
+	}
+	if (w->linked)
+		printf("    writer    #%" PRId64 " %s by tid %" PRId64 ", named by the replay\n",
+		       w->writer_id, w->call, w->tid);
+	else
+		printf("    writer    #%" PRId64 " %s by tid %" PRId64 ", nearest of pid %" PRId64
+		       " (none named)\n", w->writer_id, w->call, w->tid, w->pid);
+	if (w->has_acquired && w->has_released)
+		printf("              lock %s..%s", fmt_time(a, sizeof(a), w->t_lock_acquired),
+		       fmt_time(b, sizeof(b), w->t_lock_released));
+	else if (w->has_enter && w->has_exit)
+		printf("              syscall %s..%s", fmt_time(a, sizeof(a), w->t_enter),
+		       fmt_time(b, sizeof(b), w->t_exit));
+	else
+		printf("              window partly outside the trace");
+	if (w->gap == 0)
+		printf(", overlaps the fault\n");
+	else
+		printf(", %s %.3f us %s\n", w->gap < 0 ? "ended" : "began",
+		       (double)(w->gap < 0 ? -w->gap : w->gap) / 1e3,
+		       w->gap < 0 ? "before" : "after its end");
+}
+
+static void print_fidelity_text(const struct fl_fidelity *f)
+{
+	uint64_t pred = f->tp + f->fp, truth = f->tp + f->fn;
+	int wr = 6, wd = 6, wc = 7, wcr = 6;
+	char p1[16], p2[16], t[32];
+
+	printf("fidelity of run %" PRId64 " (%s%s%s) against the kernel's answer\n", f->run_id,
+	       f->strategy, f->profile[0] ? ", profile " : "", f->profile);
+	printf("  trace:     %s (trace %" PRId64 ")\n", f->trace_path, f->trace_id);
+	printf("  faults:    %" PRIu64 " in the trace; %" PRIu64 " compared; %" PRIu64
+	       " excluded (ground truth unknown)\n", f->trace_faults, f->compared,
+	       f->excluded_unknown);
+	if (f->excluded_no_outcome)
+		printf("             and %" PRIu64 " excluded with no outcome in the run\n",
+		       f->excluded_no_outcome);
+
+	printf("\n  %-21s  %15s  %15s\n", "", "kernel fallback", "kernel vma");
+	printf("  %-21s  %4s%11" PRIu64 "  %4s%11" PRIu64 "\n", "predicted fallback", "TP",
+	       f->tp, "FP", f->fp);
+	printf("  %-21s  %4s%11" PRIu64 "  %4s%11" PRIu64 "\n", "predicted no fallback", "FN",
+	       f->fn, "TN", f->tn);
+	printf("\n  precision  %7s  %" PRIu64 " of %" PRIu64 " predicted fallbacks were true\n",
+	       fmt_pct(p1, sizeof(p1), f->tp, pred), f->tp, pred);
+	printf("  recall     %7s  %" PRIu64 " of %" PRIu64 " true fallbacks were predicted\n",
+	       fmt_pct(p2, sizeof(p2), f->tp, truth), f->tp, truth);
+
+	printf("\nprecision per predicted reason:\n");
+	if (!f->nreasons)
+		printf("  no predicted fallbacks\n");
+	else {
+		for (size_t i = 0; i < f->nreasons; i++)
+			wr = width(f->reasons[i].reason, wr);
+		printf("  %-*s  %9s  %9s  %9s  %9s\n", wr, "reason", "predicted", "true", "false",
+		       "precision");
+		for (size_t i = 0; i < f->nreasons; i++) {
+			const struct fl_fid_reason *r = &f->reasons[i];
+
+			printf("  %-*s  %9" PRIu64 "  %9" PRIu64 "  %9" PRIu64 "  %9s\n", wr,
+			       r->reason[0] ? r->reason : "(none)", r->tp + r->fp, r->tp, r->fp,
+			       fmt_pct(p1, sizeof(p1), r->tp, r->tp + r->fp));
+		}
+	}
+
+	printf("\nrecall per kernel detail (faults.gt_detail of true fallbacks):\n");
+	if (!f->ndetails)
+		printf("  no true fallbacks\n");
+	else {
+		for (size_t i = 0; i < f->ndetails; i++)
+			wd = width(f->details[i].detail, wd);
+		printf("  %-*s  %9s  %9s  %9s  %9s\n", wd, "detail", "fallbacks", "predicted",
+		       "missed", "recall");
+		for (size_t i = 0; i < f->ndetails; i++) {
+			const struct fl_fid_detail *d = &f->details[i];
+
+			printf("  %-*s  %9" PRIu64 "  %9" PRIu64 "  %9" PRIu64 "  %9s\n", wd,
+			       d->detail[0] ? d->detail : "(none)", d->tp + d->fn, d->tp, d->fn,
+			       fmt_pct(p1, sizeof(p1), d->tp, d->tp + d->fn));
+		}
+	}
+
+	printf("\nconfusion, predicted cause x kernel answer:\n");
+	if (!f->ncells)
+		printf("  no faults compared\n");
+	else {
+		for (size_t i = 0; i < f->ncells; i++) {
+			wc = width(f->cells[i].counter, wc);
+			wcr = width(f->cells[i].reason, wcr);
+		}
+		printf("  %-*s  %-*s  %9s  %9s  %9s\n", wc, "counter", wcr, "reason", "pred. fb",
+		       "kern. vma", "kern. fb");
+		for (size_t i = 0; i < f->ncells; i++) {
+			const struct fl_fid_cell *c = &f->cells[i];
+
+			printf("  %-*s  %-*s  %9" PRIu64 "  %9" PRIu64 "  %9" PRIu64 "\n", wc,
+			       c->counter[0] ? c->counter : "-", wcr,
+			       c->reason[0] ? c->reason : "(none)", c->predicted_fallback, c->gt_vma,
+			       c->gt_fallback);
+		}
+	}
+
+	printf("\ndisagreements: %" PRIu64 " (%" PRIu64 " FP: predicted a fallback the kernel did "
+	       "not take;\n  %" PRIu64 " FN: missed a fallback the kernel took)", f->misses_total,
+	       f->fp, f->fn);
+	if (f->nmisses < f->misses_total)
+		printf(", the first %zu shown\n  (--limit 0 shows all)", f->nmisses);
+	printf("\n");
+	for (size_t i = 0; i < f->nmisses; i++) {
+		const struct fl_fid_miss *m = &f->misses[i];
+
+		printf("\n  fault %" PRId64 ": %s, t %s, tid %" PRId64 " (%s) of pid %" PRId64 "\n",
+		       m->fault_id, m->false_positive ? "FP" : "FN", fmt_time(t, sizeof(t), m->t),
+		       m->tid, m->comm[0] ? m->comm : "?", m->pid);
+		printf("    address   0x%" PRIx64 " %s\n", m->address, m->access);
+		if (m->has_vma)
+			printf("    VMA       0x%" PRIx64 "-0x%" PRIx64 " %s\n", m->vma_start,
+			       m->vma_end, m->vma_kind[0] ? m->vma_kind : "(kind unknown)");
+		else
+			printf("    VMA       not placed\n");
+		printf("    predicted %s / %s (path %s)\n", m->counter[0] ? m->counter : "no attempt",
+		       m->reason[0] ? m->reason : "(none)", m->path);
+		printf("    kernel    %s%s%s\n", m->gt, m->gt_detail[0] ? " / " : "", m->gt_detail);
+		print_writer_text(m);
+	}
+}
+
+static void print_fidelity_json(const char *path, const struct fl_fidelity *f)
+{
+	struct fl_json j;
+
+	fl_json_init(&j, stdout);
+	fl_json_obj_begin(&j, NULL);
+	fl_json_str(&j, "database", path);
+	fl_json_i64(&j, "run_id", f->run_id);
+	fl_json_str(&j, "strategy", f->strategy);
+	fl_json_str(&j, "profile", f->profile);
+	fl_json_i64(&j, "trace_id", f->trace_id);
+	fl_json_str(&j, "trace", f->trace_path);
+	fl_json_u64(&j, "trace_faults", f->trace_faults);
+	fl_json_u64(&j, "compared", f->compared);
+	fl_json_u64(&j, "excluded_unknown", f->excluded_unknown);
+	fl_json_u64(&j, "excluded_no_outcome", f->excluded_no_outcome);
+	fl_json_u64(&j, "tp", f->tp);
+	fl_json_u64(&j, "fp", f->fp);
+	fl_json_u64(&j, "fn", f->fn);
+	fl_json_u64(&j, "tn", f->tn);
+	json_ratio(&j, "precision", f->tp, f->tp + f->fp);
+	json_ratio(&j, "recall", f->tp, f->tp + f->fn);
+
+	fl_json_arr_begin(&j, "by_reason");
+	for (size_t i = 0; i < f->nreasons; i++) {
+		const struct fl_fid_reason *r = &f->reasons[i];
+
+		fl_json_obj_begin(&j, NULL);
+		fl_json_str(&j, "reason", r->reason);
+		fl_json_u64(&j, "predicted", r->tp + r->fp);
+		fl_json_u64(&j, "tp", r->tp);
+		fl_json_u64(&j, "fp", r->fp);
+		json_ratio(&j, "precision", r->tp, r->tp + r->fp);
+		fl_json_obj_end(&j);
+	}
+	fl_json_arr_end(&j);
+
+	fl_json_arr_begin(&j, "by_gt_detail");
+	for (size_t i = 0; i < f->ndetails; i++) {
+		const struct fl_fid_detail *d = &f->details[i];
+
+		fl_json_obj_begin(&j, NULL);
+		fl_json_str(&j, "gt_detail", d->detail);
+		fl_json_u64(&j, "fallbacks", d->tp + d->fn);
+		fl_json_u64(&j, "tp", d->tp);
+		fl_json_u64(&j, "fn", d->fn);
+		json_ratio(&j, "recall", d->tp, d->tp + d->fn);
+		fl_json_obj_end(&j);
+	}
+	fl_json_arr_end(&j);
+
+	fl_json_arr_begin(&j, "confusion");
+	for (size_t i = 0; i < f->ncells; i++) {
+		const struct fl_fid_cell *c = &f->cells[i];
+
+		fl_json_obj_begin(&j, NULL);
+		fl_json_str(&j, "counter", c->counter);
+		fl_json_str(&j, "reason", c->reason);
+		fl_json_u64(&j, "predicted_fallback", c->predicted_fallback);
+		fl_json_u64(&j, "gt_vma", c->gt_vma);
+		fl_json_u64(&j, "gt_fallback", c->gt_fallback);
+		fl_json_obj_end(&j);
+	}
+	fl_json_arr_end(&j);
+
+	fl_json_u64(&j, "disagreements_total", f->misses_total);
+	fl_json_arr_begin(&j, "disagreements");
+	for (size_t i = 0; i < f->nmisses; i++) {
+		const struct fl_fid_miss *m = &f->misses[i];
+		const struct fl_fid_writer *w = &m->writer;
+
+		fl_json_obj_begin(&j, NULL);
+		fl_json_i64(&j, "fault_id", m->fault_id);
+		fl_json_str(&j, "kind", m->false_positive ? "FP" : "FN");
+		fl_json_i64(&j, "t_ns", m->t);
+		fl_json_i64(&j, "tid", m->tid);
+		fl_json_i64(&j, "pid", m->pid);
+		fl_json_str(&j, "comm", m->comm);
+		json_hex(&j, "address", m->address);
+		fl_json_str(&j, "access", m->access);
+		if (m->has_vma) {
+			json_hex(&j, "vma_start", m->vma_start);
+			json_hex(&j, "vma_end", m->vma_end);
+		} else {
+			fl_json_null(&j, "vma_start");
+			fl_json_null(&j, "vma_end");
+		}
+		fl_json_str(&j, "vma_kind", m->vma_kind);
+		fl_json_str(&j, "path", m->path);
+		fl_json_str(&j, "counter", m->counter);
+		fl_json_str(&j, "reason", m->reason);
+		fl_json_str(&j, "gt", m->gt);
+		fl_json_str(&j, "gt_detail", m->gt_detail);
+		if (!w->present) {
+			fl_json_null(&j, "writer");
+		} else {
+			fl_json_obj_begin(&j, "writer");
+			fl_json_i64(&j, "writer_id", w->writer_id);
+			fl_json_bool(&j, "linked", w->linked);
+			if (w->call) {
+				fl_json_str(&j, "call", w->call);
+				fl_json_i64(&j, "tid", w->tid);
+				fl_json_i64(&j, "pid", w->pid);
+				json_opt_i64(&j, "t_enter_ns", w->has_enter, w->t_enter);
+				json_opt_i64(&j, "t_exit_ns", w->has_exit, w->t_exit);
+				json_opt_i64(&j, "t_lock_acquired_ns", w->has_acquired,
+					     w->t_lock_acquired);
+				json_opt_i64(&j, "t_lock_released_ns", w->has_released,
+					     w->t_lock_released);
+				fl_json_i64(&j, "gap_ns", w->gap);
+			} else {
+				fl_json_null(&j, "call");
+			}
+			fl_json_obj_end(&j);
+		}
+		fl_json_obj_end(&j);
+	}
+	fl_json_arr_end(&j);
+	fl_json_obj_end(&j);
+	fl_json_finish(&j);
+}
+
+static int report_fidelity(sqlite3 *db, const char *path, int64_t run_id, size_t limit,
+			   enum fmt fmt, struct fl_err *err)
+{
+	struct fl_fidelity f;
+	int rc;
+
+	if (run_id <= 0) {
+		rc = fl_fidelity_default_run(db, path, &run_id, err);
+		if (rc < 0)
+			return rc;
+	}
+	rc = fl_fidelity_compute(db, path, run_id, limit, &f, err);
+	if (rc < 0)
+		return rc;
+	if (fmt == FMT_JSON)
+		print_fidelity_json(path, &f);
+	else
+		print_fidelity_text(&f);
+	fl_fidelity_free(&f);
+	return 0;
+}
+
+/* ---- the command -------------------------------------------------------- */
+
+/* A whole-string integer in [lo, INT64_MAX]; false otherwise. */
+static bool parse_int(const char *s, int64_t lo, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < lo)
+		return false;
+	*out = v;
+	return true;
+}
+
+static int run_report(int argc, char **argv)
+{
+	enum { OPT_FIDELITY = 256 };
+	static const struct option opts[] = {
+		{ "run", required_argument, NULL, 'r' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "fidelity", no_argument, NULL, OPT_FIDELITY },
+		{ "limit", required_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct fl_err err = { 0 };
+	enum fmt fmt = FMT_TEXT;
+	bool fidelity = false, have_limit = false;
+	int64_t run_id = 0, limit = 20;
+	const char *path;
+	sqlite3 *db;
+	int c, rc;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":r:f:l:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			if (!parse_int(optarg, 1, &run_id))
+				return fl_cmd_usage_error(&fl_cmd_report, "--run takes a run id (a "
+							  "positive integer), not '%s'", optarg);
+			break;
+		case 'f':
+			if (strcmp(optarg, "text") == 0)
+				fmt = FMT_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				fmt = FMT_JSON;
+			else if (strcmp(optarg, "csv") == 0)
+				fmt = FMT_CSV;
+			else
+				return fl_cmd_usage_error(&fl_cmd_report, "unknown format '%s' "
+							  "(text, json or csv)", optarg);
+			break;
+		case 'l':
+			if (!parse_int(optarg, 0, &limit))
+				return fl_cmd_usage_error(&fl_cmd_report, "--limit takes a count "
+							  "(0 for all), not '%s'", optarg);
+			have_limit = true;
+			break;
+		case OPT_FIDELITY:
+			fidelity = true;
+			break;
+		case ':':
+			return fl_cmd_usage_error(&fl_cmd_report, "option '%s' needs a value",
+						  argv[optind - 1]);
+		default:
+			if (optopt)
+				return fl_cmd_usage_error(&fl_cmd_report, "unknown option '-%c'",
+							  optopt);
+			return fl_cmd_usage_error(&fl_cmd_report, "unknown option '%s'",
+						  argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return fl_cmd_usage_error(&fl_cmd_report, "no database given");
+	if (argc - optind > 1)
+		return fl_cmd_usage_error(&fl_cmd_report, "one database at a time ('%s' is extra)",
+					  argv[optind + 1]);
+	if (fidelity && fmt == FMT_CSV)
+		return fl_cmd_usage_error(&fl_cmd_report, "--fidelity takes --format text or json");
+	if (!fidelity && have_limit)
+		return fl_cmd_usage_error(&fl_cmd_report, "--limit only applies to --fidelity");
+	path = argv[optind];
+
+	if (fl_store_open_read(path, &db, &err) < 0) {
+		fl_err_print(&err, stderr);
+		return FL_EXIT_FAIL;
+	}
+	if (fidelity)
+		rc = report_fidelity(db, path, run_id, (size_t)limit, fmt, &err);
+	else
+		rc = report_causes(db, path, run_id, fmt, &err);
+	sqlite3_close(db);
+	if (rc < 0) {
+		fl_err_print(&err, stderr);
+		return FL_EXIT_FAIL;
+	}
+	return FL_EXIT_OK;
+}
+
+const struct fl_cmd fl_cmd_report = {
+	.name = "report",
+	.summary = "summarise replayed runs by cause, or their fidelity to the kernel",
+	.usage = "faultline report [--fidelity] [--run N] [--format text|json|csv]\n"
+		 "                        [--limit K] DB",
+	.help =
+		"DB is an outcome store written by `faultline replay ... -o DB`\n"
+		"(schemas/outcomes.sql).  It is opened read-only, so a replay may be\n"
+		"writing it at the same time; the report shows the runs committed when it\n"
+		"starts.\n"
+		"\n"
+		"Without --fidelity: for every run (or run N), a header (run id,\n"
+		"strategy, profile, seed, knobs, trace, faults, predicted fallbacks,\n"
+		"faults the mm model could not place), then its causes from cause_counts:\n"
+		"the kernel counter of the attempt (vma_lock_success, _abort, _retry,\n"
+		"_miss, ...; '-' when none was made), the finer reason, how many faults,\n"
+		"their share of the run, and how many of them fell back to mmap_lock.\n"
+		"\n"
+		"With --fidelity: how well one run predicts the fallbacks the kernel took,\n"
+		"as recorded by the trace's mmap_lock events (faults.gt).  The run is run\n"
+		"N, or else the newest pervma run.  Faults whose ground truth is unknown\n"
+		"are excluded and counted.  A predicted fallback is an outcome with\n"
+		"fell_back = 1; a true fallback is a fault the kernel ran under mmap_lock.\n"
+		"It prints TP, FP, FN, TN; precision = TP/(TP+FP) and recall =\n"
+		"TP/(TP+FN), n/a when nothing is there to divide by; precision per\n"
+		"predicted reason; recall per ground-truth detail (trylock failed,\n"
+		"anon_vma retry, stack growth, ...); the confusion of predicted cause\n"
+		"(counter, reason) against the kernel's answer; and the disagreeing\n"
+		"faults with their thread, address, VMA, prediction, kernel answer, and\n"
+		"the writer the replay named, or else the nearest mmap_lock writer of the\n"
+		"same process within 1 ms of the fault.  A run whose trace has no\n"
+		"mmap_lock events has no ground truth and is refused.\n"
+		"\n"
+		"Addresses print as hex; times are trace-clock seconds with ns.\n"
+		"\n"
+		"options:\n"
+		"      --fidelity         compare a run with the kernel's answer\n"
+		"  -r, --run N            only run N (default: every run; with\n"
+		"                         --fidelity, the newest pervma run)\n"
+		"  -f, --format FMT       text (default, for people), json, or csv (not\n"
+		"                         with --fidelity)\n"
+		"  -l, --limit K          with --fidelity, list at most K disagreeing\n"
+		"                         faults (default 20; 0 lists all)\n"
+		"  -h, --help             this help\n"
+		"\n"
+		"columns for programs:\n"
+		"  csv:  run_id,trace_id,strategy,profile,counter,reason,count,share_pct,\n"
+		"        fell_back (one row per cause of each run)\n"
+		"  json: {database, runs: [{run_id, trace_id, trace, strategy, profile,\n"
+		"        knobs, seed, tool_version, created_at, faults, fallbacks,\n"
+		"        unplaced, causes: [{counter, reason, count, share_pct,\n"
+		"        fell_back}]}]}\n"
+		"  --fidelity json: {database, run_id, strategy, profile, trace_id, trace,\n"
+		"        trace_faults, compared, excluded_unknown, excluded_no_outcome,\n"
+		"        tp, fp, fn, tn, precision, recall (0..1 or null),\n"
+		"        by_reason: [{reason, predicted, tp, fp, precision}],\n"
+		"        by_gt_detail: [{gt_detail, fallbacks, tp, fn, recall}],\n"
+		"        confusion: [{counter, reason, predicted_fallback, gt_vma,\n"
+		"        gt_fallback}], disagreements_total, disagreements: [{fault_id,\n"
+		"        kind (FP|FN), t_ns, tid, pid, comm, address, access, vma_start,\n"
+		"        vma_end, vma_kind, path, counter, reason, gt, gt_detail,\n"
+		"        writer: null | {writer_id, linked, call, tid, pid, t_enter_ns,\n"
+		"        t_exit_ns, t_lock_acquired_ns, t_lock_released_ns, gap_ns}}]}\n"
+		"        Addresses are \"0x...\" strings.  gap_ns: 0 when the writer's\n"
+		"        window overlaps the fault, < 0 when it ended before, > 0 after.\n"
+		"\n"
+		"exit status: 0 whatever the numbers are, 1 if the database cannot be read\n"
+		"(missing, not faultline's, a newer schema), has no such run, or the run\n"
+		"has no ground truth for --fidelity, 2 on a usage error.\n"
+		"\n"
+		"examples:\n"
+		"  faultline report out.db\n"
+		"  faultline report --run 2 --format csv out.db\n"
+		"  faultline report --fidelity --limit 0 out.db\n",
+	.run = run_report,
+};

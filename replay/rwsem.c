@@ -164,12 +164,17 @@ int fl_rwsem_write_downgrade(struct fl_rwsem *s, uint64_t t, uint64_t write_ns,
 int fl_rwsem_writer_fixed(struct fl_rwsem *s, uint64_t id, uint64_t q_begin,
 			  uint64_t acquired, uint64_t released, uint64_t read_until)
 {
+	size_t j = 0;
 	int rc;
 
-	if (id)
+	/* A writer seen again: its window as now known replaces the old one
+	 * (answers already given stay). */
+	if (id) {
 		for (size_t i = 0; i < s->len; i++)
-			if (s->h[i].id == id)
-				return 0;
+			if (s->h[i].id != id)
+				s->h[j++] = s->h[i];
+		s->len = j;
+	}
 	/* The trace's order, whatever a lost event did to it. */
 	if (q_begin > acquired)
 		q_begin = acquired;

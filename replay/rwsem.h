@@ -81,9 +81,10 @@ int fl_rwsem_write_downgrade(struct fl_rwsem *s, uint64_t t, uint64_t write_ns,
 
 /* A writer whose window the trace fixed: queued at q_begin, acquired,
  * released (or downgraded) at released; after a downgrade, read-held until
- * read_until (0 or <= released: no downgrade).  Registering an id already
- * known does nothing, so a writer may be passed with every fault it meets.
- * A window released by the floor is ignored.  0 or -ENOMEM. */
+ * read_until (0 or <= released: no downgrade).  A writer may be passed
+ * with every fault it meets: an id already known has its window replaced
+ * by this one (the latest word on it; answers already given stay).  A
+ * window released by the floor is ignored.  0 or -ENOMEM. */
 int fl_rwsem_writer_fixed(struct fl_rwsem *s, uint64_t id, uint64_t q_begin,
 			  uint64_t acquired, uint64_t released, uint64_t read_until);
 

@@ -214,9 +214,9 @@ static void downgrade(void **state)
 	fl_rwsem_free(&s);
 }
 
-/* A fixed writer passed with every fault that meets it counts once; a
- * window already released by the floor is not remembered; bad orders
- * from lost events are straightened. */
+/* A fixed writer passed with every fault that meets it counts once, with
+ * its latest window; a window already released by the floor is not
+ * remembered; bad orders from lost events are straightened. */
 static void fixed_windows(void **state)
 {
 	struct fl_rwsem s;
@@ -231,6 +231,13 @@ static void fixed_windows(void **state)
 	assert_int_equal(s.len, 0);
 	fixed(&s, 9, 100, 150, 200);		/* seen again by a later fault */
 	assert_int_equal(s.len, 0);
+	/* Seen again with its window known better: the new one counts. */
+	fixed(&s, 12, 300, 310, 900);
+	assert_int_equal(fl_rwsem_read_at(&s, 320), 900);
+	fixed(&s, 12, 300, 310, 330);
+	assert_int_equal(fl_rwsem_read_at(&s, 320), 330);
+	assert_int_equal(s.len, 1);
+	fl_rwsem_advance(&s, 340);
 	fixed(&s, 10, 500, 400, 350);		/* q > acq, rel < acq */
 	assert_int_equal(s.len, 0);		/* empty: nothing to wait for */
 	fixed(&s, 11, 500, 400, 450);		/* q > acq: queued at acq */

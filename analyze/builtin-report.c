@@ -512,12 +512,12 @@ static void print_fidelity_text(const struct fl_fidelity *f)
 	printf("fidelity of run %" PRId64 " (%s%s%s) against the kernel's answer\n", f->run_id,
 	       f->strategy, f->profile[0] ? ", profile " : "", f->profile);
 	printf("  trace:     %s (trace %" PRId64 ")\n", f->trace_path, f->trace_id);
-	printf("  faults:    %" PRIu64 " in the trace; %" PRIu64 " compared; %" PRIu64
-	       " excluded (ground truth unknown)\n", f->trace_faults, f->compared,
-	       f->excluded_unknown);
+	printf("  faults:    %" PRIu64 " in the trace, %" PRIu64 " compared\n", f->trace_faults,
+	       f->compared);
+	printf("  excluded:  %" PRIu64 " with ground truth unknown", f->excluded_unknown);
 	if (f->excluded_no_outcome)
-		printf("             and %" PRIu64 " excluded with no outcome in the run\n",
-		       f->excluded_no_outcome);
+		printf(", %" PRIu64 " with no outcome in the run", f->excluded_no_outcome);
+	printf("\n");
 
 	printf("\n  %-21s  %15s  %15s\n", "", "kernel fallback", "kernel vma");
 	printf("  %-21s  %4s%11" PRIu64 "  %4s%11" PRIu64 "\n", "predicted fallback", "TP",

@@ -157,8 +157,8 @@ is "csv: one row per cause" "$(printf '%s\n' "$FL_OUT" | sed 1d | wc -l)" \
 
 expect_ok "report --fidelity" report --fidelity "$db"
 contains "fidelity: defaults to the newest pervma run" "$FL_OUT" '^fidelity of run 3 \(pervma'
-contains "fidelity: compared and excluded" "$FL_OUT" \
-	'13 in the trace; 12 compared; 1 excluded \(ground truth unknown\)'
+contains "fidelity: faults compared" "$FL_OUT" '^  faults: +13 in the trace, 12 compared$'
+contains "fidelity: faults excluded" "$FL_OUT" '^  excluded: +1 with ground truth unknown$'
 contains "fidelity: TP and FP" "$FL_OUT" '^  predicted fallback +TP +3 +FP +3$'
 contains "fidelity: FN and TN" "$FL_OUT" '^  predicted no fallback +FN +2 +TN +4$'
 contains "fidelity: precision 3/6" "$FL_OUT" '^  precision +50\.00%  3 of 6 predicted'

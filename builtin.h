@@ -24,6 +24,7 @@ struct fl_cmd {
 };
 
 extern const struct fl_cmd fl_cmd_info;
+extern const struct fl_cmd fl_cmd_replay;
 extern const struct fl_cmd fl_cmd_report;
 
 /* Print the full help of cmd (usage, description) to stdout. */

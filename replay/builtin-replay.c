@@ -1,0 +1,465 @@
+/* faultline replay: run strategies over a trace and store every outcome. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "builtin.h"
+#include "engine.h"
+#include "fl_err.h"
+#include "ingest.h"
+#include "store.h"
+#include "strategy.h"
+#include "trace_summary.h"
+
+#define MAX_RUNS 8
+#define MAX_SETS 16
+
+struct replay {
+	struct fl_engine *engine;
+	struct fl_store *store;
+	struct fl_engine_run runs[MAX_RUNS];
+	int64_t run_ids[MAX_RUNS];
+	size_t nruns;
+	const char *trace_path;
+	int64_t trace_id;
+	struct fl_trace_summary sum;
+	struct fl_err err;
+	const char *set_key[MAX_SETS];
+	int64_t set_val[MAX_SETS];
+	size_t nsets;
+	const char *profile;
+	uint64_t seed;
+	bool progress;
+	uint64_t nevents;
+	time_t last_progress;
+};
+
+static int sink_writer(void *ctx, const struct fl_writer *w)
+{
+	struct replay *r = ctx;
+
+	return fl_store_writer(r->store, r->trace_id, w);
+}
+
+static int sink_fault(void *ctx, const struct fl_fault_view *v, const struct fl_gt_result *gt)
+{
+	struct replay *r = ctx;
+
+	return fl_store_fault(r->store, r->trace_id, v, gt);
+}
+
+static int sink_outcome(void *ctx, size_t run, const struct fl_fault_view *v,
+			const struct fl_outcome *o)
+{
+	struct replay *r = ctx;
+
+	return fl_store_outcome(r->store, r->run_ids[run], v, o);
+}
+
+/* The knobs of a run as a JSON object: every knob, set or default. */
+static void knobs_json(const struct fl_engine_run *run, char *buf, size_t n)
+{
+	const struct fl_knob *k = run->strategy->knobs;
+	size_t off = (size_t)snprintf(buf, n, "{");
+
+	for (int i = 0; k && k[i].key && off < n; i++)
+		off += (size_t)snprintf(buf + off, n - off, "%s\"%s\":%" PRId64, i ? "," : "",
+					k[i].key, run->cfg.knob[i]);
+	if (off < n)
+		snprintf(buf + off, n - off, "}");
+}
+
+static int on_begin(void *ctx, const struct fl_trace_meta *meta)
+{
+	struct replay *r = ctx;
+	int rc;
+
+	fl_engine_begin(r->engine, meta);
+	rc = fl_store_trace_begin(r->store, r->trace_path, meta, &r->trace_id, &r->err);
+	for (size_t i = 0; i < r->nruns && !rc; i++) {
+		const struct fl_engine_run *run = &r->runs[i];
+		char knobs[512];
+
+		knobs_json(run, knobs, sizeof(knobs));
+		rc = fl_store_run_begin(r->store, r->trace_id, run->strategy->name,
+					run->cfg.profile ? run->cfg.profile : "", knobs, r->seed,
+					&r->run_ids[i], &r->err);
+	}
+	return rc;
+}
+
+static void progress(struct replay *r, bool last)
+{
+	time_t now = time(NULL);
+
+	if (!r->progress || (!last && now == r->last_progress))
+		return;
+	r->last_progress = now;
+	fprintf(stderr, "\rreplay: %" PRIu64 " events, %" PRIu64 " faults decided%s",
+		r->nevents, fl_engine_stats(r->engine)->faults, last ? "\n" : "");
+}
+
+static int on_event(void *ctx, const struct fl_event *ev)
+{
+	struct replay *r = ctx;
+	int rc = fl_summary_add(&r->sum, ev);
+
+	if (rc < 0)
+		return fl_err_set(&r->err, rc, "replay: out of memory");
+	rc = fl_engine_event(r->engine, ev);
+	if (rc < 0) {
+		if (!r->err.code)
+			r->err = *fl_engine_err(r->engine);
+		return rc;
+	}
+	if ((++r->nevents & 0xffff) == 0)
+		progress(r, false);
+	return 0;
+}
+
+static int on_mm_enter(void *ctx, const struct fl_event *ev)
+{
+	struct replay *r = ctx;
+	int rc = fl_engine_mm_enter(r->engine, ev);
+
+	if (rc < 0 && !r->err.code)
+		r->err = *fl_engine_err(r->engine);
+	return rc;
+}
+
+/* Refuse a trace that lacks what a strategy needs, naming the events. */
+static int check_needs(struct replay *r, const struct fl_ingest_result *res)
+{
+	const char *dialect = res->meta.dialect ? res->meta.dialect->name : "";
+	bool perf = !strcmp(dialect, "perf-ctf");
+	unsigned needs = 0;
+
+	for (size_t i = 0; i < r->nruns; i++)
+		needs |= r->runs[i].strategy->needs;
+	if ((needs & FL_NEED_FAULTS) && !r->sum.kinds[FL_EV_FAULT]) {
+		fl_err_set(&r->err, -EINVAL, "%s: the trace has no page-fault events: nothing to replay",
+			   r->trace_path);
+		fl_err_hint(&r->err, "%s", perf ? "record with -e exceptions:page_fault_user (x86) or "
+						  "-e page-faults -d (scripts/capture-perf-trace does both)"
+						: "record page faults: faultline record, or lttng enable-event "
+						  "-k x86_exceptions_page_fault_user");
+		return -EINVAL;
+	}
+	if ((needs & FL_NEED_MM_CALLS) && !r->sum.kinds[FL_EV_MM_CALL]) {
+		fl_err_set(&r->err, -EINVAL, "%s: the trace has no mmap-family syscall events "
+			   "(mmap, munmap, mprotect, mremap, brk, madvise): the VMA layout cannot be followed",
+			   r->trace_path);
+		fl_err_hint(&r->err, "%s", perf ? "record with -e 'syscalls:sys_enter_mmap,syscalls:sys_exit_mmap,...' "
+						  "(scripts/capture-perf-trace lists them all)"
+						: "record the syscalls: lttng enable-event -k --syscall mmap,munmap,"
+						  "mprotect,mremap,brk,madvise");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void print_summary(struct replay *r, const char *out)
+{
+	const struct fl_engine_stats *st = fl_engine_stats(r->engine);
+
+	printf("trace:     %s (%" PRIu64 " faults, %" PRIu64 " mmap_lock writers)\n", r->trace_path,
+	       st->faults, st->writers);
+	if (st->lock_events)
+		printf("kernel:    %" PRIu64 " faults ran under mmap_lock (ground truth)\n",
+		       st->gt[FL_GT_FALLBACK]);
+	else
+		printf("kernel:    no mmap_lock events: no ground truth in this trace\n");
+	if (st->place[FL_PLACE_UNKNOWN] || st->place[FL_PLACE_INFERRED])
+		printf("placement: %" PRIu64 " faults outside any known VMA, %" PRIu64
+		       " in VMAs whose extent was inferred\n", st->place[FL_PLACE_UNKNOWN],
+		       st->place[FL_PLACE_INFERRED]);
+	for (size_t i = 0; i < r->nruns; i++) {
+		const struct fl_engine_run *run = &r->runs[i];
+
+		printf("run %" PRId64 ":    %s%s%s: %" PRIu64 " of %" PRIu64 " faults fell back (%.2f%%)\n",
+		       r->run_ids[i], run->strategy->name, run->cfg.profile ? " " : "",
+		       run->cfg.profile ? run->cfg.profile : "", run->fallbacks, run->faults,
+		       run->faults ? 100.0 * (double)run->fallbacks / (double)run->faults : 0.0);
+	}
+	printf("stored in %s: faultline report %s\n", out, out);
+}
+
+static int usage_strategies(void)
+{
+	fprintf(stderr, "strategies:");
+	for (size_t i = 0; fl_strategies[i]; i++)
+		fprintf(stderr, " %s", fl_strategies[i]->name);
+	fprintf(stderr, " all\n");
+	return FL_EXIT_USAGE;
+}
+
+extern const struct fl_cmd fl_cmd_replay;
+
+static int add_run(struct replay *r, const struct fl_strategy *s, bool explicit_profile)
+{
+	struct fl_engine_run *run = &r->runs[r->nruns];
+	const char *profile = NULL;
+
+	if (r->nruns == MAX_RUNS)
+		return fl_cmd_usage_error(&fl_cmd_replay, "too many strategies");
+	memset(run, 0, sizeof(*run));
+	run->strategy = s;
+	if (s->profiles) {
+		profile = r->profile ? r->profile : s->profiles[0];
+		if (fl_profile_parse(profile, &run->cfg.kver) < 0)
+			return fl_cmd_usage_error(&fl_cmd_replay,
+						  "profile '%s' is not a kernel version like 6.7 or 6.15+",
+						  profile);
+		if (run->cfg.kver < 604)
+			return fl_cmd_usage_error(&fl_cmd_replay,
+						  "profile '%s': %s models kernels from 6.4 on", profile,
+						  s->name);
+	} else if (r->profile && explicit_profile) {
+		return fl_cmd_usage_error(&fl_cmd_replay, "strategy '%s' takes no --profile", s->name);
+	}
+	run->cfg.profile = profile;
+	run->cfg.seed = r->seed;
+	for (int i = 0; s->knobs && s->knobs[i].key; i++)
+		run->cfg.knob[i] = s->knobs[i].def;
+	for (size_t k = 0; k < r->nsets; k++) {
+		bool found = false;
+
+		for (int i = 0; s->knobs && s->knobs[i].key; i++) {
+			if (strcmp(s->knobs[i].key, r->set_key[k]))
+				continue;
+			found = true;
+			if (r->set_val[k] < s->knobs[i].min || r->set_val[k] > s->knobs[i].max)
+				return fl_cmd_usage_error(&fl_cmd_replay,
+							  "--set %s=%" PRId64 ": out of range %" PRId64
+							  "..%" PRId64, r->set_key[k], r->set_val[k],
+							  s->knobs[i].min, s->knobs[i].max);
+			run->cfg.knob[i] = r->set_val[k];
+		}
+		if (!found && explicit_profile)
+			return fl_cmd_usage_error(&fl_cmd_replay, "strategy '%s' has no knob '%s'",
+						  s->name, r->set_key[k]);
+	}
+	if (s->state_size) {
+		run->state = calloc(1, s->state_size);
+		if (!run->state)
+			return FL_EXIT_FAIL;
+	}
+	r->nruns++;
+	return 0;
+}
+
+static int cmd_replay(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "strategy", required_argument, NULL, 's' },
+		{ "profile", required_argument, NULL, 'p' },
+		{ "set", required_argument, NULL, 'S' },
+		{ "seed", required_argument, NULL, 'x' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct replay r;
+	struct fl_ingest_ops ops = { .begin = on_begin, .event = on_event, .mm_enter = on_mm_enter };
+	struct fl_engine_sink sink;
+	struct fl_ingest_result res;
+	const char *strategy = "pervma", *out = "faultline.db";
+	struct timespec t0, t1;
+	int c, rc, status = FL_EXIT_FAIL;
+
+	memset(&r, 0, sizeof(r));
+	memset(&res, 0, sizeof(res));
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:p:o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			strategy = optarg;
+			break;
+		case 'p':
+			r.profile = optarg;
+			break;
+		case 'S': {
+			char *eq = strchr(optarg, '='), *end;
+
+			if (!eq || eq == optarg || r.nsets == MAX_SETS)
+				return fl_cmd_usage_error(&fl_cmd_replay, "--set wants key=value, got '%s'",
+							  optarg);
+			*eq = '\0';
+			r.set_key[r.nsets] = optarg;
+			errno = 0;
+			r.set_val[r.nsets] = strtoll(eq + 1, &end, 0);
+			if (errno || end == eq + 1 || *end)
+				return fl_cmd_usage_error(&fl_cmd_replay, "--set %s: '%s' is not a number",
+							  optarg, eq + 1);
+			r.nsets++;
+			break;
+		}
+		case 'x': {
+			char *end;
+
+			errno = 0;
+			r.seed = strtoull(optarg, &end, 0);
+			if (errno || end == optarg || *end)
+				return fl_cmd_usage_error(&fl_cmd_replay, "--seed: '%s' is not a number",
+							  optarg);
+			break;
+		}
+		case 'o':
+			out = optarg;
+			break;
+		case 'h':
+			fl_cmd_print_help(&fl_cmd_replay);
+			return FL_EXIT_OK;
+		default:
+			return fl_cmd_usage_error(&fl_cmd_replay, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1)
+		return fl_cmd_usage_error(&fl_cmd_replay, optind == argc ? "no trace given"
+									 : "one trace at a time");
+	r.trace_path = argv[optind];
+
+	if (!strcmp(strategy, "all")) {
+		for (size_t i = 0; fl_strategies[i]; i++)
+			if ((rc = add_run(&r, fl_strategies[i], false)))
+				goto out;
+	} else {
+		const struct fl_strategy *s = fl_strategy_find(strategy);
+
+		if (!s) {
+			fl_cmd_usage_error(&fl_cmd_replay, "unknown strategy '%s'", strategy);
+			rc = usage_strategies();
+			goto out;
+		}
+		if ((rc = add_run(&r, s, true)))
+			goto out;
+	}
+	for (size_t i = 0; i < r.nruns; i++) {
+		struct fl_engine_run *run = &r.runs[i];
+
+		if (run->strategy->init && run->strategy->init(run->state, &run->cfg, &r.err) < 0) {
+			fl_err_print(&r.err, stderr);
+			rc = FL_EXIT_USAGE;
+			goto out;
+		}
+	}
+
+	sink = (struct fl_engine_sink){ .ctx = &r, .writer = sink_writer, .fault = sink_fault,
+					.outcome = sink_outcome };
+	r.engine = fl_engine_new(r.runs, r.nruns, &sink);
+	fl_summary_init(&r.sum);
+	r.progress = isatty(STDERR_FILENO);
+	if (!r.engine || fl_store_open(out, &r.store, &r.err) < 0 || fl_store_begin(r.store, &r.err) < 0)
+		goto fail;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (fl_ingest(r.trace_path, &ops, &r, &res, &r.err) < 0)
+		goto fail;
+	if (check_needs(&r, &res) < 0)
+		goto fail;
+	if (fl_engine_finish(r.engine) < 0) {
+		if (!r.err.code)
+			r.err = *fl_engine_err(r.engine);
+		goto fail;
+	}
+	progress(&r, true);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	{
+		uint64_t ms = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000u +
+			      (uint64_t)((t1.tv_nsec - t0.tv_nsec) / 1000000);
+		size_t nthr;
+		struct fl_engine_thread **thr = fl_engine_threads(r.engine, &nthr);
+		const struct fl_engine_stats *st = fl_engine_stats(r.engine);
+
+		if (!thr) {
+			fl_err_set(&r.err, -ENOMEM, "replay: out of memory");
+			goto fail;
+		}
+		for (size_t i = 0; i < nthr; i++) {
+			if (fl_store_thread(r.store, r.trace_id, thr[i]) < 0) {
+				free(thr);
+				fl_err_set(&r.err, -EIO, "%s: cannot store the threads", out);
+				goto fail;
+			}
+		}
+		free(thr);
+		for (size_t i = 0; i < r.nruns; i++)
+			if (fl_store_run_end(r.store, r.run_ids[i], &r.runs[i], ms, &r.err) < 0)
+				goto fail;
+		if (fl_store_trace_end(r.store, &r.trace_id, &res, st->lock_events, st->lock_events,
+				       &r.err) < 0 ||
+		    fl_store_commit(r.store, &r.err) < 0)
+			goto fail;
+	}
+	print_summary(&r, out);
+	status = FL_EXIT_OK;
+	goto done;
+fail:
+	if (r.progress)
+		fputc('\n', stderr);
+	if (!r.err.code)
+		fl_err_set(&r.err, -EIO, "replay failed");
+	fl_err_print(&r.err, stderr);
+done:
+	fl_store_close(r.store);
+	fl_engine_free(r.engine);
+	fl_summary_free(&r.sum);
+	fl_ingest_result_free(&res);
+	rc = status;
+out:
+	for (size_t i = 0; i < r.nruns; i++) {
+		if (r.runs[i].strategy->fini && r.runs[i].state)
+			r.runs[i].strategy->fini(r.runs[i].state);
+		free(r.runs[i].state);
+	}
+	return rc;
+}
+
+const struct fl_cmd fl_cmd_replay = {
+	.name = "replay",
+	.summary = "replay a trace through the kernel's fault paths and store the outcomes",
+	.usage = "faultline replay [-s STRATEGY|all] [-p PROFILE] [--set KEY=VALUE]... [--seed N] "
+		 "[-o DB] TRACE",
+	.help =
+		"Reads TRACE (a CTF directory: perf-ctf, lttng-kernel or faultline dialect),\n"
+		"follows each process's VMA layout through its mmap-family calls, follows\n"
+		"every mmap_lock writer, and decides for every user page fault what the\n"
+		"chosen strategy's kernel would have done: which lock path ran the fault,\n"
+		"which kernel counter the attempt bumped, why, and which writer caused an\n"
+		"abort.  Every outcome goes into the SQLite database DB, one run per\n"
+		"strategy; read it with `faultline report DB`.\n"
+		"\n"
+		"When the trace has mmap_lock events (a kernel with per-VMA locks, 6.4+),\n"
+		"it also carries the kernel's own answer: the faults whose thread held\n"
+		"mmap_lock at the fault's end.  They are stored with each fault, and\n"
+		"`faultline report --fidelity DB` compares a pervma run with them.\n"
+		"\n"
+		"options:\n"
+		"  -s, --strategy S       pervma (default), or all: every strategy over one\n"
+		"                         reading of the trace\n"
+		"  -p, --profile P        kernel version of the strategy's rules: for pervma\n"
+		"                         6.4, 6.6, 6.7, 6.10 or 6.15+ (default 6.15+; any\n"
+		"                         6.N from 6.4 picks the rules of that version)\n"
+		"      --set KEY=VALUE    a strategy knob, recorded with the run\n"
+		"      --seed N           seed for any jitter knob (default 0), recorded\n"
+		"  -o, --output DB        the database (default faultline.db); created if\n"
+		"                         missing, else the runs are added to it\n"
+		"  -h, --help             this help\n"
+		"\n"
+		"The whole replay is one transaction: interrupted, it leaves DB as it was.\n"
+		"The same trace, strategy, profile, knobs and seed give the same outcome rows.\n"
+		"A progress line is shown when stderr is a terminal.\n"
+		"\n"
+		"exit status: 0 on success, 1 if the trace or the database cannot be used,\n"
+		"2 on a usage error.\n"
+		"\n"
+		"example:\n"
+		"  faultline replay traces/x86_64/mmchurn -o o.db && faultline report --fidelity o.db\n",
+	.run = cmd_replay,
+};

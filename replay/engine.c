@@ -1,0 +1,1162 @@
+/* The replay driver: see engine.h for what it does and why it queues. */
+#include "engine.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fl_array.h"
+#include "mm_ops.h"
+#include "mm_pgtable.h"
+
+/* ---------------------------------------------------------------------- */
+/* State                                                                  */
+
+/* A writer while the engine follows it.  Faults that may have met it hold
+ * a reference until they are decided. */
+struct writer_obj {
+	struct fl_writer w;
+	unsigned refs;
+	bool complete;		/* its VMA changes are known */
+	bool acquired;		/* has_lock and the write lock was acquired */
+	bool closed;		/* the write window has ended */
+	uint64_t *ids;		/* fl_vma ids it wrote (vma_start_write) */
+	size_t nids, capids;
+	struct { uint64_t s, e; } *created;	/* ranges of VMAs it created */
+	size_t ncreated, capcreated;
+};
+
+struct mmctx {
+	int32_t pid;
+	unsigned refs;			/* pids sharing it (CLONE_VM) */
+	struct fl_mm mm;
+	struct fl_pgtable pt;		/* page-table occupancy */
+	struct writer_obj **open;	/* writers not complete, oldest first */
+	size_t nopen, capopen;
+	struct writer_obj *holder;	/* holds mmap_lock for write now */
+	uint32_t threads;		/* live threads: mm_users */
+	/* The first VMA id of the current run of MMAP2-like snapshots: an
+	 * exec reports its new mappings before the exec event itself. */
+	uint64_t snap_first_id;
+	bool snap_run;
+};
+
+struct thread {
+	struct fl_engine_thread pub;
+	struct mmctx *mm;
+	struct fl_gt_state gt;
+	uint64_t fault_seq;		/* its fault waiting for an end; 0 none */
+	struct writer_obj *w;		/* the writer it is being, if any */
+	bool in_call;			/* inside a traced mm syscall */
+	bool exited;
+};
+
+#define MAX_HITS 8
+/* mm/memory.c fault_around_bytes: 64 KiB by default (debugfs-tunable). */
+#define FAULT_AROUND_BYTES (64u << 10)
+
+struct pfault {
+	struct fl_fault_view v;
+	struct fl_fault f;
+	struct thread *thr;
+	struct fl_gt_result gt;
+	bool ended;
+	struct writer_obj *hit[MAX_HITS];
+	size_t nhits;
+	bool contended;			/* a writer held or queued at t */
+	bool thp_read_anon;		/* a THP read fault prepares the anon_vma */
+};
+
+struct fl_engine {
+	struct fl_engine_run *runs;
+	size_t nruns;
+	struct fl_engine_sink sink;
+	struct fl_err err;
+	struct fl_engine_stats st;
+
+	unsigned page_shift;
+	enum fl_mm_arch arch;
+	int kver;
+
+	struct fl_map threads;		/* tid + 1 -> thread */
+	struct fl_map mms;		/* pid + 1 -> mmctx */
+
+	/* The fault queue: q[i] is fault number q_base + i. */
+	struct pfault *q;
+	size_t qhead, qlen, qcap;
+	uint64_t q_base, next_seq;
+	uint64_t next_writer;
+
+	/* Calibration: mean duration per handler of faults with an end. */
+	uint64_t cost_sum[FL_H__COUNT], cost_n[FL_H__COUNT];
+	struct fl_writer_hit hits[MAX_HITS];
+};
+
+/* Costs (ns) used until the trace has calibrated a handler: the order of
+ * magnitude of each handler on a current x86_64 server. */
+static const uint64_t default_cost[FL_H__COUNT] = {
+	[FL_H_ANON_READ] = 700, [FL_H_ANON_WRITE] = 1800, [FL_H_FILE_READ] = 1500,
+	[FL_H_FILE_COW] = 2500, [FL_H_FILE_SHARED] = 2000, [FL_H_WP] = 1800,
+	[FL_H_SWAP] = 30000, [FL_H_SPURIOUS] = 400,
+};
+
+static int oom(struct fl_engine *e)
+{
+	return fl_err_set(&e->err, -ENOMEM, "replay: out of memory");
+}
+
+int fl_kver_from_release(const char *release)
+{
+	unsigned major, minor;
+
+	if (!release || sscanf(release, "%u.%u", &major, &minor) != 2 || major > 99 || minor > 99)
+		return 0;
+	return FL_MM_KVER((int)major, (int)minor);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Writers                                                                */
+
+static void writer_put(struct writer_obj *w)
+{
+	if (w && !--w->refs) {
+		free(w->ids);
+		free(w->created);
+		free(w);
+	}
+}
+
+static struct writer_obj *writer_new(struct fl_engine *e, struct mmctx *mm, struct thread *t)
+{
+	struct writer_obj *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return NULL;
+	if (fl_array_grow((void **)&mm->open, &mm->capopen, mm->nopen + 1, sizeof(*mm->open))) {
+		free(w);
+		return NULL;
+	}
+	w->w.id = ++e->next_writer;
+	w->w.tid = t->pub.tid;
+	w->w.pid = t->pub.pid;
+	w->refs = 1;		/* the mm's open list */
+	mm->open[mm->nopen++] = w;
+	return w;
+}
+
+static void open_remove(struct mmctx *mm, struct writer_obj *w)
+{
+	for (size_t i = 0; i < mm->nopen; i++) {
+		if (mm->open[i] == w) {
+			memmove(&mm->open[i], &mm->open[i + 1], (mm->nopen - i - 1) * sizeof(*mm->open));
+			mm->nopen--;
+			return;
+		}
+	}
+}
+
+/* Record what the mm model says the call wrote. */
+static int writer_take_changes(struct writer_obj *w, const struct fl_mm *mm)
+{
+	for (size_t i = 0; i < mm->nchanges; i++) {
+		const struct fl_mm_change *c = &mm->changes[i];
+
+		if (c->kind == FL_MM_VMA__DROPPED)
+			continue;
+		if (fl_array_grow((void **)&w->ids, &w->capids, w->nids + 1, sizeof(*w->ids)))
+			return -ENOMEM;
+		w->ids[w->nids++] = c->kind == FL_MM_VMA_CREATED ? c->after->id : c->id;
+		if (c->kind == FL_MM_VMA_CREATED ||
+		    (c->kind == FL_MM_VMA_MODIFIED && c->after &&
+		     (c->after->start < c->before.start || c->after->end > c->before.end))) {
+			if (fl_array_grow((void **)&w->created, &w->capcreated, w->ncreated + 1,
+					  sizeof(*w->created)))
+				return -ENOMEM;
+			w->created[w->ncreated].s = c->after->start;
+			w->created[w->ncreated].e = c->after->end;
+			w->ncreated++;
+		}
+	}
+	w->w.vmas_written = (uint32_t)w->nids;
+	return 0;
+}
+
+static int writer_complete(struct fl_engine *e, struct mmctx *mm, struct writer_obj *w)
+{
+	int rc = 0;
+
+	if (w->complete)
+		return 0;
+	w->complete = true;
+	if (!w->w.has_lock || !w->acquired) {
+		/* No lock events: the window is the syscall span. */
+		w->w.w_begin = w->w.call.t_enter;
+		w->w.w_end = w->w.call.t_exit;
+		w->w.q_begin = w->w.call.t_enter;
+	}
+	if (mm->holder == w)
+		mm->holder = NULL;
+	open_remove(mm, w);
+	e->st.writers++;
+	if (!w->w.traced)
+		e->st.untraced_writers++;
+	if (e->sink.writer)
+		rc = e->sink.writer(e->sink.ctx, &w->w);
+	writer_put(w);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Threads and mms                                                        */
+
+static struct mmctx *mm_get(struct fl_engine *e, int32_t pid)
+{
+	uint64_t key = (uint64_t)(uint32_t)pid + 1;
+	struct mmctx *mm = fl_map_get(&e->mms, key);
+
+	if (mm)
+		return mm;
+	mm = calloc(1, sizeof(*mm));
+	if (!mm)
+		return NULL;
+	mm->pid = pid;
+	mm->refs = 1;
+	fl_mm_init(&mm->mm, e->page_shift, e->arch, e->kver);
+	fl_pgt_init(&mm->pt, fl_pgt_profile_for(e->arch, e->page_shift));
+	mm->pt.kver = e->kver;
+	if (fl_map_put(&e->mms, key, mm) < 0) {
+		fl_mm_free(&mm->mm);
+		fl_pgt_free(&mm->pt);
+		free(mm);
+		return NULL;
+	}
+	return mm;
+}
+
+static struct thread *thread_get(struct fl_engine *e, int32_t pid, int32_t tid)
+{
+	uint64_t key = (uint64_t)(uint32_t)tid + 1;
+	struct thread *t;
+
+	if (tid < 0)
+		return NULL;
+	t = fl_map_get(&e->threads, key);
+	if (t) {
+		if (t->pub.pid < 0 && pid >= 0) {
+			t->pub.pid = pid;
+			t->mm = mm_get(e, pid);
+			if (t->mm)
+				t->mm->threads++;
+		}
+		return t;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->pub.pid = pid;
+	t->pub.tid = tid;
+	if (pid >= 0) {
+		t->mm = mm_get(e, pid);
+		if (!t->mm) {
+			free(t);
+			return NULL;
+		}
+		t->mm->threads++;
+	}
+	if (fl_map_put(&e->threads, key, t) < 0) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The fault queue                                                        */
+
+static struct pfault *q_at(struct fl_engine *e, uint64_t seq)
+{
+	if (seq < e->q_base || seq >= e->q_base + e->qlen)
+		return NULL;
+	return &e->q[(e->qhead + (seq - e->q_base)) % e->qcap];
+}
+
+static struct pfault *q_push(struct fl_engine *e)
+{
+	if (e->qlen == e->qcap) {
+		size_t ncap = e->qcap ? e->qcap * 2 : 256;
+		struct pfault *nq = malloc(ncap * sizeof(*nq));
+
+		if (!nq)
+			return NULL;
+		for (size_t i = 0; i < e->qlen; i++)
+			nq[i] = e->q[(e->qhead + i) % e->qcap];
+		free(e->q);
+		e->q = nq;
+		e->qcap = ncap;
+		e->qhead = 0;
+	}
+	if (!e->qlen)
+		e->q_base = e->next_seq;
+	struct pfault *p = &e->q[(e->qhead + e->qlen) % e->qcap];
+	e->qlen++;
+	e->next_seq++;
+	if (e->qlen > e->st.max_pending)
+		e->st.max_pending = e->qlen;
+	memset(p, 0, sizeof(*p));
+	return p;
+}
+
+static bool fault_ready(const struct pfault *p)
+{
+	if (!p->ended)
+		return false;
+	for (size_t i = 0; i < p->nhits; i++)
+		if (!p->hit[i]->complete)
+			return false;
+	return true;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Placing a fault                                                        */
+
+static bool vma_anonymous(const struct fl_vma *v)
+{
+	return !v->file_id && v->kind != FL_VMA_SPECIAL;
+}
+
+/* x86 access_error() (arch/x86/mm/fault.c), which powerpc's matches for
+ * these bits: a write needs VM_WRITE; a read of a present page is a
+ * protection error (NX, PROT_NONE); a read of a missing page needs the VMA
+ * to be accessible at all. */
+static bool access_error(const struct fl_vma *v, uint32_t acc)
+{
+	if (acc & FL_ACC_PKEY)
+		return true;
+	if (acc & FL_ACC_WRITE)
+		return !(v->flags & FL_VM_WRITE);
+	if (acc & FL_ACC_PROT)
+		return true;
+	return !(v->flags & FL_VM_ACCESS_FLAGS);
+}
+
+/* handle_pte_fault()'s dispatch as far as the trace shows it: the x86
+ * error code's PROT bit says whether the PTE was present; a major fault on
+ * an anonymous page is a swap-in. */
+static enum fl_handler handler_of(const struct fl_vma *v, uint32_t acc, bool major,
+				  bool *needs_anon)
+{
+	bool write = acc & FL_ACC_WRITE, present = acc & FL_ACC_PROT;
+	bool shared = v->flags & FL_VM_SHARED;
+
+	*needs_anon = false;
+	if (present) {
+		if (!write)
+			return FL_H_SPURIOUS;
+		/* do_wp_page(): a private COW copies into an anon folio
+		 * (wp_page_copy() -> vmf_anon_prepare()). */
+		*needs_anon = !shared && !v->anon_vma;
+		return FL_H_WP;
+	}
+	if (vma_anonymous(v)) {
+		if (major)
+			return FL_H_SWAP;
+		if (write) {
+			*needs_anon = !v->anon_vma;
+			return FL_H_ANON_WRITE;
+		}
+		return FL_H_ANON_READ;
+	}
+	if (!write)
+		return FL_H_FILE_READ;
+	if (shared)
+		return FL_H_FILE_SHARED;
+	*needs_anon = !v->anon_vma;
+	return FL_H_FILE_COW;
+}
+
+/* thp_vma_suitable_order(PMD_ORDER) with THP enabled for the VMA: a read
+ * fault there goes to do_huge_pmd_anonymous_page(), which prepares the
+ * anon_vma before it maps the huge zero page. */
+static bool thp_suitable(const struct mmctx *mm, const struct fl_vma *v, uint64_t addr)
+{
+	uint64_t pmd = 1ULL << mm->pt.geom.pmd_shift, haddr = addr & ~(pmd - 1);
+
+	if (v->flags & (FL_VM_NOHUGEPAGE | FL_VM_HUGETLB | FL_VM_SPECIAL))
+		return false;
+	if (!vma_anonymous(v) || v->kind == FL_VMA_STACK)
+		return false;
+	return haddr >= v->start && haddr + pmd <= v->end &&
+	       fl_pgt_pmd_state(&mm->pt, addr) == FL_PMD_NONE;
+}
+
+static enum fl_place place_fault(struct fl_engine *e, struct mmctx *mm, uint64_t addr,
+				 struct fl_vma **out)
+{
+	struct fl_vma_set *s = &mm->mm.vmas;
+	struct fl_vma *v = fl_vma_lookup(s, addr), *prev, *next;
+	size_t idx;
+	uint64_t page = 1ULL << e->page_shift;
+
+	*out = NULL;
+	if (v) {
+		*out = v;
+		return v->extent_inferred ? FL_PLACE_INFERRED : FL_PLACE_VMA;
+	}
+	idx = fl_vma_find_idx(s, addr);
+	next = fl_vma_at(s, idx);
+	prev = idx ? fl_vma_at(s, idx - 1) : NULL;
+	/* A mapping known only by its start (perf MMAP2): it reaches at least
+	 * as far as the faults inside it. */
+	if (prev && prev->extent_inferred) {
+		prev->end = (addr & ~(page - 1)) + page;
+		if (next && prev->end > next->start)
+			prev->end = next->start;
+		fl_vma_set_sync(s, idx - 1);
+		if (addr < prev->end) {
+			*out = prev;
+			return FL_PLACE_INFERRED;
+		}
+	}
+	if (next && (next->flags & FL_VM_GROWSDOWN)) {
+		*out = next;
+		return FL_PLACE_STACK;
+	}
+	return fl_vma_count(s) ? FL_PLACE_NO_VMA : FL_PLACE_UNKNOWN;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Deciding                                                               */
+
+static bool hit_in_window(const struct writer_obj *w, uint64_t t)
+{
+	return w->w.w_begin <= t && t <= w->w.w_end;
+}
+
+static bool writer_wrote(const struct writer_obj *w, uint64_t id)
+{
+	for (size_t i = 0; i < w->nids; i++)
+		if (w->ids[i] == id)
+			return true;
+	return false;
+}
+
+static bool writer_created_at(const struct writer_obj *w, uint64_t addr)
+{
+	for (size_t i = 0; i < w->ncreated; i++)
+		if (w->created[i].s <= addr && addr < w->created[i].e)
+			return true;
+	return false;
+}
+
+static int decide(struct fl_engine *e, struct pfault *p)
+{
+	struct fl_fault_view *v = &p->v;
+	size_t nh = 0;
+	int rc = 0;
+
+	v->fault = &p->f;
+	v->lock_contended = p->contended;
+	v->lock_free_at = 0;
+	for (size_t i = 0; i < p->nhits; i++) {
+		const struct writer_obj *w = p->hit[i];
+		bool in = hit_in_window(w, v->t);
+		bool queued = w->w.has_lock && w->w.q_begin <= v->t && v->t < w->w.w_begin;
+
+		if (!in && !queued)
+			continue;
+		e->hits[nh].w = &w->w;
+		e->hits[nh].wrote_any = in && w->nids;
+		e->hits[nh].wrote_vma = in && (v->place == FL_PLACE_VMA || v->place == FL_PLACE_INFERRED ||
+					       v->place == FL_PLACE_STACK) &&
+					writer_wrote(w, v->vma.id);
+		e->hits[nh].created_at = in && writer_created_at(w, v->fault->address);
+		if (w->w.w_end > v->lock_free_at)
+			v->lock_free_at = w->w.w_end;
+		nh++;
+	}
+	v->hits = e->hits;
+	v->nhits = nh;
+
+	if (v->place == FL_PLACE_VMA || v->place == FL_PLACE_INFERRED) {
+		bool needs;
+
+		v->handler = handler_of(&v->vma, p->f.access, v->major, &needs);
+		v->needs_anon_vma = needs || p->thp_read_anon;
+	}
+	for (int h = 0; h < FL_H__COUNT; h++)
+		for (size_t r = 0; r < e->nruns; r++)
+			e->runs[r].cfg.cost[h] = e->cost_n[h] ? e->cost_sum[h] / e->cost_n[h]
+							      : default_cost[h];
+
+	e->st.faults++;
+	e->st.place[v->place]++;
+	e->st.gt[p->gt.gt]++;
+	if (e->sink.fault)
+		rc = e->sink.fault(e->sink.ctx, v, &p->gt);
+	for (size_t r = 0; r < e->nruns && rc >= 0; r++) {
+		struct fl_engine_run *run = &e->runs[r];
+		struct fl_outcome o;
+
+		memset(&o, 0, sizeof(o));
+		o.counter = "";
+		o.reason = "";
+		run->strategy->fault(run->state, &run->cfg, v, &o);
+		run->faults++;
+		if (o.fell_back)
+			run->fallbacks++;
+		if (v->place == FL_PLACE_UNKNOWN || v->place == FL_PLACE_INFERRED)
+			run->unplaced++;
+		if (e->sink.outcome)
+			rc = e->sink.outcome(e->sink.ctx, r, v, &o);
+	}
+	if (v->has_end && v->t_end >= v->t && p->gt.gt == FL_GT_VMA && v->place == FL_PLACE_VMA) {
+		e->cost_sum[v->handler] += v->t_end - v->t;
+		e->cost_n[v->handler]++;
+	}
+	for (size_t i = 0; i < p->nhits; i++)
+		writer_put(p->hit[i]);
+	p->nhits = 0;
+	if (rc < 0 && !e->err.code)
+		fl_err_set(&e->err, rc, "replay: cannot store the outcome of fault %llu",
+			   (unsigned long long)v->fault_id);
+	return rc;
+}
+
+static int drain(struct fl_engine *e, bool all)
+{
+	while (e->qlen) {
+		struct pfault *p = &e->q[e->qhead];
+		int rc;
+
+		if (all && !p->ended) {
+			p->ended = true;	/* the trace ended first */
+			if (p->thr && p->thr->fault_seq == p->v.fault_id)
+				p->thr->fault_seq = 0;
+		}
+		if (!fault_ready(p)) {
+			if (!all)
+				break;
+			/* Writers still open at the trace's end: decide with
+			 * what is known. */
+		}
+		rc = decide(e, p);
+		e->qhead = (e->qhead + 1) % e->qcap;
+		e->qlen--;
+		e->q_base++;
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Events                                                                 */
+
+static void end_fault(struct fl_engine *e, struct thread *t, const struct fl_event *end)
+{
+	struct pfault *p = q_at(e, t->fault_seq);
+
+	t->fault_seq = 0;
+	if (!p)
+		return;
+	p->ended = true;
+	if (end) {
+		p->v.has_end = true;
+		p->v.t_end = end->t;
+		p->v.major = end->u.fault_end.major;
+		fl_gt_end(&t->gt, &p->gt);
+		if (p->gt.gt == FL_GT_FALLBACK)
+			t->pub.gt_fallbacks++;
+	} else {
+		/* No end event before the thread's next fault: the fault
+		 * failed (SIGSEGV) or its end was lost.  No ground truth. */
+		t->gt.in_fault = false;
+		p->gt.gt = FL_GT_UNKNOWN;
+		p->gt.detail = "";
+	}
+}
+
+static int on_fault(struct fl_engine *e, struct thread *t, const struct fl_event *ev)
+{
+	struct mmctx *mm = t->mm;
+	struct pfault *p;
+	struct fl_vma *vma;
+
+	if (t->fault_seq)
+		end_fault(e, t, NULL);
+	fl_gt_fault(&t->gt);
+	t->pub.faults++;
+	p = q_push(e);
+	if (!p)
+		return oom(e);
+	p->thr = t;
+	p->f = ev->u.fault;
+	p->v.fault_id = e->next_seq - 1;
+	p->v.t = ev->t;
+	p->v.pid = ev->pid;
+	p->v.tid = ev->tid;
+	p->v.cpu = ev->cpu;
+	p->v.mm_users = mm ? mm->threads : 1;
+	t->fault_seq = p->v.fault_id;
+	if (!mm) {
+		p->v.place = FL_PLACE_UNKNOWN;
+		return 0;
+	}
+	mm->snap_run = false;
+	p->v.place = place_fault(e, mm, ev->u.fault.address, &vma);
+	if (vma)
+		p->v.vma = *vma;
+	if (p->v.place == FL_PLACE_VMA || p->v.place == FL_PLACE_INFERRED) {
+		uint64_t addr = ev->u.fault.address;
+		uint32_t acc = ev->u.fault.access;
+		bool needs, write = acc & FL_ACC_WRITE;
+		bool thp = !(acc & FL_ACC_PROT) && thp_suitable(mm, vma, addr);
+		enum fl_pgt_pte old = fl_pgt_pte(&mm->pt, addr);
+
+		p->v.access_error = access_error(vma, acc);
+		p->v.pmd_present = fl_pgt_pmd_state(&mm->pt, addr) != FL_PMD_NONE;
+		p->v.pte_present = old == FL_PTE_PRESENT || old == FL_PTE_PRESENT_WRITE;
+		handler_of(vma, acc, false, &needs);
+		/* do_huge_pmd_anonymous_page() prepares the anon_vma before it
+		 * maps the huge zero page for a read. */
+		p->thp_read_anon = thp && !write && !vma->anon_vma;
+		/* The fault sets the anon_vma whichever lock it runs under;
+		 * later faults see it (anon_vma_prepare()). */
+		if ((needs || p->thp_read_anon) && !p->v.access_error)
+			fl_mm_anon_prepare(&mm->mm, vma);
+		/* What the fault leaves in the page tables. */
+		if (!p->v.access_error) {
+			int rc;
+
+			if (thp)
+				rc = fl_pgt_fault_huge(&mm->pt, addr, write);
+			else if (!write && !(acc & FL_ACC_PROT) &&
+				 fl_pgt_should_fault_around(&mm->pt, vma, FAULT_AROUND_BYTES))
+				rc = fl_pgt_fault_around(&mm->pt, vma, addr, FAULT_AROUND_BYTES);
+			else
+				rc = fl_pgt_set_pte(&mm->pt, addr,
+						    fl_pgt_fault_result(&mm->pt, vma, old, write));
+			if (rc < 0)
+				return oom(e);
+		}
+	} else if (p->v.place == FL_PLACE_STACK) {
+		struct fl_vma *grown = NULL;
+
+		/* The fallback grows the stack (expand_stack_locked()). */
+		if (fl_mm_expand_stack(&mm->mm, ev->u.fault.address, &grown) == 0 && grown)
+			p->v.vma = *grown;
+	}
+	/* Writers that can meet this fault: every writer open now. */
+	p->contended = mm->holder != NULL;
+	for (size_t i = 0; i < mm->nopen && p->nhits < MAX_HITS; i++) {
+		struct writer_obj *w = mm->open[i];
+
+		if (w->closed)
+			continue;	/* its window ended before this fault */
+		if (w->w.has_lock && !w->acquired)
+			p->contended = true;	/* queued: a trylock fails */
+		w->refs++;
+		p->hit[p->nhits++] = w;
+	}
+	return 0;
+}
+
+static int on_fault_end(struct fl_engine *e, struct thread *t, const struct fl_event *ev)
+{
+	if (t->fault_seq)
+		end_fault(e, t, ev);
+	/* else a fault taken in kernel mode on a user address: no
+	 * page_fault_user, nothing to replay. */
+	return 0;
+}
+
+static int on_lock(struct fl_engine *e, struct thread *t, const struct fl_event *ev)
+{
+	const struct fl_mmap_lock *l = &ev->u.lock;
+	struct mmctx *mm = t->mm;
+	struct writer_obj *w = t->w;
+
+	e->st.lock_events = true;
+	fl_gt_lock(&t->gt, l, ev->t);
+	if (!mm)
+		return 0;
+	if (l->write) {
+		switch (l->phase) {
+		case FL_LOCK_START:
+			if (!w || w->closed) {
+				w = writer_new(e, mm, t);
+				if (!w)
+					return oom(e);
+				t->w = w;
+			}
+			w->w.has_lock = true;
+			w->w.t_lock_start = ev->t;
+			w->w.q_begin = ev->t;
+			break;
+		case FL_LOCK_ACQUIRED:
+			if (!w)
+				break;
+			if (l->success) {
+				w->acquired = true;
+				w->w.t_lock_acquired = ev->t;
+				w->w.w_begin = ev->t;
+				w->w.w_end = UINT64_MAX;
+				mm->holder = w;
+			} else {
+				w->w.has_lock = false;	/* a failed write trylock */
+			}
+			break;
+		case FL_LOCK_RELEASED:
+			if (!w || !w->acquired)
+				break;
+			w->w.t_lock_released = ev->t;
+			w->w.w_end = ev->t;
+			w->closed = true;
+			if (mm->holder == w)
+				mm->holder = NULL;
+			if (!t->in_call) {
+				t->w = NULL;
+				return writer_complete(e, mm, w);
+			}
+			break;
+		case FL_LOCK__COUNT:
+			break;
+		}
+	} else if (l->phase == FL_LOCK_ACQUIRED && l->success && w && w->acquired && !w->closed &&
+		   mm->holder == w) {
+		/* mmap_write_downgrade(): vma_end_write_all() ends the write
+		 * cycle; the rest of the call holds it for read. */
+		w->w.t_lock_released = ev->t;
+		w->w.w_end = ev->t;
+		w->closed = true;
+		mm->holder = NULL;
+		if (!t->in_call) {
+			t->w = NULL;
+			return writer_complete(e, mm, w);
+		}
+	}
+	return 0;
+}
+
+int fl_engine_mm_enter(struct fl_engine *e, const struct fl_event *ev)
+{
+	struct thread *t = thread_get(e, ev->pid, ev->tid);
+	struct writer_obj *w;
+
+	if (!t)
+		return ev->tid < 0 ? 0 : oom(e);
+	t->in_call = true;
+	if (!t->mm || fl_mm_call_lock_mode(&ev->u.mm_call, e->kver) != FL_MM_LOCK_MMAP_WRITE)
+		return 0;
+	w = writer_new(e, t->mm, t);
+	if (!w)
+		return oom(e);
+	w->w.traced = true;
+	w->w.call = ev->u.mm_call;
+	t->w = w;
+	return 0;
+}
+
+static int on_mm_call(struct fl_engine *e, struct thread *t, const struct fl_event *ev)
+{
+	struct mmctx *mm = t->mm;
+	struct writer_obj *w = t->w;
+	int rc;
+
+	t->in_call = false;
+	t->pub.mm_calls++;
+	t->w = NULL;
+	if (!mm)
+		return 0;
+	mm->snap_run = false;
+	rc = fl_mm_apply(&mm->mm, &ev->u.mm_call);
+	if (rc < 0)
+		e->st.mm_refused++;
+	if (rc == 0 && fl_pgt_apply_mm(&mm->pt, &mm->mm) < 0)
+		return oom(e);
+	if (!w && ev->u.mm_call.has_exit && rc == 0 && mm->mm.nchanges) {
+		/* A writer whose entry preceded the trace, or one the entry's
+		 * lock mode did not flag: it still wrote these VMAs. */
+		w = writer_new(e, mm, t);
+		if (!w)
+			return oom(e);
+	}
+	if (!w)
+		return 0;
+	w->w.traced = true;
+	w->w.call = ev->u.mm_call;
+	if (!w->w.call.has_enter)
+		w->w.call.t_enter = ev->u.mm_call.t_exit;
+	if (rc == 0 && writer_take_changes(w, &mm->mm) < 0)
+		return oom(e);
+	return writer_complete(e, mm, w);
+}
+
+static void snapshot_kind(struct fl_vma *v, const char *path)
+{
+	static const char *const special[] = { "[vdso]", "[vvar]", "[vsyscall]", "[uprobes]",
+					       "[vvar_vclock]", NULL };
+	uint64_t h = 1469598103934665603ULL;
+
+	v->flags = FL_VM_READ | FL_VM_WRITE | FL_VM_EXEC | FL_VM_MAYREAD | FL_VM_MAYWRITE |
+		   FL_VM_MAYEXEC;
+	for (int i = 0; special[i]; i++) {
+		if (!strcmp(path, special[i])) {
+			v->kind = FL_VMA_SPECIAL;
+			v->flags = FL_VM_READ | FL_VM_EXEC | FL_VM_MAYREAD | FL_VM_MAYEXEC | FL_VM_IO;
+			return;
+		}
+	}
+	if (!strcmp(path, "[stack]")) {
+		v->kind = FL_VMA_STACK;
+		v->flags = FL_VM_READ | FL_VM_WRITE | FL_VM_MAYREAD | FL_VM_MAYWRITE |
+			   FL_VM_MAYEXEC | FL_VM_GROWSDOWN | FL_VM_ACCOUNT;
+		v->anon_vma = true;	/* the exec wrote argv and envp there */
+		return;
+	}
+	if (!strcmp(path, "[heap]")) {
+		v->kind = FL_VMA_HEAP;
+		v->anon_vma = true;
+		return;
+	}
+	if (!path[0] || !strcmp(path, "//anon") || path[0] == '[') {
+		v->kind = FL_VMA_ANON;
+		v->anon_vma = true;	/* unknown: the common case once used */
+		return;
+	}
+	v->kind = FL_VMA_FILE;
+	for (const char *c = path; *c; c++)
+		h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+	v->file_id = (h & ~(FL_MM_FILE_FD | FL_MM_FILE_ANON)) | 1;
+}
+
+static int on_snapshot(struct fl_engine *e, struct thread *t, const struct fl_event *ev)
+{
+	const struct fl_vma_snapshot *s = &ev->u.vma;
+	struct mmctx *mm = t ? t->mm : NULL;
+	struct fl_vma v;
+	uint64_t page = 1ULL << e->page_shift;
+	int rc;
+
+	/* A mapping made by a traced call is the call's: the model applies
+	 * it at the call's exit. */
+	if (!mm || (t && t->in_call))
+		return 0;
+	if (fl_vma_lookup(&mm->mm.vmas, s->start))
+		return 0;
+	memset(&v, 0, sizeof(v));
+	v.start = s->start & ~(page - 1);
+	v.end = s->end_known && s->end > v.start ? s->end : v.start + page;
+	v.extent_inferred = !s->end_known;
+	v.pgoff = s->pgoff >> e->page_shift;
+	snapshot_kind(&v, s->path);
+	if (v.kind != FL_VMA_FILE && !v.file_id)
+		v.pgoff = v.start >> e->page_shift;
+	/* Do not run into the next known VMA. */
+	{
+		struct fl_vma *next = fl_vma_find(&mm->mm.vmas, v.start);
+
+		if (next && next->start < v.end)
+			v.end = next->start;
+	}
+	if (v.end <= v.start)
+		return 0;
+	{
+		struct fl_vma *added = NULL;
+
+		rc = fl_mm_add_vma(&mm->mm, &v, &added);
+		if (rc == -ENOMEM)
+			return oom(e);
+		if (rc == 0 && added) {
+			e->st.snapshots_used++;
+			if (!mm->snap_run) {
+				mm->snap_run = true;
+				mm->snap_first_id = added->id;
+			}
+		}
+	}
+	return 0;
+}
+
+/* exec: the old image's VMAs go; the mappings the exec reported just
+ * before this event (the snapshot run) are the new image's. */
+static int exec_mm(struct fl_engine *e, struct mmctx *mm)
+{
+	struct fl_mm fresh;
+	size_t n = fl_vma_count(&mm->mm.vmas);
+
+	fl_mm_init(&fresh, e->page_shift, e->arch, e->kver);
+	for (size_t i = 0; i < n; i++) {
+		const struct fl_vma *v = fl_vma_at(&mm->mm.vmas, i);
+
+		if (mm->snap_run && v->id >= mm->snap_first_id &&
+		    fl_mm_add_vma(&fresh, v, NULL) == -ENOMEM) {
+			fl_mm_free(&fresh);
+			return oom(e);
+		}
+	}
+	fl_mm_free(&mm->mm);
+	mm->mm = fresh;
+	mm->snap_run = false;
+	fl_pgt_free(&mm->pt);
+	fl_pgt_init(&mm->pt, fl_pgt_profile_for(e->arch, e->page_shift));
+	mm->pt.kver = e->kver;
+	return 0;
+}
+
+static int on_task(struct fl_engine *e, struct thread *t, const struct fl_event *ev)
+{
+	const struct fl_task *k = &ev->u.task;
+
+	switch (k->kind) {
+	case FL_TASK_COMM:
+	case FL_TASK_EXEC:
+		if (t && k->comm[0])
+			snprintf(t->pub.comm, sizeof(t->pub.comm), "%s", k->comm);
+		if (k->kind == FL_TASK_EXEC && t && t->mm && t->mm->refs == 1)
+			return exec_mm(e, t->mm);
+		break;
+	case FL_TASK_FORK:
+	case FL_TASK_CLONE_THREAD: {
+		struct thread *c;
+		bool same_mm = k->kind == FL_TASK_CLONE_THREAD || (k->clone_vm_known && k->clone_vm);
+
+		if (k->child_tid < 0)
+			break;
+		if (same_mm || !t || !t->mm) {
+			c = thread_get(e, same_mm && t ? t->pub.pid : k->child_pid, k->child_tid);
+		} else {
+			struct mmctx *child = mm_get(e, k->child_pid);
+
+			if (!child)
+				return oom(e);
+			/* dup_mmap(): the child starts with a copy of the
+			 * parent's VMAs (VM_DONTCOPY ones excepted). */
+			if (!fl_vma_count(&child->mm.vmas)) {
+				for (size_t i = 0; i < fl_vma_count(&t->mm->mm.vmas); i++) {
+					struct fl_vma v = *fl_vma_at(&t->mm->mm.vmas, i);
+
+					if (v.flags & FL_VM_DONTCOPY)
+						continue;
+					v.anon_vma_fork_child = v.anon_vma;
+					v.written_cycle = 0;
+					if (fl_mm_add_vma(&child->mm, &v, NULL) == -ENOMEM)
+						return oom(e);
+				}
+			}
+			c = thread_get(e, k->child_pid, k->child_tid);
+		}
+		if (!c)
+			return oom(e);
+		if (t && !c->pub.comm[0])
+			snprintf(c->pub.comm, sizeof(c->pub.comm), "%s",
+				 k->comm[0] ? k->comm : t->pub.comm);
+		break;
+	}
+	case FL_TASK_EXIT:
+		if (t && !t->exited) {
+			t->exited = true;
+			if (t->mm && t->mm->threads)
+				t->mm->threads--;
+		}
+		break;
+	case FL_TASK__COUNT:
+		break;
+	}
+	return 0;
+}
+
+int fl_engine_event(struct fl_engine *e, const struct fl_event *ev)
+{
+	struct thread *t = NULL;
+	int rc = 0;
+
+	if (ev->kind != FL_EV_LOST) {
+		t = thread_get(e, ev->pid, ev->tid);
+		if (!t && ev->tid >= 0)
+			return oom(e);
+	}
+	switch (ev->kind) {
+	case FL_EV_FAULT:
+		if (t)
+			rc = on_fault(e, t, ev);
+		break;
+	case FL_EV_FAULT_END:
+		if (t)
+			rc = on_fault_end(e, t, ev);
+		break;
+	case FL_EV_MM_CALL:
+		if (t)
+			rc = on_mm_call(e, t, ev);
+		break;
+	case FL_EV_MMAP_LOCK:
+		if (t)
+			rc = on_lock(e, t, ev);
+		break;
+	case FL_EV_VMA_SNAPSHOT:
+		rc = on_snapshot(e, t, ev);
+		break;
+	case FL_EV_TASK:
+		rc = on_task(e, t, ev);
+		break;
+	case FL_EV_LOST:
+	case FL_EV__COUNT:
+		break;
+	}
+	if (rc < 0)
+		return rc;
+	return drain(e, false);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Life cycle                                                             */
+
+struct fl_engine *fl_engine_new(struct fl_engine_run *runs, size_t nruns,
+				const struct fl_engine_sink *sink)
+{
+	struct fl_engine *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	e->runs = runs;
+	e->nruns = nruns;
+	if (sink)
+		e->sink = *sink;
+	e->page_shift = 12;
+	e->arch = FL_MM_ARCH_X86_64;
+	e->kver = FL_MM_KVER_DEFAULT;
+	e->next_seq = 1;
+	fl_map_init(&e->threads);
+	fl_map_init(&e->mms);
+	return e;
+}
+
+int fl_engine_begin(struct fl_engine *e, const struct fl_trace_meta *meta)
+{
+	int kver = fl_kver_from_release(meta->release);
+
+	if (meta->page_size) {
+		unsigned shift = 0;
+
+		while ((1u << shift) < meta->page_size && shift < 31)
+			shift++;
+		e->page_shift = shift;
+	}
+	if (!strncmp(meta->arch, "ppc64", 5) || !strncmp(meta->arch, "powerpc", 7))
+		e->arch = FL_MM_ARCH_PPC64;
+	/* The layout evolves by the rules of the kernel that was traced. */
+	if (kver) {
+		if (kver < FL_MM_KVER(6, 6))
+			kver = FL_MM_KVER(6, 6);
+		if (kver > FL_MM_KVER(6, 18))
+			kver = FL_MM_KVER(6, 18);
+		e->kver = kver;
+	}
+	for (size_t r = 0; r < e->nruns; r++)
+		e->runs[r].cfg.page_shift = e->page_shift;
+	return 0;
+}
+
+int fl_engine_finish(struct fl_engine *e)
+{
+	size_t it = 0;
+	void *val;
+	int rc;
+
+	/* Writers still open: complete them with what is known. */
+	while (fl_map_next(&e->mms, &it, NULL, &val)) {
+		struct mmctx *mm = val;
+
+		while (mm->nopen) {
+			struct writer_obj *w = mm->open[0];
+
+			if (!w->w.call.t_exit)
+				w->w.call.t_exit = UINT64_MAX;
+			if (w->acquired && !w->closed)
+				w->w.w_end = UINT64_MAX;
+			rc = writer_complete(e, mm, w);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	it = 0;
+	while (fl_map_next(&e->threads, &it, NULL, &val)) {
+		struct thread *t = val;
+
+		if (t->fault_seq)
+			end_fault(e, t, NULL);
+		t->w = NULL;
+	}
+	return drain(e, true);
+}
+
+void fl_engine_free(struct fl_engine *e)
+{
+	size_t it = 0;
+	void *val;
+
+	if (!e)
+		return;
+	while (e->qlen) {
+		struct pfault *p = &e->q[e->qhead];
+
+		for (size_t i = 0; i < p->nhits; i++)
+			writer_put(p->hit[i]);
+		e->qhead = (e->qhead + 1) % e->qcap;
+		e->qlen--;
+	}
+	free(e->q);
+	while (fl_map_next(&e->mms, &it, NULL, &val)) {
+		struct mmctx *mm = val;
+
+		for (size_t i = 0; i < mm->nopen; i++)
+			writer_put(mm->open[i]);
+		free(mm->open);
+		fl_mm_free(&mm->mm);
+		fl_pgt_free(&mm->pt);
+		free(mm);
+	}
+	fl_map_free(&e->mms);
+	it = 0;
+	while (fl_map_next(&e->threads, &it, NULL, &val))
+		free(val);
+	fl_map_free(&e->threads);
+	free(e);
+}
+
+const struct fl_engine_stats *fl_engine_stats(const struct fl_engine *e)
+{
+	return &e->st;
+}
+
+const struct fl_err *fl_engine_err(const struct fl_engine *e)
+{
+	return &e->err;
+}
+
+static int cmp_thread(const void *a, const void *b)
+{
+	const struct fl_engine_thread *x = *(struct fl_engine_thread *const *)a;
+	const struct fl_engine_thread *y = *(struct fl_engine_thread *const *)b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+struct fl_engine_thread **fl_engine_threads(const struct fl_engine *e, size_t *n)
+{
+	struct fl_engine_thread **v = calloc(e->threads.len ? e->threads.len : 1, sizeof(*v));
+	size_t it = 0, i = 0;
+	void *val;
+
+	*n = 0;
+	if (!v)
+		return NULL;
+	while (fl_map_next(&e->threads, &it, NULL, &val))
+		v[i++] = &((struct thread *)val)->pub;
+	qsort(v, i, sizeof(*v), cmp_thread);
+	*n = i;
+	return v;
+}

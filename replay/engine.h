@@ -1,0 +1,89 @@
+/* engine: the replay driver (DESIGN §4-7).
+ *
+ * Fed the normalised event stream in time order, it keeps one mm model per
+ * process, follows every mmap_lock writer (its queue and write windows from
+ * the mmap_lock events, else its syscall span), places each fault in the
+ * VMA layout of the moment, reads the kernel's own answer for it
+ * (ground_truth.h), and hands it to every strategy of the run.
+ *
+ * A fault is decided only when everything that can change its answer is
+ * known: its end event, and the VMA changes of every writer whose window
+ * contains it.  A writer's changes are known at its syscall exit, so faults
+ * wait in a queue at most as long as the longest write hold or fault; they
+ * are decided in trace order.  Memory holds the VMAs, the threads and that
+ * queue: it does not grow with the trace's length.
+ */
+#ifndef FL_ENGINE_H
+#define FL_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fl_err.h"
+#include "fl_event.h"
+#include "fl_map.h"
+#include "ground_truth.h"
+#include "ingest.h"
+#include "strategy.h"
+
+/* One strategy run inside the replay. */
+struct fl_engine_run {
+	const struct fl_strategy *strategy;
+	struct fl_run_cfg cfg;
+	void *state;
+	uint64_t faults, fallbacks, unplaced;
+};
+
+/* A thread as the engine knows it (the threads table). */
+struct fl_engine_thread {
+	int32_t pid, tid;
+	char comm[FL_COMM_LEN + 1];
+	uint64_t faults, gt_fallbacks, mm_calls;
+};
+
+/* Where results go, in order: writers as they complete, then each fault
+ * (once) followed by its outcome in each run. */
+struct fl_engine_sink {
+	void *ctx;
+	int (*writer)(void *ctx, const struct fl_writer *w);
+	int (*fault)(void *ctx, const struct fl_fault_view *v, const struct fl_gt_result *gt);
+	int (*outcome)(void *ctx, size_t run, const struct fl_fault_view *v,
+		       const struct fl_outcome *o);
+};
+
+struct fl_engine_stats {
+	uint64_t faults, writers, untraced_writers;
+	uint64_t place[5];		/* by enum fl_place */
+	uint64_t gt[3];			/* by enum fl_gt */
+	uint64_t mm_inconsistent;	/* calls the model disagreed with */
+	uint64_t mm_refused;		/* calls the model could not apply */
+	uint64_t snapshots_used;
+	size_t max_pending;		/* the deepest the fault queue got */
+	bool lock_events;		/* the trace has mmap_lock events */
+};
+
+struct fl_engine;
+
+struct fl_engine *fl_engine_new(struct fl_engine_run *runs, size_t nruns,
+				const struct fl_engine_sink *sink);
+void fl_engine_free(struct fl_engine *e);
+
+/* The trace's metadata: arch, page size and the kernel release that
+ * picks the mm model's rules. */
+int fl_engine_begin(struct fl_engine *e, const struct fl_trace_meta *meta);
+int fl_engine_event(struct fl_engine *e, const struct fl_event *ev);
+int fl_engine_mm_enter(struct fl_engine *e, const struct fl_event *ev);
+/* The trace ended: decide every fault still waiting. */
+int fl_engine_finish(struct fl_engine *e);
+
+const struct fl_engine_stats *fl_engine_stats(const struct fl_engine *e);
+/* Threads sorted by (pid, tid); the array is the caller's to free. */
+struct fl_engine_thread **fl_engine_threads(const struct fl_engine *e, size_t *n);
+/* The error behind a negative return of the calls above. */
+const struct fl_err *fl_engine_err(const struct fl_engine *e);
+
+/* The kernel release "6.18.44-..." as FL_MM_KVER(), 0 if not parseable. */
+int fl_kver_from_release(const char *release);
+
+#endif

@@ -1,0 +1,481 @@
+/* The outcome store, written (see store.h). */
+#include "store.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "outcomes_sql.h"
+
+struct fl_store {
+	sqlite3 *db;
+	const char *path;
+	sqlite3_stmt *ins_writer, *ins_fault, *ins_outcome;
+	bool in_txn;
+};
+
+static int db_fail(struct fl_store *st, struct fl_err *err, const char *what)
+{
+	return fl_err_set(err, -EIO, "%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+}
+
+static int exec(struct fl_store *st, const char *sql, struct fl_err *err, const char *what)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		int rc = fl_err_set(err, -EIO, "%s: %s: %s", st->path, what,
+				    msg ? msg : sqlite3_errmsg(st->db));
+		sqlite3_free(msg);
+		return rc;
+	}
+	return 0;
+}
+
+static int pragma_int(struct fl_store *st, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return -EIO;
+	rc = sqlite3_step(s);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+static int prepare(struct fl_store *st, sqlite3_stmt **s, const char *sql, struct fl_err *err)
+{
+	if (sqlite3_prepare_v2(st->db, sql, -1, s, NULL) != SQLITE_OK)
+		return db_fail(st, err, "cannot prepare a statement");
+	return 0;
+}
+
+/* Check (or create) the schema. */
+static int check_schema(struct fl_store *st, struct fl_err *err)
+{
+	int64_t app = 0, ver = 0, ntables = 0;
+
+	/* Reading the header fails on a file that is not SQLite. */
+	if (pragma_int(st, "PRAGMA application_id", &app) < 0 ||
+	    pragma_int(st, "PRAGMA user_version", &ver) < 0 ||
+	    pragma_int(st, "SELECT count(*) FROM sqlite_master", &ntables) < 0) {
+		fl_err_set(err, -EINVAL, "%s: not an SQLite database (%s)", st->path,
+			   sqlite3_errmsg(st->db));
+		fl_err_hint(err, "give -o a new file name, or a database written by faultline replay");
+		return -EINVAL;
+	}
+	if (app == 0 && ver == 0 && ntables == 0)
+		return exec(st, fl_outcomes_sql, err, "cannot create the schema");
+	if (app != FL_STORE_APP_ID) {
+		fl_err_set(err, -EINVAL, "%s: not a faultline database (application_id 0x%" PRIx64
+			   ", %" PRId64 " tables)", st->path, (uint64_t)app, ntables);
+		fl_err_hint(err, "faultline adds runs only to its own databases: give -o a new file name");
+		return -EINVAL;
+	}
+	if (ver > FL_STORE_VERSION) {
+		fl_err_set(err, -EINVAL, "%s: schema version %" PRId64 " is newer than this faultline's (%d)",
+			   st->path, ver, FL_STORE_VERSION);
+		fl_err_hint(err, "use the faultline that wrote it, or a newer one");
+		return -EINVAL;
+	}
+	if (ver < FL_STORE_VERSION) {
+		fl_err_set(err, -EINVAL, "%s: schema version %" PRId64 " is older than this faultline's (%d) "
+			   "and cannot be upgraded", st->path, ver, FL_STORE_VERSION);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int fl_store_open(const char *path, struct fl_store **out, struct fl_err *err)
+{
+	struct fl_store *st = calloc(1, sizeof(*st));
+	int rc;
+
+	*out = NULL;
+	if (!st)
+		return fl_err_set(err, -ENOMEM, "out of memory");
+	st->path = path;
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		rc = fl_err_set(err, -EIO, "%s: cannot open for writing: %s", path,
+				st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		fl_store_close(st);
+		return rc;
+	}
+	sqlite3_busy_timeout(st->db, 5000);
+	rc = check_schema(st, err);
+	if (!rc)
+		rc = exec(st, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;", err,
+			  "cannot set WAL mode");
+	if (!rc)
+		rc = prepare(st, &st->ins_writer,
+			     "INSERT INTO writers (trace_id, writer_id, tid, pid, call, args, ret, t_enter,"
+			     " t_exit, t_lock_start, t_lock_acquired, t_lock_released, vmas_written)"
+			     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", err);
+	if (!rc)
+		rc = prepare(st, &st->ins_fault,
+			     "INSERT INTO faults (trace_id, fault_id, t, t_end, tid, pid, cpu, address, ip,"
+			     " access, arch_code, major, gt, gt_detail, gt_lock_wait)"
+			     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err);
+	if (!rc)
+		rc = prepare(st, &st->ins_outcome,
+			     "INSERT INTO outcomes (run_id, fault_id, path, fell_back, counter, reason,"
+			     " attempts, latency, lock_wait, writer_id, vma_start, vma_end, vma_kind)"
+			     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", err);
+	if (rc) {
+		fl_store_close(st);
+		return rc;
+	}
+	*out = st;
+	return 0;
+}
+
+void fl_store_close(struct fl_store *st)
+{
+	if (!st)
+		return;
+	if (st->in_txn)
+		fl_store_rollback(st);
+	sqlite3_finalize(st->ins_writer);
+	sqlite3_finalize(st->ins_fault);
+	sqlite3_finalize(st->ins_outcome);
+	sqlite3_close(st->db);
+	free(st);
+}
+
+int fl_store_begin(struct fl_store *st, struct fl_err *err)
+{
+	int rc = exec(st, "BEGIN IMMEDIATE", err, "cannot start a transaction");
+
+	if (!rc)
+		st->in_txn = true;
+	return rc;
+}
+
+int fl_store_commit(struct fl_store *st, struct fl_err *err)
+{
+	int rc = exec(st, "COMMIT", err, "cannot commit the replay");
+
+	if (!rc)
+		st->in_txn = false;
+	return rc;
+}
+
+void fl_store_rollback(struct fl_store *st)
+{
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	st->in_txn = false;
+}
+
+/* ---------------------------------------------------------------------- */
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_TRANSIENT);
+}
+
+static void bind_u64(sqlite3_stmt *s, int i, uint64_t v)
+{
+	sqlite3_bind_int64(s, i, (sqlite3_int64)v);
+}
+
+static int step_done(sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+static void utc_now(char *buf, size_t n)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int fl_store_trace_begin(struct fl_store *st, const char *path, const struct fl_trace_meta *meta,
+			 int64_t *trace_id, struct fl_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (prepare(st, &s, "INSERT INTO traces (path, dialect, tracer, hostname, kernel, arch,"
+			   " page_size, t_first, t_last, ctf_events, lost_events, lost_packets,"
+			   " has_ground_truth, lock_windows) VALUES (?,?,?,?,?,?,?,0,0,0,0,0,0,0)", err))
+		return -EIO;
+	bind_text(s, 1, path);
+	bind_text(s, 2, meta->dialect ? meta->dialect->name : "");
+	bind_text(s, 3, meta->tracer);
+	bind_text(s, 4, meta->hostname);
+	bind_text(s, 5, meta->release);
+	bind_text(s, 6, meta->arch);
+	sqlite3_bind_int64(s, 7, meta->page_size);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, err, "cannot add the trace");
+	*trace_id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int fl_store_run_begin(struct fl_store *st, int64_t trace_id, const char *strategy,
+		       const char *profile, const char *knobs_json, uint64_t seed,
+		       int64_t *run_id, struct fl_err *err)
+{
+	sqlite3_stmt *s;
+	char now[32];
+	int rc;
+
+	if (prepare(st, &s, "INSERT INTO runs (trace_id, strategy, profile, knobs, seed, tool_version,"
+			   " created_at, wall_ms, cost_table, faults, fallbacks, unplaced)"
+			   " VALUES (?,?,?,?,?,?,?,0,'{}',0,0,0)", err))
+		return -EIO;
+	utc_now(now, sizeof(now));
+	sqlite3_bind_int64(s, 1, trace_id);
+	bind_text(s, 2, strategy);
+	bind_text(s, 3, profile);
+	bind_text(s, 4, knobs_json);
+	bind_u64(s, 5, seed);
+	bind_text(s, 6, FL_VERSION);
+	bind_text(s, 7, now);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, err, "cannot add the run");
+	*run_id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int fl_store_writer(struct fl_store *st, int64_t trace_id, const struct fl_writer *w)
+{
+	sqlite3_stmt *s = st->ins_writer;
+	char args[256];
+	size_t off = 0;
+
+	off += (size_t)snprintf(args + off, sizeof(args) - off, "[");
+	if (w->traced)
+		for (int i = 0; i < 6 && off < sizeof(args); i++)
+			off += (size_t)snprintf(args + off, sizeof(args) - off, "%s%" PRIu64,
+						i ? "," : "", w->call.args[i]);
+	if (off < sizeof(args))
+		snprintf(args + off, sizeof(args) - off, "]");
+	sqlite3_bind_int64(s, 1, trace_id);
+	bind_u64(s, 2, w->id);
+	sqlite3_bind_int(s, 3, w->tid);
+	sqlite3_bind_int(s, 4, w->pid);
+	bind_text(s, 5, w->traced ? fl_mm_kind_name(w->call.kind) : "untraced");
+	bind_text(s, 6, args);
+	if (w->traced && w->call.has_exit)
+		sqlite3_bind_int64(s, 7, w->call.ret);
+	if (w->traced && w->call.has_enter)
+		bind_u64(s, 8, w->call.t_enter);
+	if (w->traced && w->call.has_exit)
+		bind_u64(s, 9, w->call.t_exit);
+	if (w->has_lock) {
+		bind_u64(s, 10, w->t_lock_start);
+		if (w->t_lock_acquired)
+			bind_u64(s, 11, w->t_lock_acquired);
+		if (w->t_lock_released)
+			bind_u64(s, 12, w->t_lock_released);
+	}
+	sqlite3_bind_int64(s, 13, w->vmas_written);
+	return step_done(s);
+}
+
+static const char *access_text(uint32_t a)
+{
+	static const char *const names[] = { "read", "write", "exec", "read,prot", "write,prot",
+					     "exec,prot" };
+	int k = (a & FL_ACC_EXEC) ? 2 : (a & FL_ACC_WRITE) ? 1 : 0;
+
+	return names[k + ((a & FL_ACC_PROT) ? 3 : 0)];
+}
+
+int fl_store_fault(struct fl_store *st, int64_t trace_id, const struct fl_fault_view *v,
+		   const struct fl_gt_result *gt)
+{
+	sqlite3_stmt *s = st->ins_fault;
+
+	sqlite3_bind_int64(s, 1, trace_id);
+	bind_u64(s, 2, v->fault_id);
+	bind_u64(s, 3, v->t);
+	if (v->has_end)
+		bind_u64(s, 4, v->t_end);
+	sqlite3_bind_int(s, 5, v->tid);
+	sqlite3_bind_int(s, 6, v->pid);
+	sqlite3_bind_int(s, 7, v->cpu);
+	bind_u64(s, 8, v->fault->address);
+	bind_u64(s, 9, v->fault->ip);
+	bind_text(s, 10, access_text(v->fault->access));
+	bind_u64(s, 11, v->fault->arch_code);
+	if (v->has_end)
+		sqlite3_bind_int(s, 12, v->major);
+	bind_text(s, 13, fl_gt_name(gt->gt));
+	bind_text(s, 14, gt->detail);
+	if (gt->gt == FL_GT_FALLBACK)
+		bind_u64(s, 15, gt->lock_wait);
+	return step_done(s);
+}
+
+int fl_store_outcome(struct fl_store *st, int64_t run_id, const struct fl_fault_view *v,
+		     const struct fl_outcome *o)
+{
+	sqlite3_stmt *s = st->ins_outcome;
+	bool placed = v->place == FL_PLACE_VMA || v->place == FL_PLACE_INFERRED ||
+		      (v->place == FL_PLACE_STACK && v->vma.end);
+
+	sqlite3_bind_int64(s, 1, run_id);
+	bind_u64(s, 2, v->fault_id);
+	bind_text(s, 3, fl_path_name(o->path));
+	sqlite3_bind_int(s, 4, o->fell_back);
+	bind_text(s, 5, o->counter);
+	bind_text(s, 6, o->reason);
+	sqlite3_bind_int(s, 7, (int)o->attempts);
+	bind_u64(s, 8, o->latency);
+	bind_u64(s, 9, o->lock_wait);
+	if (o->writer)
+		bind_u64(s, 10, o->writer->id);
+	if (placed) {
+		bind_u64(s, 11, v->vma.start);
+		bind_u64(s, 12, v->vma.end);
+	}
+	bind_text(s, 13, placed ? fl_vma_kind_name(v->vma.kind) : "");
+	return step_done(s);
+}
+
+int fl_store_thread(struct fl_store *st, int64_t trace_id, const struct fl_engine_thread *t)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "INSERT INTO threads (trace_id, tid, pid, comm, faults,"
+				       " gt_fallbacks, mm_calls) VALUES (?,?,?,?,?,?,?)", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, trace_id);
+	sqlite3_bind_int(s, 2, t->tid);
+	sqlite3_bind_int(s, 3, t->pid);
+	bind_text(s, 4, t->comm);
+	bind_u64(s, 5, t->faults);
+	bind_u64(s, 6, t->gt_fallbacks);
+	bind_u64(s, 7, t->mm_calls);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int fl_store_run_end(struct fl_store *st, int64_t run_id, const struct fl_engine_run *run,
+		     uint64_t wall_ms, struct fl_err *err)
+{
+	sqlite3_stmt *s;
+	char cost[512];
+	size_t off = 0;
+	int rc;
+
+	off += (size_t)snprintf(cost, sizeof(cost), "{");
+	for (int h = 0; h < FL_H__COUNT && off < sizeof(cost); h++)
+		off += (size_t)snprintf(cost + off, sizeof(cost) - off, "%s\"%s\":%" PRIu64,
+					h ? "," : "", fl_handler_name((enum fl_handler)h),
+					run->cfg.cost[h]);
+	if (off < sizeof(cost))
+		snprintf(cost + off, sizeof(cost) - off, "}");
+	if (prepare(st, &s, "UPDATE runs SET wall_ms = ?, cost_table = ?, faults = ?, fallbacks = ?,"
+			   " unplaced = ? WHERE run_id = ?", err))
+		return -EIO;
+	bind_u64(s, 1, wall_ms);
+	bind_text(s, 2, cost);
+	bind_u64(s, 3, run->faults);
+	bind_u64(s, 4, run->fallbacks);
+	bind_u64(s, 5, run->unplaced);
+	sqlite3_bind_int64(s, 6, run_id);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, err, "cannot complete the run");
+	if (prepare(st, &s, "INSERT INTO cause_counts (run_id, counter, reason, n, fell_back)"
+			   " SELECT run_id, counter, reason, count(*), sum(fell_back) FROM outcomes"
+			   " WHERE run_id = ? GROUP BY counter, reason", err))
+		return -EIO;
+	sqlite3_bind_int64(s, 1, run_id);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, err, "cannot count the causes");
+	return 0;
+}
+
+int fl_store_trace_end(struct fl_store *st, int64_t *trace_id, const struct fl_ingest_result *res,
+		       bool has_ground_truth, bool lock_windows, struct fl_err *err)
+{
+	static const char *const drop[] = {
+		"DELETE FROM threads WHERE trace_id = ?2",
+		"DELETE FROM writers WHERE trace_id = ?2",
+		"DELETE FROM faults WHERE trace_id = ?2",
+		"UPDATE runs SET trace_id = ?1 WHERE trace_id = ?2",
+		"DELETE FROM traces WHERE trace_id = ?2",
+	};
+	sqlite3_stmt *s;
+	int64_t older = 0;
+	int rc;
+
+	if (prepare(st, &s, "UPDATE traces SET t_first = ?, t_last = ?, ctf_events = ?, lost_events = ?,"
+			   " lost_packets = ?, has_ground_truth = ?, lock_windows = ? WHERE trace_id = ?",
+		    err))
+		return -EIO;
+	bind_u64(s, 1, res->t_first);
+	bind_u64(s, 2, res->t_last);
+	bind_u64(s, 3, res->events);
+	bind_u64(s, 4, res->discarded_events);
+	bind_u64(s, 5, res->discarded_packets);
+	sqlite3_bind_int(s, 6, has_ground_truth);
+	sqlite3_bind_int(s, 7, lock_windows);
+	sqlite3_bind_int64(s, 8, *trace_id);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, err, "cannot complete the trace");
+	if (!has_ground_truth &&
+	    (prepare(st, &s, "UPDATE faults SET gt = 'unknown', gt_detail = '', gt_lock_wait = NULL"
+			    " WHERE trace_id = ?", err) ||
+	     (sqlite3_bind_int64(s, 1, *trace_id), rc = sqlite3_step(s), sqlite3_finalize(s),
+	      rc != SQLITE_DONE)))
+		return db_fail(st, err, "cannot mark the ground truth unknown");
+
+	/* The same trace replayed before: keep one copy of its rows. */
+	if (prepare(st, &s, "SELECT o.trace_id FROM traces o, traces n WHERE n.trace_id = ?1"
+			   " AND o.trace_id != n.trace_id AND o.path = n.path AND o.dialect = n.dialect"
+			   " AND o.ctf_events = n.ctf_events AND o.t_first = n.t_first"
+			   " AND o.t_last = n.t_last AND o.has_ground_truth = n.has_ground_truth"
+			   " AND (SELECT count(*) FROM faults f WHERE f.trace_id = o.trace_id) ="
+			   " (SELECT count(*) FROM faults f WHERE f.trace_id = n.trace_id)"
+			   " ORDER BY o.trace_id LIMIT 1", err))
+		return -EIO;
+	sqlite3_bind_int64(s, 1, *trace_id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		older = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (!older)
+		return 0;
+	for (size_t i = 0; i < sizeof(drop) / sizeof(drop[0]); i++) {
+		if (prepare(st, &s, drop[i], err))
+			return -EIO;
+		sqlite3_bind_int64(s, 1, older);
+		sqlite3_bind_int64(s, 2, *trace_id);
+		rc = sqlite3_step(s);
+		sqlite3_finalize(s);
+		if (rc != SQLITE_DONE)
+			return db_fail(st, err, "cannot merge with the earlier copy of the trace");
+	}
+	*trace_id = older;
+	return 0;
+}

@@ -1,0 +1,60 @@
+/* store: writing replays into the SQLite outcome store (DESIGN §8).
+ *
+ * The schema is schemas/outcomes.sql, compiled in.  A database is created
+ * on first use; an existing one must be a faultline database (its
+ * application_id) of a schema version this build knows.  Everything of one
+ * `faultline replay` goes into one transaction (fl_store_begin ..
+ * fl_store_commit): a killed replay leaves the database as it was.
+ * Statements are prepared once and every value is bound.
+ */
+#ifndef FL_STORE_H
+#define FL_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine.h"
+#include "fl_err.h"
+#include "ground_truth.h"
+#include "ingest.h"
+#include "strategy.h"
+
+#define FL_STORE_APP_ID		0x464C4E31	/* "FLN1" */
+#define FL_STORE_VERSION	1
+
+struct fl_store;
+
+/* Open or create path for writing.  0, or a negative code with err filled
+ * (not SQLite, not faultline's, a newer schema, cannot write). */
+int fl_store_open(const char *path, struct fl_store **out, struct fl_err *err);
+void fl_store_close(struct fl_store *st);
+
+int fl_store_begin(struct fl_store *st, struct fl_err *err);
+int fl_store_commit(struct fl_store *st, struct fl_err *err);
+void fl_store_rollback(struct fl_store *st);
+
+/* A new trace row (completed by fl_store_trace_end). */
+int fl_store_trace_begin(struct fl_store *st, const char *path, const struct fl_trace_meta *meta,
+			 int64_t *trace_id, struct fl_err *err);
+int fl_store_run_begin(struct fl_store *st, int64_t trace_id, const char *strategy,
+		       const char *profile, const char *knobs_json, uint64_t seed,
+		       int64_t *run_id, struct fl_err *err);
+
+/* The engine's sink: writers, faults and outcomes as they are decided. */
+int fl_store_writer(struct fl_store *st, int64_t trace_id, const struct fl_writer *w);
+int fl_store_fault(struct fl_store *st, int64_t trace_id, const struct fl_fault_view *v,
+		   const struct fl_gt_result *gt);
+int fl_store_outcome(struct fl_store *st, int64_t run_id, const struct fl_fault_view *v,
+		     const struct fl_outcome *o);
+
+int fl_store_thread(struct fl_store *st, int64_t trace_id, const struct fl_engine_thread *t);
+/* Fill in the run's totals and its cause_counts. */
+int fl_store_run_end(struct fl_store *st, int64_t run_id, const struct fl_engine_run *run,
+		     uint64_t wall_ms, struct fl_err *err);
+/* Fill in the trace row.  When the database already held this trace (same
+ * path, dialect, events and time span), the rows just written for it are
+ * dropped and the runs point at the older copy; *trace_id is updated. */
+int fl_store_trace_end(struct fl_store *st, int64_t *trace_id, const struct fl_ingest_result *res,
+		       bool has_ground_truth, bool lock_windows, struct fl_err *err);
+
+#endif

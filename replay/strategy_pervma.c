@@ -1,0 +1,182 @@
+/* pervma: mainline per-VMA locks (6.4+), with kernel-version profiles.
+ *
+ * The x86 and powerpc fault handlers try lock_vma_under_rcu() first for user
+ * faults; handle_mm_fault() then runs under the VMA's read lock with
+ * FAULT_FLAG_VMA_LOCK.  Anything it cannot do there returns VM_FAULT_RETRY
+ * and the fault runs again under mmap_lock (lock_mmap).  The counters are
+ * the kernel's (CONFIG_PER_VMA_LOCK_STATS): vma_lock_success, _abort,
+ * _retry, _miss.  replay/README-strategies.md has the profile table.
+ */
+#include <string.h>
+
+#include "mm_ops.h"
+#include "strategy.h"
+
+struct pervma {
+	int kver;
+};
+
+static const char *const profiles[] = { "6.15+", "6.4", "6.6", "6.7", "6.10", NULL };
+
+static int pervma_init(void *state, const struct fl_run_cfg *cfg, struct fl_err *err)
+{
+	struct pervma *p = state;
+
+	(void)err;
+	p->kver = cfg->kver ? cfg->kver : FL_MM_KVER(6, 15);
+	return 0;
+}
+
+static bool vma_anonymous(const struct fl_vma *v)
+{
+	return !v->file_id && v->kind != FL_VMA_SPECIAL;
+}
+
+/* fault path after a NULL lock_vma_under_rcu() or a RETRY: lock_mmap. */
+static void fall_back(const struct fl_fault_view *f, struct fl_outcome *o, const char *counter,
+		      const char *reason)
+{
+	o->path = FL_PATH_MMAP_LOCK;
+	o->fell_back = true;
+	o->counter = counter;
+	o->reason = reason;
+	/* lock_mm_and_find_vma(): the read lock waits for the writer holding
+	 * or queued at the time of the fallback. */
+	if (f->lock_contended && f->lock_free_at > f->t && f->lock_free_at != UINT64_MAX)
+		o->lock_wait = f->lock_free_at - f->t;
+}
+
+static void pervma_fault(void *state, const struct fl_run_cfg *cfg, const struct fl_fault_view *f,
+			 struct fl_outcome *o)
+{
+	const struct pervma *p = state;
+	const struct fl_vma *v = &f->vma;
+	int kver = p->kver;
+
+	o->attempts = 1;
+	o->latency = f->has_end && f->t_end >= f->t ? f->t_end - f->t : cfg->cost[f->handler];
+
+	if (f->place == FL_PLACE_UNKNOWN) {
+		o->path = FL_PATH_NONE;
+		o->reason = "unplaced: no VMA known";
+		o->attempts = 0;
+		return;
+	}
+
+	/* lock_vma_under_rcu(): a VMA being written by an mmap_lock writer
+	 * has vm_lock_seq == mm_lock_seq until mmap_write_unlock() (or the
+	 * downgrade) ends the cycle: vma_start_read() fails: ABORT.  A VMA
+	 * the writer created is write-locked too. */
+	for (size_t i = 0; i < f->nhits; i++) {
+		if (f->hits[i].wrote_vma || f->hits[i].created_at) {
+			fall_back(f, o, "vma_lock_abort", "write-locked");
+			o->writer = f->hits[i].w;
+			return;
+		}
+	}
+	/* mas_walk() found no VMA containing the address. */
+	if (f->place == FL_PLACE_NO_VMA) {
+		fall_back(f, o, "vma_lock_abort", "no VMA");
+		return;
+	}
+	if (f->place == FL_PLACE_STACK) {
+		fall_back(f, o, "vma_lock_abort", "stack growth");
+		return;
+	}
+
+	/* The VMA checks lock_vma_under_rcu() made before 6.10. */
+	if (kver < FL_MM_KVER(6, 5)) {
+		if (!vma_anonymous(v)) {
+			fall_back(f, o, "vma_lock_abort", "not anonymous");
+			return;
+		}
+		if (v->flags & FL_VM_UFFD_MISSING) {
+			fall_back(f, o, "vma_lock_abort", "uffd");
+			return;
+		}
+	}
+	if (kver < FL_MM_KVER(6, 10) && vma_anonymous(v) && !v->anon_vma) {
+		fall_back(f, o, "vma_lock_abort", "no anon_vma");
+		return;
+	}
+
+	/* x86 do_user_addr_fault(): access_error() under the VMA lock drops
+	 * it and takes the mmap_lock path, with no counter. */
+	if (f->access_error) {
+		fall_back(f, o, "", "access error");
+		return;
+	}
+
+	/* handle_mm_fault(FAULT_FLAG_VMA_LOCK): what returns VM_FAULT_RETRY. */
+	const char *retry = NULL;
+
+	switch (f->handler) {
+	case FL_H_ANON_READ:
+	case FL_H_ANON_WRITE:
+	case FL_H_WP:
+	case FL_H_SPURIOUS:
+		break;
+	case FL_H_SWAP:
+		/* do_swap_page(): under the VMA lock only from 6.6; the IO
+		 * wait drops it (folio_lock_or_retry()). */
+		retry = kver < FL_MM_KVER(6, 6) ? "swap" : "swap IO";
+		break;
+	case FL_H_FILE_READ:
+		/* do_read_fault(): fault-around (->map_pages) runs under the
+		 * VMA lock from 6.5; ->fault from 6.7 when the VMA has
+		 * ->map_pages (vmf_can_call_fault()). */
+		if (fl_vma_ops_of(v) != FL_VMA_OPS_FILE)
+			retry = "no map_pages";
+		else if (f->major)
+			retry = "file IO";
+		else if (f->folio_locked)
+			retry = "folio locked";
+		break;
+	case FL_H_FILE_COW:
+	case FL_H_FILE_SHARED:
+		if (kver < FL_MM_KVER(6, 7))
+			retry = "file fault";
+		else if (fl_vma_ops_of(v) != FL_VMA_OPS_FILE)
+			retry = "no map_pages";
+		else if (f->major)
+			retry = "file IO";
+		break;
+	case FL_H__COUNT:
+		break;
+	}
+	if (!retry && (v->flags & FL_VM_UFFD_MISSING) && !(f->fault->access & FL_ACC_PROT))
+		retry = "uffd";	/* handle_userfault() drops the lock and waits */
+	if (!retry && f->needs_anon_vma) {
+		/* __vmf_anon_prepare(): from 6.10 it tries mmap_read_trylock()
+		 * to set the anon_vma; the trylock fails when a writer holds
+		 * or waits for mmap_lock.  Before, the lookup refused anon VMAs
+		 * without one, and file COW returned RETRY. */
+		if (kver < FL_MM_KVER(6, 10) || f->lock_contended)
+			retry = "no anon_vma";
+	}
+	if (retry) {
+		fall_back(f, o, "vma_lock_retry", retry);
+		o->attempts = 2;
+		return;
+	}
+	o->path = FL_PATH_VMA_LOCK;
+	o->counter = "vma_lock_success";
+	o->reason = f->needs_anon_vma ? "ok, anon_vma under trylock" : "ok";
+}
+
+static void pervma_fini(void *state)
+{
+	(void)state;
+}
+
+const struct fl_strategy fl_strategy_pervma = {
+	.name = "pervma",
+	.summary = "mainline per-VMA locks (6.4+), by kernel-version profile",
+	.profiles = profiles,
+	.knobs = NULL,
+	.needs = FL_NEED_FAULTS | FL_NEED_MM_CALLS,
+	.state_size = sizeof(struct pervma),
+	.init = pervma_init,
+	.fault = pervma_fault,
+	.fini = pervma_fini,
+};

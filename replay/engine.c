@@ -53,6 +53,9 @@ struct thread {
 };
 
 #define MAX_HITS 8
+/* The anon_vma trylock's delay after the page-fault event until the trace
+ * has calibrated it: the order of one perf tracepoint sample. */
+#define DEFAULT_ANON_DELAY 1500
 /* mm/memory.c fault_around_bytes: 64 KiB by default (debugfs-tunable). */
 #define FAULT_AROUND_BYTES (64u << 10)
 
@@ -66,6 +69,7 @@ struct pfault {
 	size_t nhits;
 	bool contended;			/* a writer held or queued at t */
 	bool thp_read_anon;		/* a THP read fault prepares the anon_vma */
+	bool defer_anon;		/* set the VMA's anon_vma at the fault's end */
 };
 
 struct fl_engine {
@@ -88,6 +92,11 @@ struct fl_engine {
 	uint64_t q_base, next_seq;
 	uint64_t next_writer;
 
+	/* Calibration: when a fault's anon_vma trylock happens, as a delay
+	 * after its page-fault event (median of the trace's own). */
+	uint64_t anon_delay[1024];
+	size_t nanon_delay;
+	uint64_t d_anon;
 	/* Calibration: mean duration per handler of faults with an end. */
 	uint64_t cost_sum[FL_H__COUNT], cost_n[FL_H__COUNT];
 	struct fl_writer_hit hits[MAX_HITS];
@@ -455,15 +464,22 @@ static int decide(struct fl_engine *e, struct pfault *p)
 	size_t nh = 0;
 	int rc = 0;
 
+	uint64_t tc = v->t + e->d_anon;
+
 	v->fault = &p->f;
-	v->lock_contended = p->contended;
+	/* mmap_read_trylock() fails while a writer holds mmap_lock or waits
+	 * for it (RWSEM_READ_FAILED_MASK), at the time of the trylock. */
+	v->lock_contended = false;
 	v->lock_free_at = 0;
 	for (size_t i = 0; i < p->nhits; i++) {
 		const struct writer_obj *w = p->hit[i];
 		bool in = hit_in_window(w, v->t);
 		bool queued = w->w.has_lock && w->w.q_begin <= v->t && v->t < w->w.w_begin;
+		bool at_trylock = w->w.q_begin <= tc && tc < w->w.w_end;
 
-		if (!in && !queued)
+		if (at_trylock)
+			v->lock_contended = true;
+		if (!in && !queued && !at_trylock)
 			continue;
 		e->hits[nh].w = &w->w;
 		e->hits[nh].wrote_any = in && w->nids;
@@ -553,6 +569,34 @@ static int drain(struct fl_engine *e, bool all)
 /* ---------------------------------------------------------------------- */
 /* Events                                                                 */
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The trylock of __vmf_anon_prepare() shows as the fault's first
+ * start_locking when the fault took it and released it (it stayed on the
+ * VMA lock) or when it failed twice (RETRY, then lock_mmap's trylock
+ * failed).  Its delay after the page-fault event -- the tracepoint's own
+ * cost and the path to do_anonymous_page() -- places the trylock in time. */
+static void sample_anon_delay(struct fl_engine *e, const struct fl_gt_state *g, uint64_t t)
+{
+	uint64_t tmp[1024];
+
+	if (!g->starts || g->t_start < t || e->nanon_delay == 1024)
+		return;
+	if (!(g->released && !g->held && !g->write) && !(g->failed >= 2 && !g->write))
+		return;
+	e->anon_delay[e->nanon_delay++] = g->t_start - t;
+	if (e->nanon_delay <= 64 || e->nanon_delay % 32 == 0) {
+		memcpy(tmp, e->anon_delay, e->nanon_delay * sizeof(tmp[0]));
+		qsort(tmp, e->nanon_delay, sizeof(tmp[0]), cmp_u64);
+		e->d_anon = tmp[e->nanon_delay / 2];
+	}
+}
+
 static void end_fault(struct fl_engine *e, struct thread *t, const struct fl_event *end)
 {
 	struct pfault *p = q_at(e, t->fault_seq);
@@ -565,6 +609,13 @@ static void end_fault(struct fl_engine *e, struct thread *t, const struct fl_eve
 		p->v.has_end = true;
 		p->v.t_end = end->t;
 		p->v.major = end->u.fault_end.major;
+		if (p->defer_anon && t->mm) {
+			struct fl_vma *v = fl_vma_lookup(&t->mm->mm.vmas, p->f.address);
+
+			if (v && !v->anon_vma)
+				fl_mm_anon_prepare(&t->mm->mm, v);
+		}
+		sample_anon_delay(e, &t->gt, p->v.t);
 		fl_gt_end(&t->gt, &p->gt);
 		if (p->gt.gt == FL_GT_FALLBACK)
 			t->pub.gt_fallbacks++;
@@ -621,10 +672,20 @@ static int on_fault(struct fl_engine *e, struct thread *t, const struct fl_event
 		/* do_huge_pmd_anonymous_page() prepares the anon_vma before it
 		 * maps the huge zero page for a read. */
 		p->thp_read_anon = thp && !write && !vma->anon_vma;
-		/* The fault sets the anon_vma whichever lock it runs under;
-		 * later faults see it (anon_vma_prepare()). */
-		if ((needs || p->thp_read_anon) && !p->v.access_error)
-			fl_mm_anon_prepare(&mm->mm, vma);
+		/* The fault sets the anon_vma whichever lock it runs under
+		 * (anon_vma_prepare()); later faults see it.  A fault that may
+		 * have to wait for a writer sets it only once it runs, after
+		 * the writer, on the VMA as the writer left it. */
+		if ((needs || p->thp_read_anon) && !p->v.access_error) {
+			bool writer_near = mm->holder != NULL;
+
+			for (size_t i = 0; i < mm->nopen; i++)
+				writer_near |= mm->open[i]->w.has_lock && !mm->open[i]->closed;
+			if (writer_near)
+				p->defer_anon = true;
+			else
+				fl_mm_anon_prepare(&mm->mm, vma);
+		}
 		/* What the fault leaves in the page tables. */
 		if (!p->v.access_error) {
 			int rc;
@@ -662,6 +723,27 @@ static int on_fault(struct fl_engine *e, struct thread *t, const struct fl_event
 	return 0;
 }
 
+/* A writer that starts queueing at `now` meets the faults still running
+ * whose trylock comes after it (t + d_anon >= now). */
+static void attach_recent(struct fl_engine *e, struct mmctx *mm, struct writer_obj *w, uint64_t now)
+{
+	for (size_t i = e->qlen; i-- > 0;) {
+		struct pfault *p = &e->q[(e->qhead + i) % e->qcap];
+		bool have = false;
+
+		if (p->v.t + e->d_anon < now)
+			break;
+		if (p->ended || !p->thr || p->thr->mm != mm || p->nhits == MAX_HITS)
+			continue;
+		for (size_t k = 0; k < p->nhits; k++)
+			have |= p->hit[k] == w;
+		if (have)
+			continue;
+		w->refs++;
+		p->hit[p->nhits++] = w;
+	}
+}
+
 static int on_fault_end(struct fl_engine *e, struct thread *t, const struct fl_event *ev)
 {
 	if (t->fault_seq)
@@ -693,6 +775,7 @@ static int on_lock(struct fl_engine *e, struct thread *t, const struct fl_event 
 			w->w.has_lock = true;
 			w->w.t_lock_start = ev->t;
 			w->w.q_begin = ev->t;
+			attach_recent(e, mm, w, ev->t);
 			break;
 		case FL_LOCK_ACQUIRED:
 			if (!w)
@@ -755,6 +838,7 @@ int fl_engine_mm_enter(struct fl_engine *e, const struct fl_event *ev)
 	w->w.traced = true;
 	w->w.call = ev->u.mm_call;
 	t->w = w;
+	attach_recent(e, t->mm, w, ev->t);
 	return 0;
 }
 
@@ -1027,6 +1111,7 @@ struct fl_engine *fl_engine_new(struct fl_engine_run *runs, size_t nruns,
 	e->arch = FL_MM_ARCH_X86_64;
 	e->kver = FL_MM_KVER_DEFAULT;
 	e->next_seq = 1;
+	e->d_anon = DEFAULT_ANON_DELAY;
 	fl_map_init(&e->threads);
 	fl_map_init(&e->mms);
 	return e;

@@ -14,6 +14,19 @@
 
 struct pervma {
 	int kver;
+	uint64_t vma_lock_delay;
+};
+
+enum { KNOB_VMA_LOCK_DELAY };
+
+static const struct fl_knob knobs[] = {
+	[KNOB_VMA_LOCK_DELAY] = {
+		.key = "vma_lock_delay",
+		.help = "ns after a writer acquires mmap_lock before its VMAs count as "
+			"write-locked (vma_start_write() is not in the trace)",
+		.def = 0, .min = 0, .max = 1000000000,
+	},
+	{ .key = NULL },
 };
 
 static const char *const profiles[] = { "6.15+", "6.4", "6.6", "6.7", "6.10", NULL };
@@ -24,6 +37,7 @@ static int pervma_init(void *state, const struct fl_run_cfg *cfg, struct fl_err 
 
 	(void)err;
 	p->kver = cfg->kver ? cfg->kver : FL_MM_KVER(6, 15);
+	p->vma_lock_delay = (uint64_t)cfg->knob[KNOB_VMA_LOCK_DELAY];
 	return 0;
 }
 
@@ -68,6 +82,10 @@ static void pervma_fault(void *state, const struct fl_run_cfg *cfg, const struct
 	 * downgrade) ends the cycle: vma_start_read() fails: ABORT.  A VMA
 	 * the writer created is write-locked too. */
 	for (size_t i = 0; i < f->nhits; i++) {
+		const struct fl_writer *w = f->hits[i].w;
+
+		if (w->w_begin + p->vma_lock_delay > f->t)
+			continue;
 		if (f->hits[i].wrote_vma || f->hits[i].created_at) {
 			fall_back(f, o, "vma_lock_abort", "write-locked");
 			o->writer = f->hits[i].w;
@@ -173,7 +191,7 @@ const struct fl_strategy fl_strategy_pervma = {
 	.name = "pervma",
 	.summary = "mainline per-VMA locks (6.4+), by kernel-version profile",
 	.profiles = profiles,
-	.knobs = NULL,
+	.knobs = knobs,
 	.needs = FL_NEED_FAULTS | FL_NEED_MM_CALLS,
 	.state_size = sizeof(struct pervma),
 	.init = pervma_init,

@@ -53,6 +53,9 @@ struct thread {
 };
 
 #define MAX_HITS 8
+/* How far below a VM_GROWSDOWN VMA a fault is taken as stack growth:
+ * the default RLIMIT_STACK. */
+#define STACK_REACH (8ULL << 20)
 /* The anon_vma trylock's delay after the page-fault event until the trace
  * has calibrated it: the order of one perf tracepoint sample. */
 #define DEFAULT_ANON_DELAY 1500
@@ -415,6 +418,12 @@ static enum fl_place place_fault(struct fl_engine *e, struct mmctx *mm, uint64_t
 	idx = fl_vma_find_idx(s, addr);
 	next = fl_vma_at(s, idx);
 	prev = idx ? fl_vma_at(s, idx - 1) : NULL;
+	/* find_vma() returns the VMA above; below a VM_GROWSDOWN one the
+	 * fault grows the stack (within RLIMIT_STACK, 8 MiB by default). */
+	if (next && (next->flags & FL_VM_GROWSDOWN) && next->start - addr <= STACK_REACH) {
+		*out = next;
+		return FL_PLACE_STACK;
+	}
 	/* A mapping known only by its start (perf MMAP2): it reaches at least
 	 * as far as the faults inside it. */
 	if (prev && prev->extent_inferred) {
@@ -927,8 +936,20 @@ static int on_snapshot(struct fl_engine *e, struct thread *t, const struct fl_ev
 	 * it at the call's exit. */
 	if (!mm || (t && t->in_call))
 		return 0;
-	if (fl_vma_lookup(&mm->mm.vmas, s->start))
-		return 0;
+	{
+		struct fl_vma *old = fl_vma_lookup(&mm->mm.vmas, s->start);
+
+		if (old && (!mm->snap_run || old->id < mm->snap_first_id)) {
+			/* A mapping reported outside any traced call replaces
+			 * what the model had there: the exec's new image over
+			 * the layout copied at fork, or a mapping made by a
+			 * call the trace does not hold. */
+			if (fl_mm_munmap(&mm->mm, s->start & ~(page - 1), page) < 0)
+				return 0;
+		} else if (old) {
+			return 0;
+		}
+	}
 	memset(&v, 0, sizeof(v));
 	v.start = s->start & ~(page - 1);
 	v.end = s->end_known && s->end > v.start ? s->end : v.start + page;

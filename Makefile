@@ -100,6 +100,8 @@ demo: deps $(FAULTLINE)
 
 bench: deps $(FAULTLINE)
 	@scripts/bench-info $(FAULTLINE)
+	@echo
+	@scripts/bench-replay $(FAULTLINE)
 
 man: $(FAULTLINE)
 	@scripts/gen-man $(FAULTLINE) $(BUILD)/man
@@ -118,8 +120,8 @@ help:
 	@echo "  check    install dependencies, build, run all tests"
 	@echo "  asan     the tests under AddressSanitizer + UBSan"
 	@echo "  valgrind the shell tests with every faultline run under valgrind"
-	@echo "  demo     faultline info on the bundled traces"
-	@echo "  bench    faultline info against babeltrace2 on the largest trace"
+	@echo "  demo     faultline info, replay and report on the bundled traces"
+	@echo "  bench    faultline info and replay against babeltrace2; replay peak memory"
 	@echo "  install  PREFIX=$(PREFIX) DESTDIR=$(DESTDIR): binary and man pages"
 	@echo "  clean    remove $(BUILD)"
 	@echo "variables: CC (gcc or clang), CFLAGS, BUILD"

@@ -101,7 +101,7 @@ int fl_store_open(const char *path, struct fl_store **out, struct fl_err *err)
 	if (!st)
 		return fl_err_set(err, -ENOMEM, "out of memory");
 	st->path = path;
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
 	    SQLITE_OK) {
 		rc = fl_err_set(err, -EIO, "%s: cannot open for writing: %s", path,
 				st->db ? sqlite3_errmsg(st->db) : "out of memory");
@@ -111,7 +111,12 @@ int fl_store_open(const char *path, struct fl_store **out, struct fl_err *err)
 	sqlite3_busy_timeout(st->db, 5000);
 	rc = check_schema(st, err);
 	if (!rc)
-		rc = exec(st, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;", err,
+		rc = exec(st, /* WAL: readers (the TUI, a report) see the last
+			   * committed runs while a replay writes.  NORMAL:
+			   * a commit is atomic; only durability across a power
+			   * cut waits for the next checkpoint. */
+			  "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+			  " PRAGMA cache_size = -65536;", err,
 			  "cannot set WAL mode");
 	if (!rc)
 		rc = prepare(st, &st->ins_writer,

@@ -111,7 +111,7 @@ CREATE TABLE faults (
 	gt_detail	TEXT NOT NULL,
 	gt_lock_wait	INTEGER,		-- ns from first start_locking to acquired
 	PRIMARY KEY (trace_id, fault_id)
-);
+) WITHOUT ROWID;	-- one b-tree, keyed as it is read: a row per fault is the bulk
 
 -- One replay: a strategy with its profile and knobs over one trace.
 CREATE TABLE runs (
@@ -154,7 +154,7 @@ CREATE TABLE outcomes (
 	vma_end		INTEGER,
 	vma_kind	TEXT NOT NULL,		-- anon file shmem stack heap special, '' none
 	PRIMARY KEY (run_id, fault_id)
-);
+) WITHOUT ROWID;
 
 -- Outcomes counted by (counter, reason), written with the run.
 CREATE TABLE cause_counts (

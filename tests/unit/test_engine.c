@@ -1,0 +1,964 @@
+/* The replay engine on tiny hand-written event sequences: each scenario is
+ * what a trace of a few threads would hold, fed through fl_engine as the
+ * ingestion does (mm_enter at a call's entry, every event in time order),
+ * and each expected outcome follows from the kernel function named above
+ * the test.  An in-memory sink keeps what the engine hands out. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "mm_ops.h"
+
+extern const struct fl_strategy fl_strategy_pervma;
+extern const struct fl_strategy fl_strategy_classic;
+
+/* ---------------------------------------------------------------------- */
+/* Scripts: events in any order, fed sorted by time                      */
+
+struct item {
+	struct fl_event ev;
+	bool enter;		/* an mm call's entry: fl_engine_mm_enter() */
+	size_t seq;
+};
+
+struct script {
+	struct item v[256];
+	size_t n;
+};
+
+static struct fl_event *add(struct script *s, enum fl_ev_kind kind, uint64_t t, int32_t pid,
+			    int32_t tid)
+{
+	struct item *it;
+
+	assert_true(s->n < sizeof(s->v) / sizeof(s->v[0]));
+	it = &s->v[s->n];
+	memset(it, 0, sizeof(*it));
+	it->seq = s->n++;
+	it->ev.kind = kind;
+	it->ev.t = t;
+	it->ev.pid = pid;
+	it->ev.tid = tid;
+	it->ev.cpu = tid % 4;
+	return &it->ev;
+}
+
+#define PID 100
+#define MAIN 100
+#define T1 101
+#define T2 102
+#define T3 103
+
+/* x86 page-fault error codes (arch/x86/include/asm/trap_pf.h). */
+#define PF_PROT 1u
+#define PF_WRITE 2u
+#define PF_USER 4u
+#define RD (PF_USER)
+#define WR (PF_USER | PF_WRITE)
+#define WR_PROT (PF_USER | PF_WRITE | PF_PROT)
+
+static void fault(struct script *s, int32_t tid, uint64_t t, uint64_t addr, unsigned err)
+{
+	struct fl_event *ev = add(s, FL_EV_FAULT, t, PID, tid);
+
+	fl_fault_from_x86_tracepoint(&ev->u.fault, addr, 0x401000, err);
+}
+
+/* The fault's minor-faults / major-faults event: mm_account_fault(). */
+static void fault_end(struct script *s, int32_t tid, uint64_t t, bool major)
+{
+	add(s, FL_EV_FAULT_END, t, PID, tid)->u.fault_end.major = major;
+}
+
+static void lock(struct script *s, int32_t tid, uint64_t t, enum fl_lock_phase phase, bool write,
+		 bool success)
+{
+	struct fl_event *ev = add(s, FL_EV_MMAP_LOCK, t, PID, tid);
+
+	ev->u.lock.phase = phase;
+	ev->u.lock.write = write;
+	ev->u.lock.success = success;
+	ev->u.lock.mm = 0xffff888000001000ULL;
+}
+
+/* The faulting (or any) thread's read lock events. */
+#define R_START(s, tid, t) lock(s, tid, t, FL_LOCK_START, false, false)
+#define R_OK(s, tid, t) lock(s, tid, t, FL_LOCK_ACQUIRED, false, true)
+#define R_FAIL(s, tid, t) lock(s, tid, t, FL_LOCK_ACQUIRED, false, false)
+#define R_REL(s, tid, t) lock(s, tid, t, FL_LOCK_RELEASED, false, false)
+#define W_START(s, tid, t) lock(s, tid, t, FL_LOCK_START, true, false)
+#define W_OK(s, tid, t) lock(s, tid, t, FL_LOCK_ACQUIRED, true, true)
+#define W_REL(s, tid, t) lock(s, tid, t, FL_LOCK_RELEASED, true, false)
+/* mmap_write_downgrade(): a successful read acquire with no start. */
+#define DOWNGRADE(s, tid, t) R_OK(s, tid, t)
+
+/* An mm call: its entry at t0 and its completed event at t1. */
+static void call(struct script *s, int32_t tid, enum fl_mm_kind kind, uint64_t t0, uint64_t t1,
+		 int64_t ret, const uint64_t args[6])
+{
+	struct fl_event *ev;
+	struct fl_mm_call c;
+
+	memset(&c, 0, sizeof(c));
+	c.kind = kind;
+	c.t_enter = t0;
+	c.t_exit = t1;
+	c.has_enter = true;
+	c.has_exit = true;
+	c.ret = ret;
+	memcpy(c.args, args, sizeof(c.args));
+
+	ev = add(s, FL_EV_MM_CALL, t0, PID, tid);
+	ev->u.mm_call = c;
+	ev->u.mm_call.has_exit = false;
+	ev->u.mm_call.t_exit = 0;
+	ev->u.mm_call.ret = 0;
+	s->v[s->n - 1].enter = true;
+
+	ev = add(s, FL_EV_MM_CALL, t1, PID, tid);
+	ev->u.mm_call = c;
+}
+
+/* The same holding mmap_lock for write over [t0 + 2, t1 - 1]. */
+static void locked_call(struct script *s, int32_t tid, enum fl_mm_kind kind, uint64_t t0,
+			uint64_t t1, int64_t ret, const uint64_t args[6])
+{
+	call(s, tid, kind, t0, t1, ret, args);
+	W_START(s, tid, t0 + 1);
+	W_OK(s, tid, t0 + 2);
+	W_REL(s, tid, t1 - 1);
+}
+
+#define A 0x7f0000000000ULL
+#define B 0x7f0000100000ULL
+#define G 0x7ff000000000ULL
+#define LEN 0x10000ULL
+#define PROT_RW (FL_PROT_READ | FL_PROT_WRITE)
+#define MAP_ANON_PRIV (FL_MAP_PRIVATE | FL_MAP_ANONYMOUS)
+
+static void mmap_anon(struct script *s, uint64_t t0, uint64_t t1, uint64_t addr, uint64_t flags,
+		      bool locks)
+{
+	const uint64_t args[6] = { 0, LEN, PROT_RW, MAP_ANON_PRIV | flags, (uint64_t)-1, 0 };
+
+	if (locks)
+		locked_call(s, MAIN, FL_MM_MMAP, t0, t1, (int64_t)addr, args);
+	else
+		call(s, MAIN, FL_MM_MMAP, t0, t1, (int64_t)addr, args);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The sink                                                               */
+
+#define NRUNS_MAX 2
+
+struct out {
+	bool set;
+	enum fl_path path;
+	bool fell_back;
+	const char *counter, *reason;
+	uint32_t attempts;
+	uint64_t latency, lock_wait;
+	bool has_writer;
+	struct fl_writer writer;	/* a copy: the engine frees its own */
+};
+
+struct rec {
+	uint64_t fault_id, t;
+	int32_t tid;
+	enum fl_place place;
+	enum fl_handler handler;
+	bool has_end;
+	struct fl_vma vma;
+	enum fl_gt gt;
+	const char *gt_detail;
+	uint64_t gt_wait;
+	struct out o[NRUNS_MAX];
+};
+
+struct sink {
+	struct rec *r;
+	size_t n, cap;
+	struct fl_writer w[64];
+	size_t nw;
+	size_t outcomes;
+	bool keep;		/* keep every rec (not in the long run) */
+};
+
+static int on_writer(void *ctx, const struct fl_writer *w)
+{
+	struct sink *k = ctx;
+
+	if (k->nw < sizeof(k->w) / sizeof(k->w[0]))
+		k->w[k->nw] = *w;
+	k->nw++;
+	return 0;
+}
+
+static int on_fault(void *ctx, const struct fl_fault_view *v, const struct fl_gt_result *gt)
+{
+	struct sink *k = ctx;
+	struct rec *r;
+
+	/* Each fault once, in trace order. */
+	if (v->fault_id != k->n + 1)
+		return -1;
+	if (k->keep || !k->n) {
+		if (k->n == k->cap) {
+			k->cap = k->cap ? 2 * k->cap : 64;
+			k->r = realloc(k->r, k->cap * sizeof(*k->r));
+			if (!k->r)
+				return -1;
+		}
+		r = &k->r[k->n];
+	} else {
+		r = &k->r[0];
+	}
+	memset(r, 0, sizeof(*r));
+	r->fault_id = v->fault_id;
+	r->t = v->t;
+	r->tid = v->tid;
+	r->place = v->place;
+	r->handler = v->handler;
+	r->has_end = v->has_end;
+	r->vma = v->vma;
+	r->gt = gt->gt;
+	r->gt_detail = gt->detail;
+	r->gt_wait = gt->lock_wait;
+	k->n++;
+	return 0;
+}
+
+static int on_outcome(void *ctx, size_t run, const struct fl_fault_view *v, const struct fl_outcome *o)
+{
+	struct sink *k = ctx;
+	struct rec *r = k->keep ? &k->r[k->n - 1] : &k->r[0];
+	struct out *x;
+
+	if (run >= NRUNS_MAX || r->fault_id != v->fault_id)
+		return -1;
+	x = &r->o[run];
+	x->set = true;
+	x->path = o->path;
+	x->fell_back = o->fell_back;
+	x->counter = o->counter;
+	x->reason = o->reason;
+	x->attempts = o->attempts;
+	x->latency = o->latency;
+	x->lock_wait = o->lock_wait;
+	if (o->writer) {
+		bool known = false;
+
+		x->has_writer = true;
+		x->writer = *o->writer;
+		/* A writer is handed to the sink before any outcome names it
+		 * (the store's writer_id refers to it). */
+		for (size_t i = 0; i < k->nw && i < sizeof(k->w) / sizeof(k->w[0]); i++)
+			known |= k->w[i].id == o->writer->id;
+		if (!known)
+			return -1;
+	}
+	k->outcomes++;
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Running                                                                */
+
+struct replay {
+	struct fl_engine_run runs[NRUNS_MAX];
+	size_t nruns;
+	struct fl_engine *e;
+	struct sink sink;
+};
+
+static void run_add(struct replay *r, const struct fl_strategy *s, const char *profile)
+{
+	struct fl_engine_run *run = &r->runs[r->nruns++];
+	struct fl_err err;
+
+	memset(&err, 0, sizeof(err));
+	memset(run, 0, sizeof(*run));
+	run->strategy = s;
+	run->cfg.profile = profile;
+	if (profile)
+		assert_int_equal(fl_profile_parse(profile, &run->cfg.kver), 0);
+	for (size_t i = 0; s->knobs && s->knobs[i].key; i++)
+		run->cfg.knob[i] = s->knobs[i].def;
+	run->state = calloc(1, s->state_size);
+	assert_non_null(run->state);
+	assert_int_equal(s->init(run->state, &run->cfg, &err), 0);
+}
+
+static void replay_start(struct replay *r, bool with_classic)
+{
+	static const struct fl_trace_meta meta = {
+		.path = "test", .tracer = "test", .hostname = "h", .release = "6.18.0-test",
+		.arch = "x86_64", .page_size = 4096,
+	};
+	struct fl_engine_sink sink = { .writer = on_writer, .fault = on_fault, .outcome = on_outcome };
+
+	memset(r, 0, sizeof(*r));
+	r->sink.keep = true;
+	run_add(r, &fl_strategy_pervma, "6.15+");
+	if (with_classic)
+		run_add(r, &fl_strategy_classic, NULL);
+	sink.ctx = &r->sink;
+	r->e = fl_engine_new(r->runs, r->nruns, &sink);
+	assert_non_null(r->e);
+	assert_int_equal(fl_engine_begin(r->e, &meta), 0);
+}
+
+static void feed(struct replay *r, const struct fl_event *ev, bool enter)
+{
+	int rc = enter ? fl_engine_mm_enter(r->e, ev) : fl_engine_event(r->e, ev);
+
+	if (rc < 0)
+		fail_msg("engine: %s", fl_engine_err(r->e)->msg);
+}
+
+static void replay_finish(struct replay *r)
+{
+	if (fl_engine_finish(r->e) < 0)
+		fail_msg("engine finish: %s", fl_engine_err(r->e)->msg);
+	/* Every fault decided once, with one outcome per run. */
+	assert_int_equal(fl_engine_stats(r->e)->faults, r->sink.n);
+	assert_int_equal(r->sink.outcomes, r->sink.n * r->nruns);
+}
+
+static void replay_free(struct replay *r)
+{
+	fl_engine_free(r->e);
+	for (size_t i = 0; i < r->nruns; i++) {
+		r->runs[i].strategy->fini(r->runs[i].state);
+		free(r->runs[i].state);
+	}
+	free(r->sink.r);
+}
+
+static int cmp_item(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+
+	if (x->ev.t != y->ev.t)
+		return x->ev.t < y->ev.t ? -1 : 1;
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* Replay the script (sorted by time; equal times in script order). */
+static void play(struct replay *r, struct script *s, bool with_classic)
+{
+	replay_start(r, with_classic);
+	qsort(s->v, s->n, sizeof(s->v[0]), cmp_item);
+	for (size_t i = 0; i < s->n; i++)
+		feed(r, &s->v[i].ev, s->v[i].enter);
+	replay_finish(r);
+}
+
+static const struct rec *F(const struct replay *r, uint64_t fault_id)
+{
+	if (fault_id < 1 || fault_id > r->sink.n)
+		fail_msg("no fault %llu (%zu decided)", (unsigned long long)fault_id, r->sink.n);
+	return &r->sink.r[fault_id - 1];
+}
+
+static const struct fl_writer *W(const struct replay *r, enum fl_mm_kind kind, int nth)
+{
+	for (size_t i = 0; i < r->sink.nw; i++)
+		if (r->sink.w[i].traced && r->sink.w[i].call.kind == kind && nth-- == 0)
+			return &r->sink.w[i];
+	fail_msg("no %s writer", fl_mm_kind_name(kind));
+	return NULL;
+}
+
+/* The pervma outcome of a fault, at the caller's line. */
+#define EXPECT(r, id, path_, fell_, counter_, reason_, attempts_)                      \
+	do {                                                                           \
+		const struct out *o_ = &F(r, id)->o[0];                                \
+		assert_true(o_->set);                                                  \
+		assert_string_equal(fl_path_name(o_->path), fl_path_name(path_));     \
+		assert_int_equal(o_->fell_back, (fell_));                              \
+		assert_string_equal(o_->counter, (counter_));                          \
+		assert_string_equal(o_->reason, (reason_));                            \
+		assert_int_equal(o_->attempts, (attempts_));                           \
+	} while (0)
+#define EXPECT_OK(r, id, reason_) \
+	EXPECT(r, id, FL_PATH_VMA_LOCK, false, "vma_lock_success", reason_, 1)
+#define EXPECT_ABORT(r, id, reason_) \
+	EXPECT(r, id, FL_PATH_MMAP_LOCK, true, "vma_lock_abort", reason_, 1)
+#define EXPECT_RETRY(r, id, reason_) \
+	EXPECT(r, id, FL_PATH_MMAP_LOCK, true, "vma_lock_retry", reason_, 2)
+#define EXPECT_GT(r, id, gt_, detail_)                                                \
+	do {                                                                           \
+		assert_string_equal(fl_gt_name(F(r, id)->gt), fl_gt_name(gt_));       \
+		assert_string_equal(F(r, id)->gt_detail, (detail_));                   \
+	} while (0)
+
+/* A first write fault that sets the anon_vma while nothing contends:
+ * __vmf_anon_prepare()'s trylock, taken and released inside the fault. */
+static void first_write(struct script *s, int32_t tid, uint64_t t, uint64_t addr)
+{
+	fault(s, tid, t, addr, WR);
+	R_START(s, tid, t + 3);
+	R_OK(s, tid, t + 4);
+	R_REL(s, tid, t + 6);
+	fault_end(s, tid, t + 10, false);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Scenarios                                                              */
+
+/* mprotect() of the upper half of VMA A (mm/mprotect.c
+ * mprotect_fixup() -> vma_modify_flags() -> split_vma(), which
+ * vma_start_write()s A): during the writer's mmap_lock write hold,
+ * lock_vma_under_rcu() -> vma_start_read() fails on A (vm_lock_seq ==
+ * mm_lock_seq): ABORT, naming that writer, and lock_mm_and_find_vma()
+ * waits for the release.  VMA B, which the writer does not touch, stays
+ * readable under its VMA lock.  After mmap_write_unlock() ->
+ * vma_end_write_all(), A's halves are free again. */
+static void mprotect_split_aborts_in_write_window(void **state)
+{
+	struct script s = { .n = 0 };
+	struct replay r;
+	const uint64_t mp[6] = { A + 0x8000, 0x8000, FL_PROT_READ };
+	const struct fl_writer *w;
+
+	(void)state;
+	mmap_anon(&s, 10, 20, A, 0, true);
+	mmap_anon(&s, 30, 40, B, 0, true);
+	first_write(&s, T1, 100, A);			/* fault 1 */
+	first_write(&s, T2, 200, B);			/* fault 2 */
+
+	call(&s, MAIN, FL_MM_MPROTECT, 1000, 1105, 0, mp);
+	W_START(&s, MAIN, 1010);
+	W_OK(&s, MAIN, 1020);
+	fault(&s, T1, 1030, A + 0x1000, WR);		/* fault 3: in A, write-locked */
+	R_START(&s, T1, 1035);
+	fault(&s, T2, 1040, B + 0x1000, WR);		/* fault 4: in B, untouched */
+	fault_end(&s, T2, 1045, false);
+	W_REL(&s, MAIN, 1100);
+	R_OK(&s, T1, 1101);
+	fault_end(&s, T1, 1110, false);
+	R_REL(&s, T1, 1115);
+
+	fault(&s, T1, 1200, A + 0x2000, WR);		/* fault 5: after the release */
+	fault_end(&s, T1, 1210, false);
+	fault(&s, T2, 1300, A + 0x9000, RD);		/* fault 6: the read-only half */
+	fault_end(&s, T2, 1310, false);
+	/* fault 7: a write there is an access_error(): SIGSEGV, no end. */
+	fault(&s, T2, 1400, A + 0xa000, WR);
+	R_START(&s, T2, 1403);
+	R_OK(&s, T2, 1404);
+	R_REL(&s, T2, 1406);
+	play(&r, &s, false);
+
+	assert_int_equal(r.sink.n, 7);
+	w = W(&r, FL_MM_MPROTECT, 0);
+	assert_int_equal(w->tid, MAIN);
+	assert_true(w->has_lock);
+	assert_int_equal(w->t_lock_start, 1010);
+	assert_int_equal(w->w_begin, 1020);
+	assert_int_equal(w->w_end, 1100);
+	assert_true(w->vmas_written >= 2);		/* A modified, its upper half created */
+
+	EXPECT_OK(&r, 1, "ok, anon_vma under trylock");
+	EXPECT_GT(&r, 1, FL_GT_VMA, "anon_vma trylock");
+	EXPECT_OK(&r, 2, "ok, anon_vma under trylock");
+
+	EXPECT_ABORT(&r, 3, "write-locked");
+	assert_true(F(&r, 3)->o[0].has_writer);
+	assert_int_equal(F(&r, 3)->o[0].writer.id, w->id);
+	assert_int_equal(F(&r, 3)->o[0].writer.call.kind, FL_MM_MPROTECT);
+	assert_int_equal(F(&r, 3)->o[0].writer.tid, MAIN);
+	assert_int_equal(F(&r, 3)->place, FL_PLACE_VMA);
+	assert_int_equal(F(&r, 3)->vma.start, A);
+	assert_int_equal(F(&r, 3)->vma.end, A + LEN);	/* placed before the split */
+	EXPECT_GT(&r, 3, FL_GT_FALLBACK, "");
+	assert_int_equal(F(&r, 3)->gt_wait, 66);
+
+	EXPECT_OK(&r, 4, "ok");
+	assert_false(F(&r, 4)->o[0].has_writer);
+	EXPECT_GT(&r, 4, FL_GT_VMA, "");
+
+	EXPECT_OK(&r, 5, "ok");
+	assert_int_equal(F(&r, 5)->vma.end, A + 0x8000);	/* after the split */
+	EXPECT_OK(&r, 6, "ok");
+	assert_int_equal(F(&r, 6)->vma.start, A + 0x8000);
+
+	/* x86 do_user_addr_fault(): access_error() under the VMA lock falls
+	 * back with no counter. */
+	EXPECT(&r, 7, FL_PATH_MMAP_LOCK, true, "", "access error", 1);
+	EXPECT_GT(&r, 7, FL_GT_UNKNOWN, "");		/* no end: SIGSEGV */
+
+	assert_true(fl_engine_stats(r.e)->lock_events);
+	assert_int_equal(fl_engine_stats(r.e)->gt[FL_GT_FALLBACK], 1);
+	replay_free(&r);
+}
+
+/* munmap() of part of a VMA: do_vmi_align_munmap() vma_start_write()s it
+ * and splits it, then vms_complete_munmap_vmas() calls
+ * mmap_write_downgrade(), whose vma_end_write_all() ends the write cycle:
+ * a fault before the downgrade aborts, one after it (the call still holding
+ * mmap_lock for read) gets its VMA lock.  The downgrade shows as an
+ * acquire_returned write=0 without a start. */
+static void munmap_downgrade_ends_the_window(void **state)
+{
+	struct script s = { .n = 0 };
+	struct replay r;
+	const uint64_t um[6] = { A + 0x8000, 0x8000 };
+	const struct fl_writer *w;
+
+	(void)state;
+	mmap_anon(&s, 10, 20, A, 0, true);
+	first_write(&s, T1, 100, A);			/* fault 1 */
+
+	call(&s, MAIN, FL_MM_MUNMAP, 2000, 2110, 0, um);
+	W_START(&s, MAIN, 2010);
+	W_OK(&s, MAIN, 2020);
+	fault(&s, T1, 2030, A + 0x1000, WR);		/* fault 2: write-locked */
+	R_START(&s, T1, 2035);
+	DOWNGRADE(&s, MAIN, 2050);
+	R_OK(&s, T1, 2051);				/* readers get in */
+	fault_end(&s, T1, 2055, false);
+	R_REL(&s, T1, 2056);
+	fault(&s, T2, 2060, A + 0x2000, WR);		/* fault 3: after the downgrade */
+	fault_end(&s, T2, 2065, false);
+	R_REL(&s, MAIN, 2100);
+	play(&r, &s, false);
+
+	w = W(&r, FL_MM_MUNMAP, 0);
+	assert_int_equal(w->w_begin, 2020);
+	assert_int_equal(w->w_end, 2050);
+	assert_int_equal(w->t_lock_released, 2050);
+
+	EXPECT_ABORT(&r, 2, "write-locked");
+	assert_int_equal(F(&r, 2)->o[0].writer.id, w->id);
+	EXPECT_GT(&r, 2, FL_GT_FALLBACK, "");
+	EXPECT_OK(&r, 3, "ok");
+	assert_false(F(&r, 3)->o[0].has_writer);
+	EXPECT_GT(&r, 3, FL_GT_VMA, "");
+	replay_free(&r);
+}
+
+/* lock_vma_under_rcu(): mas_walk() finds no VMA at an address in a hole
+ * (here: the half munmap() removed): ABORT; lock_mm_and_find_vma() finds
+ * none either, bad_area() releases mmap_lock and signals: the fault has no
+ * end event, and the thread's next fault closes it with no ground truth. */
+static void fault_in_a_hole(void **state)
+{
+	struct script s = { .n = 0 };
+	struct replay r;
+	const uint64_t um[6] = { A + 0x8000, 0x8000 };
+
+	(void)state;
+	mmap_anon(&s, 10, 20, A, 0, true);
+	mmap_anon(&s, 30, 40, B, 0, true);
+	locked_call(&s, MAIN, FL_MM_MUNMAP, 50, 60, 0, um);
+	first_write(&s, T1, 100, A);			/* fault 1 */
+	fault(&s, T2, 200, A + 0x9000, WR);		/* fault 2: the hole */
+	R_START(&s, T2, 203);
+	R_OK(&s, T2, 204);
+	R_REL(&s, T2, 205);
+	fault(&s, T2, 300, A + 0x20000, RD);		/* fault 3: between A and B */
+	fault(&s, T2, 400, A + 0x1000, WR);		/* fault 4: in A */
+	fault_end(&s, T2, 410, false);
+	play(&r, &s, false);
+
+	assert_int_equal(F(&r, 2)->place, FL_PLACE_NO_VMA);
+	EXPECT_ABORT(&r, 2, "no VMA");
+	assert_false(F(&r, 2)->o[0].has_writer);
+	/* No end before its thread's next fault: no ground truth, even though
+	 * the lock events alone would read as the anon_vma trylock. */
+	assert_false(F(&r, 2)->has_end);
+	EXPECT_GT(&r, 2, FL_GT_UNKNOWN, "");
+	assert_int_equal(F(&r, 3)->place, FL_PLACE_NO_VMA);
+	EXPECT_ABORT(&r, 3, "no VMA");
+	EXPECT_GT(&r, 3, FL_GT_UNKNOWN, "");
+	EXPECT_OK(&r, 4, "ok");
+	EXPECT_GT(&r, 4, FL_GT_VMA, "");
+	replay_free(&r);
+}
+
+/* A write just below a VM_GROWSDOWN VMA: mas_walk() finds nothing there
+ * (ABORT); lock_mm_and_find_vma() drops the read lock, takes mmap_lock for
+ * write, expand_stack_locked(), downgrades.  The grown VMA then covers the
+ * address for later faults. */
+static void stack_growth_below_growsdown(void **state)
+{
+	struct script s = { .n = 0 };
+	struct replay r;
+
+	(void)state;
+	mmap_anon(&s, 10, 20, G, FL_MAP_GROWSDOWN, true);
+	first_write(&s, T1, 50, G + 0x1000);		/* fault 1 */
+	fault(&s, T1, 100, G - 0x1000, WR);		/* fault 2: below it */
+	R_START(&s, T1, 103);
+	R_OK(&s, T1, 104);
+	R_REL(&s, T1, 105);
+	W_START(&s, T1, 106);
+	W_OK(&s, T1, 107);
+	DOWNGRADE(&s, T1, 110);
+	fault_end(&s, T1, 120, false);
+	R_REL(&s, T1, 125);
+	fault(&s, T2, 300, G - 0x1000 + 0x10, WR_PROT);	/* fault 3: the grown page */
+	fault_end(&s, T2, 305, false);
+	play(&r, &s, false);
+
+	assert_int_equal(F(&r, 2)->place, FL_PLACE_STACK);
+	EXPECT_ABORT(&r, 2, "stack growth");
+	EXPECT_GT(&r, 2, FL_GT_FALLBACK, "stack growth");
+	assert_int_equal(F(&r, 3)->place, FL_PLACE_VMA);
+	assert_int_equal(F(&r, 3)->vma.start, G - 0x1000);
+	EXPECT_OK(&r, 3, "ok");
+	replay_free(&r);
+}
+
+/* do_anonymous_page() -> vmf_anon_prepare() -> __vmf_anon_prepare() (6.10+):
+ * the first write into a fresh anonymous mmap finds no anon_vma and takes
+ * mmap_read_trylock() to set it, staying on the VMA lock; the second fault
+ * in the VMA finds it set.  With a writer queued for mmap_lock
+ * (rwsem_down_write_slowpath() waiting behind a reader) the trylock fails:
+ * VM_FAULT_RETRY, vma_lock_retry, and the fault runs under mmap_lock once
+ * the writer is done; after it, the VMA has its anon_vma. */
+static void first_anon_write_and_the_trylock(void **state)
+{
+	struct script s = { .n = 0 };
+	struct replay r;
+	const uint64_t mp[6] = { A + 0x8000, 0x1000, FL_PROT_READ };
+
+	(void)state;
+	mmap_anon(&s, 10, 20, A, 0, true);
+	mmap_anon(&s, 30, 40, B, 0, true);
+	first_write(&s, T1, 100, A);			/* fault 1 */
+	fault(&s, T1, 200, A + 0x1000, WR);		/* fault 2 */
+	fault_end(&s, T1, 205, false);
+
+	/* T3 holds mmap_lock for read; MAIN's mprotect of A queues. */
+	R_START(&s, T3, 900);
+	R_OK(&s, T3, 901);
+	call(&s, MAIN, FL_MM_MPROTECT, 980, 4010, 0, mp);
+	W_START(&s, MAIN, 990);
+	fault(&s, T2, 1000, B, WR);			/* fault 3: first write into B */
+	R_START(&s, T2, 1002);				/* __vmf_anon_prepare's trylock */
+	R_FAIL(&s, T2, 1003);
+	R_START(&s, T2, 1004);				/* lock_mm_and_find_vma's trylock */
+	R_FAIL(&s, T2, 1005);
+	R_START(&s, T2, 1006);				/* mmap_read_lock_killable() */
+	R_REL(&s, T3, 3000);
+	W_OK(&s, MAIN, 3001);
+	W_REL(&s, MAIN, 4000);
+	R_OK(&s, T2, 4001);
+	fault_end(&s, T2, 4050, false);
+	R_REL(&s, T2, 4060);
+	fault(&s, T2, 5000, B + 0x1000, WR);		/* fault 4 */
+	fault_end(&s, T2, 5005, false);
+	play(&r, &s, false);
+
+	EXPECT_OK(&r, 1, "ok, anon_vma under trylock");
+	EXPECT_GT(&r, 1, FL_GT_VMA, "anon_vma trylock");
+	EXPECT_OK(&r, 2, "ok");
+	EXPECT_GT(&r, 2, FL_GT_VMA, "");
+
+	EXPECT_RETRY(&r, 3, "no anon_vma");
+	assert_false(F(&r, 3)->o[0].has_writer);
+	assert_int_equal(F(&r, 3)->handler, FL_H_ANON_WRITE);
+	EXPECT_GT(&r, 3, FL_GT_FALLBACK, "anon_vma retry");
+	assert_int_equal(F(&r, 3)->gt_wait, 4001 - 1002);
+
+	EXPECT_OK(&r, 4, "ok");
+	assert_true(F(&r, 4)->vma.anon_vma);
+	replay_free(&r);
+}
+
+/* A trace without mmap_lock events: a writer's window is its syscall span
+ * (DESIGN §6), from sys_enter to sys_exit of the mprotect. */
+static void syscall_span_windows(void **state)
+{
+	struct script s = { .n = 0 };
+	struct replay r;
+	const uint64_t mp[6] = { A + 0x8000, 0x8000, FL_PROT_READ };
+	const struct fl_writer *w;
+
+	(void)state;
+	mmap_anon(&s, 10, 20, A, 0, false);
+	mmap_anon(&s, 30, 40, B, 0, false);
+	fault(&s, T1, 100, A, WR);			/* fault 1 */
+	fault_end(&s, T1, 110, false);
+	fault(&s, T2, 200, B, WR);			/* fault 2 */
+	fault_end(&s, T2, 210, false);
+	fault(&s, T1, 990, A + 0x3000, WR);		/* fault 3: before the call */
+	fault_end(&s, T1, 995, false);
+	call(&s, MAIN, FL_MM_MPROTECT, 1000, 1100, 0, mp);
+	fault(&s, T1, 1050, A + 0x1000, WR);		/* fault 4: inside, on A */
+	fault_end(&s, T1, 1060, false);
+	fault(&s, T2, 1070, B + 0x1000, WR);		/* fault 5: inside, on B */
+	fault_end(&s, T2, 1075, false);
+	fault(&s, T1, 1200, A + 0x2000, WR);		/* fault 6: after it */
+	fault_end(&s, T1, 1210, false);
+	play(&r, &s, false);
+
+	assert_false(fl_engine_stats(r.e)->lock_events);
+	w = W(&r, FL_MM_MPROTECT, 0);
+	assert_false(w->has_lock);
+	assert_int_equal(w->w_begin, 1000);
+	assert_int_equal(w->w_end, 1100);
+
+	EXPECT_OK(&r, 1, "ok, anon_vma under trylock");
+	EXPECT_OK(&r, 3, "ok");
+	EXPECT_ABORT(&r, 4, "write-locked");
+	assert_int_equal(F(&r, 4)->o[0].writer.id, w->id);
+	EXPECT_OK(&r, 5, "ok");
+	EXPECT_OK(&r, 6, "ok");
+	replay_free(&r);
+}
+
+/* The same events replayed twice give the same outcomes, field by field,
+ * for every run. */
+static void build_mixed(struct script *s)
+{
+	const uint64_t mp[6] = { A + 0x8000, 0x8000, FL_PROT_READ };
+	const uint64_t um[6] = { B + 0x8000, 0x8000 };
+
+	memset(s, 0, sizeof(*s));
+	mmap_anon(s, 10, 20, A, 0, true);
+	mmap_anon(s, 30, 40, B, 0, true);
+	mmap_anon(s, 50, 60, G, FL_MAP_GROWSDOWN, true);
+	first_write(s, T1, 100, A);
+	first_write(s, T2, 200, B);
+	call(s, MAIN, FL_MM_MPROTECT, 1000, 1105, 0, mp);
+	W_START(s, MAIN, 1010);
+	W_OK(s, MAIN, 1020);
+	fault(s, T1, 1030, A + 0x1000, WR);
+	R_START(s, T1, 1035);
+	fault(s, T2, 1040, B + 0x1000, WR);
+	fault_end(s, T2, 1045, false);
+	W_REL(s, MAIN, 1100);
+	R_OK(s, T1, 1101);
+	fault_end(s, T1, 1110, false);
+	R_REL(s, T1, 1115);
+	fault(s, T3, 1150, G - 0x1000, WR);
+	fault_end(s, T3, 1190, false);
+	fault(s, T1, 1200, A + 0x20000, RD);
+	call(s, MAIN, FL_MM_MUNMAP, 2000, 2110, 0, um);
+	W_START(s, MAIN, 2010);
+	W_OK(s, MAIN, 2020);
+	fault(s, T2, 2030, B + 0x2000, RD);
+	DOWNGRADE(s, MAIN, 2050);
+	fault_end(s, T2, 2055, false);
+	fault(s, T1, 2060, B + 0x3000, WR);
+	fault_end(s, T1, 2065, false);
+	R_REL(s, MAIN, 2100);
+}
+
+static void same_outcomes(const struct replay *x, const struct replay *y)
+{
+	assert_int_equal(x->sink.n, y->sink.n);
+	assert_int_equal(x->sink.nw, y->sink.nw);
+	for (size_t i = 0; i < x->sink.nw && i < 64; i++) {
+		assert_int_equal(x->sink.w[i].id, y->sink.w[i].id);
+		assert_int_equal(x->sink.w[i].w_begin, y->sink.w[i].w_begin);
+		assert_int_equal(x->sink.w[i].w_end, y->sink.w[i].w_end);
+		assert_int_equal(x->sink.w[i].vmas_written, y->sink.w[i].vmas_written);
+	}
+	for (size_t i = 0; i < x->sink.n; i++) {
+		const struct rec *a = &x->sink.r[i], *b = &y->sink.r[i];
+
+		assert_int_equal(a->fault_id, b->fault_id);
+		assert_int_equal(a->place, b->place);
+		assert_int_equal(a->gt, b->gt);
+		assert_string_equal(a->gt_detail, b->gt_detail);
+		assert_int_equal(a->gt_wait, b->gt_wait);
+		assert_int_equal(a->vma.start, b->vma.start);
+		assert_int_equal(a->vma.end, b->vma.end);
+		for (size_t k = 0; k < x->nruns; k++) {
+			const struct out *p = &a->o[k], *q = &b->o[k];
+
+			assert_true(p->set && q->set);
+			assert_int_equal(p->path, q->path);
+			assert_int_equal(p->fell_back, q->fell_back);
+			assert_string_equal(p->counter, q->counter);
+			assert_string_equal(p->reason, q->reason);
+			assert_int_equal(p->attempts, q->attempts);
+			assert_int_equal(p->latency, q->latency);
+			assert_int_equal(p->lock_wait, q->lock_wait);
+			assert_int_equal(p->has_writer, q->has_writer);
+			if (p->has_writer)
+				assert_int_equal(p->writer.id, q->writer.id);
+		}
+	}
+}
+
+static void deterministic(void **state)
+{
+	struct script *s = malloc(sizeof(*s));
+	struct replay x, y;
+	size_t fell = 0;
+
+	(void)state;
+	assert_non_null(s);
+	build_mixed(s);
+	play(&x, s, true);
+	build_mixed(s);
+	play(&y, s, true);
+	same_outcomes(&x, &y);
+	/* Not vacuous: the mix has fallbacks and successes, in both runs. */
+	for (size_t i = 0; i < x.sink.n; i++)
+		fell += x.sink.r[i].o[0].fell_back;
+	assert_true(fell >= 3);
+	assert_true(fell < x.sink.n);
+	for (size_t i = 0; i < x.sink.n; i++)
+		assert_int_equal(x.sink.r[i].o[1].path, FL_PATH_MMAP_LOCK);	/* classic */
+	replay_free(&x);
+	replay_free(&y);
+	free(s);
+}
+
+/* Memory: faults are held back only while a writer that may meet them is
+ * open.  A long run of faults over a few VMAs, with a writer now and then
+ * and a thread whose faults never get an end event, keeps the fault queue
+ * a few entries deep. */
+static void long_run_keeps_the_queue_short(void **state)
+{
+	const size_t nfaults = 200000;
+	static const uint64_t base[4] = { A, B, A + 0x200000, B + 0x200000 };
+	struct replay r;
+	struct fl_event ev;
+	uint64_t t = 1000;
+	size_t ncalls = 0;
+
+	(void)state;
+	replay_start(&r, false);
+	r.sink.keep = false;
+	for (size_t i = 0; i < 4; i++) {
+		struct fl_event c;
+
+		memset(&c, 0, sizeof(c));
+		c.kind = FL_EV_MM_CALL;
+		c.pid = PID;
+		c.tid = MAIN;
+		c.u.mm_call.kind = FL_MM_MMAP;
+		c.u.mm_call.has_enter = true;
+		c.u.mm_call.t_enter = c.t = t;
+		c.u.mm_call.args[1] = LEN;
+		c.u.mm_call.args[2] = PROT_RW;
+		c.u.mm_call.args[3] = MAP_ANON_PRIV;
+		c.u.mm_call.args[4] = (uint64_t)-1;
+		feed(&r, &c, true);
+		c.u.mm_call.has_exit = true;
+		c.u.mm_call.t_exit = c.t = t + 5;
+		c.u.mm_call.ret = (int64_t)base[i];
+		feed(&r, &c, false);
+		t += 10;
+	}
+	for (size_t i = 0; i < nfaults; i++) {
+		int32_t tid = T1 + (int32_t)(i % 3);
+		uint64_t addr = base[i % 4] + ((i / 4) % 16) * 0x1000;
+
+		/* Every 1000 faults, an mprotect flips a page of A, with two
+		 * faults inside its write hold. */
+		if (i % 1000 == 999) {
+			struct fl_event c;
+
+			memset(&c, 0, sizeof(c));
+			c.kind = FL_EV_MM_CALL;
+			c.pid = PID;
+			c.tid = MAIN;
+			c.u.mm_call.kind = FL_MM_MPROTECT;
+			c.u.mm_call.has_enter = true;
+			c.u.mm_call.t_enter = c.t = t;
+			c.u.mm_call.args[0] = A + 0xf000;
+			c.u.mm_call.args[1] = 0x1000;
+			c.u.mm_call.args[2] = ncalls % 2 ? PROT_RW : FL_PROT_READ;
+			feed(&r, &c, true);
+			memset(&ev, 0, sizeof(ev));
+			ev.kind = FL_EV_MMAP_LOCK;
+			ev.pid = PID;
+			ev.tid = MAIN;
+			ev.u.lock.write = true;
+			ev.u.lock.phase = FL_LOCK_START;
+			ev.t = t + 1;
+			feed(&r, &ev, false);
+			ev.u.lock.phase = FL_LOCK_ACQUIRED;
+			ev.u.lock.success = true;
+			ev.t = t + 2;
+			feed(&r, &ev, false);
+			t += 10;
+			for (int k = 0; k < 2; k++, i++) {
+				memset(&ev, 0, sizeof(ev));
+				ev.kind = FL_EV_FAULT;
+				ev.pid = PID;
+				ev.tid = T1 + k;
+				ev.t = t;
+				fl_fault_from_x86_tracepoint(&ev.u.fault, B + 0x1000 * (uint64_t)k, 0, RD);
+				feed(&r, &ev, false);
+				ev.kind = FL_EV_FAULT_END;
+				ev.t = t + 3;
+				feed(&r, &ev, false);
+				t += 10;
+			}
+			memset(&ev, 0, sizeof(ev));
+			ev.kind = FL_EV_MMAP_LOCK;
+			ev.pid = PID;
+			ev.tid = MAIN;
+			ev.u.lock.write = true;
+			ev.u.lock.phase = FL_LOCK_RELEASED;
+			ev.t = t;
+			feed(&r, &ev, false);
+			c.u.mm_call.has_exit = true;
+			c.u.mm_call.t_exit = c.t = t + 2;
+			feed(&r, &c, false);
+			ncalls++;
+			t += 10;
+		}
+		memset(&ev, 0, sizeof(ev));
+		ev.kind = FL_EV_FAULT;
+		ev.pid = PID;
+		ev.tid = tid;
+		ev.t = t;
+		fl_fault_from_x86_tracepoint(&ev.u.fault, addr, 0, i % 2 ? WR : RD);
+		feed(&r, &ev, false);
+		/* T3's faults have no end (a perf software-event trace):
+		 * each is closed by its next fault. */
+		if (tid != T3) {
+			ev.kind = FL_EV_FAULT_END;
+			ev.t = t + 40;
+			feed(&r, &ev, false);
+		}
+		t += 100;
+	}
+	replay_finish(&r);
+
+	assert_true(fl_engine_stats(r.e)->faults >= nfaults);
+	assert_int_equal(fl_engine_stats(r.e)->faults, r.sink.n);
+	assert_true(ncalls >= 100);
+	assert_int_equal(fl_engine_stats(r.e)->writers, 4 + ncalls);
+	if (fl_engine_stats(r.e)->max_pending > 32)
+		fail_msg("the fault queue grew to %zu for a trace of %llu faults",
+			 fl_engine_stats(r.e)->max_pending,
+			 (unsigned long long)fl_engine_stats(r.e)->faults);
+	replay_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(mprotect_split_aborts_in_write_window),
+		cmocka_unit_test(munmap_downgrade_ends_the_window),
+		cmocka_unit_test(fault_in_a_hole),
+		cmocka_unit_test(stack_growth_below_growsdown),
+		cmocka_unit_test(first_anon_write_and_the_trylock),
+		cmocka_unit_test(syscall_span_windows),
+		cmocka_unit_test(deterministic),
+		cmocka_unit_test(long_run_keeps_the_queue_short),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

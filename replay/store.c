@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "outcomes_sql.h"
 
@@ -16,6 +17,7 @@ struct fl_store {
 	const char *path;
 	sqlite3_stmt *ins_writer, *ins_fault, *ins_outcome;
 	bool in_txn;
+	bool created;		/* this replay created the file */
 };
 
 static int db_fail(struct fl_store *st, struct fl_err *err, const char *what)
@@ -101,6 +103,7 @@ int fl_store_open(const char *path, struct fl_store **out, struct fl_err *err)
 	if (!st)
 		return fl_err_set(err, -ENOMEM, "out of memory");
 	st->path = path;
+	st->created = access(path, F_OK) != 0;
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
 	    SQLITE_OK) {
 		rc = fl_err_set(err, -EIO, "%s: cannot open for writing: %s", path,
@@ -143,14 +146,28 @@ int fl_store_open(const char *path, struct fl_store **out, struct fl_err *err)
 
 void fl_store_close(struct fl_store *st)
 {
+	bool failed_new;
+
 	if (!st)
 		return;
+	/* A replay that did not commit into a database it created leaves no
+	 * empty database behind. */
+	failed_new = st->created && (st->in_txn || !st->ins_outcome);
 	if (st->in_txn)
 		fl_store_rollback(st);
 	sqlite3_finalize(st->ins_writer);
 	sqlite3_finalize(st->ins_fault);
 	sqlite3_finalize(st->ins_outcome);
 	sqlite3_close(st->db);
+	if (failed_new) {
+		char side[4096];
+
+		unlink(st->path);
+		snprintf(side, sizeof(side), "%s-wal", st->path);
+		unlink(side);
+		snprintf(side, sizeof(side), "%s-shm", st->path);
+		unlink(side);
+	}
 	free(st);
 }
 

@@ -12,6 +12,9 @@
 #include "mm_ops.h"
 #include "strategy.h"
 
+/* mm/memory.c fault_around_bytes default. */
+#define FAULT_AROUND_BYTES (64u << 10)
+
 struct pervma {
 	int kver;
 	uint64_t vma_lock_delay;
@@ -54,9 +57,9 @@ static void fall_back(const struct fl_fault_view *f, struct fl_outcome *o, const
 	o->fell_back = true;
 	o->counter = counter;
 	o->reason = reason;
-	/* lock_mm_and_find_vma(): the read lock waits for the writer holding
-	 * or queued at the time of the fallback. */
-	if (f->lock_contended && f->lock_free_at > f->t && f->lock_free_at != UINT64_MAX)
+	/* lock_mm_and_find_vma(): the read lock waits for the writers
+	 * holding or queued at the time of the fallback. */
+	if (f->lock_free_at > f->t && f->lock_free_at != UINT64_MAX)
 		o->lock_wait = f->lock_free_at - f->t;
 }
 
@@ -77,10 +80,26 @@ static void pervma_fault(void *state, const struct fl_run_cfg *cfg, const struct
 		return;
 	}
 
-	/* lock_vma_under_rcu(): a VMA being written by an mmap_lock writer
-	 * has vm_lock_seq == mm_lock_seq until mmap_write_unlock() (or the
-	 * downgrade) ends the cycle: vma_start_read() fails: ABORT.  A VMA
-	 * the writer created is write-locked too. */
+	/* lock_vma_under_rcu(), 6.4: only anonymous VMAs with an anon_vma,
+	 * tested before vma_start_read(). */
+	if (kver < FL_MM_KVER(6, 5) && (f->place == FL_PLACE_VMA || f->place == FL_PLACE_INFERRED)) {
+		if (!vma_anonymous(v)) {
+			fall_back(f, o, "vma_lock_abort", "not anonymous");
+			return;
+		}
+		if (!v->anon_vma) {
+			fall_back(f, o, "vma_lock_abort", "no anon_vma");
+			return;
+		}
+		if (v->flags & FL_VM_UFFD_MISSING) {
+			fall_back(f, o, "vma_lock_abort", "uffd");
+			return;
+		}
+	}
+	/* vma_start_read(): a VMA being written by an mmap_lock writer has
+	 * vm_lock_seq == mm_lock_seq until mmap_write_unlock() (or the
+	 * downgrade) ends the cycle: ABORT.  A VMA the writer created is
+	 * write-locked too. */
 	for (size_t i = 0; i < f->nhits; i++) {
 		const struct fl_writer *w = f->hits[i].w;
 
@@ -88,7 +107,7 @@ static void pervma_fault(void *state, const struct fl_run_cfg *cfg, const struct
 			continue;
 		if (f->hits[i].wrote_vma || f->hits[i].created_at) {
 			fall_back(f, o, "vma_lock_abort", "write-locked");
-			o->writer = f->hits[i].w;
+			o->writer = w;
 			return;
 		}
 	}
@@ -101,18 +120,9 @@ static void pervma_fault(void *state, const struct fl_run_cfg *cfg, const struct
 		fall_back(f, o, "vma_lock_abort", "stack growth");
 		return;
 	}
-
-	/* The VMA checks lock_vma_under_rcu() made before 6.10. */
-	if (kver < FL_MM_KVER(6, 5)) {
-		if (!vma_anonymous(v)) {
-			fall_back(f, o, "vma_lock_abort", "not anonymous");
-			return;
-		}
-		if (v->flags & FL_VM_UFFD_MISSING) {
-			fall_back(f, o, "vma_lock_abort", "uffd");
-			return;
-		}
-	}
+	/* 6.5-6.9: an anonymous VMA without anon_vma, tested after
+	 * vma_start_read() (find_mergeable_anon_vma() looks at neighbours the
+	 * VMA lock does not cover); 6.10 moved it into __vmf_anon_prepare(). */
 	if (kver < FL_MM_KVER(6, 10) && vma_anonymous(v) && !v->anon_vma) {
 		fall_back(f, o, "vma_lock_abort", "no anon_vma");
 		return;
@@ -131,8 +141,16 @@ static void pervma_fault(void *state, const struct fl_run_cfg *cfg, const struct
 	switch (f->handler) {
 	case FL_H_ANON_READ:
 	case FL_H_ANON_WRITE:
-	case FL_H_WP:
 	case FL_H_SPURIOUS:
+		break;
+	case FL_H_WP:
+		/* do_wp_page() before 6.7 ("mm: Call wp_page_copy() under the
+		 * VMA lock", "mm: Handle write faults to RO pages under the VMA
+		 * lock"): a shared mapping (->page_mkwrite) or a copy of a file
+		 * page returned VM_FAULT_RETRY under the VMA lock.  An
+		 * anonymous page is taken as exclusive (reused in place). */
+		if (kver < FL_MM_KVER(6, 7) && ((v->flags & FL_VM_SHARED) || !vma_anonymous(v)))
+			retry = "wp fault";
 		break;
 	case FL_H_SWAP:
 		/* do_swap_page(): under the VMA lock only from 6.6; the IO
@@ -149,6 +167,11 @@ static void pervma_fault(void *state, const struct fl_run_cfg *cfg, const struct
 			retry = "file IO";
 		else if (f->folio_locked)
 			retry = "folio locked";
+		else if (kver < FL_MM_KVER(6, 7) && (FAULT_AROUND_BYTES >> cfg->page_shift) <= 1)
+			/* 6.5-6.6 ran only fault-around under the VMA lock, and
+			 * should_fault_around() wants more than one page: 64 KiB
+			 * on 64 KiB pages is one. */
+			retry = "no fault-around";
 		break;
 	case FL_H_FILE_COW:
 	case FL_H_FILE_SHARED:

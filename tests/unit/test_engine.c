@@ -947,6 +947,50 @@ static void long_run_keeps_the_queue_short(void **state)
 	replay_free(&r);
 }
 
+
+/* A fault that aborts on a write-locked VMA falls back at once: lock_mmap
+ * -> lock_mm_and_find_vma() -> mmap_read_lock_killable() blocks until the
+ * writer's mmap_write_unlock(); the wait is recorded. */
+static void abort_waits_for_the_writer(void **state)
+{
+	struct script s = { .n = 0 };
+	struct replay r;
+	const uint64_t mp[6] = { A + 0x8000, 0x8000, FL_PROT_READ };
+
+	(void)state;
+	mmap_anon(&s, 10, 20, A, 0, true);
+	fault(&s, T1, 100, A, WR);			/* fault 1: no trylock traced */
+	fault_end(&s, T1, 110, false);
+	call(&s, MAIN, FL_MM_MPROTECT, 1000, 1105, 0, mp);
+	W_START(&s, MAIN, 1010);
+	W_OK(&s, MAIN, 1020);
+	fault(&s, T1, 1030, A + 0x1000, WR);		/* fault 2: write-locked */
+	R_START(&s, T1, 1035);
+	W_REL(&s, MAIN, 1100);
+	R_OK(&s, T1, 1101);
+	fault_end(&s, T1, 1110, false);
+	R_REL(&s, T1, 1115);
+	play(&r, &s, false);
+
+	EXPECT_ABORT(&r, 2, "write-locked");
+	assert_int_equal(F(&r, 2)->gt_wait, 66);	/* the kernel waited */
+	assert_int_equal(F(&r, 2)->o[0].lock_wait, 1100 - 1030);
+	replay_free(&r);
+
+	/* Without mmap_lock events the window is the span: the same. */
+	memset(&s, 0, sizeof(s));
+	mmap_anon(&s, 10, 20, A, 0, false);
+	fault(&s, T1, 100, A, WR);
+	fault_end(&s, T1, 110, false);
+	call(&s, MAIN, FL_MM_MPROTECT, 1000, 1100, 0, mp);
+	fault(&s, T1, 1050, A + 0x1000, WR);
+	fault_end(&s, T1, 1120, false);
+	play(&r, &s, false);
+	EXPECT_ABORT(&r, 2, "write-locked");
+	assert_int_equal(F(&r, 2)->o[0].lock_wait, 1100 - 1050);
+	replay_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -958,6 +1002,7 @@ int main(void)
 		cmocka_unit_test(syscall_span_windows),
 		cmocka_unit_test(deterministic),
 		cmocka_unit_test(long_run_keeps_the_queue_short),
+		cmocka_unit_test(abort_waits_for_the_writer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

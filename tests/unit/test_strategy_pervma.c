@@ -339,7 +339,8 @@ static void vma_start_read_write_locked(void **state)
 
 		/* The write lock is the abort even where a later check would
 		 * also refuse (no anon_vma, a special VMA's missing ->map_pages):
-		 * vma_start_read() comes first. */
+		 * vma_start_read() comes first -- except on 6.4, whose
+		 * lock_vma_under_rcu() tests anon_vma before vma_start_read(). */
 		hit.created_at = false;
 		hit.wrote_vma = true;
 		v = special_view(1000, FL_H_FILE_READ);
@@ -347,8 +348,13 @@ static void vma_start_read_write_locked(void **state)
 		v.vma.flags &= ~FL_VM_IO;
 		v.vma.anon_vma = false;
 		o = decide(&r, &v, &hit, 1);
-		EXPECT_ABORT(o, "write-locked");
-		assert_ptr_equal(o.writer, &w);
+		if (!strcmp(all_profiles[p], "6.4")) {
+			EXPECT_ABORT(o, "no anon_vma");
+			assert_null(o.writer);
+		} else {
+			EXPECT_ABORT(o, "write-locked");
+			assert_ptr_equal(o.writer, &w);
+		}
 		/* Not contended (lock_free_at unknown): no wait recorded. */
 		assert_int_equal(o.lock_wait, 0);
 		stop(&r);
@@ -906,6 +912,87 @@ static void inferred_extent_decides_like_a_vma(void **state)
 	stop(&r);
 }
 
+
+/* 6.5-6.6 do_read_fault() runs fault-around only when
+ * should_fault_around(): fault_around_pages > 1.  fault_around_bytes is
+ * 64 KiB, so with 64 KiB pages (ppc64) fault_around_pages is 1, no
+ * fault-around runs, and the FAULT_FLAG_VMA_LOCK check that follows
+ * returns VM_FAULT_RETRY for every file read fault. */
+static void do_read_fault_6_6_no_fault_around_on_64k_pages(void **state)
+{
+	struct run r;
+	struct fl_fault_view v;
+	struct fl_outcome o;
+
+	(void)state;
+	start(&r, "6.6");
+	r.cfg.page_shift = 16;
+	v = file_view(1000, FL_H_FILE_READ);
+	ended(&v, 3000, false);
+	o = decide(&r, &v, NULL, 0);
+	assert_string_equal(o.counter, "vma_lock_retry");
+	assert_true(o.fell_back);
+	assert_int_equal(o.attempts, 2);
+	stop(&r);
+
+	/* 6.7+: vmf_can_call_fault() lets ->fault run: success. */
+	start(&r, "6.7");
+	r.cfg.page_shift = 16;
+	v = file_view(1000, FL_H_FILE_READ);
+	ended(&v, 3000, false);
+	o = decide(&r, &v, NULL, 0);
+	EXPECT_OK(o, "ok");
+	stop(&r);
+}
+
+/* 6.4 lock_vma_under_rcu() tests vma_is_anonymous() before
+ * vma_start_read(), so a write-locked file VMA aborts as "not anonymous"
+ * and no writer caused it. */
+static void lock_vma_under_rcu_6_4_anonymous_check_first(void **state)
+{
+	struct run r;
+	struct fl_writer w = writer(5, FL_MM_MPROTECT, 900, 1500);
+	struct fl_writer_hit hit = { .w = &w, .wrote_vma = true, .wrote_any = true };
+	struct fl_fault_view v;
+	struct fl_outcome o;
+
+	(void)state;
+	start(&r, "6.4");
+	v = file_view(1000, FL_H_FILE_READ);
+	o = decide(&r, &v, &hit, 1);
+	EXPECT_ABORT(o, "not anonymous");
+	assert_null(o.writer);
+	stop(&r);
+}
+
+/* Before 6.7 ("mm: Handle write faults to RO pages under the VMA lock"),
+ * do_wp_page() on a shared mapping returned VM_FAULT_RETRY under
+ * FAULT_FLAG_VMA_LOCK instead of calling ->page_mkwrite; 6.7 replaced that
+ * with vmf_can_call_fault(). */
+static void wp_page_shared_6_6(void **state)
+{
+	struct run r;
+	struct fl_fault_view v;
+	struct fl_outcome o;
+
+	(void)state;
+	start(&r, "6.6");
+	v = file_view(1000, FL_H_WP);
+	v.fault = &user_write_prot;
+	v.vma.flags |= FL_VM_SHARED | FL_VM_MAYSHARE;
+	o = decide(&r, &v, NULL, 0);
+	assert_string_equal(o.counter, "vma_lock_retry");
+	stop(&r);
+
+	start(&r, "6.7");
+	v = file_view(1000, FL_H_WP);
+	v.fault = &user_write_prot;
+	v.vma.flags |= FL_VM_SHARED | FL_VM_MAYSHARE;
+	o = decide(&r, &v, NULL, 0);
+	assert_string_equal(o.counter, "vma_lock_success");
+	stop(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -930,6 +1017,9 @@ int main(void)
 		cmocka_unit_test(do_user_addr_fault_access_error),
 		cmocka_unit_test(unplaced),
 		cmocka_unit_test(inferred_extent_decides_like_a_vma),
+		cmocka_unit_test(do_read_fault_6_6_no_fault_around_on_64k_pages),
+		cmocka_unit_test(lock_vma_under_rcu_6_4_anonymous_check_first),
+		cmocka_unit_test(wp_page_shared_6_6),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -166,5 +166,7 @@ CREATE TABLE cause_counts (
 	PRIMARY KEY (run_id, counter, reason)
 );
 
-CREATE INDEX outcomes_by_cause ON outcomes (run_id, counter, reason);
-CREATE INDEX faults_by_tid ON faults (trace_id, tid, t);
+-- No secondary indexes: a replay writes a row per fault, and an index per
+-- table doubles that cost.  Readers go through the primary keys: a run's
+-- outcomes are one range of outcomes, a trace's faults one range of faults,
+-- and cause_counts answers the per-cause totals.

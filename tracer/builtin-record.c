@@ -477,6 +477,68 @@ static void protect_trace(const struct recorder *r)
 	nftw(r->outdir, fix_perm, 16, FTW_PHYS);
 }
 
+/* LTTng writes DIR/ust/uid/UID/64-bit/{metadata,faultline_N,index/}.  The
+ * recorder's session has one buffer set (its own uid and bitness), so the
+ * trace moves up to DIR: DIR itself is then the CTF trace, which is what
+ * `faultline info DIR` and source.ctf.fs expect. */
+static int find_metadata_dir(const char *dir, int depth, char *out, size_t len)
+{
+	char p[PATH_MAX + 300];
+	struct stat st;
+	DIR *d;
+	struct dirent *de;
+	int found = 0;
+
+	snprintf(p, sizeof(p), "%s/metadata", dir);
+	if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
+		snprintf(out, len, "%s", dir);
+		return 1;
+	}
+	if (depth <= 0 || !(d = opendir(dir)))
+		return 0;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+			found += find_metadata_dir(p, depth - 1, out, len);
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+static void flatten_trace(const char *outdir)
+{
+	char src[PATH_MAX + 64], from[PATH_MAX * 2 + 64], to[PATH_MAX * 2 + 64], ust[PATH_MAX + 8];
+	DIR *d;
+	struct dirent *de;
+
+	snprintf(ust, sizeof(ust), "%s/ust", outdir);
+	if (find_metadata_dir(ust, 5, src, sizeof(src)) != 1)
+		return;		/* none, or several: leave LTTng's layout */
+	if (!(d = opendir(src)))
+		return;
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(from, sizeof(from), "%s/%s", src, de->d_name);
+		snprintf(to, sizeof(to), "%s/%s", outdir, de->d_name);
+		if (rename(from, to) < 0) {
+			closedir(d);
+			return;
+		}
+	}
+	closedir(d);
+	/* Remove the emptied chain, deepest first. */
+	while (strlen(src) > strlen(outdir) && rmdir(src) == 0) {
+		char *slash = strrchr(src, '/');
+		if (!slash)
+			break;
+		*slash = '\0';
+	}
+}
+
 static void describe_target(struct recorder *r)
 {
 	size_t off = 0;
@@ -787,8 +849,10 @@ static int run_record(int argc, char **argv)
 	}
 	fl_lttng_cleanup(&r.lt);
 	if (r.made_outdir) {
-		if (r.api)
+		if (r.api) {
+			flatten_trace(r.outdir);
 			protect_trace(&r);
+		}
 		else
 			rmdir(r.outdir[0] ? r.outdir : r.o.output);	/* nothing recorded */
 	}

@@ -717,9 +717,9 @@ static int start(struct recorder *r, struct fl_err *err)
 	bool mounted;
 	int rc;
 
-	if ((rc = make_outdir(r, err)) < 0)
-		return rc;
 	if ((rc = check_privileges(err)) < 0)
+		return rc;
+	if ((rc = make_outdir(r, err)) < 0)
 		return rc;
 	if ((rc = fl_tracefs_open(r->tracefs, sizeof(r->tracefs), &mounted, err)) < 0)
 		return rc;

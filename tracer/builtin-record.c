@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/statvfs.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -560,12 +561,17 @@ static void describe_target(struct recorder *r)
 static int summary(const struct recorder *r)
 {
 	double s = (double)(r->t_stop - r->t_start) / 1e9;
-	uint64_t perf_lost = 0;
+	uint64_t perf_lost = 0, torn = 0;
 	bool lost;
 
-	for (int c = 0; c < r->pe.ncpus; c++)
+	for (int c = 0; c < r->pe.ncpus; c++) {
 		perf_lost += r->pe.rings[c].lost;
-	lost = perf_lost || r->lttng_discarded || r->lttng_lost_packets;
+		torn += r->pe.rings[c].torn;
+	}
+	/* Samples the kernel dropped without a LOST record, and records we
+	 * could not decode, are lost too. */
+	perf_lost += r->dec.lost_samples + r->dec.unknown;
+	lost = perf_lost || torn || r->lttng_discarded || r->lttng_lost_packets;
 	if (r->have_child && r->child.exited && !r->o.quiet) {
 		if (WIFEXITED(r->child.status))
 			fprintf(stderr, "faultline record: %s exited with status %d\n", r->o.cmd[0],
@@ -585,9 +591,20 @@ static int summary(const struct recorder *r)
 			" LTTng events discarded, %" PRIu64 " LTTng packets lost%s\n", perf_lost,
 			r->lttng_discarded, r->lttng_lost_packets,
 			r->merge.late ? "" : "");
+		if (torn)
+			fprintf(stderr, "faultline record: %" PRIu64 " bytes of perf ring dropped after a "
+				"malformed record\n", torn);
+		if (r->dec.throttled)
+			fprintf(stderr, "faultline record: the kernel throttled sampling %" PRIu64
+				" times (kernel.perf_event_max_sample_rate)\n", r->dec.throttled);
 		if (r->merge.late)
 			fprintf(stderr, "faultline record: %" PRIu64 " events reached the recorder "
 				"after newer ones and are out of time order in the trace\n", r->merge.late);
+		struct rusage ru;
+		getrusage(RUSAGE_SELF, &ru);
+		fprintf(stderr, "faultline record: recorder CPU time %.3f s user, %.3f s system\n",
+			(double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6,
+			(double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6);
 		fprintf(stderr, "faultline record: trace written to %s\n", r->outdir);
 	}
 	if (lost) {

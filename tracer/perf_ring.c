@@ -53,7 +53,9 @@ const struct perf_event_header *fl_ring_next(struct fl_perf_ring *r)
 	/* The 8-byte header itself never wraps: records are 8-byte aligned. */
 	size = h->size;
 	if (size < sizeof(*h) || size > r->head - r->tail) {
-		/* A torn or corrupt record: drop the rest of this snapshot. */
+		/* A torn or corrupt record: drop the rest of this snapshot,
+		 * and say so (it counts as lost). */
+		r->torn += r->head - r->tail;
 		r->tail = r->head;
 		return NULL;
 	}

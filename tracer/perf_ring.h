@@ -23,6 +23,7 @@ struct fl_perf_ring {
 	unsigned char scratch[65536];	/* a record is at most 64 KiB */
 	uint64_t last_t;		/* newest sample time seen on this CPU */
 	uint64_t lost;			/* PERF_RECORD_LOST total */
+	uint64_t torn;			/* bytes dropped after a malformed record header */
 	uint64_t bytes;			/* bytes read, for statistics */
 };
 

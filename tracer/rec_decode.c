@@ -410,6 +410,14 @@ int rec_decode(struct rec_decoder *d, struct fl_perf_ring *r, const struct perf_
 	case PERF_RECORD_THROTTLE:
 		d->throttled++;
 		return 0;
+	case PERF_RECORD_LOST_SAMPLES: {
+		uint64_t n;
+		if (h->size < sizeof(*h) + 8)
+			return 0;
+		memcpy(&n, h + 1, 8);
+		d->lost_samples += n;
+		return 0;
+	}
 	default:
 		return 0;
 	}

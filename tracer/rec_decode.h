@@ -20,7 +20,8 @@ struct rec_decoder {
 	size_t nexclude;
 	uint64_t seq;
 	uint64_t throttled;		/* PERF_RECORD_THROTTLE seen */
-	uint64_t unknown;		/* records of an unknown id or type */
+	uint64_t unknown;		/* samples of an unknown id, or malformed */
+	uint64_t lost_samples;		/* PERF_RECORD_LOST_SAMPLES total */
 };
 
 /* 1: ev is filled; 0: nothing to emit; -ENOMEM. */

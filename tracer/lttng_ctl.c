@@ -34,6 +34,7 @@ struct fl_lttng_fns {
 	__typeof__(lttng_channel_get_discarded_event_count) *discarded;
 	__typeof__(lttng_channel_get_lost_packet_count) *lost_packets;
 	__typeof__(lttng_strerror) *strerror_;
+	__typeof__(lttng_list_sessions) *list_sessions;
 };
 
 static struct fl_lttng_fns fns;
@@ -65,6 +66,7 @@ int fl_lttng_load(struct fl_lttng *l, struct fl_err *err)
 		S(discarded, lttng_channel_get_discarded_event_count),
 		S(lost_packets, lttng_channel_get_lost_packet_count),
 		S(strerror_, lttng_strerror),
+		S(list_sessions, lttng_list_sessions),
 #undef S
 	};
 
@@ -264,8 +266,20 @@ void fl_lttng_cleanup(struct fl_lttng *l)
 		l->created = false;
 	}
 	if (l->sessiond_pid > 0) {
-		int status;
+		struct lttng_session *others = NULL;
+		int status, n = l->fn->list_sessions(&others);
 		bool reaped = false;
+
+		free(others);
+		if (n > 0) {
+			/* Another recorder found our daemon running and uses it:
+			 * stopping it would end that recording. */
+			fprintf(stderr, "faultline record: left the lttng-sessiond it started (pid %d) "
+				"running: %d other session%s use%s it\n", (int)l->sessiond_pid, n,
+				n > 1 ? "s" : "", n > 1 ? "" : "s");
+			l->sessiond_pid = 0;
+			return;
+		}
 
 		/* SIGTERM: it tears down its consumer daemon and exits. */
 		kill(l->sessiond_pid, SIGTERM);

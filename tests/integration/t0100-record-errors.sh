@@ -39,7 +39,9 @@ if [ -n "$why" ]; then
 fi
 
 if [ "$(cat /proc/sys/kernel/perf_event_paranoid)" -gt -1 ] && command -v setpriv >/dev/null; then
-	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$FAULTLINE" record -o /tmp/fl-never -- true 2>&1)
+	# The binary itself: under FL_VALGRIND, $FAULTLINE is a wrapper in a
+	# directory that uid 65534 cannot read.
+	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$FL_BUILD/faultline" record -o /tmp/fl-never -- true 2>&1)
 	rc=$?
 	if [ "$rc" -eq 1 ] && printf '%s\n' "$out" | grep -q 'cannot trace page faults as uid 65534: /proc/sys/kernel/perf_event_paranoid is' &&
 		printf '%s\n' "$out" | grep -q '^hint: run it as root'; then

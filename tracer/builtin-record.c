@@ -302,8 +302,8 @@ static int snapshot_all(struct recorder *r)
 	if (!r->o.all) {
 		for (size_t i = 0; i < r->o.npids; i++) {
 			int rc = fl_proc_maps_snapshot(r->o.pids[i], t, &r->merge, &r->dec.seq);
-			if (rc == -ENOMEM)
-				return rc;
+			if (rc == -ENOMEM || fl_proc_comms(r->o.pids[i], t, &r->merge, &r->dec.seq) == -ENOMEM)
+				return -ENOMEM;
 		}
 		return 0;
 	}
@@ -313,7 +313,8 @@ static int snapshot_all(struct recorder *r)
 	while ((de = readdir(d))) {
 		pid_t p = (pid_t)atoi(de->d_name);
 		if (p > 0 && !has_pid(r->exclude, r->nexclude, p) &&
-		    fl_proc_maps_snapshot(p, t, &r->merge, &r->dec.seq) == -ENOMEM) {
+		    (fl_proc_maps_snapshot(p, t, &r->merge, &r->dec.seq) == -ENOMEM ||
+		     fl_proc_comms(p, t, &r->merge, &r->dec.seq) == -ENOMEM)) {
 			closedir(d);
 			return -ENOMEM;
 		}

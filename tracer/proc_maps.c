@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "proc_maps.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -60,5 +61,50 @@ int fl_proc_maps_snapshot(pid_t pid, uint64_t ktime, struct rec_merge *m, uint64
 		n++;
 	}
 	fclose(fp);
+	return n;
+}
+
+int fl_proc_comms(pid_t pid, uint64_t ktime, struct rec_merge *m, uint64_t *seq)
+{
+	char path[64], cpath[400];
+	DIR *d;
+	struct dirent *de;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		struct rec_ev ev;
+		FILE *fp;
+		int tid = atoi(de->d_name);
+
+		if (tid <= 0)
+			continue;
+		snprintf(cpath, sizeof(cpath), "%s/%s/comm", path, de->d_name);
+		if (!(fp = fopen(cpath, "re")))
+			continue;
+		memset(&ev, 0, sizeof(ev));
+		if (!fgets(ev.comm, sizeof(ev.comm), fp))
+			ev.comm[0] = '\0';
+		fclose(fp);
+		ev.comm[strcspn(ev.comm, "\n")] = '\0';
+		ev.type = REC_TASK;
+		ev.t = ktime;
+		ev.seq = (*seq)++;
+		ev.u.task.id.ktime = ktime;
+		ev.u.task.id.cpu = UINT32_MAX;	/* observed by the recorder: no CPU */
+		ev.u.task.id.pid = (int32_t)pid;
+		ev.u.task.id.tid = tid;
+		ev.u.task.kind = FL_UST_TASK_COMM;
+		ev.u.task.child_pid = ev.u.task.child_tid = -1;
+		if (rec_merge_push(m, &ev) < 0) {
+			closedir(d);
+			return -ENOMEM;
+		}
+		n++;
+	}
+	closedir(d);
 	return n;
 }

@@ -18,6 +18,11 @@
  * negative errno (-ENOENT: the process is gone). */
 int fl_proc_maps_snapshot(pid_t pid, uint64_t ktime, struct rec_merge *m, uint64_t *seq);
 
+/* Queue one `task` comm event per thread of pid (/proc/PID/task/TID/comm),
+ * so that threads that existed before recording have their names.  Returns
+ * the number of threads, or a negative errno. */
+int fl_proc_comms(pid_t pid, uint64_t ktime, struct rec_merge *m, uint64_t *seq);
+
 /* One line of /proc/PID/maps into ev (REC_VMA); 0, or -1 if malformed. */
 int fl_proc_maps_parse(const char *line, struct rec_ev *ev);
 

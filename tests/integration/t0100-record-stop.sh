@@ -10,6 +10,7 @@ checks=(
 	"SIGINT: record exits 0" "SIGINT: the command was stopped" "SIGINT: info reads the trace"
 	"SIGINT: babeltrace2 reads the trace" "SIGINT: nothing lost"
 	"-p: record -d 1 exits 0" "-p: vma snapshots with extents" "-p: faults recorded"
+	"-p: the attached threads have their names"
 	"SIGTERM: record -p exits 0" "SIGTERM: info reads the trace"
 	"no private lttng-sessiond left behind"
 )
@@ -84,6 +85,8 @@ fi
 faults=$(json_get "$FL_TMP/att.json" '$.events.fault')
 if [ "${faults:-0}" -gt 1000 ]; then ok "-p: faults recorded"; else
 	not_ok "-p: faults recorded" "faults=$faults"; fi
+is "-p: the attached threads have their names" \
+	"$(sqlite3 :memory: "select group_concat(distinct json_extract(value, '\$.comm')) from json_each(json_extract(readfile('$FL_TMP/att.json'), '\$.threads'));")" pagetouch
 
 # SIGTERM while attached: the target keeps running.
 "$FAULTLINE" record -o "$FL_TMP/term" -p "$target" >"$FL_TMP/term.out" 2>"$FL_TMP/term.err" &

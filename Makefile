@@ -20,7 +20,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 INCLUDES := -I. -Ilib -Ireplay -I$(BUILD)/gen
 ALL_CFLAGS := -std=gnu11 $(WARN) $(INCLUDES) $(PKG_CFLAGS) -DFL_VERSION='"$(VERSION)"' \
 	-MMD -MP $(CFLAGS)
-LIBS := $(PKG_LIBS) -lm
+LIBS := $(PKG_LIBS) -lm -ldl
 
 # The product: every .c in the code folders, plus the dispatcher.
 LIB_SRCS := $(wildcard lib/*.c) $(wildcard replay/*.c) $(wildcard analyze/*.c) \
@@ -30,6 +30,10 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 UNIT_LINK_OBJS := $(foreach o,$(LIB_OBJS),$(if $(findstring /builtin-,$(o)),,$(o)))
 MAIN_OBJ := $(BUILD)/faultline.o
 FAULTLINE := $(BUILD)/faultline
+# The LTTng-UST provider: the only object linked with liblttng-ust, loaded
+# by `faultline record` alone (tracer/README.md says why).
+UST_SO := $(BUILD)/faultline-ust.so
+LIBDIR ?= $(PREFIX)/lib
 
 # Tests: cmocka unit tests, fixture tools, workloads.
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -45,10 +49,16 @@ ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 .PHONY: all tests check check-run demo install asan valgrind bench deps clean help man
 
-all: $(FAULTLINE)
+all: $(FAULTLINE) $(UST_SO)
 
 $(FAULTLINE): $(MAIN_OBJ) $(LIB_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(UST_SO): tracer/ust/faultline-ust.c tracer/ust/faultline_tp.h tracer/ust_api.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itracer/ust -fPIC -shared $(LDFLAGS) -o $@ $< -Wl,--no-as-needed -llttng-ust -ldl
+
+$(BUILD)/tracer/ust_load.o: ALL_CFLAGS += -DFL_LIBDIR='"$(LIBDIR)/faultline"'
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -82,7 +92,7 @@ deps:
 check: deps
 	@$(MAKE) --no-print-directory check-run
 
-check-run: $(FAULTLINE) $(TEST_BINS)
+check-run: $(FAULTLINE) $(UST_SO) $(TEST_BINS)
 	@tests/run $(BUILD)
 
 # The tests again, built and run under AddressSanitizer + UBSan.
@@ -92,23 +102,26 @@ asan: deps
 
 # The shell tests with every faultline run under valgrind.
 valgrind: deps
-	@$(MAKE) --no-print-directory $(FAULTLINE) $(TEST_BINS)
+	@$(MAKE) --no-print-directory $(FAULTLINE) $(UST_SO) $(TEST_BINS)
 	@FL_VALGRIND=1 tests/run $(BUILD) $(wildcard tests/integration/t*.sh)
 
 demo: deps $(FAULTLINE)
 	@scripts/demo $(FAULTLINE)
 
-bench: deps $(FAULTLINE)
+bench: deps $(FAULTLINE) $(UST_SO) $(WORKLOAD_BINS)
 	@scripts/bench-info $(FAULTLINE)
 	@echo
 	@scripts/bench-replay $(FAULTLINE)
+	@echo
+	@scripts/bench-record $(FAULTLINE) $(BUILD)
 
 man: $(FAULTLINE)
 	@scripts/gen-man $(FAULTLINE) $(BUILD)/man
 
-install: $(FAULTLINE) man
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+install: $(FAULTLINE) $(UST_SO) man
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(LIBDIR)/faultline
 	install -m 755 $(FAULTLINE) $(DESTDIR)$(BINDIR)/faultline
+	install -m 644 $(UST_SO) $(DESTDIR)$(LIBDIR)/faultline/faultline-ust.so
 	install -m 644 $(BUILD)/man/*.1 $(DESTDIR)$(MANDIR)/man1/
 
 clean:
@@ -121,8 +134,8 @@ help:
 	@echo "  asan     the tests under AddressSanitizer + UBSan"
 	@echo "  valgrind the shell tests with every faultline run under valgrind"
 	@echo "  demo     faultline info, replay and report on the bundled traces"
-	@echo "  bench    faultline info and replay against babeltrace2; replay peak memory"
-	@echo "  install  PREFIX=$(PREFIX) DESTDIR=$(DESTDIR): binary and man pages"
+	@echo "  bench    info and replay against babeltrace2, replay memory, record against perf record"
+	@echo "  install  PREFIX=$(PREFIX) DESTDIR=$(DESTDIR): binary, record's provider, man pages"
 	@echo "  clean    remove $(BUILD)"
 	@echo "variables: CC (gcc or clang), CFLAGS, BUILD"
 

@@ -37,7 +37,10 @@ static const struct fl_cmd fl_cmd_version = {
 	.run = cmd_version,
 };
 
+extern const struct fl_cmd fl_cmd_record;
+
 static const struct fl_cmd *const commands[] = {
+	&fl_cmd_record,
 	&fl_cmd_info,
 	&fl_cmd_replay,
 	&fl_cmd_report,

@@ -1,0 +1,120 @@
+#!/bin/bash
+# faultline record's errors: each failure says what failed and why, with a
+# hint, and exits non-zero; an event missing on the kernel is named with
+# what the replay loses, and recording goes on without it.
+. "$FL_TOP/tests/lib.sh"
+
+pt=$FL_BUILD/tests/workloads/pagetouch
+
+# Usage errors need nothing.
+expect_fail "no target is a usage error" 2 "nothing to record: give -p PID, -a, or -- CMD" record
+expect_fail "two targets are a usage error" 2 "give one target" record -a -- true
+expect_fail "-m must be a power of two" 2 "mmap-pages wants a power of two" record -m 3 -- true
+expect_fail "-p wants process ids" 2 "bad process id list 'x'" record -p x
+expect_fail "--duration wants seconds" 2 "duration wants seconds" record -d -1 -- true
+run_fl record --help
+if [ "$FL_RC" -eq 0 ] && printf '%s\n' "$FL_OUT" | grep -q 'exit status: 0 when the trace is complete, 3 when'; then
+	ok "--help describes the exit statuses"; else not_ok "--help describes the exit statuses" "$FL_OUT"; fi
+
+root_checks=(
+	"not root: perf_event_paranoid is named"
+	"output directory exists" "output directory unwritable"
+	"tracefs unavailable" "command not found" "no such process"
+	"missing event: named with what the replay loses" "missing event: recording goes on"
+	"missing event: faults come from the page-faults software event"
+	"lttng-sessiond cannot start" "disk full: stops with a message" "disk full: the trace is readable"
+)
+why=""
+if [ "$(id -u)" -ne 0 ]; then
+	why="needs root: perf_event_paranoid=$(cat /proc/sys/kernel/perf_event_paranoid) reserves tracepoints to root"
+elif ! command -v lttng-sessiond >/dev/null; then
+	why="lttng-sessiond is not installed (scripts/install-deps installs lttng-tools)"
+elif [ ! -d /sys/kernel/tracing/events ] && ! mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null; then
+	why="tracefs is not available on this kernel"
+fi
+if [ -n "$why" ]; then
+	for c in "${root_checks[@]}"; do skip "$c" "$why"; done
+	done_testing
+	exit
+fi
+
+if [ "$(cat /proc/sys/kernel/perf_event_paranoid)" -gt -1 ] && command -v setpriv >/dev/null; then
+	# The binary itself: under FL_VALGRIND, $FAULTLINE is a wrapper in a
+	# directory that uid 65534 cannot read.
+	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$FL_BUILD/faultline" record -o /tmp/fl-never -- true 2>&1)
+	rc=$?
+	if [ "$rc" -eq 1 ] && printf '%s\n' "$out" | grep -q 'cannot trace page faults as uid 65534: /proc/sys/kernel/perf_event_paranoid is' &&
+		printf '%s\n' "$out" | grep -q '^hint: run it as root'; then
+		ok "not root: perf_event_paranoid is named"
+	else
+		not_ok "not root: perf_event_paranoid is named" "exit $rc" "$out"
+	fi
+else
+	skip "not root: perf_event_paranoid is named" "perf_event_paranoid is -1 here, or no setpriv"
+fi
+
+mkdir "$FL_TMP/exists"
+expect_fail "output directory exists" 1 "output directory .*/exists exists" record -o "$FL_TMP/exists" -- true
+expect_fail "output directory unwritable" 1 "cannot create output directory /proc/fl-trace: " \
+	record -o /proc/fl-trace -- true
+FL_TRACEFS=$FL_TMP/none expect_fail "tracefs unavailable" 1 "tracefs unavailable: FL_TRACEFS=.* has no events/" \
+	record -o "$FL_TMP/t1" -- true
+expect_fail "command not found" 1 "cannot run 'no-such-command-fl': No such file or directory" \
+	record -o "$FL_TMP/t2" -- no-such-command-fl
+expect_fail "no such process" 1 "no process 999999999 to attach to" record -o "$FL_TMP/t3" -p 999999999
+
+# A kernel without exceptions:page_fault_user (ppc64, arm64): a tracefs
+# copy holding every other event the recorder uses.
+real=/sys/kernel/tracing
+for e in mmap_lock/mmap_lock_start_locking mmap_lock/mmap_lock_acquire_returned \
+	mmap_lock/mmap_lock_released task/task_newtask task/task_rename sched/sched_process_fork \
+	sched/sched_process_exec sched/sched_process_exit \
+	syscalls/sys_{enter,exit}_{mmap,munmap,mprotect,mremap,brk,madvise}; do
+	mkdir -p "$FL_TMP/tfs/events/$e"
+	cp "$real/events/$e/id" "$real/events/$e/format" "$FL_TMP/tfs/events/$e/"
+done
+FL_TRACEFS=$FL_TMP/tfs run_fl record -o "$FL_TMP/nopf" -- "$pt" -t 2 -r 1 -p 64
+if printf '%s\n' "$FL_ERR" | grep -q 'warning: exceptions:page_fault_user is missing on this kernel; the replay loses access bits and the x86 error code of each fault; using the page-faults software event'; then
+	ok "missing event: named with what the replay loses"
+else
+	not_ok "missing event: named with what the replay loses" "$FL_ERR"
+fi
+is "missing event: recording goes on" "$FL_RC" 0
+run_fl info --format json "$FL_TMP/nopf"
+printf '%s\n' "$FL_OUT" >"$FL_TMP/nopf.json"
+sw=$(sqlite3 :memory: "select json_extract(value, '\$.support') from json_each(json_extract(readfile('$FL_TMP/nopf.json'), '\$.supports')) where json_extract(value, '\$.what') = 'faults';")
+faults=$(json_get "$FL_TMP/nopf.json" '$.events.fault')
+if [ "$sw" = partly ] && [ "${faults:-0}" -ge 128 ]; then
+	ok "missing event: faults come from the page-faults software event"
+else
+	not_ok "missing event: faults come from the page-faults software event" "support=$sw faults=$faults" "$FL_ERR"
+fi
+
+if pgrep -x lttng-sessiond >/dev/null; then
+	skip "lttng-sessiond cannot start" "a session daemon already runs here, so none is started"
+else
+	LTTNG_SESSIOND_PATH=$FL_TMP/no-sessiond expect_fail "lttng-sessiond cannot start" 1 \
+		"lttng-sessiond cannot start: .*no-sessiond' exited with status 127" record -o "$FL_TMP/t4" -- true
+fi
+
+# A nearly full disk: a 40 MiB tmpfs is below the recorder's reserve.
+mkdir "$FL_TMP/small"
+if mount -t tmpfs -o size=40m fl-test "$FL_TMP/small" 2>/dev/null; then
+	run_fl record -o "$FL_TMP/small/t" -- "$pt" -t 1 -r 99999 -p 64 -R 20000
+	if [ "$FL_RC" -eq 1 ] && printf '%s\n' "$FL_ERR" | grep -q 'stopped recording: the disk holding .* is almost full'; then
+		ok "disk full: stops with a message"
+	else
+		not_ok "disk full: stops with a message" "exit $FL_RC" "$FL_ERR"
+	fi
+	if babeltrace2 "$FL_TMP/small/t" 2>"$FL_TMP/bt.err" | grep -q 'faultline:header' && [ ! -s "$FL_TMP/bt.err" ]; then
+		ok "disk full: the trace is readable"
+	else
+		not_ok "disk full: the trace is readable" "$(head -n 5 "$FL_TMP/bt.err")"
+	fi
+	umount "$FL_TMP/small"
+else
+	skip "disk full: stops with a message" "cannot mount a tmpfs here"
+	skip "disk full: the trace is readable" "cannot mount a tmpfs here"
+fi
+
+done_testing

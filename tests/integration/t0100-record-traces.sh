@@ -1,0 +1,57 @@
+#!/bin/bash
+# faultline info on the bundled traces that `faultline record` wrote
+# (traces/x86_64/fl-*): its counts must agree with babeltrace2's reading of
+# the same trace and with the counts in traces/README.md.  No root needed.
+. "$FL_TOP/tests/lib.sh"
+
+traces=$(find "$FL_TOP/traces" -name 'faultline_0' -printf '%h\n' | sort)
+[ -n "$traces" ] || not_ok "traces/ holds faultline traces" "no faultline_0 file under traces/"
+
+for t in $traces; do
+	name=${t#"$FL_TOP"/}
+	run_fl info --format json "$t"
+	if [ "$FL_RC" -ne 0 ]; then
+		not_ok "$name: info succeeds" "$FL_ERR"
+		continue
+	fi
+	ok "$name: info succeeds"
+	printf '%s\n' "$FL_OUT" >"$FL_TMP/info.json"
+	j() { json_get "$FL_TMP/info.json" "$1"; }
+	babeltrace2 "$t" | sed -E 's/^\[[^]]*\] \([^)]*\) [^ ]+ ([^:]+:[^:]+):.*/\1/' |
+		sort | uniq -c | awk '{print $2, $1}' >"$FL_TMP/bt.counts"
+	bt() { awk -v n="faultline:$1" '$1 == n {print $2; f=1} END {if (!f) print 0}' "$FL_TMP/bt.counts"; }
+
+	is "$name: dialect" "$(j '$.dialect')" faultline
+	is "$name: CTF events read = babeltrace2's" "$(j '$.ctf_events')" \
+		"$(awk '{s += $2} END {print s}' "$FL_TMP/bt.counts")"
+	is "$name: faults" "$(j '$.events.fault')" "$(bt fault)"
+	is "$name: fault ends" "$(j '$.events.fault_end')" "$(bt fault_end)"
+	is "$name: mm calls = exits" "$(j '$.events.mm_call')" "$(bt mm_call_exit)"
+	is "$name: mmap_lock" "$(j '$.events.mmap_lock')" "$(bt mmap_lock)"
+	is "$name: vma snapshots, all with extents" "$(j '$.vma_snapshot.extent_known') $(j '$.vma_snapshot.extent_inferred')" "$(bt vma_snapshot) 0"
+	is "$name: tasks" "$(j '$.events.task')" "$(bt task)"
+	is "$name: nothing lost" "$(j '$.events.lost') $(j '$.discarded.events') $(j '$.discarded.packets')" "0 0 0"
+	is "$name: every mm call paired" "$(j '$.mm_calls.unpaired_enter')/$(j '$.mm_calls.unpaired_exit')" "0/0"
+	is "$name: arch and page size" "$(j '$.arch') $(j '$.page_size')" "x86_64 4096"
+	long=$("$FAULTLINE" info "$t" | awk 'length($0) > 80')
+	is "$name: text output fits 80 columns" "$long" ""
+done
+
+# Fixed numbers from traces/README.md.
+check_fixed() {
+	local t=$1 want=$2 got
+	run_fl info --format json "$FL_TOP/traces/$t"
+	printf '%s\n' "$FL_OUT" >"$FL_TMP/fixed.json"
+	got=$(sqlite3 :memory: "select json_extract(d, '\$.events.fault') || ' ' ||
+		json_extract(d, '\$.faults.minor') || ' ' || json_extract(d, '\$.faults.major') || ' ' ||
+		json_extract(d, '\$.mm_calls.mmap') || ' ' || json_extract(d, '\$.mm_calls.munmap') || ' ' ||
+		json_extract(d, '\$.mm_calls.mprotect') || ' ' || json_extract(d, '\$.mm_calls.mremap') || ' ' ||
+		json_extract(d, '\$.mm_calls.brk') || ' ' || json_extract(d, '\$.mm_calls.madvise') || ' ' ||
+		json_extract(d, '\$.faults.fell_back') || ' ' || json_array_length(json_extract(d, '\$.threads'))
+		from (select readfile('$FL_TMP/fixed.json') as d);")
+	is "$t: fault minor major mmap munmap mprotect mremap brk madvise fellback threads" "$got" "$want"
+}
+check_fixed x86_64/fl-mmchurn "14691 14694 0 859 1649 806 800 3 99 35 4"
+check_fixed x86_64/fl-node-gc "22051 22043 10 282 460 874 0 34 289 24 11"
+
+done_testing

@@ -1,0 +1,961 @@
+/* faultline record: capture page faults and mmap-family events into an
+ * LTTng-UST trace in the faultline dialect.
+ *
+ * The steps, each in its own module:
+ *   tracefs.c      find (or mount) tracefs, read tracepoint layouts
+ *   perf_events.c  open the events per CPU for the target, one ring per CPU
+ *   child.c        the recorded command, held until the events are open
+ *   lttng_ctl.c    the session daemon and the LTTng session
+ *   ust_load.c     the provider, loaded once the session is started
+ *   rec_decode.c   perf records -> rec_ev
+ *   rec_merge.c    kernel-time order across CPUs
+ *   rec_writer.c   rec_ev -> provider calls, counts
+ *   proc_maps.c    the address space of attached processes
+ * This file holds the command line and the main loop.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/resource.h>
+#include <sys/statvfs.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "builtin.h"
+#include "child.h"
+#include "fl_array.h"
+#include "fl_err.h"
+#include "lttng_ctl.h"
+#include "perf_events.h"
+#include "proc_maps.h"
+#include "rec_decode.h"
+#include "rec_merge.h"
+#include "rec_writer.h"
+#include "tracefs.h"
+#include "ust_load.h"
+
+#ifndef FL_VERSION
+#define FL_VERSION "0.0.0-dev"
+#endif
+
+/* The trace was written, but events were lost: it is incomplete. */
+#define FL_EXIT_LOST 3
+
+/* A record's time is taken before the kernel commits it to the ring; one
+ * not yet visible when a ring is read is at most this much older. */
+#define MERGE_MARGIN_NS 2000000ull
+/* Stop before the output file system is this full: LTTng's buffers must
+ * still fit when they are flushed at the end. */
+#define DISK_RESERVE_BYTES (64ull << 20)
+
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+static void on_sigchld(int sig)
+{
+	(void)sig;	/* only interrupts poll() */
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+struct rec_opts {
+	const char *output;
+	pid_t *pids;
+	size_t npids, cappids;
+	bool all;
+	double duration;	/* seconds, 0 = until the end */
+	size_t ring_pages;
+	bool quiet;
+	char **cmd;
+};
+
+struct recorder {
+	struct rec_opts o;
+	char outdir[PATH_MAX];
+	bool made_outdir;
+	char tracefs[256];
+	struct fl_child child;
+	bool have_child;
+	struct fl_pe_set pe;
+	bool pe_open;
+	struct fl_lttng lt;
+	const struct fl_ust_api *api;
+	struct rec_decoder dec;
+	struct rec_merge merge;
+	struct rec_writer w;
+	pid_t *exclude;
+	size_t nexclude, capexclude;
+	pid_t *tids;		/* -p: every thread opened */
+	size_t ntids, captids;
+	uint64_t t_start, t_stop;
+	uint64_t lttng_discarded, lttng_lost_packets;
+	bool disk_full;
+	char target[512];
+};
+
+/* ---------------------------------------------------------------------- */
+/* Small helpers                                                          */
+
+static int push_pid(pid_t **v, size_t *n, size_t *cap, pid_t p)
+{
+	if (fl_array_grow((void **)v, cap, *n + 1, sizeof(**v)) < 0)
+		return -ENOMEM;
+	(*v)[(*n)++] = p;
+	return 0;
+}
+
+static bool has_pid(const pid_t *v, size_t n, pid_t p)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == p)
+			return true;
+	return false;
+}
+
+static int read_file_str(const char *path, char *buf, size_t len)
+{
+	FILE *fp = fopen(path, "re");
+	size_t n;
+
+	buf[0] = '\0';
+	if (!fp)
+		return -errno;
+	n = fread(buf, 1, len - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Checks before anything is touched                                      */
+
+static int check_privileges(struct fl_err *err)
+{
+	char buf[32];
+	long paranoid = 2;
+
+	if (geteuid() == 0)
+		return 0;
+	if (read_file_str("/proc/sys/kernel/perf_event_paranoid", buf, sizeof(buf)) == 0)
+		paranoid = strtol(buf, NULL, 10);
+	/* Raw tracepoint samples need CAP_PERFMON unless paranoid is -1
+	 * (kernel/events/core.c, perf_paranoid_tracepoint_raw()). */
+	if (paranoid > -1) {
+		fl_err_set(err, -EPERM, "cannot trace page faults as uid %d: "
+			   "/proc/sys/kernel/perf_event_paranoid is %ld, which reserves tracepoints "
+			   "to root", (int)geteuid(), paranoid);
+		fl_err_hint(err, "run it as root: sudo faultline record ... (the command still "
+			    "runs as you); or, as root, sysctl kernel.perf_event_paranoid=-1");
+		return err->code;
+	}
+	return 0;
+}
+
+static int make_outdir(struct recorder *r, struct fl_err *err)
+{
+	char def[64];
+	const char *dir = r->o.output;
+	struct stat st;
+
+	if (!dir) {
+		time_t t = time(NULL);
+		struct tm tm;
+		localtime_r(&t, &tm);
+		strftime(def, sizeof(def), "faultline-%Y%m%d-%H%M%S", &tm);
+		dir = def;
+	}
+	if (lstat(dir, &st) == 0) {
+		fl_err_set(err, -EEXIST, "output directory %s exists", dir);
+		fl_err_hint(err, "faultline record never writes into an existing directory: "
+			    "give a new one with -o, or remove it");
+		return err->code;
+	}
+	/* Owner-only from the start: traces hold production addresses. */
+	if (mkdir(dir, 0700) < 0) {
+		int e = errno;
+		fl_err_set(err, -e, "cannot create output directory %s: %s", dir, strerror(e));
+		fl_err_hint(err, e == EACCES || e == EROFS ? "choose a writable place with -o"
+			    : e == ENOENT ? "its parent directory must exist"
+			    : e == ENOSPC ? "the disk is full" : "check the path given with -o");
+		return err->code;
+	}
+	r->made_outdir = true;
+	if (!realpath(dir, r->outdir))
+		return fl_err_set(err, -errno, "%s: %s", dir, strerror(errno));
+	return 0;
+}
+
+static int scan_tids(pid_t pid, pid_t **v, size_t *n, size_t *cap)
+{
+	char path[64];
+	DIR *d;
+	struct dirent *de;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		pid_t t = (pid_t)atoi(de->d_name);
+		if (t > 0 && !has_pid(*v, *n, t) && push_pid(v, n, cap, t) < 0) {
+			closedir(d);
+			return -ENOMEM;
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The trace's metadata                                                   */
+
+static const char *arch_name(const struct utsname *u)
+{
+	return u->machine;
+}
+
+static void emit_header(struct recorder *r)
+{
+	struct utsname u;
+	struct fl_ust_header h;
+
+	uname(&u);
+	memset(&h, 0, sizeof(h));
+	h.ktime = r->t_start;
+	h.arch = arch_name(&u);
+	h.page_size = (uint32_t)sysconf(_SC_PAGESIZE);
+	h.kernel_release = u.release;
+	h.clock_source = "CLOCK_MONOTONIC";
+	h.recorder_version = "faultline " FL_VERSION;
+	h.sources = rec_str(r->pe.sources_str);
+	h.missing = rec_str(r->pe.missing_str);
+	h.target = rec_str(r->target);
+	h.hostname = rec_str(u.nodename);
+	h.ncpus = (uint32_t)r->pe.ncpus;
+	r->api->header(&h);
+}
+
+/* The session name lands in the trace's environment (trace_name), which
+ * is all a reader sees before the first event: it carries the arch and
+ * the page size so that `faultline info` can show them. */
+static void session_name(char *buf, size_t len)
+{
+	struct utsname u;
+
+	uname(&u);
+	snprintf(buf, len, "faultline-%d arch=%s page_size=%ld", (int)getpid(), arch_name(&u),
+		 sysconf(_SC_PAGESIZE));
+}
+
+/* -a: the recorder and LTTng's daemons would trace their own writing. */
+static void find_excluded(struct recorder *r)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+
+	push_pid(&r->exclude, &r->nexclude, &r->capexclude, getpid());
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char path[300], comm[32];
+		pid_t p = (pid_t)atoi(de->d_name);
+
+		if (p <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
+		if (read_file_str(path, comm, sizeof(comm)) == 0 && strncmp(comm, "lttng-", 6) == 0)
+			push_pid(&r->exclude, &r->nexclude, &r->capexclude, p);
+	}
+	closedir(d);
+}
+
+static int snapshot_all(struct recorder *r)
+{
+	uint64_t t = now_ns();
+	DIR *d;
+	struct dirent *de;
+
+	if (!r->o.all) {
+		for (size_t i = 0; i < r->o.npids; i++) {
+			int rc = fl_proc_maps_snapshot(r->o.pids[i], t, &r->merge, &r->dec.seq);
+			if (rc == -ENOMEM || fl_proc_comms(r->o.pids[i], t, &r->merge, &r->dec.seq) == -ENOMEM)
+				return -ENOMEM;
+		}
+		return 0;
+	}
+	d = opendir("/proc");
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		pid_t p = (pid_t)atoi(de->d_name);
+		if (p > 0 && !has_pid(r->exclude, r->nexclude, p) &&
+		    (fl_proc_maps_snapshot(p, t, &r->merge, &r->dec.seq) == -ENOMEM ||
+		     fl_proc_comms(p, t, &r->merge, &r->dec.seq) == -ENOMEM)) {
+			closedir(d);
+			return -ENOMEM;
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Reading                                                                */
+
+/* Read every ring; return the time before which no new record can come. */
+static int drain(struct recorder *r, uint64_t *limit)
+{
+	uint64_t lim = UINT64_MAX;
+
+	for (int c = 0; c < r->pe.ncpus; c++) {
+		struct fl_perf_ring *ring = &r->pe.rings[c];
+		const struct perf_event_header *h;
+		uint64_t t = now_ns();
+
+		if (!ring->base)
+			continue;
+		if (t < lim)
+			lim = t;
+		fl_ring_begin(ring);
+		while ((h = fl_ring_next(ring))) {
+			struct rec_ev ev;
+			int rc = rec_decode(&r->dec, ring, h, &ev);
+			if (rc < 0)
+				return rc;
+			if (rc > 0 && rec_merge_push(&r->merge, &ev) < 0) {
+				free(ev.str);
+				return -ENOMEM;
+			}
+		}
+		fl_ring_end(ring);
+	}
+	*limit = lim > MERGE_MARGIN_NS ? lim - MERGE_MARGIN_NS : 0;
+	return 0;
+}
+
+static bool disk_low(const char *dir)
+{
+	struct statvfs s;
+
+	if (statvfs(dir, &s) < 0)
+		return false;
+	return (uint64_t)s.f_bavail * s.f_frsize < DISK_RESERVE_BYTES;
+}
+
+static bool targets_gone(const struct recorder *r)
+{
+	for (size_t i = 0; i < r->o.npids; i++)
+		if (kill(r->o.pids[i], 0) == 0 || errno != ESRCH)
+			return false;
+	return true;
+}
+
+static void progress(const struct recorder *r, uint64_t now)
+{
+	double s = (double)(now - r->t_start) / 1e9;
+
+	fprintf(stderr, "\rfaultline record: %.1f s, %" PRIu64 " events (%.0f/s), %" PRIu64
+		" lost   ", s, r->w.total, s > 0 ? (double)r->w.total / s : 0.0, r->w.lost);
+}
+
+static int record_loop(struct recorder *r, struct fl_err *err)
+{
+	struct pollfd *pfd = calloc((size_t)r->pe.ncpus, sizeof(*pfd));
+	bool tty = isatty(STDERR_FILENO) && !r->o.quiet;
+	uint64_t next_check = 0, next_progress = 0, limit;
+	int npfd = 0, rc = 0;
+
+	if (!pfd)
+		return fl_err_set(err, -ENOMEM, "out of memory");
+	for (int c = 0; c < r->pe.ncpus; c++) {
+		if (!r->pe.rings[c].base)
+			continue;
+		pfd[npfd].fd = r->pe.rings[c].fd;
+		pfd[npfd].events = POLLIN;
+		npfd++;
+	}
+	for (;;) {
+		uint64_t now;
+
+		poll(pfd, (nfds_t)npfd, 50);
+		if ((rc = drain(r, &limit)) < 0)
+			break;
+		rec_merge_flush(&r->merge, limit, rec_write, &r->w);
+		now = now_ns();
+		if (got_signal)
+			break;
+		if (r->have_child && fl_child_poll(&r->child))
+			break;
+		if (r->o.duration > 0 && now - r->t_start >= (uint64_t)(r->o.duration * 1e9))
+			break;
+		if (now >= next_check) {
+			next_check = now + 250000000ull;
+			if (r->o.npids && !r->o.all && targets_gone(r))
+				break;
+			if (disk_low(r->outdir)) {
+				r->disk_full = true;
+				break;
+			}
+		}
+		if (tty && now >= next_progress) {
+			next_progress = now + 500000000ull;
+			progress(r, now);
+		}
+	}
+	if (tty)
+		fprintf(stderr, "\r%*s\r", 70, "");
+	free(pfd);
+	if (rc < 0)
+		return fl_err_set(err, rc, "reading the perf ring buffers: %s", strerror(-rc));
+	return 0;
+}
+
+/* Stop the events, take what is left in the rings, write everything. */
+static int finish_reading(struct recorder *r, struct fl_err *err)
+{
+	uint64_t limit;
+	int rc;
+
+	fl_pe_disable(&r->pe);
+	r->t_stop = now_ns();
+	if ((rc = drain(r, &limit)) < 0)
+		return fl_err_set(err, rc, "reading the perf ring buffers: %s", strerror(-rc));
+	rec_merge_flush(&r->merge, UINT64_MAX, rec_write, &r->w);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* After recording                                                        */
+
+static uid_t chown_uid;
+static gid_t chown_gid;
+static bool do_chown;
+
+static int fix_perm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)flag;
+	(void)ftw;
+	/* Owner-only: LTTng creates its files group-writable. */
+	chmod(path, S_ISDIR(st->st_mode) ? 0700 : 0600);
+	if (do_chown && lchown(path, chown_uid, chown_gid) < 0)
+		return 0;
+	return 0;
+}
+
+static void protect_trace(const struct recorder *r)
+{
+	const char *su = getenv("SUDO_UID"), *sg = getenv("SUDO_GID");
+
+	/* Under sudo the trace belongs to the user who asked for it. */
+	do_chown = geteuid() == 0 && su && sg && atoi(su) > 0;
+	if (do_chown) {
+		chown_uid = (uid_t)atoi(su);
+		chown_gid = (gid_t)atoi(sg);
+	}
+	nftw(r->outdir, fix_perm, 16, FTW_PHYS);
+}
+
+/* LTTng writes DIR/ust/uid/UID/64-bit/{metadata,faultline_N,index/}.  The
+ * recorder's session has one buffer set (its own uid and bitness), so the
+ * trace moves up to DIR: DIR itself is then the CTF trace, which is what
+ * `faultline info DIR` and source.ctf.fs expect. */
+static int find_metadata_dir(const char *dir, int depth, char *out, size_t len)
+{
+	char p[PATH_MAX + 300];
+	struct stat st;
+	DIR *d;
+	struct dirent *de;
+	int found = 0;
+
+	snprintf(p, sizeof(p), "%s/metadata", dir);
+	if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
+		snprintf(out, len, "%s", dir);
+		return 1;
+	}
+	if (depth <= 0 || !(d = opendir(dir)))
+		return 0;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+			found += find_metadata_dir(p, depth - 1, out, len);
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+static void flatten_trace(const char *outdir)
+{
+	char src[PATH_MAX + 64], from[PATH_MAX * 2 + 64], to[PATH_MAX * 2 + 64], ust[PATH_MAX + 8];
+	DIR *d;
+	struct dirent *de;
+
+	snprintf(ust, sizeof(ust), "%s/ust", outdir);
+	if (find_metadata_dir(ust, 5, src, sizeof(src)) != 1)
+		return;		/* none, or several: leave LTTng's layout */
+	if (!(d = opendir(src)))
+		return;
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(from, sizeof(from), "%s/%s", src, de->d_name);
+		snprintf(to, sizeof(to), "%s/%s", outdir, de->d_name);
+		if (rename(from, to) < 0) {
+			closedir(d);
+			return;
+		}
+	}
+	closedir(d);
+	/* Remove the emptied chain, deepest first. */
+	while (strlen(src) > strlen(outdir) && rmdir(src) == 0) {
+		char *slash = strrchr(src, '/');
+		if (!slash)
+			break;
+		*slash = '\0';
+	}
+}
+
+static void describe_target(struct recorder *r)
+{
+	size_t off = 0;
+
+	if (r->o.cmd) {
+		off += (size_t)snprintf(r->target, sizeof(r->target), "cmd:");
+		for (char **a = r->o.cmd; *a && off < sizeof(r->target); a++)
+			off += (size_t)snprintf(r->target + off, sizeof(r->target) - off, " %s", *a);
+	} else if (r->o.all) {
+		snprintf(r->target, sizeof(r->target), "all");
+	} else {
+		off += (size_t)snprintf(r->target, sizeof(r->target), "pid:");
+		for (size_t i = 0; i < r->o.npids && off < sizeof(r->target); i++)
+			off += (size_t)snprintf(r->target + off, sizeof(r->target) - off, " %d",
+						(int)r->o.pids[i]);
+	}
+}
+
+static int summary(const struct recorder *r)
+{
+	double s = (double)(r->t_stop - r->t_start) / 1e9;
+	uint64_t perf_lost = 0, torn = 0;
+	bool lost;
+
+	for (int c = 0; c < r->pe.ncpus; c++) {
+		perf_lost += r->pe.rings[c].lost;
+		torn += r->pe.rings[c].torn;
+	}
+	/* Samples the kernel dropped without a LOST record, and records we
+	 * could not decode, are lost too. */
+	perf_lost += r->dec.lost_samples + r->dec.unknown;
+	lost = perf_lost || torn || r->lttng_discarded || r->lttng_lost_packets;
+	if (r->have_child && r->child.exited && !r->o.quiet) {
+		if (WIFEXITED(r->child.status))
+			fprintf(stderr, "faultline record: %s exited with status %d\n", r->o.cmd[0],
+				WEXITSTATUS(r->child.status));
+		else if (WIFSIGNALED(r->child.status))
+			fprintf(stderr, "faultline record: %s was killed by signal %d\n", r->o.cmd[0],
+				WTERMSIG(r->child.status));
+	}
+	if (!r->o.quiet || lost) {
+		fprintf(stderr, "faultline record: %" PRIu64 " events in %.3f s (%.0f events/s): %"
+			PRIu64 " faults, %" PRIu64 " fault ends, %" PRIu64 " mm calls, %" PRIu64
+			" mmap_lock, %" PRIu64 " task, %" PRIu64 " vma_snapshot\n",
+			r->w.total, s, s > 0 ? (double)r->w.total / s : 0.0, r->w.count[REC_FAULT],
+			r->w.count[REC_FAULT_END], r->w.count[REC_MM_EXIT], r->w.count[REC_LOCK],
+			r->w.count[REC_TASK], r->w.count[REC_VMA]);
+		fprintf(stderr, "faultline record: lost: %" PRIu64 " perf records, %" PRIu64
+			" LTTng events discarded, %" PRIu64 " LTTng packets lost%s\n", perf_lost,
+			r->lttng_discarded, r->lttng_lost_packets,
+			r->merge.late ? "" : "");
+		if (torn)
+			fprintf(stderr, "faultline record: %" PRIu64 " bytes of perf ring dropped after a "
+				"malformed record\n", torn);
+		if (r->dec.throttled)
+			fprintf(stderr, "faultline record: the kernel throttled sampling %" PRIu64
+				" times (kernel.perf_event_max_sample_rate)\n", r->dec.throttled);
+		if (r->merge.late)
+			fprintf(stderr, "faultline record: %" PRIu64 " events reached the recorder "
+				"after newer ones and are out of time order in the trace\n", r->merge.late);
+		struct rusage ru;
+		getrusage(RUSAGE_SELF, &ru);
+		fprintf(stderr, "faultline record: recorder CPU time %.3f s user, %.3f s system\n",
+			(double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6,
+			(double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6);
+		fprintf(stderr, "faultline record: trace written to %s\n", r->outdir);
+	}
+	if (lost) {
+		fprintf(stderr, "faultline record: the trace is incomplete: events were lost\n"
+			"hint: give the perf rings more room (-m %zu) or record fewer processes\n",
+			r->o.ring_pages * 4);
+		return FL_EXIT_LOST;
+	}
+	return FL_EXIT_OK;
+}
+
+static void teardown(struct recorder *r)
+{
+	if (r->have_child)
+		fl_child_stop(&r->child);
+	fl_lttng_cleanup(&r->lt);
+	if (r->pe_open)
+		fl_pe_close(&r->pe);
+	rec_merge_free(&r->merge);
+	rec_writer_free(&r->w);
+	free(r->exclude);
+	free(r->tids);
+	free(r->o.pids);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The command                                                            */
+
+extern const struct fl_cmd fl_cmd_record;
+
+static int parse_pids(struct rec_opts *o, const char *arg)
+{
+	char *copy = strdup(arg), *save = NULL, *tok;
+	int rc = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *end;
+		long v = strtol(tok, &end, 10);
+		if (*end || v <= 0 || v > INT_MAX) {
+			rc = -EINVAL;
+			break;
+		}
+		if (push_pid(&o->pids, &o->npids, &o->cappids, (pid_t)v) < 0) {
+			rc = -ENOMEM;
+			break;
+		}
+	}
+	free(copy);
+	return rc;
+}
+
+static int parse_args(int argc, char **argv, struct rec_opts *o)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "mmap-pages", required_argument, NULL, 'm' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->ring_pages = 1024;
+	opterr = 0;
+	optind = 1;
+	/* '+': the first non-option starts the command. */
+	while ((c = getopt_long(argc, argv, "+:o:p:ad:m:q", opts, NULL)) != -1) {
+		char *end;
+		switch (c) {
+		case 'o':
+			o->output = optarg;
+			break;
+		case 'p':
+			if (parse_pids(o, optarg) < 0)
+				return fl_cmd_usage_error(&fl_cmd_record, "bad process id list '%s'",
+							  optarg);
+			break;
+		case 'a':
+			o->all = true;
+			break;
+		case 'd':
+			o->duration = strtod(optarg, &end);
+			if (*end || !(o->duration > 0) || o->duration > 1e7)
+				return fl_cmd_usage_error(&fl_cmd_record,
+							  "--duration wants seconds > 0, not '%s'", optarg);
+			break;
+		case 'm': {
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*end || v < 1 || v > (1ul << 20) || (v & (v - 1)))
+				return fl_cmd_usage_error(&fl_cmd_record, "--mmap-pages wants a power "
+							  "of two from 1 to 1048576, not '%s'", optarg);
+			o->ring_pages = v;
+			break;
+		}
+		case 'q':
+			o->quiet = true;
+			break;
+		case ':':
+			return fl_cmd_usage_error(&fl_cmd_record, "option '%s' needs a value",
+						  argv[optind - 1]);
+		default:
+			return fl_cmd_usage_error(&fl_cmd_record, "unknown option '%s'",
+						  argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		o->cmd = argv + optind;
+	if ((o->cmd != NULL) + (o->npids > 0) + o->all != 1)
+		return fl_cmd_usage_error(&fl_cmd_record, o->cmd || o->npids || o->all
+					  ? "give one target: -p PID, -a, or -- CMD"
+					  : "nothing to record: give -p PID, -a, or -- CMD");
+	return 0;
+}
+
+static int start(struct recorder *r, struct fl_err *err)
+{
+	struct fl_pe_options po;
+	struct fl_lttng_channel_opts co = {
+		.subbuf_size = 1u << 20, .num_subbuf = 8, .blocking_timeout_us = 2000000,
+	};
+	char name[256], provider[4096];
+	bool mounted;
+	int rc;
+
+	if ((rc = check_privileges(err)) < 0)
+		return rc;
+	if ((rc = make_outdir(r, err)) < 0)
+		return rc;
+	if ((rc = fl_tracefs_open(r->tracefs, sizeof(r->tracefs), &mounted, err)) < 0)
+		return rc;
+	if (mounted && !r->o.quiet)
+		fprintf(stderr, "faultline record: mounted tracefs on %s\n", r->tracefs);
+	describe_target(r);
+
+	memset(&po, 0, sizeof(po));
+	po.ring_pages = r->o.ring_pages;
+	po.quiet = r->o.quiet;
+	if (r->o.cmd) {
+		if ((rc = fl_child_spawn(&r->child, r->o.cmd, err)) < 0)
+			return rc;
+		r->have_child = true;
+		po.target = PE_TARGET_CMD;
+		po.tids = &r->child.pid;
+		po.ntids = 1;
+	} else if (r->o.all) {
+		po.target = PE_TARGET_ALL;
+	} else {
+		po.target = PE_TARGET_PIDS;
+		for (size_t i = 0; i < r->o.npids; i++) {
+			rc = scan_tids(r->o.pids[i], &r->tids, &r->ntids, &r->captids);
+			if (rc == -ENOMEM)
+				return fl_err_set(err, rc, "out of memory");
+			if (rc < 0) {
+				fl_err_set(err, rc, "no process %d to attach to: %s", (int)r->o.pids[i],
+					   strerror(-rc));
+				fl_err_hint(err, "check the id with ps; -p takes process ids, "
+					    "comma-separated or repeated");
+				return err->code;
+			}
+		}
+		po.tids = r->tids;
+		po.ntids = r->ntids;
+	}
+	r->pe_open = true;
+	if ((rc = fl_pe_open(&r->pe, r->tracefs, &po, err)) < 0)
+		return rc;
+	r->dec.set = &r->pe;
+
+	if ((rc = fl_lttng_load(&r->lt, err)) < 0)
+		return rc;
+	if ((rc = fl_lttng_sessiond(&r->lt, r->o.quiet, err)) < 0)
+		return rc;
+	session_name(name, sizeof(name));
+	if ((rc = fl_lttng_start(&r->lt, name, r->outdir, &co, err)) < 0)
+		return rc;
+	/* The writer may wait for room in LTTng's buffers (up to the
+	 * channel's blocking timeout) instead of discarding: back-pressure
+	 * lands on the perf rings, where any loss is counted. */
+	setenv("LTTNG_UST_ALLOW_BLOCKING", "1", 1);
+	setenv("LTTNG_UST_REGISTER_TIMEOUT", "10000", 1);
+	setenv("LTTNG_UST_WITHOUT_BADDR_STATEDUMP", "1", 1);
+	setenv("LTTNG_UST_WITHOUT_PROCNAME_STATEDUMP", "1", 1);
+	r->api = fl_ust_load(provider, sizeof(provider), err);
+	if (!r->api)
+		return err->code;
+	rec_writer_init(&r->w, r->api);
+
+	if (r->o.all) {
+		find_excluded(r);
+		r->dec.exclude = r->exclude;
+		r->dec.nexclude = r->nexclude;
+	}
+	r->t_start = now_ns();
+	emit_header(r);
+	if (r->o.cmd)
+		return fl_child_go(&r->child, r->o.cmd, err);
+	if ((rc = fl_pe_enable(&r->pe, err)) < 0)
+		return rc;
+	if (!r->o.all) {
+		/* Threads started between the scan and the open. */
+		size_t before = r->ntids;
+		for (size_t i = 0; i < r->o.npids; i++)
+			scan_tids(r->o.pids[i], &r->tids, &r->ntids, &r->captids);
+		if (r->ntids > before) {
+			if ((rc = fl_pe_add_tids(&r->pe, &po, r->tids + before, r->ntids - before, err)) < 0)
+				return rc;
+			if ((rc = fl_pe_enable(&r->pe, err)) < 0)
+				return rc;
+		}
+	}
+	if (snapshot_all(r) < 0)
+		return fl_err_set(err, -ENOMEM, "out of memory");
+	return 0;
+}
+
+static int run_record(int argc, char **argv)
+{
+	struct recorder r;
+	struct fl_err err = { 0 };
+	struct sigaction sa;
+	int rc, status;
+
+	memset(&r, 0, sizeof(r));
+	rec_merge_init(&r.merge);
+	if ((rc = parse_args(argc, argv, &r.o)) != 0) {
+		free(r.o.pids);
+		return rc;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_sigchld;
+	sigaction(SIGCHLD, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	rc = start(&r, &err);
+	if (rc == 0 && got_signal)
+		rc = 0;	/* interrupted while starting: still write what there is */
+	if (rc == 0)
+		rc = record_loop(&r, &err);
+	if (r.api) {
+		int rc2 = finish_reading(&r, &err);
+		if (rc == 0)
+			rc = rc2;
+	}
+	if (r.have_child && !r.child.exited)
+		fl_child_stop(&r.child);
+	if (r.lt.started) {
+		int rc2 = fl_lttng_stop(&r.lt, &r.lttng_discarded, &r.lttng_lost_packets, &err);
+		if (rc == 0)
+			rc = rc2;
+	}
+	fl_lttng_cleanup(&r.lt);
+	if (r.made_outdir) {
+		if (r.api) {
+			flatten_trace(r.outdir);
+			protect_trace(&r);
+		}
+		else
+			rmdir(r.outdir[0] ? r.outdir : r.o.output);	/* nothing recorded */
+	}
+	if (rc < 0) {
+		fl_err_print(&err, stderr);
+		if (r.api)
+			fprintf(stderr, "faultline record: what was recorded is in %s\n", r.outdir);
+		teardown(&r);
+		return FL_EXIT_FAIL;
+	}
+	status = summary(&r);
+	if (r.disk_full) {
+		fl_err_set(&err, -ENOSPC, "stopped recording: the disk holding %s is almost full "
+			   "(less than %llu MiB free)", r.outdir, DISK_RESERVE_BYTES >> 20);
+		fl_err_hint(&err, "what was recorded until then is complete and readable; "
+			    "record to a larger file system with -o");
+		fl_err_print(&err, stderr);
+		status = FL_EXIT_FAIL;
+	}
+	teardown(&r);
+	return status;
+}
+
+const struct fl_cmd fl_cmd_record = {
+	.name = "record",
+	.summary = "capture page faults and mmap-family events into a trace",
+	.usage = "faultline record [-o DIR] [-d S] [-m PAGES] [-q] (-p PID... | -a | [--] CMD [ARGS...])",
+	.help =
+		"Record the page faults, fault ends, mmap-family calls (mmap, munmap,\n"
+		"mprotect, mremap, brk, madvise), mmap_lock activity and thread lifecycle\n"
+		"of a command, of running processes, or of the whole system, into an\n"
+		"LTTng-UST trace in the faultline dialect (schemas/faultline-events.md),\n"
+		"which `faultline info` and the replay read.\n"
+		"\n"
+		"Sources, opened per CPU with perf_event_open(2): the tracepoints\n"
+		"exceptions:page_fault_user, mmap_lock:*, syscalls:sys_{enter,exit}_X for\n"
+		"the six calls, task:task_newtask, sched:sched_process_{exec,exit} and\n"
+		"task:task_rename; the software events minor-faults and major-faults.  A\n"
+		"kernel without the page-fault tracepoint gets the page-faults software\n"
+		"event instead; any source this kernel lacks is named, with what the\n"
+		"replay loses without it.  tracefs is mounted when it is not.\n"
+		"\n"
+		"The per-CPU perf rings are merged by kernel time and written through\n"
+		"faultline's LTTng-UST provider; each event keeps its kernel timestamp\n"
+		"in its `ktime` field.  The LTTng session is the recorder's own: it is\n"
+		"created, started, stopped and destroyed here, and a private\n"
+		"lttng-sessiond is started (and stopped at the end) when none runs.\n"
+		"\n"
+		"targets (exactly one):\n"
+		"  -- CMD [ARGS...]       run CMD and record it and its threads and\n"
+		"                         children; under sudo, CMD runs as the user who\n"
+		"                         ran sudo.  Recording ends when CMD exits.\n"
+		"  -p, --pid PID[,PID]    attach to running processes (repeatable); their\n"
+		"                         /proc/PID/maps is written as vma_snapshot events.\n"
+		"                         Recording ends when they have all exited.\n"
+		"  -a, --all              every process on the system\n"
+		"\n"
+		"options:\n"
+		"  -o, --output DIR       the trace directory, which must not exist\n"
+		"                         (default: faultline-YYYYMMDD-HHMMSS); created\n"
+		"                         owner-only, because traces hold addresses\n"
+		"  -d, --duration S       stop after S seconds\n"
+		"  -m, --mmap-pages N     data pages of each CPU's perf ring, a power of\n"
+		"                         two (default 1024: 4 MiB with 4 KiB pages)\n"
+		"  -q, --quiet            print only errors and losses\n"
+		"  -h, --help             this help\n"
+		"\n"
+		"Recording stops cleanly on SIGINT, SIGTERM or SIGHUP, when the target is\n"
+		"gone, after --duration, or when the output's file system runs low on\n"
+		"space; the trace is complete and readable in every case.  At the end it\n"
+		"prints how many events were written and at what rate, how many perf\n"
+		"records were lost and how many events LTTng discarded.  Lost records are\n"
+		"also in the trace (`lost` events, and LTTng's own discarded counts) and\n"
+		"`faultline info` shows them.\n"
+		"\n"
+		"Needs root (or perf_event_paranoid -1), LTTng (lttng-sessiond,\n"
+		"liblttng-ctl, liblttng-ust) and faultline-ust.so, the provider, which\n"
+		"`make` builds next to the binary and `make install` installs.\n"
+		"\n"
+		"exit status: 0 when the trace is complete, 3 when it was written but\n"
+		"events were lost, 1 on an error (the message says what was kept),\n"
+		"2 on a usage error.\n"
+		"\n"
+		"examples:\n"
+		"  sudo faultline record -o t -- ./prog arg   # then: faultline info t\n"
+		"  sudo faultline record -o t -d 10 -p 1234\n",
+	.run = run_record,
+};

@@ -1,0 +1,299 @@
+#define _GNU_SOURCE
+#include "lttng_ctl.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <lttng/lttng.h>
+
+/* The liblttng-ctl calls we make, typed by the library's own header. */
+struct fl_lttng_fns {
+	__typeof__(lttng_session_daemon_alive) *daemon_alive;
+	__typeof__(lttng_create_session) *create_session;
+	__typeof__(lttng_destroy_session) *destroy_session;
+	__typeof__(lttng_create_handle) *create_handle;
+	__typeof__(lttng_destroy_handle) *destroy_handle;
+	__typeof__(lttng_channel_create) *channel_create;
+	__typeof__(lttng_channel_destroy) *channel_destroy;
+	__typeof__(lttng_channel_set_blocking_timeout) *set_blocking_timeout;
+	__typeof__(lttng_enable_channel) *enable_channel;
+	__typeof__(lttng_event_create) *event_create;
+	__typeof__(lttng_event_destroy) *event_destroy;
+	__typeof__(lttng_enable_event) *enable_event;
+	__typeof__(lttng_start_tracing) *start_tracing;
+	__typeof__(lttng_stop_tracing) *stop_tracing;
+	__typeof__(lttng_list_channels) *list_channels;
+	__typeof__(lttng_channel_get_discarded_event_count) *discarded;
+	__typeof__(lttng_channel_get_lost_packet_count) *lost_packets;
+	__typeof__(lttng_strerror) *strerror_;
+	__typeof__(lttng_list_sessions) *list_sessions;
+};
+
+static struct fl_lttng_fns fns;
+
+#define CHANNEL "faultline"
+
+int fl_lttng_load(struct fl_lttng *l, struct fl_err *err)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} syms[] = {
+#define S(f, s) { #s, offsetof(struct fl_lttng_fns, f) }
+		S(daemon_alive, lttng_session_daemon_alive),
+		S(create_session, lttng_create_session),
+		S(destroy_session, lttng_destroy_session),
+		S(create_handle, lttng_create_handle),
+		S(destroy_handle, lttng_destroy_handle),
+		S(channel_create, lttng_channel_create),
+		S(channel_destroy, lttng_channel_destroy),
+		S(set_blocking_timeout, lttng_channel_set_blocking_timeout),
+		S(enable_channel, lttng_enable_channel),
+		S(event_create, lttng_event_create),
+		S(event_destroy, lttng_event_destroy),
+		S(enable_event, lttng_enable_event),
+		S(start_tracing, lttng_start_tracing),
+		S(stop_tracing, lttng_stop_tracing),
+		S(list_channels, lttng_list_channels),
+		S(discarded, lttng_channel_get_discarded_event_count),
+		S(lost_packets, lttng_channel_get_lost_packet_count),
+		S(strerror_, lttng_strerror),
+		S(list_sessions, lttng_list_sessions),
+#undef S
+	};
+
+	memset(l, 0, sizeof(*l));
+	l->lib = dlopen("liblttng-ctl.so.0", RTLD_NOW | RTLD_LOCAL);
+	if (!l->lib) {
+		fl_err_set(err, -ENOENT, "cannot load liblttng-ctl: %s", dlerror());
+		fl_err_hint(err, "install LTTng's control library: apt-get install liblttng-ctl0 lttng-tools");
+		return err->code;
+	}
+	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
+		void *p = dlsym(l->lib, syms[i].name);
+		if (!p) {
+			fl_err_set(err, -ENOENT, "liblttng-ctl has no %s (LTTng 2.13 or later is needed)",
+				   syms[i].name);
+			return err->code;
+		}
+		memcpy((char *)&fns + syms[i].off, &p, sizeof(p));
+	}
+	l->fn = &fns;
+	return 0;
+}
+
+static const char *lerr(const struct fl_lttng *l, int code)
+{
+	return l->fn->strerror_(code);
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+int fl_lttng_sessiond(struct fl_lttng *l, bool quiet, struct fl_err *err)
+{
+	const char *bin = getenv("LTTNG_SESSIOND_PATH");
+	int status;
+	pid_t pid;
+
+	if (l->fn->daemon_alive() == 1)
+		return 0;
+	if (!bin || !bin[0])
+		bin = "lttng-sessiond";
+	pid = fork();
+	if (pid < 0)
+		return fl_err_set(err, -errno, "cannot start lttng-sessiond: fork: %s", strerror(errno));
+	if (pid == 0) {
+		int fd = open("/dev/null", O_RDWR);
+		/* Its own session: the terminal's SIGINT is for the recorded
+		 * command and the recorder, not for the daemon. */
+		setsid();
+		if (fd >= 0) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		/* Userspace tracing only: no kernel modules to load. */
+		execlp(bin, bin, "--no-kernel", (char *)NULL);
+		_exit(127);
+	}
+	/* Ready when it answers; give it 10 s (it is usually 50 ms). */
+	for (int i = 0; i < 1000; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			fl_err_set(err, -ECHILD, "lttng-sessiond cannot start: '%s' %s %d", bin,
+				   WIFEXITED(status) ? "exited with status" : "was killed by signal",
+				   WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+			if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+				fl_err_hint(err, "'%s' was not found: apt-get install lttng-tools, or set "
+					    "LTTNG_SESSIOND_PATH", bin);
+			else
+				fl_err_hint(err, "run '%s --no-kernel -vvv' to see why", bin);
+			return err->code;
+		}
+		if (l->fn->daemon_alive() == 1) {
+			l->sessiond_pid = pid;
+			if (!quiet)
+				fprintf(stderr, "faultline record: started a private lttng-sessiond "
+					"(pid %d); it is stopped at the end\n", (int)pid);
+			return 0;
+		}
+		sleep_ms(10);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	fl_err_set(err, -ETIMEDOUT, "lttng-sessiond cannot start: '%s' did not answer within 10 s", bin);
+	fl_err_hint(err, "run '%s --no-kernel -vvv' to see why", bin);
+	return err->code;
+}
+
+int fl_lttng_start(struct fl_lttng *l, const char *name, const char *dir,
+		   const struct fl_lttng_channel_opts *o, struct fl_err *err)
+{
+	struct lttng_domain dom;
+	struct lttng_channel *chan;
+	struct lttng_event *ev;
+	int rc;
+
+	snprintf(l->session, sizeof(l->session), "%s", name);
+	rc = l->fn->create_session(l->session, dir);
+	if (rc < 0) {
+		fl_err_set(err, -EIO, "cannot create the LTTng session '%s' writing to %s: %s",
+			   l->session, dir, lerr(l, rc));
+		return err->code;
+	}
+	l->created = true;
+	memset(&dom, 0, sizeof(dom));
+	dom.type = LTTNG_DOMAIN_UST;
+	dom.buf_type = LTTNG_BUFFER_PER_UID;
+	l->handle = l->fn->create_handle(l->session, &dom);
+	if (!l->handle)
+		return fl_err_set(err, -ENOMEM, "cannot create an LTTng handle");
+
+	chan = l->fn->channel_create(&dom);
+	if (!chan)
+		return fl_err_set(err, -ENOMEM, "cannot create an LTTng channel");
+	snprintf(chan->name, sizeof(chan->name), "%s", CHANNEL);
+	chan->attr.overwrite = 0;		/* discard, and count, when full */
+	chan->attr.subbuf_size = o->subbuf_size;
+	chan->attr.num_subbuf = o->num_subbuf;
+	chan->attr.switch_timer_interval = 0;
+	chan->attr.read_timer_interval = 200000;
+	chan->attr.output = LTTNG_EVENT_MMAP;
+	rc = l->fn->set_blocking_timeout(chan, o->blocking_timeout_us);
+	if (rc == 0)
+		rc = l->fn->enable_channel(l->handle, chan);
+	l->fn->channel_destroy(chan);
+	if (rc < 0) {
+		fl_err_set(err, -EIO, "cannot add the LTTng channel: %s", lerr(l, rc));
+		return err->code;
+	}
+
+	ev = l->fn->event_create();
+	if (!ev)
+		return fl_err_set(err, -ENOMEM, "cannot create an LTTng event rule");
+	snprintf(ev->name, sizeof(ev->name), "faultline:*");
+	ev->type = LTTNG_EVENT_TRACEPOINT;
+	ev->loglevel_type = LTTNG_EVENT_LOGLEVEL_ALL;
+	ev->loglevel = -1;
+	rc = l->fn->enable_event(l->handle, ev, CHANNEL);
+	l->fn->event_destroy(ev);
+	if (rc < 0) {
+		fl_err_set(err, -EIO, "cannot enable the faultline:* events: %s", lerr(l, rc));
+		return err->code;
+	}
+	rc = l->fn->start_tracing(l->session);
+	if (rc < 0) {
+		fl_err_set(err, -EIO, "cannot start the LTTng session: %s", lerr(l, rc));
+		return err->code;
+	}
+	l->started = true;
+	return 0;
+}
+
+int fl_lttng_stop(struct fl_lttng *l, uint64_t *discarded, uint64_t *lost_packets,
+		  struct fl_err *err)
+{
+	struct lttng_channel *chans = NULL;
+	int rc, n;
+
+	*discarded = *lost_packets = 0;
+	if (!l->started)
+		return 0;
+	rc = l->fn->stop_tracing(l->session);
+	l->started = false;
+	if (rc < 0) {
+		fl_err_set(err, -EIO, "cannot stop the LTTng session: %s", lerr(l, rc));
+		return err->code;
+	}
+	n = l->fn->list_channels(l->handle, &chans);
+	for (int i = 0; i < n; i++) {
+		uint64_t d = 0, p = 0;
+		l->fn->discarded(&chans[i], &d);
+		l->fn->lost_packets(&chans[i], &p);
+		*discarded += d;
+		*lost_packets += p;
+	}
+	free(chans);
+	return 0;
+}
+
+void fl_lttng_cleanup(struct fl_lttng *l)
+{
+	if (!l->fn)
+		return;
+	if (l->started) {
+		l->fn->stop_tracing(l->session);
+		l->started = false;
+	}
+	if (l->handle) {
+		l->fn->destroy_handle(l->handle);
+		l->handle = NULL;
+	}
+	if (l->created) {
+		l->fn->destroy_session(l->session);
+		l->created = false;
+	}
+	if (l->sessiond_pid > 0) {
+		struct lttng_session *others = NULL;
+		int status, n = l->fn->list_sessions(&others);
+		bool reaped = false;
+
+		free(others);
+		if (n > 0) {
+			/* Another recorder found our daemon running and uses it:
+			 * stopping it would end that recording. */
+			fprintf(stderr, "faultline record: left the lttng-sessiond it started (pid %d) "
+				"running: %d other session%s use%s it\n", (int)l->sessiond_pid, n,
+				n > 1 ? "s" : "", n > 1 ? "" : "s");
+			l->sessiond_pid = 0;
+			return;
+		}
+
+		/* SIGTERM: it tears down its consumer daemon and exits. */
+		kill(l->sessiond_pid, SIGTERM);
+		for (int i = 0; i < 500 && !reaped; i++) {
+			reaped = waitpid(l->sessiond_pid, &status, WNOHANG) == l->sessiond_pid;
+			if (!reaped)
+				sleep_ms(10);
+		}
+		if (!reaped) {
+			kill(l->sessiond_pid, SIGKILL);
+			waitpid(l->sessiond_pid, &status, 0);
+		}
+		l->sessiond_pid = 0;
+	}
+	/* liblttng-ctl stays mapped: it keeps thread-local state that would
+	 * dangle, and the process is about to exit anyway. */
+}

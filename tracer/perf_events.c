@@ -1,0 +1,350 @@
+#define _GNU_SOURCE
+#include "perf_events.h"
+
+#include <errno.h>
+#include <linux/perf_event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fl_array.h"
+#include "ust_api.h"
+
+#define LOSE_FAULTS "access bits and the x86 error code of each fault"
+#define LOSE_ENDS "fault ends: minor/major and fault durations"
+#define LOSE_LOCK "the fallback ground truth (which faults took mmap_lock) and writer lock windows"
+#define LOSE_MM(c) c " calls: the mm model misses the address-space changes they make"
+#define LOSE_TASK "thread and process lifecycle (fork/clone, exec, exit, names)"
+
+#define SYS(n, c) \
+	{ "syscalls", "sys_enter_" n, 0, PE_SYS_ENTER, c, LOSE_MM(n) }, \
+	{ "syscalls", "sys_exit_" n, 0, PE_SYS_EXIT, c, LOSE_MM(n) }
+
+const struct fl_pe_spec fl_pe_specs[] = {
+	{ "exceptions", "page_fault_user", 0, PE_FAULT_TP, 0, LOSE_FAULTS },
+	{ NULL, "page-faults", PERF_COUNT_SW_PAGE_FAULTS, PE_FAULT_SW, 0, "every page fault" },
+	{ NULL, "minor-faults", PERF_COUNT_SW_PAGE_FAULTS_MIN, PE_FAULT_END, 0, LOSE_ENDS },
+	{ NULL, "major-faults", PERF_COUNT_SW_PAGE_FAULTS_MAJ, PE_FAULT_END, 1, LOSE_ENDS },
+	{ "mmap_lock", "mmap_lock_start_locking", 0, PE_LOCK, FL_UST_LOCK_START, LOSE_LOCK },
+	{ "mmap_lock", "mmap_lock_acquire_returned", 0, PE_LOCK, FL_UST_LOCK_ACQUIRED, LOSE_LOCK },
+	{ "mmap_lock", "mmap_lock_released", 0, PE_LOCK, FL_UST_LOCK_RELEASED, LOSE_LOCK },
+	SYS("mmap", FL_UST_MMAP),
+	SYS("munmap", FL_UST_MUNMAP),
+	SYS("mprotect", FL_UST_MPROTECT),
+	SYS("mremap", FL_UST_MREMAP),
+	SYS("brk", FL_UST_BRK),
+	SYS("madvise", FL_UST_MADVISE),
+	{ "task", "task_newtask", 0, PE_NEWTASK, 0, "whether a clone made a thread (CLONE_THREAD) or shared the mm (CLONE_VM)" },
+	{ "sched", "sched_process_fork", 0, PE_FORK, 0, LOSE_TASK },
+	{ "sched", "sched_process_exec", 0, PE_EXEC, 0, LOSE_TASK },
+	{ "sched", "sched_process_exit", 0, PE_EXIT, 0, LOSE_TASK },
+	{ "task", "task_rename", 0, PE_RENAME, 0, "thread names set after start (pthread_setname_np)" },
+	{ NULL, NULL, 0, 0, 0, NULL },
+};
+
+/* The tracepoint fields each role reads, in the order of source->f[]. */
+static const char *const role_fields[][4] = {
+	[PE_FAULT_TP] = { "address", "ip", "error_code", NULL },
+	[PE_LOCK] = { "mm", "write", "success", NULL },
+	[PE_SYS_EXIT] = { "ret", NULL },
+	[PE_NEWTASK] = { "pid", "comm", "clone_flags", NULL },
+	[PE_FORK] = { "child_pid", "child_comm", NULL },
+	[PE_EXEC] = { "filename", "pid", NULL },
+	[PE_EXIT] = { "comm", "pid", NULL },
+	[PE_RENAME] = { "pid", "newcomm", NULL },
+};
+
+/* Samples of every source share the trailer bits (TID, TIME, CPU,
+ * IDENTIFIER), so the sample_id of non-sample records (LOST, MMAP2) has one
+ * layout in every ring, and the first u64 of a sample names its source. */
+#define SAMPLE_COMMON (PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_CPU)
+
+#if defined(__powerpc64__)
+/* PERF_REG_POWERPC_TRAP, _DAR, _DSISR (arch/powerpc/include/uapi/asm/perf_regs.h) */
+#define FL_REGS_INTR ((1ULL << 40) | (1ULL << 41) | (1ULL << 42))
+#else
+#define FL_REGS_INTR 0ULL
+#endif
+
+static void append(char *buf, size_t len, const char *sys, const char *name)
+{
+	size_t off = strlen(buf);
+
+	snprintf(buf + off, off < len ? len - off : 0, "%s%s%s%s", off ? "," : "",
+		 sys ? sys : "", sys ? ":" : "", name);
+}
+
+static bool have_source(const struct fl_pe_set *set, enum fl_pe_role role)
+{
+	for (size_t i = 0; i < set->nsources; i++)
+		if (set->sources[i].spec->role == role)
+			return true;
+	return false;
+}
+
+static int resolve_fields(struct fl_pe_source *s)
+{
+	enum fl_pe_role role = s->spec->role;
+
+	for (int i = 0; i < 7; i++)
+		s->f[i] = -1;
+	if (role == PE_SYS_ENTER) {
+		/* The arguments are the fields after __syscall_nr, in order. */
+		return s->fmt.nfields >= 2 && strcmp(s->fmt.fields[0].name, "__syscall_nr") == 0 ? 0 : -1;
+	}
+	if (role >= (int)(sizeof(role_fields) / sizeof(role_fields[0])) || !role_fields[role][0])
+		return 0;
+	for (int i = 0; role_fields[role][i]; i++) {
+		for (int k = 0; k < s->fmt.nfields; k++)
+			if (strcmp(s->fmt.fields[k].name, role_fields[role][i]) == 0)
+				s->f[i] = k;
+		/* acquire_returned alone carries success */
+		if (s->f[i] < 0 && !(role == PE_LOCK && i == 2))
+			return -1;
+	}
+	return 0;
+}
+
+static void warn_missing(const struct fl_pe_spec *sp, const char *why, const char *instead,
+			 bool quiet)
+{
+	if (quiet)
+		return;
+	fprintf(stderr, "faultline record: warning: %s%s%s %s on this kernel; the replay loses %s%s%s\n",
+		sp->sys ? sp->sys : "", sp->sys ? ":" : "", sp->name, why, sp->loses,
+		instead ? "; using " : "", instead ? instead : "");
+}
+
+static int find_sources(struct fl_pe_set *set, const char *tracefs, bool quiet, struct fl_err *err)
+{
+	size_t n = 0;
+
+	for (const struct fl_pe_spec *sp = fl_pe_specs; sp->name; sp++)
+		n++;
+	set->sources = calloc(n, sizeof(*set->sources));
+	if (!set->sources)
+		return fl_err_set(err, -ENOMEM, "out of memory");
+
+	for (const struct fl_pe_spec *sp = fl_pe_specs; sp->name; sp++) {
+		struct fl_pe_source *s = &set->sources[set->nsources];
+		const char *instead = NULL;
+
+		/* Fallbacks: only when the better source is missing. */
+		if (sp->role == PE_FAULT_SW && have_source(set, PE_FAULT_TP))
+			continue;
+		if (sp->role == PE_FORK && have_source(set, PE_NEWTASK))
+			continue;
+		s->spec = sp;
+		if (sp->sys) {
+			int rc = fl_tracefs_format(tracefs, sp->sys, sp->name, &s->fmt, err);
+			if (rc == -ENOENT || (rc == 0 && resolve_fields(s) < 0)) {
+				if (sp->role == PE_FAULT_TP)
+					instead = "the page-faults software event (address only)";
+				else if (sp->role == PE_NEWTASK)
+					instead = "sched:sched_process_fork (no clone flags)";
+				warn_missing(sp, rc == -ENOENT ? "is missing" : "has an unknown layout",
+					     instead, quiet);
+				append(set->missing_str, sizeof(set->missing_str), sp->sys, sp->name);
+				set->nmissing++;
+				continue;
+			}
+			if (rc < 0)
+				return rc;
+			s->sample_type = SAMPLE_COMMON | PERF_SAMPLE_RAW;
+		} else {
+			s->sample_type = SAMPLE_COMMON | PERF_SAMPLE_IP | PERF_SAMPLE_ADDR;
+			if (sp->role == PE_FAULT_SW && FL_REGS_INTR)
+				s->sample_type |= PERF_SAMPLE_REGS_INTR;
+		}
+		append(set->sources_str, sizeof(set->sources_str), sp->sys, sp->name);
+		set->nsources++;
+	}
+	if (!have_source(set, PE_FAULT_TP) && !have_source(set, PE_FAULT_SW))
+		return fl_err_set(err, -ENOENT, "no page-fault event at all on this kernel");
+	return 0;
+}
+
+static int add_fd(struct fl_pe_set *set, int fd, struct fl_err *err)
+{
+	if (fl_array_grow((void **)&set->fds, &set->capfds, set->nfds + 1, sizeof(int)) < 0) {
+		close(fd);
+		return fl_err_set(err, -ENOMEM, "out of memory");
+	}
+	set->fds[set->nfds++] = fd;
+	return 0;
+}
+
+static const char *open_hint(int e)
+{
+	switch (e) {
+	case EACCES:
+	case EPERM:
+		return "run as root (sudo faultline record ...), or lower "
+		       "/proc/sys/kernel/perf_event_paranoid to -1";
+	case EMFILE:
+	case ENFILE:
+		return "too many open files: raise the limit (ulimit -n) or trace fewer threads";
+	case ESRCH:
+		return "the process is gone";
+	default:
+		return "see perf_event_open(2)";
+	}
+}
+
+static int open_one(struct fl_pe_set *set, const struct fl_pe_source *s, const struct fl_pe_options *o,
+		    pid_t pid, int cpu, bool side_band, struct fl_err *err)
+{
+	struct perf_event_attr a;
+	struct fl_perf_ring *ring = &set->rings[cpu];
+	uint64_t id;
+	int fd;
+
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.type = s->spec->sys ? PERF_TYPE_TRACEPOINT : PERF_TYPE_SOFTWARE;
+	a.config = s->spec->sys ? s->fmt.id : s->spec->sw_config;
+	a.sample_period = 1;
+	a.sample_type = s->sample_type;
+	a.sample_regs_intr = (s->sample_type & PERF_SAMPLE_REGS_INTR) ? FL_REGS_INTR : 0;
+	a.sample_id_all = 1;
+	a.disabled = 1;
+	/* Per-task events follow the threads and children created later. */
+	a.inherit = o->target != PE_TARGET_ALL;
+	a.enable_on_exec = o->target == PE_TARGET_CMD;
+	a.use_clockid = 1;
+	a.clockid = CLOCK_MONOTONIC;
+	a.watermark = 1;
+	/* Wake the reader when a quarter of the ring is used. */
+	a.wakeup_watermark = (uint32_t)(o->ring_pages * (size_t)sysconf(_SC_PAGESIZE) / 4);
+	if (side_band) {
+		/* The exec-time mappings (binary, interpreter, vdso) are made by
+		 * the kernel, not by mmap calls: MMAP2 records carry them. */
+		a.mmap = a.mmap2 = a.mmap_data = 1;
+	}
+	fd = (int)syscall(SYS_perf_event_open, &a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		if (e == ESRCH && o->target == PE_TARGET_PIDS)
+			return 1;	/* the thread exited meanwhile */
+		fl_err_set(err, -e, "cannot open perf event %s%s%s on CPU %d%s: %s",
+			   s->spec->sys ? s->spec->sys : "", s->spec->sys ? ":" : "", s->spec->name,
+			   cpu, o->target == PE_TARGET_ALL ? "" : " for the target", strerror(e));
+		fl_err_hint(err, "%s", open_hint(e));
+		return err->code;
+	}
+	if (add_fd(set, fd, err) < 0)
+		return err->code;
+	if (!ring->base) {
+		int rc = fl_ring_map(ring, fd, cpu, o->ring_pages);
+		if (rc < 0) {
+			fl_err_set(err, rc, "cannot map the perf ring buffer of CPU %d (%zu KiB): %s",
+				   cpu, o->ring_pages * (size_t)sysconf(_SC_PAGESIZE) / 1024, strerror(-rc));
+			fl_err_hint(err, "use a smaller buffer (-m), or raise "
+				    "/proc/sys/kernel/perf_event_mlock_kb");
+			return err->code;
+		}
+	} else if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, ring->fd) < 0) {
+		return fl_err_set(err, -errno, "cannot share the ring buffer of CPU %d: %s", cpu,
+				  strerror(errno));
+	}
+	if (ioctl(fd, PERF_EVENT_IOC_ID, &id) < 0)
+		return fl_err_set(err, -errno, "cannot read a perf event id: %s", strerror(errno));
+	if (fl_map_put(&set->ids, id, (void *)s) < 0)
+		return fl_err_set(err, -ENOMEM, "out of memory");
+	return 0;
+}
+
+static int open_for(struct fl_pe_set *set, const struct fl_pe_options *o, pid_t pid,
+		    struct fl_err *err)
+{
+	for (int cpu = 0; cpu < set->ncpus; cpu++) {
+		for (size_t i = 0; i < set->nsources; i++) {
+			/* Side-band records once per CPU and task, for CMD only:
+			 * an attached process's layout comes from /proc. */
+			bool sb = o->target == PE_TARGET_CMD && i == 0;
+			int rc = open_one(set, &set->sources[i], o, pid, cpu, sb, err);
+			if (rc < 0)
+				return rc;
+			if (rc > 0)
+				return 0;	/* thread gone: skip it */
+		}
+	}
+	return 0;
+}
+
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+int fl_pe_open(struct fl_pe_set *set, const char *tracefs, const struct fl_pe_options *o,
+	       struct fl_err *err)
+{
+	int rc;
+
+	memset(set, 0, sizeof(*set));
+	fl_map_init(&set->ids);
+	set->ncpus = (int)sysconf(_SC_NPROCESSORS_CONF);
+	if (set->ncpus < 1)
+		set->ncpus = 1;
+	set->rings = calloc((size_t)set->ncpus, sizeof(*set->rings));
+	if (!set->rings)
+		return fl_err_set(err, -ENOMEM, "out of memory");
+	for (int c = 0; c < set->ncpus; c++)
+		set->rings[c].fd = -1;
+	if ((rc = find_sources(set, tracefs, o->quiet, err)) < 0)
+		return rc;
+	raise_fd_limit();
+	if (o->target == PE_TARGET_ALL)
+		return open_for(set, o, -1, err);
+	return fl_pe_add_tids(set, o, o->tids, o->ntids, err);
+}
+
+int fl_pe_add_tids(struct fl_pe_set *set, const struct fl_pe_options *o, const pid_t *tids,
+		   size_t ntids, struct fl_err *err)
+{
+	for (size_t i = 0; i < ntids; i++) {
+		int rc = open_for(set, o, tids[i], err);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int fl_pe_enable(struct fl_pe_set *set, struct fl_err *err)
+{
+	for (size_t i = 0; i < set->nfds; i++)
+		if (ioctl(set->fds[i], PERF_EVENT_IOC_ENABLE, 0) < 0)
+			return fl_err_set(err, -errno, "cannot enable a perf event: %s", strerror(errno));
+	return 0;
+}
+
+void fl_pe_disable(struct fl_pe_set *set)
+{
+	for (size_t i = 0; i < set->nfds; i++)
+		ioctl(set->fds[i], PERF_EVENT_IOC_DISABLE, 0);
+}
+
+void fl_pe_close(struct fl_pe_set *set)
+{
+	if (set->rings)
+		for (int c = 0; c < set->ncpus; c++)
+			fl_ring_unmap(&set->rings[c]);
+	for (size_t i = 0; i < set->nfds; i++)
+		close(set->fds[i]);
+	free(set->fds);
+	free(set->rings);
+	free(set->sources);
+	fl_map_free(&set->ids);
+	memset(set, 0, sizeof(*set));
+}

@@ -1,0 +1,94 @@
+/* The perf events faultline record opens, and opening them.
+ *
+ * One table (perf_events.c) lists every source: the page-fault, mmap_lock,
+ * mmap-family syscall and task tracepoints, and the minor-faults,
+ * major-faults and page-faults software events, each with what the replay
+ * loses when this kernel lacks it.  fl_pe_open() opens the available ones on
+ * every CPU for every target, gives each CPU one ring buffer (the other
+ * events of that CPU write into it through PERF_EVENT_IOC_SET_OUTPUT), and
+ * maps every event id back to its source, for decoding.
+ */
+#ifndef FL_PERF_EVENTS_H
+#define FL_PERF_EVENTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "fl_err.h"
+#include "fl_map.h"
+#include "perf_ring.h"
+#include "tracefs.h"
+
+enum fl_pe_role {
+	PE_FAULT_TP,	/* exceptions:page_fault_user */
+	PE_FAULT_SW,	/* page-faults: only without the tracepoint */
+	PE_FAULT_END,	/* minor-faults (arg 0), major-faults (arg 1) */
+	PE_LOCK,	/* mmap_lock:*, arg = FL_UST_LOCK_* */
+	PE_SYS_ENTER,	/* arg = FL_UST_MMAP ... */
+	PE_SYS_EXIT,
+	PE_NEWTASK,	/* task:task_newtask (has clone_flags) */
+	PE_FORK,	/* sched:sched_process_fork: only without task_newtask */
+	PE_EXEC,
+	PE_EXIT,
+	PE_RENAME,
+};
+
+struct fl_pe_spec {
+	const char *sys;	/* tracepoint system, NULL for a software event */
+	const char *name;	/* tracepoint or perf's software event name */
+	uint64_t sw_config;	/* PERF_COUNT_SW_* */
+	enum fl_pe_role role;
+	int arg;
+	const char *loses;	/* what the replay loses without it */
+};
+
+/* A source that is open: its spec and, for a tracepoint, its layout. */
+struct fl_pe_source {
+	const struct fl_pe_spec *spec;
+	struct fl_tp_format fmt;
+	uint64_t sample_type;
+	/* tracepoint field indices into fmt.fields, by role; -1 if absent */
+	int f[7];
+};
+
+enum fl_pe_target_kind { PE_TARGET_CMD, PE_TARGET_PIDS, PE_TARGET_ALL };
+
+struct fl_pe_set {
+	struct fl_pe_source *sources;
+	size_t nsources;
+	int ncpus;
+	struct fl_perf_ring *rings;	/* one per CPU */
+	int *fds;			/* every event fd */
+	size_t nfds, capfds;
+	struct fl_map ids;		/* perf event id -> fl_pe_source* */
+	char sources_str[1024];		/* names in use, comma-separated */
+	char missing_str[1024];		/* names missing on this kernel */
+	int nmissing;
+};
+
+struct fl_pe_options {
+	enum fl_pe_target_kind target;
+	const pid_t *tids;		/* PE_TARGET_CMD: the child; PIDS: every thread */
+	size_t ntids;
+	size_t ring_pages;		/* data pages per CPU ring, a power of two */
+	bool quiet;			/* no warnings on stderr */
+};
+
+/* Find the sources this kernel has (warning about each missing one, with
+ * what the replay loses), open them on every CPU for the targets, and map
+ * the rings.  Events start disabled; with PE_TARGET_CMD they are enabled by
+ * the child's exec. */
+int fl_pe_open(struct fl_pe_set *set, const char *tracefs, const struct fl_pe_options *o,
+	       struct fl_err *err);
+/* Open the sources for more threads (found after the first scan). */
+int fl_pe_add_tids(struct fl_pe_set *set, const struct fl_pe_options *o, const pid_t *tids,
+		   size_t ntids, struct fl_err *err);
+int fl_pe_enable(struct fl_pe_set *set, struct fl_err *err);
+void fl_pe_disable(struct fl_pe_set *set);
+void fl_pe_close(struct fl_pe_set *set);
+
+/* The table, for tests and documentation. */
+extern const struct fl_pe_spec fl_pe_specs[];
+
+#endif

@@ -1,0 +1,110 @@
+#define _GNU_SOURCE
+#include "proc_maps.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int fl_proc_maps_parse(const char *line, struct rec_ev *ev)
+{
+	uint64_t start, end, pgoff, inode;
+	char perms[8], dev[16];
+	int pos = 0;
+
+	/* "start-end perms offset dev inode [path]" (proc(5)) */
+	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %15s %" SCNu64 " %n", &start, &end,
+		   perms, &pgoff, dev, &inode, &pos) < 6)
+		return -1;
+	memset(ev, 0, sizeof(*ev));
+	ev->type = REC_VMA;
+	ev->u.vma.start = start;
+	ev->u.vma.end = end;
+	ev->u.vma.pgoff = pgoff;
+	ev->u.vma.inode = inode;
+	ev->u.vma.source = FL_UST_VMA_PROC_MAPS;
+	snprintf(ev->perms, sizeof(ev->perms), "%s", perms);
+	snprintf(ev->dev, sizeof(ev->dev), "%s", dev);
+	const char *path = pos ? line + pos : "";
+	size_t n = strcspn(path, "\n");
+	ev->str = strndup(path, n);
+	if (!ev->str)
+		return -1;
+	return 0;
+}
+
+int fl_proc_maps_snapshot(pid_t pid, uint64_t ktime, struct rec_merge *m, uint64_t *seq)
+{
+	char path[64], line[4608];
+	FILE *fp;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	fp = fopen(path, "re");
+	if (!fp)
+		return -errno;
+	while (fgets(line, sizeof(line), fp)) {
+		struct rec_ev ev;
+		if (fl_proc_maps_parse(line, &ev) < 0)
+			continue;
+		ev.t = ktime;
+		ev.seq = (*seq)++;
+		ev.u.vma.ktime = ktime;
+		ev.u.vma.pid = (int32_t)pid;
+		if (rec_merge_push(m, &ev) < 0) {
+			free(ev.str);
+			fclose(fp);
+			return -ENOMEM;
+		}
+		n++;
+	}
+	fclose(fp);
+	return n;
+}
+
+int fl_proc_comms(pid_t pid, uint64_t ktime, struct rec_merge *m, uint64_t *seq)
+{
+	char path[64], cpath[400];
+	DIR *d;
+	struct dirent *de;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		struct rec_ev ev;
+		FILE *fp;
+		int tid = atoi(de->d_name);
+
+		if (tid <= 0)
+			continue;
+		snprintf(cpath, sizeof(cpath), "%s/%s/comm", path, de->d_name);
+		if (!(fp = fopen(cpath, "re")))
+			continue;
+		memset(&ev, 0, sizeof(ev));
+		if (!fgets(ev.comm, sizeof(ev.comm), fp))
+			ev.comm[0] = '\0';
+		fclose(fp);
+		ev.comm[strcspn(ev.comm, "\n")] = '\0';
+		ev.type = REC_TASK;
+		ev.t = ktime;
+		ev.seq = (*seq)++;
+		ev.u.task.id.ktime = ktime;
+		ev.u.task.id.cpu = UINT32_MAX;	/* observed by the recorder: no CPU */
+		ev.u.task.id.pid = (int32_t)pid;
+		ev.u.task.id.tid = tid;
+		ev.u.task.kind = FL_UST_TASK_COMM;
+		ev.u.task.child_pid = ev.u.task.child_tid = -1;
+		if (rec_merge_push(m, &ev) < 0) {
+			closedir(d);
+			return -ENOMEM;
+		}
+		n++;
+	}
+	closedir(d);
+	return n;
+}

@@ -1,0 +1,427 @@
+#define _GNU_SOURCE
+#include "rec_decode.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The FL_ACC_* bits of replay/fl_event.h; the trace format fixes them. */
+enum {
+	ACC_READ = 1u << 0,
+	ACC_WRITE = 1u << 1,
+	ACC_EXEC = 1u << 2,
+	ACC_USER = 1u << 3,
+	ACC_PROT = 1u << 4,
+	ACC_PKEY = 1u << 5,
+	ACC_RSVD = 1u << 6,
+};
+
+uint32_t rec_x86_access(uint64_t ec)
+{
+	/* arch/x86/include/asm/trap_pf.h */
+	uint32_t a = 0;
+
+	if (ec & (1u << 0))
+		a |= ACC_PROT;
+	if (ec & (1u << 1))
+		a |= ACC_WRITE;
+	if (ec & (1u << 2))
+		a |= ACC_USER;
+	if (ec & (1u << 3))
+		a |= ACC_RSVD;
+	if (ec & (1u << 4))
+		a |= ACC_EXEC;
+	if (ec & (1u << 5))
+		a |= ACC_PKEY;
+	if (!(a & (ACC_WRITE | ACC_EXEC)))
+		a |= ACC_READ;
+	return a;
+}
+
+uint32_t rec_ppc64_access(uint32_t trap, uint64_t dsisr)
+{
+	/* arch/powerpc/include/asm/reg.h: DSISR_ISSTORE, _PROTFAULT, _KEYFAULT;
+	 * an instruction storage interrupt (0x400) is an exec fault. */
+	uint32_t a = 0;
+
+	if (trap == 0x400)
+		a |= ACC_EXEC;
+	else if (dsisr & 0x02000000u)
+		a |= ACC_WRITE;
+	else
+		a |= ACC_READ;
+	if (dsisr & 0x08000000u)
+		a |= ACC_PROT;
+	if (dsisr & 0x00200000u)
+		a |= ACC_PKEY;
+	return a;
+}
+
+/* The parsed fixed part of a sample. */
+struct sample {
+	uint64_t ip, addr, time;
+	uint32_t pid, tid, cpu;
+	const unsigned char *raw;
+	uint32_t raw_size;
+	uint64_t regs[3];
+	int nregs;
+};
+
+static int parse_sample(const struct perf_event_header *h, uint64_t type, struct sample *s)
+{
+	const unsigned char *p = (const unsigned char *)(h + 1);
+	const unsigned char *end = (const unsigned char *)h + h->size;
+
+	memset(s, 0, sizeof(*s));
+#define TAKE(dst, n)                                   \
+	do {                                           \
+		if (p + (n) > end)                     \
+			return -1;                     \
+		memcpy((dst), p, (n));                 \
+		p += (n);                              \
+	} while (0)
+	p += 8;		/* IDENTIFIER, already read */
+	if (type & PERF_SAMPLE_IP)
+		TAKE(&s->ip, 8);
+	if (type & PERF_SAMPLE_TID) {
+		TAKE(&s->pid, 4);
+		TAKE(&s->tid, 4);
+	}
+	if (type & PERF_SAMPLE_TIME)
+		TAKE(&s->time, 8);
+	if (type & PERF_SAMPLE_ADDR)
+		TAKE(&s->addr, 8);
+	if (type & PERF_SAMPLE_CPU) {
+		TAKE(&s->cpu, 4);
+		p += 4;
+	}
+	if (type & PERF_SAMPLE_RAW) {
+		TAKE(&s->raw_size, 4);
+		if (p + s->raw_size > end)
+			return -1;
+		s->raw = p;
+		p += s->raw_size;
+		p = (const unsigned char *)(((uintptr_t)p + 7) & ~(uintptr_t)7);
+	}
+	if (type & PERF_SAMPLE_REGS_INTR) {
+		uint64_t abi;
+		TAKE(&abi, 8);
+		if (abi) {
+			for (int i = 0; i < 3; i++)
+				TAKE(&s->regs[i], 8);
+			s->nregs = 3;
+		}
+	}
+#undef TAKE
+	return 0;
+}
+
+static uint64_t raw_uint(const struct sample *s, const struct fl_pe_source *src, int fi)
+{
+	const struct fl_tp_field *f;
+	uint64_t v = 0;
+
+	if (fi < 0)
+		return 0;
+	f = &src->fmt.fields[fi];
+	if ((uint32_t)f->offset + f->size > s->raw_size)
+		return 0;
+	switch (f->size) {
+	case 1: { uint8_t x; memcpy(&x, s->raw + f->offset, 1); v = f->is_signed ? (uint64_t)(int64_t)(int8_t)x : x; break; }
+	case 2: { uint16_t x; memcpy(&x, s->raw + f->offset, 2); v = f->is_signed ? (uint64_t)(int64_t)(int16_t)x : x; break; }
+	case 4: { uint32_t x; memcpy(&x, s->raw + f->offset, 4); v = f->is_signed ? (uint64_t)(int64_t)(int32_t)x : x; break; }
+	case 8: memcpy(&v, s->raw + f->offset, 8); break;
+	default: break;
+	}
+	return v;
+}
+
+/* A char[N] or __data_loc string field, copied into buf. */
+static void raw_str(const struct sample *s, const struct fl_pe_source *src, int fi, char *buf,
+		    size_t len)
+{
+	const struct fl_tp_field *f;
+	uint32_t off, n;
+
+	buf[0] = '\0';
+	if (fi < 0)
+		return;
+	f = &src->fmt.fields[fi];
+	if (f->data_loc) {
+		uint32_t loc = (uint32_t)raw_uint(s, src, fi);
+		off = loc & 0xffff;
+		n = loc >> 16;
+		if (f->rel_loc)
+			off += (uint32_t)f->offset + f->size;
+	} else {
+		off = f->offset;
+		n = f->size;
+	}
+	if (off > s->raw_size || n > s->raw_size - off)
+		return;
+	if (n >= len)
+		n = (uint32_t)len - 1;
+	memcpy(buf, s->raw + off, n);
+	buf[n] = '\0';
+}
+
+static void ids(struct fl_ust_ids *id, const struct sample *s)
+{
+	id->ktime = s->time;
+	id->cpu = s->cpu;
+	id->pid = (int32_t)s->pid;
+	id->tid = (int32_t)s->tid;
+}
+
+static bool excluded(const struct rec_decoder *d, uint32_t pid)
+{
+	for (size_t i = 0; i < d->nexclude; i++)
+		if ((uint32_t)d->exclude[i] == pid)
+			return true;
+	return false;
+}
+
+static int decode_sample(struct rec_decoder *d, struct fl_perf_ring *r,
+			 const struct perf_event_header *h, struct rec_ev *ev)
+{
+	uint64_t id;
+	const struct fl_pe_source *src;
+	struct sample s;
+
+	if (h->size < sizeof(*h) + 8)
+		return 0;
+	memcpy(&id, h + 1, 8);
+	src = fl_map_get(&d->set->ids, id);
+	if (!src || parse_sample(h, src->sample_type, &s) < 0) {
+		d->unknown++;
+		return 0;
+	}
+	if (s.time > r->last_t)
+		r->last_t = s.time;
+	if (d->nexclude && excluded(d, s.pid))
+		return 0;
+	ev->t = s.time;
+	switch (src->spec->role) {
+	case PE_FAULT_TP: {
+		struct fl_ust_fault *f = &ev->u.fault;
+		ev->type = REC_FAULT;
+		ids(&f->id, &s);
+		f->address = raw_uint(&s, src, src->f[0]);
+		f->ip = raw_uint(&s, src, src->f[1]);
+		f->arch_code = raw_uint(&s, src, src->f[2]);
+		f->access = rec_x86_access(f->arch_code);
+		f->source = FL_UST_SRC_TRACEPOINT;
+		return 1;
+	}
+	case PE_FAULT_SW: {
+		struct fl_ust_fault *f = &ev->u.fault;
+		ev->type = REC_FAULT;
+		ids(&f->id, &s);
+		f->address = s.addr;
+		f->ip = s.ip;
+		f->source = FL_UST_SRC_SW_EVENT;
+		if (s.nregs == 3) {
+			/* ppc64: TRAP, DAR, DSISR */
+			f->trap = (uint32_t)s.regs[0];
+			f->arch_code = s.regs[2];
+			f->access = rec_ppc64_access(f->trap, f->arch_code);
+		}
+		return 1;
+	}
+	case PE_FAULT_END: {
+		struct fl_ust_fault_end *f = &ev->u.fault_end;
+		ev->type = REC_FAULT_END;
+		ids(&f->id, &s);
+		f->address = s.addr;
+		f->ip = s.ip;
+		f->major = (uint8_t)src->spec->arg;
+		return 1;
+	}
+	case PE_LOCK: {
+		struct fl_ust_mmap_lock *l = &ev->u.lock;
+		ev->type = REC_LOCK;
+		ids(&l->id, &s);
+		l->phase = (uint8_t)src->spec->arg;
+		l->mm = raw_uint(&s, src, src->f[0]);
+		l->write = raw_uint(&s, src, src->f[1]) != 0;
+		l->success = raw_uint(&s, src, src->f[2]) != 0;
+		return 1;
+	}
+	case PE_SYS_ENTER: {
+		struct fl_ust_mm_enter *m = &ev->u.mm_enter;
+		ev->type = REC_MM_ENTER;
+		ids(&m->id, &s);
+		m->call = (uint8_t)src->spec->arg;
+		for (int i = 1; i < src->fmt.nfields && m->nargs < 6; i++)
+			m->args[m->nargs++] = raw_uint(&s, src, i);
+		return 1;
+	}
+	case PE_SYS_EXIT: {
+		struct fl_ust_mm_exit *m = &ev->u.mm_exit;
+		ev->type = REC_MM_EXIT;
+		ids(&m->id, &s);
+		m->call = (uint8_t)src->spec->arg;
+		m->ret = (int64_t)raw_uint(&s, src, src->f[0]);
+		return 1;
+	}
+	case PE_NEWTASK:
+	case PE_FORK: {
+		struct fl_ust_task *t = &ev->u.task;
+		ev->type = REC_TASK;
+		ids(&t->id, &s);
+		t->child_tid = (int32_t)raw_uint(&s, src, src->f[0]);
+		raw_str(&s, src, src->f[1], ev->comm, sizeof(ev->comm));
+		if (src->spec->role == PE_NEWTASK) {
+			t->clone_flags = raw_uint(&s, src, src->f[2]);
+			t->clone_flags_known = 1;
+			/* CLONE_THREAD (0x10000): same thread group */
+			if (t->clone_flags & 0x00010000u) {
+				t->kind = FL_UST_TASK_CLONE_THREAD;
+				t->child_pid = t->id.pid;
+			} else {
+				t->kind = FL_UST_TASK_FORK;
+				t->child_pid = t->child_tid;
+			}
+		} else {
+			t->kind = FL_UST_TASK_FORK;
+			t->child_pid = -1;	/* thread or process: unknown */
+		}
+		return 1;
+	}
+	case PE_EXEC: {
+		struct fl_ust_task *t = &ev->u.task;
+		char file[4096];
+		ev->type = REC_TASK;
+		ids(&t->id, &s);
+		t->kind = FL_UST_TASK_EXEC;
+		t->child_pid = t->child_tid = -1;
+		raw_str(&s, src, src->f[0], file, sizeof(file));
+		ev->str = strdup(file);
+		if (!ev->str)
+			return -ENOMEM;
+		/* comm after exec: the file's base name, as the kernel sets it */
+		const char *b = strrchr(file, '/');
+		snprintf(ev->comm, sizeof(ev->comm), "%.15s", b ? b + 1 : file);
+		return 1;
+	}
+	case PE_EXIT: {
+		struct fl_ust_task *t = &ev->u.task;
+		ev->type = REC_TASK;
+		ids(&t->id, &s);
+		t->kind = FL_UST_TASK_EXIT;
+		t->child_pid = t->child_tid = -1;
+		raw_str(&s, src, src->f[0], ev->comm, sizeof(ev->comm));
+		return 1;
+	}
+	case PE_RENAME: {
+		struct fl_ust_task *t = &ev->u.task;
+		ev->type = REC_TASK;
+		ids(&t->id, &s);
+		t->kind = FL_UST_TASK_COMM;
+		t->child_pid = t->child_tid = -1;
+		raw_str(&s, src, src->f[1], ev->comm, sizeof(ev->comm));
+		return 1;
+	}
+	}
+	return 0;
+}
+
+/* The sample_id trailer: pid, tid, time, cpu, res, identifier (SAMPLE_COMMON). */
+struct trailer {
+	uint32_t pid, tid;
+	uint64_t time;
+	uint32_t cpu, res;
+	uint64_t id;
+};
+
+static int get_trailer(const struct perf_event_header *h, struct trailer *t)
+{
+	if (h->size < sizeof(*h) + sizeof(*t))
+		return -1;
+	memcpy(t, (const unsigned char *)h + h->size - sizeof(*t), sizeof(*t));
+	return 0;
+}
+
+int rec_decode(struct rec_decoder *d, struct fl_perf_ring *r, const struct perf_event_header *h,
+	       struct rec_ev *ev)
+{
+	struct trailer tr;
+	int rc = 0;
+
+	memset(ev, 0, sizeof(*ev));
+	switch (h->type) {
+	case PERF_RECORD_SAMPLE:
+		rc = decode_sample(d, r, h, ev);
+		break;
+	case PERF_RECORD_LOST: {
+		struct { uint64_t id, lost; } body;
+		if (h->size < sizeof(*h) + sizeof(body) || get_trailer(h, &tr) < 0)
+			return 0;
+		memcpy(&body, h + 1, sizeof(body));
+		r->lost += body.lost;
+		ev->type = REC_LOST;
+		ev->t = tr.time;
+		ev->u.lost.ktime = tr.time;
+		ev->u.lost.cpu = (uint32_t)r->cpu;
+		ev->u.lost.count = body.lost;
+		/* Lost since the last record this CPU delivered. */
+		ev->u.lost.t_begin = r->last_t;
+		ev->u.lost.t_end = tr.time;
+		ev->u.lost.source = FL_UST_LOST_PERF_RING;
+		if (tr.time > r->last_t)
+			r->last_t = tr.time;
+		rc = 1;
+		break;
+	}
+	case PERF_RECORD_MMAP2: {
+		struct {
+			uint32_t pid, tid;
+			uint64_t addr, len, pgoff;
+			uint32_t maj, min;
+			uint64_t ino, ino_generation;
+			uint32_t prot, flags;
+		} m;
+		const char *name = (const char *)(h + 1) + sizeof(m);
+		if (h->size < sizeof(*h) + sizeof(m) + sizeof(tr) || get_trailer(h, &tr) < 0)
+			return 0;
+		memcpy(&m, h + 1, sizeof(m));
+		if (d->nexclude && excluded(d, m.pid))
+			return 0;
+		size_t maxn = h->size - sizeof(*h) - sizeof(m) - sizeof(tr);
+		ev->type = REC_VMA;
+		ev->t = tr.time;
+		ev->u.vma.ktime = tr.time;
+		ev->u.vma.pid = (int32_t)m.pid;
+		ev->u.vma.start = m.addr;
+		ev->u.vma.end = m.addr + m.len;
+		ev->u.vma.pgoff = m.pgoff;
+		ev->u.vma.inode = (h->misc & PERF_RECORD_MISC_MMAP_BUILD_ID) ? 0 : m.ino;
+		ev->u.vma.source = FL_UST_VMA_PERF_MMAP2;
+		snprintf(ev->perms, sizeof(ev->perms), "%c%c%c%c", (m.prot & 1) ? 'r' : '-',
+			 (m.prot & 2) ? 'w' : '-', (m.prot & 4) ? 'x' : '-',
+			 (m.flags & 0x01) ? 's' : 'p');	/* MAP_SHARED */
+		snprintf(ev->dev, sizeof(ev->dev), "%02x:%02x", m.maj, m.min);
+		ev->str = strndup(name, maxn);
+		if (!ev->str)
+			return -ENOMEM;
+		rc = 1;
+		break;
+	}
+	case PERF_RECORD_THROTTLE:
+		d->throttled++;
+		return 0;
+	case PERF_RECORD_LOST_SAMPLES: {
+		uint64_t n;
+		if (h->size < sizeof(*h) + 8)
+			return 0;
+		memcpy(&n, h + 1, 8);
+		d->lost_samples += n;
+		return 0;
+	}
+	default:
+		return 0;
+	}
+	if (rc == 1)
+		ev->seq = d->seq++;
+	return rc;
+}

@@ -1,0 +1,36 @@
+/* Decoding perf records into rec_ev (rec_event.h).
+ *
+ * Samples are decoded by their source (the IDENTIFIER that starts every
+ * sample), tracepoint payloads through the tracefs layout read when the
+ * source was opened.  PERF_RECORD_LOST becomes a `lost` event covering the
+ * time since the previous record of that CPU; PERF_RECORD_MMAP2 a mapping.
+ */
+#ifndef FL_REC_DECODE_H
+#define FL_REC_DECODE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "perf_events.h"
+#include "rec_event.h"
+
+struct rec_decoder {
+	struct fl_pe_set *set;
+	const pid_t *exclude;		/* -a: the recorder and LTTng's daemons */
+	size_t nexclude;
+	uint64_t seq;
+	uint64_t throttled;		/* PERF_RECORD_THROTTLE seen */
+	uint64_t unknown;		/* samples of an unknown id, or malformed */
+	uint64_t lost_samples;		/* PERF_RECORD_LOST_SAMPLES total */
+};
+
+/* 1: ev is filled; 0: nothing to emit; -ENOMEM. */
+int rec_decode(struct rec_decoder *d, struct fl_perf_ring *r, const struct perf_event_header *h,
+	       struct rec_ev *ev);
+
+/* Access bits (FL_ACC_* values, schemas/faultline-events.md) of an x86
+ * page-fault error code and of a ppc64 trap + DSISR. */
+uint32_t rec_x86_access(uint64_t error_code);
+uint32_t rec_ppc64_access(uint32_t trap, uint64_t dsisr);
+
+#endif

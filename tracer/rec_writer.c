@@ -1,0 +1,81 @@
+#include "rec_writer.h"
+
+#include <string.h>
+
+static const char *const names[REC__COUNT] = {
+	[REC_FAULT] = "fault", [REC_FAULT_END] = "fault_end", [REC_MM_ENTER] = "mm_call_enter",
+	[REC_MM_EXIT] = "mm_call_exit", [REC_LOCK] = "mmap_lock", [REC_TASK] = "task",
+	[REC_VMA] = "vma_snapshot", [REC_LOST] = "lost",
+};
+
+const char *rec_type_name(enum rec_type t)
+{
+	return t < REC__COUNT ? names[t] : "?";
+}
+
+const char *rec_str(const char *s)
+{
+	return s && s[0] ? s : "-";
+}
+
+void rec_writer_init(struct rec_writer *w, const struct fl_ust_api *api)
+{
+	memset(w, 0, sizeof(*w));
+	w->api = api;
+	fl_map_init(&w->execd);
+}
+
+void rec_write(void *ctx, struct rec_ev *ev)
+{
+	struct rec_writer *w = ctx;
+	const struct fl_ust_api *api = w->api;
+
+	switch (ev->type) {
+	case REC_FAULT:
+		api->fault(&ev->u.fault);
+		break;
+	case REC_FAULT_END:
+		api->fault_end(&ev->u.fault_end);
+		break;
+	case REC_MM_ENTER:
+		api->mm_enter(&ev->u.mm_enter);
+		break;
+	case REC_MM_EXIT:
+		api->mm_exit(&ev->u.mm_exit);
+		break;
+	case REC_LOCK:
+		api->mmap_lock(&ev->u.lock);
+		break;
+	case REC_TASK:
+		ev->u.task.comm = rec_str(ev->comm);
+		ev->u.task.filename = rec_str(ev->str);
+		if (ev->u.task.kind == FL_UST_TASK_EXEC)
+			fl_map_put(&w->execd, (uint64_t)(uint32_t)ev->u.task.id.pid + 1, (void *)1);
+		api->task(&ev->u.task);
+		break;
+	case REC_VMA:
+		if (ev->u.vma.source == FL_UST_VMA_PERF_MMAP2 &&
+		    fl_map_get(&w->execd, (uint64_t)(uint32_t)ev->u.vma.pid + 1)) {
+			w->mmap2_dropped++;
+			return;
+		}
+		ev->u.vma.perms = rec_str(ev->perms);
+		ev->u.vma.dev = rec_str(ev->dev);
+		ev->u.vma.path = rec_str(ev->str);
+		api->vma(&ev->u.vma);
+		break;
+	case REC_LOST:
+		w->lost += ev->u.lost.count;
+		api->lost(&ev->u.lost);
+		break;
+	default:
+		return;
+	}
+	w->count[ev->type]++;
+	w->total++;
+}
+
+void rec_writer_free(struct rec_writer *w)
+{
+	fl_map_free(&w->execd);
+}

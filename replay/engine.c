@@ -927,7 +927,8 @@ static void snapshot_kind(struct fl_vma *v, const char *path)
 static int on_snapshot(struct fl_engine *e, struct thread *t, const struct fl_event *ev)
 {
 	const struct fl_vma_snapshot *s = &ev->u.vma;
-	struct mmctx *mm = t ? t->mm : NULL;
+	/* A /proc/PID/maps snapshot names only the process. */
+	struct mmctx *mm = t ? t->mm : ev->pid >= 0 ? mm_get(e, ev->pid) : NULL;
 	struct fl_vma v;
 	uint64_t page = 1ULL << e->page_shift;
 	int rc;

@@ -14,6 +14,8 @@ fixed() {
 	cat <<'EOF'
 x86_64/mmchurn 46 12 1 14632 writers reach vma_start_write() later than their mmap_lock acquisition; the trace does not show when
 x86_64/node-gc 20 0 7 24273 minor file faults that waited on page-cache IO the trace does not show (readahead)
+x86_64/fl-mmchurn 35 5 0 14651 writers reach vma_start_write() later than their mmap_lock acquisition; the trace does not show when
+x86_64/fl-node-gc 16 3 8 22024 minor file faults that waited on page-cache IO the trace does not show; the anon_vma trylock's moment is known only statistically
 EOF
 }
 

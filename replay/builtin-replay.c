@@ -16,7 +16,8 @@
 #include "strategy.h"
 #include "trace_summary.h"
 
-#define MAX_RUNS 8
+#define MAX_RUNS 64
+#define MAX_CAUSES 64
 #define MAX_SETS 16
 
 struct replay {
@@ -24,6 +25,10 @@ struct replay {
 	struct fl_store *store;
 	struct fl_engine_run runs[MAX_RUNS];
 	int64_t run_ids[MAX_RUNS];
+	/* Each run's outcomes by (counter, reason), for --seeds' spread. */
+	struct cause { const char *counter, *reason; uint64_t n; } causes[MAX_RUNS][MAX_CAUSES];
+	size_t ncauses[MAX_RUNS];
+	uint64_t nseeds;
 	size_t nruns;
 	const char *trace_path;
 	int64_t trace_id;
@@ -57,7 +62,19 @@ static int sink_outcome(void *ctx, size_t run, const struct fl_fault_view *v,
 			const struct fl_outcome *o)
 {
 	struct replay *r = ctx;
+	size_t i;
 
+	for (i = 0; i < r->ncauses[run]; i++)
+		if (!strcmp(r->causes[run][i].counter, o->counter) &&
+		    !strcmp(r->causes[run][i].reason, o->reason))
+			break;
+	if (i == r->ncauses[run] && i < MAX_CAUSES) {
+		r->causes[run][i].counter = o->counter;	/* static strings */
+		r->causes[run][i].reason = o->reason;
+		r->ncauses[run]++;
+	}
+	if (i < MAX_CAUSES)
+		r->causes[run][i].n++;
 	return fl_store_outcome(r->store, r->run_ids[run], v, o);
 }
 
@@ -87,7 +104,7 @@ static int on_begin(void *ctx, const struct fl_trace_meta *meta)
 
 		knobs_json(run, knobs, sizeof(knobs));
 		rc = fl_store_run_begin(r->store, r->trace_id, run->strategy->name,
-					run->cfg.profile ? run->cfg.profile : "", knobs, r->seed,
+					run->cfg.profile ? run->cfg.profile : "", knobs, run->cfg.seed,
 					&r->run_ids[i], &r->err);
 	}
 	return rc;
@@ -163,6 +180,127 @@ static int check_needs(struct replay *r, const struct fl_ingest_result *res)
 	return 0;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static uint64_t cause_n(const struct replay *r, size_t run, const char *counter, const char *reason)
+{
+	for (size_t i = 0; i < r->ncauses[run]; i++)
+		if (!strcmp(r->causes[run][i].counter, counter) &&
+		    !strcmp(r->causes[run][i].reason, reason))
+			return r->causes[run][i].n;
+	return 0;
+}
+
+/* Lespinasse's /proc/vmstat totals: spf_attempt counts every attempt,
+ * spf_abort the ones that fell back (an SPF_ABORT_* each). */
+static void print_vmstat(const struct replay *r)
+{
+	for (size_t i = 0; i < r->nruns; i++) {
+		uint64_t attempt = 0, abort_n = 0;
+
+		if (strcmp(r->runs[i].strategy->name, "spf-mmseq"))
+			continue;
+		for (size_t k = 0; k < r->ncauses[i]; k++) {
+			const struct cause *c = &r->causes[i][k];
+
+			if (!strncmp(c->counter, "SPF_ABORT_", 10)) {
+				abort_n += c->n;
+				attempt += c->n;
+			} else if (!strcmp(c->counter, "spf_attempt")) {
+				attempt += c->n;
+			}
+		}
+		printf("run %" PRId64 ":    vmstat spf_attempt %" PRIu64 ", spf_abort %" PRIu64 "\n",
+		       r->run_ids[i], attempt, abort_n);
+	}
+}
+
+/* Delay propagation: the thread whose blocked time the run changes most. */
+static void print_delay(struct replay *r)
+{
+	size_t nthr = 0;
+	struct fl_engine_thread **thr = fl_engine_threads(r->engine, &nthr);
+
+	for (size_t i = 0; i < r->nruns; i++) {
+		size_t n = 0;
+		struct fl_delay_thread **v = fl_delay_sorted(&r->runs[i].delay, &n);
+		const struct fl_delay_thread *best = NULL;
+		int64_t best_d = 0;
+		const char *comm = "";
+
+		for (size_t k = 0; v && k < n; k++) {
+			int64_t d = (int64_t)v[k]->blocked_traced -
+				    (int64_t)(v[k]->blocked_pred + v[k]->wasted);
+
+			if (!best || (d < 0 ? -d : d) > (best_d < 0 ? -best_d : best_d)) {
+				best = v[k];
+				best_d = d;
+			}
+		}
+		if (best && best_d) {
+			for (size_t k = 0; thr && k < nthr; k++)
+				if (thr[k]->tid == best->tid)
+					comm = thr[k]->comm;
+			printf("run %" PRId64 ":    under %s, thread %d%s%s%s would have spent %.3f ms %s "
+			       "blocked (%.3f -> %.3f ms); its run %.3f -> %.3f ms\n",
+			       r->run_ids[i], r->runs[i].strategy->name, best->tid, comm[0] ? " (" : "",
+			       comm, comm[0] ? ")" : "", (double)(best_d < 0 ? -best_d : best_d) / 1e6,
+			       best_d > 0 ? "less" : "more", (double)best->blocked_traced / 1e6,
+			       (double)(best->blocked_pred + best->wasted) / 1e6,
+			       (double)fl_delay_run_traced(best) / 1e6, (double)fl_delay_run_pred(best) / 1e6);
+		}
+		free(v);
+	}
+	free(thr);
+}
+
+/* --seeds N: per strategy and profile, each cause's count over the seeds. */
+static void print_spread(const struct replay *r)
+{
+	bool done[MAX_RUNS] = { false };
+
+	for (size_t i = 0; i < r->nruns; i++) {
+		size_t same[MAX_RUNS], ns = 0;
+
+		if (done[i])
+			continue;
+		for (size_t j = i; j < r->nruns; j++) {
+			if (r->runs[j].strategy != r->runs[i].strategy ||
+			    strcmp(r->runs[j].cfg.profile ? r->runs[j].cfg.profile : "",
+				   r->runs[i].cfg.profile ? r->runs[i].cfg.profile : ""))
+				continue;
+			done[j] = true;
+			same[ns++] = j;
+		}
+		printf("spread:    %s%s%s over %zu seeds (min / median / max)\n", r->runs[i].strategy->name,
+		       r->runs[i].cfg.profile ? " " : "", r->runs[i].cfg.profile ? r->runs[i].cfg.profile : "",
+		       ns);
+		/* Every cause seen in any of the seeds' runs, first seen first. */
+		for (size_t a = 0; a < ns; a++) {
+			for (size_t k = 0; k < r->ncauses[same[a]]; k++) {
+				const struct cause *c = &r->causes[same[a]][k];
+				uint64_t n[MAX_RUNS];
+				bool seen = false;
+
+				for (size_t b = 0; b < a && !seen; b++)
+					seen = cause_n(r, same[b], c->counter, c->reason) > 0;
+				if (seen)
+					continue;
+				for (size_t b = 0; b < ns; b++)
+					n[b] = cause_n(r, same[b], c->counter, c->reason);
+				qsort(n, ns, sizeof(n[0]), cmp_u64);
+				printf("  %-28s %-44s %7" PRIu64 " %7" PRIu64 " %7" PRIu64 "\n",
+				       c->counter[0] ? c->counter : "-", c->reason, n[0], n[ns / 2], n[ns - 1]);
+			}
+		}
+	}
+}
+
 static void print_summary(struct replay *r, const char *out)
 {
 	const struct fl_engine_stats *st = fl_engine_stats(r->engine);
@@ -181,11 +319,19 @@ static void print_summary(struct replay *r, const char *out)
 	for (size_t i = 0; i < r->nruns; i++) {
 		const struct fl_engine_run *run = &r->runs[i];
 
-		printf("run %" PRId64 ":    %s%s%s: %" PRIu64 " of %" PRIu64 " faults fell back (%.2f%%)\n",
+		char seed[32] = "";
+
+		if (r->nseeds > 1)
+			snprintf(seed, sizeof(seed), " seed %" PRIu64, run->cfg.seed);
+		printf("run %" PRId64 ":    %s%s%s%s: %" PRIu64 " of %" PRIu64 " faults fell back (%.2f%%)\n",
 		       r->run_ids[i], run->strategy->name, run->cfg.profile ? " " : "",
-		       run->cfg.profile ? run->cfg.profile : "", run->fallbacks, run->faults,
+		       run->cfg.profile ? run->cfg.profile : "", seed, run->fallbacks, run->faults,
 		       run->faults ? 100.0 * (double)run->fallbacks / (double)run->faults : 0.0);
 	}
+	print_vmstat(r);
+	print_delay(r);
+	if (r->nseeds > 1)
+		print_spread(r);
 	printf("stored in %s: faultline report %s\n", out, out);
 }
 
@@ -200,7 +346,8 @@ static int usage_strategies(void)
 
 extern const struct fl_cmd fl_cmd_replay;
 
-static int add_run(struct replay *r, const struct fl_strategy *s, bool explicit_profile)
+static int add_run(struct replay *r, const struct fl_strategy *s, bool explicit_profile,
+		   uint64_t seed)
 {
 	struct fl_engine_run *run = &r->runs[r->nruns];
 	const char *profile = NULL;
@@ -210,20 +357,47 @@ static int add_run(struct replay *r, const struct fl_strategy *s, bool explicit_
 	memset(run, 0, sizeof(*run));
 	run->strategy = s;
 	if (s->profiles) {
+		bool listed = false, kernel = s->profiles[0] && fl_profile_parse(s->profiles[0],
+										&run->cfg.kver) == 0;
+
 		profile = r->profile ? r->profile : s->profiles[0];
-		if (fl_profile_parse(profile, &run->cfg.kver) < 0)
-			return fl_cmd_usage_error(&fl_cmd_replay,
-						  "profile '%s' is not a kernel version like 6.7 or 6.15+",
-						  profile);
-		if (run->cfg.kver < 604)
-			return fl_cmd_usage_error(&fl_cmd_replay,
-						  "profile '%s': %s models kernels from 6.4 on", profile,
-						  s->name);
+		for (int i = 0; s->profiles[i]; i++)
+			listed |= !strcmp(s->profiles[i], profile);
+		/* Under --strategy all, a profile meant for another strategy's
+		 * kind (a kernel version, a series version) leaves this one at
+		 * its default. */
+		if (!explicit_profile && !listed && !kernel)
+			profile = s->profiles[0];
+		else if (!explicit_profile && kernel && fl_profile_parse(profile, &run->cfg.kver) < 0)
+			profile = s->profiles[0];
+		run->cfg.kver = 0;
+		if (!kernel) {
+			if (!listed) {
+				char names[256];
+				size_t off = 0;
+
+				names[0] = '\0';
+				for (int i = 0; s->profiles[i] && off < sizeof(names); i++)
+					off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s",
+								i ? ", " : "", s->profiles[i]);
+				return fl_cmd_usage_error(&fl_cmd_replay, "profile '%s': %s takes %s",
+							  profile, s->name, names);
+			}
+		} else {
+			if (fl_profile_parse(profile, &run->cfg.kver) < 0)
+				return fl_cmd_usage_error(&fl_cmd_replay,
+							  "profile '%s' is not a kernel version like 6.7 or 6.15+",
+							  profile);
+			if (run->cfg.kver < 604)
+				return fl_cmd_usage_error(&fl_cmd_replay,
+							  "profile '%s': %s models kernels from 6.4 on", profile,
+							  s->name);
+		}
 	} else if (r->profile && explicit_profile) {
 		return fl_cmd_usage_error(&fl_cmd_replay, "strategy '%s' takes no --profile", s->name);
 	}
 	run->cfg.profile = profile;
-	run->cfg.seed = r->seed;
+	run->cfg.seed = seed;
 	for (int i = 0; s->knobs && s->knobs[i].key; i++)
 		run->cfg.knob[i] = s->knobs[i].def;
 	for (size_t k = 0; k < r->nsets; k++) {
@@ -260,6 +434,7 @@ static int cmd_replay(int argc, char **argv)
 		{ "profile", required_argument, NULL, 'p' },
 		{ "set", required_argument, NULL, 'S' },
 		{ "seed", required_argument, NULL, 'x' },
+		{ "seeds", required_argument, NULL, 'N' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -310,6 +485,16 @@ static int cmd_replay(int argc, char **argv)
 							  optarg);
 			break;
 		}
+		case 'N': {
+			char *end;
+
+			errno = 0;
+			r.nseeds = strtoull(optarg, &end, 0);
+			if (errno || end == optarg || *end || !r.nseeds || r.nseeds > MAX_RUNS)
+				return fl_cmd_usage_error(&fl_cmd_replay, "--seeds: '%s' is not a number "
+							  "from 1 to %d", optarg, MAX_RUNS);
+			break;
+		}
 		case 'o':
 			out = optarg;
 			break;
@@ -325,10 +510,13 @@ static int cmd_replay(int argc, char **argv)
 									 : "one trace at a time");
 	r.trace_path = argv[optind];
 
+	if (!r.nseeds)
+		r.nseeds = 1;
 	if (!strcmp(strategy, "all")) {
 		for (size_t i = 0; fl_strategies[i]; i++)
-			if ((rc = add_run(&r, fl_strategies[i], false)))
-				goto out;
+			for (uint64_t k = 0; k < r.nseeds; k++)
+				if ((rc = add_run(&r, fl_strategies[i], false, r.seed + k)))
+					goto out;
 	} else {
 		const struct fl_strategy *s = fl_strategy_find(strategy);
 
@@ -337,8 +525,9 @@ static int cmd_replay(int argc, char **argv)
 			rc = usage_strategies();
 			goto out;
 		}
-		if ((rc = add_run(&r, s, true)))
-			goto out;
+		for (uint64_t k = 0; k < r.nseeds; k++)
+			if ((rc = add_run(&r, s, true, r.seed + k)))
+				goto out;
 	}
 	for (size_t i = 0; i < r.nruns; i++) {
 		struct fl_engine_run *run = &r.runs[i];
@@ -389,9 +578,25 @@ static int cmd_replay(int argc, char **argv)
 			}
 		}
 		free(thr);
-		for (size_t i = 0; i < r.nruns; i++)
+		for (size_t i = 0; i < r.nruns; i++) {
+			size_t n = 0;
+			struct fl_delay_thread **dt = fl_delay_sorted(&r.runs[i].delay, &n);
+
+			if (!dt) {
+				fl_err_set(&r.err, -ENOMEM, "replay: out of memory");
+				goto fail;
+			}
+			for (size_t k = 0; k < n; k++) {
+				if (fl_store_thread_time(r.store, r.run_ids[i], dt[k]) < 0) {
+					free(dt);
+					fl_err_set(&r.err, -EIO, "%s: cannot store the thread times", out);
+					goto fail;
+				}
+			}
+			free(dt);
 			if (fl_store_run_end(r.store, r.run_ids[i], &r.runs[i], ms, &r.err) < 0)
 				goto fail;
+		}
 		if (fl_store_trace_end(r.store, &r.trace_id, &res, st->lock_events, st->lock_events,
 				       &r.err) < 0 ||
 		    fl_store_commit(r.store, &r.err) < 0)
@@ -425,7 +630,7 @@ const struct fl_cmd fl_cmd_replay = {
 	.name = "replay",
 	.summary = "replay a trace through the kernel's fault paths and store the outcomes",
 	.usage = "faultline replay [-s STRATEGY|all] [-p PROFILE] [--set KEY=VALUE]... [--seed N] "
-		 "[-o DB] TRACE",
+		 "[--seeds N] [-o DB] TRACE",
 	.help =
 		"Reads TRACE (a CTF directory: perf-ctf, lttng-kernel or faultline dialect),\n"
 		"follows each process's VMA layout through its mmap-family calls, follows\n"
@@ -441,13 +646,17 @@ const struct fl_cmd fl_cmd_replay = {
 		"`faultline report --fidelity DB` compares a pervma run with them.\n"
 		"\n"
 		"options:\n"
-		"  -s, --strategy S       pervma (default), or all: every strategy over one\n"
-		"                         reading of the trace\n"
+		"  -s, --strategy S       classic, pervma (default), spf, spf-mmseq, or all:\n"
+		"                         every strategy over one reading of the trace\n"
 		"  -p, --profile P        kernel version of the strategy's rules: for pervma\n"
 		"                         6.4, 6.6, 6.7, 6.10 or 6.15+ (default 6.15+; any\n"
-		"                         6.N from 6.4 picks the rules of that version)\n"
+		"                         6.N from 6.4 picks the rules of that version); for\n"
+		"                         spf v12 (default), v11, v12-ppc-intended or\n"
+		"                         v11-ppc-intended\n"
 		"      --set KEY=VALUE    a strategy knob, recorded with the run\n"
 		"      --seed N           seed for any jitter knob (default 0), recorded\n"
+		"      --seeds N          N runs per strategy, seeds S .. S+N-1 from --seed S;\n"
+		"                         prints each cause's min / median / max over them\n"
 		"  -o, --output DB        the database (default faultline.db); created if\n"
 		"                         missing, else the runs are added to it\n"
 		"  -h, --help             this help\n"

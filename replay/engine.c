@@ -27,6 +27,9 @@ struct writer_obj {
 	size_t ncreated, capcreated;
 };
 
+/* Completed writers an mm keeps for the speculative windows' look-back. */
+#define RECENT_WRITERS 16
+
 struct mmctx {
 	int32_t pid;
 	unsigned refs;			/* pids sharing it (CLONE_VM) */
@@ -35,6 +38,10 @@ struct mmctx {
 	struct writer_obj **open;	/* writers not complete, oldest first */
 	size_t nopen, capopen;
 	struct writer_obj *holder;	/* holds mmap_lock for write now */
+	/* Writers completed last (speculative windows look back at them),
+	 * each holding a reference; only with a FL_NEED_SPEC_WINDOW run. */
+	struct writer_obj *recent[RECENT_WRITERS];
+	size_t nrecent;
 	uint32_t threads;		/* live threads: mm_users */
 	/* The first VMA id of the current run of MMAP2-like snapshots: an
 	 * exec reports its new mappings before the exec event itself. */
@@ -53,6 +60,10 @@ struct thread {
 };
 
 #define MAX_HITS 8
+/* The speculative window's writers, zaps and same-table neighbours. */
+#define MAX_WHITS 16
+#define MAX_VEVENTS 8
+#define MAX_PTL_ENDS 8
 /* How far below a VM_GROWSDOWN VMA a fault is taken as stack growth:
  * the default RLIMIT_STACK. */
 #define STACK_REACH (8ULL << 20)
@@ -73,6 +84,18 @@ struct pfault {
 	bool contended;			/* a writer held or queued at t */
 	bool thp_read_anon;		/* a THP read fault prepares the anon_vma */
 	bool defer_anon;		/* set the VMA's anon_vma at the fault's end */
+
+	/* The speculative window (FL_NEED_SPEC_WINDOW runs, stage 2). */
+	bool decided1;			/* the other runs' outcomes are out */
+	uint64_t t_cut;			/* no end: the thread's next fault */
+	int pmd_after;			/* fl_pgt_pmd_state() + 1 after it; 0 none */
+	struct writer_obj *wh[MAX_WHITS];
+	size_t nwh;
+	struct fl_vma_event ve[MAX_VEVENTS];
+	size_t nve;
+	uint64_t pte_changed_at;
+	uint64_t ptl_ends[MAX_PTL_ENDS];
+	size_t nptl;
 };
 
 struct fl_engine {
@@ -103,6 +126,12 @@ struct fl_engine {
 	/* Calibration: mean duration per handler of faults with an end. */
 	uint64_t cost_sum[FL_H__COUNT], cost_n[FL_H__COUNT];
 	struct fl_writer_hit hits[MAX_HITS];
+
+	/* Speculative windows: some run declares FL_NEED_SPEC_WINDOW. */
+	bool spec;
+	uint64_t now;			/* time of the last event */
+	size_t ndec1;			/* queue head faults past stage 1 */
+	struct fl_writer_hit whits[MAX_WHITS];
 };
 
 /* Costs (ns) used until the trace has calibrated a handler: the order of
@@ -215,6 +244,17 @@ static int writer_complete(struct fl_engine *e, struct mmctx *mm, struct writer_
 		e->st.untraced_writers++;
 	if (e->sink.writer)
 		rc = e->sink.writer(e->sink.ctx, &w->w);
+	if (e->spec) {
+		/* Kept for the look-back of later faults' windows. */
+		if (mm->nrecent == RECENT_WRITERS) {
+			writer_put(mm->recent[0]);
+			memmove(&mm->recent[0], &mm->recent[1],
+				(RECENT_WRITERS - 1) * sizeof(mm->recent[0]));
+			mm->nrecent--;
+		}
+		w->refs++;
+		mm->recent[mm->nrecent++] = w;
+	}
 	writer_put(w);
 	return rc;
 }
@@ -327,6 +367,151 @@ static bool fault_ready(const struct pfault *p)
 		if (!p->hit[i]->complete)
 			return false;
 	return true;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Speculative windows                                                    */
+
+/* The end of the span whose writers a fault's window keeps: t + 2 d_spec
+ * + slack once d_spec is known, else open. */
+static uint64_t window_end(const struct fl_engine *e, const struct pfault *p)
+{
+	uint64_t d;
+
+	if (p->decided1)
+		d = p->v.d_spec;
+	else if (p->ended && p->v.has_end && p->v.t_end >= p->v.t)
+		d = p->v.t_end - p->v.t;
+	else if (p->ended && p->t_cut > p->v.t)
+		d = p->t_cut - p->v.t;
+	else
+		return UINT64_MAX;
+	(void)e;
+	return p->v.t + 2 * d + FL_SPEC_SLACK;
+}
+
+/* Give w to the window of p, once. */
+static void window_add(struct pfault *p, struct writer_obj *w)
+{
+	for (size_t k = 0; k < p->nwh; k++)
+		if (p->wh[k] == w)
+			return;
+	if (p->nwh == MAX_WHITS)
+		return;
+	w->refs++;
+	p->wh[p->nwh++] = w;
+}
+
+/* A writer of mm starts queueing, acquires, or enters its call at `now`:
+ * it meets the window of every fault of mm still waiting whose span
+ * reaches now. */
+static void window_attach(struct fl_engine *e, struct mmctx *mm, struct writer_obj *w, uint64_t now)
+{
+	if (!e->spec)
+		return;
+	for (size_t i = 0; i < e->qlen; i++) {
+		struct pfault *p = &e->q[(e->qhead + i) % e->qcap];
+
+		if (!p->thr || p->thr->mm != mm)
+			continue;
+		if (p->v.t > now + FL_SPEC_LOOKBACK || window_end(e, p) < now)
+			continue;
+		window_add(p, w);
+	}
+}
+
+/* A new fault's window looks back at the writers of its mm still open
+ * (closed or not) and at those completed last. */
+static void window_place(struct mmctx *mm, struct pfault *p)
+{
+	uint64_t from = p->v.t > FL_SPEC_LOOKBACK ? p->v.t - FL_SPEC_LOOKBACK : 0;
+
+	for (size_t i = 0; i < mm->nrecent; i++) {
+		struct writer_obj *w = mm->recent[i];
+
+		if (w->w.w_end >= from)
+			window_add(p, w);
+	}
+	for (size_t i = 0; i < mm->nopen; i++) {
+		struct writer_obj *w = mm->open[i];
+
+		if (!w->closed || w->w.w_end >= from)
+			window_add(p, w);
+	}
+}
+
+/* Another thread's fault of the same mm ended at t_end: for the faults
+ * still waiting whose window it meets, it changed the PTE of its page and
+ * held the PTL of its PTE table just before. */
+static void window_fault_end(struct fl_engine *e, const struct pfault *q, uint64_t t_end)
+{
+	uint64_t page, table;
+
+	if (!e->spec || !q->thr || !q->thr->mm)
+		return;
+	page = q->f.address >> e->page_shift;
+	table = q->f.address >> q->thr->mm->pt.geom.pmd_shift;
+	for (size_t i = 0; i < e->qlen; i++) {
+		struct pfault *p = &e->q[(e->qhead + i) % e->qcap];
+
+		if (p == q || !p->thr || p->thr->mm != q->thr->mm || p->v.tid == q->v.tid)
+			continue;
+		if (p->v.t >= t_end || window_end(e, p) < t_end)
+			continue;
+		if ((p->f.address >> q->thr->mm->pt.geom.pmd_shift) != table)
+			continue;
+		if ((p->f.address >> e->page_shift) == page && !p->pte_changed_at)
+			p->pte_changed_at = t_end;
+		if (p->nptl < MAX_PTL_ENDS)
+			p->ptl_ends[p->nptl++] = t_end;
+	}
+}
+
+/* A call of mm completed: read-lock zaps of a waiting fault's VMA (Dufour's
+ * unmap_page_range() bumps vm_sequence), and PMD entries it changed under a
+ * waiting fault.  Writers themselves come through their windows. */
+static void window_mm_call(struct fl_engine *e, struct mmctx *mm, const struct fl_mm_call *c,
+			   bool writer, int32_t tid)
+{
+	if (!e->spec)
+		return;
+	for (size_t i = 0; i < e->qlen; i++) {
+		struct pfault *p = &e->q[(e->qhead + i) % e->qcap];
+		struct fl_vma_event ev;
+		bool zap = false, pmd = false;
+
+		if (!p->thr || p->thr->mm != mm || p->nve == MAX_VEVENTS)
+			continue;
+		if (p->v.t > c->t_exit + FL_SPEC_LOOKBACK || window_end(e, p) < c->t_enter)
+			continue;
+		if (!writer && (p->v.place == FL_PLACE_VMA || p->v.place == FL_PLACE_INFERRED)) {
+			for (size_t k = 0; k < mm->mm.nranges; k++) {
+				const struct fl_mm_range *r = &mm->mm.ranges[k];
+
+				if (r->kind == FL_MM_RANGE_ZAP && r->start < p->v.vma.end &&
+				    p->v.vma.start < r->end)
+					zap = true;
+			}
+		}
+		if (p->pmd_after) {
+			int now = (int)fl_pgt_pmd_state(&mm->pt, p->f.address) + 1;
+
+			if (now != p->pmd_after) {
+				pmd = true;
+				p->pmd_after = now;
+			}
+		}
+		if (!zap && !pmd)
+			continue;
+		memset(&ev, 0, sizeof(ev));
+		ev.t_begin = c->has_enter ? c->t_enter : c->t_exit;
+		ev.t_end = c->t_exit;
+		ev.kind = c->kind;
+		ev.tid = tid;
+		ev.zap = zap;
+		ev.pmd_changed = pmd;
+		p->ve[p->nve++] = ev;
+	}
 }
 
 /* ---------------------------------------------------------------------- */
@@ -467,6 +652,104 @@ static bool writer_created_at(const struct writer_obj *w, uint64_t addr)
 	return false;
 }
 
+/* One run's outcome for p: the strategy, the run's totals, the delay
+ * accounting, the sink. */
+static int run_fault(struct fl_engine *e, size_t r, struct pfault *p)
+{
+	struct fl_engine_run *run = &e->runs[r];
+	struct fl_fault_view *v = &p->v;
+	struct fl_outcome o;
+	uint64_t traced_wait = p->gt.gt == FL_GT_FALLBACK ? p->gt.lock_wait : 0;
+
+	memset(&o, 0, sizeof(o));
+	o.counter = "";
+	o.reason = "";
+	run->strategy->fault(run->state, &run->cfg, v, &o);
+	run->faults++;
+	if (o.fell_back)
+		run->fallbacks++;
+	if (v->place == FL_PLACE_UNKNOWN || v->place == FL_PLACE_INFERRED)
+		run->unplaced++;
+	if (fl_delay_fault(&run->delay, v->pid, v->tid, traced_wait, o.lock_wait, o.wasted) < 0)
+		return oom(e);
+	return e->sink.outcome ? e->sink.outcome(e->sink.ctx, r, v, &o) : 0;
+}
+
+static int cmp_whit(const void *a, const void *b)
+{
+	const struct fl_writer_hit *x = a, *y = b;
+
+	if (x->w->w_begin != y->w->w_begin)
+		return x->w->w_begin < y->w->w_begin ? -1 : 1;
+	return (x->w->id > y->w->id) - (x->w->id < y->w->id);
+}
+
+static bool writer_wrote(const struct writer_obj *w, uint64_t id);
+static bool writer_created_at(const struct writer_obj *w, uint64_t addr);
+
+/* Stage 2: the runs that want the speculative window, once every writer
+ * that can start inside it is known. */
+static int decide_spec(struct fl_engine *e, struct pfault *p)
+{
+	struct fl_fault_view *v = &p->v;
+	uint64_t from = v->t > FL_SPEC_LOOKBACK ? v->t - FL_SPEC_LOOKBACK : 0;
+	uint64_t to = v->t + 2 * v->d_spec + FL_SPEC_SLACK;
+	bool placed = v->place == FL_PLACE_VMA || v->place == FL_PLACE_INFERRED ||
+		      v->place == FL_PLACE_STACK;
+	size_t nw = 0;
+	int rc = 0;
+
+	v->fault = &p->f;
+	v->hits = NULL;		/* stage 1's, released */
+	v->nhits = 0;
+	for (size_t i = 0; i < p->nwh; i++) {
+		const struct writer_obj *w = p->wh[i];
+		uint64_t b = w->w.has_lock && w->w.q_begin && w->w.q_begin < w->w.w_begin ?
+				     w->w.q_begin : w->w.w_begin;
+
+		if (!w->complete && !w->acquired)
+			continue;	/* never got the lock in the trace */
+		if (w->w.w_end < from || b > to)
+			continue;
+		e->whits[nw].w = &w->w;
+		e->whits[nw].wrote_any = w->nids > 0;
+		e->whits[nw].wrote_vma = placed && writer_wrote(w, v->vma.id);
+		e->whits[nw].created_at = writer_created_at(w, v->fault->address);
+		nw++;
+	}
+	qsort(e->whits, nw, sizeof(e->whits[0]), cmp_whit);
+	v->whits = e->whits;
+	v->nwhits = nw;
+	v->vevents = p->ve;
+	v->nvevents = p->nve;
+	v->pte_changed_at = p->pte_changed_at;
+	v->ptl_ends = p->ptl_ends;
+	v->nptl_ends = p->nptl;
+	for (size_t r = 0; r < e->nruns && rc >= 0; r++)
+		if (e->runs[r].strategy->needs & FL_NEED_SPEC_WINDOW)
+			rc = run_fault(e, r, p);
+	v->whits = NULL;
+	v->nwhits = 0;
+	for (size_t i = 0; i < p->nwh; i++)
+		writer_put(p->wh[i]);
+	p->nwh = 0;
+	if (rc < 0 && !e->err.code)
+		fl_err_set(&e->err, rc, "replay: cannot store the outcome of fault %llu",
+			   (unsigned long long)v->fault_id);
+	return rc;
+}
+
+/* Stage 2 may run: the window's span is past and its writers complete. */
+static bool spec_ready(const struct fl_engine *e, const struct pfault *p)
+{
+	if (e->now <= p->v.t + 2 * p->v.d_spec + FL_SPEC_SLACK)
+		return false;
+	for (size_t i = 0; i < p->nwh; i++)
+		if (!p->wh[i]->complete)
+			return false;
+	return true;
+}
+
 static int decide(struct fl_engine *e, struct pfault *p)
 {
 	struct fl_fault_view *v = &p->v;
@@ -519,21 +802,20 @@ static int decide(struct fl_engine *e, struct pfault *p)
 	e->st.gt[p->gt.gt]++;
 	if (e->sink.fault)
 		rc = e->sink.fault(e->sink.ctx, v, &p->gt);
+	/* The attempt window of the speculative strategies, from the cost
+	 * table of this moment (stage 2 decides them with it). */
+	if (v->has_end && v->t_end >= v->t)
+		v->d_spec = v->t_end - v->t;
+	else {
+		v->d_spec = e->cost_n[v->handler] ? e->cost_sum[v->handler] / e->cost_n[v->handler]
+						  : default_cost[v->handler];
+		if (p->t_cut > v->t && p->t_cut - v->t < v->d_spec)
+			v->d_spec = p->t_cut - v->t;
+	}
 	for (size_t r = 0; r < e->nruns && rc >= 0; r++) {
-		struct fl_engine_run *run = &e->runs[r];
-		struct fl_outcome o;
-
-		memset(&o, 0, sizeof(o));
-		o.counter = "";
-		o.reason = "";
-		run->strategy->fault(run->state, &run->cfg, v, &o);
-		run->faults++;
-		if (o.fell_back)
-			run->fallbacks++;
-		if (v->place == FL_PLACE_UNKNOWN || v->place == FL_PLACE_INFERRED)
-			run->unplaced++;
-		if (e->sink.outcome)
-			rc = e->sink.outcome(e->sink.ctx, r, v, &o);
+		if (e->spec && (e->runs[r].strategy->needs & FL_NEED_SPEC_WINDOW))
+			continue;	/* stage 2: decide_spec() */
+		rc = run_fault(e, r, p);
 	}
 	if (v->has_end && v->t_end >= v->t && p->gt.gt == FL_GT_VMA && v->place == FL_PLACE_VMA) {
 		e->cost_sum[v->handler] += v->t_end - v->t;
@@ -542,6 +824,7 @@ static int decide(struct fl_engine *e, struct pfault *p)
 	for (size_t i = 0; i < p->nhits; i++)
 		writer_put(p->hit[i]);
 	p->nhits = 0;
+	p->decided1 = true;
 	if (rc < 0 && !e->err.code)
 		fl_err_set(&e->err, rc, "replay: cannot store the outcome of fault %llu",
 			   (unsigned long long)v->fault_id);
@@ -550,8 +833,9 @@ static int decide(struct fl_engine *e, struct pfault *p)
 
 static int drain(struct fl_engine *e, bool all)
 {
-	while (e->qlen) {
-		struct pfault *p = &e->q[e->qhead];
+	/* Stage 1, in trace order: every run without a speculative window. */
+	while (e->ndec1 < e->qlen) {
+		struct pfault *p = &e->q[(e->qhead + e->ndec1) % e->qcap];
 		int rc;
 
 		if (all && !p->ended) {
@@ -566,9 +850,24 @@ static int drain(struct fl_engine *e, bool all)
 			 * what is known. */
 		}
 		rc = decide(e, p);
+		e->ndec1++;
+		if (rc < 0)
+			return rc;
+	}
+	/* Stage 2, in trace order, and the queue's head goes. */
+	while (e->ndec1) {
+		struct pfault *p = &e->q[e->qhead];
+		int rc = 0;
+
+		if (e->spec) {
+			if (!all && !spec_ready(e, p))
+				break;
+			rc = decide_spec(e, p);
+		}
 		e->qhead = (e->qhead + 1) % e->qcap;
 		e->qlen--;
 		e->q_base++;
+		e->ndec1--;
 		if (rc < 0)
 			return rc;
 	}
@@ -625,6 +924,7 @@ static void end_fault(struct fl_engine *e, struct thread *t, const struct fl_eve
 				fl_mm_anon_prepare(&t->mm->mm, v);
 		}
 		sample_anon_delay(e, &t->gt, p->v.t);
+		window_fault_end(e, p, end->t);
 		fl_gt_end(&t->gt, &p->gt);
 		if (p->gt.gt == FL_GT_FALLBACK)
 			t->pub.gt_fallbacks++;
@@ -643,8 +943,13 @@ static int on_fault(struct fl_engine *e, struct thread *t, const struct fl_event
 	struct pfault *p;
 	struct fl_vma *vma;
 
-	if (t->fault_seq)
+	if (t->fault_seq) {
+		struct pfault *prev = q_at(e, t->fault_seq);
+
+		if (prev)
+			prev->t_cut = ev->t;	/* it ended before this one */
 		end_fault(e, t, NULL);
+	}
 	fl_gt_fault(&t->gt);
 	t->pub.faults++;
 	p = q_push(e);
@@ -677,6 +982,9 @@ static int on_fault(struct fl_engine *e, struct thread *t, const struct fl_event
 		p->v.access_error = access_error(vma, acc);
 		p->v.pmd_present = fl_pgt_pmd_state(&mm->pt, addr) != FL_PMD_NONE;
 		p->v.pte_present = old == FL_PTE_PRESENT || old == FL_PTE_PRESENT_WRITE;
+		p->v.pud_present = fl_pgt_pud_present(&mm->pt, addr);
+		p->v.pmd_huge = fl_pgt_pmd_state(&mm->pt, addr) == FL_PMD_HUGE;
+		p->v.thp_fault = thp;
 		handler_of(vma, acc, false, &needs);
 		/* do_huge_pmd_anonymous_page() prepares the anon_vma before it
 		 * maps the huge zero page for a read. */
@@ -709,6 +1017,7 @@ static int on_fault(struct fl_engine *e, struct thread *t, const struct fl_event
 						    fl_pgt_fault_result(&mm->pt, vma, old, write));
 			if (rc < 0)
 				return oom(e);
+			p->pmd_after = (int)fl_pgt_pmd_state(&mm->pt, addr) + 1;
 		}
 	} else if (p->v.place == FL_PLACE_STACK) {
 		struct fl_vma *grown = NULL;
@@ -729,6 +1038,8 @@ static int on_fault(struct fl_engine *e, struct thread *t, const struct fl_event
 		w->refs++;
 		p->hit[p->nhits++] = w;
 	}
+	if (e->spec)
+		window_place(mm, p);
 	return 0;
 }
 
@@ -785,6 +1096,7 @@ static int on_lock(struct fl_engine *e, struct thread *t, const struct fl_event 
 			w->w.t_lock_start = ev->t;
 			w->w.q_begin = ev->t;
 			attach_recent(e, mm, w, ev->t);
+			window_attach(e, mm, w, ev->t);
 			break;
 		case FL_LOCK_ACQUIRED:
 			if (!w)
@@ -795,6 +1107,7 @@ static int on_lock(struct fl_engine *e, struct thread *t, const struct fl_event 
 				w->w.w_begin = ev->t;
 				w->w.w_end = UINT64_MAX;
 				mm->holder = w;
+				window_attach(e, mm, w, ev->t);
 			} else {
 				w->w.has_lock = false;	/* a failed write trylock */
 			}
@@ -838,6 +1151,8 @@ int fl_engine_mm_enter(struct fl_engine *e, const struct fl_event *ev)
 
 	if (!t)
 		return ev->tid < 0 ? 0 : oom(e);
+	if (ev->t > e->now)
+		e->now = ev->t;
 	t->in_call = true;
 	if (!t->mm || fl_mm_call_lock_mode(&ev->u.mm_call, e->kver) != FL_MM_LOCK_MMAP_WRITE)
 		return 0;
@@ -848,6 +1163,7 @@ int fl_engine_mm_enter(struct fl_engine *e, const struct fl_event *ev)
 	w->w.call = ev->u.mm_call;
 	t->w = w;
 	attach_recent(e, t->mm, w, ev->t);
+	window_attach(e, t->mm, w, ev->t);
 	return 0;
 }
 
@@ -868,12 +1184,15 @@ static int on_mm_call(struct fl_engine *e, struct thread *t, const struct fl_eve
 		e->st.mm_refused++;
 	if (rc == 0 && fl_pgt_apply_mm(&mm->pt, &mm->mm) < 0)
 		return oom(e);
+	if (rc == 0)
+		window_mm_call(e, mm, &ev->u.mm_call, w != NULL, t->pub.tid);
 	if (!w && ev->u.mm_call.has_exit && rc == 0 && mm->mm.nchanges) {
 		/* A writer whose entry preceded the trace, or one the entry's
 		 * lock mode did not flag: it still wrote these VMAs. */
 		w = writer_new(e, mm, t);
 		if (!w)
 			return oom(e);
+		window_attach(e, mm, w, ev->u.mm_call.t_exit);
 	}
 	if (!w)
 		return 0;
@@ -1078,10 +1397,18 @@ int fl_engine_event(struct fl_engine *e, const struct fl_event *ev)
 	struct thread *t = NULL;
 	int rc = 0;
 
+	if (ev->t > e->now)
+		e->now = ev->t;
 	if (ev->kind != FL_EV_LOST) {
 		t = thread_get(e, ev->pid, ev->tid);
 		if (!t && ev->tid >= 0)
 			return oom(e);
+		if (t) {
+			if (!t->pub.t_first || ev->t < t->pub.t_first)
+				t->pub.t_first = ev->t;
+			if (ev->t > t->pub.t_last)
+				t->pub.t_last = ev->t;
+		}
 	}
 	switch (ev->kind) {
 	case FL_EV_FAULT:
@@ -1134,6 +1461,11 @@ struct fl_engine *fl_engine_new(struct fl_engine_run *runs, size_t nruns,
 	e->kver = FL_MM_KVER_DEFAULT;
 	e->next_seq = 1;
 	e->d_anon = DEFAULT_ANON_DELAY;
+	for (size_t r = 0; r < nruns; r++) {
+		fl_delay_init(&runs[r].delay);
+		if (runs[r].strategy && (runs[r].strategy->needs & FL_NEED_SPEC_WINDOW))
+			e->spec = true;
+	}
 	fl_map_init(&e->threads);
 	fl_map_init(&e->mms);
 	return e;
@@ -1160,8 +1492,10 @@ int fl_engine_begin(struct fl_engine *e, const struct fl_trace_meta *meta)
 			kver = FL_MM_KVER(6, 18);
 		e->kver = kver;
 	}
-	for (size_t r = 0; r < e->nruns; r++)
+	for (size_t r = 0; r < e->nruns; r++) {
 		e->runs[r].cfg.page_shift = e->page_shift;
+		e->runs[r].cfg.arch = (int)e->arch;
+	}
 	return 0;
 }
 
@@ -1195,7 +1529,22 @@ int fl_engine_finish(struct fl_engine *e)
 			end_fault(e, t, NULL);
 		t->w = NULL;
 	}
-	return drain(e, true);
+	rc = drain(e, true);
+	if (rc < 0)
+		return rc;
+	/* Each thread's traced span, for its predicted run time. */
+	it = 0;
+	while (fl_map_next(&e->threads, &it, NULL, &val)) {
+		const struct thread *t = val;
+
+		if (!t->pub.faults)
+			continue;
+		for (size_t r = 0; r < e->nruns; r++)
+			if (fl_delay_span(&e->runs[r].delay, t->pub.pid, t->pub.tid, t->pub.t_first,
+					  t->pub.t_last) < 0)
+				return oom(e);
+	}
+	return 0;
 }
 
 void fl_engine_free(struct fl_engine *e)
@@ -1210,6 +1559,8 @@ void fl_engine_free(struct fl_engine *e)
 
 		for (size_t i = 0; i < p->nhits; i++)
 			writer_put(p->hit[i]);
+		for (size_t i = 0; i < p->nwh; i++)
+			writer_put(p->wh[i]);
 		e->qhead = (e->qhead + 1) % e->qcap;
 		e->qlen--;
 	}
@@ -1219,6 +1570,8 @@ void fl_engine_free(struct fl_engine *e)
 
 		for (size_t i = 0; i < mm->nopen; i++)
 			writer_put(mm->open[i]);
+		for (size_t i = 0; i < mm->nrecent; i++)
+			writer_put(mm->recent[i]);
 		free(mm->open);
 		fl_mm_free(&mm->mm);
 		fl_pgt_free(&mm->pt);
@@ -1229,6 +1582,8 @@ void fl_engine_free(struct fl_engine *e)
 	while (fl_map_next(&e->threads, &it, NULL, &val))
 		free(val);
 	fl_map_free(&e->threads);
+	for (size_t r = 0; r < e->nruns; r++)
+		fl_delay_free(&e->runs[r].delay);
 	free(e);
 }
 

@@ -24,6 +24,7 @@
 #include "fl_event.h"
 #include "fl_map.h"
 #include "ground_truth.h"
+#include "delay.h"
 #include "ingest.h"
 #include "strategy.h"
 
@@ -33,6 +34,9 @@ struct fl_engine_run {
 	struct fl_run_cfg cfg;
 	void *state;
 	uint64_t faults, fallbacks, unplaced;
+	/* Per-thread blocked and run time as replayed (delay.h); the
+	 * engine keeps it, from fl_engine_new() to fl_engine_free(). */
+	struct fl_delay delay;
 };
 
 /* A thread as the engine knows it (the threads table). */
@@ -40,6 +44,7 @@ struct fl_engine_thread {
 	int32_t pid, tid;
 	char comm[FL_COMM_LEN + 1];
 	uint64_t faults, gt_fallbacks, mm_calls;
+	uint64_t t_first, t_last;	/* its first and last event */
 };
 
 /* Where results go, in order: writers as they complete, then each fault

@@ -396,6 +396,29 @@ int fl_store_thread(struct fl_store *st, int64_t trace_id, const struct fl_engin
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
+int fl_store_thread_time(struct fl_store *st, int64_t run_id, const struct fl_delay_thread *t)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "INSERT INTO thread_times (run_id, tid, pid, faults,"
+				       " blocked_traced, blocked_pred, wasted, run_traced, run_pred)"
+				       " VALUES (?,?,?,?,?,?,?,?,?)", -1, &s, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, run_id);
+	sqlite3_bind_int(s, 2, t->tid);
+	sqlite3_bind_int(s, 3, t->pid);
+	bind_u64(s, 4, t->faults);
+	bind_u64(s, 5, t->blocked_traced);
+	bind_u64(s, 6, t->blocked_pred);
+	bind_u64(s, 7, t->wasted);
+	bind_u64(s, 8, fl_delay_run_traced(t));
+	bind_u64(s, 9, fl_delay_run_pred(t));
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
 int fl_store_run_end(struct fl_store *st, int64_t run_id, const struct fl_engine_run *run,
 		     uint64_t wall_ms, struct fl_err *err)
 {

@@ -48,6 +48,8 @@ int fl_store_outcome(struct fl_store *st, int64_t run_id, const struct fl_fault_
 		     const struct fl_outcome *o);
 
 int fl_store_thread(struct fl_store *st, int64_t trace_id, const struct fl_engine_thread *t);
+/* One thread's predicted blocked and run time in a run (thread_times). */
+int fl_store_thread_time(struct fl_store *st, int64_t run_id, const struct fl_delay_thread *t);
 /* Fill in the run's totals and its cause_counts. */
 int fl_store_run_end(struct fl_store *st, int64_t run_id, const struct fl_engine_run *run,
 		     uint64_t wall_ms, struct fl_err *err);

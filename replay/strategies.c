@@ -9,10 +9,14 @@
 
 extern const struct fl_strategy fl_strategy_classic;
 extern const struct fl_strategy fl_strategy_pervma;
+extern const struct fl_strategy fl_strategy_spf;
+extern const struct fl_strategy fl_strategy_spf_mmseq;
 
 const struct fl_strategy *const fl_strategies[] = {
 	&fl_strategy_classic,
 	&fl_strategy_pervma,
+	&fl_strategy_spf,
+	&fl_strategy_spf_mmseq,
 	NULL,
 };
 

@@ -51,6 +51,20 @@ struct fl_writer_hit {
 	bool wrote_any;		/* it write-locked some VMA of the mm */
 };
 
+/* Something other than an mmap_lock writer that met a fault's speculative
+ * attempt window (fl_fault_view.vevents): a call under the read lock that
+ * zapped PTEs of the fault's VMA (MADV_DONTNEED, MADV_FREE...:
+ * unmap_page_range(), which Dufour's series brackets with
+ * vm_write_begin()/vm_write_end()), or a change of the PMD entry covering
+ * the address that no writer of the window explains (a THP collapse). */
+struct fl_vma_event {
+	uint64_t t_begin, t_end;	/* the call's span */
+	int32_t tid;
+	enum fl_mm_kind kind;		/* FL_MM_MADVISE... */
+	bool zap;			/* PTEs of the fault's VMA zapped */
+	bool pmd_changed;		/* the PMD entry over the address changed */
+};
+
 /* Where the mm model placed a fault. */
 enum fl_place {
 	FL_PLACE_VMA,		/* inside a known VMA */
@@ -95,6 +109,13 @@ struct fl_fault_view {
 	bool needs_anon_vma;		/* the handler calls vmf_anon_prepare() */
 	bool pmd_present;		/* a PTE table covers the address */
 	bool pte_present;		/* the PTE is present */
+	/* For the speculative walks, which never allocate and never handle
+	 * huge pages: a PMD table covers the address (pud_none() is false),
+	 * the PMD entry maps a THP, the fault maps one
+	 * (do_huge_pmd_anonymous_page()). */
+	bool pud_present;
+	bool pmd_huge;
+	bool thp_fault;
 	/* Another thread's major fault on the same file pages is in flight:
 	 * the folio is locked for IO (__folio_lock_or_retry()). */
 	bool folio_locked;
@@ -108,7 +129,35 @@ struct fl_fault_view {
 	bool lock_contended;
 	/* When the last writer queued or holding at t releases it. */
 	uint64_t lock_free_at;
+
+	/* The speculative attempt window (DESIGN §6), for the strategies
+	 * that declare FL_NEED_SPEC_WINDOW; zero for the others.  The
+	 * attempt occupies [t, t + d_spec]: t_end - t when the trace has the
+	 * end, else the handler's calibrated cost, cut at the thread's next
+	 * fault. */
+	uint64_t d_spec;
+	/* Every mmap_lock writer of the mm whose write window [w_begin,
+	 * w_end] meets [t - FL_SPEC_LOOKBACK, t + 2 * d_spec +
+	 * FL_SPEC_SLACK], in window order, with wrote_vma/created_at/wrote_any
+	 * filled whatever the overlap (the strategy decides when the write
+	 * happened); writers queued at t are in it too.  The margins let a
+	 * strategy scale, jitter or shift time within them. */
+	const struct fl_writer_hit *whits;
+	size_t nwhits;
+	/* Read-lock zaps of the fault's VMA and PMD changes in the same span. */
+	const struct fl_vma_event *vevents;
+	size_t nvevents;
+	/* Other threads' faults of the same mm in the same page, and in the
+	 * same PTE table, that ended inside the span: they changed the PTE
+	 * (pte_same() fails), and they held the PTL just before their end. */
+	uint64_t pte_changed_at;	/* 0: none; else the first such end */
+	const uint64_t *ptl_ends;	/* ends of same-table faults, ascending */
+	size_t nptl_ends;
 };
+
+/* The margins of fl_fault_view.whits around [t, t + d_spec] (ns). */
+#define FL_SPEC_LOOKBACK 1000000ULL
+#define FL_SPEC_SLACK 20000ULL
 
 /* Where handle_mm_fault() finally ran. */
 enum fl_path {
@@ -129,6 +178,9 @@ struct fl_outcome {
 	uint64_t latency;	/* ns */
 	uint64_t lock_wait;	/* ns on the simulated mmap_lock */
 	const struct fl_writer *writer;	/* the writer behind an abort */
+	/* ns of speculative work an abort threw away (delay propagation,
+	 * delay.h); 0 for the strategies that make no speculative attempt. */
+	uint64_t wasted;
 };
 
 /* A what-if knob (`--set key=value`), recorded with the run. */
@@ -148,12 +200,19 @@ struct fl_run_cfg {
 	int64_t knob[16];
 	/* Calibrated cost table (ns), per handler, from the trace. */
 	uint64_t cost[FL_H__COUNT];
+	int arch;		/* enum fl_mm_arch of the trace (0: x86_64) */
 };
 
 /* Needs: which normalised events a strategy cannot work without. */
 enum {
 	FL_NEED_FAULTS = 1u << 0,
 	FL_NEED_MM_CALLS = 1u << 1,
+	/* Not an event kind: the strategy wants fl_fault_view's speculative
+	 * window (whits, vevents, pte_changed_at, ptl_ends).  The engine then
+	 * decides the fault a second time, once every writer that can start
+	 * inside the window is known; strategies without it are decided as
+	 * before, unchanged. */
+	FL_NEED_SPEC_WINDOW = 1u << 2,
 };
 
 struct fl_strategy {

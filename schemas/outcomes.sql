@@ -166,6 +166,26 @@ CREATE TABLE cause_counts (
 	PRIMARY KEY (run_id, counter, reason)
 );
 
+-- Delay propagation (DESIGN §6, replay/delay.h): per run and thread, how
+-- long the thread blocked on mmap_lock in the trace and as replayed, and
+-- its run time in the trace and as replayed.  Each fault shifts the
+-- thread's later events by its change in blocked time (predicted wait -
+-- traced wait) plus the speculative work an abort threw away, so
+-- run_pred = run_traced + (blocked_pred - blocked_traced) + wasted.
+-- Added within schema version 1 (unreleased).
+CREATE TABLE thread_times (
+	run_id		INTEGER NOT NULL REFERENCES runs,
+	tid		INTEGER NOT NULL,
+	pid		INTEGER NOT NULL,
+	faults		INTEGER NOT NULL,
+	blocked_traced	INTEGER NOT NULL,	-- ns: the ground truth's lock waits
+	blocked_pred	INTEGER NOT NULL,	-- ns: the run's lock waits
+	wasted		INTEGER NOT NULL,	-- ns of aborted speculative work
+	run_traced	INTEGER NOT NULL,	-- ns: first to last event of the thread
+	run_pred	INTEGER NOT NULL,	-- ns
+	PRIMARY KEY (run_id, tid)
+);
+
 -- No secondary indexes: a replay writes a row per fault, and an index per
 -- table doubles that cost.  Readers go through the primary keys: a run's
 -- outcomes are one range of outcomes, a trace's faults one range of faults,

@@ -1,0 +1,97 @@
+/* The speculative strategies' time model: see spec.h. */
+#include "spec.h"
+
+/* splitmix64: the jitter of writer `id` under `seed`, deterministic. */
+static uint64_t mix(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+static uint64_t shift(uint64_t v, int64_t d)
+{
+	if (v == UINT64_MAX)
+		return v;
+	if (d < 0 && (uint64_t)-d > v)
+		return 0;
+	return v + (uint64_t)d;
+}
+
+void fl_spec_window(const struct fl_spec_time *st, const struct fl_writer *w, struct fl_spec_win *out)
+{
+	int64_t j = 0;
+	uint64_t q = w->has_lock && w->q_begin && w->q_begin < w->w_begin ? w->q_begin : w->w_begin;
+	uint64_t b = w->w_begin, e = w->w_end;
+
+	if (st->jitter_ns) {
+		uint64_t span = 2 * st->jitter_ns + 1;
+
+		j = (int64_t)(mix(st->seed * 0x100000001b3ULL ^ w->id) % span) - (int64_t)st->jitter_ns;
+	}
+	if (e != UINT64_MAX && st->scale_pct != 100 && e >= b)
+		e = b + (e - b) * st->scale_pct / 100;
+	out->q = shift(q, j);
+	out->b = shift(b, j);
+	out->e = shift(e, j);
+	if (out->e < out->b)
+		out->e = out->b;
+}
+
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+void fl_spec_phases(const struct fl_spec_time *st, const struct fl_fault_view *f,
+		    struct fl_spec_phases *ph)
+{
+	uint64_t d = f->d_spec;
+
+	ph->t = f->t;
+	ph->t_walk = f->t + min_u64(st->lookup_ns, d / 4);
+	ph->t_pus = f->t + min_u64(2 * st->lookup_ns, d / 2);
+	ph->t_ptl = f->t + d;
+	ph->t_map = ph->t_ptl - min_u64(st->ptl_ns, d / 4);
+}
+
+bool fl_spec_ptl_busy(const struct fl_spec_time *st, const struct fl_fault_view *f, uint64_t x,
+		      uint64_t *free_at)
+{
+	bool busy = false;
+
+	*free_at = x;
+	for (size_t i = 0; i < f->nptl_ends; i++) {
+		uint64_t e = f->ptl_ends[i], s = e > st->ptl_ns ? e - st->ptl_ns : 0;
+
+		if (s <= x && x < e) {
+			busy = true;
+			if (e > *free_at)
+				*free_at = e;
+		}
+	}
+	return busy;
+}
+
+uint64_t fl_spec_lock_wait(const struct fl_spec_time *st, const struct fl_fault_view *f, uint64_t x)
+{
+	uint64_t until = x;
+
+	for (size_t i = 0; i < f->nwhits; i++) {
+		const struct fl_writer *w = f->whits[i].w;
+		struct fl_spec_win win;
+
+		if (w->pid >= 0 && f->pid >= 0 && w->pid != f->pid)
+			continue;
+		fl_spec_window(st, w, &win);
+		if (win.q <= x && x < win.e && win.e != UINT64_MAX && win.e > until)
+			until = win.e;
+	}
+	return until - x;
+}
+
+bool fl_spec_pte_changed(const struct fl_fault_view *f, uint64_t from, uint64_t to)
+{
+	return f->pte_changed_at && from < f->pte_changed_at && f->pte_changed_at <= to;
+}

@@ -1,0 +1,62 @@
+/* spec: the time model both speculative strategies share (DESIGN §6).
+ *
+ * A speculative attempt occupies [t, t + d] (fl_fault_view.d_spec).  Inside
+ * it the kernel looks at the sequence counts at fixed points, in order:
+ *
+ *   t       the lookup: the sequence is read (odd: a writer is inside);
+ *   t_walk  the VMA copy (Lespinasse) / the read_seqcount_retry() after the
+ *           page-table walk (Dufour): lookup_ns after t, at most d / 4;
+ *   t_pus   pte_unmap_same()'s pte_spinlock() in do_swap_page() (Dufour,
+ *           when sizeof(pte_t) > sizeof(long)): 2 lookup_ns, at most d / 2;
+ *   t_map   pte_map_lock() / pte_spinlock() / __pte_map_lock(): the check,
+ *           the PMD compare and the PTL trylock, ptl_ns before the end (at
+ *           most d / 4);
+ *   t_ptl   t + d: the check again with the PTL held covers (t_map, t_ptl].
+ *
+ * A writer "touches" at its mmap_lock acquisition (w_begin): the VMAs it
+ * changes get their vm_sequence bumped, and mmap_seq goes odd, after that.
+ * A writer whose write window contains t is inside at the lookup.
+ *
+ * What-if time knobs apply here: writers' windows scaled (their hold
+ * times, from the acquisition) and jittered (a whole window moved by a
+ * seeded offset in [-jitter, +jitter]), within the engine's margins
+ * (FL_SPEC_LOOKBACK, FL_SPEC_SLACK).
+ */
+#ifndef FL_SPEC_H
+#define FL_SPEC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "strategy.h"
+
+struct fl_spec_time {
+	uint64_t lookup_ns, ptl_ns;
+	uint64_t scale_pct;		/* writer hold time, percent */
+	uint64_t jitter_ns;
+	uint64_t seed;
+};
+
+/* A writer's window as the run sees it: queue, acquisition, release. */
+struct fl_spec_win {
+	uint64_t q, b, e;
+};
+
+struct fl_spec_phases {
+	uint64_t t, t_walk, t_pus, t_map, t_ptl;
+};
+
+void fl_spec_window(const struct fl_spec_time *st, const struct fl_writer *w, struct fl_spec_win *out);
+void fl_spec_phases(const struct fl_spec_time *st, const struct fl_fault_view *f,
+		    struct fl_spec_phases *ph);
+/* Another thread's fault in the same PTE table holds the PTL at x (it
+ * took it ptl_ns before its end); *free_at: when it lets go. */
+bool fl_spec_ptl_busy(const struct fl_spec_time *st, const struct fl_fault_view *f, uint64_t x,
+		      uint64_t *free_at);
+/* How long a read lock taken at x waits: until the last writer holding
+ * or queued at x releases mmap_lock. */
+uint64_t fl_spec_lock_wait(const struct fl_spec_time *st, const struct fl_fault_view *f, uint64_t x);
+/* The PTE changed in (from, to]: another thread's fault on the page. */
+bool fl_spec_pte_changed(const struct fl_fault_view *f, uint64_t from, uint64_t to);
+
+#endif

@@ -1,0 +1,475 @@
+/* spf: Laurent Dufour's speculative page faults, v11/v12 semantics.
+ *
+ * The arch handler calls handle_speculative_fault() before taking mmap_sem.
+ * It looks the VMA up without mmap_sem (get_vma() under the mm_rb rwlock),
+ * snapshots its vm_sequence, checks that the VMA is one the speculative path
+ * handles, walks the page tables with IRQs off (no allocation, no huge
+ * pages), checks the sequence again, and runs handle_pte_fault() with
+ * FAULT_FLAG_SPECULATIVE.  Every point where the page table is locked
+ * (pte_spinlock(), pte_map_lock()) checks vm_sequence, the PMD and -- in
+ * v11 -- a PTL trylock, and checks vm_sequence again with the PTL held.
+ * Any failure returns VM_FAULT_RETRY and the classic path runs under
+ * mmap_sem.  The failures are the series' trace events (pagefault:spf_*),
+ * the successes its vmstat speculative_pgfault.
+ *
+ * Profiles: v12 (default: the PTL trylock spins, `goto again`, no
+ * spf_pte_lock) and v11 (the trylock fails: spf_pte_lock); "-ppc-intended"
+ * takes the intended reading of the ppc64 hookup's result test (below).
+ * Time: spec.h.  Kernel functions per rule: README-strategies.md, ## spf.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "mm_ops.h"
+#include "spec.h"
+#include "strategy.h"
+
+/* Knob order: cfg->knob[] follows it. */
+enum {
+	K_SPEC_FILE,
+	K_PGTABLE_ALLOC,
+	K_SINGLE_THREAD,
+	K_PTE_WIDE,
+	K_WRITER_SCALE,
+	K_JITTER,
+	K_NOANON_EVENT,
+	K_PPC_MEM_KEYS,
+	K_LOOKUP_NS,
+	K_PTL_NS,
+};
+
+static const struct fl_knob spf_knobs[] = {
+	[K_SPEC_FILE] = { "spec_file",
+			  "1: file-backed VMAs whose fault handler is filemap_fault-compatible "
+			  "(->map_pages) go speculative too; 0: vm_ops->fault is spf_vma_notsup, "
+			  "as posted", 0, 0, 1 },
+	[K_PGTABLE_ALLOC] = { "pgtable_alloc",
+			      "1: the speculative walk allocates a missing PTE table under "
+			      "page_table_lock; 0: pmd_none() is spf_vma_notsup, as posted", 0, 0, 1 },
+	[K_SINGLE_THREAD] = { "single_thread_shortcut",
+			      "1: handle_speculative_fault() skips mm_users == 1; 0: single-"
+			      "threaded processes go speculative too", 1, 0, 1 },
+	[K_PTE_WIDE] = { "pte_wide",
+			 "1: sizeof(pte_t) > sizeof(unsigned long) (32-bit PAE): pte_unmap_same() "
+			 "locks and compares; 0: x86_64 and ppc64, where it returns 0 at once",
+			 0, 0, 1 },
+	[K_WRITER_SCALE] = { "writer_scale",
+			     "writers' mmap_lock hold times, percent of the traced ones", 100, 0, 1000 },
+	[K_JITTER] = { "jitter_ns",
+		       "each writer's window moves by a seeded offset in [-jitter, +jitter] ns "
+		       "(--seed, --seeds)", 0, 0, (int64_t)FL_SPEC_SLACK },
+	[K_NOANON_EVENT] = { "noanon_event",
+			     "1: a VMA without anon_vma is spf_vma_noanon, as the series documents "
+			     "the event; 0: spf_vma_notsup, as its code traces it", 0, 0, 1 },
+	[K_PPC_MEM_KEYS] = { "ppc_mem_keys",
+			     "ppc64: CONFIG_PPC_MEM_KEYS (default y on book3s64)", 1, 0, 1 },
+	[K_LOOKUP_NS] = { "lookup_ns",
+			  "ns from the fault to the sequence check after the walk", 100, 0, 100000 },
+	[K_PTL_NS] = { "ptl_ns",
+		       "ns the PTL is held at the end of a fault (pte_map_lock to the end)",
+		       100, 0, 100000 },
+	{ NULL, NULL, 0, 0, 0 },
+};
+
+static const char *const spf_profiles[] = { "v12", "v11", "v12-ppc-intended", "v11-ppc-intended",
+					    NULL };
+
+struct spf {
+	bool v11;		/* spf_pte_lock: the PTL trylock aborts */
+	bool ppc_intended;	/* ppc64: the result test as intended */
+	bool spec_file, pgtable_alloc, shortcut, pte_wide, noanon, mem_keys;
+	struct fl_spec_time st;
+};
+
+static int spf_init(void *state, const struct fl_run_cfg *cfg, struct fl_err *err)
+{
+	struct spf *s = state;
+	const char *p = cfg->profile ? cfg->profile : spf_profiles[0];
+
+	memset(s, 0, sizeof(*s));
+	if (!strcmp(p, "v11") || !strcmp(p, "v11-ppc-intended"))
+		s->v11 = true;
+	else if (strcmp(p, "v12") && strcmp(p, "v12-ppc-intended"))
+		return fl_err_set(err, -EINVAL, "spf: unknown profile '%s' (v12, v11, v12-ppc-intended, "
+				  "v11-ppc-intended)", p);
+	s->ppc_intended = strstr(p, "-ppc-intended") != NULL;
+	s->spec_file = cfg->knob[K_SPEC_FILE];
+	s->pgtable_alloc = cfg->knob[K_PGTABLE_ALLOC];
+	s->shortcut = cfg->knob[K_SINGLE_THREAD];
+	s->pte_wide = cfg->knob[K_PTE_WIDE];
+	s->noanon = cfg->knob[K_NOANON_EVENT];
+	s->mem_keys = cfg->knob[K_PPC_MEM_KEYS];
+	s->st.scale_pct = (uint64_t)cfg->knob[K_WRITER_SCALE];
+	s->st.jitter_ns = (uint64_t)cfg->knob[K_JITTER];
+	s->st.lookup_ns = (uint64_t)cfg->knob[K_LOOKUP_NS];
+	s->st.ptl_ns = (uint64_t)cfg->knob[K_PTL_NS];
+	s->st.seed = cfg->seed;
+	return 0;
+}
+
+static void spf_fini(void *state)
+{
+	(void)state;
+}
+
+/* The counters: the series' trace events, and vmstat speculative_pgfault
+ * for a speculative attempt that did not return VM_FAULT_RETRY. */
+static const char C_OK[] = "speculative_pgfault";
+static const char C_CHANGED[] = "spf_vma_changed";
+static const char C_NOTSUP[] = "spf_vma_notsup";
+static const char C_NOANON[] = "spf_vma_noanon";
+static const char C_ACCESS[] = "spf_vma_access";
+static const char C_PMD[] = "spf_pmd_changed";
+static const char C_PTE_LOCK[] = "spf_pte_lock";
+
+/* ppc64 DSISR_KEYFAULT (arch/powerpc/include/asm/reg.h). */
+#define DSISR_KEYFAULT 0x00200000ULL
+
+static bool anonymous(const struct fl_vma *v)
+{
+	return !v->file_id && v->kind != FL_VMA_SPECIAL;
+}
+
+/* Where the fault ends up, and what the decision cost. */
+struct ctx {
+	const struct spf *s;
+	const struct fl_run_cfg *cfg;
+	const struct fl_fault_view *f;
+	struct fl_outcome *o;
+	struct fl_spec_phases ph;
+	uint64_t d;		/* the fault's own handling time */
+	uint64_t spin;		/* v12: time spun on a busy PTL */
+};
+
+/* No speculative attempt: the classic path from t. */
+static void no_spf(struct ctx *c, const char *reason)
+{
+	struct fl_outcome *o = c->o;
+
+	o->path = FL_PATH_MMAP_LOCK;
+	o->fell_back = false;
+	o->counter = "";
+	o->reason = reason;
+	o->attempts = 1;
+	o->lock_wait = fl_spec_lock_wait(&c->s->st, c->f, c->f->t);
+	o->latency = c->d + o->lock_wait;
+}
+
+/* VM_FAULT_RETRY at t_abort: the classic path runs handle_mm_fault() under
+ * mmap_sem.  `ran`: the speculative handle_pte_fault() had started. */
+static void retry(struct ctx *c, const char *counter, const char *reason, uint64_t t_abort,
+		  const struct fl_writer *w, bool ran)
+{
+	struct fl_outcome *o = c->o;
+
+	o->path = FL_PATH_MMAP_LOCK;
+	o->fell_back = true;
+	o->counter = counter;
+	o->reason = reason;
+	o->writer = w;
+	o->attempts = ran ? 2 : 1;
+	o->wasted = t_abort - c->f->t;
+	o->lock_wait = fl_spec_lock_wait(&c->s->st, c->f, t_abort);
+	o->latency = o->wasted + o->lock_wait + c->d;
+}
+
+/* The speculative attempt returned something other than VM_FAULT_RETRY
+ * (0, or VM_FAULT_SIGSEGV when `segv`): the arch hookup decides. */
+static void done(struct ctx *c, const char *counter, const char *reason, bool segv, uint64_t t_done)
+{
+	struct fl_outcome *o = c->o;
+	const struct spf *s = c->s;
+	bool classic_too = false;
+
+	if (c->cfg->arch == FL_MM_ARCH_PPC64) {
+		/* arch/powerpc/mm/fault.c, v11 25/26 and v12: as posted,
+		 *   fault != VM_FAULT_RETRY && (IS_ENABLED(CONFIG_PPC_MEM_KEYS)
+		 *                               && fault != VM_FAULT_SIGSEGV)
+		 * so without MEM_KEYS nothing short-circuits; intended, MEM_KEYS
+		 * only sends SIGSEGV to the classic path (a key fault or a
+		 * protection fault: it needs the VMA to tell). */
+		if (s->ppc_intended)
+			classic_too = s->mem_keys && segv;
+		else
+			classic_too = !s->mem_keys || segv;
+	}
+	o->counter = counter;
+	o->reason = reason;
+	if (classic_too) {
+		/* flags lose FAULT_FLAG_SPECULATIVE (and get FAULT_FLAG_WRITE
+		 * back from is_write) and the classic path runs again. */
+		o->path = FL_PATH_MMAP_LOCK;
+		o->fell_back = true;
+		o->attempts = 2;
+		o->wasted = t_done - c->f->t;
+		o->lock_wait = fl_spec_lock_wait(&s->st, c->f, t_done);
+		o->latency = o->wasted + o->lock_wait + (segv ? 0 : c->cfg->cost[FL_H_SPURIOUS]);
+		if (!s->mem_keys && !s->ppc_intended)
+			o->reason = segv ? "ppc as posted: MEM_KEYS off, SIGSEGV redone under mmap_sem"
+					 : "ppc as posted: MEM_KEYS off, fault redone under mmap_sem";
+		else
+			o->reason = "ppc MEM_KEYS: SIGSEGV redone under mmap_sem (key or protection?)";
+		return;
+	}
+	/* x86 (v11 24/26): perf_sw_event(PERF_COUNT_SW_SPF) and `goto done`:
+	 * VM_FAULT_ERROR goes to the error handling, no retry. */
+	o->path = FL_PATH_SPECULATIVE;
+	o->fell_back = false;
+	o->attempts = 1;
+	o->latency = segv ? t_done - c->f->t : c->d + c->spin;
+	o->lock_wait = 0;
+}
+
+/* The first writer of the window that bumps the VMA's vm_sequence with its
+ * acquisition in (from, to]; NULL if none.  `held`: instead, one whose
+ * window contains `from` (inside at the lookup: odd). */
+static const struct fl_writer *vma_writer(const struct ctx *c, uint64_t from, uint64_t to, bool held)
+{
+	for (size_t i = 0; i < c->f->nwhits; i++) {
+		const struct fl_writer_hit *h = &c->f->whits[i];
+		struct fl_spec_win win;
+
+		if (!h->wrote_vma && !h->created_at)
+			continue;
+		fl_spec_window(&c->s->st, h->w, &win);
+		if (held ? (win.b <= from && from <= win.e) : (from < win.b && win.b <= to))
+			return h->w;
+	}
+	return NULL;
+}
+
+/* A read-lock zap of the VMA (unmap_page_range()'s vm_write_begin() /
+ * vm_write_end()) in (from, to].  The zap is taken at the call's exit: the
+ * trace shows neither its lock nor its unmap_page_range(), and the span
+ * before it is mostly the lock and the VMA walk. */
+static bool vma_zapped(const struct ctx *c, uint64_t from, uint64_t to)
+{
+	for (size_t i = 0; i < c->f->nvevents; i++) {
+		const struct fl_vma_event *e = &c->f->vevents[i];
+
+		if (e->zap && from < e->t_end && e->t_end <= to)
+			return true;
+	}
+	return false;
+}
+
+static bool pmd_changed(const struct ctx *c, uint64_t from, uint64_t to)
+{
+	for (size_t i = 0; i < c->f->nvevents; i++) {
+		const struct fl_vma_event *e = &c->f->vevents[i];
+
+		if (e->pmd_changed && from < e->t_begin && e->t_begin <= to)
+			return true;
+	}
+	return false;
+}
+
+/* vma_has_changed() for a check at `to` covering (from, to]. */
+static bool changed(struct ctx *c, uint64_t from, uint64_t to, const char *reason, bool ran)
+{
+	const struct fl_writer *w = vma_writer(c, from, to, false);
+
+	if (w) {
+		retry(c, C_CHANGED, reason, to, w, ran);
+		return true;
+	}
+	if (vma_zapped(c, from, to)) {
+		retry(c, C_CHANGED, "vm_sequence bumped by a read-lock zap (unmap_page_range)", to,
+		      NULL, ran);
+		return true;
+	}
+	return false;
+}
+
+/* pte_spinlock() / pte_map_lock() at `at`, the previous check at `since`:
+ * vma_has_changed(), the PMD, the PTL trylock, vma_has_changed() again. */
+static bool map_lock(struct ctx *c, uint64_t since, uint64_t at, uint64_t after,
+		     const char *r_changed, const char *r_pmd, const char *r_ptl, const char *r_after)
+{
+	uint64_t free_at;
+
+	if (changed(c, since, at, r_changed, true))
+		return false;
+	if (pmd_changed(c, since, at)) {
+		retry(c, C_PMD, r_pmd, at, NULL, true);
+		return false;
+	}
+	if (fl_spec_ptl_busy(&c->s->st, c->f, at, &free_at)) {
+		if (c->s->v11) {
+			retry(c, C_PTE_LOCK, r_ptl, at, NULL, true);
+			return false;
+		}
+		/* v12: spin_trylock() failed: local_irq_enable(); goto
+		 * again -- the checks run again once the PTL is free. */
+		uint64_t tail = after - at;
+
+		c->spin += free_at - at;
+		since = at;
+		at = free_at;
+		after = at + tail;
+		if (changed(c, since, at, r_changed, true))
+			return false;
+	}
+	return !changed(c, at, after, r_after, true);
+}
+
+static void spf_fault(void *state, const struct fl_run_cfg *cfg, const struct fl_fault_view *f,
+		      struct fl_outcome *o)
+{
+	const struct spf *s = state;
+	const struct fl_vma *v = &f->vma;
+	uint32_t acc = f->fault->access;
+	bool ppc = cfg->arch == FL_MM_ARCH_PPC64;
+	struct ctx c = { .s = s, .cfg = cfg, .f = f, .o = o };
+	const struct fl_writer *w;
+
+	c.d = f->d_spec;
+	fl_spec_phases(&s->st, f, &c.ph);
+
+	if (f->place == FL_PLACE_UNKNOWN) {
+		o->path = FL_PATH_NONE;
+		o->reason = "unplaced: no VMA known";
+		o->attempts = 0;
+		o->latency = c.d;
+		return;
+	}
+	/* x86 (v11 24/26): `if (!(error_code & X86_PF_PK))` around the
+	 * speculative attempt: a protection-key fault goes to mmap_sem. */
+	if (!ppc && (acc & FL_ACC_PKEY)) {
+		no_spf(&c, "x86: protection-key fault, not tried");
+		return;
+	}
+	/* handle_speculative_fault() (inline): no FAULT_FLAG_USER, or
+	 * mm_users == 1, returns VM_FAULT_RETRY with no event. */
+	if (!(acc & FL_ACC_USER)) {
+		no_spf(&c, "kernel-mode fault, not tried");
+		return;
+	}
+	if (s->shortcut && f->mm_users <= 1) {
+		no_spf(&c, "single-threaded (mm_users == 1), not tried");
+		return;
+	}
+	/* ppc64 book3s64: FAULT_FLAG_WRITE comes from DSISR_ISSTORE for the
+	 * speculative attempt (the access check below reads it). */
+
+	/* __handle_speculative_fault(): get_vma() finds no VMA above the
+	 * address: VM_FAULT_RETRY, no event. */
+	if (f->place == FL_PLACE_NO_VMA) {
+		no_spf(&c, "no VMA (get_vma() NULL), no event");
+		o->fell_back = true;
+		return;
+	}
+	/* raw_read_seqcount(&vma->vm_sequence) odd: a writer is inside. */
+	w = vma_writer(&c, f->t, f->t, true);
+	if (w) {
+		retry(&c, C_CHANGED, "vm_sequence odd at lookup (writer inside)", f->t, w, false);
+		return;
+	}
+	/* vma->vm_ops && vma->vm_ops->fault: file-backed, special mappings. */
+	if (!anonymous(v) &&
+	    !(s->spec_file && fl_vma_ops_of(v) == FL_VMA_OPS_FILE && !(v->flags & FL_VM_HUGETLB))) {
+		retry(&c, C_NOTSUP, v->kind == FL_VMA_SPECIAL ? "special mapping (vm_ops->fault)"
+							     : "file-backed (vm_ops->fault)",
+		      f->t, NULL, false);
+		return;
+	}
+	/* !vma->anon_vma: __anon_vma_prepare() needs mmap_sem.  The event
+	 * traced is spf_vma_notsup; spf_vma_noanon is defined and documented
+	 * for it but has no call site. */
+	if (!v->anon_vma && (anonymous(v) || f->needs_anon_vma)) {
+		retry(&c, s->noanon ? C_NOANON : C_NOTSUP, "no anon_vma yet", f->t, NULL, false);
+		return;
+	}
+	if (v->flags & FL_VM_UFFD_MISSING) {
+		retry(&c, C_NOTSUP, "userfaultfd (VM_UFFD_MISSING)", f->t, NULL, false);
+		return;
+	}
+	if (f->place == FL_PLACE_STACK || (v->flags & FL_VM_GROWSDOWN)) {
+		retry(&c, C_NOTSUP, "VM_GROWSDOWN (stack)", f->t, NULL, false);
+		return;
+	}
+	/* arch_vma_access_permitted(), a write without VM_WRITE, a read
+	 * without VM_READ|VM_EXEC|VM_WRITE: VM_FAULT_SIGSEGV, not RETRY. */
+	if (f->access_error || (ppc && (f->fault->arch_code & DSISR_KEYFAULT))) {
+		done(&c, C_ACCESS, "access error: VM_FAULT_SIGSEGV, no retry", true, c.ph.t_walk);
+		return;
+	}
+	/* The IRQ-off walk: pgd/p4d/pud/pmd none, bad, trans-huge, devmap or
+	 * swap go to out_walk: spf_vma_notsup. */
+	if (f->pmd_huge || f->thp_fault) {
+		retry(&c, C_NOTSUP, "walk: huge PMD (THP)", c.ph.t_walk, NULL, false);
+		return;
+	}
+	if ((!f->pud_present || !f->pmd_present) && !s->pgtable_alloc) {
+		retry(&c, C_NOTSUP, f->pud_present ? "walk: no PTE table (pmd_none)"
+						   : "walk: no PMD table (pud_none)",
+		      c.ph.t_walk, NULL, false);
+		return;
+	}
+	/* read_seqcount_retry() after the walk and the bounds. */
+	if (changed(&c, f->t, c.ph.t_walk, "vm_sequence changed during the walk", false))
+		return;
+
+	/* handle_pte_fault() with FAULT_FLAG_SPECULATIVE. */
+	uint64_t since = c.ph.t_walk;
+
+	if (f->handler == FL_H_SWAP) {
+		/* do_swap_page(): pte_unmap_same() only compares when
+		 * sizeof(pte_t) > sizeof(unsigned long); then pte_spinlock()
+		 * can fail (VM_FAULT_RETRY) and a different PTE is
+		 * VM_FAULT_PTNOTSAME, which do_swap_page() turns into 0. */
+		if (s->pte_wide) {
+			if (!map_lock(&c, since, c.ph.t_pus, c.ph.t_pus,
+				      "pte_unmap_same: vm_sequence changed",
+				      "pte_unmap_same: PMD changed",
+				      "pte_unmap_same: PTL busy (trylock)",
+				      "pte_unmap_same: vm_sequence changed after the PTL"))
+				return;
+			if (fl_spec_pte_changed(f, f->t, c.ph.t_pus)) {
+				c.d = c.ph.t_pus - f->t;
+				done(&c, C_OK, "pte_unmap_same: VM_FAULT_PTNOTSAME, returns 0", false,
+				     c.ph.t_pus);
+				return;
+			}
+			since = c.ph.t_pus;
+		}
+	}
+	if (!anonymous(v) && f->major && f->handler != FL_H_SWAP) {
+		/* spec_file: ->fault would wait for IO, which the speculative
+		 * path (ALLOW_RETRY cleared) must not do under its VMA
+		 * reference: VM_FAULT_RETRY, no event. */
+		retry(&c, "", "file IO under SPF", c.ph.t_walk, NULL, true);
+		return;
+	}
+	/* pte_map_lock() / pte_spinlock() before the PTE is set. */
+	if (!map_lock(&c, since, c.ph.t_map, c.ph.t_ptl, "pte_map_lock: vm_sequence changed",
+		      "pte_map_lock: PMD changed", "pte_map_lock: PTL busy (trylock)",
+		      "vm_sequence changed after taking the PTL"))
+		return;
+	/* Under the PTL: another thread's fault changed the PTE -- the
+	 * handler backs out and returns 0 (do_swap_page(): out_nomap). */
+	if (fl_spec_pte_changed(f, f->t, c.ph.t_map)) {
+		done(&c, C_OK, f->handler == FL_H_SWAP ? "pte changed under the PTL: out_nomap, 0"
+						       : "pte changed under the PTL: returns 0",
+		     false, c.ph.t_ptl);
+		return;
+	}
+	done(&c, C_OK, !f->pmd_present || !f->pud_present ? "ok, page table allocated" : "ok", false,
+	     c.ph.t_ptl + c.spin);
+}
+
+/* Listed in strategies.c. */
+extern const struct fl_strategy fl_strategy_spf;
+
+const struct fl_strategy fl_strategy_spf = {
+	.name = "spf",
+	.summary = "Laurent Dufour's speculative page faults (v11/v12): vm_sequence, "
+		   "pte_unmap_same, spf_* events",
+	.profiles = spf_profiles,
+	.knobs = spf_knobs,
+	.needs = FL_NEED_FAULTS | FL_NEED_MM_CALLS | FL_NEED_SPEC_WINDOW,
+	.state_size = sizeof(struct spf),
+	.init = spf_init,
+	.fault = spf_fault,
+	.fini = spf_fini,
+};

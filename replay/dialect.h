@@ -88,6 +88,10 @@ extern const struct fl_dialect *const fl_dialects[];
 
 /* Adapter-private state (priv_size bytes, zeroed at start). */
 void *fl_decoder_priv(struct fl_decoder *d);
+/* The trace's metadata, for a dialect whose trace carries it in an event
+ * (the faultline header): fill what the environment left empty. */
+struct fl_trace_meta;
+struct fl_trace_meta *fl_decoder_meta(struct fl_decoder *d);
 
 /* An event with kind, t, pid, tid and cpu filled from raw and the common
  * context (or -1).  Adapters overwrite what they know better. */

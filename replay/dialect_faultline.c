@@ -24,6 +24,7 @@
 
 #include "bt_fields.h"
 #include "dialect.h"
+#include "ingest.h"
 
 struct fl_priv {
 	bool init;
@@ -161,11 +162,18 @@ static const char *str(const struct fl_raw *raw, uint64_t idx)
 	return strcmp(s, "-") == 0 ? "" : s;
 }
 
+/* The header carries what LTTng-UST's environment does not: the traced
+ * host's kernel release and name. */
 static int on_header(struct fl_decoder *d, const struct fl_binding *b, const struct fl_raw *raw)
 {
-	(void)d;
-	(void)b;
-	(void)raw;
+	struct fl_trace_meta *m = fl_decoder_meta(d);
+
+	if (!m->release[0])
+		snprintf(m->release, sizeof(m->release), "%s",
+			 str(raw, b->idx[0]));
+	if (!m->hostname[0])
+		snprintf(m->hostname, sizeof(m->hostname), "%s",
+			 str(raw, b->idx[1]));
 	return 0;
 }
 
@@ -323,7 +331,7 @@ static int on_lost(struct fl_decoder *d, const struct fl_binding *b, const struc
 #define IDS "ktime", "cpu", "pid", "tid"
 
 static const struct fl_event_spec specs[] = {
-	{ P("header"), on_header, 0, { NULL } },
+	{ P("header"), on_header, 0, { "kernel_release", "hostname" } },
 	{ P("fault"), on_fault, 0, { IDS, "address", "ip", "access", "arch_code" } },
 	{ P("fault_end"), on_fault_end, 0, { IDS, "major" } },
 	{ P("mm_call_enter"), on_mm_enter, 0, { IDS, "call", "nargs" } },

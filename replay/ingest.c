@@ -56,6 +56,11 @@ void *fl_decoder_priv(struct fl_decoder *d)
 	return d->priv;
 }
 
+struct fl_trace_meta *fl_decoder_meta(struct fl_decoder *d)
+{
+	return &d->res->meta;
+}
+
 void fl_decoder_init_event(struct fl_decoder *d, const struct fl_binding *b,
 			   const struct fl_raw *raw, enum fl_ev_kind kind,
 			   struct fl_event *ev)

@@ -1,7 +1,7 @@
 -- faultline outcome store (DESIGN §8): the contract between replay/ (which
 -- writes it) and analyze/ + tui/ (which read it).
 --
--- Version: PRAGMA user_version = 1.  A reader refuses a database whose
+-- Version: PRAGMA user_version = 2 (2 added thread_times).  A reader refuses a database whose
 -- application_id is not faultline's, or whose user_version is newer than
 -- the one it was built with.  Any change to a table below bumps the version.
 --
@@ -17,7 +17,7 @@
 -- print them with printf('%x', ...) or cast in C.
 
 PRAGMA application_id = 1179405873;	-- 0x464C4E31, "FLN1"
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 
 -- Free-form facts about the database itself: 'created_by' (tool version).
 CREATE TABLE meta (

@@ -66,7 +66,7 @@ is "only fallbacks take the mmap_lock path" \
 	"$(q "$a" "select count(*) from outcomes where (path = 'mmap_lock') != fell_back")" 0
 is "store integrity" "$(q "$a" 'PRAGMA integrity_check')" ok
 is "application_id and user_version" \
-	"$(q "$a" 'PRAGMA application_id')/$(q "$a" 'PRAGMA user_version')" "1179405873/1"
+	"$(q "$a" 'PRAGMA application_id')/$(q "$a" 'PRAGMA user_version')" "1179405873/2"
 
 # A database holding exactly this one run, for the kill test below.
 cp "$a" "$FL_TMP/one-run.db"
@@ -217,9 +217,16 @@ expect_fail "a file that is not SQLite: exit 1, says so" 1 \
 
 # A faultline database from a future schema.
 cp "$FL_TMP/one-run.db" "$FL_TMP/future.db"
+# A database of the first schema (before thread_times) is refused, named.
+cp "$FL_TMP/future.db" "$FL_TMP/old.db" 2>/dev/null || true
+rm -f "$FL_TMP/old.db"
+expect_ok "a fresh database for the old-schema check" replay -o "$FL_TMP/old.db" "$mmchurn"
+sqlite3 "$FL_TMP/old.db" 'PRAGMA user_version = 1'
+expect_fail "a schema version from the past: exit 1, names both versions" 1 \
+	"old.db: schema version 1 is older than this faultline's \(2\)" replay "$mmchurn" -o "$FL_TMP/old.db"
 sqlite3 "$FL_TMP/future.db" 'PRAGMA user_version = 99'
 expect_fail "a schema version from the future: exit 1, names both versions" 1 \
-	"future.db: schema version 99 is newer than this faultline's \(1\)" replay "$mmchurn" -o "$FL_TMP/future.db"
+	"future.db: schema version 99 is newer than this faultline's \(2\)" replay "$mmchurn" -o "$FL_TMP/future.db"
 is "... and no run is added" "$(q "$FL_TMP/future.db" 'select count(*) from runs')" 1
 
 # ---- usage errors ----------------------------------------------------------------

@@ -117,9 +117,11 @@ int fl_store_open(const char *path, struct fl_store **out, struct fl_err *err)
 		rc = exec(st, /* WAL: readers (the TUI, a report) see the last
 			   * committed runs while a replay writes.  NORMAL:
 			   * a commit is atomic; only durability across a power
-			   * cut waits for the next checkpoint. */
-			  "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-			  " PRAGMA cache_size = -65536;", err,
+			   * cut waits for the next checkpoint.  The page cache
+			   * stays at SQLite's default: the transaction's dirty
+			   * pages spill to the WAL, so memory does not grow with
+			   * the trace. */
+			  "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", err,
 			  "cannot set WAL mode");
 	if (!rc)
 		rc = prepare(st, &st->ins_writer,

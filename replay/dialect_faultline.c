@@ -190,6 +190,13 @@ static int on_fault(struct fl_decoder *d, const struct fl_binding *b, const stru
 	ev.u.fault.trap = (uint32_t)fl_member_u64(raw->payload, (uint64_t)p->fault_trap, NULL);
 	ev.u.fault.source = fl_member_u64(raw->payload, (uint64_t)p->fault_source, NULL) == 1
 				    ? FL_SRC_SW_EVENT : FL_SRC_TRACEPOINT;
+	/* ppc64 (a trap is only written there): the access is decoded again
+	 * from trap + DSISR + ip, so that a trace whose recorder left out a
+	 * bit (USER, before it knew kernel-mode faults from user ones) reads
+	 * as the current decoder says. */
+	if (ev.u.fault.trap)
+		ev.u.fault.access = fl_ppc64_access(ev.u.fault.trap, ev.u.fault.arch_code,
+						    ev.u.fault.ip);
 	return fl_decoder_emit(d, &ev);
 }
 

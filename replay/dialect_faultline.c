@@ -72,6 +72,18 @@ static void describe(const struct fl_trace_env *env, char *arch, size_t len, uin
 		*page_size = (uint32_t)strtoul(p + 11, NULL, 10);
 }
 
+/* ppc64: " mmu=radix" or " mmu=hash" in the same session name. */
+static void describe_mmu(const struct fl_trace_env *env, char *mmu, size_t len)
+{
+	const bt_value *v = bt_trace_borrow_environment_entry_value_by_name_const(env->trace, "trace_name");
+	const char *name = v && bt_value_is_string(v) ? bt_value_string_get(v) : "";
+	const char *m = strstr(name, " mmu=");
+
+	mmu[0] = '\0';
+	if (m)
+		snprintf(mmu, len, "%.*s", (int)strcspn(m + 5, " "), m + 5);
+}
+
 static int need_member(const bt_event_class *ec, const char *field, int64_t *idx,
 		       struct fl_err *err)
 {
@@ -357,5 +369,6 @@ const struct fl_dialect fl_dialect_faultline = {
 	.specs = specs,
 	.prepare = prepare,
 	.describe = describe,
+	.describe_mmu = describe_mmu,
 	.priv_size = sizeof(struct fl_priv),
 };

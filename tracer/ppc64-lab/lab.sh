@@ -176,7 +176,7 @@ for run in $RUNS; do
 	case $pages in 64k) k=$K64 ;; 4k) k=$K4 ;; *) echo "lab: pages $pages: 64k or 4k" >&2; exit 2 ;; esac
 	case $mmu in radix) append="" ;; hash) append="disable_radix" ;; *) echo "lab: mmu $mmu: radix or hash" >&2; exit 2 ;; esac
 	case $wl in
-	mmchurn) cmd="/usr/bin/mmchurn -t 2 -c 1 -i 12 -s 1024 -n 400" ;;
+	mmchurn) cmd="/usr/bin/mmchurn -t 2 -c 1 -i 24 -s 2048 -n 800" ;;
 	pagetouch) cmd="/usr/bin/pagetouch -t 2 -r 4 -p 64" ;;
 	smoke) cmd="/usr/bin/pagetouch -t 2 -r 1 -p 16" ;;
 	*) echo "lab: workload $wl: mmchurn, pagetouch or smoke" >&2; exit 2 ;;

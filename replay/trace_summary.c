@@ -202,7 +202,7 @@ void fl_summary_capabilities(const struct fl_trace_summary *s,
 		    "page-faults software event: address only, no access bits");
 	else if (s->fault_ppc64 == s->kinds[FL_EV_FAULT])
 		cap(&caps[0], "faults", FL_SUPPORT_YES,
-		    "page-faults software event with ppc64 TRAP and DSISR");
+		    "page-faults event with ppc64 trap and DSISR");
 	else
 		cap(&caps[0], "faults", FL_SUPPORT_YES, "page-fault tracepoint with error code");
 

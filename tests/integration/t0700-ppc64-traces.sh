@@ -10,7 +10,7 @@
 fixed() {
 	cat <<'EOF'
 fl-mmchurn-64k-radix radix 389 3878 10 385 4277 59 59 3 0 4215
-fl-mmchurn-64k-hash hash 389 3879 10 385 4278 61 61 20 0 4197 a fault thread's madvise write-locks the VMA it merges with, the other thread's; the kernel let that thread's faults through (vma_start_write() timing the trace does not show)
+fl-mmchurn-64k-hash hash 389 3879 10 385 4278 61 61 20 0 4197 the replay counts the VMA next to a madvise's region (the other fault thread's) as write-locked; the kernel let its faults through (which VMAs vma_start_write() touched the trace does not show)
 EOF
 }
 

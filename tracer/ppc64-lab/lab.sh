@@ -76,7 +76,7 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
 AO="-oAPT::Architecture=ppc64el -oAPT::Architectures=ppc64el -oDir::State::Lists=$APT/lists
  -oDir::State::Status=/dev/null -oDir::Etc::SourceList=/dev/null -oDir::Etc::SourceParts=$APT/parts
- -oDir::Cache=$APT/cache -oDebug::NoLocking=1"
+ -oDir::Cache=$APT/cache -oDebug::NoLocking=1 -oAPT::Sandbox::User=root"
 if [ ! -f "$APT/updated" ] || [ -n "$(find "$APT/updated" -mmin +1440)" ]; then
 	say "apt-get update (ppc64el lists in $APT)"
 	# shellcheck disable=SC2086

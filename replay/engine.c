@@ -83,6 +83,10 @@ struct pfault {
 	size_t nhits;
 	bool contended;			/* a writer held or queued at t */
 	bool thp_read_anon;		/* a THP read fault prepares the anon_vma */
+	/* --set page_size larger than the trace's: the fault's larger page
+	 * was already mapped (by an earlier fault of the same page) with the
+	 * access it wants, so on that kernel it would not have faulted. */
+	bool absorbed;
 	bool defer_anon;		/* set the VMA's anon_vma at the fault's end */
 
 	/* The speculative window (FL_NEED_SPEC_WINDOW runs, stage 2). */
@@ -674,7 +678,13 @@ static int run_fault(struct fl_engine *e, size_t r, struct pfault *p)
 	memset(&o, 0, sizeof(o));
 	o.counter = "";
 	o.reason = "";
-	run->strategy->fault(run->state, &run->cfg, v, &o);
+	if (p->absorbed) {
+		o.path = FL_PATH_NONE;
+		o.reason = e->sim_shift == 16 ? "no fault at 64 KiB pages: its page was mapped"
+					      : "no fault at the larger page: its page was mapped";
+	} else {
+		run->strategy->fault(run->state, &run->cfg, v, &o);
+	}
 	run->faults++;
 	if (o.fell_back)
 		run->fallbacks++;
@@ -994,6 +1004,13 @@ static int on_fault(struct fl_engine *e, struct thread *t, const struct fl_event
 		enum fl_pgt_pte old = fl_pgt_pte(&mm->pt, addr);
 
 		p->v.access_error = access_error(vma, acc);
+		/* The what-if of a larger page: a fault whose page (in the
+		 * what-if's size) an earlier fault already mapped for this
+		 * access would not have happened.  Only then: the trace's own
+		 * page size keeps every fault. */
+		if (e->sim_shift > e->page_shift && !p->v.access_error && !(acc & FL_ACC_PROT) &&
+		    (old == FL_PTE_PRESENT_WRITE || (old == FL_PTE_PRESENT && !write)))
+			p->absorbed = true;
 		p->v.pmd_present = fl_pgt_pmd_state(&mm->pt, addr) != FL_PMD_NONE;
 		p->v.pte_present = old == FL_PTE_PRESENT || old == FL_PTE_PRESENT_WRITE;
 		p->v.pud_present = fl_pgt_pud_present(&mm->pt, addr);

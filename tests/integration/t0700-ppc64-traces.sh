@@ -10,7 +10,7 @@
 fixed() {
 	cat <<'EOF'
 fl-mmchurn-64k-radix radix 389 3878 10 385 4277 59 59 3 0 4215
-fl-mmchurn-64k-hash hash 389 3879 10 385 4278 61 61 20 0 4197 the replay counts the VMA next to a madvise's region (the other fault thread's) as write-locked; the kernel let its faults through (which VMAs vma_start_write() touched the trace does not show)
+fl-mmchurn-64k-hash hash 389 3879 10 385 4278 61 61 20 0 4197 a fault thread's madvise write-locked the VMA next to its region (the other fault thread's) 1.1 ms after it took mmap_lock (the kernel's fallbacks start there); the trace does not show vma_start_write(), the replay counts the whole window
 EOF
 }
 

@@ -15,6 +15,7 @@ mount -t tmpfs tmpfs /dev/shm		# LTTng-UST's ring buffers (shm_open)
 mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run		# lttng-sessiond's sockets (/var/run/lttng)
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+# shellcheck disable=SC1091
 . /lab.conf
 echo "=== LAB START $LAB_NAME uptime: $(cut -d' ' -f1 /proc/uptime)"
 echo "=== uname -r: $(uname -r) machine: $(uname -m)"
@@ -22,7 +23,7 @@ grep -m1 '^MMU' /proc/cpuinfo
 grep -m1 '^cpu' /proc/cpuinfo
 echo "=== THP: $(cat /sys/kernel/mm/transparent_hugepage/enabled)"
 echo "=== record: $LAB_CMD"
-cd /tmp
+cd /tmp || poweroff -f
 if [ -n "${LAB_DEBUG:-}" ]; then
 	lttng-sessiond --no-kernel -vvv > /tmp/sessiond.log 2>&1 &
 	sleep 8

@@ -5,7 +5,7 @@
 # says what each step does and why.
 #
 #   tracer/ppc64-lab/lab.sh [-o OUTDIR] [-w WORKDIR] [--smoke] [--no-install]
-#                           [RUN...]
+#                           [--build-only] [RUN...]
 #
 # RUN is WORKLOAD[:PAGES[:MMU]]: WORKLOAD mmchurn or pagetouch, PAGES 64k
 # (default) or 4k, MMU radix (default) or hash.  Default RUN: mmchurn:64k:radix.
@@ -16,6 +16,7 @@
 # guest's packages are downloaded for ppc64el into WORKDIR, never installed
 # on the host).  --smoke: one short pagetouch run on the 64K kernel; with
 # --no-install it exits 77 (skip) when a host package is missing.
+# --build-only: stop after the cross build (WORKDIR/sysroot, build/ppc64le).
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -24,6 +25,7 @@ OUT=$PWD/ppc64-lab-out
 WORK=${FL_LAB_DIR:-/var/tmp/faultline-ppc64-lab}
 SMOKE=0
 INSTALL=1
+BUILD_ONLY=0
 RUNS=""
 KSERIES=${FL_LAB_KERNEL:-6.12}
 
@@ -33,7 +35,8 @@ while [ $# -gt 0 ]; do
 	-w) WORK=$2; shift 2 ;;
 	--smoke) SMOKE=1; shift ;;
 	--no-install) INSTALL=0; shift ;;
-	-h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--build-only) BUILD_ONLY=1; shift ;;
+	-h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "lab.sh: unknown option $1" >&2; exit 2 ;;
 	*) RUNS="$RUNS $1"; shift ;;
 	esac
@@ -61,6 +64,7 @@ if [ -n "$missing" ]; then
 	[ "$(id -u)" = 0 ] || { echo "lab: run as root to install:$missing" >&2; exit 1; }
 	say "installing host packages:$missing"
 	DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
+	# shellcheck disable=SC2086
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >/dev/null
 fi
 
@@ -109,10 +113,11 @@ fi
 # --- 3. the sysroot, the kernels, the cross build --------------------------
 SYS="$WORK/sysroot"
 if [ ! -f "$SYS/.done" ] || [ "$(cat "$SYS/.done")" != "$PKGS" ]; then
-	say "unpacking $(echo $PKGS | wc -w) packages into $SYS"
+	say "unpacking $(echo "$PKGS" | wc -w) packages into $SYS"
 	rm -rf "$SYS"
 	mkdir -p "$SYS"
 	for p in $PKGS; do
+		# shellcheck disable=SC2012
 		dpkg-deb -x "$(ls "$WORK/debs/${p}_"*.deb | sort -V | tail -1)" "$SYS"
 	done
 	echo "$PKGS" > "$SYS/.done"
@@ -120,6 +125,7 @@ fi
 for k in "$K64" "$K4"; do
 	if [ ! -d "$WORK/$k" ]; then
 		say "unpacking $k"
+		# shellcheck disable=SC2012
 		dpkg-deb -x "$(ls "$WORK/debs/${k}_"*.deb | sort -V | tail -1)" "$WORK/$k"
 	fi
 done
@@ -131,6 +137,10 @@ for w in mmchurn pagetouch; do
 	powerpc64le-linux-gnu-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -pthread \
 		-o "$BIN/$w" "$REPO/tests/workloads/$w.c"
 done
+if [ $BUILD_ONLY = 1 ]; then
+	say "built $REPO/build/ppc64le/faultline, faultline-ust.so (sysroot $SYS)"
+	exit 0
+fi
 
 # --- 4. the initramfs: the sysroot's runtime, busybox, /init ---------------
 ROOT="$WORK/rootfs"
@@ -197,7 +207,7 @@ for run in $RUNS; do
 		-initrd "$WORK/initrd.gz" -append "console=hvc0 panic=-1 quiet $append" \
 		< /dev/null > "$log" 2>&1 || true
 	say "$name: qemu ran $(( $(date +%s) - t1 )) s"
-	rm -rf "$OUT/$name" "$WORK/out-$name"
+	rm -rf "${OUT:?}/$name" "${WORK:?}/out-$name"
 	mkdir -p "$WORK/out-$name"
 	sed -n '/^=== BEGIN OUT.TGZ BASE64/,/^=== END OUT.TGZ BASE64/p' "$log" | sed '1d;$d' | tr -d '\r' |
 		base64 -d > "$WORK/out-$name/out.tgz" 2>/dev/null || true

@@ -15,16 +15,28 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbabeltrace2 -lsqlite3)
 TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
+# RECORD_ONLY=1: `faultline record` (and help, version) alone, without
+# libbabeltrace2 and SQLite: what `make ppc64le` cross-builds for a guest.
+RECORD_ONLY ?=
+ifeq ($(RECORD_ONLY),1)
+PKG_CFLAGS :=
+PKG_LIBS :=
+RECORD_ONLY_CFLAGS := -DFL_RECORD_ONLY
+endif
+
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wno-format-nonliteral
 INCLUDES := -I. -Ilib -Ireplay -I$(BUILD)/gen
-ALL_CFLAGS := -std=gnu11 $(WARN) $(INCLUDES) $(PKG_CFLAGS) -DFL_VERSION='"$(VERSION)"' \
+ALL_CFLAGS := -std=gnu11 $(WARN) $(INCLUDES) $(PKG_CFLAGS) $(RECORD_ONLY_CFLAGS) -DFL_VERSION='"$(VERSION)"' \
 	-MMD -MP $(CFLAGS)
 LIBS := $(PKG_LIBS) -lm -ldl
 
 # The product: every .c in the code folders, plus the dispatcher.
 LIB_SRCS := $(wildcard lib/*.c) $(wildcard replay/*.c) $(wildcard analyze/*.c) \
 	$(wildcard tracer/*.c) $(wildcard tui/*.c)
+ifeq ($(RECORD_ONLY),1)
+LIB_SRCS := $(wildcard lib/*.c) $(wildcard tracer/*.c)
+endif
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 # Unit tests link the modules, not the subcommands (builtin-*.c).
 UNIT_LINK_OBJS := $(foreach o,$(LIB_OBJS),$(if $(findstring /builtin-,$(o)),,$(o)))
@@ -47,7 +59,18 @@ TEST_BINS := $(UNIT_BINS) $(TOOL_BINS) $(WORKLOAD_BINS)
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
-.PHONY: all tests check check-run demo install asan valgrind bench deps clean help man
+.PHONY: all tests check check-run demo install asan valgrind bench deps clean help man ppc64le
+
+# The ppc64le cross build of the recorder, for tracer/ppc64-lab/:
+#   make ppc64le PPC64LE_SYSROOT=DIR
+# DIR holds Debian's ppc64el liblttng-ust-dev, liblttng-ctl-dev, liburcu-dev,
+# uuid-dev and their libraries, unpacked with dpkg -x (the lab makes it).
+# Builds build/ppc64le/faultline (record, help, version) and
+# build/ppc64le/faultline-ust.so with gcc-powerpc64le-linux-gnu.
+PPC64LE_CROSS ?= powerpc64le-linux-gnu-
+PPC64LE_SYSROOT ?= build/ppc64le-sysroot
+PPC64LE_LIBDIRS := $(PPC64LE_SYSROOT)/usr/lib/powerpc64le-linux-gnu \
+	$(PPC64LE_SYSROOT)/lib/powerpc64le-linux-gnu
 
 all: $(FAULTLINE) $(UST_SO)
 
@@ -87,6 +110,14 @@ tests: $(TEST_BINS)
 
 deps:
 	@scripts/install-deps
+
+ppc64le:
+	@test -d $(PPC64LE_SYSROOT)/usr/include/lttng || { echo "make ppc64le: no ppc64el LTTng headers in" \
+		"PPC64LE_SYSROOT=$(PPC64LE_SYSROOT) (tracer/ppc64-lab/lab.sh --build-only makes one)" >&2; exit 1; }
+	@$(MAKE) --no-print-directory RECORD_ONLY=1 BUILD=build/ppc64le CC=$(PPC64LE_CROSS)gcc \
+		CFLAGS='-O2 -g -isystem $(PPC64LE_SYSROOT)/usr/include -isystem $(PPC64LE_SYSROOT)/usr/include/powerpc64le-linux-gnu' \
+		LDFLAGS='$(foreach d,$(PPC64LE_LIBDIRS),-L$(d) -Wl,-rpath-link=$(d))' \
+		build/ppc64le/faultline build/ppc64le/faultline-ust.so
 
 # `make check`: install what is missing, build, run every test.
 check: deps
@@ -137,6 +168,7 @@ help:
 	@echo "  bench    info and replay against babeltrace2, replay memory, record against perf record"
 	@echo "  install  PREFIX=$(PREFIX) DESTDIR=$(DESTDIR): binary, record's provider, man pages"
 	@echo "  clean    remove $(BUILD)"
-	@echo "variables: CC (gcc or clang), CFLAGS, BUILD"
+	@echo "  ppc64le  cross-build the recorder for ppc64le (PPC64LE_SYSROOT=DIR; tracer/ppc64-lab/)"
+	@echo "variables: CC (gcc or clang), CFLAGS, BUILD, PPC64LE_SYSROOT, PPC64LE_CROSS"
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -38,6 +38,8 @@ static void print_text(const char *path, const struct fl_ingest_result *res,
 	printf("host:       %s, kernel %s\n", m->hostname[0] ? m->hostname : "?",
 	       m->release[0] ? m->release : "?");
 	printf("arch:       %s\n", m->arch[0] ? m->arch : "unknown");
+	if (m->mmu[0])
+		printf("mmu:        %s\n", m->mmu);
 	if (m->page_size)
 		printf("page size:  %" PRIu32 "\n", m->page_size);
 	else
@@ -122,6 +124,8 @@ static void print_json(const char *path, const struct fl_ingest_result *res,
 		fl_json_u64(&j, "page_size", m->page_size);
 	else
 		fl_json_null(&j, "page_size");
+	if (m->mmu[0])	/* ppc64 only: other traces' output is unchanged */
+		fl_json_str(&j, "mmu", m->mmu);
 	fl_json_u64(&j, "t_first_ns", res->t_first);
 	fl_json_u64(&j, "t_last_ns", res->t_last);
 	fl_json_u64(&j, "ctf_events", res->events);

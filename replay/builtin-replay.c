@@ -38,6 +38,9 @@ struct replay {
 	int64_t set_val[MAX_SETS];
 	size_t nsets;
 	const char *profile;
+	/* --set arch=, page_size=, mmu=: the engine's what-if, for every run */
+	const char *wi_arch, *wi_mmu;
+	uint32_t wi_page_size;
 	uint64_t seed;
 	bool progress;
 	uint64_t nevents;
@@ -79,17 +82,33 @@ static int sink_outcome(void *ctx, size_t run, const struct fl_fault_view *v,
 }
 
 /* The knobs of a run as a JSON object: every knob, set or default. */
-static void knobs_json(const struct fl_engine_run *run, char *buf, size_t n)
+static void knobs_json(const struct replay *r, const struct fl_engine_run *run, char *buf, size_t n)
 {
 	const struct fl_knob *k = run->strategy->knobs;
 	size_t off = (size_t)snprintf(buf, n, "{");
+	int i;
 
-	for (int i = 0; k && k[i].key && off < n; i++)
+	for (i = 0; k && k[i].key && off < n; i++)
 		off += (size_t)snprintf(buf + off, n - off, "%s\"%s\":%" PRId64, i ? "," : "",
 					k[i].key, run->cfg.knob[i]);
+	/* The what-if keys, only when given: other runs' rows are unchanged. */
+	if (r->wi_arch && off < n)
+		off += (size_t)snprintf(buf + off, n - off, "%s\"arch\":\"%s\"", i++ ? "," : "",
+					r->wi_arch);
+	if (r->wi_page_size && off < n)
+		off += (size_t)snprintf(buf + off, n - off, "%s\"page_size\":%" PRIu32, i++ ? "," : "",
+					r->wi_page_size);
+	if (r->wi_mmu && off < n)
+		off += (size_t)snprintf(buf + off, n - off, "%s\"mmu\":\"%s\"", i++ ? "," : "",
+					r->wi_mmu);
 	if (off < n)
 		snprintf(buf + off, n - off, "}");
 }
+
+/* --set arch=x86_64|ppc64, page_size=4096|65536, mmu=radix|hash: 1 when
+ * key is one of them (taken), 0 when it is a strategy knob, or a usage
+ * error. */
+static int what_if_set(struct replay *r, const char *key, const char *val);
 
 static int on_begin(void *ctx, const struct fl_trace_meta *meta)
 {
@@ -97,12 +116,16 @@ static int on_begin(void *ctx, const struct fl_trace_meta *meta)
 	int rc;
 
 	fl_engine_begin(r->engine, meta);
+	if (r->wi_arch || r->wi_page_size || r->wi_mmu)
+		printf("what-if:   %s fault paths (page-table profile %s) over the %s trace's layout\n",
+		       r->wi_arch ? r->wi_arch : meta->arch[0] ? meta->arch : "the trace's",
+		       fl_engine_pgt_name(r->engine), meta->arch[0] ? meta->arch : "?");
 	rc = fl_store_trace_begin(r->store, r->trace_path, meta, &r->trace_id, &r->err);
 	for (size_t i = 0; i < r->nruns && !rc; i++) {
 		const struct fl_engine_run *run = &r->runs[i];
 		char knobs[512];
 
-		knobs_json(run, knobs, sizeof(knobs));
+		knobs_json(r, run, knobs, sizeof(knobs));
 		rc = fl_store_run_begin(r->store, r->trace_id, run->strategy->name,
 					run->cfg.profile ? run->cfg.profile : "", knobs, run->cfg.seed,
 					&r->run_ids[i], &r->err);
@@ -427,6 +450,45 @@ static int add_run(struct replay *r, const struct fl_strategy *s, bool explicit_
 	return 0;
 }
 
+static int what_if_set(struct replay *r, const char *key, const char *val)
+{
+	if (!strcmp(key, "arch")) {
+		if (!strcmp(val, "x86_64"))
+			r->wi_arch = "x86_64";
+		else if (!strcmp(val, "ppc64") || !strcmp(val, "ppc64le"))
+			r->wi_arch = "ppc64";
+		else
+			return fl_cmd_usage_error(&fl_cmd_replay, "--set arch=%s: x86_64 or ppc64", val),
+			       -1;
+	} else if (!strcmp(key, "page_size")) {
+		if (!strcmp(val, "4096") || !strcmp(val, "4k") || !strcmp(val, "4K"))
+			r->wi_page_size = 4096;
+		else if (!strcmp(val, "65536") || !strcmp(val, "64k") || !strcmp(val, "64K"))
+			r->wi_page_size = 65536;
+		else
+			return fl_cmd_usage_error(&fl_cmd_replay, "--set page_size=%s: 4096 or 65536 "
+						  "(4k, 64k)", val), -1;
+	} else if (!strcmp(key, "mmu")) {
+		if (strcmp(val, "radix") && strcmp(val, "hash"))
+			return fl_cmd_usage_error(&fl_cmd_replay, "--set mmu=%s: radix or hash", val), -1;
+		r->wi_mmu = !strcmp(val, "radix") ? "radix" : "hash";
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+/* The what-if keys together: x86_64 has 4K pages and no MMU modes. */
+static int what_if_check(const struct replay *r)
+{
+	if (r->wi_arch && !strcmp(r->wi_arch, "x86_64") && r->wi_page_size == 65536)
+		return fl_cmd_usage_error(&fl_cmd_replay, "--set page_size=65536: x86_64 has 4 KiB "
+					  "pages (add --set arch=ppc64)");
+	if (r->wi_arch && !strcmp(r->wi_arch, "x86_64") && r->wi_mmu)
+		return fl_cmd_usage_error(&fl_cmd_replay, "--set mmu: ppc64 only");
+	return 0;
+}
+
 static int cmd_replay(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -466,6 +528,11 @@ static int cmd_replay(int argc, char **argv)
 				return fl_cmd_usage_error(&fl_cmd_replay, "--set wants key=value, got '%s'",
 							  optarg);
 			*eq = '\0';
+			rc = what_if_set(&r, optarg, eq + 1);
+			if (rc < 0)
+				return FL_EXIT_USAGE;
+			if (rc > 0)
+				break;
 			r.set_key[r.nsets] = optarg;
 			errno = 0;
 			r.set_val[r.nsets] = strtoll(eq + 1, &end, 0);
@@ -509,6 +576,8 @@ static int cmd_replay(int argc, char **argv)
 		return fl_cmd_usage_error(&fl_cmd_replay, optind == argc ? "no trace given"
 									 : "one trace at a time");
 	r.trace_path = argv[optind];
+	if (what_if_check(&r))
+		return FL_EXIT_USAGE;
 
 	if (!r.nseeds)
 		r.nseeds = 1;
@@ -542,6 +611,8 @@ static int cmd_replay(int argc, char **argv)
 	sink = (struct fl_engine_sink){ .ctx = &r, .writer = sink_writer, .fault = sink_fault,
 					.outcome = sink_outcome };
 	r.engine = fl_engine_new(r.runs, r.nruns, &sink);
+	if (r.engine)
+		fl_engine_what_if(r.engine, r.wi_arch, r.wi_page_size, r.wi_mmu);
 	fl_summary_init(&r.sum);
 	r.progress = isatty(STDERR_FILENO);
 	if (!r.engine || fl_store_open(out, &r.store, &r.err) < 0 || fl_store_begin(r.store, &r.err) < 0)
@@ -653,7 +724,14 @@ const struct fl_cmd fl_cmd_replay = {
 		"                         6.N from 6.4 picks the rules of that version); for\n"
 		"                         spf v12 (default), v11, v12-ppc-intended or\n"
 		"                         v11-ppc-intended\n"
-		"      --set KEY=VALUE    a strategy knob, recorded with the run\n"
+		"      --set KEY=VALUE    a strategy knob, recorded with the run; or a what-if\n"
+		"                         for every run: arch=x86_64|ppc64 (the other arch's\n"
+		"                         fault paths over the same layout; ppc64 defaults to\n"
+		"                         64K pages and radix), page_size=4096|65536,\n"
+		"                         mmu=radix|hash (ppc64 PMD coverage: 2 or 16 MiB at 64K).\n"
+		"                         A larger page than the trace's drops the faults whose\n"
+		"                         page was already mapped (\"no fault at 64 KiB pages\");\n"
+		"                         a smaller one cannot add the faults it would take\n"
 		"      --seed N           seed for any jitter knob (default 0), recorded\n"
 		"      --seeds N          N runs per strategy, seeds S .. S+N-1 from --seed S;\n"
 		"                         prints each cause's min / median / max over them\n"

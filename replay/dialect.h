@@ -77,6 +77,9 @@ struct fl_dialect {
 	/* Arch and page size when the dialect can tell them; may be NULL. */
 	void (*describe)(const struct fl_trace_env *env, char *arch, size_t arch_len,
 			 uint32_t *page_size);
+	/* The MMU mode ("radix", "hash" on ppc64) when the dialect can tell
+	 * it; may be NULL. */
+	void (*describe_mmu)(const struct fl_trace_env *env, char *mmu, size_t mmu_len);
 	/* Size of the adapter's private state (zeroed) in the decoder. */
 	size_t priv_size;
 };

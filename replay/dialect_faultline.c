@@ -72,6 +72,18 @@ static void describe(const struct fl_trace_env *env, char *arch, size_t len, uin
 		*page_size = (uint32_t)strtoul(p + 11, NULL, 10);
 }
 
+/* ppc64: " mmu=radix" or " mmu=hash" in the same session name. */
+static void describe_mmu(const struct fl_trace_env *env, char *mmu, size_t len)
+{
+	const bt_value *v = bt_trace_borrow_environment_entry_value_by_name_const(env->trace, "trace_name");
+	const char *name = v && bt_value_is_string(v) ? bt_value_string_get(v) : "";
+	const char *m = strstr(name, " mmu=");
+
+	mmu[0] = '\0';
+	if (m)
+		snprintf(mmu, len, "%.*s", (int)strcspn(m + 5, " "), m + 5);
+}
+
 static int need_member(const bt_event_class *ec, const char *field, int64_t *idx,
 		       struct fl_err *err)
 {
@@ -190,6 +202,13 @@ static int on_fault(struct fl_decoder *d, const struct fl_binding *b, const stru
 	ev.u.fault.trap = (uint32_t)fl_member_u64(raw->payload, (uint64_t)p->fault_trap, NULL);
 	ev.u.fault.source = fl_member_u64(raw->payload, (uint64_t)p->fault_source, NULL) == 1
 				    ? FL_SRC_SW_EVENT : FL_SRC_TRACEPOINT;
+	/* ppc64 (a trap is only written there): the access is decoded again
+	 * from trap + DSISR + ip, so that a trace whose recorder left out a
+	 * bit (USER, before it knew kernel-mode faults from user ones) reads
+	 * as the current decoder says. */
+	if (ev.u.fault.trap)
+		ev.u.fault.access = fl_ppc64_access(ev.u.fault.trap, ev.u.fault.arch_code,
+						    ev.u.fault.ip);
 	return fl_decoder_emit(d, &ev);
 }
 
@@ -350,5 +369,6 @@ const struct fl_dialect fl_dialect_faultline = {
 	.specs = specs,
 	.prepare = prepare,
 	.describe = describe,
+	.describe_mmu = describe_mmu,
 	.priv_size = sizeof(struct fl_priv),
 };

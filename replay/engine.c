@@ -83,6 +83,10 @@ struct pfault {
 	size_t nhits;
 	bool contended;			/* a writer held or queued at t */
 	bool thp_read_anon;		/* a THP read fault prepares the anon_vma */
+	/* --set page_size larger than the trace's: the fault's larger page
+	 * was already mapped (by an earlier fault of the same page) with the
+	 * access it wants, so on that kernel it would not have faulted. */
+	bool absorbed;
 	bool defer_anon;		/* set the VMA's anon_vma at the fault's end */
 
 	/* The speculative window (FL_NEED_SPEC_WINDOW runs, stage 2). */
@@ -105,9 +109,19 @@ struct fl_engine {
 	struct fl_err err;
 	struct fl_engine_stats st;
 
+	/* The traced system: the syscall ABI and page size the mm model
+	 * follows the layout by. */
 	unsigned page_shift;
 	enum fl_mm_arch arch;
 	int kver;
+	/* The fault paths replayed (the trace's, or a --set what-if): the
+	 * page-table profile, the page the PTE model and the strategies work
+	 * in, the arch hookup of the strategies. */
+	unsigned sim_shift;
+	enum fl_mm_arch sim_arch;
+	enum fl_pgt_profile pgt;
+	char wi_arch[16], wi_mmu[16];
+	uint32_t wi_page_size;
 
 	struct fl_map threads;		/* tid + 1 -> thread */
 	struct fl_map mms;		/* pid + 1 -> mmctx */
@@ -275,7 +289,7 @@ static struct mmctx *mm_get(struct fl_engine *e, int32_t pid)
 	mm->pid = pid;
 	mm->refs = 1;
 	fl_mm_init(&mm->mm, e->page_shift, e->arch, e->kver);
-	fl_pgt_init(&mm->pt, fl_pgt_profile_for(e->arch, e->page_shift));
+	fl_pgt_init(&mm->pt, e->pgt);
 	mm->pt.kver = e->kver;
 	if (fl_map_put(&e->mms, key, mm) < 0) {
 		fl_mm_free(&mm->mm);
@@ -449,7 +463,7 @@ static void window_fault_end(struct fl_engine *e, const struct pfault *q, uint64
 
 	if (!e->spec || !q->thr || !q->thr->mm)
 		return;
-	page = q->f.address >> e->page_shift;
+	page = q->f.address >> e->sim_shift;
 	table = q->f.address >> q->thr->mm->pt.geom.pmd_shift;
 	for (size_t i = 0; i < e->qlen; i++) {
 		struct pfault *p = &e->q[(e->qhead + i) % e->qcap];
@@ -460,7 +474,7 @@ static void window_fault_end(struct fl_engine *e, const struct pfault *q, uint64
 			continue;
 		if ((p->f.address >> q->thr->mm->pt.geom.pmd_shift) != table)
 			continue;
-		if ((p->f.address >> e->page_shift) == page && !p->pte_changed_at)
+		if ((p->f.address >> e->sim_shift) == page && !p->pte_changed_at)
 			p->pte_changed_at = t_end;
 		if (p->nptl < MAX_PTL_ENDS)
 			p->ptl_ends[p->nptl++] = t_end;
@@ -664,7 +678,13 @@ static int run_fault(struct fl_engine *e, size_t r, struct pfault *p)
 	memset(&o, 0, sizeof(o));
 	o.counter = "";
 	o.reason = "";
-	run->strategy->fault(run->state, &run->cfg, v, &o);
+	if (p->absorbed) {
+		o.path = FL_PATH_NONE;
+		o.reason = e->sim_shift == 16 ? "no fault at 64 KiB pages: its page was mapped"
+					      : "no fault at the larger page: its page was mapped";
+	} else {
+		run->strategy->fault(run->state, &run->cfg, v, &o);
+	}
 	run->faults++;
 	if (o.fell_back)
 		run->fallbacks++;
@@ -968,7 +988,11 @@ static int on_fault(struct fl_engine *e, struct thread *t, const struct fl_event
 		p->v.place = FL_PLACE_UNKNOWN;
 		return 0;
 	}
-	mm->snap_run = false;
+	/* A user fault ends a run of exec mappings.  ppc64's software event
+	 * also sees the kernel's own faults on user addresses, one of them in
+	 * the middle of exec (elf_load() zeroing the bss): the run goes on. */
+	if (!ev->u.fault.trap || (ev->u.fault.access & FL_ACC_USER))
+		mm->snap_run = false;
 	p->v.place = place_fault(e, mm, ev->u.fault.address, &vma);
 	if (vma)
 		p->v.vma = *vma;
@@ -980,6 +1004,13 @@ static int on_fault(struct fl_engine *e, struct thread *t, const struct fl_event
 		enum fl_pgt_pte old = fl_pgt_pte(&mm->pt, addr);
 
 		p->v.access_error = access_error(vma, acc);
+		/* The what-if of a larger page: a fault whose page (in the
+		 * what-if's size) an earlier fault already mapped for this
+		 * access would not have happened.  Only then: the trace's own
+		 * page size keeps every fault. */
+		if (e->sim_shift > e->page_shift && !p->v.access_error && !(acc & FL_ACC_PROT) &&
+		    (old == FL_PTE_PRESENT_WRITE || (old == FL_PTE_PRESENT && !write)))
+			p->absorbed = true;
 		p->v.pmd_present = fl_pgt_pmd_state(&mm->pt, addr) != FL_PMD_NONE;
 		p->v.pte_present = old == FL_PTE_PRESENT || old == FL_PTE_PRESENT_WRITE;
 		p->v.pud_present = fl_pgt_pud_present(&mm->pt, addr);
@@ -1325,7 +1356,7 @@ static int exec_mm(struct fl_engine *e, struct mmctx *mm)
 	mm->mm = fresh;
 	mm->snap_run = false;
 	fl_pgt_free(&mm->pt);
-	fl_pgt_init(&mm->pt, fl_pgt_profile_for(e->arch, e->page_shift));
+	fl_pgt_init(&mm->pt, e->pgt);
 	mm->pt.kver = e->kver;
 	return 0;
 }
@@ -1456,8 +1487,9 @@ struct fl_engine *fl_engine_new(struct fl_engine_run *runs, size_t nruns,
 	e->nruns = nruns;
 	if (sink)
 		e->sink = *sink;
-	e->page_shift = 12;
-	e->arch = FL_MM_ARCH_X86_64;
+	e->page_shift = e->sim_shift = 12;
+	e->arch = e->sim_arch = FL_MM_ARCH_X86_64;
+	e->pgt = FL_PGT_X86_64_4K;
 	e->kver = FL_MM_KVER_DEFAULT;
 	e->next_seq = 1;
 	e->d_anon = DEFAULT_ANON_DELAY;
@@ -1471,19 +1503,63 @@ struct fl_engine *fl_engine_new(struct fl_engine_run *runs, size_t nruns,
 	return e;
 }
 
+static unsigned shift_of(uint32_t bytes)
+{
+	unsigned shift = 0;
+
+	while ((1u << shift) < bytes && shift < 31)
+		shift++;
+	return shift;
+}
+
+static bool arch_is_ppc64(const char *arch)
+{
+	return !strncmp(arch, "ppc64", 5) || !strncmp(arch, "powerpc", 7);
+}
+
+int fl_engine_what_if(struct fl_engine *e, const char *arch, uint32_t page_size, const char *mmu)
+{
+	snprintf(e->wi_arch, sizeof(e->wi_arch), "%s", arch ? arch : "");
+	snprintf(e->wi_mmu, sizeof(e->wi_mmu), "%s", mmu ? mmu : "");
+	e->wi_page_size = page_size;
+	return 0;
+}
+
+/* book3s64: the MMU mode picks the PMD coverage (hash 64K: 16 MiB; radix
+ * and hash 4K: 2 MiB, which the radix 4K geometry models). */
+static enum fl_pgt_profile pgt_for(enum fl_mm_arch arch, unsigned shift, const char *mmu)
+{
+	if (arch == FL_MM_ARCH_PPC64 && shift == 16 && !strcmp(mmu, "hash"))
+		return FL_PGT_PPC64_HASH_64K;
+	return fl_pgt_profile_for(arch, shift);
+}
+
 int fl_engine_begin(struct fl_engine *e, const struct fl_trace_meta *meta)
 {
 	int kver = fl_kver_from_release(meta->release);
+	const char *mmu = meta->mmu;
 
-	if (meta->page_size) {
-		unsigned shift = 0;
-
-		while ((1u << shift) < meta->page_size && shift < 31)
-			shift++;
-		e->page_shift = shift;
-	}
-	if (!strncmp(meta->arch, "ppc64", 5) || !strncmp(meta->arch, "powerpc", 7))
+	if (meta->page_size)
+		e->page_shift = shift_of(meta->page_size);
+	if (arch_is_ppc64(meta->arch))
 		e->arch = FL_MM_ARCH_PPC64;
+	e->sim_shift = e->page_shift;
+	e->sim_arch = e->arch;
+	/* --set arch=/page_size=/mmu=: the same layout and timing, the other
+	 * arch's fault paths.  ppc64 defaults to its distro page size (64K)
+	 * and radix, x86_64 has 4K pages only. */
+	if (e->wi_arch[0]) {
+		e->sim_arch = arch_is_ppc64(e->wi_arch) ? FL_MM_ARCH_PPC64 : FL_MM_ARCH_X86_64;
+		if (e->sim_arch != e->arch) {
+			e->sim_shift = e->sim_arch == FL_MM_ARCH_PPC64 ? 16 : 12;
+			mmu = "";
+		}
+	}
+	if (e->wi_page_size)
+		e->sim_shift = shift_of(e->wi_page_size);
+	if (e->wi_mmu[0])
+		mmu = e->wi_mmu;
+	e->pgt = pgt_for(e->sim_arch, e->sim_shift, mmu);
 	/* The layout evolves by the rules of the kernel that was traced. */
 	if (kver) {
 		if (kver < FL_MM_KVER(6, 6))
@@ -1493,10 +1569,15 @@ int fl_engine_begin(struct fl_engine *e, const struct fl_trace_meta *meta)
 		e->kver = kver;
 	}
 	for (size_t r = 0; r < e->nruns; r++) {
-		e->runs[r].cfg.page_shift = e->page_shift;
-		e->runs[r].cfg.arch = (int)e->arch;
+		e->runs[r].cfg.page_shift = e->sim_shift;
+		e->runs[r].cfg.arch = (int)e->sim_arch;
 	}
 	return 0;
+}
+
+const char *fl_engine_pgt_name(const struct fl_engine *e)
+{
+	return fl_pgt_profile_name(e->pgt);
 }
 
 int fl_engine_finish(struct fl_engine *e)

@@ -77,6 +77,14 @@ void fl_engine_free(struct fl_engine *e);
 /* The trace's metadata: arch, page size and the kernel release that
  * picks the mm model's rules. */
 int fl_engine_begin(struct fl_engine *e, const struct fl_trace_meta *meta);
+/* Before fl_engine_begin(): replay the fault paths of another arch, page
+ * size or (ppc64) MMU mode: arch "x86_64" or "ppc64", page_size in bytes
+ * (0: the trace's, or 64K for ppc64 over an x86_64 trace), mmu "radix" or
+ * "hash" ("" the trace's, else radix).  The VMA layout still follows the
+ * trace's own syscall ABI and page size. */
+int fl_engine_what_if(struct fl_engine *e, const char *arch, uint32_t page_size, const char *mmu);
+/* The page-table profile in use ("x86_64-4k", "ppc64-radix-64k", ...). */
+const char *fl_engine_pgt_name(const struct fl_engine *e);
 int fl_engine_event(struct fl_engine *e, const struct fl_event *ev);
 int fl_engine_mm_enter(struct fl_engine *e, const struct fl_event *ev);
 /* The trace ended: decide every fault still waiting. */

@@ -94,3 +94,33 @@ void fl_fault_from_x86_tracepoint(struct fl_fault *f, uint64_t address, uint64_t
 	f->trap = 0;
 	f->source = FL_SRC_TRACEPOINT;
 }
+
+uint32_t fl_ppc64_access(uint32_t trap, uint64_t dsisr, uint64_t ip)
+{
+	uint32_t acc = 0;
+
+	if ((trap & ~0xfu) == FL_PPC_TRAP_ISI)
+		acc |= FL_ACC_EXEC;
+	else if (dsisr & FL_PPC_DSISR_ISSTORE)
+		acc |= FL_ACC_WRITE;
+	else
+		acc |= FL_ACC_READ;
+	if (dsisr & FL_PPC_DSISR_PROTFAULT)
+		acc |= FL_ACC_PROT;
+	if (dsisr & FL_PPC_DSISR_KEYFAULT)
+		acc |= FL_ACC_PKEY;
+	if (ip < FL_PPC_KERNEL_BASE)
+		acc |= FL_ACC_USER;
+	return acc;
+}
+
+void fl_fault_from_ppc64_sample(struct fl_fault *f, uint64_t address, uint64_t ip, uint32_t trap,
+				uint64_t dsisr)
+{
+	f->address = address;
+	f->ip = ip;
+	f->arch_code = dsisr;
+	f->trap = trap;
+	f->access = fl_ppc64_access(trap, dsisr, ip);
+	f->source = FL_SRC_SW_EVENT;
+}

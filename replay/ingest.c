@@ -276,6 +276,8 @@ static int detect_dialect(struct fl_decoder *d, const bt_stream *stream)
 					      : env_str(trace, "kernel_release"));
 	if (best->describe)
 		best->describe(&env, m->arch, sizeof(m->arch), &m->page_size);
+	if (best->describe_mmu)
+		best->describe_mmu(&env, m->mmu, sizeof(m->mmu));
 	if (d->ops->begin) {
 		int rc = d->ops->begin(d->ctx, m);
 		if (rc < 0)

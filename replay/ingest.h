@@ -24,6 +24,7 @@ struct fl_trace_meta {
 	char release[128];	/* kernel release */
 	char arch[32];		/* "x86_64", "ppc64le", "" unknown */
 	uint32_t page_size;	/* bytes, 0 unknown */
+	char mmu[16];		/* ppc64: "radix" or "hash"; "" unknown or n/a */
 };
 
 struct fl_ingest_ops {

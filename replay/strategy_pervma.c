@@ -80,6 +80,17 @@ static void pervma_fault(void *state, const struct fl_run_cfg *cfg, const struct
 		return;
 	}
 
+	/* x86 do_user_addr_fault(), powerpc ___do_page_fault(): only a
+	 * user-mode fault (FAULT_FLAG_USER) tries the VMA lock; a kernel-mode
+	 * fault on a user address (copy_to_user, exec's clear_user of the
+	 * bss) goes to lock_mm_and_find_vma(), with no counter.  Only ppc64's
+	 * page-faults event shows those (a trap says its access bits are
+	 * decoded); x86's tracepoint is page_fault_user. */
+	if (f->fault->trap && !(f->fault->access & FL_ACC_USER)) {
+		fall_back(f, o, "", "kernel-mode fault");
+		return;
+	}
+
 	/* lock_vma_under_rcu(), 6.4: only anonymous VMAs with an anon_vma,
 	 * tested before vma_start_read(). */
 	if (kver < FL_MM_KVER(6, 5) && (f->place == FL_PLACE_VMA || f->place == FL_PLACE_INFERRED)) {

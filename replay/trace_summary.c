@@ -64,7 +64,9 @@ int fl_summary_add(struct fl_trace_summary *s, const struct fl_event *ev)
 	switch (ev->kind) {
 	case FL_EV_FAULT: {
 		uint32_t a = ev->u.fault.access;
-		if (ev->u.fault.source == FL_SRC_SW_EVENT)
+		/* ppc64's software event carries TRAP and DSISR (a trap is
+		 * set): its access bits are real. */
+		if (ev->u.fault.source == FL_SRC_SW_EVENT && !ev->u.fault.trap)
 			s->fault_sw++;
 		else if (a & FL_ACC_EXEC)
 			s->fault_exec++;
@@ -74,6 +76,8 @@ int fl_summary_add(struct fl_trace_summary *s, const struct fl_event *ev)
 			s->fault_read++;
 		if (a & FL_ACC_PROT)
 			s->fault_prot++;
+		if (ev->u.fault.trap)
+			s->fault_ppc64++;
 		if (t) {
 			t->faults++;
 			fl_gt_fault(&t->gt);
@@ -196,6 +200,9 @@ void fl_summary_capabilities(const struct fl_trace_summary *s,
 	else if (s->fault_sw == s->kinds[FL_EV_FAULT])
 		cap(&caps[0], "faults", FL_SUPPORT_PARTIAL,
 		    "page-faults software event: address only, no access bits");
+	else if (s->fault_ppc64 == s->kinds[FL_EV_FAULT])
+		cap(&caps[0], "faults", FL_SUPPORT_YES,
+		    "page-faults event with ppc64 trap and DSISR");
 	else
 		cap(&caps[0], "faults", FL_SUPPORT_YES, "page-fault tracepoint with error code");
 

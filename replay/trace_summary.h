@@ -32,6 +32,7 @@ struct fl_trace_summary {
 	uint64_t lock_write;		/* lock events of writers */
 	uint64_t task[FL_TASK__COUNT];
 	uint64_t fault_read, fault_write, fault_exec, fault_prot, fault_sw;
+	uint64_t fault_ppc64;	/* with a ppc64 trap (and so DSISR) */
 	uint64_t fault_minor, fault_major;
 	uint64_t fallbacks;		/* ground truth: faults that ran under mmap_lock */
 	uint64_t anon_trylocks;		/* per-VMA faults that took the anon_vma trylock */

@@ -259,16 +259,44 @@ static void emit_header(struct recorder *r)
 	r->api->header(&h);
 }
 
+/* ppc64 book3s64: the MMU mode, "radix" or "hash" (/proc/cpuinfo's
+ * "MMU : Radix"), which sets how much a PMD covers; "" elsewhere. */
+static const char *mmu_name(void)
+{
+	static char mmu[16];
+	char line[256];
+	FILE *f;
+
+	if (mmu[0])
+		return mmu;
+	f = fopen("/proc/cpuinfo", "re");
+	if (!f)
+		return "";
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "MMU", 3) != 0 || !strchr(line, ':'))
+			continue;
+		if (strstr(line, "Radix"))
+			snprintf(mmu, sizeof(mmu), "radix");
+		else if (strstr(line, "Hash"))
+			snprintf(mmu, sizeof(mmu), "hash");
+		break;
+	}
+	fclose(f);
+	return mmu;
+}
+
 /* The session name lands in the trace's environment (trace_name), which
- * is all a reader sees before the first event: it carries the arch and
- * the page size so that `faultline info` can show them. */
+ * is all a reader sees before the first event: it carries the arch, the
+ * page size and (ppc64) the MMU, which the replay's page-table model
+ * needs and `faultline info` shows. */
 static void session_name(char *buf, size_t len)
 {
 	struct utsname u;
+	const char *mmu = mmu_name();
 
 	uname(&u);
-	snprintf(buf, len, "faultline-%d arch=%s page_size=%ld", (int)getpid(), arch_name(&u),
-		 sysconf(_SC_PAGESIZE));
+	snprintf(buf, len, "faultline-%d arch=%s page_size=%ld%s%s", (int)getpid(), arch_name(&u),
+		 sysconf(_SC_PAGESIZE), mmu[0] ? " mmu=" : "", mmu);
 }
 
 /* -a: the recorder and LTTng's daemons would trace their own writing. */

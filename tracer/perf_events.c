@@ -67,8 +67,11 @@ static const char *const role_fields[][4] = {
 #if defined(__powerpc64__)
 /* PERF_REG_POWERPC_TRAP, _DAR, _DSISR (arch/powerpc/include/uapi/asm/perf_regs.h) */
 #define FL_REGS_INTR ((1ULL << 40) | (1ULL << 41) | (1ULL << 42))
+#define FL_FAULT_SW_INSTEAD "the page-faults software event with TRAP, DAR and DSISR " \
+	"(PERF_SAMPLE_REGS_INTR: the access bits are decoded from them)"
 #else
 #define FL_REGS_INTR 0ULL
+#define FL_FAULT_SW_INSTEAD "the page-faults software event (address only)"
 #endif
 
 static void append(char *buf, size_t len, const char *sys, const char *name)
@@ -144,7 +147,7 @@ static int find_sources(struct fl_pe_set *set, const char *tracefs, bool quiet, 
 			int rc = fl_tracefs_format(tracefs, sp->sys, sp->name, &s->fmt, err);
 			if (rc == -ENOENT || (rc == 0 && resolve_fields(s) < 0)) {
 				if (sp->role == PE_FAULT_TP)
-					instead = "the page-faults software event (address only)";
+					instead = FL_FAULT_SW_INSTEAD;
 				else if (sp->role == PE_NEWTASK)
 					instead = "sched:sched_process_fork (no clone flags)";
 				warn_missing(sp, rc == -ENOENT ? "is missing" : "has an unknown layout",

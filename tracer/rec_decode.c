@@ -38,13 +38,16 @@ uint32_t rec_x86_access(uint64_t ec)
 	return a;
 }
 
-uint32_t rec_ppc64_access(uint32_t trap, uint64_t dsisr)
+uint32_t rec_ppc64_access(uint32_t trap, uint64_t dsisr, uint64_t ip)
 {
 	/* arch/powerpc/include/asm/reg.h: DSISR_ISSTORE, _PROTFAULT, _KEYFAULT;
-	 * an instruction storage interrupt (0x400) is an exec fault. */
+	 * an instruction storage interrupt (0x400; regs->trap's low bits are
+	 * flags) is an exec fault, and its SRR1 bits sit where DSISR's do.
+	 * NOHPTE (0x40000000), a missing translation, is the not-present case:
+	 * no PROT.  An ip below PAGE_OFFSET (0xc000000000000000) is user mode. */
 	uint32_t a = 0;
 
-	if (trap == 0x400)
+	if ((trap & ~0xfu) == 0x400)
 		a |= ACC_EXEC;
 	else if (dsisr & 0x02000000u)
 		a |= ACC_WRITE;
@@ -54,6 +57,8 @@ uint32_t rec_ppc64_access(uint32_t trap, uint64_t dsisr)
 		a |= ACC_PROT;
 	if (dsisr & 0x00200000u)
 		a |= ACC_PKEY;
+	if (ip < 0xc000000000000000ull)
+		a |= ACC_USER;
 	return a;
 }
 
@@ -224,7 +229,7 @@ static int decode_sample(struct rec_decoder *d, struct fl_perf_ring *r,
 			/* ppc64: TRAP, DAR, DSISR */
 			f->trap = (uint32_t)s.regs[0];
 			f->arch_code = s.regs[2];
-			f->access = rec_ppc64_access(f->trap, f->arch_code);
+			f->access = rec_ppc64_access(f->trap, f->arch_code, f->ip);
 		}
 		return 1;
 	}

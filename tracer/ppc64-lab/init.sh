@@ -1,0 +1,42 @@
+#!/bin/busybox sh
+# The guest's /init (tracer/ppc64-lab/lab.sh puts it in the initramfs):
+# mount what faultline record and LTTng need, record /lab.conf's command,
+# print the trace on the console as base64 between markers, power off.
+/bin/busybox --install -s /bin
+export PATH=/usr/bin:/usr/sbin:/bin:/sbin
+# No ld.so.cache in the initramfs: the multiarch directories by hand.
+export LD_LIBRARY_PATH=/lib/powerpc64le-linux-gnu:/usr/lib/powerpc64le-linux-gnu
+export HOME=/root
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs dev /dev 2>/dev/null
+mkdir -p /dev/shm /dev/pts
+mount -t tmpfs tmpfs /dev/shm		# LTTng-UST's ring buffers (shm_open)
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run		# lttng-sessiond's sockets (/var/run/lttng)
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+# shellcheck disable=SC1091
+. /lab.conf
+echo "=== LAB START $LAB_NAME uptime: $(cut -d' ' -f1 /proc/uptime)"
+echo "=== uname -r: $(uname -r) machine: $(uname -m)"
+grep -m1 '^MMU' /proc/cpuinfo
+grep -m1 '^cpu' /proc/cpuinfo
+echo "=== THP: $(cat /sys/kernel/mm/transparent_hugepage/enabled)"
+echo "=== record: $LAB_CMD"
+cd /tmp || poweroff -f
+if [ -n "${LAB_DEBUG:-}" ]; then
+	lttng-sessiond --no-kernel -vvv > /tmp/sessiond.log 2>&1 &
+	sleep 8
+fi
+# shellcheck disable=SC2086
+faultline record -o /tmp/trace -- $LAB_CMD > /tmp/record.log 2>&1
+rc=$?
+cat /tmp/record.log
+[ -n "${LAB_DEBUG:-}" ] && grep -E "Error|ERROR|PERROR|WARN|onsumer|exec" /tmp/sessiond.log | head -60
+echo "=== RECORD END rc=$rc uptime: $(cut -d' ' -f1 /proc/uptime)"
+tar czf /tmp/out.tgz trace record.log
+echo "=== BEGIN OUT.TGZ BASE64"
+base64 /tmp/out.tgz
+echo "=== END OUT.TGZ BASE64"
+echo "=== LAB DONE uptime: $(cut -d' ' -f1 /proc/uptime)"
+poweroff -f

@@ -188,35 +188,36 @@ static const struct fl_col latency_cols[] = {
 	{ "p90_ns", "p90", FL_COL_NS, 0 },
 	{ "p99_ns", "p99", FL_COL_NS, 0 },
 	{ "max_ns", "max", FL_COL_NS, 0 },
-	{ "mean_ns", "mean", FL_COL_NS, 0 },
+	{ "total_ns", "total", FL_COL_NS, 0 },
 };
 
 int fl_view_latency(const struct fl_view_ctx *v, struct fl_table *t, struct fl_err *err)
 {
 	static const int pct[] = { 50, 90, 99, 100 };
-	/* outcomes_latency, outcomes_lock_wait (schemas/outcomes.sql). */
+	/* outcomes_latency and outcomes_lock_wait (schemas/outcomes.sql): a
+	 * percentile is one walk of the run's index range from its nearer
+	 * end.  Lock waits of 0 are not indexed: a rank the walk down from
+	 * the top does not reach is a 0. */
 	static const char lat_asc[] = "SELECT latency FROM outcomes WHERE run_id = ?1 "
 				      "ORDER BY latency LIMIT 1 OFFSET ?3";
 	static const char lat_desc[] = "SELECT latency FROM outcomes WHERE run_id = ?1 "
 				       "ORDER BY latency DESC LIMIT 1 OFFSET ?3";
-	static const char lw_asc[] = "SELECT lock_wait FROM outcomes WHERE run_id = ?1 AND "
-				     "lock_wait > 0 ORDER BY lock_wait LIMIT 1 OFFSET ?3";
 	static const char lw_desc[] = "SELECT lock_wait FROM outcomes WHERE run_id = ?1 AND "
 				      "lock_wait > 0 ORDER BY lock_wait DESC LIMIT 1 OFFSET ?3";
-	int64_t n[1], nz[2], sum_lat[1], val;
-	size_t r;
+	int64_t n[1], blocked[1], val;
 	int rc;
 
 	fl_table_init(t, latency_cols, NCOLS(latency_cols));
 	rc = ints(v, "SELECT coalesce(sum(n), 0) FROM cause_counts WHERE run_id = ?1", 0, n, 1, err);
+	/* The run's lock waits summed per thread by the replay (thread_times). */
 	if (!rc)
-		rc = ints(v, "SELECT count(*), coalesce(sum(lock_wait), 0) FROM outcomes "
-			  "WHERE run_id = ?1 AND lock_wait > 0", 0, nz, 2, err);
+		rc = ints(v, "SELECT sum(blocked_pred) FROM thread_times WHERE run_id = ?1", 0,
+			  blocked, 1, err);
 	if (rc < 0)
 		return rc;
-	sum_lat[0] = -1;
 	for (int m = 0; m < 2; m++) {
-		r = fl_table_row(t);
+		size_t r = fl_table_row(t);
+
 		if (r == (size_t)-1)
 			return fl_err_set(err, -ENOMEM, "%s: out of memory", v->path);
 		fl_table_str(t, r, 0, m == 0 ? "latency" : "lock wait");
@@ -226,29 +227,17 @@ int fl_view_latency(const struct fl_view_ctx *v, struct fl_table *t, struct fl_e
 		for (int i = 0; i < 4; i++) {
 			int64_t k = rank_of(pct[i], n[0]);
 
-			if (m == 0) {
+			if (m == 0)
 				rc = nth(v, lat_asc, lat_desc, n[0], k, &val, err);
-			} else if (k < n[0] - nz[0]) {
-				val = 0;
-			} else {
-				rc = nth(v, lw_asc, lw_desc, nz[0], k - (n[0] - nz[0]), &val, err);
-			}
+			else
+				rc = ints(v, lw_desc, n[0] - 1 - k, &val, 1, err);
 			if (rc < 0)
 				return rc;
 			fl_table_int(t, r, 2 + (size_t)i, val);
 		}
 		if (m == 1)
-			fl_table_int(t, r, 6, nz[1] / n[0]);
+			fl_table_int(t, r, 6, blocked[0]);
 	}
-	/* The mean latency: thread_times does not hold it; the sum over the
-	 * latency index is one covering pass, the one whole-run read of the
-	 * default view. */
-	rc = ints(v, "SELECT coalesce(sum(latency), 0) FROM outcomes WHERE run_id = ?1", 0, sum_lat,
-		  1, err);
-	if (rc < 0)
-		return rc;
-	if (n[0] > 0)
-		fl_table_int(t, 0, 6, sum_lat[0] / n[0]);
 	return 0;
 }
 
@@ -392,6 +381,8 @@ int fl_view_fidelity(const struct fl_view_ctx *v, bool *has_gt, struct fl_table 
 		     struct fl_err *err)
 {
 	/* The faults whose truth is not 'vma' are few (faults_not_vma); each
+	 * query says gt <> 'vma' itself, since SQLite uses a partial index
+	 * only when the WHERE clause holds the index's own condition.  Each
 	 * is looked up in the run.  Predicted fallbacks and outcomes come
 	 * from cause_counts, so the faults the kernel handled under the VMA
 	 * lock are never read one by one. */
@@ -412,7 +403,8 @@ int fl_view_fidelity(const struct fl_view_ctx *v, bool *has_gt, struct fl_table 
 	if (!rc)
 		rc = ints(v, "SELECT count(*), count(o.fault_id), coalesce(sum(o.fell_back), 0) "
 			  "FROM faults f LEFT JOIN outcomes o ON o.run_id = ?1 AND "
-			  "o.fault_id = f.fault_id WHERE f.trace_id = ?2 AND f.gt = 'fallback'",
+			  "o.fault_id = f.fault_id WHERE f.trace_id = ?2 AND f.gt <> 'vma' AND "
+			  "f.gt = 'fallback'",
 			  0, fb, 3, err);
 	if (!rc)
 		rc = ints(v, "SELECT count(o.fault_id), coalesce(sum(o.fell_back), 0) "

@@ -37,7 +37,8 @@ int fl_view_causes(const struct fl_view_ctx *v, struct fl_table *t, struct fl_er
 /* cause_counts by reason: reason, count, share_pct, fell_back, counters. */
 int fl_view_reasons(const struct fl_view_ctx *v, struct fl_table *t, struct fl_err *err);
 /* Latency and lock wait, nearest-rank percentiles:
- * metric, n, p50_ns, p90_ns, p99_ns, max_ns, mean_ns. */
+ * metric, n, p50_ns, p90_ns, p99_ns, max_ns, total_ns (lock wait only: the
+ * sum of thread_times.blocked_pred). */
 int fl_view_latency(const struct fl_view_ctx *v, struct fl_table *t, struct fl_err *err);
 
 /* The writers that caused aborts (outcomes.writer_id), ranked. */

@@ -417,9 +417,9 @@ static const char *const by_names[] = { "", "cause", "reason", "vma", "thread", 
 					"handler" };
 static const char *const by_titles[] = {
 	"", "causes (cause_counts)", "causes by reason", "VMAs, most fallbacks first",
-	"threads (thread_times), the largest change in run time first",
+	"threads, largest change in run time first",
 	"the writers that caused aborts", "faults and aborts over the trace's time",
-	"fault handlers (classified from the recorded fault and its VMA)",
+	"fault handlers (from the fault and its VMA)",
 };
 
 #define TIME_BUCKETS 20

@@ -144,6 +144,8 @@ bench: deps $(FAULTLINE) $(UST_SO) $(WORKLOAD_BINS)
 	@echo
 	@scripts/bench-replay $(FAULTLINE)
 	@echo
+	@scripts/bench-report $(FAULTLINE)
+	@echo
 	@scripts/bench-record $(FAULTLINE) $(BUILD)
 
 man: $(FAULTLINE)
@@ -164,8 +166,9 @@ help:
 	@echo "  check    install dependencies, build, run all tests"
 	@echo "  asan     the tests under AddressSanitizer + UBSan"
 	@echo "  valgrind the shell tests with every faultline run under valgrind"
-	@echo "  demo     faultline info, replay and report on the bundled traces"
-	@echo "  bench    info and replay against babeltrace2, replay memory, record against perf record"
+	@echo "  demo     faultline info, replay, report, diff and the HTML page on the bundled traces"
+	@echo "  bench    info and replay against babeltrace2, replay memory, report on 10M outcomes,"
+	@echo "           record against perf record"
 	@echo "  install  PREFIX=$(PREFIX) DESTDIR=$(DESTDIR): binary, record's provider, man pages"
 	@echo "  clean    remove $(BUILD)"
 	@echo "  ppc64le  cross-build the recorder for ppc64le (PPC64LE_SYSROOT=DIR; tracer/ppc64-lab/)"

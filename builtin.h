@@ -26,6 +26,8 @@ struct fl_cmd {
 extern const struct fl_cmd fl_cmd_info;
 extern const struct fl_cmd fl_cmd_replay;
 extern const struct fl_cmd fl_cmd_report;
+extern const struct fl_cmd fl_cmd_diff;
+extern const struct fl_cmd fl_cmd_export;
 
 /* Print the full help of cmd (usage, description) to stdout. */
 void fl_cmd_print_help(const struct fl_cmd *cmd);

@@ -47,6 +47,8 @@ static const struct fl_cmd *const commands[] = {
 	&fl_cmd_info,
 	&fl_cmd_replay,
 	&fl_cmd_report,
+	&fl_cmd_diff,
+	&fl_cmd_export,
 #endif
 	&fl_cmd_help,
 	&fl_cmd_version,

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,9 @@
 #include "fl_err.h"
 #include "fl_json.h"
 #include "store_read.h"
+#include "html.h"
+#include "table.h"
+#include "views.h"
 
 enum fmt { FMT_TEXT, FMT_JSON, FMT_CSV };
 
@@ -66,23 +70,6 @@ static void json_opt_i64(struct fl_json *j, const char *key, bool has, int64_t v
 		fl_json_null(j, key);
 }
 
-/* One CSV field (RFC 4180: quoted when it holds a comma, quote or newline). */
-static void csv_field(const char *s, bool last)
-{
-	if (strpbrk(s, ",\"\r\n")) {
-		putchar('"');
-		for (; *s; s++) {
-			if (*s == '"')
-				putchar('"');
-			putchar(*s);
-		}
-		putchar('"');
-	} else {
-		fputs(s, stdout);
-	}
-	putchar(last ? '\n' : ',');
-}
-
 static int width(const char *s, int min)
 {
 	int n = (int)strlen(s);
@@ -90,19 +77,11 @@ static int width(const char *s, int min)
 	return n > min ? n : min;
 }
 
-/* ---- the cause summary -------------------------------------------------- */
-
-struct cause {
-	char *counter, *reason;
-	int64_t n, fell_back;
-};
+/* ---- the runs ------------------------------------------------------------ */
 
 struct run {
 	int64_t run_id, trace_id, seed, faults, fallbacks, unplaced;
 	char *strategy, *profile, *knobs, *tool_version, *created_at, *trace;
-	struct cause *causes;
-	size_t ncauses;
-	int64_t total;		/* sum of the causes' n: the share's base */
 };
 
 static char *dup_col(sqlite3_stmt *st, int i)
@@ -120,11 +99,6 @@ static void run_free(struct run *r)
 	free(r->tool_version);
 	free(r->created_at);
 	free(r->trace);
-	for (size_t i = 0; i < r->ncauses; i++) {
-		free(r->causes[i].counter);
-		free(r->causes[i].reason);
-	}
-	free(r->causes);
 }
 
 static void runs_free(struct run *runs, size_t n)
@@ -134,43 +108,7 @@ static void runs_free(struct run *runs, size_t n)
 	free(runs);
 }
 
-static int load_causes(sqlite3 *db, const char *path, struct run *r, struct fl_err *err)
-{
-	sqlite3_stmt *st;
-	size_t cap = 0;
-	int rc;
-
-	if (sqlite3_prepare_v2(db, "SELECT counter, reason, n, fell_back FROM cause_counts "
-			       "WHERE run_id = ?1 ORDER BY n DESC, counter, reason", -1, &st,
-			       NULL) != SQLITE_OK)
-		return fl_store_sql_error(db, path, "cannot query the store", err);
-	sqlite3_bind_int64(st, 1, r->run_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct cause *c;
-
-		if (fl_array_grow((void **)&r->causes, &cap, r->ncauses + 1, sizeof(*c)) < 0)
-			break;
-		c = &r->causes[r->ncauses++];
-		c->counter = dup_col(st, 0);
-		c->reason = dup_col(st, 1);
-		c->n = sqlite3_column_int64(st, 2);
-		c->fell_back = sqlite3_column_int64(st, 3);
-		r->total += c->n;
-		if (!c->counter || !c->reason)
-			break;
-	}
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		fl_store_sql_error(db, path, "cannot read the store", err);
-		sqlite3_finalize(st);
-		return err->code;
-	}
-	sqlite3_finalize(st);
-	if (rc == SQLITE_ROW)
-		return fl_err_set(err, -ENOMEM, "%s: out of memory", path);
-	return 0;
-}
-
-/* The runs (all, or run_id when > 0) with their causes. */
+/* The runs (all, or run_id when > 0). */
 static int load_runs(sqlite3 *db, const char *path, int64_t run_id, struct run **out,
 		     size_t *nout, struct fl_err *err)
 {
@@ -215,8 +153,6 @@ static int load_runs(sqlite3 *db, const char *path, int64_t run_id, struct run *
 	else if (rc == SQLITE_ROW)
 		fl_err_set(err, -ENOMEM, "%s: out of memory", path);
 	sqlite3_finalize(st);
-	for (size_t i = 0; !err->code && i < n; i++)
-		load_causes(db, path, &runs[i], err);
 	if (err->code) {
 		runs_free(runs, n);
 		return err->code;
@@ -321,14 +257,27 @@ static void knob_json(void *ctx, sqlite3_stmt *st)
 		fl_json_str(j, key, (const char *)sqlite3_column_text(st, 3));
 }
 
-static void print_run_text(sqlite3 *db, const struct run *r)
+/* A section title: bold on a colour terminal. */
+static void title(bool colour, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void title(bool colour, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("\n  %s", colour ? "\033[1m" : "");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("%s\n", colour ? "\033[0m" : "");
+}
+
+static void print_run_header(sqlite3 *db, const struct run *r, bool colour)
 {
 	char pct[16];
-	int wc = 7, wr = 6;
 	struct knob_text kt = { 13, 0 };
 
-	printf("run %" PRId64 ": %s, %s%s, seed %" PRId64 "\n", r->run_id, r->strategy,
-	       r->profile[0] ? "profile " : "no profile", r->profile, r->seed);
+	printf("%srun %" PRId64 ": %s, %s%s, seed %" PRId64 "%s\n", colour ? "\033[1m" : "",
+	       r->run_id, r->strategy, r->profile[0] ? "profile " : "no profile", r->profile,
+	       r->seed, colour ? "\033[0m" : "");
 	printf("  trace:     %s (trace %" PRId64 ")\n", r->trace[0] ? r->trace : "?",
 	       r->trace_id);
 	printf("  replayed:  by faultline %s at %s\n", r->tool_version, r->created_at);
@@ -341,103 +290,168 @@ static void print_run_text(sqlite3 *db, const struct run *r)
 	printf("  faults:    %" PRId64 "; predicted fallbacks %" PRId64 " (%s); unplaced %"
 	       PRId64 "\n", r->faults, r->fallbacks,
 	       fmt_pct(pct, sizeof(pct), (uint64_t)r->fallbacks, (uint64_t)r->faults), r->unplaced);
-	if (!r->ncauses) {
+}
+
+/* What the default view shows of one run. */
+struct run_view {
+	struct fl_table summary, causes, latency, by[4], fidelity;
+	bool has_gt;
+};
+
+static const char *const by_title[] = { "by mm call", "by faulting ip (of the aborted faults)",
+					"by writer thread", "by VMA of the aborted faults" };
+static const char *const by_key[] = { "by_call", "by_ip", "by_thread", "by_vma" };
+
+static void run_view_free(struct run_view *rv)
+{
+	fl_table_free(&rv->summary);
+	fl_table_free(&rv->causes);
+	fl_table_free(&rv->latency);
+	for (int i = 0; i < 4; i++)
+		fl_table_free(&rv->by[i]);
+	fl_table_free(&rv->fidelity);
+}
+
+static int run_view_load(const struct fl_view_ctx *v, struct run_view *rv, struct fl_err *err)
+{
+	struct fl_view_ctx all = *v;
+	int rc;
+
+	memset(rv, 0, sizeof(*rv));
+	all.top = 0;
+	rc = fl_view_summary(v, &rv->summary, err);
+	if (!rc)
+		rc = fl_view_causes(&all, &rv->causes, err);
+	if (!rc)
+		rc = fl_view_latency(v, &rv->latency, err);
+	for (int i = 0; !rc && i < 4; i++)
+		rc = fl_view_aborters(v, (enum fl_writers_by)i, &rv->by[i], err);
+	if (!rc)
+		rc = fl_view_fidelity(v, &rv->has_gt, &rv->fidelity, err);
+	return rc;
+}
+
+static void print_run_view_text(const struct run *r, const struct run_view *rv, int64_t top,
+				bool colour)
+{
+	const struct fl_cell *aborts = fl_table_cell(&rv->summary, 3, 1);
+
+	title(colour, "outcomes:");
+	fl_table_print_text(&rv->summary, stdout, 4, colour);
+	if (!rv->causes.nrows) {
 		printf("\n  no causes recorded for this run\n");
-		return;
+	} else {
+		printf("\n");
+		fl_table_print_text(&rv->causes, stdout, 2, colour);
 	}
-	for (size_t i = 0; i < r->ncauses; i++) {
-		wc = width(r->causes[i].counter, wc);
-		wr = width(r->causes[i].reason, wr);
-	}
-	printf("\n  %-*s  %-*s  %9s  %7s  %9s\n", wc, "counter", wr, "reason", "count", "share",
-	       "fell back");
-	for (size_t i = 0; i < r->ncauses; i++) {
-		const struct cause *c = &r->causes[i];
-
-		printf("  %-*s  %-*s  %9" PRId64 "  %7s  %9" PRId64 "\n", wc,
-		       c->counter[0] ? c->counter : "-", wr, c->reason, c->n,
-		       fmt_pct(pct, sizeof(pct), (uint64_t)c->n, (uint64_t)r->total), c->fell_back);
-	}
-}
-
-static void print_runs_json(sqlite3 *db, const char *path, const struct run *runs, size_t n)
-{
-	struct fl_json j;
-
-	fl_json_init(&j, stdout);
-	fl_json_obj_begin(&j, NULL);
-	fl_json_str(&j, "database", path);
-	fl_json_arr_begin(&j, "runs");
-	for (size_t i = 0; i < n; i++) {
-		const struct run *r = &runs[i];
-
-		fl_json_obj_begin(&j, NULL);
-		fl_json_i64(&j, "run_id", r->run_id);
-		fl_json_i64(&j, "trace_id", r->trace_id);
-		fl_json_str(&j, "trace", r->trace);
-		fl_json_str(&j, "strategy", r->strategy);
-		fl_json_str(&j, "profile", r->profile);
-		fl_json_obj_begin(&j, "knobs");
-		each_knob(db, r->knobs, knob_json, &j);
-		fl_json_obj_end(&j);
-		fl_json_i64(&j, "seed", r->seed);
-		fl_json_str(&j, "tool_version", r->tool_version);
-		fl_json_str(&j, "created_at", r->created_at);
-		fl_json_i64(&j, "faults", r->faults);
-		fl_json_i64(&j, "fallbacks", r->fallbacks);
-		fl_json_i64(&j, "unplaced", r->unplaced);
-		fl_json_arr_begin(&j, "causes");
-		for (size_t k = 0; k < r->ncauses; k++) {
-			const struct cause *c = &r->causes[k];
-
-			fl_json_obj_begin(&j, NULL);
-			fl_json_str(&j, "counter", c->counter);
-			fl_json_str(&j, "reason", c->reason);
-			fl_json_i64(&j, "count", c->n);
-			if (r->total > 0)
-				fl_json_double(&j, "share_pct",
-					       100.0 * (double)c->n / (double)r->total);
-			else
-				fl_json_null(&j, "share_pct");
-			fl_json_i64(&j, "fell_back", c->fell_back);
-			fl_json_obj_end(&j);
-		}
-		fl_json_arr_end(&j);
-		fl_json_obj_end(&j);
-	}
-	fl_json_arr_end(&j);
-	fl_json_obj_end(&j);
-	fl_json_finish(&j);
-}
-
-static void print_runs_csv(const struct run *runs, size_t n)
-{
-	printf("run_id,trace_id,strategy,profile,counter,reason,count,share_pct,fell_back\n");
-	for (size_t i = 0; i < n; i++) {
-		const struct run *r = &runs[i];
-
-		for (size_t k = 0; k < r->ncauses; k++) {
-			const struct cause *c = &r->causes[k];
-
-			printf("%" PRId64 ",%" PRId64 ",", r->run_id, r->trace_id);
-			csv_field(r->strategy, false);
-			csv_field(r->profile, false);
-			csv_field(c->counter, false);
-			csv_field(c->reason, false);
-			printf("%" PRId64 ",", c->n);
-			if (r->total > 0)
-				printf("%.2f,", 100.0 * (double)c->n / (double)r->total);
-			else
-				printf(",");
-			printf("%" PRId64 "\n", c->fell_back);
+	title(colour, "latency and mmap_lock wait, as replayed:");
+	fl_table_print_text(&rv->latency, stdout, 4, colour);
+	if (!rv->by[0].nrows) {
+		title(colour, "writers behind the aborts: none named%s",
+		      aborts && aborts->i ? " (the aborts had no writer in its window)" : "");
+	} else {
+		title(colour, "writers behind the aborts (top %" PRId64 "):", top);
+		for (int i = 0; i < 4; i++) {
+			printf("%s    %s:\n", i ? "\n" : "", by_title[i]);
+			fl_table_print_text(&rv->by[i], stdout, 6, colour);
 		}
 	}
+	if (rv->has_gt) {
+		title(colour, "fidelity against the kernel's answer (report --fidelity --run %"
+		      PRId64 "):", r->run_id);
+		fl_table_print_text(&rv->fidelity, stdout, 4, colour);
+	}
 }
 
-static int report_causes(sqlite3 *db, const char *path, int64_t run_id, enum fmt fmt,
-			 struct fl_err *err)
+static void print_run_view_json(struct fl_json *j, const struct run_view *rv)
 {
+	fl_table_json(&rv->causes, j, "causes");
+	fl_table_json(&rv->summary, j, "summary");
+	fl_table_json(&rv->latency, j, "latency");
+	fl_json_obj_begin(j, "top_writers");
+	for (int i = 0; i < 4; i++)
+		fl_table_json(&rv->by[i], j, by_key[i]);
+	fl_json_obj_end(j);
+	if (rv->has_gt && rv->fidelity.nrows) {
+		/* One row: an object, not an array. */
+		fl_json_obj_begin(j, "fidelity");
+		for (size_t c = 0; c < rv->fidelity.ncols; c++) {
+			const struct fl_cell *v = fl_table_cell(&rv->fidelity, 0, c);
+
+			if (!v->set)
+				fl_json_null(j, rv->fidelity.cols[c].name);
+			else if (rv->fidelity.cols[c].kind == FL_COL_RATIO)
+				fl_json_double(j, rv->fidelity.cols[c].name, v->d);
+			else
+				fl_json_i64(j, rv->fidelity.cols[c].name, v->i);
+		}
+		fl_json_obj_end(j);
+	} else {
+		fl_json_null(j, "fidelity");
+	}
+}
+
+static void json_run_header(sqlite3 *db, struct fl_json *j, const struct run *r)
+{
+	fl_json_i64(j, "run_id", r->run_id);
+	fl_json_i64(j, "trace_id", r->trace_id);
+	fl_json_str(j, "trace", r->trace);
+	fl_json_str(j, "strategy", r->strategy);
+	fl_json_str(j, "profile", r->profile);
+	fl_json_obj_begin(j, "knobs");
+	each_knob(db, r->knobs, knob_json, j);
+	fl_json_obj_end(j);
+	fl_json_i64(j, "seed", r->seed);
+	fl_json_str(j, "tool_version", r->tool_version);
+	fl_json_str(j, "created_at", r->created_at);
+	fl_json_i64(j, "faults", r->faults);
+	fl_json_i64(j, "fallbacks", r->fallbacks);
+	fl_json_i64(j, "unplaced", r->unplaced);
+}
+
+/* The --by views. */
+enum by {
+	BY_DEFAULT, BY_CAUSE, BY_REASON, BY_VMA, BY_THREAD, BY_WRITER, BY_TIME, BY_HANDLER,
+};
+static const char *const by_names[] = { "", "cause", "reason", "vma", "thread", "writer", "time",
+					"handler" };
+static const char *const by_titles[] = {
+	"", "causes (cause_counts)", "causes by reason", "VMAs, most fallbacks first",
+	"threads, largest change in run time first",
+	"the writers that caused aborts", "faults and aborts over the trace's time",
+	"fault handlers (from the fault and its VMA)",
+};
+
+#define TIME_BUCKETS 20
+
+static int by_view(const struct fl_view_ctx *v, enum by by, struct fl_table *t, struct fl_err *err)
+{
+	switch (by) {
+	case BY_CAUSE:
+		return fl_view_causes(v, t, err);
+	case BY_REASON:
+		return fl_view_reasons(v, t, err);
+	case BY_VMA:
+		return fl_view_vmas(v, t, err);
+	case BY_THREAD:
+		return fl_view_threads(v, t, err);
+	case BY_WRITER:
+		return fl_view_aborters(v, FL_BY_WRITER, t, err);
+	case BY_TIME:
+		return fl_view_time(v, TIME_BUCKETS, t, err);
+	case BY_HANDLER:
+		return fl_view_handlers(v, t, err);
+	default:
+		return fl_err_set(err, -EINVAL, "no such view");
+	}
+}
+
+static int report_runs(sqlite3 *db, const char *path, int64_t run_id, enum by by, int64_t top,
+		       enum fmt fmt, struct fl_err *err)
+{
+	bool colour = fmt == FMT_TEXT && fl_colour_stdout();
 	struct run *runs = NULL;
+	struct fl_json j;
 	size_t n = 0;
 	int rc;
 
@@ -445,22 +459,104 @@ static int report_causes(sqlite3 *db, const char *path, int64_t run_id, enum fmt
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		return fl_store_sql_error(db, path, "cannot read the store", err);
 	rc = load_runs(db, path, run_id, &runs, &n, err);
-	if (rc == 0) {
-		if (fmt == FMT_JSON) {
-			print_runs_json(db, path, runs, n);
-		} else if (fmt == FMT_CSV) {
-			print_runs_csv(runs, n);
-		} else if (n == 0) {
-			printf("%s: no runs yet\n", path);
-		} else {
-			for (size_t i = 0; i < n; i++) {
+	if (rc < 0)
+		goto out;
+	if (fmt == FMT_JSON) {
+		fl_json_init(&j, stdout);
+		fl_json_obj_begin(&j, NULL);
+		fl_json_str(&j, "database", path);
+		if (by != BY_DEFAULT)
+			fl_json_str(&j, "by", by_names[by]);
+		fl_json_arr_begin(&j, "runs");
+	} else if (fmt == FMT_TEXT && n == 0) {
+		printf("%s: no runs yet\n", path);
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const struct run *r = &runs[i];
+		struct fl_view_ctx v = { db, path, r->run_id, r->trace_id, top };
+		struct run_view rv;
+		struct fl_table t;
+		char prefix[256];
+
+		if (by == BY_DEFAULT && fmt != FMT_CSV) {
+			rc = run_view_load(&v, &rv, err);
+			if (rc == 0 && fmt == FMT_JSON) {
+				fl_json_obj_begin(&j, NULL);
+				json_run_header(db, &j, r);
+				print_run_view_json(&j, &rv);
+				fl_json_obj_end(&j);
+			} else if (rc == 0) {
 				if (i)
 					printf("\n");
-				print_run_text(db, &runs[i]);
+				print_run_header(db, r, colour);
+				print_run_view_text(r, &rv, top, colour);
 			}
+			run_view_free(&rv);
+			continue;
 		}
-		runs_free(runs, n);
+		if (by == BY_DEFAULT) {	/* CSV: the cause table, as it always was */
+			struct fl_view_ctx all = v;
+
+			all.top = 0;
+			rc = fl_view_causes(&all, &t, err);
+		} else {
+			rc = by_view(&v, by, &t, err);
+		}
+		if (rc < 0) {
+			fl_table_free(&t);
+			break;
+		}
+		if (fmt == FMT_CSV) {
+			char *p = prefix;
+			size_t left = sizeof(prefix);
+			int k;
+
+			if (by == BY_DEFAULT)
+				k = snprintf(p, left, "%" PRId64 ",%" PRId64 ",", r->run_id, r->trace_id);
+			else
+				k = snprintf(p, left, "%" PRId64 ",", r->run_id);
+			/* strategy and profile are short names; quote them anyway
+			 * if they ever hold a comma. */
+			if (k > 0 && (size_t)k < left && !strpbrk(r->strategy, ",\"\n") &&
+			    !strpbrk(r->profile, ",\"\n"))
+				snprintf(p + k, left - (size_t)k, "%s,%s,", r->strategy, r->profile);
+			else
+				snprintf(p + k, left - (size_t)k, "?,?,");
+			fl_table_print_csv(&t, stdout, i == 0,
+					   by == BY_DEFAULT ? "run_id,trace_id,strategy,profile,"
+							    : "run_id,strategy,profile,", prefix);
+		} else if (fmt == FMT_JSON) {
+			fl_json_obj_begin(&j, NULL);
+			fl_json_i64(&j, "run_id", r->run_id);
+			fl_json_i64(&j, "trace_id", r->trace_id);
+			fl_json_str(&j, "strategy", r->strategy);
+			fl_json_str(&j, "profile", r->profile);
+			fl_table_json(&t, &j, "rows");
+			fl_json_obj_end(&j);
+		} else {
+			if (i)
+				printf("\n");
+			printf("%srun %" PRId64 ": %s%s%s, %s%s\n", colour ? "\033[1m" : "",
+			       r->run_id, r->strategy, r->profile[0] ? " " : "", r->profile,
+			       by_titles[by], colour ? "\033[0m" : "");
+			if (t.nrows)
+				fl_table_print_text(&t, stdout, 2, colour);
+			else
+				printf("  (none)\n");
+		}
+		fl_table_free(&t);
 	}
+	if (fmt == FMT_JSON && rc == 0) {
+		fl_json_arr_end(&j);
+		fl_json_obj_end(&j);
+		fl_json_finish(&j);
+	}
+	/* A CSV of no runs still names its columns. */
+	if (fmt == FMT_CSV && n == 0 && rc == 0)
+		printf("%s\n", by == BY_DEFAULT ? "run_id,trace_id,strategy,profile,counter,reason,"
+						  "count,share_pct,fell_back" : "run_id,strategy,profile");
+	runs_free(runs, n);
+out:
 	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	return rc;
 }
@@ -770,25 +866,29 @@ static bool parse_int(const char *s, int64_t lo, int64_t *out)
 
 static int run_report(int argc, char **argv)
 {
-	enum { OPT_FIDELITY = 256 };
+	enum { OPT_FIDELITY = 256, OPT_HTML };
 	static const struct option opts[] = {
 		{ "run", required_argument, NULL, 'r' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "fidelity", no_argument, NULL, OPT_FIDELITY },
 		{ "limit", required_argument, NULL, 'l' },
+		{ "by", required_argument, NULL, 'b' },
+		{ "top", required_argument, NULL, 't' },
+		{ "html", required_argument, NULL, OPT_HTML },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct fl_err err = { 0 };
 	enum fmt fmt = FMT_TEXT;
-	bool fidelity = false, have_limit = false;
-	int64_t run_id = 0, limit = 20;
-	const char *path;
+	enum by by = BY_DEFAULT;
+	bool fidelity = false, have_limit = false, have_format = false, have_top = false;
+	int64_t run_id = 0, limit = 20, top = 5;
+	const char *path, *html = NULL;
 	sqlite3 *db;
 	int c, rc;
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":r:f:l:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:f:l:b:t:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			if (!parse_int(optarg, 1, &run_id))
@@ -796,7 +896,7 @@ static int run_report(int argc, char **argv)
 							  "positive integer), not '%s'", optarg);
 			break;
 		case 'f':
-			if (strcmp(optarg, "text") == 0)
+			if (strcmp(optarg, "table") == 0 || strcmp(optarg, "text") == 0)
 				fmt = FMT_TEXT;
 			else if (strcmp(optarg, "json") == 0)
 				fmt = FMT_JSON;
@@ -804,7 +904,8 @@ static int run_report(int argc, char **argv)
 				fmt = FMT_CSV;
 			else
 				return fl_cmd_usage_error(&fl_cmd_report, "unknown format '%s' "
-							  "(text, json or csv)", optarg);
+							  "(table, csv or json)", optarg);
+			have_format = true;
 			break;
 		case 'l':
 			if (!parse_int(optarg, 0, &limit))
@@ -812,8 +913,30 @@ static int run_report(int argc, char **argv)
 							  "(0 for all), not '%s'", optarg);
 			have_limit = true;
 			break;
+		case 'b': {
+			size_t i;
+
+			for (i = 1; i < sizeof(by_names) / sizeof(by_names[0]); i++)
+				if (strcmp(optarg, by_names[i]) == 0)
+					break;
+			if (i == sizeof(by_names) / sizeof(by_names[0]))
+				return fl_cmd_usage_error(&fl_cmd_report, "unknown view '%s' (cause, "
+							  "reason, vma, thread, writer, time or "
+							  "handler)", optarg);
+			by = (enum by)i;
+			break;
+		}
+		case 't':
+			if (!parse_int(optarg, 0, &top))
+				return fl_cmd_usage_error(&fl_cmd_report, "--top takes a count (0 for "
+							  "all), not '%s'", optarg);
+			have_top = true;
+			break;
 		case OPT_FIDELITY:
 			fidelity = true;
+			break;
+		case OPT_HTML:
+			html = optarg;
 			break;
 		case ':':
 			return fl_cmd_usage_error(&fl_cmd_report, "option '%s' needs a value",
@@ -835,6 +958,12 @@ static int run_report(int argc, char **argv)
 		return fl_cmd_usage_error(&fl_cmd_report, "--fidelity takes --format text or json");
 	if (!fidelity && have_limit)
 		return fl_cmd_usage_error(&fl_cmd_report, "--limit only applies to --fidelity");
+	if (fidelity && (by != BY_DEFAULT || have_top || html))
+		return fl_cmd_usage_error(&fl_cmd_report, "--fidelity is a view of its own: "
+					  "without --by, --top or --html");
+	if (html && (by != BY_DEFAULT || have_format))
+		return fl_cmd_usage_error(&fl_cmd_report, "--html writes the whole page: without "
+					  "--by or --format");
 	path = argv[optind];
 
 	if (fl_store_open_read(path, &db, &err) < 0) {
@@ -843,35 +972,58 @@ static int run_report(int argc, char **argv)
 	}
 	if (fidelity)
 		rc = report_fidelity(db, path, run_id, (size_t)limit, fmt, &err);
+	else if (html)
+		rc = fl_html_write(db, path, run_id, html, &err);
 	else
-		rc = report_causes(db, path, run_id, fmt, &err);
+		rc = report_runs(db, path, run_id, by, top, fmt, &err);
 	sqlite3_close(db);
 	if (rc < 0) {
 		fl_err_print(&err, stderr);
 		return FL_EXIT_FAIL;
 	}
+	if (html)
+		fprintf(stderr, "wrote %s\n", html);
 	return FL_EXIT_OK;
 }
 
 const struct fl_cmd fl_cmd_report = {
 	.name = "report",
-	.summary = "summarise replayed runs by cause, or their fidelity to the kernel",
-	.usage = "faultline report [--fidelity] [--run N] [--format text|json|csv]\n"
-		 "                        [--limit K] DB",
+	.summary = "summarise replayed runs: causes, latency, writers; fidelity; a page",
+	.usage = "faultline report [--run N] [--by VIEW] [--top K]\n"
+		 "                        [--format table|csv|json] DB\n"
+		 "       faultline report --fidelity [--run N] [--limit K] [--format F] DB\n"
+		 "       faultline report --html FILE [--run N] DB",
 	.help =
 		"DB is an outcome store written by `faultline replay ... -o DB`\n"
 		"(schemas/outcomes.sql).  It is opened read-only, so a replay may be\n"
 		"writing it at the same time; the report shows the runs committed when it\n"
 		"starts.\n"
 		"\n"
-		"Without --fidelity: for every run (or run N), a header (run id,\n"
+		"The default view, for every run (or run N): a header (run id,\n"
 		"strategy, profile, seed, knobs, trace, faults, predicted fallbacks,\n"
-		"faults the mm model could not place), then its causes from cause_counts:\n"
-		"the kernel counter of the attempt (vma_lock_success, _abort, _retry,\n"
-		"_miss, ...; '-' when none was made), the finer reason, how many faults,\n"
-		"their share of the run, and how many of them fell back to mmap_lock.\n"
+		"faults the mm model could not place); the outcomes (faults attempted\n"
+		"under the VMA lock or speculatively, succeeded, aborted, retried,\n"
+		"missed, fell back to mmap_lock, never attempted: counts and shares);\n"
+		"the causes from cause_counts (the kernel counter of the attempt:\n"
+		"vma_lock_success, _abort, _retry, _miss, ...; '-' when none was made;\n"
+		"the finer reason; count; share; how many fell back); replayed latency\n"
+		"and mmap_lock wait p50, p90, p99 (nearest rank) and max; the writers\n"
+		"behind the aborts, top K by mm call, by the aborted faults' ip, by\n"
+		"writer thread and by VMA; and, when the trace has ground truth, the\n"
+		"fidelity counts (TP, FP, FN, TN, precision, recall).\n"
 		"\n"
-		"With --fidelity: how well one run predicts the fallbacks the kernel took,\n"
+		"--by VIEW shows one table per run instead:\n"
+		"  cause    counter, reason, count, share, fell back\n"
+		"  reason   the causes summed by reason\n"
+		"  vma      per VMA: faults, fell back, aborts, lock wait\n"
+		"  thread   per thread: faults, fell back, blocked (traced and\n"
+		"           predicted), wasted work, change in run time\n"
+		"  writer   the writers that caused aborts, with call, thread, hold\n"
+		"  time     faults, fallbacks and aborts over 20 slices of the trace\n"
+		"  handler  per fault handler (classified from the recorded fault and\n"
+		"           its VMA): faults, fallbacks, latency, calibrated cost\n"
+		"\n"
+		"--fidelity: how well one run predicts the fallbacks the kernel took,\n"
 		"as recorded by the trace's mmap_lock events (faults.gt).  The run is run\n"
 		"N, or else the newest pervma run.  Faults whose ground truth is unknown\n"
 		"are excluded and counted.  A predicted fallback is an outcome with\n"
@@ -886,25 +1038,56 @@ const struct fl_cmd fl_cmd_report = {
 		"same process within 1 ms of the fault.  A run whose trace has no\n"
 		"mmap_lock events has no ground truth and is refused.\n"
 		"\n"
-		"Addresses print as hex; times are trace-clock seconds with ns.\n"
+		"--html FILE writes one self-contained page (inline SVG; no script,\n"
+		"nothing fetched): the runs, the cause breakdown per strategy, fallbacks\n"
+		"over time, the latency distribution, and a map of the VMAs where faults\n"
+		"fell back.  Open it in any browser.\n"
+		"\n"
+		"Tables fit 80 columns (long text is cut with \"...\"; CSV and JSON hold\n"
+		"it whole) and are coloured only on a terminal, never when NO_COLOR is\n"
+		"set.  Addresses print as hex; times are trace-clock seconds with ns.\n"
 		"\n"
 		"options:\n"
-		"      --fidelity         compare a run with the kernel's answer\n"
 		"  -r, --run N            only run N (default: every run; with\n"
 		"                         --fidelity, the newest pervma run)\n"
-		"  -f, --format FMT       text (default, for people), json, or csv (not\n"
-		"                         with --fidelity)\n"
+		"  -b, --by VIEW          cause, reason, vma, thread, writer, time or\n"
+		"                         handler\n"
+		"  -t, --top K            rows of a ranked table (default 5; 0: all)\n"
+		"  -f, --format FMT       table (default, for people; 'text' too), csv or\n"
+		"                         json (csv not with --fidelity)\n"
+		"      --fidelity         compare a run with the kernel's answer\n"
 		"  -l, --limit K          with --fidelity, list at most K disagreeing\n"
 		"                         faults (default 20; 0 lists all)\n"
+		"      --html FILE        write the HTML page to FILE\n"
 		"  -h, --help             this help\n"
 		"\n"
 		"columns for programs:\n"
 		"  csv:  run_id,trace_id,strategy,profile,counter,reason,count,share_pct,\n"
-		"        fell_back (one row per cause of each run)\n"
+		"        fell_back (one row per cause of each run); with --by VIEW,\n"
+		"        run_id,strategy,profile then the view's columns, as in json\n"
 		"  json: {database, runs: [{run_id, trace_id, trace, strategy, profile,\n"
 		"        knobs, seed, tool_version, created_at, faults, fallbacks,\n"
 		"        unplaced, causes: [{counter, reason, count, share_pct,\n"
-		"        fell_back}]}]}\n"
+		"        fell_back}], summary: [{outcome, count, share_pct}],\n"
+		"        latency: [{metric, n, p50_ns, p90_ns, p99_ns, max_ns,\n"
+		"        total_ns}], top_writers: {by_call: [{call, aborts, share_pct,\n"
+		"        writers}], by_ip: [{ip, ...}], by_thread: [{tid, comm, ...}],\n"
+		"        by_vma: [{vma, vma_start, vma_end, vma_kind, ...}]},\n"
+		"        fidelity: null | {compared, tp, fp, fn, tn, precision,\n"
+		"        recall}}]}\n"
+		"  --by json: {database, by, runs: [{run_id, trace_id, strategy,\n"
+		"        profile, rows: [...]}]}; rows of\n"
+		"        reason: reason, count, share_pct, fell_back, counters\n"
+		"        vma: vma, vma_start, vma_end, vma_kind, faults, fell_back,\n"
+		"             fallback_pct, aborts, lock_wait_ns\n"
+		"        thread: tid, pid, comm, faults, fell_back, blocked_traced_ns,\n"
+		"             blocked_pred_ns, wasted_ns, run_traced_ns, run_pred_ns,\n"
+		"             run_delta_ns\n"
+		"        writer: writer_id, call, tid, comm, aborts, share_pct, hold_ns,\n"
+		"             t_ns, args\n"
+		"        time: bucket, t_ns, faults, fell_back, fallback_pct, aborts\n"
+		"        handler: handler, faults, share_pct, fell_back, fallback_pct,\n"
+		"             latency_mean_ns, latency_max_ns, cost_ns\n"
 		"  --fidelity json: {database, run_id, strategy, profile, trace_id, trace,\n"
 		"        trace_faults, compared, excluded_unknown, excluded_no_outcome,\n"
 		"        tp, fp, fn, tn, precision, recall (0..1 or null),\n"
@@ -920,12 +1103,15 @@ const struct fl_cmd fl_cmd_report = {
 		"        window overlaps the fault, < 0 when it ended before, > 0 after.\n"
 		"\n"
 		"exit status: 0 whatever the numbers are, 1 if the database cannot be read\n"
-		"(missing, not faultline's, a newer schema), has no such run, or the run\n"
-		"has no ground truth for --fidelity, 2 on a usage error.\n"
+		"(missing, not faultline's, a newer schema), has no such run, the run\n"
+		"has no ground truth for --fidelity, or the page cannot be written, 2 on\n"
+		"a usage error.\n"
 		"\n"
 		"examples:\n"
 		"  faultline report out.db\n"
-		"  faultline report --run 2 --format csv out.db\n"
-		"  faultline report --fidelity --limit 0 out.db\n",
+		"  faultline report --run 2 --by writer --top 10 out.db\n"
+		"  faultline report --by thread --format csv out.db\n"
+		"  faultline report --fidelity --limit 0 out.db\n"
+		"  faultline report --html report.html out.db\n",
 	.run = run_report,
 };

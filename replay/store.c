@@ -38,6 +38,35 @@ static int exec(struct fl_store *st, const char *sql, struct fl_err *err, const 
 	return 0;
 }
 
+/* schemas/outcomes.sql in two parts, split at its marker line: the tables,
+ * run when a database is created, and the readers' indexes, run at the end
+ * of every replay's transaction (CREATE INDEX IF NOT EXISTS), so that the
+ * first replay writes its rows unindexed and builds each index in one pass. */
+static const char readers_indexes_marker[] = "-- @readers-indexes\n";
+
+static const char *readers_indexes(void)
+{
+	const char *m = strstr(fl_outcomes_sql, readers_indexes_marker);
+
+	return m ? m : "";
+}
+
+static int create_tables(struct fl_store *st, struct fl_err *err)
+{
+	size_t len = (size_t)(readers_indexes() - fl_outcomes_sql);
+	char *tables;
+	int rc;
+
+	if (!readers_indexes()[0])
+		return create_tables(st, err);
+	tables = strndup(fl_outcomes_sql, len);
+	if (!tables)
+		return fl_err_set(err, -ENOMEM, "out of memory");
+	rc = exec(st, tables, err, "cannot create the schema");
+	free(tables);
+	return rc;
+}
+
 static int pragma_int(struct fl_store *st, const char *sql, int64_t *out)
 {
 	sqlite3_stmt *s;
@@ -73,7 +102,7 @@ static int check_schema(struct fl_store *st, struct fl_err *err)
 		return -EINVAL;
 	}
 	if (app == 0 && ver == 0 && ntables == 0)
-		return exec(st, fl_outcomes_sql, err, "cannot create the schema");
+		return create_tables(st, err);
 	if (app != FL_STORE_APP_ID) {
 		fl_err_set(err, -EINVAL, "%s: not a faultline database (application_id 0x%" PRIx64
 			   ", %" PRId64 " tables)", st->path, (uint64_t)app, ntables);
@@ -184,7 +213,10 @@ int fl_store_begin(struct fl_store *st, struct fl_err *err)
 
 int fl_store_commit(struct fl_store *st, struct fl_err *err)
 {
-	int rc = exec(st, "COMMIT", err, "cannot commit the replay");
+	int rc = exec(st, readers_indexes(), err, "cannot index the outcomes");
+
+	if (!rc)
+		rc = exec(st, "COMMIT", err, "cannot commit the replay");
 
 	if (!rc)
 		st->in_txn = false;

@@ -1,0 +1,24 @@
+/* html: `faultline report --html FILE`, one self-contained page.
+ *
+ * The page holds everything it shows: inline CSS and inline SVG, no script,
+ * no font, no image or style sheet fetched from anywhere (a
+ * Content-Security-Policy of default-src 'none' says so to the browser).
+ * It shows, for every run (or run_id when > 0): the cause breakdown per
+ * strategy, fallbacks over the trace's time, the latency distribution, and
+ * a map of the address space with the VMAs where faults fell back.
+ */
+#ifndef FL_HTML_H
+#define FL_HTML_H
+
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "fl_err.h"
+
+/* Write the page of db (path names it) to out, replacing it.  0, or a
+ * negative code with err set. */
+int fl_html_write(sqlite3 *db, const char *path, int64_t run_id, const char *out,
+		  struct fl_err *err);
+
+#endif

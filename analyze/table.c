@@ -1,0 +1,362 @@
+/* table: views as rows of named columns, printed as text, CSV or JSON. */
+#include "table.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fl_array.h"
+
+void fl_table_init(struct fl_table *t, const struct fl_col *cols, size_t ncols)
+{
+	memset(t, 0, sizeof(*t));
+	t->cols = cols;
+	t->ncols = ncols;
+}
+
+void fl_table_free(struct fl_table *t)
+{
+	for (size_t i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i].s);
+	free(t->cells);
+	t->cells = NULL;
+	t->nrows = t->cap = 0;
+}
+
+size_t fl_table_row(struct fl_table *t)
+{
+	size_t need = (t->nrows + 1) * t->ncols;
+
+	if (fl_array_grow((void **)&t->cells, &t->cap, need, sizeof(*t->cells)) < 0) {
+		t->oom = true;
+		return (size_t)-1;
+	}
+	memset(&t->cells[t->nrows * t->ncols], 0, t->ncols * sizeof(*t->cells));
+	return t->nrows++;
+}
+
+static struct fl_cell *cell(struct fl_table *t, size_t row, size_t col)
+{
+	if (row >= t->nrows || col >= t->ncols)
+		return NULL;
+	return &t->cells[row * t->ncols + col];
+}
+
+const struct fl_cell *fl_table_cell(const struct fl_table *t, size_t row, size_t col)
+{
+	return cell((struct fl_table *)t, row, col);
+}
+
+void fl_table_int(struct fl_table *t, size_t row, size_t col, int64_t v)
+{
+	struct fl_cell *c = cell(t, row, col);
+
+	if (c) {
+		c->set = true;
+		c->i = v;
+		c->d = (double)v;
+	}
+}
+
+void fl_table_dbl(struct fl_table *t, size_t row, size_t col, double v)
+{
+	struct fl_cell *c = cell(t, row, col);
+
+	if (c) {
+		c->set = true;
+		c->d = v;
+		c->i = (int64_t)v;
+	}
+}
+
+void fl_table_str(struct fl_table *t, size_t row, size_t col, const char *s)
+{
+	struct fl_cell *c = cell(t, row, col);
+
+	if (!c)
+		return;
+	free(c->s);
+	c->s = strdup(s ? s : "");
+	c->set = c->s != NULL;
+	if (!c->s)
+		t->oom = true;
+}
+
+int fl_table_fill(struct fl_table *t, sqlite3_stmt *st)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		size_t r = fl_table_row(t);
+		int n = sqlite3_column_count(st);
+
+		if (r == (size_t)-1)
+			break;
+		for (size_t c = 0; c < t->ncols && (int)c < n; c++) {
+			if (sqlite3_column_type(st, (int)c) == SQLITE_NULL)
+				continue;
+			switch (t->cols[c].kind) {
+			case FL_COL_TEXT:
+				fl_table_str(t, r, c, (const char *)sqlite3_column_text(st, (int)c));
+				break;
+			case FL_COL_PCT:
+			case FL_COL_RATIO:
+				fl_table_dbl(t, r, c, sqlite3_column_double(st, (int)c));
+				break;
+			default:
+				fl_table_int(t, r, c, sqlite3_column_int64(st, (int)c));
+				break;
+			}
+		}
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+bool fl_colour_stdout(void)
+{
+	const char *nc = getenv("NO_COLOR");
+
+	if (nc && nc[0])
+		return false;
+	return isatty(STDOUT_FILENO) == 1;
+}
+
+const char *fl_fmt_ns(char *buf, size_t len, int64_t ns)
+{
+	double a = (double)(ns < 0 ? -ns : ns);
+	const char *sign = ns < 0 ? "-" : "";
+
+	if (ns == 0)
+		snprintf(buf, len, "0");
+	else if (a < 1e3)
+		snprintf(buf, len, "%s%" PRId64 " ns", sign, ns < 0 ? -ns : ns);
+	else if (a < 1e6)
+		snprintf(buf, len, "%s%.*f us", sign, a < 1e4 ? 2 : a < 1e5 ? 1 : 0, a / 1e3);
+	else if (a < 1e9)
+		snprintf(buf, len, "%s%.*f ms", sign, a < 1e7 ? 2 : a < 1e8 ? 1 : 0, a / 1e6);
+	else
+		snprintf(buf, len, "%s%.2f s", sign, a / 1e9);
+	return buf;
+}
+
+/* A cell as text for people. */
+static const char *text_of(const struct fl_col *col, const struct fl_cell *c, char *buf,
+			   size_t len)
+{
+	if (!c->set)
+		return col->kind == FL_COL_TEXT ? "" : "-";
+	switch (col->kind) {
+	case FL_COL_TEXT:
+		return c->s[0] || !(col->flags & FL_COL_DASH) ? c->s : "-";
+	case FL_COL_INT:
+		snprintf(buf, len, "%" PRId64, c->i);
+		break;
+	case FL_COL_PCT:
+		snprintf(buf, len, "%.2f%%", c->d);
+		break;
+	case FL_COL_RATIO:
+		snprintf(buf, len, "%.2f%%", 100.0 * c->d);
+		break;
+	case FL_COL_NS:
+		fl_fmt_ns(buf, len, c->i);
+		break;
+	case FL_COL_HEX:
+		snprintf(buf, len, "0x%" PRIx64, (uint64_t)c->i);
+		break;
+	case FL_COL_SECS:
+		snprintf(buf, len, "%.6f", (double)c->i / 1e9);
+		break;
+	}
+	return buf;
+}
+
+/* A cell as text for programs (CSV); NULL is "". */
+static const char *value_of(const struct fl_col *col, const struct fl_cell *c, char *buf,
+			    size_t len)
+{
+	if (!c->set)
+		return "";
+	switch (col->kind) {
+	case FL_COL_TEXT:
+		return c->s;
+	case FL_COL_PCT:
+		snprintf(buf, len, "%.2f", c->d);
+		break;
+	case FL_COL_RATIO:
+		snprintf(buf, len, "%.6f", c->d);
+		break;
+	case FL_COL_HEX:
+		snprintf(buf, len, "0x%" PRIx64, (uint64_t)c->i);
+		break;
+	default:
+		snprintf(buf, len, "%" PRId64, c->i);
+		break;
+	}
+	return buf;
+}
+
+static bool numeric(const struct fl_col *col)
+{
+	return col->kind != FL_COL_TEXT && col->kind != FL_COL_HEX;
+}
+
+void fl_table_print_text(const struct fl_table *t, FILE *out, int indent, bool colour)
+{
+	size_t *w = calloc(t->ncols ? t->ncols : 1, sizeof(*w));
+	char buf[64];
+	size_t total;
+
+	if (!w)
+		return;
+	for (size_t c = 0; c < t->ncols; c++) {
+		if (t->cols[c].flags & FL_COL_NOTEXT)
+			continue;
+		w[c] = strlen(t->cols[c].label);
+		for (size_t r = 0; r < t->nrows; r++) {
+			size_t n = strlen(text_of(&t->cols[c], &t->cells[r * t->ncols + c], buf,
+						  sizeof(buf)));
+			if (n > w[c])
+				w[c] = n;
+		}
+	}
+	/* Fit FL_TABLE_WIDTH: shorten the widest text column, a column at a
+	 * time, never below its label or 8 characters. */
+	for (;;) {
+		size_t shown = 0, widest = (size_t)-1;
+
+		total = (size_t)indent;
+		for (size_t c = 0; c < t->ncols; c++) {
+			if (t->cols[c].flags & FL_COL_NOTEXT)
+				continue;
+			total += w[c] + (shown++ ? 2 : 0);
+			if (t->cols[c].kind == FL_COL_TEXT && w[c] > 8 &&
+			    w[c] > strlen(t->cols[c].label) && (widest == (size_t)-1 || w[c] > w[widest]))
+				widest = c;
+		}
+		if (total <= FL_TABLE_WIDTH || widest == (size_t)-1)
+			break;
+		w[widest] -= total - FL_TABLE_WIDTH < w[widest] - 8 ? total - FL_TABLE_WIDTH : 1;
+	}
+	for (long r = -1; r < (long)t->nrows; r++) {
+		bool first = true;
+		/* The line without trailing blanks: the last column is padded
+		 * only when something follows it. */
+		size_t last = 0;
+
+		for (size_t c = 0; c < t->ncols; c++)
+			if (!(t->cols[c].flags & FL_COL_NOTEXT))
+				last = c;
+		fprintf(out, "%*s", indent, "");
+		if (r < 0 && colour)
+			fputs("\033[1m", out);
+		for (size_t c = 0; c < t->ncols; c++) {
+			const struct fl_col *col = &t->cols[c];
+			const char *s;
+			size_t n;
+
+			if (col->flags & FL_COL_NOTEXT)
+				continue;
+			s = r < 0 ? col->label : text_of(col, &t->cells[(size_t)r * t->ncols + c], buf,
+							  sizeof(buf));
+			n = strlen(s);
+			if (!first)
+				fputs("  ", out);
+			first = false;
+			if (n > w[c]) {	/* only text columns are ever cut */
+				fprintf(out, "%.*s...", (int)(w[c] - 3), s);
+			} else if (numeric(col)) {
+				fprintf(out, "%*s", (int)w[c], s);
+			} else if (c == last) {
+				fputs(s, out);
+			} else {
+				fprintf(out, "%-*s", (int)w[c], s);
+			}
+		}
+		if (r < 0 && colour)
+			fputs("\033[0m", out);
+		fputc('\n', out);
+	}
+	free(w);
+}
+
+void fl_csv_field(FILE *out, const char *s)
+{
+	if (strpbrk(s, ",\"\r\n")) {
+		fputc('"', out);
+		for (; *s; s++) {
+			if (*s == '"')
+				fputc('"', out);
+			fputc(*s, out);
+		}
+		fputc('"', out);
+	} else {
+		fputs(s, out);
+	}
+}
+
+void fl_table_print_csv(const struct fl_table *t, FILE *out, bool header,
+			const char *prefix_names, const char *prefix)
+{
+	char buf[64];
+
+	if (header) {
+		if (prefix_names)
+			fputs(prefix_names, out);
+		for (size_t c = 0; c < t->ncols; c++) {
+			if (c)
+				fputc(',', out);
+			fputs(t->cols[c].name, out);
+		}
+		fputc('\n', out);
+	}
+	for (size_t r = 0; r < t->nrows; r++) {
+		if (prefix)
+			fputs(prefix, out);
+		for (size_t c = 0; c < t->ncols; c++) {
+			if (c)
+				fputc(',', out);
+			fl_csv_field(out, value_of(&t->cols[c], &t->cells[r * t->ncols + c], buf,
+						   sizeof(buf)));
+		}
+		fputc('\n', out);
+	}
+}
+
+void fl_table_json(const struct fl_table *t, struct fl_json *j, const char *key)
+{
+	char buf[32];
+
+	fl_json_arr_begin(j, key);
+	for (size_t r = 0; r < t->nrows; r++) {
+		fl_json_obj_begin(j, NULL);
+		for (size_t c = 0; c < t->ncols; c++) {
+			const struct fl_col *col = &t->cols[c];
+			const struct fl_cell *v = &t->cells[r * t->ncols + c];
+
+			if (!v->set) {
+				fl_json_null(j, col->name);
+				continue;
+			}
+			switch (col->kind) {
+			case FL_COL_TEXT:
+				fl_json_str(j, col->name, v->s);
+				break;
+			case FL_COL_PCT:
+			case FL_COL_RATIO:
+				fl_json_double(j, col->name, v->d);
+				break;
+			case FL_COL_HEX:
+				snprintf(buf, sizeof(buf), "0x%" PRIx64, (uint64_t)v->i);
+				fl_json_str(j, col->name, buf);
+				break;
+			default:
+				fl_json_i64(j, col->name, v->i);
+				break;
+			}
+		}
+		fl_json_obj_end(j);
+	}
+	fl_json_arr_end(j);
+}

@@ -1,0 +1,98 @@
+/* table: the one shape every report, diff and export view is built as, and
+ * its three renderings.
+ *
+ * A view is a list of named columns and rows of cells.  The column names
+ * are the stable names programs read (CSV header, JSON keys); the labels
+ * are what people read.  The same table prints as
+ *   - text: aligned, numbers right and text left, two spaces between
+ *     columns, cut to fit 80 columns (the widest text column loses its
+ *     tail, marked "..."), the header bold when colour is on;
+ *   - CSV (RFC 4180), a header line of the column names;
+ *   - JSON, an array of objects keyed by the column names, NULL as null.
+ */
+#ifndef FL_TABLE_H
+#define FL_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <sqlite3.h>
+
+#include "fl_json.h"
+
+#define FL_TABLE_WIDTH 80
+
+enum fl_col_kind {
+	FL_COL_TEXT,	/* left-aligned; may be cut in text */
+	FL_COL_INT,	/* int64 */
+	FL_COL_PCT,	/* a percentage (double): "12.34%" in text, 12.34 otherwise */
+	FL_COL_RATIO,	/* a ratio 0..1 (double): "95.00%" in text, 0.95 otherwise */
+	FL_COL_NS,	/* int64 ns: "12.3 us" in text, the integer otherwise */
+	FL_COL_HEX,	/* an address: 0x... (a string in JSON) */
+	FL_COL_SECS,	/* int64 ns shown as seconds "1.234567" in text */
+};
+
+/* Column flags. */
+enum {
+	FL_COL_NOTEXT = 1,	/* in CSV and JSON only: the text table has no room */
+	FL_COL_DASH = 2,	/* text: an empty string prints as "-" */
+};
+
+struct fl_col {
+	const char *name;	/* stable: CSV header, JSON key */
+	const char *label;	/* for people (text header) */
+	enum fl_col_kind kind;
+	unsigned flags;
+};
+
+struct fl_cell {
+	bool set;		/* false: NULL */
+	int64_t i;
+	double d;
+	char *s;
+};
+
+struct fl_table {
+	const struct fl_col *cols;
+	size_t ncols;
+	struct fl_cell *cells;	/* nrows * ncols, row-major */
+	size_t nrows, cap;
+	bool oom;		/* an allocation failed: the table is short */
+};
+
+void fl_table_init(struct fl_table *t, const struct fl_col *cols, size_t ncols);
+void fl_table_free(struct fl_table *t);
+/* A new row of NULL cells; its index, or (size_t)-1 when out of memory. */
+size_t fl_table_row(struct fl_table *t);
+void fl_table_int(struct fl_table *t, size_t row, size_t col, int64_t v);
+void fl_table_dbl(struct fl_table *t, size_t row, size_t col, double v);
+void fl_table_str(struct fl_table *t, size_t row, size_t col, const char *s);
+/* Appends one row per result row of st, column i of the result to column i
+ * of the table (NULL stays NULL; TEXT columns take text, the others
+ * integers or, for PCT and RATIO, doubles).  Returns sqlite3_step()'s last
+ * code (SQLITE_DONE on success); resets st. */
+int fl_table_fill(struct fl_table *t, sqlite3_stmt *st);
+const struct fl_cell *fl_table_cell(const struct fl_table *t, size_t row, size_t col);
+
+/* Whether stdout gets colour: a terminal, and NO_COLOR unset or empty
+ * (https://no-color.org). */
+bool fl_colour_stdout(void);
+
+/* Text: indent spaces before each line; at most FL_TABLE_WIDTH columns. */
+void fl_table_print_text(const struct fl_table *t, FILE *out, int indent, bool colour);
+/* CSV; with header the first line names the columns.  prefix, when not
+ * NULL, is written before every line (e.g. "3,pervma," to key rows by run);
+ * prefix_names before the header's. */
+void fl_table_print_csv(const struct fl_table *t, FILE *out, bool header,
+			const char *prefix_names, const char *prefix);
+/* JSON: an array of row objects under key. */
+void fl_table_json(const struct fl_table *t, struct fl_json *j, const char *key);
+
+/* One CSV field, quoted when it holds a comma, a quote or a line break. */
+void fl_csv_field(FILE *out, const char *s);
+/* ns for people: "0", "850 ns", "12.3 us", "4.56 ms", "1.23 s". */
+const char *fl_fmt_ns(char *buf, size_t len, int64_t ns);
+
+#endif

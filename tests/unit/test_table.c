@@ -1,0 +1,152 @@
+/* analyze/table: text fitting 80 columns, CSV quoting, JSON types, ns for
+ * people. */
+#include "unit.h"
+
+#include <stdio.h>
+
+#include "analyze/table.h"
+
+static const struct fl_col cols[] = {
+	{ "name", "name", FL_COL_TEXT, FL_COL_DASH },
+	{ "n", "count", FL_COL_INT, 0 },
+	{ "share_pct", "share", FL_COL_PCT, 0 },
+	{ "t_ns", "time", FL_COL_NS, 0 },
+	{ "addr", "address", FL_COL_HEX, 0 },
+	{ "hidden", "", FL_COL_TEXT, FL_COL_NOTEXT },
+};
+
+static char *render(const struct fl_table *t, int what)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct fl_json j;
+
+	if (what == 0) {
+		fl_table_print_text(t, f, 2, false);
+	} else if (what == 1) {
+		fl_table_print_csv(t, f, true, "run,", "7,");
+	} else {
+		fl_json_init(&j, f);
+		fl_json_obj_begin(&j, NULL);
+		fl_table_json(t, &j, "rows");
+		fl_json_obj_end(&j);
+		fl_json_finish(&j);
+	}
+	fclose(f);
+	return buf;
+}
+
+static void make(struct fl_table *t, const char *name)
+{
+	size_t r;
+
+	fl_table_init(t, cols, sizeof(cols) / sizeof(cols[0]));
+	r = fl_table_row(t);
+	fl_table_str(t, r, 0, name);
+	fl_table_int(t, r, 1, 42);
+	fl_table_dbl(t, r, 2, 12.345);
+	fl_table_int(t, r, 3, 1500);
+	fl_table_int(t, r, 4, -4096);
+	fl_table_str(t, r, 5, "a,\"b\"");
+	r = fl_table_row(t);	/* all NULL but an empty name */
+	fl_table_str(t, r, 0, "");
+}
+
+static void text(void **state)
+{
+	struct fl_table t;
+	char *s;
+
+	(void)state;
+	make(&t, "short");
+	s = render(&t, 0);
+	/* Numbers right, text and addresses left, the last column unpadded,
+	 * NULL and an empty FL_COL_DASH text as "-". */
+	assert_string_equal(s, "  name   count   share     time  address\n"
+			       "  short     42  12.35%  1.50 us  0xfffffffffffff000\n"
+			       "  -          -       -        -  -\n");
+	free(s);
+	fl_table_free(&t);
+}
+
+static void text_fits_80(void **state)
+{
+	char longname[200];
+	struct fl_table t;
+	char *s, *line;
+	int lines = 0;
+
+	(void)state;
+	memset(longname, 'x', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = 0;
+	make(&t, longname);
+	s = render(&t, 0);
+	for (line = strtok(s, "\n"); line; line = strtok(NULL, "\n")) {
+		assert_true(strlen(line) <= FL_TABLE_WIDTH);
+		lines++;
+	}
+	assert_int_equal(lines, 3);
+	free(s);
+	s = render(&t, 1);	/* CSV keeps it whole */
+	assert_non_null(strstr(s, longname));
+	free(s);
+	fl_table_free(&t);
+}
+
+static void csv(void **state)
+{
+	struct fl_table t;
+	char *s;
+
+	(void)state;
+	make(&t, "a b");
+	s = render(&t, 1);
+	assert_string_equal(s, "run,name,n,share_pct,t_ns,addr,hidden\n"
+			       "7,a b,42,12.35,1500,0xfffffffffffff000,\"a,\"\"b\"\"\"\n"
+			       "7,,,,,,\n");
+	free(s);
+	fl_table_free(&t);
+}
+
+static void json(void **state)
+{
+	struct fl_table t;
+	char *s;
+
+	(void)state;
+	make(&t, "n");
+	s = render(&t, 2);
+	assert_non_null(strstr(s, "\"n\": 42"));
+	assert_non_null(strstr(s, "\"share_pct\": 12.345"));
+	assert_non_null(strstr(s, "\"addr\": \"0xfffffffffffff000\""));
+	assert_non_null(strstr(s, "\"t_ns\": null"));
+	assert_non_null(strstr(s, "\"hidden\": \"a,\\\"b\\\"\""));
+	free(s);
+	fl_table_free(&t);
+}
+
+static void ns(void **state)
+{
+	char b[32];
+
+	(void)state;
+	assert_string_equal(fl_fmt_ns(b, sizeof(b), 0), "0");
+	assert_string_equal(fl_fmt_ns(b, sizeof(b), 850), "850 ns");
+	assert_string_equal(fl_fmt_ns(b, sizeof(b), 12345), "12.3 us");
+	assert_string_equal(fl_fmt_ns(b, sizeof(b), 4560000), "4.56 ms");
+	assert_string_equal(fl_fmt_ns(b, sizeof(b), -1230000000), "-1.23 s");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(text),
+		cmocka_unit_test(text_fits_80),
+		cmocka_unit_test(csv),
+		cmocka_unit_test(json),
+		cmocka_unit_test(ns),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

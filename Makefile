@@ -10,9 +10,10 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 BUILD ?= build
 
-PKGS := babeltrace2 sqlite3
+# ncursesw: the wide-character curses of libncurses-dev, for `faultline tui`.
+PKGS := babeltrace2 sqlite3 ncursesw
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbabeltrace2 -lsqlite3)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbabeltrace2 -lsqlite3 -lncursesw -ltinfo)
 TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \

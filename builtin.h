@@ -26,6 +26,7 @@ struct fl_cmd {
 extern const struct fl_cmd fl_cmd_info;
 extern const struct fl_cmd fl_cmd_replay;
 extern const struct fl_cmd fl_cmd_report;
+extern const struct fl_cmd fl_cmd_tui;
 
 /* Print the full help of cmd (usage, description) to stdout. */
 void fl_cmd_print_help(const struct fl_cmd *cmd);

@@ -44,6 +44,7 @@ static const struct fl_cmd *const commands[] = {
 	&fl_cmd_info,
 	&fl_cmd_replay,
 	&fl_cmd_report,
+	&fl_cmd_tui,
 	&fl_cmd_help,
 	&fl_cmd_version,
 	NULL,

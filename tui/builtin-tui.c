@@ -279,8 +279,18 @@ static bool act(struct tui_app *app, enum tui_action a)
 		return false;
 	case ACT_UP: move_by(app, v, -1); break;
 	case ACT_DOWN: move_by(app, v, 1); break;
-	case ACT_PGUP: move_by(app, v, -page); break;
-	case ACT_PGDN: move_by(app, v, page); break;
+	case ACT_PGUP:
+	case ACT_PGDN:
+		/* a page: the cursor and the window move together (less, tig) */
+		if (a == ACT_PGUP)
+			page = -page;
+		if (v->kind != V_DETAIL) {
+			long t = (long)v->tab.top + page;
+
+			v->tab.top = t < 0 ? 0 : (size_t)t;	/* draw clamps the end */
+		}
+		move_by(app, v, page);
+		break;
 	case ACT_TOP:
 		if (v->kind == V_DETAIL)
 			v->top = 0;
@@ -426,17 +436,19 @@ static int cmd_tui(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return fl_cmd_usage_error(&fl_cmd_tui, argc - optind ? "one DB only" : "no DB given");
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		fl_error("tui: needs a terminal on stdin and stdout");
-		fprintf(stderr, "hint: for a report to a file or pipe use `faultline report %s`\n",
-			argv[optind]);
-		return FL_EXIT_FAIL;
-	}
 	if (tui_store_open(&app.st, argv[optind], &err) < 0 ||
 	    tui_store_load_runs(&app.st, &err) < 0 ||
 	    (run_id && !tui_store_run(&app.st, run_id) &&
 	     fl_store_no_run(app.st.db, app.st.path, run_id, &err) < 0)) {
 		fl_err_print(&err, stderr);
+		tui_store_close(&app.st);
+		return FL_EXIT_FAIL;
+	}
+	/* After the store's checks, so a wrong file is named even in a pipe. */
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fl_error("tui: needs a terminal on stdin and stdout");
+		fprintf(stderr, "hint: for a report to a file or pipe use `faultline report %s`\n",
+			argv[optind]);
 		tui_store_close(&app.st);
 		return FL_EXIT_FAIL;
 	}

@@ -130,9 +130,9 @@ static void writer_line(struct tui_app *app, struct lines *l, const struct tui_w
 	char a[24], b[24];
 	const struct tui_run *run = app->ld.run;
 
-	add(l, 0, "  writer    #%d %s by %d %s, window %s .. %s%s", id, w->call, w->tid,
-	    comm_of(&app->ld, w->tid), tui_fmt_rel(a, sizeof(a), w->t0 - run->t_first),
-	    tui_fmt_rel(b, sizeof(b), w->t1 - run->t_first), note);
+	add(l, 0, "  writer    #%d %s by %d %s%s, %s .. %s", id, w->call, w->tid,
+	    comm_of(&app->ld, w->tid), note, tui_fmt_rel(a, sizeof(a), w->t0 - run->t_first),
+	    tui_fmt_rel(b, sizeof(b), w->t1 - run->t_first));
 }
 
 static void outcome(struct tui_app *app, struct lines *l, const struct tui_out *o)
@@ -159,7 +159,7 @@ static void outcome(struct tui_app *app, struct lines *l, const struct tui_out *
 		const struct tui_writer *w = tui_loaded_writer(&app->ld, o->writer_id);
 
 		if (w)
-			writer_line(app, l, w, o->writer_id, "  (caused this)");
+			writer_line(app, l, w, o->writer_id, " (caused it)");
 		else
 			add(l, 0, "  writer    #%d (not in the writers table)", o->writer_id);
 	}
@@ -207,7 +207,7 @@ static void timeline(struct tui_app *app, struct lines *l, const struct tui_out 
 		add(l, cause ? 2 : 0, "  %9s %9s %6s %-8s %6d %-10.10s %-3s %s%s",
 		    tui_fmt_rel(a, sizeof(a), w->t0 - o->t), tui_fmt_rel(b, sizeof(b), w->t1 - o->t),
 		    id, w->call, w->tid, comm_of(ld, w->tid), mine ? "yes" : "-",
-		    held ? "held" : "", cause ? " << caused this" : "");
+		    held ? "held" : "", cause ? " << cause" : "");
 	}
 	if (!fault_shown)
 		add(l, 2, "  %9s %9s %6s %-8s %6d %-10.10s", tui_fmt_rel(a, sizeof(a), 0),
@@ -270,7 +270,7 @@ struct tui_view *tui_view_detail(struct tui_app *app, int64_t fault_id, struct f
 	v->cause = -1;
 	v->run_id = app->ld.run_id;
 	v->fault_id = fault_id;
-	snprintf(v->title, sizeof(v->title), "%s: fault %" PRId64,
+	snprintf(v->title, sizeof(v->title), "%s > fault %" PRId64,
 		 tui_run_label(app->ld.run, name, sizeof(name)), fault_id);
 	sqlite3_exec(app->st.db, "BEGIN", NULL, NULL, NULL);
 	add(&l, 1, "Fault %" PRId64 " of %s", fault_id,

@@ -362,7 +362,8 @@ void tui_draw(struct tui_app *app)
 	erase();
 	fill_line(0, style(app, P_TITLE, A_REVERSE));
 	attron(style(app, P_TITLE, A_REVERSE));
-	snprintf(title, sizeof(title), "faultline tui %.300s | %s", app->st.path, v ? v->title : "");
+	/* where you are first; the database after it, as room allows */
+	snprintf(title, sizeof(title), "%s  [%.300s]", v ? v->title : "", app->st.path);
 	put(0, 1, COLS - 2, title);
 	attroff(style(app, P_TITLE, A_REVERSE));
 	if (v) {

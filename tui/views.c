@@ -169,7 +169,7 @@ struct tui_view *tui_view_causes(struct tui_app *app, int64_t run_id, struct fl_
 	if (!v)
 		return NULL;
 	v->run_id = run_id;
-	snprintf(v->title, sizeof(v->title), "%s: causes",
+	snprintf(v->title, sizeof(v->title), "%s > causes",
 		 tui_run_label(app->ld.run, rl, sizeof(rl)));
 	for (size_t i = 0; i < app->ld.ncauses; i++)
 		if ((int64_t)app->ld.causes[i].n > max)
@@ -311,8 +311,8 @@ static const char *cause_name(const struct tui_app *app, int cause, char *buf, s
 	if (cause < 0 || (size_t)cause >= app->ld.ncauses)
 		snprintf(buf, len, "all causes");
 	else
-		snprintf(buf, len, "%s %s", app->ld.causes[cause].counter,
-			 app->ld.causes[cause].reason);
+		snprintf(buf, len, "%s", app->ld.causes[cause].counter[0] ?
+			 app->ld.causes[cause].counter : app->ld.causes[cause].reason);
 	return buf;
 }
 
@@ -332,7 +332,7 @@ struct tui_view *tui_view_groups(struct tui_app *app, int cause, enum tui_group 
 	v->run_id = app->ld.run_id;
 	v->cause = cause;
 	v->group = g;
-	snprintf(v->title, sizeof(v->title), "%s: %s: by %s",
+	snprintf(v->title, sizeof(v->title), "%s > %s > by %s",
 		 tui_run_label(app->ld.run, rl, sizeof(rl)), cause_name(app, cause, cn, sizeof(cn)),
 		 tui_group_name(g));
 	items = malloc((app->ld.n ? app->ld.n : 1) * sizeof(*items));
@@ -393,16 +393,16 @@ struct tui_view *tui_view_faults(struct tui_app *app, int cause, bool grouped,
 	v->gkey2 = gkey2;
 	if (grouped) {
 		if (g == G_VMA)
-			snprintf(gn, sizeof(gn), ": VMA %" PRIx64 "-%" PRIx64, (uint64_t)gkey,
+			snprintf(gn, sizeof(gn), " > VMA %" PRIx64 "-%" PRIx64, (uint64_t)gkey,
 				 (uint64_t)gkey2);
 		else if (g == G_THREAD)
-			snprintf(gn, sizeof(gn), ": thread %" PRId64, gkey);
+			snprintf(gn, sizeof(gn), " > thread %" PRId64, gkey);
 		else if (gkey)
-			snprintf(gn, sizeof(gn), ": writer #%" PRId64, gkey);
+			snprintf(gn, sizeof(gn), " > writer #%" PRId64, gkey);
 		else
-			snprintf(gn, sizeof(gn), ": no writer named");
+			snprintf(gn, sizeof(gn), " > no writer named");
 	}
-	snprintf(v->title, sizeof(v->title), "%s: %s%s: faults",
+	snprintf(v->title, sizeof(v->title), "%s > %s%s > faults",
 		 tui_run_label(app->ld.run, rl, sizeof(rl)), cause_name(app, cause, cn, sizeof(cn)), gn);
 	for (size_t i = 0; i < app->ld.n && !rc; i++) {
 		const struct tui_out *o = &app->ld.outs[i];

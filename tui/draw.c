@@ -237,39 +237,40 @@ static void context(struct tui_app *app, struct tui_view *v)
 	char buf[512];
 
 	buf[0] = '\0';
+	if (v->kind != V_DETAIL && v->tab.filter[0])
+		snprintf(buf, sizeof(buf), "filter: %s (%zu rows)   ", v->tab.filter, v->tab.nvis);
 	if (v->kind == V_RUNS && r) {
 		const struct tui_run *run = tui_store_run(&app->st, r->ref);
 
 		if (run) {
-			snprintf(buf, sizeof(buf), "knobs %s", run->knobs);
-			put(2, 1, COLS - 2, buf);
-			snprintf(buf, sizeof(buf), "%s (%s, kernel %s) seed %lld, %s, replayed in %lld ms",
+			char kb[512];
+
+			snprintf(kb, sizeof(kb), "knobs %s", run->knobs);
+			put(2, 1, COLS - 2, kb);
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s (%s, kernel %s) seed %lld, %s, replayed in %lld ms",
 				 run->trace, run->dialect, run->kernel, (long long)run->seed,
 				 run->created, (long long)run->wall_ms);
 		}
 	} else if (v->kind == V_CAUSES && app->ld.run) {
 		const struct tui_run *run = app->ld.run;
 
-		snprintf(buf, sizeof(buf), "%s: %lld faults, %lld fell back, %lld unplaced; %s",
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s: %lld faults, %lld fell back, %lld unplaced; %s",
 			 run->trace, (long long)run->faults, (long long)run->fallbacks,
 			 (long long)run->unplaced, run->knobs);
 	} else if (v->kind == V_COMPARE) {
 		if (v->only[0] >= 0)
-			snprintf(buf, sizeof(buf), "fell back in A only: %lld faults; in B only: %lld "
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "fell back in A only: %lld faults; in B only: %lld "
 				 "faults", (long long)v->only[0], (long long)v->only[1]);
 		else
-			snprintf(buf, sizeof(buf), "the two runs replay different traces: counts only");
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "the two runs replay different traces: counts only");
 	} else if (v->kind == V_GROUPS || v->kind == V_FAULTS) {
 		if (v->cause >= 0 && (size_t)v->cause < app->ld.ncauses)
-			snprintf(buf, sizeof(buf), "cause: %s / %s", app->ld.causes[v->cause].counter,
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "cause: %s / %s", app->ld.causes[v->cause].counter,
 				 app->ld.causes[v->cause].reason);
 		if (v->kind == V_GROUPS)
 			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
 				 "   [Tab: by %s]", tui_group_name((v->group + 1) % G_COUNT));
 	}
-	if (v->kind != V_DETAIL && v->tab.filter[0])
-		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "   filter: %s (%zu rows)",
-			 v->tab.filter, v->tab.nvis);
 	put(1, 1, COLS - 2, buf);
 }
 
@@ -392,22 +393,25 @@ void tui_draw(struct tui_app *app)
 
 void tui_draw_help(struct tui_app *app)
 {
-	int w = 76, h = (int)tui_nhelp + 4;
-	int y0 = (LINES - h) / 2, x0 = (COLS - w) / 2;
+	int h = (int)tui_nhelp + 4, y0 = (LINES - h) / 2;
 
 	if (COLS < TUI_MIN_COLS || LINES < TUI_MIN_ROWS)
 		return;
-	for (int y = y0; y < y0 + h; y++)
-		mvhline(y, x0, ' ', w);
+	for (int y = y0; y < y0 + h; y++) {
+		move(y, 0);
+		clrtoeol();
+	}
 	attron(style(app, P_HEAD, A_BOLD));
-	put(y0, x0 + 2, w - 4, "faultline tui: keys   (any key closes this)");
+	put(y0, 2, COLS - 4, "faultline tui: keys   (any key closes this)");
 	attroff(style(app, P_HEAD, A_BOLD));
+	mvhline(y0 + 1, 0, app->utf8 ? ACS_HLINE : '-', COLS);
 	for (size_t i = 0; i < tui_nhelp; i++) {
 		attron(A_BOLD);
-		put(y0 + 2 + (int)i, x0 + 2, 22, tui_help[i].keys);
+		put(y0 + 2 + (int)i, 2, 24, tui_help[i].keys);
 		attroff(A_BOLD);
-		put(y0 + 2 + (int)i, x0 + 25, w - 27, tui_help[i].what);
+		put(y0 + 2 + (int)i, 27, COLS - 28, tui_help[i].what);
 	}
+	mvhline(y0 + h - 1, 0, app->utf8 ? ACS_HLINE : '-', COLS);
 	refresh();
 }
 

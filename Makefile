@@ -115,6 +115,8 @@ bench: deps $(FAULTLINE) $(UST_SO) $(WORKLOAD_BINS)
 	@scripts/bench-replay $(FAULTLINE)
 	@echo
 	@scripts/bench-record $(FAULTLINE) $(BUILD)
+	@echo
+	@scripts/bench-tui $(FAULTLINE)
 
 man: $(FAULTLINE)
 	@scripts/gen-man $(FAULTLINE) $(BUILD)/man
@@ -135,7 +137,8 @@ help:
 	@echo "  asan     the tests under AddressSanitizer + UBSan"
 	@echo "  valgrind the shell tests with every faultline run under valgrind"
 	@echo "  demo     faultline info, replay and report on the bundled traces"
-	@echo "  bench    info and replay against babeltrace2, replay memory, record against perf record"
+	@echo "  bench    info and replay against babeltrace2, replay memory, record against perf record,"
+	@echo "           tui first screen and keypress times on a 10M-outcome database"
 	@echo "  install  PREFIX=$(PREFIX) DESTDIR=$(DESTDIR): binary, record's provider, man pages"
 	@echo "  clean    remove $(BUILD)"
 	@echo "variables: CC (gcc or clang), CFLAGS, BUILD"

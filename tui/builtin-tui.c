@@ -32,6 +32,21 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+static void timing(struct tui_app *app, const char *what, const char *key, double t0);
+
+void tui_key_arrived(struct tui_app *app, int key)
+{
+	app->key_t0 = now_ms();
+	tui_key_name(key, app->key_name, sizeof(app->key_name));
+}
+
+void tui_frame_done(struct tui_app *app)
+{
+	if (app->key_t0 > 0)
+		timing(app, "key", app->key_name, app->key_t0);
+	app->key_t0 = 0;
+}
+
 static void timing(struct tui_app *app, const char *what, const char *key, double t0)
 {
 	FILE *f;
@@ -340,7 +355,8 @@ static bool act(struct tui_app *app, enum tui_action a)
 	case ACT_HELP:
 		tui_draw(app);
 		tui_draw_help(app);
-		getch();
+		tui_frame_done(app);
+		tui_key_arrived(app, getch());
 		break;
 	case ACT_REDRAW:
 		reload_runs(app);
@@ -357,7 +373,6 @@ static int run_tui(struct tui_app *app, int64_t run_id, double t0)
 {
 	struct fl_err err = { 0 };
 	SCREEN *scr;
-	char kn[32];
 
 	setlocale(LC_ALL, "");
 	scr = newterm(NULL, stdout, stdin);
@@ -387,16 +402,15 @@ static int run_tui(struct tui_app *app, int64_t run_id, double t0)
 	timing(app, "first", NULL, t0);
 	for (;;) {
 		int ch = getch();
-		double t;
 
 		if (ch == ERR)
 			continue;
-		t = now_ms();
+		tui_key_arrived(app, ch);
 		app->msg[0] = '\0';
 		if (!act(app, tui_key_action(ch)))
 			break;
 		tui_draw(app);
-		timing(app, "key", tui_key_name(ch, kn, sizeof(kn)), t);
+		tui_frame_done(app);
 	}
 	/* Leave the terminal as it was: out of the alternate screen, cooked. */
 	endwin();

@@ -435,7 +435,9 @@ void tui_draw_prompt_filter(struct tui_app *app)
 		clrtoeol();
 		put(LINES - 1, 0, COLS - 1, line);
 		refresh();
+		tui_frame_done(app);
 		ch = getch();
+		tui_key_arrived(app, ch);
 		if (ch == '\n' || ch == '\r' || ch == KEY_ENTER)
 			break;
 		if (ch == 27) {

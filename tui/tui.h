@@ -228,7 +228,15 @@ struct tui_app {
 	bool color, utf8;
 	char msg[256];		/* one-shot message on the status line */
 	char *timing_path;
+	double key_t0;		/* when the key being handled arrived; 0 none */
+	char key_name[32];
 };
+
+/* builtin-tui.c: a frame is on the screen; with FL_TUI_TIMING, log the
+ * time since the key that asked for it arrived.  Modal keys (/, ?) call it
+ * on their own frames, and tui_key_arrived for the keys they read. */
+void tui_frame_done(struct tui_app *app);
+void tui_key_arrived(struct tui_app *app, int key);
 
 /* Build a view; NULL with err set on failure. */
 struct tui_view *tui_view_runs(struct tui_app *app, enum tui_pick pick, int64_t run_a,

@@ -16,52 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "analyze/store_read.h"
 #include "builtin.h"
 #include "fl_err.h"
 #include "tui.h"
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static void timing(struct tui_app *app, const char *what, const char *key, double t0);
-
-void tui_key_arrived(struct tui_app *app, int key)
-{
-	app->key_t0 = now_ms();
-	tui_key_name(key, app->key_name, sizeof(app->key_name));
-}
-
-void tui_frame_done(struct tui_app *app)
-{
-	if (app->key_t0 > 0)
-		timing(app, "key", app->key_name, app->key_t0);
-	app->key_t0 = 0;
-}
-
-static void timing(struct tui_app *app, const char *what, const char *key, double t0)
-{
-	FILE *f;
-
-	if (!app->timing_path)
-		return;
-	f = fopen(app->timing_path, "a");
-	if (!f)
-		return;
-	if (key)
-		fprintf(f, "%s %s %.3f\n", what, key, now_ms() - t0);
-	else
-		fprintf(f, "%s %.3f\n", what, now_ms() - t0);
-	fclose(f);
-}
 
 static struct tui_view *top(struct tui_app *app)
 {
@@ -399,7 +359,7 @@ static int run_tui(struct tui_app *app, int64_t run_id, double t0)
 			set_msg_err(app, &err);
 	}
 	tui_draw(app);
-	timing(app, "first", NULL, t0);
+	tui_timing_first(app, t0);
 	for (;;) {
 		int ch = getch();
 
@@ -426,7 +386,7 @@ static int cmd_tui(int argc, char **argv)
 	};
 	struct tui_app app;
 	struct fl_err err = { 0 };
-	double t0 = now_ms();
+	double t0 = tui_now_ms();
 	int64_t run_id = 0;
 	int c, rc;
 

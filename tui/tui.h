@@ -6,6 +6,7 @@
  *   views.c    what each view lists, and where Enter leads
  *   detail.c   the fault detail: facts, timeline, the other runs' outcomes
  *   fmt.c      numbers, times and addresses as short text
+ *   timing.c   the FL_TUI_TIMING frame log (scripts/bench-tui)
  *   keys.c     the key table and the help it prints
  *   draw.c     curses: frame, table, bars, sparklines, help, too small
  *   builtin-tui.c  the command, the view stack and the main loop
@@ -232,9 +233,14 @@ struct tui_app {
 	char key_name[32];
 };
 
-/* builtin-tui.c: a frame is on the screen; with FL_TUI_TIMING, log the
- * time since the key that asked for it arrived.  Modal keys (/, ?) call it
- * on their own frames, and tui_key_arrived for the keys they read. */
+/* ---- timing.c --------------------------------------------------------- */
+
+double tui_now_ms(void);
+/* The first screen is on the terminal, t0 ms after the command started. */
+void tui_timing_first(struct tui_app *app, double t0);
+/* A frame is on the screen: log the time since the key that asked for it
+ * arrived.  Modal keys (/, ?) call it on their own frames, and
+ * tui_key_arrived for the keys they read. */
 void tui_frame_done(struct tui_app *app);
 void tui_key_arrived(struct tui_app *app, int key);
 

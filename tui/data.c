@@ -53,16 +53,9 @@ static void tx_end(struct tui_store *st)
 
 int tui_store_open(struct tui_store *st, const char *path, struct fl_err *err)
 {
-	int rc;
-
 	memset(st, 0, sizeof(*st));
 	st->path = path;
-	rc = fl_store_open_read(path, &st->db, err);
-	/* Read pages through a mapping rather than read() copies: a run's
-	 * outcomes are a few MB scanned once (read-only: it never writes). */
-	if (!rc)
-		sqlite3_exec(st->db, "PRAGMA mmap_size = 1073741824", NULL, NULL, NULL);
-	return rc;
+	return fl_store_open_read(path, &st->db, err);
 }
 
 static void free_runs(struct tui_store *st)

@@ -6,7 +6,10 @@
 # Waits poll the screen up to TUI_WAIT seconds (longer under valgrind): they
 # wait for a screen, they do not time anything.
 
-TUI_SOCK=$FL_TMP/tmux.sock
+# A fresh server (socket) per session: a new session on the socket of a
+# server still shutting down fails with "server exited unexpectedly".
+tui_n=0
+TUI_SOCK=$FL_TMP/tmux.0.sock
 TUI_WAIT=${TUI_WAIT:-10}
 [ "${FL_VALGRIND:-0}" = 1 ] && TUI_WAIT=60
 
@@ -37,6 +40,8 @@ echo
 exec sleep 600
 EOF
 	tui_tmux kill-server 2>/dev/null
+	tui_n=$((tui_n + 1))
+	TUI_SOCK=$FL_TMP/tmux.$tui_n.sock
 	tui_tmux new-session -d -x "$cols" -y "$rows" -s tui "bash $FL_TMP/tui-cmd.sh"
 }
 

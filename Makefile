@@ -10,9 +10,10 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 BUILD ?= build
 
-PKGS := babeltrace2 sqlite3
+# ncursesw: the wide-character curses of libncurses-dev, for `faultline tui`.
+PKGS := babeltrace2 sqlite3 ncursesw
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbabeltrace2 -lsqlite3)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbabeltrace2 -lsqlite3 -lncursesw -ltinfo)
 TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 # RECORD_ONLY=1: `faultline record` (and help, version) alone, without
@@ -147,6 +148,8 @@ bench: deps $(FAULTLINE) $(UST_SO) $(WORKLOAD_BINS)
 	@scripts/bench-report $(FAULTLINE)
 	@echo
 	@scripts/bench-record $(FAULTLINE) $(BUILD)
+	@echo
+	@scripts/bench-tui $(FAULTLINE)
 
 man: $(FAULTLINE)
 	@scripts/gen-man $(FAULTLINE) $(BUILD)/man
@@ -168,7 +171,7 @@ help:
 	@echo "  valgrind the shell tests with every faultline run under valgrind"
 	@echo "  demo     faultline info, replay, report, diff and the HTML page on the bundled traces"
 	@echo "  bench    info and replay against babeltrace2, replay memory, report on 10M outcomes,"
-	@echo "           record against perf record"
+	@echo "           record against perf record, tui screen and keypress times on 10M outcomes"
 	@echo "  install  PREFIX=$(PREFIX) DESTDIR=$(DESTDIR): binary, record's provider, man pages"
 	@echo "  clean    remove $(BUILD)"
 	@echo "  ppc64le  cross-build the recorder for ppc64le (PPC64LE_SYSROOT=DIR; tracer/ppc64-lab/)"

@@ -1,0 +1,471 @@
+/* faultline tui: browse a replay database's retry and abort causes.
+ *
+ * The view stack: the runs list at the bottom, then whatever Enter opened
+ * (causes > by VMA|thread|writer > faults > fault); Backspace pops.  Each
+ * key is one action (keys.c), applied here, then the frame is drawn again
+ * (draw.c).  With FL_TUI_TIMING=FILE every frame's cost is appended to FILE
+ * (`first MS` for the first screen from the command's start, `key NAME MS`
+ * for each key from its arrival to the screen update): scripts/bench-tui
+ * reads it.
+ */
+#include <curses.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analyze/store_read.h"
+#include "builtin.h"
+#include "fl_err.h"
+#include "tui.h"
+
+static struct tui_view *top(struct tui_app *app)
+{
+	return app->depth ? app->stack[app->depth - 1] : NULL;
+}
+
+static void set_msg_err(struct tui_app *app, const struct fl_err *err)
+{
+	snprintf(app->msg, sizeof(app->msg), "%.250s", err->msg[0] ? err->msg : "failed");
+}
+
+static void push(struct tui_app *app, struct tui_view *v)
+{
+	if (!v)
+		return;
+	if (app->depth == (int)(sizeof(app->stack) / sizeof(app->stack[0]))) {
+		tui_view_free(v);
+		snprintf(app->msg, sizeof(app->msg), "too many views open: go back first");
+		return;
+	}
+	app->stack[app->depth++] = v;
+}
+
+static void pop(struct tui_app *app)
+{
+	if (app->depth > 0)
+		tui_view_free(app->stack[--app->depth]);
+}
+
+/* Put the runs view's cursor on run_id. */
+static void runs_cursor(struct tui_view *v, int64_t run_id)
+{
+	for (size_t i = 0; i < v->tab.nvis; i++)
+		if (v->tab.rows[v->tab.vis[i]].ref == run_id)
+			v->tab.cur = i;
+}
+
+/* Read the runs again and rebuild the runs view at the bottom. */
+static void reload_runs(struct tui_app *app)
+{
+	struct fl_err err = { 0 };
+	struct tui_view *v;
+	int64_t cur = 0;
+
+	if (tui_store_load_runs(&app->st, &err) < 0) {
+		set_msg_err(app, &err);
+		return;
+	}
+	/* The loaded run points into the runs array just replaced. */
+	if (app->ld.run_id) {
+		app->ld.run = tui_store_run(&app->st, app->ld.run_id);
+		if (!app->ld.run)
+			tui_loaded_free(&app->ld);
+	}
+	if (app->depth && app->stack[0]->tab.nvis)
+		cur = tui_table_current(&app->stack[0]->tab)->ref;
+	v = tui_view_runs(app, PICK_OPEN, 0, &err);
+	if (!v) {
+		set_msg_err(app, &err);
+		return;
+	}
+	runs_cursor(v, cur);
+	if (app->depth) {
+		tui_view_free(app->stack[0]);
+		app->stack[0] = v;
+	} else {
+		app->stack[app->depth++] = v;
+	}
+}
+
+static int find_cause(const struct tui_app *app, const char *counter, const char *reason)
+{
+	char c[256], r[256];
+
+	for (size_t i = 0; i < app->ld.ncauses; i++) {
+		tui_sanitize(c, sizeof(c), app->ld.causes[i].counter[0] ? app->ld.causes[i].counter
+									 : "(none)");
+		tui_sanitize(r, sizeof(r), app->ld.causes[i].reason);
+		if (!strcmp(c, counter) && !strcmp(r, reason))
+			return (int)i;
+	}
+	return -1;
+}
+
+static void enter(struct tui_app *app, struct tui_view *v)
+{
+	const struct tui_row *r = tui_table_current(&v->tab);
+	struct fl_err err = { 0 };
+	struct tui_view *nv = NULL;
+
+	if (v->kind == V_DETAIL) {
+		snprintf(app->msg, sizeof(app->msg), "the fault is the end of the road: Backspace goes back");
+		return;
+	}
+	if (!r)
+		return;
+	switch (v->kind) {
+	case V_RUNS:
+		if (v->pick == PICK_COMPARE) {
+			if (r->ref == v->run_b) {
+				snprintf(app->msg, sizeof(app->msg),
+					 "that is run A itself: pick another run");
+				return;
+			}
+			nv = tui_view_compare(app, v->run_b, r->ref, &err);
+			if (nv)
+				pop(app);
+		} else {
+			nv = tui_view_causes(app, r->ref, &err);
+		}
+		break;
+	case V_CAUSES:
+		nv = tui_view_groups(app, (int)r->ref, G_VMA, &err);
+		break;
+	case V_GROUPS:
+		nv = tui_view_faults(app, v->cause, true, v->group, r->ref, r->ref2, &err);
+		break;
+	case V_FAULTS:
+		nv = tui_view_detail(app, r->ref, &err);
+		break;
+	case V_COMPARE: {
+		int64_t run = r->num[2] > 0 ? v->run_id : v->run_b;
+		int cause;
+
+		if (tui_ensure_run(app, run, &err) < 0)
+			break;
+		cause = find_cause(app, tui_table_text(&v->tab, r, 0), tui_table_text(&v->tab, r, 1));
+		if (cause < 0) {
+			snprintf(app->msg, sizeof(app->msg), "run %" PRId64 " has no such outcome", run);
+			return;
+		}
+		nv = tui_view_faults(app, cause, false, G_VMA, 0, 0, &err);
+		break;
+	}
+	case V_DETAIL:
+		break;
+	}
+	if (nv)
+		push(app, nv);
+	else
+		set_msg_err(app, &err);
+}
+
+static void back(struct tui_app *app)
+{
+	struct fl_err err = { 0 };
+	struct tui_view *v;
+
+	if (app->depth <= 1) {
+		snprintf(app->msg, sizeof(app->msg), "this is the first view: q quits");
+		return;
+	}
+	pop(app);
+	v = top(app);
+	if (v->kind == V_RUNS && app->depth == 1)
+		reload_runs(app);
+	else if (v->run_id && v->kind != V_COMPARE && tui_ensure_run(app, v->run_id, &err) < 0)
+		set_msg_err(app, &err);
+}
+
+static void tab(struct tui_app *app, struct tui_view *v)
+{
+	struct fl_err err = { 0 };
+	struct tui_view *nv;
+
+	if (v->kind != V_GROUPS) {
+		snprintf(app->msg, sizeof(app->msg), "Tab switches VMA/thread/writer in a cause's view");
+		return;
+	}
+	nv = tui_view_groups(app, v->cause, (v->group + 1) % G_COUNT, &err);
+	if (!nv) {
+		set_msg_err(app, &err);
+		return;
+	}
+	pop(app);
+	push(app, nv);
+}
+
+static void compare(struct tui_app *app, struct tui_view *v)
+{
+	struct fl_err err = { 0 };
+	struct tui_view *nv;
+	int64_t a;
+
+	if (app->st.nruns < 2) {
+		snprintf(app->msg, sizeof(app->msg), "the database holds one run: nothing to compare");
+		return;
+	}
+	if (v->kind == V_RUNS) {
+		const struct tui_row *r = tui_table_current(&v->tab);
+
+		if (v->pick == PICK_COMPARE || !r)
+			return;
+		a = r->ref;
+	} else {
+		a = v->run_id;
+	}
+	nv = tui_view_runs(app, PICK_COMPARE, a, &err);
+	if (!nv) {
+		set_msg_err(app, &err);
+		return;
+	}
+	runs_cursor(nv, a);
+	tui_table_move(&nv->tab, nv->tab.cur + 1 < nv->tab.nvis ? 1 : -1);
+	push(app, nv);
+}
+
+static void move_by(struct tui_app *app, struct tui_view *v, long d)
+{
+	(void)app;
+	if (v->kind == V_DETAIL) {
+		long t = (long)v->top + d;
+
+		v->top = t < 0 ? 0 : (size_t)t;	/* draw clamps the end */
+	} else {
+		tui_table_move(&v->tab, d);
+	}
+}
+
+/* One action; false to quit. */
+static bool act(struct tui_app *app, enum tui_action a)
+{
+	struct tui_view *v = top(app);
+	long page = tui_page_rows(app);
+
+	if (COLS < TUI_MIN_COLS || LINES < TUI_MIN_ROWS)
+		return a != ACT_QUIT;	/* only q and resizing work on the small screen */
+	switch (a) {
+	case ACT_QUIT:
+		return false;
+	case ACT_UP: move_by(app, v, -1); break;
+	case ACT_DOWN: move_by(app, v, 1); break;
+	case ACT_PGUP:
+	case ACT_PGDN:
+		/* a page: the cursor and the window move together (less, tig) */
+		if (a == ACT_PGUP)
+			page = -page;
+		if (v->kind != V_DETAIL) {
+			long t = (long)v->tab.top + page;
+
+			v->tab.top = t < 0 ? 0 : (size_t)t;	/* draw clamps the end */
+		}
+		move_by(app, v, page);
+		break;
+	case ACT_TOP:
+		if (v->kind == V_DETAIL)
+			v->top = 0;
+		else
+			tui_table_home(&v->tab, false);
+		break;
+	case ACT_BOTTOM:
+		if (v->kind == V_DETAIL)
+			v->top = v->nlines;
+		else
+			tui_table_home(&v->tab, true);
+		break;
+	case ACT_ENTER: enter(app, v); break;
+	case ACT_BACK: back(app); break;
+	case ACT_TAB: tab(app, v); break;
+	case ACT_FILTER:
+		if (v->kind == V_DETAIL)
+			snprintf(app->msg, sizeof(app->msg), "/ filters the rows of a list");
+		else
+			tui_draw_prompt_filter(app);
+		break;
+	case ACT_SORT:
+		if (v->kind == V_DETAIL) {
+			snprintf(app->msg, sizeof(app->msg), "s sorts the rows of a list");
+			break;
+		}
+		tui_table_next_sort(&v->tab);
+		tui_table_apply(&v->tab);
+		if (v->tab.sort < 0)
+			snprintf(app->msg, sizeof(app->msg), "sorted as read");
+		else
+			snprintf(app->msg, sizeof(app->msg), "sorted on %s",
+				 v->tab.cols[v->tab.sort].title[0] ? v->tab.cols[v->tab.sort].title : "bar");
+		break;
+	case ACT_RUN: {
+		int64_t run = v->kind == V_RUNS ? 0 : v->run_id;
+
+		while (app->depth > 1)
+			pop(app);
+		reload_runs(app);
+		if (run)
+			runs_cursor(app->stack[0], run);
+		snprintf(app->msg, sizeof(app->msg), "pick a run: Enter opens it");
+		break;
+	}
+	case ACT_COMPARE: compare(app, v); break;
+	case ACT_HELP:
+		tui_draw(app);
+		tui_draw_help(app);
+		tui_frame_done(app);
+		tui_key_arrived(app, getch());
+		break;
+	case ACT_REDRAW:
+		reload_runs(app);
+		clearok(curscr, TRUE);
+		break;
+	case ACT_RESIZE:
+	case ACT_NONE:
+		break;
+	}
+	return true;
+}
+
+static int run_tui(struct tui_app *app, int64_t run_id, double t0)
+{
+	struct fl_err err = { 0 };
+	SCREEN *scr;
+
+	setlocale(LC_ALL, "");
+	scr = newterm(NULL, stdout, stdin);
+	if (!scr) {
+		fl_error("cannot drive the terminal (TERM=%s)", getenv("TERM") ? getenv("TERM") : "");
+		fprintf(stderr, "hint: set TERM to your terminal's type, e.g. TERM=xterm-256color\n");
+		return FL_EXIT_FAIL;
+	}
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	set_escdelay(25);
+	curs_set(0);
+	tui_draw_init(app);
+
+	reload_runs(app);
+	if (!run_id && app->st.nruns == 1)
+		run_id = app->st.runs[0].run_id;
+	if (run_id) {
+		runs_cursor(app->stack[0], run_id);
+		push(app, tui_view_causes(app, run_id, &err));
+		if (app->depth == 1)
+			set_msg_err(app, &err);
+	}
+	tui_draw(app);
+	tui_timing_first(app, t0);
+	for (;;) {
+		int ch = getch();
+
+		if (ch == ERR)
+			continue;
+		tui_key_arrived(app, ch);
+		app->msg[0] = '\0';
+		if (!act(app, tui_key_action(ch)))
+			break;
+		tui_draw(app);
+		tui_frame_done(app);
+	}
+	/* Leave the terminal as it was: out of the alternate screen, cooked. */
+	endwin();
+	delscreen(scr);
+	return FL_EXIT_OK;
+}
+
+static int cmd_tui(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "run", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct tui_app app;
+	struct fl_err err = { 0 };
+	double t0 = tui_now_ms();
+	int64_t run_id = 0;
+	int c, rc;
+
+	memset(&app, 0, sizeof(app));
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+r:", opts, NULL)) != -1) {
+		char *end;
+
+		switch (c) {
+		case 'r':
+			errno = 0;
+			run_id = strtoll(optarg, &end, 10);
+			if (errno || *end || run_id < 1)
+				return fl_cmd_usage_error(&fl_cmd_tui, "--run wants a run id, got '%s'",
+							  optarg);
+			break;
+		default:
+			return fl_cmd_usage_error(&fl_cmd_tui, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1)
+		return fl_cmd_usage_error(&fl_cmd_tui, argc - optind ? "one DB only" : "no DB given");
+	if (tui_store_open(&app.st, argv[optind], &err) < 0 ||
+	    tui_store_load_runs(&app.st, &err) < 0 ||
+	    (run_id && !tui_store_run(&app.st, run_id) &&
+	     fl_store_no_run(app.st.db, app.st.path, run_id, &err) < 0)) {
+		fl_err_print(&err, stderr);
+		tui_store_close(&app.st);
+		return FL_EXIT_FAIL;
+	}
+	/* After the store's checks, so a wrong file is named even in a pipe. */
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fl_error("tui: needs a terminal on stdin and stdout");
+		fprintf(stderr, "hint: for a report to a file or pipe use `faultline report %s`\n",
+			argv[optind]);
+		tui_store_close(&app.st);
+		return FL_EXIT_FAIL;
+	}
+	app.timing_path = getenv("FL_TUI_TIMING");
+	if (app.timing_path && !app.timing_path[0])
+		app.timing_path = NULL;
+	rc = run_tui(&app, run_id, t0);
+	while (app.depth)
+		pop(&app);
+	tui_loaded_free(&app.ld);
+	tui_store_close(&app.st);
+	return rc;
+}
+
+const struct fl_cmd fl_cmd_tui = {
+	.name = "tui",
+	.summary = "browse a replay database's retry and abort causes in the terminal",
+	.usage = "faultline tui [--run N] DB",
+	.help =
+		"Open DB (written by `faultline replay ... -o DB`) read-only and browse it:\n"
+		"the runs, each run's causes (count, share, mean and p99 latency, and a\n"
+		"time strip of the aborts over the trace), a cause by VMA, thread or\n"
+		"writer, the faults of a row, and one fault: its facts, the writers on\n"
+		"its VMA and the mmap_lock holders around it, and its outcome under every\n"
+		"other run of the same trace.  A replay may write DB meanwhile.\n"
+		"\n"
+		"options:\n"
+		"  -r, --run N   open run N's causes (default: the runs list, or the\n"
+		"                causes when DB holds one run)\n"
+		"\n"
+		"keys (? shows them in the TUI):\n"
+		"  Up/k Down/j, PgUp/PgDn, g/G   move\n"
+		"  Enter, Backspace/Left         drill in, go back\n"
+		"  Tab                           by VMA / thread / writer\n"
+		"  /  s                          filter, sort\n"
+		"  r  d                          switch run, compare two runs\n"
+		"  ?  q                          help, quit\n"
+		"\n"
+		"It needs a terminal of at least 80x24.  Colour is used when the terminal\n"
+		"has it, unless NO_COLOR is set.  FL_TUI_TIMING=FILE appends each frame's\n"
+		"time in ms to FILE (scripts/bench-tui).\n"
+		"\n"
+		"example:\n"
+		"  faultline replay traces/x86_64/node-gc -s all -o o.db && faultline tui o.db\n",
+	.run = cmd_tui,
+};

@@ -1,0 +1,463 @@
+/* draw: everything that puts characters on the screen.
+ *
+ *   line 0        title bar: the database and where you are
+ *   line 1        context: the run, or the row under the cursor, in full
+ *   (causes)      two time strips: all aborts, and the cause under the cursor
+ *   next          column titles, then the rows
+ *   last line     the status: a message, or the keys that matter here
+ *
+ * Colour only when the terminal has it and NO_COLOR is unset or empty
+ * (no-color.org); without it, bold and reverse carry the same marks.
+ * Bars and strips use block characters in a UTF-8 locale, ASCII otherwise.
+ */
+#include <curses.h>
+#include <langinfo.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui.h"
+
+enum { P_TITLE = 1, P_BAR, P_HOT, P_HEAD, P_DIM };
+
+void tui_draw_init(struct tui_app *app)
+{
+	const char *nc = getenv("NO_COLOR");
+	const char *cs = nl_langinfo(CODESET);
+
+	app->utf8 = cs && strcmp(cs, "UTF-8") == 0;
+	app->color = has_colors() && !(nc && nc[0]);
+	if (app->color) {
+		start_color();
+		use_default_colors();
+		init_pair(P_TITLE, COLOR_WHITE, COLOR_BLUE);
+		init_pair(P_BAR, COLOR_GREEN, -1);
+		init_pair(P_HOT, COLOR_RED, -1);
+		init_pair(P_HEAD, COLOR_CYAN, -1);
+		init_pair(P_DIM, COLOR_YELLOW, -1);
+	}
+}
+
+static attr_t style(const struct tui_app *app, int pair, attr_t mono)
+{
+	return app->color ? (attr_t)COLOR_PAIR(pair) | (pair == P_TITLE || pair == P_HEAD ? A_BOLD : 0)
+			  : mono;
+}
+
+/* Text at (y, x), cut to w columns. */
+static void put(int y, int x, int w, const char *s)
+{
+	if (w > 0)
+		mvaddnstr(y, x, s, w);
+}
+
+static void fill_line(int y, attr_t a)
+{
+	attron(a);
+	mvhline(y, 0, ' ', COLS);
+	attroff(a);
+}
+
+static const struct tui_view *top(const struct tui_app *app)
+{
+	return app->depth > 0 ? app->stack[app->depth - 1] : NULL;
+}
+
+static int body_row(const struct tui_view *v)
+{
+	if (v->kind == V_DETAIL)
+		return 2;
+	/* + column titles */
+	return v->kind == V_CAUSES ? 5 : v->kind == V_RUNS ? 4 : 3;
+}
+
+int tui_page_rows(const struct tui_app *app)
+{
+	const struct tui_view *v = top(app);
+	int h = LINES - 1 - (v ? body_row(v) : 3);
+
+	return h > 1 ? h : 1;
+}
+
+/* ---- time strips ---------------------------------------------------------- */
+
+static void strip(const struct tui_app *app, int y, int x, int w, const uint32_t *bins,
+		  attr_t a)
+{
+	static const char *const blocks[] = { " ", "\u2581", "\u2582", "\u2583", "\u2584",
+					      "\u2585", "\u2586", "\u2587", "\u2588" };
+	static const char ascii[] = " .:-=+*#@";
+	uint32_t cell[512], max = 0;
+
+	if (w > 512)
+		w = 512;
+	for (int j = 0; j < w; j++) {
+		size_t b0 = (size_t)j * TUI_BINS / (size_t)w, b1 = (size_t)(j + 1) * TUI_BINS / (size_t)w;
+
+		if (b1 <= b0)
+			b1 = b0 + 1;
+		cell[j] = 0;
+		for (size_t b = b0; b < b1 && b < TUI_BINS; b++)
+			cell[j] += bins[b];
+		if (cell[j] > max)
+			max = cell[j];
+	}
+	attron(a);
+	for (int j = 0; j < w; j++) {
+		int lvl = cell[j] ? 1 + (int)((uint64_t)(cell[j] - 1) * 8 / (max ? max : 1)) : 0;
+
+		if (lvl > 8)
+			lvl = 8;
+		if (app->utf8)
+			mvaddstr(y, x + j, blocks[lvl]);
+		else
+			mvaddch(y, x + j, (chtype)(unsigned char)ascii[lvl]);
+	}
+	attroff(a);
+}
+
+static void bar(const struct tui_app *app, int y, int x, int w, double f, attr_t a)
+{
+	int n8 = (int)(f * w * 8 + 0.5), full = n8 / 8;
+	static const char *const part[] = { "", "\u258f", "\u258e", "\u258d", "\u258c",
+					    "\u258b", "\u258a", "\u2589" };
+
+	if (f > 0 && n8 == 0)
+		n8 = 1;
+	full = n8 / 8;
+	attron(a);
+	for (int i = 0; i < full && i < w; i++)
+		if (app->utf8)
+			mvaddstr(y, x + i, "\u2588");
+		else
+			mvaddch(y, x + i, '#');
+	if (full < w && n8 % 8) {
+		if (app->utf8)
+			mvaddstr(y, x + full, part[n8 % 8]);
+		else
+			mvaddch(y, x + full, n8 % 8 >= 4 ? '#' : '|');
+	}
+	attroff(a);
+}
+
+/* ---- tables --------------------------------------------------------------- */
+
+static void widths(const struct tui_table *t, int *w)
+{
+	int used = 1, flex = 0, spare;
+
+	for (int c = 0; c < t->ncols; c++) {
+		w[c] = t->cols[c].width;
+		used += w[c] + (c ? 1 : 0);
+		flex += t->cols[c].flex;
+	}
+	spare = COLS - used;
+	if (spare <= 0 || !flex)
+		return;
+	for (int c = 0, given = 0, acc = 0; c < t->ncols; c++) {
+		int share;
+
+		acc += t->cols[c].flex;
+		share = spare * acc / flex - given;
+		w[c] += share;
+		given += share;
+	}
+}
+
+static void draw_cell(const struct tui_app *app, const struct tui_table *t, const struct tui_row *r,
+		      int c, int y, int x, int w, bool cur)
+{
+	const char *s = tui_table_text(t, r, c);
+	int len = (int)strlen(s);
+
+	if (t->cols[c].kind == COL_BAR) {
+		bar(app, y, x, w, r->bar, cur ? A_REVERSE : style(app, P_BAR, A_BOLD));
+		return;
+	}
+	if (t->cols[c].kind == COL_NUM) {
+		if (len > w)
+			s += len - w, len = w;
+		put(y, x + w - len, w, s);
+		return;
+	}
+	put(y, x, w, s);
+	if (len > w && w > 1)
+		mvaddch(y, x + w - 1, '~');
+}
+
+static void draw_table(struct tui_app *app, struct tui_view *v, int y0)
+{
+	struct tui_table *t = &v->tab;
+	int w[TUI_MAXCOLS], h = LINES - 1 - (y0 + 1);
+	attr_t head = style(app, P_HEAD, A_BOLD);
+
+	widths(t, w);
+	attron(head);
+	for (int c = 0, x = 1; c < t->ncols; x += w[c] + 1, c++) {
+		const char *title = t->cols[c].title;
+		int len = (int)strlen(title);
+
+		/* the sorted column's title underlined */
+		if (c == t->sort)
+			attron(A_UNDERLINE);
+		if (t->cols[c].kind == COL_TEXT)
+			put(y0, x, w[c], title);
+		else
+			put(y0, x + (w[c] > len ? w[c] - len : 0), w[c], title);
+		attroff(A_UNDERLINE);
+	}
+	attroff(head);
+	tui_table_scroll(t, (size_t)h);
+	if (!t->nvis) {
+		put(y0 + 2, 2, COLS - 4, t->filter[0] ? "no row matches the filter: / to change it"
+						      : "nothing to show here");
+		return;
+	}
+	for (int i = 0; i < h && t->top + (size_t)i < t->nvis; i++) {
+		size_t vi = t->top + (size_t)i;
+		const struct tui_row *r = &t->rows[t->vis[vi]];
+		bool cur = vi == t->cur;
+		int y = y0 + 1 + i;
+
+		if (cur)
+			fill_line(y, A_REVERSE);
+		if (cur)
+			attron(A_REVERSE);
+		for (int c = 0, x = 1; c < t->ncols; x += w[c] + 1, c++)
+			draw_cell(app, t, r, c, y, x, w[c], cur);
+		if (cur)
+			attroff(A_REVERSE);
+	}
+}
+
+/* ---- the frame -------------------------------------------------------------- */
+
+static void context(struct tui_app *app, struct tui_view *v)
+{
+	const struct tui_row *r = tui_table_current(&v->tab);
+	char buf[512];
+
+	buf[0] = '\0';
+	if (v->kind != V_DETAIL && v->tab.filter[0])
+		snprintf(buf, sizeof(buf), "filter: %s (%zu rows)   ", v->tab.filter, v->tab.nvis);
+	if (v->kind == V_RUNS && r) {
+		const struct tui_run *run = tui_store_run(&app->st, r->ref);
+
+		if (run) {
+			char kb[512];
+
+			snprintf(kb, sizeof(kb), "knobs %s", run->knobs);
+			put(2, 1, COLS - 2, kb);
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s (%s, kernel %s) seed %lld, %s, replayed in %lld ms",
+				 run->trace, run->dialect, run->kernel, (long long)run->seed,
+				 run->created, (long long)run->wall_ms);
+		}
+	} else if (v->kind == V_CAUSES && app->ld.run) {
+		const struct tui_run *run = app->ld.run;
+
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s: %lld faults, %lld fell back, %lld unplaced; %s",
+			 run->trace, (long long)run->faults, (long long)run->fallbacks,
+			 (long long)run->unplaced, run->knobs);
+	} else if (v->kind == V_COMPARE) {
+		if (v->only[0] >= 0)
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "fell back in A only: %lld faults; in B only: %lld "
+				 "faults", (long long)v->only[0], (long long)v->only[1]);
+		else
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "the two runs replay different traces: counts only");
+	} else if (v->kind == V_GROUPS || v->kind == V_FAULTS) {
+		if (v->cause >= 0 && (size_t)v->cause < app->ld.ncauses)
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "cause: %s / %s", app->ld.causes[v->cause].counter,
+				 app->ld.causes[v->cause].reason);
+		if (v->kind == V_GROUPS)
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
+				 "   [Tab: by %s]", tui_group_name((v->group + 1) % G_COUNT));
+	}
+	put(1, 1, COLS - 2, buf);
+}
+
+static void sparks(struct tui_app *app, struct tui_view *v)
+{
+	const struct tui_row *r = tui_table_current(&v->tab);
+	int x = 11, w = COLS - x - 1;
+
+	attron(A_BOLD);
+	put(2, 1, 10, "aborts");
+	attroff(A_BOLD);
+	strip(app, 2, x, w, app->ld.fell_bins, style(app, P_HOT, A_BOLD));
+	if (r && (size_t)r->ref < app->ld.ncauses) {
+		put(3, 1, 10, "this cause");
+		strip(app, 3, x, w, app->ld.causes[r->ref].bins, style(app, P_BAR, 0));
+	}
+}
+
+static void draw_detail(struct tui_app *app, struct tui_view *v)
+{
+	int h = LINES - 1 - 2;
+
+	if (v->nlines <= (size_t)h)
+		v->top = 0;
+	else if (v->top > v->nlines - (size_t)h)
+		v->top = v->nlines - (size_t)h;
+	for (int i = 0; i < h && v->top + (size_t)i < v->nlines; i++) {
+		const struct tui_line *l = &v->lines[v->top + (size_t)i];
+		attr_t a = l->style == 1 ? style(app, P_HEAD, A_BOLD) :
+			   l->style == 2 ? style(app, P_HOT, A_BOLD) :
+			   l->style == 3 ? style(app, P_DIM, A_DIM) : 0;
+
+		attron(a);
+		put(2 + i, 1, COLS - 2, l->text);
+		attroff(a);
+	}
+}
+
+static void too_small(void)
+{
+	char buf[128];
+	int y = LINES / 2 - 1;
+
+	erase();
+	snprintf(buf, sizeof(buf), "terminal too small: %dx%d", COLS, LINES);
+	put(y > 0 ? y : 0, 0, COLS, buf);
+	snprintf(buf, sizeof(buf), "faultline tui needs %dx%d", TUI_MIN_COLS, TUI_MIN_ROWS);
+	put(y + 1 > 0 ? y + 1 : 0, 0, COLS, buf);
+	put(y + 2 > 0 ? y + 2 : 0, 0, COLS, "enlarge it, or q to quit");
+	refresh();
+}
+
+static void empty_db(struct tui_app *app)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "%s holds no runs yet.", app->st.path);
+	put(4, 2, COLS - 4, buf);
+	put(6, 2, COLS - 4, "Replay a trace into it, for example:");
+	snprintf(buf, sizeof(buf), "  faultline replay traces/x86_64/node-gc -s all -o %s",
+		 app->st.path);
+	put(7, 2, COLS - 4, buf);
+	put(9, 2, COLS - 4, "then press Ctrl-L here to read it again, or q to quit.");
+}
+
+static const char *hints(const struct tui_view *v)
+{
+	switch (v->kind) {
+	case V_RUNS:
+		return v->pick == PICK_COMPARE ? "Enter pick run B  Bksp cancel  ? help  q quit"
+					       : "Enter causes  d compare  / filter  s sort  ? help  q quit";
+	case V_CAUSES: return "Enter drill  Bksp back  / filter  s sort  r run  d compare  ? help";
+	case V_GROUPS: return "Enter faults  Tab VMA/thread/writer  Bksp back  / s  ? help  q quit";
+	case V_FAULTS: return "Enter detail  Bksp back  / filter  s sort  r run  ? help  q quit";
+	case V_DETAIL: return "Up/Down scroll  Bksp back  r run  d compare  ? help  q quit";
+	case V_COMPARE: return "Enter faults of A  Bksp back  / filter  s sort  ? help  q quit";
+	}
+	return "";
+}
+
+void tui_draw(struct tui_app *app)
+{
+	struct tui_view *v = app->depth ? app->stack[app->depth - 1] : NULL;
+	char title[1024];
+
+	if (COLS < TUI_MIN_COLS || LINES < TUI_MIN_ROWS) {
+		too_small();
+		return;
+	}
+	erase();
+	fill_line(0, style(app, P_TITLE, A_REVERSE));
+	attron(style(app, P_TITLE, A_REVERSE));
+	/* where you are first; the database after it, as room allows */
+	snprintf(title, sizeof(title), "%s  [%.300s]", v ? v->title : "", app->st.path);
+	put(0, 1, COLS - 2, title);
+	attroff(style(app, P_TITLE, A_REVERSE));
+	if (v) {
+		context(app, v);
+		if (v->kind == V_RUNS && app->st.nruns == 0)
+			empty_db(app);
+		else if (v->kind == V_DETAIL)
+			draw_detail(app, v);
+		else {
+			if (v->kind == V_CAUSES)
+				sparks(app, v);
+			draw_table(app, v, body_row(v) - 1);
+		}
+	}
+	if (app->msg[0]) {
+		attron(style(app, P_HOT, A_BOLD));
+		put(LINES - 1, 0, COLS - 1, app->msg);
+		attroff(style(app, P_HOT, A_BOLD));
+	} else if (v) {
+		attron(style(app, P_DIM, A_DIM));
+		put(LINES - 1, 0, COLS - 1, hints(v));
+		attroff(style(app, P_DIM, A_DIM));
+	}
+	refresh();
+}
+
+void tui_draw_help(struct tui_app *app)
+{
+	int h = (int)tui_nhelp + 4, y0 = (LINES - h) / 2;
+
+	if (COLS < TUI_MIN_COLS || LINES < TUI_MIN_ROWS)
+		return;
+	for (int y = y0; y < y0 + h; y++) {
+		move(y, 0);
+		clrtoeol();
+	}
+	attron(style(app, P_HEAD, A_BOLD));
+	put(y0, 2, COLS - 4, "faultline tui: keys   (any key closes this)");
+	attroff(style(app, P_HEAD, A_BOLD));
+	mvhline(y0 + 1, 0, app->utf8 ? ACS_HLINE : '-', COLS);
+	for (size_t i = 0; i < tui_nhelp; i++) {
+		attron(A_BOLD);
+		put(y0 + 2 + (int)i, 2, 24, tui_help[i].keys);
+		attroff(A_BOLD);
+		put(y0 + 2 + (int)i, 27, COLS - 28, tui_help[i].what);
+	}
+	mvhline(y0 + h - 1, 0, app->utf8 ? ACS_HLINE : '-', COLS);
+	refresh();
+}
+
+void tui_draw_prompt_filter(struct tui_app *app)
+{
+	struct tui_view *v = app->stack[app->depth - 1];
+	struct tui_table *t = &v->tab;
+	char old[sizeof(t->filter)];
+	size_t n = strlen(t->filter);
+
+	memcpy(old, t->filter, sizeof(old));
+	curs_set(1);
+	for (;;) {
+		int ch;
+		char line[128];
+
+		app->msg[0] = '\0';
+		tui_draw(app);
+		snprintf(line, sizeof(line), "filter: %s", t->filter);
+		move(LINES - 1, 0);
+		clrtoeol();
+		put(LINES - 1, 0, COLS - 1, line);
+		refresh();
+		tui_frame_done(app);
+		ch = getch();
+		tui_key_arrived(app, ch);
+		if (ch == '\n' || ch == '\r' || ch == KEY_ENTER)
+			break;
+		if (ch == 27) {
+			memcpy(t->filter, old, sizeof(old));
+			break;
+		}
+		if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+			if (n)
+				t->filter[--n] = '\0';
+		} else if (ch == 21) {	/* ^U */
+			n = 0;
+			t->filter[0] = '\0';
+		} else if (ch >= ' ' && ch < 127 && n + 1 < sizeof(t->filter)) {
+			t->filter[n++] = (char)ch;
+			t->filter[n] = '\0';
+		} else {
+			continue;
+		}
+		tui_table_apply(t);
+	}
+	tui_table_apply(t);
+	curs_set(0);
+}

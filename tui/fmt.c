@@ -1,0 +1,81 @@
+/* fmt: numbers, durations and names as short screen text. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui.h"
+
+const char *tui_fmt_ns(char *buf, size_t len, int64_t ns)
+{
+	double v = (double)ns;
+	const char *sign = "";
+
+	if (v < 0) {
+		v = -v;
+		sign = "-";
+	}
+	if (v < 1e3)
+		snprintf(buf, len, "%s%.0fns", sign, v);
+	else if (v < 1e6)
+		snprintf(buf, len, "%s%.*fus", sign, v < 1e4 ? 2 : v < 1e5 ? 1 : 0, v / 1e3);
+	else if (v < 1e9)
+		snprintf(buf, len, "%s%.*fms", sign, v < 1e7 ? 2 : v < 1e8 ? 1 : 0, v / 1e6);
+	else
+		snprintf(buf, len, "%s%.2fs", sign, v / 1e9);
+	return buf;
+}
+
+const char *tui_fmt_rel(char *buf, size_t len, int64_t ns)
+{
+	snprintf(buf, len, "%+.3fms", (double)ns / 1e6);
+	return buf;
+}
+
+const char *tui_fmt_count(char *buf, size_t len, int64_t n)
+{
+	snprintf(buf, len, "%" PRId64, n);
+	return buf;
+}
+
+void tui_sanitize(char *dst, size_t len, const char *src)
+{
+	size_t i = 0;
+
+	if (!len)
+		return;
+	for (; src && *src && i + 1 < len; src++)
+		dst[i++] = (*src >= 0x20 && *src < 0x7f) ? *src : '?';
+	dst[i] = '\0';
+}
+
+const char *tui_str(const struct tui_strs *t, unsigned i)
+{
+	return i < t->n ? t->s[i] : "";
+}
+
+unsigned tui_intern(struct tui_strs *t, const char *s)
+{
+	size_t cap = sizeof(t->s) / sizeof(t->s[0]);
+	char *d;
+
+	if (!s)
+		s = "";
+	for (size_t i = 0; i < t->n; i++)
+		if (strcmp(t->s[i], s) == 0)
+			return (unsigned)i;
+	if (t->n == cap)
+		return (unsigned)(cap - 1);
+	d = strdup(s);
+	if (!d)
+		return t->n ? (unsigned)(t->n - 1) : 0;
+	t->s[t->n] = d;
+	return (unsigned)t->n++;
+}
+
+void tui_strs_free(struct tui_strs *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->s[i]);
+	t->n = 0;
+}

@@ -1,0 +1,298 @@
+/* faultline tui: the types shared by tui/'s files.
+ *
+ *   data.c     the store: runs, one run's outcomes joined with its faults,
+ *              writers and threads of a trace, the compare and detail reads
+ *   table.c    the list model every list view uses: cells, filter, sort
+ *   views.c    what each view lists, and where Enter leads
+ *   detail.c   the fault detail: facts, timeline, the other runs' outcomes
+ *   fmt.c      numbers, times and addresses as short text
+ *   timing.c   the FL_TUI_TIMING frame log (scripts/bench-tui)
+ *   keys.c     the key table and the help it prints
+ *   draw.c     curses: frame, table, bars, sparklines, help, too small
+ *   builtin-tui.c  the command, the view stack and the main loop
+ *
+ * Only draw.c, keys.c and builtin-tui.c include curses.
+ */
+#ifndef FL_TUI_H
+#define FL_TUI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "fl_err.h"
+
+/* The smallest terminal the views are laid out for. */
+#define TUI_MIN_COLS 80
+#define TUI_MIN_ROWS 24
+
+/* Time bins per cause for the sparklines, resampled to the screen width. */
+#define TUI_BINS 256
+
+/* ---- data.c ----------------------------------------------------------- */
+
+struct tui_run {
+	int64_t run_id, trace_id, seed, wall_ms;
+	int64_t faults, fallbacks, unplaced;
+	int64_t t_first, t_last;
+	char strategy[24], profile[24], created[32], dialect[24];
+	char *knobs;		/* JSON object */
+	char *trace;		/* the trace's path */
+	char *kernel;
+};
+
+/* One outcome of the loaded run, with its fault's facts. */
+struct tui_out {
+	int64_t fault_id, t, address, latency, lock_wait, vma_start, vma_end;
+	int32_t tid, writer_id;	/* writer_id 0: none named */
+	uint16_t cause;		/* index into tui_loaded.causes */
+	uint8_t path, kind, access;	/* indexes into the string tables */
+	uint8_t fell_back, attempts, has_vma;
+};
+
+struct tui_cause {
+	char *counter, *reason;
+	size_t n, fell_back;
+	int64_t sum, p99;
+	uint32_t bins[TUI_BINS];	/* this cause's outcomes over the trace */
+};
+
+/* A small table of distinct strings (paths, VMA kinds, access kinds). */
+struct tui_strs {
+	char *s[64];
+	size_t n;
+};
+
+struct tui_writer {
+	int64_t t0, t1;		/* window: the write hold, else the syscall span */
+	int64_t lo, hi;		/* address range it touches; lo == hi: unknown */
+	int32_t tid;
+	char call[12];
+};
+
+struct tui_thread {
+	int32_t tid, pid;
+	char comm[20];
+};
+
+/* One run read into memory: every view of a run is computed from it. */
+struct tui_loaded {
+	int64_t run_id;		/* 0: none loaded */
+	const struct tui_run *run;
+	struct tui_out *outs;
+	size_t n, cap;
+	struct tui_cause *causes;
+	size_t ncauses, causes_cap;
+	uint32_t fell_bins[TUI_BINS];	/* every outcome that fell back */
+	struct tui_strs paths, kinds, access;
+	/* The trace's writers (index writer_id - 1) and threads. */
+	int64_t trace_id;
+	struct tui_writer *writers;
+	size_t nwriters;
+	struct tui_thread *threads;
+	size_t nthreads;
+};
+
+struct tui_store {
+	sqlite3 *db;
+	const char *path;
+	struct tui_run *runs;
+	size_t nruns;
+};
+
+int tui_store_open(struct tui_store *st, const char *path, struct fl_err *err);
+void tui_store_close(struct tui_store *st);
+/* (Re)read the runs table; a replay may have added runs since. */
+int tui_store_load_runs(struct tui_store *st, struct fl_err *err);
+const struct tui_run *tui_store_run(const struct tui_store *st, int64_t run_id);
+
+/* Read run_id's outcomes and its trace's faults, writers and threads. */
+int tui_load_run(struct tui_store *st, int64_t run_id, struct tui_loaded *ld,
+		 struct fl_err *err);
+void tui_loaded_free(struct tui_loaded *ld);
+const struct tui_thread *tui_loaded_thread(const struct tui_loaded *ld, int32_t tid);
+const struct tui_writer *tui_loaded_writer(const struct tui_loaded *ld, int32_t writer_id);
+/* The time bin of t in the run's trace. */
+size_t tui_bin(const struct tui_run *run, int64_t t);
+
+/* Counts of one cause in two runs, for the compare view. */
+struct tui_cmp_row {
+	char counter[64], reason[96];
+	int64_t n_a, n_b, fb_a, fb_b;
+};
+int tui_compare(struct tui_store *st, int64_t a, int64_t b, struct tui_cmp_row **rows,
+		size_t *nrows, int64_t only[2], struct fl_err *err);
+
+/* ---- fmt.c ------------------------------------------------------------ */
+
+/* ns as "950ns", "12.3us", "4.56ms", "1.23s". */
+const char *tui_fmt_ns(char *buf, size_t len, int64_t ns);
+/* Trace time as ms since the trace's first event: "+123.456ms". */
+const char *tui_fmt_rel(char *buf, size_t len, int64_t ns);
+const char *tui_fmt_count(char *buf, size_t len, int64_t n);
+/* Copy src into dst, printable ASCII only (width = bytes on screen). */
+void tui_sanitize(char *dst, size_t len, const char *src);
+/* A string-table entry, or "" past its end. */
+const char *tui_str(const struct tui_strs *t, unsigned i);
+/* Index of s in t, adding it (at most 64; later ones share the last). */
+unsigned tui_intern(struct tui_strs *t, const char *s);
+void tui_strs_free(struct tui_strs *t);
+
+/* ---- table.c ---------------------------------------------------------- */
+
+#define TUI_MAXCOLS 10
+
+enum tui_col_kind { COL_TEXT, COL_NUM, COL_BAR };
+
+struct tui_col {
+	const char *title;
+	int width;		/* minimum */
+	int flex;		/* share of the spare columns */
+	enum tui_col_kind kind;
+};
+
+struct tui_row {
+	uint32_t cell[TUI_MAXCOLS];	/* offsets in the arena */
+	int64_t num[TUI_MAXCOLS];	/* sort keys of COL_NUM/COL_BAR */
+	int64_t ref, ref2;		/* what the row stands for */
+	double bar;			/* 0..1, for COL_BAR */
+};
+
+struct tui_table {
+	int ncols;
+	struct tui_col cols[TUI_MAXCOLS];
+	struct tui_row *rows;
+	size_t n, cap;
+	char *arena;
+	size_t alen, acap;
+	size_t *vis;		/* rows shown: filtered, then sorted */
+	size_t nvis;
+	int sort;		/* column sorted on, -1: as read */
+	char filter[64];
+	size_t cur, top;	/* cursor and first row shown, in vis */
+};
+
+void tui_table_init(struct tui_table *t, const struct tui_col *cols, int ncols, int sort);
+void tui_table_free(struct tui_table *t);
+/* Append a row; its cells are then set with tui_table_cell. NULL on ENOMEM. */
+struct tui_row *tui_table_add(struct tui_table *t, int64_t ref, int64_t ref2, double bar);
+/* Set the last row's cell col to the formatted text, num its sort key. */
+int tui_table_cell(struct tui_table *t, int col, int64_t num, const char *fmt, ...)
+	FL_PRINTF(4, 5);
+const char *tui_table_text(const struct tui_table *t, const struct tui_row *r, int col);
+/* Rebuild vis from the filter and the sort; keeps the cursor on its row. */
+int tui_table_apply(struct tui_table *t);
+/* Next sortable column (wrapping through "as read"). */
+void tui_table_next_sort(struct tui_table *t);
+const struct tui_row *tui_table_current(const struct tui_table *t);
+/* Move the cursor by delta rows (clamped), or to the ends. */
+void tui_table_move(struct tui_table *t, long delta);
+void tui_table_home(struct tui_table *t, bool end);
+/* Keep the cursor inside a window of h rows. */
+void tui_table_scroll(struct tui_table *t, size_t h);
+
+/* ---- views.c ---------------------------------------------------------- */
+
+enum tui_kind { V_RUNS, V_CAUSES, V_GROUPS, V_FAULTS, V_DETAIL, V_COMPARE };
+enum tui_group { G_VMA, G_THREAD, G_WRITER, G_COUNT };
+enum tui_pick { PICK_OPEN, PICK_COMPARE };
+
+struct tui_line {
+	char *text;
+	int style;		/* 0 plain, 1 heading, 2 highlight, 3 dim */
+};
+
+struct tui_view {
+	enum tui_kind kind;
+	struct tui_table tab;
+	char title[512];
+	int64_t run_id;		/* the run it shows (V_RUNS: none) */
+	int cause;		/* V_GROUPS, V_FAULTS: index in causes, -1 any */
+	enum tui_group group;	/* V_GROUPS: how; V_FAULTS: by what */
+	bool grouped;		/* V_FAULTS: restricted to one group */
+	int64_t gkey, gkey2;	/* the group: VMA start/end, tid, writer id */
+	enum tui_pick pick;	/* V_RUNS */
+	int64_t run_b;		/* V_RUNS picking, V_COMPARE: the other run */
+	int64_t fault_id;	/* V_DETAIL */
+	int64_t only[2];	/* V_COMPARE: faults falling back in A only, B only */
+	struct tui_line *lines;	/* V_DETAIL */
+	size_t nlines, top;
+};
+
+struct tui_app {
+	struct tui_store st;
+	struct tui_loaded ld;
+	struct tui_view *stack[16];
+	int depth;
+	bool color, utf8;
+	char msg[256];		/* one-shot message on the status line */
+	char *timing_path;
+	double key_t0;		/* when the key being handled arrived; 0 none */
+	char key_name[32];
+};
+
+/* ---- timing.c --------------------------------------------------------- */
+
+double tui_now_ms(void);
+/* The first screen is on the terminal, t0 ms after the command started. */
+void tui_timing_first(struct tui_app *app, double t0);
+/* A frame is on the screen: log the time since the key that asked for it
+ * arrived.  Modal keys (/, ?) call it on their own frames, and
+ * tui_key_arrived for the keys they read. */
+void tui_frame_done(struct tui_app *app);
+void tui_key_arrived(struct tui_app *app, int key);
+
+/* Build a view; NULL with err set on failure. */
+struct tui_view *tui_view_runs(struct tui_app *app, enum tui_pick pick, int64_t run_a,
+			       struct fl_err *err);
+struct tui_view *tui_view_causes(struct tui_app *app, int64_t run_id, struct fl_err *err);
+struct tui_view *tui_view_groups(struct tui_app *app, int cause, enum tui_group g,
+				 struct fl_err *err);
+struct tui_view *tui_view_faults(struct tui_app *app, int cause, bool grouped,
+				 enum tui_group g, int64_t gkey, int64_t gkey2, struct fl_err *err);
+struct tui_view *tui_view_compare(struct tui_app *app, int64_t a, int64_t b,
+				  struct fl_err *err);
+void tui_view_free(struct tui_view *v);
+/* Make sure app->ld holds run_id. */
+int tui_ensure_run(struct tui_app *app, int64_t run_id, struct fl_err *err);
+/* "node-gc" from "traces/x86_64/node-gc/". */
+const char *tui_trace_name(const char *path, char *buf, size_t len);
+const char *tui_group_name(enum tui_group g);
+/* "run 4 pervma 6.15+" */
+const char *tui_run_label(const struct tui_run *r, char *buf, size_t len);
+
+/* ---- detail.c --------------------------------------------------------- */
+
+struct tui_view *tui_view_detail(struct tui_app *app, int64_t fault_id, struct fl_err *err);
+
+/* ---- keys.c ----------------------------------------------------------- */
+
+enum tui_action {
+	ACT_NONE, ACT_UP, ACT_DOWN, ACT_PGUP, ACT_PGDN, ACT_TOP, ACT_BOTTOM, ACT_ENTER, ACT_BACK, ACT_TAB,
+	ACT_FILTER, ACT_SORT, ACT_RUN, ACT_COMPARE, ACT_HELP, ACT_REDRAW, ACT_QUIT, ACT_RESIZE,
+};
+
+enum tui_action tui_key_action(int key);
+/* Name of a key for the timing log ("j", "KEY_DOWN", "Enter"). */
+const char *tui_key_name(int key, char *buf, size_t len);
+
+struct tui_help {
+	const char *keys, *what;
+};
+extern const struct tui_help tui_help[];
+extern const size_t tui_nhelp;
+
+/* ---- draw.c ----------------------------------------------------------- */
+
+void tui_draw_init(struct tui_app *app);
+void tui_draw(struct tui_app *app);
+void tui_draw_help(struct tui_app *app);
+/* Rows of the list area of the top view, for PgUp/PgDn. */
+int tui_page_rows(const struct tui_app *app);
+/* Read a filter line on the status line, applying it as it is typed;
+ * Enter keeps it, Esc restores the previous one. */
+void tui_draw_prompt_filter(struct tui_app *app);
+
+#endif

@@ -1,0 +1,497 @@
+/* views: what each list view shows, built from the runs list or the
+ * loaded run (data.c) into a table (table.c).
+ *
+ *   runs     every run: trace, strategy, profile, knobs, totals
+ *   causes   one run's (counter, reason) pairs: count, share, bar, mean, p99
+ *   groups   one cause by VMA, by thread or by writer (Tab switches)
+ *   faults   the faults of a cause, or of one group of it
+ *   compare  two runs' cause counts side by side
+ * The fault detail is in detail.c.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui.h"
+
+const char *tui_trace_name(const char *path, char *buf, size_t len)
+{
+	size_t n = strlen(path);
+	const char *b;
+
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	b = path + n;
+	while (b > path && b[-1] != '/')
+		b--;
+	snprintf(buf, len, "%.*s", (int)(path + n - b), b);
+	return buf;
+}
+
+const char *tui_run_label(const struct tui_run *r, char *buf, size_t len)
+{
+	snprintf(buf, len, "run %" PRId64 " %s%s%s", r->run_id, r->strategy, r->profile[0] ? " " : "",
+		 r->profile);
+	return buf;
+}
+
+const char *tui_group_name(enum tui_group g)
+{
+	switch (g) {
+	case G_VMA: return "VMA";
+	case G_THREAD: return "thread";
+	case G_WRITER: return "writer";
+	default: return "?";
+	}
+}
+
+int tui_ensure_run(struct tui_app *app, int64_t run_id, struct fl_err *err)
+{
+	if (app->ld.run_id == run_id && app->ld.run)
+		return 0;
+	return tui_load_run(&app->st, run_id, &app->ld, err);
+}
+
+static struct tui_view *new_view(enum tui_kind kind, const struct tui_col *cols, int ncols,
+				 int sort, struct fl_err *err)
+{
+	struct tui_view *v = calloc(1, sizeof(*v));
+
+	if (!v) {
+		fl_err_set(err, -ENOMEM, "out of memory");
+		return NULL;
+	}
+	v->kind = kind;
+	v->cause = -1;
+	tui_table_init(&v->tab, cols, ncols, sort);
+	return v;
+}
+
+void tui_view_free(struct tui_view *v)
+{
+	if (!v)
+		return;
+	tui_table_free(&v->tab);
+	for (size_t i = 0; i < v->nlines; i++)
+		free(v->lines[i].text);
+	free(v->lines);
+	free(v);
+}
+
+static struct tui_view *finish(struct tui_view *v, int rc, struct fl_err *err)
+{
+	if (!rc)
+		rc = tui_table_apply(&v->tab);
+	if (rc) {
+		fl_err_set(err, rc, "out of memory building the view");
+		tui_view_free(v);
+		return NULL;
+	}
+	return v;
+}
+
+/* A share in hundredths of a percent, as a sort key, and as text. */
+static int64_t share_bp(int64_t n, int64_t total)
+{
+	return total > 0 ? (n * 10000 + total / 2) / total : 0;
+}
+
+/* ---- runs -------------------------------------------------------------- */
+
+static const struct tui_col run_cols[] = {
+	{ "run", 4, 0, COL_NUM },	{ "trace", 8, 2, COL_TEXT },
+	{ "strategy", 10, 0, COL_TEXT },	{ "profile", 7, 0, COL_TEXT },
+	{ "faults", 7, 0, COL_NUM },	{ "fell back", 9, 0, COL_NUM },
+	{ "share", 6, 0, COL_NUM },	{ "unplaced", 8, 0, COL_NUM },
+	{ "knobs", 8, 3, COL_TEXT },
+};
+
+struct tui_view *tui_view_runs(struct tui_app *app, enum tui_pick pick, int64_t run_a,
+			       struct fl_err *err)
+{
+	struct tui_view *v = new_view(V_RUNS, run_cols, 9, -1, err);
+	int rc = 0;
+
+	if (!v)
+		return NULL;
+	v->pick = pick;
+	v->run_b = run_a;
+	if (pick == PICK_COMPARE)
+		snprintf(v->title, sizeof(v->title), "compare run %" PRId64 " with: pick a run, Enter",
+			 run_a);
+	else
+		snprintf(v->title, sizeof(v->title), "runs");
+	for (size_t i = 0; i < app->st.nruns && !rc; i++) {
+		const struct tui_run *r = &app->st.runs[i];
+		char name[64];
+		int64_t bp = share_bp(r->fallbacks, r->faults);
+
+		if (!tui_table_add(&v->tab, r->run_id, 0, 0)) {
+			rc = -ENOMEM;
+			break;
+		}
+		rc |= tui_table_cell(&v->tab, 0, r->run_id, "%" PRId64, r->run_id);
+		rc |= tui_table_cell(&v->tab, 1, 0, "%s", tui_trace_name(r->trace, name, sizeof(name)));
+		rc |= tui_table_cell(&v->tab, 2, 0, "%s", r->strategy);
+		rc |= tui_table_cell(&v->tab, 3, 0, "%s", r->profile[0] ? r->profile : "-");
+		rc |= tui_table_cell(&v->tab, 4, r->faults, "%" PRId64, r->faults);
+		rc |= tui_table_cell(&v->tab, 5, r->fallbacks, "%" PRId64, r->fallbacks);
+		rc |= tui_table_cell(&v->tab, 6, bp, "%.2f%%", (double)bp / 100);
+		rc |= tui_table_cell(&v->tab, 7, r->unplaced, "%" PRId64, r->unplaced);
+		rc |= tui_table_cell(&v->tab, 8, 0, "%s", r->knobs);
+	}
+	return finish(v, rc, err);
+}
+
+/* ---- causes ------------------------------------------------------------ */
+
+/* fb: how many of the cause's outcomes fell back to mmap_lock; the default
+ * sort, so the aborts and retries come first, each by count. */
+static const struct tui_col cause_cols[] = {
+	{ "counter", 14, 1, COL_TEXT },	{ "reason", 14, 2, COL_TEXT },
+	{ "fb", 5, 0, COL_NUM },	{ "count", 7, 0, COL_NUM },
+	{ "share", 6, 0, COL_NUM },	{ "", 8, 1, COL_BAR },
+	{ "mean", 7, 0, COL_NUM },	{ "p99", 7, 0, COL_NUM },
+};
+
+struct tui_view *tui_view_causes(struct tui_app *app, int64_t run_id, struct fl_err *err)
+{
+	struct tui_view *v;
+	int64_t max = 0;
+	int rc = 0;
+	char rl[80];
+
+	if (tui_ensure_run(app, run_id, err) < 0)
+		return NULL;
+	v = new_view(V_CAUSES, cause_cols, 8, 2, err);
+	if (!v)
+		return NULL;
+	v->run_id = run_id;
+	snprintf(v->title, sizeof(v->title), "%s > causes",
+		 tui_run_label(app->ld.run, rl, sizeof(rl)));
+	for (size_t i = 0; i < app->ld.ncauses; i++)
+		if ((int64_t)app->ld.causes[i].n > max)
+			max = (int64_t)app->ld.causes[i].n;
+	for (size_t i = 0; i < app->ld.ncauses && !rc; i++) {
+		const struct tui_cause *c = &app->ld.causes[i];
+		int64_t n = (int64_t)c->n, mean = n ? c->sum / n : 0;
+		int64_t bp = share_bp(n, (int64_t)app->ld.n);
+		char a[24], b[24];
+
+		if (!tui_table_add(&v->tab, (int64_t)i, 0, max ? (double)n / (double)max : 0)) {
+			rc = -ENOMEM;
+			break;
+		}
+		rc |= tui_table_cell(&v->tab, 0, 0, "%s", c->counter[0] ? c->counter : "(none)");
+		rc |= tui_table_cell(&v->tab, 1, 0, "%s", c->reason);
+		rc |= tui_table_cell(&v->tab, 2, (int64_t)c->fell_back, "%zu", c->fell_back);
+		rc |= tui_table_cell(&v->tab, 3, n, "%" PRId64, n);
+		rc |= tui_table_cell(&v->tab, 4, bp, "%.1f%%", (double)bp / 100);
+		rc |= tui_table_cell(&v->tab, 5, n, "%s", "");
+		rc |= tui_table_cell(&v->tab, 6, mean, "%s", tui_fmt_ns(a, sizeof(a), mean));
+		rc |= tui_table_cell(&v->tab, 7, c->p99, "%s", tui_fmt_ns(b, sizeof(b), c->p99));
+	}
+	return finish(v, rc, err);
+}
+
+/* ---- groups ------------------------------------------------------------ */
+
+struct gitem {
+	int64_t k1, k2, lat;
+	unsigned kind;
+};
+
+static int cmp_gitem(const void *pa, const void *pb)
+{
+	const struct gitem *a = pa, *b = pb;
+
+	if (a->k1 != b->k1)
+		return a->k1 < b->k1 ? -1 : 1;
+	if (a->k2 != b->k2)
+		return a->k2 < b->k2 ? -1 : 1;
+	return a->lat < b->lat ? -1 : a->lat > b->lat;
+}
+
+static void group_key(const struct tui_out *o, enum tui_group g, int64_t *k1, int64_t *k2)
+{
+	switch (g) {
+	case G_VMA:
+		*k1 = o->has_vma ? o->vma_start : 0;
+		*k2 = o->has_vma ? o->vma_end : 0;
+		break;
+	case G_THREAD:
+		*k1 = o->tid;
+		*k2 = 0;
+		break;
+	default:
+		*k1 = o->writer_id;
+		*k2 = 0;
+		break;
+	}
+}
+
+static const struct tui_col group_cols[G_COUNT][8] = {
+	[G_VMA] = {
+		{ "VMA", 25, 1, COL_TEXT },	{ "kind", 7, 0, COL_TEXT },
+		{ "count", 7, 0, COL_NUM },	{ "share", 6, 0, COL_NUM },
+		{ "", 8, 1, COL_BAR },		{ "mean", 8, 0, COL_NUM },
+		{ "p99", 8, 0, COL_NUM },
+	},
+	[G_THREAD] = {
+		{ "tid", 7, 0, COL_NUM },	{ "comm", 16, 1, COL_TEXT },
+		{ "count", 7, 0, COL_NUM },	{ "share", 6, 0, COL_NUM },
+		{ "", 8, 1, COL_BAR },		{ "mean", 8, 0, COL_NUM },
+		{ "p99", 8, 0, COL_NUM },
+	},
+	[G_WRITER] = {
+		{ "writer", 7, 0, COL_NUM },	{ "call", 9, 1, COL_TEXT },
+		{ "tid", 7, 0, COL_NUM },	{ "at", 12, 0, COL_NUM },
+		{ "count", 7, 0, COL_NUM },	{ "share", 6, 0, COL_NUM },
+		{ "mean", 8, 0, COL_NUM },	{ "p99", 8, 0, COL_NUM },
+	},
+};
+
+static int group_row(struct tui_app *app, struct tui_view *v, enum tui_group g,
+		     const struct gitem *it, size_t n, int64_t total, int64_t max)
+{
+	struct tui_table *t = &v->tab;
+	int64_t sum = 0, mean, p99, bp = share_bp((int64_t)n, total);
+	size_t rank = (n * 99 + 99) / 100;
+	char a[24], b[24], c[32];
+	int rc = 0, col = 0;
+
+	for (size_t i = 0; i < n; i++)
+		sum += it[i].lat;
+	mean = sum / (int64_t)n;
+	p99 = it[rank - 1].lat;	/* sorted by latency within the group */
+	if (!tui_table_add(t, it->k1, it->k2, max ? (double)n / (double)max : 0))
+		return -ENOMEM;
+	if (g == G_VMA) {
+		if (it->k1 == 0 && it->k2 == 0)
+			rc |= tui_table_cell(t, col++, 0, "(no VMA)");
+		else
+			rc |= tui_table_cell(t, col++, 0, "%012" PRIx64 "-%012" PRIx64,
+					     (uint64_t)it->k1, (uint64_t)it->k2);
+		rc |= tui_table_cell(t, col++, 0, "%s", tui_str(&app->ld.kinds, it->kind));
+	} else if (g == G_THREAD) {
+		const struct tui_thread *th = tui_loaded_thread(&app->ld, (int32_t)it->k1);
+
+		rc |= tui_table_cell(t, col++, it->k1, "%" PRId64, it->k1);
+		rc |= tui_table_cell(t, col++, 0, "%s", th && th->comm[0] ? th->comm : "?");
+	} else {
+		const struct tui_writer *w = tui_loaded_writer(&app->ld, (int32_t)it->k1);
+
+		if (!it->k1) {
+			rc |= tui_table_cell(t, col++, 0, "-");
+			rc |= tui_table_cell(t, col++, 0, "(none named)");
+			rc |= tui_table_cell(t, col++, 0, "%s", "");
+			rc |= tui_table_cell(t, col++, 0, "%s", "");
+		} else {
+			rc |= tui_table_cell(t, col++, it->k1, "#%" PRId64, it->k1);
+			rc |= tui_table_cell(t, col++, 0, "%s", w ? w->call : "?");
+			rc |= tui_table_cell(t, col++, w ? w->tid : 0, "%d", w ? w->tid : 0);
+			rc |= tui_table_cell(t, col++, w ? w->t0 : 0, "%s",
+					     w ? tui_fmt_rel(c, sizeof(c), w->t0 - app->ld.run->t_first)
+					       : "?");
+		}
+	}
+	rc |= tui_table_cell(t, col++, (int64_t)n, "%zu", n);
+	rc |= tui_table_cell(t, col++, bp, "%.1f%%", (double)bp / 100);
+	if (g != G_WRITER)
+		rc |= tui_table_cell(t, col++, (int64_t)n, "%s", "");
+	rc |= tui_table_cell(t, col++, mean, "%s", tui_fmt_ns(a, sizeof(a), mean));
+	rc |= tui_table_cell(t, col++, p99, "%s", tui_fmt_ns(b, sizeof(b), p99));
+	return rc;
+}
+
+static const char *cause_name(const struct tui_app *app, int cause, char *buf, size_t len)
+{
+	if (cause < 0 || (size_t)cause >= app->ld.ncauses)
+		snprintf(buf, len, "all causes");
+	else
+		snprintf(buf, len, "%s", app->ld.causes[cause].counter[0] ?
+			 app->ld.causes[cause].counter : app->ld.causes[cause].reason);
+	return buf;
+}
+
+struct tui_view *tui_view_groups(struct tui_app *app, int cause, enum tui_group g,
+				 struct fl_err *err)
+{
+	int ncols = g == G_WRITER ? 8 : 7;
+	struct tui_view *v = new_view(V_GROUPS, group_cols[g], ncols, g == G_WRITER ? 4 : 2, err);
+	struct gitem *items;
+	size_t n = 0, i, j;
+	int64_t max = 0;
+	char cn[192], rl[80];
+	int rc = 0;
+
+	if (!v)
+		return NULL;
+	v->run_id = app->ld.run_id;
+	v->cause = cause;
+	v->group = g;
+	snprintf(v->title, sizeof(v->title), "%s > %s > by %s",
+		 tui_run_label(app->ld.run, rl, sizeof(rl)), cause_name(app, cause, cn, sizeof(cn)),
+		 tui_group_name(g));
+	items = malloc((app->ld.n ? app->ld.n : 1) * sizeof(*items));
+	if (!items) {
+		tui_view_free(v);
+		fl_err_set(err, -ENOMEM, "out of memory");
+		return NULL;
+	}
+	for (i = 0; i < app->ld.n; i++) {
+		const struct tui_out *o = &app->ld.outs[i];
+
+		if (cause >= 0 && o->cause != cause)
+			continue;
+		group_key(o, g, &items[n].k1, &items[n].k2);
+		items[n].kind = o->kind;
+		items[n++].lat = o->latency;
+	}
+	qsort(items, n, sizeof(*items), cmp_gitem);
+	for (i = 0; i < n; i = j) {
+		for (j = i; j < n && items[j].k1 == items[i].k1 && items[j].k2 == items[i].k2; j++)
+			;
+		if ((int64_t)(j - i) > max)
+			max = (int64_t)(j - i);
+	}
+	for (i = 0; i < n && !rc; i = j) {
+		for (j = i; j < n && items[j].k1 == items[i].k1 && items[j].k2 == items[i].k2; j++)
+			;
+		rc = group_row(app, v, g, items + i, j - i, (int64_t)n, max);
+	}
+	free(items);
+	return finish(v, rc, err);
+}
+
+/* ---- faults ------------------------------------------------------------ */
+
+static const struct tui_col fault_cols[] = {
+	{ "fault", 6, 0, COL_NUM },	{ "time", 11, 0, COL_NUM },
+	{ "tid", 6, 0, COL_NUM },	{ "address", 12, 0, COL_TEXT },
+	{ "access", 6, 1, COL_TEXT },	{ "path", 11, 1, COL_TEXT },
+	{ "latency", 7, 0, COL_NUM },	{ "wait", 6, 0, COL_NUM },
+	{ "writer", 6, 0, COL_NUM },
+};
+
+struct tui_view *tui_view_faults(struct tui_app *app, int cause, bool grouped,
+				 enum tui_group g, int64_t gkey, int64_t gkey2, struct fl_err *err)
+{
+	struct tui_view *v = new_view(V_FAULTS, fault_cols, 9, -1, err);
+	char cn[192], gn[64] = "", rl[80];
+	int rc = 0;
+
+	if (!v)
+		return NULL;
+	v->run_id = app->ld.run_id;
+	v->cause = cause;
+	v->grouped = grouped;
+	v->group = g;
+	v->gkey = gkey;
+	v->gkey2 = gkey2;
+	if (grouped) {
+		if (g == G_VMA)
+			snprintf(gn, sizeof(gn), " > VMA %" PRIx64 "-%" PRIx64, (uint64_t)gkey,
+				 (uint64_t)gkey2);
+		else if (g == G_THREAD)
+			snprintf(gn, sizeof(gn), " > thread %" PRId64, gkey);
+		else if (gkey)
+			snprintf(gn, sizeof(gn), " > writer #%" PRId64, gkey);
+		else
+			snprintf(gn, sizeof(gn), " > no writer named");
+	}
+	snprintf(v->title, sizeof(v->title), "%s > %s%s > faults",
+		 tui_run_label(app->ld.run, rl, sizeof(rl)), cause_name(app, cause, cn, sizeof(cn)), gn);
+	for (size_t i = 0; i < app->ld.n && !rc; i++) {
+		const struct tui_out *o = &app->ld.outs[i];
+		char a[24], b[24], c[24];
+		int64_t k1, k2;
+
+		if (cause >= 0 && o->cause != cause)
+			continue;
+		if (grouped) {
+			group_key(o, g, &k1, &k2);
+			if (k1 != gkey || k2 != gkey2)
+				continue;
+		}
+		if (!tui_table_add(&v->tab, o->fault_id, 0, 0)) {
+			rc = -ENOMEM;
+			break;
+		}
+		rc |= tui_table_cell(&v->tab, 0, o->fault_id, "%" PRId64, o->fault_id);
+		rc |= tui_table_cell(&v->tab, 1, o->t, "%s",
+				     tui_fmt_rel(c, sizeof(c), o->t - app->ld.run->t_first));
+		rc |= tui_table_cell(&v->tab, 2, o->tid, "%d", o->tid);
+		rc |= tui_table_cell(&v->tab, 3, 0, "%" PRIx64, (uint64_t)o->address);
+		rc |= tui_table_cell(&v->tab, 4, 0, "%s", tui_str(&app->ld.access, o->access));
+		rc |= tui_table_cell(&v->tab, 5, 0, "%s", tui_str(&app->ld.paths, o->path));
+		rc |= tui_table_cell(&v->tab, 6, o->latency, "%s", tui_fmt_ns(a, sizeof(a), o->latency));
+		rc |= tui_table_cell(&v->tab, 7, o->lock_wait, "%s",
+				     tui_fmt_ns(b, sizeof(b), o->lock_wait));
+		if (o->writer_id)
+			rc |= tui_table_cell(&v->tab, 8, o->writer_id, "#%d", o->writer_id);
+		else
+			rc |= tui_table_cell(&v->tab, 8, 0, "-");
+	}
+	return finish(v, rc, err);
+}
+
+/* ---- compare ----------------------------------------------------------- */
+
+static const struct tui_col cmp_cols[] = {
+	{ "counter", 14, 1, COL_TEXT },	{ "reason", 14, 2, COL_TEXT },
+	{ "run A", 8, 0, COL_NUM },	{ "run B", 8, 0, COL_NUM },
+	{ "B - A", 8, 0, COL_NUM },	{ "fb A", 7, 0, COL_NUM },
+	{ "fb B", 7, 0, COL_NUM },
+};
+
+struct tui_view *tui_view_compare(struct tui_app *app, int64_t a, int64_t b,
+				  struct fl_err *err)
+{
+	const struct tui_run *ra = tui_store_run(&app->st, a), *rb = tui_store_run(&app->st, b);
+	struct tui_cmp_row *rows;
+	struct tui_view *v;
+	size_t n;
+	int64_t only[2];
+	int rc = 0;
+	char la[80], lb[80];
+
+	if (!ra || !rb) {
+		fl_err_set(err, -ENOENT, "no run %" PRId64, ra ? b : a);
+		return NULL;
+	}
+	if (tui_compare(&app->st, a, b, &rows, &n, only, err) < 0)
+		return NULL;
+	v = new_view(V_COMPARE, cmp_cols, 7, 4, err);
+	if (!v) {
+		free(rows);
+		return NULL;
+	}
+	v->run_id = a;
+	v->run_b = b;
+	v->only[0] = only[0];
+	v->only[1] = only[1];
+	snprintf(v->title, sizeof(v->title), "compare: A = %s, B = %s",
+		 tui_run_label(ra, la, sizeof(la)), tui_run_label(rb, lb, sizeof(lb)));
+	for (size_t i = 0; i < n && !rc; i++) {
+		const struct tui_cmp_row *r = &rows[i];
+		int64_t d = r->n_b - r->n_a;
+
+		if (!tui_table_add(&v->tab, (int64_t)i, 0, 0)) {
+			rc = -ENOMEM;
+			break;
+		}
+		rc |= tui_table_cell(&v->tab, 0, 0, "%s", r->counter[0] ? r->counter : "(none)");
+		rc |= tui_table_cell(&v->tab, 1, 0, "%s", r->reason);
+		rc |= tui_table_cell(&v->tab, 2, r->n_a, "%" PRId64, r->n_a);
+		rc |= tui_table_cell(&v->tab, 3, r->n_b, "%" PRId64, r->n_b);
+		/* sorted on the size of the change */
+		rc |= tui_table_cell(&v->tab, 4, d < 0 ? -d : d, "%+" PRId64, d);
+		rc |= tui_table_cell(&v->tab, 5, r->fb_a, "%" PRId64, r->fb_a);
+		rc |= tui_table_cell(&v->tab, 6, r->fb_b, "%" PRId64, r->fb_b);
+	}
+	free(rows);
+	return finish(v, rc, err);
+}

@@ -9,6 +9,7 @@
 #include "fl_array.h"
 #include "mm_ops.h"
 #include "mm_pgtable.h"
+#include "rwsem.h"
 
 /* ---------------------------------------------------------------------- */
 /* State                                                                  */
@@ -683,6 +684,9 @@ static int run_fault(struct fl_engine *e, size_t r, struct pfault *p)
 		o.reason = e->sim_shift == 16 ? "no fault at 64 KiB pages: its page was mapped"
 					      : "no fault at the larger page: its page was mapped";
 	} else {
+		int64_t shift = fl_delay_shift(&run->delay, v->tid);
+
+		v->behind = shift > 0 ? (uint64_t)shift : 0;
 		run->strategy->fault(run->state, &run->cfg, v, &o);
 	}
 	run->faults++;
@@ -770,6 +774,36 @@ static bool spec_ready(const struct fl_engine *e, const struct pfault *p)
 	return true;
 }
 
+/* When mmap_read_lock() at t is granted, against the writers hits[] put
+ * on the lock where the trace put them (rwsem.h: a reader queues behind a
+ * holding writer and the writers queued before it, or steals the lock). */
+static uint64_t read_grant(const struct fl_writer_hit *hits, size_t n, uint64_t t)
+{
+	struct fl_rwsem_hold h[2 * MAX_HITS];
+	size_t nh = 0;
+
+	for (size_t i = 0; i < n && nh + 2 <= 2 * MAX_HITS; i++) {
+		const struct fl_writer *w = hits[i].w;
+
+		/* A window still open (w_end UINT64_MAX) grants nothing. */
+		h[nh++] = (struct fl_rwsem_hold){
+			.id = w->id,
+			.q = w->has_lock && w->q_begin && w->q_begin < w->w_begin ? w->q_begin
+										  : w->w_begin,
+			.acq = w->w_begin,
+			.rel = w->w_end,
+			.write = true,
+		};
+		/* Downgraded: read-held until the release. */
+		if (w->has_lock && w->t_lock_released > w->w_end)
+			h[nh++] = (struct fl_rwsem_hold){
+				.id = w->id, .q = h[nh - 1].q, .acq = w->w_end,
+				.rel = w->t_lock_released, .write = false,
+			};
+	}
+	return fl_rwsem_read_grant(h, nh, t, NULL);
+}
+
 static int decide(struct fl_engine *e, struct pfault *p)
 {
 	struct fl_fault_view *v = &p->v;
@@ -799,12 +833,11 @@ static int decide(struct fl_engine *e, struct pfault *p)
 					       v->place == FL_PLACE_STACK) &&
 					writer_wrote(w, v->vma.id);
 		e->hits[nh].created_at = in && writer_created_at(w, v->fault->address);
-		if (w->w.w_end > v->lock_free_at)
-			v->lock_free_at = w->w.w_end;
 		nh++;
 	}
 	v->hits = e->hits;
 	v->nhits = nh;
+	v->lock_free_at = read_grant(e->hits, nh, v->t);
 
 	if (v->place == FL_PLACE_VMA || v->place == FL_PLACE_INFERRED) {
 		bool needs;

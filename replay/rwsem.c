@@ -62,32 +62,63 @@ bool fl_rwsem_read_trylock(const struct fl_rwsem *s, uint64_t t)
 	return true;
 }
 
-/* The last release among the writers a reader queued at t is behind. */
-static const struct fl_rwsem_hold *read_blocker(const struct fl_rwsem *s, uint64_t t)
+/* Must a reader arriving at t queue?  rwsem_down_read_slowpath(): it
+ * goes to the queue when the lock is writer-locked, when HANDOFF is set,
+ * or when it is reader-owned with other readers inside (rcnt > 1) and,
+ * FLAG_WAITERS being set, a writer waits; else it steals the lock. */
+static bool reader_queues(const struct fl_rwsem_hold *h, size_t n, uint64_t t)
+{
+	bool writer_waits = false, readers_inside = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!queued_at(&h[i], t))
+			continue;
+		if (h[i].write && h[i].acq <= t)
+			return true;			/* RWSEM_WRITER_LOCKED */
+		if (h[i].write) {
+			if (t - h[i].q >= FL_RWSEM_HANDOFF_NS)
+				return true;		/* RWSEM_FLAG_HANDOFF */
+			writer_waits = true;
+		} else if (h[i].acq <= t) {
+			readers_inside = true;
+		}
+	}
+	return writer_waits && readers_inside;
+}
+
+/* The writer whose release grants a reader queued at t: the last release
+ * among the writers queued before it, or NULL when it does not queue. */
+static const struct fl_rwsem_hold *read_blocker(const struct fl_rwsem_hold *h, size_t n,
+						uint64_t t)
 {
 	const struct fl_rwsem_hold *b = NULL;
 
-	for (size_t i = 0; i < s->len; i++) {
-		const struct fl_rwsem_hold *h = &s->h[i];
-
-		if (h->write && queued_at(h, t) && (!b || h->rel > b->rel))
-			b = h;
-	}
+	if (!reader_queues(h, n, t))
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (h[i].write && queued_at(&h[i], t) && (!b || h[i].rel > b->rel))
+			b = &h[i];
 	return b;
+}
+
+uint64_t fl_rwsem_read_grant(const struct fl_rwsem_hold *h, size_t n, uint64_t t,
+			     uint64_t *blocker_id)
+{
+	const struct fl_rwsem_hold *b = read_blocker(h, n, t);
+
+	if (blocker_id)
+		*blocker_id = b ? b->id : 0;
+	return b && b->rel > t ? b->rel : t;
 }
 
 uint64_t fl_rwsem_read_at(const struct fl_rwsem *s, uint64_t t)
 {
-	const struct fl_rwsem_hold *b;
-
-	t = clamp(s, t);
-	b = read_blocker(s, t);
-	return b ? b->rel : t;
+	return fl_rwsem_read_grant(s->h, s->len, clamp(s, t), NULL);
 }
 
 bool fl_rwsem_read_blocker(const struct fl_rwsem *s, uint64_t t, uint64_t *id)
 {
-	const struct fl_rwsem_hold *b = read_blocker(s, clamp(s, t));
+	const struct fl_rwsem_hold *b = read_blocker(s->h, s->len, clamp(s, t));
 
 	if (b && id)
 		*id = b->id;

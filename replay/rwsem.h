@@ -3,28 +3,31 @@
  * The kernel's rw_semaphore (kernel/locking/rwsem.c) as mmap_lock uses it,
  * reduced to a queue of timed holds:
  *
- *  - A reader is admitted at once when no writer holds the lock and none is
- *    queued.  A reader arriving while a writer holds it, or behind a queued
- *    writer, waits until every writer queued before it has released (or
- *    downgraded).  mmap_read_trylock() fails whenever a writer holds or
- *    waits (RWSEM_READ_FAILED_MASK: WRITER_LOCKED, FLAG_WAITERS, HANDOFF).
+ *  - A reader that arrives while a writer holds the lock queues.  So does
+ *    one that arrives while a writer waits and readers hold it (the lock
+ *    "very likely owned by readers"), or while the first waiting writer
+ *    has waited RWSEM_WAIT_TIMEOUT and set HANDOFF.  Otherwise it steals
+ *    the lock past the waiting writers: rwsem_down_read_slowpath()'s
+ *    reader optimistic lock stealing (since 5.11).  A reader that queued
+ *    is granted when every writer queued before it has released (or
+ *    downgraded): woken writers at the head go first, in order.
+ *    mmap_read_trylock() fails whenever a writer holds or waits
+ *    (RWSEM_READ_FAILED_MASK: WRITER_LOCKED, FLAG_WAITERS, HANDOFF).
  *  - A writer waits for every hold queued before it, readers and writers
  *    alike, to be released: the readers inside drain, earlier writers go
  *    first.
  *  - Writers whose window the trace fixed (start_locking, acquired,
  *    released) are registered as they are; nothing moves them.  Readers and
- *    writers the strategy simulates queue around them.
+ *    writers the strategy simulates queue around them.  A fixed writer's
+ *    wait does not block a reader by itself: the trace shows readers taking
+ *    the lock in the middle of such waits.
  *
- * Simplification: strict FIFO between a request and the writers queued
- * before it.  The kernel is looser: a reader that finds the lock not
- * writer-locked and no handoff pending may steal it past queued writers
- * (rwsem_down_read_slowpath(), unless the lock looks reader-owned), a
- * writer may spin and steal it (rwsem_optimistic_spin()), and when the
- * first waiter is a reader rwsem_mark_wake() wakes up to 256 readers from
- * anywhere in the queue, writers in between keep waiting.  Handoff after
- * RWSEM_WAIT_TIMEOUT only bounds those steals; FIFO is what it converges to
- * under contention, and it is what a fixed writer window (the trace's
- * acquire time) implies for the readers queued behind it.
+ * Simplifications: a writer's optimistic spinning and stealing
+ * (rwsem_optimistic_spin()) is in the fixed windows, not simulated; a
+ * simulated writer is granted strictly in arrival order; HANDOFF is taken
+ * as set RWSEM_WAIT_TIMEOUT after the writer queued (4 ms: 1 jiffy at
+ * HZ=250, 4 at HZ=1000), where the kernel sets it at the waiter's next
+ * attempt after the timeout.
  *
  * Time: each request sees only the holds queued at or before its own time,
  * and its answer is final (a request added later with an earlier time does
@@ -87,6 +90,16 @@ int fl_rwsem_write_downgrade(struct fl_rwsem *s, uint64_t t, uint64_t write_ns,
  * window released by the floor is ignored.  0 or -ENOMEM. */
 int fl_rwsem_writer_fixed(struct fl_rwsem *s, uint64_t id, uint64_t q_begin,
 			  uint64_t acquired, uint64_t released, uint64_t read_until);
+
+/* RWSEM_WAIT_TIMEOUT, DIV_ROUND_UP(HZ, 250) jiffies: 4 ms at the usual HZ. */
+#define FL_RWSEM_HANDOFF_NS 4000000ULL
+
+/* When mmap_read_lock() at t is granted against the holds h[0..n) (any
+ * order; the rules above): t when it steals or nothing is in the way.
+ * *blocker_id (may be NULL) gets the id of the writer whose release grants
+ * it (0 when simulated or when it does not wait). */
+uint64_t fl_rwsem_read_grant(const struct fl_rwsem_hold *h, size_t n, uint64_t t,
+			     uint64_t *blocker_id);
 
 /* Does a reader queued at t wait?  If so, *id is the writer whose release
  * grants it (a fixed writer's id, 0 for a simulated one). */

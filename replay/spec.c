@@ -1,5 +1,9 @@
 /* The speculative strategies' time model: see spec.h. */
 #include "spec.h"
+#include "rwsem.h"
+
+/* Writers one read lock can meet: the engine passes at most 16. */
+#define SPEC_MAX_HOLDS 32
 
 /* splitmix64: the jitter of writer `id` under `seed`, deterministic. */
 static uint64_t mix(uint64_t x)
@@ -76,19 +80,26 @@ bool fl_spec_ptl_busy(const struct fl_spec_time *st, const struct fl_fault_view 
 
 uint64_t fl_spec_lock_wait(const struct fl_spec_time *st, const struct fl_fault_view *f, uint64_t x)
 {
-	uint64_t until = x;
+	struct fl_rwsem_hold h[SPEC_MAX_HOLDS];
+	size_t n = 0;
+	uint64_t at;
 
-	for (size_t i = 0; i < f->nwhits; i++) {
+	x += f->behind;
+	for (size_t i = 0; i < f->nwhits && n + 1 < SPEC_MAX_HOLDS; i++) {
 		const struct fl_writer *w = f->whits[i].w;
 		struct fl_spec_win win;
 
 		if (w->pid >= 0 && f->pid >= 0 && w->pid != f->pid)
 			continue;
 		fl_spec_window(st, w, &win);
-		if (win.q <= x && x < win.e && win.e != UINT64_MAX && win.e > until)
-			until = win.e;
+		if (win.e == UINT64_MAX)
+			continue;	/* no release in the trace: nothing to wait for */
+		h[n++] = (struct fl_rwsem_hold){
+			.id = w->id, .q = win.q, .acq = win.b, .rel = win.e, .write = true,
+		};
 	}
-	return until - x;
+	at = fl_rwsem_read_grant(h, n, x, NULL);
+	return at - x;
 }
 
 bool fl_spec_pte_changed(const struct fl_fault_view *f, uint64_t from, uint64_t to)

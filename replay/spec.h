@@ -53,8 +53,8 @@ void fl_spec_phases(const struct fl_spec_time *st, const struct fl_fault_view *f
  * took it ptl_ns before its end); *free_at: when it lets go. */
 bool fl_spec_ptl_busy(const struct fl_spec_time *st, const struct fl_fault_view *f, uint64_t x,
 		      uint64_t *free_at);
-/* How long a read lock taken at x waits: until the last writer holding
- * or queued at x releases mmap_lock. */
+/* How long a read lock taken at x (plus the thread's lag, f->behind)
+ * waits: rwsem.h's rule over the scaled and jittered writer windows. */
 uint64_t fl_spec_lock_wait(const struct fl_spec_time *st, const struct fl_fault_view *f, uint64_t x);
 /* The PTE changed in (from, to]: another thread's fault on the page. */
 bool fl_spec_pte_changed(const struct fl_fault_view *f, uint64_t from, uint64_t to);

@@ -127,8 +127,17 @@ struct fl_fault_view {
 	size_t nhits;
 	/* mmap_lock at t: held for write, or a writer queued (trylock fails). */
 	bool lock_contended;
-	/* When the last writer queued or holding at t releases it. */
+	/* When mmap_read_lock() at t would be granted (rwsem.h: behind a
+	 * holding writer and the writers queued before the reader, else at
+	 * once); t when nothing is in the way, UINT64_MAX when the writer in
+	 * the way has no release in the trace. */
 	uint64_t lock_free_at;
+	/* How far this thread runs behind the trace in the run being decided:
+	 * the blocked time the run added to it so far, never below 0
+	 * (delay.h).  It asks for mmap_lock that much later than t; a thread
+	 * blocked once is not blocked again for the same writer by each fault
+	 * the trace shows it taking meanwhile. */
+	uint64_t behind;
 
 	/* The speculative attempt window (DESIGN §6), for the strategies
 	 * that declare FL_NEED_SPEC_WINDOW; zero for the others.  The

@@ -181,20 +181,21 @@ static void classic_fault(void *vs, const struct fl_run_cfg *cfg, const struct f
 	bool stack = f->place == FL_PLACE_STACK;
 	enum io_kind io = segv || stack ? IO_NONE : io_of(f);
 	uint64_t cost = (unsigned)f->handler < FL_H__COUNT ? cfg->cost[f->handler] : 0;
-	uint64_t t = f->t, hold, acq, wait;
+	/* The thread asks for the lock as late as it runs behind the trace. */
+	uint64_t t = f->t + f->behind, hold, acq, wait;
 
 	if (!s) {
 		/* No memory for this mm's lock: decide from the hits alone. */
 		fl_rwsem_init(&tmp);
 		s = &tmp;
 	}
-	fl_rwsem_advance(s, t);
+	fl_rwsem_advance(s, f->t);	/* the trace's time: other threads are not behind */
 	queue_writers(s, f);
 
 	/* How long the fault runs from lock to end: the trace's span, else
 	 * the handler's cost (none when no handler runs). */
-	if (f->has_end && f->t_end >= t)
-		hold = f->t_end - t;
+	if (f->has_end && f->t_end >= f->t)
+		hold = f->t_end - f->t;
 	else
 		hold = segv ? 0 : cost;
 
@@ -239,7 +240,7 @@ static void classic_fault(void *vs, const struct fl_run_cfg *cfg, const struct f
 	}
 
 	out->lock_wait = wait;
-	out->latency = f->has_end && f->t_end >= t ? f->t_end - t : hold + wait;
+	out->latency = f->has_end && f->t_end >= f->t ? f->t_end - f->t : hold + wait;
 	if (s == &tmp)
 		fl_rwsem_free(&tmp);
 }

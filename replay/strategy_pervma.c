@@ -57,10 +57,11 @@ static void fall_back(const struct fl_fault_view *f, struct fl_outcome *o, const
 	o->fell_back = true;
 	o->counter = counter;
 	o->reason = reason;
-	/* lock_mm_and_find_vma(): the read lock waits for the writers
-	 * holding or queued at the time of the fallback. */
-	if (f->lock_free_at > f->t && f->lock_free_at != UINT64_MAX)
-		o->lock_wait = f->lock_free_at - f->t;
+	/* lock_mm_and_find_vma(): the read lock waits behind the writer
+	 * holding it and those queued before (fl_fault_view.lock_free_at),
+	 * asked for as late as the thread runs behind. */
+	if (f->lock_free_at > f->t + f->behind && f->lock_free_at != UINT64_MAX)
+		o->lock_wait = f->lock_free_at - (f->t + f->behind);
 }
 
 static void pervma_fault(void *state, const struct fl_run_cfg *cfg, const struct fl_fault_view *f,

@@ -75,6 +75,24 @@ for name in mmchurn node-gc fl-node-gc; do
 		"$(q "$db" "select count(*) from runs")"
 	is "$name: run_pred = run_traced + shift" "$(q "$db" "select count(*) from thread_times
 		where run_pred != max(0, run_traced + blocked_pred - blocked_traced + wasted)")" 0
+	# A reader only waits while a writer holds mmap_lock or waits for it,
+	# and a thread that waited is not blocked again for the same writer by
+	# each fault the trace shows it taking meanwhile: no thread's
+	# predicted blocked time can exceed the time its mm had a writer on
+	# the lock (the union of the writers' [start_locking, released]).
+	is "$name: blocked time within the writers' time on the lock" "$(q "$db" "
+		with w as (select pid, coalesce(t_lock_start, t_enter) s,
+				coalesce(t_lock_released, t_exit) e from writers
+			where coalesce(t_lock_start, t_enter) is not null
+			and coalesce(t_lock_released, t_exit) is not null),
+		o as (select pid, s, e, max(e) over (partition by pid order by s
+			rows between unbounded preceding and 1 preceding) pe from w),
+		g as (select pid, s, e, sum(pe is null or s > pe)
+			over (partition by pid order by s) grp from o),
+		u as (select pid, min(s) s, max(e) e from g group by pid, grp),
+		busy as (select pid, sum(e - s) ns from u group by pid)
+		select count(*) from thread_times t left join busy b using (pid)
+		where t.blocked_pred > coalesce(b.ns, 0)")" 0
 done
 
 # ---- determinism -----------------------------------------------------------

@@ -1,4 +1,5 @@
 /* The simulated mmap_lock: readers behind a holding or a queued writer,
+ * reader lock stealing and HANDOFF,
  * writers behind readers, mmap_read_trylock(), chains of writers, FIFO
  * order, downgrade, fixed trace windows, and bounded memory. */
 #include <stdarg.h>
@@ -71,8 +72,9 @@ static void reader_behind_holding_writer(void **state)
 	fl_rwsem_free(&s);
 }
 
-/* A writer waiting for readers to drain blocks new readers even though
- * the lock is only read-held: they queue behind it (no reader stealing). */
+/* A writer waiting for readers to drain blocks new readers while readers
+ * are inside: rwsem_down_read_slowpath() does not steal a lock "very
+ * likely owned by readers" (rcnt > 1), it queues behind the writer. */
 static void reader_behind_queued_writer(void **state)
 {
 	struct fl_rwsem s;
@@ -83,14 +85,51 @@ static void reader_behind_queued_writer(void **state)
 	assert_int_equal(wr(&s, 100, 50), 300);		/* W queued at 100 */
 	assert_int_equal(rd(&s, 150, 10), 350);		/* behind W, not R1 */
 	assert_int_equal(rd(&s, 99, 10), 99);		/* before W queued */
-
-	/* The same with the writer's window fixed by the trace. */
 	fl_rwsem_free(&s);
+}
+
+/* Reader optimistic lock stealing: a writer waits, but nobody holds the
+ * lock the reader can see (not writer-locked, no readers inside, no
+ * HANDOFF), so the reader takes it at once.  Once the writer has waited
+ * RWSEM_WAIT_TIMEOUT, HANDOFF stops the steals and the reader queues. */
+static void reader_steals_past_waiting_writer(void **state)
+{
+	struct fl_rwsem s;
+	uint64_t id = 99;
+	const uint64_t H = FL_RWSEM_HANDOFF_NS;
+
+	(void)state;
 	fl_rwsem_init(&s);
 	fixed(&s, 1, 1000, 1300, 1400);
-	assert_int_equal(rd(&s, 1100, 10), 1400);
-	assert_int_equal(fl_rwsem_read_at(&s, 999), 999);
+	assert_false(fl_rwsem_read_blocker(&s, 1100, NULL));
+	assert_int_equal(rd(&s, 1100, 10), 1100);
+	/* A reader arriving while that reader is inside queues behind W. */
+	assert_int_equal(fl_rwsem_read_at(&s, 1105), 1400);
+	assert_int_equal(fl_rwsem_read_at(&s, 1200), 1200);
+	/* ...but trylock still fails: FLAG_WAITERS. */
+	assert_false(fl_rwsem_read_trylock(&s, 1200));
 	fl_rwsem_free(&s);
+
+	fl_rwsem_init(&s);
+	fixed(&s, 2, 0, H + 500, H + 600);
+	assert_int_equal(fl_rwsem_read_at(&s, H - 1), H - 1);
+	assert_int_equal(fl_rwsem_read_at(&s, H), H + 600);
+	assert_true(fl_rwsem_read_blocker(&s, H + 100, &id));
+	assert_int_equal(id, 2);
+	fl_rwsem_free(&s);
+
+	/* The same rule over a caller's holds. */
+	struct fl_rwsem_hold h[2] = {
+		{ .id = 5, .q = 0, .acq = 100, .rel = 200, .write = true },
+		{ .id = 6, .q = 50, .acq = 200, .rel = 300, .write = true },
+	};
+	assert_int_equal(fl_rwsem_read_grant(h, 2, 60, &id), 60);	/* steals */
+	assert_int_equal(id, 0);
+	assert_int_equal(fl_rwsem_read_grant(h, 2, 150, &id), 300);	/* 5 holds */
+	assert_int_equal(id, 6);
+	assert_int_equal(fl_rwsem_read_grant(h, 1, 150, &id), 200);
+	assert_int_equal(id, 5);
+	assert_int_equal(fl_rwsem_read_grant(h, 0, 150, &id), 150);
 }
 
 /* mmap_write_lock() waits for the readers inside to drain. */
@@ -292,6 +331,7 @@ int main(void)
 		cmocka_unit_test(readers_share),
 		cmocka_unit_test(reader_behind_holding_writer),
 		cmocka_unit_test(reader_behind_queued_writer),
+		cmocka_unit_test(reader_steals_past_waiting_writer),
 		cmocka_unit_test(writer_waits_for_readers),
 		cmocka_unit_test(trylock_semantics),
 		cmocka_unit_test(chains_of_writers),

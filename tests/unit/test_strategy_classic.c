@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rwsem.h"
 #include "strategy.h"
 
 extern const struct fl_strategy fl_strategy_classic;
@@ -241,6 +242,65 @@ static void reader_behind_queued_writer(void **state)
 	o = decide(&r, &v, &hit, 1);
 	assert_int_equal(o.lock_wait, 700);
 	assert_int_equal(o.latency, 500 + 700);
+	stop(&r);
+}
+
+/* rwsem_down_read_slowpath(), reader optimistic lock stealing: a writer
+ * waits (the trace shows its queue interval) but nobody holds the lock --
+ * not a writer, no reader inside -- and HANDOFF is not set, so the fault
+ * takes the lock at once.  Once the writer has waited RWSEM_WAIT_TIMEOUT,
+ * HANDOFF makes the fault queue behind it. */
+static void reader_steals_past_waiting_writer(void **state)
+{
+	struct run r;
+	struct fl_writer w = writer(1, 1, 100, 100 + FL_RWSEM_HANDOFF_NS + 50,
+				    100 + FL_RWSEM_HANDOFF_NS + 80);
+	struct fl_writer_hit hit = { .w = &w, .wrote_any = true };
+	struct fl_fault_view v;
+	struct fl_outcome o;
+
+	(void)state;
+	start(&r, -1, -1);
+	v = view(1, 1, 1000, FL_H_ANON_WRITE);
+	ended(&v, 1500, false);
+	v.lock_contended = true;
+	o = decide(&r, &v, &hit, 1);
+	assert_int_equal(o.lock_wait, 0);
+
+	v = view(1, 2, 100 + FL_RWSEM_HANDOFF_NS + 10, FL_H_ANON_WRITE);
+	v.lock_contended = true;
+	o = decide(&r, &v, &hit, 1);
+	assert_int_equal(o.lock_wait, 70);
+	stop(&r);
+}
+
+/* A thread is blocked once per wait: it runs `behind` the trace after a
+ * wait, so the faults the trace shows it taking during that wait come
+ * after the writer's release and do not wait for it again. */
+static void thread_blocked_once(void **state)
+{
+	struct run r;
+	struct fl_writer w = writer(1, 1, 1000, 1000, 5000);
+	struct fl_writer_hit hit = { .w = &w, .wrote_any = true };
+	struct fl_fault_view v;
+	struct fl_outcome o;
+
+	(void)state;
+	start(&r, -1, -1);
+	v = view(1, 7, 1100, FL_H_ANON_WRITE);
+	ended(&v, 1200, false);
+	o = decide(&r, &v, &hit, 1);
+	assert_int_equal(o.lock_wait, 3900);
+	/* Its next fault in the trace, at 1300: really at 1300 + 3900. */
+	v = view(1, 7, 1300, FL_H_ANON_WRITE);
+	ended(&v, 1400, false);
+	v.behind = 3900;
+	o = decide(&r, &v, &hit, 1);
+	assert_int_equal(o.lock_wait, 0);
+	/* Another thread, not behind, still waits. */
+	v = view(1, 8, 1300, FL_H_ANON_WRITE);
+	o = decide(&r, &v, &hit, 1);
+	assert_int_equal(o.lock_wait, 3700);
 	stop(&r);
 }
 
@@ -689,6 +749,8 @@ int main(void)
 		cmocka_unit_test(do_user_addr_fault_uncontended),
 		cmocka_unit_test(lock_mm_and_find_vma_behind_holding_writer),
 		cmocka_unit_test(reader_behind_queued_writer),
+		cmocka_unit_test(reader_steals_past_waiting_writer),
+		cmocka_unit_test(thread_blocked_once),
 		cmocka_unit_test(writer_queued_after_the_fault),
 		cmocka_unit_test(other_mm_writer),
 		cmocka_unit_test(writer_still_open),

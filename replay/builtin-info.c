@@ -81,6 +81,14 @@ static void print_text(const char *path, const struct fl_ingest_result *res,
 	for (int k = 0; k < FL_TASK__COUNT; k++)
 		printf("%s%s %" PRIu64, k ? ", " : "", fl_task_kind_name((enum fl_task_kind)k), s->task[k]);
 	printf("\n");
+	/* Recordings made before these events were captured show nothing. */
+	if (s->kinds[FL_EV_SCHED])
+		printf("  %-13s %9" PRIu64 "  (switch %" PRIu64 ", waking %" PRIu64 ")\n", "sched",
+		       s->kinds[FL_EV_SCHED], s->sched[FL_SCHED_SWITCH], s->sched[FL_SCHED_WAKING]);
+	if (s->kinds[FL_EV_READAHEAD])
+		printf("  %-13s %9" PRIu64 "  (sync %" PRIu64 ", async %" PRIu64 ")\n", "readahead",
+		       s->kinds[FL_EV_READAHEAD], s->kinds[FL_EV_READAHEAD] - s->ra_async,
+		       s->ra_async);
 	printf("  %-13s %9" PRIu64 "\n", "lost", s->kinds[FL_EV_LOST]);
 
 	printf("\ndiscarded:  %" PRIu64 " events, %" PRIu64 " packets\n", res->discarded_events,

@@ -2,7 +2,9 @@
  *   perf record -k CLOCK_MONOTONIC -c 1 -d \
  *     -e exceptions:page_fault_user -e minor-faults -e major-faults \
  *     -e 'mmap_lock:*' -e syscalls:sys_{enter,exit}_{mmap,munmap,...} \
- *     -e sched:sched_process_{fork,exec,exit}
+ *     -e sched:sched_process_{fork,exec,exit} \
+ *     -e sched:sched_switch -e sched:sched_waking \
+ *     -e readahead:page_cache_{sync,async}_ra
  * (tools/perf/util/data-convert-bt.c).  Event classes are named after the
  * evsel; sample fields carry a perf_ prefix (perf_tid, perf_pid, perf_ip);
  * tracepoint fields are copied as the kernel's format file names them.
@@ -250,6 +252,44 @@ static int on_sched_exit(struct fl_decoder *d, const struct fl_binding *b, const
 	return emit_task(d, &ev, FL_TASK_EXIT, NULL);
 }
 
+/* sched_switch: the sample's thread is prev (the tracepoint fires in its
+ * context); sched_waking: the sample's thread is the waker (or whoever an
+ * interrupt found running), pid the woken thread. */
+static int on_sched_switch(struct fl_decoder *d, const struct fl_binding *b, const struct fl_raw *raw)
+{
+	struct fl_event ev;
+
+	fl_decoder_init_event(d, b, raw, FL_EV_SCHED, &ev);
+	sample_ids(b, raw, &ev);
+	ev.u.sched.kind = FL_SCHED_SWITCH;
+	ev.u.sched.prev_state = (uint32_t)fl_member_u64(raw->payload, b->idx[2], NULL);
+	ev.u.sched.other = (int32_t)fl_member_i64(raw->payload, b->idx[3], NULL);
+	return fl_decoder_emit(d, &ev);
+}
+
+static int on_sched_waking(struct fl_decoder *d, const struct fl_binding *b, const struct fl_raw *raw)
+{
+	struct fl_event ev;
+
+	fl_decoder_init_event(d, b, raw, FL_EV_SCHED, &ev);
+	sample_ids(b, raw, &ev);
+	ev.u.sched.kind = FL_SCHED_WAKING;
+	ev.u.sched.other = (int32_t)fl_member_i64(raw->payload, b->idx[2], NULL);
+	return fl_decoder_emit(d, &ev);
+}
+
+static int on_readahead(struct fl_decoder *d, const struct fl_binding *b, const struct fl_raw *raw)
+{
+	struct fl_event ev;
+
+	fl_decoder_init_event(d, b, raw, FL_EV_READAHEAD, &ev);
+	sample_ids(b, raw, &ev);
+	ev.u.ra.async = b->spec->arg;
+	ev.u.ra.ino = fl_member_u64(raw->payload, b->idx[2], NULL);
+	ev.u.ra.index = fl_member_u64(raw->payload, b->idx[3], NULL);
+	return fl_decoder_emit(d, &ev);
+}
+
 #define SAMPLE "perf_tid", "perf_pid"
 #define SYSCALL(n, kind, ...)                                                         \
 	{ "syscalls:sys_enter_" n, on_sys_enter, kind, { SAMPLE, __VA_ARGS__ } },      \
@@ -273,6 +313,10 @@ static const struct fl_event_spec specs[] = {
 	{ "sched:sched_process_fork", on_sched_fork, 0, { SAMPLE, "child_comm", "child_pid" } },
 	{ "sched:sched_process_exec", on_sched_exec, 0, { SAMPLE, "filename" } },
 	{ "sched:sched_process_exit", on_sched_exit, 0, { SAMPLE } },
+	{ "sched:sched_switch", on_sched_switch, 0, { SAMPLE, "prev_state", "next_pid" } },
+	{ "sched:sched_waking", on_sched_waking, 0, { SAMPLE, "pid" } },
+	{ "readahead:page_cache_sync_ra", on_readahead, 0, { SAMPLE, "i_ino", "index" } },
+	{ "readahead:page_cache_async_ra", on_readahead, 1, { SAMPLE, "i_ino", "index" } },
 	{ "perf_fork", on_perf_fork, 0, { "pid", "ppid", "tid", "ptid" } },
 	{ "perf_exit", on_perf_exit, 0, { "pid", "tid" } },
 	{ "perf_comm", on_perf_comm, 0, { "pid", "tid", "comm" } },

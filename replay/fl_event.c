@@ -13,6 +13,8 @@ const char *fl_ev_kind_name(enum fl_ev_kind kind)
 		[FL_EV_VMA_SNAPSHOT] = "vma_snapshot",
 		[FL_EV_TASK] = "task",
 		[FL_EV_LOST] = "lost",
+		[FL_EV_SCHED] = "sched",
+		[FL_EV_READAHEAD] = "readahead",
 	};
 	return (unsigned)kind < FL_EV__COUNT ? names[kind] : "?";
 }

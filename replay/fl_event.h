@@ -20,6 +20,8 @@ enum fl_ev_kind {
 	FL_EV_VMA_SNAPSHOT,
 	FL_EV_TASK,
 	FL_EV_LOST,
+	FL_EV_SCHED,
+	FL_EV_READAHEAD,
 	FL_EV__COUNT
 };
 
@@ -145,6 +147,38 @@ struct fl_task {
 	char comm[FL_COMM_LEN + 1];
 };
 
+/* The scheduler around the faults (sched:sched_switch, sched:sched_waking).
+ * The replay uses two facts from them: a fault whose thread slept
+ * uninterruptibly waited in the kernel (a locked folio, IO), and a writer
+ * that a faulting thread woke while holding mmap_lock for write was
+ * waiting in vma_start_write() for that fault's VMA read lock to drain. */
+enum fl_sched_kind {
+	FL_SCHED_SWITCH,	/* the event's thread left the CPU */
+	FL_SCHED_WAKING,	/* the event's thread (or its IRQ) woke .other */
+	FL_SCHED__COUNT
+};
+
+/* sched_switch prev_state as the tracepoint reports it (the TASK_REPORT
+ * bits): TASK_UNINTERRUPTIBLE, the D of ps. */
+#define FL_SCHED_STATE_D 0x2u
+
+struct fl_sched {
+	enum fl_sched_kind kind;
+	int32_t other;		/* SWITCH: next_pid; WAKING: the woken tid */
+	uint32_t prev_state;	/* SWITCH only */
+};
+
+/* Readahead started in the event thread's context
+ * (readahead:page_cache_sync_ra, readahead:page_cache_async_ra).  Inside a
+ * file fault it means filemap_fault() dropped the fault's lock for IO
+ * (do_sync_mmap_readahead(), do_async_mmap_readahead():
+ * maybe_unlock_mmap_for_io()) and returns VM_FAULT_RETRY. */
+struct fl_readahead {
+	bool async;		/* page_cache_async_ra: a PG_readahead marker hit */
+	uint64_t ino;
+	uint64_t index;		/* page index in the file */
+};
+
 /* Events the tracer discarded (CTF discarded events or packets). */
 struct fl_lost {
 	uint64_t count;
@@ -168,6 +202,8 @@ struct fl_event {
 		struct fl_vma_snapshot vma;
 		struct fl_task task;
 		struct fl_lost lost;
+		struct fl_sched sched;
+		struct fl_readahead ra;
 	} u;
 };
 

@@ -65,6 +65,12 @@ struct fl_vma_event {
 	bool pmd_changed;		/* the PMD entry over the address changed */
 };
 
+enum fl_pc_wait {
+	FL_PCW_NONE,
+	FL_PCW_SLEPT,		/* the thread slept in D during the fault */
+	FL_PCW_READAHEAD,	/* the fault started readahead */
+};
+
 /* Where the mm model placed a fault. */
 enum fl_place {
 	FL_PLACE_VMA,		/* inside a known VMA */
@@ -119,6 +125,14 @@ struct fl_fault_view {
 	/* Another thread's major fault on the same file pages is in flight:
 	 * the folio is locked for IO (__folio_lock_or_retry()). */
 	bool folio_locked;
+	/* The page cache made the fault wait, as the trace shows it (only
+	 * with sched_switch / readahead events in the recording): the fault
+	 * started readahead (filemap_fault()'s do_sync_mmap_readahead() or
+	 * do_async_mmap_readahead(), which drop the fault's lock for the IO:
+	 * maybe_unlock_mmap_for_io()), or its thread slept uninterruptibly
+	 * inside it (lock_folio_maybe_drop_mmap() drops the lock before it
+	 * sleeps on a locked folio).  A file fault returns VM_FAULT_RETRY. */
+	enum fl_pc_wait pc_wait;
 	uint32_t mm_users;		/* threads sharing the mm */
 
 	/* Writers whose window [w_begin, w_end] or queue interval contains

@@ -177,7 +177,9 @@ static void pervma_fault(void *state, const struct fl_run_cfg *cfg, const struct
 			retry = "no map_pages";
 		else if (f->major)
 			retry = "file IO";
-		else if (f->folio_locked)
+		else if (f->pc_wait == FL_PCW_READAHEAD)
+			retry = "readahead";
+		else if (f->folio_locked || f->pc_wait == FL_PCW_SLEPT)
 			retry = "folio locked";
 		else if (kver < FL_MM_KVER(6, 7) && (FAULT_AROUND_BYTES >> cfg->page_shift) <= 1)
 			/* 6.5-6.6 ran only fault-around under the VMA lock, and
@@ -193,6 +195,10 @@ static void pervma_fault(void *state, const struct fl_run_cfg *cfg, const struct
 			retry = "no map_pages";
 		else if (f->major)
 			retry = "file IO";
+		else if (f->pc_wait == FL_PCW_READAHEAD)
+			retry = "readahead";
+		else if (f->folio_locked || f->pc_wait == FL_PCW_SLEPT)
+			retry = "folio locked";
 		break;
 	case FL_H__COUNT:
 		break;

@@ -56,7 +56,10 @@ int fl_summary_add(struct fl_trace_summary *s, const struct fl_event *ev)
 	struct fl_thread_sum *t = NULL;
 
 	s->kinds[ev->kind]++;
-	if (ev->kind != FL_EV_LOST && ev->kind != FL_EV_VMA_SNAPSHOT) {
+	/* The scheduler's and readahead's events are context, not a thread's
+	 * own activity: they do not make a thread appear. */
+	if (ev->kind != FL_EV_LOST && ev->kind != FL_EV_VMA_SNAPSHOT && ev->kind != FL_EV_SCHED &&
+	    ev->kind != FL_EV_READAHEAD) {
 		t = thread(s, ev->pid, ev->tid);
 		if (!t && ev->tid >= 0)
 			return -ENOMEM;
@@ -139,6 +142,14 @@ int fl_summary_add(struct fl_trace_summary *s, const struct fl_event *ev)
 			s->lost_packets += ev->u.lost.count;
 		else
 			s->lost_events += ev->u.lost.count;
+		break;
+	case FL_EV_SCHED:
+		if ((unsigned)ev->u.sched.kind < FL_SCHED__COUNT)
+			s->sched[ev->u.sched.kind]++;
+		break;
+	case FL_EV_READAHEAD:
+		if (ev->u.ra.async)
+			s->ra_async++;
 		break;
 	case FL_EV__COUNT:
 		break;

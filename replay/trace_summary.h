@@ -26,6 +26,8 @@ struct fl_thread_sum {
 
 struct fl_trace_summary {
 	uint64_t kinds[FL_EV__COUNT];
+	uint64_t sched[FL_SCHED__COUNT];	/* FL_EV_SCHED by kind */
+	uint64_t ra_async;			/* FL_EV_READAHEAD, async */
 	uint64_t mm[FL_MM__COUNT];
 	uint64_t mm_failed;		/* calls that returned an error */
 	uint64_t lock[FL_LOCK__COUNT];

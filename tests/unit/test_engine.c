@@ -991,6 +991,147 @@ static void abort_waits_for_the_writer(void **state)
 	replay_free(&r);
 }
 
+static void sched_ev(struct script *s, int32_t tid, uint64_t t, enum fl_sched_kind kind,
+		     int32_t other, uint32_t prev_state)
+{
+	struct fl_event *ev = add(s, FL_EV_SCHED, t, PID, tid);
+
+	ev->u.sched.kind = kind;
+	ev->u.sched.other = other;
+	ev->u.sched.prev_state = prev_state;
+}
+
+/* munmap() of A's upper half with a writer window over [1010, 1200], and
+ * three write faults on A's lower half inside it: fault 2 (T2, 1015),
+ * fault 3 (T1, 1030), fault 4 (T2, 1100).  With `woken`, T1 wakes the
+ * writer at the end of fault 3: __vma_enter_locked() had put MAIN to sleep
+ * in vma_start_write() until fault 3's vma_end_read() (rcuwait_wake_up()
+ * of mm->vma_writer_wait).  wake_at moves that wake. */
+static void woken_writer_script(struct script *s, bool woken, uint64_t wake_at)
+{
+	const uint64_t mu[6] = { A + 0x8000, 0x8000 };
+
+	mmap_anon(s, 10, 20, A, 0, true);
+	first_write(s, T1, 100, A);			/* fault 1: the anon_vma */
+	call(s, MAIN, FL_MM_MUNMAP, 1000, 1300, 0, mu);
+	W_START(s, MAIN, 1005);
+	W_OK(s, MAIN, 1010);
+	fault(s, T2, 1015, A + 0x1000, WR);		/* fault 2 */
+	fault_end(s, T2, 1022, false);
+	fault(s, T1, 1030, A + 0x2000, WR);		/* fault 3 */
+	sched_ev(s, MAIN, 1033, FL_SCHED_SWITCH, 0, FL_SCHED_STATE_D);
+	fault_end(s, T1, 1040, false);
+	if (woken)
+		sched_ev(s, T1, wake_at, FL_SCHED_WAKING, MAIN, 0);
+	fault(s, T2, 1100, A + 0x3000, WR);		/* fault 4: after it */
+	R_START(s, T2, 1105);
+	W_REL(s, MAIN, 1200);
+	R_OK(s, T2, 1201);
+	fault_end(s, T2, 1210, false);
+	R_REL(s, T2, 1215);
+}
+
+/* vma_start_write() -> __vma_enter_locked() waits for the VMA's readers to
+ * drain: a writer that a faulting thread wakes at the end of its fault,
+ * while it holds mmap_lock for write, had not write-locked that VMA when
+ * the fault (and any earlier fault on it) read-locked it, whatever its
+ * mmap_lock window says.  Faults on the VMA after the waking one still
+ * find it write-locked.  Without the wake the window decides. */
+static void woken_writer_locked_the_vma_later(void **state)
+{
+	struct script s = { .n = 0 };
+	struct replay r;
+
+	(void)state;
+	woken_writer_script(&s, true, 1043);
+	play(&r, &s, false);
+	assert_int_equal(r.sink.n, 4);
+	EXPECT_OK(&r, 2, "ok");
+	EXPECT_OK(&r, 3, "ok");
+	EXPECT_ABORT(&r, 4, "write-locked");
+	replay_free(&r);
+
+	/* No wake in the trace: every fault in the window aborts. */
+	memset(&s, 0, sizeof(s));
+	woken_writer_script(&s, false, 0);
+	play(&r, &s, false);
+	EXPECT_ABORT(&r, 2, "write-locked");
+	EXPECT_ABORT(&r, 3, "write-locked");
+	EXPECT_ABORT(&r, 4, "write-locked");
+	replay_free(&r);
+
+	/* A wake long after the fault's end is something else. */
+	memset(&s, 0, sizeof(s));
+	woken_writer_script(&s, true, 1040 + 50000);
+	play(&r, &s, false);
+	EXPECT_ABORT(&r, 3, "write-locked");
+	replay_free(&r);
+}
+
+/* A private file mapping (a file_id: ->map_pages, filemap_fault()) read
+ * by minor faults at 2000, 2100 and 2200. */
+static void file_faults_script(struct script *s, enum fl_ev_kind what, uint32_t state_)
+{
+	const uint64_t args[6] = { 0, LEN, FL_PROT_READ, FL_MAP_PRIVATE, 3, 0 };
+	struct fl_event *ev;
+
+	call(s, MAIN, FL_MM_MMAP, 10, 20, (int64_t)B, args);
+	fault(s, T1, 2000, B, RD);			/* fault 1: nothing */
+	fault_end(s, T1, 2010, false);
+	fault(s, T1, 2100, B + 0x4000, RD);		/* fault 2: the evidence */
+	if (what == FL_EV_READAHEAD) {
+		ev = add(s, FL_EV_READAHEAD, 2103, PID, T1);
+		ev->u.ra.async = true;
+		ev->u.ra.ino = 42;
+		ev->u.ra.index = 4;
+	} else {
+		sched_ev(s, T1, 2103, FL_SCHED_SWITCH, 0, state_);
+	}
+	R_START(s, T1, 2150);
+	R_OK(s, T1, 2151);
+	fault_end(s, T1, 2160, false);
+	R_REL(s, T1, 2161);
+	/* fault 3: readahead outside any fault (a read()) changes nothing. */
+	ev = add(s, FL_EV_READAHEAD, 2190, PID, T1);
+	ev->u.ra.async = false;
+	fault(s, T1, 2200, B + 0x8000, RD);
+	fault_end(s, T1, 2210, false);
+}
+
+/* filemap_fault() under FAULT_FLAG_VMA_LOCK: do_async_mmap_readahead() on
+ * a PG_readahead folio, or do_sync_mmap_readahead(), calls
+ * maybe_unlock_mmap_for_io() and the fault returns VM_FAULT_RETRY: a
+ * minor fault that started readahead fell back.  So did one that slept in
+ * D: lock_folio_maybe_drop_mmap() drops the lock before sleeping on a
+ * locked folio.  A sleep in S (preempted, a signal wait) is not that. */
+static void file_fault_that_waited_retries(void **state)
+{
+	struct script s = { .n = 0 };
+	struct replay r;
+
+	(void)state;
+	file_faults_script(&s, FL_EV_READAHEAD, 0);
+	play(&r, &s, false);
+	assert_int_equal(F(&r, 2)->handler, FL_H_FILE_READ);
+	EXPECT_OK(&r, 1, "ok");
+	EXPECT_RETRY(&r, 2, "readahead");
+	EXPECT_GT(&r, 2, FL_GT_FALLBACK, "");
+	EXPECT_OK(&r, 3, "ok");
+	replay_free(&r);
+
+	memset(&s, 0, sizeof(s));
+	file_faults_script(&s, FL_EV_SCHED, FL_SCHED_STATE_D);
+	play(&r, &s, false);
+	EXPECT_RETRY(&r, 2, "folio locked");
+	replay_free(&r);
+
+	memset(&s, 0, sizeof(s));
+	file_faults_script(&s, FL_EV_SCHED, 0x1);	/* S */
+	play(&r, &s, false);
+	EXPECT_OK(&r, 2, "ok");
+	replay_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1003,6 +1144,8 @@ int main(void)
 		cmocka_unit_test(deterministic),
 		cmocka_unit_test(long_run_keeps_the_queue_short),
 		cmocka_unit_test(abort_waits_for_the_writer),
+		cmocka_unit_test(woken_writer_locked_the_vma_later),
+		cmocka_unit_test(file_fault_that_waited_retries),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

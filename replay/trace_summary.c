@@ -262,8 +262,23 @@ void fl_summary_capabilities(const struct fl_trace_summary *s,
 	else
 		cap(&caps[5], "process lifecycle", FL_SUPPORT_NO, "no fork, clone or exit events");
 
-	if (s->lost_events || s->lost_packets)
-		cap(&caps[6], "complete", FL_SUPPORT_NO, "the tracer discarded events (see lost)");
+	/* The replay's evidence for a writer's vma_start_write() moment and
+	 * for file faults that waited on the page cache. */
+	if (s->sched[FL_SCHED_SWITCH] && s->sched[FL_SCHED_WAKING])
+		cap(&caps[6], "writer/fault order", FL_SUPPORT_YES, "sched_switch, sched_waking present");
 	else
-		cap(&caps[6], "complete", FL_SUPPORT_YES, "no discarded events reported");
+		cap(&caps[6], "writer/fault order", FL_SUPPORT_NO,
+		    "no sched_switch/sched_waking events");
+	if (s->kinds[FL_EV_READAHEAD] && s->sched[FL_SCHED_SWITCH])
+		cap(&caps[7], "page-cache waits", FL_SUPPORT_YES, "readahead and sched_switch present");
+	else if (s->sched[FL_SCHED_SWITCH])
+		cap(&caps[7], "page-cache waits", FL_SUPPORT_PARTIAL,
+		    "sched_switch only, no readahead events");
+	else
+		cap(&caps[7], "page-cache waits", FL_SUPPORT_NO, "no readahead or sched_switch events");
+
+	if (s->lost_events || s->lost_packets)
+		cap(&caps[8], "complete", FL_SUPPORT_NO, "the tracer discarded events (see lost)");
+	else
+		cap(&caps[8], "complete", FL_SUPPORT_YES, "no discarded events reported");
 }

@@ -59,7 +59,7 @@ struct fl_capability {
 	char why[160];			/* "mmap_lock events present" */
 };
 
-#define FL_NCAPS 7
+#define FL_NCAPS 9
 /* Fill caps[FL_NCAPS] from a summary and the ingestion result. */
 void fl_summary_capabilities(const struct fl_trace_summary *s,
 			     const struct fl_ingest_result *res,

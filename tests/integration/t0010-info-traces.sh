@@ -82,8 +82,8 @@ check_fixed() {
 		from (select readfile('$FL_TMP/fixed.json') as d);")
 	is "$t: fault minor major mmap munmap mprotect mremap brk madvise fellback threads" "$got" "$want"
 }
-check_fixed x86_64/mmchurn "14691 14695 0 859 1649 806 800 3 99 47 4"
-check_fixed x86_64/node-gc "24300 24293 10 280 461 692 0 38 296 27 11"
+check_fixed x86_64/mmchurn "14692 14696 0 859 1649 806 800 3 99 23 4"
+check_fixed x86_64/node-gc "20686 20679 10 283 466 809 0 39 286 68 11"
 
 # Text output: the sections a reader looks for.
 run_fl info "$FL_TOP/traces/x86_64/mmchurn"

@@ -12,10 +12,10 @@
 # trace  tp fp fn tn  why-short (empty when >= 95% both)
 fixed() {
 	cat <<'EOF'
-x86_64/mmchurn 46 12 1 14632 writers reach vma_start_write() later than their mmap_lock acquisition; the trace does not show when
-x86_64/node-gc 20 0 7 24273 minor file faults that waited on page-cache IO the trace does not show (readahead)
-x86_64/fl-mmchurn 35 5 0 14651 writers reach vma_start_write() later than their mmap_lock acquisition; the trace does not show when
-x86_64/fl-node-gc 16 3 8 22024 minor file faults that waited on page-cache IO the trace does not show; the anon_vma trylock's moment is known only statistically
+x86_64/mmchurn 23 0 0 14669
+x86_64/node-gc 66 1 2 20617
+x86_64/fl-mmchurn 35 5 0 14651 recorded without sched_switch/sched_waking: when a writer reached vma_start_write() is not in the trace
+x86_64/fl-node-gc 16 3 8 22024 recorded without sched_switch/readahead: file faults that waited on the page cache are not in the trace; the anon_vma trylock's moment is known only statistically
 EOF
 }
 

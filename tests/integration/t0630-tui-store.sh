@@ -59,7 +59,7 @@ else
 	not_ok "a replay writes the database the TUI has open" "$(cat "$FL_TMP/replay.out")"
 fi
 tui_keys C-l
-tui_expect_line "^L: the new run appears" "^ +1 node-gc +pervma +6\.15\+ +24300 "
+tui_expect_line "^L: the new run appears" "^ +1 node-gc +pervma +6\.15\+ +20686 "
 tui_keys Enter
 tui_expect "its causes open" " run 1 pervma 6.15+ > causes"
 # A second replay while the TUI sits on a run's causes.
@@ -72,6 +72,6 @@ tui_keys r
 tui_expect_line "r: the runs list read again shows the second run" "^ +2 node-gc +classic "
 tui_quit "q quits"
 is "the database is intact" "$(sqlite3 "$db" "PRAGMA integrity_check")" ok
-is "both runs whole" "$(sqlite3 "$db" "SELECT count(*) FROM outcomes")" 48600
+is "both runs whole" "$(sqlite3 "$db" "SELECT count(*) FROM outcomes")" 41372
 
 done_testing

@@ -51,11 +51,12 @@ static const char R_STACK[] = "stack growth";
 static const char R_FILE_IO[] = "file IO";
 static const char R_SWAP_IO[] = "swap IO";
 static const char R_FOLIO[] = "folio locked";
+static const char R_READAHEAD[] = "readahead";
 static const char R_UNKNOWN[] = "unplaced: unknown layout";
 static const char R_INFERRED[] = "unplaced: inferred extent";
 
 /* Why a fault drops mmap_lock and returns VM_FAULT_RETRY, if it does. */
-enum io_kind { IO_NONE, IO_FILE, IO_SWAP, IO_FOLIO };
+enum io_kind { IO_NONE, IO_FILE, IO_SWAP, IO_FOLIO, IO_READAHEAD };
 
 static int classic_init(void *vs, const struct fl_run_cfg *cfg, struct fl_err *err)
 {
@@ -140,6 +141,12 @@ static enum io_kind io_of(const struct fl_fault_view *f)
 {
 	if (f->folio_locked)
 		return IO_FOLIO;
+	/* The recording shows the wait (fl_fault_view.pc_wait): readahead
+	 * or a sleep on a locked folio, both with mmap_lock dropped. */
+	if (file_handler(f->handler) && f->pc_wait == FL_PCW_READAHEAD)
+		return IO_READAHEAD;
+	if (file_handler(f->handler) && f->pc_wait == FL_PCW_SLEPT)
+		return IO_FOLIO;
 	if (!f->major)
 		return IO_NONE;
 	if (f->handler == FL_H_SWAP)
@@ -162,6 +169,8 @@ static const char *reason_of(const struct fl_fault_view *f, enum io_kind io)
 	switch (io) {
 	case IO_FOLIO:
 		return R_FOLIO;
+	case IO_READAHEAD:
+		return R_READAHEAD;
 	case IO_SWAP:
 		return R_SWAP_IO;
 	case IO_FILE:

@@ -651,6 +651,42 @@ static void folio_lock_or_retry(void **state)
 	stop(&r);
 }
 
+/* What the recording shows a file fault waiting for (pc_wait): readahead
+ * (do_async_mmap_readahead() -> maybe_unlock_mmap_for_io()) or a sleep in
+ * D on a locked folio (lock_folio_maybe_drop_mmap()): mmap_lock dropped,
+ * VM_FAULT_RETRY, a second attempt.  An anonymous fault that slept did not
+ * go through filemap_fault(): no retry. */
+static void file_fault_waits_seen(void **state)
+{
+	struct run r;
+	struct fl_fault_view v;
+	struct fl_outcome o;
+
+	(void)state;
+	start(&r, -1, -1);
+	v = view(1, 1, 0, FL_H_FILE_READ);
+	v.pc_wait = FL_PCW_READAHEAD;
+	ended(&v, 30000, false);
+	o = decide(&r, &v, NULL, 0);
+	assert_string_equal(o.reason, "readahead");
+	assert_int_equal(o.attempts, 2);
+
+	v = view(1, 2, 100, FL_H_FILE_COW);
+	v.pc_wait = FL_PCW_SLEPT;
+	ended(&v, 30000, false);
+	o = decide(&r, &v, NULL, 0);
+	assert_string_equal(o.reason, "folio locked");
+	assert_int_equal(o.attempts, 2);
+
+	v = view(1, 3, 200, FL_H_ANON_WRITE);
+	v.pc_wait = FL_PCW_SLEPT;
+	ended(&v, 30000, false);
+	o = decide(&r, &v, NULL, 0);
+	assert_string_equal(o.reason, "ok");
+	assert_int_equal(o.attempts, 1);
+	stop(&r);
+}
+
 /* handle_pte_fault() handlers that do no IO: a major flag on them (the
  * model's handler disagrees with the trace) does not invent a retry. */
 static void no_io_no_retry(void **state)
@@ -765,6 +801,7 @@ int main(void)
 		cmocka_unit_test(filemap_fault_without_allow_retry),
 		cmocka_unit_test(do_swap_page_swap_io),
 		cmocka_unit_test(folio_lock_or_retry),
+		cmocka_unit_test(file_fault_waits_seen),
 		cmocka_unit_test(no_io_no_retry),
 		cmocka_unit_test(unplaced),
 		cmocka_unit_test(writer_seen_by_many_faults),

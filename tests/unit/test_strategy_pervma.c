@@ -709,6 +709,48 @@ static void folio_lock_or_retry(void **state)
 	}
 }
 
+/* filemap_fault() under the VMA lock, as the recording shows it
+ * (pc_wait): do_async_mmap_readahead() on a PG_readahead marker ->
+ * maybe_unlock_mmap_for_io(), or lock_folio_maybe_drop_mmap() before
+ * sleeping on a locked folio: RETRY though the fault is minor.  6.7+ for
+ * COW and shared faults, which ran ->fault under the VMA lock from then. */
+static void file_fault_waits_seen(void **state)
+{
+	(void)state;
+	for (int p = 0; from_6_6[p]; p++) {
+		struct run r;
+		struct fl_fault_view v;
+		struct fl_outcome o;
+
+		start(&r, from_6_6[p]);
+		v = file_view(1000, FL_H_FILE_READ);
+		v.pc_wait = FL_PCW_READAHEAD;
+		ended(&v, 30000, false);
+		o = decide(&r, &v, NULL, 0);
+		EXPECT_RETRY(o, "readahead");
+		v = file_view(1000, FL_H_FILE_READ);
+		v.pc_wait = FL_PCW_SLEPT;
+		ended(&v, 30000, false);
+		o = decide(&r, &v, NULL, 0);
+		EXPECT_RETRY(o, "folio locked");
+		v = file_view(1000, FL_H_FILE_READ);
+		ended(&v, 30000, false);
+		o = decide(&r, &v, NULL, 0);
+		EXPECT_OK(o, "ok");
+		stop(&r);
+	}
+	struct run r;
+	struct fl_fault_view v;
+	struct fl_outcome o;
+
+	start(&r, "6.7");
+	v = file_view(1000, FL_H_FILE_SHARED);
+	v.pc_wait = FL_PCW_READAHEAD;
+	o = decide(&r, &v, NULL, 0);
+	EXPECT_RETRY(o, "readahead");
+	stop(&r);
+}
+
 /* 6.5-6.6 do_cow_fault()/do_shared_fault(): FAULT_FLAG_VMA_LOCK ->
  * vma_end_read(), VM_FAULT_RETRY.  6.7 ("mm: handle COW/shared faults
  * under the VMA lock") lets them run when vmf_can_call_fault() sees
@@ -1011,6 +1053,7 @@ int main(void)
 		cmocka_unit_test(vmf_can_call_fault_no_map_pages),
 		cmocka_unit_test(filemap_fault_major_file_io),
 		cmocka_unit_test(folio_lock_or_retry),
+		cmocka_unit_test(file_fault_waits_seen),
 		cmocka_unit_test(do_cow_fault_by_version),
 		cmocka_unit_test(do_swap_page_by_version),
 		cmocka_unit_test(userfaultfd_by_version),

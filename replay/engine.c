@@ -803,19 +803,17 @@ static uint64_t read_grant(const struct fl_writer_hit *hits, size_t n, uint64_t 
 	for (size_t i = 0; i < n && nh + 2 <= 2 * MAX_HITS; i++) {
 		const struct fl_writer *w = hits[i].w;
 
+		uint64_t q = w->has_lock && w->q_begin && w->q_begin < w->w_begin ? w->q_begin
+										  : w->w_begin;
+
 		/* A window still open (w_end UINT64_MAX) grants nothing. */
 		h[nh++] = (struct fl_rwsem_hold){
-			.id = w->id,
-			.q = w->has_lock && w->q_begin && w->q_begin < w->w_begin ? w->q_begin
-										  : w->w_begin,
-			.acq = w->w_begin,
-			.rel = w->w_end,
-			.write = true,
+			.id = w->id, .q = q, .acq = w->w_begin, .rel = w->w_end, .write = true,
 		};
 		/* Downgraded: read-held until the release. */
 		if (w->has_lock && w->t_lock_released > w->w_end)
 			h[nh++] = (struct fl_rwsem_hold){
-				.id = w->id, .q = h[nh - 1].q, .acq = w->w_end,
+				.id = w->id, .q = q, .acq = w->w_end,
 				.rel = w->t_lock_released, .write = false,
 			};
 	}

@@ -12,7 +12,7 @@ checks=(
 	"record exits 0" "recorder reports 0 lost" "header names the readahead sources"
 	"readahead: a sync readahead at the file's first page, inside a fault"
 	"readahead: async readahead further on"
-	"readahead: every one is the reading thread's, on the file's inode"
+	"readahead: every one is the reading thread's"
 	"readahead: the reading thread's switches are there too"
 	"info: the readahead line counts what the trace holds"
 	"info: page-cache waits supported"
@@ -103,8 +103,9 @@ else
 	not_ok "readahead: async readahead further on" "$pages pages, read_ahead_kb $ra_kb" \
 		"$(grep readahead "$FL_TMP/ev" | head -n 5)"
 fi
-is "readahead: every one is the reading thread's, on the file's inode" \
-	"$(awk -v tid="$tid" -v ino="$ino" '$1 == "readahead" && ($2 != tid || $4 != ino)' "$FL_TMP/ev" | head -n 3)" ""
+# (Some may be on other files: the program's own binary and libraries.)
+is "readahead: every one is the reading thread's" \
+	"$(awk -v tid="$tid" '$1 == "readahead" && $2 != tid' "$FL_TMP/ev" | head -n 3)" ""
 n=$(awk -v tid="$tid" '$1 == "switch" && $2 == tid' "$FL_TMP/ev" | wc -l)
 if [ "$n" -gt 0 ]; then ok "readahead: the reading thread's switches are there too"; else
 	not_ok "readahead: the reading thread's switches are there too" "no sched_switch of tid $tid"; fi

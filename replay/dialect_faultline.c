@@ -17,6 +17,11 @@
  *
  * Empty strings are written as "-" (babeltrace2 2.0.x reads an empty
  * string field as the previous event's value); they read back as "".
+ *
+ * Later recorders added events; a trace from an earlier one simply does
+ * not declare them, and reads as it always did: sched_switch,
+ * sched_waking and readahead (FL_EV_SCHED, FL_EV_READAHEAD, with the
+ * meanings the perf-ctf dialect gives the same kernel tracepoints).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -347,6 +352,44 @@ static int on_lost(struct fl_decoder *d, const struct fl_binding *b, const struc
 	return fl_decoder_emit(d, &ev);
 }
 
+/* sched_switch fires in the context of the thread leaving the CPU: the
+ * event's thread is prev. */
+static int on_sched_switch(struct fl_decoder *d, const struct fl_binding *b,
+			   const struct fl_raw *raw)
+{
+	struct fl_event ev;
+
+	ids(d, b, raw, FL_EV_SCHED, &ev);
+	ev.u.sched.kind = FL_SCHED_SWITCH;
+	ev.u.sched.prev_state = (uint32_t)fl_member_u64(raw->payload, b->idx[4], NULL);
+	ev.u.sched.other = (int32_t)fl_member_i64(raw->payload, b->idx[5], NULL);
+	return fl_decoder_emit(d, &ev);
+}
+
+/* sched_waking: the event's thread is the waker (or the thread an
+ * interrupt found running), woken_tid the thread woken. */
+static int on_sched_waking(struct fl_decoder *d, const struct fl_binding *b,
+			   const struct fl_raw *raw)
+{
+	struct fl_event ev;
+
+	ids(d, b, raw, FL_EV_SCHED, &ev);
+	ev.u.sched.kind = FL_SCHED_WAKING;
+	ev.u.sched.other = (int32_t)fl_member_i64(raw->payload, b->idx[4], NULL);
+	return fl_decoder_emit(d, &ev);
+}
+
+static int on_readahead(struct fl_decoder *d, const struct fl_binding *b, const struct fl_raw *raw)
+{
+	struct fl_event ev;
+
+	ids(d, b, raw, FL_EV_READAHEAD, &ev);
+	ev.u.ra.async = fl_member_u64(raw->payload, b->idx[4], NULL) != 0;
+	ev.u.ra.ino = fl_member_u64(raw->payload, b->idx[5], NULL);
+	ev.u.ra.index = fl_member_u64(raw->payload, b->idx[6], NULL);
+	return fl_decoder_emit(d, &ev);
+}
+
 #define IDS "ktime", "cpu", "pid", "tid"
 
 static const struct fl_event_spec specs[] = {
@@ -359,6 +402,9 @@ static const struct fl_event_spec specs[] = {
 	{ P("vma_snapshot"), on_vma, 0, { "ktime", "pid", "start", "end", "pgoff", "path" } },
 	{ P("task"), on_task, 0, { IDS, "kind", "child_pid", "child_tid", "comm" } },
 	{ P("lost"), on_lost, 0, { "ktime", "cpu", "count", "t_begin", "t_end" } },
+	{ P("sched_switch"), on_sched_switch, 0, { IDS, "prev_state", "next_pid" } },
+	{ P("sched_waking"), on_sched_waking, 0, { IDS, "woken_tid" } },
+	{ P("readahead"), on_readahead, 0, { IDS, "async", "ino", "index" } },
 	{ NULL, NULL, 0, { NULL } },
 };
 

@@ -612,10 +612,12 @@ static int summary(const struct recorder *r)
 	if (!r->o.quiet || lost) {
 		fprintf(stderr, "faultline record: %" PRIu64 " events in %.3f s (%.0f events/s): %"
 			PRIu64 " faults, %" PRIu64 " fault ends, %" PRIu64 " mm calls, %" PRIu64
-			" mmap_lock, %" PRIu64 " task, %" PRIu64 " vma_snapshot\n",
+			" mmap_lock, %" PRIu64 " task, %" PRIu64 " vma_snapshot, %" PRIu64
+			" sched_switch, %" PRIu64 " sched_waking, %" PRIu64 " readahead\n",
 			r->w.total, s, s > 0 ? (double)r->w.total / s : 0.0, r->w.count[REC_FAULT],
 			r->w.count[REC_FAULT_END], r->w.count[REC_MM_EXIT], r->w.count[REC_LOCK],
-			r->w.count[REC_TASK], r->w.count[REC_VMA]);
+			r->w.count[REC_TASK], r->w.count[REC_VMA], r->w.count[REC_SCHED_SWITCH],
+			r->w.count[REC_SCHED_WAKING], r->w.count[REC_READAHEAD]);
 		fprintf(stderr, "faultline record: lost: %" PRIu64 " perf records, %" PRIu64
 			" LTTng events discarded, %" PRIu64 " LTTng packets lost%s\n", perf_lost,
 			r->lttng_discarded, r->lttng_lost_packets,
@@ -825,6 +827,12 @@ static int start(struct recorder *r, struct fl_err *err)
 	if (!r->api)
 		return err->code;
 	rec_writer_init(&r->w, r->api);
+	/* The wakings kept are those the target's threads do (rec_writer.h). */
+	if (r->o.cmd && rec_writer_track(&r->w, r->child.pid) < 0)
+		return fl_err_set(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < r->ntids; i++)
+		if (rec_writer_track(&r->w, r->tids[i]) < 0)
+			return fl_err_set(err, -ENOMEM, "out of memory");
 
 	if (r->o.all) {
 		find_excluded(r);
@@ -845,6 +853,9 @@ static int start(struct recorder *r, struct fl_err *err)
 		if (r->ntids > before) {
 			if ((rc = fl_pe_add_tids(&r->pe, &po, r->tids + before, r->ntids - before, err)) < 0)
 				return rc;
+			for (size_t i = before; i < r->ntids; i++)
+				if (rec_writer_track(&r->w, r->tids[i]) < 0)
+					return fl_err_set(err, -ENOMEM, "out of memory");
 			if ((rc = fl_pe_enable(&r->pe, err)) < 0)
 				return rc;
 		}
@@ -928,18 +939,23 @@ const struct fl_cmd fl_cmd_record = {
 	.usage = "faultline record [-o DIR] [-d S] [-m PAGES] [-q] (-p PID... | -a | [--] CMD [ARGS...])",
 	.help =
 		"Record the page faults, fault ends, mmap-family calls (mmap, munmap,\n"
-		"mprotect, mremap, brk, madvise), mmap_lock activity and thread lifecycle\n"
-		"of a command, of running processes, or of the whole system, into an\n"
-		"LTTng-UST trace in the faultline dialect (schemas/faultline-events.md),\n"
-		"which `faultline info` and the replay read.\n"
+		"mprotect, mremap, brk, madvise), mmap_lock activity, thread lifecycle,\n"
+		"context switches, wakings and readahead of a command, of running\n"
+		"processes, or of the whole system, into an LTTng-UST trace in the\n"
+		"faultline dialect (schemas/faultline-events.md), which `faultline info`\n"
+		"and the replay read.\n"
 		"\n"
 		"Sources, opened per CPU with perf_event_open(2): the tracepoints\n"
 		"exceptions:page_fault_user, mmap_lock:*, syscalls:sys_{enter,exit}_X for\n"
-		"the six calls, task:task_newtask, sched:sched_process_{exec,exit} and\n"
-		"task:task_rename; the software events minor-faults and major-faults.  A\n"
-		"kernel without the page-fault tracepoint gets the page-faults software\n"
-		"event instead; any source this kernel lacks is named, with what the\n"
-		"replay loses without it.  tracefs is mounted when it is not.\n"
+		"the six calls, task:task_newtask, sched:sched_process_{exec,exit},\n"
+		"task:task_rename, sched:sched_switch, sched:sched_waking and\n"
+		"readahead:page_cache_{sync,async}_ra; the software events minor-faults\n"
+		"and major-faults.  Like every source, the scheduler's are the recorded\n"
+		"threads' own: their switches and the wakings they do.  A kernel without\n"
+		"the page-fault tracepoint gets the page-faults software event instead;\n"
+		"any source this kernel lacks is named, with what the replay loses\n"
+		"without it (the readahead tracepoints, which only recent kernels have,\n"
+		"in one warning).  tracefs is mounted when it is not.\n"
 		"\n"
 		"The per-CPU perf rings are merged by kernel time and written through\n"
 		"faultline's LTTng-UST provider; each event keeps its kernel timestamp\n"

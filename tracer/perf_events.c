@@ -20,6 +20,9 @@
 #define LOSE_LOCK "the fallback ground truth (which faults took mmap_lock) and writer lock windows"
 #define LOSE_MM(c) c " calls: the mm model misses the address-space changes they make"
 #define LOSE_TASK "thread and process lifecycle (fork/clone, exec, exit, names)"
+#define LOSE_SWITCH "the faults that slept in the kernel (a file fault waiting on a locked folio or IO)"
+#define LOSE_WAKING "the writers a fault woke as it ended (whether a fault read-locked its VMA before a writer's vma_start_write())"
+#define LOSE_RA "the file faults that started readahead (and dropped their lock for the IO)"
 
 #define SYS(n, c) \
 	{ "syscalls", "sys_enter_" n, 0, PE_SYS_ENTER, c, LOSE_MM(n) }, \
@@ -44,6 +47,14 @@ const struct fl_pe_spec fl_pe_specs[] = {
 	{ "sched", "sched_process_exec", 0, PE_EXEC, 0, LOSE_TASK },
 	{ "sched", "sched_process_exit", 0, PE_EXIT, 0, LOSE_TASK },
 	{ "task", "task_rename", 0, PE_RENAME, 0, "thread names set after start (pthread_setname_np)" },
+	/* Per task like the rest: only the recorded threads' switches, and
+	 * the wakings done in their context (rec_writer.h: the copies perf
+	 * may also hand to a recorded thread another task woke are dropped). */
+	{ "sched", "sched_switch", 0, PE_SCHED_SWITCH, 0, LOSE_SWITCH },
+	{ "sched", "sched_waking", 0, PE_SCHED_WAKING, 0, LOSE_WAKING },
+	/* Optional: recent kernels only (missing ones get one warning). */
+	{ "readahead", "page_cache_sync_ra", 0, PE_READAHEAD, 0, LOSE_RA },
+	{ "readahead", "page_cache_async_ra", 0, PE_READAHEAD, 1, LOSE_RA },
 	{ NULL, NULL, 0, 0, 0, NULL },
 };
 
@@ -57,6 +68,9 @@ static const char *const role_fields[][4] = {
 	[PE_EXEC] = { "filename", "pid", NULL },
 	[PE_EXIT] = { "comm", "pid", NULL },
 	[PE_RENAME] = { "pid", "newcomm", NULL },
+	[PE_SCHED_SWITCH] = { "prev_state", "next_pid", NULL },
+	[PE_SCHED_WAKING] = { "pid", NULL },
+	[PE_READAHEAD] = { "i_ino", "index", NULL },
 };
 
 /* Samples of every source share the trailer bits (TID, TIME, CPU,
@@ -125,6 +139,8 @@ static void warn_missing(const struct fl_pe_spec *sp, const char *why, const cha
 
 static int find_sources(struct fl_pe_set *set, const char *tracefs, bool quiet, struct fl_err *err)
 {
+	char ra_missing[128] = "";
+	int nra_missing = 0;
 	size_t n = 0;
 
 	for (const struct fl_pe_spec *sp = fl_pe_specs; sp->name; sp++)
@@ -150,8 +166,16 @@ static int find_sources(struct fl_pe_set *set, const char *tracefs, bool quiet, 
 					instead = FL_FAULT_SW_INSTEAD;
 				else if (sp->role == PE_NEWTASK)
 					instead = "sched:sched_process_fork (no clone flags)";
-				warn_missing(sp, rc == -ENOENT ? "is missing" : "has an unknown layout",
-					     instead, quiet);
+				if (sp->role == PE_READAHEAD) {
+					/* Both are missing together: one warning. */
+					size_t off = strlen(ra_missing);
+					snprintf(ra_missing + off, sizeof(ra_missing) - off, "%s%s:%s",
+						 off ? " and " : "", sp->sys, sp->name);
+					nra_missing++;
+				} else {
+					warn_missing(sp, rc == -ENOENT ? "is missing" : "has an unknown layout",
+						     instead, quiet);
+				}
 				append(set->missing_str, sizeof(set->missing_str), sp->sys, sp->name);
 				set->nmissing++;
 				continue;
@@ -167,6 +191,10 @@ static int find_sources(struct fl_pe_set *set, const char *tracefs, bool quiet, 
 		append(set->sources_str, sizeof(set->sources_str), sp->sys, sp->name);
 		set->nsources++;
 	}
+	if (nra_missing && !quiet)
+		fprintf(stderr, "faultline record: warning: %s %s not on this kernel (only recent "
+			"kernels have them); recording without them: the replay loses %s\n", ra_missing,
+			nra_missing > 1 ? "are" : "is", LOSE_RA);
 	if (!have_source(set, PE_FAULT_TP) && !have_source(set, PE_FAULT_SW))
 		return fl_err_set(err, -ENOENT, "no page-fault event at all on this kernel");
 	return 0;

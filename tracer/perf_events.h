@@ -1,9 +1,10 @@
 /* The perf events faultline record opens, and opening them.
  *
  * One table (perf_events.c) lists every source: the page-fault, mmap_lock,
- * mmap-family syscall and task tracepoints, and the minor-faults,
- * major-faults and page-faults software events, each with what the replay
- * loses when this kernel lacks it.  fl_pe_open() opens the available ones on
+ * mmap-family syscall, task, scheduler (sched_switch, sched_waking) and
+ * readahead tracepoints, and the minor-faults, major-faults and page-faults
+ * software events, each with what the replay loses when this kernel lacks
+ * it (the readahead ones, on recent kernels only, share one warning).  fl_pe_open() opens the available ones on
  * every CPU for every target, gives each CPU one ring buffer (the other
  * events of that CPU write into it through PERF_EVENT_IOC_SET_OUTPUT), and
  * maps every event id back to its source, for decoding.
@@ -32,6 +33,9 @@ enum fl_pe_role {
 	PE_EXEC,
 	PE_EXIT,
 	PE_RENAME,
+	PE_SCHED_SWITCH,	/* sched:sched_switch */
+	PE_SCHED_WAKING,	/* sched:sched_waking */
+	PE_READAHEAD,		/* readahead:page_cache_{sync,async}_ra, arg 1 async */
 };
 
 struct fl_pe_spec {

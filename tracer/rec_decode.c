@@ -327,6 +327,30 @@ static int decode_sample(struct rec_decoder *d, struct fl_perf_ring *r,
 		raw_str(&s, src, src->f[1], ev->comm, sizeof(ev->comm));
 		return 1;
 	}
+	case PE_SCHED_SWITCH: {
+		struct fl_ust_sched_switch *w = &ev->u.sched_switch;
+		ev->type = REC_SCHED_SWITCH;
+		ids(&w->id, &s);
+		w->prev_state = raw_uint(&s, src, src->f[0]);
+		w->next_pid = (int32_t)raw_uint(&s, src, src->f[1]);
+		return 1;
+	}
+	case PE_SCHED_WAKING: {
+		struct fl_ust_sched_waking *w = &ev->u.sched_waking;
+		ev->type = REC_SCHED_WAKING;
+		ids(&w->id, &s);
+		w->woken_tid = (int32_t)raw_uint(&s, src, src->f[0]);
+		return 1;
+	}
+	case PE_READAHEAD: {
+		struct fl_ust_readahead *ra = &ev->u.readahead;
+		ev->type = REC_READAHEAD;
+		ids(&ra->id, &s);
+		ra->async = (uint8_t)src->spec->arg;
+		ra->ino = raw_uint(&s, src, src->f[0]);
+		ra->index = raw_uint(&s, src, src->f[1]);
+		return 1;
+	}
 	}
 	return 0;
 }

@@ -21,6 +21,9 @@ enum rec_type {
 	REC_TASK,
 	REC_VMA,
 	REC_LOST,
+	REC_SCHED_SWITCH,
+	REC_SCHED_WAKING,
+	REC_READAHEAD,
 	REC__COUNT
 };
 
@@ -41,6 +44,9 @@ struct rec_ev {
 		struct fl_ust_task task;
 		struct fl_ust_vma vma;
 		struct fl_ust_lost lost;
+		struct fl_ust_sched_switch sched_switch;
+		struct fl_ust_sched_waking sched_waking;
+		struct fl_ust_readahead readahead;
 	} u;
 };
 

@@ -5,7 +5,8 @@
 static const char *const names[REC__COUNT] = {
 	[REC_FAULT] = "fault", [REC_FAULT_END] = "fault_end", [REC_MM_ENTER] = "mm_call_enter",
 	[REC_MM_EXIT] = "mm_call_exit", [REC_LOCK] = "mmap_lock", [REC_TASK] = "task",
-	[REC_VMA] = "vma_snapshot", [REC_LOST] = "lost",
+	[REC_VMA] = "vma_snapshot", [REC_LOST] = "lost", [REC_SCHED_SWITCH] = "sched_switch",
+	[REC_SCHED_WAKING] = "sched_waking", [REC_READAHEAD] = "readahead",
 };
 
 const char *rec_type_name(enum rec_type t)
@@ -23,6 +24,38 @@ void rec_writer_init(struct rec_writer *w, const struct fl_ust_api *api)
 	memset(w, 0, sizeof(*w));
 	w->api = api;
 	fl_map_init(&w->execd);
+	fl_map_init(&w->threads);
+}
+
+static uint64_t tid_key(int32_t tid)
+{
+	return (uint64_t)(uint32_t)tid + 1;
+}
+
+int rec_writer_track(struct rec_writer *w, pid_t tid)
+{
+	w->threads_only = true;
+	return fl_map_put(&w->threads, tid_key((int32_t)tid), (void *)1) < 0 ? -1 : 0;
+}
+
+/* Whether a waking goes into the trace (see rec_writer.h). */
+static bool keep_waking(struct rec_writer *w, const struct fl_ust_sched_waking *k)
+{
+	const struct fl_ust_sched_waking *l = &w->last_waking;
+
+	if (k->id.tid == 0)
+		return false;
+	if (w->threads_only && !fl_map_get(&w->threads, tid_key(k->id.tid))) {
+		w->waking_foreign++;
+		return false;
+	}
+	if (k->id.ktime == l->id.ktime && k->id.cpu == l->id.cpu && k->id.tid == l->id.tid &&
+	    k->woken_tid == l->woken_tid) {
+		w->waking_dup++;
+		return false;
+	}
+	w->last_waking = *k;
+	return true;
 }
 
 void rec_write(void *ctx, struct rec_ev *ev)
@@ -51,6 +84,12 @@ void rec_write(void *ctx, struct rec_ev *ev)
 		ev->u.task.filename = rec_str(ev->str);
 		if (ev->u.task.kind == FL_UST_TASK_EXEC)
 			fl_map_put(&w->execd, (uint64_t)(uint32_t)ev->u.task.id.pid + 1, (void *)1);
+		/* A recorded thread's new thread or process is recorded (its
+		 * events are inherited).  Never forgotten at exit: an exiting
+		 * thread still wakes its joiner after its exit event. */
+		if (w->threads_only && ev->u.task.child_tid > 0 &&
+		    (ev->u.task.kind == FL_UST_TASK_FORK || ev->u.task.kind == FL_UST_TASK_CLONE_THREAD))
+			fl_map_put(&w->threads, tid_key(ev->u.task.child_tid), (void *)1);
 		api->task(&ev->u.task);
 		break;
 	case REC_VMA:
@@ -68,6 +107,19 @@ void rec_write(void *ctx, struct rec_ev *ev)
 		w->lost += ev->u.lost.count;
 		api->lost(&ev->u.lost);
 		break;
+	case REC_SCHED_SWITCH:
+		if (ev->u.sched_switch.id.tid == 0)
+			return;
+		api->sched_switch(&ev->u.sched_switch);
+		break;
+	case REC_SCHED_WAKING:
+		if (!keep_waking(w, &ev->u.sched_waking))
+			return;
+		api->sched_waking(&ev->u.sched_waking);
+		break;
+	case REC_READAHEAD:
+		api->readahead(&ev->u.readahead);
+		break;
 	default:
 		return;
 	}
@@ -78,4 +130,5 @@ void rec_write(void *ctx, struct rec_ev *ev)
 void rec_writer_free(struct rec_writer *w)
 {
 	fl_map_free(&w->execd);
+	fl_map_free(&w->threads);
 }

@@ -16,7 +16,8 @@
 
 #include <stdint.h>
 
-#define FL_UST_API_VERSION 1
+/* 2: sched_switch, sched_waking and readahead were added to the table. */
+#define FL_UST_API_VERSION 2
 #define FL_UST_API_SYMBOL "fl_ust_api"
 
 /* fault.source */
@@ -108,6 +109,28 @@ struct fl_ust_task {
 	const char *filename;	/* exec only, "" otherwise */
 };
 
+/* sched:sched_switch, in the context of the thread leaving the CPU. */
+struct fl_ust_sched_switch {
+	struct fl_ust_ids id;	/* the thread switched out (prev) */
+	uint64_t prev_state;	/* the tracepoint's prev_state (TASK_REPORT bits) */
+	int32_t next_pid;	/* the thread switched in (a tid) */
+};
+
+/* sched:sched_waking, in the context of the waker (or of the thread an
+ * interrupt found running). */
+struct fl_ust_sched_waking {
+	struct fl_ust_ids id;	/* the waker */
+	int32_t woken_tid;	/* the tracepoint's pid: the thread woken */
+};
+
+/* readahead:page_cache_sync_ra / page_cache_async_ra. */
+struct fl_ust_readahead {
+	struct fl_ust_ids id;
+	uint8_t async;		/* 1: page_cache_async_ra */
+	uint64_t ino;		/* i_ino */
+	uint64_t index;		/* page index in the file */
+};
+
 struct fl_ust_lost {
 	uint64_t ktime;
 	uint32_t cpu;
@@ -127,6 +150,9 @@ struct fl_ust_api {
 	void (*vma)(const struct fl_ust_vma *v);
 	void (*task)(const struct fl_ust_task *t);
 	void (*lost)(const struct fl_ust_lost *l);
+	void (*sched_switch)(const struct fl_ust_sched_switch *s);
+	void (*sched_waking)(const struct fl_ust_sched_waking *s);
+	void (*readahead)(const struct fl_ust_readahead *r);
 };
 
 #endif

@@ -22,6 +22,9 @@ root_checks=(
 	"tracefs unavailable" "command not found" "no such process"
 	"missing event: named with what the replay loses" "missing event: recording goes on"
 	"missing event: faults come from the page-faults software event"
+	"no readahead tracepoints: one warning names both"
+	"no readahead tracepoints: recording goes on, the header names them missing"
+	"no readahead tracepoints: info shows sched but no readahead"
 	"lttng-sessiond cannot start" "disk full: stops with a message" "disk full: the trace is readable"
 )
 why=""
@@ -66,13 +69,20 @@ expect_fail "no such process" 1 "no process 999999999 to attach to" record -o "$
 # A kernel without exceptions:page_fault_user (ppc64, arm64): a tracefs
 # copy holding every other event the recorder uses.
 real=/sys/kernel/tracing
-for e in mmap_lock/mmap_lock_start_locking mmap_lock/mmap_lock_acquire_returned \
-	mmap_lock/mmap_lock_released task/task_newtask task/task_rename sched/sched_process_fork \
-	sched/sched_process_exec sched/sched_process_exit \
-	syscalls/sys_{enter,exit}_{mmap,munmap,mprotect,mremap,brk,madvise}; do
-	mkdir -p "$FL_TMP/tfs/events/$e"
-	cp "$real/events/$e/id" "$real/events/$e/format" "$FL_TMP/tfs/events/$e/"
-done
+# copy_events DIR EVENT...: a tracefs holding only these events.
+copy_events() {
+	local dir=$1 e
+	shift
+	for e in "$@"; do
+		mkdir -p "$dir/events/$e"
+		cp "$real/events/$e/id" "$real/events/$e/format" "$dir/events/$e/"
+	done
+}
+common_events=(mmap_lock/mmap_lock_start_locking mmap_lock/mmap_lock_acquire_returned
+	mmap_lock/mmap_lock_released task/task_newtask task/task_rename sched/sched_process_fork
+	sched/sched_process_exec sched/sched_process_exit sched/sched_switch sched/sched_waking
+	syscalls/sys_{enter,exit}_{mmap,munmap,mprotect,mremap,brk,madvise})
+copy_events "$FL_TMP/tfs" "${common_events[@]}"
 FL_TRACEFS=$FL_TMP/tfs run_fl record -o "$FL_TMP/nopf" -- "$pt" -t 2 -r 1 -p 64
 if printf '%s\n' "$FL_ERR" | grep -q 'warning: exceptions:page_fault_user is missing on this kernel; the replay loses access bits and the x86 error code of each fault; using the page-faults software event'; then
 	ok "missing event: named with what the replay loses"
@@ -88,6 +98,31 @@ if [ "$sw" = partly ] && [ "${faults:-0}" -ge 128 ]; then
 	ok "missing event: faults come from the page-faults software event"
 else
 	not_ok "missing event: faults come from the page-faults software event" "support=$sw faults=$faults" "$FL_ERR"
+fi
+
+# A kernel without the readahead tracepoints (they are recent; the ppc64
+# lab's 6.12 may lack them): one warning for both, and the recording goes
+# on with the scheduler's events.
+copy_events "$FL_TMP/tfs-nora" exceptions/page_fault_user "${common_events[@]}"
+FL_TRACEFS=$FL_TMP/tfs-nora run_fl record -o "$FL_TMP/nora" -- "$pt" -t 2 -r 1 -p 64
+n=$(printf '%s\n' "$FL_ERR" | grep -c 'warning:.*readahead')
+if [ "$n" -eq 1 ] && printf '%s\n' "$FL_ERR" | grep -q 'warning: readahead:page_cache_sync_ra and readahead:page_cache_async_ra are not on this kernel (only recent kernels have them); recording without them: the replay loses the file faults that started readahead'; then
+	ok "no readahead tracepoints: one warning names both"
+else
+	not_ok "no readahead tracepoints: one warning names both" "$FL_ERR"
+fi
+missing=$(babeltrace2 "$FL_TMP/nora" 2>/dev/null | sed -n 's/.*faultline:header: .* missing = "\([^"]*\)".*/\1/p')
+if [ "$FL_RC" -eq 0 ] && [ "$missing" = "readahead:page_cache_sync_ra,readahead:page_cache_async_ra" ]; then
+	ok "no readahead tracepoints: recording goes on, the header names them missing"
+else
+	not_ok "no readahead tracepoints: recording goes on, the header names them missing" "exit $FL_RC, missing '$missing'"
+fi
+run_fl info "$FL_TMP/nora"
+if printf '%s\n' "$FL_OUT" | grep -q '^  sched  *[1-9]' && ! printf '%s\n' "$FL_OUT" | grep -q '^  readahead ' &&
+	printf '%s\n' "$FL_OUT" | grep -q '^  page-cache waits  *partly'; then
+	ok "no readahead tracepoints: info shows sched but no readahead"
+else
+	not_ok "no readahead tracepoints: info shows sched but no readahead" "$FL_OUT"
 fi
 
 if pgrep -x lttng-sessiond >/dev/null; then

@@ -1,8 +1,10 @@
-/* The faultline adapter on a real trace written by `faultline record`
- * (traces/x86_64/fl-mmchurn): the normalised events must carry exactly
- * what babeltrace2 shows for the same CTF events, with each event's time
- * being its kernel `ktime` placed on the CTF clock (ktime + the clock's
- * offset, 1795312706767432222 ns in this trace's metadata). */
+/* The faultline adapter on real traces written by `faultline record`
+ * (traces/x86_64/fl-mmchurn, and tests/fixtures/fl-mapread for the
+ * scheduler and readahead events later recorders add): the normalised
+ * events must carry exactly what babeltrace2 shows for the same CTF
+ * events, with each event's time being its kernel `ktime` placed on the
+ * CTF clock (ktime + the clock's offset, 1795312706767432222 ns in both
+ * traces' metadata). */
 #include "unit.h"
 
 #define OFFSET 1795312706767432222ULL
@@ -148,6 +150,9 @@ static void counts_and_order(void **state)
 	assert_int_equal(count_kind(&c, FL_EV_VMA_SNAPSHOT), 13);
 	assert_int_equal(count_kind(&c, FL_EV_TASK), 9);
 	assert_int_equal(count_kind(&c, FL_EV_LOST), 0);
+	/* Recorded before the scheduler and readahead events were: none. */
+	assert_int_equal(count_kind(&c, FL_EV_SCHED), 0);
+	assert_int_equal(count_kind(&c, FL_EV_READAHEAD), 0);
 	for (size_t i = 0; i < c.n; i++) {
 		/* Kernel time order, the recorder's promise. */
 		assert_true(c.ev[i].t >= last);
@@ -165,6 +170,106 @@ static void counts_and_order(void **state)
 	assert_int_equal(res.discarded_events, 0);
 }
 
+/* tests/fixtures/fl-mapread: `faultline record -- mapread -s -p 6144
+ * FILE` (tests/fixtures/README.md), one thread 19488 reading a 24 MiB file
+ * it dropped from the page cache.  babeltrace2 counts 45 sched_switch
+ * (43 in D), 10 sched_waking and 4 readahead among its 1165 events. */
+static void mapread_sched_readahead(void **state)
+{
+	struct collected m;
+	struct fl_ingest_result r;
+	char path[4096];
+	const struct fl_event *e;
+	size_t nswitch = 0, nwaking = 0, nd = 0;
+	uint64_t last = 0;
+
+	(void)state;
+	collect(top_path("tests/fixtures/fl-mapread", path, sizeof(path)), &m, &r);
+	assert_string_equal(m.meta.dialect->name, "faultline");
+	assert_int_equal(r.events, 1165);
+	assert_int_equal(r.ignored, 0);	/* every class is read */
+
+	/* sched_waking: { ktime = 22428708592683, cpu = 1, pid = 19488, tid =
+	 * 19488, woken_tid = 19486 }: the first, by ktime (the recorder woken
+	 * by the recorded thread). */
+	e = nth_of_kind(&m, FL_EV_SCHED, 0);
+	assert_non_null(e);
+	assert_int_equal(e->u.sched.kind, FL_SCHED_WAKING);
+	assert_int_equal(e->t, 22428708592683ULL + OFFSET);
+	assert_int_equal(e->cpu, 1);
+	assert_int_equal(e->pid, 19488);
+	assert_int_equal(e->tid, 19488);
+	assert_int_equal(e->u.sched.other, 19486);
+
+	/* sched_switch: { ktime = 22428720066422, cpu = 1, pid = 19488, tid =
+	 * 19488, prev_state = 0x100, next_pid = 19514 }: preempted (R+); the
+	 * first in D: { ktime = 22428743604718, ..., prev_state = 0x2,
+	 * next_pid = 0 } */
+	e = NULL;
+	for (size_t i = 0; i < m.n; i++) {
+		if (m.ev[i].kind != FL_EV_SCHED)
+			continue;
+		if (m.ev[i].u.sched.kind == FL_SCHED_SWITCH) {
+			nswitch++;
+			if (!e) {
+				e = &m.ev[i];
+				assert_int_equal(e->t, 22428720066422ULL + OFFSET);
+				assert_int_equal(e->cpu, 1);
+				assert_int_equal(e->pid, 19488);
+				assert_int_equal(e->tid, 19488);
+				assert_int_equal(e->u.sched.prev_state, 0x100);
+				assert_int_equal(e->u.sched.other, 19514);
+			}
+			if (m.ev[i].u.sched.prev_state & FL_SCHED_STATE_D) {
+				if (!nd++) {
+					assert_int_equal(m.ev[i].t, 22428743604718ULL + OFFSET);
+					assert_int_equal(m.ev[i].u.sched.prev_state, FL_SCHED_STATE_D);
+					assert_int_equal(m.ev[i].u.sched.other, 0);
+				}
+			}
+		} else {
+			assert_int_equal(m.ev[i].u.sched.kind, FL_SCHED_WAKING);
+			assert_int_equal(m.ev[i].tid, 19488);	/* the waker: recorded */
+			nwaking++;
+		}
+	}
+	assert_int_equal(nswitch, 45);
+	assert_int_equal(nwaking, 10);
+	assert_int_equal(nd, 43);
+
+	/* readahead: { ktime = 22428764616346, cpu = 1, pid = 19488, tid =
+	 * 19488, async = 0, ino = 15040549, index = 0 }, then async at 1024
+	 * (ktime 22428770343305, cpu 0), 2048 and 4096. */
+	assert_int_equal(count_kind(&m, FL_EV_READAHEAD), 4);
+	e = nth_of_kind(&m, FL_EV_READAHEAD, 0);
+	assert_int_equal(e->t, 22428764616346ULL + OFFSET);
+	assert_int_equal(e->cpu, 1);
+	assert_int_equal(e->pid, 19488);
+	assert_int_equal(e->tid, 19488);
+	assert_false(e->u.ra.async);
+	assert_int_equal(e->u.ra.ino, 15040549);
+	assert_int_equal(e->u.ra.index, 0);
+	e = nth_of_kind(&m, FL_EV_READAHEAD, 1);
+	assert_int_equal(e->t, 22428770343305ULL + OFFSET);
+	assert_int_equal(e->cpu, 0);
+	assert_true(e->u.ra.async);
+	assert_int_equal(e->u.ra.ino, 15040549);
+	assert_int_equal(e->u.ra.index, 1024);
+	assert_int_equal(nth_of_kind(&m, FL_EV_READAHEAD, 2)->u.ra.index, 2048);
+	assert_int_equal(nth_of_kind(&m, FL_EV_READAHEAD, 3)->u.ra.index, 4096);
+
+	/* The other kinds are as before, and all in kernel time order. */
+	assert_int_equal(count_kind(&m, FL_EV_FAULT), 445);
+	assert_int_equal(count_kind(&m, FL_EV_FAULT_END), 448);
+	assert_int_equal(count_kind(&m, FL_EV_MM_CALL), 18);
+	for (size_t i = 0; i < m.n; i++) {
+		assert_true(m.ev[i].t >= last);
+		last = m.ev[i].t;
+	}
+	free(m.ev);
+	fl_ingest_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -175,6 +280,7 @@ int main(void)
 		cmocka_unit_test(first_vma),
 		cmocka_unit_test(thread_clone),
 		cmocka_unit_test(counts_and_order),
+		cmocka_unit_test(mapread_sched_readahead),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

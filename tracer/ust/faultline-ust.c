@@ -56,6 +56,21 @@ static void emit_lost(const struct fl_ust_lost *l)
 	lttng_ust_tracepoint(faultline, lost, l);
 }
 
+static void emit_sched_switch(const struct fl_ust_sched_switch *s)
+{
+	lttng_ust_tracepoint(faultline, sched_switch, s);
+}
+
+static void emit_sched_waking(const struct fl_ust_sched_waking *s)
+{
+	lttng_ust_tracepoint(faultline, sched_waking, s);
+}
+
+static void emit_readahead(const struct fl_ust_readahead *r)
+{
+	lttng_ust_tracepoint(faultline, readahead, r);
+}
+
 extern const struct fl_ust_api fl_ust_api;
 const struct fl_ust_api fl_ust_api = {
 	.version = FL_UST_API_VERSION,
@@ -68,4 +83,7 @@ const struct fl_ust_api fl_ust_api = {
 	.vma = emit_vma,
 	.task = emit_task,
 	.lost = emit_lost,
+	.sched_switch = emit_sched_switch,
+	.sched_waking = emit_sched_waking,
+	.readahead = emit_readahead,
 };

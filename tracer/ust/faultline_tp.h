@@ -125,6 +125,33 @@ LTTNG_UST_TRACEPOINT_EVENT(faultline, task,
 	)
 )
 
+LTTNG_UST_TRACEPOINT_EVENT(faultline, sched_switch,
+	LTTNG_UST_TP_ARGS(const struct fl_ust_sched_switch *, s),
+	LTTNG_UST_TP_FIELDS(
+		FL_TP_IDS(s)
+		lttng_ust_field_integer_hex(uint64_t, prev_state, s->prev_state)
+		lttng_ust_field_integer(int32_t, next_pid, s->next_pid)
+	)
+)
+
+LTTNG_UST_TRACEPOINT_EVENT(faultline, sched_waking,
+	LTTNG_UST_TP_ARGS(const struct fl_ust_sched_waking *, s),
+	LTTNG_UST_TP_FIELDS(
+		FL_TP_IDS(s)
+		lttng_ust_field_integer(int32_t, woken_tid, s->woken_tid)
+	)
+)
+
+LTTNG_UST_TRACEPOINT_EVENT(faultline, readahead,
+	LTTNG_UST_TP_ARGS(const struct fl_ust_readahead *, r),
+	LTTNG_UST_TP_FIELDS(
+		FL_TP_IDS(r)
+		lttng_ust_field_integer(uint8_t, async, r->async)
+		lttng_ust_field_integer(uint64_t, ino, r->ino)
+		lttng_ust_field_integer(uint64_t, index, r->index)
+	)
+)
+
 LTTNG_UST_TRACEPOINT_EVENT(faultline, lost,
 	LTTNG_UST_TP_ARGS(const struct fl_ust_lost *, l),
 	LTTNG_UST_TP_FIELDS(

@@ -55,7 +55,7 @@ check_fixed() {
 		from (select readfile('$FL_TMP/fixed.json') as d);")
 	is "$t: fault minor major mmap munmap mprotect mremap brk madvise fellback threads" "$got" "$want"
 }
-check_fixed x86_64/fl-mmchurn "14691 14694 0 859 1649 806 800 3 99 35 4"
-check_fixed x86_64/fl-node-gc "22051 22043 10 282 460 874 0 34 289 24 11"
+check_fixed x86_64/fl-mmchurn "14692 14696 0 859 1649 806 800 3 99 29 4"
+check_fixed x86_64/fl-node-gc "22402 22395 10 284 455 792 0 28 285 32 11"
 
 done_testing

@@ -14,8 +14,8 @@ fixed() {
 	cat <<'EOF'
 x86_64/mmchurn 23 0 0 14669
 x86_64/node-gc 66 1 2 20617
-x86_64/fl-mmchurn 35 5 0 14651 recorded without sched_switch/sched_waking: when a writer reached vma_start_write() is not in the trace
-x86_64/fl-node-gc 16 3 8 22024 recorded without sched_switch/readahead: file faults that waited on the page cache are not in the trace; the anon_vma trylock's moment is known only statistically
+x86_64/fl-mmchurn 29 1 0 14662
+x86_64/fl-node-gc 32 1 0 22369
 EOF
 }
 

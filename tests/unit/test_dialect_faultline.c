@@ -29,7 +29,7 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* trace_name = "faultline-20223 arch=x86_64 page_size=4096" */
+/* faultline:header: { ..., arch = "x86_64", page_size = 4096, hostname = "vm" } */
 static void meta(void **state)
 {
 	(void)state;
@@ -38,12 +38,12 @@ static void meta(void **state)
 	assert_string_equal(c.meta.arch, "x86_64");
 	assert_int_equal(c.meta.page_size, 4096);
 	assert_string_equal(c.meta.hostname, "vm");
-	assert_int_equal(res.events, 52314);
+	assert_int_equal(res.events, 52502);
 	assert_int_equal(res.ignored, 0);
 }
 
-/* faultline:fault: { ktime = 3296485462284, cpu = 1, pid = 20224, tid =
- * 20224, address = 0x7F78A79EDB70, ip = 0x7F78A79EDB70, access = 0xC,
+/* faultline:fault: { ktime = 25554281182292, cpu = 1, pid = 15751, tid =
+ * 15751, address = 0x7F8029249B70, ip = 0x7F8029249B70, access = 0xC,
  * arch_code = 0x14, trap = 0x0, source = 0 } */
 static void first_fault(void **state)
 {
@@ -51,21 +51,21 @@ static void first_fault(void **state)
 
 	(void)state;
 	assert_non_null(e);
-	assert_int_equal(e->t, 3296485462284ULL + OFFSET);
+	assert_int_equal(e->t, 25554281182292ULL + OFFSET);
 	assert_int_equal(e->cpu, 1);
-	assert_int_equal(e->pid, 20224);
-	assert_int_equal(e->tid, 20224);
-	assert_int_equal(e->u.fault.address, 0x7F78A79EDB70ULL);
-	assert_int_equal(e->u.fault.ip, 0x7F78A79EDB70ULL);
+	assert_int_equal(e->pid, 15751);
+	assert_int_equal(e->tid, 15751);
+	assert_int_equal(e->u.fault.address, 0x7F8029249B70ULL);
+	assert_int_equal(e->u.fault.ip, 0x7F8029249B70ULL);
 	assert_int_equal(e->u.fault.arch_code, 0x14);
 	assert_int_equal(e->u.fault.access, FL_ACC_EXEC | FL_ACC_USER);
 	assert_int_equal(e->u.fault.trap, 0);
 	assert_int_equal(e->u.fault.source, FL_SRC_TRACEPOINT);
 }
 
-/* mm_call_enter: { ktime = 3296487139665, cpu = 0, pid = 20224, tid = 20256,
- * call = 3, nargs = 5, args = [ 0x7F78A79C5000, 0x4000, 0x8000, 0x1, 0x0, 0x0 ] }
- * mm_call_exit: { ktime = 3296487168448, ..., call = 3, ret = 140156157091840 } */
+/* mm_call_enter: { ktime = 25554283387342, cpu = 0, pid = 15751, tid = 15783,
+ * call = 3, nargs = 5, args = [ 0x7F8029221000, 0x4000, 0x8000, 0x1, 0x0, 0x0 ] }
+ * mm_call_exit: { ktime = 25554283418228, ..., call = 3, ret = 140188394885120 } */
 static void first_mremap_paired(void **state)
 {
 	const struct fl_event *e = NULL;
@@ -75,21 +75,21 @@ static void first_mremap_paired(void **state)
 		if (c.ev[i].kind == FL_EV_MM_CALL && c.ev[i].u.mm_call.kind == FL_MM_MREMAP)
 			e = &c.ev[i];
 	assert_non_null(e);
-	assert_int_equal(e->tid, 20256);
-	assert_int_equal(e->pid, 20224);
+	assert_int_equal(e->tid, 15783);
+	assert_int_equal(e->pid, 15751);
 	assert_true(e->u.mm_call.has_enter && e->u.mm_call.has_exit);
-	assert_int_equal(e->u.mm_call.t_enter, 3296487139665ULL + OFFSET);
-	assert_int_equal(e->u.mm_call.t_exit, 3296487168448ULL + OFFSET);
+	assert_int_equal(e->u.mm_call.t_enter, 25554283387342ULL + OFFSET);
+	assert_int_equal(e->u.mm_call.t_exit, 25554283418228ULL + OFFSET);
 	assert_int_equal(e->t, e->u.mm_call.t_exit);
-	assert_int_equal(e->u.mm_call.args[0], 0x7F78A79C5000ULL);
+	assert_int_equal(e->u.mm_call.args[0], 0x7F8029221000ULL);
 	assert_int_equal(e->u.mm_call.args[1], 0x4000);
 	assert_int_equal(e->u.mm_call.args[2], 0x8000);
 	assert_int_equal(e->u.mm_call.args[3], 1);
 	assert_int_equal(e->u.mm_call.args[4], 0);
-	assert_int_equal(e->u.mm_call.ret, 140156157091840LL);
+	assert_int_equal(e->u.mm_call.ret, 140188394885120LL);
 }
 
-/* fault_end: { ktime = 3296485359682, cpu = 1, pid = 20224, tid = 20224,
+/* fault_end: { ktime = 25554281082223, cpu = 1, pid = 15751, tid = 15751,
  * ..., major = 0 }: a fault taken in the kernel during exec, before the
  * first user fault. */
 static void first_fault_end(void **state)
@@ -98,29 +98,29 @@ static void first_fault_end(void **state)
 
 	(void)state;
 	assert_non_null(e);
-	assert_int_equal(e->t, 3296485359682ULL + OFFSET);
-	assert_int_equal(e->tid, 20224);
+	assert_int_equal(e->t, 25554281082223ULL + OFFSET);
+	assert_int_equal(e->tid, 15751);
 	assert_false(e->u.fault_end.major);
 }
 
-/* vma_snapshot: { ktime = 3296485320133, pid = 20224, start = 0x7FFF6B109000,
- * end = 0x7FFF6B12A000, perms = "rw-p", ..., path = "[stack]", source = 1 } */
+/* vma_snapshot: { ktime = 25554281039008, pid = 15751, start = 0x7FFD94F5B000,
+ * end = 0x7FFD94F7C000, perms = "rw-p", ..., path = "[stack]", source = 1 } */
 static void first_vma(void **state)
 {
 	const struct fl_event *e = nth_of_kind(&c, FL_EV_VMA_SNAPSHOT, 0);
 
 	(void)state;
 	assert_non_null(e);
-	assert_int_equal(e->t, 3296485320133ULL + OFFSET);
-	assert_int_equal(e->pid, 20224);
-	assert_int_equal(e->u.vma.start, 0x7FFF6B109000ULL);
-	assert_int_equal(e->u.vma.end, 0x7FFF6B12A000ULL);
+	assert_int_equal(e->t, 25554281039008ULL + OFFSET);
+	assert_int_equal(e->pid, 15751);
+	assert_int_equal(e->u.vma.start, 0x7FFD94F5B000ULL);
+	assert_int_equal(e->u.vma.end, 0x7FFD94F7C000ULL);
 	assert_true(e->u.vma.end_known);
 	assert_string_equal(e->u.vma.path, "[stack]");
 }
 
-/* task: { ..., pid = 20224, tid = 20224, kind = 1, child_pid = 20224,
- * child_tid = 20254, clone_flags = 0x3D0F00, clone_flags_known = 1,
+/* task: { ..., pid = 15751, tid = 15751, kind = 1, child_pid = 15751,
+ * child_tid = 15781, clone_flags = 0x3D0F00, clone_flags_known = 1,
  * comm = "mmchurn", filename = "-" } */
 static void thread_clone(void **state)
 {
@@ -131,9 +131,9 @@ static void thread_clone(void **state)
 		if (c.ev[i].kind == FL_EV_TASK && c.ev[i].u.task.kind == FL_TASK_CLONE_THREAD)
 			e = &c.ev[i];
 	assert_non_null(e);
-	assert_int_equal(e->pid, 20224);
-	assert_int_equal(e->u.task.child_pid, 20224);
-	assert_int_equal(e->u.task.child_tid, 20254);
+	assert_int_equal(e->pid, 15751);
+	assert_int_equal(e->u.task.child_pid, 15751);
+	assert_int_equal(e->u.task.child_tid, 15781);
 	assert_true(e->u.task.clone_vm_known && e->u.task.clone_vm);
 	assert_string_equal(e->u.task.comm, "mmchurn");
 }
@@ -143,16 +143,16 @@ static void counts_and_order(void **state)
 	uint64_t last = 0;
 
 	(void)state;
-	assert_int_equal(count_kind(&c, FL_EV_FAULT), 14691);
-	assert_int_equal(count_kind(&c, FL_EV_FAULT_END), 14694);
+	assert_int_equal(count_kind(&c, FL_EV_FAULT), 14692);
+	assert_int_equal(count_kind(&c, FL_EV_FAULT_END), 14696);
 	assert_int_equal(count_kind(&c, FL_EV_MM_CALL), 4216);
-	assert_int_equal(count_kind(&c, FL_EV_MMAP_LOCK), 14474);
+	assert_int_equal(count_kind(&c, FL_EV_MMAP_LOCK), 14393);
 	assert_int_equal(count_kind(&c, FL_EV_VMA_SNAPSHOT), 13);
 	assert_int_equal(count_kind(&c, FL_EV_TASK), 9);
 	assert_int_equal(count_kind(&c, FL_EV_LOST), 0);
-	/* Recorded before the scheduler and readahead events were: none. */
-	assert_int_equal(count_kind(&c, FL_EV_SCHED), 0);
-	assert_int_equal(count_kind(&c, FL_EV_READAHEAD), 0);
+	/* Recorded with the scheduler and readahead events. */
+	assert_int_equal(count_kind(&c, FL_EV_SCHED), 149 + 116);
+	assert_int_equal(count_kind(&c, FL_EV_READAHEAD), 1);
 	for (size_t i = 0; i < c.n; i++) {
 		/* Kernel time order, the recorder's promise. */
 		assert_true(c.ev[i].t >= last);

@@ -18,6 +18,7 @@ struct fl_store {
 	sqlite3_stmt *ins_writer, *ins_fault, *ins_outcome;
 	bool in_txn;
 	bool created;		/* this replay created the file */
+	bool empty;		/* no schema yet: create_tables() */
 };
 
 static int db_fail(struct fl_store *st, struct fl_err *err, const char *what)
@@ -53,16 +54,24 @@ static const char *readers_indexes(void)
 
 static int create_tables(struct fl_store *st, struct fl_err *err)
 {
-	size_t len = (size_t)(readers_indexes() - fl_outcomes_sql);
+	size_t len = readers_indexes()[0] ? (size_t)(readers_indexes() - fl_outcomes_sql)
+					   : strlen(fl_outcomes_sql);
 	char *tables;
 	int rc;
 
-	if (!readers_indexes()[0])
-		return create_tables(st, err);
 	tables = strndup(fl_outcomes_sql, len);
 	if (!tables)
 		return fl_err_set(err, -ENOMEM, "out of memory");
-	rc = exec(st, tables, err, "cannot create the schema");
+	/* One transaction: each statement on its own would be a commit of
+	 * its own, with the file syncs of one. */
+	rc = exec(st, "BEGIN IMMEDIATE", err, "cannot create the schema");
+	if (!rc) {
+		rc = exec(st, tables, err, "cannot create the schema");
+		if (!rc)
+			rc = exec(st, "COMMIT", err, "cannot create the schema");
+		else
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	}
 	free(tables);
 	return rc;
 }
@@ -101,8 +110,10 @@ static int check_schema(struct fl_store *st, struct fl_err *err)
 		fl_err_hint(err, "give -o a new file name, or a database written by faultline replay");
 		return -EINVAL;
 	}
-	if (app == 0 && ver == 0 && ntables == 0)
-		return create_tables(st, err);
+	if (app == 0 && ver == 0 && ntables == 0) {
+		st->empty = true;
+		return 0;
+	}
 	if (app != FL_STORE_APP_ID) {
 		fl_err_set(err, -EINVAL, "%s: not a faultline database (application_id 0x%" PRIx64
 			   ", %" PRId64 " tables)", st->path, (uint64_t)app, ntables);
@@ -142,15 +153,25 @@ int fl_store_open(const char *path, struct fl_store **out, struct fl_err *err)
 	}
 	sqlite3_busy_timeout(st->db, 5000);
 	rc = check_schema(st, err);
+	/* WAL: readers (the TUI, a report) see the last committed runs while
+	 * a replay writes.  NORMAL: a commit is atomic; only durability across
+	 * a power cut waits for the next checkpoint.  The page cache stays at
+	 * SQLite's default: the transaction's dirty pages spill to the WAL, so
+	 * memory does not grow with the trace.
+	 *
+	 * A new database is switched to WAL and given its schema with
+	 * synchronous OFF, in one commit: the switch alone is a rollback-
+	 * journal transaction with four syncs (journal, directory, database),
+	 * and the new WAL's header a sync of its own, none of which makes
+	 * anything durable that matters (a new file that a failed replay
+	 * deletes); the replay's checkpoint at close syncs the file whole. */
+	if (!rc && st->empty)
+		rc = exec(st, "PRAGMA synchronous = OFF; PRAGMA journal_mode = WAL;", err,
+			  "cannot set WAL mode");
+	if (!rc && st->empty)
+		rc = create_tables(st, err);
 	if (!rc)
-		rc = exec(st, /* WAL: readers (the TUI, a report) see the last
-			   * committed runs while a replay writes.  NORMAL:
-			   * a commit is atomic; only durability across a power
-			   * cut waits for the next checkpoint.  The page cache
-			   * stays at SQLite's default: the transaction's dirty
-			   * pages spill to the WAL, so memory does not grow with
-			   * the trace. */
-			  "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", err,
+		rc = exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", err,
 			  "cannot set WAL mode");
 	if (!rc)
 		rc = prepare(st, &st->ins_writer,

@@ -10,7 +10,22 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fl_array.h"
 #include "outcomes_sql.h"
+
+/* One run's outcomes counted by (counter, reason): its cause_counts rows.
+ * The strings are the strategies' static ones (struct fl_outcome). */
+struct cause_tally {
+	const char *counter, *reason;
+	uint64_t n, fell_back;
+};
+
+struct run_tally {
+	int64_t run_id;
+	struct cause_tally *c;
+	size_t n, cap;
+	size_t last;		/* the cause of the previous outcome */
+};
 
 struct fl_store {
 	sqlite3 *db;
@@ -19,6 +34,9 @@ struct fl_store {
 	bool in_txn;
 	bool created;		/* this replay created the file */
 	bool empty;		/* no schema yet: create_tables() */
+	struct run_tally *runs;	/* per run of this replay */
+	size_t nruns, capruns;
+	size_t last_run;
 };
 
 static int db_fail(struct fl_store *st, struct fl_err *err, const char *what)
@@ -211,6 +229,9 @@ void fl_store_close(struct fl_store *st)
 	sqlite3_finalize(st->ins_fault);
 	sqlite3_finalize(st->ins_outcome);
 	sqlite3_close(st->db);
+	for (size_t i = 0; i < st->nruns; i++)
+		free(st->runs[i].c);
+	free(st->runs);
 	if (failed_new) {
 		char side[4096];
 
@@ -330,7 +351,62 @@ int fl_store_run_begin(struct fl_store *st, int64_t trace_id, const char *strate
 	if (rc != SQLITE_DONE)
 		return db_fail(st, err, "cannot add the run");
 	*run_id = sqlite3_last_insert_rowid(st->db);
+	if (fl_array_grow((void **)&st->runs, &st->capruns, st->nruns + 1, sizeof(*st->runs)) < 0)
+		return fl_err_set(err, -ENOMEM, "out of memory");
+	memset(&st->runs[st->nruns], 0, sizeof(st->runs[0]));
+	st->runs[st->nruns++].run_id = *run_id;
 	return 0;
+}
+
+static struct run_tally *run_tally(struct fl_store *st, int64_t run_id)
+{
+	if (st->last_run < st->nruns && st->runs[st->last_run].run_id == run_id)
+		return &st->runs[st->last_run];
+	for (size_t i = 0; i < st->nruns; i++) {
+		if (st->runs[i].run_id == run_id) {
+			st->last_run = i;
+			return &st->runs[i];
+		}
+	}
+	return NULL;
+}
+
+/* Count an outcome under its (counter, reason).  The strings are static:
+ * the same pointer is the same cause, and a different pointer is compared
+ * by its text. */
+static int tally(struct run_tally *t, const struct fl_outcome *o)
+{
+	const char *counter = o->counter ? o->counter : "", *reason = o->reason ? o->reason : "";
+	struct cause_tally *c = t->last < t->n ? &t->c[t->last] : NULL;
+	size_t i;
+
+	if (!c || c->counter != counter || c->reason != reason) {
+		for (i = 0; i < t->n; i++)
+			if (t->c[i].counter == counter && t->c[i].reason == reason)
+				break;
+		if (i == t->n)
+			for (i = 0; i < t->n; i++)
+				if (!strcmp(t->c[i].counter, counter) && !strcmp(t->c[i].reason, reason))
+					break;
+		if (i == t->n) {
+			if (fl_array_grow((void **)&t->c, &t->cap, t->n + 1, sizeof(*t->c)) < 0)
+				return -ENOMEM;
+			t->c[t->n++] = (struct cause_tally){ .counter = counter, .reason = reason };
+		}
+		t->last = i;
+		c = &t->c[i];
+	}
+	c->n++;
+	c->fell_back += o->fell_back;
+	return 0;
+}
+
+static int cmp_cause(const void *a, const void *b)
+{
+	const struct cause_tally *x = a, *y = b;
+	int d = strcmp(x->counter, y->counter);
+
+	return d ? d : strcmp(x->reason, y->reason);
 }
 
 int fl_store_writer(struct fl_store *st, int64_t trace_id, const struct fl_writer *w)
@@ -408,6 +484,7 @@ int fl_store_outcome(struct fl_store *st, int64_t run_id, const struct fl_fault_
 		     const struct fl_outcome *o)
 {
 	sqlite3_stmt *s = st->ins_outcome;
+	struct run_tally *t = run_tally(st, run_id);
 	bool placed = v->place == FL_PLACE_VMA || v->place == FL_PLACE_INFERRED ||
 		      (v->place == FL_PLACE_STACK && v->vma.end);
 
@@ -427,6 +504,8 @@ int fl_store_outcome(struct fl_store *st, int64_t run_id, const struct fl_fault_
 		bind_u64(s, 12, v->vma.end);
 	}
 	bind_text(s, 13, placed ? fl_vma_kind_name(v->vma.kind) : "");
+	if (t && tally(t, o) < 0)
+		return -ENOMEM;
 	return step_done(s);
 }
 
@@ -478,6 +557,7 @@ int fl_store_run_end(struct fl_store *st, int64_t run_id, const struct fl_engine
 		     uint64_t wall_ms, struct fl_err *err)
 {
 	sqlite3_stmt *s;
+	struct run_tally *t;
 	char cost[512];
 	size_t off = 0;
 	int rc;
@@ -502,12 +582,26 @@ int fl_store_run_end(struct fl_store *st, int64_t run_id, const struct fl_engine
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
 		return db_fail(st, err, "cannot complete the run");
+	/* cause_counts from the outcomes counted as they were stored, in the
+	 * order an INSERT .. SELECT .. GROUP BY counter, reason gives (BINARY
+	 * collation: strcmp for these NUL-free strings). */
+	t = run_tally(st, run_id);
+	if (!t)
+		return fl_err_set(err, -EINVAL, "%s: run %" PRId64 " was not begun", st->path, run_id);
+	qsort(t->c, t->n, sizeof(*t->c), cmp_cause);
 	if (prepare(st, &s, "INSERT INTO cause_counts (run_id, counter, reason, n, fell_back)"
-			   " SELECT run_id, counter, reason, count(*), sum(fell_back) FROM outcomes"
-			   " WHERE run_id = ? GROUP BY counter, reason", err))
+			   " VALUES (?,?,?,?,?)", err))
 		return -EIO;
-	sqlite3_bind_int64(s, 1, run_id);
-	rc = sqlite3_step(s);
+	rc = SQLITE_DONE;
+	for (size_t i = 0; i < t->n && rc == SQLITE_DONE; i++) {
+		sqlite3_bind_int64(s, 1, run_id);
+		sqlite3_bind_text(s, 2, t->c[i].counter, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, t->c[i].reason, -1, SQLITE_STATIC);
+		bind_u64(s, 4, t->c[i].n);
+		bind_u64(s, 5, t->c[i].fell_back);
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
 		return db_fail(st, err, "cannot count the causes");

@@ -47,18 +47,29 @@ struct replay {
 	time_t last_progress;
 };
 
+/* A row the store could not take: its message names the row and SQLite's
+ * reason, and goes before the engine's ("cannot store the outcome of fault
+ * N"), whose fault may be a later one: the store inserts the rows on a
+ * writer thread, and a failure shows in a later call. */
+static int store_rc(struct replay *r, int rc)
+{
+	if (rc < 0 && !r->err.code)
+		r->err = *fl_store_error(r->store);
+	return rc;
+}
+
 static int sink_writer(void *ctx, const struct fl_writer *w)
 {
 	struct replay *r = ctx;
 
-	return fl_store_writer(r->store, r->trace_id, w);
+	return store_rc(r, fl_store_writer(r->store, r->trace_id, w));
 }
 
 static int sink_fault(void *ctx, const struct fl_fault_view *v, const struct fl_gt_result *gt)
 {
 	struct replay *r = ctx;
 
-	return fl_store_fault(r->store, r->trace_id, v, gt);
+	return store_rc(r, fl_store_fault(r->store, r->trace_id, v, gt));
 }
 
 static int sink_outcome(void *ctx, size_t run, const struct fl_fault_view *v,
@@ -78,7 +89,7 @@ static int sink_outcome(void *ctx, size_t run, const struct fl_fault_view *v,
 	}
 	if (i < MAX_CAUSES)
 		r->causes[run][i].n++;
-	return fl_store_outcome(r->store, r->run_ids[run], v, o);
+	return store_rc(r, fl_store_outcome(r->store, r->run_ids[run], v, o));
 }
 
 /* The knobs of a run as a JSON object: every knob, set or default. */

@@ -460,12 +460,17 @@ static void start_thread(struct fl_store *st)
 		b->n = b->ntext = 0;
 		st->blocks[st->nblocks++] = b;
 	}
-	if (st->nblocks < 2 || pthread_create(&st->thread, NULL, writer_main, st)) {
+	if (st->nblocks < 2) {
 		st->no_thread = true;
 		return;
 	}
+	/* Set before the thread exists: pthread_create() publishes it. */
 	st->prod = st->cons = st->filled = 0;
 	st->done = st->discard = false;
+	if (pthread_create(&st->thread, NULL, writer_main, st)) {
+		st->no_thread = true;
+		return;
+	}
 	st->running = true;
 }
 

@@ -34,7 +34,7 @@ struct run_tally {
  * copied (texts are static strings, or in the block's own text space);
  * rows travel in blocks through a bounded ring, so memory stays the same
  * whatever the trace's length.  The thread starts with the first row and
- * is joined before anything else touches the connection (fl_store_sync),
+ * is joined before anything else touches the connection (store_sync()),
  * so the connection is only ever used by one thread at a time.  Rows are
  * inserted in the order they were given; without a thread (it could not
  * be started) the calling thread inserts each block when it is full. */

@@ -39,20 +39,23 @@ struct run_tally {
  * inserted in the order they were given; without a thread (it could not
  * be started) the calling thread inserts each block when it is full. */
 enum { TAB_WRITERS, TAB_FAULTS, TAB_OUTCOMES, TAB__COUNT };
-enum { VAL_NULL, VAL_INT, VAL_TEXT };
+/* VAL_TEXT: a static string; VAL_BLOCK_TEXT: in the block's text space. */
+enum { VAL_NULL, VAL_INT, VAL_TEXT, VAL_BLOCK_TEXT };
 
 #define ROW_COLS	15
 #define BLOCK_ROWS	256
 #define BLOCK_TEXT	(BLOCK_ROWS * 48)
 #define ROW_TEXT_MAX	160	/* a writer's args: 6 numbers as a JSON array */
 #define NBLOCKS		8
+union val {
+	int64_t i;
+	const char *s;
+};
+
 struct row {
 	uint8_t table;
 	uint8_t type[ROW_COLS];
-	union {
-		int64_t i;
-		const char *s;
-	} v[ROW_COLS];
+	union val v[ROW_COLS];
 };
 
 struct block {
@@ -61,10 +64,17 @@ struct block {
 	char text[BLOCK_TEXT];
 };
 
+
 struct table {
 	const char *name, *cols;
 	int ncols;
 	sqlite3_stmt *ins;
+	/* What each parameter of ins is bound to: a binding lasts across
+	 * sqlite3_reset(), so a value equal to the previous row's (the run
+	 * or trace id, a pid, the same static string, NULL) is not bound
+	 * again. */
+	uint8_t bound_type[ROW_COLS];
+	union val bound[ROW_COLS];
 };
 
 struct fl_store {
@@ -190,6 +200,7 @@ static int prepare_insert(struct fl_store *st, struct table *t, struct fl_err *e
 		off += (size_t)snprintf(sql + off, sizeof(sql) - off, "%s?", c ? "," : "");
 	if (off < sizeof(sql))
 		snprintf(sql + off, sizeof(sql) - off, ")");
+	memset(t->bound_type, 0xff, sizeof(t->bound_type));	/* nothing bound */
 	return prepare(st, &t->ins, sql, err);
 }
 
@@ -356,22 +367,32 @@ void fl_store_close(struct fl_store *st)
 /* ---------------------------------------------------------------------- */
 /* The bulk rows and the writer thread                                    */
 
-static void bind_row(sqlite3_stmt *s, const struct row *r, int ncols)
+static void bind_row(struct table *t, const struct row *r)
 {
-	for (int c = 0; c < ncols; c++) {
-		switch (r->type[c]) {
+	for (int c = 0; c < t->ncols; c++) {
+		uint8_t type = r->type[c];
+
+		if (type == t->bound_type[c] && type != VAL_BLOCK_TEXT &&
+		    (type == VAL_NULL || (type == VAL_INT ? r->v[c].i == t->bound[c].i
+							  : r->v[c].s == t->bound[c].s)))
+			continue;
+		switch (type) {
 		case VAL_INT:
-			sqlite3_bind_int64(s, c + 1, r->v[c].i);
+			sqlite3_bind_int64(t->ins, c + 1, r->v[c].i);
 			break;
 		case VAL_TEXT:
+		case VAL_BLOCK_TEXT:
 			/* Static strings, or the block's text, which outlives
-			 * the statement's step. */
-			sqlite3_bind_text(s, c + 1, r->v[c].s, -1, SQLITE_STATIC);
+			 * the statement's step (and is bound again for the
+			 * next row: never taken as unchanged). */
+			sqlite3_bind_text(t->ins, c + 1, r->v[c].s, -1, SQLITE_STATIC);
 			break;
 		default:
-			sqlite3_bind_null(s, c + 1);
+			sqlite3_bind_null(t->ins, c + 1);
 			break;
 		}
+		t->bound_type[c] = type;
+		t->bound[c] = r->v[c];
 	}
 }
 
@@ -397,10 +418,10 @@ static int write_block(struct fl_store *st, const struct block *b, struct fl_err
 {
 	for (size_t i = 0; i < b->n; i++) {
 		const struct row *r = &b->rows[i];
-		const struct table *t = &st->tab[r->table];
+		struct table *t = &st->tab[r->table];
 		int rc;
 
-		bind_row(t->ins, r, t->ncols);
+		bind_row(t, r);
 		rc = sqlite3_step(t->ins);
 		if (rc != SQLITE_DONE)
 			row_fail(st, r, err);
@@ -795,6 +816,7 @@ int fl_store_writer(struct fl_store *st, int64_t trace_id, const struct fl_write
 	val_int(r, 3, w->pid);
 	val_text(r, 4, w->traced ? fl_mm_kind_name(w->call.kind) : "untraced");
 	val_text(r, 5, args);
+	r->type[5] = VAL_BLOCK_TEXT;
 	if (w->traced && w->call.has_exit)
 		val_int(r, 6, w->call.ret);
 	else

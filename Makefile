@@ -29,8 +29,8 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 	-Wformat=2 -Wno-format-nonliteral
 INCLUDES := -I. -Ilib -Ireplay -I$(BUILD)/gen
 ALL_CFLAGS := -std=gnu11 $(WARN) $(INCLUDES) $(PKG_CFLAGS) $(RECORD_ONLY_CFLAGS) -DFL_VERSION='"$(VERSION)"' \
-	-MMD -MP $(CFLAGS)
-LIBS := $(PKG_LIBS) -lm -ldl
+	-pthread -MMD -MP $(CFLAGS)
+LIBS := $(PKG_LIBS) -lm -ldl -pthread
 
 # The product: every .c in the code folders, plus the dispatcher.
 LIB_SRCS := $(wildcard lib/*.c) $(wildcard replay/*.c) $(wildcard analyze/*.c) \

@@ -14,7 +14,6 @@
 #include "ingest.h"
 #include "store.h"
 #include "strategy.h"
-#include "trace_summary.h"
 
 #define MAX_RUNS 64
 #define MAX_CAUSES 64
@@ -32,7 +31,9 @@ struct replay {
 	size_t nruns;
 	const char *trace_path;
 	int64_t trace_id;
-	struct fl_trace_summary sum;
+	/* Events by kind: what check_needs() asks (faultline info's whole
+	 * summary, per thread, is more than a replay needs). */
+	uint64_t kinds[FL_EV__COUNT];
 	struct fl_err err;
 	const char *set_key[MAX_SETS];
 	int64_t set_val[MAX_SETS];
@@ -47,18 +48,29 @@ struct replay {
 	time_t last_progress;
 };
 
+/* A row the store could not take: its message names the row and SQLite's
+ * reason, and goes before the engine's ("cannot store the outcome of fault
+ * N"), whose fault may be a later one: the store inserts the rows on a
+ * writer thread, and a failure shows in a later call. */
+static int store_rc(struct replay *r, int rc)
+{
+	if (rc < 0 && !r->err.code)
+		r->err = *fl_store_error(r->store);
+	return rc;
+}
+
 static int sink_writer(void *ctx, const struct fl_writer *w)
 {
 	struct replay *r = ctx;
 
-	return fl_store_writer(r->store, r->trace_id, w);
+	return store_rc(r, fl_store_writer(r->store, r->trace_id, w));
 }
 
 static int sink_fault(void *ctx, const struct fl_fault_view *v, const struct fl_gt_result *gt)
 {
 	struct replay *r = ctx;
 
-	return fl_store_fault(r->store, r->trace_id, v, gt);
+	return store_rc(r, fl_store_fault(r->store, r->trace_id, v, gt));
 }
 
 static int sink_outcome(void *ctx, size_t run, const struct fl_fault_view *v,
@@ -78,7 +90,7 @@ static int sink_outcome(void *ctx, size_t run, const struct fl_fault_view *v,
 	}
 	if (i < MAX_CAUSES)
 		r->causes[run][i].n++;
-	return fl_store_outcome(r->store, r->run_ids[run], v, o);
+	return store_rc(r, fl_store_outcome(r->store, r->run_ids[run], v, o));
 }
 
 /* The knobs of a run as a JSON object: every knob, set or default. */
@@ -147,10 +159,9 @@ static void progress(struct replay *r, bool last)
 static int on_event(void *ctx, const struct fl_event *ev)
 {
 	struct replay *r = ctx;
-	int rc = fl_summary_add(&r->sum, ev);
+	int rc;
 
-	if (rc < 0)
-		return fl_err_set(&r->err, rc, "replay: out of memory");
+	r->kinds[ev->kind]++;
 	rc = fl_engine_event(r->engine, ev);
 	if (rc < 0) {
 		if (!r->err.code)
@@ -181,7 +192,7 @@ static int check_needs(struct replay *r, const struct fl_ingest_result *res)
 
 	for (size_t i = 0; i < r->nruns; i++)
 		needs |= r->runs[i].strategy->needs;
-	if ((needs & FL_NEED_FAULTS) && !r->sum.kinds[FL_EV_FAULT]) {
+	if ((needs & FL_NEED_FAULTS) && !r->kinds[FL_EV_FAULT]) {
 		fl_err_set(&r->err, -EINVAL, "%s: the trace has no page-fault events: nothing to replay",
 			   r->trace_path);
 		fl_err_hint(&r->err, "%s", perf ? "record with -e exceptions:page_fault_user (x86) or "
@@ -190,7 +201,7 @@ static int check_needs(struct replay *r, const struct fl_ingest_result *res)
 						  "-k x86_exceptions_page_fault_user");
 		return -EINVAL;
 	}
-	if ((needs & FL_NEED_MM_CALLS) && !r->sum.kinds[FL_EV_MM_CALL]) {
+	if ((needs & FL_NEED_MM_CALLS) && !r->kinds[FL_EV_MM_CALL]) {
 		fl_err_set(&r->err, -EINVAL, "%s: the trace has no mmap-family syscall events "
 			   "(mmap, munmap, mprotect, mremap, brk, madvise): the VMA layout cannot be followed",
 			   r->trace_path);
@@ -613,7 +624,6 @@ static int cmd_replay(int argc, char **argv)
 	r.engine = fl_engine_new(r.runs, r.nruns, &sink);
 	if (r.engine)
 		fl_engine_what_if(r.engine, r.wi_arch, r.wi_page_size, r.wi_mmu);
-	fl_summary_init(&r.sum);
 	r.progress = isatty(STDERR_FILENO);
 	if (!r.engine || fl_store_open(out, &r.store, &r.err) < 0 || fl_store_begin(r.store, &r.err) < 0)
 		goto fail;
@@ -685,7 +695,6 @@ fail:
 done:
 	fl_store_close(r.store);
 	fl_engine_free(r.engine);
-	fl_summary_free(&r.sum);
 	fl_ingest_result_free(&res);
 	rc = status;
 out:

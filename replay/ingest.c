@@ -741,25 +741,47 @@ static int take_bt_error(struct fl_err *err, const char *path, const char *what,
 /* The ctf and utils plugins, loaded once per process and kept: a replay
  * reads several traces, and keeping the shared objects mapped until exit
  * also lets leak checkers name them (babeltrace2 2.0.4's metadata parser
- * leaks a little on malformed metadata; see tests/lsan.supp). */
+ * leaks a little on malformed metadata; see tests/lsan.supp).
+ *
+ * Both come from one bt_plugin_find_all(): bt_plugin_find() is a
+ * bt_plugin_find_all() that keeps one plugin, so finding them one by one
+ * loaded every plugin of the search path twice (lttng-utils pulls in
+ * libdw, libelf and the compression libraries).  The search order and
+ * "the first plugin of a name wins" are the same. */
 static const bt_plugin *find_plugin(const char *name)
 {
 	static struct {
 		const char *name;
 		const bt_plugin *plugin;
 	} cache[2] = { { "ctf", NULL }, { "utils", NULL } };
+	static bool searched;
 
-	for (size_t i = 0; i < sizeof(cache) / sizeof(cache[0]); i++) {
-		if (strcmp(cache[i].name, name) != 0)
-			continue;
-		if (!cache[i].plugin &&
-		    bt_plugin_find(name, BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE,
-				   &cache[i].plugin) != BT_PLUGIN_FIND_STATUS_OK) {
-			cache[i].plugin = NULL;
+	if (!searched) {
+		const bt_plugin_set *set = NULL;
+
+		searched = true;
+		if (bt_plugin_find_all(BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, &set) ==
+		    BT_PLUGIN_FIND_ALL_STATUS_OK) {
+			uint64_t n = bt_plugin_set_get_plugin_count(set);
+
+			for (uint64_t i = 0; i < n; i++) {
+				const bt_plugin *p = bt_plugin_set_borrow_plugin_by_index_const(set, i);
+
+				for (size_t k = 0; k < sizeof(cache) / sizeof(cache[0]); k++) {
+					if (!cache[k].plugin && !strcmp(bt_plugin_get_name(p), cache[k].name)) {
+						cache[k].plugin = p;
+						bt_plugin_get_ref(p);
+					}
+				}
+			}
+			bt_plugin_set_put_ref(set);
+		} else {
 			bt_current_thread_clear_error();
 		}
-		return cache[i].plugin;
 	}
+	for (size_t i = 0; i < sizeof(cache) / sizeof(cache[0]); i++)
+		if (!strcmp(cache[i].name, name))
+			return cache[i].plugin;
 	return NULL;
 }
 

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,15 +11,109 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fl_array.h"
 #include "outcomes_sql.h"
+
+/* One run's outcomes counted by (counter, reason): its cause_counts rows.
+ * The strings are the strategies' static ones (struct fl_outcome). */
+struct cause_tally {
+	const char *counter, *reason;
+	uint64_t n, fell_back;
+};
+
+struct run_tally {
+	int64_t run_id;
+	struct cause_tally *c;
+	size_t n, cap;
+	size_t last;		/* the cause of the previous outcome */
+};
+
+/* The bulk rows (writers, faults, outcomes) go to SQLite on a writer
+ * thread, so that the decode and the model on the calling thread and
+ * SQLite's inserts run side by side.  A row is its table and its values,
+ * copied (texts are static strings, or in the block's own text space);
+ * rows travel in blocks through a bounded ring, so memory stays the same
+ * whatever the trace's length.  The thread starts with the first row and
+ * is joined before anything else touches the connection (store_sync()),
+ * so the connection is only ever used by one thread at a time.  Rows are
+ * inserted in the order they were given; without a thread (it could not
+ * be started) the calling thread inserts each block when it is full. */
+enum { TAB_WRITERS, TAB_FAULTS, TAB_OUTCOMES, TAB__COUNT };
+/* VAL_TEXT: a static string; VAL_BLOCK_TEXT: in the block's text space. */
+enum { VAL_NULL, VAL_INT, VAL_TEXT, VAL_BLOCK_TEXT };
+
+#define ROW_COLS	15
+#define BLOCK_ROWS	256
+#define BLOCK_TEXT	(BLOCK_ROWS * 48)
+#define ROW_TEXT_MAX	160	/* a writer's args: 6 numbers as a JSON array */
+#define NBLOCKS		8
+union val {
+	int64_t i;
+	const char *s;
+};
+
+struct row {
+	uint8_t table;
+	uint8_t type[ROW_COLS];
+	union val v[ROW_COLS];
+};
+
+struct block {
+	size_t n, ntext;
+	struct row rows[BLOCK_ROWS];
+	char text[BLOCK_TEXT];
+};
+
+
+struct table {
+	const char *name, *cols;
+	int ncols;
+	sqlite3_stmt *ins;
+	/* What each parameter of ins is bound to: a binding lasts across
+	 * sqlite3_reset(), so a value equal to the previous row's (the run
+	 * or trace id, a pid, the same static string, NULL) is not bound
+	 * again. */
+	uint8_t bound_type[ROW_COLS];
+	union val bound[ROW_COLS];
+};
 
 struct fl_store {
 	sqlite3 *db;
 	const char *path;
-	sqlite3_stmt *ins_writer, *ins_fault, *ins_outcome;
+	struct table tab[TAB__COUNT];
 	bool in_txn;
 	bool created;		/* this replay created the file */
+	bool empty;		/* no schema yet: create_tables() */
+	struct run_tally *runs;	/* per run of this replay */
+	size_t nruns, capruns;
+	size_t last_run;
+
+	/* The ring: blocks [cons, cons + filled) are given to the thread, the
+	 * producer fills blocks[prod] (prod = cons + filled), which is free
+	 * while filled < NBLOCKS. */
+	struct block *blocks[NBLOCKS];
+	size_t nblocks;			/* allocated: NBLOCKS, or 1 without a thread */
+	size_t prod, cons, filled;
+	pthread_t thread;
+	bool running;			/* the thread is started and not joined */
+	bool no_thread;			/* it could not be started: insert inline */
+	bool done;			/* no more blocks: the thread ends when filled is 0 */
+	bool discard;			/* abandon the rows (rollback) */
+	pthread_mutex_t mu;
+	pthread_cond_t cv_thread, cv_prod;
+	/* The first row that could not be stored (under mu while the thread
+	 * runs); once set, no more rows are inserted: the replay fails and
+	 * rolls back. */
+	int row_rc;
+	struct fl_err row_err;
+	/* The calling thread's copy, taken under mu or after the join, with
+	 * its own failures (out of memory): what fl_store_error() shows. */
+	int failed;
+	struct fl_err fail_err;
 };
+
+static int stop_thread(struct fl_store *st, bool discard);
+static int store_sync(struct fl_store *st, bool discard);
 
 static int db_fail(struct fl_store *st, struct fl_err *err, const char *what)
 {
@@ -53,16 +148,24 @@ static const char *readers_indexes(void)
 
 static int create_tables(struct fl_store *st, struct fl_err *err)
 {
-	size_t len = (size_t)(readers_indexes() - fl_outcomes_sql);
+	size_t len = readers_indexes()[0] ? (size_t)(readers_indexes() - fl_outcomes_sql)
+					   : strlen(fl_outcomes_sql);
 	char *tables;
 	int rc;
 
-	if (!readers_indexes()[0])
-		return create_tables(st, err);
 	tables = strndup(fl_outcomes_sql, len);
 	if (!tables)
 		return fl_err_set(err, -ENOMEM, "out of memory");
-	rc = exec(st, tables, err, "cannot create the schema");
+	/* One transaction: each statement on its own would be a commit of
+	 * its own, with the file syncs of one. */
+	rc = exec(st, "BEGIN IMMEDIATE", err, "cannot create the schema");
+	if (!rc) {
+		rc = exec(st, tables, err, "cannot create the schema");
+		if (!rc)
+			rc = exec(st, "COMMIT", err, "cannot create the schema");
+		else
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	}
 	free(tables);
 	return rc;
 }
@@ -87,6 +190,20 @@ static int prepare(struct fl_store *st, sqlite3_stmt **s, const char *sql, struc
 	return 0;
 }
 
+/* A table's INSERT of one row. */
+static int prepare_insert(struct fl_store *st, struct table *t, struct fl_err *err)
+{
+	char sql[512];
+	size_t off = (size_t)snprintf(sql, sizeof(sql), "INSERT INTO %s (%s) VALUES (", t->name, t->cols);
+
+	for (int c = 0; c < t->ncols && off < sizeof(sql); c++)
+		off += (size_t)snprintf(sql + off, sizeof(sql) - off, "%s?", c ? "," : "");
+	if (off < sizeof(sql))
+		snprintf(sql + off, sizeof(sql) - off, ")");
+	memset(t->bound_type, 0xff, sizeof(t->bound_type));	/* nothing bound */
+	return prepare(st, &t->ins, sql, err);
+}
+
 /* Check (or create) the schema. */
 static int check_schema(struct fl_store *st, struct fl_err *err)
 {
@@ -101,8 +218,10 @@ static int check_schema(struct fl_store *st, struct fl_err *err)
 		fl_err_hint(err, "give -o a new file name, or a database written by faultline replay");
 		return -EINVAL;
 	}
-	if (app == 0 && ver == 0 && ntables == 0)
-		return create_tables(st, err);
+	if (app == 0 && ver == 0 && ntables == 0) {
+		st->empty = true;
+		return 0;
+	}
 	if (app != FL_STORE_APP_ID) {
 		fl_err_set(err, -EINVAL, "%s: not a faultline database (application_id 0x%" PRIx64
 			   ", %" PRId64 " tables)", st->path, (uint64_t)app, ntables);
@@ -131,6 +250,36 @@ int fl_store_open(const char *path, struct fl_store **out, struct fl_err *err)
 	*out = NULL;
 	if (!st)
 		return fl_err_set(err, -ENOMEM, "out of memory");
+	if (pthread_mutex_init(&st->mu, NULL)) {
+		free(st);
+		return fl_err_set(err, -ENOMEM, "out of memory");
+	}
+	if (pthread_cond_init(&st->cv_thread, NULL)) {
+		pthread_mutex_destroy(&st->mu);
+		free(st);
+		return fl_err_set(err, -ENOMEM, "out of memory");
+	}
+	if (pthread_cond_init(&st->cv_prod, NULL)) {
+		pthread_cond_destroy(&st->cv_thread);
+		pthread_mutex_destroy(&st->mu);
+		free(st);
+		return fl_err_set(err, -ENOMEM, "out of memory");
+	}
+	st->tab[TAB_WRITERS] = (struct table){
+		.name = "writers", .ncols = 13, .cols = "trace_id, writer_id, tid, pid, call, args, ret, t_enter, t_exit,"
+			   " t_lock_start, t_lock_acquired, t_lock_released, vmas_written" };
+	st->tab[TAB_FAULTS] = (struct table){
+		.name = "faults", .ncols = 15, .cols = "trace_id, fault_id, t, t_end, tid, pid, cpu, address, ip, access,"
+			  " arch_code, major, gt, gt_detail, gt_lock_wait" };
+	st->tab[TAB_OUTCOMES] = (struct table){
+		.name = "outcomes", .ncols = 13, .cols = "run_id, fault_id, path, fell_back, counter, reason, attempts, latency,"
+			    " lock_wait, writer_id, vma_start, vma_end, vma_kind" };
+	/* No memory statistics: with them, every allocation SQLite makes (two
+	 * per row inserted) takes a global mutex; 5% of the writer thread's
+	 * instructions.  A process-wide setting, taken only before SQLite
+	 * initializes; later it is refused (SQLITE_MISUSE) and changes
+	 * nothing. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	st->path = path;
 	st->created = access(path, F_OK) != 0;
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
@@ -142,31 +291,36 @@ int fl_store_open(const char *path, struct fl_store **out, struct fl_err *err)
 	}
 	sqlite3_busy_timeout(st->db, 5000);
 	rc = check_schema(st, err);
-	if (!rc)
-		rc = exec(st, /* WAL: readers (the TUI, a report) see the last
-			   * committed runs while a replay writes.  NORMAL:
-			   * a commit is atomic; only durability across a power
-			   * cut waits for the next checkpoint.  The page cache
-			   * stays at SQLite's default: the transaction's dirty
-			   * pages spill to the WAL, so memory does not grow with
-			   * the trace. */
-			  "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", err,
+	/* WAL: readers (the TUI, a report) see the last committed runs while
+	 * a replay writes.  NORMAL: a commit is atomic; only durability across
+	 * a power cut waits for the next checkpoint.  The page cache stays at
+	 * SQLite's default: the transaction's dirty pages spill to the WAL, so
+	 * memory does not grow with the trace.
+	 *
+	 * A new database is switched to WAL and given its schema with
+	 * synchronous OFF, in one commit: the switch alone is a rollback-
+	 * journal transaction with four syncs (journal, directory, database),
+	 * and the new WAL's header a sync of its own, none of which makes
+	 * anything durable that matters (a new file that a failed replay
+	 * deletes); the replay's checkpoint at close syncs the file whole. */
+	if (!rc && st->empty)
+		rc = exec(st, "PRAGMA synchronous = OFF; PRAGMA journal_mode = WAL;", err,
 			  "cannot set WAL mode");
+	if (!rc && st->empty)
+		rc = create_tables(st, err);
 	if (!rc)
-		rc = prepare(st, &st->ins_writer,
-			     "INSERT INTO writers (trace_id, writer_id, tid, pid, call, args, ret, t_enter,"
-			     " t_exit, t_lock_start, t_lock_acquired, t_lock_released, vmas_written)"
-			     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", err);
-	if (!rc)
-		rc = prepare(st, &st->ins_fault,
-			     "INSERT INTO faults (trace_id, fault_id, t, t_end, tid, pid, cpu, address, ip,"
-			     " access, arch_code, major, gt, gt_detail, gt_lock_wait)"
-			     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err);
-	if (!rc)
-		rc = prepare(st, &st->ins_outcome,
-			     "INSERT INTO outcomes (run_id, fault_id, path, fell_back, counter, reason,"
-			     " attempts, latency, lock_wait, writer_id, vma_start, vma_end, vma_kind)"
-			     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", err);
+		rc = exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", err,
+			  "cannot set WAL mode");
+	for (int t = 0; t < TAB__COUNT && !rc; t++)
+		rc = prepare_insert(st, &st->tab[t], err);
+	if (!rc) {
+		st->blocks[0] = malloc(sizeof(*st->blocks[0]));
+		if (!st->blocks[0])
+			rc = fl_err_set(err, -ENOMEM, "out of memory");
+		else
+			st->blocks[0]->n = st->blocks[0]->ntext = 0;
+		st->nblocks = 1;
+	}
 	if (rc) {
 		fl_store_close(st);
 		return rc;
@@ -183,13 +337,21 @@ void fl_store_close(struct fl_store *st)
 		return;
 	/* A replay that did not commit into a database it created leaves no
 	 * empty database behind. */
-	failed_new = st->created && (st->in_txn || !st->ins_outcome);
+	failed_new = st->created && (st->in_txn || !st->blocks[0]);
 	if (st->in_txn)
 		fl_store_rollback(st);
-	sqlite3_finalize(st->ins_writer);
-	sqlite3_finalize(st->ins_fault);
-	sqlite3_finalize(st->ins_outcome);
+	stop_thread(st, true);
+	for (int t = 0; t < TAB__COUNT; t++)
+		sqlite3_finalize(st->tab[t].ins);
+	for (size_t i = 0; i < st->nblocks; i++)
+		free(st->blocks[i]);
+	pthread_cond_destroy(&st->cv_prod);
+	pthread_cond_destroy(&st->cv_thread);
+	pthread_mutex_destroy(&st->mu);
 	sqlite3_close(st->db);
+	for (size_t i = 0; i < st->nruns; i++)
+		free(st->runs[i].c);
+	free(st->runs);
 	if (failed_new) {
 		char side[4096];
 
@@ -200,6 +362,264 @@ void fl_store_close(struct fl_store *st)
 		unlink(side);
 	}
 	free(st);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The bulk rows and the writer thread                                    */
+
+static void bind_row(struct table *t, const struct row *r)
+{
+	for (int c = 0; c < t->ncols; c++) {
+		uint8_t type = r->type[c];
+
+		if (type == t->bound_type[c] && type != VAL_BLOCK_TEXT &&
+		    (type == VAL_NULL || (type == VAL_INT ? r->v[c].i == t->bound[c].i
+							  : r->v[c].s == t->bound[c].s)))
+			continue;
+		switch (type) {
+		case VAL_INT:
+			sqlite3_bind_int64(t->ins, c + 1, r->v[c].i);
+			break;
+		case VAL_TEXT:
+		case VAL_BLOCK_TEXT:
+			/* Static strings, or the block's text, which outlives
+			 * the statement's step (and is bound again for the
+			 * next row: never taken as unchanged). */
+			sqlite3_bind_text(t->ins, c + 1, r->v[c].s, -1, SQLITE_STATIC);
+			break;
+		default:
+			sqlite3_bind_null(t->ins, c + 1);
+			break;
+		}
+		t->bound_type[c] = type;
+		t->bound[c] = r->v[c];
+	}
+}
+
+/* The message for a row that could not be stored: its table and key,
+ * and SQLite's reason. */
+static void row_fail(struct fl_store *st, const struct row *r, struct fl_err *err)
+{
+	const char *why = sqlite3_errmsg(st->db);
+
+	if (r->table == TAB_WRITERS)
+		fl_err_set(err, -EIO, "%s: cannot store writer %" PRId64 ": %s", st->path, r->v[1].i,
+			   why);
+	else if (r->table == TAB_FAULTS)
+		fl_err_set(err, -EIO, "%s: cannot store fault %" PRId64 ": %s", st->path, r->v[1].i,
+			   why);
+	else
+		fl_err_set(err, -EIO, "%s: cannot store the outcome of fault %" PRId64 " (run %" PRId64
+			   "): %s", st->path, r->v[1].i, r->v[0].i, why);
+}
+
+/* Insert a block's rows, in order. */
+static int write_block(struct fl_store *st, const struct block *b, struct fl_err *err)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		const struct row *r = &b->rows[i];
+		struct table *t = &st->tab[r->table];
+		int rc;
+
+		bind_row(t, r);
+		rc = sqlite3_step(t->ins);
+		if (rc != SQLITE_DONE)
+			row_fail(st, r, err);
+		sqlite3_reset(t->ins);
+		if (rc != SQLITE_DONE)
+			return -EIO;
+	}
+	return 0;
+}
+
+static void *writer_main(void *arg)
+{
+	struct fl_store *st = arg;
+
+	pthread_mutex_lock(&st->mu);
+	for (;;) {
+		struct block *b;
+		bool skip;
+		struct fl_err err = { 0 };
+		int rc = 0;
+
+		while (!st->filled && !st->done)
+			pthread_cond_wait(&st->cv_thread, &st->mu);
+		if (!st->filled)
+			break;
+		b = st->blocks[st->cons];
+		skip = st->discard || st->row_rc;
+		pthread_mutex_unlock(&st->mu);
+		if (!skip)
+			rc = write_block(st, b, &err);
+		b->n = b->ntext = 0;
+		pthread_mutex_lock(&st->mu);
+		if (rc < 0 && !st->row_rc) {
+			st->row_rc = rc;
+			st->row_err = err;
+		}
+		st->cons = (st->cons + 1) % st->nblocks;
+		st->filled--;
+		pthread_cond_signal(&st->cv_prod);
+	}
+	pthread_mutex_unlock(&st->mu);
+	return NULL;
+}
+
+/* Start the thread for the first row, with its blocks.  Without memory or
+ * a thread, the rows are inserted by the calling thread: the same rows in
+ * the same order. */
+static void start_thread(struct fl_store *st)
+{
+	if (st->no_thread)
+		return;
+	while (st->nblocks < NBLOCKS) {
+		struct block *b = malloc(sizeof(*b));
+
+		if (!b)
+			break;
+		b->n = b->ntext = 0;
+		st->blocks[st->nblocks++] = b;
+	}
+	if (st->nblocks < 2) {
+		st->no_thread = true;
+		return;
+	}
+	/* Set before the thread exists: pthread_create() publishes it. */
+	st->prod = st->cons = st->filled = 0;
+	st->done = st->discard = false;
+	if (pthread_create(&st->thread, NULL, writer_main, st)) {
+		st->no_thread = true;
+		return;
+	}
+	st->running = true;
+}
+
+/* The first row error, seen by the calling thread (under mu, or with no
+ * thread running). */
+static int take_row_error(struct fl_store *st)
+{
+	if (st->row_rc && !st->failed) {
+		st->failed = st->row_rc;
+		st->fail_err = st->row_err;
+	}
+	return st->failed;
+}
+
+/* Join the thread once it has inserted (or, with discard, dropped) every
+ * block given to it.  The producer's block is not touched.  Returns the
+ * first error. */
+static int stop_thread(struct fl_store *st, bool discard)
+{
+	if (st->running) {
+		pthread_mutex_lock(&st->mu);
+		st->done = true;
+		st->discard |= discard;
+		pthread_cond_signal(&st->cv_thread);
+		pthread_mutex_unlock(&st->mu);
+		pthread_join(st->thread, NULL);
+		st->running = false;
+		/* The producer's block moves to the front of the ring. */
+		if (st->prod) {
+			struct block *b = st->blocks[0];
+
+			st->blocks[0] = st->blocks[st->prod];
+			st->blocks[st->prod] = b;
+		}
+		st->prod = st->cons = st->filled = 0;
+	}
+	return take_row_error(st);
+}
+
+/* The producer's block is full (or the rows end): hand it over, and take
+ * the next free one. */
+static int publish(struct fl_store *st)
+{
+	struct block *b = st->blocks[st->prod];
+	int rc;
+
+	if (!b->n)
+		return st->failed;
+	if (!st->running) {
+		/* No thread: insert here. */
+		if (!st->row_rc) {
+			rc = write_block(st, b, &st->row_err);
+			if (rc < 0)
+				st->row_rc = rc;
+		}
+		b->n = b->ntext = 0;
+		return take_row_error(st);
+	}
+	pthread_mutex_lock(&st->mu);
+	st->filled++;
+	pthread_cond_signal(&st->cv_thread);
+	while (st->filled == st->nblocks)
+		pthread_cond_wait(&st->cv_prod, &st->mu);
+	st->prod = (st->prod + 1) % st->nblocks;
+	rc = take_row_error(st);
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+/* Every row given so far is in the database (or has failed; with discard,
+ * is dropped): the calling thread has the connection to itself.  Returns
+ * the first error (0 with discard). */
+static int store_sync(struct fl_store *st, bool discard)
+{
+	int rc;
+
+	if (!discard)
+		publish(st);
+	else
+		st->blocks[st->prod]->n = st->blocks[st->prod]->ntext = 0;
+	rc = stop_thread(st, discard);
+	return discard ? 0 : rc;
+}
+
+/* A new row of table t in the producer's block, with room for text bytes
+ * of text (*text); NULL when an earlier row failed (fl_store_error()). */
+static struct row *row_new(struct fl_store *st, int table, size_t text, char **textp)
+{
+	struct block *b;
+	struct row *r;
+
+	if (st->failed)
+		return NULL;
+	if (!st->running && !st->no_thread)
+		start_thread(st);
+	b = st->blocks[st->prod];
+	if ((b->n == BLOCK_ROWS || b->ntext + text > BLOCK_TEXT) && publish(st) < 0)
+		return NULL;
+	b = st->blocks[st->prod];
+	r = &b->rows[b->n++];
+	r->table = (uint8_t)table;
+	if (textp) {
+		*textp = b->text + b->ntext;
+		b->ntext += text;
+	}
+	return r;
+}
+
+static inline void val_int(struct row *r, int c, int64_t v)
+{
+	r->type[c] = VAL_INT;
+	r->v[c].i = v;
+}
+
+static inline void val_text(struct row *r, int c, const char *v)
+{
+	r->type[c] = VAL_TEXT;
+	r->v[c].s = v ? v : "";
+}
+
+static inline void val_null(struct row *r, int c)
+{
+	r->type[c] = VAL_NULL;
+}
+
+const struct fl_err *fl_store_error(const struct fl_store *st)
+{
+	return &st->fail_err;
 }
 
 int fl_store_begin(struct fl_store *st, struct fl_err *err)
@@ -213,7 +633,13 @@ int fl_store_begin(struct fl_store *st, struct fl_err *err)
 
 int fl_store_commit(struct fl_store *st, struct fl_err *err)
 {
-	int rc = exec(st, readers_indexes(), err, "cannot index the outcomes");
+	int rc = store_sync(st, false);
+
+	if (rc < 0) {
+		*err = st->fail_err;
+		return rc;
+	}
+	rc = exec(st, readers_indexes(), err, "cannot index the outcomes");
 
 	if (!rc)
 		rc = exec(st, "COMMIT", err, "cannot commit the replay");
@@ -225,6 +651,7 @@ int fl_store_commit(struct fl_store *st, struct fl_err *err)
 
 void fl_store_rollback(struct fl_store *st)
 {
+	store_sync(st, true);
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	st->in_txn = false;
 }
@@ -241,15 +668,6 @@ static void bind_u64(sqlite3_stmt *s, int i, uint64_t v)
 	sqlite3_bind_int64(s, i, (sqlite3_int64)v);
 }
 
-static int step_done(sqlite3_stmt *s)
-{
-	int rc = sqlite3_step(s);
-
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return rc == SQLITE_DONE ? 0 : -EIO;
-}
-
 static void utc_now(char *buf, size_t n)
 {
 	time_t now = time(NULL);
@@ -264,6 +682,11 @@ int fl_store_trace_begin(struct fl_store *st, const char *path, const struct fl_
 {
 	sqlite3_stmt *s;
 	int rc;
+
+	if (store_sync(st, false) < 0) {
+		*err = st->fail_err;
+		return -EIO;
+	}
 
 	if (prepare(st, &s, "INSERT INTO traces (path, dialect, tracer, hostname, kernel, arch,"
 			   " page_size, t_first, t_last, ctf_events, lost_events, lost_packets,"
@@ -292,6 +715,11 @@ int fl_store_run_begin(struct fl_store *st, int64_t trace_id, const char *strate
 	char now[32];
 	int rc;
 
+	if (store_sync(st, false) < 0) {
+		*err = st->fail_err;
+		return -EIO;
+	}
+
 	if (prepare(st, &s, "INSERT INTO runs (trace_id, strategy, profile, knobs, seed, tool_version,"
 			   " created_at, wall_ms, cost_table, faults, fallbacks, unplaced)"
 			   " VALUES (?,?,?,?,?,?,?,0,'{}',0,0,0)", err))
@@ -309,43 +737,112 @@ int fl_store_run_begin(struct fl_store *st, int64_t trace_id, const char *strate
 	if (rc != SQLITE_DONE)
 		return db_fail(st, err, "cannot add the run");
 	*run_id = sqlite3_last_insert_rowid(st->db);
+	if (fl_array_grow((void **)&st->runs, &st->capruns, st->nruns + 1, sizeof(*st->runs)) < 0)
+		return fl_err_set(err, -ENOMEM, "out of memory");
+	memset(&st->runs[st->nruns], 0, sizeof(st->runs[0]));
+	st->runs[st->nruns++].run_id = *run_id;
 	return 0;
+}
+
+static struct run_tally *run_tally(struct fl_store *st, int64_t run_id)
+{
+	if (st->last_run < st->nruns && st->runs[st->last_run].run_id == run_id)
+		return &st->runs[st->last_run];
+	for (size_t i = 0; i < st->nruns; i++) {
+		if (st->runs[i].run_id == run_id) {
+			st->last_run = i;
+			return &st->runs[i];
+		}
+	}
+	return NULL;
+}
+
+/* Count an outcome under its (counter, reason).  The strings are static:
+ * the same pointer is the same cause, and a different pointer is compared
+ * by its text. */
+static int tally(struct run_tally *t, const struct fl_outcome *o)
+{
+	const char *counter = o->counter ? o->counter : "", *reason = o->reason ? o->reason : "";
+	struct cause_tally *c = t->last < t->n ? &t->c[t->last] : NULL;
+	size_t i;
+
+	if (!c || c->counter != counter || c->reason != reason) {
+		for (i = 0; i < t->n; i++)
+			if (t->c[i].counter == counter && t->c[i].reason == reason)
+				break;
+		if (i == t->n)
+			for (i = 0; i < t->n; i++)
+				if (!strcmp(t->c[i].counter, counter) && !strcmp(t->c[i].reason, reason))
+					break;
+		if (i == t->n) {
+			if (fl_array_grow((void **)&t->c, &t->cap, t->n + 1, sizeof(*t->c)) < 0)
+				return -ENOMEM;
+			t->c[t->n++] = (struct cause_tally){ .counter = counter, .reason = reason };
+		}
+		t->last = i;
+		c = &t->c[i];
+	}
+	c->n++;
+	c->fell_back += o->fell_back;
+	return 0;
+}
+
+static int cmp_cause(const void *a, const void *b)
+{
+	const struct cause_tally *x = a, *y = b;
+	int d = strcmp(x->counter, y->counter);
+
+	return d ? d : strcmp(x->reason, y->reason);
 }
 
 int fl_store_writer(struct fl_store *st, int64_t trace_id, const struct fl_writer *w)
 {
-	sqlite3_stmt *s = st->ins_writer;
-	char args[256];
-	size_t off = 0;
+	char *args;
+	struct row *r = row_new(st, TAB_WRITERS, ROW_TEXT_MAX, &args);
+	size_t off = 0, cap = ROW_TEXT_MAX;
 
-	off += (size_t)snprintf(args + off, sizeof(args) - off, "[");
+	if (!r)
+		return -EIO;
+	off += (size_t)snprintf(args + off, cap - off, "[");
 	if (w->traced)
-		for (int i = 0; i < 6 && off < sizeof(args); i++)
-			off += (size_t)snprintf(args + off, sizeof(args) - off, "%s%" PRIu64,
-						i ? "," : "", w->call.args[i]);
-	if (off < sizeof(args))
-		snprintf(args + off, sizeof(args) - off, "]");
-	sqlite3_bind_int64(s, 1, trace_id);
-	bind_u64(s, 2, w->id);
-	sqlite3_bind_int(s, 3, w->tid);
-	sqlite3_bind_int(s, 4, w->pid);
-	bind_text(s, 5, w->traced ? fl_mm_kind_name(w->call.kind) : "untraced");
-	bind_text(s, 6, args);
+		for (int i = 0; i < 6 && off < cap; i++)
+			off += (size_t)snprintf(args + off, cap - off, "%s%" PRIu64, i ? "," : "",
+						w->call.args[i]);
+	if (off < cap)
+		snprintf(args + off, cap - off, "]");
+	val_int(r, 0, trace_id);
+	val_int(r, 1, (int64_t)w->id);
+	val_int(r, 2, w->tid);
+	val_int(r, 3, w->pid);
+	val_text(r, 4, w->traced ? fl_mm_kind_name(w->call.kind) : "untraced");
+	val_text(r, 5, args);
+	r->type[5] = VAL_BLOCK_TEXT;
 	if (w->traced && w->call.has_exit)
-		sqlite3_bind_int64(s, 7, w->call.ret);
+		val_int(r, 6, w->call.ret);
+	else
+		val_null(r, 6);
 	if (w->traced && w->call.has_enter)
-		bind_u64(s, 8, w->call.t_enter);
+		val_int(r, 7, (int64_t)w->call.t_enter);
+	else
+		val_null(r, 7);
 	if (w->traced && w->call.has_exit)
-		bind_u64(s, 9, w->call.t_exit);
-	if (w->has_lock) {
-		bind_u64(s, 10, w->t_lock_start);
-		if (w->t_lock_acquired)
-			bind_u64(s, 11, w->t_lock_acquired);
-		if (w->t_lock_released)
-			bind_u64(s, 12, w->t_lock_released);
-	}
-	sqlite3_bind_int64(s, 13, w->vmas_written);
-	return step_done(s);
+		val_int(r, 8, (int64_t)w->call.t_exit);
+	else
+		val_null(r, 8);
+	if (w->has_lock)
+		val_int(r, 9, (int64_t)w->t_lock_start);
+	else
+		val_null(r, 9);
+	if (w->has_lock && w->t_lock_acquired)
+		val_int(r, 10, (int64_t)w->t_lock_acquired);
+	else
+		val_null(r, 10);
+	if (w->has_lock && w->t_lock_released)
+		val_int(r, 11, (int64_t)w->t_lock_released);
+	else
+		val_null(r, 11);
+	val_int(r, 12, w->vmas_written);
+	return 0;
 }
 
 static const char *access_text(uint32_t a)
@@ -360,53 +857,76 @@ static const char *access_text(uint32_t a)
 int fl_store_fault(struct fl_store *st, int64_t trace_id, const struct fl_fault_view *v,
 		   const struct fl_gt_result *gt)
 {
-	sqlite3_stmt *s = st->ins_fault;
+	struct row *r = row_new(st, TAB_FAULTS, 0, NULL);
 
-	sqlite3_bind_int64(s, 1, trace_id);
-	bind_u64(s, 2, v->fault_id);
-	bind_u64(s, 3, v->t);
+	if (!r)
+		return -EIO;
+	val_int(r, 0, trace_id);
+	val_int(r, 1, (int64_t)v->fault_id);
+	val_int(r, 2, (int64_t)v->t);
 	if (v->has_end)
-		bind_u64(s, 4, v->t_end);
-	sqlite3_bind_int(s, 5, v->tid);
-	sqlite3_bind_int(s, 6, v->pid);
-	sqlite3_bind_int(s, 7, v->cpu);
-	bind_u64(s, 8, v->fault->address);
-	bind_u64(s, 9, v->fault->ip);
-	bind_text(s, 10, access_text(v->fault->access));
-	bind_u64(s, 11, v->fault->arch_code);
+		val_int(r, 3, (int64_t)v->t_end);
+	else
+		val_null(r, 3);
+	val_int(r, 4, v->tid);
+	val_int(r, 5, v->pid);
+	val_int(r, 6, v->cpu);
+	val_int(r, 7, (int64_t)v->fault->address);
+	val_int(r, 8, (int64_t)v->fault->ip);
+	val_text(r, 9, access_text(v->fault->access));
+	val_int(r, 10, (int64_t)v->fault->arch_code);
 	if (v->has_end)
-		sqlite3_bind_int(s, 12, v->major);
-	bind_text(s, 13, fl_gt_name(gt->gt));
-	bind_text(s, 14, gt->detail);
+		val_int(r, 11, v->major);
+	else
+		val_null(r, 11);
+	val_text(r, 12, fl_gt_name(gt->gt));
+	val_text(r, 13, gt->detail);
 	if (gt->gt == FL_GT_FALLBACK)
-		bind_u64(s, 15, gt->lock_wait);
-	return step_done(s);
+		val_int(r, 14, (int64_t)gt->lock_wait);
+	else
+		val_null(r, 14);
+	return 0;
 }
 
 int fl_store_outcome(struct fl_store *st, int64_t run_id, const struct fl_fault_view *v,
 		     const struct fl_outcome *o)
 {
-	sqlite3_stmt *s = st->ins_outcome;
+	struct run_tally *t = run_tally(st, run_id);
 	bool placed = v->place == FL_PLACE_VMA || v->place == FL_PLACE_INFERRED ||
 		      (v->place == FL_PLACE_STACK && v->vma.end);
+	struct row *r;
 
-	sqlite3_bind_int64(s, 1, run_id);
-	bind_u64(s, 2, v->fault_id);
-	bind_text(s, 3, fl_path_name(o->path));
-	sqlite3_bind_int(s, 4, o->fell_back);
-	bind_text(s, 5, o->counter);
-	bind_text(s, 6, o->reason);
-	sqlite3_bind_int(s, 7, (int)o->attempts);
-	bind_u64(s, 8, o->latency);
-	bind_u64(s, 9, o->lock_wait);
-	if (o->writer)
-		bind_u64(s, 10, o->writer->id);
-	if (placed) {
-		bind_u64(s, 11, v->vma.start);
-		bind_u64(s, 12, v->vma.end);
+	if (st->failed)
+		return st->failed;
+	if (t && tally(t, o) < 0) {
+		st->failed = fl_err_set(&st->fail_err, -ENOMEM, "out of memory");
+		return st->failed;
 	}
-	bind_text(s, 13, placed ? fl_vma_kind_name(v->vma.kind) : "");
-	return step_done(s);
+	r = row_new(st, TAB_OUTCOMES, 0, NULL);
+	if (!r)
+		return -EIO;
+	val_int(r, 0, run_id);
+	val_int(r, 1, (int64_t)v->fault_id);
+	val_text(r, 2, fl_path_name(o->path));
+	val_int(r, 3, o->fell_back);
+	val_text(r, 4, o->counter);
+	val_text(r, 5, o->reason);
+	val_int(r, 6, (int)o->attempts);
+	val_int(r, 7, (int64_t)o->latency);
+	val_int(r, 8, (int64_t)o->lock_wait);
+	if (o->writer)
+		val_int(r, 9, (int64_t)o->writer->id);
+	else
+		val_null(r, 9);
+	if (placed) {
+		val_int(r, 10, (int64_t)v->vma.start);
+		val_int(r, 11, (int64_t)v->vma.end);
+	} else {
+		val_null(r, 10);
+		val_null(r, 11);
+	}
+	val_text(r, 12, placed ? fl_vma_kind_name(v->vma.kind) : "");
+	return 0;
 }
 
 int fl_store_thread(struct fl_store *st, int64_t trace_id, const struct fl_engine_thread *t)
@@ -414,6 +934,8 @@ int fl_store_thread(struct fl_store *st, int64_t trace_id, const struct fl_engin
 	sqlite3_stmt *s;
 	int rc;
 
+	if (store_sync(st, false) < 0)
+		return -EIO;
 	if (sqlite3_prepare_v2(st->db, "INSERT INTO threads (trace_id, tid, pid, comm, faults,"
 				       " gt_fallbacks, mm_calls) VALUES (?,?,?,?,?,?,?)", -1, &s, NULL) !=
 	    SQLITE_OK)
@@ -435,6 +957,8 @@ int fl_store_thread_time(struct fl_store *st, int64_t run_id, const struct fl_de
 	sqlite3_stmt *s;
 	int rc;
 
+	if (store_sync(st, false) < 0)
+		return -EIO;
 	if (sqlite3_prepare_v2(st->db, "INSERT INTO thread_times (run_id, tid, pid, faults,"
 				       " blocked_traced, blocked_pred, wasted, run_traced, run_pred)"
 				       " VALUES (?,?,?,?,?,?,?,?,?)", -1, &s, NULL) != SQLITE_OK)
@@ -457,10 +981,15 @@ int fl_store_run_end(struct fl_store *st, int64_t run_id, const struct fl_engine
 		     uint64_t wall_ms, struct fl_err *err)
 {
 	sqlite3_stmt *s;
+	struct run_tally *t;
 	char cost[512];
 	size_t off = 0;
 	int rc;
 
+	if (store_sync(st, false) < 0) {
+		*err = st->fail_err;
+		return -EIO;
+	}
 	off += (size_t)snprintf(cost, sizeof(cost), "{");
 	for (int h = 0; h < FL_H__COUNT && off < sizeof(cost); h++)
 		off += (size_t)snprintf(cost + off, sizeof(cost) - off, "%s\"%s\":%" PRIu64,
@@ -481,12 +1010,26 @@ int fl_store_run_end(struct fl_store *st, int64_t run_id, const struct fl_engine
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
 		return db_fail(st, err, "cannot complete the run");
+	/* cause_counts from the outcomes counted as they were stored, in the
+	 * order an INSERT .. SELECT .. GROUP BY counter, reason gives (BINARY
+	 * collation: strcmp for these NUL-free strings). */
+	t = run_tally(st, run_id);
+	if (!t)
+		return fl_err_set(err, -EINVAL, "%s: run %" PRId64 " was not begun", st->path, run_id);
+	qsort(t->c, t->n, sizeof(*t->c), cmp_cause);
 	if (prepare(st, &s, "INSERT INTO cause_counts (run_id, counter, reason, n, fell_back)"
-			   " SELECT run_id, counter, reason, count(*), sum(fell_back) FROM outcomes"
-			   " WHERE run_id = ? GROUP BY counter, reason", err))
+			   " VALUES (?,?,?,?,?)", err))
 		return -EIO;
-	sqlite3_bind_int64(s, 1, run_id);
-	rc = sqlite3_step(s);
+	rc = SQLITE_DONE;
+	for (size_t i = 0; i < t->n && rc == SQLITE_DONE; i++) {
+		sqlite3_bind_int64(s, 1, run_id);
+		sqlite3_bind_text(s, 2, t->c[i].counter, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, t->c[i].reason, -1, SQLITE_STATIC);
+		bind_u64(s, 4, t->c[i].n);
+		bind_u64(s, 5, t->c[i].fell_back);
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
 		return db_fail(st, err, "cannot count the causes");
@@ -506,6 +1049,11 @@ int fl_store_trace_end(struct fl_store *st, int64_t *trace_id, const struct fl_i
 	sqlite3_stmt *s;
 	int64_t older = 0;
 	int rc;
+
+	if (store_sync(st, false) < 0) {
+		*err = st->fail_err;
+		return -EIO;
+	}
 
 	if (prepare(st, &s, "UPDATE traces SET t_first = ?, t_last = ?, ctf_events = ?, lost_events = ?,"
 			   " lost_packets = ?, has_ground_truth = ?, lock_windows = ? WHERE trace_id = ?",

@@ -40,12 +40,19 @@ int fl_store_run_begin(struct fl_store *st, int64_t trace_id, const char *strate
 		       const char *profile, const char *knobs_json, uint64_t seed,
 		       int64_t *run_id, struct fl_err *err);
 
-/* The engine's sink: writers, faults and outcomes as they are decided. */
+/* The engine's sink: writers, faults and outcomes as they are decided.
+ * They are inserted on a writer thread, in the order given; a failure
+ * shows in a later call (-EIO, or -ENOMEM), at the latest in
+ * fl_store_commit(), and fl_store_error() says which row failed and why.
+ * Every other call waits until the rows given before it are stored. */
 int fl_store_writer(struct fl_store *st, int64_t trace_id, const struct fl_writer *w);
 int fl_store_fault(struct fl_store *st, int64_t trace_id, const struct fl_fault_view *v,
 		   const struct fl_gt_result *gt);
 int fl_store_outcome(struct fl_store *st, int64_t run_id, const struct fl_fault_view *v,
 		     const struct fl_outcome *o);
+
+/* The first row that could not be stored: "DB: cannot store fault N: why". */
+const struct fl_err *fl_store_error(const struct fl_store *st);
 
 int fl_store_thread(struct fl_store *st, int64_t trace_id, const struct fl_engine_thread *t);
 /* One thread's predicted blocked and run time in a run (thread_times). */

@@ -64,6 +64,21 @@ static void fall_back(const struct fl_fault_view *f, struct fl_outcome *o, const
 		o->lock_wait = f->lock_free_at - (f->t + f->behind);
 }
 
+/* filemap_fault() under the VMA lock drops it and returns VM_FAULT_RETRY
+ * when it waits on the page cache: IO for a page not in it (major), a
+ * PG_readahead marker or readahead (maybe_unlock_mmap_for_io()), a locked
+ * folio (lock_folio_maybe_drop_mmap()).  NULL when it does not. */
+static const char *filemap_retry(const struct fl_fault_view *f)
+{
+	if (f->major)
+		return "file IO";
+	if (f->pc_wait == FL_PCW_READAHEAD)
+		return "readahead";
+	if (f->folio_locked || f->pc_wait == FL_PCW_SLEPT)
+		return "folio locked";
+	return NULL;
+}
+
 static void pervma_fault(void *state, const struct fl_run_cfg *cfg, const struct fl_fault_view *f,
 			 struct fl_outcome *o)
 {
@@ -175,13 +190,8 @@ static void pervma_fault(void *state, const struct fl_run_cfg *cfg, const struct
 		 * ->map_pages (vmf_can_call_fault()). */
 		if (fl_vma_ops_of(v) != FL_VMA_OPS_FILE)
 			retry = "no map_pages";
-		else if (f->major)
-			retry = "file IO";
-		else if (f->pc_wait == FL_PCW_READAHEAD)
-			retry = "readahead";
-		else if (f->folio_locked || f->pc_wait == FL_PCW_SLEPT)
-			retry = "folio locked";
-		else if (kver < FL_MM_KVER(6, 7) && (FAULT_AROUND_BYTES >> cfg->page_shift) <= 1)
+		else if (!(retry = filemap_retry(f)) && kver < FL_MM_KVER(6, 7) &&
+			 (FAULT_AROUND_BYTES >> cfg->page_shift) <= 1)
 			/* 6.5-6.6 ran only fault-around under the VMA lock, and
 			 * should_fault_around() wants more than one page: 64 KiB
 			 * on 64 KiB pages is one. */
@@ -193,12 +203,8 @@ static void pervma_fault(void *state, const struct fl_run_cfg *cfg, const struct
 			retry = "file fault";
 		else if (fl_vma_ops_of(v) != FL_VMA_OPS_FILE)
 			retry = "no map_pages";
-		else if (f->major)
-			retry = "file IO";
-		else if (f->pc_wait == FL_PCW_READAHEAD)
-			retry = "readahead";
-		else if (f->folio_locked || f->pc_wait == FL_PCW_SLEPT)
-			retry = "folio locked";
+		else
+			retry = filemap_retry(f);
 		break;
 	case FL_H__COUNT:
 		break;

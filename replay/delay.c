@@ -19,7 +19,7 @@ void fl_delay_free(struct fl_delay *d)
 	fl_map_free(&d->threads);
 }
 
-static struct fl_delay_thread *get(struct fl_delay *d, int32_t pid, int32_t tid)
+struct fl_delay_thread *fl_delay_get(struct fl_delay *d, int32_t pid, int32_t tid)
 {
 	uint64_t key = (uint64_t)(uint32_t)tid + 1;
 	struct fl_delay_thread *t = fl_map_get(&d->threads, key);
@@ -38,31 +38,19 @@ static struct fl_delay_thread *get(struct fl_delay *d, int32_t pid, int32_t tid)
 	return t;
 }
 
-int fl_delay_fault(struct fl_delay *d, int32_t pid, int32_t tid, uint64_t traced_wait,
-		   uint64_t pred_wait, uint64_t wasted)
+void fl_delay_add(struct fl_delay_thread *t, uint64_t traced_wait, uint64_t pred_wait,
+		  uint64_t wasted)
 {
-	struct fl_delay_thread *t = get(d, pid, tid);
-
-	if (!t)
-		return -ENOMEM;
 	t->faults++;
 	t->blocked_traced += traced_wait;
 	t->blocked_pred += pred_wait;
 	t->wasted += wasted;
 	t->shift += (int64_t)pred_wait - (int64_t)traced_wait + (int64_t)wasted;
-	return 0;
-}
-
-int64_t fl_delay_shift(const struct fl_delay *d, int32_t tid)
-{
-	const struct fl_delay_thread *t = fl_map_get(&d->threads, (uint64_t)(uint32_t)tid + 1);
-
-	return t ? t->shift : 0;
 }
 
 int fl_delay_span(struct fl_delay *d, int32_t pid, int32_t tid, uint64_t t_first, uint64_t t_last)
 {
-	struct fl_delay_thread *t = get(d, pid, tid);
+	struct fl_delay_thread *t = fl_delay_get(d, pid, tid);
 
 	if (!t)
 		return -ENOMEM;

@@ -12,8 +12,8 @@
  * predicted blocked time and a predicted run time: the traced run time
  * plus its final shift.
  *
- * The shift is kept per run; a strategy may read it (fl_delay_shift()) to
- * decide a fault at its shifted time.  Memory: one record per thread.
+ * The shift is kept per run; a strategy may read it (the thread's shift,
+ * fl_delay_get()) to decide a fault at its shifted time.  Memory: one record per thread.
  */
 #ifndef FL_DELAY_H
 #define FL_DELAY_H
@@ -41,12 +41,14 @@ struct fl_delay {
 void fl_delay_init(struct fl_delay *d);
 void fl_delay_free(struct fl_delay *d);
 
-/* One decided fault of thread (pid, tid): the traced wait (0 when it did
- * not block), the predicted wait, and the work thrown away.  0 or -ENOMEM. */
-int fl_delay_fault(struct fl_delay *d, int32_t pid, int32_t tid, uint64_t traced_wait,
-		   uint64_t pred_wait, uint64_t wasted);
-/* The thread's shift so far (0 for a thread not seen). */
-int64_t fl_delay_shift(const struct fl_delay *d, int32_t tid);
+/* Thread (pid, tid)'s record, created at its first fault; NULL without
+ * memory.  A strategy reads its shift before deciding the fault at its
+ * shifted time; fl_delay_add() then accounts the decided fault. */
+struct fl_delay_thread *fl_delay_get(struct fl_delay *d, int32_t pid, int32_t tid);
+/* One decided fault: the traced wait (0 when it did not block), the
+ * predicted wait, and the work thrown away. */
+void fl_delay_add(struct fl_delay_thread *t, uint64_t traced_wait, uint64_t pred_wait,
+		  uint64_t wasted);
 /* Record the thread's traced span (first and last event), creating it. */
 int fl_delay_span(struct fl_delay *d, int32_t pid, int32_t tid, uint64_t t_first,
 		  uint64_t t_last);

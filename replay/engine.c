@@ -693,7 +693,10 @@ static int run_fault(struct fl_engine *e, size_t r, struct pfault *p)
 	struct fl_fault_view *v = &p->v;
 	struct fl_outcome o;
 	uint64_t traced_wait = p->gt.gt == FL_GT_FALLBACK ? p->gt.lock_wait : 0;
+	struct fl_delay_thread *dt = fl_delay_get(&run->delay, v->pid, v->tid);
 
+	if (!dt)
+		return oom(e);
 	memset(&o, 0, sizeof(o));
 	o.counter = "";
 	o.reason = "";
@@ -702,9 +705,7 @@ static int run_fault(struct fl_engine *e, size_t r, struct pfault *p)
 		o.reason = e->sim_shift == 16 ? "no fault at 64 KiB pages: its page was mapped"
 					      : "no fault at the larger page: its page was mapped";
 	} else {
-		int64_t shift = fl_delay_shift(&run->delay, v->tid);
-
-		v->behind = shift > 0 ? (uint64_t)shift : 0;
+		v->behind = dt->shift > 0 ? (uint64_t)dt->shift : 0;
 		run->strategy->fault(run->state, &run->cfg, v, &o);
 	}
 	run->faults++;
@@ -712,8 +713,7 @@ static int run_fault(struct fl_engine *e, size_t r, struct pfault *p)
 		run->fallbacks++;
 	if (v->place == FL_PLACE_UNKNOWN || v->place == FL_PLACE_INFERRED)
 		run->unplaced++;
-	if (fl_delay_fault(&run->delay, v->pid, v->tid, traced_wait, o.lock_wait, o.wasted) < 0)
-		return oom(e);
+	fl_delay_add(dt, traced_wait, o.lock_wait, o.wasted);
 	return e->sink.outcome ? e->sink.outcome(e->sink.ctx, r, v, &o) : 0;
 }
 

@@ -151,8 +151,14 @@ fi
 
 # Replay the bigger trace into a database that holds one run, and kill it
 # once it has the database open (its -shm file exists: WAL mode is set and
-# the transaction follows) but before it is done.  If it finishes first,
-# try again with less delay; a replay that was never killed proves nothing.
+# the transaction follows) but before it is done.  If it finishes first --
+# it exits, or the kill lands after its commit (while it checkpoints and
+# closes), leaving its whole run -- try again with less delay; a replay
+# that was never killed mid-run proves nothing.  A second run that is not
+# whole is a half run: that fails at once.
+run_fl info --format json "$nodegc"
+printf '%s\n' "$FL_OUT" >"$FL_TMP/info-nodegc.json"
+nodegc_faults=$(json_get "$FL_TMP/info-nodegc.json" '$.events.fault')
 killed=no
 for delay in 0.1 0.05 0.02 0.01 0; do
 	k=$FL_TMP/kill.db
@@ -171,8 +177,10 @@ for delay in 0.1 0.05 0.02 0.01 0; do
 	{ wait "$pid"; } 2>/dev/null	# no "Killed" notice from bash
 	st=$?
 	if [ "$st" -eq 137 ] && [ "$opened" = yes ]; then
-		killed=yes
-		break
+		[ "$(q "$k" 'select count(*) from runs')" = 1 ] && { killed=yes; break; }
+		is "a kill after the commit left the whole run" \
+			"$(q "$k" 'select (select count(*) from runs), (select count(*) from outcomes where run_id = 2), (select count(*) from faults where trace_id = 2)')" \
+			"2|$nodegc_faults|$nodegc_faults"
 	fi
 done
 if [ "$killed" = yes ]; then

@@ -321,9 +321,15 @@ static void find_excluded(struct recorder *r)
 	closedir(d);
 }
 
-static int snapshot_all(struct recorder *r)
+/* The layouts of the attached processes, stamped t: the moment their
+ * events were enabled, not the moment of the read.  What a process did
+ * between the two is both in the trace and already in what /proc shows, and
+ * replaying those calls again over the layout changes nothing (a mapping
+ * made again replaces itself, one unmapped again is gone already); while a
+ * layout stamped at the read would leave every fault before it, often tens
+ * of milliseconds of them, without a layout. */
+static int snapshot_all(struct recorder *r, uint64_t t)
 {
-	uint64_t t = now_ns();
 	DIR *d;
 	struct dirent *de;
 
@@ -763,6 +769,7 @@ static int start(struct recorder *r, struct fl_err *err)
 	};
 	char name[256], provider[4096];
 	bool mounted;
+	uint64_t t_enable;
 	int rc;
 
 	if ((rc = check_privileges(err)) < 0)
@@ -843,6 +850,7 @@ static int start(struct recorder *r, struct fl_err *err)
 	emit_header(r);
 	if (r->o.cmd)
 		return fl_child_go(&r->child, r->o.cmd, err);
+	t_enable = now_ns();
 	if ((rc = fl_pe_enable(&r->pe, err)) < 0)
 		return rc;
 	if (!r->o.all) {
@@ -860,7 +868,7 @@ static int start(struct recorder *r, struct fl_err *err)
 				return rc;
 		}
 	}
-	if (snapshot_all(r) < 0)
+	if (snapshot_all(r, t_enable) < 0)
 		return fl_err_set(err, -ENOMEM, "out of memory");
 	return 0;
 }

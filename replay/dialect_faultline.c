@@ -350,6 +350,7 @@ static int on_lost(struct fl_decoder *d, const struct fl_binding *b, const struc
 	ev.u.lost.t_begin = kt(p, fl_member_u64(raw->payload, b->idx[3], NULL));
 	ev.u.lost.t_end = kt(p, fl_member_u64(raw->payload, b->idx[4], NULL));
 	ev.u.lost.stream_id = (uint64_t)ev.cpu;
+	ev.u.lost.ring = true;
 	return fl_decoder_emit(d, &ev);
 }
 

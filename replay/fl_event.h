@@ -189,6 +189,8 @@ struct fl_lost {
 	uint64_t t_begin;	/* 0 when the trace does not say */
 	uint64_t t_end;
 	uint64_t stream_id;
+	bool ring;		/* perf records lost from a ring buffer (stream_id is
+				 * its CPU), not events the CTF tracer discarded */
 };
 
 struct fl_event {

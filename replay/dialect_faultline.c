@@ -307,6 +307,18 @@ static int on_vma(struct fl_decoder *d, const struct fl_binding *b, const struct
 	ev.u.vma.pgoff = fl_member_u64(raw->payload, b->idx[4], NULL);
 	snprintf(ev.u.vma.path, sizeof(ev.u.vma.path), "%s", str(raw, b->idx[5]));
 	snprintf(ev.u.vma.perms, sizeof(ev.u.vma.perms), "%s", str(raw, b->idx[6]));
+	{
+		/* Newer recorders write the VmFlags; looked up in this event's
+		 * own class: a trace may hold two layouts of the event (two
+		 * recorder versions under one session daemon). */
+		int64_t i = fl_struct_member_index(bt_event_class_borrow_payload_field_class_const(
+							   bt_event_borrow_class_const(raw->event)),
+						   "vm_flags");
+
+		if (i >= 0)
+			snprintf(ev.u.vma.vm_flags, sizeof(ev.u.vma.vm_flags), "%s",
+				 str(raw, (uint64_t)i));
+	}
 	return fl_decoder_emit(d, &ev);
 }
 

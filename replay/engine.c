@@ -1355,6 +1355,37 @@ static uint64_t perms_flags(const char *perms)
 	return f | FL_VM_MAYREAD | FL_VM_MAYWRITE | FL_VM_MAYEXEC;
 }
 
+/* smaps VmFlags (fs/proc/task_mmu.c show_smap_vma_flags()): the vm_flags
+ * themselves, where the trace has them. */
+static uint64_t smaps_flags(const char *s)
+{
+	static const struct { char m[3]; uint64_t f; } mn[] = {
+		{ "rd", FL_VM_READ }, { "wr", FL_VM_WRITE }, { "ex", FL_VM_EXEC },
+		{ "sh", FL_VM_SHARED }, { "mr", FL_VM_MAYREAD }, { "mw", FL_VM_MAYWRITE },
+		{ "me", FL_VM_MAYEXEC }, { "ms", FL_VM_MAYSHARE }, { "gd", FL_VM_GROWSDOWN },
+		{ "pf", FL_VM_PFNMAP }, { "lo", FL_VM_LOCKED }, { "io", FL_VM_IO },
+		{ "sr", FL_VM_SEQ_READ }, { "rr", FL_VM_RAND_READ }, { "dc", FL_VM_DONTCOPY },
+		{ "de", FL_VM_DONTEXPAND }, { "lf", FL_VM_LOCKONFAULT }, { "ac", FL_VM_ACCOUNT },
+		{ "nr", FL_VM_NORESERVE }, { "ht", FL_VM_HUGETLB }, { "sf", FL_VM_SYNC },
+		{ "wf", FL_VM_WIPEONFORK }, { "dd", FL_VM_DONTDUMP }, { "sd", FL_VM_SOFTDIRTY },
+		{ "mm", FL_VM_MIXEDMAP }, { "hg", FL_VM_HUGEPAGE }, { "nh", FL_VM_NOHUGEPAGE },
+		{ "mg", FL_VM_MERGEABLE }, { "um", FL_VM_UFFD_MISSING }, { "uw", FL_VM_UFFD_WP },
+	};
+	uint64_t f = 0;
+
+	while (*s) {
+		while (*s == ' ')
+			s++;
+		if (!s[0] || !s[1])
+			break;
+		for (size_t i = 0; i < sizeof(mn) / sizeof(mn[0]); i++)
+			if (s[0] == mn[i].m[0] && s[1] == mn[i].m[1])
+				f |= mn[i].f;
+		s += 2;
+	}
+	return f;
+}
+
 static void snapshot_kind(struct fl_vma *v, const char *path)
 {
 	static const char *const special[] = { "[vdso]", "[vvar]", "[vsyscall]", "[uprobes]",
@@ -1437,7 +1468,9 @@ static int on_snapshot(struct fl_engine *e, struct thread *t, const struct fl_ev
 	snapshot_kind(&v, s->path);
 	/* The permissions, where the trace has them (not for special
 	 * mappings: vdso and vvar are what the kernel makes them). */
-	if (strlen(s->perms) == 4 && v.kind != FL_VMA_SPECIAL)
+	if (s->vm_flags[0])
+		v.flags = smaps_flags(s->vm_flags);
+	else if (strlen(s->perms) == 4 && v.kind != FL_VMA_SPECIAL)
 		v.flags = (v.flags & ~(FL_VM_READ | FL_VM_WRITE | FL_VM_EXEC | FL_VM_SHARED |
 				       FL_VM_MAYREAD | FL_VM_MAYWRITE | FL_VM_MAYEXEC |
 				       FL_VM_MAYSHARE)) | perms_flags(s->perms);

@@ -138,6 +138,7 @@ struct fl_vma_snapshot {
 	bool end_known;
 	uint64_t pgoff;
 	char perms[5];		/* "rw-p" as in /proc/PID/maps; "" when unknown */
+	char vm_flags[96];	/* smaps VmFlags ("rd wr mr mw me ac"); "" unknown */
 	char path[FL_PATH_LEN];
 };
 

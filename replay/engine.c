@@ -59,6 +59,12 @@ struct mmctx {
 	/* Between exec's exec_mmap() (FL_TASK_EXEC_MM) and its EXEC event:
 	 * the mappings reported now are the new image's, made by the kernel. */
 	bool exec_image;
+	/* Its layout has a known origin: a snapshot (/proc, MMAP2), the copy
+	 * of a known parent at fork, or an exec seen whole.  A process the
+	 * trace shows no origin of (created in a loss, or before the snapshot
+	 * of an -a recording reached it) knows only its traced calls: a fault
+	 * elsewhere is unplaced, not a hole. */
+	bool layout_known;
 };
 
 struct thread {
@@ -139,6 +145,7 @@ struct fl_engine {
 	struct fl_map threads;		/* tid + 1 -> thread */
 	struct fl_map mms;		/* pid + 1 -> its mmctx now (shared by CLONE_VM) */
 	struct mmctx **all_mms;		/* every mmctx made, for finish and free */
+	bool layouts;			/* the trace gives layouts (vma_snapshot) */
 	size_t nall_mms, capall_mms;
 
 	/* The fault queue: q[i] is fault number q_base + i. */
@@ -693,7 +700,8 @@ static enum fl_place place_fault(struct fl_engine *e, struct mmctx *mm, uint64_t
 		*out = next;
 		return FL_PLACE_STACK;
 	}
-	return fl_vma_count(s) ? FL_PLACE_NO_VMA : FL_PLACE_UNKNOWN;
+	return fl_vma_count(s) && (mm->layout_known || !e->layouts) ? FL_PLACE_NO_VMA
+								      : FL_PLACE_UNKNOWN;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1435,6 +1443,7 @@ static int on_snapshot(struct fl_engine *e, struct thread *t, const struct fl_ev
 
 	/* A mapping made by a traced call is the call's: the model applies
 	 * it at the call's exit. */
+	e->layouts = true;
 	if (!mm || (t && t->in_call))
 		return 0;
 	if (s->end_known && s->end > s->start) {
@@ -1502,6 +1511,8 @@ static int on_snapshot(struct fl_engine *e, struct thread *t, const struct fl_ev
 			return oom(e);
 		if (rc == 0 && added) {
 			e->st.snapshots_used++;
+			if (s->whole || mm->exec_image)
+				mm->layout_known = true;
 			if (!mm->snap_run) {
 				mm->snap_run = true;
 				mm->snap_first_id = added->id;
@@ -1532,8 +1543,10 @@ static int exec_replace(struct fl_engine *e, struct thread *t, int32_t pid, bool
 				return oom(e);
 		}
 	}
-	if (old)
+	if (old) {
+		mm->layout_known = !keep_snap || old->snap_run;
 		old->snap_run = false;
+	}
 	if (mm_bind(e, pid, mm) < 0)
 		return oom(e);
 	while (fl_map_next(&e->threads, &it, NULL, &val)) {
@@ -1607,6 +1620,7 @@ static int on_task(struct fl_engine *e, struct thread *t, const struct fl_event 
 			/* dup_mmap(): the child starts with a copy of the
 			 * parent's VMAs (VM_DONTCOPY ones excepted). */
 			if (!fl_vma_count(&child->mm.vmas)) {
+				child->layout_known = t->mm->layout_known;
 				for (size_t i = 0; i < fl_vma_count(&t->mm->mm.vmas); i++) {
 					struct fl_vma v = *fl_vma_at(&t->mm->mm.vmas, i);
 

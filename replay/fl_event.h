@@ -139,6 +139,8 @@ struct fl_vma_snapshot {
 	uint64_t pgoff;
 	char perms[5];		/* "rw-p" as in /proc/PID/maps; "" when unknown */
 	char vm_flags[96];	/* smaps VmFlags ("rd wr mr mw me ac"); "" unknown */
+	bool whole;		/* part of a whole layout read at once (/proc/PID/maps),
+				 * not one mapping reported alone (MMAP2) */
 	char path[FL_PATH_LEN];
 };
 

@@ -93,7 +93,7 @@ for k in "${kinds[@]}"; do
 	fi
 	novma=$(sqlite3 "$d.db" "select count(*) from outcomes o join runs r using (run_id)
 		join faults f on f.trace_id = r.trace_id and f.fault_id = o.fault_id
-		where o.reason like '%no VMA%' and f.gt = 'vma'")
+		where o.reason = 'no VMA' and f.gt = 'vma'")
 	echo "# $k: $n faults, TP $tp FP $fp FN $fn, 'no VMA' where the kernel found one: $novma"
 	if [ "$n" -gt 0 ] && [ $((novma * limit)) -le "$n" ]; then
 		ok "$k: no fault the kernel placed is 'no VMA'"

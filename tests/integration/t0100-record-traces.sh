@@ -57,5 +57,17 @@ check_fixed() {
 }
 check_fixed x86_64/fl-mmchurn "14692 14696 0 859 1649 806 800 3 99 29 4"
 check_fixed x86_64/fl-node-gc "22402 22395 10 284 455 792 0 28 285 32 11"
+check_fixed x86_64/fl-proctree "14017 14042 0 222 175 201 0 22 226 8 21"
+
+# The process tree: every process's faults are placed (the launcher's second
+# and third images, the workers, the spawned and vforked helpers).
+run_fl replay -s pervma -o "$FL_TMP/pt.db" "$FL_TOP/traces/x86_64/fl-proctree"
+is "fl-proctree: replay" "$FL_RC" 0
+is "fl-proctree: processes, and faults outside a known VMA" \
+	"$(sqlite3 "$FL_TMP/pt.db" "select count(distinct f.pid), sum(o.reason like '%no VMA%')
+		from faults f join outcomes o on o.fault_id = f.fault_id")" "5|0"
+"$FAULTLINE" report --fidelity --format json "$FL_TMP/pt.db" >"$FL_TMP/pt.json"
+is "fl-proctree: pervma's fallbacks are the kernel's (TP/FP/FN)" \
+	"$(json_get "$FL_TMP/pt.json" '$.tp')/$(json_get "$FL_TMP/pt.json" '$.fp')/$(json_get "$FL_TMP/pt.json" '$.fn')" "8/0/0"
 
 done_testing

@@ -17,7 +17,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -38,12 +37,15 @@
 #include "child.h"
 #include "fl_array.h"
 #include "fl_err.h"
+#include "guard.h"
 #include "lttng_ctl.h"
 #include "perf_events.h"
 #include "proc_maps.h"
 #include "rec_decode.h"
 #include "rec_merge.h"
 #include "rec_writer.h"
+#include "sudo_user.h"
+#include "trace_dir.h"
 #include "tracefs.h"
 #include "ust_load.h"
 
@@ -96,7 +98,10 @@ struct recorder {
 	struct rec_opts o;
 	char outdir[PATH_MAX];
 	bool made_outdir;
+	bool never_ran;		/* the command could not be started */
+	struct fl_guard guard;
 	char tracefs[256];
+	struct fl_sudo_user sudo;	/* whom the command runs as, who owns the trace */
 	struct fl_child child;
 	bool have_child;
 	struct fl_pe_set pe;
@@ -189,6 +194,9 @@ static int make_outdir(struct recorder *r, struct fl_err *err)
 		dir = def;
 	}
 	if (lstat(dir, &st) == 0) {
+		if (S_ISDIR(st.st_mode) && fl_trace_dir_complete(dir) == 1)
+			fprintf(stderr, "faultline record: %s held a recording that was cut short; "
+				"it is finished now and readable (faultline info %s)\n", dir, dir);
 		fl_err_set(err, -EEXIST, "output directory %s exists", dir);
 		fl_err_hint(err, "faultline record never writes into an existing directory: "
 			    "give a new one with -o, or remove it");
@@ -206,7 +214,11 @@ static int make_outdir(struct recorder *r, struct fl_err *err)
 	r->made_outdir = true;
 	if (!realpath(dir, r->outdir))
 		return fl_err_set(err, -errno, "%s: %s", dir, strerror(errno));
-	return 0;
+	if (fl_trace_dir_mark(r->outdir, r->sudo.active ? r->sudo.uid : geteuid(),
+			      r->sudo.active ? r->sudo.gid : getegid()) < 0)
+		return fl_err_set(err, -errno, "cannot write in %s: %s", r->outdir, strerror(errno));
+	/* Before anything it may have to undo exists. */
+	return fl_guard_start(&r->guard, r->outdir, &r->sudo, err);
 }
 
 static int scan_tids(pid_t pid, pid_t **v, size_t *n, size_t *cap)
@@ -479,96 +491,6 @@ static int finish_reading(struct recorder *r, struct fl_err *err)
 /* ---------------------------------------------------------------------- */
 /* After recording                                                        */
 
-static uid_t chown_uid;
-static gid_t chown_gid;
-static bool do_chown;
-
-static int fix_perm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)flag;
-	(void)ftw;
-	/* Owner-only: LTTng creates its files group-writable. */
-	chmod(path, S_ISDIR(st->st_mode) ? 0700 : 0600);
-	if (do_chown && lchown(path, chown_uid, chown_gid) < 0)
-		return 0;
-	return 0;
-}
-
-static void protect_trace(const struct recorder *r)
-{
-	const char *su = getenv("SUDO_UID"), *sg = getenv("SUDO_GID");
-
-	/* Under sudo the trace belongs to the user who asked for it. */
-	do_chown = geteuid() == 0 && su && sg && atoi(su) > 0;
-	if (do_chown) {
-		chown_uid = (uid_t)atoi(su);
-		chown_gid = (gid_t)atoi(sg);
-	}
-	nftw(r->outdir, fix_perm, 16, FTW_PHYS);
-}
-
-/* LTTng writes DIR/ust/uid/UID/64-bit/{metadata,faultline_N,index/}.  The
- * recorder's session has one buffer set (its own uid and bitness), so the
- * trace moves up to DIR: DIR itself is then the CTF trace, which is what
- * `faultline info DIR` and source.ctf.fs expect. */
-static int find_metadata_dir(const char *dir, int depth, char *out, size_t len)
-{
-	char p[PATH_MAX + 300];
-	struct stat st;
-	DIR *d;
-	struct dirent *de;
-	int found = 0;
-
-	snprintf(p, sizeof(p), "%s/metadata", dir);
-	if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
-		snprintf(out, len, "%s", dir);
-		return 1;
-	}
-	if (depth <= 0 || !(d = opendir(dir)))
-		return 0;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-		if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
-			found += find_metadata_dir(p, depth - 1, out, len);
-		}
-	}
-	closedir(d);
-	return found;
-}
-
-static void flatten_trace(const char *outdir)
-{
-	char src[PATH_MAX + 64], from[PATH_MAX * 2 + 64], to[PATH_MAX * 2 + 64], ust[PATH_MAX + 8];
-	DIR *d;
-	struct dirent *de;
-
-	snprintf(ust, sizeof(ust), "%s/ust", outdir);
-	if (find_metadata_dir(ust, 5, src, sizeof(src)) != 1)
-		return;		/* none, or several: leave LTTng's layout */
-	if (!(d = opendir(src)))
-		return;
-	while ((de = readdir(d))) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(from, sizeof(from), "%s/%s", src, de->d_name);
-		snprintf(to, sizeof(to), "%s/%s", outdir, de->d_name);
-		if (rename(from, to) < 0) {
-			closedir(d);
-			return;
-		}
-	}
-	closedir(d);
-	/* Remove the emptied chain, deepest first. */
-	while (strlen(src) > strlen(outdir) && rmdir(src) == 0) {
-		char *slash = strrchr(src, '/');
-		if (!slash)
-			break;
-		*slash = '\0';
-	}
-}
-
 static void describe_target(struct recorder *r)
 {
 	size_t off = 0;
@@ -767,6 +689,8 @@ static int start(struct recorder *r, struct fl_err *err)
 
 	if ((rc = check_privileges(err)) < 0)
 		return rc;
+	if ((rc = fl_sudo_user_get(&r->sudo, err)) < 0)
+		return rc;
 	if ((rc = make_outdir(r, err)) < 0)
 		return rc;
 	if ((rc = fl_tracefs_open(r->tracefs, sizeof(r->tracefs), &mounted, err)) < 0)
@@ -779,9 +703,10 @@ static int start(struct recorder *r, struct fl_err *err)
 	po.ring_pages = r->o.ring_pages;
 	po.quiet = r->o.quiet;
 	if (r->o.cmd) {
-		if ((rc = fl_child_spawn(&r->child, r->o.cmd, err)) < 0)
+		if ((rc = fl_child_spawn(&r->child, r->o.cmd, &r->sudo, err)) < 0)
 			return rc;
 		r->have_child = true;
+		fl_guard_child(&r->guard, r->child.pid);
 		po.target = PE_TARGET_CMD;
 		po.tids = &r->child.pid;
 		po.ntids = 1;
@@ -813,7 +738,10 @@ static int start(struct recorder *r, struct fl_err *err)
 		return rc;
 	if ((rc = fl_lttng_sessiond(&r->lt, r->o.quiet, err)) < 0)
 		return rc;
+	if (r->lt.sessiond_pid > 0)
+		fl_guard_sessiond(&r->guard, r->lt.sessiond_pid);
 	session_name(name, sizeof(name));
+	fl_guard_session(&r->guard, name);
 	if ((rc = fl_lttng_start(&r->lt, name, r->outdir, &co, err)) < 0)
 		return rc;
 	/* The writer may wait for room in LTTng's buffers (up to the
@@ -841,8 +769,12 @@ static int start(struct recorder *r, struct fl_err *err)
 	}
 	r->t_start = now_ns();
 	emit_header(r);
-	if (r->o.cmd)
-		return fl_child_go(&r->child, r->o.cmd, err);
+	fl_guard_started(&r->guard);
+	if (r->o.cmd) {
+		rc = fl_child_go(&r->child, r->o.cmd, err);
+		r->never_ran = rc < 0;
+		return rc;
+	}
 	if ((rc = fl_pe_enable(&r->pe, err)) < 0)
 		return rc;
 	if (!r->o.all) {
@@ -899,23 +831,26 @@ static int run_record(int argc, char **argv)
 	}
 	if (r.have_child && !r.child.exited)
 		fl_child_stop(&r.child);
+	if (r.have_child)
+		fl_guard_child(&r.guard, 0);
 	if (r.lt.started) {
 		int rc2 = fl_lttng_stop(&r.lt, &r.lttng_discarded, &r.lttng_lost_packets, &err);
 		if (rc == 0)
 			rc = rc2;
 	}
 	fl_lttng_cleanup(&r.lt);
+	fl_guard_session(&r.guard, NULL);
+	fl_guard_sessiond(&r.guard, 0);
 	if (r.made_outdir) {
-		if (r.api) {
-			flatten_trace(r.outdir);
-			protect_trace(&r);
-		}
-		else
-			rmdir(r.outdir[0] ? r.outdir : r.o.output);	/* nothing recorded */
+		if (r.api && !r.never_ran)
+			fl_trace_dir_finish(r.outdir, NULL, r.sudo.active, r.sudo.uid, r.sudo.gid);
+		else	/* nothing recorded: leave nothing behind */
+			fl_trace_dir_remove(r.outdir[0] ? r.outdir : r.o.output);
 	}
+	fl_guard_release(&r.guard);
 	if (rc < 0) {
 		fl_err_print(&err, stderr);
-		if (r.api)
+		if (r.api && !r.never_ran)
 			fprintf(stderr, "faultline record: what was recorded is in %s\n", r.outdir);
 		teardown(&r);
 		return FL_EXIT_FAIL;

@@ -44,6 +44,7 @@
 #include "rec_decode.h"
 #include "rec_merge.h"
 #include "rec_writer.h"
+#include "ring_size.h"
 #include "sudo_user.h"
 #include "trace_dir.h"
 #include "tracefs.h"
@@ -62,6 +63,8 @@
 /* Stop before the output file system is this full: LTTng's buffers must
  * still fit when they are flushed at the end. */
 #define DISK_RESERVE_BYTES (64ull << 20)
+/* Warn once when a perf ring is found fuller than this: loss is near. */
+#define FILL_WARN_PCT 75
 
 static volatile sig_atomic_t got_signal;
 
@@ -117,6 +120,7 @@ struct recorder {
 	size_t ntids, captids;
 	uint64_t t_start, t_stop;
 	uint64_t lttng_discarded, lttng_lost_packets;
+	bool ring_warned;	/* a ring ran above FILL_WARN_PCT */
 	bool disk_full;
 	char target[512];
 };
@@ -366,6 +370,16 @@ static int snapshot_all(struct recorder *r)
 /* ---------------------------------------------------------------------- */
 /* Reading                                                                */
 
+/* A ring's size for people: "4 KiB", "64 MiB". */
+static const char *ring_size_str(uint64_t bytes, char *buf, size_t len)
+{
+	if (bytes >= (1ull << 20))
+		snprintf(buf, len, "%" PRIu64 " MiB", bytes >> 20);
+	else
+		snprintf(buf, len, "%" PRIu64 " KiB", bytes >> 10);
+	return buf;
+}
+
 /* Read every ring; return the time before which no new record can come. */
 static int drain(struct recorder *r, uint64_t *limit)
 {
@@ -381,6 +395,15 @@ static int drain(struct recorder *r, uint64_t *limit)
 		if (t < lim)
 			lim = t;
 		fl_ring_begin(ring);
+		if (!r->ring_warned && (ring->head - ring->tail) * 100 > ring->data_size * FILL_WARN_PCT) {
+			char sz[32];
+			r->ring_warned = true;
+			fprintf(stderr, "faultline record: warning: CPU %d's perf ring was %" PRIu64
+				"%% full (of %s); events will be lost if it fills: "
+				"give the rings more room (-m %zu)\n", c,
+				(ring->head - ring->tail) * 100 / ring->data_size,
+				ring_size_str(ring->data_size, sz, sizeof(sz)), r->o.ring_pages * 4);
+		}
 		while ((h = fl_ring_next(ring))) {
 			struct rec_ev ev;
 			int rc = rec_decode(&r->dec, ring, h, &ev);
@@ -512,12 +535,21 @@ static void describe_target(struct recorder *r)
 static int summary(const struct recorder *r)
 {
 	double s = (double)(r->t_stop - r->t_start) / 1e9;
-	uint64_t perf_lost = 0, torn = 0;
+	uint64_t perf_lost = 0, torn = 0, peak = 0, ring_bytes = 0;
+	int peak_cpu = 0;
+	char sz[32];
 	bool lost;
 
 	for (int c = 0; c < r->pe.ncpus; c++) {
-		perf_lost += r->pe.rings[c].lost;
-		torn += r->pe.rings[c].torn;
+		const struct fl_perf_ring *ring = &r->pe.rings[c];
+		perf_lost += ring->lost;
+		torn += ring->torn;
+		if (ring->data_size)
+			ring_bytes = ring->data_size;
+		if (ring->data_size && ring->peak * 1000 / ring->data_size > peak) {
+			peak = ring->peak * 1000 / ring->data_size;
+			peak_cpu = c;
+		}
 	}
 	/* Samples the kernel dropped without a LOST record, and records we
 	 * could not decode, are lost too. */
@@ -541,9 +573,10 @@ static int summary(const struct recorder *r)
 			r->w.count[REC_TASK], r->w.count[REC_VMA], r->w.count[REC_SCHED_SWITCH],
 			r->w.count[REC_SCHED_WAKING], r->w.count[REC_READAHEAD]);
 		fprintf(stderr, "faultline record: lost: %" PRIu64 " perf records, %" PRIu64
-			" LTTng events discarded, %" PRIu64 " LTTng packets lost%s\n", perf_lost,
-			r->lttng_discarded, r->lttng_lost_packets,
-			r->merge.late ? "" : "");
+			" LTTng events discarded, %" PRIu64 " LTTng packets lost; perf rings at most "
+			"%" PRIu64 ".%" PRIu64 "%% full (CPU %d, %s each)\n", perf_lost,
+			r->lttng_discarded, r->lttng_lost_packets, peak / 10, peak % 10, peak_cpu,
+			ring_size_str(ring_bytes, sz, sizeof(sz)));
 		if (torn)
 			fprintf(stderr, "faultline record: %" PRIu64 " bytes of perf ring dropped after a "
 				"malformed record\n", torn);
@@ -625,7 +658,7 @@ static int parse_args(int argc, char **argv, struct rec_opts *o)
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->ring_pages = 1024;
+	o->ring_pages = 0;	/* sized from memory (ring_size.h) */
 	opterr = 0;
 	optind = 1;
 	/* '+': the first non-option starts the command. */
@@ -699,6 +732,12 @@ static int start(struct recorder *r, struct fl_err *err)
 		fprintf(stderr, "faultline record: mounted tracefs on %s\n", r->tracefs);
 	describe_target(r);
 
+	if (!r->o.ring_pages) {
+		long ncpus = sysconf(_SC_NPROCESSORS_CONF);
+		r->o.ring_pages = fl_ring_default_pages(ncpus > 0 ? (int)ncpus : 1,
+							(size_t)sysconf(_SC_PAGESIZE),
+							fl_ring_mem_available());
+	}
 	memset(&po, 0, sizeof(po));
 	po.ring_pages = r->o.ring_pages;
 	po.quiet = r->o.quiet;
@@ -913,7 +952,8 @@ const struct fl_cmd fl_cmd_record = {
 		"                         owner-only, because traces hold addresses\n"
 		"  -d, --duration S       stop after S seconds\n"
 		"  -m, --mmap-pages N     data pages of each CPU's perf ring, a power of\n"
-		"                         two (default 1024: 4 MiB with 4 KiB pages)\n"
+		"                         two (default: 1/64 of the available memory\n"
+		"                         shared by the CPUs, 4 to 64 MiB per CPU)\n"
 		"  -q, --quiet            print only errors and losses\n"
 		"  -h, --help             this help\n"
 		"\n"
@@ -921,7 +961,9 @@ const struct fl_cmd fl_cmd_record = {
 		"gone, after --duration, or when the output's file system runs low on\n"
 		"space; the trace is complete and readable in every case.  At the end it\n"
 		"prints how many events were written and at what rate, how many perf\n"
-		"records were lost and how many events LTTng discarded.  Lost records are\n"
+		"records were lost and how many events LTTng discarded, and how full the\n"
+		"fullest perf ring got (a ring found above 75% full is warned about at\n"
+		"once).  Lost records are\n"
 		"also in the trace (`lost` events, and LTTng's own discarded counts) and\n"
 		"`faultline info` shows them.\n"
 		"\n"

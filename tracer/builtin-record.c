@@ -118,6 +118,7 @@ struct recorder {
 	size_t nexclude, capexclude;
 	pid_t *tids;		/* -p: every thread opened */
 	size_t ntids, captids;
+	uint64_t t_begin;	/* the command started */
 	uint64_t t_start, t_stop;
 	uint64_t lttng_discarded, lttng_lost_packets;
 	bool ring_warned;	/* a ring ran above FILL_WARN_PCT */
@@ -586,6 +587,11 @@ static int summary(const struct recorder *r)
 		if (r->merge.late)
 			fprintf(stderr, "faultline record: %" PRIu64 " events reached the recorder "
 				"after newer ones and are out of time order in the trace\n", r->merge.late);
+		fprintf(stderr, "faultline record: start-up %.3f s", (double)(r->t_start - r->t_begin) / 1e9);
+		if (r->lt.sessiond_ready_ns)
+			fprintf(stderr, " (the private lttng-sessiond answered after %.3f s, while the "
+				"perf events were being opened)", (double)r->lt.sessiond_ready_ns / 1e9);
+		fputc('\n', stderr);
 		struct rusage ru;
 		getrusage(RUSAGE_SELF, &ru);
 		fprintf(stderr, "faultline record: recorder CPU time %.3f s user, %.3f s system\n",
@@ -732,6 +738,15 @@ static int start(struct recorder *r, struct fl_err *err)
 		fprintf(stderr, "faultline record: mounted tracefs on %s\n", r->tracefs);
 	describe_target(r);
 
+	/* A private session daemon takes a while to answer: start it now,
+	 * and open the perf events meanwhile. */
+	if ((rc = fl_lttng_load(&r->lt, err)) < 0)
+		return rc;
+	if ((rc = fl_lttng_sessiond_spawn(&r->lt, err)) < 0)
+		return rc;
+	if (r->lt.spawned_pid > 0)
+		fl_guard_sessiond(&r->guard, r->lt.spawned_pid);
+
 	if (!r->o.ring_pages) {
 		long ncpus = sysconf(_SC_NPROCESSORS_CONF);
 		r->o.ring_pages = fl_ring_default_pages(ncpus > 0 ? (int)ncpus : 1,
@@ -773,12 +788,8 @@ static int start(struct recorder *r, struct fl_err *err)
 		return rc;
 	r->dec.set = &r->pe;
 
-	if ((rc = fl_lttng_load(&r->lt, err)) < 0)
+	if ((rc = fl_lttng_sessiond_wait(&r->lt, r->o.quiet, err)) < 0)
 		return rc;
-	if ((rc = fl_lttng_sessiond(&r->lt, r->o.quiet, err)) < 0)
-		return rc;
-	if (r->lt.sessiond_pid > 0)
-		fl_guard_sessiond(&r->guard, r->lt.sessiond_pid);
 	session_name(name, sizeof(name));
 	fl_guard_session(&r->guard, name);
 	if ((rc = fl_lttng_start(&r->lt, name, r->outdir, &co, err)) < 0)
@@ -844,6 +855,7 @@ static int run_record(int argc, char **argv)
 	int rc, status;
 
 	memset(&r, 0, sizeof(r));
+	r.t_begin = now_ns();
 	rec_merge_init(&r.merge);
 	if ((rc = parse_args(argc, argv, &r.o)) != 0) {
 		free(r.o.pids);

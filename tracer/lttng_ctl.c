@@ -35,6 +35,9 @@ struct fl_lttng_fns {
 	__typeof__(lttng_channel_get_lost_packet_count) *lost_packets;
 	__typeof__(lttng_strerror) *strerror_;
 	__typeof__(lttng_list_sessions) *list_sessions;
+	__typeof__(lttng_stop_tracing_no_wait) *stop_no_wait;
+	__typeof__(lttng_data_pending) *data_pending;
+	__typeof__(lttng_destroy_session_no_wait) *destroy_no_wait;
 };
 
 static struct fl_lttng_fns fns;
@@ -67,6 +70,9 @@ int fl_lttng_load(struct fl_lttng *l, struct fl_err *err)
 		S(lost_packets, lttng_channel_get_lost_packet_count),
 		S(strerror_, lttng_strerror),
 		S(list_sessions, lttng_list_sessions),
+		S(stop_no_wait, lttng_stop_tracing_no_wait),
+		S(data_pending, lttng_data_pending),
+		S(destroy_no_wait, lttng_destroy_session_no_wait),
 #undef S
 	};
 
@@ -95,6 +101,14 @@ static const char *lerr(const struct fl_lttng *l, int code)
 	return l->fn->strerror_(code);
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static void sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -102,16 +116,17 @@ static void sleep_ms(long ms)
 		;
 }
 
-int fl_lttng_sessiond(struct fl_lttng *l, bool quiet, struct fl_err *err)
+int fl_lttng_sessiond_spawn(struct fl_lttng *l, struct fl_err *err)
 {
 	const char *bin = getenv("LTTNG_SESSIOND_PATH");
-	int status;
 	pid_t pid;
 
+	l->spawned_pid = 0;
 	if (l->fn->daemon_alive() == 1)
 		return 0;
 	if (!bin || !bin[0])
 		bin = "lttng-sessiond";
+	snprintf(l->sessiond_bin, sizeof(l->sessiond_bin), "%s", bin);
 	pid = fork();
 	if (pid < 0)
 		return fl_err_set(err, -errno, "cannot start lttng-sessiond: fork: %s", strerror(errno));
@@ -129,9 +144,23 @@ int fl_lttng_sessiond(struct fl_lttng *l, bool quiet, struct fl_err *err)
 		execlp(bin, bin, "--no-kernel", (char *)NULL);
 		_exit(127);
 	}
+	l->spawned_pid = pid;
+	l->spawn_ns = now_ns();
+	return 0;
+}
+
+int fl_lttng_sessiond_wait(struct fl_lttng *l, bool quiet, struct fl_err *err)
+{
+	const char *bin = l->sessiond_bin;
+	pid_t pid = l->spawned_pid;
+	int status;
+
+	if (pid <= 0)
+		return 0;
 	/* Ready when it answers; give it 10 s (it is usually 50 ms). */
-	for (int i = 0; i < 1000; i++) {
+	for (int i = 0; i < 5000; i++) {
 		if (waitpid(pid, &status, WNOHANG) == pid) {
+			l->spawned_pid = 0;
 			fl_err_set(err, -ECHILD, "lttng-sessiond cannot start: '%s' %s %d", bin,
 				   WIFEXITED(status) ? "exited with status" : "was killed by signal",
 				   WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
@@ -144,18 +173,28 @@ int fl_lttng_sessiond(struct fl_lttng *l, bool quiet, struct fl_err *err)
 		}
 		if (l->fn->daemon_alive() == 1) {
 			l->sessiond_pid = pid;
+			l->spawned_pid = 0;
+			l->sessiond_ready_ns = now_ns() - l->spawn_ns;
 			if (!quiet)
 				fprintf(stderr, "faultline record: started a private lttng-sessiond "
 					"(pid %d); it is stopped at the end\n", (int)pid);
 			return 0;
 		}
-		sleep_ms(10);
+		sleep_ms(2);
 	}
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
+	l->spawned_pid = 0;
 	fl_err_set(err, -ETIMEDOUT, "lttng-sessiond cannot start: '%s' did not answer within 10 s", bin);
 	fl_err_hint(err, "run '%s --no-kernel -vvv' to see why", bin);
 	return err->code;
+}
+
+int fl_lttng_sessiond(struct fl_lttng *l, bool quiet, struct fl_err *err)
+{
+	int rc = fl_lttng_sessiond_spawn(l, err);
+
+	return rc < 0 ? rc : fl_lttng_sessiond_wait(l, quiet, err);
 }
 
 int fl_lttng_start(struct fl_lttng *l, const char *name, const char *dir,
@@ -231,12 +270,18 @@ int fl_lttng_stop(struct fl_lttng *l, uint64_t *discarded, uint64_t *lost_packet
 	*discarded = *lost_packets = 0;
 	if (!l->started)
 		return 0;
-	rc = l->fn->stop_tracing(l->session);
+	/* lttng_stop_tracing() checks for pending data every 200 ms; every
+	 * 2 ms here takes that much off every recording's end. */
+	rc = l->fn->stop_no_wait(l->session);
 	l->started = false;
 	if (rc < 0) {
 		fl_err_set(err, -EIO, "cannot stop the LTTng session: %s", lerr(l, rc));
 		return err->code;
 	}
+	for (int i = 0; i < 60000 && (rc = l->fn->data_pending(l->session)) == 1; i++)
+		sleep_ms(2);
+	/* Everything is on disk: destroying need not wait again. */
+	l->flushed = rc == 0;
 	n = l->fn->list_channels(l->handle, &chans);
 	for (int i = 0; i < n; i++) {
 		uint64_t d = 0, p = 0;
@@ -262,8 +307,18 @@ void fl_lttng_cleanup(struct fl_lttng *l)
 		l->handle = NULL;
 	}
 	if (l->created) {
-		l->fn->destroy_session(l->session);
+		if (l->flushed)
+			l->fn->destroy_no_wait(l->session);
+		else
+			l->fn->destroy_session(l->session);
 		l->created = false;
+	}
+	if (l->spawned_pid > 0) {
+		/* Started, never waited for: an error on the way. */
+		int status;
+		kill(l->spawned_pid, SIGTERM);
+		waitpid(l->spawned_pid, &status, 0);
+		l->spawned_pid = 0;
 	}
 	if (l->sessiond_pid > 0) {
 		struct lttng_session *others = NULL;

@@ -22,8 +22,13 @@ struct fl_lttng {
 	void *lib;
 	const struct fl_lttng_fns *fn;
 	pid_t sessiond_pid;		/* > 0: we started it, we stop it */
+	pid_t spawned_pid;		/* forked, not yet known to answer */
+	char sessiond_bin[256];
+	uint64_t spawn_ns;		/* CLOCK_MONOTONIC when forked */
+	uint64_t sessiond_ready_ns;	/* how long it took to answer */
 	char session[256];
 	bool created, started;
+	bool flushed;			/* stopped, and no data pending */
 	void *handle;			/* struct lttng_handle * */
 };
 
@@ -36,6 +41,11 @@ struct fl_lttng_channel_opts {
 int fl_lttng_load(struct fl_lttng *l, struct fl_err *err);
 /* Use the running session daemon, or start a private one. */
 int fl_lttng_sessiond(struct fl_lttng *l, bool quiet, struct fl_err *err);
+/* The same in two halves, so that other set-up can run while a private
+ * daemon starts: spawn forks one when none answers (spawned_pid), wait
+ * waits until it answers (then sessiond_pid). */
+int fl_lttng_sessiond_spawn(struct fl_lttng *l, struct fl_err *err);
+int fl_lttng_sessiond_wait(struct fl_lttng *l, bool quiet, struct fl_err *err);
 /* Create the session writing to dir (absolute), add the channel and the
  * faultline:* events, start it. */
 int fl_lttng_start(struct fl_lttng *l, const char *name, const char *dir,

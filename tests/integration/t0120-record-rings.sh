@@ -1,5 +1,5 @@
 #!/bin/bash
-# faultline record's perf rings: sized from memory by default (4 to 64 MiB
+# faultline record's perf rings (and its start-up time): sized from memory by default (4 to 64 MiB
 # per CPU, a power of two), a ring found more than 75% full is warned about
 # at once, and the summary says how full the fullest ring got.  The full
 # ring is made deterministically: the recorded command stops the recorder
@@ -12,6 +12,7 @@ checks=(
 	"default rings: nothing lost on a small program"
 	"a ring above 75% is warned about, naming -m"
 	"the summary gives the peak fill next to the loss line"
+	"the summary gives the start-up time"
 )
 why=""
 if [ "$(id -u)" -ne 0 ]; then
@@ -37,6 +38,12 @@ if [ "$FL_RC" -eq 0 ] && printf '%s\n' "$FL_ERR" | grep -q 'lost: 0 perf records
 	ok "default rings: nothing lost on a small program"
 else
 	not_ok "default rings: nothing lost on a small program" "exit $FL_RC" "$FL_ERR"
+fi
+
+if printf '%s\n' "$FL_ERR" | grep -Eq '^faultline record: start-up [0-9]+\.[0-9]{3} s'; then
+	ok "the summary gives the start-up time"
+else
+	not_ok "the summary gives the start-up time" "$FL_ERR"
 fi
 
 # One 4 KiB data page per CPU; the command's events pile up while the

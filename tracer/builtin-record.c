@@ -45,6 +45,7 @@
 #include "rec_merge.h"
 #include "rec_writer.h"
 #include "ring_size.h"
+#include "snap_trigger.h"
 #include "sudo_user.h"
 #include "trace_dir.h"
 #include "tracefs.h"
@@ -66,11 +67,17 @@
 /* Warn once when a perf ring is found fuller than this: loss is near. */
 #define FILL_WARN_PCT 75
 
-static volatile sig_atomic_t got_signal;
+static volatile sig_atomic_t got_signal, got_snapshot_request;
 
 static void on_signal(int sig)
 {
 	got_signal = sig;
+}
+
+static void on_sigusr1(int sig)
+{
+	(void)sig;
+	got_snapshot_request = 1;
 }
 
 static void on_sigchld(int sig)
@@ -95,6 +102,12 @@ struct rec_opts {
 	size_t ring_pages;
 	bool quiet;
 	char **cmd;
+	bool snapshot;			/* --snapshot: the flight recorder */
+	unsigned long snapshot_mib;	/* --snapshot-size */
+	double trigger_lock_ms;		/* --trigger-lock-wait */
+	double trigger_fallback_pct;	/* --trigger-fallback */
+	double trigger_window_ms;	/* --trigger-window */
+	bool trigger;			/* --trigger: ask a running recorder */
 };
 
 struct recorder {
@@ -122,6 +135,10 @@ struct recorder {
 	uint64_t t_start, t_stop;
 	uint64_t lttng_discarded, lttng_lost_packets;
 	bool ring_warned;	/* a ring ran above FILL_WARN_PCT */
+	struct snap_trigger trig;	/* --snapshot's built-in triggers */
+	bool trig_fired;
+	char trig_why[256];
+	unsigned nsnapshots;
 	bool disk_full;
 	char target[512];
 };
@@ -262,7 +279,8 @@ static void emit_header(struct recorder *r)
 
 	uname(&u);
 	memset(&h, 0, sizeof(h));
-	h.ktime = r->t_start;
+	/* A snapshot's header is written just before the snapshot. */
+	h.ktime = r->o.snapshot ? now_ns() : r->t_start;
 	h.arch = arch_name(&u);
 	h.page_size = (uint32_t)sysconf(_SC_PAGESIZE);
 	h.kernel_release = u.release;
@@ -381,6 +399,19 @@ static const char *ring_size_str(uint64_t bytes, char *buf, size_t len)
 	return buf;
 }
 
+/* The merger's output: the built-in triggers look at each event, then it
+ * is written. */
+static void watch_and_write(void *ctx, struct rec_ev *ev)
+{
+	struct recorder *r = ctx;
+
+	if (!r->trig_fired && snap_trigger_event(&r->trig, ev)) {
+		r->trig_fired = true;
+		snprintf(r->trig_why, sizeof(r->trig_why), "%s", r->trig.why);
+	}
+	rec_write(&r->w, ev);
+}
+
 /* Read every ring; return the time before which no new record can come. */
 static int drain(struct recorder *r, uint64_t *limit)
 {
@@ -446,6 +477,44 @@ static void progress(const struct recorder *r, uint64_t now)
 		" lost   ", s, r->w.total, s > 0 ? (double)r->w.total / s : 0.0, r->w.lost);
 }
 
+/* --snapshot: write what LTTng's rings hold now into DIR/snapshot-N, a
+ * trace of its own, and go on.  Everything read from the perf rings until
+ * now is written first, and the header again: the one at the start has
+ * long been overwritten. */
+static int take_snapshot(struct recorder *r, struct fl_err *err)
+{
+	char dir[PATH_MAX + 32];
+	uint64_t limit;
+	const char *why = r->trig_fired ? r->trig_why : "asked for (SIGUSR1 or --trigger)";
+	int rc;
+
+	uint64_t asked = now_ns();
+
+	got_snapshot_request = 0;
+	/* Everything that happened before the request goes in: read until
+	 * the merge's margin has passed the moment it came. */
+	for (;;) {
+		if ((rc = drain(r, &limit)) < 0)
+			return fl_err_set(err, rc, "reading the perf ring buffers: %s", strerror(-rc));
+		rec_merge_flush(&r->merge, limit, watch_and_write, r);
+		if (limit >= asked)
+			break;
+		struct timespec ts = { 0, 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	emit_header(r);
+	snprintf(dir, sizeof(dir), "%s/snapshot-%u", r->outdir, r->nsnapshots + 1);
+	if (mkdir(dir, 0700) < 0)
+		return fl_err_set(err, -errno, "cannot create %s: %s", dir, strerror(errno));
+	if ((rc = fl_lttng_snapshot(&r->lt, dir, err)) < 0)
+		return rc;
+	fl_trace_dir_finish_snapshot(dir, r->sudo.active, r->sudo.uid, r->sudo.gid);
+	r->nsnapshots++;
+	fprintf(stderr, "faultline record: snapshot %u written to %s: %s\n", r->nsnapshots, dir, why);
+	r->trig_fired = false;
+	return 0;
+}
+
 static int record_loop(struct recorder *r, struct fl_err *err)
 {
 	struct pollfd *pfd = calloc((size_t)r->pe.ncpus, sizeof(*pfd));
@@ -468,7 +537,10 @@ static int record_loop(struct recorder *r, struct fl_err *err)
 		poll(pfd, (nfds_t)npfd, 50);
 		if ((rc = drain(r, &limit)) < 0)
 			break;
-		rec_merge_flush(&r->merge, limit, rec_write, &r->w);
+		rec_merge_flush(&r->merge, limit, watch_and_write, r);
+		if (r->o.snapshot && (got_snapshot_request || r->trig_fired) &&
+		    (rc = take_snapshot(r, err)) < 0)
+			break;
 		now = now_ns();
 		if (got_signal)
 			break;
@@ -493,6 +565,8 @@ static int record_loop(struct recorder *r, struct fl_err *err)
 	if (tty)
 		fprintf(stderr, "\r%*s\r", 70, "");
 	free(pfd);
+	if (rc < 0 && err->code)
+		return err->code;	/* a snapshot failed */
 	if (rc < 0)
 		return fl_err_set(err, rc, "reading the perf ring buffers: %s", strerror(-rc));
 	return 0;
@@ -508,7 +582,7 @@ static int finish_reading(struct recorder *r, struct fl_err *err)
 	r->t_stop = now_ns();
 	if ((rc = drain(r, &limit)) < 0)
 		return fl_err_set(err, rc, "reading the perf ring buffers: %s", strerror(-rc));
-	rec_merge_flush(&r->merge, UINT64_MAX, rec_write, &r->w);
+	rec_merge_flush(&r->merge, UINT64_MAX, watch_and_write, r);
 	return 0;
 }
 
@@ -597,7 +671,12 @@ static int summary(const struct recorder *r)
 		fprintf(stderr, "faultline record: recorder CPU time %.3f s user, %.3f s system\n",
 			(double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6,
 			(double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6);
-		fprintf(stderr, "faultline record: trace written to %s\n", r->outdir);
+		if (r->o.snapshot)
+			fprintf(stderr, "faultline record: %u snapshot%s written to %s%s\n",
+				r->nsnapshots, r->nsnapshots == 1 ? "" : "s", r->outdir,
+				r->nsnapshots ? "/snapshot-N" : " (none was asked for)");
+		else
+			fprintf(stderr, "faultline record: trace written to %s\n", r->outdir);
 	}
 	if (lost) {
 		fprintf(stderr, "faultline record: the trace is incomplete: events were lost\n"
@@ -617,6 +696,7 @@ static void teardown(struct recorder *r)
 		fl_pe_close(&r->pe);
 	rec_merge_free(&r->merge);
 	rec_writer_free(&r->w);
+	snap_trigger_free(&r->trig);
 	free(r->exclude);
 	free(r->tids);
 	free(r->o.pids);
@@ -650,8 +730,28 @@ static int parse_pids(struct rec_opts *o, const char *arg)
 	return rc;
 }
 
+enum {
+	OPT_SNAPSHOT = 256, OPT_SNAPSHOT_SIZE, OPT_TRIGGER_LOCK, OPT_TRIGGER_FALLBACK,
+	OPT_TRIGGER_WINDOW, OPT_TRIGGER,
+};
+
+/* A number in [lo, hi] for option name, or a usage error. */
+static int parse_num(const char *name, const char *arg, double lo, double hi, double *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtod(arg, &end);
+	if (errno || end == arg || *end || !(*v >= lo && *v <= hi))
+		return fl_cmd_usage_error(&fl_cmd_record, "--%s wants a number from %g to %g, not '%s'",
+					  name, lo, hi, arg);
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct rec_opts *o)
 {
+	double num;
+	int rc;
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "pid", required_argument, NULL, 'p' },
@@ -659,6 +759,12 @@ static int parse_args(int argc, char **argv, struct rec_opts *o)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "mmap-pages", required_argument, NULL, 'm' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "snapshot", no_argument, NULL, OPT_SNAPSHOT },
+		{ "snapshot-size", required_argument, NULL, OPT_SNAPSHOT_SIZE },
+		{ "trigger-lock-wait", required_argument, NULL, OPT_TRIGGER_LOCK },
+		{ "trigger-fallback", required_argument, NULL, OPT_TRIGGER_FALLBACK },
+		{ "trigger-window", required_argument, NULL, OPT_TRIGGER_WINDOW },
+		{ "trigger", no_argument, NULL, OPT_TRIGGER },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -699,6 +805,32 @@ static int parse_args(int argc, char **argv, struct rec_opts *o)
 		case 'q':
 			o->quiet = true;
 			break;
+		case OPT_SNAPSHOT:
+			o->snapshot = true;
+			break;
+		case OPT_SNAPSHOT_SIZE:
+			if ((rc = parse_num("snapshot-size", optarg, 1, 65536, &num)) != 0)
+				return rc;
+			o->snapshot_mib = (unsigned long)num;
+			break;
+		case OPT_TRIGGER_LOCK:
+			if ((rc = parse_num("trigger-lock-wait", optarg, 1e-6, 1e6, &num)) != 0)
+				return rc;
+			o->trigger_lock_ms = num;
+			break;
+		case OPT_TRIGGER_FALLBACK:
+			if ((rc = parse_num("trigger-fallback", optarg, 0.001, 100, &num)) != 0)
+				return rc;
+			o->trigger_fallback_pct = num;
+			break;
+		case OPT_TRIGGER_WINDOW:
+			if ((rc = parse_num("trigger-window", optarg, 1, 3.6e6, &num)) != 0)
+				return rc;
+			o->trigger_window_ms = num;
+			break;
+		case OPT_TRIGGER:
+			o->trigger = true;
+			break;
 		case ':':
 			return fl_cmd_usage_error(&fl_cmd_record, "option '%s' needs a value",
 						  argv[optind - 1]);
@@ -709,6 +841,19 @@ static int parse_args(int argc, char **argv, struct rec_opts *o)
 	}
 	if (optind < argc)
 		o->cmd = argv + optind;
+	if (o->trigger) {
+		if (o->cmd || o->npids || o->all || o->snapshot)
+			return fl_cmd_usage_error(&fl_cmd_record, "--trigger asks a running "
+						  "recorder for a snapshot: give only -o DIR with it");
+		return 0;
+	}
+	if (!o->snapshot && (o->snapshot_mib || o->trigger_lock_ms || o->trigger_fallback_pct ||
+			     o->trigger_window_ms))
+		return fl_cmd_usage_error(&fl_cmd_record, "--snapshot-size and --trigger-* "
+					  "belong to --snapshot");
+	if (o->trigger_window_ms && !o->trigger_fallback_pct)
+		return fl_cmd_usage_error(&fl_cmd_record, "--trigger-window is the window of "
+					  "--trigger-fallback");
 	if ((o->cmd != NULL) + (o->npids > 0) + o->all != 1)
 		return fl_cmd_usage_error(&fl_cmd_record, o->cmd || o->npids || o->all
 					  ? "give one target: -p PID, -a, or -- CMD"
@@ -726,6 +871,21 @@ static int start(struct recorder *r, struct fl_err *err)
 	bool mounted;
 	int rc;
 
+	if (r->o.snapshot) {
+		/* LTTng's rings are per CPU, and the recorder's one writer
+		 * thread fills whichever CPU it runs on: each CPU's ring gets
+		 * the whole window, in 1 MiB sub-buffers (at least 2). */
+		uint64_t bytes = (uint64_t)(r->o.snapshot_mib ? r->o.snapshot_mib : 64) << 20;
+		co.snapshot = true;
+		co.subbuf_size = bytes >= (2u << 20) ? 1u << 20 : (uint64_t)sysconf(_SC_PAGESIZE);
+		co.num_subbuf = 2;
+		while (co.subbuf_size * co.num_subbuf * 2 <= bytes)
+			co.num_subbuf *= 2;
+		r->trig.lock_wait_ns = (uint64_t)(r->o.trigger_lock_ms * 1e6);
+		r->trig.fallback_pct = r->o.trigger_fallback_pct;
+		if (r->o.trigger_window_ms)
+			r->trig.window_ns = (uint64_t)(r->o.trigger_window_ms * 1e6);
+	}
 	if ((rc = check_privileges(err)) < 0)
 		return rc;
 	if ((rc = fl_sudo_user_get(&r->sudo, err)) < 0)
@@ -847,6 +1007,90 @@ static int start(struct recorder *r, struct fl_err *err)
 	return 0;
 }
 
+/* Is pid a `faultline record --snapshot`? */
+static bool is_flight_recorder(pid_t pid)
+{
+	char path[64], buf[4096];
+	FILE *f;
+	size_t n;
+	bool comm_ok = false, snap = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	if (read_file_str(path, buf, sizeof(buf)) == 0)
+		comm_ok = strcmp(buf, "faultline") == 0;
+	if (!comm_ok)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return false;
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	for (size_t i = 0; i < n; i += strlen(buf + i) + 1) {
+		if (memchr(buf + i, '\0', n - i) == NULL)
+			break;
+		if (strcmp(buf + i, "--") == 0)
+			break;	/* the recorded command's own arguments */
+		if (strcmp(buf + i, "--snapshot") == 0)
+			snap = true;
+	}
+	return snap;
+}
+
+/* faultline record --trigger [-o DIR]: ask the flight recorder writing DIR
+ * (or the only one running) for a snapshot. */
+static int send_trigger(const struct rec_opts *o)
+{
+	struct fl_err err = { 0 };
+	pid_t pid = 0;
+
+	if (o->output) {
+		char path[PATH_MAX + 64], buf[64];
+		snprintf(path, sizeof(path), "%s/%s", o->output, FL_TRACE_MARK_RECORDING);
+		if (read_file_str(path, buf, sizeof(buf)) < 0 || sscanf(buf, "pid %d", &pid) != 1) {
+			fl_err_set(&err, -ENOENT, "no recording in progress in %s", o->output);
+			fl_err_hint(&err, "give the -o DIR of a running `faultline record --snapshot`");
+			goto fail;
+		}
+		if (!is_flight_recorder(pid)) {
+			fl_err_set(&err, -EINVAL, "the recorder of %s (pid %d) is not a flight recorder",
+				   o->output, (int)pid);
+			fl_err_hint(&err, "only `faultline record --snapshot` takes snapshots");
+			goto fail;
+		}
+	} else {
+		DIR *d = opendir("/proc");
+		struct dirent *de;
+		int found = 0;
+
+		while (d && (de = readdir(d))) {
+			pid_t p = (pid_t)atoi(de->d_name);
+			if (p > 0 && p != getpid() && is_flight_recorder(p)) {
+				found++;
+				pid = p;
+			}
+		}
+		if (d)
+			closedir(d);
+		if (found != 1) {
+			fl_err_set(&err, -ESRCH, "%s", found ? "several flight recorders are running"
+				   : "no flight recorder (faultline record --snapshot) is running");
+			fl_err_hint(&err, "%s", found ? "say which with -o DIR" :
+				    "start one with: sudo faultline record --snapshot -o DIR ...");
+			goto fail;
+		}
+	}
+	if (kill(pid, SIGUSR1) < 0) {
+		fl_err_set(&err, -errno, "cannot signal the recorder (pid %d): %s", (int)pid, strerror(errno));
+		fl_err_hint(&err, "run --trigger as the user who runs the recorder (root)");
+		goto fail;
+	}
+	fprintf(stderr, "faultline record: asked the flight recorder (pid %d) for a snapshot\n", (int)pid);
+	return FL_EXIT_OK;
+fail:
+	fl_err_print(&err, stderr);
+	return FL_EXIT_FAIL;
+}
+
 static int run_record(int argc, char **argv)
 {
 	struct recorder r;
@@ -857,9 +1101,15 @@ static int run_record(int argc, char **argv)
 	memset(&r, 0, sizeof(r));
 	r.t_begin = now_ns();
 	rec_merge_init(&r.merge);
+	snap_trigger_init(&r.trig);
 	if ((rc = parse_args(argc, argv, &r.o)) != 0) {
 		free(r.o.pids);
+		snap_trigger_free(&r.trig);
 		return rc;
+	}
+	if (r.o.trigger) {
+		snap_trigger_free(&r.trig);
+		return send_trigger(&r.o);
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -868,6 +1118,8 @@ static int run_record(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = on_sigchld;
 	sigaction(SIGCHLD, &sa, NULL);
+	sa.sa_handler = on_sigusr1;
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	rc = start(&r, &err);
@@ -922,7 +1174,10 @@ static int run_record(int argc, char **argv)
 const struct fl_cmd fl_cmd_record = {
 	.name = "record",
 	.summary = "capture page faults and mmap-family events into a trace",
-	.usage = "faultline record [-o DIR] [-d S] [-m PAGES] [-q] (-p PID... | -a | [--] CMD [ARGS...])",
+	.usage = "faultline record [-o DIR] [-d S] [-m PAGES] [-q] [--snapshot [--snapshot-size MIB]\n"
+		 "                        [--trigger-lock-wait MS] [--trigger-fallback PCT [--trigger-window MS]]]\n"
+		 "                        (-p PID... | -a | [--] CMD [ARGS...])\n"
+		 "       faultline record --trigger [-o DIR]",
 	.help =
 		"Record the page faults, fault ends, mmap-family calls (mmap, munmap,\n"
 		"mprotect, mremap, brk, madvise), mmap_lock activity, thread lifecycle,\n"
@@ -967,6 +1222,26 @@ const struct fl_cmd fl_cmd_record = {
 		"                         two (default: 1/64 of the available memory\n"
 		"                         shared by the CPUs, 4 to 64 MiB per CPU)\n"
 		"  -q, --quiet            print only errors and losses\n"
+		"\n"
+		"flight recorder:\n"
+		"  --snapshot             keep the events in LTTng's rings in memory,\n"
+		"                         overwriting the oldest, and write nothing until\n"
+		"                         a trigger; each trigger writes what the rings\n"
+		"                         hold (everything that happened before it, as\n"
+		"                         far back as they reach) as DIR/snapshot-N, a\n"
+		"                         trace of its own, and recording goes on.\n"
+		"                         Triggers: SIGUSR1, `faultline record --trigger`,\n"
+		"                         and the two below.\n"
+		"  --snapshot-size MIB    each CPU's ring (default 64)\n"
+		"  --trigger-lock-wait MS a thread waited longer than MS for mmap_lock\n"
+		"  --trigger-fallback PCT at least PCT% of the faults that ended in the\n"
+		"                         window (at least 100 of them) ended while their\n"
+		"                         thread held mmap_lock: they fell back\n"
+		"  --trigger-window MS    that window (default 1000)\n"
+		"                         A built-in trigger then stays quiet for 1 s.\n"
+		"  --trigger              from another shell: ask the flight recorder\n"
+		"                         writing -o DIR (or the only one running) for a\n"
+		"                         snapshot now\n"
 		"  -h, --help             this help\n"
 		"\n"
 		"Recording stops cleanly on SIGINT, SIGTERM or SIGHUP, when the target is\n"

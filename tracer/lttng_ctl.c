@@ -38,6 +38,12 @@ struct fl_lttng_fns {
 	__typeof__(lttng_stop_tracing_no_wait) *stop_no_wait;
 	__typeof__(lttng_data_pending) *data_pending;
 	__typeof__(lttng_destroy_session_no_wait) *destroy_no_wait;
+	__typeof__(lttng_create_session_snapshot) *create_session_snapshot;
+	__typeof__(lttng_snapshot_output_create) *snap_out_create;
+	__typeof__(lttng_snapshot_output_destroy) *snap_out_destroy;
+	__typeof__(lttng_snapshot_output_set_local_path) *snap_out_set_path;
+	__typeof__(lttng_snapshot_output_set_name) *snap_out_set_name;
+	__typeof__(lttng_snapshot_record) *snapshot_record;
 };
 
 static struct fl_lttng_fns fns;
@@ -73,6 +79,12 @@ int fl_lttng_load(struct fl_lttng *l, struct fl_err *err)
 		S(stop_no_wait, lttng_stop_tracing_no_wait),
 		S(data_pending, lttng_data_pending),
 		S(destroy_no_wait, lttng_destroy_session_no_wait),
+		S(create_session_snapshot, lttng_create_session_snapshot),
+		S(snap_out_create, lttng_snapshot_output_create),
+		S(snap_out_destroy, lttng_snapshot_output_destroy),
+		S(snap_out_set_path, lttng_snapshot_output_set_local_path),
+		S(snap_out_set_name, lttng_snapshot_output_set_name),
+		S(snapshot_record, lttng_snapshot_record),
 #undef S
 	};
 
@@ -206,7 +218,10 @@ int fl_lttng_start(struct fl_lttng *l, const char *name, const char *dir,
 	int rc;
 
 	snprintf(l->session, sizeof(l->session), "%s", name);
-	rc = l->fn->create_session(l->session, dir);
+	/* A snapshot session writes nothing until a snapshot is taken; its
+	 * channels are rings in memory that overwrite their oldest packets. */
+	rc = o->snapshot ? l->fn->create_session_snapshot(l->session, NULL)
+			 : l->fn->create_session(l->session, dir);
 	if (rc < 0) {
 		fl_err_set(err, -EIO, "cannot create the LTTng session '%s' writing to %s: %s",
 			   l->session, dir, lerr(l, rc));
@@ -224,13 +239,15 @@ int fl_lttng_start(struct fl_lttng *l, const char *name, const char *dir,
 	if (!chan)
 		return fl_err_set(err, -ENOMEM, "cannot create an LTTng channel");
 	snprintf(chan->name, sizeof(chan->name), "%s", CHANNEL);
-	chan->attr.overwrite = 0;		/* discard, and count, when full */
+	/* discard, and count, when full; or the flight recorder's overwrite */
+	chan->attr.overwrite = o->snapshot ? 1 : 0;
 	chan->attr.subbuf_size = o->subbuf_size;
 	chan->attr.num_subbuf = o->num_subbuf;
 	chan->attr.switch_timer_interval = 0;
 	chan->attr.read_timer_interval = 200000;
 	chan->attr.output = LTTNG_EVENT_MMAP;
-	rc = l->fn->set_blocking_timeout(chan, o->blocking_timeout_us);
+	/* Blocking makes no sense for rings that overwrite. */
+	rc = o->snapshot ? 0 : l->fn->set_blocking_timeout(chan, o->blocking_timeout_us);
 	if (rc == 0)
 		rc = l->fn->enable_channel(l->handle, chan);
 	l->fn->channel_destroy(chan);
@@ -258,6 +275,26 @@ int fl_lttng_start(struct fl_lttng *l, const char *name, const char *dir,
 		return err->code;
 	}
 	l->started = true;
+	return 0;
+}
+
+int fl_lttng_snapshot(struct fl_lttng *l, const char *path, struct fl_err *err)
+{
+	struct lttng_snapshot_output *out = l->fn->snap_out_create();
+	int rc;
+
+	if (!out)
+		return fl_err_set(err, -ENOMEM, "cannot take a snapshot: out of memory");
+	rc = l->fn->snap_out_set_path(path, out);
+	if (rc == 0)
+		rc = l->fn->snap_out_set_name("faultline", out);
+	if (rc == 0)
+		rc = l->fn->snapshot_record(l->session, out, 1);
+	l->fn->snap_out_destroy(out);
+	if (rc < 0) {
+		fl_err_set(err, -EIO, "cannot write the snapshot to %s: %s", path, lerr(l, rc));
+		return err->code;
+	}
 	return 0;
 }
 

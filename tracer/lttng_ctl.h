@@ -36,6 +36,7 @@ struct fl_lttng_channel_opts {
 	uint64_t subbuf_size;		/* bytes, power of two */
 	uint64_t num_subbuf;		/* power of two */
 	int64_t blocking_timeout_us;	/* how long the writer may wait for room */
+	bool snapshot;			/* flight recorder: rings in memory, overwritten */
 };
 
 int fl_lttng_load(struct fl_lttng *l, struct fl_err *err);
@@ -50,6 +51,9 @@ int fl_lttng_sessiond_wait(struct fl_lttng *l, bool quiet, struct fl_err *err);
  * faultline:* events, start it. */
 int fl_lttng_start(struct fl_lttng *l, const char *name, const char *dir,
 		   const struct fl_lttng_channel_opts *o, struct fl_err *err);
+/* Snapshot session: write what its rings hold now under path (absolute);
+ * LTTng makes path/faultline-DATE-N/ust/uid/UID/64-bit/ there. */
+int fl_lttng_snapshot(struct fl_lttng *l, const char *path, struct fl_err *err);
 /* Stop the session (waits until its data is on disk) and read what LTTng
  * discarded. */
 int fl_lttng_stop(struct fl_lttng *l, uint64_t *discarded, uint64_t *lost_packets,

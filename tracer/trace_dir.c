@@ -69,15 +69,15 @@ static int find_metadata_dir(const char *dir, int depth, char *out, size_t len)
 	return found;
 }
 
-static void flatten(const char *outdir)
+/* Move the one trace found in below (at most depth levels down) to outdir. */
+static void flatten_from(const char *outdir, const char *below, int depth)
 {
-	char src[PATH_MAX + 64], from[PATH_MAX * 2 + 64], to[PATH_MAX * 2 + 64], ust[PATH_MAX + 8];
+	char src[PATH_MAX + 64], from[PATH_MAX * 2 + 64], to[PATH_MAX * 2 + 64];
 	DIR *d;
 	struct dirent *de;
 
-	snprintf(ust, sizeof(ust), "%s/ust", outdir);
-	if (find_metadata_dir(ust, 5, src, sizeof(src)) != 1)
-		return;		/* none, or several: leave LTTng's layout */
+	if (find_metadata_dir(below, depth, src, sizeof(src)) != 1 || strcmp(src, outdir) == 0)
+		return;		/* none, several, or already there: leave it */
 	if (!(d = opendir(src)))
 		return;
 	while ((de = readdir(d))) {
@@ -115,6 +115,24 @@ static int fix_perm(const char *path, const struct stat *st, int flag, struct FT
 	if (do_chown && lchown(path, chown_uid, chown_gid) < 0)
 		return 0;
 	return 0;
+}
+
+static void flatten(const char *outdir)
+{
+	char ust[PATH_MAX + 8];
+
+	snprintf(ust, sizeof(ust), "%s/ust", outdir);
+	flatten_from(outdir, ust, 5);
+}
+
+void fl_trace_dir_finish_snapshot(const char *dir, bool chown_to, uid_t uid, gid_t gid)
+{
+	/* DIR/faultline-DATE-N/ust/uid/UID/64-bit */
+	flatten_from(dir, dir, 6);
+	do_chown = chown_to;
+	chown_uid = uid;
+	chown_gid = gid;
+	nftw(dir, fix_perm, 16, FTW_PHYS);
 }
 
 void fl_trace_dir_finish(const char *dir, const char *why, bool chown_to, uid_t uid, gid_t gid)

@@ -27,6 +27,9 @@ int fl_trace_dir_mark(const char *dir, uid_t uid, gid_t gid);
 /* Move the trace up, write the cut-short note when why is not NULL, drop
  * the marker, make everything owner-only and (chown) owned by uid:gid. */
 void fl_trace_dir_finish(const char *dir, const char *why, bool chown_to, uid_t uid, gid_t gid);
+/* A snapshot's directory: the trace LTTng wrote below it moved up, so dir
+ * is the CTF trace; owner-only, chowned like the main one. */
+void fl_trace_dir_finish_snapshot(const char *dir, bool chown_to, uid_t uid, gid_t gid);
 /* Remove dir and everything in it (a recording that never ran). */
 void fl_trace_dir_remove(const char *dir);
 /* If dir holds a recording whose recorder is gone and which was never

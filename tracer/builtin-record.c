@@ -35,6 +35,7 @@
 
 #include "builtin.h"
 #include "child.h"
+#include "chunks.h"
 #include "fl_array.h"
 #include "fl_err.h"
 #include "guard.h"
@@ -108,6 +109,9 @@ struct rec_opts {
 	double trigger_fallback_pct;	/* --trigger-fallback */
 	double trigger_window_ms;	/* --trigger-window */
 	bool trigger;			/* --trigger: ask a running recorder */
+	double rotate_mib;		/* --rotate-size */
+	double rotate_s;		/* --rotate-every */
+	double max_mib;			/* --max-size */
 };
 
 struct recorder {
@@ -139,6 +143,7 @@ struct recorder {
 	bool trig_fired;
 	char trig_why[256];
 	unsigned nsnapshots;
+	size_t chunks_removed;		/* --max-size */
 	bool disk_full;
 	char target[512];
 };
@@ -515,6 +520,15 @@ static int take_snapshot(struct recorder *r, struct fl_err *err)
 	return 0;
 }
 
+/* Rotation: finish the chunks LTTng has closed, so each is readable as
+ * soon as it is there, and keep the whole under --max-size. */
+static void keep_chunks(struct recorder *r)
+{
+	fl_chunks_finish(r->outdir, r->sudo.active, r->sudo.uid, r->sudo.gid);
+	if (r->o.max_mib)
+		r->chunks_removed += fl_chunks_cap(r->outdir, (uint64_t)(r->o.max_mib * 1048576.0));
+}
+
 static int record_loop(struct recorder *r, struct fl_err *err)
 {
 	struct pollfd *pfd = calloc((size_t)r->pe.ncpus, sizeof(*pfd));
@@ -556,6 +570,8 @@ static int record_loop(struct recorder *r, struct fl_err *err)
 				r->disk_full = true;
 				break;
 			}
+			if (r->o.rotate_mib || r->o.rotate_s)
+				keep_chunks(r);
 		}
 		if (tty && now >= next_progress) {
 			next_progress = now + 500000000ull;
@@ -675,6 +691,11 @@ static int summary(const struct recorder *r)
 			fprintf(stderr, "faultline record: %u snapshot%s written to %s%s\n",
 				r->nsnapshots, r->nsnapshots == 1 ? "" : "s", r->outdir,
 				r->nsnapshots ? "/snapshot-N" : " (none was asked for)");
+		else if (r->o.rotate_mib || r->o.rotate_s)
+			fprintf(stderr, "faultline record: trace written to %s as chunks in "
+				"%s/archives (%.1f MiB on disk%s%zu removed under --max-size)\n",
+				r->outdir, r->outdir, (double)fl_chunks_disk_usage(r->outdir) / 1048576.0,
+				r->o.max_mib ? "; " : "; ", r->chunks_removed);
 		else
 			fprintf(stderr, "faultline record: trace written to %s\n", r->outdir);
 	}
@@ -732,7 +753,7 @@ static int parse_pids(struct rec_opts *o, const char *arg)
 
 enum {
 	OPT_SNAPSHOT = 256, OPT_SNAPSHOT_SIZE, OPT_TRIGGER_LOCK, OPT_TRIGGER_FALLBACK,
-	OPT_TRIGGER_WINDOW, OPT_TRIGGER,
+	OPT_TRIGGER_WINDOW, OPT_TRIGGER, OPT_ROTATE_SIZE, OPT_ROTATE_EVERY, OPT_MAX_SIZE,
 };
 
 /* A number in [lo, hi] for option name, or a usage error. */
@@ -765,6 +786,9 @@ static int parse_args(int argc, char **argv, struct rec_opts *o)
 		{ "trigger-fallback", required_argument, NULL, OPT_TRIGGER_FALLBACK },
 		{ "trigger-window", required_argument, NULL, OPT_TRIGGER_WINDOW },
 		{ "trigger", no_argument, NULL, OPT_TRIGGER },
+		{ "rotate-size", required_argument, NULL, OPT_ROTATE_SIZE },
+		{ "rotate-every", required_argument, NULL, OPT_ROTATE_EVERY },
+		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -831,6 +855,21 @@ static int parse_args(int argc, char **argv, struct rec_opts *o)
 		case OPT_TRIGGER:
 			o->trigger = true;
 			break;
+		case OPT_ROTATE_SIZE:
+			if ((rc = parse_num("rotate-size", optarg, 1, 1e7, &num)) != 0)
+				return rc;
+			o->rotate_mib = num;
+			break;
+		case OPT_ROTATE_EVERY:
+			if ((rc = parse_num("rotate-every", optarg, 0.1, 1e7, &num)) != 0)
+				return rc;
+			o->rotate_s = num;
+			break;
+		case OPT_MAX_SIZE:
+			if ((rc = parse_num("max-size", optarg, 1, 1e9, &num)) != 0)
+				return rc;
+			o->max_mib = num;
+			break;
 		case ':':
 			return fl_cmd_usage_error(&fl_cmd_record, "option '%s' needs a value",
 						  argv[optind - 1]);
@@ -851,6 +890,15 @@ static int parse_args(int argc, char **argv, struct rec_opts *o)
 			     o->trigger_window_ms))
 		return fl_cmd_usage_error(&fl_cmd_record, "--snapshot-size and --trigger-* "
 					  "belong to --snapshot");
+	if (o->snapshot && (o->rotate_mib || o->rotate_s))
+		return fl_cmd_usage_error(&fl_cmd_record, "--snapshot writes only on a trigger: "
+					  "it does not rotate");
+	if (o->max_mib && !o->rotate_mib && !o->rotate_s)
+		return fl_cmd_usage_error(&fl_cmd_record, "--max-size removes the oldest trace "
+					  "chunks: give --rotate-size or --rotate-every with it");
+	if (o->max_mib && o->rotate_mib && o->max_mib < 2 * o->rotate_mib)
+		return fl_cmd_usage_error(&fl_cmd_record, "--max-size must be at least twice "
+					  "--rotate-size: a chunk is removed only once a newer one is closed");
 	if (o->trigger_window_ms && !o->trigger_fallback_pct)
 		return fl_cmd_usage_error(&fl_cmd_record, "--trigger-window is the window of "
 					  "--trigger-fallback");
@@ -871,6 +919,8 @@ static int start(struct recorder *r, struct fl_err *err)
 	bool mounted;
 	int rc;
 
+	co.rotate_size = (uint64_t)(r->o.rotate_mib * 1048576.0);
+	co.rotate_every_us = (uint64_t)(r->o.rotate_s * 1e6);
 	if (r->o.snapshot) {
 		/* LTTng's rings are per CPU, and the recorder's one writer
 		 * thread fills whichever CPU it runs on: each CPU's ring gets
@@ -1145,6 +1195,8 @@ static int run_record(int argc, char **argv)
 	fl_guard_session(&r.guard, NULL);
 	fl_guard_sessiond(&r.guard, 0);
 	if (r.made_outdir) {
+		if (r.api && !r.never_ran && (r.o.rotate_mib || r.o.rotate_s))
+			keep_chunks(&r);	/* the last chunk closed with the session */
 		if (r.api && !r.never_ran)
 			fl_trace_dir_finish(r.outdir, NULL, r.sudo.active, r.sudo.uid, r.sudo.gid);
 		else	/* nothing recorded: leave nothing behind */
@@ -1174,7 +1226,8 @@ static int run_record(int argc, char **argv)
 const struct fl_cmd fl_cmd_record = {
 	.name = "record",
 	.summary = "capture page faults and mmap-family events into a trace",
-	.usage = "faultline record [-o DIR] [-d S] [-m PAGES] [-q] [--snapshot [--snapshot-size MIB]\n"
+	.usage = "faultline record [-o DIR] [-d S] [-m PAGES] [-q] [--rotate-size MIB | --rotate-every S\n"
+		 "                        [--max-size MIB]] [--snapshot [--snapshot-size MIB]\n"
 		 "                        [--trigger-lock-wait MS] [--trigger-fallback PCT [--trigger-window MS]]]\n"
 		 "                        (-p PID... | -a | [--] CMD [ARGS...])\n"
 		 "       faultline record --trigger [-o DIR]",
@@ -1242,6 +1295,17 @@ const struct fl_cmd fl_cmd_record = {
 		"  --trigger              from another shell: ask the flight recorder\n"
 		"                         writing -o DIR (or the only one running) for a\n"
 		"                         snapshot now\n"
+		"\n"
+		"long recordings:\n"
+		"  --rotate-size MIB      close the trace chunk after about MIB (LTTng\n"
+		"                         checks the size as it writes; chunks run over)\n"
+		"  --rotate-every S       close the trace chunk every S seconds\n"
+		"                         Each closed chunk is DIR/archives/BEGIN-END-N, a\n"
+		"                         trace of its own; info and replay read DIR as\n"
+		"                         the whole recording.\n"
+		"  --max-size MIB         keep DIR under MIB: the oldest closed chunks are\n"
+		"                         removed (checked every 0.25 s and at the end;\n"
+		"                         the newest closed chunk is always kept)\n"
 		"  -h, --help             this help\n"
 		"\n"
 		"Recording stops cleanly on SIGINT, SIGTERM or SIGHUP, when the target is\n"

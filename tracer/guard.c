@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "chunks.h"
 #include "lttng_ctl.h"
 #include "trace_dir.h"
 
@@ -168,6 +169,7 @@ static void clean_up(const struct guard_state *s, const char *outdir,
 			"started; removed %s\n", (int)getppid(), outdir);
 		return;
 	}
+	fl_chunks_finish(outdir, owner->active, owner->uid, owner->gid);	/* if it rotated */
 	fl_trace_dir_finish(outdir, "the recording was cut short: the recorder was killed, "
 			    "so the trace ends where it died\n", owner->active, owner->uid, owner->gid);
 	fprintf(stderr, "faultline record: the recorder died: stopped %zu process%s of the "

@@ -3,6 +3,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -44,6 +45,12 @@ struct fl_lttng_fns {
 	__typeof__(lttng_snapshot_output_set_local_path) *snap_out_set_path;
 	__typeof__(lttng_snapshot_output_set_name) *snap_out_set_name;
 	__typeof__(lttng_snapshot_record) *snapshot_record;
+	__typeof__(lttng_rotation_schedule_size_threshold_create) *rot_size_create;
+	__typeof__(lttng_rotation_schedule_size_threshold_set_threshold) *rot_size_set;
+	__typeof__(lttng_rotation_schedule_periodic_create) *rot_period_create;
+	__typeof__(lttng_rotation_schedule_periodic_set_period) *rot_period_set;
+	__typeof__(lttng_rotation_schedule_destroy) *rot_destroy;
+	__typeof__(lttng_session_add_rotation_schedule) *rot_add;
 };
 
 static struct fl_lttng_fns fns;
@@ -85,6 +92,12 @@ int fl_lttng_load(struct fl_lttng *l, struct fl_err *err)
 		S(snap_out_set_path, lttng_snapshot_output_set_local_path),
 		S(snap_out_set_name, lttng_snapshot_output_set_name),
 		S(snapshot_record, lttng_snapshot_record),
+		S(rot_size_create, lttng_rotation_schedule_size_threshold_create),
+		S(rot_size_set, lttng_rotation_schedule_size_threshold_set_threshold),
+		S(rot_period_create, lttng_rotation_schedule_periodic_create),
+		S(rot_period_set, lttng_rotation_schedule_periodic_set_period),
+		S(rot_destroy, lttng_rotation_schedule_destroy),
+		S(rot_add, lttng_session_add_rotation_schedule),
 #undef S
 	};
 
@@ -209,6 +222,39 @@ int fl_lttng_sessiond(struct fl_lttng *l, bool quiet, struct fl_err *err)
 	return rc < 0 ? rc : fl_lttng_sessiond_wait(l, quiet, err);
 }
 
+/* Size and time rotation: LTTng closes the trace chunk and starts a new
+ * one; each closed chunk lands in DIR/archives/ as a trace of its own. */
+static int add_rotation(struct fl_lttng *l, const struct fl_lttng_channel_opts *o,
+			struct fl_err *err)
+{
+	struct lttng_rotation_schedule *sch;
+	enum lttng_rotation_status st;
+
+	if (o->rotate_size) {
+		if (!(sch = l->fn->rot_size_create()))
+			return fl_err_set(err, -ENOMEM, "out of memory");
+		st = l->fn->rot_size_set(sch, o->rotate_size);
+		if (st == LTTNG_ROTATION_STATUS_OK)
+			st = l->fn->rot_add(l->session, sch);
+		l->fn->rot_destroy(sch);
+		if (st != LTTNG_ROTATION_STATUS_OK)
+			return fl_err_set(err, -EIO, "cannot rotate the trace every %" PRIu64 " bytes: "
+					  "LTTng said %d", o->rotate_size, (int)st);
+	}
+	if (o->rotate_every_us) {
+		if (!(sch = l->fn->rot_period_create()))
+			return fl_err_set(err, -ENOMEM, "out of memory");
+		st = l->fn->rot_period_set(sch, o->rotate_every_us);
+		if (st == LTTNG_ROTATION_STATUS_OK)
+			st = l->fn->rot_add(l->session, sch);
+		l->fn->rot_destroy(sch);
+		if (st != LTTNG_ROTATION_STATUS_OK)
+			return fl_err_set(err, -EIO, "cannot rotate the trace every %" PRIu64 " us: "
+					  "LTTng said %d", o->rotate_every_us, (int)st);
+	}
+	return 0;
+}
+
 int fl_lttng_start(struct fl_lttng *l, const char *name, const char *dir,
 		   const struct fl_lttng_channel_opts *o, struct fl_err *err)
 {
@@ -269,6 +315,9 @@ int fl_lttng_start(struct fl_lttng *l, const char *name, const char *dir,
 		fl_err_set(err, -EIO, "cannot enable the faultline:* events: %s", lerr(l, rc));
 		return err->code;
 	}
+	if ((rc = add_rotation(l, o, err)) < 0)
+		return rc;
+	l->rotating = o->rotate_size || o->rotate_every_us;
 	rc = l->fn->start_tracing(l->session);
 	if (rc < 0) {
 		fl_err_set(err, -EIO, "cannot start the LTTng session: %s", lerr(l, rc));
@@ -344,7 +393,8 @@ void fl_lttng_cleanup(struct fl_lttng *l)
 		l->handle = NULL;
 	}
 	if (l->created) {
-		if (l->flushed)
+		/* With rotation, destroying closes the last chunk: wait for it. */
+		if (l->flushed && !l->rotating)
 			l->fn->destroy_no_wait(l->session);
 		else
 			l->fn->destroy_session(l->session);

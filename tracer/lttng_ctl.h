@@ -29,6 +29,7 @@ struct fl_lttng {
 	char session[256];
 	bool created, started;
 	bool flushed;			/* stopped, and no data pending */
+	bool rotating;			/* the session rotates into trace chunks */
 	void *handle;			/* struct lttng_handle * */
 };
 
@@ -37,6 +38,8 @@ struct fl_lttng_channel_opts {
 	uint64_t num_subbuf;		/* power of two */
 	int64_t blocking_timeout_us;	/* how long the writer may wait for room */
 	bool snapshot;			/* flight recorder: rings in memory, overwritten */
+	uint64_t rotate_size;		/* bytes: a new trace chunk each time; 0 never */
+	uint64_t rotate_every_us;	/* a new trace chunk each period; 0 never */
 };
 
 int fl_lttng_load(struct fl_lttng *l, struct fl_err *err);

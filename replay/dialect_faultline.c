@@ -306,6 +306,7 @@ static int on_vma(struct fl_decoder *d, const struct fl_binding *b, const struct
 	ev.u.vma.end_known = true;
 	ev.u.vma.pgoff = fl_member_u64(raw->payload, b->idx[4], NULL);
 	snprintf(ev.u.vma.path, sizeof(ev.u.vma.path), "%s", str(raw, b->idx[5]));
+	snprintf(ev.u.vma.perms, sizeof(ev.u.vma.perms), "%s", str(raw, b->idx[6]));
 	return fl_decoder_emit(d, &ev);
 }
 
@@ -399,7 +400,7 @@ static const struct fl_event_spec specs[] = {
 	{ P("mm_call_enter"), on_mm_enter, 0, { IDS, "call", "nargs" } },
 	{ P("mm_call_exit"), on_mm_exit, 0, { IDS, "call", "ret" } },
 	{ P("mmap_lock"), on_lock, 0, { IDS, "phase", "write", "success", "mm" } },
-	{ P("vma_snapshot"), on_vma, 0, { "ktime", "pid", "start", "end", "pgoff", "path" } },
+	{ P("vma_snapshot"), on_vma, 0, { "ktime", "pid", "start", "end", "pgoff", "path", "perms" } },
 	{ P("task"), on_task, 0, { IDS, "kind", "child_pid", "child_tid", "comm" } },
 	{ P("lost"), on_lost, 0, { "ktime", "cpu", "count", "t_begin", "t_end" } },
 	{ P("sched_switch"), on_sched_switch, 0, { IDS, "prev_state", "next_pid" } },

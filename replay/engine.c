@@ -40,7 +40,8 @@ struct writer_obj {
 
 struct mmctx {
 	int32_t pid;
-	unsigned refs;			/* pids sharing it (CLONE_VM) */
+	unsigned refs;			/* pids bound to it: more than one after a
+					 * CLONE_VM fork (vfork, posix_spawn) */
 	struct fl_mm mm;
 	struct fl_pgtable pt;		/* page-table occupancy */
 	struct writer_obj **open;	/* writers not complete, oldest first */
@@ -55,6 +56,9 @@ struct mmctx {
 	 * exec reports its new mappings before the exec event itself. */
 	uint64_t snap_first_id;
 	bool snap_run;
+	/* Between exec's exec_mmap() (FL_TASK_EXEC_MM) and its EXEC event:
+	 * the mappings reported now are the new image's, made by the kernel. */
+	bool exec_image;
 };
 
 struct thread {
@@ -133,7 +137,9 @@ struct fl_engine {
 	uint32_t wi_page_size;
 
 	struct fl_map threads;		/* tid + 1 -> thread */
-	struct fl_map mms;		/* pid + 1 -> mmctx */
+	struct fl_map mms;		/* pid + 1 -> its mmctx now (shared by CLONE_VM) */
+	struct mmctx **all_mms;		/* every mmctx made, for finish and free */
+	size_t nall_mms, capall_mms;
 
 	/* The fault queue: q[i] is fault number q_base + i. */
 	struct pfault *q;
@@ -286,27 +292,65 @@ static int writer_complete(struct fl_engine *e, struct mmctx *mm, struct writer_
 /* ---------------------------------------------------------------------- */
 /* Threads and mms                                                        */
 
-static struct mmctx *mm_get(struct fl_engine *e, int32_t pid)
+static void mm_destroy(struct mmctx *mm)
 {
-	uint64_t key = (uint64_t)(uint32_t)pid + 1;
-	struct mmctx *mm = fl_map_get(&e->mms, key);
+	for (size_t i = 0; i < mm->nopen; i++)
+		writer_put(mm->open[i]);
+	for (size_t i = 0; i < mm->nrecent; i++)
+		writer_put(mm->recent[i]);
+	free(mm->open);
+	fl_mm_free(&mm->mm);
+	fl_pgt_free(&mm->pt);
+	free(mm);
+}
 
-	if (mm)
-		return mm;
+/* A new, empty address space, bound to no pid yet.  An mmctx lives until
+ * the engine is freed: faults in the queue and open writers may still
+ * point at one whose process has exec'd or exited. */
+static struct mmctx *mm_new(struct fl_engine *e, int32_t pid)
+{
+	struct mmctx *mm;
+
+	if (fl_array_grow((void **)&e->all_mms, &e->capall_mms, e->nall_mms + 1,
+			  sizeof(*e->all_mms)) < 0)
+		return NULL;
 	mm = calloc(1, sizeof(*mm));
 	if (!mm)
 		return NULL;
 	mm->pid = pid;
-	mm->refs = 1;
 	fl_mm_init(&mm->mm, e->page_shift, e->arch, e->kver);
 	fl_pgt_init(&mm->pt, e->pgt);
 	mm->pt.kver = e->kver;
-	if (fl_map_put(&e->mms, key, mm) < 0) {
-		fl_mm_free(&mm->mm);
-		fl_pgt_free(&mm->pt);
-		free(mm);
+	e->all_mms[e->nall_mms++] = mm;
+	return mm;
+}
+
+/* Make pid's address space mm (fork with CLONE_VM shares the parent's;
+ * exec gives the process a new one). */
+static int mm_bind(struct fl_engine *e, int32_t pid, struct mmctx *mm)
+{
+	uint64_t key = (uint64_t)(uint32_t)pid + 1;
+	struct mmctx *old = fl_map_get(&e->mms, key);
+
+	if (old == mm)
+		return 0;
+	if (fl_map_put(&e->mms, key, mm) < 0)
+		return -ENOMEM;
+	if (old && old->refs)
+		old->refs--;
+	mm->refs++;
+	return 0;
+}
+
+static struct mmctx *mm_get(struct fl_engine *e, int32_t pid)
+{
+	struct mmctx *mm = fl_map_get(&e->mms, (uint64_t)(uint32_t)pid + 1);
+
+	if (mm)
+		return mm;
+	mm = mm_new(e, pid);
+	if (!mm || mm_bind(e, pid, mm) < 0)
 		return NULL;
-	}
 	return mm;
 }
 
@@ -1293,6 +1337,24 @@ static int on_mm_call(struct fl_engine *e, struct thread *t, const struct fl_eve
 	return writer_complete(e, mm, w);
 }
 
+/* The vm_flags a mapping's permissions give (mmap's calc_vm_prot_bits()
+ * and calc_vm_flag_bits(); a private mapping may become anything). */
+static uint64_t perms_flags(const char *perms)
+{
+	uint64_t f = 0;
+
+	if (perms[0] == 'r')
+		f |= FL_VM_READ;
+	if (perms[1] == 'w')
+		f |= FL_VM_WRITE;
+	if (perms[2] == 'x')
+		f |= FL_VM_EXEC;
+	if (perms[3] == 's')
+		return f | FL_VM_SHARED | FL_VM_MAYSHARE | FL_VM_MAYREAD | FL_VM_MAYEXEC |
+		       (f & FL_VM_WRITE ? FL_VM_MAYWRITE : 0);
+	return f | FL_VM_MAYREAD | FL_VM_MAYWRITE | FL_VM_MAYEXEC;
+}
+
 static void snapshot_kind(struct fl_vma *v, const char *path)
 {
 	static const char *const special[] = { "[vdso]", "[vvar]", "[vsyscall]", "[uprobes]",
@@ -1344,7 +1406,16 @@ static int on_snapshot(struct fl_engine *e, struct thread *t, const struct fl_ev
 	 * it at the call's exit. */
 	if (!mm || (t && t->in_call))
 		return 0;
-	{
+	if (s->end_known && s->end > s->start) {
+		/* A mapping with its extent (perf MMAP2, /proc/PID/maps) is
+		 * the kernel's word on that range at that moment: it replaces
+		 * whatever the model had there, as MAP_FIXED does (the ELF
+		 * loader maps a whole image, then its segments over it). */
+		uint64_t lo = s->start & ~(page - 1), hi = (s->end + page - 1) & ~(page - 1);
+
+		if (hi > lo && fl_mm_munmap(&mm->mm, lo, hi - lo) < 0)
+			return 0;
+	} else {
 		struct fl_vma *old = fl_vma_lookup(&mm->mm.vmas, s->start);
 
 		if (old && (!mm->snap_run || old->id < mm->snap_first_id)) {
@@ -1364,6 +1435,21 @@ static int on_snapshot(struct fl_engine *e, struct thread *t, const struct fl_ev
 	v.extent_inferred = !s->end_known;
 	v.pgoff = s->pgoff >> e->page_shift;
 	snapshot_kind(&v, s->path);
+	/* The permissions, where the trace has them (not for special
+	 * mappings: vdso and vvar are what the kernel makes them). */
+	if (strlen(s->perms) == 4 && v.kind != FL_VMA_SPECIAL)
+		v.flags = (v.flags & ~(FL_VM_READ | FL_VM_WRITE | FL_VM_EXEC | FL_VM_SHARED |
+				       FL_VM_MAYREAD | FL_VM_MAYWRITE | FL_VM_MAYEXEC |
+				       FL_VM_MAYSHARE)) | perms_flags(s->perms);
+	/* A mapping exec has just made: no page of it was written yet, so
+	 * no anon_vma, except on the stack (argv, envp) and in the page
+	 * padzero() cleared past the data segment's end (the writable
+	 * file mapping with the bss after it). */
+	if (mm->exec_image && v.kind == FL_VMA_ANON)
+		v.anon_vma = false;
+	if (mm->exec_image && v.kind == FL_VMA_FILE && (v.flags & FL_VM_WRITE) &&
+	    !(v.flags & FL_VM_SHARED))
+		v.anon_vma = true;
 	if (v.kind != FL_VMA_FILE && !v.file_id)
 		v.pgoff = v.start >> e->page_shift;
 	/* Do not run into the next known VMA. */
@@ -1392,29 +1478,45 @@ static int on_snapshot(struct fl_engine *e, struct thread *t, const struct fl_ev
 	return 0;
 }
 
-/* exec: the old image's VMAs go; the mappings the exec reported just
- * before this event (the snapshot run) are the new image's. */
-static int exec_mm(struct fl_engine *e, struct mmctx *mm)
+/* exec_mmap(): the process gets a new mm; the old one goes on only for
+ * the processes still sharing it (a vfork parent).  de_thread() has left
+ * the exec'ing thread the only one of its process.  With keep_snap, the
+ * mappings reported just before (an EXEC event with no EXEC_MM before it:
+ * the exec's new image, reported before the exec event) move over. */
+static int exec_replace(struct fl_engine *e, struct thread *t, int32_t pid, bool keep_snap)
 {
-	struct fl_mm fresh;
-	size_t n = fl_vma_count(&mm->mm.vmas);
+	struct mmctx *old = t->mm, *mm = mm_new(e, pid);
+	size_t it = 0;
+	void *val;
 
-	fl_mm_init(&fresh, e->page_shift, e->arch, e->kver);
-	for (size_t i = 0; i < n; i++) {
-		const struct fl_vma *v = fl_vma_at(&mm->mm.vmas, i);
+	if (!mm)
+		return oom(e);
+	if (old && keep_snap && old->snap_run) {
+		for (size_t i = 0; i < fl_vma_count(&old->mm.vmas); i++) {
+			const struct fl_vma *v = fl_vma_at(&old->mm.vmas, i);
 
-		if (mm->snap_run && v->id >= mm->snap_first_id &&
-		    fl_mm_add_vma(&fresh, v, NULL) == -ENOMEM) {
-			fl_mm_free(&fresh);
-			return oom(e);
+			if (v->id >= old->snap_first_id && fl_mm_add_vma(&mm->mm, v, NULL) == -ENOMEM)
+				return oom(e);
 		}
 	}
-	fl_mm_free(&mm->mm);
-	mm->mm = fresh;
-	mm->snap_run = false;
-	fl_pgt_free(&mm->pt);
-	fl_pgt_init(&mm->pt, e->pgt);
-	mm->pt.kver = e->kver;
+	if (old)
+		old->snap_run = false;
+	if (mm_bind(e, pid, mm) < 0)
+		return oom(e);
+	while (fl_map_next(&e->threads, &it, NULL, &val)) {
+		struct thread *o = val;
+
+		if (o == t || o->pub.pid != pid || o->exited)
+			continue;
+		o->exited = true;
+		if (o->mm && o->mm->threads)
+			o->mm->threads--;
+	}
+	if (old && old->threads)
+		old->threads--;
+	t->mm = mm;
+	t->pub.pid = pid;
+	mm->threads = 1;
 	return 0;
 }
 
@@ -1425,10 +1527,28 @@ static int on_task(struct fl_engine *e, struct thread *t, const struct fl_event 
 	switch (k->kind) {
 	case FL_TASK_COMM:
 	case FL_TASK_EXEC:
+	case FL_TASK_EXEC_MM:
 		if (t && k->comm[0])
 			snprintf(t->pub.comm, sizeof(t->pub.comm), "%s", k->comm);
-		if (k->kind == FL_TASK_EXEC && t && t->mm && t->mm->refs == 1)
-			return exec_mm(e, t->mm);
+		if (!t || ev->pid < 0)
+			break;
+		if (k->kind == FL_TASK_EXEC_MM) {
+			int rc = exec_replace(e, t, ev->pid, false);
+
+			if (rc == 0)
+				t->mm->exec_image = true;
+			return rc;
+		}
+		if (k->kind == FL_TASK_EXEC) {
+			/* The trace said when exec_mmap() replaced the mm
+			 * (FL_TASK_EXEC_MM): the new image is in place. */
+			if (t->mm && t->mm->exec_image) {
+				t->mm->exec_image = false;
+				t->mm->snap_run = false;
+				return 0;
+			}
+			return exec_replace(e, t, ev->pid, true);
+		}
 		break;
 	case FL_TASK_FORK:
 	case FL_TASK_CLONE_THREAD: {
@@ -1437,7 +1557,14 @@ static int on_task(struct fl_engine *e, struct thread *t, const struct fl_event 
 
 		if (k->child_tid < 0)
 			break;
-		if (same_mm || !t || !t->mm) {
+		if (k->kind == FL_TASK_FORK && same_mm && t && t->mm) {
+			/* vfork, posix_spawn, clone(CLONE_VM) without
+			 * CLONE_THREAD: a process of its own on the parent's
+			 * mm, until its exec gives it one. */
+			if (mm_bind(e, k->child_pid, t->mm) < 0)
+				return oom(e);
+			c = thread_get(e, k->child_pid, k->child_tid);
+		} else if (same_mm || !t || !t->mm) {
 			c = thread_get(e, same_mm && t ? t->pub.pid : k->child_pid, k->child_tid);
 		} else {
 			struct mmctx *child = mm_get(e, k->child_pid);
@@ -1727,8 +1854,8 @@ int fl_engine_finish(struct fl_engine *e)
 	int rc;
 
 	/* Writers still open: complete them with what is known. */
-	while (fl_map_next(&e->mms, &it, NULL, &val)) {
-		struct mmctx *mm = val;
+	for (size_t m = 0; m < e->nall_mms; m++) {
+		struct mmctx *mm = e->all_mms[m];
 
 		while (mm->nopen) {
 			struct writer_obj *w = mm->open[0];
@@ -1786,18 +1913,9 @@ void fl_engine_free(struct fl_engine *e)
 		e->qlen--;
 	}
 	free(e->q);
-	while (fl_map_next(&e->mms, &it, NULL, &val)) {
-		struct mmctx *mm = val;
-
-		for (size_t i = 0; i < mm->nopen; i++)
-			writer_put(mm->open[i]);
-		for (size_t i = 0; i < mm->nrecent; i++)
-			writer_put(mm->recent[i]);
-		free(mm->open);
-		fl_mm_free(&mm->mm);
-		fl_pgt_free(&mm->pt);
-		free(mm);
-	}
+	for (size_t m = 0; m < e->nall_mms; m++)
+		mm_destroy(e->all_mms[m]);
+	free(e->all_mms);
 	fl_map_free(&e->mms);
 	it = 0;
 	while (fl_map_next(&e->threads, &it, NULL, &val))

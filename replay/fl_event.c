@@ -50,6 +50,7 @@ const char *fl_task_kind_name(enum fl_task_kind kind)
 		[FL_TASK_EXEC] = "exec",
 		[FL_TASK_EXIT] = "exit",
 		[FL_TASK_COMM] = "comm",
+		[FL_TASK_EXEC_MM] = "exec_mm",
 	};
 	return (unsigned)kind < FL_TASK__COUNT ? names[kind] : "?";
 }

@@ -86,6 +86,8 @@ enum fl_task_kind {
 	FL_TASK_EXEC,
 	FL_TASK_EXIT,
 	FL_TASK_COMM,		/* a thread's name is known or changed */
+	FL_TASK_EXEC_MM,	/* exec replaced the process's mm (exec_mmap()):
+				 * the new image's mappings follow, then EXEC */
 	FL_TASK__COUNT
 };
 
@@ -135,6 +137,7 @@ struct fl_vma_snapshot {
 	uint64_t end;
 	bool end_known;
 	uint64_t pgoff;
+	char perms[5];		/* "rw-p" as in /proc/PID/maps; "" when unknown */
 	char path[FL_PATH_LEN];
 };
 

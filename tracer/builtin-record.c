@@ -361,9 +361,15 @@ static void find_excluded(struct recorder *r)
 	closedir(d);
 }
 
-static int snapshot_all(struct recorder *r)
+/* The layouts of the attached processes, stamped t: the moment their
+ * events were enabled, not the moment of the read.  What a process did
+ * between the two is both in the trace and already in what /proc shows, and
+ * replaying those calls again over the layout changes nothing (a mapping
+ * made again replaces itself, one unmapped again is gone already); while a
+ * layout stamped at the read would leave every fault before it, often tens
+ * of milliseconds of them, without a layout. */
+static int snapshot_all(struct recorder *r, uint64_t t)
 {
-	uint64_t t = now_ns();
 	DIR *d;
 	struct dirent *de;
 
@@ -917,6 +923,7 @@ static int start(struct recorder *r, struct fl_err *err)
 	};
 	char name[256], provider[4096];
 	bool mounted;
+	uint64_t t_enable;
 	int rc;
 
 	co.rotate_size = (uint64_t)(r->o.rotate_mib * 1048576.0);
@@ -1035,6 +1042,7 @@ static int start(struct recorder *r, struct fl_err *err)
 		r->never_ran = rc < 0;
 		return rc;
 	}
+	t_enable = now_ns();
 	if ((rc = fl_pe_enable(&r->pe, err)) < 0)
 		return rc;
 	if (!r->o.all) {
@@ -1052,7 +1060,7 @@ static int start(struct recorder *r, struct fl_err *err)
 				return rc;
 		}
 	}
-	if (snapshot_all(r) < 0)
+	if (snapshot_all(r, t_enable) < 0)
 		return fl_err_set(err, -ENOMEM, "out of memory");
 	return 0;
 }

@@ -2,8 +2,8 @@
 #include "perf_events.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <linux/perf_event.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,6 +257,11 @@ static int open_one(struct fl_pe_set *set, const struct fl_pe_source *s, const s
 		/* The exec-time mappings (binary, interpreter, vdso) are made by
 		 * the kernel, not by mmap calls: MMAP2 records carry them. */
 		a.mmap = a.mmap2 = a.mmap_data = 1;
+		/* exec's PERF_RECORD_COMM (PERF_RECORD_MISC_COMM_EXEC) comes
+		 * from begin_new_exec() right after exec_mmap() put the new,
+		 * empty mm in place, and before the new image is mapped: the
+		 * moment the process's address space is replaced. */
+		a.comm = a.comm_exec = 1;
 	}
 	fd = (int)syscall(SYS_perf_event_open, &a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 	if (fd < 0) {

@@ -421,6 +421,7 @@ int rec_decode(struct rec_decoder *d, struct fl_perf_ring *r, const struct perf_
 		ev->t = tr.time;
 		ev->u.vma.ktime = tr.time;
 		ev->u.vma.pid = (int32_t)m.pid;
+		ev->tid = (int32_t)m.tid;
 		ev->u.vma.start = m.addr;
 		ev->u.vma.end = m.addr + m.len;
 		ev->u.vma.pgoff = m.pgoff;
@@ -433,6 +434,29 @@ int rec_decode(struct rec_decoder *d, struct fl_perf_ring *r, const struct perf_
 		ev->str = strndup(name, maxn);
 		if (!ev->str)
 			return -ENOMEM;
+		rc = 1;
+		break;
+	}
+	case PERF_RECORD_COMM: {
+		/* Only exec's: the other renames are task:task_rename events. */
+		struct { uint32_t pid, tid; } c;
+		const char *name = (const char *)(h + 1) + sizeof(c);
+		if (!(h->misc & PERF_RECORD_MISC_COMM_EXEC) ||
+		    h->size < sizeof(*h) + sizeof(c) + sizeof(tr) || get_trailer(h, &tr) < 0)
+			return 0;
+		memcpy(&c, h + 1, sizeof(c));
+		if (d->nexclude && excluded(d, c.pid))
+			return 0;
+		ev->type = REC_TASK;
+		ev->t = tr.time;
+		ev->u.task.id.ktime = tr.time;
+		ev->u.task.id.cpu = tr.cpu;
+		ev->u.task.id.pid = (int32_t)c.pid;
+		ev->u.task.id.tid = (int32_t)c.tid;
+		ev->u.task.kind = FL_UST_TASK_EXEC_MM;
+		ev->u.task.child_pid = ev->u.task.child_tid = -1;
+		snprintf(ev->comm, sizeof(ev->comm), "%.*s",
+			 (int)strnlen(name, h->size - sizeof(*h) - sizeof(c) - sizeof(tr)), name);
 		rc = 1;
 		break;
 	}

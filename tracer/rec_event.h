@@ -35,6 +35,7 @@ struct rec_ev {
 	char perms[8];		/* REC_VMA: "rw-p" */
 	char dev[16];		/* REC_VMA: "fd:01", "" from MMAP2 */
 	char *str;		/* REC_TASK exec file name, REC_VMA path; may be NULL */
+	int32_t tid;		/* REC_VMA from MMAP2: the thread that mapped */
 	union {
 		struct fl_ust_fault fault;
 		struct fl_ust_fault_end fault_end;

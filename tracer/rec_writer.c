@@ -23,7 +23,7 @@ void rec_writer_init(struct rec_writer *w, const struct fl_ust_api *api)
 {
 	memset(w, 0, sizeof(*w));
 	w->api = api;
-	fl_map_init(&w->execd);
+	fl_map_init(&w->in_call);
 	fl_map_init(&w->threads);
 }
 
@@ -71,9 +71,11 @@ void rec_write(void *ctx, struct rec_ev *ev)
 		api->fault_end(&ev->u.fault_end);
 		break;
 	case REC_MM_ENTER:
+		fl_map_put(&w->in_call, tid_key(ev->u.mm_enter.id.tid), (void *)1);
 		api->mm_enter(&ev->u.mm_enter);
 		break;
 	case REC_MM_EXIT:
+		fl_map_del(&w->in_call, tid_key(ev->u.mm_exit.id.tid));
 		api->mm_exit(&ev->u.mm_exit);
 		break;
 	case REC_LOCK:
@@ -82,19 +84,19 @@ void rec_write(void *ctx, struct rec_ev *ev)
 	case REC_TASK:
 		ev->u.task.comm = rec_str(ev->comm);
 		ev->u.task.filename = rec_str(ev->str);
-		if (ev->u.task.kind == FL_UST_TASK_EXEC)
-			fl_map_put(&w->execd, (uint64_t)(uint32_t)ev->u.task.id.pid + 1, (void *)1);
 		/* A recorded thread's new thread or process is recorded (its
 		 * events are inherited).  Never forgotten at exit: an exiting
 		 * thread still wakes its joiner after its exit event. */
 		if (w->threads_only && ev->u.task.child_tid > 0 &&
 		    (ev->u.task.kind == FL_UST_TASK_FORK || ev->u.task.kind == FL_UST_TASK_CLONE_THREAD))
 			fl_map_put(&w->threads, tid_key(ev->u.task.child_tid), (void *)1);
+		if (ev->u.task.kind == FL_UST_TASK_EXIT)
+			fl_map_del(&w->in_call, tid_key(ev->u.task.id.tid));
 		api->task(&ev->u.task);
 		break;
 	case REC_VMA:
 		if (ev->u.vma.source == FL_UST_VMA_PERF_MMAP2 &&
-		    fl_map_get(&w->execd, (uint64_t)(uint32_t)ev->u.vma.pid + 1)) {
+		    fl_map_get(&w->in_call, tid_key(ev->tid))) {
 			w->mmap2_dropped++;
 			return;
 		}
@@ -129,6 +131,6 @@ void rec_write(void *ctx, struct rec_ev *ev)
 
 void rec_writer_free(struct rec_writer *w)
 {
-	fl_map_free(&w->execd);
+	fl_map_free(&w->in_call);
 	fl_map_free(&w->threads);
 }

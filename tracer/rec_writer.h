@@ -1,10 +1,13 @@
 /* Writing merged events through the provider, and counting them.
  *
  * rec_write() is the rec_emit_fn of the merger: it turns a rec_ev into the
- * provider call of its type.  It also drops the MMAP2 side-band records of
- * a process after its exec: those mappings come from mmap calls, which the
- * trace has as mm_call events already; only the mappings the kernel made
- * during exec (binary, interpreter, vdso) are the initial layout.
+ * provider call of its type.  It also drops the MMAP2 side-band records a
+ * thread's traced mm call made (between its mm_call_enter and _exit): the
+ * trace has the call itself.  Every other MMAP2 record is written: the
+ * mappings the kernel makes without a traced call, above all exec's
+ * (binary, interpreter, stack, vdso), which follow the exec's COMM record
+ * (written as a task `exec_mm` event) in every exec of a process, not only
+ * its first; and shmat(), io_setup() and the like.
  *
  * And it keeps only the wakings done by recorded threads.  sched_waking
  * names the woken task to perf (__perf_task()), and perf_tp_event() can
@@ -32,11 +35,11 @@
 
 struct rec_writer {
 	const struct fl_ust_api *api;
-	struct fl_map execd;		/* pid + 1 -> 1 once its exec is written */
+	struct fl_map in_call;		/* tid + 1 -> 1 between its mm_call enter and exit */
 	uint64_t count[REC__COUNT];	/* events written, by type */
 	uint64_t total;
 	uint64_t lost;			/* perf records lost (sum of lost events) */
-	uint64_t mmap2_dropped;
+	uint64_t mmap2_dropped;		/* MMAP2 records of traced calls */
 	bool threads_only;		/* keep only the wakings of `threads` */
 	struct fl_map threads;		/* tid + 1 -> 1: the recorded threads */
 	struct fl_ust_sched_waking last_waking;

@@ -1157,6 +1157,7 @@ static int run_record(int argc, char **argv)
 	int rc, status;
 
 	memset(&r, 0, sizeof(r));
+	r.guard.fd = -1;	/* no guard until the output directory exists */
 	r.t_begin = now_ns();
 	rec_merge_init(&r.merge);
 	snap_trigger_init(&r.trig);

@@ -16,6 +16,7 @@ checks=(
 	"sudo: the command runs as the user, with its HOME, USER, LOGNAME and groups"
 	"sudo: the trace belongs to the user, owner-only"
 	"a command that does not exist is an error" "a command that does not exist leaves no directory"
+	"an error before the output directory leaves stdin alone"
 	"trace files are 0600 and directories 0700"
 	"SIGKILL: the guard says what it stopped" "SIGKILL: the recorded command and its children are gone"
 	"SIGKILL: the private lttng-sessiond and its consumer daemons are gone"
@@ -66,6 +67,11 @@ fi
 expect_fail "a command that does not exist is an error" 1 "cannot run '/nonexistent'" \
 	record -o "$FL_TMP/ne" -- /nonexistent
 is "a command that does not exist leaves no directory" "$(ls -d "$FL_TMP/ne" 2>/dev/null)" ""
+# stdin opened read-write on a file: nothing of the recorder's may land in it.
+mkdir "$FL_TMP/exists"
+: >"$FL_TMP/stdin"
+"$FAULTLINE" record -o "$FL_TMP/exists" -- true 0<>"$FL_TMP/stdin" >/dev/null 2>&1
+is "an error before the output directory leaves stdin alone" "$(cat "$FL_TMP/stdin")" ""
 run_fl record -q -o "$FL_TMP/m" -- "$pt" -t 1 -r 1 -p 16
 is "trace files are 0600 and directories 0700" \
 	"$(find "$FL_TMP/m" \( -type f ! -perm 0600 \) -o \( -type d ! -perm 0700 \) | head -n 3)" ""
@@ -89,7 +95,7 @@ SH
 T=$FL_TMP/k READY=$FL_TMP/ready unshare -m bash "$FL_TMP/kill.sh"
 urc=$?
 if [ "$urc" -eq 9 ]; then
-	for c in "${checks[@]:8:5}"; do skip "$c" "cannot mount a tmpfs on /var/run/lttng in a new mount namespace"; done
+	for c in "${checks[@]:9:5}"; do skip "$c" "cannot mount a tmpfs on /var/run/lttng in a new mount namespace"; done
 else
 	err=$(cat "$FL_TMP/k.err")
 	if printf '%s\n' "$err" | grep -q 'the recorder died: stopped 2 processes of the recorded command, its LTTng session and its lttng-sessiond; the trace until then is in .*/k (cut short)'; then

@@ -1065,33 +1065,36 @@ static int start(struct recorder *r, struct fl_err *err)
 	return 0;
 }
 
-/* Is pid a `faultline record --snapshot`? */
+/* Is pid a `faultline record --snapshot`?  Its command line says so (the
+ * comm may be a wrapper's, valgrind's for one): an argument naming the
+ * faultline binary, then "record", then "--snapshot" before any "--". */
 static bool is_flight_recorder(pid_t pid)
 {
-	char path[64], buf[4096];
+	char path[64], buf[8192];
 	FILE *f;
 	size_t n;
-	bool comm_ok = false, snap = false;
+	int step = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	if (read_file_str(path, buf, sizeof(buf)) == 0)
-		comm_ok = strcmp(buf, "faultline") == 0;
-	if (!comm_ok)
-		return false;
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
 	if (!(f = fopen(path, "re")))
 		return false;
-	n = fread(buf, 1, sizeof(buf), f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
+	buf[n] = '\0';
 	for (size_t i = 0; i < n; i += strlen(buf + i) + 1) {
-		if (memchr(buf + i, '\0', n - i) == NULL)
-			break;
-		if (strcmp(buf + i, "--") == 0)
-			break;	/* the recorded command's own arguments */
-		if (strcmp(buf + i, "--snapshot") == 0)
-			snap = true;
+		const char *arg = buf + i, *base = strrchr(arg, '/');
+
+		base = base ? base + 1 : arg;
+		if (step == 0 && strcmp(base, "faultline") == 0)
+			step = 1;
+		else if (step == 1)
+			step = strcmp(arg, "record") == 0 ? 2 : 0;
+		else if (step == 2 && strcmp(arg, "--") == 0)
+			return false;	/* the recorded command's own arguments */
+		else if (step == 2 && strcmp(arg, "--snapshot") == 0)
+			return true;
 	}
-	return snap;
+	return false;
 }
 
 /* faultline record --trigger [-o DIR]: ask the flight recorder writing DIR

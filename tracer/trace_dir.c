@@ -171,7 +171,7 @@ void fl_trace_dir_remove(const char *dir)
  * marker names, when it names one. */
 static bool recorder_alive(const char *dir, uid_t *uid, gid_t *gid)
 {
-	char path[PATH_MAX + 64], comm[64] = "";
+	char path[PATH_MAX + 64], cmd[4096] = "";
 	unsigned u, g;
 	FILE *f;
 	int pid = 0;
@@ -186,13 +186,17 @@ static bool recorder_alive(const char *dir, uid_t *uid, gid_t *gid)
 	fclose(f);
 	if (pid <= 0 || (kill(pid, 0) < 0 && errno == ESRCH))
 		return false;
-	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	/* The command line, not the comm: a wrapper (valgrind) keeps its own. */
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
 	if ((f = fopen(path, "re"))) {
-		if (!fgets(comm, sizeof(comm), f))
-			comm[0] = '\0';
+		size_t n = fread(cmd, 1, sizeof(cmd) - 1, f);
 		fclose(f);
+		for (size_t i = 0; i < n; i++)
+			if (cmd[i] == '\0')
+				cmd[i] = ' ';
+		cmd[n] = '\0';
 	}
-	return strncmp(comm, "faultline", 9) == 0;
+	return strstr(cmd, "faultline") && strstr(cmd, " record");
 }
 
 int fl_trace_dir_complete(const char *dir)

@@ -85,12 +85,14 @@ cat >"$FL_TMP/kill.sh" <<'SH'
 mount -t tmpfs fl-lttng-run /var/run/lttng || exit 9
 "$FAULTLINE" record -o "$T" -- sh -c 'sleep 600 & echo "$! $$" >"$READY"; wait' 2>"$T.err" &
 rec=$!
-read -r kids <"$READY"
+# Read-write, the FIFO's open never blocks; the read gives up after 10 min.
+exec 3<>"$READY"
+read -t 600 -r kids <&3 || { kill "$rec"; exit 1; }
 echo "$kids" >"$T.kids"
 kill -9 "$rec"
 wait "$rec"
 # The guard finishes the trace last: wait for that, however long it takes.
-while [ -e "$T/.faultline-recording" ]; do sleep 0.1; done
+for ((i = 0; i < 6000; i++)); do [ -e "$T/.faultline-recording" ] || break; sleep 0.1; done
 SH
 T=$FL_TMP/k READY=$FL_TMP/ready unshare -m bash "$FL_TMP/kill.sh"
 urc=$?

@@ -41,34 +41,48 @@ mkdir "$FL_TMP/plain"
 expect_fail "--trigger without a flight recorder is an error" 1 "no recording in progress in" \
 	record --trigger -o "$FL_TMP/plain"
 
-# wait_for FILE REGEX: until the recorder has said it.
-wait_for() { until grep -Eq "$2" "$1" 2>/dev/null; do sleep 0.05; done; }
+# wait_for FILE REGEX: until the recorder has said it.  The bound only
+# keeps a broken recorder from hanging the test run (10 minutes, for
+# valgrind); the order of events never depends on it.
+wait_for() {
+	local i
+	for ((i = 0; i < 12000; i++)); do
+		grep -Eq "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "# gave up waiting for /$2/ in $1" >&2
+	return 1
+}
 
 s=$FL_TMP/s
 mkfifo "$FL_TMP/f1" "$FL_TMP/f2" "$FL_TMP/g1" "$FL_TMP/g2"
+# Open read-write, the FIFOs never block an open: the command's words wait
+# in f1/f2 for a bounded read here, and "go" waits in g1/g2 for the command.
+exec 3<>"$FL_TMP/f1" 4<>"$FL_TMP/f2" 5<>"$FL_TMP/g1" 6<>"$FL_TMP/g2"
+hear() { read -t 600 -r "$1" <&"$2"; }
 # The command: workload 1, say so, wait; workload 2, say so, wait.
 "$FAULTLINE" record --snapshot -o "$s" -- sh -c \
 	"$pt -t 1 -r 2 -p 64 2>/dev/null; echo \$\$ >$FL_TMP/f1; read x <$FL_TMP/g1;
 	 $pt -t 1 -r 3 -p 64 2>/dev/null & echo \$! >$FL_TMP/f2; wait; read x <$FL_TMP/g2" 2>"$FL_TMP/s.err" &
 rec=$!
-read -r shpid <"$FL_TMP/f1"
+hear shpid 3 || kill "$rec"
 run_fl record --trigger -o "$s"
 if [ "$FL_RC" -eq 0 ] && printf '%s\n' "$FL_ERR" | grep -q 'asked the flight recorder (pid [0-9]*) for a snapshot'; then
 	ok "--trigger -o DIR reaches the recorder"
 else
 	not_ok "--trigger -o DIR reaches the recorder" "exit $FL_RC" "$FL_ERR"
 fi
-wait_for "$FL_TMP/s.err" 'snapshot 1 written to'
-echo go >"$FL_TMP/g1"
-read -r pt2 <"$FL_TMP/f2"
+wait_for "$FL_TMP/s.err" 'snapshot 1 written to' || kill "$rec"
+echo go >&5
+hear pt2 4 || kill "$rec"
 # Once workload 2 has exited, all its events happened before the request,
 # and the recorder writes everything that happened before a request
 # into the snapshot.
-sleep_until_exit() { while kill -0 "$1" 2>/dev/null; do sleep 0.05; done; }
+sleep_until_exit() { local i; for ((i = 0; i < 12000; i++)); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.05; done; }
 sleep_until_exit "$pt2"
 kill -USR1 "$rec"
-wait_for "$FL_TMP/s.err" 'snapshot 2 written to'
-echo go >"$FL_TMP/g2"
+wait_for "$FL_TMP/s.err" 'snapshot 2 written to' || kill "$rec"
+echo go >&6
 wait "$rec"
 rc=$?
 err=$(cat "$FL_TMP/s.err")
@@ -103,12 +117,12 @@ s=$FL_TMP/small
 	"$pt -t 2 -r 20 -p 1024 2>/dev/null & echo \$! >$FL_TMP/f1; wait;
 	 $pt -t 1 -r 1 -p 64 2>/dev/null & echo \$! >$FL_TMP/f2; wait; read x <$FL_TMP/g2" 2>"$FL_TMP/small.err" &
 rec=$!
-read -r big <"$FL_TMP/f1"
-read -r last <"$FL_TMP/f2"
+hear big 3 || kill "$rec"
+hear last 4 || kill "$rec"
 sleep_until_exit "$last"
 kill -USR1 "$rec"
-wait_for "$FL_TMP/small.err" 'snapshot 1 written to'
-echo go >"$FL_TMP/g2"
+wait_for "$FL_TMP/small.err" 'snapshot 1 written to' || kill "$rec"
+echo go >&6
 wait "$rec"
 nb=$(in_trace "$s/snapshot-1" "$big") nl=$(in_trace "$s/snapshot-1" "$last")
 if [ "$nl" -ge 64 ] && [ "$nb" -lt 40960 ]; then
@@ -124,8 +138,8 @@ s=$FL_TMP/trig
 "$FAULTLINE" record --snapshot --trigger-lock-wait 0.000001 -o "$s" -- sh -c \
 	"$pt -t 2 -r 2 -p 64 2>/dev/null; read x <$FL_TMP/g2" 2>"$FL_TMP/trig.err" &
 rec=$!
-wait_for "$FL_TMP/trig.err" 'snapshot 1 written to'
-echo go >"$FL_TMP/g2"
+wait_for "$FL_TMP/trig.err" 'snapshot 1 written to' || kill "$rec"
+echo go >&6
 wait "$rec"
 tid=$(sed -n 's/.*snapshot 1 written to .*: thread \([0-9]*\) waited [0-9.]* ms for mmap_lock (\(read\|write\); threshold 0.000 ms).*/\1/p' "$FL_TMP/trig.err")
 if [ -n "$tid" ]; then

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "losses.h"
 #include "builtin.h"
 #include "fl_err.h"
 #include "fl_json.h"
@@ -307,6 +308,12 @@ static int diff(sqlite3 *db, const char *path, int64_t ida, int64_t idb, enum fm
 	} else {
 		printf("%sdiff of run %" PRId64 " (A) and run %" PRId64 " (B)%s over %s (trace %"
 		       PRId64 ")\n", b1, ida, idb, b0, a.trace, a.trace_id);
+		{
+			struct fl_loss_summary ls;
+
+			if (fl_losses_read(db, a.trace_id, &ls) == 0)
+				fl_losses_print(stdout, "  ", &ls);
+		}
 		run_line("A", &a);
 		run_line("B", &b);
 		printf("\n");

@@ -10,6 +10,7 @@
 
 #include "builtin.h"
 #include "fidelity.h"
+#include "losses.h"
 #include "fl_array.h"
 #include "fl_err.h"
 #include "fl_json.h"
@@ -292,6 +293,17 @@ static void print_run_header(sqlite3 *db, const struct run *r, bool colour)
 	       fmt_pct(pct, sizeof(pct), (uint64_t)r->fallbacks, (uint64_t)r->faults), r->unplaced);
 }
 
+/* Whether the trace lost events, and which faults the model could not
+ * place: said before any number of the run. */
+static void print_trace_health(sqlite3 *db, const struct run *r)
+{
+	struct fl_loss_summary ls;
+
+	if (fl_losses_read(db, r->trace_id, &ls) == 0)
+		fl_losses_print(stdout, "  ", &ls);
+	fl_unplaced_print(stdout, db, r->run_id, "  ");
+}
+
 /* What the default view shows of one run. */
 struct run_view {
 	struct fl_table summary, causes, latency, by[4], fidelity;
@@ -489,6 +501,7 @@ static int report_runs(sqlite3 *db, const char *path, int64_t run_id, enum by by
 				if (i)
 					printf("\n");
 				print_run_header(db, r, colour);
+				print_trace_health(db, r);
 				print_run_view_text(r, &rv, top, colour);
 			}
 			run_view_free(&rv);
@@ -840,10 +853,19 @@ static int report_fidelity(sqlite3 *db, const char *path, int64_t run_id, size_t
 	rc = fl_fidelity_compute(db, path, run_id, limit, &f, err);
 	if (rc < 0)
 		return rc;
-	if (fmt == FMT_JSON)
+	if (fmt == FMT_JSON) {
 		print_fidelity_json(path, &f);
-	else
+	} else {
+		struct fl_loss_summary ls;
+
 		print_fidelity_text(&f);
+		if (fl_losses_read(db, f.trace_id, &ls) == 0 && ls.lossy) {
+			printf("\n");
+			fl_losses_print(stdout, "", &ls);
+		}
+		printf("\n");
+		fl_unplaced_print(stdout, db, run_id, "");
+	}
 	fl_fidelity_free(&f);
 	return 0;
 }

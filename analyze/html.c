@@ -1,5 +1,6 @@
 /* html: `faultline report --html`, one page with inline SVG (html.h). */
 #include "html.h"
+#include "losses.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -93,7 +94,7 @@ static int load_runs(sqlite3 *db, const char *path, int64_t run_id, struct hrun 
 
 static const char style[] =
 	"body{font:14px/1.4 system-ui,sans-serif;margin:2em auto;max-width:960px;color:#222}"
-	"h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ccc}"
+	".warning{color:#a00}h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ccc}"
 	"table{border-collapse:collapse}td,th{padding:2px 10px;text-align:right}"
 	"td:first-child,th:first-child,td.l,th.l{text-align:left}"
 	"th{border-bottom:1px solid #999}svg{display:block;margin:.5em 0}"
@@ -481,7 +482,25 @@ static int page(FILE *f, sqlite3 *db, const char *path, int64_t run_id, struct f
 			runs[i].faults, runs[i].fallbacks,
 			runs[i].faults ? 100.0 * (double)runs[i].fallbacks / (double)runs[i].faults : 0);
 	}
-	fprintf(f, "</table></section>\n");
+	fprintf(f, "</table>\n");
+	/* A trace that lost events: said once per trace, above every chart. */
+	for (size_t i = 0; i < n; i++) {
+		struct fl_loss_summary ls;
+		char line[256];
+		bool seen = false;
+
+		for (size_t k = 0; k < i; k++)
+			seen |= runs[k].trace_id == runs[i].trace_id;
+		if (seen || fl_losses_read(db, runs[i].trace_id, &ls) < 0 || !ls.lossy)
+			continue;
+		fl_losses_line(line, sizeof(line), &ls);
+		fprintf(f, "<p class=\"warning\"><strong>Warning:</strong> ");
+		esc(f, runs[i].trace);
+		fprintf(f, ": ");
+		esc(f, line);
+		fprintf(f, ".</p>\n");
+	}
+	fprintf(f, "</section>\n");
 	if (n == 0) {
 		fprintf(f, "<p>No runs yet.</p>\n");
 	} else {

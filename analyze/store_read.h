@@ -22,12 +22,12 @@
 /* The schema version this build reads: the user_version that
  * schemas/outcomes.sql sets (tests/unit/test_fidelity.c checks they agree). */
 #ifndef FL_STORE_VERSION
-#define FL_STORE_VERSION 2
+#define FL_STORE_VERSION 3
+#endif
+
 /* Set err for a --run that names no run of the database, saying which runs
  * it holds; returns the negative code. */
 int fl_store_no_run(sqlite3 *db, const char *path, int64_t run_id, struct fl_err *err);
-
-#endif
 
 /* Open path read-only and check it (fl_store_check).  On success *db is an
  * open handle the caller closes with sqlite3_close(); on failure *db is

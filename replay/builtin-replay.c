@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "builtin.h"
+#include "fl_array.h"
 #include "engine.h"
 #include "fl_err.h"
 #include "ingest.h"
@@ -46,6 +47,11 @@ struct replay {
 	bool progress;
 	uint64_t nevents;
 	time_t last_progress;
+	/* What the trace lost, stored with it; the faults after the first
+	 * loss, marked as such. */
+	struct fl_store_loss *losses;
+	size_t nlosses, caplosses;
+	uint64_t lost_records, lost_events, lost_packets, after_loss;
 };
 
 /* A row the store could not take: its message names the row and SQLite's
@@ -162,6 +168,16 @@ static int on_event(void *ctx, const struct fl_event *ev)
 	int rc;
 
 	r->kinds[ev->kind]++;
+	if (ev->kind == FL_EV_LOST) {
+		if (fl_array_grow((void **)&r->losses, &r->caplosses, r->nlosses + 1,
+				  sizeof(*r->losses)) < 0)
+			return fl_err_set(&r->err, -ENOMEM, "replay: out of memory");
+		r->losses[r->nlosses].l = ev->u.lost;
+		r->losses[r->nlosses++].cpu = ev->cpu;
+		*(ev->u.lost.ring ? &r->lost_records
+				  : ev->u.lost.packets ? &r->lost_packets : &r->lost_events) +=
+			ev->u.lost.count;
+	}
 	rc = fl_engine_event(r->engine, ev);
 	if (rc < 0) {
 		if (!r->err.code)
@@ -346,6 +362,18 @@ static void print_summary(struct replay *r, const char *out)
 		       st->gt[FL_GT_FALLBACK]);
 	else
 		printf("kernel:    no mmap_lock events: no ground truth in this trace\n");
+	if (r->nlosses) {
+		/* On stderr too: a replay of a broken trace is never silent. */
+		fprintf(stderr, "faultline: warning: %s lost events: %" PRIu64 " perf records, %" PRIu64
+			" events and %" PRIu64 " packets discarded; the %" PRIu64 " faults from the first "
+			"loss on may rest on a wrong layout and are left out of --fidelity\n",
+			r->trace_path, r->lost_records, r->lost_events, r->lost_packets, r->after_loss);
+		fprintf(stderr, "hint: record with larger buffers (faultline record -m PAGES, perf "
+			"record -m PAGES) or fewer processes\n");
+		printf("lost:      %" PRIu64 " perf records, %" PRIu64 " events, %" PRIu64
+		       " packets; %" PRIu64 " faults after the first loss (gt unknown)\n",
+		       r->lost_records, r->lost_events, r->lost_packets, r->after_loss);
+	}
 	if (st->place[FL_PLACE_UNKNOWN] || st->place[FL_PLACE_INFERRED])
 		printf("placement: %" PRIu64 " faults outside any known VMA, %" PRIu64
 		       " in VMAs whose extent was inferred\n", st->place[FL_PLACE_UNKNOWN],
@@ -678,7 +706,9 @@ static int cmd_replay(int argc, char **argv)
 			if (fl_store_run_end(r.store, r.run_ids[i], &r.runs[i], ms, &r.err) < 0)
 				goto fail;
 		}
-		if (fl_store_trace_end(r.store, &r.trace_id, &res, st->lock_events, st->lock_events,
+		if (fl_store_losses(r.store, r.trace_id, r.losses, r.nlosses, res.t_first,
+				    &r.after_loss, &r.err) < 0 ||
+		    fl_store_trace_end(r.store, &r.trace_id, &res, st->lock_events, st->lock_events,
 				       &r.err) < 0 ||
 		    fl_store_commit(r.store, &r.err) < 0)
 			goto fail;
@@ -693,6 +723,7 @@ fail:
 		fl_err_set(&r.err, -EIO, "replay failed");
 	fl_err_print(&r.err, stderr);
 done:
+	free(r.losses);
 	fl_store_close(r.store);
 	fl_engine_free(r.engine);
 	fl_ingest_result_free(&res);

@@ -307,6 +307,19 @@ static int on_vma(struct fl_decoder *d, const struct fl_binding *b, const struct
 	ev.u.vma.pgoff = fl_member_u64(raw->payload, b->idx[4], NULL);
 	snprintf(ev.u.vma.path, sizeof(ev.u.vma.path), "%s", str(raw, b->idx[5]));
 	snprintf(ev.u.vma.perms, sizeof(ev.u.vma.perms), "%s", str(raw, b->idx[6]));
+	ev.u.vma.whole = fl_member_u64(raw->payload, b->idx[7], NULL) == 0;	/* /proc */
+	{
+		/* Newer recorders write the VmFlags; looked up in this event's
+		 * own class: a trace may hold two layouts of the event (two
+		 * recorder versions under one session daemon). */
+		int64_t i = fl_struct_member_index(bt_event_class_borrow_payload_field_class_const(
+							   bt_event_borrow_class_const(raw->event)),
+						   "vm_flags");
+
+		if (i >= 0)
+			snprintf(ev.u.vma.vm_flags, sizeof(ev.u.vma.vm_flags), "%s",
+				 str(raw, (uint64_t)i));
+	}
 	return fl_decoder_emit(d, &ev);
 }
 
@@ -350,6 +363,7 @@ static int on_lost(struct fl_decoder *d, const struct fl_binding *b, const struc
 	ev.u.lost.t_begin = kt(p, fl_member_u64(raw->payload, b->idx[3], NULL));
 	ev.u.lost.t_end = kt(p, fl_member_u64(raw->payload, b->idx[4], NULL));
 	ev.u.lost.stream_id = (uint64_t)ev.cpu;
+	ev.u.lost.ring = true;
 	return fl_decoder_emit(d, &ev);
 }
 
@@ -400,7 +414,7 @@ static const struct fl_event_spec specs[] = {
 	{ P("mm_call_enter"), on_mm_enter, 0, { IDS, "call", "nargs" } },
 	{ P("mm_call_exit"), on_mm_exit, 0, { IDS, "call", "ret" } },
 	{ P("mmap_lock"), on_lock, 0, { IDS, "phase", "write", "success", "mm" } },
-	{ P("vma_snapshot"), on_vma, 0, { "ktime", "pid", "start", "end", "pgoff", "path", "perms" } },
+	{ P("vma_snapshot"), on_vma, 0, { "ktime", "pid", "start", "end", "pgoff", "path", "perms", "source" } },
 	{ P("task"), on_task, 0, { IDS, "kind", "child_pid", "child_tid", "comm" } },
 	{ P("lost"), on_lost, 0, { "ktime", "cpu", "count", "t_begin", "t_end" } },
 	{ P("sched_switch"), on_sched_switch, 0, { IDS, "prev_state", "next_pid" } },

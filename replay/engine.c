@@ -59,6 +59,12 @@ struct mmctx {
 	/* Between exec's exec_mmap() (FL_TASK_EXEC_MM) and its EXEC event:
 	 * the mappings reported now are the new image's, made by the kernel. */
 	bool exec_image;
+	/* Its layout has a known origin: a snapshot (/proc, MMAP2), the copy
+	 * of a known parent at fork, or an exec seen whole.  A process the
+	 * trace shows no origin of (created in a loss, or before the snapshot
+	 * of an -a recording reached it) knows only its traced calls: a fault
+	 * elsewhere is unplaced, not a hole. */
+	bool layout_known;
 };
 
 struct thread {
@@ -139,6 +145,7 @@ struct fl_engine {
 	struct fl_map threads;		/* tid + 1 -> thread */
 	struct fl_map mms;		/* pid + 1 -> its mmctx now (shared by CLONE_VM) */
 	struct mmctx **all_mms;		/* every mmctx made, for finish and free */
+	bool layouts;			/* the trace gives layouts (vma_snapshot) */
 	size_t nall_mms, capall_mms;
 
 	/* The fault queue: q[i] is fault number q_base + i. */
@@ -693,7 +700,8 @@ static enum fl_place place_fault(struct fl_engine *e, struct mmctx *mm, uint64_t
 		*out = next;
 		return FL_PLACE_STACK;
 	}
-	return fl_vma_count(s) ? FL_PLACE_NO_VMA : FL_PLACE_UNKNOWN;
+	return fl_vma_count(s) && (mm->layout_known || !e->layouts) ? FL_PLACE_NO_VMA
+								      : FL_PLACE_UNKNOWN;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1355,6 +1363,37 @@ static uint64_t perms_flags(const char *perms)
 	return f | FL_VM_MAYREAD | FL_VM_MAYWRITE | FL_VM_MAYEXEC;
 }
 
+/* smaps VmFlags (fs/proc/task_mmu.c show_smap_vma_flags()): the vm_flags
+ * themselves, where the trace has them. */
+static uint64_t smaps_flags(const char *s)
+{
+	static const struct { char m[3]; uint64_t f; } mn[] = {
+		{ "rd", FL_VM_READ }, { "wr", FL_VM_WRITE }, { "ex", FL_VM_EXEC },
+		{ "sh", FL_VM_SHARED }, { "mr", FL_VM_MAYREAD }, { "mw", FL_VM_MAYWRITE },
+		{ "me", FL_VM_MAYEXEC }, { "ms", FL_VM_MAYSHARE }, { "gd", FL_VM_GROWSDOWN },
+		{ "pf", FL_VM_PFNMAP }, { "lo", FL_VM_LOCKED }, { "io", FL_VM_IO },
+		{ "sr", FL_VM_SEQ_READ }, { "rr", FL_VM_RAND_READ }, { "dc", FL_VM_DONTCOPY },
+		{ "de", FL_VM_DONTEXPAND }, { "lf", FL_VM_LOCKONFAULT }, { "ac", FL_VM_ACCOUNT },
+		{ "nr", FL_VM_NORESERVE }, { "ht", FL_VM_HUGETLB }, { "sf", FL_VM_SYNC },
+		{ "wf", FL_VM_WIPEONFORK }, { "dd", FL_VM_DONTDUMP }, { "sd", FL_VM_SOFTDIRTY },
+		{ "mm", FL_VM_MIXEDMAP }, { "hg", FL_VM_HUGEPAGE }, { "nh", FL_VM_NOHUGEPAGE },
+		{ "mg", FL_VM_MERGEABLE }, { "um", FL_VM_UFFD_MISSING }, { "uw", FL_VM_UFFD_WP },
+	};
+	uint64_t f = 0;
+
+	while (*s) {
+		while (*s == ' ')
+			s++;
+		if (!s[0] || !s[1])
+			break;
+		for (size_t i = 0; i < sizeof(mn) / sizeof(mn[0]); i++)
+			if (s[0] == mn[i].m[0] && s[1] == mn[i].m[1])
+				f |= mn[i].f;
+		s += 2;
+	}
+	return f;
+}
+
 static void snapshot_kind(struct fl_vma *v, const char *path)
 {
 	static const char *const special[] = { "[vdso]", "[vvar]", "[vsyscall]", "[uprobes]",
@@ -1404,6 +1443,7 @@ static int on_snapshot(struct fl_engine *e, struct thread *t, const struct fl_ev
 
 	/* A mapping made by a traced call is the call's: the model applies
 	 * it at the call's exit. */
+	e->layouts = true;
 	if (!mm || (t && t->in_call))
 		return 0;
 	if (s->end_known && s->end > s->start) {
@@ -1437,7 +1477,9 @@ static int on_snapshot(struct fl_engine *e, struct thread *t, const struct fl_ev
 	snapshot_kind(&v, s->path);
 	/* The permissions, where the trace has them (not for special
 	 * mappings: vdso and vvar are what the kernel makes them). */
-	if (strlen(s->perms) == 4 && v.kind != FL_VMA_SPECIAL)
+	if (s->vm_flags[0])
+		v.flags = smaps_flags(s->vm_flags);
+	else if (strlen(s->perms) == 4 && v.kind != FL_VMA_SPECIAL)
 		v.flags = (v.flags & ~(FL_VM_READ | FL_VM_WRITE | FL_VM_EXEC | FL_VM_SHARED |
 				       FL_VM_MAYREAD | FL_VM_MAYWRITE | FL_VM_MAYEXEC |
 				       FL_VM_MAYSHARE)) | perms_flags(s->perms);
@@ -1469,6 +1511,8 @@ static int on_snapshot(struct fl_engine *e, struct thread *t, const struct fl_ev
 			return oom(e);
 		if (rc == 0 && added) {
 			e->st.snapshots_used++;
+			if (s->whole || mm->exec_image)
+				mm->layout_known = true;
 			if (!mm->snap_run) {
 				mm->snap_run = true;
 				mm->snap_first_id = added->id;
@@ -1499,8 +1543,10 @@ static int exec_replace(struct fl_engine *e, struct thread *t, int32_t pid, bool
 				return oom(e);
 		}
 	}
-	if (old)
+	if (old) {
+		mm->layout_known = !keep_snap || old->snap_run;
 		old->snap_run = false;
+	}
 	if (mm_bind(e, pid, mm) < 0)
 		return oom(e);
 	while (fl_map_next(&e->threads, &it, NULL, &val)) {
@@ -1574,6 +1620,7 @@ static int on_task(struct fl_engine *e, struct thread *t, const struct fl_event 
 			/* dup_mmap(): the child starts with a copy of the
 			 * parent's VMAs (VM_DONTCOPY ones excepted). */
 			if (!fl_vma_count(&child->mm.vmas)) {
+				child->layout_known = t->mm->layout_known;
 				for (size_t i = 0; i < fl_vma_count(&t->mm->mm.vmas); i++) {
 					struct fl_vma v = *fl_vma_at(&t->mm->mm.vmas, i);
 

@@ -138,6 +138,9 @@ struct fl_vma_snapshot {
 	bool end_known;
 	uint64_t pgoff;
 	char perms[5];		/* "rw-p" as in /proc/PID/maps; "" when unknown */
+	char vm_flags[96];	/* smaps VmFlags ("rd wr mr mw me ac"); "" unknown */
+	bool whole;		/* part of a whole layout read at once (/proc/PID/maps),
+				 * not one mapping reported alone (MMAP2) */
 	char path[FL_PATH_LEN];
 };
 
@@ -189,6 +192,8 @@ struct fl_lost {
 	uint64_t t_begin;	/* 0 when the trace does not say */
 	uint64_t t_end;
 	uint64_t stream_id;
+	bool ring;		/* perf records lost from a ring buffer (stream_id is
+				 * its CPU), not events the CTF tracer discarded */
 };
 
 struct fl_event {

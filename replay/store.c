@@ -929,6 +929,78 @@ int fl_store_outcome(struct fl_store *st, int64_t run_id, const struct fl_fault_
 	return 0;
 }
 
+int fl_store_losses(struct fl_store *st, int64_t trace_id, const struct fl_store_loss *v, size_t n,
+		    uint64_t t_first, uint64_t *marked, struct fl_err *err)
+{
+	uint64_t ring = 0, first = UINT64_MAX;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (!n)
+		return 0;
+	if (store_sync(st, false) < 0) {
+		*err = st->fail_err;
+		return -EIO;
+	}
+	if (prepare(st, &s, "INSERT INTO losses (trace_id, loss_id, what, stream, cpu, count, t_begin,"
+			   " t_end) VALUES (?,?,?,?,?,?,?,?)", err))
+		return -EIO;
+	for (size_t i = 0; i < n; i++) {
+		const struct fl_lost *l = &v[i].l;
+		/* A loss that does not say when it began may be anywhere
+		 * before its end: from the start, to be safe. */
+		uint64_t from = l->t_begin ? l->t_begin : t_first;
+
+		if (from < first)
+			first = from;
+		if (l->ring)
+			ring += l->count;
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, trace_id);
+		sqlite3_bind_int64(s, 2, (int64_t)i + 1);
+		bind_text(s, 3, l->ring ? "perf records" : l->packets ? "packets" : "events");
+		bind_u64(s, 4, l->stream_id);
+		sqlite3_bind_int(s, 5, v[i].cpu);
+		bind_u64(s, 6, l->count);
+		if (l->t_begin)
+			bind_u64(s, 7, l->t_begin);
+		else
+			sqlite3_bind_null(s, 7);
+		if (l->t_end)
+			bind_u64(s, 8, l->t_end);
+		else
+			sqlite3_bind_null(s, 8);
+		if (sqlite3_step(s) != SQLITE_DONE) {
+			sqlite3_finalize(s);
+			return db_fail(st, err, "cannot store the trace's losses");
+		}
+	}
+	sqlite3_finalize(s);
+	if (prepare(st, &s, "UPDATE traces SET lost_records = ?1, t_first_loss = ?2 WHERE trace_id = ?3",
+		    err))
+		return -EIO;
+	bind_u64(s, 1, ring);
+	bind_u64(s, 2, first);
+	sqlite3_bind_int64(s, 3, trace_id);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, err, "cannot store the trace's losses");
+	/* After a loss the trace may lack a munmap, a lock event, a fault's
+	 * end: neither the model's layout nor the ground truth is sure. */
+	if (prepare(st, &s, "UPDATE faults SET gt = 'unknown', gt_detail = 'after loss',"
+			   " gt_lock_wait = NULL WHERE trace_id = ?1 AND t >= ?2", err))
+		return -EIO;
+	sqlite3_bind_int64(s, 1, trace_id);
+	bind_u64(s, 2, first);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, err, "cannot mark the faults after a loss");
+	*marked = (uint64_t)sqlite3_changes(st->db);
+	return 0;
+}
+
 int fl_store_thread(struct fl_store *st, int64_t trace_id, const struct fl_engine_thread *t)
 {
 	sqlite3_stmt *s;
@@ -1043,6 +1115,7 @@ int fl_store_trace_end(struct fl_store *st, int64_t *trace_id, const struct fl_i
 		"DELETE FROM threads WHERE trace_id = ?2",
 		"DELETE FROM writers WHERE trace_id = ?2",
 		"DELETE FROM faults WHERE trace_id = ?2",
+		"DELETE FROM losses WHERE trace_id = ?2",
 		"UPDATE runs SET trace_id = ?1 WHERE trace_id = ?2",
 		"DELETE FROM traces WHERE trace_id = ?2",
 	};
@@ -1055,7 +1128,8 @@ int fl_store_trace_end(struct fl_store *st, int64_t *trace_id, const struct fl_i
 		return -EIO;
 	}
 
-	if (prepare(st, &s, "UPDATE traces SET t_first = ?, t_last = ?, ctf_events = ?, lost_events = ?,"
+	if (prepare(st, &s, "UPDATE traces SET t_first = ?, t_last = ?, ctf_events = ?,"
+			   " lost_events = ? + lost_records,"
 			   " lost_packets = ?, has_ground_truth = ?, lock_windows = ? WHERE trace_id = ?",
 		    err))
 		return -EIO;

@@ -20,7 +20,7 @@
 #include "strategy.h"
 
 #define FL_STORE_APP_ID		0x464C4E31	/* "FLN1" */
-#define FL_STORE_VERSION	2
+#define FL_STORE_VERSION	3
 
 struct fl_store;
 
@@ -63,6 +63,15 @@ int fl_store_run_end(struct fl_store *st, int64_t run_id, const struct fl_engine
 /* Fill in the trace row.  When the database already held this trace (same
  * path, dialect, events and time span), the rows just written for it are
  * dropped and the runs point at the older copy; *trace_id is updated. */
+/* What the trace lost (before fl_store_trace_end): the losses rows,
+ * traces.lost_records and t_first_loss, and the faults from t_first_loss on
+ * marked gt 'unknown', gt_detail 'after loss'. */
+struct fl_store_loss {
+	struct fl_lost l;
+	int32_t cpu;
+};
+int fl_store_losses(struct fl_store *st, int64_t trace_id, const struct fl_store_loss *v, size_t n,
+		    uint64_t t_first, uint64_t *marked, struct fl_err *err);
 int fl_store_trace_end(struct fl_store *st, int64_t *trace_id, const struct fl_ingest_result *res,
 		       bool has_ground_truth, bool lock_windows, struct fl_err *err);
 

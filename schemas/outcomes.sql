@@ -1,7 +1,8 @@
 -- faultline outcome store (DESIGN §8): the contract between replay/ (which
 -- writes it) and analyze/ + tui/ (which read it).
 --
--- Version: PRAGMA user_version = 2 (2 added thread_times).  A reader refuses a database whose
+-- Version: PRAGMA user_version = 3 (2 added thread_times; 3 added losses,
+-- traces.lost_records and traces.t_first_loss).  A reader refuses a database whose
 -- application_id is not faultline's, or whose user_version is newer than
 -- the one it was built with.  Any change to a table below bumps the version.
 --
@@ -17,7 +18,7 @@
 -- print them with printf('%x', ...) or cast in C.
 
 PRAGMA application_id = 1179405873;	-- 0x464C4E31, "FLN1"
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 
 -- Free-form facts about the database itself: 'created_by' (tool version).
 CREATE TABLE meta (
@@ -39,13 +40,36 @@ CREATE TABLE traces (
 	t_first		INTEGER NOT NULL,
 	t_last		INTEGER NOT NULL,
 	ctf_events	INTEGER NOT NULL,
-	lost_events	INTEGER NOT NULL,	-- discarded by the tracer
+	lost_events	INTEGER NOT NULL,	-- events lost: the CTF tracer's
+						-- discarded events plus lost_records
 	lost_packets	INTEGER NOT NULL,
 	-- 1 when the trace has mmap_lock events: faults.gt is meaningful.
 	has_ground_truth INTEGER NOT NULL,
 	-- 1 when writer windows come from mmap_lock events, 0 from syscall spans.
-	lock_windows	INTEGER NOT NULL
+	lock_windows	INTEGER NOT NULL,
+	-- perf records lost from the recorder's ring buffers (faultline record)
+	lost_records	INTEGER NOT NULL DEFAULT 0,
+	-- From this time on the trace may lack events (the earliest loss; its
+	-- start, or t_first when a loss does not say when): the model's layout
+	-- and the ground truth can be wrong, so its faults have gt 'unknown'
+	-- with gt_detail 'after loss'.  NULL: nothing was lost.
+	t_first_loss	INTEGER
 );
+
+-- What the trace lost, one row per report of a loss: perf records lost from
+-- a CPU's ring ('perf records'), events or whole packets a CTF stream's
+-- tracer discarded ('events', 'packets').
+CREATE TABLE losses (
+	trace_id	INTEGER NOT NULL REFERENCES traces,
+	loss_id		INTEGER NOT NULL,	-- order in the trace, from 1
+	what		TEXT NOT NULL,		-- 'perf records', 'events', 'packets'
+	stream		INTEGER NOT NULL,	-- perf records: the CPU; else the CTF stream id
+	cpu		INTEGER NOT NULL,	-- -1 unknown
+	count		INTEGER NOT NULL,
+	t_begin		INTEGER,		-- NULL when the trace does not say
+	t_end		INTEGER,
+	PRIMARY KEY (trace_id, loss_id)
+) WITHOUT ROWID;
 
 CREATE TABLE threads (
 	trace_id	INTEGER NOT NULL REFERENCES traces,

@@ -133,6 +133,7 @@ struct recorder {
 	struct rec_writer w;
 	pid_t *exclude;
 	size_t nexclude, capexclude;
+	struct fl_map vmflags;		/* pid + 1 -> fl_vmflags_set, until the snapshot */
 	pid_t *tids;		/* -p: every thread opened */
 	size_t ntids, captids;
 	uint64_t t_begin;	/* the command started */
@@ -368,33 +369,76 @@ static void find_excluded(struct recorder *r)
  * made again replaces itself, one unmapped again is gone already); while a
  * layout stamped at the read would leave every fault before it, often tens
  * of milliseconds of them, without a layout. */
-static int snapshot_all(struct recorder *r, uint64_t t)
+/* The processes whose layout is snapshot: -p's, or with -a every one. */
+static int each_target_pid(struct recorder *r, int (*fn)(struct recorder *, pid_t, void *), void *arg)
 {
 	DIR *d;
 	struct dirent *de;
+	int rc = 0;
 
 	if (!r->o.all) {
-		for (size_t i = 0; i < r->o.npids; i++) {
-			int rc = fl_proc_maps_snapshot(r->o.pids[i], t, &r->merge, &r->dec.seq);
-			if (rc == -ENOMEM || fl_proc_comms(r->o.pids[i], t, &r->merge, &r->dec.seq) == -ENOMEM)
-				return -ENOMEM;
-		}
-		return 0;
+		for (size_t i = 0; i < r->o.npids && rc == 0; i++)
+			rc = fn(r, r->o.pids[i], arg);
+		return rc;
 	}
 	d = opendir("/proc");
 	if (!d)
 		return 0;
-	while ((de = readdir(d))) {
+	while (rc == 0 && (de = readdir(d))) {
 		pid_t p = (pid_t)atoi(de->d_name);
-		if (p > 0 && !has_pid(r->exclude, r->nexclude, p) &&
-		    (fl_proc_maps_snapshot(p, t, &r->merge, &r->dec.seq) == -ENOMEM ||
-		     fl_proc_comms(p, t, &r->merge, &r->dec.seq) == -ENOMEM)) {
-			closedir(d);
-			return -ENOMEM;
-		}
+
+		if (p > 0 && !has_pid(r->exclude, r->nexclude, p))
+			rc = fn(r, p, arg);
 	}
 	closedir(d);
+	return rc;
+}
+
+static int read_vmflags(struct recorder *r, pid_t pid, void *arg)
+{
+	struct fl_vmflags_set *set = calloc(1, sizeof(*set));
+
+	(void)arg;
+	if (!set)
+		return -ENOMEM;
+	if (fl_proc_vmflags_read(pid, set) == -ENOMEM ||
+	    fl_map_put(&r->vmflags, (uint64_t)(uint32_t)pid + 1, set) < 0) {
+		fl_vmflags_free(set);
+		free(set);
+		return -ENOMEM;
+	}
 	return 0;
+}
+
+static void free_vmflags(struct recorder *r)
+{
+	size_t it = 0;
+	void *val;
+
+	while (fl_map_next(&r->vmflags, &it, NULL, &val)) {
+		fl_vmflags_free(val);
+		free(val);
+	}
+	fl_map_free(&r->vmflags);
+}
+
+static int snapshot_one(struct recorder *r, pid_t pid, void *arg)
+{
+	uint64_t t = *(const uint64_t *)arg;
+	const struct fl_vmflags_set *vf = fl_map_get(&r->vmflags, (uint64_t)(uint32_t)pid + 1);
+
+	if (fl_proc_maps_snapshot(pid, t, &r->merge, &r->dec.seq, vf) == -ENOMEM ||
+	    fl_proc_comms(pid, t, &r->merge, &r->dec.seq) == -ENOMEM)
+		return -ENOMEM;
+	return 0;
+}
+
+static int snapshot_all(struct recorder *r, uint64_t t)
+{
+	int rc = each_target_pid(r, snapshot_one, &t);
+
+	free_vmflags(r);
+	return rc;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1042,9 +1086,16 @@ static int start(struct recorder *r, struct fl_err *err)
 		r->never_ran = rc < 0;
 		return rc;
 	}
+	/* smaps (slow: it walks page tables) before the events run; the
+	 * layout itself (maps, quick) right after they are enabled. */
+	fl_map_init(&r->vmflags);
+	if (each_target_pid(r, read_vmflags, NULL) < 0)
+		return fl_err_set(err, -ENOMEM, "out of memory");
 	t_enable = now_ns();
 	if ((rc = fl_pe_enable(&r->pe, err)) < 0)
 		return rc;
+	if (snapshot_all(r, t_enable) < 0)
+		return fl_err_set(err, -ENOMEM, "out of memory");
 	if (!r->o.all) {
 		/* Threads started between the scan and the open. */
 		size_t before = r->ntids;
@@ -1060,8 +1111,6 @@ static int start(struct recorder *r, struct fl_err *err)
 				return rc;
 		}
 	}
-	if (snapshot_all(r, t_enable) < 0)
-		return fl_err_set(err, -ENOMEM, "out of memory");
 	return 0;
 }
 

@@ -28,7 +28,7 @@ struct fl_lttng_fns {
 	__typeof__(lttng_enable_channel) *enable_channel;
 	__typeof__(lttng_event_create) *event_create;
 	__typeof__(lttng_event_destroy) *event_destroy;
-	__typeof__(lttng_enable_event) *enable_event;
+	__typeof__(lttng_enable_event_with_filter) *enable_event_with_filter;
 	__typeof__(lttng_start_tracing) *start_tracing;
 	__typeof__(lttng_stop_tracing) *stop_tracing;
 	__typeof__(lttng_list_channels) *list_channels;
@@ -75,7 +75,7 @@ int fl_lttng_load(struct fl_lttng *l, struct fl_err *err)
 		S(enable_channel, lttng_enable_channel),
 		S(event_create, lttng_event_create),
 		S(event_destroy, lttng_event_destroy),
-		S(enable_event, lttng_enable_event),
+		S(enable_event_with_filter, lttng_enable_event_with_filter),
 		S(start_tracing, lttng_start_tracing),
 		S(stop_tracing, lttng_stop_tracing),
 		S(list_channels, lttng_list_channels),
@@ -261,6 +261,7 @@ int fl_lttng_start(struct fl_lttng *l, const char *name, const char *dir,
 	struct lttng_domain dom;
 	struct lttng_channel *chan;
 	struct lttng_event *ev;
+	char filter[64];
 	int rc;
 
 	snprintf(l->session, sizeof(l->session), "%s", name);
@@ -309,7 +310,12 @@ int fl_lttng_start(struct fl_lttng *l, const char *name, const char *dir,
 	ev->type = LTTNG_EVENT_TRACEPOINT;
 	ev->loglevel_type = LTTNG_EVENT_LOGLEVEL_ALL;
 	ev->loglevel = -1;
-	rc = l->fn->enable_event(l->handle, ev, CHANNEL);
+	/* Only this recorder's own provider calls: every faultline record
+	 * loads the same provider, and a UST event rule takes the events of
+	 * every process that has it, so two recordings at once would each get
+	 * the other's events. */
+	snprintf(filter, sizeof(filter), "$ctx.vpid == %d", (int)getpid());
+	rc = l->fn->enable_event_with_filter(l->handle, ev, CHANNEL, filter);
 	l->fn->event_destroy(ev);
 	if (rc < 0) {
 		fl_err_set(err, -EIO, "cannot enable the faultline:* events: %s", lerr(l, rc));

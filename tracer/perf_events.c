@@ -301,9 +301,12 @@ static int open_for(struct fl_pe_set *set, const struct fl_pe_options *o, pid_t 
 {
 	for (int cpu = 0; cpu < set->ncpus; cpu++) {
 		for (size_t i = 0; i < set->nsources; i++) {
-			/* Side-band records once per CPU and task, for CMD only:
-			 * an attached process's layout comes from /proc. */
-			bool sb = o->target == PE_TARGET_CMD && i == 0;
+			/* Side-band records once per CPU and task.  An attached
+			 * process's layout comes from /proc, but its later execs
+			 * need their mappings too, and so does a call that was
+			 * already running when the events were enabled (its exit
+			 * is traced, its entry with the length is not). */
+			bool sb = i == 0;
 			int rc = open_one(set, &set->sources[i], o, pid, cpu, sb, err);
 			if (rc < 0)
 				return rc;

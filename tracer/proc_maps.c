@@ -1,6 +1,8 @@
 #define _GNU_SOURCE
 #include "proc_maps.h"
 
+#include "fl_array.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -35,7 +37,96 @@ int fl_proc_maps_parse(const char *line, struct rec_ev *ev)
 	return 0;
 }
 
-int fl_proc_maps_snapshot(pid_t pid, uint64_t ktime, struct rec_merge *m, uint64_t *seq)
+static int push_vma(struct rec_ev *ev, pid_t pid, uint64_t ktime, struct rec_merge *m, uint64_t *seq)
+{
+	ev->t = ktime;
+	ev->seq = (*seq)++;
+	ev->u.vma.ktime = ktime;
+	ev->u.vma.pid = (int32_t)pid;
+	if (rec_merge_push(m, ev) < 0) {
+		free(ev->str);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* A mapping's VmFlags, kept after its path: "path\0flags". */
+static int add_vmflags(struct rec_ev *ev, const char *flags)
+{
+	size_t lp = strlen(ev->str), lf = strlen(flags);
+	char *s = realloc(ev->str, lp + lf + 2);
+
+	if (!s)
+		return -ENOMEM;
+	memcpy(s + lp + 1, flags, lf + 1);
+	ev->str = s;
+	ev->has_vmflags = 1;
+	return 0;
+}
+
+int fl_proc_vmflags_read(pid_t pid, struct fl_vmflags_set *set)
+{
+	char path[64], line[4608];
+	uint64_t start = 0, end = 0;
+	FILE *fp;
+
+	memset(set, 0, sizeof(*set));
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
+	fp = fopen(path, "re");
+	if (!fp)
+		return -errno;
+	while (fgets(line, sizeof(line), fp)) {
+		struct fl_vmflags *v;
+
+		if (strncmp(line, "VmFlags:", 8)) {
+			uint64_t s0, e0;
+
+			if (sscanf(line, "%" SCNx64 "-%" SCNx64 " ", &s0, &e0) == 2 && strchr(line, ' ') &&
+			    line[strcspn(line, " ") - 1] != ':') {
+				start = s0;
+				end = e0;
+			}
+			continue;
+		}
+		if (fl_array_grow((void **)&set->v, &set->cap, set->n + 1, sizeof(*set->v)) < 0) {
+			fclose(fp);
+			return -ENOMEM;
+		}
+		v = &set->v[set->n++];
+		v->start = start;
+		v->end = end;
+		snprintf(v->flags, sizeof(v->flags), "%.*s", (int)strcspn(line + 8 + strspn(line + 8, " \t"), "\n"),
+			 line + 8 + strspn(line + 8, " \t"));
+	}
+	fclose(fp);
+	return (int)set->n;
+}
+
+void fl_vmflags_free(struct fl_vmflags_set *set)
+{
+	free(set->v);
+	memset(set, 0, sizeof(*set));
+}
+
+/* smaps lists the mappings in address order: a binary search. */
+static const char *vmflags_of(const struct fl_vmflags_set *set, uint64_t start, uint64_t end)
+{
+	size_t lo = 0, hi = set ? set->n : 0;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (set->v[mid].start < start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < (set ? set->n : 0) && set->v[lo].start == start && set->v[lo].end == end
+		       ? set->v[lo].flags : NULL;
+}
+
+int fl_proc_maps_snapshot(pid_t pid, uint64_t ktime, struct rec_merge *m, uint64_t *seq,
+			  const struct fl_vmflags_set *vf)
 {
 	char path[64], line[4608];
 	FILE *fp;
@@ -47,14 +138,12 @@ int fl_proc_maps_snapshot(pid_t pid, uint64_t ktime, struct rec_merge *m, uint64
 		return -errno;
 	while (fgets(line, sizeof(line), fp)) {
 		struct rec_ev ev;
+		const char *flags;
+
 		if (fl_proc_maps_parse(line, &ev) < 0)
 			continue;
-		ev.t = ktime;
-		ev.seq = (*seq)++;
-		ev.u.vma.ktime = ktime;
-		ev.u.vma.pid = (int32_t)pid;
-		if (rec_merge_push(m, &ev) < 0) {
-			free(ev.str);
+		flags = vmflags_of(vf, ev.u.vma.start, ev.u.vma.end);
+		if ((flags && add_vmflags(&ev, flags) < 0) || push_vma(&ev, pid, ktime, m, seq) < 0) {
 			fclose(fp);
 			return -ENOMEM;
 		}

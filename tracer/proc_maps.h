@@ -1,10 +1,9 @@
 /* The address space of an attached process, from /proc/PID/maps.
  *
  * One vma_snapshot per line, all stamped with the CLOCK_MONOTONIC time the
- * read began.  The recorder reads it after enabling its perf events, so an
- * mm call that exits before that time is already in the snapshot, and one
- * still running may or may not be: the replay starts from the snapshot and
- * applies the calls that exit after it.
+ * perf events were enabled.  The recorder reads it right after enabling
+ * them, so an mm call made meanwhile is both in the snapshot and in the
+ * trace, and replays harmlessly over it.
  */
 #ifndef FL_PROC_MAPS_H
 #define FL_PROC_MAPS_H
@@ -14,9 +13,27 @@
 
 #include "rec_merge.h"
 
-/* Queue the snapshot of pid into m.  Returns the number of mappings, or a
- * negative errno (-ENOENT: the process is gone). */
-int fl_proc_maps_snapshot(pid_t pid, uint64_t ktime, struct rec_merge *m, uint64_t *seq);
+/* The vm_flags of pid's mappings, from the VmFlags lines of
+ * /proc/PID/smaps (what maps does not show: nh, hg, dc, ac, ... which
+ * decide which VMAs the kernel merges).  smaps walks the page tables, so it
+ * is read before the events are enabled; the maps read after, quick, takes
+ * the flags of each mapping whose extent has not changed meanwhile. */
+struct fl_vmflags {
+	uint64_t start, end;
+	char flags[96];
+};
+struct fl_vmflags_set {
+	struct fl_vmflags *v;
+	size_t n, cap;
+};
+int fl_proc_vmflags_read(pid_t pid, struct fl_vmflags_set *set);
+void fl_vmflags_free(struct fl_vmflags_set *set);
+
+/* Queue the snapshot of pid into m, with the flags of vf (may be NULL).
+ * Returns the number of mappings, or a negative errno (-ENOENT: the process
+ * is gone). */
+int fl_proc_maps_snapshot(pid_t pid, uint64_t ktime, struct rec_merge *m, uint64_t *seq,
+			  const struct fl_vmflags_set *vf);
 
 /* Queue one `task` comm event per thread of pid (/proc/PID/task/TID/comm),
  * so that threads that existed before recording have their names.  Returns

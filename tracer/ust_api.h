@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 /* 2: sched_switch, sched_waking and readahead were added to the table. */
-#define FL_UST_API_VERSION 2
+#define FL_UST_API_VERSION 3
 #define FL_UST_API_SYMBOL "fl_ust_api"
 
 /* fault.source */
@@ -97,6 +97,7 @@ struct fl_ust_vma {
 	const char *dev;	/* "fd:01" */
 	const char *path;
 	uint8_t source;
+	const char *vm_flags;	/* smaps VmFlags ("rd wr mr mw me ac nh"), "-" unknown */
 };
 
 struct fl_ust_task {

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/losses.h"
 #include "analyze/store_read.h"
 #include "fl_array.h"
 #include "tui.h"
@@ -120,6 +121,12 @@ int tui_store_load_runs(struct tui_store *st, struct fl_err *err)
 		r->kernel = dup_col(s, 13);
 		r->t_first = sqlite3_column_int64(s, 14);
 		r->t_last = sqlite3_column_int64(s, 15);
+		{
+			struct fl_loss_summary ls;
+
+			if (fl_losses_read(st->db, r->trace_id, &ls) == 0)
+				fl_losses_line(r->lost, sizeof(r->lost), &ls);
+		}
 		if (!r->knobs || !r->trace || !r->kernel) {
 			rc = SQLITE_NOMEM;
 			break;

@@ -247,6 +247,8 @@ static void context(struct tui_app *app, struct tui_view *v)
 
 			snprintf(kb, sizeof(kb), "knobs %s", run->knobs);
 			put(2, 1, COLS - 2, kb);
+			if (run->lost[0])
+				snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "! %s; ", run->lost);
 			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s (%s, kernel %s) seed %lld, %s, replayed in %lld ms",
 				 run->trace, run->dialect, run->kernel, (long long)run->seed,
 				 run->created, (long long)run->wall_ms);
@@ -254,6 +256,8 @@ static void context(struct tui_app *app, struct tui_view *v)
 	} else if (v->kind == V_CAUSES && app->ld.run) {
 		const struct tui_run *run = app->ld.run;
 
+		if (run->lost[0])
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "! %s; ", run->lost);
 		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s: %lld faults, %lld fell back, %lld unplaced; %s",
 			 run->trace, (long long)run->faults, (long long)run->fallbacks,
 			 (long long)run->unplaced, run->knobs);

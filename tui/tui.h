@@ -41,6 +41,7 @@ struct tui_run {
 	char *knobs;		/* JSON object */
 	char *trace;		/* the trace's path */
 	char *kernel;
+	char lost[256];		/* the trace's losses, "" none (analyze/losses.h) */
 };
 
 /* One outcome of the loaded run, with its fault's facts. */

@@ -33,9 +33,9 @@ make_store() {
 	sqlite3 "$1" <<'EOF'
 INSERT INTO meta VALUES ('created_by', 'faultline test t0200');
 INSERT INTO traces VALUES
- (1, 'traces/x86_64/small', 'perf-ctf', 'perf', 'h', '6.18.0', 'x86_64', 4096, 1000000000, 6000000000, 500, 0, 0, 1, 1),
- (2, 'traces/old/nolock', 'perf-ctf', 'perf', 'h', '6.1.0', 'x86_64', 4096, 0, 10, 5, 0, 0, 0, 0),
- (3, 'traces/x86_64/calm', 'perf-ctf', 'perf', 'h', '6.18.0', 'x86_64', 4096, 0, 10, 5, 0, 0, 1, 1);
+ (1, 'traces/x86_64/small', 'perf-ctf', 'perf', 'h', '6.18.0', 'x86_64', 4096, 1000000000, 6000000000, 500, 0, 0, 1, 1, 0, NULL),
+ (2, 'traces/old/nolock', 'perf-ctf', 'perf', 'h', '6.1.0', 'x86_64', 4096, 0, 10, 5, 0, 0, 0, 0, 0, NULL),
+ (3, 'traces/x86_64/calm', 'perf-ctf', 'perf', 'h', '6.18.0', 'x86_64', 4096, 0, 10, 5, 0, 0, 1, 1, 0, NULL);
 INSERT INTO threads VALUES
  (1, 101, 100, 'worker', 11, 4, 0), (1, 102, 100, 'main', 2, 1, 4), (1, 201, 200, 'other', 0, 0, 1);
 INSERT INTO writers VALUES
@@ -245,7 +245,7 @@ expect_fail "an SQLite database with another application_id" 1 \
 cp "$db" "$FL_TMP/future.db"
 sqlite3 "$FL_TMP/future.db" "PRAGMA user_version = 99;"
 expect_fail "a schema from the future names both versions" 1 \
-	"future\.db: .*schema version 99, newer than this faultline reads \(version 2\)" \
+	"future\.db: .*schema version 99, newer than this faultline reads \(version 3\)" \
 	report "$FL_TMP/future.db"
 expect_fail "... with a hint to upgrade" 1 "hint: .*upgrade faultline" \
 	report --fidelity "$FL_TMP/future.db"

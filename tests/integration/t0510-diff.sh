@@ -14,8 +14,8 @@ db=$FL_TMP/d.db
 # faults 3 and 6; blocked 1000 -> 4500 (+3500 ns); thread 11 +3000 ns.
 sqlite3 "$db" <"$FL_TOP/schemas/outcomes.sql" && sqlite3 "$db" <<'EOF2'
 INSERT INTO traces VALUES
- (1, 'traces/hand/one', 'perf-ctf', 'perf', 'h', '6.18.0', 'x86_64', 4096, 0, 1000000, 50, 0, 0, 1, 1),
- (2, 'traces/hand/two', 'perf-ctf', 'perf', 'h', '6.18.0', 'x86_64', 4096, 0, 10, 5, 0, 0, 0, 0);
+ (1, 'traces/hand/one', 'perf-ctf', 'perf', 'h', '6.18.0', 'x86_64', 4096, 0, 1000000, 50, 0, 0, 1, 1, 0, NULL),
+ (2, 'traces/hand/two', 'perf-ctf', 'perf', 'h', '6.18.0', 'x86_64', 4096, 0, 10, 5, 0, 0, 0, 0, 0, NULL);
 INSERT INTO threads VALUES (1, 11, 10, 'main', 4, 1, 0), (1, 12, 10, 'worker', 2, 0, 1);
 INSERT INTO writers VALUES (1, 1, 12, 10, 'mprotect', '[]', 0, 100, 900, 200, 200, 800, 1);
 INSERT INTO faults VALUES

@@ -1132,6 +1132,151 @@ static void file_fault_that_waited_retries(void **state)
 	replay_free(&r);
 }
 
+/* ---------------------------------------------------------------------- */
+/* Process trees: whose address space each fault is in                   */
+
+#define CHILD 200
+#define STRANGER 300
+#define PG 0x1000ULL
+
+static void task(struct script *s, uint64_t t, int32_t pid, int32_t tid, enum fl_task_kind kind,
+		 int32_t child, bool clone_vm)
+{
+	struct fl_event *ev = add(s, FL_EV_TASK, t, pid, tid);
+
+	ev->u.task.kind = kind;
+	ev->u.task.child_pid = ev->u.task.child_tid = child;
+	ev->u.task.clone_vm_known = true;
+	ev->u.task.clone_vm = clone_vm;
+	snprintf(ev->u.task.comm, sizeof(ev->u.task.comm), "p%d", pid);
+}
+
+/* A mapping as the faultline recorder reports it: whole (one line of a
+ * /proc/PID/maps read) or alone (a PERF_RECORD_MMAP2). */
+static void mapping(struct script *s, uint64_t t, int32_t pid, uint64_t start, uint64_t end,
+		    const char *perms, const char *path, bool whole)
+{
+	struct fl_event *ev = add(s, FL_EV_VMA_SNAPSHOT, t, pid, -1);
+
+	ev->u.vma.start = start;
+	ev->u.vma.end = end;
+	ev->u.vma.end_known = true;
+	ev->u.vma.whole = whole;
+	snprintf(ev->u.vma.perms, sizeof(ev->u.vma.perms), "%s", perms);
+	snprintf(ev->u.vma.path, sizeof(ev->u.vma.path), "%s", path);
+}
+
+static void pfault(struct script *s, int32_t pid, int32_t tid, uint64_t t, uint64_t addr,
+		   unsigned err)
+{
+	struct fl_event *ev = add(s, FL_EV_FAULT, t, pid, tid);
+
+	fl_fault_from_x86_tracepoint(&ev->u.fault, addr, 0x401000, err);
+	add(s, FL_EV_FAULT_END, t + 5, pid, tid);
+}
+
+/* fs/exec.c begin_new_exec(): exec_mmap() gives the process a new mm, with
+ * only what the ELF loader then maps (PERF_RECORD_MMAP2 after the exec's
+ * PERF_RECORD_COMM): the old image's addresses are holes from then on. */
+static void exec_gives_a_new_mm(void **state)
+{
+	struct script s = { .n = 0 };
+	struct replay r;
+
+	(void)state;
+	mapping(&s, 1, PID, A, A + LEN, "rw-p", "", true);
+	task(&s, 50, PID, MAIN, FL_TASK_EXEC_MM, -1, false);
+	mapping(&s, 51, PID, B, B + LEN, "r-xp", "/usr/bin/python3", false);
+	task(&s, 52, PID, MAIN, FL_TASK_EXEC, -1, false);
+	pfault(&s, PID, MAIN, 60, A + PG, RD);		/* fault 1: the old image */
+	pfault(&s, PID, MAIN, 70, B + PG, RD);		/* fault 2: the new one */
+	play(&r, &s, false);
+
+	assert_int_equal(F(&r, 1)->place, FL_PLACE_NO_VMA);
+	assert_int_equal(F(&r, 2)->place, FL_PLACE_VMA);
+	assert_int_equal(F(&r, 2)->vma.kind, FL_VMA_FILE);
+	replay_free(&r);
+}
+
+/* kernel/fork.c copy_mm(): with CLONE_VM (vfork, posix_spawn) the child
+ * shares the parent's mm; its exec (exec_mmap()) gives the child a new one
+ * and leaves the parent's as it was. */
+static void vfork_child_exec_leaves_the_parent(void **state)
+{
+	struct script s = { .n = 0 };
+	struct replay r;
+
+	(void)state;
+	mapping(&s, 1, PID, A, A + LEN, "rw-p", "", true);
+	task(&s, 10, PID, MAIN, FL_TASK_FORK, CHILD, true);
+	pfault(&s, CHILD, CHILD, 20, A + PG, WR);	/* fault 1: the shared mm */
+	task(&s, 50, CHILD, CHILD, FL_TASK_EXEC_MM, -1, false);
+	mapping(&s, 51, CHILD, B, B + LEN, "r-xp", "/usr/bin/helper", false);
+	task(&s, 52, CHILD, CHILD, FL_TASK_EXEC, -1, false);
+	pfault(&s, PID, MAIN, 60, A + 2 * PG, WR);	/* fault 2: the parent's A */
+	pfault(&s, CHILD, CHILD, 70, A + 3 * PG, WR);	/* fault 3: not the child's */
+	pfault(&s, CHILD, CHILD, 80, B + PG, RD);	/* fault 4: the child's image */
+	play(&r, &s, false);
+
+	assert_int_equal(F(&r, 1)->place, FL_PLACE_VMA);
+	assert_int_equal(F(&r, 2)->place, FL_PLACE_VMA);
+	EXPECT_OK(&r, 2, "ok");
+	assert_int_equal(F(&r, 3)->place, FL_PLACE_NO_VMA);
+	assert_int_equal(F(&r, 4)->place, FL_PLACE_VMA);
+	replay_free(&r);
+}
+
+/* fs/binfmt_elf.c: the loader maps the whole image read-only, then each
+ * segment over it with MAP_FIXED; the last report of a range is what the
+ * VMA is, so a write into the data segment is no access error. */
+static void a_mapping_replaces_what_it_overlaps(void **state)
+{
+	struct script s = { .n = 0 };
+	struct replay r;
+
+	(void)state;
+	task(&s, 50, PID, MAIN, FL_TASK_EXEC_MM, -1, false);
+	mapping(&s, 51, PID, A, A + 4 * PG, "r--p", "/usr/bin/x", false);
+	mapping(&s, 52, PID, A + PG, A + 2 * PG, "r-xp", "/usr/bin/x", false);
+	mapping(&s, 53, PID, A + 3 * PG, A + 4 * PG, "rw-p", "/usr/bin/x", false);
+	task(&s, 54, PID, MAIN, FL_TASK_EXEC, -1, false);
+	pfault(&s, PID, MAIN, 60, A + 3 * PG + 8, WR);	/* fault 1: .data */
+	pfault(&s, PID, MAIN, 70, A + 8, WR);		/* fault 2: read-only headers */
+	play(&r, &s, false);
+
+	assert_int_equal(F(&r, 1)->place, FL_PLACE_VMA);
+	assert_true(F(&r, 1)->vma.flags & FL_VM_WRITE);
+	assert_false(F(&r, 2)->vma.flags & FL_VM_WRITE);
+	assert_string_not_equal(F(&r, 1)->o[0].reason, "access error");
+	assert_string_equal(F(&r, 2)->o[0].reason, "access error");
+	replay_free(&r);
+}
+
+/* A process the trace never shows the origin of (created inside a loss, or
+ * before an -a snapshot reached it) knows only what its traced calls map:
+ * a fault elsewhere is unplaced, not a hole. */
+static void process_of_unknown_origin_is_unplaced(void **state)
+{
+	struct script s = { .n = 0 };
+	struct replay r;
+	const uint64_t args[6] = { 0, LEN, PROT_RW, MAP_ANON_PRIV, (uint64_t)-1, 0 };
+
+	(void)state;
+	mapping(&s, 1, PID, A, A + LEN, "rw-p", "", true);
+	call(&s, STRANGER, FL_MM_MMAP, 10, 20, (int64_t)B, args);
+	for (size_t i = 0; i < s.n; i++)
+		if (s.v[i].ev.tid == STRANGER)
+			s.v[i].ev.pid = STRANGER;
+	pfault(&s, STRANGER, STRANGER, 30, B + PG, WR);	/* fault 1: its own mapping */
+	pfault(&s, STRANGER, STRANGER, 40, A + PG, WR);	/* fault 2: unknown there */
+	play(&r, &s, false);
+
+	assert_int_equal(F(&r, 1)->place, FL_PLACE_VMA);
+	assert_int_equal(F(&r, 2)->place, FL_PLACE_UNKNOWN);
+	assert_false(F(&r, 2)->o[0].fell_back);
+	replay_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1146,6 +1291,10 @@ int main(void)
 		cmocka_unit_test(abort_waits_for_the_writer),
 		cmocka_unit_test(woken_writer_locked_the_vma_later),
 		cmocka_unit_test(file_fault_that_waited_retries),
+		cmocka_unit_test(exec_gives_a_new_mm),
+		cmocka_unit_test(vfork_child_exec_leaves_the_parent),
+		cmocka_unit_test(a_mapping_replaces_what_it_overlaps),
+		cmocka_unit_test(process_of_unknown_origin_is_unplaced),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

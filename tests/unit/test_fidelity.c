@@ -67,8 +67,8 @@ static sqlite3 *new_store(void)
  *                         the fault at 4.000000000: too far to be "near") */
 static const char base_sql[] =
 	"INSERT INTO traces VALUES"
-	" (1, 't1', 'perf-ctf', 'perf', 'h', '6.18', 'x86_64', 4096, 0, 9000000000, 1, 0, 0, 1, 1),"
-	" (2, 't2', 'perf-ctf', 'perf', 'h', '6.1', 'x86_64', 4096, 0, 10, 1, 0, 0, 0, 0);"
+	" (1, 't1', 'perf-ctf', 'perf', 'h', '6.18', 'x86_64', 4096, 0, 9000000000, 1, 0, 0, 1, 1, 0, NULL),"
+	" (2, 't2', 'perf-ctf', 'perf', 'h', '6.1', 'x86_64', 4096, 0, 10, 1, 0, 0, 0, 0, 0, NULL);"
 	"INSERT INTO threads VALUES (1, 101, 100, 'worker', 0, 0, 0), (1, 102, 100, 'main', 0, 0, 0),"
 	" (1, 201, 200, 'other', 0, 0, 0);"
 	"INSERT INTO writers VALUES"
@@ -170,7 +170,7 @@ static void check_refuses_others(void **state)
 	assert_int_equal(fl_store_check(db, "x.db", &err), -EPROTONOSUPPORT);
 	assert_non_null(strstr(err.msg, "x.db"));
 	assert_non_null(strstr(err.msg, "version 99"));
-	assert_non_null(strstr(err.msg, "(version 2)"));
+	assert_non_null(strstr(err.msg, "(version 3)"));
 	assert_non_null(strstr(err.hint, "upgrade"));
 	sqlite3_close(db);
 
@@ -398,7 +398,7 @@ static void only_the_run_and_its_trace(void **state)
 		 "INSERT INTO faults SELECT 3, fault_id, t, t_end, tid, pid, cpu, address, ip, access,"
 		 " arch_code, major, 'fallback', '', NULL FROM faults WHERE trace_id = 1;"
 		 "INSERT INTO traces SELECT 3, 't3', dialect, tracer, hostname, kernel, arch,"
-		 " page_size, t_first, t_last, ctf_events, lost_events, lost_packets, 1, 1"
+		 " page_size, t_first, t_last, ctf_events, lost_events, lost_packets, 1, 1, 0, NULL"
 		 " FROM traces WHERE trace_id = 1;");
 	assert_int_equal(fl_fidelity_compute(db, "mem", 1, 0, &f, &err), 0);
 	assert_int_equal(f.tp, 3);

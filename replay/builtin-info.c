@@ -11,6 +11,7 @@
 #include "fl_json.h"
 #include "ingest.h"
 #include "trace_summary.h"
+#include "tracer/trace_dir.h"
 
 static int on_event(void *ctx, const struct fl_event *ev)
 {
@@ -244,6 +245,16 @@ static int run_info(int argc, char **argv)
 		return fl_cmd_usage_error(&fl_cmd_info, "one trace at a time ('%s' is extra)",
 					  argv[optind + 1]);
 
+	/* A recording whose recorder died is finished first (owner-only
+	 * modes, LTTng's nested layout moved up), and said to be cut short. */
+	if (fl_trace_dir_complete(argv[optind]) == 1)
+		fprintf(stderr, "faultline info: %s held a recording that was never finished; "
+			"finished it\n", argv[optind]);
+	{
+		char note[256];
+		if (fl_trace_dir_cut_short(argv[optind], note, sizeof(note)))
+			fprintf(stderr, "faultline info: %s: %s\n", argv[optind], note);
+	}
 	fl_summary_init(&sum);
 	rc = fl_ingest(argv[optind], &ops, &sum, &res, &err);
 	if (rc < 0) {

@@ -817,6 +817,64 @@ static int add_component(bt_graph *graph, const char *plugin_name, const char *c
 	return rc;
 }
 
+/* A rotated recording (faultline record --rotate-*, lttng rotate) is a
+ * directory of trace chunks, DIR/archives/BEGIN-END-INDEX/, each a CTF
+ * trace with the same UUID: given together, source.ctf.fs reads them as
+ * one trace.  The chunks in index order, or path itself when it is a
+ * trace (or holds no chunks). */
+static int chunk_index_cmp(const void *a, const void *b)
+{
+	const char *x = strrchr(*(char *const *)a, '-'), *y = strrchr(*(char *const *)b, '-');
+	unsigned long i = x ? strtoul(x + 1, NULL, 10) : 0, j = y ? strtoul(y + 1, NULL, 10) : 0;
+
+	return i < j ? -1 : i > j;
+}
+
+static int append_trace_inputs(bt_value *inputs, const char *path)
+{
+	char meta[4096], archives[4096], **chunks = NULL;
+	size_t n = 0, cap = 0;
+	struct stat st;
+	struct dirent *de;
+	DIR *dh;
+	int rc = 0;
+
+	snprintf(meta, sizeof(meta), "%s/metadata", path);
+	snprintf(archives, sizeof(archives), "%s/archives", path);
+	if (stat(meta, &st) == 0 || !(dh = opendir(archives)))
+		return bt_value_array_append_string_element(inputs, path) ==
+		       BT_VALUE_ARRAY_APPEND_ELEMENT_STATUS_OK ? 0 : -1;
+	while ((de = readdir(dh)) && n < 100000) {
+		char chunk[4096];
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(chunk, sizeof(chunk), "%s/archives/%s/metadata", path, de->d_name);
+		if (stat(chunk, &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		chunk[strlen(chunk) - strlen("/metadata")] = '\0';
+		if (fl_array_grow((void **)&chunks, &cap, n + 1, sizeof(*chunks)) < 0 ||
+		    !(chunks[n] = strdup(chunk))) {
+			rc = -1;
+			break;
+		}
+		n++;
+	}
+	closedir(dh);
+	if (n)
+		qsort(chunks, n, sizeof(*chunks), chunk_index_cmp);
+	for (size_t i = 0; i < n && rc == 0; i++)
+		if (bt_value_array_append_string_element(inputs, chunks[i]) !=
+		    BT_VALUE_ARRAY_APPEND_ELEMENT_STATUS_OK)
+			rc = -1;
+	if (rc == 0 && n == 0 &&
+	    bt_value_array_append_string_element(inputs, path) != BT_VALUE_ARRAY_APPEND_ELEMENT_STATUS_OK)
+		rc = -1;
+	for (size_t i = 0; i < n; i++)
+		free(chunks[i]);
+	free(chunks);
+	return rc;
+}
+
 static int build_graph(bt_graph *graph, struct fl_decoder *d, const char *path,
 		       struct fl_err *err)
 {
@@ -829,7 +887,7 @@ static int build_graph(bt_graph *graph, struct fl_decoder *d, const char *path,
 
 	if (!params || bt_value_map_insert_empty_array_entry(params, "inputs", &inputs) !=
 			       BT_VALUE_MAP_INSERT_ENTRY_STATUS_OK ||
-	    bt_value_array_append_string_element(inputs, path) != BT_VALUE_ARRAY_APPEND_ELEMENT_STATUS_OK) {
+	    append_trace_inputs(inputs, path) < 0) {
 		bt_value_put_ref(params);
 		return fl_err_set(err, -ENOMEM, "out of memory");
 	}

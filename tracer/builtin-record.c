@@ -17,7 +17,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -36,14 +35,20 @@
 
 #include "builtin.h"
 #include "child.h"
+#include "chunks.h"
 #include "fl_array.h"
 #include "fl_err.h"
+#include "guard.h"
 #include "lttng_ctl.h"
 #include "perf_events.h"
 #include "proc_maps.h"
 #include "rec_decode.h"
 #include "rec_merge.h"
 #include "rec_writer.h"
+#include "ring_size.h"
+#include "snap_trigger.h"
+#include "sudo_user.h"
+#include "trace_dir.h"
 #include "tracefs.h"
 #include "ust_load.h"
 
@@ -60,12 +65,20 @@
 /* Stop before the output file system is this full: LTTng's buffers must
  * still fit when they are flushed at the end. */
 #define DISK_RESERVE_BYTES (64ull << 20)
+/* Warn once when a perf ring is found fuller than this: loss is near. */
+#define FILL_WARN_PCT 75
 
-static volatile sig_atomic_t got_signal;
+static volatile sig_atomic_t got_signal, got_snapshot_request;
 
 static void on_signal(int sig)
 {
 	got_signal = sig;
+}
+
+static void on_sigusr1(int sig)
+{
+	(void)sig;
+	got_snapshot_request = 1;
 }
 
 static void on_sigchld(int sig)
@@ -90,13 +103,25 @@ struct rec_opts {
 	size_t ring_pages;
 	bool quiet;
 	char **cmd;
+	bool snapshot;			/* --snapshot: the flight recorder */
+	unsigned long snapshot_mib;	/* --snapshot-size */
+	double trigger_lock_ms;		/* --trigger-lock-wait */
+	double trigger_fallback_pct;	/* --trigger-fallback */
+	double trigger_window_ms;	/* --trigger-window */
+	bool trigger;			/* --trigger: ask a running recorder */
+	double rotate_mib;		/* --rotate-size */
+	double rotate_s;		/* --rotate-every */
+	double max_mib;			/* --max-size */
 };
 
 struct recorder {
 	struct rec_opts o;
 	char outdir[PATH_MAX];
 	bool made_outdir;
+	bool never_ran;		/* the command could not be started */
+	struct fl_guard guard;
 	char tracefs[256];
+	struct fl_sudo_user sudo;	/* whom the command runs as, who owns the trace */
 	struct fl_child child;
 	bool have_child;
 	struct fl_pe_set pe;
@@ -111,8 +136,15 @@ struct recorder {
 	struct fl_map vmflags;		/* pid + 1 -> fl_vmflags_set, until the snapshot */
 	pid_t *tids;		/* -p: every thread opened */
 	size_t ntids, captids;
+	uint64_t t_begin;	/* the command started */
 	uint64_t t_start, t_stop;
 	uint64_t lttng_discarded, lttng_lost_packets;
+	bool ring_warned;	/* a ring ran above FILL_WARN_PCT */
+	struct snap_trigger trig;	/* --snapshot's built-in triggers */
+	bool trig_fired;
+	char trig_why[256];
+	unsigned nsnapshots;
+	size_t chunks_removed;		/* --max-size */
 	bool disk_full;
 	char target[512];
 };
@@ -190,6 +222,9 @@ static int make_outdir(struct recorder *r, struct fl_err *err)
 		dir = def;
 	}
 	if (lstat(dir, &st) == 0) {
+		if (S_ISDIR(st.st_mode) && fl_trace_dir_complete(dir) == 1)
+			fprintf(stderr, "faultline record: %s held a recording that was cut short; "
+				"it is finished now and readable (faultline info %s)\n", dir, dir);
 		fl_err_set(err, -EEXIST, "output directory %s exists", dir);
 		fl_err_hint(err, "faultline record never writes into an existing directory: "
 			    "give a new one with -o, or remove it");
@@ -207,7 +242,11 @@ static int make_outdir(struct recorder *r, struct fl_err *err)
 	r->made_outdir = true;
 	if (!realpath(dir, r->outdir))
 		return fl_err_set(err, -errno, "%s: %s", dir, strerror(errno));
-	return 0;
+	if (fl_trace_dir_mark(r->outdir, r->sudo.active ? r->sudo.uid : geteuid(),
+			      r->sudo.active ? r->sudo.gid : getegid()) < 0)
+		return fl_err_set(err, -errno, "cannot write in %s: %s", r->outdir, strerror(errno));
+	/* Before anything it may have to undo exists. */
+	return fl_guard_start(&r->guard, r->outdir, &r->sudo, err);
 }
 
 static int scan_tids(pid_t pid, pid_t **v, size_t *n, size_t *cap)
@@ -246,7 +285,8 @@ static void emit_header(struct recorder *r)
 
 	uname(&u);
 	memset(&h, 0, sizeof(h));
-	h.ktime = r->t_start;
+	/* A snapshot's header is written just before the snapshot. */
+	h.ktime = r->o.snapshot ? now_ns() : r->t_start;
 	h.arch = arch_name(&u);
 	h.page_size = (uint32_t)sysconf(_SC_PAGESIZE);
 	h.kernel_release = u.release;
@@ -404,6 +444,29 @@ static int snapshot_all(struct recorder *r, uint64_t t)
 /* ---------------------------------------------------------------------- */
 /* Reading                                                                */
 
+/* A ring's size for people: "4 KiB", "64 MiB". */
+static const char *ring_size_str(uint64_t bytes, char *buf, size_t len)
+{
+	if (bytes >= (1ull << 20))
+		snprintf(buf, len, "%" PRIu64 " MiB", bytes >> 20);
+	else
+		snprintf(buf, len, "%" PRIu64 " KiB", bytes >> 10);
+	return buf;
+}
+
+/* The merger's output: the built-in triggers look at each event, then it
+ * is written. */
+static void watch_and_write(void *ctx, struct rec_ev *ev)
+{
+	struct recorder *r = ctx;
+
+	if (!r->trig_fired && snap_trigger_event(&r->trig, ev)) {
+		r->trig_fired = true;
+		snprintf(r->trig_why, sizeof(r->trig_why), "%s", r->trig.why);
+	}
+	rec_write(&r->w, ev);
+}
+
 /* Read every ring; return the time before which no new record can come. */
 static int drain(struct recorder *r, uint64_t *limit)
 {
@@ -419,6 +482,15 @@ static int drain(struct recorder *r, uint64_t *limit)
 		if (t < lim)
 			lim = t;
 		fl_ring_begin(ring);
+		if (!r->ring_warned && (ring->head - ring->tail) * 100 > ring->data_size * FILL_WARN_PCT) {
+			char sz[32];
+			r->ring_warned = true;
+			fprintf(stderr, "faultline record: warning: CPU %d's perf ring was %" PRIu64
+				"%% full (of %s); events will be lost if it fills: "
+				"give the rings more room (-m %zu)\n", c,
+				(ring->head - ring->tail) * 100 / ring->data_size,
+				ring_size_str(ring->data_size, sz, sizeof(sz)), r->o.ring_pages * 4);
+		}
 		while ((h = fl_ring_next(ring))) {
 			struct rec_ev ev;
 			int rc = rec_decode(&r->dec, ring, h, &ev);
@@ -460,6 +532,53 @@ static void progress(const struct recorder *r, uint64_t now)
 		" lost   ", s, r->w.total, s > 0 ? (double)r->w.total / s : 0.0, r->w.lost);
 }
 
+/* --snapshot: write what LTTng's rings hold now into DIR/snapshot-N, a
+ * trace of its own, and go on.  Everything read from the perf rings until
+ * now is written first, and the header again: the one at the start has
+ * long been overwritten. */
+static int take_snapshot(struct recorder *r, struct fl_err *err)
+{
+	char dir[PATH_MAX + 32];
+	uint64_t limit;
+	const char *why = r->trig_fired ? r->trig_why : "asked for (SIGUSR1 or --trigger)";
+	int rc;
+
+	uint64_t asked = now_ns();
+
+	got_snapshot_request = 0;
+	/* Everything that happened before the request goes in: read until
+	 * the merge's margin has passed the moment it came. */
+	for (;;) {
+		if ((rc = drain(r, &limit)) < 0)
+			return fl_err_set(err, rc, "reading the perf ring buffers: %s", strerror(-rc));
+		rec_merge_flush(&r->merge, limit, watch_and_write, r);
+		if (limit >= asked)
+			break;
+		struct timespec ts = { 0, 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	emit_header(r);
+	snprintf(dir, sizeof(dir), "%s/snapshot-%u", r->outdir, r->nsnapshots + 1);
+	if (mkdir(dir, 0700) < 0)
+		return fl_err_set(err, -errno, "cannot create %s: %s", dir, strerror(errno));
+	if ((rc = fl_lttng_snapshot(&r->lt, dir, err)) < 0)
+		return rc;
+	fl_trace_dir_finish_snapshot(dir, r->sudo.active, r->sudo.uid, r->sudo.gid);
+	r->nsnapshots++;
+	fprintf(stderr, "faultline record: snapshot %u written to %s: %s\n", r->nsnapshots, dir, why);
+	r->trig_fired = false;
+	return 0;
+}
+
+/* Rotation: finish the chunks LTTng has closed, so each is readable as
+ * soon as it is there, and keep the whole under --max-size. */
+static void keep_chunks(struct recorder *r)
+{
+	fl_chunks_finish(r->outdir, r->sudo.active, r->sudo.uid, r->sudo.gid);
+	if (r->o.max_mib)
+		r->chunks_removed += fl_chunks_cap(r->outdir, (uint64_t)(r->o.max_mib * 1048576.0));
+}
+
 static int record_loop(struct recorder *r, struct fl_err *err)
 {
 	struct pollfd *pfd = calloc((size_t)r->pe.ncpus, sizeof(*pfd));
@@ -482,7 +601,10 @@ static int record_loop(struct recorder *r, struct fl_err *err)
 		poll(pfd, (nfds_t)npfd, 50);
 		if ((rc = drain(r, &limit)) < 0)
 			break;
-		rec_merge_flush(&r->merge, limit, rec_write, &r->w);
+		rec_merge_flush(&r->merge, limit, watch_and_write, r);
+		if (r->o.snapshot && (got_snapshot_request || r->trig_fired) &&
+		    (rc = take_snapshot(r, err)) < 0)
+			break;
 		now = now_ns();
 		if (got_signal)
 			break;
@@ -498,6 +620,8 @@ static int record_loop(struct recorder *r, struct fl_err *err)
 				r->disk_full = true;
 				break;
 			}
+			if (r->o.rotate_mib || r->o.rotate_s)
+				keep_chunks(r);
 		}
 		if (tty && now >= next_progress) {
 			next_progress = now + 500000000ull;
@@ -507,6 +631,8 @@ static int record_loop(struct recorder *r, struct fl_err *err)
 	if (tty)
 		fprintf(stderr, "\r%*s\r", 70, "");
 	free(pfd);
+	if (rc < 0 && err->code)
+		return err->code;	/* a snapshot failed */
 	if (rc < 0)
 		return fl_err_set(err, rc, "reading the perf ring buffers: %s", strerror(-rc));
 	return 0;
@@ -522,102 +648,12 @@ static int finish_reading(struct recorder *r, struct fl_err *err)
 	r->t_stop = now_ns();
 	if ((rc = drain(r, &limit)) < 0)
 		return fl_err_set(err, rc, "reading the perf ring buffers: %s", strerror(-rc));
-	rec_merge_flush(&r->merge, UINT64_MAX, rec_write, &r->w);
+	rec_merge_flush(&r->merge, UINT64_MAX, watch_and_write, r);
 	return 0;
 }
 
 /* ---------------------------------------------------------------------- */
 /* After recording                                                        */
-
-static uid_t chown_uid;
-static gid_t chown_gid;
-static bool do_chown;
-
-static int fix_perm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)flag;
-	(void)ftw;
-	/* Owner-only: LTTng creates its files group-writable. */
-	chmod(path, S_ISDIR(st->st_mode) ? 0700 : 0600);
-	if (do_chown && lchown(path, chown_uid, chown_gid) < 0)
-		return 0;
-	return 0;
-}
-
-static void protect_trace(const struct recorder *r)
-{
-	const char *su = getenv("SUDO_UID"), *sg = getenv("SUDO_GID");
-
-	/* Under sudo the trace belongs to the user who asked for it. */
-	do_chown = geteuid() == 0 && su && sg && atoi(su) > 0;
-	if (do_chown) {
-		chown_uid = (uid_t)atoi(su);
-		chown_gid = (gid_t)atoi(sg);
-	}
-	nftw(r->outdir, fix_perm, 16, FTW_PHYS);
-}
-
-/* LTTng writes DIR/ust/uid/UID/64-bit/{metadata,faultline_N,index/}.  The
- * recorder's session has one buffer set (its own uid and bitness), so the
- * trace moves up to DIR: DIR itself is then the CTF trace, which is what
- * `faultline info DIR` and source.ctf.fs expect. */
-static int find_metadata_dir(const char *dir, int depth, char *out, size_t len)
-{
-	char p[PATH_MAX + 300];
-	struct stat st;
-	DIR *d;
-	struct dirent *de;
-	int found = 0;
-
-	snprintf(p, sizeof(p), "%s/metadata", dir);
-	if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
-		snprintf(out, len, "%s", dir);
-		return 1;
-	}
-	if (depth <= 0 || !(d = opendir(dir)))
-		return 0;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-		if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
-			found += find_metadata_dir(p, depth - 1, out, len);
-		}
-	}
-	closedir(d);
-	return found;
-}
-
-static void flatten_trace(const char *outdir)
-{
-	char src[PATH_MAX + 64], from[PATH_MAX * 2 + 64], to[PATH_MAX * 2 + 64], ust[PATH_MAX + 8];
-	DIR *d;
-	struct dirent *de;
-
-	snprintf(ust, sizeof(ust), "%s/ust", outdir);
-	if (find_metadata_dir(ust, 5, src, sizeof(src)) != 1)
-		return;		/* none, or several: leave LTTng's layout */
-	if (!(d = opendir(src)))
-		return;
-	while ((de = readdir(d))) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(from, sizeof(from), "%s/%s", src, de->d_name);
-		snprintf(to, sizeof(to), "%s/%s", outdir, de->d_name);
-		if (rename(from, to) < 0) {
-			closedir(d);
-			return;
-		}
-	}
-	closedir(d);
-	/* Remove the emptied chain, deepest first. */
-	while (strlen(src) > strlen(outdir) && rmdir(src) == 0) {
-		char *slash = strrchr(src, '/');
-		if (!slash)
-			break;
-		*slash = '\0';
-	}
-}
 
 static void describe_target(struct recorder *r)
 {
@@ -640,12 +676,21 @@ static void describe_target(struct recorder *r)
 static int summary(const struct recorder *r)
 {
 	double s = (double)(r->t_stop - r->t_start) / 1e9;
-	uint64_t perf_lost = 0, torn = 0;
+	uint64_t perf_lost = 0, torn = 0, peak = 0, ring_bytes = 0;
+	int peak_cpu = 0;
+	char sz[32];
 	bool lost;
 
 	for (int c = 0; c < r->pe.ncpus; c++) {
-		perf_lost += r->pe.rings[c].lost;
-		torn += r->pe.rings[c].torn;
+		const struct fl_perf_ring *ring = &r->pe.rings[c];
+		perf_lost += ring->lost;
+		torn += ring->torn;
+		if (ring->data_size)
+			ring_bytes = ring->data_size;
+		if (ring->data_size && ring->peak * 1000 / ring->data_size > peak) {
+			peak = ring->peak * 1000 / ring->data_size;
+			peak_cpu = c;
+		}
 	}
 	/* Samples the kernel dropped without a LOST record, and records we
 	 * could not decode, are lost too. */
@@ -669,9 +714,10 @@ static int summary(const struct recorder *r)
 			r->w.count[REC_TASK], r->w.count[REC_VMA], r->w.count[REC_SCHED_SWITCH],
 			r->w.count[REC_SCHED_WAKING], r->w.count[REC_READAHEAD]);
 		fprintf(stderr, "faultline record: lost: %" PRIu64 " perf records, %" PRIu64
-			" LTTng events discarded, %" PRIu64 " LTTng packets lost%s\n", perf_lost,
-			r->lttng_discarded, r->lttng_lost_packets,
-			r->merge.late ? "" : "");
+			" LTTng events discarded, %" PRIu64 " LTTng packets lost; perf rings at most "
+			"%" PRIu64 ".%" PRIu64 "%% full (CPU %d, %s each)\n", perf_lost,
+			r->lttng_discarded, r->lttng_lost_packets, peak / 10, peak % 10, peak_cpu,
+			ring_size_str(ring_bytes, sz, sizeof(sz)));
 		if (torn)
 			fprintf(stderr, "faultline record: %" PRIu64 " bytes of perf ring dropped after a "
 				"malformed record\n", torn);
@@ -681,12 +727,27 @@ static int summary(const struct recorder *r)
 		if (r->merge.late)
 			fprintf(stderr, "faultline record: %" PRIu64 " events reached the recorder "
 				"after newer ones and are out of time order in the trace\n", r->merge.late);
+		fprintf(stderr, "faultline record: start-up %.3f s", (double)(r->t_start - r->t_begin) / 1e9);
+		if (r->lt.sessiond_ready_ns)
+			fprintf(stderr, " (the private lttng-sessiond answered after %.3f s, while the "
+				"perf events were being opened)", (double)r->lt.sessiond_ready_ns / 1e9);
+		fputc('\n', stderr);
 		struct rusage ru;
 		getrusage(RUSAGE_SELF, &ru);
 		fprintf(stderr, "faultline record: recorder CPU time %.3f s user, %.3f s system\n",
 			(double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6,
 			(double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6);
-		fprintf(stderr, "faultline record: trace written to %s\n", r->outdir);
+		if (r->o.snapshot)
+			fprintf(stderr, "faultline record: %u snapshot%s written to %s%s\n",
+				r->nsnapshots, r->nsnapshots == 1 ? "" : "s", r->outdir,
+				r->nsnapshots ? "/snapshot-N" : " (none was asked for)");
+		else if (r->o.rotate_mib || r->o.rotate_s)
+			fprintf(stderr, "faultline record: trace written to %s as chunks in "
+				"%s/archives (%.1f MiB on disk%s%zu removed under --max-size)\n",
+				r->outdir, r->outdir, (double)fl_chunks_disk_usage(r->outdir) / 1048576.0,
+				r->o.max_mib ? "; " : "; ", r->chunks_removed);
+		else
+			fprintf(stderr, "faultline record: trace written to %s\n", r->outdir);
 	}
 	if (lost) {
 		fprintf(stderr, "faultline record: the trace is incomplete: events were lost\n"
@@ -706,6 +767,7 @@ static void teardown(struct recorder *r)
 		fl_pe_close(&r->pe);
 	rec_merge_free(&r->merge);
 	rec_writer_free(&r->w);
+	snap_trigger_free(&r->trig);
 	free(r->exclude);
 	free(r->tids);
 	free(r->o.pids);
@@ -739,8 +801,28 @@ static int parse_pids(struct rec_opts *o, const char *arg)
 	return rc;
 }
 
+enum {
+	OPT_SNAPSHOT = 256, OPT_SNAPSHOT_SIZE, OPT_TRIGGER_LOCK, OPT_TRIGGER_FALLBACK,
+	OPT_TRIGGER_WINDOW, OPT_TRIGGER, OPT_ROTATE_SIZE, OPT_ROTATE_EVERY, OPT_MAX_SIZE,
+};
+
+/* A number in [lo, hi] for option name, or a usage error. */
+static int parse_num(const char *name, const char *arg, double lo, double hi, double *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtod(arg, &end);
+	if (errno || end == arg || *end || !(*v >= lo && *v <= hi))
+		return fl_cmd_usage_error(&fl_cmd_record, "--%s wants a number from %g to %g, not '%s'",
+					  name, lo, hi, arg);
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct rec_opts *o)
 {
+	double num;
+	int rc;
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "pid", required_argument, NULL, 'p' },
@@ -748,12 +830,21 @@ static int parse_args(int argc, char **argv, struct rec_opts *o)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "mmap-pages", required_argument, NULL, 'm' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "snapshot", no_argument, NULL, OPT_SNAPSHOT },
+		{ "snapshot-size", required_argument, NULL, OPT_SNAPSHOT_SIZE },
+		{ "trigger-lock-wait", required_argument, NULL, OPT_TRIGGER_LOCK },
+		{ "trigger-fallback", required_argument, NULL, OPT_TRIGGER_FALLBACK },
+		{ "trigger-window", required_argument, NULL, OPT_TRIGGER_WINDOW },
+		{ "trigger", no_argument, NULL, OPT_TRIGGER },
+		{ "rotate-size", required_argument, NULL, OPT_ROTATE_SIZE },
+		{ "rotate-every", required_argument, NULL, OPT_ROTATE_EVERY },
+		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->ring_pages = 1024;
+	o->ring_pages = 0;	/* sized from memory (ring_size.h) */
 	opterr = 0;
 	optind = 1;
 	/* '+': the first non-option starts the command. */
@@ -788,6 +879,47 @@ static int parse_args(int argc, char **argv, struct rec_opts *o)
 		case 'q':
 			o->quiet = true;
 			break;
+		case OPT_SNAPSHOT:
+			o->snapshot = true;
+			break;
+		case OPT_SNAPSHOT_SIZE:
+			if ((rc = parse_num("snapshot-size", optarg, 1, 65536, &num)) != 0)
+				return rc;
+			o->snapshot_mib = (unsigned long)num;
+			break;
+		case OPT_TRIGGER_LOCK:
+			if ((rc = parse_num("trigger-lock-wait", optarg, 1e-6, 1e6, &num)) != 0)
+				return rc;
+			o->trigger_lock_ms = num;
+			break;
+		case OPT_TRIGGER_FALLBACK:
+			if ((rc = parse_num("trigger-fallback", optarg, 0.001, 100, &num)) != 0)
+				return rc;
+			o->trigger_fallback_pct = num;
+			break;
+		case OPT_TRIGGER_WINDOW:
+			if ((rc = parse_num("trigger-window", optarg, 1, 3.6e6, &num)) != 0)
+				return rc;
+			o->trigger_window_ms = num;
+			break;
+		case OPT_TRIGGER:
+			o->trigger = true;
+			break;
+		case OPT_ROTATE_SIZE:
+			if ((rc = parse_num("rotate-size", optarg, 1, 1e7, &num)) != 0)
+				return rc;
+			o->rotate_mib = num;
+			break;
+		case OPT_ROTATE_EVERY:
+			if ((rc = parse_num("rotate-every", optarg, 0.1, 1e7, &num)) != 0)
+				return rc;
+			o->rotate_s = num;
+			break;
+		case OPT_MAX_SIZE:
+			if ((rc = parse_num("max-size", optarg, 1, 1e9, &num)) != 0)
+				return rc;
+			o->max_mib = num;
+			break;
 		case ':':
 			return fl_cmd_usage_error(&fl_cmd_record, "option '%s' needs a value",
 						  argv[optind - 1]);
@@ -798,6 +930,28 @@ static int parse_args(int argc, char **argv, struct rec_opts *o)
 	}
 	if (optind < argc)
 		o->cmd = argv + optind;
+	if (o->trigger) {
+		if (o->cmd || o->npids || o->all || o->snapshot)
+			return fl_cmd_usage_error(&fl_cmd_record, "--trigger asks a running "
+						  "recorder for a snapshot: give only -o DIR with it");
+		return 0;
+	}
+	if (!o->snapshot && (o->snapshot_mib || o->trigger_lock_ms || o->trigger_fallback_pct ||
+			     o->trigger_window_ms))
+		return fl_cmd_usage_error(&fl_cmd_record, "--snapshot-size and --trigger-* "
+					  "belong to --snapshot");
+	if (o->snapshot && (o->rotate_mib || o->rotate_s))
+		return fl_cmd_usage_error(&fl_cmd_record, "--snapshot writes only on a trigger: "
+					  "it does not rotate");
+	if (o->max_mib && !o->rotate_mib && !o->rotate_s)
+		return fl_cmd_usage_error(&fl_cmd_record, "--max-size removes the oldest trace "
+					  "chunks: give --rotate-size or --rotate-every with it");
+	if (o->max_mib && o->rotate_mib && o->max_mib < 2 * o->rotate_mib)
+		return fl_cmd_usage_error(&fl_cmd_record, "--max-size must be at least twice "
+					  "--rotate-size: a chunk is removed only once a newer one is closed");
+	if (o->trigger_window_ms && !o->trigger_fallback_pct)
+		return fl_cmd_usage_error(&fl_cmd_record, "--trigger-window is the window of "
+					  "--trigger-fallback");
 	if ((o->cmd != NULL) + (o->npids > 0) + o->all != 1)
 		return fl_cmd_usage_error(&fl_cmd_record, o->cmd || o->npids || o->all
 					  ? "give one target: -p PID, -a, or -- CMD"
@@ -816,7 +970,26 @@ static int start(struct recorder *r, struct fl_err *err)
 	uint64_t t_enable;
 	int rc;
 
+	co.rotate_size = (uint64_t)(r->o.rotate_mib * 1048576.0);
+	co.rotate_every_us = (uint64_t)(r->o.rotate_s * 1e6);
+	if (r->o.snapshot) {
+		/* LTTng's rings are per CPU, and the recorder's one writer
+		 * thread fills whichever CPU it runs on: each CPU's ring gets
+		 * the whole window, in 1 MiB sub-buffers (at least 2). */
+		uint64_t bytes = (uint64_t)(r->o.snapshot_mib ? r->o.snapshot_mib : 64) << 20;
+		co.snapshot = true;
+		co.subbuf_size = bytes >= (2u << 20) ? 1u << 20 : (uint64_t)sysconf(_SC_PAGESIZE);
+		co.num_subbuf = 2;
+		while (co.subbuf_size * co.num_subbuf * 2 <= bytes)
+			co.num_subbuf *= 2;
+		r->trig.lock_wait_ns = (uint64_t)(r->o.trigger_lock_ms * 1e6);
+		r->trig.fallback_pct = r->o.trigger_fallback_pct;
+		if (r->o.trigger_window_ms)
+			r->trig.window_ns = (uint64_t)(r->o.trigger_window_ms * 1e6);
+	}
 	if ((rc = check_privileges(err)) < 0)
+		return rc;
+	if ((rc = fl_sudo_user_get(&r->sudo, err)) < 0)
 		return rc;
 	if ((rc = make_outdir(r, err)) < 0)
 		return rc;
@@ -826,13 +999,29 @@ static int start(struct recorder *r, struct fl_err *err)
 		fprintf(stderr, "faultline record: mounted tracefs on %s\n", r->tracefs);
 	describe_target(r);
 
+	/* A private session daemon takes a while to answer: start it now,
+	 * and open the perf events meanwhile. */
+	if ((rc = fl_lttng_load(&r->lt, err)) < 0)
+		return rc;
+	if ((rc = fl_lttng_sessiond_spawn(&r->lt, err)) < 0)
+		return rc;
+	if (r->lt.spawned_pid > 0)
+		fl_guard_sessiond(&r->guard, r->lt.spawned_pid);
+
+	if (!r->o.ring_pages) {
+		long ncpus = sysconf(_SC_NPROCESSORS_CONF);
+		r->o.ring_pages = fl_ring_default_pages(ncpus > 0 ? (int)ncpus : 1,
+							(size_t)sysconf(_SC_PAGESIZE),
+							fl_ring_mem_available());
+	}
 	memset(&po, 0, sizeof(po));
 	po.ring_pages = r->o.ring_pages;
 	po.quiet = r->o.quiet;
 	if (r->o.cmd) {
-		if ((rc = fl_child_spawn(&r->child, r->o.cmd, err)) < 0)
+		if ((rc = fl_child_spawn(&r->child, r->o.cmd, &r->sudo, err)) < 0)
 			return rc;
 		r->have_child = true;
+		fl_guard_child(&r->guard, r->child.pid);
 		po.target = PE_TARGET_CMD;
 		po.tids = &r->child.pid;
 		po.ntids = 1;
@@ -860,11 +1049,10 @@ static int start(struct recorder *r, struct fl_err *err)
 		return rc;
 	r->dec.set = &r->pe;
 
-	if ((rc = fl_lttng_load(&r->lt, err)) < 0)
-		return rc;
-	if ((rc = fl_lttng_sessiond(&r->lt, r->o.quiet, err)) < 0)
+	if ((rc = fl_lttng_sessiond_wait(&r->lt, r->o.quiet, err)) < 0)
 		return rc;
 	session_name(name, sizeof(name));
+	fl_guard_session(&r->guard, name);
 	if ((rc = fl_lttng_start(&r->lt, name, r->outdir, &co, err)) < 0)
 		return rc;
 	/* The writer may wait for room in LTTng's buffers (up to the
@@ -892,8 +1080,12 @@ static int start(struct recorder *r, struct fl_err *err)
 	}
 	r->t_start = now_ns();
 	emit_header(r);
-	if (r->o.cmd)
-		return fl_child_go(&r->child, r->o.cmd, err);
+	fl_guard_started(&r->guard);
+	if (r->o.cmd) {
+		rc = fl_child_go(&r->child, r->o.cmd, err);
+		r->never_ran = rc < 0;
+		return rc;
+	}
 	/* smaps (slow: it walks page tables) before the events run; the
 	 * layout itself (maps, quick) right after they are enabled. */
 	fl_map_init(&r->vmflags);
@@ -922,6 +1114,93 @@ static int start(struct recorder *r, struct fl_err *err)
 	return 0;
 }
 
+/* Is pid a `faultline record --snapshot`?  Its command line says so (the
+ * comm may be a wrapper's, valgrind's for one): an argument naming the
+ * faultline binary, then "record", then "--snapshot" before any "--". */
+static bool is_flight_recorder(pid_t pid)
+{
+	char path[64], buf[8192];
+	FILE *f;
+	size_t n;
+	int step = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	for (size_t i = 0; i < n; i += strlen(buf + i) + 1) {
+		const char *arg = buf + i, *base = strrchr(arg, '/');
+
+		base = base ? base + 1 : arg;
+		if (step == 0 && strcmp(base, "faultline") == 0)
+			step = 1;
+		else if (step == 1)
+			step = strcmp(arg, "record") == 0 ? 2 : 0;
+		else if (step == 2 && strcmp(arg, "--") == 0)
+			return false;	/* the recorded command's own arguments */
+		else if (step == 2 && strcmp(arg, "--snapshot") == 0)
+			return true;
+	}
+	return false;
+}
+
+/* faultline record --trigger [-o DIR]: ask the flight recorder writing DIR
+ * (or the only one running) for a snapshot. */
+static int send_trigger(const struct rec_opts *o)
+{
+	struct fl_err err = { 0 };
+	pid_t pid = 0;
+
+	if (o->output) {
+		char path[PATH_MAX + 64], buf[64];
+		snprintf(path, sizeof(path), "%s/%s", o->output, FL_TRACE_MARK_RECORDING);
+		if (read_file_str(path, buf, sizeof(buf)) < 0 || sscanf(buf, "pid %d", &pid) != 1) {
+			fl_err_set(&err, -ENOENT, "no recording in progress in %s", o->output);
+			fl_err_hint(&err, "give the -o DIR of a running `faultline record --snapshot`");
+			goto fail;
+		}
+		if (!is_flight_recorder(pid)) {
+			fl_err_set(&err, -EINVAL, "the recorder of %s (pid %d) is not a flight recorder",
+				   o->output, (int)pid);
+			fl_err_hint(&err, "only `faultline record --snapshot` takes snapshots");
+			goto fail;
+		}
+	} else {
+		DIR *d = opendir("/proc");
+		struct dirent *de;
+		int found = 0;
+
+		while (d && (de = readdir(d))) {
+			pid_t p = (pid_t)atoi(de->d_name);
+			if (p > 0 && p != getpid() && is_flight_recorder(p)) {
+				found++;
+				pid = p;
+			}
+		}
+		if (d)
+			closedir(d);
+		if (found != 1) {
+			fl_err_set(&err, -ESRCH, "%s", found ? "several flight recorders are running"
+				   : "no flight recorder (faultline record --snapshot) is running");
+			fl_err_hint(&err, "%s", found ? "say which with -o DIR" :
+				    "start one with: sudo faultline record --snapshot -o DIR ...");
+			goto fail;
+		}
+	}
+	if (kill(pid, SIGUSR1) < 0) {
+		fl_err_set(&err, -errno, "cannot signal the recorder (pid %d): %s", (int)pid, strerror(errno));
+		fl_err_hint(&err, "run --trigger as the user who runs the recorder (root)");
+		goto fail;
+	}
+	fprintf(stderr, "faultline record: asked the flight recorder (pid %d) for a snapshot\n", (int)pid);
+	return FL_EXIT_OK;
+fail:
+	fl_err_print(&err, stderr);
+	return FL_EXIT_FAIL;
+}
+
 static int run_record(int argc, char **argv)
 {
 	struct recorder r;
@@ -930,10 +1209,18 @@ static int run_record(int argc, char **argv)
 	int rc, status;
 
 	memset(&r, 0, sizeof(r));
+	r.guard.fd = -1;	/* no guard until the output directory exists */
+	r.t_begin = now_ns();
 	rec_merge_init(&r.merge);
+	snap_trigger_init(&r.trig);
 	if ((rc = parse_args(argc, argv, &r.o)) != 0) {
 		free(r.o.pids);
+		snap_trigger_free(&r.trig);
 		return rc;
+	}
+	if (r.o.trigger) {
+		snap_trigger_free(&r.trig);
+		return send_trigger(&r.o);
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -942,6 +1229,8 @@ static int run_record(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = on_sigchld;
 	sigaction(SIGCHLD, &sa, NULL);
+	sa.sa_handler = on_sigusr1;
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	rc = start(&r, &err);
@@ -956,23 +1245,28 @@ static int run_record(int argc, char **argv)
 	}
 	if (r.have_child && !r.child.exited)
 		fl_child_stop(&r.child);
+	if (r.have_child)
+		fl_guard_child(&r.guard, 0);
 	if (r.lt.started) {
 		int rc2 = fl_lttng_stop(&r.lt, &r.lttng_discarded, &r.lttng_lost_packets, &err);
 		if (rc == 0)
 			rc = rc2;
 	}
 	fl_lttng_cleanup(&r.lt);
+	fl_guard_session(&r.guard, NULL);
+	fl_guard_sessiond(&r.guard, 0);
 	if (r.made_outdir) {
-		if (r.api) {
-			flatten_trace(r.outdir);
-			protect_trace(&r);
-		}
-		else
-			rmdir(r.outdir[0] ? r.outdir : r.o.output);	/* nothing recorded */
+		if (r.api && !r.never_ran && (r.o.rotate_mib || r.o.rotate_s))
+			keep_chunks(&r);	/* the last chunk closed with the session */
+		if (r.api && !r.never_ran)
+			fl_trace_dir_finish(r.outdir, NULL, r.sudo.active, r.sudo.uid, r.sudo.gid);
+		else	/* nothing recorded: leave nothing behind */
+			fl_trace_dir_remove(r.outdir[0] ? r.outdir : r.o.output);
 	}
+	fl_guard_release(&r.guard);
 	if (rc < 0) {
 		fl_err_print(&err, stderr);
-		if (r.api)
+		if (r.api && !r.never_ran)
 			fprintf(stderr, "faultline record: what was recorded is in %s\n", r.outdir);
 		teardown(&r);
 		return FL_EXIT_FAIL;
@@ -993,7 +1287,11 @@ static int run_record(int argc, char **argv)
 const struct fl_cmd fl_cmd_record = {
 	.name = "record",
 	.summary = "capture page faults and mmap-family events into a trace",
-	.usage = "faultline record [-o DIR] [-d S] [-m PAGES] [-q] (-p PID... | -a | [--] CMD [ARGS...])",
+	.usage = "faultline record [-o DIR] [-d S] [-m PAGES] [-q] [--rotate-size MIB | --rotate-every S\n"
+		 "                        [--max-size MIB]] [--snapshot [--snapshot-size MIB]\n"
+		 "                        [--trigger-lock-wait MS] [--trigger-fallback PCT [--trigger-window MS]]]\n"
+		 "                        (-p PID... | -a | [--] CMD [ARGS...])\n"
+		 "       faultline record --trigger [-o DIR]",
 	.help =
 		"Record the page faults, fault ends, mmap-family calls (mmap, munmap,\n"
 		"mprotect, mremap, brk, madvise), mmap_lock activity, thread lifecycle,\n"
@@ -1035,15 +1333,49 @@ const struct fl_cmd fl_cmd_record = {
 		"                         owner-only, because traces hold addresses\n"
 		"  -d, --duration S       stop after S seconds\n"
 		"  -m, --mmap-pages N     data pages of each CPU's perf ring, a power of\n"
-		"                         two (default 1024: 4 MiB with 4 KiB pages)\n"
+		"                         two (default: 1/64 of the available memory\n"
+		"                         shared by the CPUs, 4 to 64 MiB per CPU)\n"
 		"  -q, --quiet            print only errors and losses\n"
+		"\n"
+		"flight recorder:\n"
+		"  --snapshot             keep the events in LTTng's rings in memory,\n"
+		"                         overwriting the oldest, and write nothing until\n"
+		"                         a trigger; each trigger writes what the rings\n"
+		"                         hold (everything that happened before it, as\n"
+		"                         far back as they reach) as DIR/snapshot-N, a\n"
+		"                         trace of its own, and recording goes on.\n"
+		"                         Triggers: SIGUSR1, `faultline record --trigger`,\n"
+		"                         and the two below.\n"
+		"  --snapshot-size MIB    each CPU's ring (default 64)\n"
+		"  --trigger-lock-wait MS a thread waited longer than MS for mmap_lock\n"
+		"  --trigger-fallback PCT at least PCT% of the faults that ended in the\n"
+		"                         window (at least 100 of them) ended while their\n"
+		"                         thread held mmap_lock: they fell back\n"
+		"  --trigger-window MS    that window (default 1000)\n"
+		"                         A built-in trigger then stays quiet for 1 s.\n"
+		"  --trigger              from another shell: ask the flight recorder\n"
+		"                         writing -o DIR (or the only one running) for a\n"
+		"                         snapshot now\n"
+		"\n"
+		"long recordings:\n"
+		"  --rotate-size MIB      close the trace chunk after about MIB (LTTng\n"
+		"                         checks the size as it writes; chunks run over)\n"
+		"  --rotate-every S       close the trace chunk every S seconds\n"
+		"                         Each closed chunk is DIR/archives/BEGIN-END-N, a\n"
+		"                         trace of its own; info and replay read DIR as\n"
+		"                         the whole recording.\n"
+		"  --max-size MIB         keep DIR under MIB: the oldest closed chunks are\n"
+		"                         removed (checked every 0.25 s and at the end;\n"
+		"                         the newest closed chunk is always kept)\n"
 		"  -h, --help             this help\n"
 		"\n"
 		"Recording stops cleanly on SIGINT, SIGTERM or SIGHUP, when the target is\n"
 		"gone, after --duration, or when the output's file system runs low on\n"
 		"space; the trace is complete and readable in every case.  At the end it\n"
 		"prints how many events were written and at what rate, how many perf\n"
-		"records were lost and how many events LTTng discarded.  Lost records are\n"
+		"records were lost and how many events LTTng discarded, and how full the\n"
+		"fullest perf ring got (a ring found above 75% full is warned about at\n"
+		"once).  Lost records are\n"
 		"also in the trace (`lost` events, and LTTng's own discarded counts) and\n"
 		"`faultline info` shows them.\n"
 		"\n"

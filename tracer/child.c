@@ -3,8 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,46 +11,14 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Drop root for the invoking user of sudo, as sudo itself would. */
-static int drop_to_sudo_user(const struct fl_child *c)
-{
-	const char *user = getenv("SUDO_USER");
-
-	if (user && user[0]) {
-		if (initgroups(user, c->gid) < 0)
-			return -1;
-	} else if (setgroups(0, NULL) < 0) {
-		return -1;
-	}
-	if (setgid(c->gid) < 0 || setuid(c->uid) < 0)
-		return -1;
-	return 0;
-}
-
-static int parse_id(const char *s, unsigned long *v)
-{
-	char *end;
-
-	if (!s || !s[0])
-		return -1;
-	errno = 0;
-	*v = strtoul(s, &end, 10);
-	return errno || *end ? -1 : 0;
-}
-
-int fl_child_spawn(struct fl_child *c, char **argv, struct fl_err *err)
+int fl_child_spawn(struct fl_child *c, char **argv, const struct fl_sudo_user *sudo,
+		   struct fl_err *err)
 {
 	int go[2], ex[2];
-	unsigned long uid, gid;
 
 	memset(c, 0, sizeof(*c));
 	c->go_fd = c->err_fd = -1;
-	if (geteuid() == 0 && parse_id(getenv("SUDO_UID"), &uid) == 0 &&
-	    parse_id(getenv("SUDO_GID"), &gid) == 0 && uid != 0) {
-		c->as_sudo_user = true;
-		c->uid = (uid_t)uid;
-		c->gid = (gid_t)gid;
-	}
+	c->as_sudo_user = sudo->active;
 	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(ex, O_CLOEXEC) < 0)
 		return fl_err_set(err, -errno, "cannot run %s: pipe: %s", argv[0], strerror(errno));
 	c->pid = fork();
@@ -70,7 +36,7 @@ int fl_child_spawn(struct fl_child *c, char **argv, struct fl_err *err)
 		/* EOF instead of a byte: the recorder gave up. */
 		if (read(go[0], &b, 1) != 1)
 			_exit(127);
-		if (c->as_sudo_user && drop_to_sudo_user(c) < 0) {
+		if (c->as_sudo_user && fl_sudo_user_become(sudo) < 0) {
 			e = errno;
 			if (write(ex[1], &e, sizeof(e)) < 0)
 				_exit(126);

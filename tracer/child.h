@@ -4,7 +4,7 @@
  * its perf events on it; fl_child_go() lets it exec.  The events are
  * enabled by that exec (enable_on_exec), so the trace starts exactly with
  * the command.  Under sudo the command runs as the invoking user
- * (SUDO_UID, SUDO_GID, SUDO_USER's groups), not as root.
+ * (sudo_user.h), not as root.
  */
 #ifndef FL_CHILD_H
 #define FL_CHILD_H
@@ -13,19 +13,21 @@
 #include <sys/types.h>
 
 #include "fl_err.h"
+#include "sudo_user.h"
 
 struct fl_child {
 	pid_t pid;
 	int go_fd;		/* write a byte: exec now */
 	int err_fd;		/* the child's exec errno, or EOF once exec'd */
 	bool as_sudo_user;
-	uid_t uid;
-	gid_t gid;
 	bool exited;
 	int status;		/* waitpid status once exited */
 };
 
-int fl_child_spawn(struct fl_child *c, char **argv, struct fl_err *err);
+/* Fork the command, held until fl_child_go(); under sudo (sudo->active) it
+ * runs as that user. */
+int fl_child_spawn(struct fl_child *c, char **argv, const struct fl_sudo_user *sudo,
+		   struct fl_err *err);
 /* Let the child exec; fails with err set if exec failed. */
 int fl_child_go(struct fl_child *c, char **argv, struct fl_err *err);
 /* Reap the child if it exited (non-blocking).  True once it has exited. */

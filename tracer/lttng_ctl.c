@@ -3,6 +3,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -35,6 +36,21 @@ struct fl_lttng_fns {
 	__typeof__(lttng_channel_get_lost_packet_count) *lost_packets;
 	__typeof__(lttng_strerror) *strerror_;
 	__typeof__(lttng_list_sessions) *list_sessions;
+	__typeof__(lttng_stop_tracing_no_wait) *stop_no_wait;
+	__typeof__(lttng_data_pending) *data_pending;
+	__typeof__(lttng_destroy_session_no_wait) *destroy_no_wait;
+	__typeof__(lttng_create_session_snapshot) *create_session_snapshot;
+	__typeof__(lttng_snapshot_output_create) *snap_out_create;
+	__typeof__(lttng_snapshot_output_destroy) *snap_out_destroy;
+	__typeof__(lttng_snapshot_output_set_local_path) *snap_out_set_path;
+	__typeof__(lttng_snapshot_output_set_name) *snap_out_set_name;
+	__typeof__(lttng_snapshot_record) *snapshot_record;
+	__typeof__(lttng_rotation_schedule_size_threshold_create) *rot_size_create;
+	__typeof__(lttng_rotation_schedule_size_threshold_set_threshold) *rot_size_set;
+	__typeof__(lttng_rotation_schedule_periodic_create) *rot_period_create;
+	__typeof__(lttng_rotation_schedule_periodic_set_period) *rot_period_set;
+	__typeof__(lttng_rotation_schedule_destroy) *rot_destroy;
+	__typeof__(lttng_session_add_rotation_schedule) *rot_add;
 };
 
 static struct fl_lttng_fns fns;
@@ -67,6 +83,21 @@ int fl_lttng_load(struct fl_lttng *l, struct fl_err *err)
 		S(lost_packets, lttng_channel_get_lost_packet_count),
 		S(strerror_, lttng_strerror),
 		S(list_sessions, lttng_list_sessions),
+		S(stop_no_wait, lttng_stop_tracing_no_wait),
+		S(data_pending, lttng_data_pending),
+		S(destroy_no_wait, lttng_destroy_session_no_wait),
+		S(create_session_snapshot, lttng_create_session_snapshot),
+		S(snap_out_create, lttng_snapshot_output_create),
+		S(snap_out_destroy, lttng_snapshot_output_destroy),
+		S(snap_out_set_path, lttng_snapshot_output_set_local_path),
+		S(snap_out_set_name, lttng_snapshot_output_set_name),
+		S(snapshot_record, lttng_snapshot_record),
+		S(rot_size_create, lttng_rotation_schedule_size_threshold_create),
+		S(rot_size_set, lttng_rotation_schedule_size_threshold_set_threshold),
+		S(rot_period_create, lttng_rotation_schedule_periodic_create),
+		S(rot_period_set, lttng_rotation_schedule_periodic_set_period),
+		S(rot_destroy, lttng_rotation_schedule_destroy),
+		S(rot_add, lttng_session_add_rotation_schedule),
 #undef S
 	};
 
@@ -95,6 +126,14 @@ static const char *lerr(const struct fl_lttng *l, int code)
 	return l->fn->strerror_(code);
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static void sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -102,16 +141,17 @@ static void sleep_ms(long ms)
 		;
 }
 
-int fl_lttng_sessiond(struct fl_lttng *l, bool quiet, struct fl_err *err)
+int fl_lttng_sessiond_spawn(struct fl_lttng *l, struct fl_err *err)
 {
 	const char *bin = getenv("LTTNG_SESSIOND_PATH");
-	int status;
 	pid_t pid;
 
+	l->spawned_pid = 0;
 	if (l->fn->daemon_alive() == 1)
 		return 0;
 	if (!bin || !bin[0])
 		bin = "lttng-sessiond";
+	snprintf(l->sessiond_bin, sizeof(l->sessiond_bin), "%s", bin);
 	pid = fork();
 	if (pid < 0)
 		return fl_err_set(err, -errno, "cannot start lttng-sessiond: fork: %s", strerror(errno));
@@ -129,9 +169,23 @@ int fl_lttng_sessiond(struct fl_lttng *l, bool quiet, struct fl_err *err)
 		execlp(bin, bin, "--no-kernel", (char *)NULL);
 		_exit(127);
 	}
+	l->spawned_pid = pid;
+	l->spawn_ns = now_ns();
+	return 0;
+}
+
+int fl_lttng_sessiond_wait(struct fl_lttng *l, bool quiet, struct fl_err *err)
+{
+	const char *bin = l->sessiond_bin;
+	pid_t pid = l->spawned_pid;
+	int status;
+
+	if (pid <= 0)
+		return 0;
 	/* Ready when it answers; give it 10 s (it is usually 50 ms). */
-	for (int i = 0; i < 1000; i++) {
+	for (int i = 0; i < 5000; i++) {
 		if (waitpid(pid, &status, WNOHANG) == pid) {
+			l->spawned_pid = 0;
 			fl_err_set(err, -ECHILD, "lttng-sessiond cannot start: '%s' %s %d", bin,
 				   WIFEXITED(status) ? "exited with status" : "was killed by signal",
 				   WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
@@ -144,18 +198,61 @@ int fl_lttng_sessiond(struct fl_lttng *l, bool quiet, struct fl_err *err)
 		}
 		if (l->fn->daemon_alive() == 1) {
 			l->sessiond_pid = pid;
+			l->spawned_pid = 0;
+			l->sessiond_ready_ns = now_ns() - l->spawn_ns;
 			if (!quiet)
 				fprintf(stderr, "faultline record: started a private lttng-sessiond "
 					"(pid %d); it is stopped at the end\n", (int)pid);
 			return 0;
 		}
-		sleep_ms(10);
+		sleep_ms(2);
 	}
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
+	l->spawned_pid = 0;
 	fl_err_set(err, -ETIMEDOUT, "lttng-sessiond cannot start: '%s' did not answer within 10 s", bin);
 	fl_err_hint(err, "run '%s --no-kernel -vvv' to see why", bin);
 	return err->code;
+}
+
+int fl_lttng_sessiond(struct fl_lttng *l, bool quiet, struct fl_err *err)
+{
+	int rc = fl_lttng_sessiond_spawn(l, err);
+
+	return rc < 0 ? rc : fl_lttng_sessiond_wait(l, quiet, err);
+}
+
+/* Size and time rotation: LTTng closes the trace chunk and starts a new
+ * one; each closed chunk lands in DIR/archives/ as a trace of its own. */
+static int add_rotation(struct fl_lttng *l, const struct fl_lttng_channel_opts *o,
+			struct fl_err *err)
+{
+	struct lttng_rotation_schedule *sch;
+	enum lttng_rotation_status st;
+
+	if (o->rotate_size) {
+		if (!(sch = l->fn->rot_size_create()))
+			return fl_err_set(err, -ENOMEM, "out of memory");
+		st = l->fn->rot_size_set(sch, o->rotate_size);
+		if (st == LTTNG_ROTATION_STATUS_OK)
+			st = l->fn->rot_add(l->session, sch);
+		l->fn->rot_destroy(sch);
+		if (st != LTTNG_ROTATION_STATUS_OK)
+			return fl_err_set(err, -EIO, "cannot rotate the trace every %" PRIu64 " bytes: "
+					  "LTTng said %d", o->rotate_size, (int)st);
+	}
+	if (o->rotate_every_us) {
+		if (!(sch = l->fn->rot_period_create()))
+			return fl_err_set(err, -ENOMEM, "out of memory");
+		st = l->fn->rot_period_set(sch, o->rotate_every_us);
+		if (st == LTTNG_ROTATION_STATUS_OK)
+			st = l->fn->rot_add(l->session, sch);
+		l->fn->rot_destroy(sch);
+		if (st != LTTNG_ROTATION_STATUS_OK)
+			return fl_err_set(err, -EIO, "cannot rotate the trace every %" PRIu64 " us: "
+					  "LTTng said %d", o->rotate_every_us, (int)st);
+	}
+	return 0;
 }
 
 int fl_lttng_start(struct fl_lttng *l, const char *name, const char *dir,
@@ -168,7 +265,10 @@ int fl_lttng_start(struct fl_lttng *l, const char *name, const char *dir,
 	int rc;
 
 	snprintf(l->session, sizeof(l->session), "%s", name);
-	rc = l->fn->create_session(l->session, dir);
+	/* A snapshot session writes nothing until a snapshot is taken; its
+	 * channels are rings in memory that overwrite their oldest packets. */
+	rc = o->snapshot ? l->fn->create_session_snapshot(l->session, NULL)
+			 : l->fn->create_session(l->session, dir);
 	if (rc < 0) {
 		fl_err_set(err, -EIO, "cannot create the LTTng session '%s' writing to %s: %s",
 			   l->session, dir, lerr(l, rc));
@@ -186,13 +286,15 @@ int fl_lttng_start(struct fl_lttng *l, const char *name, const char *dir,
 	if (!chan)
 		return fl_err_set(err, -ENOMEM, "cannot create an LTTng channel");
 	snprintf(chan->name, sizeof(chan->name), "%s", CHANNEL);
-	chan->attr.overwrite = 0;		/* discard, and count, when full */
+	/* discard, and count, when full; or the flight recorder's overwrite */
+	chan->attr.overwrite = o->snapshot ? 1 : 0;
 	chan->attr.subbuf_size = o->subbuf_size;
 	chan->attr.num_subbuf = o->num_subbuf;
 	chan->attr.switch_timer_interval = 0;
 	chan->attr.read_timer_interval = 200000;
 	chan->attr.output = LTTNG_EVENT_MMAP;
-	rc = l->fn->set_blocking_timeout(chan, o->blocking_timeout_us);
+	/* Blocking makes no sense for rings that overwrite. */
+	rc = o->snapshot ? 0 : l->fn->set_blocking_timeout(chan, o->blocking_timeout_us);
 	if (rc == 0)
 		rc = l->fn->enable_channel(l->handle, chan);
 	l->fn->channel_destroy(chan);
@@ -219,12 +321,35 @@ int fl_lttng_start(struct fl_lttng *l, const char *name, const char *dir,
 		fl_err_set(err, -EIO, "cannot enable the faultline:* events: %s", lerr(l, rc));
 		return err->code;
 	}
+	if ((rc = add_rotation(l, o, err)) < 0)
+		return rc;
+	l->rotating = o->rotate_size || o->rotate_every_us;
 	rc = l->fn->start_tracing(l->session);
 	if (rc < 0) {
 		fl_err_set(err, -EIO, "cannot start the LTTng session: %s", lerr(l, rc));
 		return err->code;
 	}
 	l->started = true;
+	return 0;
+}
+
+int fl_lttng_snapshot(struct fl_lttng *l, const char *path, struct fl_err *err)
+{
+	struct lttng_snapshot_output *out = l->fn->snap_out_create();
+	int rc;
+
+	if (!out)
+		return fl_err_set(err, -ENOMEM, "cannot take a snapshot: out of memory");
+	rc = l->fn->snap_out_set_path(path, out);
+	if (rc == 0)
+		rc = l->fn->snap_out_set_name("faultline", out);
+	if (rc == 0)
+		rc = l->fn->snapshot_record(l->session, out, 1);
+	l->fn->snap_out_destroy(out);
+	if (rc < 0) {
+		fl_err_set(err, -EIO, "cannot write the snapshot to %s: %s", path, lerr(l, rc));
+		return err->code;
+	}
 	return 0;
 }
 
@@ -237,12 +362,18 @@ int fl_lttng_stop(struct fl_lttng *l, uint64_t *discarded, uint64_t *lost_packet
 	*discarded = *lost_packets = 0;
 	if (!l->started)
 		return 0;
-	rc = l->fn->stop_tracing(l->session);
+	/* lttng_stop_tracing() checks for pending data every 200 ms; every
+	 * 2 ms here takes that much off every recording's end. */
+	rc = l->fn->stop_no_wait(l->session);
 	l->started = false;
 	if (rc < 0) {
 		fl_err_set(err, -EIO, "cannot stop the LTTng session: %s", lerr(l, rc));
 		return err->code;
 	}
+	for (int i = 0; i < 60000 && (rc = l->fn->data_pending(l->session)) == 1; i++)
+		sleep_ms(2);
+	/* Everything is on disk: destroying need not wait again. */
+	l->flushed = rc == 0;
 	n = l->fn->list_channels(l->handle, &chans);
 	for (int i = 0; i < n; i++) {
 		uint64_t d = 0, p = 0;
@@ -268,8 +399,19 @@ void fl_lttng_cleanup(struct fl_lttng *l)
 		l->handle = NULL;
 	}
 	if (l->created) {
-		l->fn->destroy_session(l->session);
+		/* With rotation, destroying closes the last chunk: wait for it. */
+		if (l->flushed && !l->rotating)
+			l->fn->destroy_no_wait(l->session);
+		else
+			l->fn->destroy_session(l->session);
 		l->created = false;
+	}
+	if (l->spawned_pid > 0) {
+		/* Started, never waited for: an error on the way. */
+		int status;
+		kill(l->spawned_pid, SIGTERM);
+		waitpid(l->spawned_pid, &status, 0);
+		l->spawned_pid = 0;
 	}
 	if (l->sessiond_pid > 0) {
 		struct lttng_session *others = NULL;

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <linux/perf_event.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -374,13 +375,51 @@ void fl_pe_disable(struct fl_pe_set *set)
 		ioctl(set->fds[i], PERF_EVENT_IOC_DISABLE, 0);
 }
 
+struct close_job {
+	const int *fds;
+	size_t n, stride;
+};
+
+static void *close_some(void *arg)
+{
+	const struct close_job *j = arg;
+
+	for (size_t i = 0; i < j->n; i += j->stride)
+		close(j->fds[i]);
+	return NULL;
+}
+
+/* Closing the last event of a tracepoint waits for an RCU grace period
+ * (tracepoint_synchronize_unregister()), about 30 ms each: one after the
+ * other, the 26 sources took 0.75 s at every recording's end.  Closed from
+ * several threads at once, the waits share grace periods. */
+static void close_all(int *fds, size_t nfds)
+{
+	enum { NTHREADS = 16 };
+	pthread_t t[NTHREADS];
+	struct close_job jobs[NTHREADS];
+	size_t nt = nfds < NTHREADS ? nfds : NTHREADS, started = 0;
+
+	for (size_t k = 0; k < nt; k++) {
+		jobs[k].fds = fds + k;
+		jobs[k].n = nfds - k;
+		jobs[k].stride = nt;
+		if (pthread_create(&t[k], NULL, close_some, &jobs[k]) != 0)
+			break;
+		started++;
+	}
+	for (size_t k = started; k < nt; k++)
+		close_some(&jobs[k]);
+	for (size_t k = 0; k < started; k++)
+		pthread_join(t[k], NULL);
+}
+
 void fl_pe_close(struct fl_pe_set *set)
 {
 	if (set->rings)
 		for (int c = 0; c < set->ncpus; c++)
 			fl_ring_unmap(&set->rings[c]);
-	for (size_t i = 0; i < set->nfds; i++)
-		close(set->fds[i]);
+	close_all(set->fds, set->nfds);
 	free(set->fds);
 	free(set->rings);
 	free(set->sources);

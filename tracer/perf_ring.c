@@ -38,6 +38,8 @@ void fl_ring_begin(struct fl_perf_ring *r)
 
 	r->head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
 	r->tail = meta->data_tail;
+	if (r->head - r->tail > r->peak)
+		r->peak = r->head - r->tail;
 }
 
 const struct perf_event_header *fl_ring_next(struct fl_perf_ring *r)

@@ -25,13 +25,15 @@ struct fl_perf_ring {
 	uint64_t lost;			/* PERF_RECORD_LOST total */
 	uint64_t torn;			/* bytes dropped after a malformed record header */
 	uint64_t bytes;			/* bytes read, for statistics */
+	uint64_t peak;			/* most bytes waiting at a read */
 };
 
 /* Map the ring of fd: 1 + data_pages pages (data_pages a power of two). */
 int fl_ring_map(struct fl_perf_ring *r, int fd, int cpu, size_t data_pages);
 void fl_ring_unmap(struct fl_perf_ring *r);
 
-/* Snapshot data_head; records up to it can be read with fl_ring_next. */
+/* Snapshot data_head; records up to it can be read with fl_ring_next.
+ * Also notes how full the ring was (peak). */
 void fl_ring_begin(struct fl_perf_ring *r);
 /* The next record, or NULL when the snapshot is consumed. */
 const struct perf_event_header *fl_ring_next(struct fl_perf_ring *r);

@@ -625,7 +625,16 @@ static int cmd_replay(int argc, char **argv)
 	if (r.engine)
 		fl_engine_what_if(r.engine, r.wi_arch, r.wi_page_size, r.wi_mmu);
 	r.progress = isatty(STDERR_FILENO);
-	if (!r.engine || fl_store_open(out, &r.store, &r.err) < 0 || fl_store_begin(r.store, &r.err) < 0)
+	if (!r.engine || fl_store_open(out, &r.store, &r.err) < 0)
+		goto fail;
+	if (fl_store_begin(r.store, &r.err) == -EBUSY) {
+		/* Another replay writes the database: its commit ends the wait. */
+		fprintf(stderr, "faultline: %s: another process is writing it; waiting up to %d s for it "
+			"to finish\n", out, FL_STORE_WAIT_S);
+		r.err = (struct fl_err){ 0 };
+		fl_store_begin_wait(r.store, FL_STORE_WAIT_S, &r.err);
+	}
+	if (r.err.code)
 		goto fail;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -682,6 +691,8 @@ static int cmd_replay(int argc, char **argv)
 				       &r.err) < 0 ||
 		    fl_store_commit(r.store, &r.err) < 0)
 			goto fail;
+		for (size_t i = 0; i < r.nruns; i++)
+			r.run_ids[i] = fl_store_run_id(r.store, r.run_ids[i]);
 	}
 	print_summary(&r, out);
 	status = FL_EXIT_OK;

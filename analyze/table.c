@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "fl_array.h"
+#include "fl_escape.h"
 
 void fl_table_init(struct fl_table *t, const struct fl_col *cols, size_t ncols)
 {
@@ -215,8 +216,10 @@ void fl_table_print_text(const struct fl_table *t, FILE *out, int indent, bool c
 			continue;
 		w[c] = strlen(t->cols[c].label);
 		for (size_t r = 0; r < t->nrows; r++) {
-			size_t n = strlen(text_of(&t->cols[c], &t->cells[r * t->ncols + c], buf,
-						  sizeof(buf)));
+			char *owned;
+			size_t n = strlen(fl_escape_str(text_of(&t->cols[c], &t->cells[r * t->ncols + c],
+								buf, sizeof(buf)), &owned));
+			free(owned);
 			if (n > w[c])
 				w[c] = n;
 		}
@@ -254,12 +257,15 @@ void fl_table_print_text(const struct fl_table *t, FILE *out, int indent, bool c
 		for (size_t c = 0; c < t->ncols; c++) {
 			const struct fl_col *col = &t->cols[c];
 			const char *s;
+			char *owned = NULL;
 			size_t n;
 
 			if (col->flags & FL_COL_NOTEXT)
 				continue;
-			s = r < 0 ? col->label : text_of(col, &t->cells[(size_t)r * t->ncols + c], buf,
-							  sizeof(buf));
+			/* Texts from the trace (comm, paths) escaped: never a
+			 * terminal control sequence. */
+			s = r < 0 ? col->label : fl_escape_str(text_of(col, &t->cells[(size_t)r * t->ncols + c],
+								       buf, sizeof(buf)), &owned);
 			n = strlen(s);
 			if (!first)
 				fputs("  ", out);
@@ -273,6 +279,7 @@ void fl_table_print_text(const struct fl_table *t, FILE *out, int indent, bool c
 			} else {
 				fprintf(out, "%-*s", (int)w[c], s);
 			}
+			free(owned);
 		}
 		if (r < 0 && colour)
 			fputs("\033[0m", out);
@@ -281,8 +288,14 @@ void fl_table_print_text(const struct fl_table *t, FILE *out, int indent, bool c
 	free(w);
 }
 
-void fl_csv_field(FILE *out, const char *s)
+void fl_csv_field(FILE *out, const char *raw)
 {
+	/* Control characters escaped as in tables (a CSV is read on
+	 * terminals too); then RFC 4180: a field with a comma, a quote, CR or
+	 * LF is quoted, its quotes doubled. */
+	char *owned;
+	const char *s = fl_escape_str(raw, &owned);
+
 	if (strpbrk(s, ",\"\r\n")) {
 		fputc('"', out);
 		for (; *s; s++) {
@@ -294,6 +307,7 @@ void fl_csv_field(FILE *out, const char *s)
 	} else {
 		fputs(s, out);
 	}
+	free(owned);
 }
 
 void fl_table_print_csv(const struct fl_table *t, FILE *out, bool header,

@@ -232,6 +232,12 @@ static int check_schema(struct fl_store *st, struct fl_err *err)
 	if (pragma_int(st, "PRAGMA application_id", &app) < 0 ||
 	    pragma_int(st, "PRAGMA user_version", &ver) < 0 ||
 	    pragma_int(st, "SELECT count(*) FROM sqlite_master", &ntables) < 0) {
+		if (sqlite3_errcode(st->db) == SQLITE_CORRUPT) {
+			fl_err_set(err, -EINVAL, "%s: the database is damaged (%s)", st->path,
+				   sqlite3_errmsg(st->db));
+			fl_err_hint(err, "nothing was added to it; give -o a new file name");
+			return -EINVAL;
+		}
 		fl_err_set(err, -EINVAL, "%s: not an SQLite database (%s)", st->path,
 			   sqlite3_errmsg(st->db));
 		fl_err_hint(err, "give -o a new file name, or a database written by faultline replay");

@@ -68,6 +68,9 @@ static void print_text(const char *path, const struct fl_ingest_result *res,
 	printf("  %-13s %9" PRIu64 "  (read %" PRIu64 ", write %" PRIu64 ", exec %" PRIu64
 	       ", protection %" PRIu64 ")\n", "fault", s->kinds[FL_EV_FAULT], s->fault_read,
 	       s->fault_write, s->fault_exec, s->fault_prot);
+	if (s->fault_no_thread)
+		printf("  %-13s %9" PRIu64 "  (no thread id in the trace: not replayed)\n",
+		       "fault, no tid", s->fault_no_thread);
 	printf("  %-13s %9" PRIu64 "  (minor %" PRIu64 ", major %" PRIu64 ")\n", "fault_end",
 	       s->kinds[FL_EV_FAULT_END], s->fault_minor, s->fault_major);
 	/* The per-kind lists go on their own line to stay within 80 columns. */
@@ -168,6 +171,7 @@ static void print_json(const char *path, const struct fl_ingest_result *res,
 	fl_json_u64(&j, "major", s->fault_major);
 	fl_json_u64(&j, "fell_back", s->fallbacks);
 	fl_json_u64(&j, "anon_vma_trylock", s->anon_trylocks);
+	fl_json_u64(&j, "no_thread", s->fault_no_thread);
 	fl_json_obj_end(&j);
 	fl_json_obj_begin(&j, "mm_calls");
 	for (int k = 0; k < FL_MM__COUNT; k++)

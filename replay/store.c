@@ -1368,7 +1368,8 @@ int fl_store_run_end(struct fl_store *st, int64_t run_id, const struct fl_engine
 	t = run_tally(st, run_id);
 	if (!t)
 		return fl_err_set(err, -EINVAL, "%s: run %" PRId64 " was not begun", st->path, run_id);
-	qsort(t->c, t->n, sizeof(*t->c), cmp_cause);
+	if (t->n)	/* qsort(NULL, 0) is undefined */
+		qsort(t->c, t->n, sizeof(*t->c), cmp_cause);
 	if (prepare(st, &s, "INSERT INTO cause_counts (run_id, counter, reason, n, fell_back)"
 			   " VALUES (?,?,?,?,?)", err))
 		return -EIO;

@@ -159,7 +159,8 @@ static int causes_chart(FILE *f, sqlite3 *db, const char *path, const struct hru
 	}
 	if (rc)
 		goto out;
-	qsort(keys, nkeys, sizeof(*keys), cmp_ckey);
+	if (nkeys)	/* qsort(NULL, 0) is undefined */
+		qsort(keys, nkeys, sizeof(*keys), cmp_ckey);
 	ncol = nkeys < NPAL - 1 ? nkeys : NPAL - 1;
 	fprintf(f, "<section id=\"causes\"><h2>Cause breakdown per strategy</h2>\n"
 		"<p class=\"note\">Each bar is one run's faults, split by the kernel counter "
@@ -281,7 +282,7 @@ static int time_chart(FILE *f, sqlite3 *db, const char *path, const struct hrun 
 {
 	double **y = grid(n, TIME_BUCKETS);
 	char hi[32];
-	int64_t span = 0;
+	double span = 0;	/* ns; as a double, for any trace's span */
 
 	if (!y)
 		return fl_err_set(err, -ENOMEM, "out of memory");
@@ -298,10 +299,11 @@ static int time_chart(FILE *f, sqlite3 *db, const char *path, const struct hrun 
 		for (size_t b = 0; b < t.nrows; b++)
 			y[i][b] = (double)fl_table_cell(&t, b, 3)->i;
 		if (t.nrows)
-			span = fl_table_cell(&t, t.nrows - 1, 1)->i * TIME_BUCKETS / (TIME_BUCKETS - 1);
+			span = (double)fl_table_cell(&t, t.nrows - 1, 1)->i * TIME_BUCKETS /
+			       (TIME_BUCKETS - 1);
 		fl_table_free(&t);
 	}
-	snprintf(hi, sizeof(hi), "%.3f s", (double)span / 1e9);
+	snprintf(hi, sizeof(hi), "%.3f s", span / 1e9);
 	fprintf(f, "<section id=\"aborts-over-time\"><h2>Aborts and fallbacks over time</h2>\n"
 		"<p class=\"note\">Faults that fell back to mmap_lock, per slice of 1/%d of the "
 		"trace (x: time from the trace's first event).</p>\n", TIME_BUCKETS);

@@ -126,13 +126,15 @@ bool fl_colour_stdout(void)
 
 const char *fl_fmt_ns(char *buf, size_t len, int64_t ns)
 {
-	double a = (double)(ns < 0 ? -ns : ns);
+	/* The magnitude unsigned: -INT64_MIN does not fit int64_t. */
+	uint64_t mag = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
+	double a = (double)mag;
 	const char *sign = ns < 0 ? "-" : "";
 
 	if (ns == 0)
 		snprintf(buf, len, "0");
 	else if (a < 1e3)
-		snprintf(buf, len, "%s%" PRId64 " ns", sign, ns < 0 ? -ns : ns);
+		snprintf(buf, len, "%s%" PRIu64 " ns", sign, mag);
 	else if (a < 1e6)
 		snprintf(buf, len, "%s%.*f us", sign, a < 1e4 ? 2 : a < 1e5 ? 1 : 0, a / 1e3);
 	else if (a < 1e9)

@@ -498,6 +498,7 @@ int fl_view_time(const struct fl_view_ctx *v, int buckets, struct fl_table *t,
 		 struct fl_err *err)
 {
 	int64_t span[2];
+	uint64_t width;
 	sqlite3_stmt *st;
 	int rc;
 
@@ -505,15 +506,19 @@ int fl_view_time(const struct fl_view_ctx *v, int buckets, struct fl_table *t,
 	rc = ints(v, "SELECT t_first, t_last FROM traces WHERE trace_id = ?2", 0, span, 2, err);
 	if (rc < 0)
 		return rc;
-	if (span[1] <= span[0])
-		span[1] = span[0] + 1;
+	/* The span as unsigned: t_last - t_first may not fit int64_t, and an
+	 * empty span is one ns wide. */
+	width = span[1] > span[0] ? (uint64_t)span[1] - (uint64_t)span[0] : 1;
 	for (int b = 0; b < buckets; b++) {
 		size_t r = fl_table_row(t);
 
 		if (r == (size_t)-1)
 			return fl_err_set(err, -ENOMEM, "%s: out of memory", v->path);
 		fl_table_int(t, r, 0, b);
-		fl_table_int(t, r, 1, (int64_t)((double)(span[1] - span[0]) * b / buckets));
+		double off = (double)width * b / buckets;
+
+		/* Within int64_t: a span of the whole range ends past it. */
+		fl_table_int(t, r, 1, off < 9.2e18 ? (int64_t)off : INT64_MAX);
 		for (size_t c = 2; c < 6; c++)
 			if (c != 4)
 				fl_table_int(t, r, c, 0);
@@ -528,7 +533,7 @@ int fl_view_time(const struct fl_view_ctx *v, int buckets, struct fl_table *t,
 	sqlite3_bind_int64(st, 2, v->trace_id);
 	sqlite3_bind_int64(st, 3, span[0]);
 	sqlite3_bind_int(st, 4, buckets);
-	sqlite3_bind_int64(st, 5, span[1]);
+	sqlite3_bind_double(st, 5, (double)span[0] + (double)width);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t b = sqlite3_column_int64(st, 0), n = sqlite3_column_int64(st, 1);
 		int64_t fb = sqlite3_column_int64(st, 2);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "fl_array.h"
+#include "fl_map.h"
 #include "outcomes_sql.h"
 
 /* One run's outcomes counted by (counter, reason): its cause_counts rows.
@@ -24,11 +25,48 @@ struct cause_tally {
 	uint64_t n, fell_back;
 };
 
+/* The report's views by thread, VMA and handler, counted as the outcomes
+ * are stored (the tally_* tables of schemas/outcomes.sql). */
+struct thread_tally {
+	int32_t tid;
+	uint64_t fell_back;
+};
+
+struct vma_tally {
+	uint64_t start, end;
+	const char *kind;	/* static; "" not placed */
+	uint64_t n, fell_back, aborts, lock_wait;
+};
+
+enum { H_UNPLACED, H_FILE_READ, H_SWAP, H_WP, H_SPURIOUS, H_FILE_SHARED, H_FILE_COW,
+       H_ANON_WRITE, H_ANON_READ, H__COUNT };
+
+struct handler_tally {
+	uint64_t n, fell_back;
+	int64_t lat_sum;	/* exact while it fits */
+	bool lat_overflow;
+	double lat_sum_d;
+	int64_t lat_max;
+	bool any;
+};
+
+/* Per fault of the run: what the time slices count. */
+enum { FLAG_SEEN = 1, FLAG_FELL_BACK = 2, FLAG_ABORT = 4 };
+
 struct run_tally {
 	int64_t run_id;
 	struct cause_tally *c;
 	size_t n, cap;
 	size_t last;		/* the cause of the previous outcome */
+	struct thread_tally *thr;
+	size_t nthr, capthr, lastthr;
+	struct fl_map thr_index;	/* tid + 1 -> index + 1 */
+	struct vma_tally *vma;
+	size_t nvma, capvma, lastvma;
+	struct fl_map vma_index;	/* hash (probed) -> index + 1 */
+	struct handler_tally h[H__COUNT];
+	uint8_t *flags;		/* by fault_id */
+	size_t capflags;
 };
 
 /* The bulk rows (writers, faults, outcomes) go to SQLite on a writer
@@ -95,6 +133,9 @@ struct fl_store {
 	struct run_tally *runs;	/* per run of this replay */
 	size_t nruns, capruns;
 	size_t last_run;
+	int64_t *fault_t;	/* each fault's time, by fault_id: the time slices */
+	size_t capfault_t;
+	bool tally_oom;		/* a tally could not grow: none is written */
 
 	/* The ring: blocks [cons, cons + filled) are given to the thread, the
 	 * producer fills blocks[prod] (prod = cons + filled), which is free
@@ -158,6 +199,18 @@ static int pragma_int(struct fl_store *st, const char *sql, int64_t *out);
 
 /* Create the tables; 1 when another process gave the (existing, empty)
  * file its schema first. */
+/* The tally tables' statements (CREATE TABLE IF NOT EXISTS), after their
+ * marker line: run before a run's tallies are written, so that a database
+ * made before them gets them too. */
+static const char tallies_marker[] = "-- @tallies\n";
+
+static const char *tally_tables(void)
+{
+	const char *m = strstr(fl_outcomes_sql, tallies_marker);
+
+	return m ? m : "";
+}
+
 static int create_tables(struct fl_store *st, struct fl_err *err)
 {
 	size_t len = readers_indexes()[0] ? (size_t)(readers_indexes() - fl_outcomes_sql)
@@ -451,6 +504,16 @@ int fl_store_open(const char *path, struct fl_store **out, struct fl_err *err)
 	return 0;
 }
 
+static void run_tally_free(struct run_tally *t)
+{
+	free(t->c);
+	free(t->thr);
+	fl_map_free(&t->thr_index);
+	free(t->vma);
+	fl_map_free(&t->vma_index);
+	free(t->flags);
+}
+
 /* Finalize the statements and close the connection (idempotent). */
 static void close_db(struct fl_store *st)
 {
@@ -476,8 +539,9 @@ void fl_store_close(struct fl_store *st)
 	pthread_cond_destroy(&st->cv_thread);
 	pthread_mutex_destroy(&st->mu);
 	for (size_t i = 0; i < st->nruns; i++)
-		free(st->runs[i].c);
+		run_tally_free(&st->runs[i]);
 	free(st->runs);
+	free(st->fault_t);
 	/* A new database that was not published: nothing of it is left. */
 	remove_tmp(st);
 	free(st);
@@ -843,6 +907,7 @@ static int fsync_path(const char *path, int flags)
  * rows it names. */
 static const char *const copied_tables[] = {
 	"traces", "threads", "writers", "faults", "runs", "outcomes", "cause_counts", "thread_times",
+	"tally_threads", "tally_vmas", "tally_handlers", "tally_times",
 };
 
 /* The statements that renumber table t's trace and run ids in src (by
@@ -850,9 +915,7 @@ static const char *const copied_tables[] = {
  * on the way) and copy its rows into main, column by column. */
 static char *copy_table_sql(struct fl_store *st, const char *t, int64_t toff, int64_t roff)
 {
-	bool has_run = !strcmp(t, "runs") || !strcmp(t, "outcomes") || !strcmp(t, "cause_counts") ||
-		       !strcmp(t, "thread_times");
-	bool has_trace = !has_run || !strcmp(t, "runs");
+	bool has_run, has_trace;
 	char *cols = NULL, *sql;
 	sqlite3_stmt *s;
 
@@ -863,8 +926,10 @@ static char *copy_table_sql(struct fl_store *st, const char *t, int64_t toff, in
 			cols = sqlite3_mprintf("%s", sqlite3_column_text(s, 0));
 		sqlite3_finalize(s);
 	}
-	if (!cols)
-		return NULL;
+	if (!cols)	/* no such table in src (or no memory) */
+		return sqlite3_mprintf("%s", "");
+	has_run = strstr(cols, "\"run_id\"") != NULL;
+	has_trace = strstr(cols, "\"trace_id\"") != NULL;
 	sql = sqlite3_mprintf("%z%zINSERT INTO main.\"%w\" (%s) SELECT %s FROM src.\"%w\";",
 			      has_trace ? sqlite3_mprintf("UPDATE src.\"%w\" SET trace_id = -trace_id;"
 							  "UPDATE src.\"%w\" SET trace_id = %lld - trace_id;",
@@ -888,6 +953,9 @@ static int copy_into(struct fl_store *st, struct fl_err *err)
 	int rc;
 
 	rc = fl_store_begin_wait(st, FL_STORE_WAIT_S, err);
+	if (rc)
+		return rc;
+	rc = exec(st, tally_tables(), err, "cannot add the replay");
 	if (rc)
 		return rc;
 	if (pragma_int(st, "SELECT coalesce(max(trace_id), 0) FROM main.traces", &toff) < 0 ||
@@ -1139,6 +1207,265 @@ static int tally(struct run_tally *t, const struct fl_outcome *o)
 	return 0;
 }
 
+/* ---- the views' tallies ------------------------------------------------ */
+
+static const char *const handler_names[H__COUNT] = {
+	"unplaced", "file_read", "swap", "wp", "spurious", "file_shared", "file_cow",
+	"anon_write", "anon_read",
+};
+
+/* handle_pte_fault()'s dispatch as the handler view tells it from the
+ * stored columns (analyze/views.c, fl_view_handlers(): the same rules). */
+static int handler_of(const struct fl_fault_view *v, const char *kind)
+{
+	uint32_t a = v->fault->access;
+	bool major = v->has_end && v->major, prot = a & FL_ACC_PROT;
+	bool write = !(a & FL_ACC_EXEC) && (a & FL_ACC_WRITE);	/* access 'write...' */
+	bool file = !strcmp(kind, "file"), shmem = !strcmp(kind, "shmem");
+
+	if (!kind[0])
+		return H_UNPLACED;
+	if (major)
+		return file || shmem ? H_FILE_READ : H_SWAP;
+	if (prot)
+		return write ? H_WP : H_SPURIOUS;
+	if (shmem)
+		return H_FILE_SHARED;
+	if (file)
+		return write ? H_FILE_COW : H_FILE_READ;
+	return write ? H_ANON_WRITE : H_ANON_READ;
+}
+
+static struct thread_tally *thread_tally(struct run_tally *t, int32_t tid)
+{
+	uint64_t key = (uint64_t)(uint32_t)tid + 1;
+	void *idx;
+
+	if (t->lastthr < t->nthr && t->thr[t->lastthr].tid == tid)
+		return &t->thr[t->lastthr];
+	idx = fl_map_get(&t->thr_index, key);
+	if (!idx) {
+		if (fl_array_grow((void **)&t->thr, &t->capthr, t->nthr + 1, sizeof(*t->thr)) < 0 ||
+		    fl_map_put(&t->thr_index, key, (void *)(uintptr_t)(t->nthr + 1)) < 0)
+			return NULL;
+		t->thr[t->nthr++] = (struct thread_tally){ .tid = tid };
+		idx = (void *)(uintptr_t)t->nthr;
+	}
+	t->lastthr = (size_t)(uintptr_t)idx - 1;
+	return &t->thr[t->lastthr];
+}
+
+static struct vma_tally *vma_tally(struct run_tally *t, uint64_t start, uint64_t end,
+				   const char *kind)
+{
+	uint64_t key = (start * 0x9E3779B97F4A7C15ull) ^ (end + 0x632BE59BD9B4E019ull) ^ (uintptr_t)kind;
+	void *idx;
+
+	if (t->lastvma < t->nvma) {
+		struct vma_tally *l = &t->vma[t->lastvma];
+
+		if (l->start == start && l->end == end && l->kind == kind)
+			return l;
+	}
+	if (!key)
+		key = 1;
+	/* Open probing over the keys: a key taken by another VMA moves on. */
+	while ((idx = fl_map_get(&t->vma_index, key))) {
+		struct vma_tally *x = &t->vma[(uintptr_t)idx - 1];
+
+		if (x->start == start && x->end == end && !strcmp(x->kind, kind)) {
+			t->lastvma = (uintptr_t)idx - 1;
+			return x;
+		}
+		key = key + 1 ? key + 1 : 1;
+	}
+	if (fl_array_grow((void **)&t->vma, &t->capvma, t->nvma + 1, sizeof(*t->vma)) < 0 ||
+	    fl_map_put(&t->vma_index, key, (void *)(uintptr_t)(t->nvma + 1)) < 0)
+		return NULL;
+	t->vma[t->nvma] = (struct vma_tally){ .start = start, .end = end, .kind = kind };
+	t->lastvma = t->nvma;
+	return &t->vma[t->nvma++];
+}
+
+/* Count one outcome in its run's views.  False without memory. */
+static bool tally_views(struct fl_store *st, struct run_tally *t, const struct fl_fault_view *v,
+			const struct fl_outcome *o, bool placed, const char *kind)
+{
+	struct thread_tally *th = thread_tally(t, v->tid);
+	struct vma_tally *vt = vma_tally(t, placed ? v->vma.start : 0, placed ? v->vma.end : 0, kind);
+	struct handler_tally *h = &t->h[handler_of(v, kind)];
+	int64_t lat = (int64_t)o->latency;
+
+	if (!th || !vt)
+		return false;
+	th->fell_back += o->fell_back;
+	vt->n++;
+	vt->fell_back += o->fell_back;
+	vt->aborts += o->writer != NULL;
+	vt->lock_wait += o->lock_wait;
+	h->n++;
+	h->fell_back += o->fell_back;
+	if (!h->lat_overflow && __builtin_add_overflow(h->lat_sum, lat, &h->lat_sum))
+		h->lat_overflow = true;
+	h->lat_sum_d += (double)lat;
+	if (!h->any || lat > h->lat_max)
+		h->lat_max = lat;
+	h->any = true;
+	if (v->fault_id >= t->capflags) {
+		size_t cap = t->capflags;
+
+		if (fl_array_grow((void **)&t->flags, &cap, v->fault_id + 1, 1) < 0)
+			return false;
+		memset(t->flags + t->capflags, 0, cap - t->capflags);
+		t->capflags = cap;
+	}
+	t->flags[v->fault_id] = FLAG_SEEN | (o->fell_back ? FLAG_FELL_BACK : 0) |
+				(o->writer ? FLAG_ABORT : 0);
+	(void)st;
+	return true;
+}
+
+/* Write a run's thread, VMA and handler tallies. */
+static int write_view_tallies(struct fl_store *st, struct run_tally *t, struct fl_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = SQLITE_DONE;
+
+	if (prepare(st, &s, "INSERT INTO tally_threads (run_id, tid, fell_back) VALUES (?,?,?)", err))
+		return -EIO;
+	for (size_t i = 0; i < t->nthr && rc == SQLITE_DONE; i++) {
+		sqlite3_bind_int64(s, 1, t->run_id);
+		sqlite3_bind_int(s, 2, t->thr[i].tid);
+		sqlite3_bind_int64(s, 3, (int64_t)t->thr[i].fell_back);
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, err, "cannot store the run's tallies");
+	if (prepare(st, &s, "INSERT INTO tally_vmas (run_id, vma_start, vma_end, vma_kind, faults,"
+			   " fell_back, aborts, lock_wait) VALUES (?,?,?,?,?,?,?,?)", err))
+		return -EIO;
+	for (size_t i = 0; i < t->nvma && rc == SQLITE_DONE; i++) {
+		const struct vma_tally *x = &t->vma[i];
+
+		sqlite3_bind_int64(s, 1, t->run_id);
+		if (x->kind[0]) {
+			sqlite3_bind_int64(s, 2, (int64_t)x->start);
+			sqlite3_bind_int64(s, 3, (int64_t)x->end);
+		} else {
+			sqlite3_bind_null(s, 2);
+			sqlite3_bind_null(s, 3);
+		}
+		sqlite3_bind_text(s, 4, x->kind, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 5, (int64_t)x->n);
+		sqlite3_bind_int64(s, 6, (int64_t)x->fell_back);
+		sqlite3_bind_int64(s, 7, (int64_t)x->aborts);
+		sqlite3_bind_int64(s, 8, (int64_t)x->lock_wait);
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, err, "cannot store the run's tallies");
+	if (prepare(st, &s, "INSERT INTO tally_handlers (run_id, handler, faults, fell_back,"
+			   " latency_sum, latency_max) VALUES (?,?,?,?,?,?)", err))
+		return -EIO;
+	for (int i = 0; i < H__COUNT && rc == SQLITE_DONE; i++) {
+		const struct handler_tally *h = &t->h[i];
+
+		if (!h->n)
+			continue;
+		sqlite3_bind_int64(s, 1, t->run_id);
+		sqlite3_bind_text(s, 2, handler_names[i], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 3, (int64_t)h->n);
+		sqlite3_bind_int64(s, 4, (int64_t)h->fell_back);
+		if (h->lat_overflow)
+			sqlite3_bind_double(s, 5, h->lat_sum_d);
+		else
+			sqlite3_bind_int64(s, 5, h->lat_sum);
+		sqlite3_bind_int64(s, 6, h->lat_max);
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, err, "cannot store the run's tallies");
+	return 0;
+}
+
+/* The time slice of a fault at t, computed as the time view's SQL does
+ * (analyze/views.c, fl_view_time()): the same doubles, so the same slice. */
+static int64_t time_bucket(int64_t t, int64_t t0, uint64_t width, int buckets)
+{
+	int64_t d;
+	double num, x;
+
+	if (__builtin_sub_overflow(t, t0, &d))
+		num = (double)t - (double)t0;
+	else
+		num = (double)d;
+	x = num * 1.0 * buckets / (((double)t0 + (double)width) - (double)t0);
+	if (x != x)
+		return 0;
+	if (x >= 9.2e18)
+		return buckets - 1;
+	if (x <= -9.2e18)
+		return 0;
+	d = (int64_t)x;
+	return d < 0 ? 0 : d > buckets - 1 ? buckets - 1 : d;
+}
+
+/* Write every run's time slices, now that the trace's span is known. */
+static int write_time_tallies(struct fl_store *st, uint64_t t_first, uint64_t t_last,
+			      struct fl_err *err)
+{
+	static const int nbuckets[] = { 20, 60 };
+	int64_t t0 = (int64_t)t_first, t1 = (int64_t)t_last;
+	uint64_t width = t1 > t0 ? (uint64_t)t1 - (uint64_t)t0 : 1;
+	sqlite3_stmt *s;
+	int rc = SQLITE_DONE;
+
+	if (prepare(st, &s, "INSERT INTO tally_times (run_id, buckets, bucket, faults, fell_back,"
+			   " aborts) VALUES (?,?,?,?,?,?)", err))
+		return -EIO;
+	for (size_t r = 0; r < st->nruns && rc == SQLITE_DONE; r++) {
+		struct run_tally *t = &st->runs[r];
+
+		for (size_t k = 0; k < 2 && rc == SQLITE_DONE; k++) {
+			uint64_t n[60] = { 0 }, fb[60] = { 0 }, ab[60] = { 0 };
+			int b = nbuckets[k];
+
+			for (size_t id = 0; id < t->capflags; id++) {
+				int64_t x;
+
+				if (!(t->flags[id] & FLAG_SEEN))
+					continue;
+				x = time_bucket(id < st->capfault_t ? st->fault_t[id] : 0, t0, width, b);
+				n[x]++;
+				fb[x] += !!(t->flags[id] & FLAG_FELL_BACK);
+				ab[x] += !!(t->flags[id] & FLAG_ABORT);
+			}
+			for (int i = 0; i < b && rc == SQLITE_DONE; i++) {
+				if (!n[i])
+					continue;
+				sqlite3_bind_int64(s, 1, t->run_id);
+				sqlite3_bind_int(s, 2, b);
+				sqlite3_bind_int(s, 3, i);
+				sqlite3_bind_int64(s, 4, (int64_t)n[i]);
+				sqlite3_bind_int64(s, 5, (int64_t)fb[i]);
+				sqlite3_bind_int64(s, 6, (int64_t)ab[i]);
+				rc = sqlite3_step(s);
+				sqlite3_reset(s);
+			}
+		}
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, err, "cannot store the run's tallies");
+	return 0;
+}
+
 static int cmp_cause(const void *a, const void *b)
 {
 	const struct cause_tally *x = a, *y = b;
@@ -1213,6 +1540,12 @@ int fl_store_fault(struct fl_store *st, int64_t trace_id, const struct fl_fault_
 
 	if (!r)
 		return -EIO;
+	if (!st->tally_oom && v->fault_id >= st->capfault_t &&
+	    fl_array_grow((void **)&st->fault_t, &st->capfault_t, v->fault_id + 1,
+			  sizeof(*st->fault_t)) < 0)
+		st->tally_oom = true;
+	if (!st->tally_oom)
+		st->fault_t[v->fault_id] = (int64_t)v->t;
 	val_int(r, 0, trace_id);
 	val_int(r, 1, (int64_t)v->fault_id);
 	val_int(r, 2, (int64_t)v->t);
@@ -1254,6 +1587,11 @@ int fl_store_outcome(struct fl_store *st, int64_t run_id, const struct fl_fault_
 		st->failed = fl_err_set(&st->fail_err, -ENOMEM, "out of memory");
 		return st->failed;
 	}
+	/* Without memory for the views' tallies the replay goes on: the
+	 * report reads the outcomes instead. */
+	if (t && !st->tally_oom &&
+	    !tally_views(st, t, v, o, placed, placed ? fl_vma_kind_name(v->vma.kind) : ""))
+		st->tally_oom = true;
 	r = row_new(st, TAB_OUTCOMES, 0, NULL);
 	if (!r)
 		return -EIO;
@@ -1386,7 +1724,10 @@ int fl_store_run_end(struct fl_store *st, int64_t run_id, const struct fl_engine
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
 		return db_fail(st, err, "cannot count the causes");
-	return 0;
+	if (st->tally_oom)
+		return 0;
+	rc = exec(st, tally_tables(), err, "cannot store the run's tallies");
+	return rc ? rc : write_view_tallies(st, t, err);
 }
 
 int fl_store_trace_end(struct fl_store *st, int64_t *trace_id, const struct fl_ingest_result *res,
@@ -1416,6 +1757,9 @@ int fl_store_trace_end(struct fl_store *st, int64_t *trace_id, const struct fl_i
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
 		return db_fail(st, err, "cannot complete the trace");
+	if (!st->tally_oom && st->nruns &&
+	    write_time_tallies(st, res->t_first, res->t_last, err) < 0)
+		return -EIO;
 	if (!has_ground_truth &&
 	    (prepare(st, &s, "UPDATE faults SET gt = 'unknown', gt_detail = '', gt_lock_wait = NULL"
 			    " WHERE trace_id = ?", err) ||

@@ -58,6 +58,8 @@ done
 is "$pairs pairs of replays racing into a new database: nothing lost" "$bad" ""
 echo "# both replays stored in $both of $pairs pairs"
 is "... and the trace is stored once" "$(sqlite3 "$db" 'select count(*) from traces')" 1
+is "... and each run has its tallies" "$(sqlite3 "$db" 'select count(distinct run_id) from tally_handlers')" \
+	"$(sqlite3 "$db" 'select count(*) from runs')"
 
 # The printed run ids are the database's.
 for f in o1 o2; do

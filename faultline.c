@@ -14,6 +14,7 @@
 
 #include "builtin.h"
 #include "fl_err.h"
+#include "fl_out.h"
 
 #ifndef FL_VERSION
 #define FL_VERSION "0.0.0-dev"
@@ -164,6 +165,20 @@ static int cmd_version(int argc, char **argv)
 	return FL_EXIT_OK;
 }
 
+/* A command's output that could not be written (a full disk, /dev/full,
+ * EIO) is a failure, whatever the command thought. */
+static int finish(int status)
+{
+	struct fl_err err = { 0 };
+
+	if (fl_stdout_close(&err) < 0) {
+		fl_err_print(&err, stderr);
+		if (status == FL_EXIT_OK)
+			status = FL_EXIT_FAIL;
+	}
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	const struct fl_cmd *cmd;
@@ -173,9 +188,9 @@ int main(int argc, char **argv)
 		return FL_EXIT_USAGE;
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
-		return cmd_help(1, argv);
+		return finish(cmd_help(1, argv));
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
-		return cmd_version(1, argv);
+		return finish(cmd_version(1, argv));
 	if (argv[1][0] == '-') {
 		fl_error("unknown option '%s'", argv[1]);
 		fprintf(stderr, "usage: faultline [--version] [--help] COMMAND [ARGS]\n"
@@ -191,8 +206,8 @@ int main(int argc, char **argv)
 			break;
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			fl_cmd_print_help(cmd);
-			return FL_EXIT_OK;
+			return finish(FL_EXIT_OK);
 		}
 	}
-	return cmd->run(argc - 1, argv + 1);
+	return finish(cmd->run(argc - 1, argv + 1));
 }

@@ -10,6 +10,7 @@
 #include "losses.h"
 #include "builtin.h"
 #include "fl_err.h"
+#include "fl_escape.h"
 #include "fl_json.h"
 #include "store_read.h"
 #include "table.h"
@@ -257,6 +258,7 @@ static int diff(sqlite3 *db, const char *path, int64_t ida, int64_t idb, enum fm
 	struct fl_table counts = { 0 }, times = { 0 }, tc = { 0 }, tt = { 0 };
 	bool colour = fmt == FMT_TEXT && fl_colour_stdout();
 	const char *b1 = colour ? "\033[1m" : "", *b0 = colour ? "\033[0m" : "";
+	char epath[8192];	/* the trace path, escaped */
 	struct drun a, b;
 	int rc;
 
@@ -307,7 +309,7 @@ static int diff(sqlite3 *db, const char *path, int64_t ida, int64_t idb, enum fm
 		}
 	} else {
 		printf("%sdiff of run %" PRId64 " (A) and run %" PRId64 " (B)%s over %s (trace %"
-		       PRId64 ")\n", b1, ida, idb, b0, a.trace, a.trace_id);
+		       PRId64 ")\n", b1, ida, idb, b0, fl_escape(a.trace, epath, sizeof(epath)), a.trace_id);
 		{
 			struct fl_loss_summary ls;
 

@@ -10,6 +10,7 @@
 #include "builtin.h"
 #include "fl_err.h"
 #include "fl_json.h"
+#include "fl_out.h"
 #include "store_read.h"
 #include "table.h"
 
@@ -31,7 +32,7 @@ static const struct {
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 
-static int export(sqlite3 *db, const char *path, size_t ti, int64_t run_id, bool json,
+static int export(FILE *out, sqlite3 *db, const char *path, size_t ti, int64_t run_id, bool json,
 		  struct fl_err *err)
 {
 	char sql[256];
@@ -78,7 +79,7 @@ static int export(sqlite3 *db, const char *path, size_t ti, int64_t run_id, bool
 		sqlite3_bind_int64(st, 1, run_id);
 	n = sqlite3_column_count(st);
 	if (json) {
-		fl_json_init(&j, stdout);
+		fl_json_init(&j, out);
 		fl_json_obj_begin(&j, NULL);
 		fl_json_str(&j, "database", path);
 		fl_json_str(&j, "table", tables[ti].name);
@@ -90,10 +91,10 @@ static int export(sqlite3 *db, const char *path, size_t ti, int64_t run_id, bool
 	} else {
 		for (int c = 0; c < n; c++) {
 			if (c)
-				putchar(',');
-			fl_csv_field(stdout, sqlite3_column_name(st, c));
+				fputc(',', out);
+			fl_csv_field(out, sqlite3_column_name(st, c));
 		}
-		putchar('\n');
+		fputc('\n', out);
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (json)
@@ -103,7 +104,7 @@ static int export(sqlite3 *db, const char *path, size_t ti, int64_t run_id, bool
 			int type = sqlite3_column_type(st, c);
 
 			if (!json && c)
-				putchar(',');
+				fputc(',', out);
 			switch (type) {
 			case SQLITE_NULL:
 				if (json)
@@ -113,13 +114,13 @@ static int export(sqlite3 *db, const char *path, size_t ti, int64_t run_id, bool
 				if (json)
 					fl_json_i64(&j, name, sqlite3_column_int64(st, c));
 				else
-					printf("%" PRId64, (int64_t)sqlite3_column_int64(st, c));
+					fprintf(out, "%" PRId64, (int64_t)sqlite3_column_int64(st, c));
 				break;
 			case SQLITE_FLOAT:
 				if (json)
 					fl_json_double(&j, name, sqlite3_column_double(st, c));
 				else
-					printf("%.17g", sqlite3_column_double(st, c));
+					fprintf(out, "%.17g", sqlite3_column_double(st, c));
 				break;
 			default: {
 				const char *s = (const char *)sqlite3_column_text(st, c);
@@ -127,7 +128,7 @@ static int export(sqlite3 *db, const char *path, size_t ti, int64_t run_id, bool
 				if (json)
 					fl_json_str(&j, name, s ? s : "");
 				else
-					fl_csv_field(stdout, s ? s : "");
+					fl_csv_field(out, s ? s : "");
 				break;
 			}
 			}
@@ -135,7 +136,7 @@ static int export(sqlite3 *db, const char *path, size_t ti, int64_t run_id, bool
 		if (json)
 			fl_json_obj_end(&j);
 		else
-			putchar('\n');
+			fputc('\n', out);
 	}
 	if (rc != SQLITE_DONE) {
 		fl_store_sql_error(db, path, "cannot read the store", err);
@@ -160,10 +161,12 @@ static int run_export(int argc, char **argv)
 		{ "table", required_argument, NULL, 't' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "run", required_argument, NULL, 'r' },
+		{ "output", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct fl_err err = { 0 };
-	const char *table = NULL;
+	const char *table = NULL, *output = NULL;
+	struct fl_out out;
 	size_t ti = NTABLES;
 	bool json = false;
 	int64_t run_id = 0;
@@ -172,10 +175,13 @@ static int run_export(int argc, char **argv)
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":t:f:r:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":t:f:r:o:", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			table = optarg;
+			break;
+		case 'o':
+			output = optarg;
 			break;
 		case 'f':
 			if (strcmp(optarg, "csv") == 0)
@@ -229,7 +235,12 @@ static int run_export(int argc, char **argv)
 		fl_err_print(&err, stderr);
 		return FL_EXIT_FAIL;
 	}
-	rc = export(db, argv[optind], ti, run_id, json, &err);
+	rc = fl_out_open(&out, output, &err);
+	if (!rc) {
+		rc = export(out.f, db, argv[optind], ti, run_id, json, &err);
+		if (fl_out_close(&out, rc == 0, &err) < 0 && !rc)
+			rc = err.code;
+	}
 	sqlite3_close(db);
 	if (rc < 0) {
 		fl_err_print(&err, stderr);
@@ -241,10 +252,10 @@ static int run_export(int argc, char **argv)
 const struct fl_cmd fl_cmd_export = {
 	.name = "export",
 	.summary = "write one table of an outcome store as CSV or JSON",
-	.usage = "faultline export --table T [--format csv|json] [--run N] DB",
+	.usage = "faultline export --table T [--format csv|json] [--run N] [-o FILE] DB",
 	.help =
 		"Writes table T of the outcome store DB (schemas/outcomes.sql) to\n"
-		"stdout, every column under the name the schema gives it, in the\n"
+		"stdout (or FILE), every column under the name the schema gives it, in the\n"
 		"schema's column order, rows in primary-key order.  Values are as\n"
 		"stored: addresses are signed 64-bit integers (SQLite has no unsigned\n"
 		"type), times are trace-clock ns, NULL is an empty CSV field or JSON\n"
@@ -262,10 +273,13 @@ const struct fl_cmd fl_cmd_export = {
 		"  -r, --run N            only run N's rows (runs, outcomes, cause_counts,\n"
 		"                         thread_times) or its trace's (traces, threads,\n"
 		"                         writers, faults)\n"
+		"  -o, --output FILE      write FILE instead of stdout: a new file renamed\n"
+		"                         over FILE when complete; FILE must be absent or a\n"
+		"                         regular file ('-' is stdout)\n"
 		"  -h, --help             this help\n"
 		"\n"
-		"exit status: 0, 1 if the database cannot be read or has no run N, 2 on\n"
-		"a usage error.\n"
+		"exit status: 0, 1 if the database cannot be read or has no run N, or\n"
+		"the output cannot be written; 2 on a usage error.\n"
 		"\n"
 		"examples:\n"
 		"  faultline export --table cause_counts out.db\n"

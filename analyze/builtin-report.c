@@ -13,6 +13,7 @@
 #include "losses.h"
 #include "fl_array.h"
 #include "fl_err.h"
+#include "fl_escape.h"
 #include "fl_json.h"
 #include "store_read.h"
 #include "html.h"
@@ -273,14 +274,14 @@ static void title(bool colour, const char *fmt, ...)
 
 static void print_run_header(sqlite3 *db, const struct run *r, bool colour)
 {
-	char pct[16];
+	char pct[16], epath[8192];
 	struct knob_text kt = { 13, 0 };
 
 	printf("%srun %" PRId64 ": %s, %s%s, seed %" PRId64 "%s\n", colour ? "\033[1m" : "",
 	       r->run_id, r->strategy, r->profile[0] ? "profile " : "no profile", r->profile,
 	       r->seed, colour ? "\033[0m" : "");
-	printf("  trace:     %s (trace %" PRId64 ")\n", r->trace[0] ? r->trace : "?",
-	       r->trace_id);
+	printf("  trace:     %s (trace %" PRId64 ")\n",
+	       r->trace[0] ? fl_escape(r->trace, epath, sizeof(epath)) : "?", r->trace_id);
 	printf("  replayed:  by faultline %s at %s\n", r->tool_version, r->created_at);
 	printf("  knobs:     ");
 	if (!each_knob(db, r->knobs, knob_print, &kt))
@@ -616,11 +617,12 @@ static void print_fidelity_text(const struct fl_fidelity *f)
 {
 	uint64_t pred = f->tp + f->fp, truth = f->tp + f->fn;
 	int wr = 6, wd = 6, wc = 7, wcr = 6;
-	char p1[16], p2[16], t[32];
+	char p1[16], p2[16], t[32], epath[8192], ecomm[80];
 
 	printf("fidelity of run %" PRId64 " (%s%s%s) against the kernel's answer\n", f->run_id,
 	       f->strategy, f->profile[0] ? ", profile " : "", f->profile);
-	printf("  trace:     %s (trace %" PRId64 ")\n", f->trace_path, f->trace_id);
+	printf("  trace:     %s (trace %" PRId64 ")\n", fl_escape(f->trace_path, epath, sizeof(epath)),
+	       f->trace_id);
 	printf("  faults:    %" PRIu64 " in the trace, %" PRIu64 " compared\n", f->trace_faults,
 	       f->compared);
 	printf("  excluded:  %" PRIu64 " with ground truth unknown", f->excluded_unknown);
@@ -703,7 +705,7 @@ static void print_fidelity_text(const struct fl_fidelity *f)
 
 		printf("\n  fault %" PRId64 ": %s, t %s, tid %" PRId64 " (%s) of pid %" PRId64 "\n",
 		       m->fault_id, m->false_positive ? "FP" : "FN", fmt_time(t, sizeof(t), m->t),
-		       m->tid, m->comm[0] ? m->comm : "?", m->pid);
+		       m->tid, m->comm[0] ? fl_escape(m->comm, ecomm, sizeof(ecomm)) : "?", m->pid);
 		printf("    address   0x%" PRIx64 " %s\n", m->address, m->access);
 		if (m->has_vma)
 			printf("    VMA       0x%" PRIx64 "-0x%" PRIx64 " %s\n", m->vma_start,

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "fl_array.h"
+#include "fl_out.h"
 #include "store_read.h"
 #include "table.h"
 #include "views.h"
@@ -159,7 +160,8 @@ static int causes_chart(FILE *f, sqlite3 *db, const char *path, const struct hru
 	}
 	if (rc)
 		goto out;
-	qsort(keys, nkeys, sizeof(*keys), cmp_ckey);
+	if (nkeys)	/* qsort(NULL, 0) is undefined */
+		qsort(keys, nkeys, sizeof(*keys), cmp_ckey);
 	ncol = nkeys < NPAL - 1 ? nkeys : NPAL - 1;
 	fprintf(f, "<section id=\"causes\"><h2>Cause breakdown per strategy</h2>\n"
 		"<p class=\"note\">Each bar is one run's faults, split by the kernel counter "
@@ -281,7 +283,7 @@ static int time_chart(FILE *f, sqlite3 *db, const char *path, const struct hrun 
 {
 	double **y = grid(n, TIME_BUCKETS);
 	char hi[32];
-	int64_t span = 0;
+	double span = 0;	/* ns; as a double, for any trace's span */
 
 	if (!y)
 		return fl_err_set(err, -ENOMEM, "out of memory");
@@ -298,10 +300,11 @@ static int time_chart(FILE *f, sqlite3 *db, const char *path, const struct hrun 
 		for (size_t b = 0; b < t.nrows; b++)
 			y[i][b] = (double)fl_table_cell(&t, b, 3)->i;
 		if (t.nrows)
-			span = fl_table_cell(&t, t.nrows - 1, 1)->i * TIME_BUCKETS / (TIME_BUCKETS - 1);
+			span = (double)fl_table_cell(&t, t.nrows - 1, 1)->i * TIME_BUCKETS /
+			       (TIME_BUCKETS - 1);
 		fl_table_free(&t);
 	}
-	snprintf(hi, sizeof(hi), "%.3f s", (double)span / 1e9);
+	snprintf(hi, sizeof(hi), "%.3f s", span / 1e9);
 	fprintf(f, "<section id=\"aborts-over-time\"><h2>Aborts and fallbacks over time</h2>\n"
 		"<p class=\"note\">Faults that fell back to mmap_lock, per slice of 1/%d of the "
 		"trace (x: time from the trace's first event).</p>\n", TIME_BUCKETS);
@@ -318,7 +321,7 @@ static int latency_chart(FILE *f, sqlite3 *db, const char *path, const struct hr
 	int64_t hist[LAT_BUCKETS];
 	size_t lo = LAT_BUCKETS, hi = 0;
 	char xlo[32], xhi[32];
-	double *sub[64];
+	double *sub[64] = { 0 };
 
 	if (!y)
 		return fl_err_set(err, -ENOMEM, "out of memory");
@@ -522,38 +525,23 @@ static int page(FILE *f, sqlite3 *db, const char *path, int64_t run_id, struct f
 int fl_html_write(sqlite3 *db, const char *path, int64_t run_id, const char *out,
 		  struct fl_err *err)
 {
-	char tmp[4096];
-	FILE *f;
+	struct fl_out o;
 	int rc;
 
-	/* Written beside out and renamed over it: a failed report leaves
-	 * no half page. */
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", out) >= (int)sizeof(tmp))
-		return fl_err_set(err, -ENAMETOOLONG, "%s: file name too long", out);
-	f = fopen(tmp, "w");
-	if (!f) {
-		int e = errno;
-
-		return fl_err_set(err, -e, "%s: cannot write: %s", tmp, strerror(e));
-	}
+	/* A new file renamed over out when whole (fl_out.h): a failed
+	 * report leaves no half page, and nothing but out is written. */
+	rc = fl_out_open(&o, out, err);
+	if (rc)
+		return rc;
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
-		fclose(f);
-		remove(tmp);
+		fl_out_close(&o, false, err);
 		return fl_store_sql_error(db, path, "cannot read the store", err);
 	}
-	rc = page(f, db, path, run_id, err);
+	rc = page(o.f, db, path, run_id, err);
 	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-	if (fclose(f) != 0 && !rc) {
-		int e = errno;
-
-		rc = fl_err_set(err, -e, "%s: cannot write: %s", tmp, strerror(e));
+	if (rc) {
+		fl_out_close(&o, false, err);
+		return rc;
 	}
-	if (!rc && rename(tmp, out) < 0) {
-		int e = errno;
-
-		rc = fl_err_set(err, -e, "%s: cannot write: %s", out, strerror(e));
-	}
-	if (rc)
-		remove(tmp);
-	return rc;
+	return fl_out_close(&o, true, err);
 }

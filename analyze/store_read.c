@@ -2,6 +2,9 @@
 #include "store_read.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <inttypes.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -90,6 +93,55 @@ int fl_store_check(sqlite3 *db, const char *path, struct fl_err *err)
 	return version;
 }
 
+/* Open path read-only through a URI: mode=ro, or immutable=1 (no locks,
+ * no -shm, no -wal: the file as it is).  An SQLite result code. */
+static int open_ro(const char *path, bool immutable, sqlite3 **db)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(path);
+	char *uri = malloc(n * 3 + 32), *p;
+	int rc;
+
+	*db = NULL;
+	if (!uri)
+		return SQLITE_NOMEM;
+	p = uri + sprintf(uri, "file:");
+	/* The path percent-encoded where a URI would read it otherwise. */
+	for (const unsigned char *c = (const unsigned char *)path; *c; c++) {
+		if (*c == '%' || *c == '?' || *c == '#' || *c <= 0x20 || *c >= 0x7f) {
+			*p++ = '%';
+			*p++ = hex[*c >> 4];
+			*p++ = hex[*c & 15];
+		} else {
+			*p++ = (char)*c;
+		}
+	}
+	strcpy(p, immutable ? "?immutable=1" : "?mode=ro");
+	rc = sqlite3_open_v2(uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+	free(uri);
+	if (rc == SQLITE_OK)
+		/* A replay's commit or checkpoint may hold a lock for a moment. */
+		sqlite3_busy_timeout(*db, 5000);
+	return rc;
+}
+
+/* An error a WAL reader gets when it cannot create or write the -shm. */
+static bool no_shm(int rc)
+{
+	return (rc & 0xff) == SQLITE_CANTOPEN || (rc & 0xff) == SQLITE_READONLY;
+}
+
+/* Whether path's -wal holds frames (changes not yet in the file). */
+static bool wal_pending(const char *path)
+{
+	char wal[4200];
+	struct stat st;
+
+	if (snprintf(wal, sizeof(wal), "%s-wal", path) >= (int)sizeof(wal))
+		return true;
+	return stat(wal, &st) == 0 && st.st_size > 32;	/* more than its header */
+}
+
 int fl_store_open_read(const char *path, sqlite3 **out, struct fl_err *err)
 {
 	struct stat st;
@@ -115,19 +167,36 @@ int fl_store_open_read(const char *path, sqlite3 **out, struct fl_err *err)
 		fl_err_set(err, -EINVAL, "%s: not a regular file, so not a faultline database", path);
 		return err->code;
 	}
-	/* Read-only, literal file name (no URI): a concurrent replay can write. */
-	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
-	if (rc != SQLITE_OK) {
+	/* Read-only (mode=ro): a replay can write meanwhile (WAL).  A reader
+	 * of WAL still writes the -shm beside the file; where it cannot (a
+	 * read-only directory or mount, another user's database), the file
+	 * is opened immutable instead: read as it is, without the -shm. */
+	rc = open_ro(path, false, &db);
+	if (rc == SQLITE_OK && fl_store_check(db, path, err) < 0)
+		rc = sqlite3_errcode(db) != SQLITE_OK ? sqlite3_extended_errcode(db) : SQLITE_ERROR;
+	else if (rc != SQLITE_OK)
 		fl_store_sql_error(db, path, "cannot open", err);
+	if (rc != SQLITE_OK && no_shm(rc)) {
 		sqlite3_close(db);
-		return err->code;
+		db = NULL;
+		*err = (struct fl_err){ 0 };
+		if (wal_pending(path)) {
+			fl_err_set(err, -EACCES, "%s: cannot read it: its -wal holds changes, and "
+				   "reading them needs write access to %s-shm or its directory",
+				   path, path);
+			fl_err_hint(err, "read it as the user who wrote it, or once the replay "
+				    "writing it is done");
+			return err->code;
+		}
+		rc = open_ro(path, true, &db);
+		if (rc != SQLITE_OK)
+			fl_store_sql_error(db, path, "cannot open", err);
+		else if (fl_store_check(db, path, err) < 0)
+			rc = SQLITE_ERROR;
 	}
-	/* A replay's commit or checkpoint may hold a lock for a moment. */
-	sqlite3_busy_timeout(db, 5000);
-	rc = fl_store_check(db, path, err);
-	if (rc < 0) {
+	if (rc != SQLITE_OK) {
 		sqlite3_close(db);
-		return rc;
+		return err->code ? err->code : -EIO;
 	}
 	*out = db;
 	return 0;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "fl_array.h"
+#include "fl_escape.h"
 
 void fl_table_init(struct fl_table *t, const struct fl_col *cols, size_t ncols)
 {
@@ -125,13 +126,15 @@ bool fl_colour_stdout(void)
 
 const char *fl_fmt_ns(char *buf, size_t len, int64_t ns)
 {
-	double a = (double)(ns < 0 ? -ns : ns);
+	/* The magnitude unsigned: -INT64_MIN does not fit int64_t. */
+	uint64_t mag = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
+	double a = (double)mag;
 	const char *sign = ns < 0 ? "-" : "";
 
 	if (ns == 0)
 		snprintf(buf, len, "0");
 	else if (a < 1e3)
-		snprintf(buf, len, "%s%" PRId64 " ns", sign, ns < 0 ? -ns : ns);
+		snprintf(buf, len, "%s%" PRIu64 " ns", sign, mag);
 	else if (a < 1e6)
 		snprintf(buf, len, "%s%.*f us", sign, a < 1e4 ? 2 : a < 1e5 ? 1 : 0, a / 1e3);
 	else if (a < 1e9)
@@ -215,8 +218,10 @@ void fl_table_print_text(const struct fl_table *t, FILE *out, int indent, bool c
 			continue;
 		w[c] = strlen(t->cols[c].label);
 		for (size_t r = 0; r < t->nrows; r++) {
-			size_t n = strlen(text_of(&t->cols[c], &t->cells[r * t->ncols + c], buf,
-						  sizeof(buf)));
+			char *owned;
+			size_t n = strlen(fl_escape_str(text_of(&t->cols[c], &t->cells[r * t->ncols + c],
+								buf, sizeof(buf)), &owned));
+			free(owned);
 			if (n > w[c])
 				w[c] = n;
 		}
@@ -254,12 +259,15 @@ void fl_table_print_text(const struct fl_table *t, FILE *out, int indent, bool c
 		for (size_t c = 0; c < t->ncols; c++) {
 			const struct fl_col *col = &t->cols[c];
 			const char *s;
+			char *owned = NULL;
 			size_t n;
 
 			if (col->flags & FL_COL_NOTEXT)
 				continue;
-			s = r < 0 ? col->label : text_of(col, &t->cells[(size_t)r * t->ncols + c], buf,
-							  sizeof(buf));
+			/* Texts from the trace (comm, paths) escaped: never a
+			 * terminal control sequence. */
+			s = r < 0 ? col->label : fl_escape_str(text_of(col, &t->cells[(size_t)r * t->ncols + c],
+								       buf, sizeof(buf)), &owned);
 			n = strlen(s);
 			if (!first)
 				fputs("  ", out);
@@ -273,6 +281,7 @@ void fl_table_print_text(const struct fl_table *t, FILE *out, int indent, bool c
 			} else {
 				fprintf(out, "%-*s", (int)w[c], s);
 			}
+			free(owned);
 		}
 		if (r < 0 && colour)
 			fputs("\033[0m", out);
@@ -281,8 +290,14 @@ void fl_table_print_text(const struct fl_table *t, FILE *out, int indent, bool c
 	free(w);
 }
 
-void fl_csv_field(FILE *out, const char *s)
+void fl_csv_field(FILE *out, const char *raw)
 {
+	/* Control characters escaped as in tables (a CSV is read on
+	 * terminals too); then RFC 4180: a field with a comma, a quote, CR or
+	 * LF is quoted, its quotes doubled. */
+	char *owned;
+	const char *s = fl_escape_str(raw, &owned);
+
 	if (strpbrk(s, ",\"\r\n")) {
 		fputc('"', out);
 		for (; *s; s++) {
@@ -294,6 +309,7 @@ void fl_csv_field(FILE *out, const char *s)
 	} else {
 		fputs(s, out);
 	}
+	free(owned);
 }
 
 void fl_table_print_csv(const struct fl_table *t, FILE *out, bool header,

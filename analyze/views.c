@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,6 +65,24 @@ static int ints(const struct fl_view_ctx *v, const char *sql, int64_t extra, int
 	}
 	sqlite3_finalize(st);
 	return 0;
+}
+
+/* Whether the run has its tallies in the table sql reads (?1 run): the
+ * replay counts the views by thread, VMA, handler and time as it stores
+ * the outcomes (schemas/outcomes.sql, @tallies).  A database written
+ * before them has none, and the views read the outcomes instead: the
+ * same answer, slower. */
+static bool tallied(const struct fl_view_ctx *v, const char *sql)
+{
+	sqlite3_stmt *st;
+	bool yes;
+
+	if (sqlite3_prepare_v2(v->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return false;	/* no such table */
+	sqlite3_bind_int64(st, 1, v->run_id);
+	yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return yes;
 }
 
 /* ---- summary and causes -------------------------------------------------- */
@@ -449,11 +468,17 @@ static const struct fl_col vma_cols[] = {
 int fl_view_vmas(const struct fl_view_ctx *v, struct fl_table *t, struct fl_err *err)
 {
 	fl_table_init(t, vma_cols, NCOLS(vma_cols));
+	if (tallied(v, "SELECT 1 FROM tally_vmas WHERE run_id = ?1 LIMIT 1"))
+		return fill(v, "SELECT CASE WHEN vma_start IS NULL THEN '(not placed)' ELSE "
+			    " printf('0x%x-0x%x', vma_start, vma_end) END, vma_start, vma_end, "
+			    " vma_kind, faults, fell_back, 100.0 * fell_back / faults, aborts, "
+			    " lock_wait FROM tally_vmas WHERE run_id = ?1 "
+			    "ORDER BY 6 DESC, 5 DESC, 2, 3, 4 LIMIT ?3", t, err);
 	return fill(v, "SELECT CASE WHEN vma_start IS NULL THEN '(not placed)' ELSE "
 		    " printf('0x%x-0x%x', vma_start, vma_end) END, vma_start, vma_end, vma_kind, "
 		    " count(*), sum(fell_back), 100.0 * sum(fell_back) / count(*), "
 		    " count(writer_id), sum(lock_wait) FROM outcomes WHERE run_id = ?1 "
-		    "GROUP BY vma_start, vma_end, vma_kind ORDER BY 6 DESC, 5 DESC, 2 LIMIT ?3",
+		    "GROUP BY vma_start, vma_end, vma_kind ORDER BY 6 DESC, 5 DESC, 2, 3, 4 LIMIT ?3",
 		    t, err);
 }
 
@@ -474,6 +499,14 @@ static const struct fl_col thread_cols[] = {
 int fl_view_threads(const struct fl_view_ctx *v, struct fl_table *t, struct fl_err *err)
 {
 	fl_table_init(t, thread_cols, NCOLS(thread_cols));
+	if (tallied(v, "SELECT 1 FROM tally_threads WHERE run_id = ?1 LIMIT 1"))
+		return fill(v, "SELECT t.tid, t.pid, coalesce(h.comm, ''), t.faults, "
+			    " coalesce(x.fell_back, 0), t.blocked_traced, t.blocked_pred, t.wasted, "
+			    " t.run_traced, t.run_pred, t.run_pred - t.run_traced "
+			    "FROM thread_times t LEFT JOIN threads h ON h.trace_id = ?2 AND h.tid = t.tid "
+			    "LEFT JOIN tally_threads x ON x.run_id = ?1 AND x.tid = t.tid "
+			    "WHERE t.run_id = ?1 ORDER BY abs(t.run_pred - t.run_traced) DESC, "
+			    " t.faults DESC, t.tid LIMIT ?3", t, err);
 	return fill(v, "SELECT t.tid, t.pid, coalesce(h.comm, ''), t.faults, coalesce(x.fb, 0), "
 		    " t.blocked_traced, t.blocked_pred, t.wasted, t.run_traced, t.run_pred, "
 		    " t.run_pred - t.run_traced "
@@ -498,6 +531,7 @@ int fl_view_time(const struct fl_view_ctx *v, int buckets, struct fl_table *t,
 		 struct fl_err *err)
 {
 	int64_t span[2];
+	uint64_t width;
 	sqlite3_stmt *st;
 	int rc;
 
@@ -505,30 +539,41 @@ int fl_view_time(const struct fl_view_ctx *v, int buckets, struct fl_table *t,
 	rc = ints(v, "SELECT t_first, t_last FROM traces WHERE trace_id = ?2", 0, span, 2, err);
 	if (rc < 0)
 		return rc;
-	if (span[1] <= span[0])
-		span[1] = span[0] + 1;
+	/* The span as unsigned: t_last - t_first may not fit int64_t, and an
+	 * empty span is one ns wide. */
+	width = span[1] > span[0] ? (uint64_t)span[1] - (uint64_t)span[0] : 1;
 	for (int b = 0; b < buckets; b++) {
 		size_t r = fl_table_row(t);
 
 		if (r == (size_t)-1)
 			return fl_err_set(err, -ENOMEM, "%s: out of memory", v->path);
 		fl_table_int(t, r, 0, b);
-		fl_table_int(t, r, 1, (int64_t)((double)(span[1] - span[0]) * b / buckets));
+		double off = (double)width * b / buckets;
+
+		/* Within int64_t: a span of the whole range ends past it. */
+		fl_table_int(t, r, 1, off < 9.2e18 ? (int64_t)off : INT64_MAX);
 		for (size_t c = 2; c < 6; c++)
 			if (c != 4)
 				fl_table_int(t, r, c, 0);
 	}
-	rc = prep(v, "SELECT min(?4 - 1, max(0, CAST((f.t - ?3) * 1.0 * ?4 / (?5 - ?3) AS INTEGER))) "
-		  " AS b, count(*), sum(o.fell_back), count(o.writer_id) FROM outcomes o "
-		  "JOIN faults f ON f.trace_id = ?2 AND f.fault_id = o.fault_id "
-		  "WHERE o.run_id = ?1 GROUP BY b", &st, err);
+	/* The replay's tally of 20 or 60 slices, computed alike (store.c). */
+	if (tallied(v, "SELECT 1 FROM tally_times WHERE run_id = ?1 LIMIT 1") &&
+	    (buckets == 20 || buckets == 60))
+		rc = prep(v, "SELECT bucket, faults, fell_back, aborts FROM tally_times "
+			  "WHERE run_id = ?1 AND buckets = ?4",
+			  &st, err);
+	else
+		rc = prep(v, "SELECT min(?4 - 1, max(0, CAST((f.t - ?3) * 1.0 * ?4 / (?5 - ?3) AS "
+			  "INTEGER))) AS b, count(*), sum(o.fell_back), count(o.writer_id) "
+			  "FROM outcomes o JOIN faults f ON f.trace_id = ?2 AND f.fault_id = o.fault_id "
+			  "WHERE o.run_id = ?1 GROUP BY b", &st, err);
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, v->run_id);
 	sqlite3_bind_int64(st, 2, v->trace_id);
 	sqlite3_bind_int64(st, 3, span[0]);
 	sqlite3_bind_int(st, 4, buckets);
-	sqlite3_bind_int64(st, 5, span[1]);
+	sqlite3_bind_double(st, 5, (double)span[0] + (double)width);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t b = sqlite3_column_int64(st, 0), n = sqlite3_column_int64(st, 1);
 		int64_t fb = sqlite3_column_int64(st, 2);
@@ -570,6 +615,13 @@ int fl_view_handlers(const struct fl_view_ctx *v, struct fl_table *t, struct fl_
 	 * written is file_cow; a shared one cannot be told from it by the
 	 * VMA kind, except shmem, counted as file_shared. */
 	fl_table_init(t, handler_cols, NCOLS(handler_cols));
+	if (tallied(v, "SELECT 1 FROM tally_handlers WHERE run_id = ?1 LIMIT 1"))
+		return fill(v, "SELECT handler, faults, 100.0 * faults / "
+			    " (SELECT sum(n) FROM cause_counts WHERE run_id = ?1), fell_back, "
+			    " 100.0 * fell_back / faults, latency_sum * 1.0 / faults, latency_max, "
+			    " json_extract((SELECT cost_table FROM runs WHERE run_id = ?1), "
+			    " '$.' || handler) FROM tally_handlers WHERE run_id = ?1 "
+			    "ORDER BY 2 DESC, 1 LIMIT ?3", t, err);
 	return fill(v, "SELECT h, count(*), 100.0 * count(*) / "
 		    " (SELECT sum(n) FROM cause_counts WHERE run_id = ?1), sum(fb), "
 		    " 100.0 * sum(fb) / count(*), avg(lat), max(lat), "

@@ -8,6 +8,7 @@
 
 #include "builtin.h"
 #include "fl_err.h"
+#include "fl_escape.h"
 #include "fl_json.h"
 #include "ingest.h"
 #include "trace_summary.h"
@@ -33,14 +34,16 @@ static void print_text(const char *path, const struct fl_ingest_result *res,
 		       const struct fl_capability *caps)
 {
 	const struct fl_trace_meta *m = &res->meta;
+	/* Every text from the trace is escaped: any process picks its comm. */
+	char e1[8192], e2[1024];
 
-	printf("trace:      %s\n", path);
+	printf("trace:      %s\n", fl_escape(path, e1, sizeof(e1)));
 	printf("dialect:    %s (%s)\n", m->dialect->name, m->dialect->description);
-	printf("host:       %s, kernel %s\n", m->hostname[0] ? m->hostname : "?",
-	       m->release[0] ? m->release : "?");
-	printf("arch:       %s\n", m->arch[0] ? m->arch : "unknown");
+	printf("host:       %s, ", m->hostname[0] ? fl_escape(m->hostname, e1, sizeof(e1)) : "?");
+	printf("kernel %s\n", m->release[0] ? fl_escape(m->release, e2, sizeof(e2)) : "?");
+	printf("arch:       %s\n", m->arch[0] ? fl_escape(m->arch, e1, sizeof(e1)) : "unknown");
 	if (m->mmu[0])
-		printf("mmu:        %s\n", m->mmu);
+		printf("mmu:        %s\n", fl_escape(m->mmu, e1, sizeof(e1)));
 	if (m->page_size)
 		printf("page size:  %" PRIu32 "\n", m->page_size);
 	else
@@ -59,13 +62,16 @@ static void print_text(const char *path, const struct fl_ingest_result *res,
 	printf("  %7s %7s  %-16s %9s %9s %9s\n", "pid", "tid", "comm", "faults", "fellback", "mm_calls");
 	for (size_t i = 0; i < nthr; i++)
 		printf("  %7" PRId32 " %7" PRId32 "  %-16s %9" PRIu64 " %9" PRIu64 " %9" PRIu64 "\n",
-		       thr[i]->pid, thr[i]->tid, thr[i]->comm[0] ? thr[i]->comm : "?",
+		       thr[i]->pid, thr[i]->tid, thr[i]->comm[0] ? fl_escape(thr[i]->comm, e2, sizeof(e2)) : "?",
 		       thr[i]->faults, thr[i]->fallbacks, thr[i]->mm_calls);
 
 	printf("\nnormalised events:\n");
 	printf("  %-13s %9" PRIu64 "  (read %" PRIu64 ", write %" PRIu64 ", exec %" PRIu64
 	       ", protection %" PRIu64 ")\n", "fault", s->kinds[FL_EV_FAULT], s->fault_read,
 	       s->fault_write, s->fault_exec, s->fault_prot);
+	if (s->fault_no_thread)
+		printf("  %-13s %9" PRIu64 "  (no thread id in the trace: not replayed)\n",
+		       "fault, no tid", s->fault_no_thread);
 	printf("  %-13s %9" PRIu64 "  (minor %" PRIu64 ", major %" PRIu64 ")\n", "fault_end",
 	       s->kinds[FL_EV_FAULT_END], s->fault_minor, s->fault_major);
 	/* The per-kind lists go on their own line to stay within 80 columns. */
@@ -166,6 +172,7 @@ static void print_json(const char *path, const struct fl_ingest_result *res,
 	fl_json_u64(&j, "major", s->fault_major);
 	fl_json_u64(&j, "fell_back", s->fallbacks);
 	fl_json_u64(&j, "anon_vma_trylock", s->anon_trylocks);
+	fl_json_u64(&j, "no_thread", s->fault_no_thread);
 	fl_json_obj_end(&j);
 	fl_json_obj_begin(&j, "mm_calls");
 	for (int k = 0; k < FL_MM__COUNT; k++)

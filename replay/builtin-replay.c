@@ -12,6 +12,7 @@
 #include "fl_array.h"
 #include "engine.h"
 #include "fl_err.h"
+#include "fl_escape.h"
 #include "ingest.h"
 #include "store.h"
 #include "strategy.h"
@@ -293,13 +294,15 @@ static void print_delay(struct replay *r)
 			}
 		}
 		if (best && best_d) {
+			char ecomm[80];	/* a comm from the trace, escaped */
+
 			for (size_t k = 0; thr && k < nthr; k++)
 				if (thr[k]->tid == best->tid)
 					comm = thr[k]->comm;
 			printf("run %" PRId64 ":    under %s, thread %d%s%s%s would have spent %.3f ms %s "
 			       "blocked (%.3f -> %.3f ms); its run %.3f -> %.3f ms\n",
 			       r->run_ids[i], r->runs[i].strategy->name, best->tid, comm[0] ? " (" : "",
-			       comm, comm[0] ? ")" : "", (double)(best_d < 0 ? -best_d : best_d) / 1e6,
+			       fl_escape(comm, ecomm, sizeof(ecomm)), comm[0] ? ")" : "", (double)(best_d < 0 ? -best_d : best_d) / 1e6,
 			       best_d > 0 ? "less" : "more", (double)best->blocked_traced / 1e6,
 			       (double)(best->blocked_pred + best->wasted) / 1e6,
 			       (double)fl_delay_run_traced(best) / 1e6, (double)fl_delay_run_pred(best) / 1e6);
@@ -354,9 +357,10 @@ static void print_spread(const struct replay *r)
 static void print_summary(struct replay *r, const char *out)
 {
 	const struct fl_engine_stats *st = fl_engine_stats(r->engine);
+	char epath[8192];
 
-	printf("trace:     %s (%" PRIu64 " faults, %" PRIu64 " mmap_lock writers)\n", r->trace_path,
-	       st->faults, st->writers);
+	printf("trace:     %s (%" PRIu64 " faults, %" PRIu64 " mmap_lock writers)\n",
+	       fl_escape(r->trace_path, epath, sizeof(epath)), st->faults, st->writers);
 	if (st->lock_events)
 		printf("kernel:    %" PRIu64 " faults ran under mmap_lock (ground truth)\n",
 		       st->gt[FL_GT_FALLBACK]);
@@ -653,7 +657,16 @@ static int cmd_replay(int argc, char **argv)
 	if (r.engine)
 		fl_engine_what_if(r.engine, r.wi_arch, r.wi_page_size, r.wi_mmu);
 	r.progress = isatty(STDERR_FILENO);
-	if (!r.engine || fl_store_open(out, &r.store, &r.err) < 0 || fl_store_begin(r.store, &r.err) < 0)
+	if (!r.engine || fl_store_open(out, &r.store, &r.err) < 0)
+		goto fail;
+	if (fl_store_begin(r.store, &r.err) == -EBUSY) {
+		/* Another replay writes the database: its commit ends the wait. */
+		fprintf(stderr, "faultline: %s: another process is writing it; waiting up to %d s for it "
+			"to finish\n", out, FL_STORE_WAIT_S);
+		r.err = (struct fl_err){ 0 };
+		fl_store_begin_wait(r.store, FL_STORE_WAIT_S, &r.err);
+	}
+	if (r.err.code)
 		goto fail;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -712,6 +725,8 @@ static int cmd_replay(int argc, char **argv)
 				       &r.err) < 0 ||
 		    fl_store_commit(r.store, &r.err) < 0)
 			goto fail;
+		for (size_t i = 0; i < r.nruns; i++)
+			r.run_ids[i] = fl_store_run_id(r.store, r.run_ids[i]);
 	}
 	print_summary(&r, out);
 	status = FL_EXIT_OK;

@@ -2,16 +2,20 @@
 #include "store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <libgen.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "fl_array.h"
+#include "fl_map.h"
 #include "outcomes_sql.h"
 
 /* One run's outcomes counted by (counter, reason): its cause_counts rows.
@@ -21,11 +25,48 @@ struct cause_tally {
 	uint64_t n, fell_back;
 };
 
+/* The report's views by thread, VMA and handler, counted as the outcomes
+ * are stored (the tally_* tables of schemas/outcomes.sql). */
+struct thread_tally {
+	int32_t tid;
+	uint64_t fell_back;
+};
+
+struct vma_tally {
+	uint64_t start, end;
+	const char *kind;	/* static; "" not placed */
+	uint64_t n, fell_back, aborts, lock_wait;
+};
+
+enum { H_UNPLACED, H_FILE_READ, H_SWAP, H_WP, H_SPURIOUS, H_FILE_SHARED, H_FILE_COW,
+       H_ANON_WRITE, H_ANON_READ, H__COUNT };
+
+struct handler_tally {
+	uint64_t n, fell_back;
+	int64_t lat_sum;	/* exact while it fits */
+	bool lat_overflow;
+	double lat_sum_d;
+	int64_t lat_max;
+	bool any;
+};
+
+/* Per fault of the run: what the time slices count. */
+enum { FLAG_SEEN = 1, FLAG_FELL_BACK = 2, FLAG_ABORT = 4 };
+
 struct run_tally {
 	int64_t run_id;
 	struct cause_tally *c;
 	size_t n, cap;
 	size_t last;		/* the cause of the previous outcome */
+	struct thread_tally *thr;
+	size_t nthr, capthr, lastthr;
+	struct fl_map thr_index;	/* tid + 1 -> index + 1 */
+	struct vma_tally *vma;
+	size_t nvma, capvma, lastvma;
+	struct fl_map vma_index;	/* hash (probed) -> index + 1 */
+	struct handler_tally h[H__COUNT];
+	uint8_t *flags;		/* by fault_id */
+	size_t capflags;
 };
 
 /* The bulk rows (writers, faults, outcomes) go to SQLite on a writer
@@ -79,14 +120,22 @@ struct table {
 
 struct fl_store {
 	sqlite3 *db;
-	const char *path;
+	const char *path;	/* the database as named: what messages show */
+	/* A new database is written whole in a file of its own, next to
+	 * path under a name no other process uses, and linked to path only
+	 * once it is committed and checkpointed (publish_new()); NULL when
+	 * path existed and the replay writes into it. */
+	char *tmp_path;
+	int64_t run_offset;	/* added to the run ids when copied into path */
 	struct table tab[TAB__COUNT];
 	bool in_txn;
-	bool created;		/* this replay created the file */
 	bool empty;		/* no schema yet: create_tables() */
 	struct run_tally *runs;	/* per run of this replay */
 	size_t nruns, capruns;
 	size_t last_run;
+	int64_t *fault_t;	/* each fault's time, by fault_id: the time slices */
+	size_t capfault_t;
+	bool tally_oom;		/* a tally could not grow: none is written */
 
 	/* The ring: blocks [cons, cons + filled) are given to the thread, the
 	 * producer fills blocks[prod] (prod = cons + filled), which is free
@@ -146,6 +195,22 @@ static const char *readers_indexes(void)
 	return m ? m : "";
 }
 
+static int pragma_int(struct fl_store *st, const char *sql, int64_t *out);
+
+/* Create the tables; 1 when another process gave the (existing, empty)
+ * file its schema first. */
+/* The tally tables' statements (CREATE TABLE IF NOT EXISTS), after their
+ * marker line: run before a run's tallies are written, so that a database
+ * made before them gets them too. */
+static const char tallies_marker[] = "-- @tallies\n";
+
+static const char *tally_tables(void)
+{
+	const char *m = strstr(fl_outcomes_sql, tallies_marker);
+
+	return m ? m : "";
+}
+
 static int create_tables(struct fl_store *st, struct fl_err *err)
 {
 	size_t len = readers_indexes()[0] ? (size_t)(readers_indexes() - fl_outcomes_sql)
@@ -160,6 +225,13 @@ static int create_tables(struct fl_store *st, struct fl_err *err)
 	 * its own, with the file syncs of one. */
 	rc = exec(st, "BEGIN IMMEDIATE", err, "cannot create the schema");
 	if (!rc) {
+		int64_t ntables = 0;
+
+		if (pragma_int(st, "SELECT count(*) FROM sqlite_master", &ntables) == 0 && ntables) {
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			free(tables);
+			return 1;
+		}
 		rc = exec(st, tables, err, "cannot create the schema");
 		if (!rc)
 			rc = exec(st, "COMMIT", err, "cannot create the schema");
@@ -213,6 +285,12 @@ static int check_schema(struct fl_store *st, struct fl_err *err)
 	if (pragma_int(st, "PRAGMA application_id", &app) < 0 ||
 	    pragma_int(st, "PRAGMA user_version", &ver) < 0 ||
 	    pragma_int(st, "SELECT count(*) FROM sqlite_master", &ntables) < 0) {
+		if (sqlite3_errcode(st->db) == SQLITE_CORRUPT) {
+			fl_err_set(err, -EINVAL, "%s: the database is damaged (%s)", st->path,
+				   sqlite3_errmsg(st->db));
+			fl_err_hint(err, "nothing was added to it; give -o a new file name");
+			return -EINVAL;
+		}
 		fl_err_set(err, -EINVAL, "%s: not an SQLite database (%s)", st->path,
 			   sqlite3_errmsg(st->db));
 		fl_err_hint(err, "give -o a new file name, or a database written by faultline replay");
@@ -242,9 +320,115 @@ static int check_schema(struct fl_store *st, struct fl_err *err)
 	return 0;
 }
 
+/* A private file for a new database: DIR/.NAME.XXXXXX next to path (the
+ * same file system, so it can be linked to path), created with O_EXCL by
+ * mkstemp(), with the mode a file created by open(0666) would have. */
+static int make_tmp(struct fl_store *st, struct fl_err *err)
+{
+	char *dcopy = strdup(st->path), *bcopy = strdup(st->path);
+	size_t n;
+	mode_t mask;
+	int fd = -1;
+
+	if (dcopy && bcopy) {
+		const char *dir = dirname(dcopy), *base = basename(bcopy);
+
+		n = strlen(dir) + strlen(base) + 16;
+		st->tmp_path = malloc(n);
+		if (st->tmp_path) {
+			snprintf(st->tmp_path, n, "%s/.%s.XXXXXX", dir, base);
+			fd = mkstemp(st->tmp_path);
+			if (fd < 0) {
+				int e = errno;
+
+				free(st->tmp_path);
+				st->tmp_path = NULL;
+				free(dcopy);
+				free(bcopy);
+				fl_err_set(err, -e, "%s: cannot create a new database in %s: %s", st->path,
+					   dir[0] ? "its directory" : ".", strerror(e));
+				fl_err_hint(err, "-o wants a file in a directory you can write");
+				return -e;
+			}
+		}
+	}
+	free(dcopy);
+	free(bcopy);
+	if (fd < 0)
+		return fl_err_set(err, -ENOMEM, "out of memory");
+	mask = umask(022);
+	umask(mask);
+	if (fchmod(fd, 0666 & ~mask) < 0) {
+		/* Stays 0600: private, which is no harm. */
+	}
+	close(fd);
+	return 0;
+}
+
+/* Remove the files of a new database that was never published: the
+ * private file and its -wal and -shm, all this process's own. */
+static void remove_tmp(struct fl_store *st)
+{
+	char side[4096];
+
+	if (!st->tmp_path)
+		return;
+	unlink(st->tmp_path);
+	snprintf(side, sizeof(side), "%s-wal", st->tmp_path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", st->tmp_path);
+	unlink(side);
+	free(st->tmp_path);
+	st->tmp_path = NULL;
+}
+
+/* Open file (path, or the private file of a new database) and check or
+ * create the schema. */
+static int open_db(struct fl_store *st, const char *file, struct fl_err *err)
+{
+	int rc;
+
+	if (sqlite3_open_v2(file, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		rc = fl_err_set(err, -EIO, "%s: cannot open for writing: %s", st->path,
+				st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		return rc;
+	}
+	/* Short waits: a reader's or a checkpoint's locks.  A replay holding
+	 * the write lock is waited for in fl_store_begin_wait(). */
+	sqlite3_busy_timeout(st->db, 5000);
+	rc = check_schema(st, err);
+	/* WAL: readers (the TUI, a report) see the last committed runs while
+	 * a replay writes.  NORMAL: a commit is atomic; only durability across
+	 * a power cut waits for the next checkpoint.  The page cache stays at
+	 * SQLite's default: the transaction's dirty pages spill to the WAL, so
+	 * memory does not grow with the trace.
+	 *
+	 * A new database is switched to WAL and given its schema with
+	 * synchronous OFF, in one commit: the switch alone is a rollback-
+	 * journal transaction with four syncs (journal, directory, database),
+	 * and the new WAL's header a sync of its own, none of which makes
+	 * anything durable that matters (a private file no other process
+	 * sees); the checkpoint before it is published syncs the file whole. */
+	if (!rc && st->empty)
+		rc = exec(st, "PRAGMA synchronous = OFF; PRAGMA journal_mode = WAL;", err,
+			  "cannot set WAL mode");
+	if (!rc && st->empty) {
+		rc = create_tables(st, err);
+		if (rc == 1) {
+			st->empty = false;
+			rc = check_schema(st, err);
+		}
+	}
+	if (!rc)
+		rc = exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", err,
+			  "cannot set WAL mode");
+	return rc;
+}
+
 int fl_store_open(const char *path, struct fl_store **out, struct fl_err *err)
 {
 	struct fl_store *st = calloc(1, sizeof(*st));
+	struct stat sb;
 	int rc;
 
 	*out = NULL;
@@ -281,36 +465,27 @@ int fl_store_open(const char *path, struct fl_store **out, struct fl_err *err)
 	 * nothing. */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	st->path = path;
-	st->created = access(path, F_OK) != 0;
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
-	    SQLITE_OK) {
-		rc = fl_err_set(err, -EIO, "%s: cannot open for writing: %s", path,
-				st->db ? sqlite3_errmsg(st->db) : "out of memory");
-		fl_store_close(st);
-		return rc;
+	/* A new database is made in a private file and published whole at
+	 * the commit; another replay creating the same path meanwhile is met
+	 * there (publish_new()).  Deciding by stat() here is only a shortcut:
+	 * nothing is ever removed or replaced on its word. */
+	if (stat(path, &sb) == 0) {
+		if (!S_ISREG(sb.st_mode)) {
+			rc = fl_err_set(err, -EINVAL, "%s: not a regular file", path);
+			fl_err_hint(err, "give -o a new file name, or a database written by faultline replay");
+			fl_store_close(st);
+			return rc;
+		}
+		rc = open_db(st, path, err);
+	} else if (errno == ENOENT) {
+		rc = make_tmp(st, err);
+		if (!rc)
+			rc = open_db(st, st->tmp_path, err);
+	} else {
+		int e = errno;
+
+		rc = fl_err_set(err, -e, "%s: %s", path, strerror(e));
 	}
-	sqlite3_busy_timeout(st->db, 5000);
-	rc = check_schema(st, err);
-	/* WAL: readers (the TUI, a report) see the last committed runs while
-	 * a replay writes.  NORMAL: a commit is atomic; only durability across
-	 * a power cut waits for the next checkpoint.  The page cache stays at
-	 * SQLite's default: the transaction's dirty pages spill to the WAL, so
-	 * memory does not grow with the trace.
-	 *
-	 * A new database is switched to WAL and given its schema with
-	 * synchronous OFF, in one commit: the switch alone is a rollback-
-	 * journal transaction with four syncs (journal, directory, database),
-	 * and the new WAL's header a sync of its own, none of which makes
-	 * anything durable that matters (a new file that a failed replay
-	 * deletes); the replay's checkpoint at close syncs the file whole. */
-	if (!rc && st->empty)
-		rc = exec(st, "PRAGMA synchronous = OFF; PRAGMA journal_mode = WAL;", err,
-			  "cannot set WAL mode");
-	if (!rc && st->empty)
-		rc = create_tables(st, err);
-	if (!rc)
-		rc = exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", err,
-			  "cannot set WAL mode");
 	for (int t = 0; t < TAB__COUNT && !rc; t++)
 		rc = prepare_insert(st, &st->tab[t], err);
 	if (!rc) {
@@ -329,38 +504,46 @@ int fl_store_open(const char *path, struct fl_store **out, struct fl_err *err)
 	return 0;
 }
 
+static void run_tally_free(struct run_tally *t)
+{
+	free(t->c);
+	free(t->thr);
+	fl_map_free(&t->thr_index);
+	free(t->vma);
+	fl_map_free(&t->vma_index);
+	free(t->flags);
+}
+
+/* Finalize the statements and close the connection (idempotent). */
+static void close_db(struct fl_store *st)
+{
+	for (int t = 0; t < TAB__COUNT; t++) {
+		sqlite3_finalize(st->tab[t].ins);
+		st->tab[t].ins = NULL;
+	}
+	sqlite3_close(st->db);
+	st->db = NULL;
+}
+
 void fl_store_close(struct fl_store *st)
 {
-	bool failed_new;
-
 	if (!st)
 		return;
-	/* A replay that did not commit into a database it created leaves no
-	 * empty database behind. */
-	failed_new = st->created && (st->in_txn || !st->blocks[0]);
 	if (st->in_txn)
 		fl_store_rollback(st);
 	stop_thread(st, true);
-	for (int t = 0; t < TAB__COUNT; t++)
-		sqlite3_finalize(st->tab[t].ins);
+	close_db(st);
 	for (size_t i = 0; i < st->nblocks; i++)
 		free(st->blocks[i]);
 	pthread_cond_destroy(&st->cv_prod);
 	pthread_cond_destroy(&st->cv_thread);
 	pthread_mutex_destroy(&st->mu);
-	sqlite3_close(st->db);
 	for (size_t i = 0; i < st->nruns; i++)
-		free(st->runs[i].c);
+		run_tally_free(&st->runs[i]);
 	free(st->runs);
-	if (failed_new) {
-		char side[4096];
-
-		unlink(st->path);
-		snprintf(side, sizeof(side), "%s-wal", st->path);
-		unlink(side);
-		snprintf(side, sizeof(side), "%s-shm", st->path);
-		unlink(side);
-	}
+	free(st->fault_t);
+	/* A new database that was not published: nothing of it is left. */
+	remove_tmp(st);
 	free(st);
 }
 
@@ -624,10 +807,239 @@ const struct fl_err *fl_store_error(const struct fl_store *st)
 
 int fl_store_begin(struct fl_store *st, struct fl_err *err)
 {
-	int rc = exec(st, "BEGIN IMMEDIATE", err, "cannot start a transaction");
+	int rc;
 
+	/* No wait here: a replay holding the lock can hold it for minutes,
+	 * and the caller says so before fl_store_begin_wait(). */
+	sqlite3_busy_timeout(st->db, 0);
+	rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	sqlite3_busy_timeout(st->db, 5000);
+	if (rc == SQLITE_BUSY) {
+		fl_err_set(err, -EBUSY, "%s: another process is writing it", st->path);
+		return -EBUSY;
+	}
+	if (rc != SQLITE_OK)
+		return db_fail(st, err, "cannot start a transaction");
+	st->in_txn = true;
+	return 0;
+}
+
+int fl_store_begin_wait(struct fl_store *st, int seconds, struct fl_err *err)
+{
+	int rc;
+
+	sqlite3_busy_timeout(st->db, seconds * 1000);
+	rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	sqlite3_busy_timeout(st->db, 5000);
+	if (rc == SQLITE_BUSY) {
+		fl_err_set(err, -EBUSY, "%s: another process held its write lock for %d s", st->path,
+			   seconds);
+		fl_err_hint(err, "run the replay again when the other one is done, or give -o another file");
+		return -EBUSY;
+	}
+	if (rc != SQLITE_OK)
+		return db_fail(st, err, "cannot start a transaction");
+	st->in_txn = true;
+	return 0;
+}
+
+/* Room in the database file for every page of the transaction, taken
+ * before the commit: after it, the rows are in the WAL, and a checkpoint
+ * that found the file system full would fail with the replay already
+ * committed.  A failure here rolls the replay back instead.  The file
+ * grows to the new page count exactly (one page a chunk); the checkpoint
+ * writes into it. */
+static int reserve_pages(struct fl_store *st, const char *schema, struct fl_err *err)
+{
+	char sql[64];
+	int64_t pages = 0, page_size = 0;
+	sqlite3_int64 bytes;
+	int chunk, rc;
+
+	snprintf(sql, sizeof(sql), "PRAGMA %s.page_count", schema);
+	if (pragma_int(st, sql, &pages) < 0)
+		return db_fail(st, err, "cannot commit the replay");
+	snprintf(sql, sizeof(sql), "PRAGMA %s.page_size", schema);
+	if (pragma_int(st, sql, &page_size) < 0)
+		return db_fail(st, err, "cannot commit the replay");
+	chunk = (int)page_size;
+	bytes = pages * page_size;
+	sqlite3_file_control(st->db, schema, SQLITE_FCNTL_CHUNK_SIZE, &chunk);
+	rc = sqlite3_file_control(st->db, schema, SQLITE_FCNTL_SIZE_HINT, &bytes);
+	if (rc != SQLITE_OK && rc != SQLITE_NOTFOUND) {
+		int e = errno;
+
+		fl_err_set(err, -ENOSPC, "%s: cannot commit the replay: no room for its %" PRId64
+			   " MiB in the database file (%s)", st->path,
+			   (int64_t)(bytes >> 20), e ? strerror(e) : sqlite3_errstr(rc));
+		fl_err_hint(err, "free space on the database's file system, or give -o a file elsewhere");
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+/* Copy the WAL into the database file.  A new database must be whole in
+ * its file before it is published (TRUNCATE: nothing else has it open);
+ * an existing one is checkpointed as far as its readers allow. */
+static int checkpoint(struct fl_store *st, const char *schema, bool whole, struct fl_err *err)
+{
+	int rc = sqlite3_wal_checkpoint_v2(st->db, schema, whole ? SQLITE_CHECKPOINT_TRUNCATE
+								  : SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+
+	if (rc == SQLITE_OK || (rc == SQLITE_BUSY && !whole))
+		return 0;
+	return db_fail(st, err, "cannot checkpoint the replay into the database file");
+}
+
+static int fsync_path(const char *path, int flags)
+{
+	int fd = open(path, flags | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0)
+		return -errno;
+	rc = fsync(fd) < 0 ? -errno : 0;
+	close(fd);
+	return rc;
+}
+
+/* Every table of the schema, in an order that copies a row after the
+ * rows it names. */
+static const char *const copied_tables[] = {
+	"traces", "threads", "writers", "faults", "losses", "runs", "outcomes", "cause_counts",
+	"thread_times",
+	"tally_threads", "tally_vmas", "tally_handlers", "tally_times",
+};
+
+/* The statements that renumber table t's trace and run ids in src (by
+ * toff and roff, through negative ids so that no row meets another's key
+ * on the way) and copy its rows into main, column by column. */
+static char *copy_table_sql(struct fl_store *st, const char *t, int64_t toff, int64_t roff)
+{
+	bool has_run, has_trace;
+	char *cols = NULL, *sql;
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT group_concat('\"' || name || '\"', ',')"
+				       " FROM pragma_table_info(?1, 'src')", -1, &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, t, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+			cols = sqlite3_mprintf("%s", sqlite3_column_text(s, 0));
+		sqlite3_finalize(s);
+	}
+	if (!cols)	/* no such table in src (or no memory) */
+		return sqlite3_mprintf("%s", "");
+	has_run = strstr(cols, "\"run_id\"") != NULL;
+	has_trace = strstr(cols, "\"trace_id\"") != NULL;
+	sql = sqlite3_mprintf("%z%zINSERT INTO main.\"%w\" (%s) SELECT %s FROM src.\"%w\";",
+			      has_trace ? sqlite3_mprintf("UPDATE src.\"%w\" SET trace_id = -trace_id;"
+							  "UPDATE src.\"%w\" SET trace_id = %lld - trace_id;",
+							  t, t, (long long)toff) : NULL,
+			      has_run ? sqlite3_mprintf("UPDATE src.\"%w\" SET run_id = -run_id;"
+							"UPDATE src.\"%w\" SET run_id = %lld - run_id;",
+							t, t, (long long)roff) : NULL,
+			      t, cols, cols, t);
+	sqlite3_free(cols);
+	return sql;
+}
+
+static int merge_same_trace(struct fl_store *st, int64_t *trace_id, struct fl_err *err);
+
+/* Copy the new database (attached as src) into path's, the runs and
+ * traces renumbered after path's own, in one transaction. */
+static int copy_into(struct fl_store *st, struct fl_err *err)
+{
+	int64_t toff = 0, roff = 0, trace_id = 0;
+	char *sql;
+	int rc;
+
+	rc = fl_store_begin_wait(st, FL_STORE_WAIT_S, err);
+	if (rc)
+		return rc;
+	rc = exec(st, tally_tables(), err, "cannot add the replay");
+	if (rc)
+		return rc;
+	if (pragma_int(st, "SELECT coalesce(max(trace_id), 0) FROM main.traces", &toff) < 0 ||
+	    pragma_int(st, "SELECT coalesce(max(run_id), 0) FROM main.runs", &roff) < 0)
+		return db_fail(st, err, "cannot add the replay");
+	for (size_t i = 0; i < sizeof(copied_tables) / sizeof(copied_tables[0]) && !rc; i++) {
+		sql = copy_table_sql(st, copied_tables[i], toff, roff);
+		if (!sql)
+			return fl_err_set(err, -ENOMEM, "out of memory");
+		rc = exec(st, sql, err, "cannot add the replay");
+		sqlite3_free(sql);
+	}
 	if (!rc)
-		st->in_txn = true;
+		rc = exec(st, "INSERT OR IGNORE INTO main.meta SELECT * FROM src.meta", err,
+			  "cannot add the replay");
+	if (!rc)
+		rc = exec(st, readers_indexes(), err, "cannot index the outcomes");
+	/* The trace may be there already: one copy of its rows. */
+	if (!rc && pragma_int(st, "SELECT coalesce(max(trace_id), 0) FROM main.traces", &trace_id) < 0)
+		rc = db_fail(st, err, "cannot add the replay");
+	if (!rc && trace_id > toff)
+		rc = merge_same_trace(st, &trace_id, err);
+	if (!rc)
+		rc = reserve_pages(st, "main", err);
+	if (!rc)
+		rc = exec(st, "COMMIT", err, "cannot commit the replay");
+	if (rc)
+		return rc;
+	st->in_txn = false;
+	st->run_offset = roff;
+	return checkpoint(st, "main", false, err);
+}
+
+/* Put the new database, committed and checkpointed, at path: linked
+ * there only while path does not exist, so that nothing another process
+ * made is replaced.  When path appeared meanwhile (another replay made
+ * it), this replay's rows are copied into it instead. */
+static int publish_new(struct fl_store *st, struct fl_err *err)
+{
+	const char *dir;
+	char *dcopy;
+	int rc;
+
+	close_db(st);
+	rc = fsync_path(st->tmp_path, O_RDONLY);
+	if (rc)
+		return fl_err_set(err, rc, "%s: cannot sync the new database: %s", st->path, strerror(-rc));
+	if (link(st->tmp_path, st->path) == 0) {
+		rc = 0;
+	} else if (errno == EEXIST) {
+		rc = open_db(st, st->path, err);
+		if (!rc) {
+			sqlite3_stmt *s;
+
+			if (sqlite3_prepare_v2(st->db, "ATTACH ?1 AS src", -1, &s, NULL) != SQLITE_OK)
+				return db_fail(st, err, "cannot add the replay");
+			sqlite3_bind_text(s, 1, st->tmp_path, -1, SQLITE_STATIC);
+			rc = sqlite3_step(s);
+			sqlite3_finalize(s);
+			if (rc != SQLITE_DONE)
+				return db_fail(st, err, "cannot add the replay");
+			rc = copy_into(st, err);
+			if (!rc)
+				rc = exec(st, "DETACH src", err, "cannot add the replay");
+		}
+		if (rc)
+			return rc;
+		remove_tmp(st);
+		return 0;
+	} else {
+		int e = errno;
+
+		return fl_err_set(err, -e, "%s: cannot put the new database in place: %s", st->path,
+				  strerror(e));
+	}
+	remove_tmp(st);
+	/* The new name is durable with its directory. */
+	dcopy = strdup(st->path);
+	if (dcopy) {
+		dir = dirname(dcopy);
+		fsync_path(dir, O_RDONLY | O_DIRECTORY);
+		free(dcopy);
+	}
 	return rc;
 }
 
@@ -640,13 +1052,22 @@ int fl_store_commit(struct fl_store *st, struct fl_err *err)
 		return rc;
 	}
 	rc = exec(st, readers_indexes(), err, "cannot index the outcomes");
-
+	if (!rc)
+		rc = reserve_pages(st, "main", err);
 	if (!rc)
 		rc = exec(st, "COMMIT", err, "cannot commit the replay");
-
-	if (!rc)
-		st->in_txn = false;
+	if (rc)
+		return rc;
+	st->in_txn = false;
+	rc = checkpoint(st, "main", st->tmp_path != NULL, err);
+	if (!rc && st->tmp_path)
+		rc = publish_new(st, err);
 	return rc;
+}
+
+int64_t fl_store_run_id(const struct fl_store *st, int64_t run_id)
+{
+	return run_id + st->run_offset;
 }
 
 void fl_store_rollback(struct fl_store *st)
@@ -787,6 +1208,265 @@ static int tally(struct run_tally *t, const struct fl_outcome *o)
 	return 0;
 }
 
+/* ---- the views' tallies ------------------------------------------------ */
+
+static const char *const handler_names[H__COUNT] = {
+	"unplaced", "file_read", "swap", "wp", "spurious", "file_shared", "file_cow",
+	"anon_write", "anon_read",
+};
+
+/* handle_pte_fault()'s dispatch as the handler view tells it from the
+ * stored columns (analyze/views.c, fl_view_handlers(): the same rules). */
+static int handler_of(const struct fl_fault_view *v, const char *kind)
+{
+	uint32_t a = v->fault->access;
+	bool major = v->has_end && v->major, prot = a & FL_ACC_PROT;
+	bool write = !(a & FL_ACC_EXEC) && (a & FL_ACC_WRITE);	/* access 'write...' */
+	bool file = !strcmp(kind, "file"), shmem = !strcmp(kind, "shmem");
+
+	if (!kind[0])
+		return H_UNPLACED;
+	if (major)
+		return file || shmem ? H_FILE_READ : H_SWAP;
+	if (prot)
+		return write ? H_WP : H_SPURIOUS;
+	if (shmem)
+		return H_FILE_SHARED;
+	if (file)
+		return write ? H_FILE_COW : H_FILE_READ;
+	return write ? H_ANON_WRITE : H_ANON_READ;
+}
+
+static struct thread_tally *thread_tally(struct run_tally *t, int32_t tid)
+{
+	uint64_t key = (uint64_t)(uint32_t)tid + 1;
+	void *idx;
+
+	if (t->lastthr < t->nthr && t->thr[t->lastthr].tid == tid)
+		return &t->thr[t->lastthr];
+	idx = fl_map_get(&t->thr_index, key);
+	if (!idx) {
+		if (fl_array_grow((void **)&t->thr, &t->capthr, t->nthr + 1, sizeof(*t->thr)) < 0 ||
+		    fl_map_put(&t->thr_index, key, (void *)(uintptr_t)(t->nthr + 1)) < 0)
+			return NULL;
+		t->thr[t->nthr++] = (struct thread_tally){ .tid = tid };
+		idx = (void *)(uintptr_t)t->nthr;
+	}
+	t->lastthr = (size_t)(uintptr_t)idx - 1;
+	return &t->thr[t->lastthr];
+}
+
+static struct vma_tally *vma_tally(struct run_tally *t, uint64_t start, uint64_t end,
+				   const char *kind)
+{
+	uint64_t key = (start * 0x9E3779B97F4A7C15ull) ^ (end + 0x632BE59BD9B4E019ull) ^ (uintptr_t)kind;
+	void *idx;
+
+	if (t->lastvma < t->nvma) {
+		struct vma_tally *l = &t->vma[t->lastvma];
+
+		if (l->start == start && l->end == end && l->kind == kind)
+			return l;
+	}
+	if (!key)
+		key = 1;
+	/* Open probing over the keys: a key taken by another VMA moves on. */
+	while ((idx = fl_map_get(&t->vma_index, key))) {
+		struct vma_tally *x = &t->vma[(uintptr_t)idx - 1];
+
+		if (x->start == start && x->end == end && !strcmp(x->kind, kind)) {
+			t->lastvma = (uintptr_t)idx - 1;
+			return x;
+		}
+		key = key + 1 ? key + 1 : 1;
+	}
+	if (fl_array_grow((void **)&t->vma, &t->capvma, t->nvma + 1, sizeof(*t->vma)) < 0 ||
+	    fl_map_put(&t->vma_index, key, (void *)(uintptr_t)(t->nvma + 1)) < 0)
+		return NULL;
+	t->vma[t->nvma] = (struct vma_tally){ .start = start, .end = end, .kind = kind };
+	t->lastvma = t->nvma;
+	return &t->vma[t->nvma++];
+}
+
+/* Count one outcome in its run's views.  False without memory. */
+static bool tally_views(struct fl_store *st, struct run_tally *t, const struct fl_fault_view *v,
+			const struct fl_outcome *o, bool placed, const char *kind)
+{
+	struct thread_tally *th = thread_tally(t, v->tid);
+	struct vma_tally *vt = vma_tally(t, placed ? v->vma.start : 0, placed ? v->vma.end : 0, kind);
+	struct handler_tally *h = &t->h[handler_of(v, kind)];
+	int64_t lat = (int64_t)o->latency;
+
+	if (!th || !vt)
+		return false;
+	th->fell_back += o->fell_back;
+	vt->n++;
+	vt->fell_back += o->fell_back;
+	vt->aborts += o->writer != NULL;
+	vt->lock_wait += o->lock_wait;
+	h->n++;
+	h->fell_back += o->fell_back;
+	if (!h->lat_overflow && __builtin_add_overflow(h->lat_sum, lat, &h->lat_sum))
+		h->lat_overflow = true;
+	h->lat_sum_d += (double)lat;
+	if (!h->any || lat > h->lat_max)
+		h->lat_max = lat;
+	h->any = true;
+	if (v->fault_id >= t->capflags) {
+		size_t cap = t->capflags;
+
+		if (fl_array_grow((void **)&t->flags, &cap, v->fault_id + 1, 1) < 0)
+			return false;
+		memset(t->flags + t->capflags, 0, cap - t->capflags);
+		t->capflags = cap;
+	}
+	t->flags[v->fault_id] = FLAG_SEEN | (o->fell_back ? FLAG_FELL_BACK : 0) |
+				(o->writer ? FLAG_ABORT : 0);
+	(void)st;
+	return true;
+}
+
+/* Write a run's thread, VMA and handler tallies. */
+static int write_view_tallies(struct fl_store *st, struct run_tally *t, struct fl_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = SQLITE_DONE;
+
+	if (prepare(st, &s, "INSERT INTO tally_threads (run_id, tid, fell_back) VALUES (?,?,?)", err))
+		return -EIO;
+	for (size_t i = 0; i < t->nthr && rc == SQLITE_DONE; i++) {
+		sqlite3_bind_int64(s, 1, t->run_id);
+		sqlite3_bind_int(s, 2, t->thr[i].tid);
+		sqlite3_bind_int64(s, 3, (int64_t)t->thr[i].fell_back);
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, err, "cannot store the run's tallies");
+	if (prepare(st, &s, "INSERT INTO tally_vmas (run_id, vma_start, vma_end, vma_kind, faults,"
+			   " fell_back, aborts, lock_wait) VALUES (?,?,?,?,?,?,?,?)", err))
+		return -EIO;
+	for (size_t i = 0; i < t->nvma && rc == SQLITE_DONE; i++) {
+		const struct vma_tally *x = &t->vma[i];
+
+		sqlite3_bind_int64(s, 1, t->run_id);
+		if (x->kind[0]) {
+			sqlite3_bind_int64(s, 2, (int64_t)x->start);
+			sqlite3_bind_int64(s, 3, (int64_t)x->end);
+		} else {
+			sqlite3_bind_null(s, 2);
+			sqlite3_bind_null(s, 3);
+		}
+		sqlite3_bind_text(s, 4, x->kind, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 5, (int64_t)x->n);
+		sqlite3_bind_int64(s, 6, (int64_t)x->fell_back);
+		sqlite3_bind_int64(s, 7, (int64_t)x->aborts);
+		sqlite3_bind_int64(s, 8, (int64_t)x->lock_wait);
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, err, "cannot store the run's tallies");
+	if (prepare(st, &s, "INSERT INTO tally_handlers (run_id, handler, faults, fell_back,"
+			   " latency_sum, latency_max) VALUES (?,?,?,?,?,?)", err))
+		return -EIO;
+	for (int i = 0; i < H__COUNT && rc == SQLITE_DONE; i++) {
+		const struct handler_tally *h = &t->h[i];
+
+		if (!h->n)
+			continue;
+		sqlite3_bind_int64(s, 1, t->run_id);
+		sqlite3_bind_text(s, 2, handler_names[i], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 3, (int64_t)h->n);
+		sqlite3_bind_int64(s, 4, (int64_t)h->fell_back);
+		if (h->lat_overflow)
+			sqlite3_bind_double(s, 5, h->lat_sum_d);
+		else
+			sqlite3_bind_int64(s, 5, h->lat_sum);
+		sqlite3_bind_int64(s, 6, h->lat_max);
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, err, "cannot store the run's tallies");
+	return 0;
+}
+
+/* The time slice of a fault at t, computed as the time view's SQL does
+ * (analyze/views.c, fl_view_time()): the same doubles, so the same slice. */
+static int64_t time_bucket(int64_t t, int64_t t0, uint64_t width, int buckets)
+{
+	int64_t d;
+	double num, x;
+
+	if (__builtin_sub_overflow(t, t0, &d))
+		num = (double)t - (double)t0;
+	else
+		num = (double)d;
+	x = num * 1.0 * buckets / (((double)t0 + (double)width) - (double)t0);
+	if (x != x)
+		return 0;
+	if (x >= 9.2e18)
+		return buckets - 1;
+	if (x <= -9.2e18)
+		return 0;
+	d = (int64_t)x;
+	return d < 0 ? 0 : d > buckets - 1 ? buckets - 1 : d;
+}
+
+/* Write every run's time slices, now that the trace's span is known. */
+static int write_time_tallies(struct fl_store *st, uint64_t t_first, uint64_t t_last,
+			      struct fl_err *err)
+{
+	static const int nbuckets[] = { 20, 60 };
+	int64_t t0 = (int64_t)t_first, t1 = (int64_t)t_last;
+	uint64_t width = t1 > t0 ? (uint64_t)t1 - (uint64_t)t0 : 1;
+	sqlite3_stmt *s;
+	int rc = SQLITE_DONE;
+
+	if (prepare(st, &s, "INSERT INTO tally_times (run_id, buckets, bucket, faults, fell_back,"
+			   " aborts) VALUES (?,?,?,?,?,?)", err))
+		return -EIO;
+	for (size_t r = 0; r < st->nruns && rc == SQLITE_DONE; r++) {
+		struct run_tally *t = &st->runs[r];
+
+		for (size_t k = 0; k < 2 && rc == SQLITE_DONE; k++) {
+			uint64_t n[60] = { 0 }, fb[60] = { 0 }, ab[60] = { 0 };
+			int b = nbuckets[k];
+
+			for (size_t id = 0; id < t->capflags; id++) {
+				int64_t x;
+
+				if (!(t->flags[id] & FLAG_SEEN))
+					continue;
+				x = time_bucket(id < st->capfault_t ? st->fault_t[id] : 0, t0, width, b);
+				n[x]++;
+				fb[x] += !!(t->flags[id] & FLAG_FELL_BACK);
+				ab[x] += !!(t->flags[id] & FLAG_ABORT);
+			}
+			for (int i = 0; i < b && rc == SQLITE_DONE; i++) {
+				if (!n[i])
+					continue;
+				sqlite3_bind_int64(s, 1, t->run_id);
+				sqlite3_bind_int(s, 2, b);
+				sqlite3_bind_int(s, 3, i);
+				sqlite3_bind_int64(s, 4, (int64_t)n[i]);
+				sqlite3_bind_int64(s, 5, (int64_t)fb[i]);
+				sqlite3_bind_int64(s, 6, (int64_t)ab[i]);
+				rc = sqlite3_step(s);
+				sqlite3_reset(s);
+			}
+		}
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, err, "cannot store the run's tallies");
+	return 0;
+}
+
 static int cmp_cause(const void *a, const void *b)
 {
 	const struct cause_tally *x = a, *y = b;
@@ -861,6 +1541,12 @@ int fl_store_fault(struct fl_store *st, int64_t trace_id, const struct fl_fault_
 
 	if (!r)
 		return -EIO;
+	if (!st->tally_oom && v->fault_id >= st->capfault_t &&
+	    fl_array_grow((void **)&st->fault_t, &st->capfault_t, v->fault_id + 1,
+			  sizeof(*st->fault_t)) < 0)
+		st->tally_oom = true;
+	if (!st->tally_oom)
+		st->fault_t[v->fault_id] = (int64_t)v->t;
 	val_int(r, 0, trace_id);
 	val_int(r, 1, (int64_t)v->fault_id);
 	val_int(r, 2, (int64_t)v->t);
@@ -902,6 +1588,11 @@ int fl_store_outcome(struct fl_store *st, int64_t run_id, const struct fl_fault_
 		st->failed = fl_err_set(&st->fail_err, -ENOMEM, "out of memory");
 		return st->failed;
 	}
+	/* Without memory for the views' tallies the replay goes on: the
+	 * report reads the outcomes instead. */
+	if (t && !st->tally_oom &&
+	    !tally_views(st, t, v, o, placed, placed ? fl_vma_kind_name(v->vma.kind) : ""))
+		st->tally_oom = true;
 	r = row_new(st, TAB_OUTCOMES, 0, NULL);
 	if (!r)
 		return -EIO;
@@ -1088,7 +1779,8 @@ int fl_store_run_end(struct fl_store *st, int64_t run_id, const struct fl_engine
 	t = run_tally(st, run_id);
 	if (!t)
 		return fl_err_set(err, -EINVAL, "%s: run %" PRId64 " was not begun", st->path, run_id);
-	qsort(t->c, t->n, sizeof(*t->c), cmp_cause);
+	if (t->n)	/* qsort(NULL, 0) is undefined */
+		qsort(t->c, t->n, sizeof(*t->c), cmp_cause);
 	if (prepare(st, &s, "INSERT INTO cause_counts (run_id, counter, reason, n, fell_back)"
 			   " VALUES (?,?,?,?,?)", err))
 		return -EIO;
@@ -1105,22 +1797,16 @@ int fl_store_run_end(struct fl_store *st, int64_t run_id, const struct fl_engine
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
 		return db_fail(st, err, "cannot count the causes");
-	return 0;
+	if (st->tally_oom)
+		return 0;
+	rc = exec(st, tally_tables(), err, "cannot store the run's tallies");
+	return rc ? rc : write_view_tallies(st, t, err);
 }
 
 int fl_store_trace_end(struct fl_store *st, int64_t *trace_id, const struct fl_ingest_result *res,
 		       bool has_ground_truth, bool lock_windows, struct fl_err *err)
 {
-	static const char *const drop[] = {
-		"DELETE FROM threads WHERE trace_id = ?2",
-		"DELETE FROM writers WHERE trace_id = ?2",
-		"DELETE FROM faults WHERE trace_id = ?2",
-		"DELETE FROM losses WHERE trace_id = ?2",
-		"UPDATE runs SET trace_id = ?1 WHERE trace_id = ?2",
-		"DELETE FROM traces WHERE trace_id = ?2",
-	};
 	sqlite3_stmt *s;
-	int64_t older = 0;
 	int rc;
 
 	if (store_sync(st, false) < 0) {
@@ -1145,6 +1831,9 @@ int fl_store_trace_end(struct fl_store *st, int64_t *trace_id, const struct fl_i
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
 		return db_fail(st, err, "cannot complete the trace");
+	if (!st->tally_oom && st->nruns &&
+	    write_time_tallies(st, res->t_first, res->t_last, err) < 0)
+		return -EIO;
 	if (!has_ground_truth &&
 	    (prepare(st, &s, "UPDATE faults SET gt = 'unknown', gt_detail = '', gt_lock_wait = NULL"
 			    " WHERE trace_id = ?", err) ||
@@ -1152,7 +1841,24 @@ int fl_store_trace_end(struct fl_store *st, int64_t *trace_id, const struct fl_i
 	      rc != SQLITE_DONE)))
 		return db_fail(st, err, "cannot mark the ground truth unknown");
 
-	/* The same trace replayed before: keep one copy of its rows. */
+	return merge_same_trace(st, trace_id, err);
+}
+
+/* The same trace replayed before: keep one copy of its rows. */
+static int merge_same_trace(struct fl_store *st, int64_t *trace_id, struct fl_err *err)
+{
+	static const char *const drop[] = {
+		"DELETE FROM threads WHERE trace_id = ?2",
+		"DELETE FROM writers WHERE trace_id = ?2",
+		"DELETE FROM faults WHERE trace_id = ?2",
+		"DELETE FROM losses WHERE trace_id = ?2",
+		"UPDATE runs SET trace_id = ?1 WHERE trace_id = ?2",
+		"DELETE FROM traces WHERE trace_id = ?2",
+	};
+	sqlite3_stmt *s;
+	int64_t older = 0;
+	int rc;
+
 	if (prepare(st, &s, "SELECT o.trace_id FROM traces o, traces n WHERE n.trace_id = ?1"
 			   " AND o.trace_id != n.trace_id AND o.path = n.path AND o.dialect = n.dialect"
 			   " AND o.ctf_events = n.ctf_events AND o.t_first = n.t_first"

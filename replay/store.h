@@ -25,12 +25,30 @@
 struct fl_store;
 
 /* Open or create path for writing.  0, or a negative code with err filled
- * (not SQLite, not faultline's, a newer schema, cannot write). */
+ * (not SQLite, not faultline's, a newer schema, cannot write).
+ *
+ * A new database is written in a private file next to path (O_EXCL) and
+ * linked to path at the commit, only if path is still absent; if another
+ * replay made path meanwhile, the rows are copied into it in one
+ * transaction.  A replay that fails leaves nothing of a new database, and
+ * never removes or replaces a file it did not create. */
 int fl_store_open(const char *path, struct fl_store **out, struct fl_err *err);
 void fl_store_close(struct fl_store *st);
 
+/* Start the replay's transaction: 0, or -EBUSY at once when another
+ * process holds the database's write lock (err says so); then
+ * fl_store_begin_wait() waits up to seconds for it. */
 int fl_store_begin(struct fl_store *st, struct fl_err *err);
+int fl_store_begin_wait(struct fl_store *st, int seconds, struct fl_err *err);
+#define FL_STORE_WAIT_S		600
+
+/* Commit, and checkpoint the WAL into the database file: 0 only when
+ * both succeeded.  A new database is published at its path only then
+ * (see fl_store_open()); a failure leaves the database as it was. */
 int fl_store_commit(struct fl_store *st, struct fl_err *err);
+/* A run's id in the database once committed: a new database that met
+ * another replay's at its path was added to it, its runs renumbered. */
+int64_t fl_store_run_id(const struct fl_store *st, int64_t run_id);
 void fl_store_rollback(struct fl_store *st);
 
 /* A new trace row (completed by fl_store_trace_end). */

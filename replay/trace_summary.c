@@ -67,6 +67,12 @@ int fl_summary_add(struct fl_trace_summary *s, const struct fl_event *ev)
 	switch (ev->kind) {
 	case FL_EV_FAULT: {
 		uint32_t a = ev->u.fault.access;
+
+		if (ev->tid < 0) {
+			s->kinds[FL_EV_FAULT]--;
+			s->fault_no_thread++;
+			break;
+		}
 		/* ppc64's software event carries TRAP and DSISR (a trap is
 		 * set): its access bits are real. */
 		if (ev->u.fault.source == FL_SRC_SW_EVENT && !ev->u.fault.trap)

@@ -35,6 +35,11 @@ struct fl_trace_summary {
 	uint64_t task[FL_TASK__COUNT];
 	uint64_t fault_read, fault_write, fault_exec, fault_prot, fault_sw;
 	uint64_t fault_ppc64;	/* with a ppc64 trap (and so DSISR) */
+	/* Faults of no known thread (perf's perf_tid = -1): the replay has no
+	 * thread to run them on, so they are counted here and not in
+	 * kinds[FL_EV_FAULT], which is then the number of faults a replay
+	 * decides. */
+	uint64_t fault_no_thread;
 	uint64_t fault_minor, fault_major;
 	uint64_t fallbacks;		/* ground truth: faults that ran under mmap_lock */
 	uint64_t anon_trylocks;		/* per-VMA faults that took the anon_vma trylock */

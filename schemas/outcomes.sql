@@ -233,3 +233,48 @@ CREATE INDEX IF NOT EXISTS outcomes_writer ON outcomes (run_id, writer_id, vma_s
 -- Faults whose ground truth is not 'vma' (true fallbacks, unknowns): few,
 -- and with a run's fell_back total they give its precision and recall.
 CREATE INDEX IF NOT EXISTS faults_not_vma ON faults (trace_id, gt) WHERE gt <> 'vma';
+
+-- @tallies
+-- Tallies of each run's outcomes, counted by `faultline replay` as it
+-- stores them (replay/store.c), so that the report's views by thread, VMA,
+-- handler and time read a few rows per run instead of every outcome with
+-- its fault (analyze/views.c).  Derived data, like an index: a run without
+-- them (an older database) is read from outcomes as before, with the same
+-- result; adding them does not bump the version.
+CREATE TABLE IF NOT EXISTS tally_threads (
+	run_id		INTEGER NOT NULL,
+	tid		INTEGER NOT NULL,
+	fell_back	INTEGER NOT NULL,
+	PRIMARY KEY (run_id, tid)
+);
+CREATE TABLE IF NOT EXISTS tally_vmas (
+	run_id		INTEGER NOT NULL,
+	vma_start	INTEGER,		-- NULL: not placed
+	vma_end		INTEGER,
+	vma_kind	TEXT NOT NULL,
+	faults		INTEGER NOT NULL,
+	fell_back	INTEGER NOT NULL,
+	aborts		INTEGER NOT NULL,	-- outcomes with a writer
+	lock_wait	INTEGER NOT NULL	-- ns, summed
+);
+CREATE INDEX IF NOT EXISTS tally_vmas_run ON tally_vmas (run_id);
+CREATE TABLE IF NOT EXISTS tally_handlers (
+	run_id		INTEGER NOT NULL,
+	handler		TEXT NOT NULL,		-- as fl_view_handlers() names them
+	faults		INTEGER NOT NULL,
+	fell_back	INTEGER NOT NULL,
+	latency_sum	NUMERIC NOT NULL,	-- ns; REAL past int64
+	latency_max	INTEGER NOT NULL,
+	PRIMARY KEY (run_id, handler)
+);
+-- Faults per slice of the trace's span, for 20 slices (report --by time)
+-- and 60 (report --html).
+CREATE TABLE IF NOT EXISTS tally_times (
+	run_id		INTEGER NOT NULL,
+	buckets		INTEGER NOT NULL,
+	bucket		INTEGER NOT NULL,
+	faults		INTEGER NOT NULL,
+	fell_back	INTEGER NOT NULL,
+	aborts		INTEGER NOT NULL,
+	PRIMARY KEY (run_id, buckets, bucket)
+);

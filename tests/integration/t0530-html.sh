@@ -23,7 +23,7 @@ is "a cause bar segment per cause of each run" "$(grep -c '<rect class="cause"' 
 is "a run row per run" "$(grep -c '^<tr><td>' page.html)" "$(sqlite3 n.db 'select count(*) from runs')"
 expect_ok "report --html --run 2" report --html one.html --run 2 n.db
 is "... one run" "$(grep -c '^<tr><td>' one.html)" 1
-expect_fail "--html into a directory that does not exist" 1 "nodir/p\.html\.tmp: cannot write" \
+expect_fail "--html into a directory that does not exist" 1 "nodir/p\.html: cannot create it: No such file or directory" \
 	report --html nodir/p.html n.db
 
 browser=$(command -v chromium || command -v chromium-browser || true)

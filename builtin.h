@@ -8,6 +8,8 @@
 #ifndef FL_BUILTIN_H
 #define FL_BUILTIN_H
 
+#include <stdio.h>
+
 /* Exit statuses shared by all subcommands. */
 enum {
 	FL_EXIT_OK = 0,
@@ -15,12 +17,20 @@ enum {
 	FL_EXIT_USAGE = 2,	/* the command line was wrong */
 };
 
+/* The database replay writes without -o, and report, diff, export and tui
+ * read without a DB argument (as perf record and perf report share
+ * perf.data). */
+#define FL_DEFAULT_DB "faultline.db"
+
 struct fl_cmd {
 	const char *name;
 	const char *summary;	/* one line, for `faultline --help` */
 	const char *usage;	/* "faultline info [--format text|json] TRACE" */
 	const char *help;	/* the full description, options and examples */
 	int (*run)(int argc, char **argv);
+	/* Optional: more help printed after help, from tables the command
+	 * owns (replay's knobs), so the help never repeats them by hand. */
+	void (*help_more)(FILE *out);
 };
 
 extern const struct fl_cmd fl_cmd_info;

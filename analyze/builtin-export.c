@@ -163,7 +163,7 @@ static int run_export(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct fl_err err = { 0 };
-	const char *table = NULL;
+	const char *table = NULL, *path;
 	size_t ti = NTABLES;
 	bool json = false;
 	int64_t run_id = 0;
@@ -218,18 +218,17 @@ static int run_export(int argc, char **argv)
 		return fl_cmd_usage_error(&fl_cmd_export, "no table '%s' in the store (traces, "
 					  "threads, writers, faults, runs, outcomes, cause_counts, "
 					  "thread_times, meta)", table);
-	if (optind >= argc)
-		return fl_cmd_usage_error(&fl_cmd_export, "no database given");
 	if (argc - optind > 1)
 		return fl_cmd_usage_error(&fl_cmd_export, "one database at a time ('%s' is extra)",
 					  argv[optind + 1]);
 	if (run_id > 0 && strcmp(table, "meta") == 0)
 		return fl_cmd_usage_error(&fl_cmd_export, "--run does not apply to meta");
-	if (fl_store_open_read(argv[optind], &db, &err) < 0) {
+	path = optind < argc ? argv[optind] : FL_DEFAULT_DB;
+	if (fl_store_open_read(path, &db, &err) < 0) {
 		fl_err_print(&err, stderr);
 		return FL_EXIT_FAIL;
 	}
-	rc = export(db, argv[optind], ti, run_id, json, &err);
+	rc = export(db, path, ti, run_id, json, &err);
 	sqlite3_close(db);
 	if (rc < 0) {
 		fl_err_print(&err, stderr);
@@ -241,15 +240,16 @@ static int run_export(int argc, char **argv)
 const struct fl_cmd fl_cmd_export = {
 	.name = "export",
 	.summary = "write one table of an outcome store as CSV or JSON",
-	.usage = "faultline export --table T [--format csv|json] [--run N] DB",
+	.usage = "faultline export --table T [--format csv|json] [--run N] [DB]",
 	.help =
-		"Writes table T of the outcome store DB (schemas/outcomes.sql) to\n"
-		"stdout, every column under the name the schema gives it, in the\n"
-		"schema's column order, rows in primary-key order.  Values are as\n"
-		"stored: addresses are signed 64-bit integers (SQLite has no unsigned\n"
-		"type), times are trace-clock ns, NULL is an empty CSV field or JSON\n"
-		"null.  The column names are the store's contract: they change only\n"
-		"with the schema version.\n"
+		"Writes table T of the outcome store DB (schemas/outcomes.sql; default\n"
+		"faultline.db) to stdout, every column under the name the schema gives\n"
+		"it, in the schema's column order, rows in primary-key order.  Values\n"
+		"are as stored: addresses are signed 64-bit integers (SQLite has no\n"
+		"unsigned type); times are integer ns of the trace's own clock (subtract\n"
+		"traces.t_first for the time since the trace's first event); NULL is an\n"
+		"empty CSV field or JSON null.  The column names are the store's\n"
+		"contract: they change only\n"		"with the schema version.\n"
 		"\n"
 		"Tables: traces, threads, writers, faults, runs, outcomes, cause_counts,\n"
 		"thread_times, meta.\n"

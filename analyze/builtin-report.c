@@ -15,6 +15,7 @@
 #include "fl_json.h"
 #include "store_read.h"
 #include "html.h"
+#include "knobs.h"
 #include "table.h"
 #include "views.h"
 
@@ -274,10 +275,29 @@ static void print_run_header(sqlite3 *db, const struct run *r, bool colour)
 {
 	char pct[16];
 	struct knob_text kt = { 13, 0 };
+	char *changed = fl_knobs_nondefault(db, r->strategy, r->knobs);
 
-	printf("%srun %" PRId64 ": %s, %s%s, seed %" PRId64 "%s\n", colour ? "\033[1m" : "",
-	       r->run_id, r->strategy, r->profile[0] ? "profile " : "no profile", r->profile,
-	       r->seed, colour ? "\033[0m" : "");
+	/* What sets the run apart from the others of its strategy: profile,
+	 * seed and the knobs not at their defaults, on its first line. */
+	{
+		char line[256];
+		size_t w = fl_table_width();
+		int n = snprintf(line, sizeof(line), "run %" PRId64 ": %s, %s%s, seed %" PRId64,
+				 r->run_id, r->strategy, r->profile[0] ? "profile " : "no profile",
+				 r->profile, r->seed);
+		bool more = changed && changed[0];
+
+		/* The knobs on the same line when they fit, else on the next. */
+		if (more && (!w || (size_t)n + 2 + strlen(changed) <= w))
+			printf("%s%s, %s%s\n", colour ? "\033[1m" : "", line, changed,
+			       colour ? "\033[0m" : "");
+		else if (more)
+			printf("%s%s,\n    %s%s\n", colour ? "\033[1m" : "", line, changed,
+			       colour ? "\033[0m" : "");
+		else
+			printf("%s%s%s\n", colour ? "\033[1m" : "", line, colour ? "\033[0m" : "");
+	}
+	free(changed);
 	printf("  trace:     %s (trace %" PRId64 ")\n", r->trace[0] ? r->trace : "?",
 	       r->trace_id);
 	printf("  replayed:  by faultline %s at %s\n", r->tool_version, r->created_at);
@@ -391,6 +411,16 @@ static void print_run_view_json(struct fl_json *j, const struct run_view *rv)
 	}
 }
 
+/* "knobs_changed": the knobs not at their strategy's defaults, as text
+ * ("writer_scale=200"; "" when none). */
+static void json_knobs_changed(sqlite3 *db, struct fl_json *j, const struct run *r)
+{
+	char *changed = fl_knobs_nondefault(db, r->strategy, r->knobs);
+
+	fl_json_str(j, "knobs_changed", changed ? changed : "");
+	free(changed);
+}
+
 static void json_run_header(sqlite3 *db, struct fl_json *j, const struct run *r)
 {
 	fl_json_i64(j, "run_id", r->run_id);
@@ -401,6 +431,7 @@ static void json_run_header(sqlite3 *db, struct fl_json *j, const struct run *r)
 	fl_json_obj_begin(j, "knobs");
 	each_knob(db, r->knobs, knob_json, j);
 	fl_json_obj_end(j);
+	json_knobs_changed(db, j, r);
 	fl_json_i64(j, "seed", r->seed);
 	fl_json_str(j, "tool_version", r->tool_version);
 	fl_json_str(j, "created_at", r->created_at);
@@ -446,8 +477,10 @@ static int by_view(const struct fl_view_ctx *v, enum by by, struct fl_table *t, 
 	}
 }
 
+/* top: rows of a ranked table, 0 for all; cut_by: whether --by views
+ * are cut to top (text always; CSV and JSON only when --top was given). */
 static int report_runs(sqlite3 *db, const char *path, int64_t run_id, enum by by, int64_t top,
-		       enum fmt fmt, struct fl_err *err)
+		       bool cut_by, enum fmt fmt, struct fl_err *err)
 {
 	bool colour = fmt == FMT_TEXT && fl_colour_stdout();
 	struct run *runs = NULL;
@@ -477,6 +510,7 @@ static int report_runs(sqlite3 *db, const char *path, int64_t run_id, enum by by
 		struct run_view rv;
 		struct fl_table t;
 		char prefix[256];
+		size_t more;
 
 		if (by == BY_DEFAULT && fmt != FMT_CSV) {
 			rc = run_view_load(&v, &rv, err);
@@ -500,11 +534,22 @@ static int report_runs(sqlite3 *db, const char *path, int64_t run_id, enum by by
 			all.top = 0;
 			rc = fl_view_causes(&all, &t, err);
 		} else {
-			rc = by_view(&v, by, &t, err);
+			struct fl_view_ctx all = v;
+
+			/* Every row, then the cut: the footer says how many more. */
+			all.top = 0;
+			rc = by_view(&all, by, &t, err);
 		}
 		if (rc < 0) {
 			fl_table_free(&t);
 			break;
+		}
+		more = 0;
+		/* The time view is the trace's slices in order: never ranked. */
+		if (by != BY_DEFAULT && by != BY_TIME && cut_by && top > 0 &&
+		    t.nrows > (size_t)top) {
+			more = t.nrows - (size_t)top;
+			fl_table_truncate(&t, (size_t)top);
 		}
 		if (fmt == FMT_CSV) {
 			char *p = prefix;
@@ -531,18 +576,29 @@ static int report_runs(sqlite3 *db, const char *path, int64_t run_id, enum by by
 			fl_json_i64(&j, "trace_id", r->trace_id);
 			fl_json_str(&j, "strategy", r->strategy);
 			fl_json_str(&j, "profile", r->profile);
+			json_knobs_changed(db, &j, r);
+			fl_json_i64(&j, "seed", r->seed);
 			fl_table_json(&t, &j, "rows");
+			fl_json_u64(&j, "more_rows", more);
 			fl_json_obj_end(&j);
 		} else {
+			char *changed = fl_knobs_nondefault(db, r->strategy, r->knobs);
+
 			if (i)
 				printf("\n");
-			printf("%srun %" PRId64 ": %s%s%s, %s%s\n", colour ? "\033[1m" : "",
-			       r->run_id, r->strategy, r->profile[0] ? " " : "", r->profile,
+			printf("%srun %" PRId64 ": %s%s%s, seed %" PRId64 "%s%s, %s%s\n",
+			       colour ? "\033[1m" : "", r->run_id, r->strategy,
+			       r->profile[0] ? " " : "", r->profile, r->seed,
+			       changed && changed[0] ? ", " : "", changed ? changed : "",
 			       by_titles[by], colour ? "\033[0m" : "");
+			free(changed);
 			if (t.nrows)
 				fl_table_print_text(&t, stdout, 2, colour);
 			else
 				printf("  (none)\n");
+			if (more)
+				printf("  %zu more row%s (--top 0 for all)\n", more,
+				       more == 1 ? "" : "s");
 		}
 		fl_table_free(&t);
 	}
@@ -875,6 +931,7 @@ static int run_report(int argc, char **argv)
 		{ "by", required_argument, NULL, 'b' },
 		{ "top", required_argument, NULL, 't' },
 		{ "html", required_argument, NULL, OPT_HTML },
+		{ "wide", no_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct fl_err err = { 0 };
@@ -888,8 +945,11 @@ static int run_report(int argc, char **argv)
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":r:f:l:b:t:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:f:l:b:t:w", opts, NULL)) != -1) {
 		switch (c) {
+		case 'w':
+			fl_table_set_wide(true);
+			break;
 		case 'r':
 			if (!parse_int(optarg, 1, &run_id))
 				return fl_cmd_usage_error(&fl_cmd_report, "--run takes a run id (a "
@@ -949,13 +1009,12 @@ static int run_report(int argc, char **argv)
 						  argv[optind - 1]);
 		}
 	}
-	if (optind >= argc)
-		return fl_cmd_usage_error(&fl_cmd_report, "no database given");
 	if (argc - optind > 1)
 		return fl_cmd_usage_error(&fl_cmd_report, "one database at a time ('%s' is extra)",
 					  argv[optind + 1]);
 	if (fidelity && fmt == FMT_CSV)
-		return fl_cmd_usage_error(&fl_cmd_report, "--fidelity takes --format text or json");
+		return fl_cmd_usage_error(&fl_cmd_report, "--fidelity takes --format table or json "
+					  "(its tables differ in shape; export writes CSV)");
 	if (!fidelity && have_limit)
 		return fl_cmd_usage_error(&fl_cmd_report, "--limit only applies to --fidelity");
 	if (fidelity && (by != BY_DEFAULT || have_top || html))
@@ -964,7 +1023,9 @@ static int run_report(int argc, char **argv)
 	if (html && (by != BY_DEFAULT || have_format))
 		return fl_cmd_usage_error(&fl_cmd_report, "--html writes the whole page: without "
 					  "--by or --format");
-	path = argv[optind];
+	/* replay writes faultline.db by default, and report reads it, as
+	 * perf report reads perf.data. */
+	path = optind < argc ? argv[optind] : FL_DEFAULT_DB;
 
 	if (fl_store_open_read(path, &db, &err) < 0) {
 		fl_err_print(&err, stderr);
@@ -975,7 +1036,7 @@ static int run_report(int argc, char **argv)
 	else if (html)
 		rc = fl_html_write(db, path, run_id, html, &err);
 	else
-		rc = report_runs(db, path, run_id, by, top, fmt, &err);
+		rc = report_runs(db, path, run_id, by, top, fmt == FMT_TEXT || have_top, fmt, &err);
 	sqlite3_close(db);
 	if (rc < 0) {
 		fl_err_print(&err, stderr);
@@ -989,13 +1050,15 @@ static int run_report(int argc, char **argv)
 const struct fl_cmd fl_cmd_report = {
 	.name = "report",
 	.summary = "summarise replayed runs: causes, latency, writers; fidelity; a page",
-	.usage = "faultline report [--run N] [--by VIEW] [--top K]\n"
-		 "                        [--format table|csv|json] DB\n"
-		 "       faultline report --fidelity [--run N] [--limit K] [--format F] DB\n"
-		 "       faultline report --html FILE [--run N] DB",
+	.usage = "faultline report [--run N] [--by VIEW] [--top K] [--wide]\n"
+		 "                        [--format table|csv|json] [DB]\n"
+		 "       faultline report --fidelity [--run N] [--limit K]\n"
+		 "                        [--format table|json] [DB]\n"
+		 "       faultline report --html FILE [--run N] [DB]",
 	.help =
 		"DB is an outcome store written by `faultline replay ... -o DB`\n"
-		"(schemas/outcomes.sql).  It is opened read-only, so a replay may be\n"
+		"(schemas/outcomes.sql; default faultline.db, what replay writes\n"
+		"without -o).  It is opened read-only, so a replay may be\n"
 		"writing it at the same time; the report shows the runs committed when it\n"
 		"starts.\n"
 		"\n"
@@ -1043,18 +1106,26 @@ const struct fl_cmd fl_cmd_report = {
 		"over time, the latency distribution, and a map of the VMAs where faults\n"
 		"fell back.  Open it in any browser.\n"
 		"\n"
-		"Tables fit 80 columns (long text is cut with \"...\"; CSV and JSON hold\n"
-		"it whole) and are coloured only on a terminal, never when NO_COLOR is\n"
-		"set.  Addresses print as hex; times are trace-clock seconds with ns.\n"
+		"Tables fit the terminal: COLUMNS, else the terminal's width, else 80.\n"
+		"Only thread names, VMA kinds and lists are cut (\"...\", and a line\n"
+		"under the table says so); addresses, VMA ranges, paths and cause names\n"
+		"never are; --wide cuts nothing.  A --by view shows its top K rows and\n"
+		"says how many more there are; CSV and JSON hold every row unless --top\n"
+		"is given.  Each run's first line names its strategy, profile, seed and\n"
+		"the knobs not at their defaults.  Tables are coloured only on a\n"
+		"terminal, never when NO_COLOR is set.  Addresses print as hex; times\n"
+		"are trace-clock seconds with ns.\n"
 		"\n"
 		"options:\n"
 		"  -r, --run N            only run N (default: every run; with\n"
 		"                         --fidelity, the newest pervma run)\n"
 		"  -b, --by VIEW          cause, reason, vma, thread, writer, time or\n"
 		"                         handler\n"
-		"  -t, --top K            rows of a ranked table (default 5; 0: all)\n"
+		"  -t, --top K            rows of a ranked table (default 5; 0: all; CSV\n"
+		"                         and JSON of --by: all unless given)\n"
+		"  -w, --wide             cut no column, whatever the width\n"
 		"  -f, --format FMT       table (default, for people; 'text' too), csv or\n"
-		"                         json (csv not with --fidelity)\n"
+		"                         json (table or json with --fidelity)\n"
 		"      --fidelity         compare a run with the kernel's answer\n"
 		"  -l, --limit K          with --fidelity, list at most K disagreeing\n"
 		"                         faults (default 20; 0 lists all)\n"
@@ -1066,7 +1137,8 @@ const struct fl_cmd fl_cmd_report = {
 		"        fell_back (one row per cause of each run); with --by VIEW,\n"
 		"        run_id,strategy,profile then the view's columns, as in json\n"
 		"  json: {database, runs: [{run_id, trace_id, trace, strategy, profile,\n"
-		"        knobs, seed, tool_version, created_at, faults, fallbacks,\n"
+		"        knobs, knobs_changed (\"k=v ...\", the knobs not at their\n"
+		"        defaults), seed, tool_version, created_at, faults, fallbacks,\n"
 		"        unplaced, causes: [{counter, reason, count, share_pct,\n"
 		"        fell_back}], summary: [{outcome, count, share_pct}],\n"
 		"        latency: [{metric, n, p50_ns, p90_ns, p99_ns, max_ns,\n"
@@ -1076,7 +1148,7 @@ const struct fl_cmd fl_cmd_report = {
 		"        fidelity: null | {compared, tp, fp, fn, tn, precision,\n"
 		"        recall}}]}\n"
 		"  --by json: {database, by, runs: [{run_id, trace_id, strategy,\n"
-		"        profile, rows: [...]}]}; rows of\n"
+		"        profile, knobs_changed, seed, rows: [...], more_rows}]}; rows of\n"
 		"        reason: reason, count, share_pct, fell_back, counters\n"
 		"        vma: vma, vma_start, vma_end, vma_kind, faults, fell_back,\n"
 		"             fallback_pct, aborts, lock_wait_ns\n"

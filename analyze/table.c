@@ -1,9 +1,11 @@
 /* table: views as rows of named columns, printed as text, CSV or JSON. */
 #include "table.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "fl_array.h"
@@ -114,6 +116,47 @@ int fl_table_fill(struct fl_table *t, sqlite3_stmt *st)
 	return rc;
 }
 
+static bool table_wide;
+
+void fl_table_set_wide(bool wide)
+{
+	table_wide = wide;
+}
+
+size_t fl_table_width(void)
+{
+	const char *env = getenv("COLUMNS");
+	struct winsize ws;
+
+	if (table_wide)
+		return 0;
+	/* COLUMNS first, as ls and git do: it lets a pipe keep a width. */
+	if (env && env[0]) {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(env, &end, 10);
+		if (!errno && !*end && v >= 20 && v <= 100000)
+			return (size_t)v;
+	}
+	if (isatty(STDOUT_FILENO) == 1 && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
+	    ws.ws_col >= 20)
+		return ws.ws_col;
+	return FL_TABLE_WIDTH;
+}
+
+void fl_table_truncate(struct fl_table *t, size_t n)
+{
+	if (n >= t->nrows)
+		return;
+	for (size_t i = n * t->ncols; i < t->nrows * t->ncols; i++) {
+		free(t->cells[i].s);
+		t->cells[i].s = NULL;
+	}
+	t->nrows = n;
+}
+
 bool fl_colour_stdout(void)
 {
 	const char *nc = getenv("NO_COLOR");
@@ -202,14 +245,16 @@ static bool numeric(const struct fl_col *col)
 	return col->kind != FL_COL_TEXT && col->kind != FL_COL_HEX;
 }
 
-void fl_table_print_text(const struct fl_table *t, FILE *out, int indent, bool colour)
+bool fl_table_print_text(const struct fl_table *t, FILE *out, int indent, bool colour)
 {
 	size_t *w = calloc(t->ncols ? t->ncols : 1, sizeof(*w));
+	size_t limit = fl_table_width();
+	bool cut = false;
 	char buf[64];
 	size_t total;
 
 	if (!w)
-		return;
+		return false;
 	for (size_t c = 0; c < t->ncols; c++) {
 		if (t->cols[c].flags & FL_COL_NOTEXT)
 			continue;
@@ -221,8 +266,10 @@ void fl_table_print_text(const struct fl_table *t, FILE *out, int indent, bool c
 				w[c] = n;
 		}
 	}
-	/* Fit FL_TABLE_WIDTH: shorten the widest text column, a column at a
-	 * time, never below its label or 8 characters. */
+	/* Fit the width: shorten the widest column that may be cut, a column
+	 * at a time, never below its label or 8 characters.  What identifies
+	 * a row (an address, a range, a path, a cause) is never cut: a
+	 * table too wide without it is printed wide. */
 	for (;;) {
 		size_t shown = 0, widest = (size_t)-1;
 
@@ -231,13 +278,15 @@ void fl_table_print_text(const struct fl_table *t, FILE *out, int indent, bool c
 			if (t->cols[c].flags & FL_COL_NOTEXT)
 				continue;
 			total += w[c] + (shown++ ? 2 : 0);
-			if (t->cols[c].kind == FL_COL_TEXT && w[c] > 8 &&
-			    w[c] > strlen(t->cols[c].label) && (widest == (size_t)-1 || w[c] > w[widest]))
+			if (t->cols[c].kind == FL_COL_TEXT && (t->cols[c].flags & FL_COL_CUT) &&
+			    w[c] > 8 && w[c] > strlen(t->cols[c].label) &&
+			    (widest == (size_t)-1 || w[c] > w[widest]))
 				widest = c;
 		}
-		if (total <= FL_TABLE_WIDTH || widest == (size_t)-1)
+		if (!limit || total <= limit || widest == (size_t)-1)
 			break;
-		w[widest] -= total - FL_TABLE_WIDTH < w[widest] - 8 ? total - FL_TABLE_WIDTH : 1;
+		w[widest] -= total - limit < w[widest] - 8 ? total - limit : 1;
+		cut = true;
 	}
 	for (long r = -1; r < (long)t->nrows; r++) {
 		bool first = true;
@@ -264,7 +313,7 @@ void fl_table_print_text(const struct fl_table *t, FILE *out, int indent, bool c
 			if (!first)
 				fputs("  ", out);
 			first = false;
-			if (n > w[c]) {	/* only text columns are ever cut */
+			if (n > w[c]) {	/* only FL_COL_CUT columns are ever cut */
 				fprintf(out, "%.*s...", (int)(w[c] - 3), s);
 			} else if (numeric(col)) {
 				fprintf(out, "%*s", (int)w[c], s);
@@ -278,7 +327,10 @@ void fl_table_print_text(const struct fl_table *t, FILE *out, int indent, bool c
 			fputs("\033[0m", out);
 		fputc('\n', out);
 	}
+	if (cut)
+		fprintf(out, "%*s(cut to %zu columns; --wide shows it whole)\n", indent, "", limit);
 	free(w);
+	return cut;
 }
 
 void fl_csv_field(FILE *out, const char *s)

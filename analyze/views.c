@@ -144,7 +144,7 @@ static const struct fl_col reason_cols[] = {
 	{ "count", "count", FL_COL_INT, 0 },
 	{ "share_pct", "share", FL_COL_PCT, 0 },
 	{ "fell_back", "fell back", FL_COL_INT, 0 },
-	{ "counters", "counters", FL_COL_TEXT, 0 },
+	{ "counters", "counters", FL_COL_TEXT, FL_COL_CUT },
 };
 
 int fl_view_reasons(const struct fl_view_ctx *v, struct fl_table *t, struct fl_err *err)
@@ -292,7 +292,7 @@ static const struct fl_col by_ip_cols[] = {
 };
 static const struct fl_col by_thread_cols[] = {
 	{ "tid", "writer tid", FL_COL_INT, 0 },
-	{ "comm", "comm", FL_COL_TEXT, FL_COL_DASH },
+	{ "comm", "comm", FL_COL_TEXT, FL_COL_DASH | FL_COL_CUT },
 	{ "aborts", "aborts", FL_COL_INT, 0 },
 	{ "share_pct", "share", FL_COL_PCT, 0 },
 	{ "writers", "writers", FL_COL_INT, 0 },
@@ -301,7 +301,7 @@ static const struct fl_col by_vma_cols[] = {
 	{ "vma", "VMA", FL_COL_TEXT, 0 },
 	{ "vma_start", "", FL_COL_HEX, FL_COL_NOTEXT },
 	{ "vma_end", "", FL_COL_HEX, FL_COL_NOTEXT },
-	{ "vma_kind", "kind", FL_COL_TEXT, FL_COL_DASH },
+	{ "vma_kind", "kind", FL_COL_TEXT, FL_COL_DASH | FL_COL_CUT },
 	{ "aborts", "aborts", FL_COL_INT, 0 },
 	{ "share_pct", "share", FL_COL_PCT, 0 },
 	{ "writers", "writers", FL_COL_INT, 0 },
@@ -310,7 +310,7 @@ static const struct fl_col by_writer_cols[] = {
 	{ "writer_id", "writer", FL_COL_INT, 0 },
 	{ "call", "call", FL_COL_TEXT, 0 },
 	{ "tid", "tid", FL_COL_INT, 0 },
-	{ "comm", "comm", FL_COL_TEXT, FL_COL_DASH },
+	{ "comm", "comm", FL_COL_TEXT, FL_COL_DASH | FL_COL_CUT },
 	{ "aborts", "aborts", FL_COL_INT, 0 },
 	{ "share_pct", "share", FL_COL_PCT, 0 },
 	{ "hold_ns", "held", FL_COL_NS, 0 },
@@ -438,7 +438,7 @@ static const struct fl_col vma_cols[] = {
 	{ "vma", "VMA", FL_COL_TEXT, 0 },
 	{ "vma_start", "", FL_COL_HEX, FL_COL_NOTEXT },
 	{ "vma_end", "", FL_COL_HEX, FL_COL_NOTEXT },
-	{ "vma_kind", "kind", FL_COL_TEXT, FL_COL_DASH },
+	{ "vma_kind", "kind", FL_COL_TEXT, FL_COL_DASH | FL_COL_CUT },
 	{ "faults", "faults", FL_COL_INT, 0 },
 	{ "fell_back", "fell back", FL_COL_INT, 0 },
 	{ "fallback_pct", "fb %", FL_COL_PCT, 0 },
@@ -460,7 +460,7 @@ int fl_view_vmas(const struct fl_view_ctx *v, struct fl_table *t, struct fl_err 
 static const struct fl_col thread_cols[] = {
 	{ "tid", "tid", FL_COL_INT, 0 },
 	{ "pid", "", FL_COL_INT, FL_COL_NOTEXT },
-	{ "comm", "comm", FL_COL_TEXT, FL_COL_DASH },
+	{ "comm", "comm", FL_COL_TEXT, FL_COL_DASH | FL_COL_CUT },
 	{ "faults", "faults", FL_COL_INT, 0 },
 	{ "fell_back", "fell back", FL_COL_INT, 0 },
 	{ "blocked_traced_ns", "blocked", FL_COL_NS, 0 },

@@ -7,6 +7,9 @@
 : "${FL_TOP:?run me through tests/run}"
 : "${FAULTLINE:?run me through tests/run}"
 
+# Tables fit COLUMNS when it is set: the tests set it themselves.
+unset COLUMNS
+
 fl_n=0
 fl_failed=0
 FL_TMP=$(mktemp -d "${TMPDIR:-/tmp}/faultline-test.XXXXXX")

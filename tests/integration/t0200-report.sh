@@ -112,7 +112,9 @@ save_json() {
 # ---- the cause summary ----------------------------------------------------
 
 expect_ok "report DB" report "$db"
-contains "text: run 3 header" "$FL_OUT" '^run 3: pervma, profile 6\.15\+, seed 7$'
+contains "text: run 3 header" "$FL_OUT" '^run 3: pervma, profile 6\.15\+, seed 7,$'
+contains "... and under it the knobs not at their defaults (80 columns)" "$FL_OUT" \
+	'^    fault_around_bytes=65536 uffd=false note="a b"$'
 contains "text: run 4 has no profile" "$FL_OUT" '^run 4: classic, no profile, seed 0$'
 contains "text: trace path" "$FL_OUT" '^  trace: +traces/x86_64/small \(trace 1\)$'
 contains "text: knobs as key=value" "$FL_OUT" \
@@ -128,8 +130,10 @@ is "text: one header per run" "$(printf '%s\n' "$FL_OUT" | grep -c '^run ')" 4
 is "text: fits 80 columns" "$(printf '%s\n' "$FL_OUT" | awk 'length($0) > 80')" ""
 
 expect_ok "report --run 3" report --run 3 "$db"
-is "--run 3: that run only" "$(printf '%s\n' "$FL_OUT" | grep '^run ')" \
-	"run 3: pervma, profile 6.15+, seed 7"
+is "--run 3: that run only" "$(printf '%s\n' "$FL_OUT" | grep '^run ')" 'run 3: pervma, profile 6.15+, seed 7,'
+COLUMNS=120 expect_ok "report --run 3, 120 columns" report --run 3 "$db"
+is "... the knobs not at their defaults on the run's line" "$(printf '%s\n' "$FL_OUT" | grep '^run ')" \
+	'run 3: pervma, profile 6.15+, seed 7, fault_around_bytes=65536 uffd=false note="a b"'
 
 expect_ok "report --format json" report --format json "$db"
 save_json "report json"
@@ -271,9 +275,12 @@ expect_fail "--run without a value" 2 "option '--run' needs a value" report "$db
 expect_fail "--limit needs a count" 2 "--limit takes a count" report --fidelity --limit -1 "$db"
 expect_fail "--limit without --fidelity" 2 "--limit only applies to --fidelity" \
 	report --limit 3 "$db"
-expect_fail "--fidelity has no csv" 2 "--fidelity takes --format text or json" \
+expect_fail "--fidelity has no csv, as its usage says" 2 "--fidelity takes --format table or json" \
 	report --fidelity --format csv "$db"
-expect_fail "no database" 2 "no database given" report
+expect_fail "no database: faultline.db, missing here" 1 "faultline\.db: No such file" report
+cp "$db" "$FL_TMP/faultline.db"
+(cd "$FL_TMP" && "$FAULTLINE" report --run 3 >"$FL_TMP/default.out" 2>&1)
+is "report without a DB reads faultline.db" "$(grep -c '^run 3: pervma' "$FL_TMP/default.out")" 1
 expect_fail "two databases" 2 "one database at a time" report "$db" "$db"
 
 expect_ok "--help" report --help

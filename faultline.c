@@ -14,6 +14,9 @@
 
 #include "builtin.h"
 #include "fl_err.h"
+#ifndef FL_RECORD_ONLY
+#include "knob_doc.h"
+#endif
 
 #ifndef FL_VERSION
 #define FL_VERSION "0.0.0-dev"
@@ -25,9 +28,11 @@ static int cmd_version(int argc, char **argv);
 static const struct fl_cmd fl_cmd_help = {
 	.name = "help",
 	.summary = "show help for faultline or one of its commands",
-	.usage = "faultline help [COMMAND]",
+	.usage = "faultline help [COMMAND|knobs]",
 	.help = "With no COMMAND, list the commands.  With one, print its full help:\n"
-		"the same text as `faultline COMMAND --help` and `man faultline-COMMAND`.\n",
+		"the same text as `faultline COMMAND --help` and `man faultline-COMMAND`.\n"
+		"`faultline help knobs` lists every strategy's knobs (replay --set): unit,\n"
+		"default, range, meaning and the review or kernel code it comes from.\n",
 	.run = cmd_help,
 };
 
@@ -69,6 +74,8 @@ void fl_cmd_print_help(const struct fl_cmd *cmd)
 	printf("usage: %s\n\n%s\n", cmd->usage, cmd->summary);
 	if (cmd->help && cmd->help[0])
 		printf("\n%s", cmd->help);
+	if (cmd->help_more)
+		cmd->help_more(stdout);
 }
 
 int fl_cmd_usage_error(const struct fl_cmd *cmd, const char *fmt, ...)
@@ -98,22 +105,63 @@ static void print_main_help(FILE *out)
 	fprintf(out, "\nSee 'faultline help COMMAND' for one command's options.\n");
 }
 
-/* Nearest command name, for "did you mean". */
+/* Edit distance with transpositions (optimal string alignment, the
+ * restricted Damerau-Levenshtein distance): "reprot" is 1 from "report". */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t d[32][32];
+
+	if (la >= 32 || lb >= 32)
+		return (size_t)-1;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cost = a[i - 1] != b[j - 1], v = d[i - 1][j - 1] + cost;
+
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	}
+	return d[la][lb];
+}
+
+/* Nearest command name, for "did you mean": the smallest edit distance,
+ * at most 2 and at most half the name's length; ties
+ * go to the earlier command in the table; else the one command name
+ * begins with ("rec" for record). */
 static const char *suggest(const char *name)
 {
 	const char *best = NULL;
-	size_t best_common = 0;
+	size_t best_d = 3, nprefix = 0;
 
 	for (size_t i = 0; commands[i]; i++) {
-		size_t n = 0;
-		while (name[n] && commands[i]->name[n] == name[n])
-			n++;
-		if (n > best_common) {
-			best_common = n;
+		if (strlen(name) >= 2 && strncmp(commands[i]->name, name, strlen(name)) == 0) {
+			nprefix++;
 			best = commands[i]->name;
 		}
 	}
-	return best_common >= 2 ? best : NULL;
+	if (nprefix != 1)
+		best = NULL;
+
+	for (size_t i = 0; commands[i]; i++) {
+		size_t d = edit_distance(name, commands[i]->name);
+
+		if (d < best_d && 2 * d <= strlen(name) && (!best || nprefix != 1)) {
+			best_d = d;
+			best = commands[i]->name;
+		}
+	}
+	return best;
 }
 
 static int unknown_command(const char *name)
@@ -142,6 +190,16 @@ static int cmd_help(int argc, char **argv)
 		fl_cmd_print_help(&fl_cmd_help);
 		return FL_EXIT_OK;
 	}
+#ifndef FL_RECORD_ONLY
+	if (strcmp(argv[1], "knobs") == 0) {
+		printf("The knobs of each strategy, set with `faultline replay --set KEY=VALUE`\n"
+		       "and recorded with the run (report and diff show those not at their\n"
+		       "defaults).  Under --strategy all a knob applies to the strategies that\n"
+		       "have it.\n\n");
+		fl_knobs_print(stdout, NULL);
+		return FL_EXIT_OK;
+	}
+#endif
 	cmd = find_cmd(argv[1]);
 	if (!cmd)
 		return unknown_command(argv[1]);

@@ -30,6 +30,12 @@ is() {
 	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got:  $2" "want: $3"; fi
 }
 
+# contains WHAT TEXT REGEX: a line of TEXT matches the extended REGEX.
+contains() {
+	if printf '%s\n' "$2" | grep -Eq -- "$3"; then ok "$1"; else
+		not_ok "$1" "no line matches /$3/ in:" "$2"; fi
+}
+
 # run_fl ARGS...: runs faultline, leaving $FL_OUT, $FL_ERR, $FL_RC.
 run_fl() {
 	"$FAULTLINE" "$@" >"$FL_TMP/out" 2>"$FL_TMP/err"

@@ -102,7 +102,7 @@ all=$FL_TMP/mmchurn.db
 for s in spf spf-mmseq; do
 	one=$FL_TMP/one-$s.db
 	expect_ok "mmchurn: replay -s $s" replay "$trace" -s "$s" -o "$one"
-	expect_ok "mmchurn: replay -s $s again" replay "$trace" -s "$s" -o "$one"
+	expect_ok "mmchurn: replay -s $s again (--again)" replay "$trace" -s "$s" --again -o "$one"
 	is "$s: two runs, identical rows" "$(rows "$one" 1)" "$(rows "$one" 2)"
 	r=$(q "$all" "select run_id from runs where strategy = '$s'")
 	is "$s: --strategy all = single run" "$(rows "$all" "$r")" "$(rows "$one" 1)"

@@ -149,9 +149,9 @@ is "--by vma --top 3 json: three rows, more_rows says the rest" \
 	"3 $((nvmas - 3))"
 # A narrow terminal cuts only what may be cut, and says so; --wide cuts
 # nothing.
-COLUMNS=50 run_fl report --by thread --run 2 m.db
-contains "--by thread at 50 columns: the cut is said" "$FL_OUT" '^  \(cut to 50 columns; --wide shows it whole\)$'
-COLUMNS=50 run_fl report --by thread --wide --run 2 m.db
+COLUMNS=60 run_fl report --by reason --run 4 m.db
+contains "--by reason at 60 columns: the list of counters is cut, and that is said" "$FL_OUT" '^  \(cut to 60 columns; --wide shows it whole\)$'
+COLUMNS=60 run_fl report --by reason --wide --run 4 m.db
 is "--wide: nothing cut" "$(printf '%s\n' "$FL_OUT" | grep -c -e '\.\.\.' -e 'cut to')" 0
 COLUMNS=50 run_fl report --by vma --run 2 m.db
 is "--by vma at 50 columns: the VMA ranges whole" \

@@ -32,7 +32,11 @@ static const struct fl_cmd fl_cmd_help = {
 	.help = "With no COMMAND, list the commands.  With one, print its full help:\n"
 		"the same text as `faultline COMMAND --help` and `man faultline-COMMAND`.\n"
 		"`faultline help knobs` lists every strategy's knobs (replay --set): unit,\n"
-		"default, range, meaning and the review or kernel code it comes from.\n",
+		"default, range, meaning and the review or kernel code it comes from.\n"
+		"\n"
+		"examples:\n"
+		"  faultline help report\n"
+		"  faultline help knobs\n",
 	.run = cmd_help,
 };
 
@@ -40,7 +44,10 @@ static const struct fl_cmd fl_cmd_version = {
 	.name = "version",
 	.summary = "print the faultline version",
 	.usage = "faultline version",
-	.help = "Print the version and the libbabeltrace2 it was built against.\n",
+	.help = "Print the version and the libbabeltrace2 it was built against.\n"
+		"\n"
+		"example:\n"
+		"  faultline version\n",
 	.run = cmd_version,
 };
 

@@ -617,6 +617,138 @@ out:
 	return rc;
 }
 
+/* ---- --spread ------------------------------------------------------------ */
+
+static const struct fl_col spread_cols[] = {
+	{ "counter", "counter", FL_COL_TEXT, FL_COL_DASH },
+	{ "reason", "reason", FL_COL_TEXT, 0 },
+	{ "min", "min", FL_COL_INT, 0 },
+	{ "median", "median", FL_COL_INT, 0 },
+	{ "max", "max", FL_COL_INT, 0 },
+};
+
+/* Each cause's count over the runs of one trace, strategy, profile and
+ * knobs (the seeds of replay --seeds): min, median (the value at index
+ * n / 2 of the sorted counts, as replay prints it) and max; a run without
+ * the cause counts 0. */
+static int spread_table(sqlite3 *db, const char *path, int64_t first, struct fl_table *t,
+			struct fl_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	fl_table_init(t, spread_cols, sizeof(spread_cols) / sizeof(spread_cols[0]));
+	if (sqlite3_prepare_v2(db,
+			       "WITH k AS (SELECT trace_id, strategy, profile, knobs FROM runs "
+			       " WHERE run_id = ?1), "
+			       "g AS (SELECT r.run_id FROM runs r JOIN k USING (trace_id, strategy, "
+			       " profile, knobs)), "
+			       "c AS (SELECT DISTINCT counter, reason FROM cause_counts "
+			       " WHERE run_id IN (SELECT run_id FROM g)), "
+			       "v AS (SELECT c.counter, c.reason, coalesce(x.n, 0) AS n FROM c "
+			       " CROSS JOIN g LEFT JOIN cause_counts x ON x.run_id = g.run_id "
+			       " AND x.counter = c.counter AND x.reason = c.reason), "
+			       "o AS (SELECT counter, reason, n, row_number() OVER (PARTITION BY "
+			       " counter, reason ORDER BY n) AS rn, count(*) OVER (PARTITION BY "
+			       " counter, reason) AS k FROM v) "
+			       "SELECT counter, reason, min(n), max(CASE WHEN rn = k / 2 + 1 THEN n END), "
+			       " max(n) FROM o GROUP BY counter, reason ORDER BY counter, reason",
+			       -1, &st, NULL) != SQLITE_OK)
+		return fl_store_sql_error(db, path, "cannot query the store", err);
+	sqlite3_bind_int64(st, 1, first);
+	rc = fl_table_fill(t, st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return fl_store_sql_error(db, path, "cannot read the store", err);
+	if (t->oom)
+		return fl_err_set(err, -ENOMEM, "%s: out of memory", path);
+	return 0;
+}
+
+/* report --spread: one table per group of runs that differ only in their
+ * seed (all groups, or run_id's). */
+static int report_spread(sqlite3 *db, const char *path, int64_t run_id, enum fmt fmt,
+			 struct fl_err *err)
+{
+	bool colour = fmt == FMT_TEXT && fl_colour_stdout();
+	sqlite3_stmt *st;
+	struct fl_json j;
+	int rc = 0, step, groups = 0;
+
+	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return fl_store_sql_error(db, path, "cannot read the store", err);
+	if (sqlite3_prepare_v2(db,
+			       "SELECT min(run_id), count(*), min(seed), max(seed), group_concat(run_id), "
+			       " strategy, profile, knobs, trace_id FROM runs "
+			       "GROUP BY trace_id, strategy, profile, knobs HAVING count(*) > 1 AND "
+			       " (?1 = 0 OR sum(run_id = ?1) > 0) ORDER BY 1", -1, &st,
+			       NULL) != SQLITE_OK) {
+		rc = fl_store_sql_error(db, path, "cannot query the store", err);
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, run_id);
+	if (fmt == FMT_JSON) {
+		fl_json_init(&j, stdout);
+		fl_json_obj_begin(&j, NULL);
+		fl_json_str(&j, "database", path);
+		fl_json_arr_begin(&j, "spreads");
+	}
+	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t first = sqlite3_column_int64(st, 0), n = sqlite3_column_int64(st, 1);
+		int64_t s0 = sqlite3_column_int64(st, 2), s1 = sqlite3_column_int64(st, 3);
+		const char *ids = (const char *)sqlite3_column_text(st, 4);
+		const char *strategy = (const char *)sqlite3_column_text(st, 5);
+		const char *profile = (const char *)sqlite3_column_text(st, 6);
+		const char *knobs = (const char *)sqlite3_column_text(st, 7);
+		char *changed = fl_knobs_nondefault(db, strategy, knobs);
+		struct fl_table t;
+		char prefix[64];
+
+		rc = spread_table(db, path, first, &t, err);
+		if (rc == 0 && fmt == FMT_JSON) {
+			fl_json_obj_begin(&j, NULL);
+			fl_json_str(&j, "runs", ids ? ids : "");
+			fl_json_i64(&j, "trace_id", sqlite3_column_int64(st, 8));
+			fl_json_str(&j, "strategy", strategy ? strategy : "");
+			fl_json_str(&j, "profile", profile ? profile : "");
+			fl_json_str(&j, "knobs_changed", changed ? changed : "");
+			fl_json_i64(&j, "seed_min", s0);
+			fl_json_i64(&j, "seed_max", s1);
+			fl_table_json(&t, &j, "rows");
+			fl_json_obj_end(&j);
+		} else if (rc == 0 && fmt == FMT_CSV) {
+			snprintf(prefix, sizeof(prefix), "%" PRId64 ",", first);
+			fl_table_print_csv(&t, stdout, groups == 0, "first_run,", prefix);
+		} else if (rc == 0) {
+			printf("%s%sruns %s: %s%s%s, seeds %" PRId64 "..%" PRId64 "%s%s "
+			       "(faults per cause over %" PRId64 " runs)%s\n", groups ? "\n" : "",
+			       colour ? "\033[1m" : "", ids ? ids : "", strategy ? strategy : "",
+			       profile && profile[0] ? " " : "", profile ? profile : "", s0, s1,
+			       changed && changed[0] ? ", " : "", changed ? changed : "", n,
+			       colour ? "\033[0m" : "");
+			if (s0 == s1)
+				printf("  (one seed: the runs were replayed again, not with other seeds)\n");
+			fl_table_print_text(&t, stdout, 2, colour);
+		}
+		groups++;
+		free(changed);
+		fl_table_free(&t);
+	}
+	sqlite3_finalize(st);
+	if (rc == 0 && fmt == FMT_JSON) {
+		fl_json_arr_end(&j);
+		fl_json_obj_end(&j);
+		fl_json_finish(&j);
+	} else if (rc == 0 && fmt == FMT_CSV && !groups) {
+		printf("first_run,counter,reason,min,median,max\n");
+	} else if (rc == 0 && fmt == FMT_TEXT && !groups) {
+		printf("%s: no runs that differ only in their seed (replay --seeds N)\n", path);
+	}
+out:
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	return rc;
+}
+
 /* ---- fidelity ----------------------------------------------------------- */
 
 static void print_writer_text(const struct fl_fid_miss *m)
@@ -922,7 +1054,7 @@ static bool parse_int(const char *s, int64_t lo, int64_t *out)
 
 static int run_report(int argc, char **argv)
 {
-	enum { OPT_FIDELITY = 256, OPT_HTML };
+	enum { OPT_FIDELITY = 256, OPT_HTML, OPT_SPREAD };
 	static const struct option opts[] = {
 		{ "run", required_argument, NULL, 'r' },
 		{ "format", required_argument, NULL, 'f' },
@@ -932,12 +1064,14 @@ static int run_report(int argc, char **argv)
 		{ "top", required_argument, NULL, 't' },
 		{ "html", required_argument, NULL, OPT_HTML },
 		{ "wide", no_argument, NULL, 'w' },
+		{ "spread", no_argument, NULL, OPT_SPREAD },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct fl_err err = { 0 };
 	enum fmt fmt = FMT_TEXT;
 	enum by by = BY_DEFAULT;
 	bool fidelity = false, have_limit = false, have_format = false, have_top = false;
+	bool spread = false;
 	int64_t run_id = 0, limit = 20, top = 5;
 	const char *path, *html = NULL;
 	sqlite3 *db;
@@ -995,6 +1129,9 @@ static int run_report(int argc, char **argv)
 		case OPT_FIDELITY:
 			fidelity = true;
 			break;
+		case OPT_SPREAD:
+			spread = true;
+			break;
 		case OPT_HTML:
 			html = optarg;
 			break;
@@ -1020,6 +1157,9 @@ static int run_report(int argc, char **argv)
 	if (fidelity && (by != BY_DEFAULT || have_top || html))
 		return fl_cmd_usage_error(&fl_cmd_report, "--fidelity is a view of its own: "
 					  "without --by, --top or --html");
+	if (spread && (fidelity || html || by != BY_DEFAULT || have_top))
+		return fl_cmd_usage_error(&fl_cmd_report, "--spread is a view of its own: "
+					  "without --fidelity, --html, --by or --top");
 	if (html && (by != BY_DEFAULT || have_format))
 		return fl_cmd_usage_error(&fl_cmd_report, "--html writes the whole page: without "
 					  "--by or --format");
@@ -1031,7 +1171,9 @@ static int run_report(int argc, char **argv)
 		fl_err_print(&err, stderr);
 		return FL_EXIT_FAIL;
 	}
-	if (fidelity)
+	if (spread)
+		rc = report_spread(db, path, run_id, fmt, &err);
+	else if (fidelity)
 		rc = report_fidelity(db, path, run_id, (size_t)limit, fmt, &err);
 	else if (html)
 		rc = fl_html_write(db, path, run_id, html, &err);
@@ -1054,7 +1196,8 @@ const struct fl_cmd fl_cmd_report = {
 		 "                        [--format table|csv|json] [DB]\n"
 		 "       faultline report --fidelity [--run N] [--limit K]\n"
 		 "                        [--format table|json] [DB]\n"
-		 "       faultline report --html FILE [--run N] [DB]",
+		 "       faultline report --html FILE [--run N] [DB]\n"
+		 "       faultline report --spread [--run N] [--format F] [DB]",
 	.help =
 		"DB is an outcome store written by `faultline replay ... -o DB`\n"
 		"(schemas/outcomes.sql; default faultline.db, what replay writes\n"
@@ -1101,6 +1244,10 @@ const struct fl_cmd fl_cmd_report = {
 		"same process within 1 ms of the fault.  A run whose trace has no\n"
 		"mmap_lock events has no ground truth and is refused.\n"
 		"\n"
+		"--spread: for the runs that differ only in their seed (replay --seeds\n"
+		"N), each cause's count over them: min, median and max, in (counter,\n"
+		"reason) order, as replay printed it; a run without a cause counts 0.\n"
+		"\n"
 		"--html FILE writes one self-contained page (inline SVG; no script,\n"
 		"nothing fetched): the runs, the cause breakdown per strategy, fallbacks\n"
 		"over time, the latency distribution, and a map of the VMAs where faults\n"
@@ -1130,6 +1277,8 @@ const struct fl_cmd fl_cmd_report = {
 		"  -l, --limit K          with --fidelity, list at most K disagreeing\n"
 		"                         faults (default 20; 0 lists all)\n"
 		"      --html FILE        write the HTML page to FILE\n"
+		"      --spread           each cause's min / median / max over the runs\n"
+		"                         that differ only in their seed\n"
 		"  -h, --help             this help\n"
 		"\n"
 		"columns for programs:\n"
@@ -1160,6 +1309,10 @@ const struct fl_cmd fl_cmd_report = {
 		"        time: bucket, t_ns, faults, fell_back, fallback_pct, aborts\n"
 		"        handler: handler, faults, share_pct, fell_back, fallback_pct,\n"
 		"             latency_mean_ns, latency_max_ns, cost_ns\n"
+		"  --spread: csv first_run,counter,reason,min,median,max; json\n"
+		"        {database, spreads: [{runs, trace_id, strategy, profile,\n"
+		"        knobs_changed, seed_min, seed_max, rows: [{counter, reason,\n"
+		"        min, median, max}]}]}\n"
 		"  --fidelity json: {database, run_id, strategy, profile, trace_id, trace,\n"
 		"        trace_faults, compared, excluded_unknown, excluded_no_outcome,\n"
 		"        tp, fp, fn, tn, precision, recall (0..1 or null),\n"

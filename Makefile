@@ -11,10 +11,11 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 BUILD ?= build
 
-# ncursesw: the wide-character curses of libncurses-dev, for `faultline tui`.
-PKGS := babeltrace2 sqlite3 ncursesw
+# ncursesw: the wide-character curses of libncurses-dev, for `faultline tui`;
+# libdw (elfutils, libdw-dev): report's symbol+0xoff (dso).
+PKGS := babeltrace2 sqlite3 ncursesw libdw
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbabeltrace2 -lsqlite3 -lncursesw -ltinfo)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbabeltrace2 -lsqlite3 -lncursesw -ltinfo -ldw -lelf)
 TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 # RECORD_ONLY=1: `faultline record` (and help, version) alone, without

@@ -16,6 +16,7 @@
 #include "store_read.h"
 #include "html.h"
 #include "knobs.h"
+#include "symbols.h"
 #include "table.h"
 #include "views.h"
 
@@ -442,15 +443,16 @@ static void json_run_header(sqlite3 *db, struct fl_json *j, const struct run *r)
 
 /* The --by views. */
 enum by {
-	BY_DEFAULT, BY_CAUSE, BY_REASON, BY_VMA, BY_THREAD, BY_WRITER, BY_TIME, BY_HANDLER,
+	BY_DEFAULT, BY_CAUSE, BY_REASON, BY_VMA, BY_THREAD, BY_WRITER, BY_TIME, BY_HANDLER, BY_IP,
 };
 static const char *const by_names[] = { "", "cause", "reason", "vma", "thread", "writer", "time",
-					"handler" };
+					"handler", "ip" };
 static const char *const by_titles[] = {
 	"", "causes (cause_counts)", "causes by reason", "VMAs, most fallbacks first",
 	"threads, largest change in run time first",
 	"the writers that caused aborts", "faults and aborts over the trace's time",
 	"fault handlers (from the fault and its VMA)",
+	"faulting ips, most fallbacks first",
 };
 
 #define TIME_BUCKETS 20
@@ -472,15 +474,74 @@ static int by_view(const struct fl_view_ctx *v, enum by by, struct fl_table *t, 
 		return fl_view_time(v, TIME_BUCKETS, t, err);
 	case BY_HANDLER:
 		return fl_view_handlers(v, t, err);
+	case BY_IP:
+		return fl_view_ips(v, t, err);
 	default:
 		return fl_err_set(err, -EINVAL, "no such view");
+	}
+}
+
+/* The symbols of the trace of run r, read once per trace: NULL when
+ * --no-symbols or the trace cannot be read (said once, on stderr). */
+struct sym_cache {
+	bool off;
+	int64_t trace_id;
+	struct fl_symbols *sym;
+	bool warned;
+};
+
+static struct fl_symbols *symbols_for(struct sym_cache *c, const struct run *r)
+{
+	struct fl_err err = { 0 };
+
+	if (c->off)
+		return NULL;
+	if (c->trace_id == r->trace_id)
+		return c->sym;
+	fl_symbols_free(c->sym);
+	c->sym = NULL;
+	c->trace_id = r->trace_id;
+	if (fl_symbols_open(r->trace, &c->sym, &err) < 0 && !c->warned) {
+		fprintf(stderr, "faultline report: no symbols or file names: cannot read the trace "
+			"%s: %s\nhint: the trace is read again for its mappings; --no-symbols "
+			"skips it\n", r->trace, err.msg);
+		c->warned = true;
+	}
+	return c->sym;
+}
+
+/* Names the rows of a --by ip or --by vma table from the trace's
+ * mappings: the ip's symbol, the file of a file-backed VMA. */
+static void name_rows(struct sym_cache *c, const struct run *r, enum by by, struct fl_table *t)
+{
+	struct fl_symbols *sym;
+	char buf[512];
+
+	if (by != BY_IP && by != BY_VMA)
+		return;
+	sym = symbols_for(c, r);
+	for (size_t i = 0; i < t->nrows; i++) {
+		if (by == BY_IP) {
+			const struct fl_cell *ip = fl_table_cell(t, i, 0), *pid = fl_table_cell(t, i, 1);
+
+			if (sym && ip->set)
+				fl_table_str(t, i, 2, fl_symbols_name(sym, pid->set ? (int32_t)pid->i : -1,
+								       (uint64_t)ip->i, buf, sizeof(buf)));
+		} else {
+			const struct fl_cell *start = fl_table_cell(t, i, 1);
+			const char *file = sym && start->set ? fl_symbols_path_at(sym, (uint64_t)start->i)
+							     : NULL;
+
+			if (file)
+				fl_table_str(t, i, 9, file);
+		}
 	}
 }
 
 /* top: rows of a ranked table, 0 for all; cut_by: whether --by views
  * are cut to top (text always; CSV and JSON only when --top was given). */
 static int report_runs(sqlite3 *db, const char *path, int64_t run_id, enum by by, int64_t top,
-		       bool cut_by, enum fmt fmt, struct fl_err *err)
+		       bool cut_by, enum fmt fmt, struct sym_cache *syms, struct fl_err *err)
 {
 	bool colour = fmt == FMT_TEXT && fl_colour_stdout();
 	struct run *runs = NULL;
@@ -545,6 +606,7 @@ static int report_runs(sqlite3 *db, const char *path, int64_t run_id, enum by by
 			break;
 		}
 		more = 0;
+		name_rows(syms, r, by, &t);
 		/* The time view is the trace's slices in order: never ranked. */
 		if (by != BY_DEFAULT && by != BY_TIME && cut_by && top > 0 &&
 		    t.nrows > (size_t)top) {
@@ -1054,7 +1116,7 @@ static bool parse_int(const char *s, int64_t lo, int64_t *out)
 
 static int run_report(int argc, char **argv)
 {
-	enum { OPT_FIDELITY = 256, OPT_HTML, OPT_SPREAD };
+	enum { OPT_FIDELITY = 256, OPT_HTML, OPT_SPREAD, OPT_NO_SYMBOLS };
 	static const struct option opts[] = {
 		{ "run", required_argument, NULL, 'r' },
 		{ "format", required_argument, NULL, 'f' },
@@ -1065,6 +1127,7 @@ static int run_report(int argc, char **argv)
 		{ "html", required_argument, NULL, OPT_HTML },
 		{ "wide", no_argument, NULL, 'w' },
 		{ "spread", no_argument, NULL, OPT_SPREAD },
+		{ "no-symbols", no_argument, NULL, OPT_NO_SYMBOLS },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct fl_err err = { 0 };
@@ -1072,6 +1135,7 @@ static int run_report(int argc, char **argv)
 	enum by by = BY_DEFAULT;
 	bool fidelity = false, have_limit = false, have_format = false, have_top = false;
 	bool spread = false;
+	struct sym_cache syms = { .trace_id = -1 };
 	int64_t run_id = 0, limit = 20, top = 5;
 	const char *path, *html = NULL;
 	sqlite3 *db;
@@ -1115,8 +1179,8 @@ static int run_report(int argc, char **argv)
 					break;
 			if (i == sizeof(by_names) / sizeof(by_names[0]))
 				return fl_cmd_usage_error(&fl_cmd_report, "unknown view '%s' (cause, "
-							  "reason, vma, thread, writer, time or "
-							  "handler)", optarg);
+							  "reason, vma, thread, writer, time, "
+							  "handler or ip)", optarg);
 			by = (enum by)i;
 			break;
 		}
@@ -1131,6 +1195,9 @@ static int run_report(int argc, char **argv)
 			break;
 		case OPT_SPREAD:
 			spread = true;
+			break;
+		case OPT_NO_SYMBOLS:
+			syms.off = true;
 			break;
 		case OPT_HTML:
 			html = optarg;
@@ -1178,7 +1245,9 @@ static int run_report(int argc, char **argv)
 	else if (html)
 		rc = fl_html_write(db, path, run_id, html, &err);
 	else
-		rc = report_runs(db, path, run_id, by, top, fmt == FMT_TEXT || have_top, fmt, &err);
+		rc = report_runs(db, path, run_id, by, top, fmt == FMT_TEXT || have_top, fmt, &syms,
+				 &err);
+	fl_symbols_free(syms.sym);
 	sqlite3_close(db);
 	if (rc < 0) {
 		fl_err_print(&err, stderr);
@@ -1228,6 +1297,13 @@ const struct fl_cmd fl_cmd_report = {
 		"  time     faults, fallbacks and aborts over 20 slices of the trace\n"
 		"  handler  per fault handler (classified from the recorded fault and\n"
 		"           its VMA): faults, fallbacks, latency, calibrated cost\n"
+		"  ip       per faulting ip: its symbol, faults, fallbacks, aborts\n"
+		"\n"
+		"--by ip names each ip as perf does, symbol+0xoff (dso), and --by vma\n"
+		"names a file-backed VMA's file: the trace is read again for its\n"
+		"mappings (the store keeps none), and the files are read as they are\n"
+		"now on this host.  A missing file leaves the hex ip with the dso's\n"
+		"name; --no-symbols skips it all.\n"
 		"\n"
 		"--fidelity: how well one run predicts the fallbacks the kernel took,\n"
 		"as recorded by the trace's mmap_lock events (faults.gt).  The run is run\n"
@@ -1266,8 +1342,10 @@ const struct fl_cmd fl_cmd_report = {
 		"options:\n"
 		"  -r, --run N            only run N (default: every run; with\n"
 		"                         --fidelity, the newest pervma run)\n"
-		"  -b, --by VIEW          cause, reason, vma, thread, writer, time or\n"
-		"                         handler\n"
+		"  -b, --by VIEW          cause, reason, vma, thread, writer, time,\n"
+		"                         handler or ip\n"
+		"      --no-symbols       --by ip and vma: hex ips, no file names; the\n"
+		"                         trace is not read\n"
 		"  -t, --top K            rows of a ranked table (default 5; 0: all; CSV\n"
 		"                         and JSON of --by: all unless given)\n"
 		"  -w, --wide             cut no column, whatever the width\n"
@@ -1300,7 +1378,8 @@ const struct fl_cmd fl_cmd_report = {
 		"        profile, knobs_changed, seed, rows: [...], more_rows}]}; rows of\n"
 		"        reason: reason, count, share_pct, fell_back, counters\n"
 		"        vma: vma, vma_start, vma_end, vma_kind, faults, fell_back,\n"
-		"             fallback_pct, aborts, lock_wait_ns\n"
+		"             fallback_pct, aborts, lock_wait_ns, file\n"
+		"        ip: ip, pid, symbol, faults, fell_back, aborts\n"
 		"        thread: tid, pid, comm, faults, fell_back, blocked_traced_ns,\n"
 		"             blocked_pred_ns, wasted_ns, run_traced_ns, run_pred_ns,\n"
 		"             run_delta_ns\n"

@@ -189,7 +189,7 @@ static const char *text_of(const struct fl_col *col, const struct fl_cell *c, ch
 			   size_t len)
 {
 	if (!c->set)
-		return col->kind == FL_COL_TEXT ? "" : "-";
+		return col->kind == FL_COL_TEXT && !(col->flags & FL_COL_DASH) ? "" : "-";
 	switch (col->kind) {
 	case FL_COL_TEXT:
 		return c->s[0] || !(col->flags & FL_COL_DASH) ? c->s : "-";

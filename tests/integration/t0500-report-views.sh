@@ -75,7 +75,7 @@ whole() {
 }
 fits 200 "default view" report m.db
 whole "default view" report m.db
-for by in cause reason vma thread writer time handler; do
+for by in cause reason vma thread writer time handler ip; do
 	fits 200 "--by $by" report --by "$by" m.db
 	whole "--by $by" report --by "$by" m.db
 	run_fl report --by "$by" --format json m.db

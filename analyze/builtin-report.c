@@ -24,9 +24,14 @@ enum fmt { FMT_TEXT, FMT_JSON, FMT_CSV };
 
 /* ---- formatting helpers ------------------------------------------------ */
 
-/* Trace-clock ns as seconds with ns: 1234.000000567. */
+/* What the text times count from: the trace's first event (traces.t_first),
+ * or 0 for the trace clock itself (--abs-time). */
+static int64_t time_origin;
+
+/* Trace-clock ns as seconds with ns since time_origin: 1.000000567. */
 static const char *fmt_time(char *buf, size_t len, int64_t ns)
 {
+	ns -= time_origin;
 	uint64_t a = ns < 0 ? -(uint64_t)ns : (uint64_t)ns;
 
 	snprintf(buf, len, "%s%" PRIu64 ".%09" PRIu64, ns < 0 ? "-" : "", a / 1000000000u,
@@ -540,8 +545,26 @@ static void name_rows(struct sym_cache *c, const struct run *r, enum by by, stru
 
 /* top: rows of a ranked table, 0 for all; cut_by: whether --by views
  * are cut to top (text always; CSV and JSON only when --top was given). */
+/* --abs-time: a view's times (FL_COL_SECS, since the trace's first event)
+ * moved to the trace's clock. */
+static int64_t trace_first(sqlite3 *db, int64_t trace_id);
+
+static void abs_times(sqlite3 *db, const struct run *r, struct fl_table *t)
+{
+	int64_t t0 = trace_first(db, r->trace_id);
+
+	for (size_t c = 0; c < t->ncols; c++) {
+		if (t->cols[c].kind != FL_COL_SECS)
+			continue;
+		for (size_t i = 0; i < t->nrows; i++)
+			if (fl_table_cell(t, i, c)->set)
+				fl_table_int(t, i, c, fl_table_cell(t, i, c)->i + t0);
+	}
+}
+
 static int report_runs(sqlite3 *db, const char *path, int64_t run_id, enum by by, int64_t top,
-		       bool cut_by, enum fmt fmt, struct sym_cache *syms, struct fl_err *err)
+		       bool cut_by, enum fmt fmt, struct sym_cache *syms, bool abs_time,
+		       struct fl_err *err)
 {
 	bool colour = fmt == FMT_TEXT && fl_colour_stdout();
 	struct run *runs = NULL;
@@ -607,6 +630,8 @@ static int report_runs(sqlite3 *db, const char *path, int64_t run_id, enum by by
 		}
 		more = 0;
 		name_rows(syms, r, by, &t);
+		if (abs_time)
+			abs_times(db, r, &t);
 		/* The time view is the trace's slices in order: never ranked. */
 		if (by != BY_DEFAULT && by != BY_TIME && cut_by && top > 0 &&
 		    t.nrows > (size_t)top) {
@@ -858,6 +883,8 @@ static void print_fidelity_text(const struct fl_fidelity *f)
 	printf("fidelity of run %" PRId64 " (%s%s%s) against the kernel's answer\n", f->run_id,
 	       f->strategy, f->profile[0] ? ", profile " : "", f->profile);
 	printf("  trace:     %s (trace %" PRId64 ")\n", f->trace_path, f->trace_id);
+	printf("  times:     %s\n", time_origin ? "s since the trace's first event" :
+					 "s of the trace's clock");
 	printf("  faults:    %" PRIu64 " in the trace, %" PRIu64 " compared\n", f->trace_faults,
 	       f->compared);
 	printf("  excluded:  %" PRIu64 " with ground truth unknown", f->excluded_unknown);
@@ -1076,8 +1103,24 @@ static void print_fidelity_json(const char *path, const struct fl_fidelity *f)
 	fl_json_finish(&j);
 }
 
+/* traces.t_first of trace_id: the origin of the times people read. */
+static int64_t trace_first(sqlite3 *db, int64_t trace_id)
+{
+	sqlite3_stmt *st;
+	int64_t t = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT t_first FROM traces WHERE trace_id = ?1", -1, &st,
+			       NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_int64(st, 1, trace_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		t = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return t;
+}
+
 static int report_fidelity(sqlite3 *db, const char *path, int64_t run_id, size_t limit,
-			   enum fmt fmt, struct fl_err *err)
+			   enum fmt fmt, bool abs_time, struct fl_err *err)
 {
 	struct fl_fidelity f;
 	int rc;
@@ -1090,6 +1133,7 @@ static int report_fidelity(sqlite3 *db, const char *path, int64_t run_id, size_t
 	rc = fl_fidelity_compute(db, path, run_id, limit, &f, err);
 	if (rc < 0)
 		return rc;
+	time_origin = abs_time ? 0 : trace_first(db, f.trace_id);
 	if (fmt == FMT_JSON)
 		print_fidelity_json(path, &f);
 	else
@@ -1116,7 +1160,7 @@ static bool parse_int(const char *s, int64_t lo, int64_t *out)
 
 static int run_report(int argc, char **argv)
 {
-	enum { OPT_FIDELITY = 256, OPT_HTML, OPT_SPREAD, OPT_NO_SYMBOLS };
+	enum { OPT_FIDELITY = 256, OPT_HTML, OPT_SPREAD, OPT_NO_SYMBOLS, OPT_ABS_TIME };
 	static const struct option opts[] = {
 		{ "run", required_argument, NULL, 'r' },
 		{ "format", required_argument, NULL, 'f' },
@@ -1128,13 +1172,14 @@ static int run_report(int argc, char **argv)
 		{ "wide", no_argument, NULL, 'w' },
 		{ "spread", no_argument, NULL, OPT_SPREAD },
 		{ "no-symbols", no_argument, NULL, OPT_NO_SYMBOLS },
+		{ "abs-time", no_argument, NULL, OPT_ABS_TIME },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct fl_err err = { 0 };
 	enum fmt fmt = FMT_TEXT;
 	enum by by = BY_DEFAULT;
 	bool fidelity = false, have_limit = false, have_format = false, have_top = false;
-	bool spread = false;
+	bool spread = false, abs_time = false;
 	struct sym_cache syms = { .trace_id = -1 };
 	int64_t run_id = 0, limit = 20, top = 5;
 	const char *path, *html = NULL;
@@ -1199,6 +1244,9 @@ static int run_report(int argc, char **argv)
 		case OPT_NO_SYMBOLS:
 			syms.off = true;
 			break;
+		case OPT_ABS_TIME:
+			abs_time = true;
+			break;
 		case OPT_HTML:
 			html = optarg;
 			break;
@@ -1241,12 +1289,12 @@ static int run_report(int argc, char **argv)
 	if (spread)
 		rc = report_spread(db, path, run_id, fmt, &err);
 	else if (fidelity)
-		rc = report_fidelity(db, path, run_id, (size_t)limit, fmt, &err);
+		rc = report_fidelity(db, path, run_id, (size_t)limit, fmt, abs_time, &err);
 	else if (html)
 		rc = fl_html_write(db, path, run_id, html, &err);
 	else
 		rc = report_runs(db, path, run_id, by, top, fmt == FMT_TEXT || have_top, fmt, &syms,
-				 &err);
+				 abs_time, &err);
 	fl_symbols_free(syms.sym);
 	sqlite3_close(db);
 	if (rc < 0) {
@@ -1337,13 +1385,18 @@ const struct fl_cmd fl_cmd_report = {
 		"is given.  Each run's first line names its strategy, profile, seed and\n"
 		"the knobs not at their defaults.  Tables are coloured only on a\n"
 		"terminal, never when NO_COLOR is set.  Addresses print as hex; times\n"
-		"are trace-clock seconds with ns.\n"
+		"are seconds with ns since the trace's first event (--abs-time: of\n"
+		"the trace's clock, as babeltrace2 prints them); CSV and JSON keep\n"
+		"integer ns (t_ns columns: since the first event in --by views unless\n"
+		"--abs-time, of the trace's clock in --fidelity, as export).\n"
 		"\n"
 		"options:\n"
 		"  -r, --run N            only run N (default: every run; with\n"
 		"                         --fidelity, the newest pervma run)\n"
 		"  -b, --by VIEW          cause, reason, vma, thread, writer, time,\n"
 		"                         handler or ip\n"
+		"      --abs-time         times of the trace's clock, not since its first\n"
+		"                         event\n"
 		"      --no-symbols       --by ip and vma: hex ips, no file names; the\n"
 		"                         trace is not read\n"
 		"  -t, --top K            rows of a ranked table (default 5; 0: all; CSV\n"

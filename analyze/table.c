@@ -208,9 +208,13 @@ static const char *text_of(const struct fl_col *col, const struct fl_cell *c, ch
 	case FL_COL_HEX:
 		snprintf(buf, len, "0x%" PRIx64, (uint64_t)c->i);
 		break;
-	case FL_COL_SECS:
-		snprintf(buf, len, "%.6f", (double)c->i / 1e9);
+	case FL_COL_SECS: {	/* s with ns, exact: no double rounding */
+		uint64_t a = c->i < 0 ? -(uint64_t)c->i : (uint64_t)c->i;
+
+		snprintf(buf, len, "%s%" PRIu64 ".%09" PRIu64, c->i < 0 ? "-" : "", a / 1000000000u,
+			 a % 1000000000u);
 		break;
+	}
 	}
 	return buf;
 }

@@ -35,7 +35,7 @@ enum fl_col_kind {
 	FL_COL_RATIO,	/* a ratio 0..1 (double): "95.00%" in text, 0.95 otherwise */
 	FL_COL_NS,	/* int64 ns: "12.3 us" in text, the integer otherwise */
 	FL_COL_HEX,	/* an address: 0x... (a string in JSON) */
-	FL_COL_SECS,	/* int64 ns shown as seconds "1.234567" in text */
+	FL_COL_SECS,	/* int64 ns shown as seconds with ns "1.234567891" in text */
 };
 
 /* Column flags. */

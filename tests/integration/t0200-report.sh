@@ -170,17 +170,22 @@ contains "fidelity: recall 3/5" "$FL_OUT" '^  recall +60\.00%  3 of 5 true'
 contains "fidelity: precision per reason" "$FL_OUT" '^  no anon_vma +3 +2 +1 +66\.67%$'
 contains "fidelity: recall per detail" "$FL_OUT" '^  trylock failed +2 +1 +1 +50\.00%$'
 contains "fidelity: confusion row" "$FL_OUT" '^  vma_lock_abort +write-locked +2 +1 +1$'
-contains "fidelity: a false negative with its thread" "$FL_OUT" \
-	'^  fault 6: FN, t 2\.000050000, tid 101 \(worker\) of pid 100$'
+contains "fidelity: a false negative with its thread, at s since the trace's first event" "$FL_OUT" \
+	'^  fault 6: FN, t 1\.000050000, tid 101 \(worker\) of pid 100$'
+contains "fidelity: says what the times count from" "$FL_OUT" "^  times: +s since the trace's first event$"
 contains "fidelity: a kernel-half address as unsigned hex" "$FL_OUT" \
 	'^    address +0xfffffffffffff000 read,prot$'
 contains "fidelity: the writer named by the outcome" "$FL_OUT" \
 	'^    writer +#1 mprotect by tid 102, named by the replay$'
 contains "fidelity: the nearest writer when none is named" "$FL_OUT" \
-	'^              lock 2\.999000000\.\.2\.999500000, ended 500\.000 us before$'
+	'^              lock 1\.999000000\.\.1\.999500000, ended 500\.000 us before$'
 contains "fidelity: no writer of the process nearby" "$FL_OUT" \
 	'^    writer +none of pid 100 within 1 ms'
 is "fidelity: fits 80 columns" "$(printf '%s\n' "$FL_OUT" | awk 'length($0) > 80')" ""
+expect_ok "report --fidelity --abs-time" report --fidelity --abs-time "$db"
+contains "--abs-time: the trace's clock" "$FL_OUT" '^  fault 6: FN, t 2\.000050000, tid 101 \(worker\) of pid 100$'
+contains "--abs-time: the writer's window too" "$FL_OUT" '^              lock 2\.999000000\.\.2\.999500000, ended 500\.000 us before$'
+contains "--abs-time: says so" "$FL_OUT" "^  times: +s of the trace's clock$"
 
 expect_ok "report --fidelity --format json" report --fidelity --format json "$db"
 save_json "fidelity json"

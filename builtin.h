@@ -10,6 +10,8 @@
 
 #include <stdio.h>
 
+#include "fl_opt.h"
+
 /* Exit statuses shared by all subcommands. */
 enum {
 	FL_EXIT_OK = 0,
@@ -28,6 +30,11 @@ struct fl_cmd {
 	const char *usage;	/* "faultline info [--format text|json] TRACE" */
 	const char *help;	/* the full description, options and examples */
 	int (*run)(int argc, char **argv);
+	/* Optional: the options as a table (lib/fl_opt.h).  Then help is the
+	 * description, the "options:" block is printed from the table, and
+	 * help_tail follows it (columns, exit status, examples). */
+	const struct fl_option *options;
+	const char *help_tail;
 	/* Optional: more help printed after help, from tables the command
 	 * owns (replay's knobs), so the help never repeats them by hand. */
 	void (*help_more)(FILE *out);
@@ -42,6 +49,10 @@ extern const struct fl_cmd fl_cmd_tui;
 
 /* Print the full help of cmd (usage, description) to stdout. */
 void fl_cmd_print_help(const struct fl_cmd *cmd);
+/* Parse argv against cmd->options: the positional arguments end up in
+ * argv[1..n] and n is returned; or a usage error is printed and -1
+ * returned. */
+int fl_cmd_parse(const struct fl_cmd *cmd, int argc, char **argv);
 /* Report an unknown option or bad argument for cmd and return FL_EXIT_USAGE. */
 int fl_cmd_usage_error(const struct fl_cmd *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -81,8 +81,24 @@ void fl_cmd_print_help(const struct fl_cmd *cmd)
 	printf("usage: %s\n\n%s\n", cmd->usage, cmd->summary);
 	if (cmd->help && cmd->help[0])
 		printf("\n%s", cmd->help);
+	if (cmd->options) {
+		printf("\n");
+		fl_opt_print_help(stdout, cmd->options);
+	}
+	if (cmd->help_tail && cmd->help_tail[0])
+		printf("\n%s", cmd->help_tail);
 	if (cmd->help_more)
 		cmd->help_more(stdout);
+}
+
+int fl_cmd_parse(const struct fl_cmd *cmd, int argc, char **argv)
+{
+	char err[512];
+	int n = fl_opt_parse(cmd->options, argc, argv, err, sizeof(err));
+
+	if (n < 0)
+		fl_cmd_usage_error(cmd, "%s", err);
+	return n;
 }
 
 int fl_cmd_usage_error(const struct fl_cmd *cmd, const char *fmt, ...)
@@ -112,36 +128,6 @@ static void print_main_help(FILE *out)
 	fprintf(out, "\nSee 'faultline help COMMAND' for one command's options.\n");
 }
 
-/* Edit distance with transpositions (optimal string alignment, the
- * restricted Damerau-Levenshtein distance): "reprot" is 1 from "report". */
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	size_t d[32][32];
-
-	if (la >= 32 || lb >= 32)
-		return (size_t)-1;
-	for (size_t i = 0; i <= la; i++)
-		d[i][0] = i;
-	for (size_t j = 0; j <= lb; j++)
-		d[0][j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		for (size_t j = 1; j <= lb; j++) {
-			size_t cost = a[i - 1] != b[j - 1], v = d[i - 1][j - 1] + cost;
-
-			if (d[i - 1][j] + 1 < v)
-				v = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < v)
-				v = d[i][j - 1] + 1;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-			    d[i - 2][j - 2] + 1 < v)
-				v = d[i - 2][j - 2] + 1;
-			d[i][j] = v;
-		}
-	}
-	return d[la][lb];
-}
-
 /* Nearest command name, for "did you mean": the smallest edit distance,
  * at most 2 and at most half the name's length; ties
  * go to the earlier command in the table; else the one command name
@@ -161,7 +147,7 @@ static const char *suggest(const char *name)
 		best = NULL;
 
 	for (size_t i = 0; commands[i]; i++) {
-		size_t d = edit_distance(name, commands[i]->name);
+		size_t d = fl_edit_distance(name, commands[i]->name);
 
 		if (d < best_d && 2 * d <= strlen(name) && (!best || nprefix != 1)) {
 			best_d = d;

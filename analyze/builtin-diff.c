@@ -1,7 +1,6 @@
 /* faultline diff: two runs of one trace side by side, a what-if: cause by
  * cause, thread by thread, and the change in predicted blocked time. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -339,72 +338,51 @@ out:
 	return rc;
 }
 
+/* The command line of diff, filled by fl_cmd_parse() (lib/fl_opt.h). */
+static struct {
+	int format, part;
+	int64_t top;
+	bool wide;
+} dopt;
+
+static const char *const diff_formats[] = { "table", "text", "csv", "json", NULL };
+static const char *const diff_parts[] = { "total", "cause", "thread", NULL };
+
+static const struct fl_option diff_options[] = {
+	{ FL_OPT_CHOICE, 'f', "format", "FMT", "table (default, for people), csv or json",
+	  &dopt.format, NULL, 0, "format", diff_formats },
+	{ FL_OPT_CHOICE, 'b', "by", "TABLE", "with --format csv, which table: total, cause\n"
+	  "(default) or thread (json holds all of them)", &dopt.part, NULL, 0, "table",
+	  diff_parts },
+	{ FL_OPT_INT, 't', "top", "K", "at most K causes and K threads (default 0: all)",
+	  &dopt.top, NULL, 0, "a count (0 for all)", NULL },
+	{ FL_OPT_FLAG, 'w', "wide", NULL, "cut no column, whatever the terminal's width",
+	  &dopt.wide, NULL, 0, NULL, NULL },
+	FL_OPT_END_,
+};
+
 static int run_diff(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "top", required_argument, NULL, 't' },
-		{ "by", required_argument, NULL, 'b' },
-		{ "wide", no_argument, NULL, 'w' },
-		{ NULL, 0, NULL, 0 },
-	};
+	static const enum fmt formats[] = { FMT_TEXT, FMT_TEXT, FMT_CSV, FMT_JSON };
+	static const enum part parts[] = { PART_TOTALS, PART_CAUSES, PART_THREADS };
 	struct fl_err err = { 0 };
-	enum fmt fmt = FMT_TEXT;
-	enum part part = PART_CAUSES;
-	int64_t top = 0, a, b;
+	enum fmt fmt;
+	enum part part;
+	int64_t top, a, b;
 	const char *path = FL_DEFAULT_DB;
 	sqlite3 *db;
-	int c, rc, first;
+	int rc, first, optind = 1, npos;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":f:t:b:w", opts, NULL)) != -1) {
-		switch (c) {
-		case 'w':
-			fl_table_set_wide(true);
-			break;
-		case 'f':
-			if (strcmp(optarg, "table") == 0 || strcmp(optarg, "text") == 0)
-				fmt = FMT_TEXT;
-			else if (strcmp(optarg, "json") == 0)
-				fmt = FMT_JSON;
-			else if (strcmp(optarg, "csv") == 0)
-				fmt = FMT_CSV;
-			else
-				return fl_cmd_usage_error(&fl_cmd_diff, "unknown format '%s' (table, "
-							  "csv or json)", optarg);
-			break;
-		case 't': {
-			char *end;
-
-			errno = 0;
-			top = strtoll(optarg, &end, 10);
-			if (errno || end == optarg || *end || top < 0)
-				return fl_cmd_usage_error(&fl_cmd_diff, "--top takes a count (0 for "
-							  "all), not '%s'", optarg);
-			break;
-		}
-		case 'b':
-			if (strcmp(optarg, "total") == 0)
-				part = PART_TOTALS;
-			else if (strcmp(optarg, "cause") == 0)
-				part = PART_CAUSES;
-			else if (strcmp(optarg, "thread") == 0)
-				part = PART_THREADS;
-			else
-				return fl_cmd_usage_error(&fl_cmd_diff, "unknown table '%s' for --by "
-							  "(total, cause or thread)", optarg);
-			break;
-		case ':':
-			return fl_cmd_usage_error(&fl_cmd_diff, "option '%s' needs a value",
-						  argv[optind - 1]);
-		default:
-			if (optopt)
-				return fl_cmd_usage_error(&fl_cmd_diff, "unknown option '-%c'", optopt);
-			return fl_cmd_usage_error(&fl_cmd_diff, "unknown option '%s'",
-						  argv[optind - 1]);
-		}
-	}
+	memset(&dopt, 0, sizeof(dopt));
+	dopt.part = 1;
+	npos = fl_cmd_parse(&fl_cmd_diff, argc, argv);
+	if (npos < 0)
+		return FL_EXIT_USAGE;
+	argc = npos + 1;
+	fmt = formats[dopt.format];
+	part = parts[dopt.part];
+	top = dopt.top;
+	fl_table_set_wide(dopt.wide);
 	/* DB RUN_A RUN_B, or RUN_A RUN_B of faultline.db. */
 	if ((argc - optind != 3 && argc - optind != 2) ||
 	    (argc - optind == 2 && !parse_id(argv[optind], &a)))
@@ -454,16 +432,9 @@ const struct fl_cmd fl_cmd_diff = {
 		"  - cause by cause (cause_counts): each (counter, reason) of either run,\n"
 		"    0 where a run has none, the largest change first;\n"
 		"  - thread by thread: blocked time under A and B and its change, and\n"
-		"    the change in the thread's run time, the largest change first.\n"
-		"\n"
-		"options:\n"
-		"  -f, --format FMT       table (default, for people), csv or json\n"
-		"  -b, --by TABLE         with --format csv, which table: total, cause\n"
-		"                         (default) or thread (json holds all of them)\n"
-		"  -t, --top K            at most K causes and K threads (default 0: all)\n"
-		"  -w, --wide             cut no column, whatever the terminal's width\n"
-		"  -h, --help             this help\n"
-		"\n"
+		"    the change in the thread's run time, the largest change first.\n",
+	.options = diff_options,
+	.help_tail =
 		"columns for programs:\n"
 		"  total:  metric,a,b,change,change_pct (times in ns)\n"
 		"  cause:  counter,reason,a,b,change,fell_back_a,fell_back_b\n"

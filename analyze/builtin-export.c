@@ -1,7 +1,6 @@
 /* faultline export: one table of the store as CSV or JSON, its columns
  * named as in schemas/outcomes.sql. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,59 +153,45 @@ out:
 	return rc;
 }
 
+/* The command line of export, filled by fl_cmd_parse() (lib/fl_opt.h). */
+static struct {
+	const char *table;
+	int format;
+	int64_t run_id;
+} eopt;
+
+static const char *const export_formats[] = { "csv", "json", NULL };
+
+static const struct fl_option export_options[] = {
+	{ FL_OPT_STRING, 't', "table", "T", "the table (required)", &eopt.table, NULL, 0, NULL,
+	  NULL },
+	{ FL_OPT_CHOICE, 'f', "format", "FMT", "csv (default; a header line of column names) or\n"
+	  "json ({database, table, columns: [...], rows:\n[{column: value, ...}]})",
+	  &eopt.format, NULL, 0, "format", export_formats },
+	{ FL_OPT_INT, 'r', "run", "N", "only run N's rows (runs, outcomes, cause_counts,\n"
+	  "thread_times) or its trace's (traces, threads,\nwriters, faults)", &eopt.run_id, NULL,
+	  1, "a run id (a positive integer)", NULL },
+	FL_OPT_END_,
+};
+
 static int run_export(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "table", required_argument, NULL, 't' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "run", required_argument, NULL, 'r' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct fl_err err = { 0 };
-	const char *table = NULL, *path;
+	const char *table, *path;
 	size_t ti = NTABLES;
-	bool json = false;
-	int64_t run_id = 0;
+	bool json;
+	int64_t run_id;
 	sqlite3 *db;
-	int c, rc;
+	int rc, optind = 1, npos;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":t:f:r:", opts, NULL)) != -1) {
-		switch (c) {
-		case 't':
-			table = optarg;
-			break;
-		case 'f':
-			if (strcmp(optarg, "csv") == 0)
-				json = false;
-			else if (strcmp(optarg, "json") == 0)
-				json = true;
-			else
-				return fl_cmd_usage_error(&fl_cmd_export, "unknown format '%s' (csv "
-							  "or json)", optarg);
-			break;
-		case 'r': {
-			char *end;
-
-			errno = 0;
-			run_id = strtoll(optarg, &end, 10);
-			if (errno || end == optarg || *end || run_id < 1)
-				return fl_cmd_usage_error(&fl_cmd_export, "--run takes a run id (a "
-							  "positive integer), not '%s'", optarg);
-			break;
-		}
-		case ':':
-			return fl_cmd_usage_error(&fl_cmd_export, "option '%s' needs a value",
-						  argv[optind - 1]);
-		default:
-			if (optopt)
-				return fl_cmd_usage_error(&fl_cmd_export, "unknown option '-%c'",
-							  optopt);
-			return fl_cmd_usage_error(&fl_cmd_export, "unknown option '%s'",
-						  argv[optind - 1]);
-		}
-	}
+	memset(&eopt, 0, sizeof(eopt));
+	npos = fl_cmd_parse(&fl_cmd_export, argc, argv);
+	if (npos < 0)
+		return FL_EXIT_USAGE;
+	argc = npos + 1;
+	table = eopt.table;
+	json = eopt.format == 1;
+	run_id = eopt.run_id;
 	if (!table)
 		return fl_cmd_usage_error(&fl_cmd_export, "which table? --table T (traces, "
 					  "threads, writers, faults, runs, outcomes, cause_counts, "
@@ -252,18 +237,9 @@ const struct fl_cmd fl_cmd_export = {
 		"contract: they change only\n"		"with the schema version.\n"
 		"\n"
 		"Tables: traces, threads, writers, faults, runs, outcomes, cause_counts,\n"
-		"thread_times, meta.\n"
-		"\n"
-		"options:\n"
-		"  -t, --table T          the table (required)\n"
-		"  -f, --format FMT       csv (default; a header line of column names) or\n"
-		"                         json ({database, table, columns: [...], rows:\n"
-		"                         [{column: value, ...}]})\n"
-		"  -r, --run N            only run N's rows (runs, outcomes, cause_counts,\n"
-		"                         thread_times) or its trace's (traces, threads,\n"
-		"                         writers, faults)\n"
-		"  -h, --help             this help\n"
-		"\n"
+		"thread_times, meta.\n",
+	.options = export_options,
+	.help_tail =
 		"exit status: 0, 1 if the database cannot be read or has no run N, 2 on\n"
 		"a usage error.\n"
 		"\n"

@@ -1,7 +1,6 @@
 /* faultline report: what a replay predicted, cause by cause, and with
  * --fidelity how well a run agrees with the kernel's own answer. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -451,7 +450,7 @@ enum by {
 	BY_DEFAULT, BY_CAUSE, BY_REASON, BY_VMA, BY_THREAD, BY_WRITER, BY_TIME, BY_HANDLER, BY_IP,
 };
 static const char *const by_names[] = { "", "cause", "reason", "vma", "thread", "writer", "time",
-					"handler", "ip" };
+					"handler", "ip", NULL };
 static const char *const by_titles[] = {
 	"", "causes (cause_counts)", "causes by reason", "VMAs, most fallbacks first",
 	"threads, largest change in run time first",
@@ -1144,126 +1143,84 @@ static int report_fidelity(sqlite3 *db, const char *path, int64_t run_id, size_t
 
 /* ---- the command -------------------------------------------------------- */
 
-/* A whole-string integer in [lo, INT64_MAX]; false otherwise. */
-static bool parse_int(const char *s, int64_t lo, int64_t *out)
-{
-	char *end;
-	long long v;
+/* The command line of report, filled by fl_cmd_parse() (lib/fl_opt.h). */
+static struct {
+	int64_t run_id, limit, top;
+	int by, format;
+	const char *html;
+	bool fidelity, spread, abs_time, no_symbols, wide;
+	bool have_limit, have_format, have_top;
+} ro;
 
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || end == s || *end || v < lo)
-		return false;
-	*out = v;
-	return true;
-}
+static const char *const format_names[] = { "table", "text", "csv", "json", NULL };
+
+static const struct fl_option report_options[] = {
+	{ FL_OPT_INT, 'r', "run", "N", "only run N (default: every run; with\n"
+	  "--fidelity, the newest pervma run)", &ro.run_id, NULL, 1,
+	  "a run id (a positive integer)", NULL },
+	{ FL_OPT_CHOICE, 'b', "by", "VIEW", "cause, reason, vma, thread, writer, time,\n"
+	  "handler or ip", &ro.by, NULL, 0, "view", by_names + 1 },
+	{ FL_OPT_FLAG, 0, "abs-time", NULL, "times of the trace's clock, not since its first\n"
+	  "event", &ro.abs_time, NULL, 0, NULL, NULL },
+	{ FL_OPT_FLAG, 0, "no-symbols", NULL, "--by ip and vma: hex ips, no file names; the\n"
+	  "trace is not read", &ro.no_symbols, NULL, 0, NULL, NULL },
+	{ FL_OPT_INT, 't', "top", "K", "rows of a ranked table (default 5; 0: all; CSV\n"
+	  "and JSON of --by: all unless given)", &ro.top, &ro.have_top, 0,
+	  "a count (0 for all)", NULL },
+	{ FL_OPT_FLAG, 'w', "wide", NULL, "cut no column, whatever the width", &ro.wide, NULL, 0,
+	  NULL, NULL },
+	{ FL_OPT_CHOICE, 'f', "format", "FMT", "table (default, for people; 'text' too), csv or\n"
+	  "json (table or json with --fidelity)", &ro.format, &ro.have_format, 0, "format",
+	  format_names },
+	{ FL_OPT_FLAG, 0, "fidelity", NULL, "compare a run with the kernel's answer", &ro.fidelity,
+	  NULL, 0, NULL, NULL },
+	{ FL_OPT_INT, 'l', "limit", "K", "with --fidelity, list at most K disagreeing\n"
+	  "faults (default 20; 0 lists all)", &ro.limit, &ro.have_limit, 0, "a count (0 for all)",
+	  NULL },
+	{ FL_OPT_STRING, 0, "html", "FILE", "write the HTML page to FILE", &ro.html, NULL, 0, NULL,
+	  NULL },
+	{ FL_OPT_FLAG, 0, "spread", NULL, "each cause's min / median / max over the runs\n"
+	  "that differ only in their seed", &ro.spread, NULL, 0, NULL, NULL },
+	FL_OPT_END_,
+};
 
 static int run_report(int argc, char **argv)
 {
-	enum { OPT_FIDELITY = 256, OPT_HTML, OPT_SPREAD, OPT_NO_SYMBOLS, OPT_ABS_TIME };
-	static const struct option opts[] = {
-		{ "run", required_argument, NULL, 'r' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "fidelity", no_argument, NULL, OPT_FIDELITY },
-		{ "limit", required_argument, NULL, 'l' },
-		{ "by", required_argument, NULL, 'b' },
-		{ "top", required_argument, NULL, 't' },
-		{ "html", required_argument, NULL, OPT_HTML },
-		{ "wide", no_argument, NULL, 'w' },
-		{ "spread", no_argument, NULL, OPT_SPREAD },
-		{ "no-symbols", no_argument, NULL, OPT_NO_SYMBOLS },
-		{ "abs-time", no_argument, NULL, OPT_ABS_TIME },
-		{ NULL, 0, NULL, 0 },
-	};
+	static const enum fmt formats[] = { FMT_TEXT, FMT_TEXT, FMT_CSV, FMT_JSON };
 	struct fl_err err = { 0 };
-	enum fmt fmt = FMT_TEXT;
-	enum by by = BY_DEFAULT;
-	bool fidelity = false, have_limit = false, have_format = false, have_top = false;
-	bool spread = false, abs_time = false;
 	struct sym_cache syms = { .trace_id = -1 };
-	int64_t run_id = 0, limit = 20, top = 5;
-	const char *path, *html = NULL;
+	enum fmt fmt;
+	enum by by;
+	bool fidelity, have_limit, have_format, have_top, spread, abs_time;
+	int64_t run_id, limit, top;
+	const char *path, *html;
 	sqlite3 *db;
-	int c, rc;
+	int rc, npos;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":r:f:l:b:t:w", opts, NULL)) != -1) {
-		switch (c) {
-		case 'w':
-			fl_table_set_wide(true);
-			break;
-		case 'r':
-			if (!parse_int(optarg, 1, &run_id))
-				return fl_cmd_usage_error(&fl_cmd_report, "--run takes a run id (a "
-							  "positive integer), not '%s'", optarg);
-			break;
-		case 'f':
-			if (strcmp(optarg, "table") == 0 || strcmp(optarg, "text") == 0)
-				fmt = FMT_TEXT;
-			else if (strcmp(optarg, "json") == 0)
-				fmt = FMT_JSON;
-			else if (strcmp(optarg, "csv") == 0)
-				fmt = FMT_CSV;
-			else
-				return fl_cmd_usage_error(&fl_cmd_report, "unknown format '%s' "
-							  "(table, csv or json)", optarg);
-			have_format = true;
-			break;
-		case 'l':
-			if (!parse_int(optarg, 0, &limit))
-				return fl_cmd_usage_error(&fl_cmd_report, "--limit takes a count "
-							  "(0 for all), not '%s'", optarg);
-			have_limit = true;
-			break;
-		case 'b': {
-			size_t i;
-
-			for (i = 1; i < sizeof(by_names) / sizeof(by_names[0]); i++)
-				if (strcmp(optarg, by_names[i]) == 0)
-					break;
-			if (i == sizeof(by_names) / sizeof(by_names[0]))
-				return fl_cmd_usage_error(&fl_cmd_report, "unknown view '%s' (cause, "
-							  "reason, vma, thread, writer, time, "
-							  "handler or ip)", optarg);
-			by = (enum by)i;
-			break;
-		}
-		case 't':
-			if (!parse_int(optarg, 0, &top))
-				return fl_cmd_usage_error(&fl_cmd_report, "--top takes a count (0 for "
-							  "all), not '%s'", optarg);
-			have_top = true;
-			break;
-		case OPT_FIDELITY:
-			fidelity = true;
-			break;
-		case OPT_SPREAD:
-			spread = true;
-			break;
-		case OPT_NO_SYMBOLS:
-			syms.off = true;
-			break;
-		case OPT_ABS_TIME:
-			abs_time = true;
-			break;
-		case OPT_HTML:
-			html = optarg;
-			break;
-		case ':':
-			return fl_cmd_usage_error(&fl_cmd_report, "option '%s' needs a value",
-						  argv[optind - 1]);
-		default:
-			if (optopt)
-				return fl_cmd_usage_error(&fl_cmd_report, "unknown option '-%c'",
-							  optopt);
-			return fl_cmd_usage_error(&fl_cmd_report, "unknown option '%s'",
-						  argv[optind - 1]);
-		}
-	}
-	if (argc - optind > 1)
+	memset(&ro, 0, sizeof(ro));
+	ro.by = -1;
+	ro.limit = 20;
+	ro.top = 5;
+	npos = fl_cmd_parse(&fl_cmd_report, argc, argv);
+	if (npos < 0)
+		return FL_EXIT_USAGE;
+	fmt = formats[ro.format];
+	by = ro.by < 0 ? BY_DEFAULT : (enum by)(ro.by + 1);
+	fidelity = ro.fidelity;
+	spread = ro.spread;
+	abs_time = ro.abs_time;
+	syms.off = ro.no_symbols;
+	fl_table_set_wide(ro.wide);
+	have_limit = ro.have_limit;
+	have_format = ro.have_format;
+	have_top = ro.have_top;
+	run_id = ro.run_id;
+	limit = ro.limit;
+	top = ro.top;
+	html = ro.html;
+	if (npos > 1)
 		return fl_cmd_usage_error(&fl_cmd_report, "one database at a time ('%s' is extra)",
-					  argv[optind + 1]);
+					  argv[2]);
 	if (fidelity && fmt == FMT_CSV)
 		return fl_cmd_usage_error(&fl_cmd_report, "--fidelity takes --format table or json "
 					  "(its tables differ in shape; export writes CSV)");
@@ -1280,7 +1237,7 @@ static int run_report(int argc, char **argv)
 					  "--by or --format");
 	/* replay writes faultline.db by default, and report reads it, as
 	 * perf report reads perf.data. */
-	path = optind < argc ? argv[optind] : FL_DEFAULT_DB;
+	path = npos ? argv[1] : FL_DEFAULT_DB;
 
 	if (fl_store_open_read(path, &db, &err) < 0) {
 		fl_err_print(&err, stderr);
@@ -1388,30 +1345,9 @@ const struct fl_cmd fl_cmd_report = {
 		"are seconds with ns since the trace's first event (--abs-time: of\n"
 		"the trace's clock, as babeltrace2 prints them); CSV and JSON keep\n"
 		"integer ns (t_ns columns: since the first event in --by views unless\n"
-		"--abs-time, of the trace's clock in --fidelity, as export).\n"
-		"\n"
-		"options:\n"
-		"  -r, --run N            only run N (default: every run; with\n"
-		"                         --fidelity, the newest pervma run)\n"
-		"  -b, --by VIEW          cause, reason, vma, thread, writer, time,\n"
-		"                         handler or ip\n"
-		"      --abs-time         times of the trace's clock, not since its first\n"
-		"                         event\n"
-		"      --no-symbols       --by ip and vma: hex ips, no file names; the\n"
-		"                         trace is not read\n"
-		"  -t, --top K            rows of a ranked table (default 5; 0: all; CSV\n"
-		"                         and JSON of --by: all unless given)\n"
-		"  -w, --wide             cut no column, whatever the width\n"
-		"  -f, --format FMT       table (default, for people; 'text' too), csv or\n"
-		"                         json (table or json with --fidelity)\n"
-		"      --fidelity         compare a run with the kernel's answer\n"
-		"  -l, --limit K          with --fidelity, list at most K disagreeing\n"
-		"                         faults (default 20; 0 lists all)\n"
-		"      --html FILE        write the HTML page to FILE\n"
-		"      --spread           each cause's min / median / max over the runs\n"
-		"                         that differ only in their seed\n"
-		"  -h, --help             this help\n"
-		"\n"
+		"--abs-time, of the trace's clock in --fidelity, as export).\n",
+	.options = report_options,
+	.help_tail =
 		"columns for programs:\n"
 		"  csv:  run_id,trace_id,strategy,profile,counter,reason,count,share_pct,\n"
 		"        fell_back (one row per cause of each run); with --by VIEW,\n"

@@ -350,14 +350,14 @@ static const char *const diff_parts[] = { "total", "cause", "thread", NULL };
 
 static const struct fl_option diff_options[] = {
 	{ FL_OPT_CHOICE, 'f', "format", "FMT", "table (default, for people), csv or json",
-	  &dopt.format, NULL, 0, "format", diff_formats },
+	  &dopt.format, NULL, 0, "format", diff_formats, NULL },
 	{ FL_OPT_CHOICE, 'b', "by", "TABLE", "with --format csv, which table: total, cause\n"
 	  "(default) or thread (json holds all of them)", &dopt.part, NULL, 0, "table",
-	  diff_parts },
+	  diff_parts, NULL },
 	{ FL_OPT_INT, 't', "top", "K", "at most K causes and K threads (default 0: all)",
-	  &dopt.top, NULL, 0, "a count (0 for all)", NULL },
+	  &dopt.top, NULL, 0, "a count (0 for all)", NULL, NULL },
 	{ FL_OPT_FLAG, 'w', "wide", NULL, "cut no column, whatever the terminal's width",
-	  &dopt.wide, NULL, 0, NULL, NULL },
+	  &dopt.wide, NULL, 0, NULL, NULL, NULL },
 	FL_OPT_END_,
 };
 

@@ -164,13 +164,13 @@ static const char *const export_formats[] = { "csv", "json", NULL };
 
 static const struct fl_option export_options[] = {
 	{ FL_OPT_STRING, 't', "table", "T", "the table (required)", &eopt.table, NULL, 0, NULL,
-	  NULL },
+	  NULL, NULL },
 	{ FL_OPT_CHOICE, 'f', "format", "FMT", "csv (default; a header line of column names) or\n"
 	  "json ({database, table, columns: [...], rows:\n[{column: value, ...}]})",
-	  &eopt.format, NULL, 0, "format", export_formats },
+	  &eopt.format, NULL, 0, "format", export_formats, NULL },
 	{ FL_OPT_INT, 'r', "run", "N", "only run N's rows (runs, outcomes, cause_counts,\n"
 	  "thread_times) or its trace's (traces, threads,\nwriters, faults)", &eopt.run_id, NULL,
-	  1, "a run id (a positive integer)", NULL },
+	  1, "a run id (a positive integer)", NULL, NULL },
 	FL_OPT_END_,
 };
 

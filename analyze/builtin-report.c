@@ -1157,30 +1157,30 @@ static const char *const format_names[] = { "table", "text", "csv", "json", NULL
 static const struct fl_option report_options[] = {
 	{ FL_OPT_INT, 'r', "run", "N", "only run N (default: every run; with\n"
 	  "--fidelity, the newest pervma run)", &ro.run_id, NULL, 1,
-	  "a run id (a positive integer)", NULL },
+	  "a run id (a positive integer)", NULL, NULL },
 	{ FL_OPT_CHOICE, 'b', "by", "VIEW", "cause, reason, vma, thread, writer, time,\n"
-	  "handler or ip", &ro.by, NULL, 0, "view", by_names + 1 },
+	  "handler or ip", &ro.by, NULL, 0, "view", by_names + 1, NULL },
 	{ FL_OPT_FLAG, 0, "abs-time", NULL, "times of the trace's clock, not since its first\n"
-	  "event", &ro.abs_time, NULL, 0, NULL, NULL },
+	  "event", &ro.abs_time, NULL, 0, NULL, NULL, NULL },
 	{ FL_OPT_FLAG, 0, "no-symbols", NULL, "--by ip and vma: hex ips, no file names; the\n"
-	  "trace is not read", &ro.no_symbols, NULL, 0, NULL, NULL },
+	  "trace is not read", &ro.no_symbols, NULL, 0, NULL, NULL, NULL },
 	{ FL_OPT_INT, 't', "top", "K", "rows of a ranked table (default 5; 0: all; CSV\n"
 	  "and JSON of --by: all unless given)", &ro.top, &ro.have_top, 0,
-	  "a count (0 for all)", NULL },
+	  "a count (0 for all)", NULL, NULL },
 	{ FL_OPT_FLAG, 'w', "wide", NULL, "cut no column, whatever the width", &ro.wide, NULL, 0,
-	  NULL, NULL },
+	  NULL, NULL, NULL },
 	{ FL_OPT_CHOICE, 'f', "format", "FMT", "table (default, for people; 'text' too), csv or\n"
 	  "json (table or json with --fidelity)", &ro.format, &ro.have_format, 0, "format",
-	  format_names },
+	  format_names, NULL },
 	{ FL_OPT_FLAG, 0, "fidelity", NULL, "compare a run with the kernel's answer", &ro.fidelity,
-	  NULL, 0, NULL, NULL },
+	  NULL, 0, NULL, NULL, NULL },
 	{ FL_OPT_INT, 'l', "limit", "K", "with --fidelity, list at most K disagreeing\n"
 	  "faults (default 20; 0 lists all)", &ro.limit, &ro.have_limit, 0, "a count (0 for all)",
-	  NULL },
+	  NULL, NULL },
 	{ FL_OPT_STRING, 0, "html", "FILE", "write the HTML page to FILE", &ro.html, NULL, 0, NULL,
-	  NULL },
+	  NULL, NULL },
 	{ FL_OPT_FLAG, 0, "spread", NULL, "each cause's min / median / max over the runs\n"
-	  "that differ only in their seed", &ro.spread, NULL, 0, NULL, NULL },
+	  "that differ only in their seed", &ro.spread, NULL, 0, NULL, NULL, NULL },
 	FL_OPT_END_,
 };
 

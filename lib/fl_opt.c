@@ -105,6 +105,8 @@ static int take(const struct fl_option *o, bool is_long, const char *arg, char *
 		choice_list(o->choices, list, sizeof(list));
 		return fail(err, len, "unknown %s '%s' for %s (%s)", o->what ? o->what : "value", arg,
 			    shown(o, is_long, name, sizeof(name)), list);
+	case FL_OPT_CALLBACK:
+		return o->cb(o->value, arg, err, len);
 	case FL_OPT_END:
 		break;
 	}

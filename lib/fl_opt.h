@@ -23,6 +23,7 @@ enum fl_opt_type {
 	FL_OPT_STRING,	/* const char **value = the argument */
 	FL_OPT_INT,	/* int64_t *value, a whole decimal integer >= min */
 	FL_OPT_CHOICE,	/* int *value = the index of the argument in choices */
+	FL_OPT_CALLBACK,	/* cb(value, argument): a value with its own rules */
 };
 
 struct fl_option {
@@ -36,9 +37,11 @@ struct fl_option {
 	int64_t min;			/* FL_OPT_INT */
 	const char *what;		/* INT: "a count (0 for all)"; CHOICE: "format" */
 	const char *const *choices;	/* FL_OPT_CHOICE, NULL-terminated */
+	/* FL_OPT_CALLBACK: 0, or -1 with a message in err. */
+	int (*cb)(void *value, const char *arg, char *err, size_t errlen);
 };
 
-#define FL_OPT_END_ { FL_OPT_END, 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL }
+#define FL_OPT_END_ { FL_OPT_END, 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL }
 
 /* Parses argv[1..argc) against opts, storing values as they come (a later
  * option wins).  The positional arguments end up in argv[1..n], in their

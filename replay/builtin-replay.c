@@ -1,6 +1,5 @@
 /* faultline replay: run strategies over a trace and store every outcome. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -638,98 +637,134 @@ static bool any_jitter(const struct replay *r)
 	return false;
 }
 
+/* The command line of replay, filled by fl_cmd_parse() (lib/fl_opt.h);
+ * the --set values are taken in order once it is parsed. */
+static struct {
+	const char *strategy, *profile, *out;
+	char *sets[MAX_SETS * 2];
+	size_t nsets;
+	uint64_t seed, nseeds;
+	bool again;
+} ra;
+
+static int take_set(void *value, const char *arg, char *err, size_t len)
+{
+	(void)value;
+	if (!strchr(arg, '=') || arg[0] == '=' || ra.nsets == sizeof(ra.sets) / sizeof(ra.sets[0])) {
+		snprintf(err, len, "--set wants key=value, got '%s'", arg);
+		return -1;
+	}
+	ra.sets[ra.nsets++] = (char *)arg;	/* argv is ours to cut at '=' */
+	return 0;
+}
+
+static int take_seed(void *value, const char *arg, char *err, size_t len)
+{
+	char *end;
+
+	errno = 0;
+	*(uint64_t *)value = strtoull(arg, &end, 0);
+	if (errno || end == arg || *end || arg[0] == '-') {
+		snprintf(err, len, "--seed: '%s' is not a number", arg);
+		return -1;
+	}
+	return 0;
+}
+
+static int take_seeds(void *value, const char *arg, char *err, size_t len)
+{
+	char *end;
+
+	errno = 0;
+	*(uint64_t *)value = strtoull(arg, &end, 0);
+	if (errno || end == arg || *end || arg[0] == '-' || !ra.nseeds || ra.nseeds > MAX_RUNS) {
+		snprintf(err, len, "--seeds: '%s' is not a number from 1 to %d", arg, MAX_RUNS);
+		return -1;
+	}
+	return 0;
+}
+
+static const struct fl_option replay_options[] = {
+	{ FL_OPT_STRING, 's', "strategy", "S", "classic, pervma (default), spf, spf-mmseq, or all:\n"
+	  "every strategy over one reading of the trace", &ra.strategy, NULL, 0, NULL, NULL, NULL },
+	{ FL_OPT_STRING, 'p', "profile", "P", "kernel version of the strategy's rules: for pervma\n"
+	  "6.4, 6.6, 6.7, 6.10 or 6.15+ (default 6.15+; any\n"
+	  "6.N from 6.4 picks the rules of that version); for\n"
+	  "spf v12 (default), v11, v12-ppc-intended or\nv11-ppc-intended", &ra.profile, NULL, 0,
+	  NULL, NULL, NULL },
+	{ FL_OPT_CALLBACK, 0, "set", "KEY=VALUE", "a strategy knob (listed below), recorded with the\n"
+	  "run; or a what-if for every run: arch=x86_64|ppc64\n"
+	  "(the other arch's fault paths over the same layout;\n"
+	  "ppc64 defaults to 64K pages and radix),\n"
+	  "page_size=4096|65536, mmu=radix|hash (ppc64 PMD\n"
+	  "coverage: 2 or 16 MiB at 64K).  A larger page than\n"
+	  "the trace's drops the faults whose page was already\n"
+	  "mapped (\"no fault at 64 KiB pages\"); a smaller one\n"
+	  "cannot add the faults it would take", NULL, NULL, 0, NULL, NULL, take_set },
+	{ FL_OPT_CALLBACK, 0, "seed", "N", "seed for any jitter knob (default 0), recorded",
+	  &ra.seed, NULL, 0, NULL, NULL, take_seed },
+	{ FL_OPT_CALLBACK, 0, "seeds", "N", "N runs per strategy, seeds S .. S+N-1 from --seed S;\n"
+	  "prints each cause's min / median / max over them\n"
+	  "(report --spread shows it again); only a jitter\n"
+	  "knob makes seeds differ, and a note says so\nwhen none is set", &ra.nseeds, NULL, 0,
+	  NULL, NULL, take_seeds },
+	{ FL_OPT_STRING, 'o', "output", "DB", "the database (default faultline.db); created if\n"
+	  "missing, else the runs are added to it", &ra.out, NULL, 0, NULL, NULL, NULL },
+	{ FL_OPT_FLAG, 0, "again", NULL, "store a run even when DB already holds one of the\n"
+	  "same trace, strategy, profile, knobs and seed\n"
+	  "(refused without it: the rows would be the same)", &ra.again, NULL, 0, NULL, NULL,
+	  NULL },
+	FL_OPT_END_,
+};
+
 static int cmd_replay(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "strategy", required_argument, NULL, 's' },
-		{ "profile", required_argument, NULL, 'p' },
-		{ "set", required_argument, NULL, 'S' },
-		{ "seed", required_argument, NULL, 'x' },
-		{ "seeds", required_argument, NULL, 'N' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "again", no_argument, NULL, 'A' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct replay r;
 	struct fl_ingest_ops ops = { .begin = on_begin, .event = on_event, .mm_enter = on_mm_enter };
 	struct fl_engine_sink sink;
 	struct fl_ingest_result res;
-	const char *strategy = "pervma", *out = "faultline.db";
+	const char *strategy, *out;
 	struct timespec t0, t1;
-	int c, rc, status = FL_EXIT_FAIL;
-	bool again = false;
+	int rc, status = FL_EXIT_FAIL, npos;
+	bool again;
 
 	memset(&r, 0, sizeof(r));
 	memset(&res, 0, sizeof(res));
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:p:o:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			strategy = optarg;
-			break;
-		case 'p':
-			r.profile = optarg;
-			break;
-		case 'S': {
-			char *eq = strchr(optarg, '='), *end;
+	memset(&ra, 0, sizeof(ra));
+	ra.strategy = "pervma";
+	ra.out = FL_DEFAULT_DB;
+	npos = fl_cmd_parse(&fl_cmd_replay, argc, argv);
+	if (npos < 0)
+		return FL_EXIT_USAGE;
+	strategy = ra.strategy;
+	out = ra.out;
+	again = ra.again;
+	r.profile = ra.profile;
+	r.seed = ra.seed;
+	r.nseeds = ra.nseeds;
+	for (size_t k = 0; k < ra.nsets; k++) {
+		char *key = ra.sets[k], *eq = strchr(key, '='), *end;
 
-			if (!eq || eq == optarg || r.nsets == MAX_SETS)
-				return fl_cmd_usage_error(&fl_cmd_replay, "--set wants key=value, got '%s'",
-							  optarg);
-			*eq = '\0';
-			rc = what_if_set(&r, optarg, eq + 1);
-			if (rc < 0)
-				return FL_EXIT_USAGE;
-			if (rc > 0)
-				break;
-			r.set_key[r.nsets] = optarg;
-			errno = 0;
-			r.set_val[r.nsets] = strtoll(eq + 1, &end, 0);
-			if (errno || end == eq + 1 || *end)
-				return fl_cmd_usage_error(&fl_cmd_replay, "--set %s: '%s' is not a number",
-							  optarg, eq + 1);
-			r.nsets++;
-			break;
-		}
-		case 'x': {
-			char *end;
-
-			errno = 0;
-			r.seed = strtoull(optarg, &end, 0);
-			if (errno || end == optarg || *end)
-				return fl_cmd_usage_error(&fl_cmd_replay, "--seed: '%s' is not a number",
-							  optarg);
-			break;
-		}
-		case 'N': {
-			char *end;
-
-			errno = 0;
-			r.nseeds = strtoull(optarg, &end, 0);
-			if (errno || end == optarg || *end || !r.nseeds || r.nseeds > MAX_RUNS)
-				return fl_cmd_usage_error(&fl_cmd_replay, "--seeds: '%s' is not a number "
-							  "from 1 to %d", optarg, MAX_RUNS);
-			break;
-		}
-		case 'o':
-			out = optarg;
-			break;
-		case 'A':
-			again = true;
-			break;
-		case 'h':
-			fl_cmd_print_help(&fl_cmd_replay);
-			return FL_EXIT_OK;
-		default:
-			return fl_cmd_usage_error(&fl_cmd_replay, "unknown option '%s'", argv[optind - 1]);
-		}
+		*eq = '\0';
+		rc = what_if_set(&r, key, eq + 1);
+		if (rc < 0)
+			return FL_EXIT_USAGE;
+		if (rc > 0)
+			continue;
+		if (r.nsets == MAX_SETS)
+			return fl_cmd_usage_error(&fl_cmd_replay, "--set: at most %d knobs", MAX_SETS);
+		r.set_key[r.nsets] = key;
+		errno = 0;
+		r.set_val[r.nsets] = strtoll(eq + 1, &end, 0);
+		if (errno || end == eq + 1 || *end)
+			return fl_cmd_usage_error(&fl_cmd_replay, "--set %s: '%s' is not a number",
+						  key, eq + 1);
+		r.nsets++;
 	}
-	if (optind != argc - 1)
-		return fl_cmd_usage_error(&fl_cmd_replay, optind == argc ? "no trace given"
-									 : "one trace at a time");
-	r.trace_path = argv[optind];
+	if (npos != 1)
+		return fl_cmd_usage_error(&fl_cmd_replay, npos == 0 ? "no trace given"
+								    : "one trace at a time");
+	r.trace_path = argv[1];
 	if (what_if_check(&r))
 		return FL_EXIT_USAGE;
 	/* Under --strategy all a knob applies to the strategies that have it,
@@ -913,39 +948,9 @@ const struct fl_cmd fl_cmd_replay = {
 		"When the trace has mmap_lock events (a kernel with per-VMA locks, 6.4+),\n"
 		"it also carries the kernel's own answer: the faults whose thread held\n"
 		"mmap_lock at the fault's end.  They are stored with each fault, and\n"
-		"`faultline report --fidelity DB` compares a pervma run with them.\n"
-		"\n"
-		"options:\n"
-		"  -s, --strategy S       classic, pervma (default), spf, spf-mmseq, or all:\n"
-		"                         every strategy over one reading of the trace\n"
-		"  -p, --profile P        kernel version of the strategy's rules: for pervma\n"
-		"                         6.4, 6.6, 6.7, 6.10 or 6.15+ (default 6.15+; any\n"
-		"                         6.N from 6.4 picks the rules of that version); for\n"
-		"                         spf v12 (default), v11, v12-ppc-intended or\n"
-		"                         v11-ppc-intended\n"
-		"      --set KEY=VALUE    a strategy knob (listed below), recorded with the\n"
-		"                         run; or a what-if\n"
-		"                         for every run: arch=x86_64|ppc64 (the other arch's\n"
-		"                         fault paths over the same layout; ppc64 defaults to\n"
-		"                         64K pages and radix), page_size=4096|65536,\n"
-		"                         mmu=radix|hash (ppc64 PMD coverage: 2 or 16 MiB at\n"
-		"                         64K).\n"
-		"                         A larger page than the trace's drops the faults whose\n"
-		"                         page was already mapped (\"no fault at 64 KiB pages\");\n"
-		"                         a smaller one cannot add the faults it would take\n"
-		"      --seed N           seed for any jitter knob (default 0), recorded\n"
-		"      --seeds N          N runs per strategy, seeds S .. S+N-1 from --seed S;\n"
-		"                         prints each cause's min / median / max over them\n"
-		"                         (report --spread shows it again); only a jitter\n"
-		"                         knob makes seeds differ, and a note says so\n"
-		"                         when none is set\n"
-		"  -o, --output DB        the database (default faultline.db); created if\n"
-		"                         missing, else the runs are added to it\n"
-		"      --again            store a run even when DB already holds one of the\n"
-		"                         same trace, strategy, profile, knobs and seed\n"
-		"                         (refused without it: the rows would be the same)\n"
-		"  -h, --help             this help\n"
-		"\n"
+		"`faultline report --fidelity DB` compares a pervma run with them.\n",
+	.options = replay_options,
+	.help_tail =
 		"The whole replay is one transaction: interrupted, it leaves DB as it was.\n"
 		"The same trace, strategy, profile, knobs and seed give the same outcome rows.\n"
 		"A progress line is shown when stderr is a terminal.\n"

@@ -296,9 +296,10 @@ contains "... the spread table has headers" "$FL_OUT" "^  counter +reason +min +
 
 expect_ok "replay --help exits 0" replay --help
 help=$FL_OUT
-# Every long option of the getopt table in builtin-replay.c.
-opts=$(sed -n '/static const struct option opts/,/^	};/p' "$FL_TOP/replay/builtin-replay.c" |
-	sed -n 's/.*{ "\([a-z-]*\)",.*/\1/p')
+# Every long option of the option table in builtin-replay.c (the help's
+# options block is printed from it: this checks the print).
+opts=$(sed -n '/static const struct fl_option replay_options/,/^};/p' "$FL_TOP/replay/builtin-replay.c" |
+	sed -n 's/.*{ FL_OPT_[A-Z]*, [^,]*, "\([a-z-]*\)",.*/\1/p')
 if [ "$(printf '%s\n' $opts | grep -c .)" -ge 6 ]; then ok "found the option table"; else
 	not_ok "found the option table in replay/builtin-replay.c" "$opts"; fi
 for o in $opts; do

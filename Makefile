@@ -4,16 +4,18 @@ VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR ?=
 
 CC ?= cc
 CFLAGS ?= -O2 -g
 BUILD ?= build
 
-# ncursesw: the wide-character curses of libncurses-dev, for `faultline tui`.
-PKGS := babeltrace2 sqlite3 ncursesw
+# ncursesw: the wide-character curses of libncurses-dev, for `faultline tui`;
+# libdw (elfutils, libdw-dev): report's symbol+0xoff (dso).
+PKGS := babeltrace2 sqlite3 ncursesw libdw
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbabeltrace2 -lsqlite3 -lncursesw -ltinfo)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbabeltrace2 -lsqlite3 -lncursesw -ltinfo -ldw -lelf)
 TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 # RECORD_ONLY=1: `faultline record` (and help, version) alone, without
@@ -60,7 +62,7 @@ TEST_BINS := $(UNIT_BINS) $(TOOL_BINS) $(WORKLOAD_BINS)
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
-.PHONY: all tests check check-run demo install asan valgrind bench deps clean help man ppc64le
+.PHONY: all tests check check-run demo demo-run install asan valgrind bench deps clean help man ppc64le
 
 # The ppc64le cross build of the recorder, for tracer/ppc64-lab/:
 #   make ppc64le PPC64LE_SYSROOT=DIR
@@ -137,7 +139,14 @@ valgrind: deps
 	@$(MAKE) --no-print-directory $(FAULTLINE) $(UST_SO) $(TEST_BINS)
 	@FL_VALGRIND=1 tests/run $(BUILD) $(wildcard tests/integration/t*.sh)
 
-demo: deps $(FAULTLINE)
+# The demo needs no browser (scripts/install-deps --no-browser); it builds
+# record's provider and the test workloads too, so the README's record
+# example works right after it.
+demo:
+	@scripts/install-deps --no-browser
+	@$(MAKE) --no-print-directory demo-run
+
+demo-run: $(FAULTLINE) $(UST_SO) $(WORKLOAD_BINS)
 	@scripts/demo $(FAULTLINE)
 
 bench: deps $(FAULTLINE) $(UST_SO) $(WORKLOAD_BINS)
@@ -155,10 +164,13 @@ man: $(FAULTLINE)
 	@scripts/gen-man $(FAULTLINE) $(BUILD)/man
 
 install: $(FAULTLINE) $(UST_SO) man
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(LIBDIR)/faultline
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(LIBDIR)/faultline $(DESTDIR)$(COMPLETIONDIR)
 	install -m 755 $(FAULTLINE) $(DESTDIR)$(BINDIR)/faultline
 	install -m 644 $(UST_SO) $(DESTDIR)$(LIBDIR)/faultline/faultline-ust.so
 	install -m 644 $(BUILD)/man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(BUILD)/man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 scripts/faultline.bash-completion $(DESTDIR)$(COMPLETIONDIR)/faultline
 
 clean:
 	rm -rf $(BUILD)
@@ -172,7 +184,8 @@ help:
 	@echo "  demo     faultline info, replay, report, diff and the HTML page on the bundled traces"
 	@echo "  bench    info and replay against babeltrace2, replay memory, report on 10M outcomes,"
 	@echo "           record against perf record, tui screen and keypress times on 10M outcomes"
-	@echo "  install  PREFIX=$(PREFIX) DESTDIR=$(DESTDIR): binary, record's provider, man pages"
+	@echo "  install  PREFIX=$(PREFIX) DESTDIR=$(DESTDIR): binary, record's provider, man pages,"
+	@echo "           bash completion"
 	@echo "  clean    remove $(BUILD)"
 	@echo "  ppc64le  cross-build the recorder for ppc64le (PPC64LE_SYSROOT=DIR; tracer/ppc64-lab/)"
 	@echo "variables: CC (gcc or clang), CFLAGS, BUILD, PPC64LE_SYSROOT, PPC64LE_CROSS"

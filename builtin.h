@@ -8,6 +8,10 @@
 #ifndef FL_BUILTIN_H
 #define FL_BUILTIN_H
 
+#include <stdio.h>
+
+#include "fl_opt.h"
+
 /* Exit statuses shared by all subcommands. */
 enum {
 	FL_EXIT_OK = 0,
@@ -15,12 +19,25 @@ enum {
 	FL_EXIT_USAGE = 2,	/* the command line was wrong */
 };
 
+/* The database replay writes without -o, and report, diff, export and tui
+ * read without a DB argument (as perf record and perf report share
+ * perf.data). */
+#define FL_DEFAULT_DB "faultline.db"
+
 struct fl_cmd {
 	const char *name;
 	const char *summary;	/* one line, for `faultline --help` */
 	const char *usage;	/* "faultline info [--format text|json] TRACE" */
 	const char *help;	/* the full description, options and examples */
 	int (*run)(int argc, char **argv);
+	/* Optional: the options as a table (lib/fl_opt.h).  Then help is the
+	 * description, the "options:" block is printed from the table, and
+	 * help_tail follows it (columns, exit status, examples). */
+	const struct fl_option *options;
+	const char *help_tail;
+	/* Optional: more help printed after help, from tables the command
+	 * owns (replay's knobs), so the help never repeats them by hand. */
+	void (*help_more)(FILE *out);
 };
 
 extern const struct fl_cmd fl_cmd_info;
@@ -32,6 +49,10 @@ extern const struct fl_cmd fl_cmd_tui;
 
 /* Print the full help of cmd (usage, description) to stdout. */
 void fl_cmd_print_help(const struct fl_cmd *cmd);
+/* Parse argv against cmd->options: the positional arguments end up in
+ * argv[1..n] and n is returned; or a usage error is printed and -1
+ * returned. */
+int fl_cmd_parse(const struct fl_cmd *cmd, int argc, char **argv);
 /* Report an unknown option or bad argument for cmd and return FL_EXIT_USAGE. */
 int fl_cmd_usage_error(const struct fl_cmd *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -15,6 +15,9 @@
 #include "builtin.h"
 #include "fl_err.h"
 #include "fl_out.h"
+#ifndef FL_RECORD_ONLY
+#include "knob_doc.h"
+#endif
 
 #ifndef FL_VERSION
 #define FL_VERSION "0.0.0-dev"
@@ -26,9 +29,15 @@ static int cmd_version(int argc, char **argv);
 static const struct fl_cmd fl_cmd_help = {
 	.name = "help",
 	.summary = "show help for faultline or one of its commands",
-	.usage = "faultline help [COMMAND]",
+	.usage = "faultline help [COMMAND|knobs]",
 	.help = "With no COMMAND, list the commands.  With one, print its full help:\n"
-		"the same text as `faultline COMMAND --help` and `man faultline-COMMAND`.\n",
+		"the same text as `faultline COMMAND --help` and `man faultline-COMMAND`.\n"
+		"`faultline help knobs` lists every strategy's knobs (replay --set): unit,\n"
+		"default, range, meaning and the review or kernel code it comes from.\n"
+		"\n"
+		"examples:\n"
+		"  faultline help report\n"
+		"  faultline help knobs\n",
 	.run = cmd_help,
 };
 
@@ -36,7 +45,10 @@ static const struct fl_cmd fl_cmd_version = {
 	.name = "version",
 	.summary = "print the faultline version",
 	.usage = "faultline version",
-	.help = "Print the version and the libbabeltrace2 it was built against.\n",
+	.help = "Print the version and the libbabeltrace2 it was built against.\n"
+		"\n"
+		"example:\n"
+		"  faultline version\n",
 	.run = cmd_version,
 };
 
@@ -70,6 +82,24 @@ void fl_cmd_print_help(const struct fl_cmd *cmd)
 	printf("usage: %s\n\n%s\n", cmd->usage, cmd->summary);
 	if (cmd->help && cmd->help[0])
 		printf("\n%s", cmd->help);
+	if (cmd->options) {
+		printf("\n");
+		fl_opt_print_help(stdout, cmd->options);
+	}
+	if (cmd->help_tail && cmd->help_tail[0])
+		printf("\n%s", cmd->help_tail);
+	if (cmd->help_more)
+		cmd->help_more(stdout);
+}
+
+int fl_cmd_parse(const struct fl_cmd *cmd, int argc, char **argv)
+{
+	char err[512];
+	int n = fl_opt_parse(cmd->options, argc, argv, err, sizeof(err));
+
+	if (n < 0)
+		fl_cmd_usage_error(cmd, "%s", err);
+	return n;
 }
 
 int fl_cmd_usage_error(const struct fl_cmd *cmd, const char *fmt, ...)
@@ -99,22 +129,33 @@ static void print_main_help(FILE *out)
 	fprintf(out, "\nSee 'faultline help COMMAND' for one command's options.\n");
 }
 
-/* Nearest command name, for "did you mean". */
+/* Nearest command name, for "did you mean": the smallest edit distance,
+ * at most 2 and at most half the name's length; ties
+ * go to the earlier command in the table; else the one command name
+ * begins with ("rec" for record). */
 static const char *suggest(const char *name)
 {
 	const char *best = NULL;
-	size_t best_common = 0;
+	size_t best_d = 3, nprefix = 0;
 
 	for (size_t i = 0; commands[i]; i++) {
-		size_t n = 0;
-		while (name[n] && commands[i]->name[n] == name[n])
-			n++;
-		if (n > best_common) {
-			best_common = n;
+		if (strlen(name) >= 2 && strncmp(commands[i]->name, name, strlen(name)) == 0) {
+			nprefix++;
 			best = commands[i]->name;
 		}
 	}
-	return best_common >= 2 ? best : NULL;
+	if (nprefix != 1)
+		best = NULL;
+
+	for (size_t i = 0; commands[i]; i++) {
+		size_t d = fl_edit_distance(name, commands[i]->name);
+
+		if (d < best_d && 2 * d <= strlen(name) && (!best || nprefix != 1)) {
+			best_d = d;
+			best = commands[i]->name;
+		}
+	}
+	return best;
 }
 
 static int unknown_command(const char *name)
@@ -143,6 +184,16 @@ static int cmd_help(int argc, char **argv)
 		fl_cmd_print_help(&fl_cmd_help);
 		return FL_EXIT_OK;
 	}
+#ifndef FL_RECORD_ONLY
+	if (strcmp(argv[1], "knobs") == 0) {
+		printf("The knobs of each strategy, set with `faultline replay --set KEY=VALUE`\n"
+		       "and recorded with the run (report and diff show those not at their\n"
+		       "defaults).  Under --strategy all a knob applies to the strategies that\n"
+		       "have it.\n\n");
+		fl_knobs_print(stdout, NULL);
+		return FL_EXIT_OK;
+	}
+#endif
 	cmd = find_cmd(argv[1]);
 	if (!cmd)
 		return unknown_command(argv[1]);

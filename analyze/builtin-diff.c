@@ -1,7 +1,6 @@
 /* faultline diff: two runs of one trace side by side, a what-if: cause by
  * cause, thread by thread, and the change in predicted blocked time. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +11,7 @@
 #include "fl_err.h"
 #include "fl_escape.h"
 #include "fl_json.h"
+#include "knobs.h"
 #include "store_read.h"
 #include "table.h"
 
@@ -19,7 +19,7 @@ enum fmt { FMT_TEXT, FMT_JSON, FMT_CSV };
 enum part { PART_TOTALS, PART_CAUSES, PART_THREADS };
 
 struct drun {
-	int64_t run_id, trace_id;
+	int64_t run_id, trace_id, seed;
 	char strategy[64], profile[64], knobs[512], trace[512];
 };
 
@@ -29,7 +29,7 @@ static int load_run(sqlite3 *db, const char *path, int64_t id, struct drun *r, s
 	int rc;
 
 	if (sqlite3_prepare_v2(db, "SELECT r.trace_id, r.strategy, r.profile, r.knobs, "
-			       "coalesce(t.path, '') FROM runs r LEFT JOIN traces t "
+			       "coalesce(t.path, ''), r.seed FROM runs r LEFT JOIN traces t "
 			       "ON t.trace_id = r.trace_id WHERE r.run_id = ?1", -1, &st,
 			       NULL) != SQLITE_OK)
 		return fl_store_sql_error(db, path, "cannot query the store", err);
@@ -42,6 +42,7 @@ static int load_run(sqlite3 *db, const char *path, int64_t id, struct drun *r, s
 		snprintf(r->profile, sizeof(r->profile), "%s", sqlite3_column_text(st, 2));
 		snprintf(r->knobs, sizeof(r->knobs), "%s", sqlite3_column_text(st, 3));
 		snprintf(r->trace, sizeof(r->trace), "%s", sqlite3_column_text(st, 4));
+		r->seed = sqlite3_column_int64(st, 5);
 	}
 	sqlite3_finalize(st);
 	if (rc == SQLITE_DONE)
@@ -77,7 +78,7 @@ static const struct fl_col cause_cols[] = {
 };
 static const struct fl_col thread_cols[] = {
 	{ "tid", "tid", FL_COL_INT, 0 },
-	{ "comm", "comm", FL_COL_TEXT, FL_COL_DASH },
+	{ "comm", "comm", FL_COL_TEXT, FL_COL_DASH | FL_COL_CUT },
 	{ "faults", "faults", FL_COL_INT, 0 },
 	{ "blocked_a_ns", "blocked A", FL_COL_NS, 0 },
 	{ "blocked_b_ns", "blocked B", FL_COL_NS, 0 },
@@ -216,27 +217,33 @@ static int threads(sqlite3 *db, const char *path, const struct drun *a, const st
 		    " 3 DESC, 1 LIMIT ?4", a->run_id, b->run_id, a->trace_id, top, t, err);
 }
 
-static void run_line(const char *which, const struct drun *r)
+/* What sets a run apart: strategy, profile, seed and the knobs not at
+ * their defaults, whole (two runs that differ in one knob must not look
+ * alike); every knob is in --format json. */
+static void run_line(sqlite3 *db, const char *which, const struct drun *r)
 {
-	char line[1024];
-	int n = snprintf(line, sizeof(line), "run %s: %" PRId64 ", %s%s%s, knobs %s", which,
-			 r->run_id, r->strategy, r->profile[0] ? " " : "", r->profile, r->knobs);
+	char *changed = fl_knobs_nondefault(db, r->strategy, r->knobs);
 
-	/* The knobs in full are in --format json; here, one line of 80. */
-	if (n > FL_TABLE_WIDTH)
-		printf("%.*s...\n", FL_TABLE_WIDTH - 3, line);
-	else
-		printf("%s\n", line);
+	printf("run %s: %" PRId64 ", %s%s%s, seed %" PRId64 ", %s%s\n", which, r->run_id,
+	       r->strategy, r->profile[0] ? " " : "", r->profile, r->seed,
+	       changed && changed[0] ? "knobs " : "knobs at their defaults",
+	       changed ? changed : "");
+	free(changed);
 }
 
-static void json_run(struct fl_json *j, const char *key, const struct drun *r)
+static void json_run(sqlite3 *db, struct fl_json *j, const char *key, const struct drun *r)
 {
+	char *changed = fl_knobs_nondefault(db, r->strategy, r->knobs);
+
 	fl_json_obj_begin(j, key);
 	fl_json_i64(j, "run_id", r->run_id);
 	fl_json_str(j, "strategy", r->strategy);
 	fl_json_str(j, "profile", r->profile);
+	fl_json_i64(j, "seed", r->seed);
 	fl_json_str(j, "knobs", r->knobs);
+	fl_json_str(j, "knobs_changed", changed ? changed : "");
 	fl_json_obj_end(j);
+	free(changed);
 }
 
 static bool parse_id(const char *s, int64_t *out)
@@ -291,8 +298,8 @@ static int diff(sqlite3 *db, const char *path, int64_t ida, int64_t idb, enum fm
 		fl_json_str(&j, "database", path);
 		fl_json_i64(&j, "trace_id", a.trace_id);
 		fl_json_str(&j, "trace", a.trace);
-		json_run(&j, "a", &a);
-		json_run(&j, "b", &b);
+		json_run(db, &j, "a", &a);
+		json_run(db, &j, "b", &b);
 		fl_table_json(&counts, &j, "counts");
 		fl_table_json(&times, &j, "times");
 		fl_table_json(&tc, &j, "causes");
@@ -316,8 +323,8 @@ static int diff(sqlite3 *db, const char *path, int64_t ida, int64_t idb, enum fm
 			if (fl_losses_read(db, a.trace_id, &ls) == 0)
 				fl_losses_print(stdout, "  ", &ls);
 		}
-		run_line("A", &a);
-		run_line("B", &b);
+		run_line(db, "A", &a);
+		run_line(db, "B", &b);
 		printf("\n");
 		fl_table_print_text(&counts, stdout, 2, colour);
 		printf("\n%s  predicted time, summed over threads (thread_times):%s\n", b1, b0);
@@ -340,80 +347,72 @@ out:
 	return rc;
 }
 
+/* The command line of diff, filled by fl_cmd_parse() (lib/fl_opt.h). */
+static struct {
+	int format, part;
+	int64_t top;
+	bool wide;
+} dopt;
+
+static const char *const diff_formats[] = { "table", "text", "csv", "json", NULL };
+static const char *const diff_parts[] = { "total", "cause", "thread", NULL };
+
+static const struct fl_option diff_options[] = {
+	{ FL_OPT_CHOICE, 'f', "format", "FMT", "table (default, for people), csv or json",
+	  &dopt.format, NULL, 0, "format", diff_formats, NULL },
+	{ FL_OPT_CHOICE, 'b', "by", "TABLE", "with --format csv, which table: total, cause\n"
+	  "(default) or thread (json holds all of them)", &dopt.part, NULL, 0, "table",
+	  diff_parts, NULL },
+	{ FL_OPT_INT, 't', "top", "K", "at most K causes and K threads (default 0: all)",
+	  &dopt.top, NULL, 0, "a count (0 for all)", NULL, NULL },
+	{ FL_OPT_FLAG, 'w', "wide", NULL, "cut no column, whatever the terminal's width",
+	  &dopt.wide, NULL, 0, NULL, NULL, NULL },
+	FL_OPT_END_,
+};
+
 static int run_diff(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "top", required_argument, NULL, 't' },
-		{ "by", required_argument, NULL, 'b' },
-		{ NULL, 0, NULL, 0 },
-	};
+	static const enum fmt formats[] = { FMT_TEXT, FMT_TEXT, FMT_CSV, FMT_JSON };
+	static const enum part parts[] = { PART_TOTALS, PART_CAUSES, PART_THREADS };
 	struct fl_err err = { 0 };
-	enum fmt fmt = FMT_TEXT;
-	enum part part = PART_CAUSES;
-	int64_t top = 0, a, b;
+	enum fmt fmt;
+	enum part part;
+	int64_t top, a, b;
+	const char *path = FL_DEFAULT_DB;
 	sqlite3 *db;
-	int c, rc;
+	int rc, first, optind = 1, npos;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":f:t:b:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (strcmp(optarg, "table") == 0 || strcmp(optarg, "text") == 0)
-				fmt = FMT_TEXT;
-			else if (strcmp(optarg, "json") == 0)
-				fmt = FMT_JSON;
-			else if (strcmp(optarg, "csv") == 0)
-				fmt = FMT_CSV;
-			else
-				return fl_cmd_usage_error(&fl_cmd_diff, "unknown format '%s' (table, "
-							  "csv or json)", optarg);
-			break;
-		case 't': {
-			char *end;
-
-			errno = 0;
-			top = strtoll(optarg, &end, 10);
-			if (errno || end == optarg || *end || top < 0)
-				return fl_cmd_usage_error(&fl_cmd_diff, "--top takes a count (0 for "
-							  "all), not '%s'", optarg);
-			break;
-		}
-		case 'b':
-			if (strcmp(optarg, "total") == 0)
-				part = PART_TOTALS;
-			else if (strcmp(optarg, "cause") == 0)
-				part = PART_CAUSES;
-			else if (strcmp(optarg, "thread") == 0)
-				part = PART_THREADS;
-			else
-				return fl_cmd_usage_error(&fl_cmd_diff, "unknown table '%s' for --by "
-							  "(total, cause or thread)", optarg);
-			break;
-		case ':':
-			return fl_cmd_usage_error(&fl_cmd_diff, "option '%s' needs a value",
-						  argv[optind - 1]);
-		default:
-			if (optopt)
-				return fl_cmd_usage_error(&fl_cmd_diff, "unknown option '-%c'", optopt);
-			return fl_cmd_usage_error(&fl_cmd_diff, "unknown option '%s'",
-						  argv[optind - 1]);
-		}
-	}
-	if (argc - optind != 3)
-		return fl_cmd_usage_error(&fl_cmd_diff, "give a database and two run ids (%d "
-					  "argument%s given)", argc - optind,
-					  argc - optind == 1 ? "" : "s");
-	if (!parse_id(argv[optind + 1], &a) || !parse_id(argv[optind + 2], &b))
+	memset(&dopt, 0, sizeof(dopt));
+	dopt.part = 1;
+	npos = fl_cmd_parse(&fl_cmd_diff, argc, argv);
+	if (npos < 0)
+		return FL_EXIT_USAGE;
+	argc = npos + 1;
+	fmt = formats[dopt.format];
+	part = parts[dopt.part];
+	top = dopt.top;
+	fl_table_set_wide(dopt.wide);
+	/* DB RUN_A RUN_B, or RUN_A RUN_B of faultline.db. */
+	if ((argc - optind != 3 && argc - optind != 2) ||
+	    (argc - optind == 2 && !parse_id(argv[optind], &a)))
+		return fl_cmd_usage_error(&fl_cmd_diff, "give a database and two run ids, or two "
+					  "run ids of faultline.db (%d argument%s given)",
+					  argc - optind, argc - optind == 1 ? "" : "s");
+	if (argc - optind == 3)
+		path = argv[optind++];
+	first = optind;
+	if (!parse_id(argv[first], &a) || !parse_id(argv[first + 1], &b))
 		return fl_cmd_usage_error(&fl_cmd_diff, "run ids are positive integers, not '%s'",
-					  parse_id(argv[optind + 1], &a) ? argv[optind + 2]
-									: argv[optind + 1]);
-	if (fl_store_open_read(argv[optind], &db, &err) < 0) {
+					  parse_id(argv[first], &a) ? argv[first + 1] : argv[first]);
+	if (a == b)
+		return fl_cmd_usage_error(&fl_cmd_diff, "run %" PRId64 " against itself: a diff "
+					  "compares two runs (`faultline report %s` lists them)", a,
+					  path);
+	if (fl_store_open_read(path, &db, &err) < 0) {
 		fl_err_print(&err, stderr);
 		return FL_EXIT_FAIL;
 	}
-	rc = diff(db, argv[optind], a, b, fmt, part, top, &err);
+	rc = diff(db, path, a, b, fmt, part, top, &err);
 	sqlite3_close(db);
 	if (rc < 0) {
 		fl_err_print(&err, stderr);
@@ -426,11 +425,13 @@ const struct fl_cmd fl_cmd_diff = {
 	.name = "diff",
 	.summary = "compare two runs of one trace: causes, threads, blocked time",
 	.usage = "faultline diff [--format table|csv|json] [--by total|cause|thread]\n"
-		 "                      [--top K] DB RUN_A RUN_B",
+		 "                      [--top K] [--wide] [DB] RUN_A RUN_B",
 	.help =
 		"A what-if: how run B (a strategy, profile or knob setting) would have\n"
 		"fared against run A on the same trace.  Both runs must replay the same\n"
-		"trace of DB; runs over different traces are refused.\n"
+		"trace of DB (default faultline.db); runs over different traces, and a\n"
+		"run against itself, are refused.  Each run's line names its strategy,\n"
+		"profile, seed and the knobs not at their defaults, whole.\n"
 		"\n"
 		"It prints, as B - A:\n"
 		"  - faults that fell back to mmap_lock, aborts a writer caused, and the\n"
@@ -440,22 +441,17 @@ const struct fl_cmd fl_cmd_diff = {
 		"  - cause by cause (cause_counts): each (counter, reason) of either run,\n"
 		"    0 where a run has none, the largest change first;\n"
 		"  - thread by thread: blocked time under A and B and its change, and\n"
-		"    the change in the thread's run time, the largest change first.\n"
-		"\n"
-		"options:\n"
-		"  -f, --format FMT       table (default, for people), csv or json\n"
-		"  -b, --by TABLE         with --format csv, which table: total, cause\n"
-		"                         (default) or thread (json holds all of them)\n"
-		"  -t, --top K            at most K causes and K threads (default 0: all)\n"
-		"  -h, --help             this help\n"
-		"\n"
+		"    the change in the thread's run time, the largest change first.\n",
+	.options = diff_options,
+	.help_tail =
 		"columns for programs:\n"
 		"  total:  metric,a,b,change,change_pct (times in ns)\n"
 		"  cause:  counter,reason,a,b,change,fell_back_a,fell_back_b\n"
 		"  thread: tid,comm,faults,blocked_a_ns,blocked_b_ns,blocked_change_ns,\n"
 		"          run_a_ns,run_b_ns,run_change_ns\n"
 		"  json:   {database, trace_id, trace, a: {run_id, strategy, profile,\n"
-		"          knobs}, b: {...}, counts: [{metric, a, b, change, change_pct}],\n"
+		"          seed, knobs, knobs_changed}, b: {...},\n"
+		"          counts: [{metric, a, b, change, change_pct}],\n"
 		"          times: [{metric, a_ns, b_ns, change_ns, change_pct}],\n"
 		"          causes: [...], threads: [...]}\n"
 		"\n"

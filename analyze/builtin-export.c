@@ -1,7 +1,6 @@
 /* faultline export: one table of the store as CSV or JSON, its columns
  * named as in schemas/outcomes.sql. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,64 +154,51 @@ out:
 	return rc;
 }
 
+/* The command line of export, filled by fl_cmd_parse() (lib/fl_opt.h). */
+static struct {
+	const char *table;
+	int format;
+	int64_t run_id;
+	const char *output;
+} eopt;
+
+static const char *const export_formats[] = { "csv", "json", NULL };
+
+static const struct fl_option export_options[] = {
+	{ FL_OPT_STRING, 't', "table", "T", "the table (required)", &eopt.table, NULL, 0, NULL,
+	  NULL, NULL },
+	{ FL_OPT_CHOICE, 'f', "format", "FMT", "csv (default; a header line of column names) or\n"
+	  "json ({database, table, columns: [...], rows:\n[{column: value, ...}]})",
+	  &eopt.format, NULL, 0, "format", export_formats, NULL },
+	{ FL_OPT_INT, 'r', "run", "N", "only run N's rows (runs, outcomes, cause_counts,\n"
+	  "thread_times) or its trace's (traces, threads,\nwriters, faults)", &eopt.run_id, NULL,
+	  1, "a run id (a positive integer)", NULL, NULL },
+	{ FL_OPT_STRING, 'o', "output", "FILE", "write FILE instead of stdout: a new file renamed\n"
+	  "over FILE when complete; FILE must be absent or a\nregular file ('-' is stdout)",
+	  &eopt.output, NULL, 0, NULL, NULL, NULL },
+	FL_OPT_END_,
+};
+
 static int run_export(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "table", required_argument, NULL, 't' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "run", required_argument, NULL, 'r' },
-		{ "output", required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct fl_err err = { 0 };
-	const char *table = NULL, *output = NULL;
+	const char *table, *path, *output;
 	struct fl_out out;
 	size_t ti = NTABLES;
-	bool json = false;
-	int64_t run_id = 0;
+	bool json;
+	int64_t run_id;
 	sqlite3 *db;
-	int c, rc;
+	int rc, optind = 1, npos;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":t:f:r:o:", opts, NULL)) != -1) {
-		switch (c) {
-		case 't':
-			table = optarg;
-			break;
-		case 'o':
-			output = optarg;
-			break;
-		case 'f':
-			if (strcmp(optarg, "csv") == 0)
-				json = false;
-			else if (strcmp(optarg, "json") == 0)
-				json = true;
-			else
-				return fl_cmd_usage_error(&fl_cmd_export, "unknown format '%s' (csv "
-							  "or json)", optarg);
-			break;
-		case 'r': {
-			char *end;
-
-			errno = 0;
-			run_id = strtoll(optarg, &end, 10);
-			if (errno || end == optarg || *end || run_id < 1)
-				return fl_cmd_usage_error(&fl_cmd_export, "--run takes a run id (a "
-							  "positive integer), not '%s'", optarg);
-			break;
-		}
-		case ':':
-			return fl_cmd_usage_error(&fl_cmd_export, "option '%s' needs a value",
-						  argv[optind - 1]);
-		default:
-			if (optopt)
-				return fl_cmd_usage_error(&fl_cmd_export, "unknown option '-%c'",
-							  optopt);
-			return fl_cmd_usage_error(&fl_cmd_export, "unknown option '%s'",
-						  argv[optind - 1]);
-		}
-	}
+	memset(&eopt, 0, sizeof(eopt));
+	npos = fl_cmd_parse(&fl_cmd_export, argc, argv);
+	if (npos < 0)
+		return FL_EXIT_USAGE;
+	argc = npos + 1;
+	table = eopt.table;
+	json = eopt.format == 1;
+	run_id = eopt.run_id;
+	output = eopt.output;
 	if (!table)
 		return fl_cmd_usage_error(&fl_cmd_export, "which table? --table T (traces, "
 					  "threads, writers, faults, runs, outcomes, cause_counts, "
@@ -224,20 +210,19 @@ static int run_export(int argc, char **argv)
 		return fl_cmd_usage_error(&fl_cmd_export, "no table '%s' in the store (traces, "
 					  "threads, writers, faults, runs, outcomes, cause_counts, "
 					  "thread_times, meta)", table);
-	if (optind >= argc)
-		return fl_cmd_usage_error(&fl_cmd_export, "no database given");
 	if (argc - optind > 1)
 		return fl_cmd_usage_error(&fl_cmd_export, "one database at a time ('%s' is extra)",
 					  argv[optind + 1]);
 	if (run_id > 0 && strcmp(table, "meta") == 0)
 		return fl_cmd_usage_error(&fl_cmd_export, "--run does not apply to meta");
-	if (fl_store_open_read(argv[optind], &db, &err) < 0) {
+	path = optind < argc ? argv[optind] : FL_DEFAULT_DB;
+	if (fl_store_open_read(path, &db, &err) < 0) {
 		fl_err_print(&err, stderr);
 		return FL_EXIT_FAIL;
 	}
 	rc = fl_out_open(&out, output, &err);
 	if (!rc) {
-		rc = export(out.f, db, argv[optind], ti, run_id, json, &err);
+		rc = export(out.f, db, path, ti, run_id, json, &err);
 		if (fl_out_close(&out, rc == 0, &err) < 0 && !rc)
 			rc = err.code;
 	}
@@ -252,32 +237,21 @@ static int run_export(int argc, char **argv)
 const struct fl_cmd fl_cmd_export = {
 	.name = "export",
 	.summary = "write one table of an outcome store as CSV or JSON",
-	.usage = "faultline export --table T [--format csv|json] [--run N] [-o FILE] DB",
+	.usage = "faultline export --table T [--format csv|json] [--run N] [-o FILE] [DB]",
 	.help =
-		"Writes table T of the outcome store DB (schemas/outcomes.sql) to\n"
-		"stdout (or FILE), every column under the name the schema gives it, in the\n"
-		"schema's column order, rows in primary-key order.  Values are as\n"
-		"stored: addresses are signed 64-bit integers (SQLite has no unsigned\n"
-		"type), times are trace-clock ns, NULL is an empty CSV field or JSON\n"
-		"null.  The column names are the store's contract: they change only\n"
-		"with the schema version.\n"
+		"Writes table T of the outcome store DB (schemas/outcomes.sql; default\n"
+		"faultline.db) to stdout (or FILE), every column under the name the schema gives\n"
+		"it, in the schema's column order, rows in primary-key order.  Values\n"
+		"are as stored: addresses are signed 64-bit integers (SQLite has no\n"
+		"unsigned type); times are integer ns of the trace's own clock (subtract\n"
+		"traces.t_first for the time since the trace's first event); NULL is an\n"
+		"empty CSV field or JSON null.  The column names are the store's\n"
+		"contract: they change only\n"		"with the schema version.\n"
 		"\n"
 		"Tables: traces, threads, writers, faults, runs, outcomes, cause_counts,\n"
-		"thread_times, meta.\n"
-		"\n"
-		"options:\n"
-		"  -t, --table T          the table (required)\n"
-		"  -f, --format FMT       csv (default; a header line of column names) or\n"
-		"                         json ({database, table, columns: [...], rows:\n"
-		"                         [{column: value, ...}]})\n"
-		"  -r, --run N            only run N's rows (runs, outcomes, cause_counts,\n"
-		"                         thread_times) or its trace's (traces, threads,\n"
-		"                         writers, faults)\n"
-		"  -o, --output FILE      write FILE instead of stdout: a new file renamed\n"
-		"                         over FILE when complete; FILE must be absent or a\n"
-		"                         regular file ('-' is stdout)\n"
-		"  -h, --help             this help\n"
-		"\n"
+		"thread_times, meta.\n",
+	.options = export_options,
+	.help_tail =
 		"exit status: 0, 1 if the database cannot be read or has no run N, or\n"
 		"the output cannot be written; 2 on a usage error.\n"
 		"\n"

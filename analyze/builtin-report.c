@@ -1,7 +1,6 @@
 /* faultline report: what a replay predicted, cause by cause, and with
  * --fidelity how well a run agrees with the kernel's own answer. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +16,8 @@
 #include "fl_json.h"
 #include "store_read.h"
 #include "html.h"
+#include "knobs.h"
+#include "symbols.h"
 #include "table.h"
 #include "views.h"
 
@@ -24,9 +25,14 @@ enum fmt { FMT_TEXT, FMT_JSON, FMT_CSV };
 
 /* ---- formatting helpers ------------------------------------------------ */
 
-/* Trace-clock ns as seconds with ns: 1234.000000567. */
+/* What the text times count from: the trace's first event (traces.t_first),
+ * or 0 for the trace clock itself (--abs-time). */
+static int64_t time_origin;
+
+/* Trace-clock ns as seconds with ns since time_origin: 1.000000567. */
 static const char *fmt_time(char *buf, size_t len, int64_t ns)
 {
+	ns -= time_origin;
 	uint64_t a = ns < 0 ? -(uint64_t)ns : (uint64_t)ns;
 
 	snprintf(buf, len, "%s%" PRIu64 ".%09" PRIu64, ns < 0 ? "-" : "", a / 1000000000u,
@@ -276,10 +282,29 @@ static void print_run_header(sqlite3 *db, const struct run *r, bool colour)
 {
 	char pct[16], epath[8192];
 	struct knob_text kt = { 13, 0 };
+	char *changed = fl_knobs_nondefault(db, r->strategy, r->knobs);
 
-	printf("%srun %" PRId64 ": %s, %s%s, seed %" PRId64 "%s\n", colour ? "\033[1m" : "",
-	       r->run_id, r->strategy, r->profile[0] ? "profile " : "no profile", r->profile,
-	       r->seed, colour ? "\033[0m" : "");
+	/* What sets the run apart from the others of its strategy: profile,
+	 * seed and the knobs not at their defaults, on its first line. */
+	{
+		char line[256];
+		size_t w = fl_table_width();
+		int n = snprintf(line, sizeof(line), "run %" PRId64 ": %s, %s%s, seed %" PRId64,
+				 r->run_id, r->strategy, r->profile[0] ? "profile " : "no profile",
+				 r->profile, r->seed);
+		bool more = changed && changed[0];
+
+		/* The knobs on the same line when they fit, else on the next. */
+		if (more && (!w || (size_t)n + 2 + strlen(changed) <= w))
+			printf("%s%s, %s%s\n", colour ? "\033[1m" : "", line, changed,
+			       colour ? "\033[0m" : "");
+		else if (more)
+			printf("%s%s,\n    %s%s\n", colour ? "\033[1m" : "", line, changed,
+			       colour ? "\033[0m" : "");
+		else
+			printf("%s%s%s\n", colour ? "\033[1m" : "", line, colour ? "\033[0m" : "");
+	}
+	free(changed);
 	printf("  trace:     %s (trace %" PRId64 ")\n",
 	       r->trace[0] ? fl_escape(r->trace, epath, sizeof(epath)) : "?", r->trace_id);
 	printf("  replayed:  by faultline %s at %s\n", r->tool_version, r->created_at);
@@ -404,6 +429,16 @@ static void print_run_view_json(struct fl_json *j, const struct run_view *rv)
 	}
 }
 
+/* "knobs_changed": the knobs not at their strategy's defaults, as text
+ * ("writer_scale=200"; "" when none). */
+static void json_knobs_changed(sqlite3 *db, struct fl_json *j, const struct run *r)
+{
+	char *changed = fl_knobs_nondefault(db, r->strategy, r->knobs);
+
+	fl_json_str(j, "knobs_changed", changed ? changed : "");
+	free(changed);
+}
+
 static void json_run_header(sqlite3 *db, struct fl_json *j, const struct run *r)
 {
 	fl_json_i64(j, "run_id", r->run_id);
@@ -414,6 +449,7 @@ static void json_run_header(sqlite3 *db, struct fl_json *j, const struct run *r)
 	fl_json_obj_begin(j, "knobs");
 	each_knob(db, r->knobs, knob_json, j);
 	fl_json_obj_end(j);
+	json_knobs_changed(db, j, r);
 	fl_json_i64(j, "seed", r->seed);
 	fl_json_str(j, "tool_version", r->tool_version);
 	fl_json_str(j, "created_at", r->created_at);
@@ -424,15 +460,16 @@ static void json_run_header(sqlite3 *db, struct fl_json *j, const struct run *r)
 
 /* The --by views. */
 enum by {
-	BY_DEFAULT, BY_CAUSE, BY_REASON, BY_VMA, BY_THREAD, BY_WRITER, BY_TIME, BY_HANDLER,
+	BY_DEFAULT, BY_CAUSE, BY_REASON, BY_VMA, BY_THREAD, BY_WRITER, BY_TIME, BY_HANDLER, BY_IP,
 };
 static const char *const by_names[] = { "", "cause", "reason", "vma", "thread", "writer", "time",
-					"handler" };
+					"handler", "ip", NULL };
 static const char *const by_titles[] = {
 	"", "causes (cause_counts)", "causes by reason", "VMAs, most fallbacks first",
 	"threads, largest change in run time first",
 	"the writers that caused aborts", "faults and aborts over the trace's time",
 	"fault handlers (from the fault and its VMA)",
+	"faulting ips, most fallbacks first",
 };
 
 #define TIME_BUCKETS 20
@@ -454,13 +491,92 @@ static int by_view(const struct fl_view_ctx *v, enum by by, struct fl_table *t, 
 		return fl_view_time(v, TIME_BUCKETS, t, err);
 	case BY_HANDLER:
 		return fl_view_handlers(v, t, err);
+	case BY_IP:
+		return fl_view_ips(v, t, err);
 	default:
 		return fl_err_set(err, -EINVAL, "no such view");
 	}
 }
 
+/* The symbols of the trace of run r, read once per trace: NULL when
+ * --no-symbols or the trace cannot be read (said once, on stderr). */
+struct sym_cache {
+	bool off;
+	int64_t trace_id;
+	struct fl_symbols *sym;
+	bool warned;
+};
+
+static struct fl_symbols *symbols_for(struct sym_cache *c, const struct run *r)
+{
+	struct fl_err err = { 0 };
+
+	if (c->off)
+		return NULL;
+	if (c->trace_id == r->trace_id)
+		return c->sym;
+	fl_symbols_free(c->sym);
+	c->sym = NULL;
+	c->trace_id = r->trace_id;
+	if (fl_symbols_open(r->trace, &c->sym, &err) < 0 && !c->warned) {
+		fprintf(stderr, "faultline report: no symbols or file names: cannot read the trace "
+			"%s: %s\nhint: the trace is read again for its mappings; --no-symbols "
+			"skips it\n", r->trace, err.msg);
+		c->warned = true;
+	}
+	return c->sym;
+}
+
+/* Names the rows of a --by ip or --by vma table from the trace's
+ * mappings: the ip's symbol, the file of a file-backed VMA. */
+static void name_rows(struct sym_cache *c, const struct run *r, enum by by, struct fl_table *t)
+{
+	struct fl_symbols *sym;
+	char buf[512];
+
+	if (by != BY_IP && by != BY_VMA)
+		return;
+	sym = symbols_for(c, r);
+	for (size_t i = 0; i < t->nrows; i++) {
+		if (by == BY_IP) {
+			const struct fl_cell *ip = fl_table_cell(t, i, 0), *pid = fl_table_cell(t, i, 1);
+
+			if (sym && ip->set)
+				fl_table_str(t, i, 2, fl_symbols_name(sym, pid->set ? (int32_t)pid->i : -1,
+								       (uint64_t)ip->i, buf, sizeof(buf)));
+		} else {
+			const struct fl_cell *start = fl_table_cell(t, i, 1);
+			const char *file = sym && start->set ? fl_symbols_path_at(sym, (uint64_t)start->i)
+							     : NULL;
+
+			if (file)
+				fl_table_str(t, i, 9, file);
+		}
+	}
+}
+
+/* top: rows of a ranked table, 0 for all; cut_by: whether --by views
+ * are cut to top (text always; CSV and JSON only when --top was given). */
+/* --abs-time: a view's times (FL_COL_SECS, since the trace's first event)
+ * moved to the trace's clock. */
+static int64_t trace_first(sqlite3 *db, int64_t trace_id);
+
+static void abs_times(sqlite3 *db, const struct run *r, struct fl_table *t)
+{
+	int64_t t0 = trace_first(db, r->trace_id);
+
+	for (size_t c = 0; c < t->ncols; c++) {
+		if (t->cols[c].kind != FL_COL_SECS)
+			continue;
+		for (size_t i = 0; i < t->nrows; i++)
+			if (fl_table_cell(t, i, c)->set)
+				fl_table_int(t, i, c, fl_table_cell(t, i, c)->i + t0);
+	}
+}
+
 static int report_runs(sqlite3 *db, const char *path, int64_t run_id, enum by by, int64_t top,
-		       enum fmt fmt, struct fl_err *err)
+		       bool cut_by, enum fmt fmt, struct sym_cache *syms, bool abs_time,
+		       struct fl_err *err)
 {
 	bool colour = fmt == FMT_TEXT && fl_colour_stdout();
 	struct run *runs = NULL;
@@ -490,6 +606,7 @@ static int report_runs(sqlite3 *db, const char *path, int64_t run_id, enum by by
 		struct run_view rv;
 		struct fl_table t;
 		char prefix[256];
+		size_t more;
 
 		if (by == BY_DEFAULT && fmt != FMT_CSV) {
 			rc = run_view_load(&v, &rv, err);
@@ -514,11 +631,25 @@ static int report_runs(sqlite3 *db, const char *path, int64_t run_id, enum by by
 			all.top = 0;
 			rc = fl_view_causes(&all, &t, err);
 		} else {
-			rc = by_view(&v, by, &t, err);
+			struct fl_view_ctx all = v;
+
+			/* Every row, then the cut: the footer says how many more. */
+			all.top = 0;
+			rc = by_view(&all, by, &t, err);
 		}
 		if (rc < 0) {
 			fl_table_free(&t);
 			break;
+		}
+		more = 0;
+		name_rows(syms, r, by, &t);
+		if (abs_time)
+			abs_times(db, r, &t);
+		/* The time view is the trace's slices in order: never ranked. */
+		if (by != BY_DEFAULT && by != BY_TIME && cut_by && top > 0 &&
+		    t.nrows > (size_t)top) {
+			more = t.nrows - (size_t)top;
+			fl_table_truncate(&t, (size_t)top);
 		}
 		if (fmt == FMT_CSV) {
 			char *p = prefix;
@@ -545,18 +676,29 @@ static int report_runs(sqlite3 *db, const char *path, int64_t run_id, enum by by
 			fl_json_i64(&j, "trace_id", r->trace_id);
 			fl_json_str(&j, "strategy", r->strategy);
 			fl_json_str(&j, "profile", r->profile);
+			json_knobs_changed(db, &j, r);
+			fl_json_i64(&j, "seed", r->seed);
 			fl_table_json(&t, &j, "rows");
+			fl_json_u64(&j, "more_rows", more);
 			fl_json_obj_end(&j);
 		} else {
+			char *changed = fl_knobs_nondefault(db, r->strategy, r->knobs);
+
 			if (i)
 				printf("\n");
-			printf("%srun %" PRId64 ": %s%s%s, %s%s\n", colour ? "\033[1m" : "",
-			       r->run_id, r->strategy, r->profile[0] ? " " : "", r->profile,
+			printf("%srun %" PRId64 ": %s%s%s, seed %" PRId64 "%s%s, %s%s\n",
+			       colour ? "\033[1m" : "", r->run_id, r->strategy,
+			       r->profile[0] ? " " : "", r->profile, r->seed,
+			       changed && changed[0] ? ", " : "", changed ? changed : "",
 			       by_titles[by], colour ? "\033[0m" : "");
+			free(changed);
 			if (t.nrows)
 				fl_table_print_text(&t, stdout, 2, colour);
 			else
 				printf("  (none)\n");
+			if (more)
+				printf("  %zu more row%s (--top 0 for all)\n", more,
+				       more == 1 ? "" : "s");
 		}
 		fl_table_free(&t);
 	}
@@ -570,6 +712,138 @@ static int report_runs(sqlite3 *db, const char *path, int64_t run_id, enum by by
 		printf("%s\n", by == BY_DEFAULT ? "run_id,trace_id,strategy,profile,counter,reason,"
 						  "count,share_pct,fell_back" : "run_id,strategy,profile");
 	runs_free(runs, n);
+out:
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	return rc;
+}
+
+/* ---- --spread ------------------------------------------------------------ */
+
+static const struct fl_col spread_cols[] = {
+	{ "counter", "counter", FL_COL_TEXT, FL_COL_DASH },
+	{ "reason", "reason", FL_COL_TEXT, 0 },
+	{ "min", "min", FL_COL_INT, 0 },
+	{ "median", "median", FL_COL_INT, 0 },
+	{ "max", "max", FL_COL_INT, 0 },
+};
+
+/* Each cause's count over the runs of one trace, strategy, profile and
+ * knobs (the seeds of replay --seeds): min, median (the value at index
+ * n / 2 of the sorted counts, as replay prints it) and max; a run without
+ * the cause counts 0. */
+static int spread_table(sqlite3 *db, const char *path, int64_t first, struct fl_table *t,
+			struct fl_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	fl_table_init(t, spread_cols, sizeof(spread_cols) / sizeof(spread_cols[0]));
+	if (sqlite3_prepare_v2(db,
+			       "WITH k AS (SELECT trace_id, strategy, profile, knobs FROM runs "
+			       " WHERE run_id = ?1), "
+			       "g AS (SELECT r.run_id FROM runs r JOIN k USING (trace_id, strategy, "
+			       " profile, knobs)), "
+			       "c AS (SELECT DISTINCT counter, reason FROM cause_counts "
+			       " WHERE run_id IN (SELECT run_id FROM g)), "
+			       "v AS (SELECT c.counter, c.reason, coalesce(x.n, 0) AS n FROM c "
+			       " CROSS JOIN g LEFT JOIN cause_counts x ON x.run_id = g.run_id "
+			       " AND x.counter = c.counter AND x.reason = c.reason), "
+			       "o AS (SELECT counter, reason, n, row_number() OVER (PARTITION BY "
+			       " counter, reason ORDER BY n) AS rn, count(*) OVER (PARTITION BY "
+			       " counter, reason) AS k FROM v) "
+			       "SELECT counter, reason, min(n), max(CASE WHEN rn = k / 2 + 1 THEN n END), "
+			       " max(n) FROM o GROUP BY counter, reason ORDER BY counter, reason",
+			       -1, &st, NULL) != SQLITE_OK)
+		return fl_store_sql_error(db, path, "cannot query the store", err);
+	sqlite3_bind_int64(st, 1, first);
+	rc = fl_table_fill(t, st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return fl_store_sql_error(db, path, "cannot read the store", err);
+	if (t->oom)
+		return fl_err_set(err, -ENOMEM, "%s: out of memory", path);
+	return 0;
+}
+
+/* report --spread: one table per group of runs that differ only in their
+ * seed (all groups, or run_id's). */
+static int report_spread(sqlite3 *db, const char *path, int64_t run_id, enum fmt fmt,
+			 struct fl_err *err)
+{
+	bool colour = fmt == FMT_TEXT && fl_colour_stdout();
+	sqlite3_stmt *st;
+	struct fl_json j;
+	int rc = 0, step, groups = 0;
+
+	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return fl_store_sql_error(db, path, "cannot read the store", err);
+	if (sqlite3_prepare_v2(db,
+			       "SELECT min(run_id), count(*), min(seed), max(seed), group_concat(run_id), "
+			       " strategy, profile, knobs, trace_id FROM runs "
+			       "GROUP BY trace_id, strategy, profile, knobs HAVING count(*) > 1 AND "
+			       " (?1 = 0 OR sum(run_id = ?1) > 0) ORDER BY 1", -1, &st,
+			       NULL) != SQLITE_OK) {
+		rc = fl_store_sql_error(db, path, "cannot query the store", err);
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, run_id);
+	if (fmt == FMT_JSON) {
+		fl_json_init(&j, stdout);
+		fl_json_obj_begin(&j, NULL);
+		fl_json_str(&j, "database", path);
+		fl_json_arr_begin(&j, "spreads");
+	}
+	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t first = sqlite3_column_int64(st, 0), n = sqlite3_column_int64(st, 1);
+		int64_t s0 = sqlite3_column_int64(st, 2), s1 = sqlite3_column_int64(st, 3);
+		const char *ids = (const char *)sqlite3_column_text(st, 4);
+		const char *strategy = (const char *)sqlite3_column_text(st, 5);
+		const char *profile = (const char *)sqlite3_column_text(st, 6);
+		const char *knobs = (const char *)sqlite3_column_text(st, 7);
+		char *changed = fl_knobs_nondefault(db, strategy, knobs);
+		struct fl_table t;
+		char prefix[64];
+
+		rc = spread_table(db, path, first, &t, err);
+		if (rc == 0 && fmt == FMT_JSON) {
+			fl_json_obj_begin(&j, NULL);
+			fl_json_str(&j, "runs", ids ? ids : "");
+			fl_json_i64(&j, "trace_id", sqlite3_column_int64(st, 8));
+			fl_json_str(&j, "strategy", strategy ? strategy : "");
+			fl_json_str(&j, "profile", profile ? profile : "");
+			fl_json_str(&j, "knobs_changed", changed ? changed : "");
+			fl_json_i64(&j, "seed_min", s0);
+			fl_json_i64(&j, "seed_max", s1);
+			fl_table_json(&t, &j, "rows");
+			fl_json_obj_end(&j);
+		} else if (rc == 0 && fmt == FMT_CSV) {
+			snprintf(prefix, sizeof(prefix), "%" PRId64 ",", first);
+			fl_table_print_csv(&t, stdout, groups == 0, "first_run,", prefix);
+		} else if (rc == 0) {
+			printf("%s%sruns %s: %s%s%s, seeds %" PRId64 "..%" PRId64 "%s%s "
+			       "(faults per cause over %" PRId64 " runs)%s\n", groups ? "\n" : "",
+			       colour ? "\033[1m" : "", ids ? ids : "", strategy ? strategy : "",
+			       profile && profile[0] ? " " : "", profile ? profile : "", s0, s1,
+			       changed && changed[0] ? ", " : "", changed ? changed : "", n,
+			       colour ? "\033[0m" : "");
+			if (s0 == s1)
+				printf("  (one seed: the runs were replayed again, not with other seeds)\n");
+			fl_table_print_text(&t, stdout, 2, colour);
+		}
+		groups++;
+		free(changed);
+		fl_table_free(&t);
+	}
+	sqlite3_finalize(st);
+	if (rc == 0 && fmt == FMT_JSON) {
+		fl_json_arr_end(&j);
+		fl_json_obj_end(&j);
+		fl_json_finish(&j);
+	} else if (rc == 0 && fmt == FMT_CSV && !groups) {
+		printf("first_run,counter,reason,min,median,max\n");
+	} else if (rc == 0 && fmt == FMT_TEXT && !groups) {
+		printf("%s: no runs that differ only in their seed (replay --seeds N)\n", path);
+	}
 out:
 	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	return rc;
@@ -623,6 +897,8 @@ static void print_fidelity_text(const struct fl_fidelity *f)
 	       f->strategy, f->profile[0] ? ", profile " : "", f->profile);
 	printf("  trace:     %s (trace %" PRId64 ")\n", fl_escape(f->trace_path, epath, sizeof(epath)),
 	       f->trace_id);
+	printf("  times:     %s\n", time_origin ? "s since the trace's first event" :
+					 "s of the trace's clock");
 	printf("  faults:    %" PRIu64 " in the trace, %" PRIu64 " compared\n", f->trace_faults,
 	       f->compared);
 	printf("  excluded:  %" PRIu64 " with ground truth unknown", f->excluded_unknown);
@@ -841,8 +1117,24 @@ static void print_fidelity_json(const char *path, const struct fl_fidelity *f)
 	fl_json_finish(&j);
 }
 
+/* traces.t_first of trace_id: the origin of the times people read. */
+static int64_t trace_first(sqlite3 *db, int64_t trace_id)
+{
+	sqlite3_stmt *st;
+	int64_t t = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT t_first FROM traces WHERE trace_id = ?1", -1, &st,
+			       NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_int64(st, 1, trace_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		t = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return t;
+}
+
 static int report_fidelity(sqlite3 *db, const char *path, int64_t run_id, size_t limit,
-			   enum fmt fmt, struct fl_err *err)
+			   enum fmt fmt, bool abs_time, struct fl_err *err)
 {
 	struct fl_fidelity f;
 	int rc;
@@ -855,6 +1147,7 @@ static int report_fidelity(sqlite3 *db, const char *path, int64_t run_id, size_t
 	rc = fl_fidelity_compute(db, path, run_id, limit, &f, err);
 	if (rc < 0)
 		return rc;
+	time_origin = abs_time ? 0 : trace_first(db, f.trace_id);
 	if (fmt == FMT_JSON) {
 		print_fidelity_json(path, &f);
 	} else {
@@ -874,132 +1167,116 @@ static int report_fidelity(sqlite3 *db, const char *path, int64_t run_id, size_t
 
 /* ---- the command -------------------------------------------------------- */
 
-/* A whole-string integer in [lo, INT64_MAX]; false otherwise. */
-static bool parse_int(const char *s, int64_t lo, int64_t *out)
-{
-	char *end;
-	long long v;
+/* The command line of report, filled by fl_cmd_parse() (lib/fl_opt.h). */
+static struct {
+	int64_t run_id, limit, top;
+	int by, format;
+	const char *html;
+	bool fidelity, spread, abs_time, no_symbols, wide;
+	bool have_limit, have_format, have_top;
+} ro;
 
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || end == s || *end || v < lo)
-		return false;
-	*out = v;
-	return true;
-}
+static const char *const format_names[] = { "table", "text", "csv", "json", NULL };
+
+static const struct fl_option report_options[] = {
+	{ FL_OPT_INT, 'r', "run", "N", "only run N (default: every run; with\n"
+	  "--fidelity, the newest pervma run)", &ro.run_id, NULL, 1,
+	  "a run id (a positive integer)", NULL, NULL },
+	{ FL_OPT_CHOICE, 'b', "by", "VIEW", "cause, reason, vma, thread, writer, time,\n"
+	  "handler or ip", &ro.by, NULL, 0, "view", by_names + 1, NULL },
+	{ FL_OPT_FLAG, 0, "abs-time", NULL, "times of the trace's clock, not since its first\n"
+	  "event", &ro.abs_time, NULL, 0, NULL, NULL, NULL },
+	{ FL_OPT_FLAG, 0, "no-symbols", NULL, "--by ip and vma: hex ips, no file names; the\n"
+	  "trace is not read", &ro.no_symbols, NULL, 0, NULL, NULL, NULL },
+	{ FL_OPT_INT, 't', "top", "K", "rows of a ranked table (default 5; 0: all; CSV\n"
+	  "and JSON of --by: all unless given)", &ro.top, &ro.have_top, 0,
+	  "a count (0 for all)", NULL, NULL },
+	{ FL_OPT_FLAG, 'w', "wide", NULL, "cut no column, whatever the width", &ro.wide, NULL, 0,
+	  NULL, NULL, NULL },
+	{ FL_OPT_CHOICE, 'f', "format", "FMT", "table (default, for people; 'text' too), csv or\n"
+	  "json (table or json with --fidelity)", &ro.format, &ro.have_format, 0, "format",
+	  format_names, NULL },
+	{ FL_OPT_FLAG, 0, "fidelity", NULL, "compare a run with the kernel's answer", &ro.fidelity,
+	  NULL, 0, NULL, NULL, NULL },
+	{ FL_OPT_INT, 'l', "limit", "K", "with --fidelity, list at most K disagreeing\n"
+	  "faults (default 20; 0 lists all)", &ro.limit, &ro.have_limit, 0, "a count (0 for all)",
+	  NULL, NULL },
+	{ FL_OPT_STRING, 0, "html", "FILE", "write the HTML page to FILE", &ro.html, NULL, 0, NULL,
+	  NULL, NULL },
+	{ FL_OPT_FLAG, 0, "spread", NULL, "each cause's min / median / max over the runs\n"
+	  "that differ only in their seed", &ro.spread, NULL, 0, NULL, NULL, NULL },
+	FL_OPT_END_,
+};
 
 static int run_report(int argc, char **argv)
 {
-	enum { OPT_FIDELITY = 256, OPT_HTML };
-	static const struct option opts[] = {
-		{ "run", required_argument, NULL, 'r' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "fidelity", no_argument, NULL, OPT_FIDELITY },
-		{ "limit", required_argument, NULL, 'l' },
-		{ "by", required_argument, NULL, 'b' },
-		{ "top", required_argument, NULL, 't' },
-		{ "html", required_argument, NULL, OPT_HTML },
-		{ NULL, 0, NULL, 0 },
-	};
+	static const enum fmt formats[] = { FMT_TEXT, FMT_TEXT, FMT_CSV, FMT_JSON };
 	struct fl_err err = { 0 };
-	enum fmt fmt = FMT_TEXT;
-	enum by by = BY_DEFAULT;
-	bool fidelity = false, have_limit = false, have_format = false, have_top = false;
-	int64_t run_id = 0, limit = 20, top = 5;
-	const char *path, *html = NULL;
+	struct sym_cache syms = { .trace_id = -1 };
+	enum fmt fmt;
+	enum by by;
+	bool fidelity, have_limit, have_format, have_top, spread, abs_time;
+	int64_t run_id, limit, top;
+	const char *path, *html;
 	sqlite3 *db;
-	int c, rc;
+	int rc, npos;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":r:f:l:b:t:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-			if (!parse_int(optarg, 1, &run_id))
-				return fl_cmd_usage_error(&fl_cmd_report, "--run takes a run id (a "
-							  "positive integer), not '%s'", optarg);
-			break;
-		case 'f':
-			if (strcmp(optarg, "table") == 0 || strcmp(optarg, "text") == 0)
-				fmt = FMT_TEXT;
-			else if (strcmp(optarg, "json") == 0)
-				fmt = FMT_JSON;
-			else if (strcmp(optarg, "csv") == 0)
-				fmt = FMT_CSV;
-			else
-				return fl_cmd_usage_error(&fl_cmd_report, "unknown format '%s' "
-							  "(table, csv or json)", optarg);
-			have_format = true;
-			break;
-		case 'l':
-			if (!parse_int(optarg, 0, &limit))
-				return fl_cmd_usage_error(&fl_cmd_report, "--limit takes a count "
-							  "(0 for all), not '%s'", optarg);
-			have_limit = true;
-			break;
-		case 'b': {
-			size_t i;
-
-			for (i = 1; i < sizeof(by_names) / sizeof(by_names[0]); i++)
-				if (strcmp(optarg, by_names[i]) == 0)
-					break;
-			if (i == sizeof(by_names) / sizeof(by_names[0]))
-				return fl_cmd_usage_error(&fl_cmd_report, "unknown view '%s' (cause, "
-							  "reason, vma, thread, writer, time or "
-							  "handler)", optarg);
-			by = (enum by)i;
-			break;
-		}
-		case 't':
-			if (!parse_int(optarg, 0, &top))
-				return fl_cmd_usage_error(&fl_cmd_report, "--top takes a count (0 for "
-							  "all), not '%s'", optarg);
-			have_top = true;
-			break;
-		case OPT_FIDELITY:
-			fidelity = true;
-			break;
-		case OPT_HTML:
-			html = optarg;
-			break;
-		case ':':
-			return fl_cmd_usage_error(&fl_cmd_report, "option '%s' needs a value",
-						  argv[optind - 1]);
-		default:
-			if (optopt)
-				return fl_cmd_usage_error(&fl_cmd_report, "unknown option '-%c'",
-							  optopt);
-			return fl_cmd_usage_error(&fl_cmd_report, "unknown option '%s'",
-						  argv[optind - 1]);
-		}
-	}
-	if (optind >= argc)
-		return fl_cmd_usage_error(&fl_cmd_report, "no database given");
-	if (argc - optind > 1)
+	memset(&ro, 0, sizeof(ro));
+	ro.by = -1;
+	ro.limit = 20;
+	ro.top = 5;
+	npos = fl_cmd_parse(&fl_cmd_report, argc, argv);
+	if (npos < 0)
+		return FL_EXIT_USAGE;
+	fmt = formats[ro.format];
+	by = ro.by < 0 ? BY_DEFAULT : (enum by)(ro.by + 1);
+	fidelity = ro.fidelity;
+	spread = ro.spread;
+	abs_time = ro.abs_time;
+	syms.off = ro.no_symbols;
+	fl_table_set_wide(ro.wide);
+	have_limit = ro.have_limit;
+	have_format = ro.have_format;
+	have_top = ro.have_top;
+	run_id = ro.run_id;
+	limit = ro.limit;
+	top = ro.top;
+	html = ro.html;
+	if (npos > 1)
 		return fl_cmd_usage_error(&fl_cmd_report, "one database at a time ('%s' is extra)",
-					  argv[optind + 1]);
+					  argv[2]);
 	if (fidelity && fmt == FMT_CSV)
-		return fl_cmd_usage_error(&fl_cmd_report, "--fidelity takes --format text or json");
+		return fl_cmd_usage_error(&fl_cmd_report, "--fidelity takes --format table or json "
+					  "(its tables differ in shape; export writes CSV)");
 	if (!fidelity && have_limit)
 		return fl_cmd_usage_error(&fl_cmd_report, "--limit only applies to --fidelity");
 	if (fidelity && (by != BY_DEFAULT || have_top || html))
 		return fl_cmd_usage_error(&fl_cmd_report, "--fidelity is a view of its own: "
 					  "without --by, --top or --html");
+	if (spread && (fidelity || html || by != BY_DEFAULT || have_top))
+		return fl_cmd_usage_error(&fl_cmd_report, "--spread is a view of its own: "
+					  "without --fidelity, --html, --by or --top");
 	if (html && (by != BY_DEFAULT || have_format))
 		return fl_cmd_usage_error(&fl_cmd_report, "--html writes the whole page: without "
 					  "--by or --format");
-	path = argv[optind];
+	/* replay writes faultline.db by default, and report reads it, as
+	 * perf report reads perf.data. */
+	path = npos ? argv[1] : FL_DEFAULT_DB;
 
 	if (fl_store_open_read(path, &db, &err) < 0) {
 		fl_err_print(&err, stderr);
 		return FL_EXIT_FAIL;
 	}
-	if (fidelity)
-		rc = report_fidelity(db, path, run_id, (size_t)limit, fmt, &err);
+	if (spread)
+		rc = report_spread(db, path, run_id, fmt, &err);
+	else if (fidelity)
+		rc = report_fidelity(db, path, run_id, (size_t)limit, fmt, abs_time, &err);
 	else if (html)
 		rc = fl_html_write(db, path, run_id, html, &err);
 	else
-		rc = report_runs(db, path, run_id, by, top, fmt, &err);
+		rc = report_runs(db, path, run_id, by, top, fmt == FMT_TEXT || have_top, fmt, &syms,
+				 abs_time, &err);
+	fl_symbols_free(syms.sym);
 	sqlite3_close(db);
 	if (rc < 0) {
 		fl_err_print(&err, stderr);
@@ -1013,13 +1290,16 @@ static int run_report(int argc, char **argv)
 const struct fl_cmd fl_cmd_report = {
 	.name = "report",
 	.summary = "summarise replayed runs: causes, latency, writers; fidelity; a page",
-	.usage = "faultline report [--run N] [--by VIEW] [--top K]\n"
-		 "                        [--format table|csv|json] DB\n"
-		 "       faultline report --fidelity [--run N] [--limit K] [--format F] DB\n"
-		 "       faultline report --html FILE [--run N] DB",
+	.usage = "faultline report [--run N] [--by VIEW] [--top K] [--wide]\n"
+		 "                        [--format table|csv|json] [DB]\n"
+		 "       faultline report --fidelity [--run N] [--limit K]\n"
+		 "                        [--format table|json] [DB]\n"
+		 "       faultline report --html FILE [--run N] [DB]\n"
+		 "       faultline report --spread [--run N] [--format F] [DB]",
 	.help =
 		"DB is an outcome store written by `faultline replay ... -o DB`\n"
-		"(schemas/outcomes.sql).  It is opened read-only, so a replay may be\n"
+		"(schemas/outcomes.sql; default faultline.db, what replay writes\n"
+		"without -o).  It is opened read-only, so a replay may be\n"
 		"writing it at the same time; the report shows the runs committed when it\n"
 		"starts.\n"
 		"\n"
@@ -1046,6 +1326,13 @@ const struct fl_cmd fl_cmd_report = {
 		"  time     faults, fallbacks and aborts over 20 slices of the trace\n"
 		"  handler  per fault handler (classified from the recorded fault and\n"
 		"           its VMA): faults, fallbacks, latency, calibrated cost\n"
+		"  ip       per faulting ip: its symbol, faults, fallbacks, aborts\n"
+		"\n"
+		"--by ip names each ip as perf does, symbol+0xoff (dso), and --by vma\n"
+		"names a file-backed VMA's file: the trace is read again for its\n"
+		"mappings (the store keeps none), and the files are read as they are\n"
+		"now on this host.  A missing file leaves the hex ip with the dso's\n"
+		"name; --no-symbols skips it all.\n"
 		"\n"
 		"--fidelity: how well one run predicts the fallbacks the kernel took,\n"
 		"as recorded by the trace's mmap_lock events (faults.gt).  The run is run\n"
@@ -1062,35 +1349,36 @@ const struct fl_cmd fl_cmd_report = {
 		"same process within 1 ms of the fault.  A run whose trace has no\n"
 		"mmap_lock events has no ground truth and is refused.\n"
 		"\n"
+		"--spread: for the runs that differ only in their seed (replay --seeds\n"
+		"N), each cause's count over them: min, median and max, in (counter,\n"
+		"reason) order, as replay printed it; a run without a cause counts 0.\n"
+		"\n"
 		"--html FILE writes one self-contained page (inline SVG; no script,\n"
 		"nothing fetched): the runs, the cause breakdown per strategy, fallbacks\n"
 		"over time, the latency distribution, and a map of the VMAs where faults\n"
 		"fell back.  Open it in any browser.\n"
 		"\n"
-		"Tables fit 80 columns (long text is cut with \"...\"; CSV and JSON hold\n"
-		"it whole) and are coloured only on a terminal, never when NO_COLOR is\n"
-		"set.  Addresses print as hex; times are trace-clock seconds with ns.\n"
-		"\n"
-		"options:\n"
-		"  -r, --run N            only run N (default: every run; with\n"
-		"                         --fidelity, the newest pervma run)\n"
-		"  -b, --by VIEW          cause, reason, vma, thread, writer, time or\n"
-		"                         handler\n"
-		"  -t, --top K            rows of a ranked table (default 5; 0: all)\n"
-		"  -f, --format FMT       table (default, for people; 'text' too), csv or\n"
-		"                         json (csv not with --fidelity)\n"
-		"      --fidelity         compare a run with the kernel's answer\n"
-		"  -l, --limit K          with --fidelity, list at most K disagreeing\n"
-		"                         faults (default 20; 0 lists all)\n"
-		"      --html FILE        write the HTML page to FILE\n"
-		"  -h, --help             this help\n"
-		"\n"
+		"Tables fit the terminal: COLUMNS, else the terminal's width, else 80.\n"
+		"Only thread names, VMA kinds and lists are cut (\"...\", and a line\n"
+		"under the table says so); addresses, VMA ranges, paths and cause names\n"
+		"never are; --wide cuts nothing.  A --by view shows its top K rows and\n"
+		"says how many more there are; CSV and JSON hold every row unless --top\n"
+		"is given.  Each run's first line names its strategy, profile, seed and\n"
+		"the knobs not at their defaults.  Tables are coloured only on a\n"
+		"terminal, never when NO_COLOR is set.  Addresses print as hex; times\n"
+		"are seconds with ns since the trace's first event (--abs-time: of\n"
+		"the trace's clock, as babeltrace2 prints them); CSV and JSON keep\n"
+		"integer ns (t_ns columns: since the first event in --by views unless\n"
+		"--abs-time, of the trace's clock in --fidelity, as export).\n",
+	.options = report_options,
+	.help_tail =
 		"columns for programs:\n"
 		"  csv:  run_id,trace_id,strategy,profile,counter,reason,count,share_pct,\n"
 		"        fell_back (one row per cause of each run); with --by VIEW,\n"
 		"        run_id,strategy,profile then the view's columns, as in json\n"
 		"  json: {database, runs: [{run_id, trace_id, trace, strategy, profile,\n"
-		"        knobs, seed, tool_version, created_at, faults, fallbacks,\n"
+		"        knobs, knobs_changed (\"k=v ...\", the knobs not at their\n"
+		"        defaults), seed, tool_version, created_at, faults, fallbacks,\n"
 		"        unplaced, causes: [{counter, reason, count, share_pct,\n"
 		"        fell_back}], summary: [{outcome, count, share_pct}],\n"
 		"        latency: [{metric, n, p50_ns, p90_ns, p99_ns, max_ns,\n"
@@ -1100,10 +1388,11 @@ const struct fl_cmd fl_cmd_report = {
 		"        fidelity: null | {compared, tp, fp, fn, tn, precision,\n"
 		"        recall}}]}\n"
 		"  --by json: {database, by, runs: [{run_id, trace_id, strategy,\n"
-		"        profile, rows: [...]}]}; rows of\n"
+		"        profile, knobs_changed, seed, rows: [...], more_rows}]}; rows of\n"
 		"        reason: reason, count, share_pct, fell_back, counters\n"
 		"        vma: vma, vma_start, vma_end, vma_kind, faults, fell_back,\n"
-		"             fallback_pct, aborts, lock_wait_ns\n"
+		"             fallback_pct, aborts, lock_wait_ns, file\n"
+		"        ip: ip, pid, symbol, faults, fell_back, aborts\n"
 		"        thread: tid, pid, comm, faults, fell_back, blocked_traced_ns,\n"
 		"             blocked_pred_ns, wasted_ns, run_traced_ns, run_pred_ns,\n"
 		"             run_delta_ns\n"
@@ -1112,6 +1401,10 @@ const struct fl_cmd fl_cmd_report = {
 		"        time: bucket, t_ns, faults, fell_back, fallback_pct, aborts\n"
 		"        handler: handler, faults, share_pct, fell_back, fallback_pct,\n"
 		"             latency_mean_ns, latency_max_ns, cost_ns\n"
+		"  --spread: csv first_run,counter,reason,min,median,max; json\n"
+		"        {database, spreads: [{runs, trace_id, strategy, profile,\n"
+		"        knobs_changed, seed_min, seed_max, rows: [{counter, reason,\n"
+		"        min, median, max}]}]}\n"
 		"  --fidelity json: {database, run_id, strategy, profile, trace_id, trace,\n"
 		"        trace_faults, compared, excluded_unknown, excluded_no_outcome,\n"
 		"        tp, fp, fn, tn, precision, recall (0..1 or null),\n"

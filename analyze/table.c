@@ -1,9 +1,11 @@
 /* table: views as rows of named columns, printed as text, CSV or JSON. */
 #include "table.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "fl_array.h"
@@ -115,6 +117,47 @@ int fl_table_fill(struct fl_table *t, sqlite3_stmt *st)
 	return rc;
 }
 
+static bool table_wide;
+
+void fl_table_set_wide(bool wide)
+{
+	table_wide = wide;
+}
+
+size_t fl_table_width(void)
+{
+	const char *env = getenv("COLUMNS");
+	struct winsize ws;
+
+	if (table_wide)
+		return 0;
+	/* COLUMNS first, as ls and git do: it lets a pipe keep a width. */
+	if (env && env[0]) {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(env, &end, 10);
+		if (!errno && !*end && v >= 20 && v <= 100000)
+			return (size_t)v;
+	}
+	if (isatty(STDOUT_FILENO) == 1 && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
+	    ws.ws_col >= 20)
+		return ws.ws_col;
+	return FL_TABLE_WIDTH;
+}
+
+void fl_table_truncate(struct fl_table *t, size_t n)
+{
+	if (n >= t->nrows)
+		return;
+	for (size_t i = n * t->ncols; i < t->nrows * t->ncols; i++) {
+		free(t->cells[i].s);
+		t->cells[i].s = NULL;
+	}
+	t->nrows = n;
+}
+
 bool fl_colour_stdout(void)
 {
 	const char *nc = getenv("NO_COLOR");
@@ -149,7 +192,7 @@ static const char *text_of(const struct fl_col *col, const struct fl_cell *c, ch
 			   size_t len)
 {
 	if (!c->set)
-		return col->kind == FL_COL_TEXT ? "" : "-";
+		return col->kind == FL_COL_TEXT && !(col->flags & FL_COL_DASH) ? "" : "-";
 	switch (col->kind) {
 	case FL_COL_TEXT:
 		return c->s[0] || !(col->flags & FL_COL_DASH) ? c->s : "-";
@@ -168,9 +211,13 @@ static const char *text_of(const struct fl_col *col, const struct fl_cell *c, ch
 	case FL_COL_HEX:
 		snprintf(buf, len, "0x%" PRIx64, (uint64_t)c->i);
 		break;
-	case FL_COL_SECS:
-		snprintf(buf, len, "%.6f", (double)c->i / 1e9);
+	case FL_COL_SECS: {	/* s with ns, exact: no double rounding */
+		uint64_t a = c->i < 0 ? -(uint64_t)c->i : (uint64_t)c->i;
+
+		snprintf(buf, len, "%s%" PRIu64 ".%09" PRIu64, c->i < 0 ? "-" : "", a / 1000000000u,
+			 a % 1000000000u);
 		break;
+	}
 	}
 	return buf;
 }
@@ -205,14 +252,16 @@ static bool numeric(const struct fl_col *col)
 	return col->kind != FL_COL_TEXT && col->kind != FL_COL_HEX;
 }
 
-void fl_table_print_text(const struct fl_table *t, FILE *out, int indent, bool colour)
+bool fl_table_print_text(const struct fl_table *t, FILE *out, int indent, bool colour)
 {
 	size_t *w = calloc(t->ncols ? t->ncols : 1, sizeof(*w));
+	size_t limit = fl_table_width();
+	bool cut = false;
 	char buf[64];
 	size_t total;
 
 	if (!w)
-		return;
+		return false;
 	for (size_t c = 0; c < t->ncols; c++) {
 		if (t->cols[c].flags & FL_COL_NOTEXT)
 			continue;
@@ -226,8 +275,10 @@ void fl_table_print_text(const struct fl_table *t, FILE *out, int indent, bool c
 				w[c] = n;
 		}
 	}
-	/* Fit FL_TABLE_WIDTH: shorten the widest text column, a column at a
-	 * time, never below its label or 8 characters. */
+	/* Fit the width: shorten the widest column that may be cut, a column
+	 * at a time, never below its label or 8 characters.  What identifies
+	 * a row (an address, a range, a path, a cause) is never cut: a
+	 * table too wide without it is printed wide. */
 	for (;;) {
 		size_t shown = 0, widest = (size_t)-1;
 
@@ -236,13 +287,15 @@ void fl_table_print_text(const struct fl_table *t, FILE *out, int indent, bool c
 			if (t->cols[c].flags & FL_COL_NOTEXT)
 				continue;
 			total += w[c] + (shown++ ? 2 : 0);
-			if (t->cols[c].kind == FL_COL_TEXT && w[c] > 8 &&
-			    w[c] > strlen(t->cols[c].label) && (widest == (size_t)-1 || w[c] > w[widest]))
+			if (t->cols[c].kind == FL_COL_TEXT && (t->cols[c].flags & FL_COL_CUT) &&
+			    w[c] > 8 && w[c] > strlen(t->cols[c].label) &&
+			    (widest == (size_t)-1 || w[c] > w[widest]))
 				widest = c;
 		}
-		if (total <= FL_TABLE_WIDTH || widest == (size_t)-1)
+		if (!limit || total <= limit || widest == (size_t)-1)
 			break;
-		w[widest] -= total - FL_TABLE_WIDTH < w[widest] - 8 ? total - FL_TABLE_WIDTH : 1;
+		w[widest] -= total - limit < w[widest] - 8 ? total - limit : 1;
+		cut = true;
 	}
 	for (long r = -1; r < (long)t->nrows; r++) {
 		bool first = true;
@@ -272,7 +325,7 @@ void fl_table_print_text(const struct fl_table *t, FILE *out, int indent, bool c
 			if (!first)
 				fputs("  ", out);
 			first = false;
-			if (n > w[c]) {	/* only text columns are ever cut */
+			if (n > w[c]) {	/* only FL_COL_CUT columns are ever cut */
 				fprintf(out, "%.*s...", (int)(w[c] - 3), s);
 			} else if (numeric(col)) {
 				fprintf(out, "%*s", (int)w[c], s);
@@ -287,7 +340,10 @@ void fl_table_print_text(const struct fl_table *t, FILE *out, int indent, bool c
 			fputs("\033[0m", out);
 		fputc('\n', out);
 	}
+	if (cut)
+		fprintf(out, "%*s(cut to %zu columns; --wide shows it whole)\n", indent, "", limit);
 	free(w);
+	return cut;
 }
 
 void fl_csv_field(FILE *out, const char *raw)

@@ -5,8 +5,11 @@
  * are the stable names programs read (CSV header, JSON keys); the labels
  * are what people read.  The same table prints as
  *   - text: aligned, numbers right and text left, two spaces between
- *     columns, cut to fit 80 columns (the widest text column loses its
- *     tail, marked "..."), the header bold when colour is on;
+ *     columns, fit to the terminal's width (fl_table_width()): only the
+ *     columns marked FL_COL_CUT (names of threads, kinds, lists) lose
+ *     their tail, marked "...", and a line under a cut table says so;
+ *     addresses, VMA ranges, paths and cause names are never cut; the
+ *     header bold when colour is on;
  *   - CSV (RFC 4180), a header line of the column names;
  *   - JSON, an array of objects keyed by the column names, NULL as null.
  */
@@ -22,6 +25,7 @@
 
 #include "fl_json.h"
 
+/* The width when neither COLUMNS nor a terminal says otherwise. */
 #define FL_TABLE_WIDTH 80
 
 enum fl_col_kind {
@@ -31,13 +35,14 @@ enum fl_col_kind {
 	FL_COL_RATIO,	/* a ratio 0..1 (double): "95.00%" in text, 0.95 otherwise */
 	FL_COL_NS,	/* int64 ns: "12.3 us" in text, the integer otherwise */
 	FL_COL_HEX,	/* an address: 0x... (a string in JSON) */
-	FL_COL_SECS,	/* int64 ns shown as seconds "1.234567" in text */
+	FL_COL_SECS,	/* int64 ns shown as seconds with ns "1.234567891" in text */
 };
 
 /* Column flags. */
 enum {
 	FL_COL_NOTEXT = 1,	/* in CSV and JSON only: the text table has no room */
 	FL_COL_DASH = 2,	/* text: an empty string prints as "-" */
+	FL_COL_CUT = 4,		/* text: may lose its tail to fit the width */
 };
 
 struct fl_col {
@@ -80,8 +85,17 @@ const struct fl_cell *fl_table_cell(const struct fl_table *t, size_t row, size_t
  * (https://no-color.org). */
 bool fl_colour_stdout(void);
 
-/* Text: indent spaces before each line; at most FL_TABLE_WIDTH columns. */
-void fl_table_print_text(const struct fl_table *t, FILE *out, int indent, bool colour);
+/* The width text tables fit: COLUMNS when it is a number, else the width
+ * of the terminal on stdout, else FL_TABLE_WIDTH; 0 (no limit) after
+ * fl_table_set_wide(true) (--wide). */
+size_t fl_table_width(void);
+void fl_table_set_wide(bool wide);
+/* Keep the first n rows only (a --top K cut made after counting). */
+void fl_table_truncate(struct fl_table *t, size_t n);
+
+/* Text: indent spaces before each line, fit to fl_table_width().  Returns
+ * true when a column was cut (a line after the table says so). */
+bool fl_table_print_text(const struct fl_table *t, FILE *out, int indent, bool colour);
 /* CSV; with header the first line names the columns.  prefix, when not
  * NULL, is written before every line (e.g. "3,pervma," to key rows by run);
  * prefix_names before the header's. */

@@ -163,7 +163,7 @@ static const struct fl_col reason_cols[] = {
 	{ "count", "count", FL_COL_INT, 0 },
 	{ "share_pct", "share", FL_COL_PCT, 0 },
 	{ "fell_back", "fell back", FL_COL_INT, 0 },
-	{ "counters", "counters", FL_COL_TEXT, 0 },
+	{ "counters", "counters", FL_COL_TEXT, FL_COL_CUT },
 };
 
 int fl_view_reasons(const struct fl_view_ctx *v, struct fl_table *t, struct fl_err *err)
@@ -311,7 +311,7 @@ static const struct fl_col by_ip_cols[] = {
 };
 static const struct fl_col by_thread_cols[] = {
 	{ "tid", "writer tid", FL_COL_INT, 0 },
-	{ "comm", "comm", FL_COL_TEXT, FL_COL_DASH },
+	{ "comm", "comm", FL_COL_TEXT, FL_COL_DASH | FL_COL_CUT },
 	{ "aborts", "aborts", FL_COL_INT, 0 },
 	{ "share_pct", "share", FL_COL_PCT, 0 },
 	{ "writers", "writers", FL_COL_INT, 0 },
@@ -320,7 +320,7 @@ static const struct fl_col by_vma_cols[] = {
 	{ "vma", "VMA", FL_COL_TEXT, 0 },
 	{ "vma_start", "", FL_COL_HEX, FL_COL_NOTEXT },
 	{ "vma_end", "", FL_COL_HEX, FL_COL_NOTEXT },
-	{ "vma_kind", "kind", FL_COL_TEXT, FL_COL_DASH },
+	{ "vma_kind", "kind", FL_COL_TEXT, FL_COL_DASH | FL_COL_CUT },
 	{ "aborts", "aborts", FL_COL_INT, 0 },
 	{ "share_pct", "share", FL_COL_PCT, 0 },
 	{ "writers", "writers", FL_COL_INT, 0 },
@@ -329,7 +329,7 @@ static const struct fl_col by_writer_cols[] = {
 	{ "writer_id", "writer", FL_COL_INT, 0 },
 	{ "call", "call", FL_COL_TEXT, 0 },
 	{ "tid", "tid", FL_COL_INT, 0 },
-	{ "comm", "comm", FL_COL_TEXT, FL_COL_DASH },
+	{ "comm", "comm", FL_COL_TEXT, FL_COL_DASH | FL_COL_CUT },
 	{ "aborts", "aborts", FL_COL_INT, 0 },
 	{ "share_pct", "share", FL_COL_PCT, 0 },
 	{ "hold_ns", "held", FL_COL_NS, 0 },
@@ -453,16 +453,35 @@ int fl_view_fidelity(const struct fl_view_ctx *v, bool *has_gt, struct fl_table 
 
 /* ---- the --by views ------------------------------------------------------------ */
 
+static const struct fl_col ip_cols[] = {
+	{ "ip", "faulting ip", FL_COL_HEX, 0 },
+	{ "pid", "", FL_COL_INT, FL_COL_NOTEXT },
+	{ "symbol", "symbol", FL_COL_TEXT, FL_COL_DASH },	/* filled by the caller */
+	{ "faults", "faults", FL_COL_INT, 0 },
+	{ "fell_back", "fell back", FL_COL_INT, 0 },
+	{ "aborts", "aborts", FL_COL_INT, 0 },
+};
+
+int fl_view_ips(const struct fl_view_ctx *v, struct fl_table *t, struct fl_err *err)
+{
+	fl_table_init(t, ip_cols, NCOLS(ip_cols));
+	return fill(v, "SELECT f.ip, min(f.pid), NULL, count(*), sum(o.fell_back), "
+		    " count(o.writer_id) FROM outcomes o JOIN faults f ON f.trace_id = ?2 "
+		    " AND f.fault_id = o.fault_id WHERE o.run_id = ?1 "
+		    "GROUP BY f.ip ORDER BY 5 DESC, 6 DESC, 4 DESC, 1 LIMIT ?3", t, err);
+}
+
 static const struct fl_col vma_cols[] = {
 	{ "vma", "VMA", FL_COL_TEXT, 0 },
 	{ "vma_start", "", FL_COL_HEX, FL_COL_NOTEXT },
 	{ "vma_end", "", FL_COL_HEX, FL_COL_NOTEXT },
-	{ "vma_kind", "kind", FL_COL_TEXT, FL_COL_DASH },
+	{ "vma_kind", "kind", FL_COL_TEXT, FL_COL_DASH | FL_COL_CUT },
 	{ "faults", "faults", FL_COL_INT, 0 },
 	{ "fell_back", "fell back", FL_COL_INT, 0 },
 	{ "fallback_pct", "fb %", FL_COL_PCT, 0 },
 	{ "aborts", "aborts", FL_COL_INT, 0 },
 	{ "lock_wait_ns", "lock wait", FL_COL_NS, 0 },
+	{ "file", "file", FL_COL_TEXT, FL_COL_DASH },	/* filled by the caller (symbols.h) */
 };
 
 int fl_view_vmas(const struct fl_view_ctx *v, struct fl_table *t, struct fl_err *err)
@@ -485,7 +504,7 @@ int fl_view_vmas(const struct fl_view_ctx *v, struct fl_table *t, struct fl_err 
 static const struct fl_col thread_cols[] = {
 	{ "tid", "tid", FL_COL_INT, 0 },
 	{ "pid", "", FL_COL_INT, FL_COL_NOTEXT },
-	{ "comm", "comm", FL_COL_TEXT, FL_COL_DASH },
+	{ "comm", "comm", FL_COL_TEXT, FL_COL_DASH | FL_COL_CUT },
 	{ "faults", "faults", FL_COL_INT, 0 },
 	{ "fell_back", "fell back", FL_COL_INT, 0 },
 	{ "blocked_traced_ns", "blocked", FL_COL_NS, 0 },

@@ -60,9 +60,13 @@ int fl_view_fidelity(const struct fl_view_ctx *v, bool *has_gt, struct fl_table 
 		     struct fl_err *err);
 
 /* Per VMA the run placed faults in: vma, vma_start, vma_end, vma_kind,
- * faults, fell_back, fallback_pct, aborts (a writer named), lock_wait_ns;
- * most fallbacks first. */
+ * faults, fell_back, fallback_pct, aborts (a writer named), lock_wait_ns,
+ * file (left NULL: the caller names it from the trace's mappings); most
+ * fallbacks first. */
 int fl_view_vmas(const struct fl_view_ctx *v, struct fl_table *t, struct fl_err *err);
+/* Per faulting ip: ip, pid (one of its processes), symbol (left NULL for
+ * the caller), faults, fell_back, aborts; most fallbacks first. */
+int fl_view_ips(const struct fl_view_ctx *v, struct fl_table *t, struct fl_err *err);
 /* Per thread (thread_times): tid, pid, comm, faults, fell_back,
  * blocked_traced_ns, blocked_pred_ns, wasted_ns, run_traced_ns,
  * run_pred_ns, run_delta_ns; the largest predicted change first. */

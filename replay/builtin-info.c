@@ -1,6 +1,5 @@
 /* faultline info: what a trace holds and what it can answer. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,12 +209,17 @@ static void print_json(const char *path, const struct fl_ingest_result *res,
 	fl_json_finish(&j);
 }
 
+static int info_format;
+static const char *const info_formats[] = { "text", "json", NULL };
+
+static const struct fl_option info_options[] = {
+	{ FL_OPT_CHOICE, 'f', "format", "FMT", "text (default, for people) or json (programs)",
+	  &info_format, NULL, 0, "format", info_formats, NULL },
+	FL_OPT_END_,
+};
+
 static int run_info(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct fl_ingest_ops ops = { .event = on_event };
 	struct fl_ingest_result res;
 	struct fl_trace_summary sum;
@@ -223,29 +227,15 @@ static int run_info(int argc, char **argv)
 	struct fl_err err = { 0 };
 	struct fl_thread_sum **thr;
 	size_t nthr;
-	bool json = false;
-	int c, rc;
+	bool json;
+	int rc, npos, optind = 1;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (strcmp(optarg, "json") == 0)
-				json = true;
-			else if (strcmp(optarg, "text") != 0)
-				return fl_cmd_usage_error(&fl_cmd_info,
-							  "unknown format '%s' (text or json)", optarg);
-			break;
-		default:
-			if (optopt)
-				return fl_cmd_usage_error(&fl_cmd_info, "option '-%c' %s", optopt,
-							  c == ':' || strchr("f", optopt)
-								  ? "needs a value" : "is unknown");
-			return fl_cmd_usage_error(&fl_cmd_info, "unknown option '%s'",
-						  argv[optind - 1]);
-		}
-	}
+	info_format = 0;
+	npos = fl_cmd_parse(&fl_cmd_info, argc, argv);
+	if (npos < 0)
+		return FL_EXIT_USAGE;
+	json = info_format == 1;
+	argc = npos + 1;
 	if (optind >= argc)
 		return fl_cmd_usage_error(&fl_cmd_info, "no trace given");
 	if (argc - optind > 1)
@@ -327,12 +317,9 @@ const struct fl_cmd fl_cmd_info = {
 		"kernel with per-VMA locks that is the kernel's own answer to which faults\n"
 		"left the fast path.  A fault that only took and released the trylock of\n"
 		"__vmf_anon_prepare() (6.10+) stayed on the per-VMA lock; those are\n"
-		"counted apart.\n"
-		"\n"
-		"options:\n"
-		"  -f, --format text|json   output for people (default) or programs\n"
-		"  -h, --help               this help\n"
-		"\n"
+		"counted apart.\n",
+	.options = info_options,
+	.help_tail =
 		"exit status: 0 on success, 1 if the trace cannot be read or holds none of\n"
 		"the events faultline needs, 2 on a usage error.\n"
 		"\n"

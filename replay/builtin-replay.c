@@ -1,12 +1,14 @@
 /* faultline replay: run strategies over a trace and store every outcome. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <sqlite3.h>
 
 #include "builtin.h"
 #include "fl_array.h"
@@ -14,6 +16,7 @@
 #include "fl_err.h"
 #include "fl_escape.h"
 #include "ingest.h"
+#include "knob_doc.h"
 #include "store.h"
 #include "strategy.h"
 
@@ -312,6 +315,54 @@ static void print_delay(struct replay *r)
 	free(thr);
 }
 
+static int cmp_cause(const void *pa, const void *pb)
+{
+	const struct cause *a = *(const struct cause *const *)pa, *b = *(const struct cause *const *)pb;
+	int c = strcmp(a->counter, b->counter);
+
+	return c ? c : strcmp(a->reason, b->reason);
+}
+
+/* Every cause seen in any of the seeds' runs same[0..ns), in (counter,
+ * reason) order, with its count's min, median and max over the runs. */
+static void print_spread_rows(const struct replay *r, const size_t *same, size_t ns)
+{
+	const struct cause *list[MAX_RUNS * MAX_CAUSES];
+	size_t nl = 0;
+	int wc = 7, wr = 6;
+
+	for (size_t a = 0; a < ns; a++) {
+		for (size_t k = 0; k < r->ncauses[same[a]]; k++) {
+			const struct cause *c = &r->causes[same[a]][k];
+			bool seen = false;
+
+			for (size_t b = 0; b < nl && !seen; b++)
+				seen = !strcmp(list[b]->counter, c->counter) &&
+				       !strcmp(list[b]->reason, c->reason);
+			if (!seen)
+				list[nl++] = c;
+		}
+	}
+	qsort(list, nl, sizeof(list[0]), cmp_cause);
+	for (size_t i = 0; i < nl; i++) {
+		if ((int)strlen(list[i]->counter) > wc)
+			wc = (int)strlen(list[i]->counter);
+		if ((int)strlen(list[i]->reason) > wr)
+			wr = (int)strlen(list[i]->reason);
+	}
+	printf("  %-*s  %-*s  %7s  %7s  %7s\n", wc, "counter", wr, "reason", "min", "median", "max");
+	for (size_t i = 0; i < nl; i++) {
+		const struct cause *c = list[i];
+		uint64_t n[MAX_RUNS];
+
+		for (size_t b = 0; b < ns; b++)
+			n[b] = cause_n(r, same[b], c->counter, c->reason);
+		qsort(n, ns, sizeof(n[0]), cmp_u64);
+		printf("  %-*s  %-*s  %7" PRIu64 "  %7" PRIu64 "  %7" PRIu64 "\n", wc,
+		       c->counter[0] ? c->counter : "-", wr, c->reason, n[0], n[ns / 2], n[ns - 1]);
+	}
+}
+
 /* --seeds N: per strategy and profile, each cause's count over the seeds. */
 static void print_spread(const struct replay *r)
 {
@@ -330,27 +381,11 @@ static void print_spread(const struct replay *r)
 			done[j] = true;
 			same[ns++] = j;
 		}
-		printf("spread:    %s%s%s over %zu seeds (min / median / max)\n", r->runs[i].strategy->name,
+		printf("spread:    %s%s%s over %zu seeds (faults per cause; report --spread shows it "
+		       "again)\n", r->runs[i].strategy->name,
 		       r->runs[i].cfg.profile ? " " : "", r->runs[i].cfg.profile ? r->runs[i].cfg.profile : "",
 		       ns);
-		/* Every cause seen in any of the seeds' runs, first seen first. */
-		for (size_t a = 0; a < ns; a++) {
-			for (size_t k = 0; k < r->ncauses[same[a]]; k++) {
-				const struct cause *c = &r->causes[same[a]][k];
-				uint64_t n[MAX_RUNS];
-				bool seen = false;
-
-				for (size_t b = 0; b < a && !seen; b++)
-					seen = cause_n(r, same[b], c->counter, c->reason) > 0;
-				if (seen)
-					continue;
-				for (size_t b = 0; b < ns; b++)
-					n[b] = cause_n(r, same[b], c->counter, c->reason);
-				qsort(n, ns, sizeof(n[0]), cmp_u64);
-				printf("  %-28s %-44s %7" PRIu64 " %7" PRIu64 " %7" PRIu64 "\n",
-				       c->counter[0] ? c->counter : "-", c->reason, n[0], n[ns / 2], n[ns - 1]);
-			}
-		}
+		print_spread_rows(r, same, ns);
 	}
 }
 
@@ -412,6 +447,36 @@ static int usage_strategies(void)
 
 extern const struct fl_cmd fl_cmd_replay;
 
+/* "6.15+, 6.4, 6.6": the profiles of s. */
+static void profile_names(const struct fl_strategy *s, char *names, size_t len)
+{
+	size_t off = 0;
+
+	names[0] = '\0';
+	for (int i = 0; s->profiles && s->profiles[i] && off < len; i++)
+		off += (size_t)snprintf(names + off, len - off, "%s%s", i ? ", " : "", s->profiles[i]);
+}
+
+/* Whether some strategy takes profile p: one it lists, or a kernel
+ * version from 6.4 for one whose profiles are kernel versions. */
+static bool profile_known(const char *p)
+{
+	for (size_t i = 0; fl_strategies[i]; i++) {
+		const struct fl_strategy *s = fl_strategies[i];
+		int kver;
+
+		if (!s->profiles || !s->profiles[0])
+			continue;
+		for (int k = 0; s->profiles[k]; k++)
+			if (!strcmp(s->profiles[k], p))
+				return true;
+		if (fl_profile_parse(s->profiles[0], &kver) == 0 && fl_profile_parse(p, &kver) == 0 &&
+		    kver >= 604)
+			return true;
+	}
+	return false;
+}
+
 static int add_run(struct replay *r, const struct fl_strategy *s, bool explicit_profile,
 		   uint64_t seed)
 {
@@ -440,24 +505,22 @@ static int add_run(struct replay *r, const struct fl_strategy *s, bool explicit_
 		if (!kernel) {
 			if (!listed) {
 				char names[256];
-				size_t off = 0;
 
-				names[0] = '\0';
-				for (int i = 0; s->profiles[i] && off < sizeof(names); i++)
-					off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s",
-								i ? ", " : "", s->profiles[i]);
+				profile_names(s, names, sizeof(names));
 				return fl_cmd_usage_error(&fl_cmd_replay, "profile '%s': %s takes %s",
 							  profile, s->name, names);
 			}
 		} else {
-			if (fl_profile_parse(profile, &run->cfg.kver) < 0)
+			if (fl_profile_parse(profile, &run->cfg.kver) < 0 || run->cfg.kver < 604) {
+				char names[256];
+
+				profile_names(s, names, sizeof(names));
 				return fl_cmd_usage_error(&fl_cmd_replay,
-							  "profile '%s' is not a kernel version like 6.7 or 6.15+",
-							  profile);
-			if (run->cfg.kver < 604)
-				return fl_cmd_usage_error(&fl_cmd_replay,
-							  "profile '%s': %s models kernels from 6.4 on", profile,
-							  s->name);
+							  "profile '%s': %s models kernels from 6.4 on, "
+							  "with the rules of %s (any 6.N from 6.4 takes "
+							  "the rules of the nearest earlier one)", profile,
+							  s->name, names);
+			}
 		}
 	} else if (r->profile && explicit_profile) {
 		return fl_cmd_usage_error(&fl_cmd_replay, "strategy '%s' takes no --profile", s->name);
@@ -480,9 +543,21 @@ static int add_run(struct replay *r, const struct fl_strategy *s, bool explicit_
 							  s->knobs[i].min, s->knobs[i].max);
 			run->cfg.knob[i] = r->set_val[k];
 		}
-		if (!found && explicit_profile)
-			return fl_cmd_usage_error(&fl_cmd_replay, "strategy '%s' has no knob '%s'",
-						  s->name, r->set_key[k]);
+		if (!found && explicit_profile) {
+			char *list = NULL;
+			size_t len = 0;
+			FILE *f = open_memstream(&list, &len);
+
+			if (f) {
+				fl_knobs_list_line(f, s);
+				fclose(f);
+			}
+			fl_cmd_usage_error(&fl_cmd_replay, "strategy '%s' has no knob '%s'; its "
+					   "knobs: %s (`faultline help knobs` says what each does)",
+					   s->name, r->set_key[k], list ? list : "?");
+			free(list);
+			return FL_EXIT_USAGE;
+		}
 	}
 	if (s->state_size) {
 		run->state = calloc(1, s->state_size);
@@ -532,95 +607,222 @@ static int what_if_check(const struct replay *r)
 	return 0;
 }
 
+/* The run of DB out that replayed the same trace (by its real path) with
+ * run's strategy, profile, knobs and seed, or 0: replaying it again gives
+ * the same rows, a duplicate a report would count twice.  A database that
+ * cannot be read here is left to the store to report. */
+static int64_t same_run(const struct replay *r, const struct fl_engine_run *run, const char *out)
+{
+	char want[PATH_MAX], have[PATH_MAX], knobs[512];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int64_t found = 0;
+
+	if (access(out, F_OK) != 0 || !realpath(r->trace_path, want))
+		return 0;
+	if (sqlite3_open_v2(out, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		goto done;
+	sqlite3_busy_timeout(db, 5000);
+	/* Only a store of this schema: the store reports any other. */
+	if (sqlite3_prepare_v2(db, "SELECT (SELECT application_id FROM pragma_application_id) = ?1 "
+			       "AND (SELECT user_version FROM pragma_user_version) = ?2", -1, &st,
+			       NULL) != SQLITE_OK)
+		goto done;
+	sqlite3_bind_int64(st, 1, FL_STORE_APP_ID);
+	sqlite3_bind_int(st, 2, FL_STORE_VERSION);
+	if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int(st, 0) != 1)
+		goto done;
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT r.run_id, t.path FROM runs r JOIN traces t "
+			       "ON t.trace_id = r.trace_id WHERE r.strategy = ?1 AND r.profile = ?2 "
+			       "AND r.knobs = ?3 AND r.seed = ?4 ORDER BY r.run_id", -1, &st,
+			       NULL) != SQLITE_OK)
+		goto done;
+	knobs_json(r, run, knobs, sizeof(knobs));
+	sqlite3_bind_text(st, 1, run->strategy->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, run->cfg.profile ? run->cfg.profile : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, knobs, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (int64_t)run->cfg.seed);
+	while (!found && sqlite3_step(st) == SQLITE_ROW) {
+		const char *path = (const char *)sqlite3_column_text(st, 1);
+
+		if (path && realpath(path, have) && !strcmp(have, want))
+			found = sqlite3_column_int64(st, 0);
+	}
+done:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return found;
+}
+
+/* Whether a run of r has a jitter knob set: the only thing a seed moves. */
+static bool any_jitter(const struct replay *r)
+{
+	for (size_t i = 0; i < r->nruns; i++) {
+		const struct fl_knob *k = r->runs[i].strategy->knobs;
+
+		for (size_t n = 0; k && k[n].key; n++)
+			if (strstr(k[n].key, "jitter") && r->runs[i].cfg.knob[n] != 0)
+				return true;
+	}
+	return false;
+}
+
+/* The command line of replay, filled by fl_cmd_parse() (lib/fl_opt.h);
+ * the --set values are taken in order once it is parsed. */
+static struct {
+	const char *strategy, *profile, *out;
+	char *sets[MAX_SETS * 2];
+	size_t nsets;
+	uint64_t seed, nseeds;
+	bool again;
+} ra;
+
+static int take_set(void *value, const char *arg, char *err, size_t len)
+{
+	(void)value;
+	if (!strchr(arg, '=') || arg[0] == '=' || ra.nsets == sizeof(ra.sets) / sizeof(ra.sets[0])) {
+		snprintf(err, len, "--set wants key=value, got '%s'", arg);
+		return -1;
+	}
+	ra.sets[ra.nsets++] = (char *)arg;	/* argv is ours to cut at '=' */
+	return 0;
+}
+
+static int take_seed(void *value, const char *arg, char *err, size_t len)
+{
+	char *end;
+
+	errno = 0;
+	*(uint64_t *)value = strtoull(arg, &end, 0);
+	if (errno || end == arg || *end || arg[0] == '-') {
+		snprintf(err, len, "--seed: '%s' is not a number", arg);
+		return -1;
+	}
+	return 0;
+}
+
+static int take_seeds(void *value, const char *arg, char *err, size_t len)
+{
+	char *end;
+
+	errno = 0;
+	*(uint64_t *)value = strtoull(arg, &end, 0);
+	if (errno || end == arg || *end || arg[0] == '-' || !ra.nseeds || ra.nseeds > MAX_RUNS) {
+		snprintf(err, len, "--seeds: '%s' is not a number from 1 to %d", arg, MAX_RUNS);
+		return -1;
+	}
+	return 0;
+}
+
+static const struct fl_option replay_options[] = {
+	{ FL_OPT_STRING, 's', "strategy", "S", "classic, pervma (default), spf, spf-mmseq, or all:\n"
+	  "every strategy over one reading of the trace", &ra.strategy, NULL, 0, NULL, NULL, NULL },
+	{ FL_OPT_STRING, 'p', "profile", "P", "kernel version of the strategy's rules: for pervma\n"
+	  "6.4, 6.6, 6.7, 6.10 or 6.15+ (default 6.15+; any\n"
+	  "6.N from 6.4 picks the rules of that version); for\n"
+	  "spf v12 (default), v11, v12-ppc-intended or\nv11-ppc-intended", &ra.profile, NULL, 0,
+	  NULL, NULL, NULL },
+	{ FL_OPT_CALLBACK, 0, "set", "KEY=VALUE", "a strategy knob (listed below), recorded with the\n"
+	  "run; or a what-if for every run: arch=x86_64|ppc64\n"
+	  "(the other arch's fault paths over the same layout;\n"
+	  "ppc64 defaults to 64K pages and radix),\n"
+	  "page_size=4096|65536, mmu=radix|hash (ppc64 PMD\n"
+	  "coverage: 2 or 16 MiB at 64K).  A larger page than\n"
+	  "the trace's drops the faults whose page was already\n"
+	  "mapped (\"no fault at 64 KiB pages\"); a smaller one\n"
+	  "cannot add the faults it would take", NULL, NULL, 0, NULL, NULL, take_set },
+	{ FL_OPT_CALLBACK, 0, "seed", "N", "seed for any jitter knob (default 0), recorded",
+	  &ra.seed, NULL, 0, NULL, NULL, take_seed },
+	{ FL_OPT_CALLBACK, 0, "seeds", "N", "N runs per strategy, seeds S .. S+N-1 from --seed S;\n"
+	  "prints each cause's min / median / max over them\n"
+	  "(report --spread shows it again); only a jitter\n"
+	  "knob makes seeds differ, and a note says so\nwhen none is set", &ra.nseeds, NULL, 0,
+	  NULL, NULL, take_seeds },
+	{ FL_OPT_STRING, 'o', "output", "DB", "the database (default faultline.db); created if\n"
+	  "missing, else the runs are added to it", &ra.out, NULL, 0, NULL, NULL, NULL },
+	{ FL_OPT_FLAG, 0, "again", NULL, "store a run even when DB already holds one of the\n"
+	  "same trace, strategy, profile, knobs and seed\n"
+	  "(refused without it: the rows would be the same)", &ra.again, NULL, 0, NULL, NULL,
+	  NULL },
+	FL_OPT_END_,
+};
+
 static int cmd_replay(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "strategy", required_argument, NULL, 's' },
-		{ "profile", required_argument, NULL, 'p' },
-		{ "set", required_argument, NULL, 'S' },
-		{ "seed", required_argument, NULL, 'x' },
-		{ "seeds", required_argument, NULL, 'N' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct replay r;
 	struct fl_ingest_ops ops = { .begin = on_begin, .event = on_event, .mm_enter = on_mm_enter };
 	struct fl_engine_sink sink;
 	struct fl_ingest_result res;
-	const char *strategy = "pervma", *out = "faultline.db";
+	const char *strategy, *out;
 	struct timespec t0, t1;
-	int c, rc, status = FL_EXIT_FAIL;
+	int rc, status = FL_EXIT_FAIL, npos;
+	bool again;
 
 	memset(&r, 0, sizeof(r));
 	memset(&res, 0, sizeof(res));
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:p:o:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			strategy = optarg;
-			break;
-		case 'p':
-			r.profile = optarg;
-			break;
-		case 'S': {
-			char *eq = strchr(optarg, '='), *end;
+	memset(&ra, 0, sizeof(ra));
+	ra.strategy = "pervma";
+	ra.out = FL_DEFAULT_DB;
+	npos = fl_cmd_parse(&fl_cmd_replay, argc, argv);
+	if (npos < 0)
+		return FL_EXIT_USAGE;
+	strategy = ra.strategy;
+	out = ra.out;
+	again = ra.again;
+	r.profile = ra.profile;
+	r.seed = ra.seed;
+	r.nseeds = ra.nseeds;
+	for (size_t k = 0; k < ra.nsets; k++) {
+		char *key = ra.sets[k], *eq = strchr(key, '='), *end;
 
-			if (!eq || eq == optarg || r.nsets == MAX_SETS)
-				return fl_cmd_usage_error(&fl_cmd_replay, "--set wants key=value, got '%s'",
-							  optarg);
-			*eq = '\0';
-			rc = what_if_set(&r, optarg, eq + 1);
-			if (rc < 0)
-				return FL_EXIT_USAGE;
-			if (rc > 0)
-				break;
-			r.set_key[r.nsets] = optarg;
-			errno = 0;
-			r.set_val[r.nsets] = strtoll(eq + 1, &end, 0);
-			if (errno || end == eq + 1 || *end)
-				return fl_cmd_usage_error(&fl_cmd_replay, "--set %s: '%s' is not a number",
-							  optarg, eq + 1);
-			r.nsets++;
-			break;
-		}
-		case 'x': {
-			char *end;
-
-			errno = 0;
-			r.seed = strtoull(optarg, &end, 0);
-			if (errno || end == optarg || *end)
-				return fl_cmd_usage_error(&fl_cmd_replay, "--seed: '%s' is not a number",
-							  optarg);
-			break;
-		}
-		case 'N': {
-			char *end;
-
-			errno = 0;
-			r.nseeds = strtoull(optarg, &end, 0);
-			if (errno || end == optarg || *end || !r.nseeds || r.nseeds > MAX_RUNS)
-				return fl_cmd_usage_error(&fl_cmd_replay, "--seeds: '%s' is not a number "
-							  "from 1 to %d", optarg, MAX_RUNS);
-			break;
-		}
-		case 'o':
-			out = optarg;
-			break;
-		case 'h':
-			fl_cmd_print_help(&fl_cmd_replay);
-			return FL_EXIT_OK;
-		default:
-			return fl_cmd_usage_error(&fl_cmd_replay, "unknown option '%s'", argv[optind - 1]);
-		}
+		*eq = '\0';
+		rc = what_if_set(&r, key, eq + 1);
+		if (rc < 0)
+			return FL_EXIT_USAGE;
+		if (rc > 0)
+			continue;
+		if (r.nsets == MAX_SETS)
+			return fl_cmd_usage_error(&fl_cmd_replay, "--set: at most %d knobs", MAX_SETS);
+		r.set_key[r.nsets] = key;
+		errno = 0;
+		r.set_val[r.nsets] = strtoll(eq + 1, &end, 0);
+		if (errno || end == eq + 1 || *end)
+			return fl_cmd_usage_error(&fl_cmd_replay, "--set %s: '%s' is not a number",
+						  key, eq + 1);
+		r.nsets++;
 	}
-	if (optind != argc - 1)
-		return fl_cmd_usage_error(&fl_cmd_replay, optind == argc ? "no trace given"
-									 : "one trace at a time");
-	r.trace_path = argv[optind];
+	if (npos != 1)
+		return fl_cmd_usage_error(&fl_cmd_replay, npos == 0 ? "no trace given"
+								    : "one trace at a time");
+	r.trace_path = argv[1];
 	if (what_if_check(&r))
 		return FL_EXIT_USAGE;
+	/* Under --strategy all a knob applies to the strategies that have it,
+	 * and a profile to those that take it: one that none has is a typo. */
+	for (size_t k = 0; k < r.nsets && !strcmp(strategy, "all"); k++)
+		if (!fl_knob_known(r.set_key[k]))
+			return fl_cmd_usage_error(&fl_cmd_replay, "no strategy has a knob '%s' "
+						  "(`faultline help knobs` lists them all)",
+						  r.set_key[k]);
+	if (r.profile && !strcmp(strategy, "all") && !profile_known(r.profile)) {
+		char names[512];
+		size_t off = 0;
+
+		names[0] = '\0';
+		for (size_t i = 0; fl_strategies[i] && off < sizeof(names); i++) {
+			if (!fl_strategies[i]->profiles)
+				continue;
+			off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s: ",
+						off ? "; " : "", fl_strategies[i]->name);
+			if (off < sizeof(names))
+				profile_names(fl_strategies[i], names + off, sizeof(names) - off);
+			off += strlen(names + off);
+		}
+		return fl_cmd_usage_error(&fl_cmd_replay, "no strategy takes profile '%s' (%s)",
+					  r.profile, names);
+	}
 
 	if (!r.nseeds)
 		r.nseeds = 1;
@@ -640,6 +842,23 @@ static int cmd_replay(int argc, char **argv)
 		for (uint64_t k = 0; k < r.nseeds; k++)
 			if ((rc = add_run(&r, s, true, r.seed + k)))
 				goto out;
+	}
+	if (r.nseeds > 1 && !any_jitter(&r))
+		fprintf(stderr, "faultline replay: note: no jitter knob is set (--set jitter_ns=N, "
+			"spf and spf-mmseq): the %" PRIu64 " seeds change nothing, their runs will be "
+			"the same\n", r.nseeds);
+	for (size_t i = 0; i < r.nruns && !again; i++) {
+		int64_t id = same_run(&r, &r.runs[i], out);
+
+		if (id) {
+			fprintf(stderr, "faultline replay: %s already holds run %" PRId64 ", the same "
+				"trace, strategy (%s), profile, knobs and seed: a replay would store "
+				"the same outcomes again\n", out, id, r.runs[i].strategy->name);
+			fprintf(stderr, "hint: read it with `faultline report --run %" PRId64 " %s`, "
+				"or add it anyway with --again\n", id, out);
+			rc = FL_EXIT_USAGE;
+			goto out;
+		}
 	}
 	for (size_t i = 0; i < r.nruns; i++) {
 		struct fl_engine_run *run = &r.runs[i];
@@ -752,11 +971,17 @@ out:
 	return rc;
 }
 
+static void replay_help_knobs(FILE *out)
+{
+	fprintf(out, "\nknobs (--set KEY=VALUE; `faultline help knobs` prints the same):\n\n");
+	fl_knobs_print(out, NULL);
+}
+
 const struct fl_cmd fl_cmd_replay = {
 	.name = "replay",
 	.summary = "replay a trace through the kernel's fault paths and store the outcomes",
-	.usage = "faultline replay [-s STRATEGY|all] [-p PROFILE] [--set KEY=VALUE]... [--seed N] "
-		 "[--seeds N] [-o DB] TRACE",
+	.usage = "faultline replay [-s STRATEGY|all] [-p PROFILE] [--set KEY=VALUE]...\n"
+		 "                        [--seed N] [--seeds N] [--again] [-o DB] TRACE",
 	.help =
 		"Reads TRACE (a CTF directory: perf-ctf, lttng-kernel or faultline dialect),\n"
 		"follows each process's VMA layout through its mmap-family calls, follows\n"
@@ -769,31 +994,9 @@ const struct fl_cmd fl_cmd_replay = {
 		"When the trace has mmap_lock events (a kernel with per-VMA locks, 6.4+),\n"
 		"it also carries the kernel's own answer: the faults whose thread held\n"
 		"mmap_lock at the fault's end.  They are stored with each fault, and\n"
-		"`faultline report --fidelity DB` compares a pervma run with them.\n"
-		"\n"
-		"options:\n"
-		"  -s, --strategy S       classic, pervma (default), spf, spf-mmseq, or all:\n"
-		"                         every strategy over one reading of the trace\n"
-		"  -p, --profile P        kernel version of the strategy's rules: for pervma\n"
-		"                         6.4, 6.6, 6.7, 6.10 or 6.15+ (default 6.15+; any\n"
-		"                         6.N from 6.4 picks the rules of that version); for\n"
-		"                         spf v12 (default), v11, v12-ppc-intended or\n"
-		"                         v11-ppc-intended\n"
-		"      --set KEY=VALUE    a strategy knob, recorded with the run; or a what-if\n"
-		"                         for every run: arch=x86_64|ppc64 (the other arch's\n"
-		"                         fault paths over the same layout; ppc64 defaults to\n"
-		"                         64K pages and radix), page_size=4096|65536,\n"
-		"                         mmu=radix|hash (ppc64 PMD coverage: 2 or 16 MiB at 64K).\n"
-		"                         A larger page than the trace's drops the faults whose\n"
-		"                         page was already mapped (\"no fault at 64 KiB pages\");\n"
-		"                         a smaller one cannot add the faults it would take\n"
-		"      --seed N           seed for any jitter knob (default 0), recorded\n"
-		"      --seeds N          N runs per strategy, seeds S .. S+N-1 from --seed S;\n"
-		"                         prints each cause's min / median / max over them\n"
-		"  -o, --output DB        the database (default faultline.db); created if\n"
-		"                         missing, else the runs are added to it\n"
-		"  -h, --help             this help\n"
-		"\n"
+		"`faultline report --fidelity DB` compares a pervma run with them.\n",
+	.options = replay_options,
+	.help_tail =
 		"The whole replay is one transaction: interrupted, it leaves DB as it was.\n"
 		"The same trace, strategy, profile, knobs and seed give the same outcome rows.\n"
 		"A progress line is shown when stderr is a terminal.\n"
@@ -802,6 +1005,8 @@ const struct fl_cmd fl_cmd_replay = {
 		"2 on a usage error.\n"
 		"\n"
 		"example:\n"
-		"  faultline replay traces/x86_64/mmchurn -o o.db && faultline report --fidelity o.db\n",
+		"  faultline replay traces/x86_64/mmchurn -o o.db\n"
+		"  faultline report --fidelity o.db\n",
 	.run = cmd_replay,
+	.help_more = replay_help_knobs,
 };

@@ -7,6 +7,9 @@
 : "${FL_TOP:?run me through tests/run}"
 : "${FAULTLINE:?run me through tests/run}"
 
+# Tables fit COLUMNS when it is set: the tests set it themselves.
+unset COLUMNS
+
 fl_n=0
 fl_failed=0
 FL_TMP=$(mktemp -d "${TMPDIR:-/tmp}/faultline-test.XXXXXX")
@@ -25,6 +28,12 @@ done_testing() { echo "1..$fl_n"; [ "$fl_failed" -eq 0 ]; }
 # is WHAT GOT WANT
 is() {
 	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got:  $2" "want: $3"; fi
+}
+
+# contains WHAT TEXT REGEX: a line of TEXT matches the extended REGEX.
+contains() {
+	if printf '%s\n' "$2" | grep -Eq -- "$3"; then ok "$1"; else
+		not_ok "$1" "no line matches /$3/ in:" "$2"; fi
 }
 
 # run_fl ARGS...: runs faultline, leaving $FL_OUT, $FL_ERR, $FL_RC.

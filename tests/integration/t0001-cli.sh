@@ -25,6 +25,14 @@ expect_fail "no command: usage on stderr, exit 2" 2 "usage: faultline"
 expect_fail "unknown command: named, exit 2" 2 "'frobnicate' is not a faultline command" frobnicate
 expect_fail "unknown command: hint" 2 "hint: see 'faultline --help'" frobnicate
 expect_fail "near miss: did you mean" 2 "did you mean 'info'" inof
+# Edit distance with transpositions: the most-used commands are found
+# from their common slips.
+for pair in reprot:report reoprt:report rpeort:report raport:report replya:replay \
+	    rec:record recrod:record ifno:info diif:diff exprot:export tiu:tui hlep:help; do
+	expect_fail "'${pair%%:*}': did you mean '${pair#*:}'" 2 "hint: did you mean '${pair#*:}'\?" "${pair%%:*}"
+done
+expect_fail "'re': too short to guess" 2 "hint: see 'faultline --help'" re
+expect_fail "'xyzzy': nothing near" 2 "hint: see 'faultline --help'" xyzzy
 expect_fail "unknown global option: exit 2" 2 "unknown option '--bogus'" --bogus
 expect_fail "unknown info option: exit 2 with hint" 2 \
 	"faultline info: unknown option '--bogus'.*" info --bogus "$FL_TOP/traces"
@@ -32,5 +40,20 @@ expect_fail "unknown info option: hint names help" 2 "hint: see 'faultline help 
 expect_fail "info without a trace: exit 2" 2 "faultline info: no trace given" info
 expect_fail "info with a bad format: exit 2" 2 "unknown format 'xml'" info --format xml x
 expect_fail "help for an unknown command: exit 2" 2 "'nope' is not a faultline command" help nope
+
+# Every knob, with its unit, default and source, in help knobs and in
+# replay --help.
+expect_ok "faultline help knobs" help knobs
+knobs=$FL_OUT
+for k in retry_cap stack_write vma_lock_delay spec_file pgtable_alloc single_thread_shortcut \
+	 pte_wide writer_scale jitter_ns noanon_event ppc_mem_keys lookup_ns ptl_ns arch page_size mmu; do
+	contains "help knobs: $k" "$knobs" "^  $k "
+done
+contains "help knobs: unit, default, range" "$knobs" '^  writer_scale +percent, default 100, 0\.\.1000$'
+contains "help knobs: source" "$knobs" '^ +source: '
+is "help knobs fits 80 columns" "$(printf '%s\n' "$knobs" | awk 'length($0) > 80')" ""
+expect_ok "replay --help" replay --help
+contains "replay --help lists the knobs" "$FL_OUT" '^  vma_lock_delay +ns, default 0, 0\.\.1000000000$'
+is "replay --help fits 80 columns" "$(printf '%s\n' "$FL_OUT" | awk 'length($0) > 80')" ""
 
 done_testing

@@ -112,7 +112,9 @@ save_json() {
 # ---- the cause summary ----------------------------------------------------
 
 expect_ok "report DB" report "$db"
-contains "text: run 3 header" "$FL_OUT" '^run 3: pervma, profile 6\.15\+, seed 7$'
+contains "text: run 3 header" "$FL_OUT" '^run 3: pervma, profile 6\.15\+, seed 7,$'
+contains "... and under it the knobs not at their defaults (80 columns)" "$FL_OUT" \
+	'^    fault_around_bytes=65536 uffd=false note="a b"$'
 contains "text: run 4 has no profile" "$FL_OUT" '^run 4: classic, no profile, seed 0$'
 contains "text: trace path" "$FL_OUT" '^  trace: +traces/x86_64/small \(trace 1\)$'
 contains "text: knobs as key=value" "$FL_OUT" \
@@ -128,8 +130,10 @@ is "text: one header per run" "$(printf '%s\n' "$FL_OUT" | grep -c '^run ')" 4
 is "text: fits 80 columns" "$(printf '%s\n' "$FL_OUT" | awk 'length($0) > 80')" ""
 
 expect_ok "report --run 3" report --run 3 "$db"
-is "--run 3: that run only" "$(printf '%s\n' "$FL_OUT" | grep '^run ')" \
-	"run 3: pervma, profile 6.15+, seed 7"
+is "--run 3: that run only" "$(printf '%s\n' "$FL_OUT" | grep '^run ')" 'run 3: pervma, profile 6.15+, seed 7,'
+COLUMNS=120 expect_ok "report --run 3, 120 columns" report --run 3 "$db"
+is "... the knobs not at their defaults on the run's line" "$(printf '%s\n' "$FL_OUT" | grep '^run ')" \
+	'run 3: pervma, profile 6.15+, seed 7, fault_around_bytes=65536 uffd=false note="a b"'
 
 expect_ok "report --format json" report --format json "$db"
 save_json "report json"
@@ -166,17 +170,22 @@ contains "fidelity: recall 3/5" "$FL_OUT" '^  recall +60\.00%  3 of 5 true'
 contains "fidelity: precision per reason" "$FL_OUT" '^  no anon_vma +3 +2 +1 +66\.67%$'
 contains "fidelity: recall per detail" "$FL_OUT" '^  trylock failed +2 +1 +1 +50\.00%$'
 contains "fidelity: confusion row" "$FL_OUT" '^  vma_lock_abort +write-locked +2 +1 +1$'
-contains "fidelity: a false negative with its thread" "$FL_OUT" \
-	'^  fault 6: FN, t 2\.000050000, tid 101 \(worker\) of pid 100$'
+contains "fidelity: a false negative with its thread, at s since the trace's first event" "$FL_OUT" \
+	'^  fault 6: FN, t 1\.000050000, tid 101 \(worker\) of pid 100$'
+contains "fidelity: says what the times count from" "$FL_OUT" "^  times: +s since the trace's first event$"
 contains "fidelity: a kernel-half address as unsigned hex" "$FL_OUT" \
 	'^    address +0xfffffffffffff000 read,prot$'
 contains "fidelity: the writer named by the outcome" "$FL_OUT" \
 	'^    writer +#1 mprotect by tid 102, named by the replay$'
 contains "fidelity: the nearest writer when none is named" "$FL_OUT" \
-	'^              lock 2\.999000000\.\.2\.999500000, ended 500\.000 us before$'
+	'^              lock 1\.999000000\.\.1\.999500000, ended 500\.000 us before$'
 contains "fidelity: no writer of the process nearby" "$FL_OUT" \
 	'^    writer +none of pid 100 within 1 ms'
 is "fidelity: fits 80 columns" "$(printf '%s\n' "$FL_OUT" | awk 'length($0) > 80')" ""
+expect_ok "report --fidelity --abs-time" report --fidelity --abs-time "$db"
+contains "--abs-time: the trace's clock" "$FL_OUT" '^  fault 6: FN, t 2\.000050000, tid 101 \(worker\) of pid 100$'
+contains "--abs-time: the writer's window too" "$FL_OUT" '^              lock 2\.999000000\.\.2\.999500000, ended 500\.000 us before$'
+contains "--abs-time: says so" "$FL_OUT" "^  times: +s of the trace's clock$"
 
 expect_ok "report --fidelity --format json" report --fidelity --format json "$db"
 save_json "fidelity json"
@@ -271,9 +280,12 @@ expect_fail "--run without a value" 2 "option '--run' needs a value" report "$db
 expect_fail "--limit needs a count" 2 "--limit takes a count" report --fidelity --limit -1 "$db"
 expect_fail "--limit without --fidelity" 2 "--limit only applies to --fidelity" \
 	report --limit 3 "$db"
-expect_fail "--fidelity has no csv" 2 "--fidelity takes --format text or json" \
+expect_fail "--fidelity has no csv, as its usage says" 2 "--fidelity takes --format table or json" \
 	report --fidelity --format csv "$db"
-expect_fail "no database" 2 "no database given" report
+expect_fail "no database: faultline.db, missing here" 1 "faultline\.db: No such file" report
+cp "$db" "$FL_TMP/faultline.db"
+(cd "$FL_TMP" && "$FAULTLINE" report --run 3 >"$FL_TMP/default.out" 2>&1)
+is "report without a DB reads faultline.db" "$(grep -c '^run 3: pervma' "$FL_TMP/default.out")" 1
 expect_fail "two databases" 2 "one database at a time" report "$db" "$db"
 
 expect_ok "--help" report --help

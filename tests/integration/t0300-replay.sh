@@ -242,13 +242,26 @@ is "... and no run is added" "$(q "$FL_TMP/future.db" 'select count(*) from runs
 u=$FL_TMP/usage.db
 expect_fail "unknown strategy: exit 2" 2 "unknown strategy 'nosuch'" replay -s nosuch "$mmchurn" -o "$u"
 contains "... lists the strategies" "$FL_ERR" "^strategies: .*pervma.* all$"
-expect_fail "bad profile: exit 2" 2 "profile 'banana' is not a kernel version" \
+expect_fail "bad profile: exit 2, lists the profiles that exist" 2 \
+	"profile 'banana': pervma models kernels from 6\.4 on, with the rules of 6\.15\+, 6\.4, 6\.6, 6\.7, 6\.10" \
 	replay --profile banana "$mmchurn" -o "$u"
+expect_fail "-p 5.10: the profiles that exist" 2 "profile '5\.10': pervma models kernels from 6\.4 on, with the rules of 6\.15\+" \
+	replay -p 5.10 "$mmchurn" -o "$u"
+expect_fail "-s all -p 5.10: no strategy takes it, each one's profiles listed" 2 \
+	"no strategy takes profile '5\.10' \(pervma: 6\.15\+, 6\.4, 6\.6, 6\.7, 6\.10; spf: v12, " \
+	replay -s all -p 5.10 "$mmchurn" -o "$u"
 expect_fail "profile before per-VMA locks: exit 2" 2 "profile '6\.1'" replay -p 6.1 "$mmchurn" -o "$u"
 expect_fail "a profile for a strategy without profiles: exit 2" 2 "takes no --profile" \
 	replay -s classic -p 6.7 "$mmchurn" -o "$u"
 expect_fail "unknown --set key: exit 2, names it" 2 "has no knob 'nosuch'" \
 	replay --set nosuch=1 "$mmchurn" -o "$u"
+expect_fail "... and lists the valid ones with units and defaults" 2 \
+	"strategy 'pervma' has no knob 'nosuch'; its knobs: vma_lock_delay \(ns, default 0\)" \
+	replay --set nosuch=1 "$mmchurn" -o "$u"
+expect_fail "spf: the list has every knob" 2 "writer_scale \(percent, default 100\), jitter_ns \(ns, default 0\)" \
+	replay -s spf --set writer_scal=1 "$mmchurn" -o "$u"
+expect_fail "-s all: a knob no strategy has" 2 "no strategy has a knob 'writer_scal' \(.faultline help knobs. lists them all\)" \
+	replay -s all --set writer_scal=1 "$mmchurn" -o "$u"
 expect_fail "--set without a value: exit 2" 2 "--set wants key=value" replay --set vma_lock_delay "$mmchurn" -o "$u"
 expect_fail "--set out of range: exit 2" 2 "vma_lock_delay=-1: out of range" \
 	replay --set vma_lock_delay=-1 "$mmchurn" -o "$u"
@@ -258,13 +271,35 @@ expect_fail "unknown option: exit 2" 2 "unknown option" replay --frobnicate "$mm
 if [ -e "$u" ]; then not_ok "usage errors create no database" "$(ls -l "$u")"; else
 	ok "usage errors create no database"; fi
 
+# ---- the same replay again ---------------------------------------------------------
+
+d=$FL_TMP/dup.db
+expect_ok "dup: a first replay" replay -s pervma --set vma_lock_delay=50 "$mmchurn" -o "$d"
+expect_fail "dup: the same trace, strategy, profile, knobs and seed again is refused" 2 \
+	"dup\.db already holds run 1, the same trace, strategy \(pervma\), profile, knobs and seed" \
+	replay -s pervma --set vma_lock_delay=50 "$mmchurn" -o "$d"
+contains "... with a hint" "$FL_ERR" "^hint: read it with .faultline report --run 1 .*dup\.db., or add it anyway with --again$"
+(cd "$(dirname "$mmchurn")" && "$FAULTLINE" replay -s pervma --set vma_lock_delay=50 "./$(basename "$mmchurn")" -o "$d" >/dev/null 2>&1)
+is "dup: the same trace by another path is the same trace" "$?" 2
+is "dup: nothing stored by the refused replays" "$(q "$d" 'select count(*) from runs')" 1
+expect_ok "dup: another knob value is another run" replay -s pervma --set vma_lock_delay=60 "$mmchurn" -o "$d"
+expect_ok "dup: another seed is another run" replay -s pervma --set vma_lock_delay=50 --seed 1 "$mmchurn" -o "$d"
+expect_ok "dup: --again stores it anyway" replay -s pervma --set vma_lock_delay=50 --again "$mmchurn" -o "$d"
+is "dup: four runs" "$(q "$d" 'select count(*) from runs')" 4
+
+# --seeds without a jitter knob: the seeds change nothing, and it says so.
+expect_ok "--seeds 2 without jitter" replay -s pervma --seeds 2 "$mmchurn" -o "$FL_TMP/seeds.db"
+contains "... says the seeds change nothing" "$FL_ERR" "note: no jitter knob is set .*: the 2 seeds change nothing"
+contains "... the spread table has headers" "$FL_OUT" "^  counter +reason +min +median +max$"
+
 # ---- --help ----------------------------------------------------------------------
 
 expect_ok "replay --help exits 0" replay --help
 help=$FL_OUT
-# Every long option of the getopt table in builtin-replay.c.
-opts=$(sed -n '/static const struct option opts/,/^	};/p' "$FL_TOP/replay/builtin-replay.c" |
-	sed -n 's/.*{ "\([a-z-]*\)",.*/\1/p')
+# Every long option of the option table in builtin-replay.c (the help's
+# options block is printed from it: this checks the print).
+opts=$(sed -n '/static const struct fl_option replay_options/,/^};/p' "$FL_TOP/replay/builtin-replay.c" |
+	sed -n 's/.*{ FL_OPT_[A-Z]*, [^,]*, "\([a-z-]*\)",.*/\1/p')
 if [ "$(printf '%s\n' $opts | grep -c .)" -ge 6 ]; then ok "found the option table"; else
 	not_ok "found the option table in replay/builtin-replay.c" "$opts"; fi
 for o in $opts; do

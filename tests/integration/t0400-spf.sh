@@ -102,7 +102,7 @@ all=$FL_TMP/mmchurn.db
 for s in spf spf-mmseq; do
 	one=$FL_TMP/one-$s.db
 	expect_ok "mmchurn: replay -s $s" replay "$trace" -s "$s" -o "$one"
-	expect_ok "mmchurn: replay -s $s again" replay "$trace" -s "$s" -o "$one"
+	expect_ok "mmchurn: replay -s $s again (--again)" replay "$trace" -s "$s" --again -o "$one"
 	is "$s: two runs, identical rows" "$(rows "$one" 1)" "$(rows "$one" 2)"
 	r=$(q "$all" "select run_id from runs where strategy = '$s'")
 	is "$s: --strategy all = single run" "$(rows "$all" "$r")" "$(rows "$one" 1)"
@@ -118,8 +118,23 @@ contains "the refusal lists spf's profiles" "$FL_ERR" "v12, v11, v12-ppc-intende
 seeds=$FL_TMP/seeds.db
 expect_ok "--seeds 3 with jitter" replay "$trace" -s spf-mmseq --set jitter_ns=5000 --seeds 3 --seed 7 -o "$seeds"
 is "three runs, seeds 7..9" "$(q "$seeds" "select group_concat(seed) from runs")" "7,8,9"
-contains "spread header" "$FL_OUT" "^spread: +spf-mmseq over 3 seeds \(min / median / max\)"
+contains "spread header" "$FL_OUT" "^spread: +spf-mmseq over 3 seeds \(faults per cause; report --spread shows it again\)"
+contains "spread table header" "$FL_OUT" "^  counter +reason +min +median +max$"
 contains "spread line for SPF_ABORT_ODD" "$FL_OUT" "^  SPF_ABORT_ODD +mmap_seq odd: a writer holds mmap_lock +[0-9]+ +[0-9]+ +[0-9]+$"
+is "no note about seeds changing nothing: jitter is set" "$(printf '%s\n' "$FL_ERR" | grep -c 'change nothing')" 0
+replay_spread=$(printf '%s\n' "$FL_OUT" | sed -n '/^spread:/,/^stored in/p' | sed '1,2d;$d' | tr -s ' ')
+# The same numbers later, from the database.
+expect_ok "report --spread" report --spread "$seeds"
+contains "report --spread: the runs, seeds and knob" "$FL_OUT" '^runs 1,2,3: spf-mmseq, seeds 7\.\.9, jitter_ns=5000 \(faults per cause over 3 runs\)$'
+is "report --spread: the rows replay printed, in its order" \
+	"$(printf '%s\n' "$FL_OUT" | sed '1,2d' | tr -s ' ')" "$replay_spread"
+expect_ok "report --spread --format json" report --spread --format json "$seeds"
+printf '%s\n' "$FL_OUT" >"$FL_TMP/spread.json"
+is "report --spread json: min <= median <= max on every row" \
+	"$(sqlite3 :memory: "select count(*) from json_each(readfile('$FL_TMP/spread.json'), '\$.spreads[0].rows') where json_extract(value, '\$.min') <= json_extract(value, '\$.median') and json_extract(value, '\$.median') <= json_extract(value, '\$.max')")" \
+	"$(sqlite3 :memory: "select json_array_length(readfile('$FL_TMP/spread.json'), '\$.spreads[0].rows')")"
+expect_ok "report --spread on a database without seeds" report --spread "$v11"
+contains "... says there is none" "$FL_OUT" "no runs that differ only in their seed"
 expect_fail "--seeds 0 refused" 2 "--seeds" replay "$trace" -s spf --seeds 0 -o "$FL_TMP/x.db"
 
 done_testing

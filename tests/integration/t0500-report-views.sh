@@ -53,15 +53,31 @@ done
 
 # ---- properties --------------------------------------------------------------
 
-fits80() {
-	local what=$1; shift
-	run_fl "$@"
-	is "$what: exit 0, fits 80 columns" \
-		"$FL_RC $(printf '%s\n' "$FL_OUT" | awk 'length($0) > 80 {print NR": "$0}')" "0 "
+# fits WIDTH WHAT ARGS...: under COLUMNS=WIDTH, faultline ARGS exits 0 and
+# every line fits WIDTH.
+fits() {
+	local width=$1 what=$2; shift 2
+	COLUMNS=$width run_fl "$@"
+	is "$what: exit 0, fits $width columns" \
+		"$FL_RC $(printf '%s\n' "$FL_OUT" | awk -v w="$width" 'length($0) > w {print NR": "$0}')" "0 "
 }
-fits80 "default view" report m.db
-for by in cause reason vma thread writer time handler; do
-	fits80 "--by $by" report --by "$by" m.db
+# whole WHAT ARGS...: at 80 columns nothing that names a row is cut:
+# the one column that may lose its tail here is the last, the reason
+# view's list of counters, and then a line says the table was cut.
+whole() {
+	local what=$1; shift
+	COLUMNS=80 run_fl "$@"
+	is "$what: at 80 columns, addresses, ranges and causes whole" \
+		"$FL_RC $(printf '%s\n' "$FL_OUT" | grep -n -e '\.\.\..' | head -n 3)" "0 "
+	is "$what: ... and a cut is said" \
+		"$(printf '%s\n' "$FL_OUT" | grep -c '\.\.\.$' | sed 's/^[1-9].*/cut/')" \
+		"$(printf '%s\n' "$FL_OUT" | grep -c '^ *(cut to 80 columns; --wide shows it whole)$' | sed 's/^[1-9].*/cut/')"
+}
+fits 200 "default view" report m.db
+whole "default view" report m.db
+for by in cause reason vma thread writer time handler ip; do
+	fits 200 "--by $by" report --by "$by" m.db
+	whole "--by $by" report --by "$by" m.db
 	run_fl report --by "$by" --format json m.db
 	printf '%s\n' "$FL_OUT" >r.json
 	if json_valid r.json; then ok "--by $by json: valid"; else not_ok "--by $by json: valid" "$FL_OUT"; fi
@@ -111,6 +127,46 @@ run_fl report --top 2 --format json m.db
 printf '%s\n' "$FL_OUT" >r.json
 is "--top 2: two rows per writer table" \
 	"$(sqlite3 :memory: "select json_array_length(readfile('r.json'), '\$.runs[3].top_writers.by_ip')")" 2
+# A --by view cut to --top K says how many rows it left out; CSV and JSON
+# hold every row unless --top is given.
+nvmas=$(sqlite3 m.db 'select count(*) from (select 1 from outcomes where run_id = 2 group by vma_start, vma_end, vma_kind)')
+run_fl report --by vma --run 2 m.db
+is "--by vma: five rows, then how many more" "$(printf '%s\n' "$FL_OUT" | tail -n 1)" \
+	"  $((nvmas - 5)) more rows (--top 0 for all)"
+run_fl report --by vma --top 0 --run 2 m.db
+is "--by vma --top 0: no footer" "$(printf '%s\n' "$FL_OUT" | grep -c 'more row')" 0
+run_fl report --by vma --format csv --run 2 m.db
+is "--by vma csv: every VMA without --top" "$(printf '%s\n' "$FL_OUT" | tail -n +2 | wc -l)" "$nvmas"
+run_fl report --by vma --format json --run 2 m.db
+printf '%s\n' "$FL_OUT" >r.json
+is "--by vma json: every VMA without --top, more_rows 0" \
+	"$(sqlite3 :memory: "select json_array_length(readfile('r.json'), '\$.runs[0].rows')") $(json_get r.json '$.runs[0].more_rows')" \
+	"$nvmas 0"
+run_fl report --by vma --top 3 --format json --run 2 m.db
+printf '%s\n' "$FL_OUT" >r.json
+is "--by vma --top 3 json: three rows, more_rows says the rest" \
+	"$(sqlite3 :memory: "select json_array_length(readfile('r.json'), '\$.runs[0].rows')") $(json_get r.json '$.runs[0].more_rows')" \
+	"3 $((nvmas - 3))"
+# Times: s with ns since the trace's first event; --abs-time, the trace's
+# clock.
+run_fl report --by time --run 2 m.db
+is "--by time: the first slice at 0.000000000 s" "$(printf '%s\n' "$FL_OUT" | sed -n 3p | awk '{print $1}')" 0.000000000
+t_first=$(sqlite3 m.db 'select t_first from traces where trace_id = 1')
+t_first=$(printf '%d.%09d' $((t_first / 1000000000)) $((t_first % 1000000000)))
+run_fl report --by time --abs-time --run 2 m.db
+is "--by time --abs-time: the first slice at the trace's first event" \
+	"$(printf '%s\n' "$FL_OUT" | sed -n 3p | awk '{print $1}')" "$t_first"
+
+# A narrow terminal cuts only what may be cut, and says so; --wide cuts
+# nothing.
+COLUMNS=60 run_fl report --by reason --run 4 m.db
+contains "--by reason at 60 columns: the list of counters is cut, and that is said" "$FL_OUT" '^  \(cut to 60 columns; --wide shows it whole\)$'
+COLUMNS=60 run_fl report --by reason --wide --run 4 m.db
+is "--wide: nothing cut" "$(printf '%s\n' "$FL_OUT" | grep -c -e '\.\.\.' -e 'cut to')" 0
+COLUMNS=50 run_fl report --by vma --run 2 m.db
+is "--by vma at 50 columns: the VMA ranges whole" \
+	"$(printf '%s\n' "$FL_OUT" | grep -cE '^  0x[0-9a-f]+-0x[0-9a-f]+ ')" 5
+
 run_fl report --by vma --top 0 --format json --run 2 m.db
 printf '%s\n' "$FL_OUT" >r.json
 is "--top 0: every VMA" "$(sqlite3 :memory: "select json_array_length(readfile('r.json'), '\$.runs[0].rows')")" \

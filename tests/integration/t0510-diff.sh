@@ -94,8 +94,8 @@ expect_ok "diff --top 1" diff --top 1 --format json "$db" 1 2
 printf '%s\n' "$FL_OUT" >"$FL_TMP/d.json"
 is "--top 1: one cause, one thread" \
 	"$(sqlite3 :memory: "select json_array_length(readfile('$FL_TMP/d.json'), '\$.causes') || json_array_length(readfile('$FL_TMP/d.json'), '\$.threads')")" 11
-expect_ok "a run against itself" diff "$db" 2 2
-contains "... changes nothing" "$FL_OUT" '^  fell back to mmap_lock +3 +3 +0 +0\.00%$'
+expect_fail "a run against itself is refused" 2 "run 2 against itself: a diff compares two runs" \
+	diff "$db" 2 2
 
 expect_fail "runs over different traces are refused" 1 \
 	"d\.db: runs 1 and 3 replay different traces \(trace 1 traces/hand/one, trace 2 traces/hand/two\)" \
@@ -106,6 +106,21 @@ expect_fail "a run that does not exist" 1 "d\.db: no run 9: the database holds 3
 expect_fail "two run ids needed" 2 "give a database and two run ids" diff "$db" 1
 expect_fail "run ids are integers" 2 "run ids are positive integers, not 'x'" diff "$db" 1 x
 expect_fail "unknown --by" 2 "unknown table 'vma' for --by" diff --by vma "$db" 1 2
+
+# Without a DB, faultline.db in the current directory, as replay writes it.
+cp "$db" "$FL_TMP/faultline.db"
+(cd "$FL_TMP" && "$FAULTLINE" diff 1 2 >"$FL_TMP/default.out" 2>&1)
+is "diff RUN_A RUN_B reads faultline.db" "$(grep -c '^diff of run 1 (A) and run 2 (B)' "$FL_TMP/default.out")" 1
+
+# Runs that differ only in a knob: each run's line names the knobs not at
+# their defaults, whole, whatever the width.
+sqlite3 "$db" "INSERT INTO runs VALUES (4, 1, 'spf', 'v12', '{\"spec_file\":0,\"writer_scale\":100,\"jitter_ns\":0,\"lookup_ns\":100}', 0, 't', '2025-01-01T00:00:00Z', 1, '{}', 6, 3, 0), (5, 1, 'spf', 'v12', '{\"spec_file\":0,\"writer_scale\":250,\"jitter_ns\":0,\"lookup_ns\":100}', 7, 't', '2025-01-01T00:00:00Z', 1, '{}', 6, 3, 0)"
+COLUMNS=40 expect_ok "diff of runs that differ in a knob" diff "$db" 4 5
+contains "... run A: at its defaults" "$FL_OUT" '^run A: 4, spf v12, seed 0, knobs at their defaults$'
+contains "... run B: the knob that differs, and the seed" "$FL_OUT" '^run B: 5, spf v12, seed 7, knobs writer_scale=250$'
+expect_ok "... in json" diff --format json "$db" 4 5
+contains "... json: knobs_changed" "$FL_OUT" '"knobs_changed": "writer_scale=250"'
+
 expect_ok "--help" diff --help
 is "--help fits 80 columns" "$(printf '%s\n' "$FL_OUT" | awk 'length($0) > 80')" ""
 expect_ok "faultline help lists diff" help

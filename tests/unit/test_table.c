@@ -1,13 +1,16 @@
-/* analyze/table: text fitting 80 columns, CSV quoting, JSON types, ns for
+/* analyze/table: text fitting the width (80, COLUMNS, --wide), columns
+ * never cut, CSV quoting, JSON types, ns for
  * people. */
 #include "unit.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "analyze/table.h"
 
 static const struct fl_col cols[] = {
-	{ "name", "name", FL_COL_TEXT, FL_COL_DASH },
+	{ "name", "name", FL_COL_TEXT, FL_COL_DASH | FL_COL_CUT },
 	{ "n", "count", FL_COL_INT, 0 },
 	{ "share_pct", "share", FL_COL_PCT, 0 },
 	{ "t_ns", "time", FL_COL_NS, 0 },
@@ -78,20 +81,70 @@ static void text_fits_80(void **state)
 	int lines = 0;
 
 	(void)state;
+	unsetenv("COLUMNS");
 	memset(longname, 'x', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = 0;
 	make(&t, longname);
 	s = render(&t, 0);
+	/* A cut table says so, on a line of its own. */
+	assert_non_null(strstr(s, "  (cut to 80 columns; --wide shows it whole)\n"));
 	for (line = strtok(s, "\n"); line; line = strtok(NULL, "\n")) {
 		assert_true(strlen(line) <= FL_TABLE_WIDTH);
 		lines++;
 	}
-	assert_int_equal(lines, 3);
+	assert_int_equal(lines, 4);
 	free(s);
 	s = render(&t, 1);	/* CSV keeps it whole */
 	assert_non_null(strstr(s, longname));
 	free(s);
 	fl_table_free(&t);
+}
+
+/* COLUMNS sets the width; --wide lifts it; a column not marked
+ * FL_COL_CUT is never cut, whatever the width. */
+static void text_width(void **state)
+{
+	static const struct fl_col keep[] = {
+		{ "vma", "VMA", FL_COL_TEXT, 0 },
+		{ "n", "count", FL_COL_INT, 0 },
+	};
+	char longname[151];
+	struct fl_table t;
+	char *s;
+
+	(void)state;
+	memset(longname, 'y', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = 0;
+	make(&t, longname);
+	setenv("COLUMNS", "200", 1);
+	assert_int_equal(fl_table_width(), 200);
+	s = render(&t, 0);
+	assert_non_null(strstr(s, longname));	/* fits 200 whole */
+	assert_null(strstr(s, "cut to"));
+	free(s);
+	setenv("COLUMNS", "100", 1);
+	s = render(&t, 0);
+	assert_null(strstr(s, longname));
+	assert_non_null(strstr(s, "(cut to 100 columns"));
+	free(s);
+	fl_table_set_wide(true);
+	assert_int_equal(fl_table_width(), 0);
+	s = render(&t, 0);
+	assert_non_null(strstr(s, longname));
+	free(s);
+	fl_table_set_wide(false);
+	fl_table_free(&t);
+
+	fl_table_init(&t, keep, 2);
+	fl_table_str(&t, fl_table_row(&t), 0, longname);
+	s = render(&t, 0);
+	assert_non_null(strstr(s, longname));
+	assert_null(strstr(s, "cut to"));
+	free(s);
+	fl_table_truncate(&t, 0);
+	assert_int_equal(t.nrows, 0);
+	fl_table_free(&t);
+	unsetenv("COLUMNS");
 }
 
 static void csv(void **state)
@@ -143,6 +196,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(text),
 		cmocka_unit_test(text_fits_80),
+		cmocka_unit_test(text_width),
 		cmocka_unit_test(csv),
 		cmocka_unit_test(json),
 		cmocka_unit_test(ns),

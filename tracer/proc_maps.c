@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,21 +109,41 @@ void fl_vmflags_free(struct fl_vmflags_set *set)
 	memset(set, 0, sizeof(*set));
 }
 
-/* smaps lists the mappings in address order: a binary search. */
-static const char *vmflags_of(const struct fl_vmflags_set *set, uint64_t start, uint64_t end)
+/* Whether smaps flags agree with a maps line's permissions. */
+static bool same_perms(const char *flags, const char *perms)
+{
+	bool rd = strstr(flags, "rd") != NULL, wr = strstr(flags, "wr") != NULL,
+	     ex = strstr(flags, "ex") != NULL, sh = strstr(flags, "sh") != NULL;
+
+	return rd == (perms[0] == 'r') && wr == (perms[1] == 'w') && ex == (perms[2] == 'x') &&
+	       sh == (perms[3] == 's');
+}
+
+/* The flags of the mapping at [start, end): the smaps entry of the same
+ * extent, else (the process split or merged it between the two reads, as
+ * busy threads do) the one that held start, when its permissions agree.
+ * smaps lists the mappings in address order: a binary search. */
+static const char *vmflags_of(const struct fl_vmflags_set *set, uint64_t start, uint64_t end,
+			      const char *perms)
 {
 	size_t lo = 0, hi = set ? set->n : 0;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (set->v[mid].start < start)
+		if (set->v[mid].start <= start)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < (set ? set->n : 0) && set->v[lo].start == start && set->v[lo].end == end
-		       ? set->v[lo].flags : NULL;
+	if (!lo)
+		return NULL;
+	lo--;		/* the last entry starting at or below start */
+	if (set->v[lo].start == start && set->v[lo].end == end)
+		return set->v[lo].flags;
+	if (start < set->v[lo].end && strlen(perms) == 4 && same_perms(set->v[lo].flags, perms))
+		return set->v[lo].flags;
+	return NULL;
 }
 
 int fl_proc_maps_snapshot(pid_t pid, uint64_t ktime, struct rec_merge *m, uint64_t *seq,
@@ -142,7 +163,7 @@ int fl_proc_maps_snapshot(pid_t pid, uint64_t ktime, struct rec_merge *m, uint64
 
 		if (fl_proc_maps_parse(line, &ev) < 0)
 			continue;
-		flags = vmflags_of(vf, ev.u.vma.start, ev.u.vma.end);
+		flags = vmflags_of(vf, ev.u.vma.start, ev.u.vma.end, ev.perms);
 		if ((flags && add_vmflags(&ev, flags) < 0) || push_vma(&ev, pid, ktime, m, seq) < 0) {
 			fclose(fp);
 			return -ENOMEM;

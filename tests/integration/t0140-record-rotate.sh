@@ -38,9 +38,11 @@ fi
 
 ctf_events() { babeltrace2 "$1" 2>/dev/null | wc -l; }
 
-# About 16 MB of events against 1 MiB chunks.
+# About 16 MB of events against 1 MiB chunks, over about 3 s: LTTng checks
+# a session's size on its channels' monitor timer (1 s), so a recording
+# shorter than that may end before any check, unpaced it takes 0.4 s here.
 r=$FL_TMP/rot
-run_fl record --rotate-size 1 -o "$r" -- "$pt" -t 2 -r 40 -p 1024
+run_fl record --rotate-size 1 -o "$r" -- "$pt" -t 2 -r 40 -p 1024 -R 14000
 written=$(printf '%s\n' "$FL_ERR" | sed -n 's/.*events in .*: \([0-9]*\) faults,.*/\1/p')
 chunks=("$r"/archives/*)
 bad="" total=0

@@ -38,7 +38,7 @@ for name in header pages garbage short; do
 	db=$FL_TMP/$name.db
 	for cmd in "report @" "report --by thread @" "report --by vma @" "report --fidelity @" \
 		"report --html $FL_TMP/$name.html @" "export --table outcomes @" \
-		"export --table faults @" "diff @ 1 2" "replay -s pervma $mmchurn -o @"; do
+		"export --table faults @" "diff @ 1 2" "replay --again -s pervma $mmchurn -o @"; do
 		# shellcheck disable=SC2086
 		run_fl ${cmd/@/$db}
 		if crashed "$FL_ERR" || [ "$FL_RC" -gt 2 ]; then

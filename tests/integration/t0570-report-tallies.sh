@@ -48,7 +48,7 @@ if cmp -s "$d/a.html" "$d/b.html"; then ok "... the same page"; else
 	not_ok "... the same page" "$(diff "$d/a.html" "$d/b.html" | head -10)"; fi
 
 # An older database takes a replay: the tables appear, for the new run.
-expect_ok "a replay into a database without tallies" replay -s classic "$FL_TOP/traces/x86_64/mmchurn" -o "$old"
+expect_ok "a replay into a database without tallies" replay --again -s classic "$FL_TOP/traces/x86_64/mmchurn" -o "$old"
 is "... tallies its own run only" "$(q "$old" 'select group_concat(distinct run_id) from tally_handlers')" \
 	"$(q "$old" 'select max(run_id) from runs')"
 a=$("$FAULTLINE" report --by handler --format csv "$old")

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "builtin.h"
+#include "chrome_trace.h"
 #include "fl_err.h"
 #include "fl_json.h"
 #include "store_read.h"
@@ -154,25 +155,100 @@ out:
 	return rc;
 }
 
+/* --format chrome-trace: the replayed timeline, to -o FILE or stdout. */
+static int chrome_trace(int argc, char **argv, const char *table, int64_t run_id, int64_t from,
+			int64_t to, const char *output)
+{
+	struct fl_err err = { 0 };
+	char tmp[4096];
+	sqlite3 *db;
+	FILE *f = stdout;
+	int rc;
+
+	if (table)
+		return fl_cmd_usage_error(&fl_cmd_export, "--format chrome-trace writes the "
+					  "timeline, not a table: drop --table");
+	if (optind >= argc)
+		return fl_cmd_usage_error(&fl_cmd_export, "no database given");
+	if (argc - optind > 1)
+		return fl_cmd_usage_error(&fl_cmd_export, "one database at a time ('%s' is extra)",
+					  argv[optind + 1]);
+	if (to <= from && to != FL_CT_TO_END)
+		return fl_cmd_usage_error(&fl_cmd_export, "--to must be after --from");
+	if (fl_store_open_read(argv[optind], &db, &err) < 0) {
+		fl_err_print(&err, stderr);
+		return FL_EXIT_FAIL;
+	}
+	/* Written beside FILE and renamed over it: a failed export leaves no
+	 * half file. */
+	if (output) {
+		if (snprintf(tmp, sizeof(tmp), "%s.tmp", output) >= (int)sizeof(tmp)) {
+			fl_err_set(&err, -ENAMETOOLONG, "%s: file name too long", output);
+			goto fail;
+		}
+		f = fopen(tmp, "w");
+		if (!f) {
+			int e = errno;
+
+			fl_err_set(&err, -e, "%s: cannot write: %s", tmp, strerror(e));
+			goto fail;
+		}
+	}
+	rc = fl_chrome_trace_write(db, argv[optind], run_id, from, to, f, &err);
+	if (output) {
+		if (fclose(f) != 0 && !rc) {
+			int e = errno;
+
+			rc = fl_err_set(&err, -e, "%s: cannot write: %s", tmp, strerror(e));
+		}
+		if (!rc && rename(tmp, output) < 0) {
+			int e = errno;
+
+			rc = fl_err_set(&err, -e, "%s: cannot write: %s", output, strerror(e));
+		}
+		if (rc)
+			remove(tmp);
+	} else if (fflush(stdout) != 0 && !rc) {
+		int e = errno;
+
+		rc = fl_err_set(&err, -e, "stdout: cannot write: %s", strerror(e));
+	}
+	if (rc)
+		goto fail;
+	sqlite3_close(db);
+	if (output)
+		fprintf(stderr, "wrote %s: open it in https://ui.perfetto.dev or chrome://tracing\n",
+			output);
+	return FL_EXIT_OK;
+fail:
+	sqlite3_close(db);
+	fl_err_print(&err, stderr);
+	return FL_EXIT_FAIL;
+}
+
 static int run_export(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "table", required_argument, NULL, 't' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "run", required_argument, NULL, 'r' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "from", required_argument, NULL, 'F' },
+		{ "to", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct fl_err err = { 0 };
 	const char *table = NULL;
 	size_t ti = NTABLES;
-	bool json = false;
-	int64_t run_id = 0;
+	bool json = false, chrome = false;
+	const char *output = NULL;
+	int64_t run_id = 0, from = FL_CT_FROM_START, to = FL_CT_TO_END;
 	sqlite3 *db;
 	int c, rc;
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":t:f:r:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":t:f:r:o:", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			table = optarg;
@@ -182,9 +258,11 @@ static int run_export(int argc, char **argv)
 				json = false;
 			else if (strcmp(optarg, "json") == 0)
 				json = true;
+			else if (strcmp(optarg, "chrome-trace") == 0)
+				chrome = true;
 			else
-				return fl_cmd_usage_error(&fl_cmd_export, "unknown format '%s' (csv "
-							  "or json)", optarg);
+				return fl_cmd_usage_error(&fl_cmd_export, "unknown format '%s' (csv, "
+							  "json or chrome-trace)", optarg);
 			break;
 		case 'r': {
 			char *end;
@@ -196,6 +274,17 @@ static int run_export(int argc, char **argv)
 							  "positive integer), not '%s'", optarg);
 			break;
 		}
+		case 'o':
+			output = optarg;
+			break;
+		case 'F':
+		case 'T':
+			if (fl_chrome_trace_parse_time(optarg, c == 'F' ? &from : &to) < 0)
+				return fl_cmd_usage_error(&fl_cmd_export, "%s takes a time since the "
+							  "trace's start with a unit (250ms, 1.5s, "
+							  "300us, 1000ns), not '%s'",
+							  c == 'F' ? "--from" : "--to", optarg);
+			break;
 		case ':':
 			return fl_cmd_usage_error(&fl_cmd_export, "option '%s' needs a value",
 						  argv[optind - 1]);
@@ -207,6 +296,11 @@ static int run_export(int argc, char **argv)
 						  argv[optind - 1]);
 		}
 	}
+	if (chrome)
+		return chrome_trace(argc, argv, table, run_id, from, to, output);
+	if (output || from != FL_CT_FROM_START || to != FL_CT_TO_END)
+		return fl_cmd_usage_error(&fl_cmd_export, "-o, --from and --to go with --format "
+					  "chrome-trace (a table goes to stdout)");
 	if (!table)
 		return fl_cmd_usage_error(&fl_cmd_export, "which table? --table T (traces, "
 					  "threads, writers, faults, runs, outcomes, cause_counts, "
@@ -240,8 +334,10 @@ static int run_export(int argc, char **argv)
 
 const struct fl_cmd fl_cmd_export = {
 	.name = "export",
-	.summary = "write one table of an outcome store as CSV or JSON",
-	.usage = "faultline export --table T [--format csv|json] [--run N] DB",
+	.summary = "write one table of an outcome store as CSV or JSON, or its timeline",
+	.usage = "faultline export --table T [--format csv|json] [--run N] DB\n"
+		 "       faultline export --format chrome-trace [--run N] [-o FILE] [--from T] "
+		 "[--to T] DB",
 	.help =
 		"Writes table T of the outcome store DB (schemas/outcomes.sql) to\n"
 		"stdout, every column under the name the schema gives it, in the\n"
@@ -262,7 +358,18 @@ const struct fl_cmd fl_cmd_export = {
 		"  -r, --run N            only run N's rows (runs, outcomes, cause_counts,\n"
 		"                         thread_times) or its trace's (traces, threads,\n"
 		"                         writers, faults)\n"
+		"  -o, --output FILE      chrome-trace: write FILE (default stdout)\n"
+		"      --from T, --to T   chrome-trace: only the events that meet this window\n"
+		"                         of time since the trace's start (250ms, 1.5s, 300us)\n"
 		"  -h, --help             this help\n"
+		"\n"
+		"--format chrome-trace writes the replayed timeline as Chrome Trace Event\n"
+		"JSON for Perfetto UI (ui.perfetto.dev: Open trace file) or\n"
+		"chrome://tracing: a process per traced process, a track per thread, a\n"
+		"slice per fault named by its outcome, each writer's mmap_lock window,\n"
+		"lock waits, arrows from a writer to the faults it aborted, and the run's\n"
+		"strategy, seed and non-default knobs as process labels.  Every run of DB\n"
+		"unless --run N.\n"
 		"\n"
 		"exit status: 0, 1 if the database cannot be read or has no run N, 2 on\n"
 		"a usage error.\n"
@@ -270,6 +377,7 @@ const struct fl_cmd fl_cmd_export = {
 		"examples:\n"
 		"  faultline export --table cause_counts out.db\n"
 		"  faultline export --table outcomes --run 2 --format json out.db\n"
-		"  faultline export --table faults out.db > faults.csv   # pandas.read_csv\n",
+		"  faultline export --table faults out.db > faults.csv   # pandas.read_csv\n"
+		"  faultline export --format chrome-trace --run 1 -o run1.json out.db\n",
 	.run = run_export,
 };

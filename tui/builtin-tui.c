@@ -8,6 +8,7 @@
  * for each key from its arrival to the screen update): scripts/bench-tui
  * reads it.
  */
+#define _GNU_SOURCE		/* strcasestr */
 #include <curses.h>
 #include <errno.h>
 #include <getopt.h>
@@ -22,6 +23,9 @@
 #include "builtin.h"
 #include "fl_err.h"
 #include "tui.h"
+
+/* The key being handled: Esc and q share an action but not the first view. */
+static int last_key;
 
 static struct tui_view *top(struct tui_app *app)
 {
@@ -113,7 +117,7 @@ static void enter(struct tui_app *app, struct tui_view *v)
 	struct tui_view *nv = NULL;
 
 	if (v->kind == V_DETAIL) {
-		snprintf(app->msg, sizeof(app->msg), "the fault is the end of the road: Backspace goes back");
+		snprintf(app->msg, sizeof(app->msg), "the fault is the end of the road: q goes back");
 		return;
 	}
 	if (!r)
@@ -171,7 +175,7 @@ static void back(struct tui_app *app)
 	struct tui_view *v;
 
 	if (app->depth <= 1) {
-		snprintf(app->msg, sizeof(app->msg), "this is the first view: q quits");
+		snprintf(app->msg, sizeof(app->msg), "this is the first view: Q quits");
 		return;
 	}
 	pop(app);
@@ -180,6 +184,65 @@ static void back(struct tui_app *app)
 		reload_runs(app);
 	else if (v->run_id && v->kind != V_COMPARE && tui_ensure_run(app, v->run_id, &err) < 0)
 		set_msg_err(app, &err);
+}
+
+bool tui_search(struct tui_app *app, int dir, bool skip)
+{
+	struct tui_view *v = top(app);
+	bool wrapped = false;
+	long hit = -1;
+
+	if (!v || !app->search[0]) {
+		snprintf(app->msg, sizeof(app->msg), "no search yet: / searches");
+		return false;
+	}
+	if (v->kind == V_DETAIL) {
+		/* from the line under the top (or after the last hit) */
+		size_t from = v->hit ? v->hit - 1 : v->top;
+
+		if (skip)
+			from = v->hit ? (dir > 0 ? v->hit : (v->hit >= 2 ? v->hit - 2 : v->nlines - 1))
+				      : from;
+		for (size_t k = 0, i = from < v->nlines ? from : 0; k < v->nlines; k++) {
+			if (strcasestr(v->lines[i].text, app->search)) {
+				hit = (long)i;
+				break;
+			}
+			if (dir < 0 && i == 0) {
+				i = v->nlines - 1;
+				wrapped = true;
+			} else if (dir > 0 && i + 1 >= v->nlines) {
+				i = 0;
+				wrapped = true;
+			} else {
+				i = dir < 0 ? i - 1 : i + 1;
+			}
+		}
+		if (hit >= 0) {
+			v->hit = (size_t)hit + 1;
+			/* the hit in sight: near the top */
+			v->top = hit > 2 ? (size_t)hit - 2 : 0;
+		}
+	} else {
+		size_t from = v->tab.cur;
+
+		if (skip && v->tab.nvis)
+			from = dir > 0 ? (from + 1) % v->tab.nvis
+				       : (from ? from - 1 : v->tab.nvis - 1);
+		hit = tui_table_search(&v->tab, app->search, from, dir, &wrapped);
+		if (skip && hit >= 0 && dir > 0 && (size_t)hit <= v->tab.cur)
+			wrapped = true;
+		if (skip && hit >= 0 && dir < 0 && (size_t)hit >= v->tab.cur)
+			wrapped = true;
+		if (hit >= 0)
+			v->tab.cur = (size_t)hit;
+	}
+	if (hit < 0)
+		snprintf(app->msg, sizeof(app->msg), "not found: %.200s", app->search);
+	else if (wrapped)
+		snprintf(app->msg, sizeof(app->msg), "search hit %s, continuing at %s",
+			 dir > 0 ? "BOTTOM" : "TOP", dir > 0 ? "TOP" : "BOTTOM");
+	return hit >= 0;
 }
 
 static void tab(struct tui_app *app, struct tui_view *v)
@@ -248,10 +311,29 @@ static bool act(struct tui_app *app, enum tui_action a)
 	long page = tui_page_rows(app);
 
 	if (COLS < TUI_MIN_COLS || LINES < TUI_MIN_ROWS)
-		return a != ACT_QUIT;	/* only q and resizing work on the small screen */
+		return a != ACT_QUIT && a != ACT_CLOSE;	/* only q/Q and resizing work there */
 	switch (a) {
 	case ACT_QUIT:
 		return false;
+	case ACT_CLOSE:
+		/* tig: q closes the view; on the first view it quits (Esc stays) */
+		if (app->depth > 1)
+			back(app);
+		else if (last_key == 27)
+			snprintf(app->msg, sizeof(app->msg), "this is the first view: Q quits");
+		else
+			return false;
+		break;
+	case ACT_SEARCH:
+		tui_draw_prompt_search(app);
+		break;
+	case ACT_SEARCH_NEXT:
+	case ACT_SEARCH_PREV:
+		tui_search(app, a == ACT_SEARCH_NEXT ? 1 : -1, true);
+		break;
+	case ACT_PRINT:
+		tui_draw_save_screen(app);
+		break;
 	case ACT_UP: move_by(app, v, -1); break;
 	case ACT_DOWN: move_by(app, v, 1); break;
 	case ACT_PGUP:
@@ -283,7 +365,7 @@ static bool act(struct tui_app *app, enum tui_action a)
 	case ACT_TAB: tab(app, v); break;
 	case ACT_FILTER:
 		if (v->kind == V_DETAIL)
-			snprintf(app->msg, sizeof(app->msg), "/ filters the rows of a list");
+			snprintf(app->msg, sizeof(app->msg), "| filters the rows of a list: / searches");
 		else
 			tui_draw_prompt_filter(app);
 		break;
@@ -367,6 +449,7 @@ static int run_tui(struct tui_app *app, int64_t run_id, double t0)
 			continue;
 		tui_key_arrived(app, ch);
 		app->msg[0] = '\0';
+		last_key = ch;
 		if (!act(app, tui_key_action(ch)))
 			break;
 		tui_draw(app);
@@ -448,6 +531,8 @@ const struct fl_cmd fl_cmd_tui = {
 		"writer, the faults of a row, and one fault: its facts, the writers on\n"
 		"its VMA and the mmap_lock holders around it, and its outcome under every\n"
 		"other run of the same trace.  A replay may write DB meanwhile.\n"
+		"A cell too narrow for its text is cut in the middle, and in full on the\n"
+		"status line while its row is under the cursor.\n"
 		"\n"
 		"options:\n"
 		"  -r, --run N   open run N's causes (default: the runs list, or the\n"
@@ -455,11 +540,13 @@ const struct fl_cmd fl_cmd_tui = {
 		"\n"
 		"keys (? shows them in the TUI):\n"
 		"  Up/k Down/j, PgUp/PgDn, g/G   move\n"
-		"  Enter, Backspace/Left         drill in, go back\n"
+		"  Enter, q/Esc/Backspace/Left   drill in, close the view (go back)\n"
 		"  Tab                           by VMA / thread / writer\n"
-		"  /  s                          filter, sort\n"
+		"  /  n  N                       search, next match, previous match\n"
+		"  |/F  s                        filter (Up: earlier filters), sort\n"
 		"  r  d                          switch run, compare two runs\n"
-		"  ?  q                          help, quit\n"
+		"  P                             save the screen to faultline-tui.N.txt\n"
+		"  ?  Q                          help, quit (q on the runs list quits too)\n"
 		"\n"
 		"It needs a terminal of at least 80x24.  Colour is used when the terminal\n"
 		"has it, unless NO_COLOR is set.  FL_TUI_TIMING=FILE appends each frame's\n"

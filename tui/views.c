@@ -104,10 +104,10 @@ static int64_t share_bp(int64_t n, int64_t total)
 /* knobs: only those that differ from the strategy's defaults, so runs
  * that differ in knobs read apart; the context line has them all. */
 static const struct tui_col run_cols[] = {
-	{ "run", 3, 0, COL_NUM },	{ "trace", 8, 1, COL_TEXT },
+	{ "run", 3, 0, COL_NUM },	{ "trace", 8, 0, COL_TEXT },
 	{ "strategy", 9, 0, COL_TEXT },	{ "profile", 7, 0, COL_TEXT },
 	{ "seed", 4, 0, COL_NUM },	{ "faults", 6, 0, COL_NUM },
-	{ "fell back", 9, 0, COL_NUM },	{ "share", 6, 0, COL_NUM },
+	{ "fb", 5, 0, COL_NUM },	{ "share", 6, 0, COL_NUM },
 	{ "unplaced", 8, 0, COL_NUM },	{ "knobs", 7, 6, COL_TEXT },
 };
 

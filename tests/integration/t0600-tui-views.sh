@@ -27,7 +27,7 @@ q() { sqlite3 "$db" "$1"; }
 # ---- runs ------------------------------------------------------------------
 tui_start 80 24 -- tui "$db"
 tui_expect "runs view: the title" " runs  ["
-tui_expect_line "runs view: the column titles" "run +trace +strategy +profile +seed +faults +fell back +share +unplaced +knobs"
+tui_expect_line "runs view: the column titles" "run +trace +strategy +profile +seed +faults +fb +share +unplaced +knobs"
 for r in 1 2 3 4; do
 	strategy=$(q "select strategy from runs where run_id = $r")
 	profile=$(q "select profile from runs where run_id = $r")

@@ -336,8 +336,8 @@ const struct fl_cmd fl_cmd_export = {
 	.name = "export",
 	.summary = "write one table of an outcome store as CSV or JSON, or its timeline",
 	.usage = "faultline export --table T [--format csv|json] [--run N] DB\n"
-		 "       faultline export --format chrome-trace [--run N] [-o FILE] [--from T] "
-		 "[--to T] DB",
+		 "       faultline export -f chrome-trace [-r N] [-o FILE] [--from T] [--to T] "
+		 "DB",
 	.help =
 		"Writes table T of the outcome store DB (schemas/outcomes.sql) to\n"
 		"stdout, every column under the name the schema gives it, in the\n"

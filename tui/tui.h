@@ -8,6 +8,7 @@
  *   fmt.c      numbers, times and addresses as short text
  *   timing.c   the FL_TUI_TIMING frame log (scripts/bench-tui)
  *   keys.c     the key table and the help it prints
+ *   search.c   / n N in a list or the fault detail
  *   draw.c     curses: frame, table, bars, sparklines, help, too small
  *   builtin-tui.c  the command, the view stack and the main loop
  *

@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <wchar.h>
 
+#include "analyze/run_knobs.h"
 #include "tui.h"
 
 enum { P_TITLE = 1, P_BAR, P_HOT, P_HEAD, P_DIM };
@@ -361,10 +362,13 @@ static void context(struct tui_app *app, struct tui_view *v)
 		}
 	} else if (v->kind == V_CAUSES && app->ld.run) {
 		const struct tui_run *run = app->ld.run;
+		char kb[256], tn[64];
 
-		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s: %lld faults, %lld fell back, %lld unplaced; %s",
-			 run->trace, (long long)run->faults, (long long)run->fallbacks,
-			 (long long)run->unplaced, run->knobs);
+		/* the knobs that tell the run apart: the runs list has them all */
+		fl_run_knobs_nondefault(run->strategy, run->knobs, kb, sizeof(kb));
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s: %lld faults, %lld fell back, %lld unplaced; seed %lld, %s",
+			 tui_trace_name(run->trace, tn, sizeof(tn)), (long long)run->faults, (long long)run->fallbacks,
+			 (long long)run->unplaced, (long long)run->seed, kb[0] ? kb : "default knobs");
 	} else if (v->kind == V_COMPARE) {
 		if (v->only[0] >= 0)
 			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "fell back in A only: %lld faults; in B only: %lld "

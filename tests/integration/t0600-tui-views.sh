@@ -75,8 +75,8 @@ p99=$(fmt_ns "$(q "select latency from outcomes where $w order by latency
 	limit 1 offset ($n * 99 + 99) / 100 - 1")")
 tui_expect_line "causes view: SPF_ABORT_ODD's count, mean $mean and p99 $p99" \
 	"^ SPF_ABORT_ODD .* $n +$n +[0-9.]+% .* $mean +$p99 *$"
-tui_expect "causes view: the run's totals and knobs" \
-	"traces/x86_64/node-gc: $total faults, $(q "select fallbacks from runs where run_id = 4") fell back"
+tui_expect "causes view: the run's totals, seed and knobs" \
+	" node-gc: $total faults, $(q "select fallbacks from runs where run_id = 4") fell back, 696 unplaced; seed 0, default knobs"
 
 # ---- by VMA, thread, writer --------------------------------------------------
 tui_keys Enter

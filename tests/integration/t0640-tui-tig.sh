@@ -34,6 +34,14 @@ tui_expect_line "run 6: seed 1, same knob" "^ +6 node-gc +spf +v12 +1 +.* jitter
 tui_expect_line "run 3: all knobs default" "^ +3 node-gc +spf +v12 +0 +.* default$"
 is "no two run rows read the same" "$(tui_screen | sed -n '5,13p' | sed 's/^ *[0-9]* //' | sort | uniq -d)" ""
 
+tui_keys G k Enter
+tui_expect "run 5's causes" " run 5 spf v12 > causes"
+tui_expect "... its seed and non-default knob on the context line" \
+	"696 unplaced; seed 0, jitter_ns=2000"
+tui_keys q
+tui_expect "q: back to the runs" " runs  ["
+tui_keys g
+
 # ---- q, Esc close the view; Q quits ------------------------------------------------
 tui_keys Down Down Down Enter
 tui_expect "run 4's causes" " run 4 spf-mmseq > causes"

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "builtin.h"
+#include "chrome_trace.h"
 #include "fl_err.h"
 #include "fl_json.h"
 #include "fl_out.h"
@@ -154,15 +155,52 @@ out:
 	return rc;
 }
 
+/* --format chrome-trace: the replayed timeline, to -o FILE or stdout. */
+static int chrome_trace(const char *path, const char *table, int64_t run_id, int64_t from,
+			int64_t to, const char *output)
+{
+	struct fl_err err = { 0 };
+	struct fl_out out;
+	sqlite3 *db;
+	int rc;
+
+	if (table)
+		return fl_cmd_usage_error(&fl_cmd_export, "--format chrome-trace writes the "
+					  "timeline, not a table: drop --table");
+	if (to <= from && to != FL_CT_TO_END)
+		return fl_cmd_usage_error(&fl_cmd_export, "--to must be after --from");
+	if (fl_store_open_read(path, &db, &err) < 0) {
+		fl_err_print(&err, stderr);
+		return FL_EXIT_FAIL;
+	}
+	rc = fl_out_open(&out, output, &err);
+	if (!rc) {
+		rc = fl_chrome_trace_write(db, path, run_id, from, to, out.f, &err);
+		if (fl_out_close(&out, rc == 0, &err) < 0 && !rc)
+			rc = err.code;
+	}
+	if (rc)
+		goto fail;
+	sqlite3_close(db);
+	if (output)
+		fprintf(stderr, "wrote %s: open it in https://ui.perfetto.dev or chrome://tracing\n",
+			output);
+	return FL_EXIT_OK;
+fail:
+	sqlite3_close(db);
+	fl_err_print(&err, stderr);
+	return FL_EXIT_FAIL;
+}
+
 /* The command line of export, filled by fl_cmd_parse() (lib/fl_opt.h). */
 static struct {
 	const char *table;
 	int format;
 	int64_t run_id;
-	const char *output;
+	const char *output, *from, *to;
 } eopt;
 
-static const char *const export_formats[] = { "csv", "json", NULL };
+static const char *const export_formats[] = { "csv", "json", "chrome-trace", NULL };
 
 static const struct fl_option export_options[] = {
 	{ FL_OPT_STRING, 't', "table", "T", "the table (required)", &eopt.table, NULL, 0, NULL,
@@ -176,6 +214,11 @@ static const struct fl_option export_options[] = {
 	{ FL_OPT_STRING, 'o', "output", "FILE", "write FILE instead of stdout: a new file renamed\n"
 	  "over FILE when complete; FILE must be absent or a\nregular file ('-' is stdout)",
 	  &eopt.output, NULL, 0, NULL, NULL, NULL },
+	{ FL_OPT_STRING, 0, "from", "T", "chrome-trace: only the events from T on, a time\n"
+	  "since the trace's start with a unit (250ms, 1.5s,\n300us)", &eopt.from, NULL, 0, NULL,
+	  NULL, NULL },
+	{ FL_OPT_STRING, 0, "to", "T", "chrome-trace: only the events up to T", &eopt.to, NULL, 0,
+	  NULL, NULL, NULL },
 	FL_OPT_END_,
 };
 
@@ -187,6 +230,7 @@ static int run_export(int argc, char **argv)
 	size_t ti = NTABLES;
 	bool json;
 	int64_t run_id;
+	int64_t from = FL_CT_FROM_START, to = FL_CT_TO_END;
 	sqlite3 *db;
 	int rc, optind = 1, npos;
 
@@ -199,6 +243,24 @@ static int run_export(int argc, char **argv)
 	json = eopt.format == 1;
 	run_id = eopt.run_id;
 	output = eopt.output;
+	for (int k = 0; k < 2; k++) {
+		const char *arg = k ? eopt.to : eopt.from;
+
+		if (arg && fl_chrome_trace_parse_time(arg, k ? &to : &from) < 0)
+			return fl_cmd_usage_error(&fl_cmd_export, "%s takes a time since the trace's "
+						  "start with a unit (250ms, 1.5s, 300us, 1000ns), "
+						  "not '%s'", k ? "--to" : "--from", arg);
+	}
+	if (eopt.format == 2) {
+		if (argc - optind > 1)
+			return fl_cmd_usage_error(&fl_cmd_export, "one database at a time ('%s' is "
+						  "extra)", argv[optind + 1]);
+		return chrome_trace(optind < argc ? argv[optind] : FL_DEFAULT_DB, table, run_id, from,
+				    to, output);
+	}
+	if (from != FL_CT_FROM_START || to != FL_CT_TO_END)
+		return fl_cmd_usage_error(&fl_cmd_export, "--from and --to go with --format "
+					  "chrome-trace");
 	if (!table)
 		return fl_cmd_usage_error(&fl_cmd_export, "which table? --table T (traces, "
 					  "threads, writers, faults, runs, outcomes, cause_counts, "
@@ -236,8 +298,9 @@ static int run_export(int argc, char **argv)
 
 const struct fl_cmd fl_cmd_export = {
 	.name = "export",
-	.summary = "write one table of an outcome store as CSV or JSON",
-	.usage = "faultline export --table T [--format csv|json] [--run N] [-o FILE] [DB]",
+	.summary = "write one table of an outcome store as CSV or JSON, or its timeline",
+	.usage = "faultline export --table T [--format csv|json] [--run N] [-o FILE] [DB]\n"
+		 "       faultline export -f chrome-trace [-r N] [-o F] [--from T] [--to T] [DB]",
 	.help =
 		"Writes table T of the outcome store DB (schemas/outcomes.sql; default\n"
 		"faultline.db) to stdout (or FILE), every column under the name the schema gives\n"
@@ -249,7 +312,15 @@ const struct fl_cmd fl_cmd_export = {
 		"contract: they change only\n"		"with the schema version.\n"
 		"\n"
 		"Tables: traces, threads, writers, faults, runs, outcomes, cause_counts,\n"
-		"thread_times, meta.\n",
+		"thread_times, meta.\n"
+		"\n"
+		"--format chrome-trace writes the replayed timeline as Chrome Trace Event\n"
+		"JSON for Perfetto UI (ui.perfetto.dev: Open trace file) or\n"
+		"chrome://tracing: a process per traced process, a track per thread, a\n"
+		"slice per fault named by its outcome, each writer's mmap_lock window,\n"
+		"lock waits, arrows from a writer to the faults it aborted, and the run's\n"
+		"strategy, seed and non-default knobs as process labels.  Every run of DB\n"
+		"unless --run N.\n",
 	.options = export_options,
 	.help_tail =
 		"exit status: 0, 1 if the database cannot be read or has no run N, or\n"
@@ -258,6 +329,7 @@ const struct fl_cmd fl_cmd_export = {
 		"examples:\n"
 		"  faultline export --table cause_counts out.db\n"
 		"  faultline export --table outcomes --run 2 --format json out.db\n"
-		"  faultline export --table faults out.db > faults.csv   # pandas.read_csv\n",
+		"  faultline export --table faults out.db > faults.csv   # pandas.read_csv\n"
+		"  faultline export --format chrome-trace --run 1 -o run1.json out.db\n",
 	.run = run_export,
 };

@@ -5,12 +5,14 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fl_array.h"
 #include "fl_out.h"
+#include "run_knobs.h"
 #include "store_read.h"
 #include "table.h"
 #include "views.h"
@@ -20,13 +22,30 @@
 #define LAT_BUCKETS 40		/* 2^0 .. 2^39 ns (~9 minutes) */
 #define MAP_VMAS 300		/* the VMAs drawn per run: most fallbacks, then faults */
 
-static const char *const palette[] = { "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
-				       "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac" };
-#define NPAL (sizeof(palette) / sizeof(palette[0]))
+/* Plot area inside a chart: room on the left for the y ticks and label,
+ * below for the x ticks and label. */
+#define PL 78
+#define PR 34
+#define PT 12
+#define PB 46
+
+/* Causes (Tableau 10 less its grey, which is "other"). */
+static const char *const cause_pal[] = { "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+					 "#edc948", "#b07aa1", "#ff9da7", "#9c755f" };
+#define NCAUSE (sizeof(cause_pal) / sizeof(cause_pal[0]))
+#define CAUSE_OTHER "#bab0ac"
+/* Runs: Okabe-Ito, apart from the cause colours; past them, hues a golden
+ * angle apart. */
+static const char *const run_pal[] = { "#0072b2", "#d55e00", "#009e73", "#cc79a7", "#000000",
+				       "#e69f00", "#56b4e9", "#7f3c8d" };
+#define NRUNPAL (sizeof(run_pal) / sizeof(run_pal[0]))
+/* Dashes, so that runs whose lines lie on each other still read apart. */
+static const char *const run_dash[] = { "", "7 3", "2 2", "9 3 2 3" };
 
 struct hrun {
-	int64_t run_id, trace_id, faults, fallbacks;
-	char strategy[64], profile[64], trace[512];
+	int64_t run_id, trace_id, faults, fallbacks, seed;
+	char strategy[64], profile[64], trace[512], knobs[512];
+	char color[16];
 };
 
 /* Text into HTML (element content and attribute values alike). */
@@ -44,14 +63,31 @@ static void esc(FILE *f, const char *s)
 	}
 }
 
-static void run_name(FILE *f, const struct hrun *r)
+/* "run 3 spf" */
+static void run_short(FILE *f, const struct hrun *r)
 {
 	fprintf(f, "run %" PRId64 " ", r->run_id);
 	esc(f, r->strategy);
+}
+
+/* "run 3 spf v12, seed 0, writer_scale=150": what tells it apart. */
+static void run_name(FILE *f, const struct hrun *r)
+{
+	run_short(f, r);
 	if (r->profile[0]) {
 		fputc(' ', f);
 		esc(f, r->profile);
 	}
+	fprintf(f, ", seed %" PRId64, r->seed);
+	if (r->knobs[0]) {
+		fputs(", ", f);
+		esc(f, r->knobs);
+	}
+}
+
+static const char *dash(size_t i)
+{
+	return run_dash[(i / NRUNPAL) % (sizeof(run_dash) / sizeof(run_dash[0]))];
 }
 
 static int load_runs(sqlite3 *db, const char *path, int64_t run_id, struct hrun **out, size_t *n,
@@ -64,13 +100,14 @@ static int load_runs(sqlite3 *db, const char *path, int64_t run_id, struct hrun 
 	*out = NULL;
 	*n = 0;
 	if (sqlite3_prepare_v2(db, "SELECT r.run_id, r.trace_id, r.faults, r.fallbacks, r.strategy, "
-			       "r.profile, coalesce(t.path, '') FROM runs r LEFT JOIN traces t "
-			       "ON t.trace_id = r.trace_id WHERE ?1 = 0 OR r.run_id = ?1 "
-			       "ORDER BY r.run_id", -1, &st, NULL) != SQLITE_OK)
+			       "r.profile, coalesce(t.path, ''), r.seed, r.knobs FROM runs r "
+			       "LEFT JOIN traces t ON t.trace_id = r.trace_id WHERE ?1 = 0 OR "
+			       "r.run_id = ?1 ORDER BY r.run_id", -1, &st, NULL) != SQLITE_OK)
 		return fl_store_sql_error(db, path, "cannot query the store", err);
 	sqlite3_bind_int64(st, 1, run_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct hrun *r;
+		const char *knobs = (const char *)sqlite3_column_text(st, 8);
 
 		if (fl_array_grow((void **)out, &cap, *n + 1, sizeof(**out)) < 0)
 			break;
@@ -82,6 +119,13 @@ static int load_runs(sqlite3 *db, const char *path, int64_t run_id, struct hrun 
 		snprintf(r->strategy, sizeof(r->strategy), "%s", sqlite3_column_text(st, 4));
 		snprintf(r->profile, sizeof(r->profile), "%s", sqlite3_column_text(st, 5));
 		snprintf(r->trace, sizeof(r->trace), "%s", sqlite3_column_text(st, 6));
+		r->seed = sqlite3_column_int64(st, 7);
+		fl_run_knobs_nondefault(r->strategy, knobs ? knobs : "", r->knobs, sizeof(r->knobs));
+		if (*n - 1 < NRUNPAL)
+			snprintf(r->color, sizeof(r->color), "%s", run_pal[*n - 1]);
+		else
+			snprintf(r->color, sizeof(r->color), "hsl(%d,65%%,40%%)",
+				 (int)(fmod((double)(*n - 1) * 137.508, 360.0)));
 	}
 	sqlite3_finalize(st);
 	if (rc == SQLITE_ROW)
@@ -100,22 +144,187 @@ static const char style[] =
 	"td:first-child,th:first-child,td.l,th.l{text-align:left}"
 	"th{border-bottom:1px solid #999}svg{display:block;margin:.5em 0}"
 	"svg text{font:11px system-ui,sans-serif;fill:#333}.note{color:#666;font-size:.9em}"
-	".legend span{display:inline-block;margin-right:1em}"
-	".legend i{display:inline-block;width:10px;height:10px;margin-right:4px}";
+	"svg .axis-label{font-size:12px;fill:#222}svg .tick line{stroke:#999}"
+	"svg .grid{stroke:#eee}svg .legend text{font-size:12px}"
+	".swatch{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:middle}";
 
-/* The cause breakdown: one bar per run, a segment per (counter, reason).
- * The same cause has the same colour in every bar; the causes with the
- * largest summed share over the runs get the colours, the rest is grey. */
+/* ---- axes ----------------------------------------------------------------- */
+
+struct plot {
+	int w, h;		/* the whole chart */
+	double x0, x1, y0, y1;	/* the plot area, px */
+	double xlo, xhi, ylo, yhi;	/* data at its edges */
+	bool xlog;		/* x is log10 of the data */
+	bool ylog;		/* y is log10 of the data */
+};
+
+static double px_x(const struct plot *p, double v)
+{
+	double d = p->xlog ? log10(v > 0 ? v : 1e-300) : v;
+
+	return p->x0 + (p->x1 - p->x0) * (p->xhi > p->xlo ? (d - p->xlo) / (p->xhi - p->xlo) : 0);
+}
+
+static double px_y(const struct plot *p, double v)
+{
+	double d = p->ylog ? log10(v > 0 ? v : 1e-300) : v;
+
+	if (p->ylog && d < p->ylo)
+		d = p->ylo;	/* 0 on a log scale: the bottom edge */
+	return p->y1 - (p->y1 - p->y0) * (p->yhi > p->ylo ? (d - p->ylo) / (p->yhi - p->ylo) : 0);
+}
+
+/* 1, 2 or 5 times a power of ten, so that range holds about n steps. */
+static double nice_step(double range, int n)
+{
+	double raw = range / (n > 0 ? n : 1), mag, f;
+
+	if (!(raw > 0))
+		return 1;
+	mag = pow(10, floor(log10(raw)));
+	f = raw / mag;
+	return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
+}
+
+/* A round top for the y axis at or above max. */
+static double nice_top(double max, int n)
+{
+	double step;
+
+	if (!(max > 0))
+		return 1;
+	step = nice_step(max, n);
+	return ceil(max / step - 1e-9) * step;
+}
+
+static void fmt_num(char *buf, size_t len, double v)
+{
+	if (fabs(v) >= 1e6)
+		snprintf(buf, len, "%gM", v / 1e6);
+	else if (fabs(v) >= 1e4)
+		snprintf(buf, len, "%gk", v / 1e3);
+	else
+		snprintf(buf, len, "%g", v);
+}
+
+/* A latency in ns as a tick label: "100 ns", "1 us", "10 ms". */
+static void fmt_ns_tick(char *buf, size_t len, double ns)
+{
+	if (ns < 1e3)
+		snprintf(buf, len, "%g ns", ns);
+	else if (ns < 1e6)
+		snprintf(buf, len, "%g us", ns / 1e3);
+	else if (ns < 1e9)
+		snprintf(buf, len, "%g ms", ns / 1e6);
+	else
+		snprintf(buf, len, "%g s", ns / 1e9);
+}
+
+static void svg_open(FILE *f, const char *id, const char *label, int w, int h)
+{
+	fprintf(f, "<svg id=\"%s\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" "
+		"aria-label=\"%s\">\n", id, w, h, w, h, label);
+}
+
+/* The y axis: line, ticks with grid lines and labels, the rotated label. */
+static void y_axis(FILE *f, const struct plot *p, const char *label, const char *unit)
+{
+	double step = p->ylog ? 1 : nice_step(p->yhi - p->ylo, 5);
+
+	fprintf(f, "<g class=\"axis y-axis\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+		"stroke=\"#555\"/>\n", p->x0, p->y0, p->x0, p->y1);
+	for (double v = p->ylo; v <= p->yhi + step * 1e-6; v += step) {
+		double y = px_y(p, p->ylog ? pow(10, v) : v);
+		char t[32];
+
+		fmt_num(t, sizeof(t), p->ylog ? pow(10, v) : v);
+		fprintf(f, "<g class=\"tick\"><line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+			"y2=\"%.1f\"/><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
+			"<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text></g>\n",
+			p->x0, y, p->x1, y, p->x0 - 5, y, p->x0, y, p->x0 - 8, y + 4, t);
+	}
+	fprintf(f, "<text class=\"axis-label\" transform=\"translate(14,%.1f) rotate(-90)\" "
+		"text-anchor=\"middle\">", (p->y0 + p->y1) / 2);
+	esc(f, label);
+	fprintf(f, " (%s)</text></g>\n", unit);
+}
+
+/* The x axis: linear ticks at a round step, or one per power of ten. */
+static void x_axis(FILE *f, const struct plot *p, const char *label, const char *unit,
+		   void (*fmt)(char *, size_t, double))
+{
+	fprintf(f, "<g class=\"axis x-axis\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+		"stroke=\"#555\"/>\n", p->x0, p->y1, p->x1, p->y1);
+	if (p->xlog) {
+		for (double e = ceil(p->xlo - 1e-9); e <= p->xhi + 1e-9; e++) {
+			double x = px_x(p, pow(10, e));
+			char t[32];
+
+			fmt(t, sizeof(t), pow(10, e));
+			fprintf(f, "<g class=\"tick\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+				"y2=\"%.1f\"/><text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s"
+				"</text></g>\n", x, p->y1, x, p->y1 + 5, x, p->y1 + 17, t);
+		}
+	} else {
+		double step = nice_step(p->xhi - p->xlo, 8);
+
+		for (double v = ceil(p->xlo / step - 1e-9) * step; v <= p->xhi + step * 1e-6;
+		     v += step) {
+			double x = px_x(p, v);
+			char t[32];
+
+			fmt(t, sizeof(t), fabs(v) < step * 1e-6 ? 0 : v);
+			fprintf(f, "<g class=\"tick\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+				"y2=\"%.1f\"/><text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s"
+				"</text></g>\n", x, p->y1, x, p->y1 + 5, x, p->y1 + 17, t);
+		}
+	}
+	fprintf(f, "<text class=\"axis-label\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">",
+		(p->x0 + p->x1) / 2, p->y1 + 36);
+	esc(f, label);
+	fprintf(f, " (%s)</text></g>\n", unit);
+}
+
+static void fmt_plain(char *buf, size_t len, double v)
+{
+	fmt_num(buf, len, v);
+}
+
+/* The runs' legend inside a chart, one line each from y: its colour, its
+ * dash, what tells it apart. */
+static void run_legend(FILE *f, const struct hrun *runs, size_t n, double x, double y)
+{
+	fprintf(f, "<g class=\"legend\">\n");
+	for (size_t i = 0; i < n; i++) {
+		double yy = y + 18 * (double)i;
+
+		fprintf(f, "<g class=\"legend-item\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+			"y2=\"%.1f\" stroke=\"%s\" stroke-width=\"3\" stroke-dasharray=\"%s\"/>"
+			"<text x=\"%.1f\" y=\"%.1f\">", x, yy, x + 26, yy, runs[i].color, dash(i),
+			x + 32, yy + 4);
+		run_name(f, &runs[i]);
+		fprintf(f, "</text></g>\n");
+	}
+	fprintf(f, "</g>\n");
+}
+
+/* ---- causes ----------------------------------------------------------------- */
+
+/* The abort and retry causes: per run, the causes whose outcomes fell
+ * back to mmap_lock, on their own scale (the outcomes that did not fall
+ * back would leave them slivers).  The same cause has the same colour in
+ * every bar; the causes with the most fallbacks over the runs get the
+ * colours, the rest is grey. */
 struct ckey {
 	char key[160];
-	double share;
+	double n;
 };
 
 static int cmp_ckey(const void *a, const void *b)
 {
 	const struct ckey *x = a, *y = b;
 
-	return x->share < y->share ? 1 : x->share > y->share ? -1 : strcmp(x->key, y->key);
+	return x->n < y->n ? 1 : x->n > y->n ? -1 : strcmp(x->key, y->key);
 }
 
 static void cause_key(char *buf, size_t len, const struct fl_table *t, size_t r)
@@ -125,24 +334,36 @@ static void cause_key(char *buf, size_t len, const struct fl_table *t, size_t r)
 	snprintf(buf, len, "%s / %s", counter[0] ? counter : "-", fl_table_cell(t, r, 1)->s);
 }
 
+static int64_t cause_fb(const struct fl_table *t, size_t r)
+{
+	return fl_table_cell(t, r, 4)->i;
+}
+
 static int causes_chart(FILE *f, sqlite3 *db, const char *path, const struct hrun *runs,
 			size_t n, struct fl_err *err)
 {
 	struct fl_table *t = calloc(n ? n : 1, sizeof(*t));
 	struct ckey *keys = NULL;
 	size_t nkeys = 0, cap = 0, ncol;
-	int h = 28 * (int)n + 10, rc = 0;
+	const int row = 30, left = 150;
+	struct plot p;
+	double max = 0;
+	int rc = 0;
 
 	if (!t)
 		return fl_err_set(err, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < n && !rc; i++) {
 		struct fl_view_ctx v = { db, path, runs[i].run_id, runs[i].trace_id, 0 };
+		double total = 0;
 
 		rc = fl_view_causes(&v, &t[i], err);
 		for (size_t r = 0; !rc && r < t[i].nrows; r++) {
 			char key[160];
 			size_t k;
 
+			if (!cause_fb(&t[i], r))
+				continue;
+			total += (double)cause_fb(&t[i], r);
 			cause_key(key, sizeof(key), &t[i], r);
 			for (k = 0; k < nkeys && strcmp(keys[k].key, key); k++)
 				;
@@ -152,57 +373,77 @@ static int causes_chart(FILE *f, sqlite3 *db, const char *path, const struct hru
 					break;
 				}
 				snprintf(keys[nkeys].key, sizeof(keys[0].key), "%s", key);
-				keys[nkeys++].share = 0;
+				keys[nkeys++].n = 0;
 			}
-			if (fl_table_cell(&t[i], r, 3)->set)
-				keys[k].share += fl_table_cell(&t[i], r, 3)->d;
+			keys[k].n += (double)cause_fb(&t[i], r);
 		}
+		if (total > max)
+			max = total;
 	}
 	if (rc)
 		goto out;
 	if (nkeys)	/* qsort(NULL, 0) is undefined */
 		qsort(keys, nkeys, sizeof(*keys), cmp_ckey);
-	ncol = nkeys < NPAL - 1 ? nkeys : NPAL - 1;
-	fprintf(f, "<section id=\"causes\"><h2>Cause breakdown per strategy</h2>\n"
-		"<p class=\"note\">Each bar is one run's faults, split by the kernel counter "
-		"and reason of the attempt (cause_counts).  Grey: every other cause.</p>\n");
-	fprintf(f, "<svg id=\"causes-chart\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-		"role=\"img\" aria-label=\"cause breakdown\">\n", W, h, W, h);
+	ncol = nkeys < NCAUSE ? nkeys : NCAUSE;
+	p = (struct plot){ .w = W, .h = row * (int)n + PT + PB, .x0 = left, .x1 = W - PR,
+			   .y0 = PT, .y1 = PT + row * (double)n, .xlo = 0,
+			   .xhi = nice_top(max, 8), .ylo = 0, .yhi = 1 };
+	fprintf(f, "<section id=\"causes\"><h2>Abort and retry causes per run</h2>\n"
+		"<p class=\"note\">Per run, the faults that fell back to mmap_lock, split by the "
+		"kernel counter and reason of the attempt (cause_counts), on their own scale: the "
+		"faults that did not fall back are left out (hover a run's name for them).  "
+		"Grey: every other cause.</p>\n");
+	svg_open(f, "causes-chart", "abort and retry causes", p.w, p.h);
+	x_axis(f, &p, "faults that fell back", "count", fmt_plain);
 	for (size_t i = 0; i < n; i++) {
-		double x = 160, total = 0;
+		double x = p.x0, y = PT + row * (double)i + 4, fb = 0;
 
 		for (size_t r = 0; r < t[i].nrows; r++)
-			total += (double)fl_table_cell(&t[i], r, 2)->i;
-		fprintf(f, "<text x=\"0\" y=\"%d\">", 28 * (int)i + 22);
+			fb += (double)cause_fb(&t[i], r);
+		fprintf(f, "<text class=\"run-label\" x=\"0\" y=\"%.0f\" fill=\"%s\" "
+			"style=\"fill:%s\">", y + 15, runs[i].color, runs[i].color);
+		run_short(f, &runs[i]);
+		fprintf(f, "<title>");
 		run_name(f, &runs[i]);
-		fprintf(f, "</text>\n");
-		for (size_t r = 0; r < t[i].nrows && total > 0; r++) {
-			int64_t cnt = fl_table_cell(&t[i], r, 2)->i;
-			double w = (W - 170) * (double)cnt / total;
+		fprintf(f, ": %" PRId64 " faults, %.0f fell back, %.0f did not (not drawn)</title>"
+			"</text>\n", runs[i].faults, fb, (double)runs[i].faults - fb);
+		if (!fb)
+			fprintf(f, "<text x=\"%.0f\" y=\"%.0f\">no fault fell back</text>\n", x + 4,
+				y + 15);
+		for (size_t r = 0; r < t[i].nrows; r++) {
+			int64_t cnt = cause_fb(&t[i], r);
+			double w;
 			char key[160];
 			size_t k;
 
+			if (!cnt)
+				continue;
+			w = px_x(&p, (double)cnt) - p.x0;
 			cause_key(key, sizeof(key), &t[i], r);
 			for (k = 0; k < ncol && strcmp(keys[k].key, key); k++)
 				;
-			fprintf(f, "<rect class=\"cause\" x=\"%.2f\" y=\"%d\" width=\"%.2f\" "
-				"height=\"20\" fill=\"%s\"><title>", x, 28 * (int)i + 8, w,
-				k < ncol ? palette[k] : "#bbb");
+			fprintf(f, "<rect class=\"cause\" x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" "
+				"height=\"20\" fill=\"%s\" stroke=\"#fff\" stroke-width=\"0.5\"><title>", x,
+				y, w, k < ncol ? cause_pal[k] : CAUSE_OTHER);
 			run_name(f, &runs[i]);
 			fputs(": ", f);
 			esc(f, key);
-			fprintf(f, ": %" PRId64 " faults (%.2f%%)</title></rect>\n", cnt,
-				100.0 * (double)cnt / total);
+			fprintf(f, ": %" PRId64 " faults fell back (%.2f%% of the run's faults)"
+				"</title></rect>\n", cnt,
+				runs[i].faults ? 100.0 * (double)cnt / (double)runs[i].faults : 0);
 			x += w;
 		}
 	}
-	fprintf(f, "</svg>\n<p class=\"legend\">");
+	fprintf(f, "</svg>\n<p class=\"legend cause-legend\">");
 	for (size_t k = 0; k < ncol; k++) {
-		fprintf(f, "<span><i style=\"background:%s\"></i>", palette[k]);
+		fprintf(f, "<span><i class=\"swatch\" style=\"background:%s\"></i>", cause_pal[k]);
 		esc(f, keys[k].key);
-		fprintf(f, "</span>");
+		fprintf(f, "</span> ");
 	}
-	fprintf(f, "<span><i style=\"background:#bbb\"></i>other</span></p></section>\n");
+	if (nkeys > ncol)
+		fprintf(f, "<span><i class=\"swatch\" style=\"background:%s\"></i>other</span>",
+			CAUSE_OTHER);
+	fprintf(f, "</p></section>\n");
 out:
 	for (size_t i = 0; i < n; i++)
 		fl_table_free(&t[i]);
@@ -211,81 +452,50 @@ out:
 	return rc;
 }
 
-/* One line per run over buckets; y scaled to the largest value. */
-static void lines(FILE *f, const char *id, const char *label, double *const *y, size_t n,
-		  size_t nb, const struct hrun *runs, const char *xlo, const char *xhi)
+/* One line per run through (x, y) points, a marker with its exact values
+ * at each. */
+static void series(FILE *f, const struct plot *p, const struct hrun *r, size_t i, const double *x,
+		   const double *y, size_t n, const char *what, void (*xfmt)(char *, size_t, double),
+		   const char *yunit)
 {
-	const int h = 220, left = 50, bottom = 30;
-	double max = 0;
+	fprintf(f, "<g class=\"run-series\"><polyline class=\"series\" fill=\"none\" "
+		"stroke-width=\"2\" stroke=\"%s\" stroke-dasharray=\"%s\" points=\"", r->color, dash(i));
+	for (size_t b = 0; b < n; b++)
+		fprintf(f, "%.1f,%.1f ", px_x(p, x[b]), px_y(p, y[b]));
+	fprintf(f, "\"><title>");
+	run_name(f, r);
+	fprintf(f, "</title></polyline>\n");
+	for (size_t b = 0; b < n; b++) {
+		char xt[32];
 
-	for (size_t i = 0; i < n; i++)
-		for (size_t b = 0; b < nb; b++)
-			if (y[i][b] > max)
-				max = y[i][b];
-	fprintf(f, "<svg id=\"%s\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" "
-		"aria-label=\"%s\">\n", id, W, h, W, h, label);
-	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/>\n", left,
-		h - bottom, W - 10, h - bottom);
-	fprintf(f, "<line x1=\"%d\" y1=\"10\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/>\n", left, left,
-		h - bottom);
-	fprintf(f, "<text x=\"%d\" y=\"%d\">%s</text><text x=\"%d\" y=\"%d\" "
-		"text-anchor=\"end\">%s</text>\n", left, h - 10, xlo, W - 10, h - 10, xhi);
-	fprintf(f, "<text x=\"%d\" y=\"16\" text-anchor=\"end\">%.3g</text>"
-		"<text x=\"%d\" y=\"%d\" text-anchor=\"end\">0</text>\n", left - 4, max, left - 4,
-		h - bottom);
-	for (size_t i = 0; i < n; i++) {
-		fprintf(f, "<polyline class=\"series\" fill=\"none\" stroke-width=\"2\" "
-			"stroke=\"%s\" points=\"", palette[i % NPAL]);
-		for (size_t b = 0; b < nb; b++) {
-			double x = left + (double)(W - 10 - left) * ((double)b + 0.5) / (double)nb;
-			double yy = (h - bottom) - (max > 0 ? (h - bottom - 10) * y[i][b] / max : 0);
-
-			fprintf(f, "%.1f,%.1f ", x, yy);
-		}
-		fprintf(f, "\"><title>");
-		run_name(f, &runs[i]);
-		fprintf(f, "</title></polyline>\n");
+		xfmt(xt, sizeof(xt), x[b]);
+		fprintf(f, "<circle class=\"point\" cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\">"
+			"<title>", px_x(p, x[b]), px_y(p, y[b]), r->color);
+		run_name(f, r);
+		fprintf(f, ": %s %s: %.6g%s</title></circle>\n", what, xt, y[b], yunit);
 	}
-	fprintf(f, "</svg>\n<p class=\"legend\">");
-	for (size_t i = 0; i < n; i++) {
-		fprintf(f, "<span><i style=\"background:%s\"></i>", palette[i % NPAL]);
-		run_name(f, &runs[i]);
-		fprintf(f, "</span>");
-	}
-	fprintf(f, "</p>\n");
+	fprintf(f, "</g>\n");
 }
 
-static double **grid(size_t n, size_t nb)
+static void fmt_s(char *buf, size_t len, double s)
 {
-	double **y = calloc(n ? n : 1, sizeof(*y));
-
-	for (size_t i = 0; y && i < n; i++) {
-		y[i] = calloc(nb, sizeof(**y));
-		if (!y[i]) {
-			for (size_t k = 0; k < i; k++)
-				free(y[k]);
-			free(y);
-			return NULL;
-		}
-	}
-	return y;
+	snprintf(buf, len, "%g s", s);
 }
 
-static void grid_free(double **y, size_t n)
+static void fmt_s_tick(char *buf, size_t len, double s)
 {
-	for (size_t i = 0; y && i < n; i++)
-		free(y[i]);
-	free(y);
+	snprintf(buf, len, "%g", s);
 }
 
 static int time_chart(FILE *f, sqlite3 *db, const char *path, const struct hrun *runs, size_t n,
 		      struct fl_err *err)
 {
-	double **y = grid(n, TIME_BUCKETS);
-	char hi[32];
-	double span = 0;	/* ns; as a double, for any trace's span */
+	double x[TIME_BUCKETS], y[TIME_BUCKETS], max = 0, span = 0;
+	double (*ys)[TIME_BUCKETS] = calloc(n ? n : 1, sizeof(*ys));
+	size_t nb[64] = { 0 };
+	struct plot p;
 
-	if (!y)
+	if (!ys)
 		return fl_err_set(err, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		struct fl_view_ctx v = { db, path, runs[i].run_id, runs[i].trace_id, 0 };
@@ -294,50 +504,84 @@ static int time_chart(FILE *f, sqlite3 *db, const char *path, const struct hrun 
 
 		if (rc < 0) {
 			fl_table_free(&t);
-			grid_free(y, n);
+			free(ys);
 			return rc;
 		}
-		for (size_t b = 0; b < t.nrows; b++)
-			y[i][b] = (double)fl_table_cell(&t, b, 3)->i;
+		for (size_t b = 0; b < t.nrows && b < TIME_BUCKETS; b++) {
+			ys[i][b] = (double)fl_table_cell(&t, b, 3)->i;
+			if (ys[i][b] > max)
+				max = ys[i][b];
+		}
+		if (i < 64)
+			nb[i] = t.nrows < TIME_BUCKETS ? t.nrows : TIME_BUCKETS;
 		if (t.nrows)
 			span = (double)fl_table_cell(&t, t.nrows - 1, 1)->i * TIME_BUCKETS /
-			       (TIME_BUCKETS - 1);
+			       (TIME_BUCKETS - 1) / 1e9;
 		fl_table_free(&t);
 	}
-	snprintf(hi, sizeof(hi), "%.3f s", span / 1e9);
-	fprintf(f, "<section id=\"aborts-over-time\"><h2>Aborts and fallbacks over time</h2>\n"
+	p = (struct plot){ .w = W, .h = 260 + 18 * (int)n, .x0 = PL, .x1 = W - PR, .y0 = PT,
+			   .y1 = 260 - PB, .xlo = 0, .xhi = span > 0 ? span : 1, .ylo = 0,
+			   .yhi = nice_top(max, 5) };
+	fprintf(f, "<section id=\"aborts-over-time\"><h2>Fallbacks over time</h2>\n"
 		"<p class=\"note\">Faults that fell back to mmap_lock, per slice of 1/%d of the "
-		"trace (x: time from the trace's first event).</p>\n", TIME_BUCKETS);
-	lines(f, "time-chart", "fallbacks over time", y, n, TIME_BUCKETS, runs, "0 s", hi);
-	fprintf(f, "</section>\n");
-	grid_free(y, n);
+		"trace (%.3f s each).  Hover a point for its numbers.</p>\n", TIME_BUCKETS,
+		span / TIME_BUCKETS);
+	svg_open(f, "time-chart", "fallbacks over time", p.w, p.h);
+	y_axis(f, &p, "faults that fell back per slice", "count");
+	x_axis(f, &p, "time since the trace's first event", "s", fmt_s_tick);
+	for (size_t i = 0; i < n; i++) {
+		size_t k = i < 64 ? nb[i] : 0;
+
+		for (size_t b = 0; b < k; b++) {
+			x[b] = span * ((double)b + 0.5) / TIME_BUCKETS;
+			y[b] = ys[i][b];
+		}
+		series(f, &p, &runs[i], i, x, y, k, "at", fmt_s, " fell back");
+	}
+	run_legend(f, runs, n, p.x0, 262);
+	fprintf(f, "</svg>\n</section>\n");
+	free(ys);
 	return 0;
 }
 
+static void fmt_lat(char *buf, size_t len, double ns)
+{
+	char t[32];
+
+	fl_fmt_ns(t, sizeof(t), (int64_t)ns);
+	snprintf(buf, len, "slower than %s", t);
+}
+
+/* The latency tail of each run: the share of its faults slower than each
+ * power-of-two bucket's upper edge (a complementary cumulative
+ * distribution), log scales both ways, so that the tails where runs differ
+ * are not squeezed under the bulk of fast faults where they agree. */
+#define TAIL_FLOOR -3		/* 0.001%: the y axis' bottom, log10 of % */
 static int latency_chart(FILE *f, sqlite3 *db, const char *path, const struct hrun *runs,
 			 size_t n, struct fl_err *err)
 {
-	double **y = grid(n, LAT_BUCKETS);
+	double (*tail)[LAT_BUCKETS] = calloc(n ? n : 1, sizeof(*tail));
+	double x[LAT_BUCKETS + 1], y[LAT_BUCKETS + 1];
 	int64_t hist[LAT_BUCKETS];
 	size_t lo = LAT_BUCKETS, hi = 0;
-	char xlo[32], xhi[32];
-	double *sub[64] = { 0 };
+	struct plot p;
 
-	if (!y)
+	if (!tail)
 		return fl_err_set(err, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		struct fl_view_ctx v = { db, path, runs[i].run_id, runs[i].trace_id, 0 };
-		int64_t total = 0;
+		int64_t total = 0, acc = 0;
 		int rc = fl_view_latency_hist(&v, hist, LAT_BUCKETS, err);
 
 		if (rc < 0) {
-			grid_free(y, n);
+			free(tail);
 			return rc;
 		}
 		for (size_t b = 0; b < LAT_BUCKETS; b++)
 			total += hist[b];
 		for (size_t b = 0; b < LAT_BUCKETS; b++) {
-			y[i][b] = total ? 100.0 * (double)hist[b] / (double)total : 0;
+			acc += hist[b];
+			tail[i][b] = total ? 100.0 * (double)(total - acc) / (double)total : 0;
 			if (hist[b] && b < lo)
 				lo = b;
 			if (hist[b] && b > hi)
@@ -346,17 +590,37 @@ static int latency_chart(FILE *f, sqlite3 *db, const char *path, const struct hr
 	}
 	if (lo > hi)
 		lo = hi = 0;
-	for (size_t i = 0; i < n && i < 64; i++)
-		sub[i] = y[i] + lo;
-	fl_fmt_ns(xlo, sizeof(xlo), (int64_t)1 << lo);
-	fl_fmt_ns(xhi, sizeof(xhi), (int64_t)1 << (hi + 1));
+	/* from the bucket below the first to the last, in whole decades */
+	p = (struct plot){ .w = W, .h = 300 + 18 * (int)n, .x0 = PL, .x1 = W - PR, .y0 = PT,
+			   .y1 = 300 - PB, .xlog = true, .ylog = true,
+			   .xlo = floor(log10((double)((int64_t)1 << lo))),
+			   .xhi = ceil(log10((double)((int64_t)1 << (hi + 1)))), .ylo = TAIL_FLOOR,
+			   .yhi = 2 };
+	if (p.xhi <= p.xlo)
+		p.xhi = p.xlo + 1;
 	fprintf(f, "<section id=\"latency\"><h2>Latency distribution</h2>\n"
-		"<p class=\"note\">Share of faults (%%) per power-of-two latency bucket, as "
-		"replayed, from %s to %s (log scale).</p>\n", xlo, xhi);
-	lines(f, "latency-chart", "latency distribution", sub, n < 64 ? n : 64, hi - lo + 1, runs,
-	      xlo, xhi);
-	fprintf(f, "</section>\n");
-	grid_free(y, n);
+		"<p class=\"note\">Per run, the share of its faults whose replayed latency is "
+		"longer than each latency (log scales): the further a line reaches right, the "
+		"longer its slowest faults; 0 is drawn at the bottom edge (0.001%%).  Hover a point "
+		"for its numbers.</p>\n");
+	svg_open(f, "latency-chart", "latency distribution", p.w, p.h);
+	y_axis(f, &p, "faults slower than, log scale", "%");
+	x_axis(f, &p, "replayed latency, log scale", "ns .. s", fmt_ns_tick);
+	for (size_t i = 0; i < n; i++) {
+		size_t k = 0;
+
+		/* all of them slower than the first bucket's lower edge */
+		x[k] = (double)((int64_t)1 << lo);
+		y[k++] = 100;
+		for (size_t b = lo; b <= hi; b++) {
+			x[k] = (double)((int64_t)1 << (b + 1));
+			y[k++] = tail[i][b];
+		}
+		series(f, &p, &runs[i], i, x, y, k, "faults", fmt_lat, "%");
+	}
+	run_legend(f, runs, n, p.x0, 302);
+	fprintf(f, "</svg>\n</section>\n");
+	free(tail);
 	return 0;
 }
 
@@ -364,6 +628,7 @@ struct vma {
 	uint64_t start, end;
 	int64_t faults, fell_back;
 	char kind[16];
+	double x, w;		/* where it is drawn */
 };
 
 static int cmp_vma(const void *a, const void *b)
@@ -373,26 +638,56 @@ static int cmp_vma(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
+static void fmt_size(char *buf, size_t len, uint64_t b)
+{
+	if (b >= (1ULL << 30))
+		snprintf(buf, len, "%.1f GiB", (double)b / (1 << 30));
+	else if (b >= (1ULL << 20))
+		snprintf(buf, len, "%.1f MiB", (double)b / (1 << 20));
+	else
+		snprintf(buf, len, "%" PRIu64 " KiB", b >> 10);
+}
+
+/* The VMA kinds' colours, in the band under each run's boxes. */
+static const struct {
+	const char *kind, *color;
+} kinds[] = {
+	{ "anon", "#8da0cb" }, { "file", "#66c2a5" }, { "shmem", "#e78ac3" },
+	{ "stack", "#a6d854" }, { "heap", "#ffd92f" }, { "special", "#b3b3b3" },
+};
+#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
+
+static const char *kind_color(const char *k)
+{
+	for (size_t i = 0; i < NKINDS; i++)
+		if (!strcmp(kinds[i].kind, k))
+			return kinds[i].color;
+	return "#666";
+}
+
 static int vma_map(FILE *f, sqlite3 *db, const char *path, const struct hrun *runs, size_t n,
 		   struct fl_err *err)
 {
-	const int row = 46, left = 150;
-	int h = row * (int)n + 20;
+	const int row = 70, left = 150;
+	int h = row * (int)n + 64;
 
 	fprintf(f, "<section id=\"vma-map\"><h2>Where faults fell back in the address space</h2>\n"
 		"<p class=\"note\">Per run, the VMAs faults were placed in, in address order (up "
 		"to %d per run: those with the most fallbacks, then the most faults).  A box's "
-		"width grows with the log of the VMA's size, gaps in the address space are "
-		"marked by a space; red is the share of the VMA's faults that fell back, grey "
-		"none.  Hover for the numbers.</p>\n", MAP_VMAS);
-	fprintf(f, "<svg id=\"vma-map-chart\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-		"role=\"img\" aria-label=\"VMA map\">\n", W, h, W, h);
+		"width grows with the log of the VMA's size; a gap in the address space is a "
+		"space.  The band under the boxes is the VMA's kind (the legend below; its name "
+		"inside a box wide enough), and the address where a region starts is written "
+		"under it; the store keeps VMA kinds, not file paths.  Red: the share of the "
+		"VMA's faults that fell back; grey: none.  Hover a box for its range, size and "
+		"numbers.</p>\n",
+		MAP_VMAS);
+	svg_open(f, "vma-map-chart", "VMA map", W, h);
 	for (size_t i = 0; i < n; i++) {
 		struct fl_view_ctx v = { db, path, runs[i].run_id, runs[i].trace_id, MAP_VMAS };
 		struct fl_table t;
 		struct vma *vm;
 		size_t nv = 0;
-		double units = 0, x = left, y0 = row * (double)i + 10;
+		double units = 0, x = left, y0 = row * (double)i + 10, last_label = -1e9;
 		int rc = fl_view_vmas(&v, &t, err);
 
 		if (rc < 0) {
@@ -419,16 +714,25 @@ static int vma_map(FILE *f, sqlite3 *db, const char *path, const struct hrun *ru
 		for (size_t k = 0; k < nv; k++)
 			units += 1 + log2(1.0 + (double)(vm[k].end - vm[k].start) / 4096.0) +
 				 (k && vm[k].start > vm[k - 1].end ? 1 : 0);
-		fprintf(f, "<text x=\"0\" y=\"%.0f\">", y0 + 16);
+		fprintf(f, "<text class=\"run-label\" x=\"0\" y=\"%.0f\" style=\"fill:%s\">", y0 + 16,
+			runs[i].color);
+		run_short(f, &runs[i]);
+		fprintf(f, "<title>");
 		run_name(f, &runs[i]);
-		fprintf(f, "</text>\n");
+		fprintf(f, "</title></text>\n");
+		fprintf(f, "<g class=\"axis x-axis\"><line x1=\"%d\" y1=\"%.0f\" x2=\"%d\" y2=\"%.0f\" "
+			"stroke=\"#555\"/></g>\n", left, y0 + 32, W - PR, y0 + 32);
 		for (size_t k = 0; k < nv && units > 0; k++) {
 			double u = 1 + log2(1.0 + (double)(vm[k].end - vm[k].start) / 4096.0);
-			double scale = (W - left - 10) / units;
+			double scale = (W - left - PR) / units;
 			double share = vm[k].faults ? (double)vm[k].fell_back / (double)vm[k].faults : 0;
+			bool region = !k || vm[k].start > vm[k - 1].end;
+			char size[32];
 
-			if (k && vm[k].start > vm[k - 1].end)
+			if (k && region)
 				x += scale;
+			vm[k].x = x;
+			vm[k].w = u * scale;
 			if (vm[k].fell_back)
 				fprintf(f, "<rect class=\"vma\" x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" "
 					"height=\"24\" fill=\"rgb(%d,%d,%d)\" stroke=\"#fff\" "
@@ -439,18 +743,55 @@ static int vma_map(FILE *f, sqlite3 *db, const char *path, const struct hrun *ru
 				fprintf(f, "<rect class=\"vma\" x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" "
 					"height=\"24\" fill=\"#ccc\" stroke=\"#fff\" "
 					"stroke-width=\"0.5\">", x, y0, u * scale);
-			fprintf(f, "<title>0x%" PRIx64 "-0x%" PRIx64 " ", vm[k].start, vm[k].end);
+			fmt_size(size, sizeof(size), vm[k].end - vm[k].start);
+			fprintf(f, "<title>0x%" PRIx64 "-0x%" PRIx64 " (%s) ", vm[k].start, vm[k].end,
+				size);
 			esc(f, vm[k].kind[0] ? vm[k].kind : "?");
-			fprintf(f, ": %" PRId64 " faults, %" PRId64 " fell back</title></rect>\n",
-				vm[k].faults, vm[k].fell_back);
+			fprintf(f, ": %" PRId64 " faults, %" PRId64 " fell back (%.1f%%)</title></rect>\n",
+				vm[k].faults, vm[k].fell_back, 100 * share);
+			fprintf(f, "<rect class=\"vma-kind-band\" x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" "
+				"height=\"6\" fill=\"%s\"><title>", x, y0 + 25, u * scale,
+				kind_color(vm[k].kind));
+			fprintf(f, "0x%" PRIx64 "-0x%" PRIx64 " (%s) ", vm[k].start, vm[k].end, size);
+			esc(f, vm[k].kind[0] ? vm[k].kind : "?");
+			fprintf(f, ": %" PRId64 " faults, %" PRId64 " fell back (%.1f%%)</title></rect>\n",
+				vm[k].faults, vm[k].fell_back, 100 * share);
+			/* the kind inside a box wide enough for it */
+			if (u * scale >= 7.0 * (double)(strlen(vm[k].kind) + 1) && vm[k].kind[0]) {
+				fprintf(f, "<text class=\"vma-kind\" x=\"%.1f\" y=\"%.0f\" "
+					"text-anchor=\"middle\">", x + u * scale / 2, y0 + 16);
+				esc(f, vm[k].kind);
+				fprintf(f, "</text>\n");
+			}
+			/* an address tick where a region starts, when there is room */
+			if (region && x - last_label >= 110 && x <= W - PR - 100) {
+				fprintf(f, "<g class=\"tick\"><line x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" "
+					"y2=\"%.0f\"/><text x=\"%.1f\" y=\"%.0f\">0x%" PRIx64 "</text></g>\n",
+					x, y0 + 32, x, y0 + 37, x, y0 + 48, vm[k].start);
+				last_label = x;
+			}
 			x += u * scale;
 		}
 		if (nv)
-			fprintf(f, "<text x=\"%d\" y=\"%.0f\">0x%" PRIx64 "</text><text x=\"%d\" "
-				"y=\"%.0f\" text-anchor=\"end\">0x%" PRIx64 "</text>\n", left,
-				y0 + 36, vm[0].start, W - 10, y0 + 36, vm[nv - 1].end);
+			fprintf(f, "<g class=\"tick\"><line x1=\"%d\" y1=\"%.0f\" x2=\"%d\" y2=\"%.0f\"/>"
+				"<text x=\"%d\" y=\"%.0f\" text-anchor=\"end\">0x%" PRIx64 "</text></g>\n",
+				W - PR, y0 + 32, W - PR, y0 + 37, W - PR, y0 + 60, vm[nv - 1].end);
 		free(vm);
 	}
+	fprintf(f, "<text class=\"axis-label\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">virtual "
+		"address (hex; box width: log of the VMA's size)</text>\n", (left + W - PR) / 2,
+		h - 30);
+	fprintf(f, "<g class=\"legend\">");
+	for (size_t k = 0; k < NKINDS; k++)
+		fprintf(f, "<g class=\"legend-item\"><rect x=\"%d\" y=\"%d\" width=\"14\" "
+			"height=\"8\" fill=\"%s\"/><text x=\"%d\" y=\"%d\">%s</text></g>",
+			left + 90 * (int)k, h - 16, kinds[k].color, left + 90 * (int)k + 18, h - 8,
+			kinds[k].kind);
+	fprintf(f, "<g class=\"legend-item\"><rect x=\"%d\" y=\"%d\" width=\"14\" height=\"8\" "
+		"fill=\"#ccc\"/><rect x=\"%d\" y=\"%d\" width=\"14\" height=\"8\" "
+		"fill=\"rgb(255,0,0)\"/><text x=\"%d\" y=\"%d\">no .. all faults fell back</text>"
+		"</g></g>\n", left + 90 * (int)NKINDS, h - 16, left + 90 * (int)NKINDS + 15, h - 16,
+		left + 90 * (int)NKINDS + 34, h - 8);
 	fprintf(f, "</svg></section>\n");
 	return 0;
 }
@@ -471,14 +812,20 @@ static int page(FILE *f, sqlite3 *db, const char *path, int64_t run_id, struct f
 		"<p>Database <code>", style);
 	esc(f, path);
 	fprintf(f, "</code>: %zu run%s.</p>\n", n, n == 1 ? "" : "s");
-	fprintf(f, "<section id=\"runs\"><h2>Runs</h2>\n<table id=\"runs-table\"><tr><th>run</th>"
-		"<th class=\"l\">strategy</th><th class=\"l\">profile</th><th class=\"l\">trace</th><th>faults</th><th>fell back</th>"
+	fprintf(f, "<section id=\"runs\"><h2>Runs</h2>\n<p class=\"note\">Each run has its "
+		"colour in every chart; knobs: those that differ from the strategy's defaults.</p>\n"
+		"<table id=\"runs-table\"><tr><th>run</th>"
+		"<th class=\"l\">strategy</th><th class=\"l\">profile</th><th>seed</th>"
+		"<th class=\"l\">knobs</th><th class=\"l\">trace</th><th>faults</th><th>fell back</th>"
 		"<th>share</th></tr>\n");
 	for (size_t i = 0; i < n; i++) {
-		fprintf(f, "<tr><td>%" PRId64 "</td><td class=\"l\">", runs[i].run_id);
+		fprintf(f, "<tr><td><i class=\"swatch\" style=\"background:%s\"></i>%" PRId64
+			"</td><td class=\"l\">", runs[i].color, runs[i].run_id);
 		esc(f, runs[i].strategy);
 		fprintf(f, "</td><td class=\"l\">");
 		esc(f, runs[i].profile);
+		fprintf(f, "</td><td>%" PRId64 "</td><td class=\"l\">", runs[i].seed);
+		esc(f, runs[i].knobs[0] ? runs[i].knobs : "default");
 		fprintf(f, "</td><td class=\"l\">");
 		esc(f, runs[i].trace);
 		fprintf(f, "</td><td>%" PRId64 "</td><td>%" PRId64 "</td><td>%.2f%%</td></tr>\n",

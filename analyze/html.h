@@ -3,9 +3,12 @@
  * The page holds everything it shows: inline CSS and inline SVG, no script,
  * no font, no image or style sheet fetched from anywhere (a
  * Content-Security-Policy of default-src 'none' says so to the browser).
- * It shows, for every run (or run_id when > 0): the cause breakdown per
- * strategy, fallbacks over the trace's time, the latency distribution, and
- * a map of the address space with the VMAs where faults fell back.
+ * It shows, for every run (or run_id when > 0): the abort and retry causes
+ * (the faults that fell back), fallbacks over the trace's time, the latency
+ * tail, and
+ * a map of the address space with the VMAs where faults fell back.  Every
+ * chart has labelled axes with units and ticks; each run one colour and a
+ * legend entry naming its profile, seed and non-default knobs.
  */
 #ifndef FL_HTML_H
 #define FL_HTML_H

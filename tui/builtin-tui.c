@@ -23,6 +23,9 @@
 #include "fl_err.h"
 #include "tui.h"
 
+/* The key being handled: Esc and q share an action but not the first view. */
+static int last_key;
+
 static struct tui_view *top(struct tui_app *app)
 {
 	return app->depth ? app->stack[app->depth - 1] : NULL;
@@ -113,7 +116,7 @@ static void enter(struct tui_app *app, struct tui_view *v)
 	struct tui_view *nv = NULL;
 
 	if (v->kind == V_DETAIL) {
-		snprintf(app->msg, sizeof(app->msg), "the fault is the end of the road: Backspace goes back");
+		snprintf(app->msg, sizeof(app->msg), "the fault is the end of the road: q goes back");
 		return;
 	}
 	if (!r)
@@ -171,7 +174,7 @@ static void back(struct tui_app *app)
 	struct tui_view *v;
 
 	if (app->depth <= 1) {
-		snprintf(app->msg, sizeof(app->msg), "this is the first view: q quits");
+		snprintf(app->msg, sizeof(app->msg), "this is the first view: Q quits");
 		return;
 	}
 	pop(app);
@@ -248,10 +251,29 @@ static bool act(struct tui_app *app, enum tui_action a)
 	long page = tui_page_rows(app);
 
 	if (COLS < TUI_MIN_COLS || LINES < TUI_MIN_ROWS)
-		return a != ACT_QUIT;	/* only q and resizing work on the small screen */
+		return a != ACT_QUIT && a != ACT_CLOSE;	/* only q/Q and resizing work there */
 	switch (a) {
 	case ACT_QUIT:
 		return false;
+	case ACT_CLOSE:
+		/* tig: q closes the view; on the first view it quits (Esc stays) */
+		if (app->depth > 1)
+			back(app);
+		else if (last_key == 27)
+			snprintf(app->msg, sizeof(app->msg), "this is the first view: Q quits");
+		else
+			return false;
+		break;
+	case ACT_SEARCH:
+		tui_draw_prompt_search(app);
+		break;
+	case ACT_SEARCH_NEXT:
+	case ACT_SEARCH_PREV:
+		tui_search(app, a == ACT_SEARCH_NEXT ? 1 : -1, true);
+		break;
+	case ACT_PRINT:
+		tui_draw_save_screen(app);
+		break;
 	case ACT_UP: move_by(app, v, -1); break;
 	case ACT_DOWN: move_by(app, v, 1); break;
 	case ACT_PGUP:
@@ -283,7 +305,7 @@ static bool act(struct tui_app *app, enum tui_action a)
 	case ACT_TAB: tab(app, v); break;
 	case ACT_FILTER:
 		if (v->kind == V_DETAIL)
-			snprintf(app->msg, sizeof(app->msg), "/ filters the rows of a list");
+			snprintf(app->msg, sizeof(app->msg), "| filters the rows of a list: / searches");
 		else
 			tui_draw_prompt_filter(app);
 		break;
@@ -367,6 +389,7 @@ static int run_tui(struct tui_app *app, int64_t run_id, double t0)
 			continue;
 		tui_key_arrived(app, ch);
 		app->msg[0] = '\0';
+		last_key = ch;
 		if (!act(app, tui_key_action(ch)))
 			break;
 		tui_draw(app);
@@ -448,6 +471,8 @@ const struct fl_cmd fl_cmd_tui = {
 		"writer, the faults of a row, and one fault: its facts, the writers on\n"
 		"its VMA and the mmap_lock holders around it, and its outcome under every\n"
 		"other run of the same trace.  A replay may write DB meanwhile.\n"
+		"A cell too narrow for its text is cut in the middle, and in full on the\n"
+		"status line while its row is under the cursor.\n"
 		"\n"
 		"options:\n"
 		"  -r, --run N   open run N's causes (default: the runs list, or the\n"
@@ -455,11 +480,13 @@ const struct fl_cmd fl_cmd_tui = {
 		"\n"
 		"keys (? shows them in the TUI):\n"
 		"  Up/k Down/j, PgUp/PgDn, g/G   move\n"
-		"  Enter, Backspace/Left         drill in, go back\n"
+		"  Enter, q/Esc/Backspace/Left   drill in, close the view (go back)\n"
 		"  Tab                           by VMA / thread / writer\n"
-		"  /  s                          filter, sort\n"
+		"  /  n  N                       search, next match, previous match\n"
+		"  |/F  s                        filter (Up: earlier filters), sort\n"
 		"  r  d                          switch run, compare two runs\n"
-		"  ?  q                          help, quit\n"
+		"  P                             save the screen to faultline-tui.N.txt\n"
+		"  ?  Q                          help, quit (q on the runs list quits too)\n"
 		"\n"
 		"It needs a terminal of at least 80x24.  Colour is used when the terminal\n"
 		"has it, unless NO_COLOR is set.  FL_TUI_TIMING=FILE appends each frame's\n"

@@ -165,6 +165,113 @@ static void outcome(struct tui_app *app, struct lines *l, const struct tui_out *
 	}
 }
 
+/* The thread's shift when the fault comes (replay/delay.h): each earlier
+ * fault of the thread moved its later events by the run's wait minus the
+ * trace's wait, plus the speculative work an abort threw away.  The run's
+ * waits are in memory, the trace's are one sum over the faults that fell
+ * back (an index covers them); the thrown-away work is not stored. */
+static int thread_shift(struct tui_app *app, const struct tui_out *o, int64_t *pred,
+			int64_t *traced)
+{
+	static const char sql[] =
+		"SELECT coalesce(sum(coalesce(gt_lock_wait, 0)), 0) FROM faults"
+		" WHERE trace_id = ?1 AND gt = 'fallback' AND tid = ?2 AND fault_id < ?3";
+	sqlite3_stmt *s;
+	int rc;
+
+	*pred = *traced = 0;
+	for (size_t i = 0; i < app->ld.n && app->ld.outs[i].fault_id < o->fault_id; i++)
+		if (app->ld.outs[i].tid == o->tid)
+			*pred += app->ld.outs[i].lock_wait;
+	if (sqlite3_prepare_v2(app->st.db, sql, -1, &s, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, app->ld.run->trace_id);
+	sqlite3_bind_int64(s, 2, o->tid);
+	sqlite3_bind_int64(s, 3, o->fault_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*traced = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : -EIO;
+}
+
+/* The writer whose window holds time t, the one holding longest; -1 none. */
+static long holder_at(const struct tui_loaded *ld, int64_t t)
+{
+	long best = -1;
+
+	for (size_t i = 0; i < ld->nwriters; i++) {
+		const struct tui_writer *w = &ld->writers[i];
+
+		if (w->call[0] && w->t0 <= t && t < w->t1 &&
+		    (best < 0 || w->t1 > ld->writers[best].t1))
+			best = (long)i;
+	}
+	return best;
+}
+
+/* Why the fault waited as long as it did on mmap_lock. */
+static int why_wait(struct tui_app *app, struct lines *l, const struct tui_out *o)
+{
+	const struct tui_loaded *ld = &app->ld;
+	const char *path = tui_str(&ld->paths, o->path);
+	bool spec = !strncmp(ld->run->strategy, "spf", 3);
+	int64_t pred, traced, shift, behind, asks;
+	long at_t, at_asks;
+	char a[24], b[24], c[24], d[24];
+
+	if (thread_shift(app, o, &pred, &traced) < 0)
+		return -EIO;
+	shift = pred - traced;
+	behind = shift > 0 ? shift : 0;
+	asks = o->t + behind;
+	add(l, 1, "Why the lock wait is %s", tui_fmt_ns(a, sizeof(a), o->lock_wait));
+	add(l, 0, "  shift     %s%s%s: the thread runs that much behind the trace", shift < 0 ? "-" : "+",
+	    tui_fmt_ns(a, sizeof(a), shift < 0 ? -shift : shift), spec ? " or more" : "");
+	add(l, 3, "            earlier faults' mmap_lock waits: %s here, %s traced",
+	    tui_fmt_ns(b, sizeof(b), pred), tui_fmt_ns(c, sizeof(c), traced));
+	if (spec)
+		add(l, 3, "            (plus the speculative work its aborts threw away: not stored)");
+	if (strcmp(path, "mmap_lock")) {
+		add(l, 0, "  no wait   it ran under %s, not mmap_lock:",
+		    !strcmp(path, "vma_lock") ? "the per-VMA lock" : path[0] ? path : "no lock");
+		add(l, 0, "            no writer holding mmap_lock made it wait");
+		return 0;
+	}
+	add(l, 0, "  asks      for mmap_lock at %s = traced %s + %s",
+	    tui_fmt_rel(a, sizeof(a), asks - ld->run->t_first),
+	    tui_fmt_rel(b, sizeof(b), o->t - ld->run->t_first), tui_fmt_ns(c, sizeof(c), behind));
+	at_t = holder_at(ld, o->t);
+	at_asks = holder_at(ld, asks);
+	if (o->lock_wait > 0 && at_asks >= 0) {
+		const struct tui_writer *w = &ld->writers[at_asks];
+
+		add(l, 0, "  waits     writer #%ld %s holds it until %s (%s later)",
+		    at_asks + 1, w->call, tui_fmt_rel(a, sizeof(a), w->t1 - ld->run->t_first),
+		    tui_fmt_ns(b, sizeof(b), w->t1 - asks));
+		if (w->t1 - asks != o->lock_wait)
+			add(l, 3, "            the lock's queue makes up the difference");
+	} else if (o->lock_wait > 0) {
+		add(l, 0, "  waits     behind the lock's queue (writers queued before it, and "
+		    "the readers they let in)");
+	} else if (at_t >= 0 && at_t != at_asks) {
+		const struct tui_writer *w = &ld->writers[at_t];
+
+		(void)a;
+		add(l, 2, "  no wait   writer #%ld %s held it at the traced time, until %s,",
+		    at_t + 1, w->call, tui_fmt_rel(b, sizeof(b), w->t1 - ld->run->t_first));
+		add(l, 2, "            but the thread, %s behind, asks after the release",
+		    tui_fmt_ns(d, sizeof(d), behind));
+	} else if (at_asks >= 0) {
+		add(l, 0, "  no wait   writer #%ld %s holds mmap_lock then,", at_asks + 1,
+		    ld->writers[at_asks].call);
+		add(l, 0, "            but the strategy did not queue this fault behind it");
+	} else {
+		add(l, 0, "  no wait   no writer holds mmap_lock when it asks");
+	}
+	return 0;
+}
+
 static bool on_vma(const struct tui_writer *w, const struct tui_out *o)
 {
 	if (w->lo == w->hi)
@@ -281,6 +388,8 @@ struct tui_view *tui_view_detail(struct tui_app *app, int64_t fault_id, struct f
 			t_end = o->t + o->latency;
 		add(&l, 0, "%s", "");
 		outcome(app, &l, o);
+		add(&l, 0, "%s", "");
+		rc = why_wait(app, &l, o);
 		add(&l, 0, "%s", "");
 		timeline(app, &l, o, t_end);
 	}

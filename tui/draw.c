@@ -11,10 +11,16 @@
  * Bars and strips use block characters in a UTF-8 locale, ASCII otherwise.
  */
 #include <curses.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <langinfo.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <wchar.h>
 
+#include "analyze/run_knobs.h"
 #include "tui.h"
 
 enum { P_TITLE = 1, P_BAR, P_HOT, P_HEAD, P_DIM };
@@ -163,11 +169,43 @@ static void widths(const struct tui_table *t, int *w)
 	}
 }
 
+/* s cut to w columns so that what differs stays seen: without focus, its
+ * head and its tail around a '~' ("SPF_ABO~K_SEQ1": names that share a
+ * prefix differ at the end); with focus >= 0, a window that shows the
+ * character at focus, '~' where text is left out. */
+static void cut_text(char *out, const char *s, int len, int w, int focus)
+{
+	if (len <= w || w < 3) {
+		snprintf(out, (size_t)w + 1, "%s", s);
+		return;
+	}
+	if (focus < 0) {
+		int tail = (w - 1) / 2, head = w - 1 - tail;
+
+		snprintf(out, (size_t)w + 1, "%.*s~%s", head, s, s + len - tail);
+		return;
+	}
+	/* a window of w - 2 around focus, a '~' each side where cut */
+	int from = focus - (w - 2) / 2;
+
+	if (from < 1)
+		from = 0;
+	if (from + w - 1 >= len)
+		from = len - (w - 1);
+	if (from == 0)
+		snprintf(out, (size_t)w + 1, "%.*s~", w - 1, s);
+	else if (from + w - 1 == len)
+		snprintf(out, (size_t)w + 1, "~%s", s + from + 1);
+	else
+		snprintf(out, (size_t)w + 1, "~%.*s~", w - 2, s + from + 1);
+}
+
 static void draw_cell(const struct tui_app *app, const struct tui_table *t, const struct tui_row *r,
-		      int c, int y, int x, int w, bool cur)
+		      int c, int y, int x, int w, bool cur, int focus)
 {
 	const char *s = tui_table_text(t, r, c);
 	int len = (int)strlen(s);
+	char cut[512];
 
 	if (t->cols[c].kind == COL_BAR) {
 		bar(app, y, x, w, r->bar, cur ? A_REVERSE : style(app, P_BAR, A_BOLD));
@@ -179,13 +217,82 @@ static void draw_cell(const struct tui_app *app, const struct tui_table *t, cons
 		put(y, x + w - len, w, s);
 		return;
 	}
+	if (len > w && w < (int)sizeof(cut)) {
+		cut_text(cut, s, len, w, focus);
+		s = cut;
+	}
 	put(y, x, w, s);
-	if (len > w && w > 1)
-		mvaddch(y, x + w - 1, '~');
+}
+
+/* Where two rows' texts first differ. */
+static int first_diff(const char *a, const char *b)
+{
+	int i = 0;
+
+	while (a[i] && a[i] == b[i])
+		i++;
+	return i;
+}
+
+/* For each shown row and text column: -1 to cut it the usual way, or the
+ * position to keep in sight because another shown row's different text
+ * would otherwise read the same. */
+#define FOCUS_ROWS 256
+static void focus_cuts(const struct tui_table *t, const int *w, int h, int (*focus)[TUI_MAXCOLS])
+{
+	char a[512], b[512];
+
+	for (int i = 0; i < h && i < FOCUS_ROWS; i++)
+		for (int c = 0; c < TUI_MAXCOLS; c++)
+			focus[i][c] = -1;
+	for (int c = 0; c < t->ncols; c++) {
+		if (t->cols[c].kind != COL_TEXT || w[c] >= (int)sizeof(a))
+			continue;
+		for (int i = 0; i < h && i < FOCUS_ROWS && t->top + (size_t)i < t->nvis; i++) {
+			const char *si = tui_table_text(t, &t->rows[t->vis[t->top + (size_t)i]], c);
+			int li = (int)strlen(si);
+
+			if (li <= w[c])
+				continue;
+			cut_text(a, si, li, w[c], -1);
+			for (int j = 0; j < h && j < FOCUS_ROWS && t->top + (size_t)j < t->nvis; j++) {
+				const char *sj = tui_table_text(t, &t->rows[t->vis[t->top + (size_t)j]], c);
+				int lj = (int)strlen(sj), d;
+
+				if (j == i || !strcmp(si, sj))
+					continue;
+				cut_text(b, sj, lj, w[c], -1);
+				if (strcmp(a, b))
+					continue;
+				d = first_diff(si, sj);
+				if (d > focus[i][c])
+					focus[i][c] = d;
+			}
+		}
+	}
+}
+
+/* The cells of the row under the cursor that the screen cuts, in full,
+ * for the status line. */
+static void full_text(struct tui_app *app, const struct tui_table *t, const int *w)
+{
+	const struct tui_row *r = tui_table_current(t);
+	size_t off = 0;
+
+	app->full[0] = '\0';
+	for (int c = 0; r && c < t->ncols; c++) {
+		const char *s = tui_table_text(t, r, c);
+
+		if (t->cols[c].kind == COL_BAR || (int)strlen(s) <= w[c] || off >= sizeof(app->full))
+			continue;
+		off += (size_t)snprintf(app->full + off, sizeof(app->full) - off, "%s%s: %s",
+					off ? "   " : "", t->cols[c].title, s);
+	}
 }
 
 static void draw_table(struct tui_app *app, struct tui_view *v, int y0)
 {
+	static int focus[FOCUS_ROWS][TUI_MAXCOLS];
 	struct tui_table *t = &v->tab;
 	int w[TUI_MAXCOLS], h = LINES - 1 - (y0 + 1);
 	attr_t head = style(app, P_HEAD, A_BOLD);
@@ -207,6 +314,8 @@ static void draw_table(struct tui_app *app, struct tui_view *v, int y0)
 	}
 	attroff(head);
 	tui_table_scroll(t, (size_t)h);
+	focus_cuts(t, w, h, focus);
+	full_text(app, t, w);
 	if (!t->nvis) {
 		put(y0 + 2, 2, COLS - 4, t->filter[0] ? "no row matches the filter: / to change it"
 						      : "nothing to show here");
@@ -223,7 +332,7 @@ static void draw_table(struct tui_app *app, struct tui_view *v, int y0)
 		if (cur)
 			attron(A_REVERSE);
 		for (int c = 0, x = 1; c < t->ncols; x += w[c] + 1, c++)
-			draw_cell(app, t, r, c, y, x, w[c], cur);
+			draw_cell(app, t, r, c, y, x, w[c], cur, i < FOCUS_ROWS ? focus[i][c] : -1);
 		if (cur)
 			attroff(A_REVERSE);
 	}
@@ -255,12 +364,15 @@ static void context(struct tui_app *app, struct tui_view *v)
 		}
 	} else if (v->kind == V_CAUSES && app->ld.run) {
 		const struct tui_run *run = app->ld.run;
+		char kb[256], tn[64];
 
 		if (run->lost[0])
 			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "! %s; ", run->lost);
-		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s: %lld faults, %lld fell back, %lld unplaced; %s",
-			 run->trace, (long long)run->faults, (long long)run->fallbacks,
-			 (long long)run->unplaced, run->knobs);
+		/* the knobs that tell the run apart: the runs list has them all */
+		fl_run_knobs_nondefault(run->strategy, run->knobs, kb, sizeof(kb));
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s: %lld faults, %lld fell back, %lld unplaced; seed %lld, %s",
+			 tui_trace_name(run->trace, tn, sizeof(tn)), (long long)run->faults, (long long)run->fallbacks,
+			 (long long)run->unplaced, (long long)run->seed, kb[0] ? kb : "default knobs");
 	} else if (v->kind == V_COMPARE) {
 		if (v->only[0] >= 0)
 			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "fell back in A only: %lld faults; in B only: %lld "
@@ -307,6 +419,11 @@ static void draw_detail(struct tui_app *app, struct tui_view *v)
 			   l->style == 2 ? style(app, P_HOT, A_BOLD) :
 			   l->style == 3 ? style(app, P_DIM, A_DIM) : 0;
 
+		if (v->hit == v->top + (size_t)i + 1) {
+			a = A_REVERSE;
+			fill_line(2 + i, a);
+		}
+
 		attron(a);
 		put(2 + i, 1, COLS - 2, l->text);
 		attroff(a);
@@ -323,7 +440,7 @@ static void too_small(void)
 	put(y > 0 ? y : 0, 0, COLS, buf);
 	snprintf(buf, sizeof(buf), "faultline tui needs %dx%d", TUI_MIN_COLS, TUI_MIN_ROWS);
 	put(y + 1 > 0 ? y + 1 : 0, 0, COLS, buf);
-	put(y + 2 > 0 ? y + 2 : 0, 0, COLS, "enlarge it, or q to quit");
+	put(y + 2 > 0 ? y + 2 : 0, 0, COLS, "enlarge it, or Q to quit");
 	refresh();
 }
 
@@ -337,20 +454,20 @@ static void empty_db(struct tui_app *app)
 	snprintf(buf, sizeof(buf), "  faultline replay traces/x86_64/node-gc -s all -o %s",
 		 app->st.path);
 	put(7, 2, COLS - 4, buf);
-	put(9, 2, COLS - 4, "then press Ctrl-L here to read it again, or q to quit.");
+	put(9, 2, COLS - 4, "then press Ctrl-L here to read it again, or Q to quit.");
 }
 
 static const char *hints(const struct tui_view *v)
 {
 	switch (v->kind) {
 	case V_RUNS:
-		return v->pick == PICK_COMPARE ? "Enter pick run B  Bksp cancel  ? help  q quit"
-					       : "Enter causes  d compare  / filter  s sort  ? help  q quit";
-	case V_CAUSES: return "Enter drill  Bksp back  / filter  s sort  r run  d compare  ? help";
-	case V_GROUPS: return "Enter faults  Tab VMA/thread/writer  Bksp back  / s  ? help  q quit";
-	case V_FAULTS: return "Enter detail  Bksp back  / filter  s sort  r run  ? help  q quit";
-	case V_DETAIL: return "Up/Down scroll  Bksp back  r run  d compare  ? help  q quit";
-	case V_COMPARE: return "Enter faults of A  Bksp back  / filter  s sort  ? help  q quit";
+		return v->pick == PICK_COMPARE ? "Enter pick run B  q cancel  / search  ? help  Q quit"
+					       : "Enter causes  d compare  / search  | filter  s sort  ? help  Q quit";
+	case V_CAUSES: return "Enter drill  q back  / search  | filter  s sort  d compare  ? help";
+	case V_GROUPS: return "Enter faults  Tab VMA/thread/writer  q back  / search  | filter  ? help";
+	case V_FAULTS: return "Enter detail  q back  / search  n/N next  | filter  s sort  ? help";
+	case V_DETAIL: return "Up/Down scroll  q back  / search  n/N next  P save  ? help  Q quit";
+	case V_COMPARE: return "Enter faults of A  q back  / search  | filter  s sort  ? help  Q quit";
 	}
 	return "";
 }
@@ -365,6 +482,7 @@ void tui_draw(struct tui_app *app)
 		return;
 	}
 	erase();
+	app->full[0] = '\0';
 	fill_line(0, style(app, P_TITLE, A_REVERSE));
 	attron(style(app, P_TITLE, A_REVERSE));
 	/* where you are first; the database after it, as room allows */
@@ -387,6 +505,9 @@ void tui_draw(struct tui_app *app)
 		attron(style(app, P_HOT, A_BOLD));
 		put(LINES - 1, 0, COLS - 1, app->msg);
 		attroff(style(app, P_HOT, A_BOLD));
+	} else if (app->full[0]) {
+		/* what the columns cut of the row under the cursor */
+		put(LINES - 1, 0, COLS - 1, app->full);
 	} else if (v) {
 		attron(style(app, P_DIM, A_DIM));
 		put(LINES - 1, 0, COLS - 1, hints(v));
@@ -419,22 +540,24 @@ void tui_draw_help(struct tui_app *app)
 	refresh();
 }
 
-void tui_draw_prompt_filter(struct tui_app *app)
+/* One line read on the status line: label, then what is typed.  Up and
+ * Down walk hist (the newest first); changed() runs after each edit.  true
+ * on Enter, false on Esc. */
+static bool prompt(struct tui_app *app, const char *label, char *buf, size_t len,
+		   char (*hist)[64], int nhist, void (*changed)(struct tui_app *, const char *))
 {
-	struct tui_view *v = app->stack[app->depth - 1];
-	struct tui_table *t = &v->tab;
-	char old[sizeof(t->filter)];
-	size_t n = strlen(t->filter);
+	size_t n = strlen(buf);
+	int h = -1;		/* hist entry shown; -1 the line being typed */
+	bool ok;
 
-	memcpy(old, t->filter, sizeof(old));
 	curs_set(1);
 	for (;;) {
 		int ch;
-		char line[128];
+		char line[160];
 
 		app->msg[0] = '\0';
 		tui_draw(app);
-		snprintf(line, sizeof(line), "filter: %s", t->filter);
+		snprintf(line, sizeof(line), "%s%s", label, buf);
 		move(LINES - 1, 0);
 		clrtoeol();
 		put(LINES - 1, 0, COLS - 1, line);
@@ -442,26 +565,170 @@ void tui_draw_prompt_filter(struct tui_app *app)
 		tui_frame_done(app);
 		ch = getch();
 		tui_key_arrived(app, ch);
-		if (ch == '\n' || ch == '\r' || ch == KEY_ENTER)
+		if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+			ok = true;
 			break;
+		}
 		if (ch == 27) {
-			memcpy(t->filter, old, sizeof(old));
+			ok = false;
 			break;
 		}
 		if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
 			if (n)
-				t->filter[--n] = '\0';
+				buf[--n] = '\0';
 		} else if (ch == 21) {	/* ^U */
 			n = 0;
-			t->filter[0] = '\0';
-		} else if (ch >= ' ' && ch < 127 && n + 1 < sizeof(t->filter)) {
-			t->filter[n++] = (char)ch;
-			t->filter[n] = '\0';
+			buf[0] = '\0';
+		} else if ((ch == KEY_UP || ch == KEY_DOWN) && hist) {
+			h += ch == KEY_UP ? 1 : -1;
+			if (h >= nhist)
+				h = nhist - 1;
+			if (h < -1)
+				h = -1;
+			snprintf(buf, len, "%s", h >= 0 ? hist[h] : "");
+			n = strlen(buf);
+		} else if (ch >= ' ' && ch < 127 && n + 1 < len) {
+			buf[n++] = (char)ch;
+			buf[n] = '\0';
 		} else {
 			continue;
 		}
+		if (changed)
+			changed(app, buf);
+	}
+	curs_set(0);
+	return ok;
+}
+
+static void filter_changed(struct tui_app *app, const char *s)
+{
+	struct tui_table *t = &app->stack[app->depth - 1]->tab;
+
+	snprintf(t->filter, sizeof(t->filter), "%s", s);
+	tui_table_apply(t);
+}
+
+/* Remember a filter for Up, the newest first, once. */
+static void remember(struct tui_app *app, const char *s)
+{
+	int i;
+
+	if (!s[0])
+		return;
+	for (i = 0; i < app->nhist && strcmp(app->hist[i], s); i++)
+		;
+	if (i == app->nhist && app->nhist < TUI_HIST)
+		app->nhist++;
+	if (i == TUI_HIST)
+		i = TUI_HIST - 1;
+	memmove(app->hist[1], app->hist[0], sizeof(app->hist[0]) * (size_t)i);
+	snprintf(app->hist[0], sizeof(app->hist[0]), "%s", s);
+}
+
+void tui_draw_prompt_filter(struct tui_app *app)
+{
+	struct tui_table *t = &app->stack[app->depth - 1]->tab;
+	char old[sizeof(t->filter)], line[sizeof(t->filter)] = "";
+
+	memcpy(old, t->filter, sizeof(old));
+	if (prompt(app, "filter: ", line, sizeof(line), app->hist, app->nhist, filter_changed)) {
+		filter_changed(app, line);
+		remember(app, line);
+	} else {
+		memcpy(t->filter, old, sizeof(old));
 		tui_table_apply(t);
 	}
-	tui_table_apply(t);
-	curs_set(0);
+}
+
+/* Where the search started, so each edit searches from there again. */
+static size_t search_from;
+
+static void search_changed(struct tui_app *app, const char *s)
+{
+	struct tui_view *v = app->stack[app->depth - 1];
+
+	if (v->kind == V_DETAIL)
+		v->top = search_from;
+	else
+		v->tab.cur = search_from;
+	snprintf(app->search, sizeof(app->search), "%s", s);
+	if (s[0])
+		tui_search(app, 1, false);
+}
+
+void tui_draw_prompt_search(struct tui_app *app)
+{
+	struct tui_view *v = app->stack[app->depth - 1];
+	char old[sizeof(app->search)], line[sizeof(app->search)] = "";
+	size_t hit = v->hit;
+
+	memcpy(old, app->search, sizeof(old));
+	search_from = v->kind == V_DETAIL ? v->top : v->tab.cur;
+	if (prompt(app, "/", line, sizeof(line), NULL, 0, search_changed)) {
+		if (line[0]) {
+			search_changed(app, line);
+			return;
+		}
+		/* an empty line searches for the last one again, as less does */
+		memcpy(app->search, old, sizeof(old));
+		if (app->search[0])
+			tui_search(app, 1, true);
+		return;
+	}
+	memcpy(app->search, old, sizeof(old));
+	if (v->kind == V_DETAIL) {
+		v->top = search_from;
+		v->hit = hit;
+	} else {
+		v->tab.cur = search_from;
+	}
+}
+
+void tui_draw_save_screen(struct tui_app *app)
+{
+	char name[64];
+	FILE *f = NULL;
+	int fd = -1;
+
+	/* a new file each time, never one that is there (perf report's P) */
+	for (int tries = 0; tries < 1000 && fd < 0; tries++) {
+		snprintf(name, sizeof(name), "faultline-tui.%d.txt", app->saved++);
+		fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0 && errno != EEXIST)
+			break;
+	}
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		snprintf(app->msg, sizeof(app->msg), "cannot save the screen to %s: %s", name,
+			 strerror(e));
+		return;
+	}
+	for (int y = 0; y < LINES; y++) {
+		wchar_t wl[1024];
+		char ml[4096];
+		int n = mvinnwstr(y, 0, wl, COLS < 1023 ? COLS : 1023);
+		size_t len;
+
+		if (n < 0)
+			n = 0;
+		wl[n] = L'\0';
+		len = wcstombs(ml, wl, sizeof(ml) - 1);
+		if (len == (size_t)-1)
+			len = 0;
+		ml[len] = '\0';
+		while (len && ml[len - 1] == ' ')
+			ml[--len] = '\0';
+		fprintf(f, "%s\n", ml);
+	}
+	if (fclose(f) != 0) {
+		int e = errno;
+
+		snprintf(app->msg, sizeof(app->msg), "cannot save the screen to %s: %s", name,
+			 strerror(e));
+		return;
+	}
+	snprintf(app->msg, sizeof(app->msg), "saved the screen to %s", name);
 }

@@ -107,14 +107,43 @@ static int cmp_rows(const void *pa, const void *pb)
 	return a < b ? -1 : a > b;
 }
 
-static bool row_matches(const struct tui_table *t, const struct tui_row *r)
+bool tui_table_row_has(const struct tui_table *t, const struct tui_row *r, const char *pat)
 {
-	if (!t->filter[0])
+	if (!pat[0])
 		return true;
 	for (int c = 0; c < t->ncols; c++)
-		if (strcasestr(tui_table_text(t, r, c), t->filter))
+		if (strcasestr(tui_table_text(t, r, c), pat))
 			return true;
 	return false;
+}
+
+static bool row_matches(const struct tui_table *t, const struct tui_row *r)
+{
+	return tui_table_row_has(t, r, t->filter);
+}
+
+long tui_table_search(const struct tui_table *t, const char *pat, size_t from, int dir,
+		      bool *wrapped)
+{
+	*wrapped = false;
+	if (!t->nvis || !pat[0])
+		return -1;
+	if (from >= t->nvis)
+		from = 0;
+	for (size_t k = 0, i = from; k < t->nvis; k++) {
+		if (tui_table_row_has(t, &t->rows[t->vis[i]], pat))
+			return (long)i;
+		if (dir < 0 && i == 0) {
+			i = t->nvis - 1;
+			*wrapped = true;
+		} else if (dir > 0 && i + 1 == t->nvis) {
+			i = 0;
+			*wrapped = true;
+		} else {
+			i = dir < 0 ? i - 1 : i + 1;
+		}
+	}
+	return -1;
 }
 
 int tui_table_apply(struct tui_table *t)

@@ -95,11 +95,11 @@ tui_expect_gone() {
 	fi
 }
 
-# tui_quit WHAT: q, then the command must exit 0 with nothing on stderr
-# (under valgrind or the sanitizers, a report there fails it).
+# tui_quit WHAT [KEY]: Q (or KEY), then the command must exit 0 with nothing
+# on stderr (under valgrind or the sanitizers, a report there fails it).
 tui_quit() {
 	local i n=$((TUI_WAIT * 20))
-	tui_keys q
+	tui_keys "${2:-Q}"
 	for ((i = 0; i < n; i++)); do
 		[ -s "$FL_TMP/tui.rc" ] && break
 		sleep 0.05

@@ -8,6 +8,7 @@
  *   fmt.c      numbers, times and addresses as short text
  *   timing.c   the FL_TUI_TIMING frame log (scripts/bench-tui)
  *   keys.c     the key table and the help it prints
+ *   search.c   / n N in a list or the fault detail
  *   draw.c     curses: frame, table, bars, sparklines, help, too small
  *   builtin-tui.c  the command, the view stack and the main loop
  *
@@ -183,6 +184,12 @@ struct tui_row *tui_table_add(struct tui_table *t, int64_t ref, int64_t ref2, do
 int tui_table_cell(struct tui_table *t, int col, int64_t num, const char *fmt, ...)
 	FL_PRINTF(4, 5);
 const char *tui_table_text(const struct tui_table *t, const struct tui_row *r, int col);
+/* Whether a cell of r holds pat (any case); an empty pat matches. */
+bool tui_table_row_has(const struct tui_table *t, const struct tui_row *r, const char *pat);
+/* The first shown row holding pat from vis index from on, going dir (+1
+ * or -1) and wrapping round (wrapped says so); -1 when none. */
+long tui_table_search(const struct tui_table *t, const char *pat, size_t from, int dir,
+		      bool *wrapped);
 /* Rebuild vis from the filter and the sort; keeps the cursor on its row. */
 int tui_table_apply(struct tui_table *t);
 /* Next sortable column (wrapping through "as read"). */
@@ -220,7 +227,10 @@ struct tui_view {
 	int64_t only[2];	/* V_COMPARE: faults falling back in A only, B only */
 	struct tui_line *lines;	/* V_DETAIL */
 	size_t nlines, top;
+	size_t hit;		/* V_DETAIL: the line a search found, + 1; 0 none */
 };
+
+#define TUI_HIST 16		/* filters remembered for Up in the prompt */
 
 struct tui_app {
 	struct tui_store st;
@@ -229,6 +239,11 @@ struct tui_app {
 	int depth;
 	bool color, utf8;
 	char msg[256];		/* one-shot message on the status line */
+	char search[64];	/* the last search, for n and N */
+	char full[512];		/* the cut cells of the row under the cursor, in full */
+	char hist[TUI_HIST][64];	/* earlier filters, the newest first */
+	int nhist;
+	int saved;		/* screens saved by P: the next file's number */
 	char *timing_path;
 	double key_t0;		/* when the key being handled arrived; 0 none */
 	char key_name[32];
@@ -273,6 +288,7 @@ struct tui_view *tui_view_detail(struct tui_app *app, int64_t fault_id, struct f
 enum tui_action {
 	ACT_NONE, ACT_UP, ACT_DOWN, ACT_PGUP, ACT_PGDN, ACT_TOP, ACT_BOTTOM, ACT_ENTER, ACT_BACK, ACT_TAB,
 	ACT_FILTER, ACT_SORT, ACT_RUN, ACT_COMPARE, ACT_HELP, ACT_REDRAW, ACT_QUIT, ACT_RESIZE,
+	ACT_CLOSE, ACT_SEARCH, ACT_SEARCH_NEXT, ACT_SEARCH_PREV, ACT_PRINT,
 };
 
 enum tui_action tui_key_action(int key);
@@ -292,8 +308,20 @@ void tui_draw(struct tui_app *app);
 void tui_draw_help(struct tui_app *app);
 /* Rows of the list area of the top view, for PgUp/PgDn. */
 int tui_page_rows(const struct tui_app *app);
-/* Read a filter line on the status line, applying it as it is typed;
- * Enter keeps it, Esc restores the previous one. */
+/* Read a filter line on the status line, from an empty line (Up and Down
+ * walk the earlier filters), applying it as it is typed; Enter keeps it,
+ * Esc restores the previous one. */
 void tui_draw_prompt_filter(struct tui_app *app);
+/* Read a search line, jumping to the first match as it is typed; Enter
+ * keeps it in app->search for n and N, Esc goes back to where it started. */
+void tui_draw_prompt_search(struct tui_app *app);
+/* Search the top view for app->search from its cursor (the line under
+ * the top of a detail view): dir +1 forward, -1 backward; skip moves off
+ * the current row first.  Sets the message when nothing matches or the
+ * search wrapped. */
+bool tui_search(struct tui_app *app, int dir, bool skip);
+/* Write the screen as text to a new file in the current directory;
+ * sets the message to its name, or to why it could not. */
+void tui_draw_save_screen(struct tui_app *app);
 
 #endif

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/run_knobs.h"
 #include "tui.h"
 
 const char *tui_trace_name(const char *path, char *buf, size_t len)
@@ -100,18 +101,20 @@ static int64_t share_bp(int64_t n, int64_t total)
 
 /* ---- runs -------------------------------------------------------------- */
 
+/* knobs: only those that differ from the strategy's defaults, so runs
+ * that differ in knobs read apart; the context line has them all. */
 static const struct tui_col run_cols[] = {
-	{ "run", 4, 0, COL_NUM },	{ "trace", 8, 2, COL_TEXT },
-	{ "strategy", 10, 0, COL_TEXT },	{ "profile", 7, 0, COL_TEXT },
-	{ "faults", 7, 0, COL_NUM },	{ "fell back", 9, 0, COL_NUM },
-	{ "share", 6, 0, COL_NUM },	{ "unplaced", 8, 0, COL_NUM },
-	{ "knobs", 8, 3, COL_TEXT },
+	{ "run", 3, 0, COL_NUM },	{ "trace", 8, 0, COL_TEXT },
+	{ "strategy", 9, 0, COL_TEXT },	{ "profile", 7, 0, COL_TEXT },
+	{ "seed", 4, 0, COL_NUM },	{ "faults", 6, 0, COL_NUM },
+	{ "fb", 5, 0, COL_NUM },	{ "share", 6, 0, COL_NUM },
+	{ "unplaced", 8, 0, COL_NUM },	{ "knobs", 7, 6, COL_TEXT },
 };
 
 struct tui_view *tui_view_runs(struct tui_app *app, enum tui_pick pick, int64_t run_a,
 			       struct fl_err *err)
 {
-	struct tui_view *v = new_view(V_RUNS, run_cols, 9, -1, err);
+	struct tui_view *v = new_view(V_RUNS, run_cols, 10, -1, err);
 	int rc = 0;
 
 	if (!v)
@@ -125,7 +128,7 @@ struct tui_view *tui_view_runs(struct tui_app *app, enum tui_pick pick, int64_t 
 		snprintf(v->title, sizeof(v->title), "runs");
 	for (size_t i = 0; i < app->st.nruns && !rc; i++) {
 		const struct tui_run *r = &app->st.runs[i];
-		char name[64];
+		char name[64], knobs[256];
 		int64_t bp = share_bp(r->fallbacks, r->faults);
 
 		if (!tui_table_add(&v->tab, r->run_id, 0, 0)) {
@@ -136,11 +139,13 @@ struct tui_view *tui_view_runs(struct tui_app *app, enum tui_pick pick, int64_t 
 		rc |= tui_table_cell(&v->tab, 1, 0, "%s", tui_trace_name(r->trace, name, sizeof(name)));
 		rc |= tui_table_cell(&v->tab, 2, 0, "%s", r->strategy);
 		rc |= tui_table_cell(&v->tab, 3, 0, "%s", r->profile[0] ? r->profile : "-");
-		rc |= tui_table_cell(&v->tab, 4, r->faults, "%" PRId64, r->faults);
-		rc |= tui_table_cell(&v->tab, 5, r->fallbacks, "%" PRId64, r->fallbacks);
-		rc |= tui_table_cell(&v->tab, 6, bp, "%.2f%%", (double)bp / 100);
-		rc |= tui_table_cell(&v->tab, 7, r->unplaced, "%" PRId64, r->unplaced);
-		rc |= tui_table_cell(&v->tab, 8, 0, "%s", r->knobs);
+		rc |= tui_table_cell(&v->tab, 4, r->seed, "%" PRId64, r->seed);
+		rc |= tui_table_cell(&v->tab, 5, r->faults, "%" PRId64, r->faults);
+		rc |= tui_table_cell(&v->tab, 6, r->fallbacks, "%" PRId64, r->fallbacks);
+		rc |= tui_table_cell(&v->tab, 7, bp, "%.2f%%", (double)bp / 100);
+		rc |= tui_table_cell(&v->tab, 8, r->unplaced, "%" PRId64, r->unplaced);
+		fl_run_knobs_nondefault(r->strategy, r->knobs, knobs, sizeof(knobs));
+		rc |= tui_table_cell(&v->tab, 9, 0, "%s", knobs[0] ? knobs : "default");
 	}
 	return finish(v, rc, err);
 }

@@ -18,9 +18,88 @@ for id in runs-table causes-chart time-chart latency-chart vma-map-chart; do
 	if grep -q "id=\"$id\"" page.html; then ok "the page has #$id"; else
 		not_ok "the page has #$id"; fi
 done
-is "a cause bar segment per cause of each run" "$(grep -c '<rect class="cause"' page.html)" \
-	"$(sqlite3 n.db 'select count(*) from cause_counts')"
+is "a cause bar segment per cause that fell back, of each run" \
+	"$(grep -c '<rect class="cause"' page.html)" \
+	"$(sqlite3 n.db 'select count(*) from cause_counts where fell_back > 0')"
+is "no segment for the outcomes that did not fall back (no 'ok' mass)" \
+	"$(grep '<rect class="cause"' page.html | grep -c 'spf_attempt / ok')" 0
 is "a run row per run" "$(grep -c '^<tr><td>' page.html)" "$(sqlite3 n.db 'select count(*) from runs')"
+
+# The charts, read as SVG (XML): axes with ticks and labelled units, a
+# legend naming each run's profile, seed and non-default knobs, one colour
+# per run apart from the causes', a <title> with exact values on every mark.
+"$FAULTLINE" replay "$FL_TOP/traces/x86_64/node-gc" -s spf --set writer_scale=150 --seed 3 \
+	-o n.db >/dev/null 2>&1
+expect_ok "report --html, five runs" report --html page5.html n.db
+cat >svg.py <<'PY'
+import re, sys, xml.etree.ElementTree as ET
+page = open(sys.argv[1]).read()
+runs = int(sys.argv[2])
+S = "{http://www.w3.org/2000/svg}"
+def strip(e):
+    for x in e.iter():
+        x.tag = x.tag.split("}")[-1]
+    return e
+svgs = {}
+for m in re.finditer(r"<svg .*?</svg>", page, re.S):
+    e = strip(ET.fromstring(m.group(0).replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1)))
+    svgs[e.get("id")] = e
+def cls(e, c):
+    return [x for x in e.iter() if c in (x.get("class") or "").split()]
+for id in ("causes-chart", "time-chart", "latency-chart", "vma-map-chart"):
+    e = svgs.get(id)
+    if e is None:
+        print(id, "missing"); continue
+    ticks = cls(e, "tick")
+    labels = ["".join(x.itertext()) for x in cls(e, "axis-label")]
+    print(id, "ticks", len(ticks) >= 4, "labelled", all(t.strip() for x in ticks for t in x.itertext()),
+          "units", all(re.search(r"\(.+\)", l) for l in labels) and len(labels) > 0)
+    marks = [x for x in e.iter() if x.tag in ("rect", "circle", "polyline") and "legend" not in str(x.get("class"))
+             and x.get("class") in ("cause", "vma", "vma-kind-band", "point", "series")]
+    print(id, "titles", len(marks) > 0 and all(x.find("title") is not None and x.find("title").text for x in marks))
+for id in ("time-chart", "latency-chart"):
+    e = svgs[id]
+    items = cls(e, "legend-item")
+    texts = ["".join(x.itertext()) for x in items]
+    colors = [x.find("line").get("stroke") for x in items]
+    series = [x.get("stroke") for x in cls(e, "series")]
+    print(id, "legend", len(items) == runs, "colours", len(set(colors)) == runs and colors == series)
+    print(id, "names", " | ".join(texts))
+cause_colors = {x.get("fill") for x in cls(svgs["causes-chart"], "cause")}
+print("run colours apart from cause colours", not (set(colors) & cause_colors))
+# the y axis: more than its top and zero, round values
+ys = ["".join(t.itertext()) for t in cls(svgs["time-chart"], "y-axis")[0].iter() if "tick" in str(t.get("class"))]
+print("time y ticks", len(ys) >= 4, ys)
+PY
+if command -v python3 >/dev/null 2>&1; then
+	out=$(python3 svg.py page5.html 5 2>&1)
+	line() { printf '%s\n' "$out" | grep -F -- "$1"; }
+	for id in causes-chart time-chart latency-chart vma-map-chart; do
+		is "$id: ticks, each labelled, axis labels with units" "$(line "$id ticks")" \
+			"$id ticks True labelled True units True"
+		is "$id: every mark has a <title> with its values" "$(line "$id titles")" "$id titles True"
+	done
+	for id in time-chart latency-chart; do
+		is "$id: a legend entry per run, a distinct colour per run" "$(line "$id legend")" \
+			"$id legend True colours True"
+	done
+	case "$(line "time-chart names")" in
+	*"run 2 pervma 6.15+, seed 0"*"run 5 spf v12, seed 3, writer_scale=150"*) ok "the legend names profile, seed and non-default knobs" ;;
+	*) not_ok "the legend names profile, seed and non-default knobs" "$(line "time-chart names")" ;;
+	esac
+	is "run colours apart from cause colours" "$(line "run colours apart")" \
+		"run colours apart from cause colours True"
+	case "$(line "time y ticks")" in
+	"time y ticks True"*) ok "the time chart's y axis has ticks between 0 and the top" ;;
+	*) not_ok "the time chart's y axis has ticks between 0 and the top" "$(line "time y ticks")" ;;
+	esac
+	grep -q 'class="vma-kind-band"' page5.html && grep -q '<text x="[0-9]*" y="[0-9]*">anon</text>' page5.html &&
+		ok "the address-space strip shows VMA kinds, with a legend" ||
+		not_ok "the address-space strip shows VMA kinds, with a legend"
+else
+	skip "the charts' axes, legends and titles" "python3 is not installed"
+fi
+
 expect_ok "report --html --run 2" report --html one.html --run 2 n.db
 is "... one run" "$(grep -c '^<tr><td>' one.html)" 1
 expect_fail "--html into a directory that does not exist" 1 "nodir/p\.html: cannot create it: No such file or directory" \
@@ -57,7 +136,8 @@ msgs=$(console page.html)
 is "no console messages" "$msgs" ""
 missing=""
 for want in 'id="causes-chart"' 'id="time-chart"' 'id="latency-chart"' 'id="vma-map-chart"' \
-	'class="cause"' 'class="series"' 'class="vma"'; do
+	'class="cause"' 'class="series"' 'class="vma"' 'class="tick"' 'class="legend-item"' \
+	'class="axis-label"'; do
 	grep -qF "$want" page.html.dom || missing="$missing $want"
 done
 is "the browser's DOM has the charts" "$missing" ""
@@ -71,6 +151,53 @@ if [ "$blank" -gt 0 ] && [ "$page" -gt $((blank * 4)) ]; then
 	ok "the screenshot is not blank ($page bytes, a blank page $blank)"
 else
 	not_ok "the screenshot is not blank" "page.png $page bytes, blank.png $blank bytes"
+fi
+# The pixels: each run's colour is drawn (its swatch, legend and lines),
+# and the page is not one flat colour.  A PNG decoder in a few lines of
+# python3 (zlib, the five scanline filters), nothing to install.
+cat >png.py <<'PY'
+import struct, sys, zlib
+data = open(sys.argv[1], "rb").read()
+assert data[:8] == b"\x89PNG\r\n\x1a\n"
+pos, idat, w = 8, b"", 0
+while pos < len(data):
+    n, typ = struct.unpack(">I4s", data[pos:pos + 8])
+    body = data[pos + 8:pos + 8 + n]
+    if typ == b"IHDR":
+        w, h, depth, ctype, _, _, interlace = struct.unpack(">IIBBBBB", body)
+        assert depth == 8 and ctype in (2, 6) and not interlace
+        bpp = 3 if ctype == 2 else 4
+    elif typ == b"IDAT":
+        idat += body
+    pos += 12 + n
+raw, stride = zlib.decompress(idat), w * bpp
+prev, colors, i = bytearray(stride), {}, 0
+for y in range(h):
+    f, line = raw[i], bytearray(raw[i + 1:i + 1 + stride])
+    i += 1 + stride
+    for x in range(stride):
+        a = line[x - bpp] if x >= bpp else 0
+        b, c = prev[x], prev[x - bpp] if x >= bpp else 0
+        if f == 1: line[x] = (line[x] + a) & 255
+        elif f == 2: line[x] = (line[x] + b) & 255
+        elif f == 3: line[x] = (line[x] + (a + b) // 2) & 255
+        elif f == 4:
+            p = a + b - c; pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+            line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+    for x in range(0, stride, bpp):
+        k = "#%02x%02x%02x" % tuple(line[x:x + 3])
+        colors[k] = colors.get(k, 0) + 1
+    prev = line
+print(w, h, len(colors), " ".join(c for c in sys.argv[2:] if colors.get(c, 0) < 20))
+PY
+if command -v python3 >/dev/null 2>&1; then
+	read -r pw ph ncolors missing <<<"$(python3 png.py page.png '#0072b2' '#d55e00' '#009e73' '#cc79a7' 2>&1)"
+	is "the screenshot: 1000x2000" "$pw x $ph" "1000 x 2000"
+	[ "${ncolors:-0}" -gt 50 ] && ok "the screenshot has many colours ($ncolors)" ||
+		not_ok "the screenshot has many colours" "$ncolors"
+	is "the screenshot shows each of the 4 runs' colours" "${missing:-}" ""
+else
+	skip "the screenshot's colours" "python3 is not installed"
 fi
 
 done_testing

@@ -24,13 +24,14 @@ resize() { tui_tmux resize-window -t tui -x "$1" -y "$2"; }
 # ---- 80x24, then resized ------------------------------------------------------
 tui_start 80 24 -- tui "$db"
 tui_expect "80x24: the runs list" " runs  ["
-tui_expect_line "80x24: the key hints on the last line" "^Enter causes .* \? help  q quit"
+tui_expect_line "80x24: the key hints on the last line" "^Enter causes .* \? help  Q quit"
 tui_keys G Enter
 tui_expect "80x24: the causes" " run 4 spf-mmseq > causes"
 tui_expect_line "80x24: the p99 column in full" " p99$"
 resize 120 40
 tui_expect_line "120x40: the wider screen used: the strip runs to column 119" "^ aborts .{108}"
-tui_expect_line "120x40: reasons no longer cut" "^ SPF_ABORT_ODD .*mmap_seq odd: a writer holds"
+tui_expect_line "120x40: counters and reasons no longer cut" \
+	"^ SPF_ABORT_PUD +walk: no PMD table \(pud_none\) "
 resize 79 24
 tui_expect "79x24: terminal too small" "terminal too small: 79x24"
 tui_expect "79x24: says what it needs" "faultline tui needs 80x24"
@@ -42,11 +43,11 @@ tui_keys j Enter
 resize 80 24
 tui_expect "back to 80x24: the view again" " run 4 spf-mmseq > causes"
 tui_expect_line "keys on the small screen did nothing: the cursor still on the first row" \
-	"^ SPF_ABORT_NO_S"
+	"^counter: SPF_ABORT_NO_SPECULATE$"
 is "still the causes view, not a cause's" "$(tui_screen | grep -c '> by VMA')" 0
 resize 60 20
 tui_expect "60x20: too small" "terminal too small: 60x20"
-tui_quit "q quits on the too-small screen"
+tui_quit "q quits on the too-small screen" q
 tui_expect "the shell's screen is back after q" "EXIT-TUI"
 tui_expect_line "cooked mode with echo after q" "^icanon echo"
 tui_expect "the screen before the TUI is restored (alternate screen left)" "BEFORE-TUI"

@@ -59,7 +59,7 @@ else
 	not_ok "a replay writes the database the TUI has open" "$(cat "$FL_TMP/replay.out")"
 fi
 tui_keys C-l
-tui_expect_line "^L: the new run appears" "^ +1 node-gc +pervma +6\.15\+ +20686 "
+tui_expect_line "^L: the new run appears" "^ +1 node-gc +pervma +6\.15\+ +0 +20686 "
 tui_keys Enter
 tui_expect "its causes open" " run 1 pervma 6.15+ > causes"
 # A second replay while the TUI sits on a run's causes.

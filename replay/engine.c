@@ -1097,6 +1097,14 @@ static int on_fault(struct fl_engine *e, struct thread *t, const struct fl_event
 	p->v.place = place_fault(e, mm, ev->u.fault.address, &vma);
 	if (vma)
 		p->v.vma = *vma;
+	if (p->v.place == FL_PLACE_NO_VMA) {
+		const struct fl_vma *above = fl_vma_at(&mm->mm.vmas,
+						       fl_vma_find_idx(&mm->mm.vmas, ev->u.fault.address));
+
+		p->v.has_above = above != NULL;
+		if (above)
+			p->v.above = *above;
+	}
 	if (p->v.place == FL_PLACE_VMA || p->v.place == FL_PLACE_INFERRED) {
 		uint64_t addr = ev->u.fault.address;
 		uint32_t acc = ev->u.fault.access;

@@ -110,6 +110,11 @@ struct fl_fault_view {
 
 	enum fl_place place;
 	struct fl_vma vma;		/* copy at fault time: FL_PLACE_VMA/_INFERRED */
+	/* FL_PLACE_NO_VMA: the first VMA above the hole, which
+	 * __find_vma() returns (addr < vm_end); has_above false when the
+	 * hole has none above it. */
+	bool has_above;
+	struct fl_vma above;
 	bool access_error;		/* access_error() would refuse it */
 	enum fl_handler handler;
 	bool needs_anon_vma;		/* the handler calls vmf_anon_prepare() */

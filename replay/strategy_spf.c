@@ -6,14 +6,15 @@
  * handles, walks the page tables with IRQs off (no allocation, no huge
  * pages), checks the sequence again, and runs handle_pte_fault() with
  * FAULT_FLAG_SPECULATIVE.  Every point where the page table is locked
- * (pte_spinlock(), pte_map_lock()) checks vm_sequence, the PMD and -- in
- * v11 -- a PTL trylock, and checks vm_sequence again with the PTL held.
+ * (pte_spinlock(), pte_map_lock()) checks vm_sequence, the PMD and the PTL
+ * (a trylock that loops on `again:` in v11 and v12, and fails with
+ * spf_pte_lock in v8-v10), and checks vm_sequence again with the PTL held.
  * Any failure returns VM_FAULT_RETRY and the classic path runs under
  * mmap_sem.  The failures are the series' trace events (pagefault:spf_*),
  * the successes its vmstat speculative_pgfault.
  *
- * Profiles: v12 (default: the PTL trylock spins, `goto again`, no
- * spf_pte_lock) and v11 (the trylock fails: spf_pte_lock); "-ppc-intended"
+ * Profiles: v12 (default) and v11 (the PTL trylock spins, `goto again`, no
+ * spf_pte_lock), v10 (the trylock fails: spf_pte_lock); "-ppc-intended"
  * takes the intended reading of the ppc64 hookup's result test (below).
  * Time: spec.h.  Kernel functions per rule: README-strategies.md, ## spf.
  */
@@ -71,11 +72,11 @@ static const struct fl_knob spf_knobs[] = {
 	{ NULL, NULL, 0, 0, 0 },
 };
 
-static const char *const spf_profiles[] = { "v12", "v11", "v12-ppc-intended", "v11-ppc-intended",
-					    NULL };
+static const char *const spf_profiles[] = { "v12", "v11", "v10", "v12-ppc-intended",
+					    "v11-ppc-intended", "v10-ppc-intended", NULL };
 
 struct spf {
-	bool v11;		/* spf_pte_lock: the PTL trylock aborts */
+	bool pte_trylock;	/* v8-v10: the PTL trylock aborts, spf_pte_lock */
 	bool ppc_intended;	/* ppc64: the result test as intended */
 	bool spec_file, pgtable_alloc, shortcut, pte_wide, noanon, mem_keys;
 	struct fl_spec_time st;
@@ -87,11 +88,12 @@ static int spf_init(void *state, const struct fl_run_cfg *cfg, struct fl_err *er
 	const char *p = cfg->profile ? cfg->profile : spf_profiles[0];
 
 	memset(s, 0, sizeof(*s));
-	if (!strcmp(p, "v11") || !strcmp(p, "v11-ppc-intended"))
-		s->v11 = true;
-	else if (strcmp(p, "v12") && strcmp(p, "v12-ppc-intended"))
-		return fl_err_set(err, -EINVAL, "spf: unknown profile '%s' (v12, v11, v12-ppc-intended, "
-				  "v11-ppc-intended)", p);
+	if (!strcmp(p, "v10") || !strcmp(p, "v10-ppc-intended"))
+		s->pte_trylock = true;
+	else if (strcmp(p, "v12") && strcmp(p, "v12-ppc-intended") && strcmp(p, "v11") &&
+		 strcmp(p, "v11-ppc-intended"))
+		return fl_err_set(err, -EINVAL, "spf: unknown profile '%s' (v12, v11, v10, "
+				  "v12-ppc-intended, v11-ppc-intended, v10-ppc-intended)", p);
 	s->ppc_intended = strstr(p, "-ppc-intended") != NULL;
 	s->spec_file = cfg->knob[K_SPEC_FILE];
 	s->pgtable_alloc = cfg->knob[K_PGTABLE_ALLOC];
@@ -295,11 +297,11 @@ static bool map_lock(struct ctx *c, uint64_t since, uint64_t at, uint64_t after,
 		return false;
 	}
 	if (fl_spec_ptl_busy(&c->s->st, c->f, at, &free_at)) {
-		if (c->s->v11) {
+		if (c->s->pte_trylock) {
 			retry(c, C_PTE_LOCK, r_ptl, at, NULL, true);
 			return false;
 		}
-		/* v12: spin_trylock() failed: local_irq_enable(); goto
+		/* v11, v12: spin_trylock() failed: local_irq_enable(); goto
 		 * again -- the checks run again once the PTL is free. */
 		uint64_t tail = after - at;
 
@@ -320,6 +322,7 @@ static void spf_fault(void *state, const struct fl_run_cfg *cfg, const struct fl
 	const struct fl_vma *v = &f->vma;
 	uint32_t acc = f->fault->access;
 	bool ppc = cfg->arch == FL_MM_ARCH_PPC64;
+	bool hole = false;
 	struct ctx c = { .s = s, .cfg = cfg, .f = f, .o = o };
 	const struct fl_writer *w;
 
@@ -352,12 +355,18 @@ static void spf_fault(void *state, const struct fl_run_cfg *cfg, const struct fl
 	/* ppc64 book3s64: FAULT_FLAG_WRITE comes from DSISR_ISSTORE for the
 	 * speculative attempt (the access check below reads it). */
 
-	/* __handle_speculative_fault(): get_vma() finds no VMA above the
-	 * address: VM_FAULT_RETRY, no event. */
+	/* __handle_speculative_fault(): get_vma() is __find_vma(), the first
+	 * VMA with addr < vm_end.  None: VM_FAULT_RETRY, no event.  In a hole
+	 * below a VMA, the checks run on that VMA, and the bounds check
+	 * catches the address if nothing before it did. */
 	if (f->place == FL_PLACE_NO_VMA) {
-		no_spf(&c, "no VMA (get_vma() NULL), no event");
-		o->fell_back = true;
-		return;
+		if (!f->has_above) {
+			no_spf(&c, "no VMA (get_vma() NULL), no event");
+			o->fell_back = true;
+			return;
+		}
+		v = &f->above;
+		hole = true;
 	}
 	/* raw_read_seqcount(&vma->vm_sequence) odd: a writer is inside. */
 	w = vma_writer(&c, f->t, f->t, true);
@@ -386,6 +395,11 @@ static void spf_fault(void *state, const struct fl_run_cfg *cfg, const struct fl
 	}
 	if (f->place == FL_PLACE_STACK || (v->flags & FL_VM_GROWSDOWN)) {
 		retry(&c, C_NOTSUP, "VM_GROWSDOWN (stack)", f->t, NULL, false);
+		return;
+	}
+	/* address < vm_start || vm_end <= address: spf_vma_changed. */
+	if (hole) {
+		retry(&c, C_CHANGED, "hole below the VMA (bounds check)", f->t, NULL, false);
 		return;
 	}
 	/* arch_vma_access_permitted(), a write without VM_WRITE, a read

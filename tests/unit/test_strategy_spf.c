@@ -376,10 +376,12 @@ static void pmd_changed(void **state)
 	EXPECT_OK(o);
 }
 
-/* pte_map_lock(), v11: spin_trylock(ptl) fails while another thread's
- * fault in the same PTE table holds the PTL -> spf_pte_lock.  v12 spins
- * (`goto again`) and goes on: no event, the spin in the latency. */
-static void pte_lock_v11_only(void **state)
+/* pte_map_lock(), v10 ("mm: Try spin lock in speculative path", the
+ * spf_pte_lock event of v8-v10): spin_trylock(ptl) fails while another
+ * thread's fault in the same PTE table holds the PTL -> spf_pte_lock.  v11
+ * ([PATCH v11 20/26] has no spf_pte_lock) and v12 loop on `again:` and go
+ * on: no event, the spin in the latency. */
+static void pte_lock_v10_only(void **state)
 {
 	struct fl_fault_view v = view(FL_H_ANON_WRITE);
 	uint64_t ends[1] = { T + 950 };		/* held over [T+850, T+950) */
@@ -388,14 +390,53 @@ static void pte_lock_v11_only(void **state)
 	(void)state;
 	v.ptl_ends = ends;
 	v.nptl_ends = 1;
-	o = once("v11", &v);
+	o = once("v10", &v);
 	EXPECT_RETRY(o, "spf_pte_lock", "pte_map_lock: PTL busy (trylock)");
+	o = once("v11", &v);
+	EXPECT_OK(o);
+	assert_int_equal(o.latency, D + 50);
 	o = once("v12", &v);
 	EXPECT_OK(o);
 	assert_int_equal(o.latency, D + 50);
 	ends[0] = T + 800;	/* let go before pte_map_lock */
-	o = once("v11", &v);
+	o = once("v10", &v);
 	EXPECT_OK(o);
+}
+
+/* __handle_speculative_fault(): get_vma() is __find_vma(), the first VMA
+ * with addr < vm_end.  A fault in a hole below a VMA runs that VMA's
+ * checks: a file VMA above gives spf_vma_notsup, an anonymous one fails
+ * the bounds check (address < vm_start): spf_vma_changed.  Only a hole
+ * with no VMA above it returns VM_FAULT_RETRY without an event. */
+static void get_vma_hole_below_a_vma(void **state)
+{
+	struct fl_fault_view v = view(FL_H_ANON_WRITE);
+	struct fl_outcome o;
+
+	(void)state;
+	v.place = FL_PLACE_NO_VMA;
+	memset(&v.vma, 0, sizeof(v.vma));
+	v.has_above = true;
+	v.above.start = 0x7f0000100000;
+	v.above.end = 0x7f0000200000;
+	v.above.flags = FL_VM_READ | FL_VM_WRITE | FL_VM_MAYREAD | FL_VM_MAYWRITE;
+	v.above.kind = FL_VMA_ANON;
+	v.above.anon_vma = true;
+	v.above.id = 8;
+	o = once(NULL, &v);
+	EXPECT_RETRY(o, "spf_vma_changed", "hole below the VMA (bounds check)");
+
+	v.above.kind = FL_VMA_FILE;
+	v.above.file_id = 0x1234;
+	o = once(NULL, &v);
+	EXPECT_RETRY(o, "spf_vma_notsup", "file-backed (vm_ops->fault)");
+
+	v.has_above = false;
+	o = once(NULL, &v);
+	assert_int_equal(o.path, FL_PATH_MMAP_LOCK);
+	assert_true(o.fell_back);
+	assert_string_equal(o.counter, "");
+	assert_string_equal(o.reason, "no VMA (get_vma() NULL), no event");
 }
 
 /* vma->vm_ops && vma->vm_ops->fault: spf_vma_notsup for file-backed and
@@ -827,7 +868,8 @@ int main(void)
 		cmocka_unit_test(changed_after_ptl),
 		cmocka_unit_test(read_lock_zap),
 		cmocka_unit_test(pmd_changed),
-		cmocka_unit_test(pte_lock_v11_only),
+		cmocka_unit_test(pte_lock_v10_only),
+		cmocka_unit_test(get_vma_hole_below_a_vma),
 		cmocka_unit_test(notsup_file),
 		cmocka_unit_test(notsup_or_noanon_without_anon_vma),
 		cmocka_unit_test(notsup_uffd_and_stack),

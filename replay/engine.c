@@ -1800,12 +1800,13 @@ int fl_engine_what_if(struct fl_engine *e, const char *arch, uint32_t page_size,
 	return 0;
 }
 
-/* book3s64: the MMU mode picks the PMD coverage (hash 64K: 16 MiB; radix
- * and hash 4K: 2 MiB, which the radix 4K geometry models). */
+/* book3s64: the MMU mode picks the geometry (hash 64K: 16 MiB PMD entries;
+ * hash 4K: 2 MiB PMD entries but 256 MiB PUD entries, and no page-table
+ * moves). */
 static enum fl_pgt_profile pgt_for(enum fl_mm_arch arch, unsigned shift, const char *mmu)
 {
-	if (arch == FL_MM_ARCH_PPC64 && shift == 16 && !strcmp(mmu, "hash"))
-		return FL_PGT_PPC64_HASH_64K;
+	if (arch == FL_MM_ARCH_PPC64 && !strcmp(mmu, "hash"))
+		return shift == 16 ? FL_PGT_PPC64_HASH_64K : FL_PGT_PPC64_HASH_4K;
 	return fl_pgt_profile_for(arch, shift);
 }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access_error.h"
 #include "fl_array.h"
 #include "mm_ops.h"
 #include "mm_pgtable.h"
@@ -590,21 +591,6 @@ static bool vma_anonymous(const struct fl_vma *v)
 	return !v->file_id && v->kind != FL_VMA_SPECIAL;
 }
 
-/* x86 access_error() (arch/x86/mm/fault.c), which powerpc's matches for
- * these bits: a write needs VM_WRITE; a read of a present page is a
- * protection error (NX, PROT_NONE); a read of a missing page needs the VMA
- * to be accessible at all. */
-static bool access_error(const struct fl_vma *v, uint32_t acc)
-{
-	if (acc & FL_ACC_PKEY)
-		return true;
-	if (acc & FL_ACC_WRITE)
-		return !(v->flags & FL_VM_WRITE);
-	if (acc & FL_ACC_PROT)
-		return true;
-	return !(v->flags & FL_VM_ACCESS_FLAGS);
-}
-
 /* handle_pte_fault()'s dispatch as far as the trace shows it: the x86
  * error code's PROT bit says whether the PTE was present; a major fault on
  * an anonymous page is a swap-in. */
@@ -1112,7 +1098,10 @@ static int on_fault(struct fl_engine *e, struct thread *t, const struct fl_event
 		bool thp = !(acc & FL_ACC_PROT) && thp_suitable(mm, vma, addr);
 		enum fl_pgt_pte old = fl_pgt_pte(&mm->pt, addr);
 
-		p->v.access_error = access_error(vma, acc);
+		p->v.access_error = fl_access_error(e->sim_arch,
+						    e->pgt == FL_PGT_PPC64_RADIX_64K ||
+							    e->pgt == FL_PGT_PPC64_RADIX_4K,
+						    vma, acc);
 		/* The what-if of a larger page: a fault whose page (in the
 		 * what-if's size) an earlier fault already mapped for this
 		 * access would not have happened.  Only then: the trace's own

@@ -860,14 +860,16 @@ static int decide(struct fl_engine *e, struct pfault *p)
 
 	v->fault = &p->f;
 	/* mmap_read_trylock() fails while a writer holds mmap_lock or waits
-	 * for it (RWSEM_READ_FAILED_MASK), at the time of the trylock. */
+	 * for it in the wait list (RWSEM_READ_FAILED_MASK), at the time of the
+	 * trylock; not while it spins before queueing (rwsem.h). */
 	v->lock_contended = false;
 	v->lock_free_at = 0;
 	for (size_t i = 0; i < p->nhits; i++) {
 		const struct writer_obj *w = p->hit[i];
 		bool in = hit_in_window(w, v->t);
 		bool queued = w->w.has_lock && w->w.q_begin <= v->t && v->t < w->w.w_begin;
-		bool at_trylock = w->w.q_begin <= tc && tc < w->w.w_end;
+		bool at_trylock = (w->w.w_begin <= tc || w->w.q_begin + FL_RWSEM_WSPIN_NS <= tc) &&
+				  w->w.q_begin <= tc && tc < w->w.w_end;
 		bool late;
 
 		if (at_trylock)

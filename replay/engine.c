@@ -31,8 +31,9 @@ struct writer_obj {
 	 * faulting thread woke it while it held mmap_lock for write, so it
 	 * slept in vma_start_write() (__vma_enter_locked()) until that fault's
 	 * vma_end_read() let the VMA go.  t: that fault's time; faults on the
-	 * VMA up to then took their VMA lock before the writer's. */
-	struct { uint64_t vma_id, t; } *late;
+	 * VMA up to then took their VMA lock before the writer's; woke: when
+	 * it was woken (it write-locked the VMA after that). */
+	struct { uint64_t vma_id, t, woke; } *late;
 	size_t nlate, caplate;
 };
 
@@ -707,6 +708,16 @@ static bool writer_late(const struct writer_obj *w, uint64_t id, uint64_t t)
 	return false;
 }
 
+/* When the writer was last woken by a fault that held VMA id (sched
+ * evidence): it write-locked the VMA only after that; 0 when never. */
+static uint64_t writer_late_t(const struct writer_obj *w, uint64_t id)
+{
+	for (size_t i = 0; i < w->nlate; i++)
+		if (w->late[i].vma_id == id)
+			return w->late[i].woke;
+	return 0;
+}
+
 static bool writer_created_at(const struct writer_obj *w, uint64_t addr)
 {
 	for (size_t i = 0; i < w->ncreated; i++)
@@ -787,6 +798,7 @@ static int decide_spec(struct fl_engine *e, struct pfault *p)
 		e->whits[nw].wrote_any = w->nids > 0;
 		e->whits[nw].wrote_vma = placed && writer_wrote(w, v->vma.id);
 		e->whits[nw].created_at = writer_created_at(w, v->fault->address);
+		e->whits[nw].late_t = placed ? writer_late_t(w, v->vma.id) : 0;
 		nw++;
 	}
 	qsort(e->whits, nw, sizeof(e->whits[0]), cmp_whit);
@@ -1620,12 +1632,14 @@ static struct thread *thread_find(struct fl_engine *e, int32_t tid)
 	return tid < 0 ? NULL : fl_map_get(&e->threads, (uint64_t)(uint32_t)tid + 1);
 }
 
-static int add_late(struct writer_obj *w, uint64_t vma_id, uint64_t t)
+static int add_late(struct writer_obj *w, uint64_t vma_id, uint64_t t, uint64_t woke)
 {
 	for (size_t i = 0; i < w->nlate; i++) {
 		if (w->late[i].vma_id == vma_id) {
 			if (t > w->late[i].t)
 				w->late[i].t = t;
+			if (woke > w->late[i].woke)
+				w->late[i].woke = woke;
 			return 0;
 		}
 	}
@@ -1633,6 +1647,7 @@ static int add_late(struct writer_obj *w, uint64_t vma_id, uint64_t t)
 		return -ENOMEM;
 	w->late[w->nlate].vma_id = vma_id;
 	w->late[w->nlate].t = t;
+	w->late[w->nlate].woke = woke;
 	w->nlate++;
 	return 0;
 }
@@ -1665,7 +1680,7 @@ static int on_sched(struct fl_engine *e, const struct fl_event *ev)
 	if (!p || ev->t < p->v.t || (p->ended && ev->t > p->v.t_end + WAKE_AFTER_END_NS) ||
 	    p->v.place != FL_PLACE_VMA || p->v.t < w->w.w_begin)
 		return 0;
-	if (add_late(w, p->v.vma.id, p->v.t) < 0)
+	if (add_late(w, p->v.vma.id, p->v.t, ev->t) < 0)
 		return oom(e);
 	return 0;
 }

@@ -49,6 +49,11 @@ struct fl_writer_hit {
 	bool wrote_vma;		/* it write-locked the VMA the fault was placed in */
 	bool created_at;	/* it created the VMA now covering the address */
 	bool wrote_any;		/* it write-locked some VMA of the mm */
+	/* Scheduler evidence (whits only): a fault on this VMA held its VMA
+	 * lock and, at its end, woke the writer waiting in vma_start_write()
+	 * at late_t: the writer changed the VMA only after late_t.  0: no
+	 * such evidence. */
+	uint64_t late_t;
 };
 
 /* Something other than an mmap_lock writer that met a fault's speculative

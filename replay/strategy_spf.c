@@ -37,6 +37,9 @@ enum {
 	K_PPC_MEM_KEYS,
 	K_LOOKUP_NS,
 	K_PTL_NS,
+	K_SEQ_WINDOW,
+	K_SEQ_BLOCK,
+	K_SEQ_TAIL,
 };
 
 static const struct fl_knob spf_knobs[] = {
@@ -69,6 +72,17 @@ static const struct fl_knob spf_knobs[] = {
 	[K_PTL_NS] = { "ptl_ns",
 		       "ns the PTL is held at the end of a fault (pte_map_lock to the end)",
 		       100, 0, 100000 },
+	[K_SEQ_WINDOW] = { "seq_window",
+			   "1: vm_sequence is odd only while the writer changes the VMA "
+			   "(vm_write_begin() .. vm_write_end(), by call kind and sched evidence); "
+			   "0: over the writer's whole mmap_lock write hold", 1, 0, 1 },
+	[K_SEQ_BLOCK] = { "seq_block_ns",
+			  "ns vm_sequence stays odd for a short VMA change (mmap_region()'s "
+			  "final block, brk, madvise's vm_flags), at the end of the hold",
+			  1000, 0, 1000000 },
+	[K_SEQ_TAIL] = { "seq_tail_ns",
+			 "ns from the writer's last vm_write_end() to mmap_write_unlock()",
+			 0, 0, 1000000 },
 	{ NULL, NULL, 0, 0, 0 },
 };
 
@@ -79,6 +93,8 @@ struct spf {
 	bool pte_trylock;	/* v8-v10: the PTL trylock aborts, spf_pte_lock */
 	bool ppc_intended;	/* ppc64: the result test as intended */
 	bool spec_file, pgtable_alloc, shortcut, pte_wide, noanon, mem_keys;
+	bool seq_phases;	/* seq_window=1 */
+	uint64_t seq_block, seq_tail;
 	struct fl_spec_time st;
 };
 
@@ -101,6 +117,9 @@ static int spf_init(void *state, const struct fl_run_cfg *cfg, struct fl_err *er
 	s->pte_wide = cfg->knob[K_PTE_WIDE];
 	s->noanon = cfg->knob[K_NOANON_EVENT];
 	s->mem_keys = cfg->knob[K_PPC_MEM_KEYS];
+	s->seq_phases = cfg->knob[K_SEQ_WINDOW];
+	s->seq_block = (uint64_t)cfg->knob[K_SEQ_BLOCK];
+	s->seq_tail = (uint64_t)cfg->knob[K_SEQ_TAIL];
 	s->st.scale_pct = (uint64_t)cfg->knob[K_WRITER_SCALE];
 	s->st.jitter_ns = (uint64_t)cfg->knob[K_JITTER];
 	s->st.lookup_ns = (uint64_t)cfg->knob[K_LOOKUP_NS];
@@ -222,19 +241,58 @@ static void done(struct ctx *c, const char *counter, const char *reason, bool se
 	o->lock_wait = 0;
 }
 
+/* Where a writer of the fault's VMA keeps its vm_sequence odd: between
+ * vm_write_begin() and vm_write_end(), which wrap the VMA changes
+ * themselves, not the whole mmap_lock hold ([PATCH v12 10/31] "mm: protect
+ * VMA modifications using VMA sequence count", "mm: VMA sequence count").
+ * The trace shows the hold, not the changes, so the window is placed by
+ * what the call does:
+ *  - mprotect (mprotect_fixup() wraps the vm_flags write and
+ *    change_protection()), mremap (move_page_tables()), munmap (the VMA is
+ *    detached early, and vma_has_changed() is true for a detached VMA):
+ *    the hold, up to seq_tail before its end;
+ *  - mmap, brk, madvise under the write lock: a short change (the end of
+ *    mmap_region(), __vma_adjust(), a vm_flags write): seq_block, ending
+ *    seq_tail before the end of the hold;
+ *  - a fault that woke the writer waiting in vma_start_write() on this VMA
+ *    (sched evidence, fl_writer_hit.late_t) means the writer reached the
+ *    change only after that wake: the window starts there at the earliest.
+ * seq_window=0 takes the whole hold, as a kernel that bumped vm_sequence
+ * at mmap_write_lock() would. */
+static void seq_window(const struct ctx *c, const struct fl_writer_hit *h, uint64_t *b, uint64_t *e)
+{
+	const struct spf *s = c->s;
+	struct fl_spec_win win;
+
+	fl_spec_window(&s->st, h->w, &win);
+	*b = win.b;
+	*e = win.e;
+	if (!s->seq_phases)
+		return;
+	if (*e != UINT64_MAX) {
+		*e -= *e - *b < s->seq_tail ? *e - *b : s->seq_tail;
+		if (h->w->traced && (h->w->call.kind == FL_MM_MMAP || h->w->call.kind == FL_MM_BRK ||
+				     h->w->call.kind == FL_MM_MADVISE) &&
+		    *e - *b > s->seq_block)
+			*b = *e - s->seq_block;
+	}
+	if (h->late_t > *b)
+		*b = h->late_t < *e ? h->late_t : *e;
+}
+
 /* The first writer of the window that bumps the VMA's vm_sequence with its
- * acquisition in (from, to]; NULL if none.  `held`: instead, one whose
- * window contains `from` (inside at the lookup: odd). */
+ * vm_write_begin() in (from, to]; NULL if none.  `held`: instead, one whose
+ * odd window contains `from` (odd at the lookup). */
 static const struct fl_writer *vma_writer(const struct ctx *c, uint64_t from, uint64_t to, bool held)
 {
 	for (size_t i = 0; i < c->f->nwhits; i++) {
 		const struct fl_writer_hit *h = &c->f->whits[i];
-		struct fl_spec_win win;
+		uint64_t b, e;
 
 		if (!h->wrote_vma && !h->created_at)
 			continue;
-		fl_spec_window(&c->s->st, h->w, &win);
-		if (held ? (win.b <= from && from <= win.e) : (from < win.b && win.b <= to))
+		seq_window(c, h, &b, &e);
+		if (held ? (b <= from && from <= e) : (from < b && b <= to))
 			return h->w;
 	}
 	return NULL;

@@ -29,7 +29,8 @@ extern const struct fl_strategy fl_strategy_spf_mmseq;
 #define D 1000ULL
 
 enum { K_SPEC_FILE, K_PGTABLE_ALLOC, K_SINGLE_THREAD, K_PTE_WIDE, K_WRITER_SCALE, K_JITTER,
-       K_NOANON_EVENT, K_PPC_MEM_KEYS, K_LOOKUP_NS, K_PTL_NS };
+       K_NOANON_EVENT, K_PPC_MEM_KEYS, K_LOOKUP_NS, K_PTL_NS, K_SEQ_WINDOW, K_SEQ_BLOCK,
+       K_SEQ_TAIL };
 
 struct run {
 	struct fl_run_cfg cfg;
@@ -276,6 +277,97 @@ static void odd_at_lookup(void **state)
 	h.wrote_vma = false;
 	o = once(NULL, &v);
 	EXPECT_OK(o);
+}
+
+/* vm_sequence is odd only between vm_write_begin() and vm_write_end(),
+ * which wrap the VMA changes ([PATCH v12 10/31] "mm: protect VMA
+ * modifications using VMA sequence count": mmap_region()'s final block,
+ * mprotect_fixup() around change_protection(), madvise_behavior()'s
+ * vm_flags write), not the whole mmap_sem hold.  An mmap writer holding
+ * the lock over T keeps its VMA's sequence odd only for its last
+ * seq_block_ns: a fault at T proceeds, one in that block sees it odd.
+ * seq_window=0 is the whole hold. */
+static void seq_window_mmap_block(void **state)
+{
+	struct fl_fault_view v = view(FL_H_ANON_WRITE);
+	struct fl_writer w = writer(5, T - 5000, T + 5000);
+	struct fl_writer_hit h = { .w = &w, .wrote_vma = true, .wrote_any = true };
+	struct fl_outcome o;
+	struct run r;
+
+	(void)state;
+	w.call.kind = FL_MM_MMAP;
+	v.whits = &h;
+	v.nwhits = 1;
+	o = once(NULL, &v);
+	EXPECT_OK(o);
+	/* The block is [T+4000, T+5000]: a fault at T+4500 sees it odd. */
+	v.t = T + 4500;
+	v.t_end = v.t + D;
+	o = once(NULL, &v);
+	EXPECT_RETRY(o, "spf_vma_changed", "vm_sequence odd at lookup (writer inside)");
+	/* A fault at T+3500 sees vm_write_begin() at T+4000 in pte_map_lock(). */
+	v.t = T + 3500;
+	v.t_end = v.t + D;
+	o = once(NULL, &v);
+	EXPECT_RETRY(o, "spf_vma_changed", "pte_map_lock: vm_sequence changed");
+	v.t = T;
+	v.t_end = T + D;
+	start_knob(&r, NULL, K_SEQ_WINDOW, 0);
+	o = decide(&r, &v);
+	EXPECT_RETRY(o, "spf_vma_changed", "vm_sequence odd at lookup (writer inside)");
+	stop(&r);
+	start_knob(&r, NULL, K_SEQ_BLOCK, 6000);
+	o = decide(&r, &v);
+	EXPECT_RETRY(o, "spf_vma_changed", "vm_sequence odd at lookup (writer inside)");
+	stop(&r);
+}
+
+/* mprotect_fixup() keeps vm_sequence odd from the vm_flags write through
+ * change_protection(); after vm_write_end() the writer still holds
+ * mmap_sem until it unlocks (seq_tail_ns).  A fault in that tail proceeds
+ * where the whole-hold model said spf_vma_changed. */
+static void seq_window_tail_after_write_end(void **state)
+{
+	struct fl_fault_view v = view(FL_H_ANON_WRITE);
+	struct fl_writer w = writer(5, T - 5000, T + 1000);
+	struct fl_writer_hit h = { .w = &w, .wrote_vma = true, .wrote_any = true };
+	struct fl_outcome o;
+	struct run r;
+
+	(void)state;
+	v.whits = &h;
+	v.nwhits = 1;
+	o = once(NULL, &v);
+	EXPECT_RETRY(o, "spf_vma_changed", "vm_sequence odd at lookup (writer inside)");
+	start_knob(&r, NULL, K_SEQ_TAIL, 2000);
+	o = decide(&r, &v);
+	EXPECT_OK(o);
+	stop(&r);
+}
+
+/* The scheduler's word on vma_start_write(): a fault that held the VMA
+ * lock woke the writer waiting in __vma_enter_locked() at its end, so the
+ * writer changed the VMA after that wake (fl_writer_hit.late_t).  In
+ * Dufour's kernel the same writer reaches vm_write_begin() there: a fault
+ * before the wake proceeds, one after it sees the sequence odd. */
+static void seq_window_sched_evidence(void **state)
+{
+	struct fl_fault_view v = view(FL_H_ANON_WRITE);
+	struct fl_writer w = writer(5, T - 5000, T + 5000);
+	struct fl_writer_hit h = { .w = &w, .wrote_vma = true, .wrote_any = true,
+				   .late_t = T + D + 3 };
+	struct fl_outcome o;
+
+	(void)state;
+	v.whits = &h;
+	v.nwhits = 1;
+	o = once(NULL, &v);
+	EXPECT_OK(o);
+	v.t = T + D + 10;
+	v.t_end = v.t + D;
+	o = once(NULL, &v);
+	EXPECT_RETRY(o, "spf_vma_changed", "vm_sequence odd at lookup (writer inside)");
 }
 
 /* read_seqcount_retry(&vma->vm_sequence, seq) after the walk: a writer
@@ -869,6 +961,9 @@ int main(void)
 		cmocka_unit_test(read_lock_zap),
 		cmocka_unit_test(pmd_changed),
 		cmocka_unit_test(pte_lock_v10_only),
+		cmocka_unit_test(seq_window_mmap_block),
+		cmocka_unit_test(seq_window_tail_after_write_end),
+		cmocka_unit_test(seq_window_sched_evidence),
 		cmocka_unit_test(get_vma_hole_below_a_vma),
 		cmocka_unit_test(notsup_file),
 		cmocka_unit_test(notsup_or_noanon_without_anon_vma),

@@ -35,7 +35,7 @@ INSERT INTO meta VALUES ('created_by', 'faultline test t0200');
 INSERT INTO traces VALUES
  (1, 'traces/x86_64/small', 'perf-ctf', 'perf', 'h', '6.18.0', 'x86_64', 4096, 1000000000, 6000000000, 500, 0, 0, 1, 1, 0, NULL),
  (2, 'traces/old/nolock', 'perf-ctf', 'perf', 'h', '6.1.0', 'x86_64', 4096, 0, 10, 5, 0, 0, 0, 0, 0, NULL),
- (3, 'traces/x86_64/calm', 'perf-ctf', 'perf', 'h', '6.18.0', 'x86_64', 4096, 0, 10, 5, 0, 0, 1, 1);
+ (3, 'traces/x86_64/calm', 'perf-ctf', 'perf', 'h', '6.18.0', 'x86_64', 4096, 0, 10, 5, 0, 0, 1, 1, 0, NULL);
 INSERT INTO threads VALUES
  (1, 101, 100, 'worker', 11, 4, 0), (1, 102, 100, 'main', 2, 1, 4), (1, 201, 200, 'other', 0, 0, 1);
 INSERT INTO writers VALUES

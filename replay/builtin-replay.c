@@ -722,7 +722,7 @@ static const struct fl_option replay_options[] = {
 	{ FL_OPT_STRING, 'p', "profile", "P", "kernel version of the strategy's rules: for pervma\n"
 	  "6.4, 6.6, 6.7, 6.10 or 6.15+ (default 6.15+; any\n"
 	  "6.N from 6.4 picks the rules of that version); for\n"
-	  "spf v12 (default), v11, v12-ppc-intended or\nv11-ppc-intended", &ra.profile, NULL, 0,
+	  "spf v12 (default), v11, v10, or one of them with\n-ppc-intended", &ra.profile, NULL, 0,
 	  NULL, NULL, NULL },
 	{ FL_OPT_CALLBACK, 0, "set", "KEY=VALUE", "a strategy knob (listed below), recorded with the\n"
 	  "run; or a what-if for every run: arch=x86_64|ppc64\n"

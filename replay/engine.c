@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access_error.h"
 #include "fl_array.h"
 #include "mm_ops.h"
 #include "mm_pgtable.h"
@@ -30,8 +31,9 @@ struct writer_obj {
 	 * faulting thread woke it while it held mmap_lock for write, so it
 	 * slept in vma_start_write() (__vma_enter_locked()) until that fault's
 	 * vma_end_read() let the VMA go.  t: that fault's time; faults on the
-	 * VMA up to then took their VMA lock before the writer's. */
-	struct { uint64_t vma_id, t; } *late;
+	 * VMA up to then took their VMA lock before the writer's; woke: when
+	 * it was woken (it write-locked the VMA after that). */
+	struct { uint64_t vma_id, t, woke; } *late;
 	size_t nlate, caplate;
 };
 
@@ -597,21 +599,6 @@ static bool vma_anonymous(const struct fl_vma *v)
 	return !v->file_id && v->kind != FL_VMA_SPECIAL;
 }
 
-/* x86 access_error() (arch/x86/mm/fault.c), which powerpc's matches for
- * these bits: a write needs VM_WRITE; a read of a present page is a
- * protection error (NX, PROT_NONE); a read of a missing page needs the VMA
- * to be accessible at all. */
-static bool access_error(const struct fl_vma *v, uint32_t acc)
-{
-	if (acc & FL_ACC_PKEY)
-		return true;
-	if (acc & FL_ACC_WRITE)
-		return !(v->flags & FL_VM_WRITE);
-	if (acc & FL_ACC_PROT)
-		return true;
-	return !(v->flags & FL_VM_ACCESS_FLAGS);
-}
-
 /* handle_pte_fault()'s dispatch as far as the trace shows it: the x86
  * error code's PROT bit says whether the PTE was present; a major fault on
  * an anonymous page is a swap-in. */
@@ -729,6 +716,16 @@ static bool writer_late(const struct writer_obj *w, uint64_t id, uint64_t t)
 	return false;
 }
 
+/* When the writer was last woken by a fault that held VMA id (sched
+ * evidence): it write-locked the VMA only after that; 0 when never. */
+static uint64_t writer_late_t(const struct writer_obj *w, uint64_t id)
+{
+	for (size_t i = 0; i < w->nlate; i++)
+		if (w->late[i].vma_id == id)
+			return w->late[i].woke;
+	return 0;
+}
+
 static bool writer_created_at(const struct writer_obj *w, uint64_t addr)
 {
 	for (size_t i = 0; i < w->ncreated; i++)
@@ -809,6 +806,7 @@ static int decide_spec(struct fl_engine *e, struct pfault *p)
 		e->whits[nw].wrote_any = w->nids > 0;
 		e->whits[nw].wrote_vma = placed && writer_wrote(w, v->vma.id);
 		e->whits[nw].created_at = writer_created_at(w, v->fault->address);
+		e->whits[nw].late_t = placed ? writer_late_t(w, v->vma.id) : 0;
 		nw++;
 	}
 	qsort(e->whits, nw, sizeof(e->whits[0]), cmp_whit);
@@ -882,14 +880,16 @@ static int decide(struct fl_engine *e, struct pfault *p)
 
 	v->fault = &p->f;
 	/* mmap_read_trylock() fails while a writer holds mmap_lock or waits
-	 * for it (RWSEM_READ_FAILED_MASK), at the time of the trylock. */
+	 * for it in the wait list (RWSEM_READ_FAILED_MASK), at the time of the
+	 * trylock; not while it spins before queueing (rwsem.h). */
 	v->lock_contended = false;
 	v->lock_free_at = 0;
 	for (size_t i = 0; i < p->nhits; i++) {
 		const struct writer_obj *w = p->hit[i];
 		bool in = hit_in_window(w, v->t);
 		bool queued = w->w.has_lock && w->w.q_begin <= v->t && v->t < w->w.w_begin;
-		bool at_trylock = w->w.q_begin <= tc && tc < w->w.w_end;
+		bool at_trylock = (w->w.w_begin <= tc || w->w.q_begin + FL_RWSEM_WSPIN_NS <= tc) &&
+				  w->w.q_begin <= tc && tc < w->w.w_end;
 		bool late;
 
 		if (at_trylock)
@@ -1105,6 +1105,14 @@ static int on_fault(struct fl_engine *e, struct thread *t, const struct fl_event
 	p->v.place = place_fault(e, mm, ev->u.fault.address, &vma);
 	if (vma)
 		p->v.vma = *vma;
+	if (p->v.place == FL_PLACE_NO_VMA) {
+		const struct fl_vma *above = fl_vma_at(&mm->mm.vmas,
+						       fl_vma_find_idx(&mm->mm.vmas, ev->u.fault.address));
+
+		p->v.has_above = above != NULL;
+		if (above)
+			p->v.above = *above;
+	}
 	if (p->v.place == FL_PLACE_VMA || p->v.place == FL_PLACE_INFERRED) {
 		uint64_t addr = ev->u.fault.address;
 		uint32_t acc = ev->u.fault.access;
@@ -1112,7 +1120,10 @@ static int on_fault(struct fl_engine *e, struct thread *t, const struct fl_event
 		bool thp = !(acc & FL_ACC_PROT) && thp_suitable(mm, vma, addr);
 		enum fl_pgt_pte old = fl_pgt_pte(&mm->pt, addr);
 
-		p->v.access_error = access_error(vma, acc);
+		p->v.access_error = fl_access_error(e->sim_arch,
+						    e->pgt == FL_PGT_PPC64_RADIX_64K ||
+							    e->pgt == FL_PGT_PPC64_RADIX_4K,
+						    vma, acc);
 		/* The what-if of a larger page: a fault whose page (in the
 		 * what-if's size) an earlier fault already mapped for this
 		 * access would not have happened.  Only then: the trace's own
@@ -1668,12 +1679,14 @@ static struct thread *thread_find(struct fl_engine *e, int32_t tid)
 	return tid < 0 ? NULL : fl_map_get(&e->threads, (uint64_t)(uint32_t)tid + 1);
 }
 
-static int add_late(struct writer_obj *w, uint64_t vma_id, uint64_t t)
+static int add_late(struct writer_obj *w, uint64_t vma_id, uint64_t t, uint64_t woke)
 {
 	for (size_t i = 0; i < w->nlate; i++) {
 		if (w->late[i].vma_id == vma_id) {
 			if (t > w->late[i].t)
 				w->late[i].t = t;
+			if (woke > w->late[i].woke)
+				w->late[i].woke = woke;
 			return 0;
 		}
 	}
@@ -1681,6 +1694,7 @@ static int add_late(struct writer_obj *w, uint64_t vma_id, uint64_t t)
 		return -ENOMEM;
 	w->late[w->nlate].vma_id = vma_id;
 	w->late[w->nlate].t = t;
+	w->late[w->nlate].woke = woke;
 	w->nlate++;
 	return 0;
 }
@@ -1713,7 +1727,7 @@ static int on_sched(struct fl_engine *e, const struct fl_event *ev)
 	if (!p || ev->t < p->v.t || (p->ended && ev->t > p->v.t_end + WAKE_AFTER_END_NS) ||
 	    p->v.place != FL_PLACE_VMA || p->v.t < w->w.w_begin)
 		return 0;
-	if (add_late(w, p->v.vma.id, p->v.t) < 0)
+	if (add_late(w, p->v.vma.id, p->v.t, ev->t) < 0)
 		return oom(e);
 	return 0;
 }
@@ -1839,12 +1853,13 @@ int fl_engine_what_if(struct fl_engine *e, const char *arch, uint32_t page_size,
 	return 0;
 }
 
-/* book3s64: the MMU mode picks the PMD coverage (hash 64K: 16 MiB; radix
- * and hash 4K: 2 MiB, which the radix 4K geometry models). */
+/* book3s64: the MMU mode picks the geometry (hash 64K: 16 MiB PMD entries;
+ * hash 4K: 2 MiB PMD entries but 256 MiB PUD entries, and no page-table
+ * moves). */
 static enum fl_pgt_profile pgt_for(enum fl_mm_arch arch, unsigned shift, const char *mmu)
 {
-	if (arch == FL_MM_ARCH_PPC64 && shift == 16 && !strcmp(mmu, "hash"))
-		return FL_PGT_PPC64_HASH_64K;
+	if (arch == FL_MM_ARCH_PPC64 && !strcmp(mmu, "hash"))
+		return shift == 16 ? FL_PGT_PPC64_HASH_64K : FL_PGT_PPC64_HASH_4K;
 	return fl_pgt_profile_for(arch, shift);
 }
 

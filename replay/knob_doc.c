@@ -37,6 +37,14 @@ static const struct fl_knob_doc docs[] = {
 	  "time model: from the fault to the sequence check after the walk" },
 	{ "spf", "ptl_ns", "ns",
 	  "time model: the PTL hold at the end of a fault (pte_map_lock() to the end)" },
+	{ "spf", "seq_window", "0 or 1",
+	  "SPF v12 vm_write_begin()/vm_write_end(): vm_sequence is odd only while the writer "
+	  "changes the VMA (1), not for its whole mmap_lock hold (0)" },
+	{ "spf", "seq_block_ns", "ns",
+	  "time model: the vm_write_begin() block of mmap, brk and a write-locked madvise, at "
+	  "the end of the hold" },
+	{ "spf", "seq_tail_ns", "ns",
+	  "time model: the part of a mprotect/mremap/munmap hold after vm_write_end()" },
 	{ "spf-mmseq", "spec_file", "0 or 1",
 	  "mmap_seq v2 review: vma_can_speculate(); anonymous VMAs only in v2" },
 	{ "spf-mmseq", "pgtable_alloc", "0 or 1",

@@ -30,6 +30,9 @@ static const struct fl_pgt_geom geoms[FL_PGT__COUNT] = {
 	[FL_PGT_PPC64_RADIX_64K] = { 16, 21, 30, 32, true },
 	[FL_PGT_PPC64_RADIX_4K] = { 12, 21, 30, 512, true },
 	[FL_PGT_PPC64_HASH_64K] = { 16, 24, 34, 256, false },
+	/* hash-4k.h: H_PMD_INDEX_SIZE 7, so a PMD table (one PUD entry)
+	 * covers 128 x 2 MiB = 256 MiB; hash never moves page tables. */
+	[FL_PGT_PPC64_HASH_4K] = { 12, 21, 28, 512, false },
 };
 
 static const char *const profile_names[FL_PGT__COUNT] = {
@@ -37,6 +40,7 @@ static const char *const profile_names[FL_PGT__COUNT] = {
 	[FL_PGT_PPC64_RADIX_64K] = "ppc64-radix-64k",
 	[FL_PGT_PPC64_RADIX_4K] = "ppc64-radix-4k",
 	[FL_PGT_PPC64_HASH_64K] = "ppc64-hash-64k",
+	[FL_PGT_PPC64_HASH_4K] = "ppc64-hash-4k",
 };
 
 const char *fl_pgt_profile_name(enum fl_pgt_profile p)

@@ -33,6 +33,7 @@ enum fl_pgt_profile {
 	FL_PGT_PPC64_RADIX_64K,	/* radix-64k.h 13/9/9/5: 32 PTEs, PMD 2 MiB, PUD 1 GiB */
 	FL_PGT_PPC64_RADIX_4K,	/* radix-4k.h 13/9/9/9: as x86_64 */
 	FL_PGT_PPC64_HASH_64K,	/* hash-64k.h 8/10/10/8: 256 PTEs, PMD 16 MiB, PUD 16 GiB */
+	FL_PGT_PPC64_HASH_4K,	/* hash-4k.h 9/7/9/9: 512 PTEs, PMD 2 MiB, PUD 256 MiB */
 	FL_PGT__COUNT
 };
 
@@ -50,7 +51,8 @@ const char *fl_pgt_profile_name(enum fl_pgt_profile p);
 /* The geometry of a profile; NULL for an unknown one. */
 const struct fl_pgt_geom *fl_pgt_geom_of(enum fl_pgt_profile p);
 /* The default profile for an mm model's arch and page size: x86_64 4K;
- * ppc64 radix (POWER9+ default) 64K or 4K.  Hash is only chosen by hand. */
+ * ppc64 radix (POWER9+ default) 64K or 4K.  Hash is chosen by the trace's
+ * MMU or by hand (the engine). */
 enum fl_pgt_profile fl_pgt_profile_for(enum fl_mm_arch arch, unsigned page_shift);
 
 enum fl_pgt_pte {

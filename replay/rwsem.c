@@ -47,6 +47,14 @@ static bool queued_at(const struct fl_rwsem_hold *h, uint64_t t)
 	return h->q <= t && h->rel > t;
 }
 
+/* A writer not granted at t is in the wait list (RWSEM_FLAG_WAITERS set)
+ * only once its optimistic spin is over: rwsem_down_write_slowpath() runs
+ * rwsem_optimistic_spin() before it queues. */
+static bool writer_listed_at(const struct fl_rwsem_hold *h, uint64_t t)
+{
+	return h->acq > t && t - h->q >= FL_RWSEM_WSPIN_NS;
+}
+
 bool fl_rwsem_read_trylock(const struct fl_rwsem *s, uint64_t t)
 {
 	t = clamp(s, t);
@@ -55,8 +63,9 @@ bool fl_rwsem_read_trylock(const struct fl_rwsem *s, uint64_t t)
 
 		if (!queued_at(h, t))
 			continue;
-		/* A writer holds or waits, or anyone waits (FLAG_WAITERS). */
-		if (h->write || h->acq > t)
+		/* A writer holds, or anyone is in the wait list (FLAG_WAITERS):
+		 * a reader that waits, a writer past its spin. */
+		if (h->write ? h->acq <= t || writer_listed_at(h, t) : h->acq > t)
 			return false;
 	}
 	return true;
@@ -76,7 +85,9 @@ static bool reader_queues(const struct fl_rwsem_hold *h, size_t n, uint64_t t)
 		if (h[i].write && h[i].acq <= t)
 			return true;			/* RWSEM_WRITER_LOCKED */
 		if (h[i].write) {
-			if (t - h[i].q >= FL_RWSEM_HANDOFF_NS)
+			if (!writer_listed_at(&h[i], t))
+				continue;		/* spinning: no FLAG_WAITERS */
+			if (t - h[i].q >= FL_RWSEM_WSPIN_NS + FL_RWSEM_HANDOFF_NS)
 				return true;		/* RWSEM_FLAG_HANDOFF */
 			writer_waits = true;
 		} else if (h[i].acq <= t) {

@@ -13,6 +13,10 @@
  *    downgraded): woken writers at the head go first, in order.
  *    mmap_read_trylock() fails whenever a writer holds or waits
  *    (RWSEM_READ_FAILED_MASK: WRITER_LOCKED, FLAG_WAITERS, HANDOFF).
+ *  - A writer that cannot take the lock first spins
+ *    (rwsem_optimistic_spin(), FL_RWSEM_WSPIN_NS) and only then joins the
+ *    wait list and sets FLAG_WAITERS: while it spins, it blocks no reader
+ *    and fails no trylock.  Its HANDOFF timeout starts when it queues.
  *  - A writer waits for every hold queued before it, readers and writers
  *    alike, to be released: the readers inside drain, earlier writers go
  *    first.
@@ -22,12 +26,13 @@
  *    wait does not block a reader by itself: the trace shows readers taking
  *    the lock in the middle of such waits.
  *
- * Simplifications: a writer's optimistic spinning and stealing
- * (rwsem_optimistic_spin()) is in the fixed windows, not simulated; a
- * simulated writer is granted strictly in arrival order; HANDOFF is taken
- * as set RWSEM_WAIT_TIMEOUT after the writer queued (4 ms: 1 jiffy at
- * HZ=250, 4 at HZ=1000), where the kernel sets it at the waiter's next
- * attempt after the timeout.
+ * Simplifications: the spin lasts FL_RWSEM_WSPIN_NS whoever owns the lock
+ * (the kernel spins on a running writer owner without a limit, but readers
+ * cannot enter a writer-locked rwsem either way), and a simulated writer
+ * is granted strictly in arrival order; HANDOFF is taken as set
+ * RWSEM_WAIT_TIMEOUT after the writer queued (4 ms: 1 jiffy at HZ=250, 4 at
+ * HZ=1000), where the kernel sets it at the waiter's next attempt after the
+ * timeout.
  *
  * Time: each request sees only the holds queued at or before its own time,
  * and its answer is final (a request added later with an earlier time does
@@ -62,7 +67,8 @@ void fl_rwsem_free(struct fl_rwsem *s);
 /* No request will come before now: forget every hold released by then. */
 void fl_rwsem_advance(struct fl_rwsem *s, uint64_t now);
 
-/* Would mmap_read_trylock() succeed at t: no writer holds or waits. */
+/* Would mmap_read_trylock() succeed at t: no writer holds, nobody is in
+ * the wait list. */
 bool fl_rwsem_read_trylock(const struct fl_rwsem *s, uint64_t t);
 /* When a reader queued at t would be granted the lock (>= t); nothing is
  * registered. */
@@ -91,8 +97,15 @@ int fl_rwsem_write_downgrade(struct fl_rwsem *s, uint64_t t, uint64_t write_ns,
 int fl_rwsem_writer_fixed(struct fl_rwsem *s, uint64_t id, uint64_t q_begin,
 			  uint64_t acquired, uint64_t released, uint64_t read_until);
 
-/* RWSEM_WAIT_TIMEOUT, DIV_ROUND_UP(HZ, 250) jiffies: 4 ms at the usual HZ. */
+/* RWSEM_WAIT_TIMEOUT, DIV_ROUND_UP(HZ, 250) jiffies: 4 ms at the usual HZ,
+ * counted from when the writer joined the wait list. */
 #define FL_RWSEM_HANDOFF_NS 4000000ULL
+/* How long a writer that cannot take the lock spins before it joins the
+ * wait list: rwsem_optimistic_spin() on a reader-owned lock gives up after
+ * rwsem_rspin_threshold(), (20 + readers) / 2 us, 10 us with the readers
+ * not counted.  While it spins RWSEM_FLAG_WAITERS is clear: readers take
+ * the fast path and mmap_read_trylock() succeeds. */
+#define FL_RWSEM_WSPIN_NS 10000ULL
 
 /* When mmap_read_lock() at t is granted against the holds h[0..n) (any
  * order; the rules above): t when it steals or nothing is in the way.

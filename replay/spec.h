@@ -13,9 +13,10 @@
  *           most d / 4);
  *   t_ptl   t + d: the check again with the PTL held covers (t_map, t_ptl].
  *
- * A writer "touches" at its mmap_lock acquisition (w_begin): the VMAs it
- * changes get their vm_sequence bumped, and mmap_seq goes odd, after that.
- * A writer whose write window contains t is inside at the lookup.
+ * A writer "touches" at its mmap_lock acquisition (w_begin): mmap_seq goes
+ * odd then; a writer whose write window contains t is inside at the lookup.
+ * Dufour's per-VMA vm_sequence is odd only inside that window, while the
+ * writer changes the VMA (strategy_spf.c, seq_window()).
  *
  * What-if time knobs apply here: writers' windows scaled (their hold
  * times, from the acquisition) and jittered (a whole window moved by a

@@ -49,6 +49,11 @@ struct fl_writer_hit {
 	bool wrote_vma;		/* it write-locked the VMA the fault was placed in */
 	bool created_at;	/* it created the VMA now covering the address */
 	bool wrote_any;		/* it write-locked some VMA of the mm */
+	/* Scheduler evidence (whits only): a fault on this VMA held its VMA
+	 * lock and, at its end, woke the writer waiting in vma_start_write()
+	 * at late_t: the writer changed the VMA only after late_t.  0: no
+	 * such evidence. */
+	uint64_t late_t;
 };
 
 /* Something other than an mmap_lock writer that met a fault's speculative
@@ -110,6 +115,11 @@ struct fl_fault_view {
 
 	enum fl_place place;
 	struct fl_vma vma;		/* copy at fault time: FL_PLACE_VMA/_INFERRED */
+	/* FL_PLACE_NO_VMA: the first VMA above the hole, which
+	 * __find_vma() returns (addr < vm_end); has_above false when the
+	 * hole has none above it. */
+	bool has_above;
+	struct fl_vma above;
 	bool access_error;		/* access_error() would refuse it */
 	enum fl_handler handler;
 	bool needs_anon_vma;		/* the handler calls vmf_anon_prepare() */

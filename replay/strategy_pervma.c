@@ -107,9 +107,12 @@ static void pervma_fault(void *state, const struct fl_run_cfg *cfg, const struct
 		return;
 	}
 
-	/* lock_vma_under_rcu(), 6.4: only anonymous VMAs with an anon_vma,
-	 * tested before vma_start_read(). */
-	if (kver < FL_MM_KVER(6, 5) && (f->place == FL_PLACE_VMA || f->place == FL_PLACE_INFERRED)) {
+	/* lock_vma_under_rcu(), 6.4 and 6.5: only anonymous VMAs with an
+	 * anon_vma, not userfaultfd_armed(), tested before vma_start_read().
+	 * File-backed VMAs, swap and userfaultfd came in 6.6 ("mm: allow
+	 * per-VMA locks on file-backed VMAs", "Per-VMA lock support for swap
+	 * and userfaults"). */
+	if (kver < FL_MM_KVER(6, 6) && (f->place == FL_PLACE_VMA || f->place == FL_PLACE_INFERRED)) {
 		if (!vma_anonymous(v)) {
 			fall_back(f, o, "vma_lock_abort", "not anonymous");
 			return;
@@ -147,7 +150,7 @@ static void pervma_fault(void *state, const struct fl_run_cfg *cfg, const struct
 		fall_back(f, o, "vma_lock_abort", "stack growth");
 		return;
 	}
-	/* 6.5-6.9: an anonymous VMA without anon_vma, tested after
+	/* 6.6-6.9: an anonymous VMA without anon_vma, tested after
 	 * vma_start_read() (find_mergeable_anon_vma() looks at neighbours the
 	 * VMA lock does not cover); 6.10 moved it into __vmf_anon_prepare(). */
 	if (kver < FL_MM_KVER(6, 10) && vma_anonymous(v) && !v->anon_vma) {
@@ -171,28 +174,45 @@ static void pervma_fault(void *state, const struct fl_run_cfg *cfg, const struct
 	case FL_H_SPURIOUS:
 		break;
 	case FL_H_WP:
-		/* do_wp_page() before 6.7 ("mm: Call wp_page_copy() under the
-		 * VMA lock", "mm: Handle write faults to RO pages under the VMA
-		 * lock"): a shared mapping (->page_mkwrite) or a copy of a file
-		 * page returned VM_FAULT_RETRY under the VMA lock.  An
-		 * anonymous page is taken as exclusive (reused in place). */
-		if (kver < FL_MM_KVER(6, 7) && ((v->flags & FL_VM_SHARED) || !vma_anonymous(v)))
-			retry = "wp fault";
+		/* do_wp_page() before 6.7 ("mm: handle write faults to RO
+		 * pages under the VMA lock"): VM_FAULT_RETRY under the VMA lock
+		 * only from wp_page_shared() when the VMA has ->page_mkwrite
+		 * (a filesystem's shared mapping; shmem has none), and before
+		 * wp_page_copy() when a private copy needs an anon_vma the VMA
+		 * does not have yet.  A private COW with an anon_vma, or a page
+		 * reused in place, completes. */
+		if (kver < FL_MM_KVER(6, 7)) {
+			if (v->flags & FL_VM_SHARED) {
+				if (fl_vma_ops_of(v) == FL_VMA_OPS_FILE && v->kind != FL_VMA_SHMEM &&
+				    !(v->file_id & FL_MM_FILE_ANON))
+					retry = "wp fault: page_mkwrite";
+			} else if (!v->anon_vma) {
+				retry = "wp fault: no anon_vma";
+			}
+		}
 		break;
 	case FL_H_SWAP:
-		/* do_swap_page(): under the VMA lock only from 6.6; the IO
-		 * wait drops it (folio_lock_or_retry()). */
-		retry = kver < FL_MM_KVER(6, 6) ? "swap" : "swap IO";
+		/* do_swap_page(): under the VMA lock only from 6.6 (before, it
+		 * returned VM_FAULT_RETRY at once).  From 6.6 it drops the lock
+		 * only in folio_lock_or_retry(), when __folio_lock_or_retry()'s
+		 * trylock fails: the folio is locked for IO (another thread's
+		 * swap-in, or an asynchronous read the thread sleeps on).  A
+		 * synchronous swap-in (SWP_SYNCHRONOUS_IO: zram) unlocks the
+		 * folio before, and completes under the VMA lock. */
+		if (kver < FL_MM_KVER(6, 6))
+			retry = "swap";
+		else if (f->folio_locked || f->pc_wait == FL_PCW_SLEPT)
+			retry = "swap IO";
 		break;
 	case FL_H_FILE_READ:
 		/* do_read_fault(): fault-around (->map_pages) runs under the
-		 * VMA lock from 6.5; ->fault from 6.7 when the VMA has
+		 * VMA lock from 6.6; ->fault from 6.7 when the VMA has
 		 * ->map_pages (vmf_can_call_fault()). */
 		if (fl_vma_ops_of(v) != FL_VMA_OPS_FILE)
 			retry = "no map_pages";
 		else if (!(retry = filemap_retry(f)) && kver < FL_MM_KVER(6, 7) &&
 			 (FAULT_AROUND_BYTES >> cfg->page_shift) <= 1)
-			/* 6.5-6.6 ran only fault-around under the VMA lock, and
+			/* 6.6 ran only fault-around under the VMA lock, and
 			 * should_fault_around() wants more than one page: 64 KiB
 			 * on 64 KiB pages is one. */
 			retry = "no fault-around";

@@ -6,14 +6,15 @@
  * handles, walks the page tables with IRQs off (no allocation, no huge
  * pages), checks the sequence again, and runs handle_pte_fault() with
  * FAULT_FLAG_SPECULATIVE.  Every point where the page table is locked
- * (pte_spinlock(), pte_map_lock()) checks vm_sequence, the PMD and -- in
- * v11 -- a PTL trylock, and checks vm_sequence again with the PTL held.
+ * (pte_spinlock(), pte_map_lock()) checks vm_sequence, the PMD and the PTL
+ * (a trylock that loops on `again:` in v11 and v12, and fails with
+ * spf_pte_lock in v8-v10), and checks vm_sequence again with the PTL held.
  * Any failure returns VM_FAULT_RETRY and the classic path runs under
  * mmap_sem.  The failures are the series' trace events (pagefault:spf_*),
  * the successes its vmstat speculative_pgfault.
  *
- * Profiles: v12 (default: the PTL trylock spins, `goto again`, no
- * spf_pte_lock) and v11 (the trylock fails: spf_pte_lock); "-ppc-intended"
+ * Profiles: v12 (default) and v11 (the PTL trylock spins, `goto again`, no
+ * spf_pte_lock), v10 (the trylock fails: spf_pte_lock); "-ppc-intended"
  * takes the intended reading of the ppc64 hookup's result test (below).
  * Time: spec.h.  Kernel functions per rule: README-strategies.md, ## spf.
  */
@@ -36,6 +37,9 @@ enum {
 	K_PPC_MEM_KEYS,
 	K_LOOKUP_NS,
 	K_PTL_NS,
+	K_SEQ_WINDOW,
+	K_SEQ_BLOCK,
+	K_SEQ_TAIL,
 };
 
 static const struct fl_knob spf_knobs[] = {
@@ -68,16 +72,29 @@ static const struct fl_knob spf_knobs[] = {
 	[K_PTL_NS] = { "ptl_ns",
 		       "ns the PTL is held at the end of a fault (pte_map_lock to the end)",
 		       100, 0, 100000 },
+	[K_SEQ_WINDOW] = { "seq_window",
+			   "1: vm_sequence is odd only while the writer changes the VMA "
+			   "(vm_write_begin() .. vm_write_end(), by call kind and sched evidence); "
+			   "0: over the writer's whole mmap_lock write hold", 1, 0, 1 },
+	[K_SEQ_BLOCK] = { "seq_block_ns",
+			  "ns vm_sequence stays odd for a short VMA change (mmap_region()'s "
+			  "final block, brk, madvise's vm_flags), at the end of the hold",
+			  1000, 0, 1000000 },
+	[K_SEQ_TAIL] = { "seq_tail_ns",
+			 "ns from the writer's last vm_write_end() to mmap_write_unlock()",
+			 0, 0, 1000000 },
 	{ NULL, NULL, 0, 0, 0 },
 };
 
-static const char *const spf_profiles[] = { "v12", "v11", "v12-ppc-intended", "v11-ppc-intended",
-					    NULL };
+static const char *const spf_profiles[] = { "v12", "v11", "v10", "v12-ppc-intended",
+					    "v11-ppc-intended", "v10-ppc-intended", NULL };
 
 struct spf {
-	bool v11;		/* spf_pte_lock: the PTL trylock aborts */
+	bool pte_trylock;	/* v8-v10: the PTL trylock aborts, spf_pte_lock */
 	bool ppc_intended;	/* ppc64: the result test as intended */
 	bool spec_file, pgtable_alloc, shortcut, pte_wide, noanon, mem_keys;
+	bool seq_phases;	/* seq_window=1 */
+	uint64_t seq_block, seq_tail;
 	struct fl_spec_time st;
 };
 
@@ -87,11 +104,12 @@ static int spf_init(void *state, const struct fl_run_cfg *cfg, struct fl_err *er
 	const char *p = cfg->profile ? cfg->profile : spf_profiles[0];
 
 	memset(s, 0, sizeof(*s));
-	if (!strcmp(p, "v11") || !strcmp(p, "v11-ppc-intended"))
-		s->v11 = true;
-	else if (strcmp(p, "v12") && strcmp(p, "v12-ppc-intended"))
-		return fl_err_set(err, -EINVAL, "spf: unknown profile '%s' (v12, v11, v12-ppc-intended, "
-				  "v11-ppc-intended)", p);
+	if (!strcmp(p, "v10") || !strcmp(p, "v10-ppc-intended"))
+		s->pte_trylock = true;
+	else if (strcmp(p, "v12") && strcmp(p, "v12-ppc-intended") && strcmp(p, "v11") &&
+		 strcmp(p, "v11-ppc-intended"))
+		return fl_err_set(err, -EINVAL, "spf: unknown profile '%s' (v12, v11, v10, "
+				  "v12-ppc-intended, v11-ppc-intended, v10-ppc-intended)", p);
 	s->ppc_intended = strstr(p, "-ppc-intended") != NULL;
 	s->spec_file = cfg->knob[K_SPEC_FILE];
 	s->pgtable_alloc = cfg->knob[K_PGTABLE_ALLOC];
@@ -99,6 +117,9 @@ static int spf_init(void *state, const struct fl_run_cfg *cfg, struct fl_err *er
 	s->pte_wide = cfg->knob[K_PTE_WIDE];
 	s->noanon = cfg->knob[K_NOANON_EVENT];
 	s->mem_keys = cfg->knob[K_PPC_MEM_KEYS];
+	s->seq_phases = cfg->knob[K_SEQ_WINDOW];
+	s->seq_block = (uint64_t)cfg->knob[K_SEQ_BLOCK];
+	s->seq_tail = (uint64_t)cfg->knob[K_SEQ_TAIL];
 	s->st.scale_pct = (uint64_t)cfg->knob[K_WRITER_SCALE];
 	s->st.jitter_ns = (uint64_t)cfg->knob[K_JITTER];
 	s->st.lookup_ns = (uint64_t)cfg->knob[K_LOOKUP_NS];
@@ -220,19 +241,58 @@ static void done(struct ctx *c, const char *counter, const char *reason, bool se
 	o->lock_wait = 0;
 }
 
+/* Where a writer of the fault's VMA keeps its vm_sequence odd: between
+ * vm_write_begin() and vm_write_end(), which wrap the VMA changes
+ * themselves, not the whole mmap_lock hold ([PATCH v12 10/31] "mm: protect
+ * VMA modifications using VMA sequence count", "mm: VMA sequence count").
+ * The trace shows the hold, not the changes, so the window is placed by
+ * what the call does:
+ *  - mprotect (mprotect_fixup() wraps the vm_flags write and
+ *    change_protection()), mremap (move_page_tables()), munmap (the VMA is
+ *    detached early, and vma_has_changed() is true for a detached VMA):
+ *    the hold, up to seq_tail before its end;
+ *  - mmap, brk, madvise under the write lock: a short change (the end of
+ *    mmap_region(), __vma_adjust(), a vm_flags write): seq_block, ending
+ *    seq_tail before the end of the hold;
+ *  - a fault that woke the writer waiting in vma_start_write() on this VMA
+ *    (sched evidence, fl_writer_hit.late_t) means the writer reached the
+ *    change only after that wake: the window starts there at the earliest.
+ * seq_window=0 takes the whole hold, as a kernel that bumped vm_sequence
+ * at mmap_write_lock() would. */
+static void seq_window(const struct ctx *c, const struct fl_writer_hit *h, uint64_t *b, uint64_t *e)
+{
+	const struct spf *s = c->s;
+	struct fl_spec_win win;
+
+	fl_spec_window(&s->st, h->w, &win);
+	*b = win.b;
+	*e = win.e;
+	if (!s->seq_phases)
+		return;
+	if (*e != UINT64_MAX) {
+		*e -= *e - *b < s->seq_tail ? *e - *b : s->seq_tail;
+		if (h->w->traced && (h->w->call.kind == FL_MM_MMAP || h->w->call.kind == FL_MM_BRK ||
+				     h->w->call.kind == FL_MM_MADVISE) &&
+		    *e - *b > s->seq_block)
+			*b = *e - s->seq_block;
+	}
+	if (h->late_t > *b)
+		*b = h->late_t < *e ? h->late_t : *e;
+}
+
 /* The first writer of the window that bumps the VMA's vm_sequence with its
- * acquisition in (from, to]; NULL if none.  `held`: instead, one whose
- * window contains `from` (inside at the lookup: odd). */
+ * vm_write_begin() in (from, to]; NULL if none.  `held`: instead, one whose
+ * odd window contains `from` (odd at the lookup). */
 static const struct fl_writer *vma_writer(const struct ctx *c, uint64_t from, uint64_t to, bool held)
 {
 	for (size_t i = 0; i < c->f->nwhits; i++) {
 		const struct fl_writer_hit *h = &c->f->whits[i];
-		struct fl_spec_win win;
+		uint64_t b, e;
 
 		if (!h->wrote_vma && !h->created_at)
 			continue;
-		fl_spec_window(&c->s->st, h->w, &win);
-		if (held ? (win.b <= from && from <= win.e) : (from < win.b && win.b <= to))
+		seq_window(c, h, &b, &e);
+		if (held ? (b <= from && from <= e) : (from < b && b <= to))
 			return h->w;
 	}
 	return NULL;
@@ -295,11 +355,11 @@ static bool map_lock(struct ctx *c, uint64_t since, uint64_t at, uint64_t after,
 		return false;
 	}
 	if (fl_spec_ptl_busy(&c->s->st, c->f, at, &free_at)) {
-		if (c->s->v11) {
+		if (c->s->pte_trylock) {
 			retry(c, C_PTE_LOCK, r_ptl, at, NULL, true);
 			return false;
 		}
-		/* v12: spin_trylock() failed: local_irq_enable(); goto
+		/* v11, v12: spin_trylock() failed: local_irq_enable(); goto
 		 * again -- the checks run again once the PTL is free. */
 		uint64_t tail = after - at;
 
@@ -320,6 +380,7 @@ static void spf_fault(void *state, const struct fl_run_cfg *cfg, const struct fl
 	const struct fl_vma *v = &f->vma;
 	uint32_t acc = f->fault->access;
 	bool ppc = cfg->arch == FL_MM_ARCH_PPC64;
+	bool hole = false;
 	struct ctx c = { .s = s, .cfg = cfg, .f = f, .o = o };
 	const struct fl_writer *w;
 
@@ -352,12 +413,18 @@ static void spf_fault(void *state, const struct fl_run_cfg *cfg, const struct fl
 	/* ppc64 book3s64: FAULT_FLAG_WRITE comes from DSISR_ISSTORE for the
 	 * speculative attempt (the access check below reads it). */
 
-	/* __handle_speculative_fault(): get_vma() finds no VMA above the
-	 * address: VM_FAULT_RETRY, no event. */
+	/* __handle_speculative_fault(): get_vma() is __find_vma(), the first
+	 * VMA with addr < vm_end.  None: VM_FAULT_RETRY, no event.  In a hole
+	 * below a VMA, the checks run on that VMA, and the bounds check
+	 * catches the address if nothing before it did. */
 	if (f->place == FL_PLACE_NO_VMA) {
-		no_spf(&c, "no VMA (get_vma() NULL), no event");
-		o->fell_back = true;
-		return;
+		if (!f->has_above) {
+			no_spf(&c, "no VMA (get_vma() NULL), no event");
+			o->fell_back = true;
+			return;
+		}
+		v = &f->above;
+		hole = true;
 	}
 	/* raw_read_seqcount(&vma->vm_sequence) odd: a writer is inside. */
 	w = vma_writer(&c, f->t, f->t, true);
@@ -386,6 +453,11 @@ static void spf_fault(void *state, const struct fl_run_cfg *cfg, const struct fl
 	}
 	if (f->place == FL_PLACE_STACK || (v->flags & FL_VM_GROWSDOWN)) {
 		retry(&c, C_NOTSUP, "VM_GROWSDOWN (stack)", f->t, NULL, false);
+		return;
+	}
+	/* address < vm_start || vm_end <= address: spf_vma_changed. */
+	if (hole) {
+		retry(&c, C_CHANGED, "hole below the VMA (bounds check)", f->t, NULL, false);
 		return;
 	}
 	/* arch_vma_access_permitted(), a write without VM_WRITE, a read

@@ -241,16 +241,11 @@ static void mmseq_fault(void *state, const struct fl_run_cfg *cfg, const struct 
 		return;
 	case FL_H_ANON_READ:
 	case FL_H_ANON_WRITE:
-		/* do_anonymous_page() (SPF_ATTEMPT_ANON). */
-		if ((v->flags & FL_VM_UFFD_MISSING)) {
-			abort_at(&c, A_UFFD, "userfaultfd missing", c.ph.t_walk, NULL, true);
-			return;
-		}
-		break;
-	case FL_H_WP:
-		/* do_wp_page() (SPF_ATTEMPT_WP): uffd-wp aborts. */
-		if (v->flags & FL_VM_UFFD_WP) {
-			abort_at(&c, A_UFFD, "userfaultfd write-protect", c.ph.t_walk, NULL, true);
+		/* do_anonymous_page() (SPF_ATTEMPT_ANON): a write without
+		 * anon_vma aborts before the folio is allocated, before any
+		 * page-table lock. */
+		if (f->needs_anon_vma && !v->anon_vma) {
+			abort_at(&c, A_ANON_VMA, "no anon_vma yet", c.ph.t_walk, NULL, true);
 			return;
 		}
 		break;
@@ -263,17 +258,18 @@ static void mmseq_fault(void *state, const struct fl_run_cfg *cfg, const struct 
 				 true);
 			return;
 		}
+		if (f->needs_anon_vma && !v->anon_vma) {
+			abort_at(&c, A_ANON_VMA, "no anon_vma yet", c.ph.t_walk, NULL, true);
+			return;
+		}
 		break;
+	case FL_H_WP:
 	case FL_H_SPURIOUS:
 	case FL_H__COUNT:
 		break;
 	}
-	/* do_anonymous_page() / wp_page_copy() without anon_vma. */
-	if (f->needs_anon_vma && !v->anon_vma) {
-		abort_at(&c, A_ANON_VMA, "no anon_vma yet", c.ph.t_walk, NULL, true);
-		return;
-	}
-	/* __pte_map_lock(): SEQ1, PMD, PTL trylock, SEQ2. */
+	/* __pte_map_lock() (pte_spinlock() on the present-PTE path): SEQ1,
+	 * PMD, PTL trylock, SEQ2. */
 	w = seq_writer(&c, c.ph.t_walk, c.ph.t_map, false);
 	if (w) {
 		abort_at(&c, A_SEQ1, "mmap_seq changed before the PTL", c.ph.t_map, w, true);
@@ -295,6 +291,25 @@ static void mmseq_fault(void *state, const struct fl_run_cfg *cfg, const struct 
 	if (w) {
 		abort_at(&c, A_SEQ2, "mmap_seq changed with the PTL held", c.ph.t_ptl, w, true);
 		return;
+	}
+	/* With the PTL held: do_anonymous_page() delivers a missing-page
+	 * userfault (userfaultfd_missing()) only after pte_map_lock();
+	 * do_wp_page() checks userfaultfd_pte_wp() under pte_spinlock(), and
+	 * wp_page_copy() then needs the anon_vma. */
+	if ((f->handler == FL_H_ANON_READ || f->handler == FL_H_ANON_WRITE) &&
+	    (v->flags & FL_VM_UFFD_MISSING)) {
+		abort_at(&c, A_UFFD, "userfaultfd missing", c.ph.t_ptl, NULL, true);
+		return;
+	}
+	if (f->handler == FL_H_WP) {
+		if (v->flags & FL_VM_UFFD_WP) {
+			abort_at(&c, A_UFFD, "userfaultfd write-protect", c.ph.t_ptl, NULL, true);
+			return;
+		}
+		if (f->needs_anon_vma && !v->anon_vma) {
+			abort_at(&c, A_ANON_VMA, "no anon_vma yet", c.ph.t_ptl, NULL, true);
+			return;
+		}
 	}
 	o->path = FL_PATH_SPECULATIVE;
 	o->counter = C_ATTEMPT;

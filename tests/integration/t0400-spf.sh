@@ -114,7 +114,7 @@ v11=$FL_TMP/v11.db
 expect_ok "spf -p v11" replay "$trace" -s spf -p v11 --set pte_wide=1 -o "$v11"
 is "v11 profile and knob recorded" "$(q "$v11" "select profile, knobs like '%\"pte_wide\":1%' from runs")" "v11|1"
 expect_fail "spf -p 6.7 refused" 2 "profile '6.7'" replay "$trace" -s spf -p 6.7 -o "$FL_TMP/x.db"
-contains "the refusal lists spf's profiles" "$FL_ERR" "v12, v11, v12-ppc-intended, v11-ppc-intended"
+contains "the refusal lists spf's profiles" "$FL_ERR" "v12, v11, v10, v12-ppc-intended, v11-ppc-intended, v10-ppc-intended"
 seeds=$FL_TMP/seeds.db
 expect_ok "--seeds 3 with jitter" replay "$trace" -s spf-mmseq --set jitter_ns=5000 --seeds 3 --seed 7 -o "$seeds"
 is "three runs, seeds 7..9" "$(q "$seeds" "select group_concat(seed) from runs")" "7,8,9"

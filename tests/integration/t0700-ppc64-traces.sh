@@ -9,7 +9,7 @@
 # then the pervma 6.12 fidelity: tp fp fn tn, and why it is short of 95%
 fixed() {
 	cat <<'EOF'
-fl-mmchurn-64k-radix radix 389 3878 10 385 4277 59 59 3 0 4215
+fl-mmchurn-64k-radix radix 389 3878 10 385 4277 59 59 2 0 4216
 fl-mmchurn-64k-hash hash 389 3879 10 385 4278 61 61 20 0 4197 a fault thread's madvise write-locked the VMA next to its region (the other fault thread's) 1.1 ms after it took mmap_lock (the kernel's fallbacks start there); the trace does not show vma_start_write(), the replay counts the whole window
 EOF
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "rwsem.h"
 #include "mm_ops.h"
 
 extern const struct fl_strategy fl_strategy_pervma;
@@ -625,7 +626,8 @@ static void stack_growth_below_growsdown(void **state)
  * the first write into a fresh anonymous mmap finds no anon_vma and takes
  * mmap_read_trylock() to set it, staying on the VMA lock; the second fault
  * in the VMA finds it set.  With a writer queued for mmap_lock
- * (rwsem_down_write_slowpath() waiting behind a reader) the trylock fails:
+ * (rwsem_down_write_slowpath() waiting behind a reader, past its
+ * rwsem_optimistic_spin()) the trylock fails:
  * VM_FAULT_RETRY, vma_lock_retry, and the fault runs under mmap_lock once
  * the writer is done; after it, the VMA has its anon_vma. */
 static void first_anon_write_and_the_trylock(void **state)
@@ -633,6 +635,7 @@ static void first_anon_write_and_the_trylock(void **state)
 	struct script s = { .n = 0 };
 	struct replay r;
 	const uint64_t mp[6] = { A + 0x8000, 0x1000, FL_PROT_READ };
+	const uint64_t S = FL_RWSEM_WSPIN_NS;
 
 	(void)state;
 	mmap_anon(&s, 10, 20, A, 0, true);
@@ -641,25 +644,26 @@ static void first_anon_write_and_the_trylock(void **state)
 	fault(&s, T1, 200, A + 0x1000, WR);		/* fault 2 */
 	fault_end(&s, T1, 205, false);
 
-	/* T3 holds mmap_lock for read; MAIN's mprotect of A queues. */
+	/* T3 holds mmap_lock for read; MAIN's mprotect of A spins, then
+	 * queues (FLAG_WAITERS) FL_RWSEM_WSPIN_NS later. */
 	R_START(&s, T3, 900);
 	R_OK(&s, T3, 901);
-	call(&s, MAIN, FL_MM_MPROTECT, 980, 4010, 0, mp);
+	call(&s, MAIN, FL_MM_MPROTECT, 980, 4010 + S, 0, mp);
 	W_START(&s, MAIN, 990);
-	fault(&s, T2, 1000, B, WR);			/* fault 3: first write into B */
-	R_START(&s, T2, 1002);				/* __vmf_anon_prepare's trylock */
-	R_FAIL(&s, T2, 1003);
-	R_START(&s, T2, 1004);				/* lock_mm_and_find_vma's trylock */
-	R_FAIL(&s, T2, 1005);
-	R_START(&s, T2, 1006);				/* mmap_read_lock_killable() */
-	R_REL(&s, T3, 3000);
-	W_OK(&s, MAIN, 3001);
-	W_REL(&s, MAIN, 4000);
-	R_OK(&s, T2, 4001);
-	fault_end(&s, T2, 4050, false);
-	R_REL(&s, T2, 4060);
-	fault(&s, T2, 5000, B + 0x1000, WR);		/* fault 4 */
-	fault_end(&s, T2, 5005, false);
+	fault(&s, T2, 1000 + S, B, WR);			/* fault 3: first write into B */
+	R_START(&s, T2, 1002 + S);			/* __vmf_anon_prepare's trylock */
+	R_FAIL(&s, T2, 1003 + S);
+	R_START(&s, T2, 1004 + S);			/* lock_mm_and_find_vma's trylock */
+	R_FAIL(&s, T2, 1005 + S);
+	R_START(&s, T2, 1006 + S);			/* mmap_read_lock_killable() */
+	R_REL(&s, T3, 3000 + S);
+	W_OK(&s, MAIN, 3001 + S);
+	W_REL(&s, MAIN, 4000 + S);
+	R_OK(&s, T2, 4001 + S);
+	fault_end(&s, T2, 4050 + S, false);
+	R_REL(&s, T2, 4060 + S);
+	fault(&s, T2, 5000 + S, B + 0x1000, WR);	/* fault 4 */
+	fault_end(&s, T2, 5005 + S, false);
 	play(&r, &s, false);
 
 	EXPECT_OK(&r, 1, "ok, anon_vma under trylock");
@@ -673,8 +677,29 @@ static void first_anon_write_and_the_trylock(void **state)
 	EXPECT_GT(&r, 3, FL_GT_FALLBACK, "anon_vma retry");
 	assert_int_equal(F(&r, 3)->gt_wait, 4001 - 1002);
 
+
 	EXPECT_OK(&r, 4, "ok");
 	assert_true(F(&r, 4)->vma.anon_vma);
+	replay_free(&r);
+
+	/* The same trylock while the writer still spins succeeds. */
+	s.n = 0;
+	mmap_anon(&s, 10, 20, A, 0, true);
+	mmap_anon(&s, 30, 40, B, 0, true);
+	R_START(&s, T3, 900);
+	R_OK(&s, T3, 901);
+	call(&s, MAIN, FL_MM_MPROTECT, 980, 4010 + S, 0, mp);
+	W_START(&s, MAIN, 990);
+	fault(&s, T2, 1000, B, WR);
+	R_START(&s, T2, 1002);
+	R_OK(&s, T2, 1003);
+	R_REL(&s, T2, 1010);
+	fault_end(&s, T2, 1050, false);
+	R_REL(&s, T3, 3000 + S);
+	W_OK(&s, MAIN, 3001 + S);
+	W_REL(&s, MAIN, 4000 + S);
+	play(&r, &s, false);
+	EXPECT_OK(&r, 1, "ok, anon_vma under trylock");
 	replay_free(&r);
 }
 

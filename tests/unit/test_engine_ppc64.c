@@ -3,6 +3,7 @@
  * what-ifs over them. */
 #include "unit.h"
 
+#include "access_error.h"
 #include "engine.h"
 #include "mm_ops.h"
 #include "strategy.h"
@@ -51,9 +52,9 @@ static void from_the_trace(void **state)
 	/* hash 64K: a PMD covers 16 MiB */
 	profile_of(&(struct setup){ "ppc64le", "hash", 65536, NULL, NULL, 0 }, pgt, sizeof(pgt), &cfg);
 	assert_string_equal(pgt, "ppc64-hash-64k");
-	/* hash 4K has radix 4K's 2 MiB PMD */
+	/* hash 4K: hash-4k.h's own geometry (H_PMD_INDEX_SIZE 7) */
 	profile_of(&(struct setup){ "ppc64le", "hash", 4096, NULL, NULL, 0 }, pgt, sizeof(pgt), &cfg);
-	assert_string_equal(pgt, "ppc64-radix-4k");
+	assert_string_equal(pgt, "ppc64-hash-4k");
 	assert_int_equal(cfg.page_shift, 12);
 	/* no MMU in the trace (older recordings): radix, POWER9's default */
 	profile_of(&(struct setup){ "ppc64le", "", 65536, NULL, NULL, 0 }, pgt, sizeof(pgt), &cfg);
@@ -91,11 +92,61 @@ static void what_ifs(void **state)
 	assert_string_equal(pgt, "ppc64-radix-4k");
 }
 
+static struct fl_vma vma_with(uint64_t flags)
+{
+	struct fl_vma v;
+
+	memset(&v, 0, sizeof(v));
+	v.start = 0x10000000;
+	v.end = 0x10100000;
+	v.flags = flags;
+	v.kind = FL_VMA_ANON;
+	return v;
+}
+
+/* arch/powerpc/mm/fault.c access_error() as in current kernels, with
+ * "powerpc/mm: Fix false detection of read faults" (f2c7e3562b4c): an
+ * instruction fetch needs VM_EXEC; a write needs VM_WRITE; a read fails
+ * only on a PROT_NONE VMA (!vma_is_accessible()) or on an execute-only one
+ * under radix.  A read with DSISR_PROTFAULT (a NUMA-hinting pte_protnone()
+ * PTE) is no error by itself, where x86 refuses a present-page read. */
+static void ppc64_access_error(void **state)
+{
+	const uint32_t user = FL_ACC_USER;
+	struct fl_vma rw = vma_with(FL_VM_READ | FL_VM_WRITE);
+	struct fl_vma rx = vma_with(FL_VM_READ | FL_VM_EXEC);
+	struct fl_vma x = vma_with(FL_VM_EXEC);
+	struct fl_vma w = vma_with(FL_VM_WRITE);
+	struct fl_vma none = vma_with(0);
+
+	(void)state;
+	/* exec */
+	assert_true(fl_access_error(FL_MM_ARCH_PPC64, true, &rw, FL_ACC_EXEC | user));
+	assert_false(fl_access_error(FL_MM_ARCH_PPC64, true, &rx, FL_ACC_EXEC | user));
+	assert_false(fl_access_error(FL_MM_ARCH_PPC64, true, &x, FL_ACC_EXEC | user));
+	/* write */
+	assert_true(fl_access_error(FL_MM_ARCH_PPC64, true, &rx, FL_ACC_WRITE | user));
+	assert_false(fl_access_error(FL_MM_ARCH_PPC64, true, &w, FL_ACC_WRITE | user));
+	/* read: VM_WRITE or VM_EXEC imply read, except exec-only on radix */
+	assert_false(fl_access_error(FL_MM_ARCH_PPC64, true, &w, FL_ACC_READ | user));
+	assert_true(fl_access_error(FL_MM_ARCH_PPC64, true, &x, FL_ACC_READ | user));
+	assert_false(fl_access_error(FL_MM_ARCH_PPC64, false, &x, FL_ACC_READ | user));
+	assert_true(fl_access_error(FL_MM_ARCH_PPC64, true, &none, FL_ACC_READ | user));
+	assert_true(fl_access_error(FL_MM_ARCH_PPC64, false, &none, FL_ACC_READ | user));
+	/* PROTFAULT on a read: NUMA hinting, not an error on ppc64; x86 says
+	 * error (a present page read can only be NX or PROT_NONE there). */
+	assert_false(fl_access_error(FL_MM_ARCH_PPC64, true, &rw, FL_ACC_READ | FL_ACC_PROT | user));
+	assert_true(fl_access_error(FL_MM_ARCH_X86_64, false, &rw, FL_ACC_READ | FL_ACC_PROT | user));
+	/* a key fault is refused on both */
+	assert_true(fl_access_error(FL_MM_ARCH_PPC64, true, &rw, FL_ACC_READ | FL_ACC_PKEY | user));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(from_the_trace),
 		cmocka_unit_test(what_ifs),
+		cmocka_unit_test(ppc64_access_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

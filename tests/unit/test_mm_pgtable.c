@@ -90,6 +90,16 @@ static void geometry(void **state)
 	assert_int_equal(g->ptes_per_table, 256);
 	assert_false(g->move_pmd);
 
+	/* hash-4k.h: H_PTE_INDEX_SIZE 9, H_PMD_INDEX_SIZE 7: a PTE table
+	 * covers 2 MiB, a PMD table 128 of them, 256 MiB; no table moves. */
+	g = fl_pgt_geom_of(FL_PGT_PPC64_HASH_4K);
+	assert_int_equal(g->pte_shift, 12);
+	assert_int_equal(g->pmd_shift, 21);
+	assert_int_equal(g->pud_shift, 28);
+	assert_int_equal(g->ptes_per_table, 512);
+	assert_false(g->move_pmd);
+	assert_string_equal(fl_pgt_profile_name(FL_PGT_PPC64_HASH_4K), "ppc64-hash-4k");
+
 	for (int p = 0; p < FL_PGT__COUNT; p++) {
 		g = fl_pgt_geom_of(p);
 		assert_int_equal(1u << (g->pmd_shift - g->pte_shift), g->ptes_per_table);
@@ -467,6 +477,37 @@ static void move_hash_no_table_move(void **state)
 	assert_int_equal(fl_pgt_pte(&pt, BASE + 4 * sz), FL_PTE_PRESENT_WRITE);
 	assert_int_equal(fl_pgt_pte(&pt, BASE), FL_PTE_NONE);
 	assert_int_equal(fl_pgt_check(&pt), 0);
+	fl_pgt_free(&pt);
+}
+
+/* Hash 4K (hash-4k.h, H_PMD_INDEX_SIZE 7): a PMD table covers 256 MiB, so
+ * two faults 256 MiB apart need two PMD tables where radix 4K (1 GiB) needs
+ * one; and mremap copies the PTEs instead of moving the table
+ * (arch_supports_page_table_move() is radix only). */
+static void hash_4k_geometry(void **state)
+{
+	struct fl_pgtable pt;
+	const uint64_t base = 0x10000000ULL;	/* 256 MiB aligned */
+
+	(void)state;
+	assert_int_equal(fl_pgt_init(&pt, FL_PGT_PPC64_HASH_4K), 0);
+	assert_int_equal(fl_pgt_fault_pte(&pt, base, true), 0);
+	assert_int_equal(fl_pgt_fault_pte(&pt, base + (255u << 20), true), 0);
+	assert_int_equal(pt.st.pmd_tables_alloc, 1);
+	assert_int_equal(fl_pgt_fault_pte(&pt, base + (256u << 20), true), 0);
+	assert_int_equal(pt.st.pmd_tables_alloc, 2);
+	assert_false(fl_pgt_pud_present(&pt, base + (512u << 20)));
+	assert_int_equal(fl_pgt_move(&pt, base, base + (2u << 20), base + (64u << 20)), 0);
+	assert_int_equal(pt.st.pte_tables_alloc, 4);	/* a new table at the destination */
+	assert_int_equal(fl_pgt_pte(&pt, base + (64u << 20)), FL_PTE_PRESENT_WRITE);
+	assert_int_equal(fl_pgt_pte(&pt, base), FL_PTE_NONE);
+	assert_int_equal(fl_pgt_check(&pt), 0);
+	fl_pgt_free(&pt);
+
+	assert_int_equal(fl_pgt_init(&pt, FL_PGT_PPC64_RADIX_4K), 0);
+	assert_int_equal(fl_pgt_fault_pte(&pt, base, true), 0);
+	assert_int_equal(fl_pgt_fault_pte(&pt, base + (256u << 20), true), 0);
+	assert_int_equal(pt.st.pmd_tables_alloc, 1);
 	fl_pgt_free(&pt);
 }
 
@@ -883,6 +924,7 @@ int main(void)
 		T(unmap_frees_tables),
 		T(move_ptes),
 		cmocka_unit_test(move_hash_no_table_move),
+		cmocka_unit_test(hash_4k_geometry),
 		T(protect_write),
 		T(lazyfree_keeps_pages),
 		T(apply_mm_reports),

@@ -74,17 +74,50 @@ static void reader_behind_holding_writer(void **state)
 
 /* A writer waiting for readers to drain blocks new readers while readers
  * are inside: rwsem_down_read_slowpath() does not steal a lock "very
- * likely owned by readers" (rcnt > 1), it queues behind the writer. */
+ * likely owned by readers" (rcnt > 1), it queues behind the writer --
+ * once the writer is in the wait list, after its optimistic spin. */
 static void reader_behind_queued_writer(void **state)
 {
 	struct fl_rwsem s;
+	const uint64_t S = FL_RWSEM_WSPIN_NS;
 
 	(void)state;
 	fl_rwsem_init(&s);
-	assert_int_equal(rd(&s, 0, 300), 0);		/* R1 holds 0..300 */
-	assert_int_equal(wr(&s, 100, 50), 300);		/* W queued at 100 */
-	assert_int_equal(rd(&s, 150, 10), 350);		/* behind W, not R1 */
+	assert_int_equal(rd(&s, 0, S + 300), 0);	/* R1 holds 0..S+300 */
+	assert_int_equal(wr(&s, 100, 50), S + 300);	/* W queued at 100 */
+	assert_int_equal(rd(&s, S + 150, 10), S + 350);	/* behind W, not R1 */
 	assert_int_equal(rd(&s, 99, 10), 99);		/* before W queued */
+	fl_rwsem_free(&s);
+}
+
+/* rwsem_down_write_slowpath(): the writer first spins in
+ * rwsem_optimistic_spin() -- on a reader-owned lock for
+ * rwsem_rspin_threshold() -- and only queueing sets RWSEM_FLAG_WAITERS.
+ * While it spins, readers take the fast path (rwsem_read_trylock()) and
+ * mmap_read_trylock() succeeds. */
+static void writer_spins_before_it_queues(void **state)
+{
+	struct fl_rwsem s;
+	const uint64_t S = FL_RWSEM_WSPIN_NS;
+
+	(void)state;
+	fl_rwsem_init(&s);
+	assert_int_equal(rd(&s, 0, 3 * S), 0);		/* R1 holds 0..3S */
+	assert_int_equal(wr(&s, 100, 50), 3 * S);	/* W spins from 100 */
+	assert_true(fl_rwsem_read_trylock(&s, 150));
+	assert_true(fl_rwsem_read_trylock(&s, 100 + S - 1));
+	assert_int_equal(fl_rwsem_read_at(&s, 150), 150);	/* fast path */
+	assert_int_equal(fl_rwsem_read_at(&s, 100 + S - 1), 100 + S - 1);
+	assert_false(fl_rwsem_read_trylock(&s, 100 + S));	/* queued now */
+	assert_int_equal(fl_rwsem_read_at(&s, 100 + S), 3 * S + 50);
+	fl_rwsem_free(&s);
+
+	/* A fixed writer the trace shows waiting less than the spin never
+	 * set FLAG_WAITERS. */
+	fl_rwsem_init(&s);
+	fixed(&s, 4, 1000, 1000 + S / 2, 1000 + S);
+	assert_true(fl_rwsem_read_trylock(&s, 1000 + S / 4));
+	assert_false(fl_rwsem_read_trylock(&s, 1000 + S / 2));	/* holds */
 	fl_rwsem_free(&s);
 }
 
@@ -97,24 +130,26 @@ static void reader_steals_past_waiting_writer(void **state)
 	struct fl_rwsem s;
 	uint64_t id = 99;
 	const uint64_t H = FL_RWSEM_HANDOFF_NS;
+	const uint64_t S = FL_RWSEM_WSPIN_NS;
 
 	(void)state;
 	fl_rwsem_init(&s);
-	fixed(&s, 1, 1000, 1300, 1400);
-	assert_false(fl_rwsem_read_blocker(&s, 1100, NULL));
-	assert_int_equal(rd(&s, 1100, 10), 1100);
+	fixed(&s, 1, 1000, S + 1300, S + 1400);
+	assert_false(fl_rwsem_read_blocker(&s, S + 1100, NULL));
+	assert_int_equal(rd(&s, S + 1100, 10), S + 1100);
 	/* A reader arriving while that reader is inside queues behind W. */
-	assert_int_equal(fl_rwsem_read_at(&s, 1105), 1400);
-	assert_int_equal(fl_rwsem_read_at(&s, 1200), 1200);
+	assert_int_equal(fl_rwsem_read_at(&s, S + 1105), S + 1400);
+	assert_int_equal(fl_rwsem_read_at(&s, S + 1200), S + 1200);
 	/* ...but trylock still fails: FLAG_WAITERS. */
-	assert_false(fl_rwsem_read_trylock(&s, 1200));
+	assert_false(fl_rwsem_read_trylock(&s, S + 1200));
 	fl_rwsem_free(&s);
 
+	/* HANDOFF: RWSEM_WAIT_TIMEOUT after the writer joined the list. */
 	fl_rwsem_init(&s);
-	fixed(&s, 2, 0, H + 500, H + 600);
-	assert_int_equal(fl_rwsem_read_at(&s, H - 1), H - 1);
-	assert_int_equal(fl_rwsem_read_at(&s, H), H + 600);
-	assert_true(fl_rwsem_read_blocker(&s, H + 100, &id));
+	fixed(&s, 2, 0, S + H + 500, S + H + 600);
+	assert_int_equal(fl_rwsem_read_at(&s, S + H - 1), S + H - 1);
+	assert_int_equal(fl_rwsem_read_at(&s, S + H), S + H + 600);
+	assert_true(fl_rwsem_read_blocker(&s, S + H + 100, &id));
 	assert_int_equal(id, 2);
 	fl_rwsem_free(&s);
 
@@ -136,18 +171,19 @@ static void reader_steals_past_waiting_writer(void **state)
 static void writer_waits_for_readers(void **state)
 {
 	struct fl_rwsem s;
+	const uint64_t S = FL_RWSEM_WSPIN_NS;
 
 	(void)state;
 	fl_rwsem_init(&s);
-	rd(&s, 0, 100);			/* 0..100 */
-	rd(&s, 10, 200);		/* 10..210 */
+	rd(&s, 0, S + 100);		/* 0..S+100 */
+	rd(&s, 10, S + 200);		/* 10..S+210 */
 	rd(&s, 20, 5);			/* 20..25: gone by 50 */
-	assert_int_equal(fl_rwsem_write_at(&s, 50), 210);
-	assert_int_equal(wr(&s, 50, 40), 210);
-	/* A reader arriving at 60 is behind the writer. */
-	assert_int_equal(rd(&s, 60, 10), 250);
-	/* A reader queued after 250 is free again. */
-	assert_int_equal(rd(&s, 250, 10), 250);
+	assert_int_equal(fl_rwsem_write_at(&s, 50), S + 210);
+	assert_int_equal(wr(&s, 50, 40), S + 210);
+	/* A reader arriving once the writer queued is behind it. */
+	assert_int_equal(rd(&s, S + 60, 10), S + 250);
+	/* A reader queued after S+250 is free again. */
+	assert_int_equal(rd(&s, S + 250, 10), S + 250);
 	fl_rwsem_free(&s);
 }
 
@@ -156,23 +192,25 @@ static void writer_waits_for_readers(void **state)
 static void trylock_semantics(void **state)
 {
 	struct fl_rwsem s;
+	const uint64_t S = FL_RWSEM_WSPIN_NS;
 
 	(void)state;
 	fl_rwsem_init(&s);
-	rd(&s, 0, 100);				/* read-held 0..100 */
+	rd(&s, 0, S + 100);			/* read-held 0..S+100 */
 	assert_true(fl_rwsem_read_trylock(&s, 10));
-	wr(&s, 20, 30);				/* waits 20..100, holds 100..130 */
+	wr(&s, 20, 30);				/* waits 20..S+100, holds ..S+130 */
 	assert_true(fl_rwsem_read_trylock(&s, 19));	/* read-held only */
-	assert_false(fl_rwsem_read_trylock(&s, 20));	/* waiting */
-	assert_false(fl_rwsem_read_trylock(&s, 99));
-	assert_false(fl_rwsem_read_trylock(&s, 100));	/* holding */
-	assert_false(fl_rwsem_read_trylock(&s, 129));
-	assert_true(fl_rwsem_read_trylock(&s, 130));	/* released */
+	assert_true(fl_rwsem_read_trylock(&s, 20));	/* spinning */
+	assert_false(fl_rwsem_read_trylock(&s, S + 20));	/* waiting */
+	assert_false(fl_rwsem_read_trylock(&s, S + 99));
+	assert_false(fl_rwsem_read_trylock(&s, S + 100));	/* holding */
+	assert_false(fl_rwsem_read_trylock(&s, S + 129));
+	assert_true(fl_rwsem_read_trylock(&s, S + 130));	/* released */
 
-	fixed(&s, 3, 200, 200, 210);
-	assert_true(fl_rwsem_read_trylock(&s, 199));
-	assert_false(fl_rwsem_read_trylock(&s, 200));
-	assert_true(fl_rwsem_read_trylock(&s, 210));
+	fixed(&s, 3, S + 200, S + 200, S + 210);
+	assert_true(fl_rwsem_read_trylock(&s, S + 199));
+	assert_false(fl_rwsem_read_trylock(&s, S + 200));
+	assert_true(fl_rwsem_read_trylock(&s, S + 210));
 	fl_rwsem_free(&s);
 }
 
@@ -331,6 +369,7 @@ int main(void)
 		cmocka_unit_test(readers_share),
 		cmocka_unit_test(reader_behind_holding_writer),
 		cmocka_unit_test(reader_behind_queued_writer),
+		cmocka_unit_test(writer_spins_before_it_queues),
 		cmocka_unit_test(reader_steals_past_waiting_writer),
 		cmocka_unit_test(writer_waits_for_readers),
 		cmocka_unit_test(trylock_semantics),

@@ -253,8 +253,8 @@ static void reader_behind_queued_writer(void **state)
 static void reader_steals_past_waiting_writer(void **state)
 {
 	struct run r;
-	struct fl_writer w = writer(1, 1, 100, 100 + FL_RWSEM_HANDOFF_NS + 50,
-				    100 + FL_RWSEM_HANDOFF_NS + 80);
+	struct fl_writer w = writer(1, 1, 100, 100 + FL_RWSEM_WSPIN_NS + FL_RWSEM_HANDOFF_NS + 50,
+				    100 + FL_RWSEM_WSPIN_NS + FL_RWSEM_HANDOFF_NS + 80);
 	struct fl_writer_hit hit = { .w = &w, .wrote_any = true };
 	struct fl_fault_view v;
 	struct fl_outcome o;
@@ -267,7 +267,7 @@ static void reader_steals_past_waiting_writer(void **state)
 	o = decide(&r, &v, &hit, 1);
 	assert_int_equal(o.lock_wait, 0);
 
-	v = view(1, 2, 100 + FL_RWSEM_HANDOFF_NS + 10, FL_H_ANON_WRITE);
+	v = view(1, 2, 100 + FL_RWSEM_WSPIN_NS + FL_RWSEM_HANDOFF_NS + 10, FL_H_ANON_WRITE);
 	v.lock_contended = true;
 	o = decide(&r, &v, &hit, 1);
 	assert_int_equal(o.lock_wait, 70);
@@ -416,13 +416,15 @@ static void downgraded_writer(void **state)
  * write hold enter at the downgrade; another mm is not concerned. */
 static void lock_mm_and_find_vma_stack_growth(void **state)
 {
+	const uint64_t W = FL_RWSEM_WSPIN_NS;
 	struct run r;
 	struct fl_fault_view v;
 	struct fl_outcome o;
 
 	(void)state;
 	start(&r, -1, -1);
-	v = view(1, 1, 0, FL_H_ANON_WRITE);		/* read-held 0..1000 */
+	v = view(1, 1, 0, FL_H_ANON_WRITE);		/* read-held 0..3S */
+	ended(&v, 3 * W, false);
 	o = decide(&r, &v, NULL, 0);
 	assert_int_equal(o.lock_wait, 0);
 
@@ -433,21 +435,26 @@ static void lock_mm_and_find_vma_stack_growth(void **state)
 	o = decide(&r, &v, NULL, 0);
 	assert_string_equal(o.reason, "stack growth");
 	assert_int_equal(o.attempts, 1);
-	assert_int_equal(o.lock_wait, 900);		/* write lock at 1000 */
-	assert_int_equal(o.latency, 1000 + 900);
-	/* The write part is half the fault: downgraded at 1500. */
+	assert_int_equal(o.lock_wait, 3 * W - 100);	/* write lock at 3S */
+	assert_int_equal(o.latency, 1000 + 3 * W - 100);
+	/* The write part is half the fault: downgraded at 3S + 500. */
 
+	/* While the writer spins (rwsem_optimistic_spin()), a reader takes
+	 * the fast path; once it queued, readers wait for the downgrade. */
 	v = view(1, 3, 200, FL_H_ANON_READ);
 	o = decide(&r, &v, NULL, 0);
+	assert_int_equal(o.lock_wait, 0);
+	v = view(1, 5, W + 200, FL_H_ANON_READ);
+	o = decide(&r, &v, NULL, 0);
 	assert_string_equal(o.reason, "ok");
-	assert_int_equal(o.lock_wait, 1300);
+	assert_int_equal(o.lock_wait, 3 * W + 500 - (W + 200));
 
-	v = view(2, 20, 300, FL_H_ANON_READ);		/* another mm */
+	v = view(2, 20, W + 300, FL_H_ANON_READ);	/* another mm */
 	o = decide(&r, &v, NULL, 0);
 	assert_int_equal(o.lock_wait, 0);
 
 	/* After the downgrade readers share the lock with it. */
-	v = view(1, 4, 1600, FL_H_ANON_READ);
+	v = view(1, 4, 3 * W + 600, FL_H_ANON_READ);
 	o = decide(&r, &v, NULL, 0);
 	assert_int_equal(o.lock_wait, 0);
 	stop(&r);

@@ -829,10 +829,137 @@ static void do_swap_page_by_version(void **state)
 		start(&r, from_6_6[p]);
 		v = anon_view(1000, FL_H_SWAP);
 		ended(&v, 50000, true);
+		v.pc_wait = FL_PCW_SLEPT;	/* slept on the folio locked for IO */
 		o = decide(&r, &v, NULL, 0);
 		EXPECT_RETRY(o, "swap IO");
 		stop(&r);
 	}
+}
+
+/* do_swap_page() from 6.6 (Suren Baghdasaryan, "Per-VMA lock support for
+ * swap and userfaults"): folio_lock_or_retry() drops the VMA lock only when
+ * __folio_lock_or_retry()'s folio_trylock() fails.  A synchronous swap-in
+ * (SWP_SYNCHRONOUS_IO, zram) reads the folio and unlocks it before: the
+ * trylock succeeds and the fault completes under the VMA lock, major or
+ * not.  Another thread's swap-in of the same folio holds its lock. */
+static void folio_lock_or_retry_swap_trylock(void **state)
+{
+	struct run r;
+	struct fl_fault_view v;
+	struct fl_outcome o;
+
+	(void)state;
+	for (int p = 0; from_6_6[p]; p++) {
+		start(&r, from_6_6[p]);
+		v = anon_view(1000, FL_H_SWAP);
+		ended(&v, 12000, true);		/* major, no sleep: zram */
+		o = decide(&r, &v, NULL, 0);
+		EXPECT_OK(o, "ok");
+
+		v = anon_view(1000, FL_H_SWAP);
+		ended(&v, 12000, false);	/* swap-cache hit */
+		o = decide(&r, &v, NULL, 0);
+		EXPECT_OK(o, "ok");
+
+		v = anon_view(1000, FL_H_SWAP);
+		ended(&v, 12000, false);
+		v.folio_locked = true;		/* another thread's swap-in */
+		o = decide(&r, &v, NULL, 0);
+		EXPECT_RETRY(o, "swap IO");
+		stop(&r);
+	}
+}
+
+/* lock_vma_under_rcu() in 6.5 still refuses what 6.4 refused: file-backed
+ * VMAs came in 6.6 ("mm: allow per-VMA locks on file-backed VMAs"), and so
+ * did swap and userfaultfd ("Per-VMA lock support for swap and
+ * userfaults").  6.5 aborts on a non-anonymous VMA, on a missing anon_vma
+ * and on userfaultfd_armed(). */
+static void lock_vma_under_rcu_6_5_as_6_4(void **state)
+{
+	struct run r;
+	struct fl_fault_view v;
+	struct fl_outcome o;
+
+	(void)state;
+	start(&r, "6.5");
+	v = file_view(1000, FL_H_FILE_READ);
+	o = decide(&r, &v, NULL, 0);
+	EXPECT_ABORT(o, "not anonymous");
+
+	v = anon_view(1000, FL_H_ANON_WRITE);
+	v.vma.anon_vma = false;
+	v.needs_anon_vma = true;
+	o = decide(&r, &v, NULL, 0);
+	EXPECT_ABORT(o, "no anon_vma");
+
+	v = anon_view(1000, FL_H_ANON_WRITE);
+	v.vma.flags |= FL_VM_UFFD_MISSING;
+	o = decide(&r, &v, NULL, 0);
+	EXPECT_ABORT(o, "uffd");
+
+	v = anon_view(1000, FL_H_SWAP);
+	ended(&v, 12000, true);
+	o = decide(&r, &v, NULL, 0);
+	EXPECT_RETRY(o, "swap");
+	stop(&r);
+
+	start(&r, "6.6");
+	v = file_view(1000, FL_H_FILE_READ);
+	o = decide(&r, &v, NULL, 0);
+	EXPECT_OK(o, "ok");
+	stop(&r);
+}
+
+/* do_wp_page() in 6.6, before "mm: handle write faults to RO pages under
+ * the VMA lock" (6.7): VM_FAULT_RETRY under the VMA lock only from
+ * wp_page_shared() with ->page_mkwrite, and for a private copy when the VMA
+ * has no anon_vma (wp_page_copy() would prepare one).  A private file COW
+ * with an anon_vma completes, and so does a page reused in place. */
+static void do_wp_page_6_6_retry_cases(void **state)
+{
+	struct run r;
+	struct fl_fault_view v;
+	struct fl_outcome o;
+
+	(void)state;
+	start(&r, "6.6");
+	/* Private file mapping, anon_vma present: wp_page_copy() goes on. */
+	v = file_view(1000, FL_H_WP);
+	v.fault = &user_write_prot;
+	v.vma.anon_vma = true;
+	v.vma.anon_vma_id = 3;
+	o = decide(&r, &v, NULL, 0);
+	EXPECT_OK(o, "ok");
+
+	/* No anon_vma yet: the copy needs one, RETRY. */
+	v = file_view(1000, FL_H_WP);
+	v.fault = &user_write_prot;
+	o = decide(&r, &v, NULL, 0);
+	EXPECT_RETRY(o, "wp fault: no anon_vma");
+
+	/* Shared file mapping: wp_page_shared() with ->page_mkwrite. */
+	v = file_view(1000, FL_H_WP);
+	v.fault = &user_write_prot;
+	v.vma.flags |= FL_VM_SHARED | FL_VM_MAYSHARE;
+	o = decide(&r, &v, NULL, 0);
+	EXPECT_RETRY(o, "wp fault: page_mkwrite");
+
+	/* Shared anonymous memory (shmem) has no ->page_mkwrite: reused. */
+	v = file_view(1000, FL_H_WP);
+	v.fault = &user_write_prot;
+	v.vma.flags |= FL_VM_SHARED | FL_VM_MAYSHARE;
+	v.vma.kind = FL_VMA_SHMEM;
+	v.vma.file_id = FL_MM_FILE_ANON | 9;
+	o = decide(&r, &v, NULL, 0);
+	EXPECT_OK(o, "ok");
+
+	/* Private anonymous page reused in place. */
+	v = anon_view(1000, FL_H_WP);
+	v.fault = &user_write_prot;
+	o = decide(&r, &v, NULL, 0);
+	EXPECT_OK(o, "ok");
+	stop(&r);
 }
 
 /* userfaultfd: 6.4 lock_vma_under_rcu() refuses userfaultfd_armed() VMAs
@@ -1063,6 +1190,9 @@ int main(void)
 		cmocka_unit_test(do_read_fault_6_6_no_fault_around_on_64k_pages),
 		cmocka_unit_test(lock_vma_under_rcu_6_4_anonymous_check_first),
 		cmocka_unit_test(wp_page_shared_6_6),
+		cmocka_unit_test(folio_lock_or_retry_swap_trylock),
+		cmocka_unit_test(lock_vma_under_rcu_6_5_as_6_4),
+		cmocka_unit_test(do_wp_page_6_6_retry_cases),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -29,7 +29,8 @@ extern const struct fl_strategy fl_strategy_spf_mmseq;
 #define D 1000ULL
 
 enum { K_SPEC_FILE, K_PGTABLE_ALLOC, K_SINGLE_THREAD, K_PTE_WIDE, K_WRITER_SCALE, K_JITTER,
-       K_NOANON_EVENT, K_PPC_MEM_KEYS, K_LOOKUP_NS, K_PTL_NS };
+       K_NOANON_EVENT, K_PPC_MEM_KEYS, K_LOOKUP_NS, K_PTL_NS, K_SEQ_WINDOW, K_SEQ_BLOCK,
+       K_SEQ_TAIL };
 
 struct run {
 	struct fl_run_cfg cfg;
@@ -278,6 +279,97 @@ static void odd_at_lookup(void **state)
 	EXPECT_OK(o);
 }
 
+/* vm_sequence is odd only between vm_write_begin() and vm_write_end(),
+ * which wrap the VMA changes ([PATCH v12 10/31] "mm: protect VMA
+ * modifications using VMA sequence count": mmap_region()'s final block,
+ * mprotect_fixup() around change_protection(), madvise_behavior()'s
+ * vm_flags write), not the whole mmap_sem hold.  An mmap writer holding
+ * the lock over T keeps its VMA's sequence odd only for its last
+ * seq_block_ns: a fault at T proceeds, one in that block sees it odd.
+ * seq_window=0 is the whole hold. */
+static void seq_window_mmap_block(void **state)
+{
+	struct fl_fault_view v = view(FL_H_ANON_WRITE);
+	struct fl_writer w = writer(5, T - 5000, T + 5000);
+	struct fl_writer_hit h = { .w = &w, .wrote_vma = true, .wrote_any = true };
+	struct fl_outcome o;
+	struct run r;
+
+	(void)state;
+	w.call.kind = FL_MM_MMAP;
+	v.whits = &h;
+	v.nwhits = 1;
+	o = once(NULL, &v);
+	EXPECT_OK(o);
+	/* The block is [T+4000, T+5000]: a fault at T+4500 sees it odd. */
+	v.t = T + 4500;
+	v.t_end = v.t + D;
+	o = once(NULL, &v);
+	EXPECT_RETRY(o, "spf_vma_changed", "vm_sequence odd at lookup (writer inside)");
+	/* A fault at T+3500 sees vm_write_begin() at T+4000 in pte_map_lock(). */
+	v.t = T + 3500;
+	v.t_end = v.t + D;
+	o = once(NULL, &v);
+	EXPECT_RETRY(o, "spf_vma_changed", "pte_map_lock: vm_sequence changed");
+	v.t = T;
+	v.t_end = T + D;
+	start_knob(&r, NULL, K_SEQ_WINDOW, 0);
+	o = decide(&r, &v);
+	EXPECT_RETRY(o, "spf_vma_changed", "vm_sequence odd at lookup (writer inside)");
+	stop(&r);
+	start_knob(&r, NULL, K_SEQ_BLOCK, 6000);
+	o = decide(&r, &v);
+	EXPECT_RETRY(o, "spf_vma_changed", "vm_sequence odd at lookup (writer inside)");
+	stop(&r);
+}
+
+/* mprotect_fixup() keeps vm_sequence odd from the vm_flags write through
+ * change_protection(); after vm_write_end() the writer still holds
+ * mmap_sem until it unlocks (seq_tail_ns).  A fault in that tail proceeds
+ * where the whole-hold model said spf_vma_changed. */
+static void seq_window_tail_after_write_end(void **state)
+{
+	struct fl_fault_view v = view(FL_H_ANON_WRITE);
+	struct fl_writer w = writer(5, T - 5000, T + 1000);
+	struct fl_writer_hit h = { .w = &w, .wrote_vma = true, .wrote_any = true };
+	struct fl_outcome o;
+	struct run r;
+
+	(void)state;
+	v.whits = &h;
+	v.nwhits = 1;
+	o = once(NULL, &v);
+	EXPECT_RETRY(o, "spf_vma_changed", "vm_sequence odd at lookup (writer inside)");
+	start_knob(&r, NULL, K_SEQ_TAIL, 2000);
+	o = decide(&r, &v);
+	EXPECT_OK(o);
+	stop(&r);
+}
+
+/* The scheduler's word on vma_start_write(): a fault that held the VMA
+ * lock woke the writer waiting in __vma_enter_locked() at its end, so the
+ * writer changed the VMA after that wake (fl_writer_hit.late_t).  In
+ * Dufour's kernel the same writer reaches vm_write_begin() there: a fault
+ * before the wake proceeds, one after it sees the sequence odd. */
+static void seq_window_sched_evidence(void **state)
+{
+	struct fl_fault_view v = view(FL_H_ANON_WRITE);
+	struct fl_writer w = writer(5, T - 5000, T + 5000);
+	struct fl_writer_hit h = { .w = &w, .wrote_vma = true, .wrote_any = true,
+				   .late_t = T + D + 3 };
+	struct fl_outcome o;
+
+	(void)state;
+	v.whits = &h;
+	v.nwhits = 1;
+	o = once(NULL, &v);
+	EXPECT_OK(o);
+	v.t = T + D + 10;
+	v.t_end = v.t + D;
+	o = once(NULL, &v);
+	EXPECT_RETRY(o, "spf_vma_changed", "vm_sequence odd at lookup (writer inside)");
+}
+
 /* read_seqcount_retry(&vma->vm_sequence, seq) after the walk: a writer
  * that acquired mmap_sem after T and changed the VMA before T+100. */
 static void changed_during_walk(void **state)
@@ -376,10 +468,12 @@ static void pmd_changed(void **state)
 	EXPECT_OK(o);
 }
 
-/* pte_map_lock(), v11: spin_trylock(ptl) fails while another thread's
- * fault in the same PTE table holds the PTL -> spf_pte_lock.  v12 spins
- * (`goto again`) and goes on: no event, the spin in the latency. */
-static void pte_lock_v11_only(void **state)
+/* pte_map_lock(), v10 ("mm: Try spin lock in speculative path", the
+ * spf_pte_lock event of v8-v10): spin_trylock(ptl) fails while another
+ * thread's fault in the same PTE table holds the PTL -> spf_pte_lock.  v11
+ * ([PATCH v11 20/26] has no spf_pte_lock) and v12 loop on `again:` and go
+ * on: no event, the spin in the latency. */
+static void pte_lock_v10_only(void **state)
 {
 	struct fl_fault_view v = view(FL_H_ANON_WRITE);
 	uint64_t ends[1] = { T + 950 };		/* held over [T+850, T+950) */
@@ -388,14 +482,53 @@ static void pte_lock_v11_only(void **state)
 	(void)state;
 	v.ptl_ends = ends;
 	v.nptl_ends = 1;
-	o = once("v11", &v);
+	o = once("v10", &v);
 	EXPECT_RETRY(o, "spf_pte_lock", "pte_map_lock: PTL busy (trylock)");
+	o = once("v11", &v);
+	EXPECT_OK(o);
+	assert_int_equal(o.latency, D + 50);
 	o = once("v12", &v);
 	EXPECT_OK(o);
 	assert_int_equal(o.latency, D + 50);
 	ends[0] = T + 800;	/* let go before pte_map_lock */
-	o = once("v11", &v);
+	o = once("v10", &v);
 	EXPECT_OK(o);
+}
+
+/* __handle_speculative_fault(): get_vma() is __find_vma(), the first VMA
+ * with addr < vm_end.  A fault in a hole below a VMA runs that VMA's
+ * checks: a file VMA above gives spf_vma_notsup, an anonymous one fails
+ * the bounds check (address < vm_start): spf_vma_changed.  Only a hole
+ * with no VMA above it returns VM_FAULT_RETRY without an event. */
+static void get_vma_hole_below_a_vma(void **state)
+{
+	struct fl_fault_view v = view(FL_H_ANON_WRITE);
+	struct fl_outcome o;
+
+	(void)state;
+	v.place = FL_PLACE_NO_VMA;
+	memset(&v.vma, 0, sizeof(v.vma));
+	v.has_above = true;
+	v.above.start = 0x7f0000100000;
+	v.above.end = 0x7f0000200000;
+	v.above.flags = FL_VM_READ | FL_VM_WRITE | FL_VM_MAYREAD | FL_VM_MAYWRITE;
+	v.above.kind = FL_VMA_ANON;
+	v.above.anon_vma = true;
+	v.above.id = 8;
+	o = once(NULL, &v);
+	EXPECT_RETRY(o, "spf_vma_changed", "hole below the VMA (bounds check)");
+
+	v.above.kind = FL_VMA_FILE;
+	v.above.file_id = 0x1234;
+	o = once(NULL, &v);
+	EXPECT_RETRY(o, "spf_vma_notsup", "file-backed (vm_ops->fault)");
+
+	v.has_above = false;
+	o = once(NULL, &v);
+	assert_int_equal(o.path, FL_PATH_MMAP_LOCK);
+	assert_true(o.fell_back);
+	assert_string_equal(o.counter, "");
+	assert_string_equal(o.reason, "no VMA (get_vma() NULL), no event");
 }
 
 /* vma->vm_ops && vma->vm_ops->fault: spf_vma_notsup for file-backed and
@@ -827,7 +960,11 @@ int main(void)
 		cmocka_unit_test(changed_after_ptl),
 		cmocka_unit_test(read_lock_zap),
 		cmocka_unit_test(pmd_changed),
-		cmocka_unit_test(pte_lock_v11_only),
+		cmocka_unit_test(pte_lock_v10_only),
+		cmocka_unit_test(seq_window_mmap_block),
+		cmocka_unit_test(seq_window_tail_after_write_end),
+		cmocka_unit_test(seq_window_sched_evidence),
+		cmocka_unit_test(get_vma_hole_below_a_vma),
 		cmocka_unit_test(notsup_file),
 		cmocka_unit_test(notsup_or_noanon_without_anon_vma),
 		cmocka_unit_test(notsup_uffd_and_stack),

@@ -363,6 +363,61 @@ static void abort_anon_vma_and_uffd(void **state)
 	EXPECT_RETRY(o, "SPF_ABORT_USERFAULTFD", "userfaultfd write-protect");
 }
 
+/* The order of v2's checks in mm/memory.c ("mm: anon spf statistics",
+ * 31/35): do_anonymous_page() counts SPF_ABORT_ANON_VMA before it allocates
+ * the folio, before any page-table lock; it counts SPF_ABORT_USERFAULTFD
+ * only after pte_map_lock() succeeded (userfaultfd_missing() is checked
+ * with the PTL held).  do_wp_page() checks userfaultfd_pte_wp() after
+ * pte_spinlock(), and wp_page_copy() the anon_vma after that. */
+static void check_order_anon_vma_uffd(void **state)
+{
+	struct fl_fault_view v = view(FL_H_ANON_WRITE);
+	struct fl_writer w = writer(5, T + 500, T + 600);	/* in (t_walk, t_map] */
+	struct fl_writer_hit h = { .w = &w, .wrote_any = true };
+	uint64_t ends[1] = { T + 950 };				/* PTL busy at t_map */
+	struct fl_outcome o;
+
+	(void)state;
+	/* Write, no anon_vma, uffd armed: the anon_vma comes first. */
+	v.vma.anon_vma = false;
+	v.needs_anon_vma = true;
+	v.vma.flags |= FL_VM_UFFD_MISSING;
+	o = once(NULL, &v);
+	EXPECT_RETRY(o, "SPF_ABORT_ANON_VMA", "no anon_vma yet");
+
+	/* Read of an uffd-armed VMA: pte_map_lock()'s checks come first. */
+	v = view(FL_H_ANON_READ);
+	v.vma.flags |= FL_VM_UFFD_MISSING;
+	v.whits = &h;
+	v.nwhits = 1;
+	o = once(NULL, &v);
+	EXPECT_RETRY(o, "SPF_ABORT_PTE_MAP_LOCK_SEQ1", "mmap_seq changed before the PTL");
+	v.nwhits = 0;
+	o = once(NULL, &v);
+	EXPECT_RETRY(o, "SPF_ABORT_USERFAULTFD", "userfaultfd missing");
+
+	/* do_wp_page(): the PTL before uffd-wp, uffd-wp before the anon_vma. */
+	v = view(FL_H_WP);
+	v.vma.flags |= FL_VM_UFFD_WP;
+	v.ptl_ends = ends;
+	v.nptl_ends = 1;
+	o = once(NULL, &v);
+	EXPECT_RETRY(o, "SPF_ABORT_PTE_MAP_LOCK_PTL", "PTL busy (trylock)");
+	v.nptl_ends = 0;
+	v.vma.anon_vma = false;
+	v.needs_anon_vma = true;
+	o = once(NULL, &v);
+	EXPECT_RETRY(o, "SPF_ABORT_USERFAULTFD", "userfaultfd write-protect");
+	v.vma.flags &= ~FL_VM_UFFD_WP;
+	v.whits = &h;
+	v.nwhits = 1;
+	o = once(NULL, &v);
+	EXPECT_RETRY(o, "SPF_ABORT_PTE_MAP_LOCK_SEQ1", "mmap_seq changed before the PTL");
+	v.nwhits = 0;
+	o = once(NULL, &v);
+	EXPECT_RETRY(o, "SPF_ABORT_ANON_VMA", "no anon_vma yet");
+}
+
 /* do_swap_page() under FAULT_FLAG_SPECULATIVE: v2 aborts (SPF_ABORT_SWAP). */
 static void abort_swap(void **state)
 {
@@ -446,6 +501,7 @@ int main(void)
 		cmocka_unit_test(abort_access_error),
 		cmocka_unit_test(abort_pud_pmd),
 		cmocka_unit_test(abort_anon_vma_and_uffd),
+		cmocka_unit_test(check_order_anon_vma_uffd),
 		cmocka_unit_test(abort_swap),
 		cmocka_unit_test(abort_pte_map_lock),
 		cmocka_unit_test(deterministic),

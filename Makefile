@@ -34,7 +34,7 @@ LIBS := $(PKG_LIBS) -lm -ldl -pthread
 
 # The product: every .c in the code folders, plus the dispatcher.
 LIB_SRCS := $(wildcard lib/*.c) $(wildcard replay/*.c) $(wildcard analyze/*.c) \
-	$(wildcard tracer/*.c) $(wildcard tui/*.c)
+	$(wildcard tracer/*.c) $(wildcard tui/*.c) $(wildcard fleet/*.c)
 ifeq ($(RECORD_ONLY),1)
 LIB_SRCS := $(wildcard lib/*.c) $(wildcard tracer/*.c)
 endif

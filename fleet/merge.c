@@ -554,8 +554,21 @@ static int merge_shard(struct merge *m, const char *path, struct fl_err *err)
 	bool stored_hash;
 	int rc, version;
 
+	/* The readers' checks and messages (a missing file, not faultline's),
+	 * then a connection that may write, only so that its close checkpoints
+	 * and removes the WAL files a read-only one would leave beside the
+	 * shard; it writes nothing (query_only). */
 	if (fl_store_open_read(path, &src, err) < 0)
 		return err->code;
+	sqlite3_close(src);
+	src = NULL;
+	if (sqlite3_open_v2(path, &src, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		sql_err(src, path, "cannot open", err);
+		goto out;
+	}
+	sqlite3_busy_timeout(src, 5000);
+	if (exec(src, path, "PRAGMA query_only = 1", "cannot open", err))
+		goto out;
 	version = fl_store_check(src, path, err);
 	if (version < 0)
 		goto out;

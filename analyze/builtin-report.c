@@ -16,6 +16,7 @@
 #include "store_read.h"
 #include "html.h"
 #include "table.h"
+#include "view_across.h"
 #include "views.h"
 
 enum fmt { FMT_TEXT, FMT_JSON, FMT_CSV };
@@ -412,14 +413,16 @@ static void json_run_header(sqlite3 *db, struct fl_json *j, const struct run *r)
 /* The --by views. */
 enum by {
 	BY_DEFAULT, BY_CAUSE, BY_REASON, BY_VMA, BY_THREAD, BY_WRITER, BY_TIME, BY_HANDLER,
+	BY_TRACE,	/* not per run: every run, strategy x setting across traces */
 };
 static const char *const by_names[] = { "", "cause", "reason", "vma", "thread", "writer", "time",
-					"handler" };
+					"handler", "trace" };
 static const char *const by_titles[] = {
 	"", "causes (cause_counts)", "causes by reason", "VMAs, most fallbacks first",
 	"threads, largest change in run time first",
 	"the writers that caused aborts", "faults and aborts over the trace's time",
 	"fault handlers (from the fault and its VMA)",
+	"strategy x knob setting across traces",
 };
 
 #define TIME_BUCKETS 20
@@ -446,6 +449,37 @@ static int by_view(const struct fl_view_ctx *v, enum by by, struct fl_table *t, 
 	}
 }
 
+/* --by trace: one table over every run (view_across.h). */
+static int report_across(sqlite3 *db, const char *path, int64_t top, enum fmt fmt,
+			 struct fl_err *err)
+{
+	bool colour = fmt == FMT_TEXT && fl_colour_stdout();
+	struct fl_table t;
+	struct fl_json j;
+	int rc = fl_view_across(db, path, top, &t, err);
+
+	if (rc == 0 && fmt == FMT_CSV) {
+		fl_table_print_csv(&t, stdout, true, "", "");
+	} else if (rc == 0 && fmt == FMT_JSON) {
+		fl_json_init(&j, stdout);
+		fl_json_obj_begin(&j, NULL);
+		fl_json_str(&j, "database", path);
+		fl_json_str(&j, "by", "trace");
+		fl_table_json(&t, &j, "rows");
+		fl_json_obj_end(&j);
+		fl_json_finish(&j);
+	} else if (rc == 0) {
+		printf("%s%s: %s%s\n", colour ? "\033[1m" : "", path, by_titles[BY_TRACE],
+		       colour ? "\033[0m" : "");
+		if (t.nrows)
+			fl_table_print_text(&t, stdout, 2, colour);
+		else
+			printf("  (no runs yet)\n");
+	}
+	fl_table_free(&t);
+	return rc;
+}
+
 static int report_runs(sqlite3 *db, const char *path, int64_t run_id, enum by by, int64_t top,
 		       enum fmt fmt, struct fl_err *err)
 {
@@ -458,6 +492,10 @@ static int report_runs(sqlite3 *db, const char *path, int64_t run_id, enum by by
 	/* One snapshot for every query, while a replay may be committing. */
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		return fl_store_sql_error(db, path, "cannot read the store", err);
+	if (by == BY_TRACE) {
+		rc = report_across(db, path, top, fmt, err);
+		goto out;
+	}
 	rc = load_runs(db, path, run_id, &runs, &n, err);
 	if (rc < 0)
 		goto out;
@@ -921,8 +959,8 @@ static int run_report(int argc, char **argv)
 					break;
 			if (i == sizeof(by_names) / sizeof(by_names[0]))
 				return fl_cmd_usage_error(&fl_cmd_report, "unknown view '%s' (cause, "
-							  "reason, vma, thread, writer, time or "
-							  "handler)", optarg);
+							  "reason, vma, thread, writer, time, "
+							  "handler or trace)", optarg);
 			by = (enum by)i;
 			break;
 		}
@@ -961,6 +999,11 @@ static int run_report(int argc, char **argv)
 	if (fidelity && (by != BY_DEFAULT || have_top || html))
 		return fl_cmd_usage_error(&fl_cmd_report, "--fidelity is a view of its own: "
 					  "without --by, --top or --html");
+	if (by == BY_TRACE && !have_top)
+		top = 0;	/* every setting: a sweep's table is the point */
+	if (by == BY_TRACE && run_id)
+		return fl_cmd_usage_error(&fl_cmd_report, "--by trace is over every run: without "
+					  "--run");
 	if (html && (by != BY_DEFAULT || have_format))
 		return fl_cmd_usage_error(&fl_cmd_report, "--html writes the whole page: without "
 					  "--by or --format");
@@ -1022,6 +1065,13 @@ const struct fl_cmd fl_cmd_report = {
 		"  time     faults, fallbacks and aborts over 20 slices of the trace\n"
 		"  handler  per fault handler (classified from the recorded fault and\n"
 		"           its VMA): faults, fallbacks, latency, calibrated cost\n"
+		"--by trace is one table over every run of DB (a sweep's merged\n"
+		"database): per strategy, profile and knob setting, the traces and\n"
+		"runs, faults, fell back (share of all faults; lowest and highest\n"
+		"share of one run) and the predicted mmap_lock blocked time with its\n"
+		"change from the traces' own.  The setting column names the knobs\n"
+		"that differ between a strategy's runs; CSV and JSON add every knob\n"
+		"(knobs).  --top K keeps the K settings with the largest share.\n"
 		"\n"
 		"--fidelity: how well one run predicts the fallbacks the kernel took,\n"
 		"as recorded by the trace's mmap_lock events (faults.gt).  The run is run\n"
@@ -1050,8 +1100,8 @@ const struct fl_cmd fl_cmd_report = {
 		"options:\n"
 		"  -r, --run N            only run N (default: every run; with\n"
 		"                         --fidelity, the newest pervma run)\n"
-		"  -b, --by VIEW          cause, reason, vma, thread, writer, time or\n"
-		"                         handler\n"
+		"  -b, --by VIEW          cause, reason, vma, thread, writer, time,\n"
+		"                         handler or trace\n"
 		"  -t, --top K            rows of a ranked table (default 5; 0: all)\n"
 		"  -f, --format FMT       table (default, for people; 'text' too), csv or\n"
 		"                         json (csv not with --fidelity)\n"

@@ -168,8 +168,8 @@ static int load_schema(struct merge *m, struct fl_err *err)
 	return 0;
 }
 
-/* The content hash column: schemas/outcomes.sql has it; a database made
- * before it was added gets it here (NULL until hashed). */
+/* The content hash column (schemas/outcomes.sql, after traces): a merge
+ * adds it to its output, NULL until hashed. */
 static int ensure_hash_column(struct merge *m, struct fl_err *err)
 {
 	if (m->traces.hash_col >= 0)

@@ -44,13 +44,13 @@ CREATE TABLE traces (
 	-- 1 when the trace has mmap_lock events: faults.gt is meaningful.
 	has_ground_truth INTEGER NOT NULL,
 	-- 1 when writer windows come from mmap_lock events, 0 from syscall spans.
-	lock_windows	INTEGER NOT NULL,
-	-- SHA-256 (hex) of the trace's rows: this row but trace_id, path and
-	-- itself, and its threads, writers and faults.  `faultline merge` stores
-	-- one copy of a trace per hash, whatever its path; NULL until a merge
-	-- computes it.  Added within version 2: a merge adds the column to a
-	-- database that lacks it, and no reader needs it.
-	content_hash	TEXT
+	lock_windows	INTEGER NOT NULL
+	-- `faultline merge` adds a last column to the databases it writes:
+	--   content_hash TEXT: SHA-256 (hex) of the trace's rows (this row but
+	--   trace_id, path and itself; its threads, writers and faults), NULL
+	--   until a merge computes it.  A merge stores one copy of a trace per
+	--   hash, whatever its path.  No reader needs it; it is not created
+	--   here so that a replay's database keeps the columns it always had.
 );
 
 CREATE TABLE threads (

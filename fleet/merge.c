@@ -446,11 +446,22 @@ static int merge_trace(struct merge *m, sqlite3 *src, const char *src_path, int6
 	return 0;
 }
 
-/* "c1 IS ? AND c2 IS ? ...": every column of runs but its ids. */
+/* What makes two runs the same run: every column of runs but its ids and
+ * the two a replay stamps (when, and how long it took).  A replay is
+ * deterministic: the same trace, strategy, profile, knobs, seed and version
+ * give the same rows, so a job run again (its shard lost) is the run the
+ * database holds, not another. */
+static bool identity_col(const struct table *runs, int i)
+{
+	return i != runs->run_col && i != runs->trace_col && strcmp(runs->col[i], "created_at") != 0 &&
+	       strcmp(runs->col[i], "wall_ms") != 0;
+}
+
+/* "c1 IS ? AND c2 IS ? ...". */
 static void run_identity(const struct table *runs, struct sql *q)
 {
 	for (int i = 0; i < runs->ncols; i++)
-		if (i != runs->run_col && i != runs->trace_col)
+		if (identity_col(runs, i))
 			sql_add(q, " AND \"%s\" IS ?", runs->col[i]);
 }
 
@@ -459,7 +470,7 @@ static void bind_identity(const struct table *runs, sqlite3_stmt *dst, int first
 	int p = first;
 
 	for (int i = 0; i < runs->ncols; i++)
-		if (i != runs->run_col && i != runs->trace_col)
+		if (identity_col(runs, i))
 			sqlite3_bind_value(dst, p++, sqlite3_column_value(row, i));
 }
 

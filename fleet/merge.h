@@ -10,11 +10,14 @@
  *   trace-keyed table (its traces row without trace_id, path and the hash
  *   itself), kept in traces.content_hash.  A trace already in OUT under
  *   that hash is not copied again; the shard's runs point at OUT's copy.
- * - A run is the same run when every column but its ids is equal
- *   (strategy, profile, knobs, seed, tool version, creation time, wall
- *   time, totals).  A run already in OUT is not copied again, so merging a
- *   shard twice adds nothing.  Identical runs within one shard are counted:
- *   the k-th copy is added when OUT holds fewer than k.
+ * - A run is the same run when every column but its ids and the replay's
+ *   own stamps (created_at, wall_ms) is equal: trace, strategy, profile,
+ *   knobs, seed, tool version, cost table, totals.  Replays are
+ *   deterministic, so this is the same job replayed again.  A run already
+ *   in OUT is not copied again, so merging a shard twice adds nothing, and
+ *   a sweep job run again after its shard was lost adds nothing either.
+ *   Identical runs within one shard are counted: the k-th copy is added
+ *   when OUT holds fewer than k.
  * - The tables are found in OUT's schema: every table with a trace_id
  *   column belongs to a trace, every one with a run_id column to a run, so
  *   a table added to schemas/outcomes.sql is merged without a change here.

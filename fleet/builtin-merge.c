@@ -13,11 +13,12 @@ static int cmd_merge(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "hash-only", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct fl_merge_stats stats;
 	struct fl_err err = { 0 };
-	int c, quiet = 0;
+	int c, quiet = 0, hash_only = 0;
 
 	opterr = 0;
 	optind = 1;
@@ -26,11 +27,25 @@ static int cmd_merge(int argc, char **argv)
 		case 'q':
 			quiet = 1;
 			break;
+		case 'H':
+			hash_only = 1;
+			break;
 		default:
 			if (optopt)
 				return fl_cmd_usage_error(&fl_cmd_merge, "unknown option '-%c'", optopt);
 			return fl_cmd_usage_error(&fl_cmd_merge, "unknown option '%s'", argv[optind - 1]);
 		}
+	}
+	if (hash_only) {
+		if (argc == optind)
+			return fl_cmd_usage_error(&fl_cmd_merge, "no database given");
+		for (int i = optind; i < argc; i++) {
+			if (fl_merge_hash_only(argv[i], &err) < 0) {
+				fl_err_print(&err, stderr);
+				return FL_EXIT_FAIL;
+			}
+		}
+		return FL_EXIT_OK;
 	}
 	if (argc - optind < 2)
 		return fl_cmd_usage_error(&fl_cmd_merge, argc == optind ? "no output database given"
@@ -56,7 +71,8 @@ static int cmd_merge(int argc, char **argv)
 const struct fl_cmd fl_cmd_merge = {
 	.name = "merge",
 	.summary = "combine replay databases (a sweep's shards) into one",
-	.usage = "faultline merge [-q] OUT.db SHARD.db...",
+	.usage = "faultline merge [-q] OUT.db SHARD.db...\n"
+		 "       faultline merge --hash-only DB...",
 	.help =
 		"Adds the traces and runs of every SHARD database to OUT (created when\n"
 		"missing), so that report, diff, export and tui read them together;\n"
@@ -77,9 +93,15 @@ const struct fl_cmd fl_cmd_merge = {
 		"  was (a new OUT is removed).  Shards are only read, and may be read\n"
 		"  while a replay writes them (the last committed runs are taken).\n"
 		"\n"
+		"--hash-only stores the content hash of each DB's traces in DB itself and\n"
+		"merges nothing: a later merge of DB takes the hash as stored.  Each job\n"
+		"of `faultline sweep` runs it on its shard, so the hashing runs on the\n"
+		"scheduler's hosts in parallel, not in the one merge at the end.\n"
+		"\n"
 		"options:\n"
-		"  -q, --quiet   no summary line\n"
-		"  -h, --help    this help\n"
+		"  -q, --quiet      no summary line\n"
+		"      --hash-only  only hash the traces of the databases given\n"
+		"  -h, --help       this help\n"
 		"\n"
 		"exit status: 0 on success, 1 if a database cannot be read or written\n"
 		"(nothing is merged then), 2 on a usage error.\n"

@@ -106,6 +106,13 @@ static int job_command(const char *exe, const struct sweep_job *j, char *cmd, si
 	}
 	strncat(cmd, " >", size - strlen(cmd) - 1);
 	fl_sweep_shell_quote(cmd, size, j->log);
+	strncat(cmd, " 2>&1 && ", size - strlen(cmd) - 1);
+	/* The shard's trace hashed here, in parallel, not by the final merge. */
+	fl_sweep_shell_quote(cmd, size, exe);
+	strncat(cmd, " merge --hash-only ", size - strlen(cmd) - 1);
+	fl_sweep_shell_quote(cmd, size, j->shard);
+	strncat(cmd, " >>", size - strlen(cmd) - 1);
+	fl_sweep_shell_quote(cmd, size, j->log);
 	strncat(cmd, " 2>&1", size - strlen(cmd) - 1);
 	return strlen(cmd) + 1 >= size ? -1 : 0;
 }

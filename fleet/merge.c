@@ -28,6 +28,8 @@ struct table {
 	int ncols;
 	char col[MAX_COLS][NAME_MAX_LEN];
 	int trace_col, run_col, hash_col;	/* index of the column, or -1 */
+	int pk[MAX_COLS];			/* primary key columns, in key order */
+	int npk;
 };
 
 struct trace_map {
@@ -106,7 +108,7 @@ static int load_table(sqlite3 *db, const char *path, const char *name, struct ta
 	if (strlen(name) >= sizeof(t->name))
 		return fl_err_set(err, -EINVAL, "%s: table name '%s' too long", path, name);
 	strcpy(t->name, name);
-	if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info(?) ORDER BY cid", -1, &s, NULL) !=
+	if (sqlite3_prepare_v2(db, "SELECT name, pk FROM pragma_table_info(?) ORDER BY cid", -1, &s, NULL) !=
 	    SQLITE_OK)
 		return sql_err(db, path, "cannot read the schema", err);
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
@@ -118,6 +120,8 @@ static int load_table(sqlite3 *db, const char *path, const char *name, struct ta
 			return fl_err_set(err, -EINVAL, "%s: table %s: too many or too long columns", path,
 					  name);
 		}
+		if (sqlite3_column_int(s, 1) > 0 && sqlite3_column_int(s, 1) <= MAX_COLS)
+			t->pk[sqlite3_column_int(s, 1) - 1] = t->ncols, t->npk++;
 		if (strcmp(c, "trace_id") == 0)
 			t->trace_col = t->ncols;
 		else if (strcmp(c, "run_id") == 0)
@@ -205,7 +209,28 @@ static int content_cols(const struct table *t, const char **cols)
 	return n;
 }
 
-static void hash_value(struct fl_sha256 *h, sqlite3_stmt *s, int i)
+/* A row's values are gathered in one buffer and hashed with one update:
+ * a call per value costs more than the hashing. */
+struct rowbuf {
+	uint8_t b[4096];
+	size_t n;
+};
+
+static void rb_add(struct fl_sha256 *h, struct rowbuf *rb, const void *p, size_t n)
+{
+	if (rb->n + n > sizeof(rb->b)) {
+		fl_sha256_update(h, rb->b, rb->n);
+		rb->n = 0;
+	}
+	if (n > sizeof(rb->b)) {
+		fl_sha256_update(h, p, n);
+		return;
+	}
+	memcpy(rb->b + rb->n, p, n);
+	rb->n += n;
+}
+
+static void hash_value(struct fl_sha256 *h, struct rowbuf *rb, sqlite3_stmt *s, int i)
 {
 	uint8_t buf[9];
 	int type = sqlite3_column_type(s, i);
@@ -236,12 +261,14 @@ static void hash_value(struct fl_sha256 *h, sqlite3_stmt *s, int i)
 	}
 	for (int b = 0; b < 8; b++)
 		buf[1 + b] = (uint8_t)(v >> (56 - 8 * b));
-	fl_sha256_update(h, buf, sizeof(buf));
+	rb_add(h, rb, buf, sizeof(buf));
 	if (p && v)
-		fl_sha256_update(h, p, (size_t)v);
+		rb_add(h, rb, p, (size_t)v);
 }
 
-/* Hash the rows of table t with trace_id = id, in db, ordered by value. */
+/* Hash the rows of table t with trace_id = id, in db, in primary key order
+ * (a walk of the key's b-tree; every row in value order when the table has
+ * no key beyond trace_id). */
 static int hash_table(struct fl_sha256 *h, sqlite3 *db, const char *path, const struct table *t,
 		      int64_t id, struct fl_err *err)
 {
@@ -257,7 +284,12 @@ static int hash_table(struct fl_sha256 *h, sqlite3 *db, const char *path, const 
 		fl_sha256_update(h, cols[i], strlen(cols[i]) + 1);
 	}
 	sql_add(&q, " FROM \"%s\" WHERE trace_id = ?", t->name);
-	if (n) {
+	if (t->npk > 1 || (t->npk == 1 && t->pk[0] != t->trace_col)) {
+		sql_add(&q, " ORDER BY ");
+		for (int i = 0, k = 0; i < t->npk; i++)
+			if (t->pk[i] != t->trace_col)
+				sql_add(&q, "%s\"%s\"", k++ ? "," : "", t->col[t->pk[i]]);
+	} else if (n) {
 		sql_add(&q, " ORDER BY ");
 		for (int i = 0; i < n; i++)
 			sql_add(&q, "%s%d", i ? "," : "", i + 1);
@@ -266,9 +298,13 @@ static int hash_table(struct fl_sha256 *h, sqlite3 *db, const char *path, const 
 		return err->code;
 	sqlite3_bind_int64(s, 1, id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		fl_sha256_update(h, "R", 1);
+		struct rowbuf rb;
+
+		rb.b[0] = 'R';
+		rb.n = 1;
 		for (int i = 0; i < n; i++)
-			hash_value(h, s, i);
+			hash_value(h, &rb, s, i);
+		fl_sha256_update(h, rb.b, rb.n);
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
@@ -573,7 +609,7 @@ static int merge_shard(struct merge *m, const char *path, struct fl_err *err)
 		return err->code;
 	sqlite3_close(src);
 	src = NULL;
-	if (sqlite3_open_v2(path, &src, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &src, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		sql_err(src, path, "cannot open", err);
 		goto out;
 	}
@@ -655,9 +691,109 @@ static void remove_new(const char *out)
 			unlink(p);
 }
 
+/* OUT's indexes, dropped while an empty OUT is filled and made again at
+ * the end (in the same transaction): one sorted pass per index instead of
+ * an update per row, as the first replay into a database does. */
+struct saved_indexes {
+	char **sql;
+	size_t n, cap;
+};
+
+static int drop_indexes(struct merge *m, struct saved_indexes *ix, struct fl_err *err)
+{
+	sqlite3_stmt *s;
+	int64_t runs = 0;
+	int rc;
+
+	if (sqlite3_prepare_v2(m->out, "SELECT count(*) FROM runs", -1, &s, NULL) != SQLITE_OK)
+		return sql_err(m->out, m->out_path, "cannot read the runs", err);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		runs = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (runs)
+		return 0;
+	if (sqlite3_prepare_v2(m->out, "SELECT name, sql FROM sqlite_master WHERE type = 'index'"
+				       " AND sql IS NOT NULL", -1, &s, NULL) != SQLITE_OK)
+		return sql_err(m->out, m->out_path, "cannot read the indexes", err);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		char *sql = strdup((const char *)sqlite3_column_text(s, 1));
+
+		if (!sql || fl_array_grow((void **)&ix->sql, &ix->cap, ix->n + 1, sizeof(*ix->sql)) < 0) {
+			free(sql);
+			fl_err_set(err, -ENOMEM, "out of memory");
+			break;
+		}
+		ix->sql[ix->n++] = sql;
+	}
+	sqlite3_finalize(s);
+	if (err->code)
+		return err->code;
+	if (rc != SQLITE_DONE)
+		return sql_err(m->out, m->out_path, "cannot read the indexes", err);
+	/* The names came from sqlite_master: a second statement drops them. */
+	if (sqlite3_prepare_v2(m->out, "SELECT group_concat('DROP INDEX \"' || name || '\"', ';')"
+				       " FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL",
+			       -1, &s, NULL) != SQLITE_OK)
+		return sql_err(m->out, m->out_path, "cannot read the indexes", err);
+	{
+		char *drop = NULL;
+
+		if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+			drop = strdup((const char *)sqlite3_column_text(s, 0));
+		sqlite3_finalize(s);	/* before the DROPs: it reads sqlite_master */
+		if (drop && sqlite3_exec(m->out, drop, NULL, NULL, NULL) != SQLITE_OK)
+			sql_err(m->out, m->out_path, "cannot drop an index", err);
+		free(drop);
+	}
+	return err->code;
+}
+
+static int restore_indexes(struct merge *m, struct saved_indexes *ix, struct fl_err *err)
+{
+	for (size_t i = 0; i < ix->n; i++)
+		if (exec(m->out, m->out_path, ix->sql[i], "cannot index the merged rows", err))
+			return err->code;
+	return 0;
+}
+
+static void free_indexes(struct saved_indexes *ix)
+{
+	for (size_t i = 0; i < ix->n; i++)
+		free(ix->sql[i]);
+	free(ix->sql);
+}
+
+int fl_merge_hash_only(const char *db, struct fl_err *err)
+{
+	struct fl_merge_stats stats;
+	struct merge m = { .out_path = db, .stats = &stats };
+	int rc;
+
+	if (fl_store_open_read(db, &m.out, err) < 0)	/* the readers' checks */
+		return err->code;
+	sqlite3_close(m.out);
+	m.out = NULL;
+	if (sqlite3_open_v2(db, &m.out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		sql_err(m.out, db, "cannot open for writing", err);
+		sqlite3_close(m.out);
+		return err->code;
+	}
+	sqlite3_busy_timeout(m.out, 5000);
+	rc = exec(m.out, db, "BEGIN IMMEDIATE", "cannot start hashing", err);
+	if (!rc)
+		rc = load_schema(&m, err) ?: ensure_hash_column(&m, err) ?: hash_out_traces(&m, err) ?:
+		     exec(m.out, db, "COMMIT", "cannot commit the hashes", err);
+	if (rc)
+		sqlite3_exec(m.out, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(m.out);
+	free(m.keyed);
+	return rc;
+}
+
 int fl_merge(const char *out, const char *const *shards, size_t nshards,
 	     struct fl_merge_stats *stats, struct fl_err *err)
 {
+	struct saved_indexes ix = { 0 };
 	struct merge m = { .out_path = out, .stats = stats };
 	bool created = access(out, F_OK) != 0, in_txn = false;
 
@@ -670,7 +806,7 @@ int fl_merge(const char *out, const char *const *shards, size_t nshards,
 		}
 	if (create_out(out, err))
 		goto fail;
-	if (sqlite3_open_v2(out, &m.out, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(out, &m.out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		sql_err(m.out, out, "cannot open for writing", err);
 		goto fail;
 	}
@@ -678,18 +814,21 @@ int fl_merge(const char *out, const char *const *shards, size_t nshards,
 	if (exec(m.out, out, "BEGIN IMMEDIATE", "cannot start the merge", err))
 		goto fail;
 	in_txn = true;
-	if (load_schema(&m, err) || ensure_hash_column(&m, err) || hash_out_traces(&m, err))
+	if (load_schema(&m, err) || ensure_hash_column(&m, err) || hash_out_traces(&m, err) ||
+	    drop_indexes(&m, &ix, err))
 		goto fail;
 	for (size_t i = 0; i < nshards; i++)
 		if (merge_shard(&m, shards[i], err))
 			goto fail;
-	if (exec(m.out, out, "COMMIT", "cannot commit the merge", err))
+	if (restore_indexes(&m, &ix, err) || exec(m.out, out, "COMMIT", "cannot commit the merge", err))
 		goto fail;
 	sqlite3_close(m.out);
 	free(m.keyed);
 	free(m.tmap);
+	free_indexes(&ix);
 	return 0;
 fail:
+	free_indexes(&ix);
 	if (in_txn)
 		sqlite3_exec(m.out, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(m.out);

@@ -44,4 +44,10 @@ struct fl_merge_stats {
 int fl_merge(const char *out, const char *const *shards, size_t nshards,
 	     struct fl_merge_stats *stats, struct fl_err *err);
 
+/* Compute and store the content hash of every trace of db that has none
+ * (adding traces.content_hash when missing): a merge of db then takes the
+ * hash as stored.  A sweep's jobs do it, so that the hashing is spread over
+ * the jobs instead of done by the one merge at the end. */
+int fl_merge_hash_only(const char *db, struct fl_err *err);
+
 #endif

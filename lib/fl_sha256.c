@@ -58,6 +58,11 @@ void fl_sha256_update(struct fl_sha256 *s, const void *data, size_t n)
 	const uint8_t *p = data;
 
 	s->bytes += n;
+	/* Whole blocks straight from the input when nothing is buffered. */
+	while (s->nbuf == 0 && n >= 64) {
+		block(s, p);
+		p += 64, n -= 64;
+	}
 	while (n) {
 		size_t take = 64 - s->nbuf < n ? 64 - s->nbuf : n;
 

@@ -68,6 +68,25 @@ expect_ok "export reads the merged traces" export --table traces --format csv "$
 is "every trace has its content hash" \
 	"$(q "$d/m.db" 'select count(*) from traces where length(content_hash) = 64')" 2
 
+is "the merged database has the readers' indexes" \
+	"$(q "$d/m.db" "select group_concat(name, ' ') from (select name from sqlite_master
+		where type = 'index' and sql is not null order by name)")" \
+	"$(q "$d/serial.db" "select group_concat(name, ' ') from (select name from sqlite_master
+		where type = 'index' and sql is not null order by name)")"
+
+# --hash-only: a shard hashed in place carries the hash a merge computes.
+cp "$d/s3.db" "$d/h3.db"
+expect_ok "merge --hash-only" merge --hash-only "$d/h3.db"
+is "stores the trace's hash in the shard" "$(q "$d/h3.db" 'select content_hash from traces')" \
+	"$(q "$d/m.db" 'select content_hash from traces where trace_id = 2')"
+is "and changes no other row" "$(q "$d/h3.db" 'select count(*) from outcomes')" \
+	"$(q "$d/s3.db" 'select count(*) from outcomes')"
+expect_ok "a hashed shard and its unhashed copy merge" merge -q "$d/h.db" "$d/h3.db" "$d/s3.db"
+is "as one trace" "$(q "$d/h.db" 'select count(*) from traces')" 1
+is "and one run" "$(q "$d/h.db" 'select count(*) from runs')" 1
+expect_fail "--hash-only without a database" 2 'no database' merge --hash-only
+expect_fail "--hash-only on a missing database" 1 'nope.db' merge --hash-only "$d/nope.db"
+
 # Idempotence: again, in one call twice, and a merged database as a shard.
 before=$(dump "$d/m.db")
 expect_ok "merge the same shards again" merge "$d/m.db" "$d/s1.db" "$d/s2.db" "$d/s3.db" "$d/s4.db"

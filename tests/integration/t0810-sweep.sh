@@ -25,9 +25,11 @@ if ls sw.db.shards/*.db >/dev/null 2>&1; then not_ok "--emit list runs nothing" 
 else ok "--emit list runs nothing"; fi
 
 # The same jobs one after another into one database, in the list's order.
-printf '%s\n' "$FL_OUT" | sed -e 's| -o [^ ]*\.db | -o serial.db |' -e 's| >[^ ]*\.log 2>&1$| >/dev/null 2>\&1|' >serial.sh
+# (A job is "replay ... -o SHARD TRACE >LOG 2>&1 && merge --hash-only SHARD ...".)
+printf '%s\n' "$FL_OUT" | sed -e 's| >.*$| >/dev/null|' -e 's| -o [^ ]*\.db | -o serial.db |' >serial.sh
 sh -e serial.sh
 is "the serial replays" "$(q serial.db 'select count(*) from runs')" 6
+is "each job hashes its shard's trace" "$(grep -c ' merge --hash-only .*\.db >>' <<<"$FL_OUT")" 6
 
 if ! command -v parallel >/dev/null 2>&1; then
 	skip "sweep through GNU parallel" "GNU parallel is not installed (scripts/install-deps installs it)"
@@ -40,6 +42,10 @@ else
 	is "6 shards" "$(ls sw.db.shards/*.db | wc -l)" 6
 	is "6 runs merged" "$(q sw.db 'select count(*) from runs')" 6
 	is "2 traces" "$(q sw.db 'select count(*) from traces')" 2
+	is "every shard holds its trace's hash" \
+		"$(for f in sw.db.shards/*.db; do q "$f" 'select length(content_hash) from traces'; done | sort -u)" 64
+	is "the merge took them as stored" "$(q sw.db 'select count(distinct content_hash) from traces')" \
+		"$(for f in sw.db.shards/*.db; do q "$f" 'select content_hash from traces'; done | sort -u | wc -l)"
 	for view in "" "--by thread" "--by trace"; do
 		# shellcheck disable=SC2086
 		a=$("$FAULTLINE" report $view --format csv serial.db 2>&1)

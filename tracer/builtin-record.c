@@ -83,6 +83,7 @@ static uint64_t now_ns(void)
 
 struct rec_opts {
 	const char *output;
+	const char *url;	/* --url: to a relay daemon, no local directory */
 	pid_t *pids;
 	size_t npids, cappids;
 	bool all;
@@ -444,7 +445,7 @@ static int record_loop(struct recorder *r, struct fl_err *err)
 			next_check = now + 250000000ull;
 			if (r->o.npids && !r->o.all && targets_gone(r))
 				break;
-			if (disk_low(r->outdir)) {
+			if (!r->o.url && disk_low(r->outdir)) {
 				r->disk_full = true;
 				break;
 			}
@@ -636,7 +637,12 @@ static int summary(const struct recorder *r)
 		fprintf(stderr, "faultline record: recorder CPU time %.3f s user, %.3f s system\n",
 			(double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6,
 			(double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6);
-		fprintf(stderr, "faultline record: trace written to %s\n", r->outdir);
+		if (r->o.url)
+			fprintf(stderr, "faultline record: trace sent to %s: the relay daemon keeps it "
+				"under its output directory, in HOSTNAME/%s-DATE-TIME/\n", r->o.url,
+				r->lt.session);
+		else
+			fprintf(stderr, "faultline record: trace written to %s\n", r->outdir);
 	}
 	if (lost) {
 		fprintf(stderr, "faultline record: the trace is incomplete: events were lost\n"
@@ -698,6 +704,7 @@ static int parse_args(int argc, char **argv, struct rec_opts *o)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "mmap-pages", required_argument, NULL, 'm' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "url", required_argument, NULL, 'U' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -738,6 +745,13 @@ static int parse_args(int argc, char **argv, struct rec_opts *o)
 		case 'q':
 			o->quiet = true;
 			break;
+		case 'U':
+			/* LTTng's URL syntax; lttng-sessiond checks the rest. */
+			if (strncmp(optarg, "net://", 6) && strncmp(optarg, "net6://", 7))
+				return fl_cmd_usage_error(&fl_cmd_record, "--url wants net://HOST[:CTRL[:DATA]] "
+							  "(or net6://), not '%s'", optarg);
+			o->url = optarg;
+			break;
 		case ':':
 			return fl_cmd_usage_error(&fl_cmd_record, "option '%s' needs a value",
 						  argv[optind - 1]);
@@ -748,6 +762,8 @@ static int parse_args(int argc, char **argv, struct rec_opts *o)
 	}
 	if (optind < argc)
 		o->cmd = argv + optind;
+	if (o->url && o->output)
+		return fl_cmd_usage_error(&fl_cmd_record, "give -o DIR or --url URL, not both");
 	if ((o->cmd != NULL) + (o->npids > 0) + o->all != 1)
 		return fl_cmd_usage_error(&fl_cmd_record, o->cmd || o->npids || o->all
 					  ? "give one target: -p PID, -a, or -- CMD"
@@ -767,7 +783,7 @@ static int start(struct recorder *r, struct fl_err *err)
 
 	if ((rc = check_privileges(err)) < 0)
 		return rc;
-	if ((rc = make_outdir(r, err)) < 0)
+	if (!r->o.url && (rc = make_outdir(r, err)) < 0)
 		return rc;
 	if ((rc = fl_tracefs_open(r->tracefs, sizeof(r->tracefs), &mounted, err)) < 0)
 		return rc;
@@ -814,7 +830,7 @@ static int start(struct recorder *r, struct fl_err *err)
 	if ((rc = fl_lttng_sessiond(&r->lt, r->o.quiet, err)) < 0)
 		return rc;
 	session_name(name, sizeof(name));
-	if ((rc = fl_lttng_start(&r->lt, name, r->outdir, &co, err)) < 0)
+	if ((rc = fl_lttng_start(&r->lt, name, r->o.url ? r->o.url : r->outdir, &co, err)) < 0)
 		return rc;
 	/* The writer may wait for room in LTTng's buffers (up to the
 	 * channel's blocking timeout) instead of discarding: back-pressure
@@ -936,7 +952,7 @@ static int run_record(int argc, char **argv)
 const struct fl_cmd fl_cmd_record = {
 	.name = "record",
 	.summary = "capture page faults and mmap-family events into a trace",
-	.usage = "faultline record [-o DIR] [-d S] [-m PAGES] [-q] (-p PID... | -a | [--] CMD [ARGS...])",
+	.usage = "faultline record [-o DIR | --url URL] [-d S] [-m PAGES] [-q] (-p PID... | -a | [--] CMD [ARGS...])",
 	.help =
 		"Record the page faults, fault ends, mmap-family calls (mmap, munmap,\n"
 		"mprotect, mremap, brk, madvise), mmap_lock activity, thread lifecycle,\n"
@@ -976,6 +992,12 @@ const struct fl_cmd fl_cmd_record = {
 		"  -o, --output DIR       the trace directory, which must not exist\n"
 		"                         (default: faultline-YYYYMMDD-HHMMSS); created\n"
 		"                         owner-only, because traces hold addresses\n"
+		"      --url URL          send the trace to an LTTng relay daemon instead:\n"
+		"                         net://HOST[:CTRL[:DATA]] (default ports 5342 and\n"
+		"                         5343), as `lttng create --set-url`; the collector's\n"
+		"                         lttng-relayd writes it to its output directory, in\n"
+		"                         HOSTNAME/SESSION-DATE-TIME/, where every faultline\n"
+		"                         command reads it (docs/fleet.md)\n"
 		"  -d, --duration S       stop after S seconds\n"
 		"  -m, --mmap-pages N     data pages of each CPU's perf ring, a power of\n"
 		"                         two (default 1024: 4 MiB with 4 KiB pages)\n"

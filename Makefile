@@ -150,6 +150,8 @@ bench: deps $(FAULTLINE) $(UST_SO) $(WORKLOAD_BINS)
 	@scripts/bench-record $(FAULTLINE) $(BUILD)
 	@echo
 	@scripts/bench-tui $(FAULTLINE)
+	@echo
+	@scripts/bench-sweep $(FAULTLINE)
 
 man: $(FAULTLINE)
 	@scripts/gen-man $(FAULTLINE) $(BUILD)/man
@@ -171,7 +173,8 @@ help:
 	@echo "  valgrind the shell tests with every faultline run under valgrind"
 	@echo "  demo     faultline info, replay, report, diff and the HTML page on the bundled traces"
 	@echo "  bench    info and replay against babeltrace2, replay memory, report on 10M outcomes,"
-	@echo "           record against perf record, tui screen and keypress times on 10M outcomes"
+	@echo "           record against perf record, tui screen and keypress times on 10M outcomes,"
+	@echo "           a sweep through GNU parallel -j 2 against the same sweep one job at a time"
 	@echo "  install  PREFIX=$(PREFIX) DESTDIR=$(DESTDIR): binary, record's provider, man pages"
 	@echo "  clean    remove $(BUILD)"
 	@echo "  ppc64le  cross-build the recorder for ppc64le (PPC64LE_SYSROOT=DIR; tracer/ppc64-lab/)"

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "builtin.h"
@@ -169,13 +170,84 @@ static int write_job_list(const char *path, char **cmds, size_t n)
 	return 0;
 }
 
-static int run_parallel(const struct opts *o, const char *list)
+/* While GNU parallel runs the jobs, the shards it has finished are merged,
+ * in the matrix's order (so the ids are those of the serial replays): the
+ * merge overlaps the jobs still running instead of following them all. */
+struct follow {
+	const struct opts *o;
+	struct sweep_jobs *jobs;
+	const size_t *pending_job;	/* the job of each line of jobs.txt */
+	size_t npending;
+	bool *finished;			/* per job: its whole command exited 0 */
+	size_t next;			/* the first job not merged yet */
+	bool failed;			/* a merge failed: leave it to the last one */
+	struct fl_merge_stats stats;	/* what the merges along the way added */
+};
+
+/* GNU parallel's job log: a header, then per finished job a line whose
+ * first field is its line in the job list and whose seventh its exit value. */
+static void read_joblog(struct follow *f, const char *joblog)
+{
+	FILE *fp = fopen(joblog, "r");
+	char line[CMD_MAX + 256];
+
+	if (!fp)
+		return;
+	while (fgets(line, sizeof(line), fp)) {
+		unsigned long seq;
+		long exitval;
+		char *p = line, *end;
+
+		seq = strtoul(p, &end, 10);
+		if (end == p || *end != '\t' || seq < 1 || seq > f->npending)
+			continue;	/* the header, or a line being written */
+		for (int field = 1; field < 7 && p; field++) {
+			p = strchr(p, '\t');
+			if (p)
+				p++;
+		}
+		if (!p)
+			continue;
+		exitval = strtol(p, &end, 10);
+		if (end != p && *end == '\t' && exitval == 0)
+			f->finished[f->pending_job[seq - 1]] = true;
+	}
+	fclose(fp);
+}
+
+static void merge_finished(struct follow *f, const char *joblog, const char **shards)
+{
+	struct fl_merge_stats ms;
+	struct fl_err err = { 0 };
+	size_t n = 0;
+
+	if (f->failed)
+		return;
+	read_joblog(f, joblog);
+	while (f->next + n < f->jobs->n &&
+	       (f->jobs->v[f->next + n].done || f->finished[f->next + n]))
+		n++;
+	if (!n)
+		return;
+	for (size_t i = 0; i < n; i++)
+		shards[i] = f->jobs->v[f->next + i].shard;
+	if (fl_merge(f->o->out, shards, n, &ms, &err) < 0) {
+		f->failed = true;
+		return;
+	}
+	f->stats.runs_added += ms.runs_added;
+	f->next += n;
+}
+
+static int run_parallel(const struct opts *o, const char *list, struct follow *f, const char **shards)
 {
 	char joblog[PATH_MAX];
 	const char *argv[16 + 3 * MAX_LIST];
-	int n = 0, rc;
+	int n = 0, rc, status;
+	pid_t pid;
 
 	snprintf(joblog, sizeof(joblog), "%s/joblog", o->dir);
+	unlink(joblog);	/* an older run's is not this one's */
 	argv[n++] = "parallel";
 	argv[n++] = "--will-cite";
 	argv[n++] = "--joblog";
@@ -195,7 +267,27 @@ static int run_parallel(const struct opts *o, const char *list)
 	argv[n++] = "::::";
 	argv[n++] = list;
 	argv[n] = NULL;
-	rc = run_wait((char *const *)argv);
+	pid = fork();
+	if (pid == 0) {
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	rc = pid < 0 ? -1 : 0;
+	while (pid > 0) {
+		const struct timespec tick = { 0, 250000000 };
+		pid_t w = waitpid(pid, &status, WNOHANG);
+
+		if (w < 0 && errno != EINTR) {
+			rc = -1;
+			break;
+		}
+		if (w == pid) {
+			rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+			break;
+		}
+		merge_finished(f, joblog, shards);
+		nanosleep(&tick, NULL);
+	}
 	if (rc == 127 || rc < 0) {
 		fl_error("cannot run GNU parallel: %s", rc < 0 ? strerror(errno) : "not found");
 		fprintf(stderr, "hint: install it (Debian: apt-get install parallel), or run the jobs "
@@ -260,8 +352,11 @@ static int sweep(struct opts *o, char **traces, size_t ntraces)
 	};
 	struct sweep_jobs jobs;
 	struct fl_err err = { 0 };
+	struct follow follow = { .o = o };
 	char exe[PATH_MAX], list[PATH_MAX];
 	char **cmds = NULL;
+	size_t *pending_job = NULL;
+	bool *finished = NULL;
 	const char **shards = NULL;
 	size_t npending = 0, ndone = 0, nfailed = 0;
 	ssize_t len;
@@ -293,11 +388,14 @@ static int sweep(struct opts *o, char **traces, size_t ntraces)
 	}
 	cmds = calloc(jobs.n + 1, sizeof(*cmds));
 	shards = calloc(jobs.n + 1, sizeof(*shards));
-	if (!cmds || !shards)
+	pending_job = calloc(jobs.n + 1, sizeof(*pending_job));
+	finished = calloc(jobs.n + 1, sizeof(*finished));
+	if (!cmds || !shards || !pending_job || !finished)
 		goto out;
 	for (size_t i = 0; i < jobs.n; i++) {
 		if (jobs.v[i].done)
 			continue;
+		pending_job[npending] = i;
 		cmds[npending] = malloc(CMD_MAX);
 		if (!cmds[npending])
 			goto out;
@@ -337,7 +435,11 @@ static int sweep(struct opts *o, char **traces, size_t ntraces)
 			fl_error("%s: cannot write the job list: %s", list, strerror(errno));
 			goto out;
 		}
-		if ((o->serial ? run_serial(cmds, npending) : run_parallel(o, list)) < 0)
+		follow.jobs = &jobs;
+		follow.pending_job = pending_job;
+		follow.npending = npending;
+		follow.finished = finished;
+		if ((o->serial ? run_serial(cmds, npending) : run_parallel(o, list, &follow, shards)) < 0)
 			goto out;
 	}
 	for (size_t i = 0; i < jobs.n; i++) {
@@ -356,8 +458,10 @@ static int sweep(struct opts *o, char **traces, size_t ntraces)
 			fl_err_print(&err, stderr);
 			goto out;
 		}
+		/* The merges along the way added runs the last one finds there. */
 		printf("sweep: %zu of %zu shards merged into %s: %" PRId64 " runs added, %" PRId64
-		       " already there\n", ndone, jobs.n, o->out, ms.runs_added, ms.runs_known);
+		       " already there\n", ndone, jobs.n, o->out, ms.runs_added + follow.stats.runs_added,
+		       ms.runs_known - follow.stats.runs_added);
 	}
 	if (nfailed) {
 		fl_error("%zu of %zu jobs failed", nfailed, jobs.n);
@@ -373,6 +477,8 @@ out:
 	}
 	for (size_t i = 0; cmds && i < npending; i++)
 		free(cmds[i]);
+	free(pending_job);
+	free(finished);
 	free(cmds);
 	free(shards);
 	fl_sweep_jobs_free(&jobs);

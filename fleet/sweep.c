@@ -95,17 +95,12 @@ static int check_spec(const struct sweep_spec *spec, const struct fl_strategy **
 	return 0;
 }
 
-static char *dupstr(const char *s)
-{
-	return strdup(s);
-}
-
 static int add_arg(struct sweep_job *j, const char *a, struct fl_err *err)
 {
 	if (j->argc == SWEEP_MAX_ARGS - 1)
 		return fl_err_set(err, -E2BIG, "too many knobs in one job (at most %d arguments)",
 				  SWEEP_MAX_ARGS - 1);
-	j->argv[j->argc] = dupstr(a);
+	j->argv[j->argc] = strdup(a);
 	if (!j->argv[j->argc])
 		return fl_err_set(err, -ENOMEM, "out of memory");
 	j->argc++;

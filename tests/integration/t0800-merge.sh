@@ -65,6 +65,16 @@ is "the default text report is the serial replay's" "$b" "$a"
 expect_ok "report --fidelity reads the merged database" report --fidelity --run 1 "$d/m.db"
 expect_ok "diff reads two runs of one trace from two shards" diff "$d/m.db" 1 2
 expect_ok "export reads the merged traces" export --table traces --format csv "$d/m.db"
+. "$FL_TOP/tui/tmux-lib.sh"
+if tui_have_tmux; then
+	tui_start 80 24 -- tui "$d/m.db"
+	tui_expect "the TUI lists the merged runs of both traces" "mmchurn"
+	is "all five of them" "$(tui_screen | grep -cE '(pervma|classic|spf) ')" 5
+	tui_stop
+else
+	skip "the TUI lists the merged runs of both traces" "tmux is not installed (scripts/install-deps installs it)"
+	skip "all five of them" "tmux is not installed"
+fi
 is "every trace has its content hash" \
 	"$(q "$d/m.db" 'select count(*) from traces where length(content_hash) = 64')" 2
 

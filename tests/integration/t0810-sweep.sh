@@ -85,6 +85,12 @@ else
 		not_ok "fits 80 columns" "$FL_OUT"
 	else ok "fits 80 columns"; fi
 
+	# --sshlogin ':' is this host, without ssh: the jobs run through
+	# parallel's remote path (--workdir .) and land in the same shards.
+	expect_ok "sweep --sshlogin :" sweep -s classic --sshlogin : -o ssh.db "$t1"
+	is "runs its job through GNU parallel on ':'" "$(tail -n +2 ssh.db.shards/joblog | cut -f2)" ":"
+	is "and merges it" "$(q ssh.db 'select count(*) from runs')" 1
+
 	# A job that fails: the others are merged, the failure named.
 	mkdir notatrace
 	expect_fail "a sweep with a job that fails" 1 'a job failed: its output is in .*\.log' \

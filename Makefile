@@ -36,7 +36,7 @@ LIBS := $(PKG_LIBS) -lm -ldl -pthread
 
 # The product: every .c in the code folders, plus the dispatcher.
 LIB_SRCS := $(wildcard lib/*.c) $(wildcard replay/*.c) $(wildcard analyze/*.c) \
-	$(wildcard tracer/*.c) $(wildcard tui/*.c)
+	$(wildcard tracer/*.c) $(wildcard tui/*.c) $(wildcard fleet/*.c)
 ifeq ($(RECORD_ONLY),1)
 LIB_SRCS := $(wildcard lib/*.c) $(wildcard tracer/*.c)
 endif
@@ -159,6 +159,8 @@ bench: deps $(FAULTLINE) $(UST_SO) $(WORKLOAD_BINS)
 	@scripts/bench-record $(FAULTLINE) $(BUILD)
 	@echo
 	@scripts/bench-tui $(FAULTLINE)
+	@echo
+	@scripts/bench-sweep $(FAULTLINE)
 
 man: $(FAULTLINE)
 	@scripts/gen-man $(FAULTLINE) $(BUILD)/man
@@ -183,7 +185,8 @@ help:
 	@echo "  valgrind the shell tests with every faultline run under valgrind"
 	@echo "  demo     faultline info, replay, report, diff and the HTML page on the bundled traces"
 	@echo "  bench    info and replay against babeltrace2, replay memory, report on 10M outcomes,"
-	@echo "           record against perf record, tui screen and keypress times on 10M outcomes"
+	@echo "           record against perf record, tui screen and keypress times on 10M outcomes,"
+	@echo "           a sweep through GNU parallel -j 2 against the same sweep one job at a time"
 	@echo "  install  PREFIX=$(PREFIX) DESTDIR=$(DESTDIR): binary, record's provider, man pages,"
 	@echo "           bash completion"
 	@echo "  clean    remove $(BUILD)"

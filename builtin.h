@@ -46,6 +46,8 @@ extern const struct fl_cmd fl_cmd_report;
 extern const struct fl_cmd fl_cmd_diff;
 extern const struct fl_cmd fl_cmd_export;
 extern const struct fl_cmd fl_cmd_tui;
+extern const struct fl_cmd fl_cmd_merge;
+extern const struct fl_cmd fl_cmd_sweep;
 
 /* Print the full help of cmd (usage, description) to stdout. */
 void fl_cmd_print_help(const struct fl_cmd *cmd);

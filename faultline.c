@@ -63,6 +63,8 @@ static const struct fl_cmd *const commands[] = {
 	&fl_cmd_diff,
 	&fl_cmd_export,
 	&fl_cmd_tui,
+	&fl_cmd_sweep,
+	&fl_cmd_merge,
 #endif
 	&fl_cmd_help,
 	&fl_cmd_version,

@@ -19,6 +19,7 @@
 #include "knobs.h"
 #include "symbols.h"
 #include "table.h"
+#include "view_across.h"
 #include "views.h"
 
 enum fmt { FMT_TEXT, FMT_JSON, FMT_CSV };
@@ -461,15 +462,17 @@ static void json_run_header(sqlite3 *db, struct fl_json *j, const struct run *r)
 /* The --by views. */
 enum by {
 	BY_DEFAULT, BY_CAUSE, BY_REASON, BY_VMA, BY_THREAD, BY_WRITER, BY_TIME, BY_HANDLER, BY_IP,
+	BY_TRACE,	/* not per run: every run, strategy x setting across traces */
 };
 static const char *const by_names[] = { "", "cause", "reason", "vma", "thread", "writer", "time",
-					"handler", "ip", NULL };
+					"handler", "ip", "trace", NULL };
 static const char *const by_titles[] = {
 	"", "causes (cause_counts)", "causes by reason", "VMAs, most fallbacks first",
 	"threads, largest change in run time first",
 	"the writers that caused aborts", "faults and aborts over the trace's time",
 	"fault handlers (from the fault and its VMA)",
 	"faulting ips, most fallbacks first",
+	"strategy x knob setting across traces",
 };
 
 #define TIME_BUCKETS 20
@@ -574,6 +577,37 @@ static void abs_times(sqlite3 *db, const struct run *r, struct fl_table *t)
 	}
 }
 
+/* --by trace: one table over every run (view_across.h). */
+static int report_across(sqlite3 *db, const char *path, int64_t top, enum fmt fmt,
+			 struct fl_err *err)
+{
+	bool colour = fmt == FMT_TEXT && fl_colour_stdout();
+	struct fl_table t;
+	struct fl_json j;
+	int rc = fl_view_across(db, path, top, &t, err);
+
+	if (rc == 0 && fmt == FMT_CSV) {
+		fl_table_print_csv(&t, stdout, true, "", "");
+	} else if (rc == 0 && fmt == FMT_JSON) {
+		fl_json_init(&j, stdout);
+		fl_json_obj_begin(&j, NULL);
+		fl_json_str(&j, "database", path);
+		fl_json_str(&j, "by", "trace");
+		fl_table_json(&t, &j, "rows");
+		fl_json_obj_end(&j);
+		fl_json_finish(&j);
+	} else if (rc == 0) {
+		printf("%s%s: %s%s\n", colour ? "\033[1m" : "", path, by_titles[BY_TRACE],
+		       colour ? "\033[0m" : "");
+		if (t.nrows)
+			fl_table_print_text(&t, stdout, 2, colour);
+		else
+			printf("  (no runs yet)\n");
+	}
+	fl_table_free(&t);
+	return rc;
+}
+
 static int report_runs(sqlite3 *db, const char *path, int64_t run_id, enum by by, int64_t top,
 		       bool cut_by, enum fmt fmt, struct sym_cache *syms, bool abs_time,
 		       struct fl_err *err)
@@ -587,6 +621,10 @@ static int report_runs(sqlite3 *db, const char *path, int64_t run_id, enum by by
 	/* One snapshot for every query, while a replay may be committing. */
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		return fl_store_sql_error(db, path, "cannot read the store", err);
+	if (by == BY_TRACE) {
+		rc = report_across(db, path, top, fmt, err);
+		goto out;
+	}
 	rc = load_runs(db, path, run_id, &runs, &n, err);
 	if (rc < 0)
 		goto out;
@@ -1256,6 +1294,11 @@ static int run_report(int argc, char **argv)
 	if (spread && (fidelity || html || by != BY_DEFAULT || have_top))
 		return fl_cmd_usage_error(&fl_cmd_report, "--spread is a view of its own: "
 					  "without --fidelity, --html, --by or --top");
+	if (by == BY_TRACE && !have_top)
+		top = 0;	/* every setting: a sweep's table is the point */
+	if (by == BY_TRACE && run_id)
+		return fl_cmd_usage_error(&fl_cmd_report, "--by trace is over every run: without "
+					  "--run");
 	if (html && (by != BY_DEFAULT || have_format))
 		return fl_cmd_usage_error(&fl_cmd_report, "--html writes the whole page: without "
 					  "--by or --format");
@@ -1333,6 +1376,14 @@ const struct fl_cmd fl_cmd_report = {
 		"mappings (the store keeps none), and the files are read as they are\n"
 		"now on this host.  A missing file leaves the hex ip with the dso's\n"
 		"name; --no-symbols skips it all.\n"
+		"\n"
+		"--by trace is one table over every run of DB (a sweep's merged\n"
+		"database): per strategy, profile and knob setting, the traces and\n"
+		"runs, faults, fell back (share of all faults; lowest and highest\n"
+		"share of one run) and the predicted mmap_lock blocked time with its\n"
+		"change from the traces' own.  The setting column names the knobs\n"
+		"that differ between a strategy's runs; CSV and JSON add every knob\n"
+		"(knobs).  --top K keeps the K settings with the largest share.\n"
 		"\n"
 		"--fidelity: how well one run predicts the fallbacks the kernel took,\n"
 		"as recorded by the trace's mmap_lock events (faults.gt).  The run is run\n"

@@ -54,6 +54,12 @@ CREATE TABLE traces (
 	-- and the ground truth can be wrong, so its faults have gt 'unknown'
 	-- with gt_detail 'after loss'.  NULL: nothing was lost.
 	t_first_loss	INTEGER
+	-- `faultline merge` adds a last column to the databases it writes:
+	--   content_hash TEXT: SHA-256 (hex) of the trace's rows (this row but
+	--   trace_id, path and itself; its threads, writers and faults), NULL
+	--   until a merge computes it.  A merge stores one copy of a trace per
+	--   hash, whatever its path.  No reader needs it; it is not created
+	--   here so that a replay's database keeps the columns it always had.
 );
 
 -- What the trace lost, one row per report of a loss: perf records lost from

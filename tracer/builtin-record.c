@@ -96,6 +96,7 @@ static uint64_t now_ns(void)
 
 struct rec_opts {
 	const char *output;
+	const char *url;	/* --url: to a relay daemon, no local directory */
 	pid_t *pids;
 	size_t npids, cappids;
 	bool all;
@@ -616,7 +617,7 @@ static int record_loop(struct recorder *r, struct fl_err *err)
 			next_check = now + 250000000ull;
 			if (r->o.npids && !r->o.all && targets_gone(r))
 				break;
-			if (disk_low(r->outdir)) {
+			if (!r->o.url && disk_low(r->outdir)) {
 				r->disk_full = true;
 				break;
 			}
@@ -737,7 +738,11 @@ static int summary(const struct recorder *r)
 		fprintf(stderr, "faultline record: recorder CPU time %.3f s user, %.3f s system\n",
 			(double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6,
 			(double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6);
-		if (r->o.snapshot)
+		if (r->o.url)
+			fprintf(stderr, "faultline record: trace sent to %s: the relay daemon keeps it "
+				"under its output directory, in HOSTNAME/%s-DATE-TIME/\n", r->o.url,
+				r->lt.session);
+		else if (r->o.snapshot)
 			fprintf(stderr, "faultline record: %u snapshot%s written to %s%s\n",
 				r->nsnapshots, r->nsnapshots == 1 ? "" : "s", r->outdir,
 				r->nsnapshots ? "/snapshot-N" : " (none was asked for)");
@@ -839,6 +844,7 @@ static int parse_args(int argc, char **argv, struct rec_opts *o)
 		{ "rotate-size", required_argument, NULL, OPT_ROTATE_SIZE },
 		{ "rotate-every", required_argument, NULL, OPT_ROTATE_EVERY },
 		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
+		{ "url", required_argument, NULL, 'U' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -920,6 +926,13 @@ static int parse_args(int argc, char **argv, struct rec_opts *o)
 				return rc;
 			o->max_mib = num;
 			break;
+		case 'U':
+			/* LTTng's URL syntax; lttng-sessiond checks the rest. */
+			if (strncmp(optarg, "net://", 6) && strncmp(optarg, "net6://", 7))
+				return fl_cmd_usage_error(&fl_cmd_record, "--url wants net://HOST[:CTRL[:DATA]] "
+							  "(or net6://), not '%s'", optarg);
+			o->url = optarg;
+			break;
 		case ':':
 			return fl_cmd_usage_error(&fl_cmd_record, "option '%s' needs a value",
 						  argv[optind - 1]);
@@ -952,6 +965,8 @@ static int parse_args(int argc, char **argv, struct rec_opts *o)
 	if (o->trigger_window_ms && !o->trigger_fallback_pct)
 		return fl_cmd_usage_error(&fl_cmd_record, "--trigger-window is the window of "
 					  "--trigger-fallback");
+	if (o->url && o->output)
+		return fl_cmd_usage_error(&fl_cmd_record, "give -o DIR or --url URL, not both");
 	if ((o->cmd != NULL) + (o->npids > 0) + o->all != 1)
 		return fl_cmd_usage_error(&fl_cmd_record, o->cmd || o->npids || o->all
 					  ? "give one target: -p PID, -a, or -- CMD"
@@ -991,7 +1006,7 @@ static int start(struct recorder *r, struct fl_err *err)
 		return rc;
 	if ((rc = fl_sudo_user_get(&r->sudo, err)) < 0)
 		return rc;
-	if ((rc = make_outdir(r, err)) < 0)
+	if (!r->o.url && (rc = make_outdir(r, err)) < 0)
 		return rc;
 	if ((rc = fl_tracefs_open(r->tracefs, sizeof(r->tracefs), &mounted, err)) < 0)
 		return rc;
@@ -1053,7 +1068,7 @@ static int start(struct recorder *r, struct fl_err *err)
 		return rc;
 	session_name(name, sizeof(name));
 	fl_guard_session(&r->guard, name);
-	if ((rc = fl_lttng_start(&r->lt, name, r->outdir, &co, err)) < 0)
+	if ((rc = fl_lttng_start(&r->lt, name, r->o.url ? r->o.url : r->outdir, &co, err)) < 0)
 		return rc;
 	/* The writer may wait for room in LTTng's buffers (up to the
 	 * channel's blocking timeout) instead of discarding: back-pressure
@@ -1287,7 +1302,7 @@ static int run_record(int argc, char **argv)
 const struct fl_cmd fl_cmd_record = {
 	.name = "record",
 	.summary = "capture page faults and mmap-family events into a trace",
-	.usage = "faultline record [-o DIR] [-d S] [-m PAGES] [-q] [--rotate-size MIB | --rotate-every S\n"
+	.usage = "faultline record [-o DIR | --url URL] [-d S] [-m PAGES] [-q] [--rotate-size MIB | --rotate-every S\n"
 		 "                        [--max-size MIB]] [--snapshot [--snapshot-size MIB]\n"
 		 "                        [--trigger-lock-wait MS] [--trigger-fallback PCT [--trigger-window MS]]]\n"
 		 "                        (-p PID... | -a | [--] CMD [ARGS...])\n"
@@ -1331,6 +1346,12 @@ const struct fl_cmd fl_cmd_record = {
 		"  -o, --output DIR       the trace directory, which must not exist\n"
 		"                         (default: faultline-YYYYMMDD-HHMMSS); created\n"
 		"                         owner-only, because traces hold addresses\n"
+		"      --url URL          send the trace to an LTTng relay daemon instead:\n"
+		"                         net://HOST[:CTRL[:DATA]] (default ports 5342 and\n"
+		"                         5343), as `lttng create --set-url`; the collector's\n"
+		"                         lttng-relayd writes it to its output directory, in\n"
+		"                         HOSTNAME/SESSION-DATE-TIME/, where every faultline\n"
+		"                         command reads it (docs/fleet.md)\n"
 		"  -d, --duration S       stop after S seconds\n"
 		"  -m, --mmap-pages N     data pages of each CPU's perf ring, a power of\n"
 		"                         two (default: 1/64 of the available memory\n"

@@ -50,8 +50,9 @@ int fl_lttng_sessiond(struct fl_lttng *l, bool quiet, struct fl_err *err);
  * waits until it answers (then sessiond_pid). */
 int fl_lttng_sessiond_spawn(struct fl_lttng *l, struct fl_err *err);
 int fl_lttng_sessiond_wait(struct fl_lttng *l, bool quiet, struct fl_err *err);
-/* Create the session writing to dir (absolute), add the channel and the
- * faultline:* events, start it. */
+/* Create the session writing to dir (absolute), or streaming to an LTTng
+ * URL (net://HOST[:CTRL[:DATA]], which lttng_create_session() takes in the
+ * same argument), add the channel and the faultline:* events, start it. */
 int fl_lttng_start(struct fl_lttng *l, const char *name, const char *dir,
 		   const struct fl_lttng_channel_opts *o, struct fl_err *err);
 /* Snapshot session: write what its rings hold now under path (absolute);

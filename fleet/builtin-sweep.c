@@ -1,0 +1,641 @@
+/* faultline sweep: replay traces x strategies x profiles x knob settings x
+ * seeds on a scheduler (GNU parallel, a Slurm array, or a list for any
+ * other), one database shard per job, then merge the shards. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "builtin.h"
+#include "fl_array.h"
+#include "fl_err.h"
+#include "merge.h"
+#include "strategy.h"
+#include "sweep.h"
+
+enum emit { EMIT_RUN, EMIT_LIST, EMIT_SLURM };
+
+#define CMD_MAX 16384
+#define MAX_LIST 64
+
+struct opts {
+	const char *strategies[MAX_LIST], *profiles[MAX_LIST], *sshlogin[MAX_LIST];
+	size_t nstrategies, nprofiles, nsshlogin;
+	struct sweep_axis axes[MAX_LIST];
+	size_t naxes;
+	uint64_t seed, nseeds;
+	const char *out, *dir, *jobs;
+	enum emit emit;
+	int serial;
+};
+
+/* Split a comma list into list (pointers into s, which is modified). */
+static int split(char *s, const char **list, size_t *n, const char *what)
+{
+	for (char *tok = strtok(s, ","); tok; tok = strtok(NULL, ",")) {
+		if (*n == MAX_LIST)
+			return fl_cmd_usage_error(&fl_cmd_sweep, "too many %s (at most %d)", what, MAX_LIST);
+		list[(*n)++] = tok;
+	}
+	return 0;
+}
+
+static int add_strategies(struct opts *o, char *arg)
+{
+	if (strcmp(arg, "all") == 0) {
+		for (size_t i = 0; fl_strategies[i]; i++)
+			if (o->nstrategies < MAX_LIST)
+				o->strategies[o->nstrategies++] = fl_strategies[i]->name;
+		return 0;
+	}
+	return split(arg, o->strategies, &o->nstrategies, "strategies");
+}
+
+static int add_axis(struct opts *o, char *arg)
+{
+	char *eq = strchr(arg, '=');
+	struct sweep_axis *ax;
+
+	if (!eq || eq == arg || !eq[1])
+		return fl_cmd_usage_error(&fl_cmd_sweep, "--set wants KEY=V1,V2,..., got '%s'", arg);
+	*eq = '\0';
+	for (size_t i = 0; i < o->naxes; i++)
+		if (!strcmp(o->axes[i].key, arg))
+			return fl_cmd_usage_error(&fl_cmd_sweep, "--set %s given twice: list its values "
+						  "in one (--set %s=V1,V2)", arg, arg);
+	if (o->naxes == MAX_LIST)
+		return fl_cmd_usage_error(&fl_cmd_sweep, "too many --set knobs");
+	ax = &o->axes[o->naxes++];
+	ax->key = arg;
+	ax->vals = calloc(MAX_LIST, sizeof(*ax->vals));
+	if (!ax->vals)
+		return FL_EXIT_FAIL;
+	return split(eq + 1, (const char **)ax->vals, &ax->nvals, "values");
+}
+
+static int parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	return errno || end == s || *end || s[0] == '-' ? -1 : 0;
+}
+
+/* The command that runs one job: the replay into its shard, its output
+ * into the shard's log.  -1 when it does not fit. */
+static int job_command(const char *exe, const struct sweep_job *j, char *cmd, size_t size)
+{
+	cmd[0] = '\0';
+	fl_sweep_shell_quote(cmd, size, exe);
+	for (int i = 0; i < j->argc; i++) {
+		strncat(cmd, " ", size - strlen(cmd) - 1);
+		if (i == j->argc - 1) {	/* the trace: -o SHARD before it */
+			strncat(cmd, "-o ", size - strlen(cmd) - 1);
+			fl_sweep_shell_quote(cmd, size, j->shard);
+			strncat(cmd, " ", size - strlen(cmd) - 1);
+		}
+		fl_sweep_shell_quote(cmd, size, j->argv[i]);
+	}
+	strncat(cmd, " >", size - strlen(cmd) - 1);
+	fl_sweep_shell_quote(cmd, size, j->log);
+	strncat(cmd, " 2>&1 && ", size - strlen(cmd) - 1);
+	/* The shard's trace hashed here, in parallel, not by the final merge. */
+	fl_sweep_shell_quote(cmd, size, exe);
+	strncat(cmd, " merge --hash-only ", size - strlen(cmd) - 1);
+	fl_sweep_shell_quote(cmd, size, j->shard);
+	strncat(cmd, " >>", size - strlen(cmd) - 1);
+	fl_sweep_shell_quote(cmd, size, j->log);
+	strncat(cmd, " 2>&1", size - strlen(cmd) - 1);
+	return strlen(cmd) + 1 >= size ? -1 : 0;
+}
+
+static int mkdir_p(const char *dir)
+{
+	char p[PATH_MAX];
+
+	if ((size_t)snprintf(p, sizeof(p), "%s", dir) >= sizeof(p))
+		return -ENAMETOOLONG;
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0777) < 0 && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	if (mkdir(p, 0777) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Run argv and wait: its exit status, 127 when it cannot be run. */
+static int run_wait(char *const argv[])
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+static int write_job_list(const char *path, char **cmds, size_t n)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -errno;
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s\n", cmds[i]);
+	if (fclose(f) != 0)
+		return -EIO;
+	return 0;
+}
+
+/* While GNU parallel runs the jobs, the shards it has finished are merged,
+ * in the matrix's order (so the ids are those of the serial replays): the
+ * merge overlaps the jobs still running instead of following them all. */
+struct follow {
+	const struct opts *o;
+	struct sweep_jobs *jobs;
+	const size_t *pending_job;	/* the job of each line of jobs.txt */
+	size_t npending;
+	bool *finished;			/* per job: its whole command exited 0 */
+	size_t next;			/* the first job not merged yet */
+	bool failed;			/* a merge failed: leave it to the last one */
+	struct fl_merge_stats stats;	/* what the merges along the way added */
+};
+
+/* GNU parallel's job log: a header, then per finished job a line whose
+ * first field is its line in the job list and whose seventh its exit value. */
+static void read_joblog(struct follow *f, const char *joblog)
+{
+	FILE *fp = fopen(joblog, "r");
+	char line[CMD_MAX + 256];
+
+	if (!fp)
+		return;
+	while (fgets(line, sizeof(line), fp)) {
+		unsigned long seq;
+		long exitval;
+		char *p = line, *end;
+
+		seq = strtoul(p, &end, 10);
+		if (end == p || *end != '\t' || seq < 1 || seq > f->npending)
+			continue;	/* the header, or a line being written */
+		for (int field = 1; field < 7 && p; field++) {
+			p = strchr(p, '\t');
+			if (p)
+				p++;
+		}
+		if (!p)
+			continue;
+		exitval = strtol(p, &end, 10);
+		if (end != p && *end == '\t' && exitval == 0)
+			f->finished[f->pending_job[seq - 1]] = true;
+	}
+	fclose(fp);
+}
+
+static void merge_finished(struct follow *f, const char *joblog, const char **shards)
+{
+	struct fl_merge_stats ms;
+	struct fl_err err = { 0 };
+	size_t n = 0;
+
+	if (f->failed)
+		return;
+	read_joblog(f, joblog);
+	while (f->next + n < f->jobs->n &&
+	       (f->jobs->v[f->next + n].done || f->finished[f->next + n]))
+		n++;
+	if (!n)
+		return;
+	for (size_t i = 0; i < n; i++)
+		shards[i] = f->jobs->v[f->next + i].shard;
+	if (fl_merge(f->o->out, shards, n, &ms, &err) < 0) {
+		f->failed = true;
+		return;
+	}
+	f->stats.runs_added += ms.runs_added;
+	f->next += n;
+}
+
+static int run_parallel(const struct opts *o, const char *list, struct follow *f, const char **shards)
+{
+	char joblog[PATH_MAX];
+	const char *argv[16 + 3 * MAX_LIST];
+	int n = 0, rc, status;
+	pid_t pid;
+
+	snprintf(joblog, sizeof(joblog), "%s/joblog", o->dir);
+	unlink(joblog);	/* an older run's is not this one's */
+	argv[n++] = "parallel";
+	argv[n++] = "--will-cite";
+	argv[n++] = "--joblog";
+	argv[n++] = joblog;
+	if (o->jobs) {
+		argv[n++] = "-j";
+		argv[n++] = o->jobs;
+	}
+	for (size_t i = 0; i < o->nsshlogin; i++) {
+		argv[n++] = "--sshlogin";
+		argv[n++] = o->sshlogin[i];
+	}
+	if (o->nsshlogin) {	/* the same directory on every host */
+		argv[n++] = "--workdir";
+		argv[n++] = ".";
+	}
+	argv[n++] = "::::";
+	argv[n++] = list;
+	argv[n] = NULL;
+	pid = fork();
+	if (pid == 0) {
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	rc = pid < 0 ? -1 : 0;
+	while (pid > 0) {
+		const struct timespec tick = { 0, 250000000 };
+		pid_t w = waitpid(pid, &status, WNOHANG);
+
+		if (w < 0 && errno != EINTR) {
+			rc = -1;
+			break;
+		}
+		if (w == pid) {
+			rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+			break;
+		}
+		merge_finished(f, joblog, shards);
+		nanosleep(&tick, NULL);
+	}
+	if (rc == 127 || rc < 0) {
+		fl_error("cannot run GNU parallel: %s", rc < 0 ? strerror(errno) : "not found");
+		fprintf(stderr, "hint: install it (Debian: apt-get install parallel), or run the jobs "
+				"one at a time with --serial, or take them with --emit list\n");
+		return -1;
+	}
+	return 0;	/* failed jobs show as shards without a run */
+}
+
+static int run_serial(char **cmds, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *argv[] = { "/bin/sh", "-c", cmds[i], NULL };
+
+		if (run_wait(argv) < 0) {
+			fl_error("cannot run a job: %s", strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void print_slurm(const struct opts *o, char **cmds, size_t n)
+{
+	char cwd[PATH_MAX], q[PATH_MAX * 2] = "";
+
+	if (!getcwd(cwd, sizeof(cwd)))
+		snprintf(cwd, sizeof(cwd), ".");
+	fl_sweep_shell_quote(q, sizeof(q), cwd);
+	printf("#!/bin/sh\n"
+	       "# faultline sweep: %zu replay%s as a Slurm job array.  Submit with\n"
+	       "#   sbatch THIS_FILE\n"
+	       "# and when the array has finished, run the same `faultline sweep`\n"
+	       "# without --emit: it finds the shards done and merges them into %s.\n"
+	       "#SBATCH --job-name=faultline-sweep\n"
+	       "#SBATCH --array=1-%zu\n"
+	       "#SBATCH --ntasks=1\n"
+	       "#SBATCH --output=%s/slurm-%%A_%%a.out\n"
+	       "cd %s || exit 1\n"
+	       "case \"$SLURM_ARRAY_TASK_ID\" in\n",
+	       n, n == 1 ? "" : "s", o->out, n ? n : 1, o->dir, q);
+	for (size_t i = 0; i < n; i++)
+		printf("%zu) %s ;;\n", i + 1, cmds[i]);
+	printf("*) echo \"faultline sweep: no job $SLURM_ARRAY_TASK_ID\" >&2; exit 2 ;;\n"
+	       "esac\n");
+}
+
+static void free_opts(struct opts *o)
+{
+	for (size_t i = 0; i < o->naxes; i++)
+		free(o->axes[i].vals);
+}
+
+static int sweep(struct opts *o, char **traces, size_t ntraces)
+{
+	struct sweep_spec spec = {
+		.traces = (const char *const *)traces, .ntraces = ntraces,
+		.strategies = o->strategies, .nstrategies = o->nstrategies,
+		.profiles = o->profiles, .nprofiles = o->nprofiles,
+		.axes = o->axes, .naxes = o->naxes,
+		.seed = o->seed, .nseeds = o->nseeds,
+	};
+	struct sweep_jobs jobs;
+	struct fl_err err = { 0 };
+	struct follow follow = { .o = o };
+	char exe[PATH_MAX], list[PATH_MAX];
+	char **cmds = NULL;
+	size_t *pending_job = NULL;
+	bool *finished = NULL;
+	const char **shards = NULL;
+	size_t npending = 0, ndone = 0, nfailed = 0;
+	ssize_t len;
+	int rc = FL_EXIT_FAIL;
+
+	for (size_t t = 0; t < ntraces; t++) {
+		struct stat st;
+
+		if (stat(traces[t], &st) < 0 || !S_ISDIR(st.st_mode)) {
+			fl_error("%s: not a trace directory", traces[t]);
+			fprintf(stderr, "hint: give CTF trace directories, as `faultline replay` takes\n");
+			return FL_EXIT_FAIL;
+		}
+	}
+	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (len < 0) {
+		fl_error("cannot find the faultline binary: /proc/self/exe: %s", strerror(errno));
+		return FL_EXIT_FAIL;
+	}
+	exe[len] = '\0';
+	if (mkdir_p(o->dir) < 0) {
+		fl_error("%s: cannot make the shard directory: %s", o->dir, strerror(errno));
+		return FL_EXIT_FAIL;
+	}
+	if (fl_sweep_jobs(&spec, o->dir, &jobs, &err) < 0) {
+		fl_err_print(&err, stderr);
+		fl_sweep_jobs_free(&jobs);
+		return err.code == -EINVAL ? FL_EXIT_USAGE : FL_EXIT_FAIL;
+	}
+	cmds = calloc(jobs.n + 1, sizeof(*cmds));
+	shards = calloc(jobs.n + 1, sizeof(*shards));
+	pending_job = calloc(jobs.n + 1, sizeof(*pending_job));
+	finished = calloc(jobs.n + 1, sizeof(*finished));
+	if (!cmds || !shards || !pending_job || !finished)
+		goto out;
+	for (size_t i = 0; i < jobs.n; i++) {
+		if (jobs.v[i].done)
+			continue;
+		pending_job[npending] = i;
+		cmds[npending] = malloc(CMD_MAX);
+		if (!cmds[npending])
+			goto out;
+		if (job_command(exe, &jobs.v[i], cmds[npending], CMD_MAX) < 0) {
+			fl_error("a job's command is longer than %d bytes", CMD_MAX);
+			goto out;
+		}
+		npending++;
+	}
+	if (o->emit == EMIT_LIST) {
+		for (size_t i = 0; i < npending; i++)
+			printf("%s\n", cmds[i]);
+		fprintf(stderr, "faultline sweep: %zu jobs, %zu to run, %zu done\n", jobs.n, npending,
+			jobs.n - npending);
+		rc = FL_EXIT_OK;
+		goto out;
+	}
+	if (o->emit == EMIT_SLURM) {
+		print_slurm(o, cmds, npending);
+		fprintf(stderr, "faultline sweep: %zu jobs, %zu in the array, %zu done\n", jobs.n, npending,
+			jobs.n - npending);
+		rc = FL_EXIT_OK;
+		goto out;
+	}
+	fprintf(stderr, "faultline sweep: %zu jobs, %zu to run, %zu done", jobs.n, npending,
+		jobs.n - npending);
+	if (npending && o->serial)
+		fprintf(stderr, "; running one at a time\n");
+	else if (npending)
+		fprintf(stderr, "; running with GNU parallel%s%s\n", o->jobs ? " -j " : "",
+			o->jobs ? o->jobs : "");
+	else
+		fprintf(stderr, "\n");
+	if (npending) {
+		snprintf(list, sizeof(list), "%s/jobs.txt", o->dir);
+		if (write_job_list(list, cmds, npending) < 0) {
+			fl_error("%s: cannot write the job list: %s", list, strerror(errno));
+			goto out;
+		}
+		follow.jobs = &jobs;
+		follow.pending_job = pending_job;
+		follow.npending = npending;
+		follow.finished = finished;
+		if ((o->serial ? run_serial(cmds, npending) : run_parallel(o, list, &follow, shards)) < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < jobs.n; i++) {
+		if (jobs.v[i].done || fl_sweep_shard_done(jobs.v[i].shard)) {
+			shards[ndone++] = jobs.v[i].shard;
+		} else {
+			if (nfailed++ < 5)
+				fprintf(stderr, "faultline sweep: a job failed: its output is in %s\n",
+					jobs.v[i].log);
+		}
+	}
+	if (ndone) {
+		struct fl_merge_stats ms;
+
+		if (fl_merge(o->out, shards, ndone, &ms, &err) < 0) {
+			fl_err_print(&err, stderr);
+			goto out;
+		}
+		/* The merges along the way added runs the last one finds there. */
+		printf("sweep: %zu of %zu shards merged into %s: %" PRId64 " runs added, %" PRId64
+		       " already there\n", ndone, jobs.n, o->out, ms.runs_added + follow.stats.runs_added,
+		       ms.runs_known - follow.stats.runs_added);
+	}
+	if (nfailed) {
+		fl_error("%zu of %zu jobs failed", nfailed, jobs.n);
+		fprintf(stderr, "hint: see the logs above; running the same sweep again runs only "
+				"the jobs that are not done\n");
+		goto out;
+	}
+	rc = FL_EXIT_OK;
+out:
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fl_error("cannot write the output: standard output failed");
+		rc = FL_EXIT_FAIL;
+	}
+	for (size_t i = 0; cmds && i < npending; i++)
+		free(cmds[i]);
+	free(pending_job);
+	free(finished);
+	free(cmds);
+	free(shards);
+	fl_sweep_jobs_free(&jobs);
+	return rc;
+}
+
+static int cmd_sweep(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "strategy", required_argument, NULL, 's' },
+		{ "profile", required_argument, NULL, 'p' },
+		{ "set", required_argument, NULL, 'S' },
+		{ "seed", required_argument, NULL, 'x' },
+		{ "seeds", required_argument, NULL, 'N' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "shards", required_argument, NULL, 'd' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "sshlogin", required_argument, NULL, 'L' },
+		{ "emit", required_argument, NULL, 'e' },
+		{ "serial", no_argument, NULL, '1' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct opts o = { .nseeds = 1, .out = "sweep.db" };
+	char dir[PATH_MAX];
+	uint64_t j;
+	int c, rc = 0;
+
+	opterr = 0;
+	optind = 1;
+	while (!rc && (c = getopt_long(argc, argv, ":s:p:o:d:j:", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			rc = add_strategies(&o, optarg);
+			break;
+		case 'p':
+			rc = split(optarg, o.profiles, &o.nprofiles, "profiles");
+			break;
+		case 'S':
+			rc = add_axis(&o, optarg);
+			break;
+		case 'x':
+			if (parse_u64(optarg, &o.seed) < 0)
+				rc = fl_cmd_usage_error(&fl_cmd_sweep, "--seed: '%s' is not a number", optarg);
+			break;
+		case 'N':
+			if (parse_u64(optarg, &o.nseeds) < 0 || o.nseeds == 0 || o.nseeds > 10000)
+				rc = fl_cmd_usage_error(&fl_cmd_sweep, "--seeds: '%s' is not a count from 1 "
+							"to 10000", optarg);
+			break;
+		case 'o':
+			o.out = optarg;
+			break;
+		case 'd':
+			o.dir = optarg;
+			break;
+		case 'j':
+			if (parse_u64(optarg, &j) < 0 || j == 0 || j > 4096)
+				rc = fl_cmd_usage_error(&fl_cmd_sweep, "-j: '%s' is not a job count from 1 "
+							"to 4096", optarg);
+			o.jobs = optarg;
+			break;
+		case 'L':
+			if (o.nsshlogin == MAX_LIST)
+				rc = fl_cmd_usage_error(&fl_cmd_sweep, "too many --sshlogin");
+			else
+				o.sshlogin[o.nsshlogin++] = optarg;
+			break;
+		case 'e':
+			if (!strcmp(optarg, "run"))
+				o.emit = EMIT_RUN;
+			else if (!strcmp(optarg, "list"))
+				o.emit = EMIT_LIST;
+			else if (!strcmp(optarg, "slurm"))
+				o.emit = EMIT_SLURM;
+			else
+				rc = fl_cmd_usage_error(&fl_cmd_sweep, "--emit %s: run, list or slurm", optarg);
+			break;
+		case '1':
+			o.serial = 1;
+			break;
+		case ':':
+			rc = fl_cmd_usage_error(&fl_cmd_sweep, "option '%s' needs a value", argv[optind - 1]);
+			break;
+		default:
+			if (optopt)
+				rc = fl_cmd_usage_error(&fl_cmd_sweep, "unknown option '-%c'", optopt);
+			else
+				rc = fl_cmd_usage_error(&fl_cmd_sweep, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (!rc && optind == argc)
+		rc = fl_cmd_usage_error(&fl_cmd_sweep, "no trace given");
+	if (!rc && o.serial && (o.jobs || o.nsshlogin))
+		rc = fl_cmd_usage_error(&fl_cmd_sweep, "--serial runs one job at a time: no -j or --sshlogin");
+	if (!rc && !o.nstrategies)
+		o.strategies[o.nstrategies++] = "pervma";
+	if (!rc && !o.dir) {
+		if ((size_t)snprintf(dir, sizeof(dir), "%s.shards", o.out) >= sizeof(dir))
+			rc = fl_cmd_usage_error(&fl_cmd_sweep, "-o: name too long");
+		o.dir = dir;
+	}
+	if (!rc)
+		rc = sweep(&o, argv + optind, (size_t)(argc - optind));
+	free_opts(&o);
+	return rc;
+}
+
+const struct fl_cmd fl_cmd_sweep = {
+	.name = "sweep",
+	.summary = "replay traces x strategies x profiles x knobs x seeds on a scheduler, then merge",
+	.usage = "faultline sweep [-s S,...|all] [-p P,...] [--set KEY=V1,V2,...]... [--seed N]\n"
+		 "                       [--seeds N] [-j N] [--sshlogin LOGIN]... [--serial]\n"
+		 "                       [--emit run|list|slurm] [-d DIR] [-o OUT.db] TRACE...",
+	.help =
+		"Makes the job matrix traces x strategies x profiles x knob settings x\n"
+		"seeds.  Each job is one `faultline replay` into a database of its own (a\n"
+		"shard, in DIR, named by the hash of the job's arguments, with the job's\n"
+		"output in a .log beside it).  By default GNU parallel runs the jobs,\n"
+		"locally or over ssh, and the finished shards are merged into OUT\n"
+		"(`faultline merge`): `faultline report --by trace OUT` then compares the\n"
+		"settings across traces.  Running the same sweep again runs only the jobs\n"
+		"whose shard holds no run (a replay commits all or nothing), then merges\n"
+		"again; runs already in OUT are not added twice.\n"
+		"\n"
+		"A knob applies to the strategies that have it (`faultline replay --help`\n"
+		"lists the what-ifs arch, page_size and mmu, which every strategy takes):\n"
+		"a strategy without it is replayed once, not once per value.  A profile\n"
+		"applies to the strategies that take it; the others run their default.\n"
+		"\n"
+		"options:\n"
+		"  -s, --strategy S,...   strategies (classic, pervma, spf, spf-mmseq, all);\n"
+		"                         default pervma\n"
+		"  -p, --profile P,...    profiles (6.4, 6.15+, v11, ...)\n"
+		"      --set K=V1,V2,...  a knob and its values: one axis of the grid\n"
+		"      --seed N           the first seed (default 0)\n"
+		"      --seeds N          N seeds per setting: N, N+1, ... (default 1)\n"
+		"  -j, --jobs N           jobs at once per host (GNU parallel's -j; its default\n"
+		"                         is one per CPU)\n"
+		"      --sshlogin LOGIN   run jobs on LOGIN too (GNU parallel's --sshlogin, ':'\n"
+		"                         is this host); every host needs faultline, the traces\n"
+		"                         and DIR at the same paths (a shared file system)\n"
+		"      --serial           run the jobs one at a time here, without GNU parallel\n"
+		"      --emit list        print the commands of the jobs to run, one a line, and\n"
+		"                         run nothing (for any other scheduler)\n"
+		"      --emit slurm       print a Slurm array script of the jobs to run; submit\n"
+		"                         it with sbatch, then run the sweep again to merge\n"
+		"  -d, --shards DIR       the shards' directory (default OUT.shards)\n"
+		"  -o, --output OUT       the merged database (default sweep.db)\n"
+		"  -h, --help             this help\n"
+		"\n"
+		"exit status: 0 when every job is done and merged, 1 when a job failed (the\n"
+		"others are merged; the logs of the failed ones are named) or the merge\n"
+		"failed, 2 on a usage error.\n"
+		"\n"
+		"example:\n"
+		"  faultline sweep -s all --set page_size=4096,65536 --set arch=ppc64 -j 2 \\\n"
+		"      -o sweep.db traces/x86_64/*\n"
+		"  faultline report --by trace sweep.db\n",
+	.run = cmd_sweep,
+};

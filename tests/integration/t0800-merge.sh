@@ -130,7 +130,7 @@ expect_ok "merge a shard whose trace differs in one fault" merge -q "$d/m3.db" "
 is "is a trace of its own" "$(q "$d/m3.db" 'select count(*) from traces')" 3
 
 # A replay adds to a merged database as to any other.
-expect_ok "replay into a merged database" replay -s pervma -o "$d/m.db" "$t2"
+expect_ok "replay into a merged database" replay --again -s pervma -o "$d/m.db" "$t2"
 is "finds the trace already there" "$(q "$d/m.db" 'select count(*) from traces')" 2
 
 # All or nothing.

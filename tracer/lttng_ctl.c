@@ -407,10 +407,23 @@ void fl_lttng_cleanup(struct fl_lttng *l)
 		l->created = false;
 	}
 	if (l->spawned_pid > 0) {
-		/* Started, never waited for: an error on the way. */
+		/* Started, never waited for: an error on the way.  A daemon
+		 * still starting up may not act on SIGTERM yet (it installs its
+		 * handlers, then waits on a pipe the handler writes to): give it
+		 * 2 s, then SIGKILL, never an unbounded wait. */
 		int status;
+		bool reaped = false;
+
 		kill(l->spawned_pid, SIGTERM);
-		waitpid(l->spawned_pid, &status, 0);
+		for (int i = 0; i < 200 && !reaped; i++) {
+			reaped = waitpid(l->spawned_pid, &status, WNOHANG) == l->spawned_pid;
+			if (!reaped)
+				sleep_ms(10);
+		}
+		if (!reaped) {
+			kill(l->spawned_pid, SIGKILL);
+			waitpid(l->spawned_pid, &status, 0);
+		}
 		l->spawned_pid = 0;
 	}
 	if (l->sessiond_pid > 0) {

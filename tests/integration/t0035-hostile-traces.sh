@@ -87,9 +87,8 @@ expect_fail "... for replay too" 1 "empty stream file 'faultline_1'" \
 	replay -o "$FL_TMP/e.db" "$FL_TMP/empty"
 
 # --- With the checks off, the watchdog and the child process.
-export FL_DECODE_STALL_S=3
 truncate -s 9000 "$FL_TMP/cutmeta/metadata"
-FL_INGEST_NO_CHECK=1 run_timed info "$FL_TMP/cutmeta"
+FL_INGEST_NO_CHECK=1 FL_DECODE_STALL_S=3 run_timed info "$FL_TMP/cutmeta"
 if [ "$FL_RC" = 1 ] && printf '%s' "$FL_ERR" | grep -q "cutmeta: libbabeltrace2 made no progress for 3 s"; then
 	ok "hang in libbabeltrace2 (truncated metadata): the stall watchdog stops it"
 else
@@ -124,7 +123,6 @@ if [ "$FL_RC" = 1 ] && printf '%s' "$FL_ERR" | grep -q "tsbeg: libbabeltrace2 cr
 else
 	not_ok "... in replay too" "exit $FL_RC" "$FL_ERR"
 fi
-unset FL_DECODE_STALL_S
 
 # --- The trace search is bounded.
 mkdir "$FL_TMP/loops"

@@ -1,9 +1,10 @@
 /* Fuzz target: CTF ingestion through the real libbabeltrace2 graph.
  *
- * The first input byte picks a file of a small bundled trace
- * (tests/fixtures/fl-mapread, LTTng-UST, faultline dialect: packetized
- * metadata, an index, two stream files); the rest of the input replaces
- * that file in a private copy of the trace.  Then what `faultline info`
+ * The first input byte picks a file of one of two small bundled traces
+ * (tests/fixtures/fl-mapread: LTTng-UST, faultline dialect, packetized
+ * metadata, an index, two stream files; tests/fixtures/perf-mmchurn-head:
+ * perf-ctf dialect, text metadata); the rest of the input replaces that
+ * file in a private copy of the trace.  Then what `faultline info`
  * does: the checks (ctf_check.c), the graph, the dialect's decoders, the
  * summary.  The seed corpus is the trace's own files (tests/fuzz/seeds).
  *
@@ -26,9 +27,26 @@
 #include "ingest.h"
 #include "trace_summary.h"
 
-static const char *const files[] = { "faultline_1", "metadata", "faultline_0",
-				     "index/faultline_1.idx" };
+/* The files an input can replace: two small traces, one per dialect read
+ * from LTTng-UST and from perf (tests/fixtures/README.md). */
+static const struct {
+	const char *trace, *file;
+} files[] = {
+	{ "fl-mapread", "faultline_1" },
+	{ "fl-mapread", "metadata" },
+	{ "fl-mapread", "faultline_0" },
+	{ "fl-mapread", "index/faultline_1.idx" },
+	{ "perf-mmchurn-head", "perf_stream_0" },
+	{ "perf-mmchurn-head", "metadata" },
+	{ "perf-mmchurn-head", "perf_stream_1" },
+};
 #define NFILES (sizeof(files) / sizeof(files[0]))
+static const char *const all_files[] = {
+	"fl-mapread/faultline_0", "fl-mapread/faultline_1", "fl-mapread/metadata",
+	"fl-mapread/index/faultline_0.idx", "fl-mapread/index/faultline_1.idx",
+	"perf-mmchurn-head/metadata", "perf-mmchurn-head/perf_stream_0",
+	"perf-mmchurn-head/perf_stream_1",
+};
 
 static char dir[4096];
 static bool use_fork;
@@ -50,12 +68,12 @@ static int copy_file(const char *from, const char *to)
 	return rc;
 }
 
-static const char *fixture(void)
+static const char *fixtures(void)
 {
 	const char *top = getenv("FL_TOP");
 	static char path[4096];
 
-	snprintf(path, sizeof(path), "%s/tests/fixtures/fl-mapread", top ? top : ".");
+	snprintf(path, sizeof(path), "%s/tests/fixtures", top ? top : ".");
 	return path;
 }
 
@@ -75,20 +93,21 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		perror("fuzz_ingest: mkdtemp");
 		exit(1);
 	}
-	snprintf(to, sizeof(to), "%s/index", dir);
-	mkdir(to, 0700);
-	for (size_t i = 0; i < NFILES; i++) {
-		snprintf(from, sizeof(from), "%s/%s", fixture(), files[i]);
-		snprintf(to, sizeof(to), "%s/%s", dir, files[i]);
+	for (size_t i = 0; i < sizeof(all_files) / sizeof(all_files[0]); i++) {
+		snprintf(to, sizeof(to), "%s/fl-mapread", dir);
+		mkdir(to, 0700);
+		snprintf(to, sizeof(to), "%s/fl-mapread/index", dir);
+		mkdir(to, 0700);
+		snprintf(to, sizeof(to), "%s/perf-mmchurn-head", dir);
+		mkdir(to, 0700);
+		snprintf(from, sizeof(from), "%s/%s", fixtures(), all_files[i]);
+		snprintf(to, sizeof(to), "%s/%s", dir, all_files[i]);
 		if (copy_file(from, to) < 0) {
 			fprintf(stderr, "fuzz_ingest: cannot copy %s (set FL_TOP to the source tree)\n",
 				from);
 			exit(1);
 		}
 	}
-	snprintf(from, sizeof(from), "%s/index/faultline_0.idx", fixture());
-	snprintf(to, sizeof(to), "%s/index/faultline_0.idx", dir);
-	copy_file(from, to);
 	return 0;
 }
 
@@ -103,14 +122,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fl_trace_summary sum;
 	struct fl_ingest_result res;
 	struct fl_err err = { 0 };
-	char path[4096], orig[4096];
+	char path[4096], orig[4096], trace[4096];
 	size_t which;
 	FILE *f;
 
 	if (size < 1)
 		return 0;
 	which = data[0] % NFILES;
-	snprintf(path, sizeof(path), "%s/%s", dir, files[which]);
+	snprintf(trace, sizeof(trace), "%s/%s", dir, files[which].trace);
+	snprintf(path, sizeof(path), "%s/%s", trace, files[which].file);
 	f = fopen(path, "wb");
 	if (!f)
 		return 0;
@@ -120,14 +140,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fl_summary_init(&sum);
 	if (use_fork) {
-		fl_ingest(dir, &ops, &sum, &res, &err);
+		fl_ingest(trace, &ops, &sum, &res, &err);
 	} else {
 		char **dirs;
 		size_t ndirs;
 
 		memset(&res, 0, sizeof(res));
-		if (fl_ingest_check(dir, &dirs, &ndirs, &err) == 0) {
-			fl_ingest_direct(dir, dirs, ndirs, &ops, &sum, &res, &err);
+		if (fl_ingest_check(trace, &dirs, &ndirs, &err) == 0) {
+			fl_ingest_direct(trace, dirs, ndirs, &ops, &sum, &res, &err);
 			fl_ctf_free_list(dirs, ndirs);
 		}
 	}
@@ -142,7 +162,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fl_ingest_result_free(&res);
 
 	/* Put the file back for the next input. */
-	snprintf(orig, sizeof(orig), "%s/%s", fixture(), files[which]);
+	snprintf(orig, sizeof(orig), "%s/%s/%s", fixtures(), files[which].trace, files[which].file);
 	copy_file(orig, path);
 	return 0;
 }

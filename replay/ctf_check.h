@@ -19,9 +19,9 @@
 
 /* Check the trace directory dir (it holds a `metadata` file): the
  * metadata is complete, every stream file is non-empty and its packets
- * are well formed, every index/ file matches its stream.  label is the
- * path the user gave, for messages.  Returns 0 or a negative code with
- * err filled. */
+ * are well formed, every index/ file matches its stream.  Messages start
+ * with dir and name the file and the packet offset.  Returns 0 or a
+ * negative code with err filled. */
 int fl_ctf_check_dir(const char *dir, struct fl_err *err);
 
 /* Find the CTF traces under root (a directory holding `metadata`, or

@@ -213,9 +213,12 @@ static void meta_sync(struct wbuf *w)
 {
 	const struct fl_trace_meta *m = w->meta;
 
-	if (m && (m->page_size != w->sent.page_size || strcmp(m->release, w->sent.release) ||
-		  strcmp(m->hostname, w->sent.hostname) || strcmp(m->arch, w->sent.arch) ||
-		  strcmp(m->mmu, w->sent.mmu) || strcmp(m->tracer, w->sent.tracer)))
+	/* The text fields are written with snprintf() into zeroed memory,
+	 * so comparing the bytes compares the strings. */
+	if (m && (m->page_size != w->sent.page_size ||
+		  memcmp(m->tracer, w->sent.tracer, offsetof(struct fl_trace_meta, page_size) -
+							offsetof(struct fl_trace_meta, tracer)) ||
+		  strcmp(m->mmu, w->sent.mmu)))
 		w_meta(w, REC_META, m);
 }
 
@@ -693,6 +696,9 @@ int fl_ingest(const char *path, const struct fl_ingest_ops *ops, void *ctx,
 		fl_ctf_free_list(dirs, ndirs);
 		return err->code;
 	}
+	/* A larger pipe: fewer switches between decoder and consumer (the
+	 * default 64 KiB holds about a thousand events).  Best effort. */
+	fcntl(fds[1], F_SETPIPE_SZ, 1 << 20);
 	fflush(stdout);
 	fflush(stderr);
 	pid = fork();

@@ -636,11 +636,23 @@ int fl_ingest_check(const char *path, char ***dirs, size_t *ndirs, struct fl_err
 struct log_capture {
 	int saved;
 	FILE *tmp;
+	off_t inplace;		/* >= 0: captured in stderr itself, from here */
 };
 
 static void capture_begin(struct log_capture *c)
 {
+	struct stat st;
+
 	fflush(stderr);
+	c->tmp = NULL;
+	c->saved = -1;
+	/* In the decoding child stderr is already a file (ingest_child.c):
+	 * capture in it, so that an abort inside the source leaves its
+	 * assertion where the parent reads the reason. */
+	c->inplace = fstat(STDERR_FILENO, &st) == 0 && S_ISREG(st.st_mode)
+			     ? lseek(STDERR_FILENO, 0, SEEK_END) : -1;
+	if (c->inplace >= 0)
+		return;
 	c->tmp = tmpfile();
 	c->saved = c->tmp ? dup(STDERR_FILENO) : -1;
 	if (c->saved >= 0)
@@ -667,16 +679,27 @@ static void capture_end(struct log_capture *c, char *detail, size_t len, bool *m
 
 	detail[0] = '\0';
 	*metadata = false;
-	if (c->saved < 0) {
+	fflush(stderr);
+	if (c->inplace >= 0) {
+		int fd = dup(STDERR_FILENO);
+
+		c->tmp = fd >= 0 ? fdopen(fd, "r") : NULL;
+		if (c->tmp && fseeko(c->tmp, c->inplace, SEEK_SET) < 0) {
+			fclose(c->tmp);
+			c->tmp = NULL;
+		}
+		if (!c->tmp && fd >= 0)
+			close(fd);
+	} else if (c->saved >= 0) {
+		dup2(c->saved, STDERR_FILENO);
+		close(c->saved);
+		rewind(c->tmp);
+	} else {
 		if (c->tmp)
 			fclose(c->tmp);
 		return;
 	}
-	fflush(stderr);
-	dup2(c->saved, STDERR_FILENO);
-	close(c->saved);
-	rewind(c->tmp);
-	while (fgets(line, sizeof(line), c->tmp)) {
+	while (c->tmp && fgets(line, sizeof(line), c->tmp)) {
 		/* "<date> <time> <pid> <tid> <L> PLUGIN/... func@file.c:N [comp] msg" */
 		char *p = strstr(line, " PLUGIN/");
 		int rank = line_rank(line);
@@ -694,7 +717,13 @@ static void capture_end(struct log_capture *c, char *detail, size_t len, bool *m
 		best = rank;
 		*metadata = rank == 3;
 	}
-	fclose(c->tmp);
+	if (c->tmp)
+		fclose(c->tmp);
+	if (c->inplace >= 0) {
+		/* What the source logged stays out of the output, as before. */
+		if (ftruncate(STDERR_FILENO, c->inplace) == 0)
+			lseek(STDERR_FILENO, c->inplace, SEEK_SET);
+	}
 }
 
 /* The indexer's words for a stream file that ends inside a packet. */

@@ -124,6 +124,17 @@ else
 	not_ok "... in replay too" "exit $FL_RC" "$FL_ERR"
 fi
 
+# --- An abort the checks cannot foresee (found by tests/fuzz/fuzz_ingest):
+# a pointer declarator in the metadata trips an assertion in the metadata
+# parser.  With the checks on, the child process turns it into an error.
+cp -r "$perf" "$FL_TMP/ptrfield"
+sed -i '0,/} perf_tid;/s//} *perf_tid;/' "$FL_TMP/ptrfield/metadata"
+expect_fail "assertion in libbabeltrace2's metadata parser: an error, not a SIGABRT" 1 \
+	"ptrfield: (libbabeltrace2 crashed \(SIGABRT\) decoding the trace \(while opening the trace, before any event\)|cannot parse the CTF metadata)" \
+	info "$FL_TMP/ptrfield"
+expect_fail "... with the assertion's own words" 1 "visitor-generate-ir.c:[0-9]+|cannot parse" \
+	replay -o "$FL_TMP/p.db" "$FL_TMP/ptrfield"
+
 # --- The trace search is bounded.
 mkdir "$FL_TMP/loops"
 for i in $(seq 12); do ln -s . "$FL_TMP/loops/l$i"; done

@@ -566,7 +566,9 @@ static void child_reason(FILE *log, char *out, size_t len)
 	rewind(log);
 	while (fgets(line, sizeof(line), log)) {
 		line[strcspn(line, "\n")] = '\0';
-		if (!line[0])
+		/* A failed precondition is logged as three fatal lines: keep
+		 * the one that says which. */
+		if (!line[0] || strstr(line, "Aborting...") || strstr(line, "not satisfied; error is:"))
 			continue;
 		if (strstr(line, "Assertion") || !strstr(out, "Assertion")) {
 			/* libbabeltrace2 decorates its assertion lines with a

@@ -135,6 +135,15 @@ expect_fail "assertion in libbabeltrace2's metadata parser: an error, not a SIGA
 expect_fail "... with the assertion's own words" 1 "visitor-generate-ir.c:[0-9]+|cannot parse" \
 	replay -o "$FL_TMP/p.db" "$FL_TMP/ptrfield"
 
+# A stream file fuzz_ingest found that makes libbabeltrace2 fail its own
+# precondition in bt_packet_create() (tests/fuzz/README.md, bug 7).
+cp -r "$FL_TOP/tests/fixtures/perf-mmchurn-head" "$FL_TMP/precond"
+cp "$FL_TOP/tests/fuzz/crashes/perf-mmchurn-head.perf_stream_0.packet-precondition" \
+	"$FL_TMP/precond/perf_stream_0"
+expect_fail "precondition abort in libbabeltrace2: an error naming the trace" 1 \
+	"precond: (libbabeltrace2 crashed \(SIGABRT\)|cannot (open|decode) CTF trace|corrupt)" \
+	info "$FL_TMP/precond"
+
 # --- The trace search is bounded.
 mkdir "$FL_TMP/loops"
 for i in $(seq 12); do ln -s . "$FL_TMP/loops/l$i"; done

@@ -62,7 +62,8 @@ TEST_BINS := $(UNIT_BINS) $(TOOL_BINS) $(WORKLOAD_BINS)
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
-.PHONY: all tests check check-run demo demo-run install asan valgrind bench deps clean help man ppc64le
+.PHONY: all tests check check-run demo demo-run install asan valgrind bench deps clean help man \
+	ppc64le fuzz fuzz-build
 
 # The ppc64le cross build of the recorder, for tracer/ppc64-lab/:
 #   make ppc64le PPC64LE_SYSROOT=DIR
@@ -139,6 +140,33 @@ valgrind: deps
 	@$(MAKE) --no-print-directory $(FAULTLINE) $(UST_SO) $(TEST_BINS)
 	@FL_VALGRIND=1 tests/run $(BUILD) $(wildcard tests/integration/t*.sh)
 
+# libFuzzer targets (tests/fuzz/), built with clang, ASan and UBSan into
+# build/fuzz; `make fuzz` runs each for FUZZ_SECONDS with its corpus.
+FUZZ_TARGETS := ingest replay store
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD := build/fuzz
+# A populate call (MAP_POPULATE, mlock) makes at most 2^16 pages present
+# there, not 2^24: the same paths, a hundred times faster per input.
+FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all -DFL_PGT_MAX_POPULATE=65536u
+
+fuzz: deps $(FAULTLINE)
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang CFLAGS='$(FUZZ_FLAGS)' fuzz-build
+	@tests/fuzz/run $(FUZZ_BUILD) $(FAULTLINE) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-build: $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/fuzz_%)
+
+# The store target links the subcommands (report, export, diff) and
+# stands in for faultline.c's two dispatcher helpers; the others link the
+# modules, as the unit tests do.
+$(BUILD)/tests/fuzz/fuzz_store: tests/fuzz/fuzz_store.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itui -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_OBJS) $(LIBS)
+
+$(BUILD)/tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(UNIT_LINK_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(UNIT_LINK_OBJS) $(LIBS)
+
 # The demo needs no browser (scripts/install-deps --no-browser); it builds
 # record's provider and the test workloads too, so the README's record
 # example works right after it.
@@ -183,6 +211,7 @@ help:
 	@echo "  check    install dependencies, build, run all tests"
 	@echo "  asan     the tests under AddressSanitizer + UBSan"
 	@echo "  valgrind the shell tests with every faultline run under valgrind"
+	@echo "  fuzz     build the libFuzzer targets (clang, ASan+UBSan), run each FUZZ_SECONDS=$(FUZZ_SECONDS)"
 	@echo "  demo     faultline info, replay, report, diff and the HTML page on the bundled traces"
 	@echo "  bench    info and replay against babeltrace2, replay memory, report on 10M outcomes,"
 	@echo "           record against perf record, tui screen and keypress times on 10M outcomes,"

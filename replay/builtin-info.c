@@ -323,6 +323,15 @@ const struct fl_cmd fl_cmd_info = {
 		"exit status: 0 on success, 1 if the trace cannot be read or holds none of\n"
 		"the events faultline needs, 2 on a usage error.\n"
 		"\n"
+		"Corrupt traces: before decoding, the metadata must be complete and every\n"
+		"stream file non-empty, with packet headers whose sizes are non-zero and\n"
+		"within the file, and an index/ that matches; else the error names the\n"
+		"file and the packet offset.  libbabeltrace2 then decodes in a child\n"
+		"process: if it makes no progress for FL_DECODE_STALL_S seconds (default\n"
+		"60), grows past FL_DECODE_MEM_MB MiB (default half the RAM) or crashes,\n"
+		"the error names the trace and the stream file.  FL_INGEST_NO_CHECK=1\n"
+		"skips the checks.  The same holds for `faultline replay`.\n"
+		"\n"
 		"example:\n"
 		"  faultline info traces/x86_64/mmchurn\n",
 	.run = run_info,

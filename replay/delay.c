@@ -38,14 +38,29 @@ struct fl_delay_thread *fl_delay_get(struct fl_delay *d, int32_t pid, int32_t ti
 	return t;
 }
 
+/* The times come from the trace: a corrupt one can hold anything, so the
+ * sums saturate instead of wrapping (signed overflow is undefined). */
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+static int64_t sat_shift(int64_t shift, uint64_t up, uint64_t down)
+{
+	/* shift + up - down, clamped to int64_t. */
+	__int128 v = (__int128)shift + (__int128)up - (__int128)down;
+
+	return v > INT64_MAX ? INT64_MAX : v < INT64_MIN ? INT64_MIN : (int64_t)v;
+}
+
 void fl_delay_add(struct fl_delay_thread *t, uint64_t traced_wait, uint64_t pred_wait,
 		  uint64_t wasted)
 {
 	t->faults++;
-	t->blocked_traced += traced_wait;
-	t->blocked_pred += pred_wait;
-	t->wasted += wasted;
-	t->shift += (int64_t)pred_wait - (int64_t)traced_wait + (int64_t)wasted;
+	t->blocked_traced = sat_add(t->blocked_traced, traced_wait);
+	t->blocked_pred = sat_add(t->blocked_pred, pred_wait);
+	t->wasted = sat_add(t->wasted, wasted);
+	t->shift = sat_shift(t->shift, sat_add(pred_wait, wasted), traced_wait);
 }
 
 int fl_delay_span(struct fl_delay *d, int32_t pid, int32_t tid, uint64_t t_first, uint64_t t_last)
@@ -92,7 +107,7 @@ uint64_t fl_delay_run_traced(const struct fl_delay_thread *t)
 
 uint64_t fl_delay_run_pred(const struct fl_delay_thread *t)
 {
-	int64_t r = (int64_t)fl_delay_run_traced(t) + t->shift;
+	__int128 r = (__int128)fl_delay_run_traced(t) + t->shift;
 
-	return r > 0 ? (uint64_t)r : 0;
+	return r <= 0 ? 0 : r > UINT64_MAX ? UINT64_MAX : (uint64_t)r;
 }

@@ -128,6 +128,7 @@ struct fl_engine {
 	size_t nruns;
 	struct fl_engine_sink sink;
 	struct fl_err err;
+	uint64_t nev;			/* events seen, to name one in an error */
 	struct fl_engine_stats st;
 
 	/* The traced system: the syscall ABI and page size the mm model
@@ -183,6 +184,35 @@ static const uint64_t default_cost[FL_H__COUNT] = {
 static int oom(struct fl_engine *e)
 {
 	return fl_err_set(&e->err, -ENOMEM, "replay: out of memory");
+}
+
+/* Times from the trace are kept below 2^62 ns (146 years past the clock's
+ * origin): a sum of two of them, or a time plus a duration between two,
+ * then cannot wrap, and their difference fits an int64_t.  A timestamp
+ * past it is corrupt and stops the replay, naming the event. */
+#define FL_T_MAX (UINT64_C(1) << 62)
+
+static int check_times(struct fl_engine *e, const struct fl_event *ev)
+{
+	uint64_t worst = ev->t;
+
+	e->nev++;
+	if (ev->kind == FL_EV_MM_CALL) {
+		if (ev->u.mm_call.t_enter > worst)
+			worst = ev->u.mm_call.t_enter;
+		if (ev->u.mm_call.t_exit > worst)
+			worst = ev->u.mm_call.t_exit;
+	} else if (ev->kind == FL_EV_LOST) {
+		if (ev->u.lost.t_begin > worst)
+			worst = ev->u.lost.t_begin;
+		if (ev->u.lost.t_end > worst)
+			worst = ev->u.lost.t_end;
+	}
+	if (worst < FL_T_MAX)
+		return 0;
+	return fl_err_set(&e->err, -ERANGE, "replay: event %llu (%s, tid %d) has a timestamp of "
+			  "%llu ns, past 2^62 ns: the trace is corrupt", (unsigned long long)e->nev,
+			  fl_ev_kind_name(ev->kind), (int)ev->tid, (unsigned long long)worst);
 }
 
 int fl_kver_from_release(const char *release)
@@ -1297,9 +1327,12 @@ static int on_lock(struct fl_engine *e, struct thread *t, const struct fl_event 
 
 int fl_engine_mm_enter(struct fl_engine *e, const struct fl_event *ev)
 {
-	struct thread *t = thread_get(e, ev->pid, ev->tid);
+	struct thread *t;
 	struct writer_obj *w;
 
+	if (check_times(e, ev) < 0)
+		return e->err.code;
+	t = thread_get(e, ev->pid, ev->tid);
 	if (!t)
 		return ev->tid < 0 ? 0 : oom(e);
 	if (ev->t > e->now)
@@ -1748,6 +1781,8 @@ int fl_engine_event(struct fl_engine *e, const struct fl_event *ev)
 	struct thread *t = NULL;
 	int rc = 0;
 
+	if (check_times(e, ev) < 0)
+		return e->err.code;
 	if (ev->t > e->now)
 		e->now = ev->t;
 	/* Context for the faults: they neither create threads nor count in a

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "bt_fields.h"
+#include "ctf_check.h"
 #include "fl_array.h"
 #include "fl_map.h"
 
@@ -504,6 +505,13 @@ static int handle_message(struct fl_decoder *d, const bt_message *msg)
 		/* libbabeltrace2 recycles packet objects: a new packet may sit
 		 * at the address of one already gone, so forget the cache. */
 		d->last_packet = NULL;
+		if (d->ops->packet) {
+			const char *name = bt_stream_get_name(bt_packet_borrow_stream_const(p));
+			int rc = d->ops->packet(d->ctx, name ? name : "");
+
+			if (rc < 0)
+				return d->stop = rc;
+		}
 		if (cpu >= 0 && fl_map_put(&d->stream_cpu, (uintptr_t)bt_packet_borrow_stream_const(p),
 					   (void *)(uintptr_t)(cpu + 1)) < 0)
 			return fl_err_set(d->err, -ENOMEM, "out of memory");
@@ -575,36 +583,15 @@ static bt_graph_simple_sink_component_consume_func_status consume(bt_message_ite
 /* ---------------------------------------------------------------------- */
 /* Input checks and libbabeltrace2 errors                                 */
 
-/* Does dir hold a CTF `metadata` file, at most depth levels down?  LTTng
- * puts its traces a few directories below the session's. */
-static bool has_metadata(const char *dir, int depth)
-{
-	char buf[4096];
-	struct stat st;
-	DIR *dh;
-	struct dirent *de;
-	bool found = false;
-
-	snprintf(buf, sizeof(buf), "%s/metadata", dir);
-	if (stat(buf, &st) == 0 && S_ISREG(st.st_mode))
-		return true;
-	if (depth <= 0 || !(dh = opendir(dir)))
-		return false;
-	while (!found && (de = readdir(dh))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(buf, sizeof(buf), "%s/%s", dir, de->d_name);
-		if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode))
-			found = has_metadata(buf, depth - 1);
-	}
-	closedir(dh);
-	return found;
-}
-
-static int check_path(const char *path, struct fl_err *err)
+/* The path is a directory with CTF traces in it (found by a bounded
+ * search), and their files pass the checks of ctf_check.c. */
+int fl_ingest_check(const char *path, char ***dirs, size_t *ndirs, struct fl_err *err)
 {
 	struct stat st;
+	int rc;
 
+	*dirs = NULL;
+	*ndirs = 0;
 	if (stat(path, &st) < 0) {
 		fl_err_set(err, -errno, "%s: %s", path, strerror(errno));
 		if (errno == ENOENT)
@@ -619,12 +606,24 @@ static int check_path(const char *path, struct fl_err *err)
 			    "perf data convert --all --to-ctf=DIR -i %s", path);
 		return err->code;
 	}
-	if (!has_metadata(path, 6)) {
+	if ((rc = fl_ctf_find_traces(path, dirs, ndirs, err)) < 0)
+		return rc;
+	if (!*ndirs) {
 		fl_err_set(err, -ENOENT, "%s: no CTF trace here (no 'metadata' file in it "
 			   "or below it)", path);
 		fl_err_hint(err, "record one with perf record + perf data convert --all --to-ctf, "
 			    "or lttng; see `faultline help info`");
 		return err->code;
+	}
+	/* FL_INGEST_NO_CHECK=1 leaves the files to libbabeltrace2 alone: to
+	 * see its own verdict on a trace, or its failures under the watchdog. */
+	for (size_t i = 0; !getenv("FL_INGEST_NO_CHECK") && i < *ndirs; i++) {
+		if ((rc = fl_ctf_check_dir((*dirs)[i], err)) < 0) {
+			fl_ctf_free_list(*dirs, *ndirs);
+			*dirs = NULL;
+			*ndirs = 0;
+			return rc;
+		}
 	}
 	return 0;
 }
@@ -637,11 +636,23 @@ static int check_path(const char *path, struct fl_err *err)
 struct log_capture {
 	int saved;
 	FILE *tmp;
+	off_t inplace;		/* >= 0: captured in stderr itself, from here */
 };
 
 static void capture_begin(struct log_capture *c)
 {
+	struct stat st;
+
 	fflush(stderr);
+	c->tmp = NULL;
+	c->saved = -1;
+	/* In the decoding child stderr is already a file (ingest_child.c):
+	 * capture in it, so that an abort inside the source leaves its
+	 * assertion where the parent reads the reason. */
+	c->inplace = fstat(STDERR_FILENO, &st) == 0 && S_ISREG(st.st_mode)
+			     ? lseek(STDERR_FILENO, 0, SEEK_END) : -1;
+	if (c->inplace >= 0)
+		return;
 	c->tmp = tmpfile();
 	c->saved = c->tmp ? dup(STDERR_FILENO) : -1;
 	if (c->saved >= 0)
@@ -668,16 +679,27 @@ static void capture_end(struct log_capture *c, char *detail, size_t len, bool *m
 
 	detail[0] = '\0';
 	*metadata = false;
-	if (c->saved < 0) {
+	fflush(stderr);
+	if (c->inplace >= 0) {
+		int fd = dup(STDERR_FILENO);
+
+		c->tmp = fd >= 0 ? fdopen(fd, "r") : NULL;
+		if (c->tmp && fseeko(c->tmp, c->inplace, SEEK_SET) < 0) {
+			fclose(c->tmp);
+			c->tmp = NULL;
+		}
+		if (!c->tmp && fd >= 0)
+			close(fd);
+	} else if (c->saved >= 0) {
+		dup2(c->saved, STDERR_FILENO);
+		close(c->saved);
+		rewind(c->tmp);
+	} else {
 		if (c->tmp)
 			fclose(c->tmp);
 		return;
 	}
-	fflush(stderr);
-	dup2(c->saved, STDERR_FILENO);
-	close(c->saved);
-	rewind(c->tmp);
-	while (fgets(line, sizeof(line), c->tmp)) {
+	while (c->tmp && fgets(line, sizeof(line), c->tmp)) {
 		/* "<date> <time> <pid> <tid> <L> PLUGIN/... func@file.c:N [comp] msg" */
 		char *p = strstr(line, " PLUGIN/");
 		int rank = line_rank(line);
@@ -695,7 +717,13 @@ static void capture_end(struct log_capture *c, char *detail, size_t len, bool *m
 		best = rank;
 		*metadata = rank == 3;
 	}
-	fclose(c->tmp);
+	if (c->tmp)
+		fclose(c->tmp);
+	if (c->inplace >= 0) {
+		/* What the source logged stays out of the output, as before. */
+		if (ftruncate(STDERR_FILENO, c->inplace) == 0)
+			lseek(STDERR_FILENO, c->inplace, SEEK_SET);
+	}
 }
 
 /* The indexer's words for a stream file that ends inside a packet. */
@@ -817,66 +845,8 @@ static int add_component(bt_graph *graph, const char *plugin_name, const char *c
 	return rc;
 }
 
-/* A rotated recording (faultline record --rotate-*, lttng rotate) is a
- * directory of trace chunks, DIR/archives/BEGIN-END-INDEX/, each a CTF
- * trace with the same UUID: given together, source.ctf.fs reads them as
- * one trace.  The chunks in index order, or path itself when it is a
- * trace (or holds no chunks). */
-static int chunk_index_cmp(const void *a, const void *b)
-{
-	const char *x = strrchr(*(char *const *)a, '-'), *y = strrchr(*(char *const *)b, '-');
-	unsigned long i = x ? strtoul(x + 1, NULL, 10) : 0, j = y ? strtoul(y + 1, NULL, 10) : 0;
-
-	return i < j ? -1 : i > j;
-}
-
-static int append_trace_inputs(bt_value *inputs, const char *path)
-{
-	char meta[4096], archives[4096], **chunks = NULL;
-	size_t n = 0, cap = 0;
-	struct stat st;
-	struct dirent *de;
-	DIR *dh;
-	int rc = 0;
-
-	snprintf(meta, sizeof(meta), "%s/metadata", path);
-	snprintf(archives, sizeof(archives), "%s/archives", path);
-	if (stat(meta, &st) == 0 || !(dh = opendir(archives)))
-		return bt_value_array_append_string_element(inputs, path) ==
-		       BT_VALUE_ARRAY_APPEND_ELEMENT_STATUS_OK ? 0 : -1;
-	while ((de = readdir(dh)) && n < 100000) {
-		char chunk[4096];
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(chunk, sizeof(chunk), "%s/archives/%s/metadata", path, de->d_name);
-		if (stat(chunk, &st) < 0 || !S_ISREG(st.st_mode))
-			continue;
-		chunk[strlen(chunk) - strlen("/metadata")] = '\0';
-		if (fl_array_grow((void **)&chunks, &cap, n + 1, sizeof(*chunks)) < 0 ||
-		    !(chunks[n] = strdup(chunk))) {
-			rc = -1;
-			break;
-		}
-		n++;
-	}
-	closedir(dh);
-	if (n)
-		qsort(chunks, n, sizeof(*chunks), chunk_index_cmp);
-	for (size_t i = 0; i < n && rc == 0; i++)
-		if (bt_value_array_append_string_element(inputs, chunks[i]) !=
-		    BT_VALUE_ARRAY_APPEND_ELEMENT_STATUS_OK)
-			rc = -1;
-	if (rc == 0 && n == 0 &&
-	    bt_value_array_append_string_element(inputs, path) != BT_VALUE_ARRAY_APPEND_ELEMENT_STATUS_OK)
-		rc = -1;
-	for (size_t i = 0; i < n; i++)
-		free(chunks[i]);
-	free(chunks);
-	return rc;
-}
-
 static int build_graph(bt_graph *graph, struct fl_decoder *d, const char *path,
-		       struct fl_err *err)
+		       char *const *dirs, size_t ndirs, struct fl_err *err)
 {
 	bt_value *params = bt_value_map_create();
 	bt_value *inputs = NULL;
@@ -885,9 +855,15 @@ static int build_graph(bt_graph *graph, struct fl_decoder *d, const char *path,
 	const bt_component_sink *sink = NULL;
 	int rc;
 
-	if (!params || bt_value_map_insert_empty_array_entry(params, "inputs", &inputs) !=
-			       BT_VALUE_MAP_INSERT_ENTRY_STATUS_OK ||
-	    append_trace_inputs(inputs, path) < 0) {
+	bool bad = !params || bt_value_map_insert_empty_array_entry(params, "inputs", &inputs) !=
+				      BT_VALUE_MAP_INSERT_ENTRY_STATUS_OK;
+
+	/* The trace directories the bounded search found, not path: the
+	 * source's own search follows every symbolic link. */
+	for (size_t i = 0; !bad && i < ndirs; i++)
+		bad = bt_value_array_append_string_element(inputs, dirs[i]) !=
+		      BT_VALUE_ARRAY_APPEND_ELEMENT_STATUS_OK;
+	if (bad) {
 		bt_value_put_ref(params);
 		return fl_err_set(err, -ENOMEM, "out of memory");
 	}
@@ -967,8 +943,9 @@ static void decoder_free(struct fl_decoder *d)
 	free(d->priv);
 }
 
-int fl_ingest(const char *path, const struct fl_ingest_ops *ops, void *ctx,
-	      struct fl_ingest_result *res, struct fl_err *err)
+int fl_ingest_direct(const char *path, char *const *dirs, size_t ndirs,
+		     const struct fl_ingest_ops *ops, void *ctx,
+		     struct fl_ingest_result *res, struct fl_err *err)
 {
 	struct fl_decoder d = {
 		.path = path, .ops = ops, .ctx = ctx, .res = res, .err = err, .last_cpu = -1,
@@ -985,12 +962,10 @@ int fl_ingest(const char *path, const struct fl_ingest_ops *ops, void *ctx,
 	fl_map_init(&d.stream_cpu);
 	fl_map_init(&d.pending);
 
-	if ((rc = check_path(path, err)) < 0)
-		return rc;
 	graph = bt_graph_create(0);
 	if (!graph)
 		return fl_err_set(err, -ENOMEM, "out of memory");
-	rc = build_graph(graph, &d, path, err);
+	rc = build_graph(graph, &d, path, dirs, ndirs, err);
 	while (rc == 0) {
 		st = bt_graph_run(graph);
 		if (st == BT_GRAPH_RUN_STATUS_OK)

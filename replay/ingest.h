@@ -10,6 +10,7 @@
 #define FL_INGEST_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dialect.h"
@@ -39,6 +40,10 @@ struct fl_ingest_ops {
 	 * opened, which the replay needs to hold back faults it may cover.
 	 * May be NULL. */
 	int (*mm_enter)(void *ctx, const struct fl_event *ev);
+	/* A packet begins in the stream named stream (src.ctf.fs names a
+	 * stream after its file), so that a failure can name the place.
+	 * May be NULL. */
+	int (*packet)(void *ctx, const char *stream);
 };
 
 /* How many CTF events of one event class were read. */
@@ -64,9 +69,28 @@ struct fl_ingest_result {
 };
 
 /* Read the trace at path.  Returns 0, or a negative code with err filled:
- * the message names the path and, where it can, the file, event or field. */
+ * the message names the path and, where it can, the file, event or field.
+ *
+ * The files are checked first (ctf_check.h), then libbabeltrace2 decodes
+ * them in a child process that streams the normalised events back
+ * (ingest_child.c): a hang, a runaway allocation or an abort inside the
+ * library becomes an error naming the trace and the stream, and the
+ * decoding overlaps with what the caller does with the events. */
 int fl_ingest(const char *path, const struct fl_ingest_ops *ops, void *ctx,
 	      struct fl_ingest_result *res, struct fl_err *err);
+
+/* The checks alone: path is a directory, the CTF traces under it (a
+ * bounded search), each one's metadata and stream files.  Fills dirs with
+ * the trace directories (free with fl_ctf_free_list()). */
+int fl_ingest_check(const char *path, char ***dirs, size_t *ndirs, struct fl_err *err);
+
+/* The decoding alone, in this process, of the trace directories dirs
+ * (from fl_ingest_check()); path names the trace in messages.  Nothing
+ * protects the caller from libbabeltrace2 here: fl_ingest() runs this in
+ * its child, the fuzz targets run it directly. */
+int fl_ingest_direct(const char *path, char *const *dirs, size_t ndirs,
+		     const struct fl_ingest_ops *ops, void *ctx,
+		     struct fl_ingest_result *res, struct fl_err *err);
 void fl_ingest_result_free(struct fl_ingest_result *res);
 
 /* Count of one event class by name in a result (0 if never seen). */

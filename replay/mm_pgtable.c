@@ -851,6 +851,12 @@ int fl_pgt_populate(struct fl_pgtable *pt, uint64_t start, uint64_t end, const s
 		start = vma->start;
 	if (end > vma->end)
 		end = vma->end;
+	/* The range comes from the trace (a MAP_POPULATE length): at most
+	 * FL_PGT_MAX_POPULATE pages are made present, so a corrupt length
+	 * cannot hold the replay for hours.  Faults beyond it are then
+	 * replayed as first touches. */
+	if (end > start && (end - start) >> pt->geom.pte_shift > FL_PGT_MAX_POPULATE)
+		end = start + ((uint64_t)FL_PGT_MAX_POPULATE << pt->geom.pte_shift);
 	for (uint64_t a = start; a < end;) {
 		uint64_t idx = pmd_idx(pt, a), last = (idx << pt->geom.pmd_shift) + (pmd_size(pt) - 1);
 		void *v = pmd_get(pt, idx);

@@ -195,7 +195,12 @@ int fl_pgt_lazyfree(struct fl_pgtable *pt, uint64_t start, uint64_t end);
 /* populate_vma_page_range() / faultin_page_range() (MAP_POPULATE, mlock,
  * MADV_POPULATE_*): every page of [start, end) faulted in, as a write when
  * `write` (FOLL_WRITE), else a read: fl_pgt_fault_result() per PTE.  A
- * VMA without access (PROT_NONE) or with VM_IO/VM_PFNMAP is skipped. */
+ * VMA without access (PROT_NONE) or with VM_IO/VM_PFNMAP is skipped.  At
+ * most FL_PGT_MAX_POPULATE pages per call (64 GiB of 4 KiB pages): the
+ * range comes from the trace. */
+#ifndef FL_PGT_MAX_POPULATE	/* the fuzz build sets a smaller one, for speed */
+#define FL_PGT_MAX_POPULATE (1u << 24)
+#endif
 int fl_pgt_populate(struct fl_pgtable *pt, uint64_t start, uint64_t end, const struct fl_vma *vma,
 		    bool write);
 

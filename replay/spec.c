@@ -34,8 +34,13 @@ void fl_spec_window(const struct fl_spec_time *st, const struct fl_writer *w, st
 
 		j = (int64_t)(mix(st->seed * 0x100000001b3ULL ^ w->id) % span) - (int64_t)st->jitter_ns;
 	}
-	if (e != UINT64_MAX && st->scale_pct != 100 && e >= b)
-		e = b + (e - b) * st->scale_pct / 100;
+	if (e != UINT64_MAX && st->scale_pct != 100 && e >= b) {
+		/* Without wrapping (up to 1000% of a span of up to 2^62 ns);
+		 * UINT64_MAX stays "no end". */
+		unsigned __int128 v = (unsigned __int128)(e - b) * st->scale_pct / 100 + b;
+
+		e = v >= UINT64_MAX ? UINT64_MAX - 1 : (uint64_t)v;
+	}
 	out->q = shift(q, j);
 	out->b = shift(b, j);
 	out->e = shift(e, j);

@@ -79,9 +79,10 @@ else
 	not_ok "time rotation: a chunk closes while the command runs, and another at the end" "$n chunks; info exit $FL_RC" "$FL_ERR"
 fi
 
-# About 40 MB of events against a 12 MiB cap.
+# About 40 MB of events against a 12 MiB cap, paced over about 3.5 s (the
+# size is checked on a 1 s monitor timer; see the size rotation above).
 r=$FL_TMP/cap
-run_fl record --rotate-size 1 --max-size 12 -o "$r" -- "$pt" -t 2 -r 200 -p 1024
+run_fl record --rotate-size 1 --max-size 12 -o "$r" -- "$pt" -t 2 -r 200 -p 1024 -R 60000
 kb=$(du -sk "$r" | cut -f1)
 n=$(ls -d "$r"/archives/* | wc -l)
 removed=$(printf '%s\n' "$FL_ERR" | sed -n 's/.*; \([0-9]*\) removed under --max-size.*/\1/p')

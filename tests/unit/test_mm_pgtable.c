@@ -911,9 +911,24 @@ static struct rcfg cfg_h64 = { FL_PGT_PPC64_HASH_64K, 3000 };
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup_x86, teardown)
 
+/* populate_vma_page_range() over a length from a corrupt trace: at most
+ * FL_PGT_MAX_POPULATE pages are made present, so it ends in bounded time
+ * and memory instead of walking 2^28 pages. */
+static void populate_is_bounded(void **state)
+{
+	struct fl_pgtable *pt = *state;
+	struct fl_vma v = vma_of(BASE, BASE + 1024 * GB, RW, FL_VMA_ANON);
+
+	assert_int_equal(fl_pgt_populate(pt, v.start, v.end, &v, true), 0);
+	assert_int_equal(pt->st.resident_ptes, FL_PGT_MAX_POPULATE);
+	assert_int_equal(fl_pgt_unmap(pt, v.start, v.end, 0, UINT64_MAX), 0);
+	assert_int_equal(pt->st.resident_ptes, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(populate_is_bounded, setup_x86, teardown),
 		cmocka_unit_test(geometry),
 		cmocka_unit_test(ppc64_64k_tables),
 		T(fault_allocates_tables),

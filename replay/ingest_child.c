@@ -1,0 +1,790 @@
+/* fl_ingest(): the checks, then libbabeltrace2 in a child process.
+ *
+ * libbabeltrace2 2.0 can loop forever (growing its memory) or abort on a
+ * corrupt trace, and neither can be stopped from inside the process.  So
+ * the graph runs in a forked child (fl_ingest_direct()), which sends the
+ * normalised events it decodes to the parent through a pipe, in a compact
+ * binary form (fields one by one, strings with their length).  The parent
+ * hands them to the caller in the same order, so `info` and `replay` see
+ * exactly what an in-process decode gives, and watches the child:
+ *
+ *  - no byte from the child for FL_DECODE_STALL_S seconds (default 60,
+ *    environment FL_DECODE_STALL_S) while the parent waits on it: a hang;
+ *  - the child's resident memory above FL_DECODE_MEM_MB (default half of
+ *    the RAM, environment FL_DECODE_MEM_MB): a runaway allocation;
+ *  - the child killed by a signal: a crash (libbabeltrace2's assertions
+ *    abort).
+ *
+ * Each becomes an error naming the trace, the stream file the child was
+ * in and how many events it had sent.  The child's stderr goes to a
+ * temporary file, so an assertion's own line can go into the message.
+ *
+ * Pre-validation (ctf_check.c) alone cannot replace this: it knows the
+ * packet headers, not every way an event payload or a metadata can be
+ * wrong.  The isolation alone gives worse messages for the common cases.
+ * A side effect is that decoding (child) and the replay (parent) overlap
+ * on two cores.
+ */
+#define _GNU_SOURCE	/* pipe2 */
+#include "ingest.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stddef.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctf_check.h"
+
+enum {
+	REC_BEGIN = 'B',
+	REC_META = 'U',		/* the trace's description changed */
+	REC_EVENT = 'E',
+	REC_MM_ENTER = 'M',
+	REC_PACKET = 'P',
+	REC_RESULT = 'R',
+	REC_ERROR = 'X',
+};
+
+#define BUF_SIZE 65536
+#define MAX_STR 1024
+
+/* ---------------------------------------------------------------------- */
+/* The child: encode                                                      */
+
+struct wbuf {
+	int fd;
+	bool failed;
+	const struct fl_trace_meta *meta;	/* the decoder's, NULL before begin */
+	struct fl_trace_meta sent;		/* as the parent has it */
+	size_t n;
+	unsigned char b[BUF_SIZE];
+};
+
+static void w_flush(struct wbuf *w)
+{
+	size_t off = 0;
+
+	while (!w->failed && off < w->n) {
+		ssize_t r = write(w->fd, w->b + off, w->n - off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			w->failed = true;
+		else
+			off += (size_t)r;
+	}
+	w->n = 0;
+}
+
+static void w_put(struct wbuf *w, const void *p, size_t n)
+{
+	if (w->n + n > sizeof(w->b))
+		w_flush(w);
+	memcpy(w->b + w->n, p, n);
+	w->n += n;
+}
+
+#define W_SCALAR(name, type)                                  \
+	static void name(struct wbuf *w, type v)             \
+	{                                                     \
+		w_put(w, &v, sizeof(v));                      \
+	}
+W_SCALAR(w_u8, uint8_t)
+W_SCALAR(w_u32, uint32_t)
+W_SCALAR(w_i32, int32_t)
+W_SCALAR(w_u64, uint64_t)
+W_SCALAR(w_i64, int64_t)
+
+static void w_str(struct wbuf *w, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > MAX_STR - 1)
+		n = MAX_STR - 1;
+
+	w_u32(w, (uint32_t)n);
+	w_put(w, s, n);
+}
+
+static void w_event(struct wbuf *w, uint8_t rec, const struct fl_event *ev)
+{
+	w_u8(w, rec);
+	w_u8(w, (uint8_t)ev->kind);
+	w_u64(w, ev->t);
+	w_i32(w, ev->pid);
+	w_i32(w, ev->tid);
+	w_i32(w, ev->cpu);
+	switch (ev->kind) {
+	case FL_EV_FAULT:
+		w_u64(w, ev->u.fault.address);
+		w_u64(w, ev->u.fault.ip);
+		w_u32(w, ev->u.fault.access);
+		w_u64(w, ev->u.fault.arch_code);
+		w_u32(w, ev->u.fault.trap);
+		w_u8(w, (uint8_t)ev->u.fault.source);
+		break;
+	case FL_EV_FAULT_END:
+		w_u8(w, ev->u.fault_end.major);
+		break;
+	case FL_EV_MM_CALL:
+		w_u8(w, (uint8_t)ev->u.mm_call.kind);
+		w_u64(w, ev->u.mm_call.t_enter);
+		w_u64(w, ev->u.mm_call.t_exit);
+		w_u8(w, ev->u.mm_call.has_enter);
+		w_u8(w, ev->u.mm_call.has_exit);
+		for (int i = 0; i < 6; i++)
+			w_u64(w, ev->u.mm_call.args[i]);
+		w_i64(w, ev->u.mm_call.ret);
+		break;
+	case FL_EV_MMAP_LOCK:
+		w_u8(w, (uint8_t)ev->u.lock.phase);
+		w_u8(w, ev->u.lock.write);
+		w_u8(w, ev->u.lock.success);
+		w_u64(w, ev->u.lock.mm);
+		break;
+	case FL_EV_VMA_SNAPSHOT:
+		w_u64(w, ev->u.vma.start);
+		w_u64(w, ev->u.vma.end);
+		w_u8(w, ev->u.vma.end_known);
+		w_u64(w, ev->u.vma.pgoff);
+		w_str(w, ev->u.vma.path);
+		break;
+	case FL_EV_TASK:
+		w_u8(w, (uint8_t)ev->u.task.kind);
+		w_i32(w, ev->u.task.child_pid);
+		w_i32(w, ev->u.task.child_tid);
+		w_u8(w, ev->u.task.clone_vm_known);
+		w_u8(w, ev->u.task.clone_vm);
+		w_str(w, ev->u.task.comm);
+		break;
+	case FL_EV_LOST:
+		w_u64(w, ev->u.lost.count);
+		w_u8(w, ev->u.lost.packets);
+		w_u64(w, ev->u.lost.t_begin);
+		w_u64(w, ev->u.lost.t_end);
+		w_u64(w, ev->u.lost.stream_id);
+		break;
+	case FL_EV_SCHED:
+		w_u8(w, (uint8_t)ev->u.sched.kind);
+		w_i32(w, ev->u.sched.other);
+		w_u32(w, ev->u.sched.prev_state);
+		break;
+	case FL_EV_READAHEAD:
+		w_u8(w, ev->u.ra.async);
+		w_u64(w, ev->u.ra.ino);
+		w_u64(w, ev->u.ra.index);
+		break;
+	default:
+		break;
+	}
+}
+
+static void w_meta(struct wbuf *w, uint8_t rec, const struct fl_trace_meta *m)
+{
+	uint32_t idx = 0;
+
+	while (fl_dialects[idx] && fl_dialects[idx] != m->dialect)
+		idx++;
+	w_u8(w, rec);
+	w_u32(w, idx);
+	w_str(w, m->tracer);
+	w_str(w, m->hostname);
+	w_str(w, m->release);
+	w_str(w, m->arch);
+	w_u32(w, m->page_size);
+	w_str(w, m->mmu);
+	w->sent = *m;
+}
+
+/* A dialect fills parts of the description from events (the faultline
+ * dialect's header event): pass the change on before the next record, at
+ * the point of the stream where an in-process reader would see it. */
+static void meta_sync(struct wbuf *w)
+{
+	const struct fl_trace_meta *m = w->meta;
+
+	/* The text fields are written with snprintf() into zeroed memory,
+	 * so comparing the bytes compares the strings. */
+	if (m && (m->page_size != w->sent.page_size ||
+		  memcmp(m->tracer, w->sent.tracer, offsetof(struct fl_trace_meta, page_size) -
+							offsetof(struct fl_trace_meta, tracer)) ||
+		  strcmp(m->mmu, w->sent.mmu)))
+		w_meta(w, REC_META, m);
+}
+
+static int c_begin(void *ctx, const struct fl_trace_meta *m)
+{
+	struct wbuf *w = ctx;
+
+	w_meta(w, REC_BEGIN, m);
+	w->meta = m;
+	return w->failed ? -EPIPE : 0;
+}
+
+static int c_event(void *ctx, const struct fl_event *ev)
+{
+	struct wbuf *w = ctx;
+
+	meta_sync(w);
+	w_event(w, REC_EVENT, ev);
+	return w->failed ? -EPIPE : 0;
+}
+
+static int c_mm_enter(void *ctx, const struct fl_event *ev)
+{
+	struct wbuf *w = ctx;
+
+	meta_sync(w);
+	w_event(w, REC_MM_ENTER, ev);
+	return w->failed ? -EPIPE : 0;
+}
+
+static int c_packet(void *ctx, const char *stream)
+{
+	struct wbuf *w = ctx;
+
+	meta_sync(w);
+	w_u8(w, REC_PACKET);
+	w_str(w, stream);
+	return w->failed ? -EPIPE : 0;
+}
+
+static void c_result(struct wbuf *w, const struct fl_ingest_result *r)
+{
+	w_u8(w, REC_RESULT);
+	w_u64(w, r->events);
+	w_u64(w, r->ignored);
+	w_u64(w, r->discarded_events);
+	w_u64(w, r->discarded_packets);
+	w_u64(w, r->mm_unpaired_enter);
+	w_u64(w, r->mm_unpaired_exit);
+	w_u8(w, r->have_time);
+	w_u64(w, r->t_first);
+	w_u64(w, r->t_last);
+	w_u64(w, r->ntraces);
+	w_u64(w, r->nclasses);
+	for (size_t i = 0; i < r->nclasses; i++) {
+		w_str(w, r->classes[i].name);
+		w_u64(w, r->classes[i].count);
+		w_u8(w, r->classes[i].handled);
+	}
+}
+
+static void child_main(const char *path, char *const *dirs, size_t ndirs, int fd)
+{
+	static struct wbuf w;	/* 64 KiB: not on the stack */
+	struct fl_ingest_ops ops = {
+		.begin = c_begin, .event = c_event, .mm_enter = c_mm_enter, .packet = c_packet,
+	};
+	struct fl_ingest_result res;
+	struct fl_err err = { 0 };
+	int rc;
+
+	w.fd = fd;
+	rc = fl_ingest_direct(path, dirs, ndirs, &ops, &w, &res, &err);
+	if (rc < 0) {
+		w_u8(&w, REC_ERROR);
+		w_i32(&w, err.code ? err.code : rc);
+		w_str(&w, err.msg);
+		w_str(&w, err.hint);
+	} else {
+		meta_sync(&w);
+		c_result(&w, &res);
+	}
+	w_flush(&w);
+	fl_ingest_result_free(&res);
+	_exit(w.failed ? 2 : 0);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The parent: decode and watch                                           */
+
+struct rbuf {
+	int fd;
+	pid_t pid;
+	size_t at, n;
+	bool eof;
+	int stall_ms;
+	uint64_t mem_limit;		/* bytes of resident memory */
+	struct timespec last_mem;
+	enum { W_NONE, W_STALL, W_MEMORY } why;	/* the watchdog fired */
+	uint64_t rss;
+	unsigned char b[BUF_SIZE];
+};
+
+static long ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+static uint64_t child_rss(pid_t pid)
+{
+	char p[64];
+	unsigned long size = 0, resident = 0;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "/proc/%d/statm", (int)pid);
+	f = fopen(p, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%lu %lu", &size, &resident) != 2)
+		resident = 0;
+	fclose(f);
+	return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+/* The memory watchdog, at most once a second. */
+static bool mem_over(struct rbuf *r)
+{
+	if (ms_since(&r->last_mem) < 1000)
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &r->last_mem);
+	r->rss = child_rss(r->pid);
+	if (r->rss > r->mem_limit) {
+		r->why = W_MEMORY;
+		return true;
+	}
+	return false;
+}
+
+/* Make n bytes available at r->b + r->at; false at EOF or when the
+ * watchdog fired (r->why). */
+static bool need(struct rbuf *r, size_t n)
+{
+	while (r->n - r->at < n) {
+		struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
+		struct timespec start;
+		ssize_t got;
+
+		if (r->eof || r->why != W_NONE)
+			return false;
+		if (r->at) {
+			memmove(r->b, r->b + r->at, r->n - r->at);
+			r->n -= r->at;
+			r->at = 0;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &start);
+		for (;;) {
+			long waited = ms_since(&start);
+			int left = r->stall_ms - (int)waited, pr;
+
+			if (mem_over(r))
+				return false;
+			if (left <= 0) {
+				r->why = W_STALL;
+				return false;
+			}
+			pr = poll(&pfd, 1, left < 1000 ? left : 1000);
+			if (pr > 0)
+				break;
+			if (pr < 0 && errno != EINTR) {
+				r->eof = true;
+				return false;
+			}
+		}
+		got = read(r->fd, r->b + r->n, sizeof(r->b) - r->n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			r->eof = true;
+		else
+			r->n += (size_t)got;
+	}
+	return true;
+}
+
+#define R_SCALAR(name, type)                                  \
+	static bool name(struct rbuf *r, type *v)            \
+	{                                                     \
+		if (!need(r, sizeof(*v)))                     \
+			return false;                         \
+		memcpy(v, r->b + r->at, sizeof(*v));          \
+		r->at += sizeof(*v);                          \
+		return true;                                  \
+	}
+R_SCALAR(r_u8, uint8_t)
+R_SCALAR(r_u32, uint32_t)
+R_SCALAR(r_i32, int32_t)
+R_SCALAR(r_u64, uint64_t)
+R_SCALAR(r_i64, int64_t)
+
+static bool r_bool(struct rbuf *r, bool *v)
+{
+	uint8_t u;
+
+	if (!r_u8(r, &u))
+		return false;
+	*v = u != 0;
+	return true;
+}
+
+/* A string into dst (len bytes), cut to fit. */
+static bool r_str(struct rbuf *r, char *dst, size_t len)
+{
+	uint32_t n;
+
+	if (!r_u32(r, &n) || n >= MAX_STR || !need(r, n))
+		return false;
+	snprintf(dst, len, "%.*s", (int)n, (const char *)r->b + r->at);
+	r->at += n;
+	return true;
+}
+
+static bool r_event(struct rbuf *r, struct fl_event *ev)
+{
+	uint8_t k, e = 0;
+	bool ok;
+
+	memset(ev, 0, sizeof(*ev));
+	if (!r_u8(r, &k) || k >= FL_EV__COUNT || !r_u64(r, &ev->t) || !r_i32(r, &ev->pid) ||
+	    !r_i32(r, &ev->tid) || !r_i32(r, &ev->cpu))
+		return false;
+	ev->kind = (enum fl_ev_kind)k;
+	switch (ev->kind) {
+	case FL_EV_FAULT:
+		ok = r_u64(r, &ev->u.fault.address) && r_u64(r, &ev->u.fault.ip) &&
+		     r_u32(r, &ev->u.fault.access) && r_u64(r, &ev->u.fault.arch_code) &&
+		     r_u32(r, &ev->u.fault.trap) && r_u8(r, &e);
+		ev->u.fault.source = (enum fl_fault_source)e;
+		return ok;
+	case FL_EV_FAULT_END:
+		return r_bool(r, &ev->u.fault_end.major);
+	case FL_EV_MM_CALL:
+		ok = r_u8(r, &e) && e < FL_MM__COUNT && r_u64(r, &ev->u.mm_call.t_enter) &&
+		     r_u64(r, &ev->u.mm_call.t_exit) && r_bool(r, &ev->u.mm_call.has_enter) &&
+		     r_bool(r, &ev->u.mm_call.has_exit);
+		for (int i = 0; ok && i < 6; i++)
+			ok = r_u64(r, &ev->u.mm_call.args[i]);
+		ev->u.mm_call.kind = (enum fl_mm_kind)e;
+		return ok && r_i64(r, &ev->u.mm_call.ret);
+	case FL_EV_MMAP_LOCK:
+		ok = r_u8(r, &e) && e < FL_LOCK__COUNT && r_bool(r, &ev->u.lock.write) &&
+		     r_bool(r, &ev->u.lock.success) && r_u64(r, &ev->u.lock.mm);
+		ev->u.lock.phase = (enum fl_lock_phase)e;
+		return ok;
+	case FL_EV_VMA_SNAPSHOT:
+		return r_u64(r, &ev->u.vma.start) && r_u64(r, &ev->u.vma.end) &&
+		       r_bool(r, &ev->u.vma.end_known) && r_u64(r, &ev->u.vma.pgoff) &&
+		       r_str(r, ev->u.vma.path, sizeof(ev->u.vma.path));
+	case FL_EV_TASK:
+		ok = r_u8(r, &e) && e < FL_TASK__COUNT && r_i32(r, &ev->u.task.child_pid) &&
+		     r_i32(r, &ev->u.task.child_tid) && r_bool(r, &ev->u.task.clone_vm_known) &&
+		     r_bool(r, &ev->u.task.clone_vm) &&
+		     r_str(r, ev->u.task.comm, sizeof(ev->u.task.comm));
+		ev->u.task.kind = (enum fl_task_kind)e;
+		return ok;
+	case FL_EV_LOST:
+		return r_u64(r, &ev->u.lost.count) && r_bool(r, &ev->u.lost.packets) &&
+		       r_u64(r, &ev->u.lost.t_begin) && r_u64(r, &ev->u.lost.t_end) &&
+		       r_u64(r, &ev->u.lost.stream_id);
+	case FL_EV_SCHED:
+		ok = r_u8(r, &e) && e < FL_SCHED__COUNT && r_i32(r, &ev->u.sched.other) &&
+		     r_u32(r, &ev->u.sched.prev_state);
+		ev->u.sched.kind = (enum fl_sched_kind)e;
+		return ok;
+	case FL_EV_READAHEAD:
+		return r_bool(r, &ev->u.ra.async) && r_u64(r, &ev->u.ra.ino) &&
+		       r_u64(r, &ev->u.ra.index);
+	default:
+		return true;
+	}
+}
+
+static bool r_begin(struct rbuf *r, struct fl_trace_meta *m)
+{
+	uint32_t idx, n = 0;
+
+	while (fl_dialects[n])
+		n++;
+	if (!r_u32(r, &idx) || idx >= n)
+		return false;
+	m->dialect = fl_dialects[idx];
+	return r_str(r, m->tracer, sizeof(m->tracer)) && r_str(r, m->hostname, sizeof(m->hostname)) &&
+	       r_str(r, m->release, sizeof(m->release)) && r_str(r, m->arch, sizeof(m->arch)) &&
+	       r_u32(r, &m->page_size) && r_str(r, m->mmu, sizeof(m->mmu));
+}
+
+static bool r_result(struct rbuf *r, struct fl_ingest_result *res, struct fl_err *err)
+{
+	uint64_t n;
+
+	if (!r_u64(r, &res->events) || !r_u64(r, &res->ignored) ||
+	    !r_u64(r, &res->discarded_events) || !r_u64(r, &res->discarded_packets) ||
+	    !r_u64(r, &res->mm_unpaired_enter) || !r_u64(r, &res->mm_unpaired_exit) ||
+	    !r_bool(r, &res->have_time) || !r_u64(r, &res->t_first) || !r_u64(r, &res->t_last) ||
+	    !r_u64(r, &res->ntraces) || !r_u64(r, &n) || n > (1u << 20))
+		return false;
+	res->classes = calloc(n ? n : 1, sizeof(*res->classes));
+	if (!res->classes) {
+		fl_err_set(err, -ENOMEM, "out of memory");
+		return false;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		struct fl_class_count *c = &res->classes[i];
+
+		if (!r_str(r, c->name, sizeof(c->name)) || !r_u64(r, &c->count) ||
+		    !r_bool(r, &c->handled))
+			return false;
+		res->nclasses++;
+	}
+	return true;
+}
+
+static uint64_t env_u64(const char *name, uint64_t dflt)
+{
+	const char *s = getenv(name);
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s)
+		return dflt;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	return errno || *end || v == 0 ? dflt : (uint64_t)v;
+}
+
+/* The line of the child's stderr that says why it died (an assertion),
+ * or its last line. */
+static void child_reason(FILE *log, char *out, size_t len)
+{
+	char line[1024];
+
+	out[0] = '\0';
+	rewind(log);
+	while (fgets(line, sizeof(line), log)) {
+		line[strcspn(line, "\n")] = '\0';
+		/* A failed precondition is logged as three fatal lines: keep
+		 * the one that says which. */
+		if (!line[0] || strstr(line, "Aborting...") || strstr(line, "not satisfied; error is:"))
+			continue;
+		if (strstr(line, "Assertion") || !strstr(out, "Assertion")) {
+			/* libbabeltrace2 decorates its assertion lines with a
+			 * table-flip glyph: keep the words. */
+			const char *p = strstr(line, "\u253b\u2501\u253b");
+
+			p = p ? p + strlen("\u253b\u2501\u253b") : line;
+			while (*p == ' ')
+				p++;
+			snprintf(out, len, "%.400s", p);
+		}
+	}
+}
+
+/* Pass on what the child printed (libbabeltrace2 warnings, FL_DEBUG_BT). */
+static void copy_log(FILE *log)
+{
+	char buf[4096];
+	size_t n;
+
+	fflush(stderr);
+	rewind(log);
+	while ((n = fread(buf, 1, sizeof(buf), log)) > 0)
+		if (fwrite(buf, 1, n, stderr) != n)
+			break;
+}
+
+static const char *sig_name(int sig)
+{
+	switch (sig) {
+	case SIGABRT: return "SIGABRT";
+	case SIGSEGV: return "SIGSEGV";
+	case SIGBUS: return "SIGBUS";
+	case SIGFPE: return "SIGFPE";
+	case SIGILL: return "SIGILL";
+	case SIGKILL: return "SIGKILL";
+	default: return "a signal";
+	}
+}
+
+/* Read the child's records and pass them on; the error, if any, in err. */
+static int parent_loop(struct rbuf *r, const struct fl_ingest_ops *ops,
+		       void *ctx, struct fl_ingest_result *res, char *stream, size_t slen,
+		       uint64_t *nev, bool *done, struct fl_err *err)
+{
+	struct fl_event ev;
+	uint8_t rec;
+	int rc;
+
+	while (r_u8(r, &rec)) {
+		switch (rec) {
+		case REC_BEGIN:
+			if (!r_begin(r, &res->meta))
+				return 1;
+			if (ops->begin && (rc = ops->begin(ctx, &res->meta)) < 0)
+				return rc;
+			break;
+		case REC_META:
+			if (!r_begin(r, &res->meta))
+				return 1;
+			break;
+		case REC_EVENT:
+		case REC_MM_ENTER:
+			if (!r_event(r, &ev))
+				return 1;
+			(*nev)++;
+			rc = 0;
+			if (rec == REC_EVENT && ops->event)
+				rc = ops->event(ctx, &ev);
+			else if (rec == REC_MM_ENTER && ops->mm_enter)
+				rc = ops->mm_enter(ctx, &ev);
+			if (rc < 0)
+				return rc;
+			break;
+		case REC_PACKET:
+			if (!r_str(r, stream, slen))
+				return 1;
+			if (ops->packet && (rc = ops->packet(ctx, stream)) < 0)
+				return rc;
+			break;
+		case REC_RESULT:
+			if (!r_result(r, res, err))
+				return err->code ? err->code : 1;
+			*done = true;
+			return 0;
+		case REC_ERROR: {
+			int32_t code;
+			struct fl_err e = { 0 };
+
+			if (!r_i32(r, &code) || !r_str(r, e.msg, sizeof(e.msg)) ||
+			    !r_str(r, e.hint, sizeof(e.hint)))
+				return 1;
+			fl_err_set(err, code < 0 ? code : -EPROTO, "%s", e.msg);
+			if (e.hint[0])
+				fl_err_hint(err, "%s", e.hint);
+			*done = true;
+			return err->code;
+		}
+		default:
+			return 1;
+		}
+	}
+	return 1;
+}
+
+int fl_ingest(const char *path, const struct fl_ingest_ops *ops, void *ctx,
+	      struct fl_ingest_result *res, struct fl_err *err)
+{
+	static struct rbuf r;	/* 64 KiB: not on the stack; one ingestion at a time */
+	char **dirs = NULL, stream[512] = "", why[512];
+	size_t ndirs = 0;
+	uint64_t nev = 0;
+	bool done = false;
+	int fds[2], status = 0, rc;
+	FILE *log;
+	pid_t pid;
+
+	memset(res, 0, sizeof(*res));
+	res->meta.path = path;
+	if ((rc = fl_ingest_check(path, &dirs, &ndirs, err)) < 0)
+		return rc;
+	log = tmpfile();
+	if (!log || pipe2(fds, O_CLOEXEC) < 0) {
+		fl_err_set(err, -errno, "%s: cannot start the decoder: %s", path, strerror(errno));
+		if (log)
+			fclose(log);
+		fl_ctf_free_list(dirs, ndirs);
+		return err->code;
+	}
+	/* A larger pipe: fewer switches between decoder and consumer (the
+	 * default 64 KiB holds about a thousand events).  Best effort. */
+	fcntl(fds[1], F_SETPIPE_SZ, 1 << 20);
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		fl_err_set(err, -errno, "%s: cannot start the decoder: %s", path, strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		fclose(log);
+		fl_ctf_free_list(dirs, ndirs);
+		return err->code;
+	}
+	if (pid == 0) {
+		/* Die with the parent; write errors come back as EPIPE. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		signal(SIGPIPE, SIG_IGN);
+		close(fds[0]);
+		dup2(fileno(log), STDERR_FILENO);
+		child_main(path, dirs, ndirs, fds[1]);
+	}
+	close(fds[1]);
+	fl_ctf_free_list(dirs, ndirs);
+
+	memset(&r, 0, offsetof(struct rbuf, b));
+	r.fd = fds[0];
+	r.pid = pid;
+	r.stall_ms = (int)(env_u64("FL_DECODE_STALL_S", 60) > 86400 ? 86400000
+			   : env_u64("FL_DECODE_STALL_S", 60) * 1000);
+	r.mem_limit = env_u64("FL_DECODE_MEM_MB", (uint64_t)sysconf(_SC_PHYS_PAGES) *
+					  (uint64_t)sysconf(_SC_PAGESIZE) / 2 / 1048576) * 1048576;
+	clock_gettime(CLOCK_MONOTONIC, &r.last_mem);
+
+	rc = parent_loop(&r, ops, ctx, res, stream, sizeof(stream), &nev, &done, err);
+	if (!done || rc != 0)
+		kill(pid, SIGKILL);
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (rc < 0) {
+		/* The caller's own error (its err, if it filled it), or the
+		 * child's: not a crash, even though the child was killed. */
+		if (!err->code)
+			fl_err_set(err, rc, "%s: ingestion stopped", path);
+		copy_log(log);
+	} else if (r.why != W_NONE || WIFSIGNALED(status) || !done || rc != 0) {
+		char where[700];
+
+		if (stream[0])
+			snprintf(where, sizeof(where), "in stream file '%s', after %" PRIu64
+				 " events", stream, nev);
+		else
+			snprintf(where, sizeof(where), "while opening the trace, before any event");
+		if (r.why == W_STALL) {
+			fl_err_set(err, -ETIMEDOUT, "%s: libbabeltrace2 made no progress for %d s "
+				   "decoding the trace (%s): stopped it", path, r.stall_ms / 1000,
+				   where);
+			fl_err_hint(err, "the trace is probably corrupt; FL_DECODE_STALL_S=SECONDS "
+				    "gives the decoder longer");
+		} else if (r.why == W_MEMORY) {
+			fl_err_set(err, -ENOMEM, "%s: libbabeltrace2 used %" PRIu64 " MiB decoding the "
+				   "trace (%s), more than the limit of %" PRIu64 " MiB: stopped it",
+				   path, r.rss >> 20, where, r.mem_limit >> 20);
+			fl_err_hint(err, "the trace is probably corrupt; FL_DECODE_MEM_MB=MIB "
+				    "raises the limit");
+		} else if (WIFSIGNALED(status)) {
+			child_reason(log, why, sizeof(why));
+			fl_err_set(err, -EPROTO, "%s: libbabeltrace2 crashed (%s) decoding the trace "
+				   "(%s)%s%s", path, sig_name(WTERMSIG(status)), where,
+				   why[0] ? ": " : "", why);
+			fl_err_hint(err, "the trace is corrupt in a way libbabeltrace2 does not "
+				    "check; tests/fuzz/README.md lists the known cases");
+		} else {
+			fl_err_set(err, -EPROTO, "%s: the decoder stopped without a result (%s, "
+				   "exit status %d)", path, where,
+				   WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		}
+		rc = err->code;
+	} else {
+		copy_log(log);
+	}
+	fclose(log);
+	if (rc < 0) {
+		fl_ingest_result_free(res);
+		if (!err->code)
+			fl_err_set(err, rc, "%s: ingestion stopped", path);
+	}
+	return rc < 0 ? rc : 0;
+}

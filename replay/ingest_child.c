@@ -158,6 +158,9 @@ static void w_event(struct wbuf *w, uint8_t rec, const struct fl_event *ev)
 		w_u8(w, ev->u.vma.end_known);
 		w_u64(w, ev->u.vma.pgoff);
 		w_str(w, ev->u.vma.path);
+		w_str(w, ev->u.vma.perms);
+		w_str(w, ev->u.vma.vm_flags);
+		w_u8(w, ev->u.vma.whole);
 		break;
 	case FL_EV_TASK:
 		w_u8(w, (uint8_t)ev->u.task.kind);
@@ -173,6 +176,7 @@ static void w_event(struct wbuf *w, uint8_t rec, const struct fl_event *ev)
 		w_u64(w, ev->u.lost.t_begin);
 		w_u64(w, ev->u.lost.t_end);
 		w_u64(w, ev->u.lost.stream_id);
+		w_u8(w, ev->u.lost.ring);
 		break;
 	case FL_EV_SCHED:
 		w_u8(w, (uint8_t)ev->u.sched.kind);
@@ -478,7 +482,10 @@ static bool r_event(struct rbuf *r, struct fl_event *ev)
 	case FL_EV_VMA_SNAPSHOT:
 		return r_u64(r, &ev->u.vma.start) && r_u64(r, &ev->u.vma.end) &&
 		       r_bool(r, &ev->u.vma.end_known) && r_u64(r, &ev->u.vma.pgoff) &&
-		       r_str(r, ev->u.vma.path, sizeof(ev->u.vma.path));
+		       r_str(r, ev->u.vma.path, sizeof(ev->u.vma.path)) &&
+		       r_str(r, ev->u.vma.perms, sizeof(ev->u.vma.perms)) &&
+		       r_str(r, ev->u.vma.vm_flags, sizeof(ev->u.vma.vm_flags)) &&
+		       r_bool(r, &ev->u.vma.whole);
 	case FL_EV_TASK:
 		ok = r_u8(r, &e) && e < FL_TASK__COUNT && r_i32(r, &ev->u.task.child_pid) &&
 		     r_i32(r, &ev->u.task.child_tid) && r_bool(r, &ev->u.task.clone_vm_known) &&
@@ -489,7 +496,7 @@ static bool r_event(struct rbuf *r, struct fl_event *ev)
 	case FL_EV_LOST:
 		return r_u64(r, &ev->u.lost.count) && r_bool(r, &ev->u.lost.packets) &&
 		       r_u64(r, &ev->u.lost.t_begin) && r_u64(r, &ev->u.lost.t_end) &&
-		       r_u64(r, &ev->u.lost.stream_id);
+		       r_u64(r, &ev->u.lost.stream_id) && r_bool(r, &ev->u.lost.ring);
 	case FL_EV_SCHED:
 		ok = r_u8(r, &e) && e < FL_SCHED__COUNT && r_i32(r, &ev->u.sched.other) &&
 		     r_u32(r, &ev->u.sched.prev_state);

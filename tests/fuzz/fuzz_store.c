@@ -16,9 +16,11 @@
 #include <unistd.h>
 
 #include "builtin.h"
+#include "fl_opt.h"
 #include "tui.h"
 
-/* The dispatcher's two helpers (faultline.c holds main()). */
+/* The dispatcher's helpers (faultline.c holds main()): the options are
+ * parsed as faultline.c does, the messages are dropped. */
 void fl_cmd_print_help(const struct fl_cmd *cmd)
 {
 	(void)cmd;
@@ -29,6 +31,13 @@ int fl_cmd_usage_error(const struct fl_cmd *cmd, const char *fmt, ...)
 	(void)cmd;
 	(void)fmt;
 	return FL_EXIT_USAGE;
+}
+
+int fl_cmd_parse(const struct fl_cmd *cmd, int argc, char **argv)
+{
+	char err[512];
+
+	return fl_opt_parse(cmd->options, argc, argv, err, sizeof(err));
 }
 
 static char db[4096];

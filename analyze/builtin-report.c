@@ -33,11 +33,13 @@ static int64_t time_origin;
 /* Trace-clock ns as seconds with ns since time_origin: 1.000000567. */
 static const char *fmt_time(char *buf, size_t len, int64_t ns)
 {
-	ns -= time_origin;
-	uint64_t a = ns < 0 ? -(uint64_t)ns : (uint64_t)ns;
+	/* In 128 bits: a stored time may be anything (a damaged or
+	 * hand-made database), and the difference must not overflow. */
+	__int128 d = (__int128)ns - time_origin;
+	unsigned __int128 a = d < 0 ? -(unsigned __int128)d : (unsigned __int128)d;
 
-	snprintf(buf, len, "%s%" PRIu64 ".%09" PRIu64, ns < 0 ? "-" : "", a / 1000000000u,
-		 a % 1000000000u);
+	snprintf(buf, len, "%s%" PRIu64 ".%09" PRIu64, d < 0 ? "-" : "", (uint64_t)(a / 1000000000u),
+		 (uint64_t)(a % 1000000000u));
 	return buf;
 }
 

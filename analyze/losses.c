@@ -46,6 +46,14 @@ int fl_losses_read(sqlite3 *db, int64_t trace_id, struct fl_loss_summary *s)
 	s->lossy = s->events || s->packets || s->records;
 	if (!s->lossy || !v3)
 		return 0;
+	rc = sqlite3_prepare_v2(db, "SELECT coalesce(sum(count), 0) FROM losses WHERE trace_id = ?1"
+				    " AND what = 'perf records (inferred)'", -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(q, 1, trace_id);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		s->inferred = (uint64_t)sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
 	/* The partial index faults_not_vma covers gt <> 'vma'. */
 	rc = sqlite3_prepare_v2(db, "SELECT count(*), count(DISTINCT tid) FROM faults WHERE trace_id = ?1"
 				    " AND gt = 'unknown' AND gt_detail = 'after loss'", -1, &q, NULL);
@@ -62,13 +70,18 @@ int fl_losses_read(sqlite3 *db, int64_t trace_id, struct fl_loss_summary *s)
 
 static void what_lost(char *buf, size_t len, const struct fl_loss_summary *s)
 {
-	snprintf(buf, len, "%" PRIu64 " perf records lost, %" PRIu64 " events and %" PRIu64
-		 " packets discarded", s->records, s->events, s->packets);
+	if (s->inferred)
+		snprintf(buf, len, "at least %" PRIu64 " perf records lost (%" PRIu64 " syscalls cut in"
+			 " half; perf's own count is not in the trace), %" PRIu64 " events and %" PRIu64
+			 " packets discarded", s->records, s->inferred, s->events, s->packets);
+	else
+		snprintf(buf, len, "%" PRIu64 " perf records lost, %" PRIu64 " events and %" PRIu64
+			 " packets discarded", s->records, s->events, s->packets);
 }
 
 void fl_losses_print(FILE *f, const char *prefix, const struct fl_loss_summary *s)
 {
-	char what[160];
+	char what[256];
 
 	if (!s->lossy)
 		return;
@@ -87,7 +100,7 @@ void fl_losses_print(FILE *f, const char *prefix, const struct fl_loss_summary *
 
 void fl_losses_line(char *buf, size_t len, const struct fl_loss_summary *s)
 {
-	char what[160];
+	char what[256];
 
 	buf[0] = '\0';
 	if (!s->lossy)

@@ -15,6 +15,8 @@
 struct fl_loss_summary {
 	bool lossy;			/* the trace lost something */
 	uint64_t records;		/* perf records lost from the rings */
+	uint64_t inferred;		/* of which inferred: records is then a
+					 * lower bound */
 	uint64_t events;		/* events the CTF tracer discarded */
 	uint64_t packets;		/* packets the CTF tracer discarded */
 	uint64_t reports;		/* rows of losses */

@@ -101,8 +101,9 @@ static void print_text(const char *path, const struct fl_ingest_result *res,
 	       res->discarded_packets);
 	if (res->mm_unpaired_enter || res->mm_unpaired_exit)
 		printf("unpaired:   %" PRIu64 " mm calls without exit, %" PRIu64
-		       " without entry (cut by the trace's ends)\n",
-		       res->mm_unpaired_enter, res->mm_unpaired_exit);
+		       " without entry (cut by the trace's ends%s)\n",
+		       res->mm_unpaired_enter, res->mm_unpaired_exit,
+		       res->inferred_losses ? ", or by lost records: see lost" : "");
 	if (s->kinds[FL_EV_MMAP_LOCK] && s->kinds[FL_EV_FAULT])
 	{
 		printf("fell back:  %" PRIu64 " of %" PRIu64 " faults (%.2f%%) ran under mmap_lock\n",
@@ -178,6 +179,7 @@ static void print_json(const char *path, const struct fl_ingest_result *res,
 		fl_json_u64(&j, fl_mm_kind_name((enum fl_mm_kind)k), s->mm[k]);
 	fl_json_u64(&j, "unpaired_enter", res->mm_unpaired_enter);
 	fl_json_u64(&j, "unpaired_exit", res->mm_unpaired_exit);
+	fl_json_u64(&j, "inferred_losses", res->inferred_losses);
 	fl_json_obj_end(&j);
 	fl_json_obj_begin(&j, "mmap_lock");
 	for (int k = 0; k < FL_LOCK__COUNT; k++)

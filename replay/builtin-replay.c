@@ -56,6 +56,7 @@ struct replay {
 	struct fl_store_loss *losses;
 	size_t nlosses, caplosses;
 	uint64_t lost_records, lost_events, lost_packets, after_loss;
+	uint64_t lost_inferred;		/* of lost_records, inferred (fl_lost.inferred) */
 };
 
 /* A row the store could not take: its message names the row and SQLite's
@@ -181,6 +182,8 @@ static int on_event(void *ctx, const struct fl_event *ev)
 		*(ev->u.lost.ring ? &r->lost_records
 				  : ev->u.lost.packets ? &r->lost_packets : &r->lost_events) +=
 			ev->u.lost.count;
+		if (ev->u.lost.inferred)
+			r->lost_inferred += ev->u.lost.count;
 	}
 	rc = fl_engine_event(r->engine, ev);
 	if (rc < 0) {
@@ -402,16 +405,25 @@ static void print_summary(struct replay *r, const char *out)
 	else
 		printf("kernel:    no mmap_lock events: no ground truth in this trace\n");
 	if (r->nlosses) {
+		char recs[96];
+
+		/* perf's CTF conversion leaves out what perf lost: then the
+		 * syscalls cut in half show it, and only as a lower bound. */
+		if (r->lost_inferred)
+			snprintf(recs, sizeof(recs), "at least %" PRIu64 " perf records (%" PRIu64
+				 " syscalls cut in half)", r->lost_records, r->lost_inferred);
+		else
+			snprintf(recs, sizeof(recs), "%" PRIu64 " perf records", r->lost_records);
 		/* On stderr too: a replay of a broken trace is never silent. */
-		fprintf(stderr, "faultline: warning: %s lost events: %" PRIu64 " perf records, %" PRIu64
+		fprintf(stderr, "faultline: warning: %s lost events: %s, %" PRIu64
 			" events and %" PRIu64 " packets discarded; the %" PRIu64 " faults from the first "
 			"loss on may rest on a wrong layout and are left out of --fidelity\n",
-			r->trace_path, r->lost_records, r->lost_events, r->lost_packets, r->after_loss);
+			r->trace_path, recs, r->lost_events, r->lost_packets, r->after_loss);
 		fprintf(stderr, "hint: record with larger buffers (faultline record -m PAGES, perf "
 			"record -m PAGES) or fewer processes\n");
-		printf("lost:      %" PRIu64 " perf records, %" PRIu64 " events, %" PRIu64
+		printf("lost:      %s, %" PRIu64 " events, %" PRIu64
 		       " packets; %" PRIu64 " faults after the first loss (gt unknown)\n",
-		       r->lost_records, r->lost_events, r->lost_packets, r->after_loss);
+		       recs, r->lost_events, r->lost_packets, r->after_loss);
 	}
 	if (st->place[FL_PLACE_UNKNOWN] || st->place[FL_PLACE_INFERRED])
 		printf("placement: %" PRIu64 " faults outside any known VMA, %" PRIu64

@@ -54,6 +54,7 @@ struct fl_binding {
 };
 
 struct fl_trace_env {
+	const char *path;		/* the trace, for messages */
 	const char *tracer_name;	/* env "tracer_name", "" if absent */
 	const char *domain;		/* env "domain", "" if absent */
 	const bt_trace *trace;
@@ -82,6 +83,13 @@ struct fl_dialect {
 	void (*describe_mmu)(const struct fl_trace_env *env, char *mmu, size_t mmu_len);
 	/* Size of the adapter's private state (zeroed) in the decoder. */
 	size_t priv_size;
+	/* The dialect's traces do not record what the tracer lost (perf's
+	 * CTF conversion drops PERF_RECORD_LOST): infer losses from syscalls
+	 * cut in half, unless on_trace finds them recorded after all. */
+	bool infer_losses;
+	/* Optional: called once, with the trace's environment, when the
+	 * dialect is chosen. */
+	int (*on_trace)(struct fl_decoder *d, const struct fl_trace_env *env, struct fl_err *err);
 };
 
 /* The known dialects, NULL-terminated (dialects.c). */
@@ -110,5 +118,11 @@ int fl_decoder_mm_enter(struct fl_decoder *d, const struct fl_event *base,
 			enum fl_mm_kind kind, const uint64_t args[6]);
 int fl_decoder_mm_exit(struct fl_decoder *d, const struct fl_event *base,
 		       enum fl_mm_kind kind, int64_t ret);
+
+/* A loss the trace records outside its event stream (in its environment):
+ * emitted after the last event.  Returns < 0 on error. */
+int fl_decoder_queue_lost(struct fl_decoder *d, const struct fl_event *ev);
+/* The trace says what it lost (maybe nothing): infer no losses. */
+void fl_decoder_losses_known(struct fl_decoder *d);
 
 #endif

@@ -12,6 +12,9 @@
  * perf_mmap2, the last with only pid, tid, start and filename: a mapping's
  * length is not in the trace and must be inferred.
  */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bt_fields.h"
@@ -59,6 +62,71 @@ static int prepare(struct fl_decoder *d, const bt_stream_class *sc, struct fl_er
 	p->has_tracepoint_faults |= declares(sc, "exceptions:page_fault_user");
 	p->has_perf_fork |= declares(sc, "perf_fork");
 	p->has_perf_exit |= declares(sc, "perf_exit");
+	return 0;
+}
+
+/* perf's CTF conversion drops PERF_RECORD_LOST and LOST_SAMPLES, so what
+ * perf lost is not in the events.  scripts/capture-perf-trace writes it
+ * into the metadata's environment:
+ *   perf_lost = "CPU:T_BEGIN:T_END:COUNT,...";  one per PERF_RECORD_LOST:
+ *       the CPU's ring, the time of the last record it kept before the
+ *       loss and of the LOST record (ns, the events' clock), records lost
+ *   perf_lost_samples = N;  samples perf counted lost (LOST_SAMPLES)
+ * A trace with perf_lost says what it lost; one without it (perf run by
+ * hand) has its losses inferred by the decoder. */
+static int env_losses(struct fl_decoder *d, const struct fl_trace_env *env, struct fl_err *err)
+{
+	const bt_value *v = bt_trace_borrow_environment_entry_value_by_name_const(env->trace, "perf_lost");
+	const bt_value *ns = bt_trace_borrow_environment_entry_value_by_name_const(env->trace,
+										 "perf_lost_samples");
+	uint64_t windows = 0, samples = 0;
+	struct fl_event ev;
+	const char *s;
+
+	if (!v)
+		return 0;
+	if (!bt_value_is_string(v))
+		return fl_err_set(err, -EPROTO, "%s: trace environment entry 'perf_lost' is not a string",
+				  env->path);
+	if (ns && bt_value_is_signed_integer(ns) && bt_value_integer_signed_get(ns) > 0)
+		samples = (uint64_t)bt_value_integer_signed_get(ns);
+	else if (ns && bt_value_is_unsigned_integer(ns))
+		samples = bt_value_integer_unsigned_get(ns);
+	fl_decoder_losses_known(d);
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = FL_EV_LOST;
+	ev.pid = ev.tid = -1;
+	ev.u.lost.ring = true;
+	for (s = bt_value_string_get(v); *s;) {
+		unsigned long long cpu, tb, te, n;
+		int used = 0;
+
+		if (sscanf(s, "%llu:%llu:%llu:%llu%n", &cpu, &tb, &te, &n, &used) != 4 || !used ||
+		    (s[used] && s[used] != ',') || cpu > INT32_MAX || tb > te)
+			return fl_err_set(err, -EPROTO, "%s: trace environment entry 'perf_lost': cannot "
+					  "read \"%.40s\" (expected CPU:T_BEGIN:T_END:COUNT, comma-separated)",
+					  env->path, s);
+		ev.cpu = (int32_t)cpu;
+		ev.u.lost.stream_id = cpu;
+		ev.u.lost.t_begin = tb;
+		ev.u.lost.t_end = te;
+		ev.u.lost.count = n;
+		ev.t = te;
+		windows += n;
+		if (fl_decoder_queue_lost(d, &ev) < 0)
+			return err->code;
+		s += used + (s[used] == ',');
+	}
+	/* Samples the kernel dropped with no ring overflow to place them:
+	 * they may be anywhere. */
+	if (samples > windows) {
+		ev.cpu = -1;
+		ev.u.lost.stream_id = UINT64_MAX;
+		ev.u.lost.t_begin = ev.u.lost.t_end = ev.t = 0;
+		ev.u.lost.count = samples - windows;
+		if (fl_decoder_queue_lost(d, &ev) < 0)
+			return err->code;
+	}
 	return 0;
 }
 
@@ -332,4 +400,6 @@ const struct fl_dialect fl_dialect_perf_ctf = {
 	.prepare = prepare,
 	.describe = describe,
 	.priv_size = sizeof(struct perf_priv),
+	.infer_losses = true,
+	.on_trace = env_losses,
 };

@@ -185,7 +185,9 @@ struct fl_readahead {
 	uint64_t index;		/* page index in the file */
 };
 
-/* Events the tracer discarded (CTF discarded events or packets). */
+/* Events the tracer discarded (CTF discarded events or packets), records
+ * a perf ring lost, or records the trace must have lost because what is
+ * left cannot be (inferred). */
 struct fl_lost {
 	uint64_t count;
 	bool packets;		/* whole packets were lost, count is packets */
@@ -194,6 +196,10 @@ struct fl_lost {
 	uint64_t stream_id;
 	bool ring;		/* perf records lost from a ring buffer (stream_id is
 				 * its CPU), not events the CTF tracer discarded */
+	bool inferred;		/* ring too, and the trace does not record it: a
+				 * syscall's entry or exit is missing mid-trace,
+				 * so at least count records are gone between
+				 * t_begin and t_end */
 };
 
 struct fl_event {

@@ -43,6 +43,14 @@ struct fl_decoder {
 	struct fl_map traces;		/* bt_trace* -> (void *)1 */
 	struct fl_map stream_cpu;	/* bt_stream* -> (void *)(cpu + 1) */
 	struct fl_map pending;		/* tid + 1 -> fl_event* (an mm_call, enter half filled) */
+	/* Losses the trace cannot carry as CTF discarded-events messages
+	 * (a dialect reads them from its environment): emitted at the end. */
+	struct fl_event *queued;
+	size_t nqueued, capqueued;
+	/* The dialect's traces record no loss (infer_losses) and nothing told
+	 * otherwise: a syscall cut in half mid-trace is a loss. */
+	bool infer_losses;
+	struct fl_map mm_done;		/* tid + 1 -> (void *)(exit time + 1) of its last call */
 
 	const bt_packet *last_packet;
 	int32_t last_cpu;
@@ -95,6 +103,44 @@ static uint64_t tid_key(int32_t tid)
 	return (uint64_t)(uint32_t)tid + 1;
 }
 
+int fl_decoder_queue_lost(struct fl_decoder *d, const struct fl_event *ev)
+{
+	if (fl_array_grow((void **)&d->queued, &d->capqueued, d->nqueued + 1, sizeof(*d->queued)) < 0)
+		return fl_err_set(d->err, -ENOMEM, "out of memory");
+	d->queued[d->nqueued++] = *ev;
+	return 0;
+}
+
+void fl_decoder_losses_known(struct fl_decoder *d)
+{
+	d->infer_losses = false;
+}
+
+/* A recorded syscall's entry and exit come from one thread in order, and
+ * nothing but a lost record separates them (a thread killed inside mmap()
+ * still passes sys_exit on its way out): when the trace records no loss,
+ * an entry followed by another entry, or an exit with no entry from a
+ * thread whose earlier call the trace holds, means the trace lost at
+ * least one record between the two. */
+static int infer_loss(struct fl_decoder *d, const struct fl_event *base, uint64_t t_begin)
+{
+	struct fl_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = FL_EV_LOST;
+	ev.t = base->t;
+	ev.pid = ev.tid = -1;
+	ev.cpu = base->cpu;
+	ev.u.lost.count = 1;
+	ev.u.lost.t_begin = t_begin ? t_begin : base->t;
+	ev.u.lost.t_end = base->t;
+	ev.u.lost.stream_id = base->cpu >= 0 ? (uint64_t)base->cpu : UINT64_MAX;
+	ev.u.lost.ring = true;
+	ev.u.lost.inferred = true;
+	d->res->inferred_losses++;
+	return fl_decoder_emit(d, &ev);
+}
+
 int fl_decoder_mm_enter(struct fl_decoder *d, const struct fl_event *base,
 			enum fl_mm_kind kind, const uint64_t args[6])
 {
@@ -104,7 +150,10 @@ int fl_decoder_mm_enter(struct fl_decoder *d, const struct fl_event *base,
 	if (p) {
 		/* The previous call's exit was lost: deliver it as cut off. */
 		d->res->mm_unpaired_enter++;
-		rc = fl_decoder_emit(d, p);
+		if (d->infer_losses)
+			rc = infer_loss(d, base, p->u.mm_call.t_enter);
+		if (rc >= 0)
+			rc = fl_decoder_emit(d, p);
 	} else {
 		p = malloc(sizeof(*p));
 		if (!p)
@@ -136,14 +185,32 @@ int fl_decoder_mm_exit(struct fl_decoder *d, const struct fl_event *base,
 	int rc = 0;
 
 	if (p && p->u.mm_call.kind != kind) {
-		/* A different call's entry: its exit is lost. */
+		/* A different call's entry: its exit is lost, and so is this
+		 * call's entry. */
 		d->res->mm_unpaired_enter++;
-		rc = fl_decoder_emit(d, p);
+		if (d->infer_losses)
+			rc = infer_loss(d, base, p->u.mm_call.t_enter);
+		if (rc >= 0)
+			rc = fl_decoder_emit(d, p);
 		free(p);
 		p = NULL;
+		if (rc < 0)
+			return rc;
+	} else if (!p && d->infer_losses) {
+		/* No entry: before the trace began, unless this thread's
+		 * earlier call is in it. */
+		void *last = fl_map_get(&d->mm_done, tid_key(base->tid));
+
+		if (last)
+			rc = infer_loss(d, base, (uint64_t)(uintptr_t)last - 1);
 	}
 	if (rc < 0)
 		return rc;
+	if (d->infer_losses &&
+	    fl_map_put(&d->mm_done, tid_key(base->tid), (void *)(uintptr_t)(base->t + 1)) < 0) {
+		free(p);
+		return fl_err_set(d->err, -ENOMEM, "out of memory");
+	}
 	if (p) {
 		ev = *p;
 		free(p);
@@ -180,8 +247,12 @@ static int flush_pending(struct fl_decoder *d)
 	void *val;
 	int rc = 0;
 
-	if (!d->pending.len)
-		return 0;
+	for (size_t i = 0; i < d->nqueued && rc >= 0; i++) {
+		d->queued[i].t = d->res->t_last;
+		rc = fl_decoder_emit(d, &d->queued[i]);
+	}
+	if (rc < 0 || !d->pending.len)
+		return rc < 0 ? rc : 0;
 	v = calloc(d->pending.len, sizeof(*v));
 	if (!v)
 		return fl_err_set(d->err, -ENOMEM, "out of memory");
@@ -222,6 +293,7 @@ static int detect_dialect(struct fl_decoder *d, const bt_stream *stream)
 {
 	const bt_trace *trace = bt_stream_borrow_trace_const(stream);
 	struct fl_trace_env env = {
+		.path = d->path,
 		.tracer_name = env_str(trace, "tracer_name"),
 		.domain = env_str(trace, "domain"),
 		.trace = trace,
@@ -263,10 +335,16 @@ static int detect_dialect(struct fl_decoder *d, const bt_stream *stream)
 	}
 
 	d->dialect = best;
+	d->infer_losses = best->infer_losses;
 	if (best->priv_size) {
 		d->priv = calloc(1, best->priv_size);
 		if (!d->priv)
 			return fl_err_set(d->err, -ENOMEM, "out of memory");
+	}
+	if (best->on_trace) {
+		int rc = best->on_trace(d, &env, d->err);
+		if (rc < 0)
+			return rc;
 	}
 	m->dialect = best;
 	copy_str(m->tracer, sizeof(m->tracer), env.tracer_name);
@@ -933,6 +1011,8 @@ static void decoder_free(struct fl_decoder *d)
 	while (fl_map_next(&d->pending, &it, NULL, &val))
 		free(val);
 	fl_map_free(&d->pending);
+	fl_map_free(&d->mm_done);
+	free(d->queued);
 	for (size_t i = 0; i < d->nclist; i++)
 		free(d->clist[i]);
 	free(d->clist);
@@ -961,6 +1041,7 @@ int fl_ingest_direct(const char *path, char *const *dirs, size_t ndirs,
 	fl_map_init(&d.traces);
 	fl_map_init(&d.stream_cpu);
 	fl_map_init(&d.pending);
+	fl_map_init(&d.mm_done);
 
 	graph = bt_graph_create(0);
 	if (!graph)
@@ -989,6 +1070,7 @@ int fl_ingest_direct(const char *path, char *const *dirs, size_t ndirs,
 	}
 	if (rc == 0)
 		rc = flush_pending(&d);
+	res->losses_inferred = d.infer_losses;
 	if (rc == 0)
 		rc = fill_classes(&d);
 	decoder_free(&d);

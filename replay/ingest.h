@@ -61,6 +61,11 @@ struct fl_ingest_result {
 	uint64_t discarded_packets;
 	uint64_t mm_unpaired_enter;	/* entry seen, exit not (trace end) */
 	uint64_t mm_unpaired_exit;	/* exit seen, entry before the trace */
+	uint64_t inferred_losses;	/* syscalls cut in half mid-trace by a loss
+					 * the trace does not record (dialects
+					 * with infer_losses) */
+	bool losses_inferred;		/* the trace does not record its losses:
+					 * inferred_losses is all there is */
 	bool have_time;
 	uint64_t t_first, t_last;	/* ns from origin, over all events */
 	uint64_t ntraces;		/* CTF traces found under the path */

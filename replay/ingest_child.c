@@ -177,6 +177,7 @@ static void w_event(struct wbuf *w, uint8_t rec, const struct fl_event *ev)
 		w_u64(w, ev->u.lost.t_end);
 		w_u64(w, ev->u.lost.stream_id);
 		w_u8(w, ev->u.lost.ring);
+		w_u8(w, ev->u.lost.inferred);
 		break;
 	case FL_EV_SCHED:
 		w_u8(w, (uint8_t)ev->u.sched.kind);
@@ -272,6 +273,8 @@ static void c_result(struct wbuf *w, const struct fl_ingest_result *r)
 	w_u64(w, r->discarded_packets);
 	w_u64(w, r->mm_unpaired_enter);
 	w_u64(w, r->mm_unpaired_exit);
+	w_u64(w, r->inferred_losses);
+	w_u8(w, r->losses_inferred);
 	w_u8(w, r->have_time);
 	w_u64(w, r->t_first);
 	w_u64(w, r->t_last);
@@ -496,7 +499,8 @@ static bool r_event(struct rbuf *r, struct fl_event *ev)
 	case FL_EV_LOST:
 		return r_u64(r, &ev->u.lost.count) && r_bool(r, &ev->u.lost.packets) &&
 		       r_u64(r, &ev->u.lost.t_begin) && r_u64(r, &ev->u.lost.t_end) &&
-		       r_u64(r, &ev->u.lost.stream_id) && r_bool(r, &ev->u.lost.ring);
+		       r_u64(r, &ev->u.lost.stream_id) && r_bool(r, &ev->u.lost.ring) &&
+		       r_bool(r, &ev->u.lost.inferred);
 	case FL_EV_SCHED:
 		ok = r_u8(r, &e) && e < FL_SCHED__COUNT && r_i32(r, &ev->u.sched.other) &&
 		     r_u32(r, &ev->u.sched.prev_state);
@@ -531,6 +535,7 @@ static bool r_result(struct rbuf *r, struct fl_ingest_result *res, struct fl_err
 	if (!r_u64(r, &res->events) || !r_u64(r, &res->ignored) ||
 	    !r_u64(r, &res->discarded_events) || !r_u64(r, &res->discarded_packets) ||
 	    !r_u64(r, &res->mm_unpaired_enter) || !r_u64(r, &res->mm_unpaired_exit) ||
+	    !r_u64(r, &res->inferred_losses) || !r_bool(r, &res->losses_inferred) ||
 	    !r_bool(r, &res->have_time) || !r_u64(r, &res->t_first) || !r_u64(r, &res->t_last) ||
 	    !r_u64(r, &res->ntraces) || !r_u64(r, &n) || n > (1u << 20))
 		return false;

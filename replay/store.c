@@ -1649,7 +1649,8 @@ int fl_store_losses(struct fl_store *st, int64_t trace_id, const struct fl_store
 		sqlite3_reset(s);
 		sqlite3_bind_int64(s, 1, trace_id);
 		sqlite3_bind_int64(s, 2, (int64_t)i + 1);
-		bind_text(s, 3, l->ring ? "perf records" : l->packets ? "packets" : "events");
+		bind_text(s, 3, l->inferred ? "perf records (inferred)" : l->ring ? "perf records"
+				: l->packets ? "packets" : "events");
 		bind_u64(s, 4, l->stream_id);
 		sqlite3_bind_int(s, 5, v[i].cpu);
 		bind_u64(s, 6, l->count);

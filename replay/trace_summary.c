@@ -283,8 +283,13 @@ void fl_summary_capabilities(const struct fl_trace_summary *s,
 	else
 		cap(&caps[7], "page-cache waits", FL_SUPPORT_NO, "no readahead or sched_switch events");
 
-	if (s->lost_events || s->lost_packets)
+	if (res->inferred_losses)
+		cap(&caps[8], "complete", FL_SUPPORT_NO, "syscalls cut in half: perf lost records");
+	else if (s->lost_events || s->lost_packets)
 		cap(&caps[8], "complete", FL_SUPPORT_NO, "the tracer discarded events (see lost)");
+	else if (res->losses_inferred)
+		cap(&caps[8], "complete", FL_SUPPORT_PARTIAL,
+		    "perf's losses not in the trace; none inferred");
 	else
 		cap(&caps[8], "complete", FL_SUPPORT_YES, "no discarded events reported");
 }

@@ -68,7 +68,10 @@ CREATE TABLE traces (
 CREATE TABLE losses (
 	trace_id	INTEGER NOT NULL REFERENCES traces,
 	loss_id		INTEGER NOT NULL,	-- order in the trace, from 1
-	what		TEXT NOT NULL,		-- 'perf records', 'events', 'packets'
+	what		TEXT NOT NULL,		-- 'perf records', 'events', 'packets', or
+						-- 'perf records (inferred)': a syscall cut in
+						-- half in a trace that does not record perf's
+						-- losses; count is then a lower bound
 	stream		INTEGER NOT NULL,	-- perf records: the CPU; else the CTF stream id
 	cpu		INTEGER NOT NULL,	-- -1 unknown
 	count		INTEGER NOT NULL,

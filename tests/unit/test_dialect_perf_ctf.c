@@ -123,6 +123,10 @@ static void counts_and_order(void **state)
 	}
 	assert_int_equal(res.mm_unpaired_enter, 0);
 	assert_int_equal(res.mm_unpaired_exit, 0);
+	/* perf data convert alone: no perf_lost in the environment, so losses
+	 * are inferred, and every call being paired, none is. */
+	assert_true(res.losses_inferred);
+	assert_int_equal(res.inferred_losses, 0);
 }
 
 /* perf_fork for a thread: pid == ppid, so clone_thread with CLONE_VM. */

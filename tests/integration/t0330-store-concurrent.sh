@@ -74,11 +74,14 @@ done
 # A replay into a database another one is writing waits for it.
 rm -f "$db" "$db-wal" "$db-shm"
 expect_ok "a database with one run" replay -s classic "$mmchurn" -o "$db"
-# The holder says when it has the lock, and keeps it 2 s more; however
-# long that is, the replay waits for the commit.
-rm -f "$d/locked"
+# The holder says when it has the lock, and keeps it until the replay says
+# it waits (or 5 minutes: the replay has failed), however slow the replay is
+# to get there (under valgrind, tens of seconds).
+rm -f "$d/locked" "$FL_TMP/err"
 ( sqlite3 "$db" "BEGIN IMMEDIATE; INSERT INTO meta VALUES ('held', 'x');" \
-	".shell touch $d/locked" ".shell sleep 2" 'COMMIT;' >/dev/null ) &
+	".shell touch $d/locked" \
+	".shell for i in \$(seq 15000); do grep -qs 'writing it; waiting' $FL_TMP/err && break; sleep 0.02; done" \
+	'COMMIT;' >/dev/null ) &
 holder=$!
 for _ in $(seq 3000); do [ -e "$d/locked" ] && break; sleep 0.01; done
 run_fl replay -s pervma "$mmchurn" -o "$db"

@@ -49,6 +49,7 @@ struct mmctx {
 	struct writer_obj **open;	/* writers not complete, oldest first */
 	size_t nopen, capopen;
 	struct writer_obj *holder;	/* holds mmap_lock for write now */
+	uint64_t last_w_release;	/* the last write release (or downgrade) */
 	/* Writers completed last (speculative windows look back at them),
 	 * each holding a reference; only with a FL_NEED_SPEC_WINDOW run. */
 	struct writer_obj *recent[RECENT_WRITERS];
@@ -91,6 +92,8 @@ struct thread {
 /* The anon_vma trylock's delay after the page-fault event until the trace
  * has calibrated it: the order of one perf tracepoint sample. */
 #define DEFAULT_ANON_DELAY 1500
+/* start_locking to the lock attempt, until the trace calibrates it. */
+#define DEFAULT_ACQ_DELAY 1000
 /* mm/memory.c fault_around_bytes: 64 KiB by default (debugfs-tunable). */
 #define FAULT_AROUND_BYTES (64u << 10)
 
@@ -161,6 +164,13 @@ struct fl_engine {
 	 * after its page-fault event (median of the trace's own). */
 	uint64_t anon_delay[1024];
 	size_t nanon_delay;
+	/* A fault's first mmap_lock attempt, start_locking to
+	 * acquire_returned (a trylock: it never waits): how long after its
+	 * start_locking a lock request really looks at the lock.  Median of
+	 * the first 1024. */
+	uint64_t acq_delay[1024];
+	size_t nacq_delay;
+	uint64_t d_acq;
 	uint64_t d_anon;
 	/* Calibration: mean duration per handler of faults with an end. */
 	uint64_t cost_sum[FL_H__COUNT], cost_n[FL_H__COUNT];
@@ -889,6 +899,7 @@ static uint64_t read_grant(const struct fl_writer_hit *hits, size_t n, uint64_t 
 		/* A window still open (w_end UINT64_MAX) grants nothing. */
 		h[nh++] = (struct fl_rwsem_hold){
 			.id = w->id, .q = q, .acq = w->w_begin, .rel = w->w_end, .write = true,
+			.no_handoff_before = w->t_other_release,
 		};
 		/* Downgraded: read-held until the release. */
 		if (w->has_lock && w->t_lock_released > w->w_end)
@@ -943,6 +954,33 @@ static int decide(struct fl_engine *e, struct pfault *p)
 	v->hits = e->hits;
 	v->nhits = nh;
 	v->lock_free_at = read_grant(e->hits, nh, v->t);
+	v->t_lock_req = v->t;
+	v->lock_free_at_req = v->lock_free_at;
+	v->kernel_waited = p->gt.gt == FL_GT_FALLBACK && p->gt.t_req > v->t;
+	v->kernel_wait = v->kernel_waited ? p->gt.lock_wait : 0;
+	if (v->kernel_waited) {
+		struct fl_writer_hit at_req[MAX_HITS];
+		size_t nr = 0;
+
+		/* The writers in the way of the read lock when the kernel
+		 * asked for it: holding it, or queued before (on_lock()
+		 * attached those that came after the fault began).  The
+		 * request looks at the lock d_acq after its start_locking:
+		 * a writer that took it in between makes it queue. */
+		uint64_t at = p->gt.t_req + e->d_acq;
+
+		v->t_lock_req = p->gt.t_req;
+		for (size_t i = 0; i < p->nhits; i++) {
+			const struct writer_obj *w = p->hit[i];
+			uint64_t q = w->w.has_lock && w->w.q_begin ? w->w.q_begin : w->w.w_begin;
+
+			if (q <= at && at < w->w.w_end)
+				at_req[nr++] = (struct fl_writer_hit){ .w = &w->w };
+		}
+		v->lock_free_at_req = read_grant(at_req, nr, at);
+		if (v->lock_free_at_req == at)
+			v->lock_free_at_req = v->t_lock_req;
+	}
 
 	if (v->place == FL_PLACE_VMA || v->place == FL_PLACE_INFERRED) {
 		bool needs;
@@ -1063,6 +1101,20 @@ static void sample_anon_delay(struct fl_engine *e, const struct fl_gt_state *g, 
 	}
 }
 
+static void sample_acq_delay(struct fl_engine *e, const struct fl_gt_state *g)
+{
+	uint64_t tmp[1024];
+
+	if (!g->starts || !g->t_first_ret || g->t_first_ret < g->t_start || e->nacq_delay == 1024)
+		return;
+	e->acq_delay[e->nacq_delay++] = g->t_first_ret - g->t_start;
+	if (e->nacq_delay <= 64 || e->nacq_delay % 32 == 0) {
+		memcpy(tmp, e->acq_delay, e->nacq_delay * sizeof(tmp[0]));
+		qsort(tmp, e->nacq_delay, sizeof(tmp[0]), cmp_u64);
+		e->d_acq = tmp[e->nacq_delay / 2];
+	}
+}
+
 static void end_fault(struct fl_engine *e, struct thread *t, const struct fl_event *end)
 {
 	struct pfault *p = q_at(e, t->fault_seq);
@@ -1082,6 +1134,7 @@ static void end_fault(struct fl_engine *e, struct thread *t, const struct fl_eve
 				fl_mm_anon_prepare(&t->mm->mm, v);
 		}
 		sample_anon_delay(e, &t->gt, p->v.t);
+		sample_acq_delay(e, &t->gt);
 		window_fault_end(e, p, end->t);
 		fl_gt_end(&t->gt, &p->gt);
 		if (p->gt.gt == FL_GT_FALLBACK)
@@ -1224,6 +1277,29 @@ static int on_fault(struct fl_engine *e, struct thread *t, const struct fl_event
 	return 0;
 }
 
+/* The fault's thread asks for mmap_lock now (a trylock, or the read lock
+ * of a fallback): every writer holding it or queued for it is in its way,
+ * however long after the fault's start it came. */
+static void attach_open(struct fl_engine *e, struct mmctx *mm, struct pfault *p)
+{
+	(void)e;
+	if (!p || p->ended || !p->thr || p->thr->mm != mm)
+		return;
+	for (size_t i = 0; i < mm->nopen && p->nhits < MAX_HITS; i++) {
+		struct writer_obj *w = mm->open[i];
+		bool have = false;
+
+		if (w->closed)
+			continue;
+		for (size_t k = 0; k < p->nhits; k++)
+			have |= p->hit[k] == w;
+		if (have)
+			continue;
+		w->refs++;
+		p->hit[p->nhits++] = w;
+	}
+}
+
 /* A writer that starts queueing at `now` meets the faults still running
  * whose trylock comes after it (t + d_anon >= now). */
 static void attach_recent(struct fl_engine *e, struct mmctx *mm, struct writer_obj *w, uint64_t now)
@@ -1264,6 +1340,8 @@ static int on_lock(struct fl_engine *e, struct thread *t, const struct fl_event 
 	fl_gt_lock(&t->gt, l, ev->t);
 	if (!mm)
 		return 0;
+	if (!l->write && l->phase == FL_LOCK_START && t->fault_seq)
+		attach_open(e, mm, q_at(e, t->fault_seq));
 	if (l->write) {
 		switch (l->phase) {
 		case FL_LOCK_START:
@@ -1284,6 +1362,8 @@ static int on_lock(struct fl_engine *e, struct thread *t, const struct fl_event 
 				break;
 			if (l->success) {
 				w->acquired = true;
+				if (mm->last_w_release > w->w.q_begin)
+					w->w.t_other_release = mm->last_w_release;
 				w->w.t_lock_acquired = ev->t;
 				w->w.w_begin = ev->t;
 				w->w.w_end = UINT64_MAX;
@@ -1299,6 +1379,7 @@ static int on_lock(struct fl_engine *e, struct thread *t, const struct fl_event 
 			w->w.t_lock_released = ev->t;
 			w->w.w_end = ev->t;
 			w->closed = true;
+			mm->last_w_release = ev->t;
 			if (mm->holder == w)
 				mm->holder = NULL;
 			if (!t->in_call) {
@@ -1316,6 +1397,7 @@ static int on_lock(struct fl_engine *e, struct thread *t, const struct fl_event 
 		w->w.t_lock_released = ev->t;
 		w->w.w_end = ev->t;
 		w->closed = true;
+		mm->last_w_release = ev->t;
 		mm->holder = NULL;
 		if (!t->in_call) {
 			t->w = NULL;
@@ -1856,6 +1938,7 @@ struct fl_engine *fl_engine_new(struct fl_engine_run *runs, size_t nruns,
 	e->kver = FL_MM_KVER_DEFAULT;
 	e->next_seq = 1;
 	e->d_anon = DEFAULT_ANON_DELAY;
+	e->d_acq = DEFAULT_ACQ_DELAY;
 	for (size_t r = 0; r < nruns; r++) {
 		fl_delay_init(&runs[r].delay);
 		if (runs[r].strategy && (runs[r].strategy->needs & FL_NEED_SPEC_WINDOW))

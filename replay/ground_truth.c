@@ -31,8 +31,11 @@ void fl_gt_lock(struct fl_gt_state *s, const struct fl_mmap_lock *lock, uint64_t
 	case FL_LOCK_START:
 		if (!s->starts++)
 			s->t_start = t;
+		s->t_last_start = t;
 		break;
 	case FL_LOCK_ACQUIRED:
+		if (s->starts && !s->t_first_ret)
+			s->t_first_ret = t;
 		/* mmap_write_downgrade() shows as a successful read acquire
 		 * with no start: the lock stays held. */
 		if (lock->success) {
@@ -55,6 +58,7 @@ void fl_gt_lock(struct fl_gt_state *s, const struct fl_mmap_lock *lock, uint64_t
 void fl_gt_end(struct fl_gt_state *s, struct fl_gt_result *out)
 {
 	out->lock_wait = 0;
+	out->t_req = 0;
 	out->detail = "";
 	if (!s->in_fault) {
 		out->gt = FL_GT_UNKNOWN;
@@ -64,6 +68,8 @@ void fl_gt_end(struct fl_gt_state *s, struct fl_gt_result *out)
 		out->gt = FL_GT_FALLBACK;
 		if (s->starts && s->t_acquired >= s->t_start)
 			out->lock_wait = s->t_acquired - s->t_start;
+		if (s->starts && s->t_acquired >= s->t_last_start)
+			out->t_req = s->t_last_start;
 		if (s->write)
 			out->detail = "stack growth";
 		else if (s->failed >= 2)

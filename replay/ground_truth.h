@@ -48,12 +48,18 @@ struct fl_gt_state {
 	bool released;			/* took and released it inside the fault */
 	bool write;			/* a write lock inside the fault */
 	uint64_t t_start, t_acquired;	/* first start_locking, last successful acquire */
+	uint64_t t_last_start;		/* the last start_locking */
+	uint64_t t_first_ret;		/* the first acquire_returned, 0 none */
 };
 
 struct fl_gt_result {
 	enum fl_gt gt;
 	const char *detail;		/* static: see schemas/outcomes.sql faults.gt_detail */
 	uint64_t lock_wait;		/* first start_locking to acquired, ns; 0 none */
+	/* A fallback: when the read lock it took was asked for (the
+	 * start_locking of the acquire that succeeded: mmap_read_lock() after
+	 * failed trylocks); 0 otherwise. */
+	uint64_t t_req;
 };
 
 /* A fault begins on this thread. */

@@ -87,7 +87,8 @@ static bool reader_queues(const struct fl_rwsem_hold *h, size_t n, uint64_t t)
 		if (h[i].write) {
 			if (!writer_listed_at(&h[i], t))
 				continue;		/* spinning: no FLAG_WAITERS */
-			if (t - h[i].q >= FL_RWSEM_WSPIN_NS + FL_RWSEM_HANDOFF_NS)
+			if (t - h[i].q >= FL_RWSEM_WSPIN_NS + FL_RWSEM_HANDOFF_NS &&
+			    t >= h[i].no_handoff_before)
 				return true;		/* RWSEM_FLAG_HANDOFF */
 			writer_waits = true;
 		} else if (h[i].acq <= t) {
@@ -162,11 +163,7 @@ static int remember(struct fl_rwsem *s, uint64_t id, bool write, uint64_t q, uin
 	if (fl_array_grow((void **)&s->h, &s->cap, s->len + 1, sizeof(*s->h)) < 0)
 		return -ENOMEM;
 	h = &s->h[s->len++];
-	h->id = id;
-	h->write = write;
-	h->q = q;
-	h->acq = acq;
-	h->rel = rel;
+	*h = (struct fl_rwsem_hold){ .id = id, .write = write, .q = q, .acq = acq, .rel = rel };
 	return 0;
 }
 

@@ -26,6 +26,13 @@
  *    wait does not block a reader by itself: the trace shows readers taking
  *    the lock in the middle of such waits.
  *
+ * HANDOFF: the kernel sets it at the waiter's first attempt after
+ * RWSEM_WAIT_TIMEOUT, when a release wakes it.  A fixed writer that the
+ * trace shows still waiting while another writer took and released the
+ * lock past the timeout had not set it then: for it, HANDOFF is taken as
+ * set from the later of the timeout and that release
+ * (fl_rwsem_hold.no_handoff_before).
+ *
  * Simplifications: the spin lasts FL_RWSEM_WSPIN_NS whoever owns the lock
  * (the kernel spins on a running writer owner without a limit, but readers
  * cannot enter a writer-locked rwsem either way), and a simulated writer
@@ -53,6 +60,9 @@ struct fl_rwsem_hold {
 	uint64_t id;		/* a fixed writer's id (from 1); 0 simulated */
 	uint64_t q, acq, rel;
 	bool write;
+	/* A waiting writer: HANDOFF is not set before this (another writer
+	 * took the lock then); 0 when nothing says so. */
+	uint64_t no_handoff_before;
 };
 
 struct fl_rwsem {

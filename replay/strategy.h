@@ -40,6 +40,10 @@ struct fl_writer {
 	uint64_t w_begin, w_end;
 	/* Its queue interval on the rwsem: start_locking .. released. */
 	uint64_t q_begin;
+	/* A writer that waited: the last write release of the mm before it
+	 * acquired, 0 none.  Another writer took the lock then, so the
+	 * waiter had not set RWSEM_FLAG_HANDOFF yet (rwsem.h). */
+	uint64_t t_other_release;
 	uint32_t vmas_written;		/* VMAs vma_start_write() would lock */
 };
 
@@ -156,6 +160,22 @@ struct fl_fault_view {
 	 * once); t when nothing is in the way, UINT64_MAX when the writer in
 	 * the way has no release in the trace. */
 	uint64_t lock_free_at;
+	/* When a fallback asks for mmap_read_lock(): when the kernel fell
+	 * back too, the start_locking of the read lock it took (the trace
+	 * says when the fault got there, after its per-VMA attempt and any
+	 * failed trylock); else t.  lock_free_at_req: when that request is
+	 * granted, against the writers holding or queued then (UINT64_MAX as
+	 * above). */
+	uint64_t t_lock_req;
+	uint64_t lock_free_at_req;
+	/* The kernel fell back too: its own wait for mmap_lock, first
+	 * start_locking to the acquire (faults.gt_lock_wait).  A fallback
+	 * that asks when the kernel's did, behind the same writers, waits
+	 * that long: the trace shows what the model can only approximate
+	 * (sub-microsecond races with a writer, the wake-up's run-queue
+	 * delay). */
+	bool kernel_waited;
+	uint64_t kernel_wait;
 	/* How far this thread runs behind the trace in the run being decided:
 	 * the blocked time the run added to it so far, never below 0
 	 * (delay.h).  It asks for mmap_lock that much later than t; a thread

@@ -58,10 +58,16 @@ static void fall_back(const struct fl_fault_view *f, struct fl_outcome *o, const
 	o->counter = counter;
 	o->reason = reason;
 	/* lock_mm_and_find_vma(): the read lock waits behind the writer
-	 * holding it and those queued before (fl_fault_view.lock_free_at),
-	 * asked for as late as the thread runs behind. */
-	if (f->lock_free_at > f->t + f->behind && f->lock_free_at != UINT64_MAX)
-		o->lock_wait = f->lock_free_at - (f->t + f->behind);
+	 * holding it and those queued before, from when the fault asks for
+	 * it (fl_fault_view.t_lock_req, lock_free_at_req), as late as the
+	 * thread runs behind.  When the kernel fell back too and this run
+	 * has not moved the thread, the request is the kernel's own: it
+	 * waits what the kernel's did (kernel_wait). */
+	if (f->kernel_waited && !f->behind)
+		o->lock_wait = f->kernel_wait;
+	else if (f->lock_free_at_req > f->t_lock_req + f->behind &&
+		 f->lock_free_at_req != UINT64_MAX)
+		o->lock_wait = f->lock_free_at_req - (f->t_lock_req + f->behind);
 }
 
 /* filemap_fault() under the VMA lock drops it and returns VM_FAULT_RETRY

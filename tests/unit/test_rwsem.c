@@ -167,6 +167,38 @@ static void reader_steals_past_waiting_writer(void **state)
 	assert_int_equal(fl_rwsem_read_grant(h, 0, 150, &id), 150);
 }
 
+/* The kernel sets HANDOFF at the waiter's first attempt after the
+ * timeout, when a release wakes it: a waiter the trace shows passed over
+ * by another writer's hold after the timeout had not set it before that
+ * writer's release, and readers still steal until then. */
+static void handoff_not_before_a_later_writer(void **state)
+{
+	const uint64_t H = FL_RWSEM_HANDOFF_NS;
+	const uint64_t S = FL_RWSEM_WSPIN_NS;
+	/* W1 queued at 0 and took the lock only at 2H; W2 held it in
+	 * [S + H + 100, S + H + 200], past W1's timeout. */
+	struct fl_rwsem_hold h[2] = {
+		{ .id = 1, .q = 0, .acq = 2 * H, .rel = 2 * H + 50, .write = true,
+		  .no_handoff_before = S + H + 200 },
+		{ .id = 2, .q = S + H + 90, .acq = S + H + 100, .rel = S + H + 200, .write = true },
+	};
+	uint64_t id;
+
+	(void)state;
+	/* Past the timeout, before W2's release: no HANDOFF, it steals. */
+	assert_int_equal(fl_rwsem_read_grant(h, 2, S + H + 50, &id), S + H + 50);
+	assert_int_equal(id, 0);
+	/* While W2 holds: it queues behind W1, queued before it. */
+	assert_int_equal(fl_rwsem_read_grant(h, 2, S + H + 150, &id), 2 * H + 50);
+	assert_int_equal(id, 1);
+	/* From W2's release on, W1 has set HANDOFF: it queues. */
+	assert_int_equal(fl_rwsem_read_grant(h, 2, S + H + 300, &id), 2 * H + 50);
+	assert_int_equal(id, 1);
+	/* Without that evidence HANDOFF is set at the timeout. */
+	h[0].no_handoff_before = 0;
+	assert_int_equal(fl_rwsem_read_grant(h, 2, S + H + 50, &id), 2 * H + 50);
+}
+
 /* mmap_write_lock() waits for the readers inside to drain. */
 static void writer_waits_for_readers(void **state)
 {
@@ -371,6 +403,7 @@ int main(void)
 		cmocka_unit_test(reader_behind_queued_writer),
 		cmocka_unit_test(writer_spins_before_it_queues),
 		cmocka_unit_test(reader_steals_past_waiting_writer),
+		cmocka_unit_test(handoff_not_before_a_later_writer),
 		cmocka_unit_test(writer_waits_for_readers),
 		cmocka_unit_test(trylock_semantics),
 		cmocka_unit_test(chains_of_writers),

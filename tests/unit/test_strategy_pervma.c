@@ -320,6 +320,8 @@ static void vma_start_read_write_locked(void **state)
 		v = anon_view(1000, FL_H_ANON_WRITE);
 		v.lock_contended = true;
 		v.lock_free_at = 1500;
+		v.lock_free_at_req = 1500;
+		v.t_lock_req = v.t;
 		o = decide(&r, &v, &hit, 1);
 		EXPECT_ABORT(o, "write-locked");
 		assert_ptr_equal(o.writer, &w);
@@ -333,6 +335,8 @@ static void vma_start_read_write_locked(void **state)
 		v = anon_view(1000, FL_H_ANON_READ);
 		v.lock_contended = true;
 		v.lock_free_at = 1500;
+		v.lock_free_at_req = 1500;
+		v.t_lock_req = v.t;
 		o = decide(&r, &v, &hit, 1);
 		EXPECT_ABORT(o, "write-locked");
 		assert_ptr_equal(o.writer, &w);
@@ -417,6 +421,8 @@ static void write_locked_names_the_right_writer(void **state)
 	v = anon_view(1000, FL_H_ANON_WRITE);
 	v.lock_contended = true;
 	v.lock_free_at = 1600;
+	v.lock_free_at_req = 1600;
+	v.t_lock_req = v.t;
 	o = decide(&r, &v, hits, 2);
 	EXPECT_ABORT(o, "write-locked");
 	assert_ptr_equal(o.writer, &w2);
@@ -440,6 +446,8 @@ static void writer_on_another_vma_does_not_abort(void **state)
 		v = anon_view(1000, FL_H_ANON_WRITE);
 		v.lock_contended = true;
 		v.lock_free_at = 1500;
+		v.lock_free_at_req = 1500;
+		v.t_lock_req = v.t;
 		o = decide(&r, &v, &hit, 1);
 		EXPECT_OK(o, "ok");
 		stop(&r);
@@ -468,6 +476,8 @@ static void lock_vma_under_rcu_no_vma(void **state)
 		/* The fallback waits for a writer holding mmap_lock. */
 		v.lock_contended = true;
 		v.lock_free_at = 1250;
+		v.lock_free_at_req = 1250;
+		v.t_lock_req = v.t;
 		o = decide(&r, &v, NULL, 0);
 		EXPECT_ABORT(o, "no VMA");
 		assert_int_equal(o.lock_wait, 250);
@@ -590,6 +600,8 @@ static void vmf_anon_prepare_from_6_10(void **state)
 		/* A writer holds or waits: the trylock fails. */
 		v.lock_contended = true;
 		v.lock_free_at = 4000;
+		v.lock_free_at_req = 4000;
+		v.t_lock_req = v.t;
 		o = decide(&r, &v, NULL, 0);
 		EXPECT_RETRY(o, "no anon_vma");
 		assert_null(o.writer);
@@ -800,6 +812,8 @@ static void do_cow_fault_by_version(void **state)
 		EXPECT_OK(o, "ok, anon_vma under trylock");
 		v.lock_contended = true;
 		v.lock_free_at = 1100;
+		v.lock_free_at_req = 1100;
+		v.t_lock_req = v.t;
 		o = decide(&r, &v, NULL, 0);
 		EXPECT_RETRY(o, "no anon_vma");
 		assert_int_equal(o.lock_wait, 100);
@@ -1021,6 +1035,8 @@ static void do_user_addr_fault_access_error(void **state)
 		v.access_error = true;
 		v.lock_contended = true;
 		v.lock_free_at = 1300;
+		v.lock_free_at_req = 1300;
+		v.t_lock_req = v.t;
 		o = decide(&r, &v, NULL, 0);
 		EXPECT(o, FL_PATH_MMAP_LOCK, true, "", "access error", 1);
 		assert_int_equal(o.lock_wait, 300);

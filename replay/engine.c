@@ -917,7 +917,12 @@ static int decide(struct fl_engine *e, struct pfault *p)
 	size_t nh = 0;
 	int rc = 0;
 
-	uint64_t tc = v->t + e->d_anon;
+	/* The trylock's time: the fault's own first attempt when the trace
+	 * has it (it looks at the lock between its start_locking and its
+	 * acquire_returned), else the calibrated delay after the fault. */
+	uint64_t tc = p->gt.t_try >= v->t && p->gt.t_try_ret >= p->gt.t_try
+			      ? p->gt.t_try + (p->gt.t_try_ret - p->gt.t_try) / 2
+			      : v->t + e->d_anon;
 
 	v->fault = &p->f;
 	/* mmap_read_trylock() fails while a writer holds mmap_lock or waits

@@ -59,6 +59,8 @@ void fl_gt_end(struct fl_gt_state *s, struct fl_gt_result *out)
 {
 	out->lock_wait = 0;
 	out->t_req = 0;
+	out->t_try = s->in_fault && s->starts ? s->t_start : 0;
+	out->t_try_ret = out->t_try && s->t_first_ret >= s->t_start ? s->t_first_ret : 0;
 	out->detail = "";
 	if (!s->in_fault) {
 		out->gt = FL_GT_UNKNOWN;

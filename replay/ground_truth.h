@@ -60,6 +60,10 @@ struct fl_gt_result {
 	 * start_locking of the acquire that succeeded: mmap_read_lock() after
 	 * failed trylocks); 0 otherwise. */
 	uint64_t t_req;
+	/* The fault's first mmap_lock attempt (a trylock: __vmf_anon_prepare()
+	 * or lock_mm_and_find_vma()): its start_locking and acquire_returned,
+	 * 0 none. */
+	uint64_t t_try, t_try_ret;
 };
 
 /* A fault begins on this thread. */

@@ -703,6 +703,48 @@ static void first_anon_write_and_the_trylock(void **state)
 	replay_free(&r);
 }
 
+/* The trylock of __vmf_anon_prepare() is the fault's own when the trace
+ * has it: this fault reached it 5 us after its start, long past the
+ * calibrated delay (3 ns here, from two earlier first writes), when a
+ * writer had taken mmap_lock; it failed there (VM_FAULT_RETRY) and the
+ * fallback waited for the writer, as long as the kernel's did. */
+static void trylock_at_the_faults_own_attempt(void **state)
+{
+	struct script s = { .n = 0 };
+	struct replay r;
+	const uint64_t mp[6] = { A + 0x8000, 0x1000, FL_PROT_READ };
+	const uint64_t C = B + 0x100000;
+
+	(void)state;
+	mmap_anon(&s, 10, 20, A, 0, true);
+	mmap_anon(&s, 30, 40, B, 0, true);
+	mmap_anon(&s, 50, 60, C, 0, true);
+	first_write(&s, T1, 100, A);			/* fault 1: calibrates 3 ns */
+	first_write(&s, T1, 200, C);			/* fault 2 */
+	call(&s, MAIN, FL_MM_MPROTECT, 4990, 9010, 0, mp);
+	W_START(&s, MAIN, 5000);
+	W_OK(&s, MAIN, 5001);
+	fault(&s, T2, 1000, B, WR);			/* fault 3: first write into B */
+	R_START(&s, T2, 6000);				/* __vmf_anon_prepare's trylock */
+	R_FAIL(&s, T2, 6001);
+	R_START(&s, T2, 6002);				/* lock_mm_and_find_vma's trylock */
+	R_FAIL(&s, T2, 6003);
+	R_START(&s, T2, 6004);				/* mmap_read_lock_killable() */
+	W_REL(&s, MAIN, 9000);
+	R_OK(&s, T2, 9001);
+	fault_end(&s, T2, 9050, false);
+	R_REL(&s, T2, 9060);
+	play(&r, &s, false);
+
+	EXPECT_OK(&r, 1, "ok, anon_vma under trylock");
+	EXPECT_OK(&r, 2, "ok, anon_vma under trylock");
+	EXPECT_RETRY(&r, 3, "no anon_vma");
+	EXPECT_GT(&r, 3, FL_GT_FALLBACK, "anon_vma retry");
+	assert_int_equal(F(&r, 3)->gt_wait, 9001 - 6000);
+	assert_int_equal(F(&r, 3)->o[0].lock_wait, 9001 - 6000);
+	replay_free(&r);
+}
+
 /* A trace without mmap_lock events: a writer's window is its syscall span
  * (DESIGN §6), from sys_enter to sys_exit of the mprotect. */
 static void syscall_span_windows(void **state)
@@ -1312,6 +1354,7 @@ int main(void)
 		cmocka_unit_test(fault_in_a_hole),
 		cmocka_unit_test(stack_growth_below_growsdown),
 		cmocka_unit_test(first_anon_write_and_the_trylock),
+		cmocka_unit_test(trylock_at_the_faults_own_attempt),
 		cmocka_unit_test(syscall_span_windows),
 		cmocka_unit_test(deterministic),
 		cmocka_unit_test(long_run_keeps_the_queue_short),

@@ -127,8 +127,11 @@ ppc64le:
 check: deps
 	@$(MAKE) --no-print-directory check-run
 
+# Tests run TEST_JOBS at once (tests/run -j; the recording tests alone).
+TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
 check-run: $(FAULTLINE) $(UST_SO) $(TEST_BINS)
-	@tests/run $(BUILD)
+	@tests/run -j $(TEST_JOBS) $(BUILD)
 
 # The tests again, built and run under AddressSanitizer + UBSan.
 asan: deps
@@ -138,7 +141,7 @@ asan: deps
 # The shell tests with every faultline run under valgrind.
 valgrind: deps
 	@$(MAKE) --no-print-directory $(FAULTLINE) $(UST_SO) $(TEST_BINS)
-	@FL_VALGRIND=1 tests/run $(BUILD) $(wildcard tests/integration/t*.sh)
+	@FL_VALGRIND=1 tests/run -j $(TEST_JOBS) $(BUILD) $(wildcard tests/integration/t*.sh)
 
 # libFuzzer targets (tests/fuzz/), built with clang, ASan and UBSan into
 # build/fuzz; `make fuzz` runs each for FUZZ_SECONDS with its corpus.

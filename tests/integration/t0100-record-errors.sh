@@ -1,4 +1,5 @@
 #!/bin/bash
+# faultline-test: serial (records: machine-wide tracers and buffers)
 # faultline record's errors: each failure says what failed and why, with a
 # hint, and exits non-zero; an event missing on the kernel is named with
 # what the replay loses, and recording goes on without it.

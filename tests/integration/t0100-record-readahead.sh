@@ -1,4 +1,5 @@
 #!/bin/bash
+# faultline-test: serial (records: machine-wide tracers and buffers)
 # faultline record captures readahead started inside the recorded thread's
 # file faults (readahead:page_cache_sync_ra, _async_ra), where the kernel
 # has those tracepoints: tests/workloads/mapread maps a file it has just

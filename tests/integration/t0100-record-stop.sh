@@ -1,4 +1,5 @@
 #!/bin/bash
+# faultline-test: serial (records: machine-wide tracers and buffers)
 # faultline record stops cleanly, with a complete and readable trace: on
 # SIGINT in the middle of recording a command, on SIGTERM while attached
 # to a process (-p), and after --duration.  Needs root and tracefs; without

@@ -1,4 +1,5 @@
 #!/bin/bash
+# faultline-test: serial (records: machine-wide tracers and buffers)
 # faultline info on the bundled traces that `faultline record` wrote
 # (traces/x86_64/fl-*, traces/ppc64le/fl-*): its counts must agree with babeltrace2's reading of
 # the same trace and with the counts in traces/README.md.  No root needed.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# faultline-test: serial (records: machine-wide tracers and buffers)
 # faultline record on a program whose faults and mm calls are known
 # (tests/workloads/pagetouch.c): every page it touches must be a fault of
 # the touching thread, every mm call it makes must be there with its

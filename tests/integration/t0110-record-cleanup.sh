@@ -1,4 +1,5 @@
 #!/bin/bash
+# faultline-test: serial (records: machine-wide tracers and buffers)
 # faultline record cleans up after itself: a recorder killed with SIGKILL
 # leaves no recorded command, no LTTng session and no private session daemon
 # behind, and its trace is finished (owner-only, readable, marked cut

@@ -1,4 +1,5 @@
 #!/bin/bash
+# faultline-test: serial (records: machine-wide tracers and buffers)
 # Real process trees, recorded live with both recorders (faultline record,
 # scripts/capture-perf-trace) and replayed with pervma: a shell launcher
 # that execs python3, which forks a multiprocessing pool and starts threads;

@@ -1,4 +1,5 @@
 #!/bin/bash
+# faultline-test: serial (records: machine-wide tracers and buffers)
 # faultline record's perf rings (and its start-up time): sized from memory by default (4 to 64 MiB
 # per CPU, a power of two), a ring found more than 75% full is warned about
 # at once, and the summary says how full the fullest ring got.  The full

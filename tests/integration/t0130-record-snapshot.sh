@@ -1,4 +1,5 @@
 #!/bin/bash
+# faultline-test: serial (records: machine-wide tracers and buffers)
 # faultline record --snapshot, the flight recorder: LTTng's rings stay in
 # memory and are written out as DIR/snapshot-N, a trace of its own, on
 # SIGUSR1, on `faultline record --trigger` from another shell, or on a

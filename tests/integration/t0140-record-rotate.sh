@@ -1,4 +1,5 @@
 #!/bin/bash
+# faultline-test: serial (records: machine-wide tracers and buffers)
 # faultline record --rotate-size / --rotate-every / --max-size: LTTng's
 # session rotation closes trace chunks into DIR/archives/; each is a trace
 # of its own (moved up, owner-only), `info` and `replay` read DIR as the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# faultline-test: serial (records: machine-wide tracers and buffers)
 # report --by ip names faulting ips as symbol+0xoff (dso) from the
 # recorded mappings and the ELF files; --by vma names a file-backed VMA's
 # file; a missing binary leaves hex with the dso's name; --no-symbols.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# faultline-test: serial (records: machine-wide tracers and buffers)
 # Texts that came from a trace (a thread's comm, the trace path) never
 # reach a terminal raw: info, the report and diff tables, the replay
 # summary and the CSV of report and export print them escaped

@@ -1,4 +1,5 @@
 #!/bin/bash
+# faultline-test: serial (records: machine-wide tracers and buffers)
 # A short run of the ppc64le lab (tracer/ppc64-lab/lab.sh --smoke): boot
 # Debian's 6.12 64K kernel in qemu-system-ppc64, record a small pagetouch
 # with the cross-built `faultline record`, bring the trace out, read it back.

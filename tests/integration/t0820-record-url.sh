@@ -1,4 +1,5 @@
 #!/bin/bash
+# faultline-test: serial (records: machine-wide tracers and buffers)
 # faultline record --url: the trace streamed to an LTTng relay daemon on
 # 127.0.0.1 (started here, on ports of its own), nothing written locally,
 # the same loss accounting, and info and replay reading the trace where

@@ -1,4 +1,5 @@
 #!/bin/bash
+# faultline-test: serial (records: machine-wide tracers and buffers)
 # faultline sweep --emit slurm on a real Slurm: a single-node cluster on
 # 127.0.0.1 (munged, slurmctld, slurmd, with their state, sockets and ports
 # of their own under the test's directory) runs the emitted array script;

@@ -142,6 +142,7 @@ struct recorder {
 	uint64_t t_begin;	/* the command started */
 	uint64_t t_start, t_stop;
 	uint64_t lttng_discarded, lttng_lost_packets;
+	uint64_t unreported_lost;	/* perf losses no PERF_RECORD_LOST reported */
 	bool ring_warned;	/* a ring ran above FILL_WARN_PCT */
 	struct snap_trigger trig;	/* --snapshot's built-in triggers */
 	bool trig_fired;
@@ -662,9 +663,11 @@ static int account_unreported_loss(struct recorder *r)
 	for (int c = 0; rc == 0 && c < r->pe.ncpus; c++) {
 		struct rec_ev ev;
 
-		if (r->pe.rings[c].base &&
-		    rec_unreported_lost(&r->dec, &r->pe.rings[c], lost[c], r->t_stop, &ev) > 0 &&
-		    rec_merge_push(&r->merge, &ev) < 0)
+		if (!r->pe.rings[c].base ||
+		    rec_unreported_lost(&r->dec, &r->pe.rings[c], lost[c], r->t_stop, &ev) <= 0)
+			continue;
+		r->unreported_lost += ev.u.lost.count;
+		if (rec_merge_push(&r->merge, &ev) < 0)
 			rc = -ENOMEM;
 	}
 	free(lost);
@@ -753,6 +756,10 @@ static int summary(const struct recorder *r)
 			"%" PRIu64 ".%" PRIu64 "%% full (CPU %d, %s each)\n", perf_lost,
 			r->lttng_discarded, r->lttng_lost_packets, peak / 10, peak % 10, peak_cpu,
 			ring_size_str(ring_bytes, sz, sizeof(sz)));
+		if (r->unreported_lost)
+			fprintf(stderr, "faultline record: %" PRIu64 " of the lost perf records were "
+				"reported by no PERF_RECORD_LOST (a ring still full when recording "
+				"stopped)\n", r->unreported_lost);
 		if (torn)
 			fprintf(stderr, "faultline record: %" PRIu64 " bytes of perf ring dropped after a "
 				"malformed record\n", torn);

@@ -142,6 +142,7 @@ struct recorder {
 	uint64_t t_begin;	/* the command started */
 	uint64_t t_start, t_stop;
 	uint64_t lttng_discarded, lttng_lost_packets;
+	uint64_t unreported_lost;	/* perf losses no PERF_RECORD_LOST reported */
 	bool ring_warned;	/* a ring ran above FILL_WARN_PCT */
 	struct snap_trigger trig;	/* --snapshot's built-in triggers */
 	bool trig_fired;
@@ -641,6 +642,38 @@ static int record_loop(struct recorder *r, struct fl_err *err)
 	return 0;
 }
 
+/* A ring that stayed full until the events were disabled lost records
+ * that no PERF_RECORD_LOST reports (the kernel writes one only ahead of
+ * the next record that fits): under load, a reader kept off the CPU for
+ * the last few hundred ms of a recording dropped one thread's mmap exit
+ * that way, and the trace said it lost nothing.  The events' own lost
+ * counts say it; the difference becomes a `lost` event. */
+static int account_unreported_loss(struct recorder *r)
+{
+	uint64_t *lost = calloc((size_t)r->pe.ncpus, sizeof(*lost));
+	int rc;
+
+	if (!lost)
+		return -ENOMEM;
+	rc = fl_pe_lost(&r->pe, lost);
+	if (rc == -EOPNOTSUPP) {
+		free(lost);
+		return 0;
+	}
+	for (int c = 0; rc == 0 && c < r->pe.ncpus; c++) {
+		struct rec_ev ev;
+
+		if (!r->pe.rings[c].base ||
+		    rec_unreported_lost(&r->dec, &r->pe.rings[c], lost[c], r->t_stop, &ev) <= 0)
+			continue;
+		r->unreported_lost += ev.u.lost.count;
+		if (rec_merge_push(&r->merge, &ev) < 0)
+			rc = -ENOMEM;
+	}
+	free(lost);
+	return rc;
+}
+
 /* Stop the events, take what is left in the rings, write everything. */
 static int finish_reading(struct recorder *r, struct fl_err *err)
 {
@@ -651,6 +684,8 @@ static int finish_reading(struct recorder *r, struct fl_err *err)
 	r->t_stop = now_ns();
 	if ((rc = drain(r, &limit)) < 0)
 		return fl_err_set(err, rc, "reading the perf ring buffers: %s", strerror(-rc));
+	if ((rc = account_unreported_loss(r)) < 0)
+		return fl_err_set(err, rc, "reading the perf events' lost counts: %s", strerror(-rc));
 	rec_merge_flush(&r->merge, UINT64_MAX, watch_and_write, r);
 	return 0;
 }
@@ -721,6 +756,10 @@ static int summary(const struct recorder *r)
 			"%" PRIu64 ".%" PRIu64 "%% full (CPU %d, %s each)\n", perf_lost,
 			r->lttng_discarded, r->lttng_lost_packets, peak / 10, peak % 10, peak_cpu,
 			ring_size_str(ring_bytes, sz, sizeof(sz)));
+		if (r->unreported_lost)
+			fprintf(stderr, "faultline record: %" PRIu64 " of the lost perf records were "
+				"reported by no PERF_RECORD_LOST (a ring still full when recording "
+				"stopped)\n", r->unreported_lost);
 		if (torn)
 			fprintf(stderr, "faultline record: %" PRIu64 " bytes of perf ring dropped after a "
 				"malformed record\n", torn);

@@ -201,12 +201,14 @@ static int find_sources(struct fl_pe_set *set, const char *tracefs, bool quiet, 
 	return 0;
 }
 
-static int add_fd(struct fl_pe_set *set, int fd, struct fl_err *err)
+static int add_fd(struct fl_pe_set *set, int fd, int cpu, struct fl_err *err)
 {
-	if (fl_array_grow((void **)&set->fds, &set->capfds, set->nfds + 1, sizeof(int)) < 0) {
+	if (fl_array_grow((void **)&set->fds, &set->capfds, set->nfds + 1, sizeof(int)) < 0 ||
+	    fl_array_grow((void **)&set->fd_cpus, &set->capfd_cpus, set->nfds + 1, sizeof(int)) < 0) {
 		close(fd);
 		return fl_err_set(err, -ENOMEM, "out of memory");
 	}
+	set->fd_cpus[set->nfds] = cpu;
 	set->fds[set->nfds++] = fd;
 	return 0;
 }
@@ -244,6 +246,7 @@ static int open_one(struct fl_pe_set *set, const struct fl_pe_source *s, const s
 	a.sample_type = s->sample_type;
 	a.sample_regs_intr = (s->sample_type & PERF_SAMPLE_REGS_INTR) ? FL_REGS_INTR : 0;
 	a.sample_id_all = 1;
+	a.read_format = set->read_lost ? PERF_FORMAT_LOST : 0;
 	a.disabled = 1;
 	/* Per-task events follow the threads and children created later. */
 	a.inherit = o->target != PE_TARGET_ALL;
@@ -264,6 +267,12 @@ static int open_one(struct fl_pe_set *set, const struct fl_pe_source *s, const s
 		a.comm = a.comm_exec = 1;
 	}
 	fd = (int)syscall(SYS_perf_event_open, &a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0 && errno == EINVAL && set->read_lost) {
+		/* Before 6.0: no lost count per event (fl_pe_lost() says so). */
+		set->read_lost = false;
+		a.read_format = 0;
+		fd = (int)syscall(SYS_perf_event_open, &a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	}
 	if (fd < 0) {
 		int e = errno;
 		if (e == ESRCH && o->target == PE_TARGET_PIDS)
@@ -274,7 +283,7 @@ static int open_one(struct fl_pe_set *set, const struct fl_pe_source *s, const s
 		fl_err_hint(err, "%s", open_hint(e));
 		return err->code;
 	}
-	if (add_fd(set, fd, err) < 0)
+	if (add_fd(set, fd, cpu, err) < 0)
 		return err->code;
 	if (!ring->base) {
 		int rc = fl_ring_map(ring, fd, cpu, o->ring_pages);
@@ -334,6 +343,7 @@ int fl_pe_open(struct fl_pe_set *set, const char *tracefs, const struct fl_pe_op
 
 	memset(set, 0, sizeof(*set));
 	fl_map_init(&set->ids);
+	set->read_lost = true;
 	set->ncpus = (int)sysconf(_SC_NPROCESSORS_CONF);
 	if (set->ncpus < 1)
 		set->ncpus = 1;
@@ -366,6 +376,30 @@ int fl_pe_enable(struct fl_pe_set *set, struct fl_err *err)
 	for (size_t i = 0; i < set->nfds; i++)
 		if (ioctl(set->fds[i], PERF_EVENT_IOC_ENABLE, 0) < 0)
 			return fl_err_set(err, -errno, "cannot enable a perf event: %s", strerror(errno));
+	return 0;
+}
+
+int fl_pe_lost(const struct fl_pe_set *set, uint64_t *lost)
+{
+	if (!set->read_lost)
+		return -EOPNOTSUPP;
+	for (int c = 0; c < set->ncpus; c++)
+		lost[c] = 0;
+	for (size_t i = 0; i < set->nfds; i++) {
+		/* read_format PERF_FORMAT_LOST alone: { value, lost }.  An
+		 * inherited event's children write into its ring and count
+		 * their failures on it (kernel/events/ring_buffer.c,
+		 * __perf_output_begin(): output goes to event->parent). */
+		uint64_t v[2];
+		ssize_t n = read(set->fds[i], v, sizeof(v));
+
+		if (n < 0)
+			return -errno;
+		if (n != (ssize_t)sizeof(v))
+			return -EIO;
+		if (set->fd_cpus[i] >= 0 && set->fd_cpus[i] < set->ncpus)
+			lost[set->fd_cpus[i]] += v[1];
+	}
 	return 0;
 }
 
@@ -421,6 +455,7 @@ void fl_pe_close(struct fl_pe_set *set)
 			fl_ring_unmap(&set->rings[c]);
 	close_all(set->fds, set->nfds);
 	free(set->fds);
+	free(set->fd_cpus);
 	free(set->rings);
 	free(set->sources);
 	fl_map_free(&set->ids);

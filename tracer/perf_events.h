@@ -64,7 +64,11 @@ struct fl_pe_set {
 	int ncpus;
 	struct fl_perf_ring *rings;	/* one per CPU */
 	int *fds;			/* every event fd */
-	size_t nfds, capfds;
+	int *fd_cpus;			/* the CPU (ring) of each fd */
+	size_t nfds, capfds, capfd_cpus;
+	/* Each event's read() gives its lost count (PERF_FORMAT_LOST, Linux
+	 * 6.0+); false on older kernels, which refuse the flag. */
+	bool read_lost;
 	struct fl_map ids;		/* perf event id -> fl_pe_source* */
 	char sources_str[1024];		/* names in use, comma-separated */
 	char missing_str[1024];		/* names missing on this kernel */
@@ -89,6 +93,13 @@ int fl_pe_open(struct fl_pe_set *set, const char *tracefs, const struct fl_pe_op
 int fl_pe_add_tids(struct fl_pe_set *set, const struct fl_pe_options *o, const pid_t *tids,
 		   size_t ntids, struct fl_err *err);
 int fl_pe_enable(struct fl_pe_set *set, struct fl_err *err);
+/* The records the kernel failed to write into each CPU's ring so far
+ * (lost[cpu], ncpus entries, summed over the events sharing the ring).
+ * The kernel reports a ring's failures as a PERF_RECORD_LOST only when a
+ * later record fits: failures after the last record that fitted (a ring
+ * that stayed full until the events were disabled) reach the reader only
+ * this way.  -EOPNOTSUPP when the kernel cannot say (before 6.0). */
+int fl_pe_lost(const struct fl_pe_set *set, uint64_t *lost);
 void fl_pe_disable(struct fl_pe_set *set);
 void fl_pe_close(struct fl_pe_set *set);
 

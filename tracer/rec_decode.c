@@ -478,3 +478,25 @@ int rec_decode(struct rec_decoder *d, struct fl_perf_ring *r, const struct perf_
 		ev->seq = d->seq++;
 	return rc;
 }
+
+int rec_unreported_lost(struct rec_decoder *d, struct fl_perf_ring *r, uint64_t kernel_lost,
+			uint64_t t_end, struct rec_ev *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	if (kernel_lost <= r->lost)
+		return 0;
+	if (t_end < r->last_t)
+		t_end = r->last_t;
+	ev->type = REC_LOST;
+	ev->t = t_end;
+	ev->seq = d->seq++;
+	ev->u.lost.ktime = t_end;
+	ev->u.lost.cpu = (uint32_t)r->cpu;
+	ev->u.lost.count = kernel_lost - r->lost;
+	/* The ring failed from some record after its newest one on. */
+	ev->u.lost.t_begin = r->last_t;
+	ev->u.lost.t_end = t_end;
+	ev->u.lost.source = FL_UST_LOST_PERF_RING;
+	r->lost = kernel_lost;
+	return 1;
+}

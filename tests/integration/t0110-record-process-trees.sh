@@ -48,9 +48,13 @@ if [ -n "$why" ]; then
 	exit
 fi
 
-# The rings are made large enough for these programs: loss is its own check
-# below, and a lossy trace leaves its faults out of the comparison anyway.
-rec_fl() { "$FAULTLINE" record -q -m 2048 -o "$@"; }
+# The rings are made large enough to hold a whole recording of these
+# programs (32 MiB per CPU; proctree's is about 25 MB), so that a reader
+# kept off the CPU by other work loses nothing: with 8 MiB, most recordings
+# under two parallel builds lost records.  Loss is its own check below, and
+# a lossy recording leaves the faults from its first loss on out of the
+# comparison ('after loss'), including a loss no PERF_RECORD_LOST reported.
+rec_fl() { "$FAULTLINE" record -q -m 8192 -o "$@"; }
 cmd_of() {
 	case $1 in
 	launcher) echo "$FL_TOP/tests/workloads/launch.sh $py $FL_TOP/tests/workloads/pyfork.py" ;;
@@ -64,7 +68,7 @@ cmd_of() {
 if [ "${FL_VALGRIND:-0}" = 1 ]; then
 	for c in "${checks[@]:0:13}"; do skip "$c" "the recordings are long under valgrind; make check runs them"; done
 else
-	tp_all=0 fp_all=0 fn_all=0 novma_all=0
+	tp_all=0 fp_all=0 fn_all=0
 	for k in "${kinds[@]}"; do
 		d=$FL_TMP/$k
 		case $k in
@@ -107,8 +111,7 @@ else
 			where o.reason = 'no VMA' and f.gt = 'vma'")
 		case $k in
 		attach-faultline | *-perf) ;;
-		*) tp_all=$((tp_all + tp)) fp_all=$((fp_all + fp)) fn_all=$((fn_all + fn))
-		   novma_all=$((novma_all + novma)) ;;
+		*) tp_all=$((tp_all + tp)) fp_all=$((fp_all + fp)) fn_all=$((fn_all + fn)) ;;
 		esac
 		[ "$novma" -gt 0 ] && echo "# $k: 'no VMA' per pid, tid, first address: $(sqlite3 "$d.db" \
 			"select f.pid || '/' || f.tid || ' ' || count(*) || ' from ' || printf('0x%x', min(f.address))
@@ -125,12 +128,8 @@ else
 	prec=$(( tp_all + fp_all ? 1000 * tp_all / (tp_all + fp_all) : 1000 ))
 	rec=$(( tp_all + fn_all ? 1000 * tp_all / (tp_all + fn_all) : 1000 ))
 	echo "# pooled: TP $tp_all FP $fp_all FN $fn_all, precision $prec/1000, recall $rec/1000"
-	prec_known=$(( tp_all + fp_all - novma_all ? 1000 * tp_all / (tp_all + fp_all - novma_all) : 1000 ))
 	if [ "$tp_all" -gt 0 ] && [ "$prec" -ge 900 ] && [ "$rec" -ge 900 ]; then
 		ok "pooled precision and recall at least 90%"
-	elif [ "$tp_all" -gt 0 ] && [ "$novma_all" -gt 0 ] && [ "$prec_known" -ge 900 ] && [ "$rec" -ge 900 ]; then
-		echo "ok $((fl_n + 1)) - pooled precision and recall at least 90% ($novma_all 'no VMA') # TODO one thread's mapping (64 faults) is sometimes unknown to the model in a proctree recording made under heavy load: cause not found yet"
-		fl_n=$((fl_n + 1))
 	else
 		not_ok "pooled precision and recall at least 90%" "TP $tp_all FP $fp_all FN $fn_all"
 	fi
@@ -152,9 +151,6 @@ else
 	# the main process, 3 workers, 2 helpers: 6 processes, each with every fault placed
 	if [ "$procs" -ge 6 ] && [ "$helpers" -eq "$procs" ]; then
 		ok "vfork and posix_spawn helpers: faults in their own pids, placed"
-	elif [ "$procs" -ge 6 ] && [ $((procs - helpers)) -eq 1 ] && [ "$novma_all" -gt 0 ]; then
-		echo "ok $((fl_n + 1)) - vfork and posix_spawn helpers: faults in their own pids, placed but one # TODO one thread's mapping (64 faults) is sometimes unknown to the model in a proctree recording made under heavy load: cause not found yet"
-		fl_n=$((fl_n + 1))
 	else
 		not_ok "vfork and posix_spawn helpers: faults in their own pids, placed" \
 			"$procs processes with faults, $helpers with every fault placed"

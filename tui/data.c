@@ -251,7 +251,7 @@ static int cause_stats(struct tui_loaded *ld)
 		if (!n)
 			continue;
 		qsort(lat + start[c], n, sizeof(*lat), cmp_i64);
-		rank = (n * 99 + 99) / 100;	/* ceil(0.99 n), 1-based */
+		rank = (size_t)fl_nearest_rank(n, 99);
 		ld->causes[c].p99 = lat[start[c] + rank - 1];
 	}
 	free(start);

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "fl_array.h"
-#include "run_knobs.h"
+#include "knobs.h"
 #include "store_read.h"
 
 /* pid/tid offset per run when several runs share the file. */

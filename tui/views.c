@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze/run_knobs.h"
+#include "analyze/knobs.h"
 #include "tui.h"
 
 const char *tui_trace_name(const char *path, char *buf, size_t len)

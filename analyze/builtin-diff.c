@@ -408,17 +408,11 @@ static int run_diff(int argc, char **argv)
 		return fl_cmd_usage_error(&fl_cmd_diff, "run %" PRId64 " against itself: a diff "
 					  "compares two runs (`faultline report %s` lists them)", a,
 					  path);
-	if (fl_store_open_read(path, &db, &err) < 0) {
-		fl_err_print(&err, stderr);
-		return FL_EXIT_FAIL;
-	}
+	if (fl_store_open_read(path, &db, &err) < 0)
+		return fl_cmd_exit(-1, &err);
 	rc = diff(db, path, a, b, fmt, part, top, &err);
 	sqlite3_close(db);
-	if (rc < 0) {
-		fl_err_print(&err, stderr);
-		return FL_EXIT_FAIL;
-	}
-	return FL_EXIT_OK;
+	return fl_cmd_exit(rc, &err);
 }
 
 const struct fl_cmd fl_cmd_diff = {

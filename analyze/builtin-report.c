@@ -114,10 +114,8 @@ static int run_report(int argc, char **argv)
 	 * perf report reads perf.data. */
 	path = npos ? argv[1] : FL_DEFAULT_DB;
 
-	if (fl_store_open_read(path, &db, &err) < 0) {
-		fl_err_print(&err, stderr);
-		return FL_EXIT_FAIL;
-	}
+	if (fl_store_open_read(path, &db, &err) < 0)
+		return fl_cmd_exit(-1, &err);
 	if (spread)
 		rc = report_spread(db, path, run_id, fmt, &err);
 	else if (fidelity)
@@ -129,13 +127,9 @@ static int run_report(int argc, char **argv)
 				 abs_time, &err);
 	fl_symbols_free(syms.sym);
 	sqlite3_close(db);
-	if (rc < 0) {
-		fl_err_print(&err, stderr);
-		return FL_EXIT_FAIL;
-	}
-	if (html)
+	if (rc >= 0 && html)
 		fprintf(stderr, "wrote %s\n", html);
-	return FL_EXIT_OK;
+	return fl_cmd_exit(rc, &err);
 }
 
 const struct fl_cmd fl_cmd_report = {

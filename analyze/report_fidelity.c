@@ -200,6 +200,27 @@ static void print_fidelity_text(const struct fl_fidelity *f)
 	}
 }
 
+/* The keys of a row of by_reason (predicted fallbacks: true or false) or
+ * by_gt_detail (true fallbacks: predicted or missed). */
+struct split_keys {
+	const char *name, *total, *hit, *miss, *ratio;
+};
+static const struct split_keys reason_keys = { "reason", "predicted", "tp", "fp", "precision" };
+static const struct split_keys detail_keys = { "gt_detail", "fallbacks", "tp", "fn", "recall" };
+
+/* One such row: name, hit + miss, hit, miss and hit's share. */
+static void json_split(struct fl_json *j, const struct split_keys *k, const char *name,
+		       uint64_t hit, uint64_t miss)
+{
+	fl_json_obj_begin(j, NULL);
+	fl_json_str(j, k->name, name);
+	fl_json_u64(j, k->total, hit + miss);
+	fl_json_u64(j, k->hit, hit);
+	fl_json_u64(j, k->miss, miss);
+	json_ratio(j, k->ratio, hit, hit + miss);
+	fl_json_obj_end(j);
+}
+
 /* The disagreeing faults, each with its writer. */
 static void json_misses(struct fl_json *j, const struct fl_fidelity *f)
 {
@@ -282,31 +303,15 @@ static void print_fidelity_json(const char *path, const struct fl_fidelity *f)
 	json_ratio(&j, "recall", f->tp, f->tp + f->fn);
 
 	fl_json_arr_begin(&j, "by_reason");
-	for (size_t i = 0; i < f->nreasons; i++) {
-		const struct fl_fid_reason *r = &f->reasons[i];
-
-		fl_json_obj_begin(&j, NULL);
-		fl_json_str(&j, "reason", r->reason);
-		fl_json_u64(&j, "predicted", r->tp + r->fp);
-		fl_json_u64(&j, "tp", r->tp);
-		fl_json_u64(&j, "fp", r->fp);
-		json_ratio(&j, "precision", r->tp, r->tp + r->fp);
-		fl_json_obj_end(&j);
-	}
+	for (size_t i = 0; i < f->nreasons; i++)
+		json_split(&j, &reason_keys, f->reasons[i].reason, f->reasons[i].tp,
+			   f->reasons[i].fp);
 	fl_json_arr_end(&j);
 
 	fl_json_arr_begin(&j, "by_gt_detail");
-	for (size_t i = 0; i < f->ndetails; i++) {
-		const struct fl_fid_detail *d = &f->details[i];
-
-		fl_json_obj_begin(&j, NULL);
-		fl_json_str(&j, "gt_detail", d->detail);
-		fl_json_u64(&j, "fallbacks", d->tp + d->fn);
-		fl_json_u64(&j, "tp", d->tp);
-		fl_json_u64(&j, "fn", d->fn);
-		json_ratio(&j, "recall", d->tp, d->tp + d->fn);
-		fl_json_obj_end(&j);
-	}
+	for (size_t i = 0; i < f->ndetails; i++)
+		json_split(&j, &detail_keys, f->details[i].detail, f->details[i].tp,
+			   f->details[i].fn);
 	fl_json_arr_end(&j);
 
 	fl_json_arr_begin(&j, "confusion");

@@ -38,13 +38,6 @@ struct run {
 	char *strategy, *profile, *knobs, *tool_version, *created_at, *trace;
 };
 
-static char *dup_col(sqlite3_stmt *st, int i)
-{
-	const unsigned char *s = sqlite3_column_text(st, i);
-
-	return strdup(s ? (const char *)s : "");
-}
-
 static void run_free(struct run *r)
 {
 	free(r->strategy);
@@ -92,12 +85,12 @@ static int load_runs(sqlite3 *db, const char *path, int64_t run_id, struct run *
 		r->faults = sqlite3_column_int64(st, 3);
 		r->fallbacks = sqlite3_column_int64(st, 4);
 		r->unplaced = sqlite3_column_int64(st, 5);
-		r->strategy = dup_col(st, 6);
-		r->profile = dup_col(st, 7);
-		r->knobs = dup_col(st, 8);
-		r->tool_version = dup_col(st, 9);
-		r->created_at = dup_col(st, 10);
-		r->trace = dup_col(st, 11);
+		r->strategy = fl_store_col_dup(st, 6);
+		r->profile = fl_store_col_dup(st, 7);
+		r->knobs = fl_store_col_dup(st, 8);
+		r->tool_version = fl_store_col_dup(st, 9);
+		r->created_at = fl_store_col_dup(st, 10);
+		r->trace = fl_store_col_dup(st, 11);
 		if (!r->strategy || !r->profile || !r->knobs || !r->tool_version ||
 		    !r->created_at || !r->trace)
 			break;

@@ -366,21 +366,19 @@ static int load_trace(struct tui_store *st, struct tui_loaded *ld, int64_t trace
 	return 0;
 }
 
+static int cmp_tid_thread(const void *key, const void *elem)
+{
+	int32_t k = *(const int32_t *)key, tid = ((const struct tui_thread *)elem)->tid;
+
+	return k < tid ? -1 : k > tid;
+}
+
 const struct tui_thread *tui_loaded_thread(const struct tui_loaded *ld, int32_t tid)
 {
-	size_t lo = 0, hi = ld->nthreads;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (ld->threads[mid].tid == tid)
-			return &ld->threads[mid];
-		if (ld->threads[mid].tid < tid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	/* ld->threads is sorted by tid (the threads query orders them). */
+	if (!ld->nthreads)
+		return NULL;
+	return bsearch(&tid, ld->threads, ld->nthreads, sizeof(*ld->threads), cmp_tid_thread);
 }
 
 const struct tui_writer *tui_loaded_writer(const struct tui_loaded *ld, int32_t writer_id)

@@ -255,7 +255,8 @@ static void print_run_header(sqlite3 *db, const struct run *r, bool colour)
 	printf("\n");
 	printf("  faults:    %" PRId64 "; predicted fallbacks %" PRId64 " (%s); unplaced %"
 	       PRId64 "\n", r->faults, r->fallbacks,
-	       report_fmt_pct(pct, sizeof(pct), (uint64_t)r->fallbacks, (uint64_t)r->faults), r->unplaced);
+	       report_fmt_pct(pct, sizeof(pct), (uint64_t)r->fallbacks, (uint64_t)r->faults),
+	       r->unplaced);
 }
 
 /* Whether the trace lost events, and which faults the model could not
@@ -410,7 +411,8 @@ static const char *const by_titles[] = {
 
 #define TIME_BUCKETS 20
 
-static int by_view(const struct fl_view_ctx *v, enum report_by by, struct fl_table *t, struct fl_err *err)
+static int by_view(const struct fl_view_ctx *v, enum report_by by, struct fl_table *t,
+		   struct fl_err *err)
 {
 	switch (by) {
 	case BY_CAUSE:
@@ -457,7 +459,8 @@ static struct fl_symbols *symbols_for(struct report_syms *c, const struct run *r
 
 /* Names the rows of a --by ip or --by vma table from the trace's
  * mappings: the ip's symbol, the file of a file-backed VMA. */
-static void name_rows(struct report_syms *c, const struct run *r, enum report_by by, struct fl_table *t)
+static void name_rows(struct report_syms *c, const struct run *r, enum report_by by,
+		      struct fl_table *t)
 {
 	struct fl_symbols *sym;
 	char buf[512];

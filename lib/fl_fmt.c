@@ -35,8 +35,8 @@ const char *fl_fmt_secs(char *buf, size_t len, int64_t ns, int64_t origin)
 	__int128 d = (__int128)ns - origin;
 	unsigned __int128 a = d < 0 ? -(unsigned __int128)d : (unsigned __int128)d;
 
-	snprintf(buf, len, "%s%" PRIu64 ".%09" PRIu64, d < 0 ? "-" : "", (uint64_t)(a / 1000000000u),
-		 (uint64_t)(a % 1000000000u));
+	snprintf(buf, len, "%s%" PRIu64 ".%09" PRIu64, d < 0 ? "-" : "",
+		 (uint64_t)(a / 1000000000u), (uint64_t)(a % 1000000000u));
 	return buf;
 }
 

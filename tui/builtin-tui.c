@@ -433,7 +433,8 @@ static int cmd_tui(int argc, char **argv)
 		}
 	}
 	if (argc - optind > 1)
-		return fl_cmd_usage_error(&fl_cmd_tui, "one DB only ('%s' is extra)", argv[optind + 1]);
+		return fl_cmd_usage_error(&fl_cmd_tui, "one DB only ('%s' is extra)",
+					  argv[optind + 1]);
 	/* replay writes faultline.db by default; tui reads it, as report does. */
 	path = optind < argc ? argv[optind] : FL_DEFAULT_DB;
 	if (tui_store_open(&app.st, path, &err) < 0 ||

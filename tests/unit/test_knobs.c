@@ -82,10 +82,11 @@ static void nondefault(void **state)
 	assert_string_equal(fl_run_knobs_nondefault("spf", "{\"writer_scale\":200,\"jitter_ns\":0,"
 						    "\"arch\":\"ppc64\"}", buf, sizeof(buf)),
 			    "writer_scale=200 arch=ppc64");
-	assert_string_equal(fl_run_knobs_nondefault("pervma", "{\"mmu\":\"a b\"}", buf, sizeof(buf)),
-			    "mmu=a b");
+	assert_string_equal(fl_run_knobs_nondefault("pervma", "{\"mmu\":\"a b\"}", buf,
+						    sizeof(buf)), "mmu=a b");
 	assert_string_equal(fl_run_knobs_nondefault("pervma", "not json", buf, sizeof(buf)), "");
-	assert_string_equal(fl_run_knobs_nondefault("spf", "{\"writer_scale\":200,\"arch\":\"ppc64\"}",
+	assert_string_equal(fl_run_knobs_nondefault("spf",
+						    "{\"writer_scale\":200,\"arch\":\"ppc64\"}",
 						    small, sizeof(small)), "writer_scal");
 	assert_string_equal(fl_run_knobs_nondefault(NULL, "{\"a\":0}", buf, sizeof(buf)), "a=0");
 }

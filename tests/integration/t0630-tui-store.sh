@@ -58,13 +58,7 @@ run_fl --help
 printf '%s\n' "$FL_OUT" | grep -qE '^ +tui +browse' && ok "tui in the command list" ||
 	not_ok "tui in the command list" "$FL_OUT"
 
-if ! tui_have_tmux; then
-	skip "faultline tui on an empty database, and during a replay" \
-		"tmux is not installed (scripts/install-deps installs it)"
-	done_testing
-	exit
-fi
-trap 'tui_stop; rm -rf "$FL_TMP"' EXIT
+tui_need_tmux "faultline tui on an empty database, and during a replay"
 
 # ---- zero runs, then a replay while the TUI is open ---------------------------------
 db=$FL_TMP/empty.db

@@ -24,21 +24,20 @@ static int sql_err(struct tui_store *st, const char *what, struct fl_err *err)
 	return fl_store_sql_error(st->db, st->path, what, err);
 }
 
+/* The store's column readers (analyze/store_read.h), made safe for the
+ * screen: tui_sanitize() in place. */
 static void copy_col(char *dst, size_t len, sqlite3_stmt *s, int col)
 {
-	const unsigned char *t = sqlite3_column_text(s, col);
-
-	tui_sanitize(dst, len, t ? (const char *)t : "");
+	fl_store_col_copy(dst, len, s, col);
+	tui_sanitize(dst, len, dst);
 }
 
 static char *dup_col(sqlite3_stmt *s, int col)
 {
-	const unsigned char *t = sqlite3_column_text(s, col);
-	size_t n = t ? strlen((const char *)t) : 0;
-	char *d = malloc(n + 1);
+	char *d = fl_store_col_dup(s, col);
 
 	if (d)
-		tui_sanitize(d, n + 1, t ? (const char *)t : "");
+		tui_sanitize(d, strlen(d) + 1, d);
 	return d;
 }
 

@@ -139,7 +139,8 @@ static inline const char *tui_fmt_ns(char *buf, size_t len, int64_t ns)
 /* Trace time as ms since the trace's first event: "+123.456ms". */
 const char *tui_fmt_rel(char *buf, size_t len, int64_t ns);
 const char *tui_fmt_count(char *buf, size_t len, int64_t n);
-/* Copy src into dst, printable ASCII only (width = bytes on screen). */
+/* Copy src into dst, printable ASCII only (width = bytes on screen); dst
+ * may be src (one byte out for each byte in). */
 void tui_sanitize(char *dst, size_t len, const char *src);
 /* A string-table entry, or "" past its end. */
 const char *tui_str(const struct tui_strs *t, unsigned i);

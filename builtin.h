@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 
+#include "fl_err.h"
 #include "fl_opt.h"
 
 /* Exit statuses shared by all subcommands. */
@@ -58,5 +59,15 @@ int fl_cmd_parse(const struct fl_cmd *cmd, int argc, char **argv);
 /* Report an unknown option or bad argument for cmd and return FL_EXIT_USAGE. */
 int fl_cmd_usage_error(const struct fl_cmd *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* A command's exit status from its work's result: err printed on stderr
+ * and FL_EXIT_FAIL when rc < 0, else FL_EXIT_OK. */
+static inline int fl_cmd_exit(int rc, const struct fl_err *err)
+{
+	if (rc >= 0)
+		return FL_EXIT_OK;
+	fl_err_print(err, stderr);
+	return FL_EXIT_FAIL;
+}
 
 #endif

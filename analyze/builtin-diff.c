@@ -220,9 +220,9 @@ static int threads(sqlite3 *db, const char *path, const struct drun *a, const st
 /* What sets a run apart: strategy, profile, seed and the knobs not at
  * their defaults, whole (two runs that differ in one knob must not look
  * alike); every knob is in --format json. */
-static void run_line(sqlite3 *db, const char *which, const struct drun *r)
+static void run_line(const char *which, const struct drun *r)
 {
-	char *changed = fl_knobs_nondefault(db, r->strategy, r->knobs);
+	char *changed = fl_knobs_nondefault(r->strategy, r->knobs);
 
 	printf("run %s: %" PRId64 ", %s%s%s, seed %" PRId64 ", %s%s\n", which, r->run_id,
 	       r->strategy, r->profile[0] ? " " : "", r->profile, r->seed,
@@ -231,9 +231,9 @@ static void run_line(sqlite3 *db, const char *which, const struct drun *r)
 	free(changed);
 }
 
-static void json_run(sqlite3 *db, struct fl_json *j, const char *key, const struct drun *r)
+static void json_run(struct fl_json *j, const char *key, const struct drun *r)
 {
-	char *changed = fl_knobs_nondefault(db, r->strategy, r->knobs);
+	char *changed = fl_knobs_nondefault(r->strategy, r->knobs);
 
 	fl_json_obj_begin(j, key);
 	fl_json_i64(j, "run_id", r->run_id);
@@ -298,8 +298,8 @@ static int diff(sqlite3 *db, const char *path, int64_t ida, int64_t idb, enum fm
 		fl_json_str(&j, "database", path);
 		fl_json_i64(&j, "trace_id", a.trace_id);
 		fl_json_str(&j, "trace", a.trace);
-		json_run(db, &j, "a", &a);
-		json_run(db, &j, "b", &b);
+		json_run(&j, "a", &a);
+		json_run(&j, "b", &b);
 		fl_table_json(&counts, &j, "counts");
 		fl_table_json(&times, &j, "times");
 		fl_table_json(&tc, &j, "causes");
@@ -323,8 +323,8 @@ static int diff(sqlite3 *db, const char *path, int64_t ida, int64_t idb, enum fm
 			if (fl_losses_read(db, a.trace_id, &ls) == 0)
 				fl_losses_print(stdout, "  ", &ls);
 		}
-		run_line(db, "A", &a);
-		run_line(db, "B", &b);
+		run_line("A", &a);
+		run_line("B", &b);
 		printf("\n");
 		fl_table_print_text(&counts, stdout, 2, colour);
 		printf("\n%s  predicted time, summed over threads (thread_times):%s\n", b1, b0);
@@ -408,17 +408,11 @@ static int run_diff(int argc, char **argv)
 		return fl_cmd_usage_error(&fl_cmd_diff, "run %" PRId64 " against itself: a diff "
 					  "compares two runs (`faultline report %s` lists them)", a,
 					  path);
-	if (fl_store_open_read(path, &db, &err) < 0) {
-		fl_err_print(&err, stderr);
-		return FL_EXIT_FAIL;
-	}
+	if (fl_store_open_read(path, &db, &err) < 0)
+		return fl_cmd_exit(-1, &err);
 	rc = diff(db, path, a, b, fmt, part, top, &err);
 	sqlite3_close(db);
-	if (rc < 0) {
-		fl_err_print(&err, stderr);
-		return FL_EXIT_FAIL;
-	}
-	return FL_EXIT_OK;
+	return fl_cmd_exit(rc, &err);
 }
 
 const struct fl_cmd fl_cmd_diff = {

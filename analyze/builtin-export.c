@@ -278,10 +278,8 @@ static int run_export(int argc, char **argv)
 	if (run_id > 0 && strcmp(table, "meta") == 0)
 		return fl_cmd_usage_error(&fl_cmd_export, "--run does not apply to meta");
 	path = optind < argc ? argv[optind] : FL_DEFAULT_DB;
-	if (fl_store_open_read(path, &db, &err) < 0) {
-		fl_err_print(&err, stderr);
-		return FL_EXIT_FAIL;
-	}
+	if (fl_store_open_read(path, &db, &err) < 0)
+		return fl_cmd_exit(-1, &err);
 	rc = fl_out_open(&out, output, &err);
 	if (!rc) {
 		rc = export(out.f, db, path, ti, run_id, json, &err);
@@ -289,11 +287,7 @@ static int run_export(int argc, char **argv)
 			rc = err.code;
 	}
 	sqlite3_close(db);
-	if (rc < 0) {
-		fl_err_print(&err, stderr);
-		return FL_EXIT_FAIL;
-	}
-	return FL_EXIT_OK;
+	return fl_cmd_exit(rc, &err);
 }
 
 const struct fl_cmd fl_cmd_export = {

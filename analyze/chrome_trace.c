@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "fl_array.h"
-#include "run_knobs.h"
+#include "knobs.h"
 #include "store_read.h"
 
 /* pid/tid offset per run when several runs share the file. */
@@ -87,20 +87,6 @@ static void ts(struct ct *c, const char *key, int64_t ns)
 		a % 1000);
 }
 
-static char *dup_col(sqlite3_stmt *s, int col)
-{
-	const char *t = (const char *)sqlite3_column_text(s, col);
-
-	return strdup(t ? t : "");
-}
-
-static void copy_col(char *dst, size_t len, sqlite3_stmt *s, int col)
-{
-	const char *t = (const char *)sqlite3_column_text(s, col);
-
-	snprintf(dst, len, "%s", t ? t : "");
-}
-
 static int load_runs(struct ct *c, int64_t run_id, struct ct_run **runs, size_t *n,
 		     struct fl_err *err)
 {
@@ -128,11 +114,11 @@ static int load_runs(struct ct *c, int64_t run_id, struct ct_run **runs, size_t 
 		r->trace_id = sqlite3_column_int64(s, 1);
 		r->seed = sqlite3_column_int64(s, 2);
 		r->t_first = sqlite3_column_int64(s, 3);
-		copy_col(r->strategy, sizeof(r->strategy), s, 4);
-		copy_col(r->profile, sizeof(r->profile), s, 5);
-		copy_col(knobs, sizeof(knobs), s, 6);
+		fl_store_col_copy(r->strategy, sizeof(r->strategy), s, 4);
+		fl_store_col_copy(r->profile, sizeof(r->profile), s, 5);
+		fl_store_col_copy(knobs, sizeof(knobs), s, 6);
 		fl_run_knobs_nondefault(r->strategy, knobs, r->knobs, sizeof(r->knobs));
-		copy_col(r->trace, sizeof(r->trace), s, 7);
+		fl_store_col_copy(r->trace, sizeof(r->trace), s, 7);
 	}
 	sqlite3_finalize(s);
 	if (rc == SQLITE_ROW)
@@ -230,7 +216,7 @@ static int load_writers(struct ct *c, const struct ct_run *r, struct ct_writer *
 		w = &(*out)[id - 1];
 		w->tid = sqlite3_column_int(s, 1);
 		w->pid = sqlite3_column_int(s, 2) < 0 ? 0 : sqlite3_column_int(s, 2);
-		copy_col(w->call, sizeof(w->call), s, 3);
+		fl_store_col_copy(w->call, sizeof(w->call), s, 3);
 		w->has_enter = sqlite3_column_type(s, 4) != SQLITE_NULL;
 		w->has_exit = sqlite3_column_type(s, 5) != SQLITE_NULL;
 		w->t_enter = sqlite3_column_int64(s, 4);
@@ -312,17 +298,17 @@ static int load_faults(struct ct *c, const struct ct_run *r, struct ct_fault **o
 		f->tid = sqlite3_column_int(s, 2);
 		f->pid = sqlite3_column_int(s, 3) < 0 ? 0 : sqlite3_column_int(s, 3);
 		f->address = sqlite3_column_int64(s, 4);
-		f->access = dup_col(s, 5);
-		f->path = dup_col(s, 6);
+		f->access = fl_store_col_dup(s, 5);
+		f->path = fl_store_col_dup(s, 6);
 		f->fell_back = sqlite3_column_int(s, 7) != 0;
-		f->counter = dup_col(s, 8);
-		f->reason = dup_col(s, 9);
+		f->counter = fl_store_col_dup(s, 8);
+		f->reason = fl_store_col_dup(s, 9);
 		f->attempts = sqlite3_column_int(s, 10);
 		f->latency = lat;
 		f->dur = lat;
 		f->lock_wait = sqlite3_column_int64(s, 12);
 		f->writer_id = sqlite3_column_type(s, 13) == SQLITE_NULL ? 0 : sqlite3_column_int(s, 13);
-		f->kind = dup_col(s, 14);
+		f->kind = fl_store_col_dup(s, 14);
 		if (!f->access || !f->path || !f->counter || !f->reason || !f->kind ||
 		    !(f->name = fault_name(f))) {
 			rc = SQLITE_NOMEM;

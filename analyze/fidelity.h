@@ -1,5 +1,5 @@
 /* fidelity: how well one run's predicted fallbacks agree with the kernel's
- * own answer recorded in the trace (DESIGN §7).  The computation only; the
+ * own answer recorded in the trace (docs/design.md §7).  The computation only; the
  * printing is in builtin-report.c.
  *
  * The faults compared are those of the run's trace whose ground truth is

@@ -226,3 +226,17 @@ int fl_store_no_run(sqlite3 *db, const char *path, int64_t run_id, struct fl_err
 	fl_err_hint(err, "`faultline report %s` lists the runs", path);
 	return err->code;
 }
+
+char *fl_store_col_dup(sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	return strdup(t ? (const char *)t : "");
+}
+
+void fl_store_col_copy(char *dst, size_t len, sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	snprintf(dst, len, "%s", t ? (const char *)t : "");
+}

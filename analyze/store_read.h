@@ -12,6 +12,7 @@
 #ifndef FL_STORE_READ_H
 #define FL_STORE_READ_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <sqlite3.h>
@@ -24,10 +25,6 @@
 #ifndef FL_STORE_VERSION
 #define FL_STORE_VERSION 3
 #endif
-
-/* Set err for a --run that names no run of the database, saying which runs
- * it holds; returns the negative code. */
-int fl_store_no_run(sqlite3 *db, const char *path, int64_t run_id, struct fl_err *err);
 
 /* Open path read-only and check it (fl_store_check).  On success *db is an
  * open handle the caller closes with sqlite3_close(); on failure *db is
@@ -44,5 +41,10 @@ int fl_store_sql_error(sqlite3 *db, const char *path, const char *what, struct f
 /* Set err for a --run that names no run of the database, saying which runs
  * it holds; returns the negative code. */
 int fl_store_no_run(sqlite3 *db, const char *path, int64_t run_id, struct fl_err *err);
+
+/* Column col of st's current row as text, NULL as "": a copy to free()
+ * (NULL when out of memory), or into dst (cut to len). */
+char *fl_store_col_dup(sqlite3_stmt *st, int col);
+void fl_store_col_copy(char *dst, size_t len, sqlite3_stmt *st, int col);
 
 #endif

@@ -167,26 +167,6 @@ bool fl_colour_stdout(void)
 	return isatty(STDOUT_FILENO) == 1;
 }
 
-const char *fl_fmt_ns(char *buf, size_t len, int64_t ns)
-{
-	/* The magnitude unsigned: -INT64_MIN does not fit int64_t. */
-	uint64_t mag = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
-	double a = (double)mag;
-	const char *sign = ns < 0 ? "-" : "";
-
-	if (ns == 0)
-		snprintf(buf, len, "0");
-	else if (a < 1e3)
-		snprintf(buf, len, "%s%" PRIu64 " ns", sign, mag);
-	else if (a < 1e6)
-		snprintf(buf, len, "%s%.*f us", sign, a < 1e4 ? 2 : a < 1e5 ? 1 : 0, a / 1e3);
-	else if (a < 1e9)
-		snprintf(buf, len, "%s%.*f ms", sign, a < 1e7 ? 2 : a < 1e8 ? 1 : 0, a / 1e6);
-	else
-		snprintf(buf, len, "%s%.2f s", sign, a / 1e9);
-	return buf;
-}
-
 /* A cell as text for people. */
 static const char *text_of(const struct fl_col *col, const struct fl_cell *c, char *buf,
 			   size_t len)
@@ -211,13 +191,9 @@ static const char *text_of(const struct fl_col *col, const struct fl_cell *c, ch
 	case FL_COL_HEX:
 		snprintf(buf, len, "0x%" PRIx64, (uint64_t)c->i);
 		break;
-	case FL_COL_SECS: {	/* s with ns, exact: no double rounding */
-		uint64_t a = c->i < 0 ? -(uint64_t)c->i : (uint64_t)c->i;
-
-		snprintf(buf, len, "%s%" PRIu64 ".%09" PRIu64, c->i < 0 ? "-" : "", a / 1000000000u,
-			 a % 1000000000u);
+	case FL_COL_SECS:	/* s with ns, exact: no double rounding */
+		fl_fmt_secs(buf, len, c->i, 0);
 		break;
-	}
 	}
 	return buf;
 }

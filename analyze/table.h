@@ -23,6 +23,7 @@
 
 #include <sqlite3.h>
 
+#include "fl_fmt.h"
 #include "fl_json.h"
 
 /* The width when neither COLUMNS nor a terminal says otherwise. */
@@ -106,7 +107,5 @@ void fl_table_json(const struct fl_table *t, struct fl_json *j, const char *key)
 
 /* One CSV field, quoted when it holds a comma, a quote or a line break. */
 void fl_csv_field(FILE *out, const char *s);
-/* ns for people: "0", "850 ns", "12.3 us", "4.56 ms", "1.23 s". */
-const char *fl_fmt_ns(char *buf, size_t len, int64_t ns);
 
 #endif

@@ -191,11 +191,10 @@ static int nth(const struct fl_view_ctx *v, const char *asc, const char *desc, i
 	return rc;
 }
 
-/* Nearest rank: the smallest value with at least p% of the values at or
- * below it, rank ceil(p * n / 100), 1-based. */
+/* The 0-based index of percentile p's nearest rank among n values. */
 static int64_t rank_of(int p, int64_t n)
 {
-	int64_t k = (p * n + 99) / 100;
+	int64_t k = n > 0 ? (int64_t)fl_nearest_rank((uint64_t)n, (unsigned)p) : 0;
 
 	return k < 1 ? 0 : k - 1;
 }

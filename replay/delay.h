@@ -1,4 +1,4 @@
-/* delay: delay propagation (DESIGN §6), per run and per thread.
+/* delay: delay propagation (docs/design.md §6), per run and per thread.
  *
  * A strategy changes how long a thread blocks on mmap_lock: classic makes
  * every fault queue behind the writers, a speculative strategy only the

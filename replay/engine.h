@@ -1,4 +1,4 @@
-/* engine: the replay driver (DESIGN §4-7).
+/* engine: the replay driver (docs/design.md §4-7).
  *
  * Fed the normalised event stream in time order, it keeps one mm model per
  * process, follows every mmap_lock writer (its queue and write windows from

@@ -1,4 +1,4 @@
-/* The normalised event stream (DESIGN §3).
+/* The normalised event stream (docs/design.md §3).
  *
  * Every dialect adapter turns its trace's events into these, and everything
  * downstream (info, the mm model, the strategies) sees only these.  Times are

@@ -1,4 +1,4 @@
-/* ground_truth: what the kernel itself did with each fault (DESIGN §7),
+/* ground_truth: what the kernel itself did with each fault (docs/design.md §7),
  * read from the faulting thread's mmap_lock events between its fault and
  * the fault's end (the minor-faults/major-faults event, counted by
  * mm_account_fault() at the end of handle_mm_fault()).

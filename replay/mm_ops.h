@@ -1,5 +1,5 @@
 /* mm_ops: the mmap family applied to one mm's VMA set with the kernel's
- * rules (DESIGN §4), and the fault-side VMA changes (anon_vma, stack growth).
+ * rules (docs/design.md §4), and the fault-side VMA changes (anon_vma, stack growth).
  *
  * The replay feeds every completed mm call here in trace order.  The trace's
  * return value is the truth: a call that failed (ret < 0) changes nothing,

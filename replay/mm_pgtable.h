@@ -1,4 +1,4 @@
-/* mm_pgtable: page-table occupancy of one mm (DESIGN §4): which PMD tables
+/* mm_pgtable: page-table occupancy of one mm (docs/design.md §4): which PMD tables
  * exist (PUD entries), which PMD entries hold a PTE table or a huge
  * mapping, and which PTEs are none, present, present+writable or swap.
  *

@@ -1,4 +1,4 @@
-/* mm_vma: the VMA set of one mm (DESIGN §4), ordered by address.
+/* mm_vma: the VMA set of one mm (docs/design.md §4), ordered by address.
  *
  * What the kernel keeps in mm->mm_mt (a maple tree), kept here as two sorted
  * arrays: one of pointers to individually allocated VMAs (so a VMA pointer

@@ -1,4 +1,4 @@
-/* rwsem: a deterministic model of one mm's mmap_lock (DESIGN §6).
+/* rwsem: a deterministic model of one mm's mmap_lock (docs/design.md §6).
  *
  * The kernel's rw_semaphore (kernel/locking/rwsem.c) as mmap_lock uses it,
  * reduced to a queue of timed holds:

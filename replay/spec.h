@@ -1,4 +1,4 @@
-/* spec: the time model both speculative strategies share (DESIGN §6).
+/* spec: the time model both speculative strategies share (docs/design.md §6).
  *
  * A speculative attempt occupies [t, t + d] (fl_fault_view.d_spec).  Inside
  * it the kernel looks at the sequence counts at fixed points, in order:

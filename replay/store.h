@@ -1,4 +1,4 @@
-/* store: writing replays into the SQLite outcome store (DESIGN §8).
+/* store: writing replays into the SQLite outcome store (docs/design.md §8).
  *
  * The schema is schemas/outcomes.sql, compiled in.  A database is created
  * on first use; an existing one must be a faultline database (its

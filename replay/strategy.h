@@ -1,5 +1,5 @@
 /* strategy: the one interface every fault-handling strategy implements
- * (DESIGN §5), and what the replay engine tells it about each fault.
+ * (docs/design.md §5), and what the replay engine tells it about each fault.
  *
  * The engine (engine.c) runs the mm model and the time model; a strategy
  * only decides, for one fault at a time, what its kernel would have done:
@@ -183,7 +183,7 @@ struct fl_fault_view {
 	 * the trace shows it taking meanwhile. */
 	uint64_t behind;
 
-	/* The speculative attempt window (DESIGN §6), for the strategies
+	/* The speculative attempt window (docs/design.md §6), for the strategies
 	 * that declare FL_NEED_SPEC_WINDOW; zero for the others.  The
 	 * attempt occupies [t, t + d_spec]: t_end - t when the trace has the
 	 * end, else the handler's calibrated cost, cut at the thread's next

@@ -114,7 +114,7 @@ int fl_summary_add(struct fl_trace_summary *s, const struct fl_event *ev)
 		s->lock[ev->u.lock.phase]++;
 		if (ev->u.lock.write)
 			s->lock_write++;
-		/* Ground truth (DESIGN §7, ground_truth.h). */
+		/* Ground truth (docs/design.md §7, ground_truth.h). */
 		if (t)
 			fl_gt_lock(&t->gt, &ev->u.lock, ev->t);
 		break;

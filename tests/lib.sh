@@ -76,3 +76,67 @@ json_get() {
 json_valid() {
 	[ "$(sqlite3 :memory: "select json_valid(readfile('$1'));")" = 1 ]
 }
+
+# skip_all REASON CHECK...: every CHECK reported as skipped with REASON, and
+# the test ends there (a test skips all its checks or none).
+skip_all() {
+	local why=$1 c; shift
+	for c in "$@"; do skip "$c" "$why"; done
+	done_testing
+	exit
+}
+
+# recording_blocker NEED...: why this machine cannot record a trace, for the
+# first NEED it lacks, in the order given; nothing when it has them all.
+# NEED: root (tracepoints are reserved to root by perf_event_paranoid), lttng
+# (lttng-sessiond), perf, tracefs (mounted at /sys/kernel/tracing when it is
+# not yet), or the absolute path of a program the test runs.
+recording_blocker() {
+	local need
+	for need in "$@"; do
+		case $need in
+		root)
+			[ "$(id -u)" -eq 0 ] && continue
+			echo "needs root: perf_event_paranoid=$(cat /proc/sys/kernel/perf_event_paranoid) reserves tracepoints to root" ;;
+		lttng)
+			command -v lttng-sessiond >/dev/null && continue
+			echo "lttng-sessiond is not installed (scripts/install-deps installs lttng-tools)" ;;
+		perf)
+			command -v perf >/dev/null && continue
+			echo "perf is not installed (scripts/install-deps installs linux-perf)" ;;
+		tracefs)
+			[ -d /sys/kernel/tracing/events ] && continue
+			mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null && continue
+			echo "tracefs is not available on this kernel" ;;
+		/*)
+			[ -x "$need" ] && continue
+			echo "$need is not installed" ;;
+		*)
+			echo "recording_blocker: unknown need '$need' (root, lttng, perf, tracefs or /PATH)"
+			return 2 ;;
+		esac
+		return 1
+	done
+}
+
+# need_recording NEED... -- CHECK...: a test that records a trace.  When this
+# machine lacks a NEED (recording_blocker), every CHECK is reported as
+# skipped with the reason, and the test ends; otherwise it goes on.
+need_recording() {
+	local needs=() why rc
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do needs+=("$1"); shift; done
+	if [ "${1-}" != -- ]; then
+		not_ok "need_recording: no -- between the needs and the checks"
+		done_testing
+		exit 1
+	fi
+	shift
+	why=$(recording_blocker "${needs[@]}")
+	rc=$?
+	if [ "$rc" -eq 2 ]; then
+		not_ok "need_recording ${needs[*]}" "$why"
+		done_testing
+		exit 1
+	fi
+	[ "$rc" -eq 0 ] || skip_all "$why" "$@"
+}

@@ -410,6 +410,7 @@ static int cmd_tui(int argc, char **argv)
 	struct tui_app app;
 	struct fl_err err = { 0 };
 	double t0 = tui_now_ms();
+	const char *path;
 	int64_t run_id = 0;
 	int c, rc;
 
@@ -431,9 +432,12 @@ static int cmd_tui(int argc, char **argv)
 			return fl_cmd_usage_error(&fl_cmd_tui, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (argc - optind != 1)
-		return fl_cmd_usage_error(&fl_cmd_tui, argc - optind ? "one DB only" : "no DB given");
-	if (tui_store_open(&app.st, argv[optind], &err) < 0 ||
+	if (argc - optind > 1)
+		return fl_cmd_usage_error(&fl_cmd_tui, "one DB only ('%s' is extra)",
+					  argv[optind + 1]);
+	/* replay writes faultline.db by default; tui reads it, as report does. */
+	path = optind < argc ? argv[optind] : FL_DEFAULT_DB;
+	if (tui_store_open(&app.st, path, &err) < 0 ||
 	    tui_store_load_runs(&app.st, &err) < 0 ||
 	    (run_id && !tui_store_run(&app.st, run_id) &&
 	     fl_store_no_run(app.st.db, app.st.path, run_id, &err) < 0)) {
@@ -445,7 +449,7 @@ static int cmd_tui(int argc, char **argv)
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fl_error("tui: needs a terminal on stdin and stdout");
 		fprintf(stderr, "hint: for a report to a file or pipe use `faultline report %s`\n",
-			argv[optind]);
+			path);
 		tui_store_close(&app.st);
 		return FL_EXIT_FAIL;
 	}
@@ -463,14 +467,15 @@ static int cmd_tui(int argc, char **argv)
 const struct fl_cmd fl_cmd_tui = {
 	.name = "tui",
 	.summary = "browse a replay database's retry and abort causes in the terminal",
-	.usage = "faultline tui [--run N] DB",
+	.usage = "faultline tui [--run N] [DB]",
 	.help =
-		"Open DB (written by `faultline replay ... -o DB`) read-only and browse it:\n"
-		"the runs, each run's causes (count, share, mean and p99 latency, and a\n"
-		"time strip of the aborts over the trace), a cause by VMA, thread or\n"
-		"writer, the faults of a row, and one fault: its facts, the writers on\n"
-		"its VMA and the mmap_lock holders around it, and its outcome under every\n"
-		"other run of the same trace.  A replay may write DB meanwhile.\n"
+		"Open DB (written by `faultline replay ... -o DB`; default faultline.db in\n"
+		"the current directory, what replay writes without -o) read-only and\n"
+		"browse it: the runs, each run's causes (count, share, mean and p99\n"
+		"latency, and a time strip of the aborts over the trace), a cause by VMA,\n"
+		"thread or writer, the faults of a row, and one fault: its facts, the\n"
+		"writers on its VMA and the mmap_lock holders around it, and its outcome\n"
+		"under every other run of the same trace.  A replay may write DB meanwhile.\n"
 		"A cell too narrow for its text is cut in the middle, and in full on the\n"
 		"status line while its row is under the cursor.\n"
 		"\n"

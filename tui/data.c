@@ -24,21 +24,20 @@ static int sql_err(struct tui_store *st, const char *what, struct fl_err *err)
 	return fl_store_sql_error(st->db, st->path, what, err);
 }
 
+/* The store's column readers (analyze/store_read.h), made safe for the
+ * screen: tui_sanitize() in place. */
 static void copy_col(char *dst, size_t len, sqlite3_stmt *s, int col)
 {
-	const unsigned char *t = sqlite3_column_text(s, col);
-
-	tui_sanitize(dst, len, t ? (const char *)t : "");
+	fl_store_col_copy(dst, len, s, col);
+	tui_sanitize(dst, len, dst);
 }
 
 static char *dup_col(sqlite3_stmt *s, int col)
 {
-	const unsigned char *t = sqlite3_column_text(s, col);
-	size_t n = t ? strlen((const char *)t) : 0;
-	char *d = malloc(n + 1);
+	char *d = fl_store_col_dup(s, col);
 
 	if (d)
-		tui_sanitize(d, n + 1, t ? (const char *)t : "");
+		tui_sanitize(d, strlen(d) + 1, d);
 	return d;
 }
 
@@ -251,7 +250,7 @@ static int cause_stats(struct tui_loaded *ld)
 		if (!n)
 			continue;
 		qsort(lat + start[c], n, sizeof(*lat), cmp_i64);
-		rank = (n * 99 + 99) / 100;	/* ceil(0.99 n), 1-based */
+		rank = (size_t)fl_nearest_rank(n, 99);
 		ld->causes[c].p99 = lat[start[c] + rank - 1];
 	}
 	free(start);
@@ -366,21 +365,19 @@ static int load_trace(struct tui_store *st, struct tui_loaded *ld, int64_t trace
 	return 0;
 }
 
+static int cmp_tid_thread(const void *key, const void *elem)
+{
+	int32_t k = *(const int32_t *)key, tid = ((const struct tui_thread *)elem)->tid;
+
+	return k < tid ? -1 : k > tid;
+}
+
 const struct tui_thread *tui_loaded_thread(const struct tui_loaded *ld, int32_t tid)
 {
-	size_t lo = 0, hi = ld->nthreads;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (ld->threads[mid].tid == tid)
-			return &ld->threads[mid];
-		if (ld->threads[mid].tid < tid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	/* ld->threads is sorted by tid (the threads query orders them). */
+	if (!ld->nthreads)
+		return NULL;
+	return bsearch(&tid, ld->threads, ld->nthreads, sizeof(*ld->threads), cmp_tid_thread);
 }
 
 const struct tui_writer *tui_loaded_writer(const struct tui_loaded *ld, int32_t writer_id)

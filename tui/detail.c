@@ -46,21 +46,19 @@ static void FL_PRINTF(3, 4) add(struct lines *l, int style, const char *fmt, ...
 	l->v->lines[l->v->nlines++].style = style;
 }
 
+static int cmp_fault_out(const void *key, const void *elem)
+{
+	int64_t k = *(const int64_t *)key, id = ((const struct tui_out *)elem)->fault_id;
+
+	return k < id ? -1 : k > id;
+}
+
+/* ld->outs is sorted by fault_id (the outcomes' ORDER BY). */
 static const struct tui_out *find_out(const struct tui_loaded *ld, int64_t fault_id)
 {
-	size_t lo = 0, hi = ld->n;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (ld->outs[mid].fault_id == fault_id)
-			return &ld->outs[mid];
-		if (ld->outs[mid].fault_id < fault_id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	if (!ld->n)
+		return NULL;
+	return bsearch(&fault_id, ld->outs, ld->n, sizeof(*ld->outs), cmp_fault_out);
 }
 
 static const char *comm_of(const struct tui_loaded *ld, int32_t tid)

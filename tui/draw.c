@@ -20,7 +20,7 @@
 #include <unistd.h>
 #include <wchar.h>
 
-#include "analyze/run_knobs.h"
+#include "analyze/knobs.h"
 #include "tui.h"
 
 enum { P_TITLE = 1, P_BAR, P_HOT, P_HEAD, P_DIM };

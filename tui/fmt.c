@@ -6,26 +6,6 @@
 
 #include "tui.h"
 
-const char *tui_fmt_ns(char *buf, size_t len, int64_t ns)
-{
-	double v = (double)ns;
-	const char *sign = "";
-
-	if (v < 0) {
-		v = -v;
-		sign = "-";
-	}
-	if (v < 1e3)
-		snprintf(buf, len, "%s%.0fns", sign, v);
-	else if (v < 1e6)
-		snprintf(buf, len, "%s%.*fus", sign, v < 1e4 ? 2 : v < 1e5 ? 1 : 0, v / 1e3);
-	else if (v < 1e9)
-		snprintf(buf, len, "%s%.*fms", sign, v < 1e7 ? 2 : v < 1e8 ? 1 : 0, v / 1e6);
-	else
-		snprintf(buf, len, "%s%.2fs", sign, v / 1e9);
-	return buf;
-}
-
 const char *tui_fmt_rel(char *buf, size_t len, int64_t ns)
 {
 	snprintf(buf, len, "%+.3fms", (double)ns / 1e6);

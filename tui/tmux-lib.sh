@@ -18,6 +18,30 @@ tui_tmux() { tmux -S "$TUI_SOCK" -f /dev/null "$@"; }
 # tui_have_tmux: 0 when tmux can run here.
 tui_have_tmux() { command -v tmux >/dev/null 2>&1; }
 
+# tui_need_tmux WHAT: what follows needs tmux.  Without it WHAT is reported
+# as skipped, with the reason, and the test ends; with it, the TUI's tmux
+# server is stopped when the test exits.
+tui_need_tmux() {
+	if ! tui_have_tmux; then
+		skip "$1" "tmux is not installed (scripts/install-deps installs it)"
+		done_testing
+		exit
+	fi
+	trap 'tui_stop; rm -rf "$FL_TMP"' EXIT
+}
+
+# tui_replay DB ARGS...: the node-gc trace replayed into DB with faultline
+# replay's options ARGS; a test that cannot have it fails and ends.
+tui_replay() {
+	local db=$1
+	shift
+	if ! "$FL_BUILD/faultline" replay traces/x86_64/node-gc -o "$db" "$@" >/dev/null 2>&1; then
+		not_ok "replay the node-gc trace into ${db##*/} ($*)"
+		done_testing
+		exit
+	fi
+}
+
 # tui_start COLS ROWS [VAR=VALUE...] -- ARGS...: run `faultline ARGS` in a
 # fresh session; its stderr goes to $FL_TMP/tui.err, its exit status to
 # $FL_TMP/tui.rc.  The shell stays after it exits, so the screen it leaves

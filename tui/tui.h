@@ -24,6 +24,7 @@
 #include <sqlite3.h>
 
 #include "fl_err.h"
+#include "fl_fmt.h"
 
 /* The smallest terminal the views are laid out for. */
 #define TUI_MIN_COLS 80
@@ -129,12 +130,17 @@ int tui_compare(struct tui_store *st, int64_t a, int64_t b, struct tui_cmp_row *
 
 /* ---- fmt.c ------------------------------------------------------------ */
 
-/* ns as "950ns", "12.3us", "4.56ms", "1.23s". */
-const char *tui_fmt_ns(char *buf, size_t len, int64_t ns);
+/* ns as "950ns", "12.3us", "4.56ms", "1.23s": report's durations without
+ * the space (lib/fl_fmt.h). */
+static inline const char *tui_fmt_ns(char *buf, size_t len, int64_t ns)
+{
+	return fl_fmt_duration(buf, len, ns, FL_FMT_COMPACT);
+}
 /* Trace time as ms since the trace's first event: "+123.456ms". */
 const char *tui_fmt_rel(char *buf, size_t len, int64_t ns);
 const char *tui_fmt_count(char *buf, size_t len, int64_t n);
-/* Copy src into dst, printable ASCII only (width = bytes on screen). */
+/* Copy src into dst, printable ASCII only (width = bytes on screen); dst
+ * may be src (one byte out for each byte in). */
 void tui_sanitize(char *dst, size_t len, const char *src);
 /* A string-table entry, or "" past its end. */
 const char *tui_str(const struct tui_strs *t, unsigned i);

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze/run_knobs.h"
+#include "analyze/knobs.h"
 #include "tui.h"
 
 const char *tui_trace_name(const char *path, char *buf, size_t len)
@@ -263,7 +263,7 @@ static int group_row(struct tui_app *app, struct tui_view *v, enum tui_group g,
 {
 	struct tui_table *t = &v->tab;
 	int64_t sum = 0, mean, p99, bp = share_bp((int64_t)n, total);
-	size_t rank = (n * 99 + 99) / 100;
+	size_t rank = (size_t)fl_nearest_rank(n, 99);
 	char a[24], b[24], c[32];
 	int rc = 0, col = 0;
 

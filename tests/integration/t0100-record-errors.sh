@@ -28,19 +28,7 @@ root_checks=(
 	"no readahead tracepoints: info shows sched but no readahead"
 	"lttng-sessiond cannot start" "disk full: stops with a message" "disk full: the trace is readable"
 )
-why=""
-if [ "$(id -u)" -ne 0 ]; then
-	why="needs root: perf_event_paranoid=$(cat /proc/sys/kernel/perf_event_paranoid) reserves tracepoints to root"
-elif ! command -v lttng-sessiond >/dev/null; then
-	why="lttng-sessiond is not installed (scripts/install-deps installs lttng-tools)"
-elif [ ! -d /sys/kernel/tracing/events ] && ! mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null; then
-	why="tracefs is not available on this kernel"
-fi
-if [ -n "$why" ]; then
-	for c in "${root_checks[@]}"; do skip "$c" "$why"; done
-	done_testing
-	exit
-fi
+need_recording root lttng tracefs -- "${root_checks[@]}"
 
 if [ "$(cat /proc/sys/kernel/perf_event_paranoid)" -gt -1 ] && command -v setpriv >/dev/null; then
 	# The binary itself: under FL_VALGRIND, $FAULTLINE is a wrapper in a

@@ -19,20 +19,11 @@ checks=(
 	"info: page-cache waits supported"
 	"replay: pervma reads the readahead as the retry's reason"
 )
-skip_all() {
-	for c in "${checks[@]}"; do skip "$c" "$1"; done
-	done_testing
-	exit
-}
+need_recording root lttng tracefs -- "${checks[@]}"
 tfs=/sys/kernel/tracing
-if [ "$(id -u)" -ne 0 ]; then
-	skip_all "needs root: perf_event_paranoid=$(cat /proc/sys/kernel/perf_event_paranoid) reserves tracepoints to root"
-elif ! command -v lttng-sessiond >/dev/null; then
-	skip_all "lttng-sessiond is not installed (scripts/install-deps installs lttng-tools)"
-elif [ ! -d $tfs/events ] && ! mount -t tracefs nodev $tfs 2>/dev/null; then
-	skip_all "tracefs is not available on this kernel"
-elif [ ! -d $tfs/events/readahead/page_cache_sync_ra ] || [ ! -d $tfs/events/readahead/page_cache_async_ra ]; then
-	skip_all "kernel $(uname -r) has no readahead:page_cache_{sync,async}_ra tracepoints (recent kernels only)"
+if [ ! -d $tfs/events/readahead/page_cache_sync_ra ] || [ ! -d $tfs/events/readahead/page_cache_async_ra ]; then
+	skip_all "kernel $(uname -r) has no readahead:page_cache_{sync,async}_ra tracepoints (recent kernels only)" \
+		"${checks[@]}"
 fi
 # A file system with a page cache that reads ahead: not tmpfs.
 dir=""
@@ -42,7 +33,8 @@ for d in "$FL_TMP" /var/tmp "$FL_BUILD"; do
 	*) dir=$d; break ;;
 	esac
 done
-[ -n "$dir" ] || skip_all "no directory off tmpfs to read a file from ($FL_TMP, /var/tmp, $FL_BUILD)"
+[ -n "$dir" ] ||
+	skip_all "no directory off tmpfs to read a file from ($FL_TMP, /var/tmp, $FL_BUILD)" "${checks[@]}"
 file=$(mktemp "$dir/fl-mapread.XXXXXX")
 trap 'rm -rf "$FL_TMP" "$file"' EXIT
 

@@ -27,19 +27,7 @@ checks=(
 	"sched: no waking done by another task"
 	"info: the sched line counts what the trace holds"
 )
-why=""
-if [ "$(id -u)" -ne 0 ]; then
-	why="needs root: perf_event_paranoid=$(cat /proc/sys/kernel/perf_event_paranoid) reserves tracepoints to root"
-elif ! command -v lttng-sessiond >/dev/null; then
-	why="lttng-sessiond is not installed (scripts/install-deps installs lttng-tools)"
-elif [ ! -d /sys/kernel/tracing/events ] && ! mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null; then
-	why="tracefs is not available on this kernel"
-fi
-if [ -n "$why" ]; then
-	for c in "${checks[@]}"; do skip "$c" "$why"; done
-	done_testing
-	exit
-fi
+need_recording root lttng tracefs -- "${checks[@]}"
 
 t=$FL_TMP/trace
 "$FAULTLINE" record -o "$t" -- "$pt" -t 4 -r 3 -p 256 -l "$FL_TMP/list" >"$FL_TMP/rec.out" 2>"$FL_TMP/rec.err"

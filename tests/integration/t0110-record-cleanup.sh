@@ -26,19 +26,7 @@ checks=(
 	"partial trace: info finishes it and says so" "partial trace: owner-only, owned as the marker says"
 	"partial trace: record -o DIR finishes it and still refuses DIR"
 )
-why=""
-if [ "$(id -u)" -ne 0 ]; then
-	why="needs root: perf_event_paranoid=$(cat /proc/sys/kernel/perf_event_paranoid) reserves tracepoints to root"
-elif ! command -v lttng-sessiond >/dev/null; then
-	why="lttng-sessiond is not installed (scripts/install-deps installs lttng-tools)"
-elif [ ! -d /sys/kernel/tracing/events ] && ! mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null; then
-	why="tracefs is not available on this kernel"
-fi
-if [ -n "$why" ]; then
-	for c in "${checks[@]}"; do skip "$c" "$why"; done
-	done_testing
-	exit
-fi
+need_recording root lttng tracefs -- "${checks[@]}"
 
 # --- sudo ids ---------------------------------------------------------
 SUDO_UID=65534 expect_fail "sudo: SUDO_UID without SUDO_GID is refused" 1 \

@@ -30,23 +30,7 @@ checks+=("pooled precision and recall at least 90%"
 	"lossy recording: losses rows per CPU with times" "lossy recording: report warns"
 	"lossy recording: --fidelity leaves the faults after the loss out"
 	"lossy recording: the TUI shows it")
-why=""
-if [ "$(id -u)" -ne 0 ]; then
-	why="needs root: perf_event_paranoid=$(cat /proc/sys/kernel/perf_event_paranoid) reserves tracepoints to root"
-elif ! command -v lttng-sessiond >/dev/null; then
-	why="lttng-sessiond is not installed (scripts/install-deps installs lttng-tools)"
-elif ! command -v perf >/dev/null; then
-	why="perf is not installed (scripts/install-deps installs linux-perf)"
-elif [ ! -x "$py" ]; then
-	why="$py is not installed"
-elif [ ! -d /sys/kernel/tracing/events ] && ! mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null; then
-	why="tracefs is not available on this kernel"
-fi
-if [ -n "$why" ]; then
-	for c in "${checks[@]}"; do skip "$c" "$why"; done
-	done_testing
-	exit
-fi
+need_recording root lttng perf "$py" tracefs -- "${checks[@]}"
 
 # The rings are made large enough to hold a whole recording of these
 # programs (32 MiB per CPU; proctree's is about 25 MB), so that a reader

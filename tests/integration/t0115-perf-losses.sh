@@ -19,19 +19,7 @@ checks=("capture-perf-trace records and converts"
 	"without perf_lost: the cut syscalls are counted as babeltrace2 shows them"
 	"without perf_lost: replay warns of inferred losses, or info says it cannot know"
 	"a perf_lost entry that cannot be read names the trace and the entry")
-why=""
-if [ "$(id -u)" -ne 0 ]; then
-	why="needs root: perf_event_paranoid=$(cat /proc/sys/kernel/perf_event_paranoid) reserves tracepoints to root"
-elif ! command -v perf >/dev/null; then
-	why="perf is not installed (scripts/install-deps installs linux-perf)"
-elif [ ! -d /sys/kernel/tracing/events ] && ! mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null; then
-	why="tracefs is not available on this kernel"
-fi
-if [ -n "$why" ]; then
-	for c in "${checks[@]}"; do skip "$c" "$why"; done
-	done_testing
-	exit
-fi
+need_recording root perf tracefs -- "${checks[@]}"
 
 d=$FL_TMP/lossy
 # 8 pages per CPU for a dozen threads faulting in bursts.

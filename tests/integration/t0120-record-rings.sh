@@ -15,19 +15,7 @@ checks=(
 	"the summary gives the peak fill next to the loss line"
 	"the summary gives the start-up time"
 )
-why=""
-if [ "$(id -u)" -ne 0 ]; then
-	why="needs root: perf_event_paranoid=$(cat /proc/sys/kernel/perf_event_paranoid) reserves tracepoints to root"
-elif ! command -v lttng-sessiond >/dev/null; then
-	why="lttng-sessiond is not installed (scripts/install-deps installs lttng-tools)"
-elif [ ! -d /sys/kernel/tracing/events ] && ! mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null; then
-	why="tracefs is not available on this kernel"
-fi
-if [ -n "$why" ]; then
-	for c in "${checks[@]}"; do skip "$c" "$why"; done
-	done_testing
-	exit
-fi
+need_recording root lttng tracefs -- "${checks[@]}"
 
 run_fl record -o "$FL_TMP/d" -- "$pt" -t 2 -r 2 -p 256
 mib=$(printf '%s\n' "$FL_ERR" | sed -n 's/.*perf rings at most [0-9.]*% full (CPU [0-9]*, \([0-9]*\) MiB each).*/\1/p')

@@ -24,19 +24,7 @@ checks=(
 	"built-in trigger: a long mmap_lock wait writes a snapshot, naming the thread"
 	"built-in trigger: the snapshot holds the triggering thread's mmap_lock events"
 )
-why=""
-if [ "$(id -u)" -ne 0 ]; then
-	why="needs root: perf_event_paranoid=$(cat /proc/sys/kernel/perf_event_paranoid) reserves tracepoints to root"
-elif ! command -v lttng-sessiond >/dev/null; then
-	why="lttng-sessiond is not installed (scripts/install-deps installs lttng-tools)"
-elif [ ! -d /sys/kernel/tracing/events ] && ! mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null; then
-	why="tracefs is not available on this kernel"
-fi
-if [ -n "$why" ]; then
-	for c in "${checks[@]}"; do skip "$c" "$why"; done
-	done_testing
-	exit
-fi
+need_recording root lttng tracefs -- "${checks[@]}"
 
 mkdir "$FL_TMP/plain"
 expect_fail "--trigger without a flight recorder is an error" 1 "no recording in progress in" \

@@ -7,21 +7,12 @@
 . "$FL_TOP/tests/lib.sh"
 . "$FL_TOP/tui/tmux-lib.sh"
 
-if ! tui_have_tmux; then
-	skip "faultline tui views" "tmux is not installed (scripts/install-deps installs it)"
-	done_testing
-	exit
-fi
-trap 'tui_stop; rm -rf "$FL_TMP"' EXIT
+tui_need_tmux "faultline tui views"
 
 db=$FL_TMP/all.db
 one=$FL_TMP/one.db
-if ! "$FL_BUILD/faultline" replay traces/x86_64/node-gc -s all -o "$db" >/dev/null 2>&1 ||
-   ! "$FL_BUILD/faultline" replay traces/x86_64/node-gc -s pervma -o "$one" >/dev/null 2>&1; then
-	not_ok "replay the node-gc trace into the test databases"
-	done_testing
-	exit
-fi
+tui_replay "$db" -s all
+tui_replay "$one" -s pervma
 q() { sqlite3 "$db" "$1"; }
 
 # ---- runs ------------------------------------------------------------------

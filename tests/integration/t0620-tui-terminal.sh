@@ -6,19 +6,10 @@
 . "$FL_TOP/tests/lib.sh"
 . "$FL_TOP/tui/tmux-lib.sh"
 
-if ! tui_have_tmux; then
-	skip "faultline tui and the terminal" "tmux is not installed (scripts/install-deps installs it)"
-	done_testing
-	exit
-fi
-trap 'tui_stop; rm -rf "$FL_TMP"' EXIT
+tui_need_tmux "faultline tui and the terminal"
 
 db=$FL_TMP/all.db
-if ! "$FL_BUILD/faultline" replay traces/x86_64/node-gc -s all -o "$db" >/dev/null 2>&1; then
-	not_ok "replay the node-gc trace into the test database"
-	done_testing
-	exit
-fi
+tui_replay "$db" -s all
 resize() { tui_tmux resize-window -t tui -x "$1" -y "$2"; }
 
 # ---- 80x24, then resized ------------------------------------------------------

@@ -20,8 +20,28 @@ expect_fail "a newer schema" 1 "store schema version 99, newer than this faultli
 	tui "$FL_TMP/future.db"
 expect_fail "a missing file" 1 "nope.db: No such file or directory" tui "$FL_TMP/nope.db"
 expect_fail "a directory" 1 "a directory, not a faultline database" tui "$FL_TMP"
-expect_fail "no DB" 2 "no DB given" tui
-expect_fail "two DBs" 2 "one DB only" tui "$FL_TMP/a.db" "$FL_TMP/b.db"
+expect_fail "two DBs" 2 "one DB only \('.*b.db' is extra\)" tui "$FL_TMP/a.db" "$FL_TMP/b.db"
+# No DB argument: faultline.db in the current directory, as report reads it.
+mkdir "$FL_TMP/nodb" "$FL_TMP/withdb"
+(cd "$FL_TMP/nodb" && run_fl tui && printf '%s\n' "$FL_RC" "$FL_ERR" >"$FL_TMP/nodb.res")
+rc=$(head -n1 "$FL_TMP/nodb.res"); msg=$(tail -n +2 "$FL_TMP/nodb.res")
+is "no DB and no faultline.db here: exit 1" "$rc" 1
+contains "no DB and no faultline.db here: the error names it" "$msg" \
+	"^faultline: faultline.db: No such file or directory"
+contains "no DB and no faultline.db here: the hint says how to write one" "$msg" \
+	"faultline replay TRACE .*-o faultline.db"
+sqlite3 "$FL_TMP/withdb/faultline.db" <"$schema"
+(cd "$FL_TMP/withdb" && run_fl tui && printf '%s\n' "$FL_RC" "$FL_ERR" >"$FL_TMP/withdb.res")
+rc=$(head -n1 "$FL_TMP/withdb.res"); msg=$(tail -n +2 "$FL_TMP/withdb.res")
+is "no DB: faultline.db of the current directory is opened and checked (exit 1, no terminal)" \
+	"$rc" 1
+contains "no DB: past the store's checks to the terminal check" "$msg" \
+	"needs a terminal on stdin and stdout"
+contains "no DB: the hint names faultline.db" "$msg" "faultline report faultline.db"
+echo "not a database" >"$FL_TMP/withdb/faultline.db"
+(cd "$FL_TMP/withdb" && run_fl tui && printf '%s\n' "$FL_RC" "$FL_ERR" >"$FL_TMP/withdb.res")
+contains "no DB: a faultline.db that is not a database is named" "$(cat "$FL_TMP/withdb.res")" \
+	"faultline.db: not a faultline database"
 expect_fail "--run not a number" 2 "--run wants a run id" tui --run x "$FL_TMP/a.db"
 expect_fail "an unknown option" 2 "unknown option" tui --frobnicate "$FL_TMP/a.db"
 sqlite3 "$FL_TMP/empty.db" <"$schema"
@@ -29,7 +49,7 @@ expect_fail "not a terminal" 1 "needs a terminal on stdin and stdout" tui "$FL_T
 expect_fail "--run of a run the database lacks" 1 "no run 7: the database holds no runs" \
 	tui --run 7 "$FL_TMP/empty.db"
 run_fl help tui
-if [ "$FL_RC" = 0 ] && printf '%s\n' "$FL_OUT" | grep -q "usage: faultline tui \[--run N\] DB"; then
+if [ "$FL_RC" = 0 ] && printf '%s\n' "$FL_OUT" | grep -q "usage: faultline tui \[--run N\] \[DB\]"; then
 	ok "faultline help tui"
 else
 	not_ok "faultline help tui" "$FL_OUT"
@@ -38,13 +58,7 @@ run_fl --help
 printf '%s\n' "$FL_OUT" | grep -qE '^ +tui +browse' && ok "tui in the command list" ||
 	not_ok "tui in the command list" "$FL_OUT"
 
-if ! tui_have_tmux; then
-	skip "faultline tui on an empty database, and during a replay" \
-		"tmux is not installed (scripts/install-deps installs it)"
-	done_testing
-	exit
-fi
-trap 'tui_stop; rm -rf "$FL_TMP"' EXIT
+tui_need_tmux "faultline tui on an empty database, and during a replay"
 
 # ---- zero runs, then a replay while the TUI is open ---------------------------------
 db=$FL_TMP/empty.db

@@ -6,21 +6,11 @@
 . "$FL_TOP/tests/lib.sh"
 . "$FL_TOP/tui/tmux-lib.sh"
 
-if ! tui_have_tmux; then
-	skip "faultline tui as tig" "tmux is not installed (scripts/install-deps installs it)"
-	done_testing
-	exit
-fi
-trap 'tui_stop; rm -rf "$FL_TMP"' EXIT
+tui_need_tmux "faultline tui as tig"
 
 db=$FL_TMP/all.db
-if ! "$FL_BUILD/faultline" replay traces/x86_64/node-gc -s all -o "$db" >/dev/null 2>&1 ||
-   ! "$FL_BUILD/faultline" replay traces/x86_64/node-gc -s spf --seeds 2 --set jitter_ns=2000 \
-	-o "$db" >/dev/null 2>&1; then
-	not_ok "replay the node-gc trace into the test database"
-	done_testing
-	exit
-fi
+tui_replay "$db" -s all
+tui_replay "$db" -s spf --seeds 2 --set jitter_ns=2000
 q() { sqlite3 "$db" "$1"; }
 cd "$FL_TMP" || exit 1
 

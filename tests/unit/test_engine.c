@@ -746,7 +746,7 @@ static void trylock_at_the_faults_own_attempt(void **state)
 }
 
 /* A trace without mmap_lock events: a writer's window is its syscall span
- * (DESIGN §6), from sys_enter to sys_exit of the mprotect. */
+ * (docs/design.md §6), from sys_enter to sys_exit of the mprotect. */
 static void syscall_span_windows(void **state)
 {
 	struct script s = { .n = 0 };

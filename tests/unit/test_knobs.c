@@ -46,26 +46,49 @@ static void printed(void **state)
 
 static void nondefault(void **state)
 {
-	sqlite3 *db;
+	char buf[64], small[12];
 	char *s;
 
 	(void)state;
-	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
-	s = fl_knobs_nondefault(db, "spf", "{\"spec_file\":0,\"writer_scale\":200,"
+	s = fl_knobs_nondefault("spf", "{\"spec_file\":0,\"writer_scale\":200,"
 				"\"jitter_ns\":0,\"arch\":\"ppc64\"}");
 	assert_string_equal(s, "writer_scale=200 arch=ppc64");
 	free(s);
-	s = fl_knobs_nondefault(db, "pervma", "{\"vma_lock_delay\":0}");
+	s = fl_knobs_nondefault("pervma", "{\"vma_lock_delay\":0}");
 	assert_string_equal(s, "");
 	free(s);
 	/* A knob this build does not know is not at a default it knows. */
-	s = fl_knobs_nondefault(db, "pervma", "{\"vma_lock_delay\":0,\"newer\":1}");
+	s = fl_knobs_nondefault("pervma", "{\"vma_lock_delay\":0,\"newer\":1}");
 	assert_string_equal(s, "newer=1");
 	free(s);
-	s = fl_knobs_nondefault(db, "classic", "not json");
+	s = fl_knobs_nondefault("classic", "not json");
 	assert_string_equal(s, "not json");
 	free(s);
-	sqlite3_close(db);
+	/* Text that would not read back as one word is quoted; escapes decoded;
+	 * spaces of any JSON writer; true, false, null and reals as written. */
+	s = fl_knobs_nondefault("pervma", " { \"mmu\" : \"a b\" , \"x\":\"\", \"y\":\"q\\\"\","
+				" \"t\":true, \"n\":null, \"r\":1.5, \"vma_lock_delay\" : 7 } ");
+	assert_string_equal(s, "mmu=\"a b\" x=\"\" y=\"q\"\" t=true n=null r=1.5 vma_lock_delay=7");
+	free(s);
+	/* Not a flat object: as it is. */
+	s = fl_knobs_nondefault("pervma", "{\"a\":1");
+	assert_string_equal(s, "{\"a\":1");
+	free(s);
+	s = fl_knobs_nondefault("pervma", NULL);
+	assert_string_equal(s, "");
+	free(s);
+
+	/* The label form: the same knobs, text unquoted, cut to the buffer. */
+	assert_string_equal(fl_run_knobs_nondefault("spf", "{\"writer_scale\":200,\"jitter_ns\":0,"
+						    "\"arch\":\"ppc64\"}", buf, sizeof(buf)),
+			    "writer_scale=200 arch=ppc64");
+	assert_string_equal(fl_run_knobs_nondefault("pervma", "{\"mmu\":\"a b\"}", buf,
+						    sizeof(buf)), "mmu=a b");
+	assert_string_equal(fl_run_knobs_nondefault("pervma", "not json", buf, sizeof(buf)), "");
+	assert_string_equal(fl_run_knobs_nondefault("spf",
+						    "{\"writer_scale\":200,\"arch\":\"ppc64\"}",
+						    small, sizeof(small)), "writer_scal");
+	assert_string_equal(fl_run_knobs_nondefault(NULL, "{\"a\":0}", buf, sizeof(buf)), "a=0");
 }
 
 int main(void)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fidelity.h"
+#include "fidelity_time.h"
 #include "fl_escape.h"
 #include "fl_fmt.h"
 #include "fl_json.h"
@@ -92,7 +93,7 @@ static void print_writer_text(const struct fl_fid_miss *m)
 		       w->gap < 0 ? "before" : "after its end");
 }
 
-static void print_fidelity_text(const struct fl_fidelity *f)
+static void print_fidelity_text(const struct fl_fidelity *f, const struct fl_fid_time *bt)
 {
 	uint64_t pred = f->tp + f->fp, truth = f->tp + f->fn;
 	int wr = 6, wd = 6, wc = 7, wcr = 6;
@@ -120,6 +121,10 @@ static void print_fidelity_text(const struct fl_fidelity *f)
 	       report_fmt_pct(p1, sizeof(p1), f->tp, pred), f->tp, pred);
 	printf("  recall     %7s  %" PRIu64 " of %" PRIu64 " true fallbacks were predicted\n",
 	       report_fmt_pct(p2, sizeof(p2), f->tp, truth), f->tp, truth);
+	if (bt->have) {
+		printf("\n");
+		fl_fid_time_print(bt, "");
+	}
 
 	printf("\nprecision per predicted reason:\n");
 	if (!f->nreasons)
@@ -279,7 +284,8 @@ static void json_misses(struct fl_json *j, const struct fl_fidelity *f)
 	fl_json_arr_end(j);
 }
 
-static void print_fidelity_json(const char *path, const struct fl_fidelity *f)
+static void print_fidelity_json(const char *path, const struct fl_fidelity *f,
+				const struct fl_fid_time *bt)
 {
 	struct fl_json j;
 
@@ -301,6 +307,20 @@ static void print_fidelity_json(const char *path, const struct fl_fidelity *f)
 	fl_json_u64(&j, "tn", f->tn);
 	json_ratio(&j, "precision", f->tp, f->tp + f->fp);
 	json_ratio(&j, "recall", f->tp, f->tp + f->fn);
+	if (bt->have) {
+		fl_json_obj_begin(&j, "blocked");
+		fl_json_u64(&j, "faults_recorded_ns", bt->faults_recorded);
+		fl_json_u64(&j, "faults_predicted_ns", bt->faults_predicted);
+		fl_json_u64(&j, "mm_calls_recorded_ns", bt->calls_recorded);
+		fl_json_u64(&j, "mm_calls", bt->calls);
+		fl_json_u64(&j, "threads_over_1ms", bt->threads);
+		fl_json_double(&j, "thread_error_p50", bt->err_p50);
+		fl_json_double(&j, "thread_error_p90", bt->err_p90);
+		fl_json_double(&j, "thread_error_max", bt->err_max);
+		fl_json_obj_end(&j);
+	} else {
+		fl_json_null(&j, "blocked");
+	}
 
 	fl_json_arr_begin(&j, "by_reason");
 	for (size_t i = 0; i < f->nreasons; i++)
@@ -337,6 +357,7 @@ int report_fidelity(sqlite3 *db, const char *path, int64_t run_id, size_t limit,
 		    enum report_fmt fmt, bool abs_time, struct fl_err *err)
 {
 	struct fl_fidelity f;
+	struct fl_fid_time bt;
 	int rc;
 
 	if (run_id <= 0) {
@@ -347,13 +368,18 @@ int report_fidelity(sqlite3 *db, const char *path, int64_t run_id, size_t limit,
 	rc = fl_fidelity_compute(db, path, run_id, limit, &f, err);
 	if (rc < 0)
 		return rc;
+	rc = fl_fid_time_compute(db, path, run_id, &bt, err);
+	if (rc < 0) {
+		fl_fidelity_free(&f);
+		return rc;
+	}
 	time_origin = abs_time ? 0 : report_trace_first(db, f.trace_id);
 	if (fmt == FMT_JSON) {
-		print_fidelity_json(path, &f);
+		print_fidelity_json(path, &f, &bt);
 	} else {
 		struct fl_loss_summary ls;
 
-		print_fidelity_text(&f);
+		print_fidelity_text(&f, &bt);
 		if (fl_losses_read(db, f.trace_id, &ls) == 0 && ls.lossy) {
 			printf("\n");
 			fl_losses_print(stdout, "", &ls);

@@ -1,0 +1,162 @@
+#include "fidelity_time.h"
+#include "fl_escape.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int fail(sqlite3 *db, const char *path, struct fl_err *err)
+{
+	return fl_err_set(err, -EIO, "%s: cannot read the thread times: %s", path, sqlite3_errmsg(db));
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Nearest rank, as the report's other percentiles. */
+static double rank(const double *v, size_t n, double p)
+{
+	size_t k = (size_t)ceil(p * (double)n);
+
+	return v[k ? k - 1 : 0];
+}
+
+int fl_fid_time_compute(sqlite3 *db, const char *path, int64_t run_id, struct fl_fid_time *t,
+			struct fl_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	double *errs = NULL;
+	size_t n = 0, cap = 0;
+
+	memset(t, 0, sizeof(*t));
+	if (sqlite3_prepare_v2(db, "SELECT x.tid, x.pid, coalesce(h.comm, ''), x.blocked_traced,"
+				   " x.blocked_pred FROM thread_times x JOIN runs r USING (run_id)"
+				   " LEFT JOIN threads h ON h.trace_id = r.trace_id AND h.tid = x.tid"
+				   " WHERE x.run_id = ?1 ORDER BY x.tid", -1, &s, NULL) != SQLITE_OK)
+		return fail(db, path, err);
+	sqlite3_bind_int64(s, 1, run_id);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		struct fl_fid_time_thread th = {
+			.tid = sqlite3_column_int64(s, 0),
+			.pid = sqlite3_column_int64(s, 1),
+			.recorded = (uint64_t)sqlite3_column_int64(s, 3),
+			.predicted = (uint64_t)sqlite3_column_int64(s, 4),
+		};
+		double e;
+
+		snprintf(th.comm, sizeof(th.comm), "%s", (const char *)sqlite3_column_text(s, 2));
+		t->have = true;
+		t->faults_recorded += th.recorded;
+		t->faults_predicted += th.predicted;
+		if (th.recorded < FL_FID_TIME_MIN_NS)
+			continue;
+		e = fabs(((double)th.predicted - (double)th.recorded) / (double)th.recorded);
+		if (n == cap) {
+			double *g = realloc(errs, (cap = cap ? 2 * cap : 64) * sizeof(*errs));
+
+			if (!g) {
+				free(errs);
+				sqlite3_finalize(s);
+				return fl_err_set(err, -ENOMEM, "out of memory");
+			}
+			errs = g;
+		}
+		errs[n++] = e;
+		/* Keep the FL_FID_TIME_WORST furthest off, worst first. */
+		size_t at = t->nworst;
+		while (at > 0) {
+			const struct fl_fid_time_thread *w = &t->worst[at - 1];
+			double we = fabs(((double)w->predicted - (double)w->recorded) / (double)w->recorded);
+
+			if (we >= e)
+				break;
+			at--;
+		}
+		if (at < FL_FID_TIME_WORST) {
+			size_t last = t->nworst < FL_FID_TIME_WORST ? t->nworst : FL_FID_TIME_WORST - 1;
+
+			memmove(&t->worst[at + 1], &t->worst[at], (last - at) * sizeof(t->worst[0]));
+			t->worst[at] = th;
+			if (t->nworst < FL_FID_TIME_WORST)
+				t->nworst++;
+		}
+	}
+	if (sqlite3_finalize(s) != SQLITE_OK) {
+		free(errs);
+		return fail(db, path, err);
+	}
+	t->threads = n;
+	if (n) {
+		qsort(errs, n, sizeof(*errs), cmp_double);
+		t->err_p50 = rank(errs, n, 0.5);
+		t->err_p90 = rank(errs, n, 0.9);
+		t->err_max = errs[n - 1];
+	}
+	free(errs);
+	if (sqlite3_prepare_v2(db, "SELECT count(*), coalesce(sum(w.t_lock_acquired - w.t_lock_start), 0)"
+				   " FROM writers w JOIN runs r ON r.trace_id = w.trace_id"
+				   " WHERE r.run_id = ?1 AND w.t_lock_acquired >= w.t_lock_start",
+				   -1, &s, NULL) != SQLITE_OK)
+		return fail(db, path, err);
+	sqlite3_bind_int64(s, 1, run_id);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		t->calls = (uint64_t)sqlite3_column_int64(s, 0);
+		t->calls_recorded = (uint64_t)sqlite3_column_int64(s, 1);
+	}
+	if (sqlite3_finalize(s) != SQLITE_OK)
+		return fail(db, path, err);
+	return 0;
+}
+
+static void ms(char *buf, size_t len, uint64_t ns)
+{
+	snprintf(buf, len, "%.3f ms", (double)ns / 1e6);
+}
+
+void fl_fid_time_print(const struct fl_fid_time *t, const char *prefix)
+{
+	char a[32], b[32];
+
+	if (!t->have)
+		return;
+	printf("%sblocked on mmap_lock, recorded (start_locking to acquire_returned) and replayed:\n",
+	       prefix);
+	printf("%s  %-10s %14s %14s %8s\n", prefix, "", "recorded", "predicted", "error");
+	ms(a, sizeof(a), t->faults_recorded);
+	ms(b, sizeof(b), t->faults_predicted);
+	if (t->faults_recorded)
+		printf("%s  %-10s %14s %14s %+7.1f%%\n", prefix, "faults", a, b,
+		       100.0 * ((double)t->faults_predicted - (double)t->faults_recorded) /
+			       (double)t->faults_recorded);
+	else
+		printf("%s  %-10s %14s %14s %8s\n", prefix, "faults", a, b, "-");
+	ms(a, sizeof(a), t->calls_recorded);
+	printf("%s  %-10s %14s %14s %8s  (%" PRIu64 " writers, replayed as recorded)\n", prefix,
+	       "mm calls", a, "-", "-", t->calls);
+	if (!t->threads) {
+		printf("%s  no thread waited %.0f ms or more\n", prefix, FL_FID_TIME_MIN_NS / 1e6);
+		return;
+	}
+	printf("%s  per-thread |error| over the %" PRIu64 " threads with >= %.0f ms recorded:"
+	       " p50 %.1f%%, p90 %.1f%%, max %.1f%%\n", prefix, t->threads, FL_FID_TIME_MIN_NS / 1e6,
+	       100 * t->err_p50, 100 * t->err_p90, 100 * t->err_max);
+	for (size_t i = 0; i < t->nworst && t->err_max > 0; i++) {
+		const struct fl_fid_time_thread *w = &t->worst[i];
+		char comm[4 * sizeof(w->comm)];
+
+		if (w->predicted == w->recorded)
+			break;
+		ms(a, sizeof(a), w->recorded);
+		ms(b, sizeof(b), w->predicted);
+		printf("%s    tid %" PRId64 " (%s) of pid %" PRId64 ": %s recorded, %s predicted\n",
+		       prefix, w->tid, w->comm[0] ? fl_escape(w->comm, comm, sizeof(comm)) : "?", w->pid,
+		       a, b);
+	}
+}

@@ -52,7 +52,7 @@ while [ $# -gt 0 ]; do
 	    CMD_INPUTS="$CMD_INPUTS $(cd "$(dirname "$2")" && pwd)/$(basename "$2")"; shift 2 ;;
 	-n) CMD_NAME=$2; shift 2 ;;
 	--) shift; CMD="$*"; [ -n "$CMD" ] || { echo "lab.sh: -- needs a command" >&2; exit 2; }; break ;;
-	-h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "lab.sh: unknown option $1" >&2; exit 2 ;;
 	*) RUNS="$RUNS $1"; shift ;;
 	esac

@@ -59,6 +59,8 @@ check_fixed() {
 check_fixed x86_64/fl-mmchurn "14692 14696 0 859 1649 806 800 3 99 29 4"
 check_fixed x86_64/fl-node-gc "22402 22395 10 284 455 792 0 28 285 32 11"
 check_fixed x86_64/fl-proctree "14017 14042 0 222 175 201 0 22 226 8 21"
+check_fixed ppc64le/fl-xz-64k-hash "538 538 0 23 3 11 0 6 0 7 4"
+check_fixed ppc64le/fl-make-j2-64k-radix "3762 3762 0 203 9 128 0 174 0 73 20"
 
 # The process tree: every process's faults are placed (the launcher's second
 # and third images, the workers, the spawned and vforked helpers).

@@ -1,6 +1,7 @@
 #!/bin/bash
 # The ppc64le traces (traces/ppc64le/, recorded by tracer/ppc64-lab/ in
-# qemu's pseries POWER9 on Debian's 6.12 64K kernel, radix and hash) through
+# qemu's pseries POWER9 on Debian's 6.12 64K kernel, radix and hash: mmchurn,
+# and two real programs, xz -T2 and make -j2 with gcc) through
 # info, replay with every strategy, report and report --fidelity; and the
 # --set arch/page_size/mmu what-ifs.  No root, no qemu: the traces are files.
 . "$FL_TOP/tests/lib.sh"
@@ -11,6 +12,8 @@ fixed() {
 	cat <<'EOF'
 fl-mmchurn-64k-radix radix 389 3878 10 385 4277 59 59 2 0 4216
 fl-mmchurn-64k-hash hash 389 3879 10 385 4278 61 61 20 0 4197 a fault thread's madvise write-locked the VMA next to its region (the other fault thread's) 1.1 ms after it took mmap_lock (the kernel's fallbacks start there); the trace does not show vma_start_write(), the replay counts the whole window
+fl-xz-64k-hash hash 99 396 43 75 538 7 7 24 0 507 one writer: the main thread's mmap of a buffer right below four a compressing thread mapped (one VMA in the model) held mmap_lock 4.8 ms; that thread's 24 faults in its first 3.4 ms took the VMA lock: the VMA write lock came later, or 6.12 kept those buffers apart; the trace shows neither vma_start_write() nor the VMA list after its start
+fl-make-j2-64k-radix radix 838 827 2097 168 3762 73 73 0 0 3689
 EOF
 }
 

@@ -22,17 +22,33 @@ echo "=== uname -r: $(uname -r) machine: $(uname -m)"
 grep -m1 '^MMU' /proc/cpuinfo
 grep -m1 '^cpu' /proc/cpuinfo
 echo "=== THP: $(cat /sys/kernel/mm/transparent_hugepage/enabled)"
+# khugepaged (a kernel thread: not in the trace) write-locks the mm and the
+# VMA of a range it collapses; these counters say whether it ran.
+echo "=== vmstat before: $(grep -E '^(thp_collapse_alloc|thp_fault_alloc|thp_split_pmd) ' /proc/vmstat | tr '\n' ' ')"
 echo "=== record: $LAB_CMD"
+[ -f /lab.cmd ] && cat /lab.cmd
 cd /tmp || poweroff -f
 if [ -n "${LAB_DEBUG:-}" ]; then
 	lttng-sessiond --no-kernel -vvv > /tmp/sessiond.log 2>&1 &
 	sleep 8
 fi
-# shellcheck disable=SC2086
-faultline record -o /tmp/trace -- $LAB_CMD > /tmp/record.log 2>&1
+if [ "$LAB_CMD" = /lab.cmd ]; then
+	# A real program (lab.sh -- CMD or the catalogue): its command line
+	# under sh, in /work with its input files.
+	cd /work || poweroff -f
+	# Debian's /bin/sh: busybox's sh prefers its own applets (its xz, its
+	# tar) to the package's programs of the same name.
+	ln -sf dash /bin/sh
+	faultline record -o /tmp/trace -- /bin/sh /lab.cmd > /tmp/record.log 2>&1
+else
+	# shellcheck disable=SC2086
+	faultline record -o /tmp/trace -- $LAB_CMD > /tmp/record.log 2>&1
+fi
 rc=$?
+cd /tmp || poweroff -f
 cat /tmp/record.log
 [ -n "${LAB_DEBUG:-}" ] && grep -E "Error|ERROR|PERROR|WARN|onsumer|exec" /tmp/sessiond.log | head -60
+echo "=== vmstat after: $(grep -E '^(thp_collapse_alloc|thp_fault_alloc|thp_split_pmd) ' /proc/vmstat | tr '\n' ' ')"
 echo "=== RECORD END rc=$rc uptime: $(cut -d' ' -f1 /proc/uptime)"
 tar czf /tmp/out.tgz trace record.log
 echo "=== BEGIN OUT.TGZ BASE64"

@@ -1196,7 +1196,9 @@ const struct fl_cmd fl_cmd_replay = {
 	.name = "replay",
 	.summary = "replay a trace through the kernel's fault paths and store the outcomes",
 	.usage = "faultline replay [-s STRATEGY|all] [-p PROFILE] [--set KEY=VALUE]...\n"
-		 "                        [--seed N] [--seeds N] [--again] [-o DB] TRACE",
+		 "                        [--seed N] [--seeds N] [--again] [-o DB] TRACE\n"
+		 "       faultline replay --live [--batch-faults N] [--batch-seconds S] [-s ...]\n"
+		 "                        [-o DB] net://HOST[:PORT]/host/HOSTNAME/SESSION",
 	.help =
 		"Reads TRACE (a CTF directory: perf-ctf, lttng-kernel or faultline dialect),\n"
 		"follows each process's VMA layout through its mmap-family calls, follows\n"
@@ -1213,6 +1215,15 @@ const struct fl_cmd fl_cmd_replay = {
 	.options = replay_options,
 	.help_tail =
 		"The whole replay is one transaction: interrupted, it leaves DB as it was.\n"
+		"\n"
+		"--live follows an LTTng live session (`faultline record --url URL --live`)\n"
+		"through lttng-relayd's live port: the runs are committed every N faults\n"
+		"or S seconds, so that report and tui read them as they grow, marked live\n"
+		"(meta 'run_state:RUN_ID'); the replay ends when the session is destroyed,\n"
+		"with the runs complete (the mark removed), or on Ctrl-C (SIGINT, SIGTERM),\n"
+		"with what came before committed and the runs marked 'cut short'.  Attach\n"
+		"before the session's first packet: a viewer starts at the next one.\n"
+		"The runs hold the trace's threads and thread times once complete.\n"
 		"The same trace, strategy, profile, knobs and seed give the same outcome rows.\n"
 		"A progress line is shown when stderr is a terminal.\n"
 		"\n"
@@ -1221,7 +1232,8 @@ const struct fl_cmd fl_cmd_replay = {
 		"\n"
 		"example:\n"
 		"  faultline replay traces/x86_64/mmchurn -o o.db\n"
-		"  faultline report --fidelity o.db\n",
+		"  faultline report --fidelity o.db\n"
+		"  faultline replay --live net://collector/host/web42/SESSION -o live.db\n",
 	.run = cmd_replay,
 	.help_more = replay_help_knobs,
 };

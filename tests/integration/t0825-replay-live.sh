@@ -18,6 +18,23 @@ expect_fail "--batch-faults goes with --live" 2 'go with --live' replay --batch-
 	-o "$FL_TMP/x.db" "$FL_TOP/traces/x86_64/mmchurn"
 expect_fail "record --live needs --url" 2 'needs --url' record --live -- true
 
+run_fl help replay
+contains "replay --help tells of --live" "$FL_OUT" '^ +--live +TRACE is an LTTng live session'
+# The bash completion knows --live, and offers a URL after it.
+complete_words() {
+	bash -c '
+		source "$1/scripts/faultline.bash-completion" || exit 1
+		shift
+		COMP_WORDS=("$@")
+		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+		_faultline
+		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " " | sed "s/ $//"
+	' _ "$FL_TOP" "$FAULTLINE" "$@"
+}
+is "completion: replay --li" "$(complete_words replay --li)" "--live"
+is "completion: record --li" "$(complete_words record --li)" "--live"
+is "completion: a URL after replay --live" "$(complete_words replay --live n)" "net6:// net://"
+
 pt=$FL_BUILD/tests/workloads/pagetouch
 checks=(
 	"replay --live attaches to the session" "the run is marked live while it runs"

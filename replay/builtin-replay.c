@@ -235,7 +235,7 @@ static int on_idle(void *ctx)
 {
 	struct replay *r = ctx;
 
-	return r->begun ? live_batch(r) : 0;
+	return r->live && r->begun ? live_batch(r) : 0;
 }
 
 static int on_mm_enter(void *ctx, const struct fl_event *ev)
@@ -903,8 +903,7 @@ static const struct fl_option replay_options[] = {
 static int cmd_replay(int argc, char **argv)
 {
 	struct replay r;
-	struct fl_ingest_ops ops = { .begin = on_begin, .event = on_event, .mm_enter = on_mm_enter,
-				     .idle = on_idle };
+	struct fl_ingest_ops ops = { .begin = on_begin, .event = on_event, .mm_enter = on_mm_enter };
 	struct fl_engine_sink sink;
 	struct fl_ingest_result res, part;
 	const struct fl_ingest_result *tres = &res;
@@ -926,6 +925,8 @@ static int cmd_replay(int argc, char **argv)
 	out = ra.out;
 	again = ra.again;
 	r.live = ra.live;
+	if (r.live)	/* a quiet session: commit what is decided */
+		ops.idle = on_idle;
 	r.batch_faults = ra.batch_faults ? ra.batch_faults : 100000;
 	r.batch_ms = (ra.batch_s ? ra.batch_s : 2) * 1000;
 	if (!r.live && (ra.batch_faults || ra.batch_s))
@@ -1067,7 +1068,9 @@ static int cmd_replay(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r.t_start = r.t_batch = t0;
 	if (r.live) {
-		struct sigaction sa = { .sa_handler = on_interrupt };
+		/* SA_RESTART: SQLite's calls go on; the decoder's poll()
+		 * returns and sees the request. */
+		struct sigaction sa = { .sa_handler = on_interrupt, .sa_flags = SA_RESTART };
 
 		sigemptyset(&sa.sa_mask);
 		sigaction(SIGINT, &sa, NULL);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,14 @@ struct replay {
 	size_t nlosses, caplosses;
 	uint64_t lost_records, lost_events, lost_packets, after_loss;
 	uint64_t lost_inferred;		/* of lost_records, inferred (fl_lost.inferred) */
+	/* replay --live: the runs are committed every batch_faults faults or
+	 * batch_ms, whichever comes first (live_batch()). */
+	bool live, begun;
+	uint64_t batch_faults, batch_ms;
+	uint64_t faults_committed, batches;
+	struct timespec t_start, t_batch;
+	bool have_time;
+	uint64_t t_first, t_last;	/* of the events so far (the trace row) */
 };
 
 /* A row the store could not take: its message names the row and SQLite's
@@ -132,6 +141,7 @@ static void knobs_json(const struct replay *r, const struct fl_engine_run *run, 
  * key is one of them (taken), 0 when it is a strategy knob, or a usage
  * error. */
 static int what_if_set(struct replay *r, const char *key, const char *val);
+static int live_batch(struct replay *r);
 
 static int on_begin(void *ctx, const struct fl_trace_meta *meta)
 {
@@ -143,6 +153,9 @@ static int on_begin(void *ctx, const struct fl_trace_meta *meta)
 		printf("what-if:   %s fault paths (page-table profile %s) over the %s trace's layout\n",
 		       r->wi_arch ? r->wi_arch : meta->arch[0] ? meta->arch : "the trace's",
 		       fl_engine_pgt_name(r->engine), meta->arch[0] ? meta->arch : "?");
+	if (r->begun)	/* a live session's description: once is enough */
+		return 0;
+	r->begun = true;
 	rc = fl_store_trace_begin(r->store, r->trace_path, meta, &r->trace_id, &r->err);
 	for (size_t i = 0; i < r->nruns && !rc; i++) {
 		const struct fl_engine_run *run = &r->runs[i];
@@ -153,6 +166,9 @@ static int on_begin(void *ctx, const struct fl_trace_meta *meta)
 					run->cfg.profile ? run->cfg.profile : "", knobs, run->cfg.seed,
 					&r->run_ids[i], &r->err);
 	}
+	/* A live run shows at once, empty and marked live. */
+	if (!rc && r->live)
+		rc = live_batch(r);
 	return rc;
 }
 
@@ -193,7 +209,33 @@ static int on_event(void *ctx, const struct fl_event *ev)
 	}
 	if ((++r->nevents & 0xffff) == 0)
 		progress(r, false);
+	if (r->live) {
+		if (!r->have_time || ev->t < r->t_first)
+			r->t_first = ev->t;
+		if (!r->have_time || ev->t > r->t_last)
+			r->t_last = ev->t;
+		r->have_time = true;
+		if ((r->nevents & 0x3ff) == 0 || ev->kind == FL_EV_FAULT)
+			return live_batch(r);
+	}
 	return 0;
+}
+
+static uint64_t ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)(now.tv_sec - t->tv_sec) * 1000u +
+	       (uint64_t)((now.tv_nsec - t->tv_nsec) / 1000000);
+}
+
+/* A live session sends nothing for now: commit what is decided. */
+static int on_idle(void *ctx)
+{
+	struct replay *r = ctx;
+
+	return r->live && r->begun ? live_batch(r) : 0;
 }
 
 static int on_mm_enter(void *ctx, const struct fl_event *ev)
@@ -204,6 +246,79 @@ static int on_mm_enter(void *ctx, const struct fl_event *ev)
 	if (rc < 0 && !r->err.code)
 		r->err = *fl_engine_err(r->engine);
 	return rc;
+}
+
+/* The trace row of a live session so far: what the parent has seen. */
+static void live_result(const struct replay *r, struct fl_ingest_result *part)
+{
+	memset(part, 0, sizeof(*part));
+	part->t_first = r->t_first;
+	part->t_last = r->t_last;
+	part->have_time = r->have_time;
+	part->events = r->nevents;
+	part->discarded_events = r->lost_events;
+	part->discarded_packets = r->lost_packets;
+}
+
+/* replay --live: commit the runs as they stand, every batch_faults
+ * decided faults or batch_ms, whichever comes first, and at once for the
+ * first call (the runs appear, empty).  Each batch writes every run's
+ * totals, cause_counts and tallies again (fl_store_run_rewrite()) and the
+ * trace row, marks the runs "live", commits and begins the next batch, so
+ * that a report or the TUI reads the runs whole as they stand.  The
+ * threads, their times and the losses are written by the last batch. */
+static int live_batch(struct replay *r)
+{
+	const struct fl_engine_stats *st = fl_engine_stats(r->engine);
+	struct fl_ingest_result part;
+	uint64_t ms = ms_since(&r->t_start);
+
+	if (r->batches &&
+	    (st->faults == r->faults_committed ||
+	     (st->faults - r->faults_committed < r->batch_faults && ms_since(&r->t_batch) < r->batch_ms)))
+		return 0;
+	live_result(r, &part);
+	for (size_t i = 0; i < r->nruns; i++)
+		if (fl_store_run_rewrite(r->store, r->run_ids[i], &r->err) < 0 ||
+		    fl_store_run_end(r->store, r->run_ids[i], &r->runs[i], ms, &r->err) < 0 ||
+		    fl_store_run_state(r->store, r->run_ids[i], "live", &r->err) < 0)
+			return -EIO;
+	if (fl_store_trace_end(r->store, &r->trace_id, &part, st->lock_events, st->lock_events,
+			       &r->err) < 0 ||
+	    fl_store_commit(r->store, &r->err) < 0)
+		return -EIO;
+	r->faults_committed = st->faults;
+	r->batches++;
+	clock_gettime(CLOCK_MONOTONIC, &r->t_batch);
+	if (fl_store_begin(r->store, &r->err) == -EBUSY) {
+		r->err = (struct fl_err){ 0 };
+		fl_store_begin_wait(r->store, FL_STORE_WAIT_S, &r->err);
+	}
+	return r->err.code ? -EIO : 0;
+}
+
+/* A live replay that failed after some batches: its runs stay, marked
+ * cut short, rather than "live" for ever. */
+static void live_abandon(struct replay *r)
+{
+	struct fl_err e = { 0 };
+
+	fl_store_rollback(r->store);
+	if (fl_store_begin_wait(r->store, FL_STORE_WAIT_S, &e) < 0)
+		return;
+	for (size_t i = 0; i < r->nruns; i++)
+		if (fl_store_run_state(r->store, r->run_ids[i], "cut short", &e) < 0) {
+			fl_store_rollback(r->store);
+			return;
+		}
+	if (fl_store_commit(r->store, &e) < 0)
+		fl_store_rollback(r->store);
+}
+
+static void on_interrupt(int sig)
+{
+	(void)sig;
+	fl_ingest_interrupt();
 }
 
 /* Refuse a trace that lacks what a strategy needs, naming the events. */
@@ -688,7 +803,8 @@ static struct {
 	char *sets[MAX_SETS * 2];
 	size_t nsets;
 	uint64_t seed, nseeds;
-	bool again;
+	bool again, live;
+	uint64_t batch_faults, batch_s;
 } ra;
 
 static int take_set(void *value, const char *arg, char *err, size_t len)
@@ -728,6 +844,20 @@ static int take_seeds(void *value, const char *arg, char *err, size_t len)
 	return 0;
 }
 
+static int take_count(void *value, const char *arg, char *err, size_t len)
+{
+	char *end;
+
+	errno = 0;
+	*(uint64_t *)value = strtoull(arg, &end, 0);
+	if (errno || end == arg || *end || arg[0] == '-' || !*(uint64_t *)value ||
+	    *(uint64_t *)value > 1000000000) {
+		snprintf(err, len, "'%s' is not a number from 1 to 1000000000", arg);
+		return -1;
+	}
+	return 0;
+}
+
 static const struct fl_option replay_options[] = {
 	{ FL_OPT_STRING, 's', "strategy", "S", "classic, pervma (default), spf, spf-mmseq, or all:\n"
 	  "every strategy over one reading of the trace", &ra.strategy, NULL, 0, NULL, NULL, NULL },
@@ -758,6 +888,15 @@ static const struct fl_option replay_options[] = {
 	  "same trace, strategy, profile, knobs and seed\n"
 	  "(refused without it: the rows would be the same)", &ra.again, NULL, 0, NULL, NULL,
 	  NULL },
+	{ FL_OPT_FLAG, 0, "live", NULL, "TRACE is an LTTng live session, net://HOST[:PORT]/\n"
+	  "host/HOSTNAME/SESSION (lttng-relayd's live port,\n"
+	  "default 5344): replay it as it records, committing\n"
+	  "the runs in batches, until the session is destroyed\n"
+	  "or Ctrl-C", &ra.live, NULL, 0, NULL, NULL, NULL },
+	{ FL_OPT_CALLBACK, 0, "batch-faults", "N", "--live: commit every N decided faults (default\n"
+	  "100000)", &ra.batch_faults, NULL, 0, NULL, NULL, take_count },
+	{ FL_OPT_CALLBACK, 0, "batch-seconds", "S", "--live: commit at least every S seconds while\n"
+	  "faults come (default 2)", &ra.batch_s, NULL, 0, NULL, NULL, take_count },
 	FL_OPT_END_,
 };
 
@@ -766,7 +905,9 @@ static int cmd_replay(int argc, char **argv)
 	struct replay r;
 	struct fl_ingest_ops ops = { .begin = on_begin, .event = on_event, .mm_enter = on_mm_enter };
 	struct fl_engine_sink sink;
-	struct fl_ingest_result res;
+	struct fl_ingest_result res, part;
+	const struct fl_ingest_result *tres = &res;
+	bool cut = false;
 	const char *strategy, *out;
 	struct timespec t0, t1;
 	int rc, status = FL_EXIT_FAIL, npos;
@@ -783,6 +924,14 @@ static int cmd_replay(int argc, char **argv)
 	strategy = ra.strategy;
 	out = ra.out;
 	again = ra.again;
+	r.live = ra.live;
+	if (r.live)	/* a quiet session: commit what is decided */
+		ops.idle = on_idle;
+	r.batch_faults = ra.batch_faults ? ra.batch_faults : 100000;
+	r.batch_ms = (ra.batch_s ? ra.batch_s : 2) * 1000;
+	if (!r.live && (ra.batch_faults || ra.batch_s))
+		return fl_cmd_usage_error(&fl_cmd_replay, "--batch-faults and --batch-seconds "
+					  "go with --live");
 	r.profile = ra.profile;
 	r.seed = ra.seed;
 	r.nseeds = ra.nseeds;
@@ -809,6 +958,13 @@ static int cmd_replay(int argc, char **argv)
 		return fl_cmd_usage_error(&fl_cmd_replay, npos == 0 ? "no trace given"
 								    : "one trace at a time");
 	r.trace_path = argv[1];
+	if (r.live && (!fl_ingest_is_live(r.trace_path) || !strstr(r.trace_path, "/host/")))
+		return fl_cmd_usage_error(&fl_cmd_replay, "--live takes an LTTng live URL, "
+					  "net://HOST[:PORT]/host/HOSTNAME/SESSION, not '%s'",
+					  r.trace_path);
+	if (!r.live && fl_ingest_is_live(r.trace_path))
+		return fl_cmd_usage_error(&fl_cmd_replay, "'%s' is a live session: replay it with "
+					  "--live", r.trace_path);
 	if (what_if_check(&r))
 		return FL_EXIT_USAGE;
 	/* Under --strategy all a knob applies to the strategies that have it,
@@ -859,7 +1015,7 @@ static int cmd_replay(int argc, char **argv)
 		fprintf(stderr, "faultline replay: note: no jitter knob is set (--set jitter_ns=N, "
 			"spf and spf-mmseq): the %" PRIu64 " seeds change nothing, their runs will be "
 			"the same\n", r.nseeds);
-	for (size_t i = 0; i < r.nruns && !again; i++) {
+	for (size_t i = 0; i < r.nruns && !again && !r.live; i++) {
 		int64_t id = same_run(&r, &r.runs[i], out);
 
 		if (id) {
@@ -888,6 +1044,15 @@ static int cmd_replay(int argc, char **argv)
 	if (r.engine)
 		fl_engine_what_if(r.engine, r.wi_arch, r.wi_page_size, r.wi_mmu);
 	r.progress = isatty(STDERR_FILENO);
+	/* A live replay commits many times: a new database is made and put
+	 * in place first (empty), and the batches go into it there. */
+	if (r.engine && r.live && access(out, F_OK) != 0) {
+		if (fl_store_open(out, &r.store, &r.err) < 0 || fl_store_begin(r.store, &r.err) < 0 ||
+		    fl_store_commit(r.store, &r.err) < 0)
+			goto fail;
+		fl_store_close(r.store);
+		r.store = NULL;
+	}
 	if (!r.engine || fl_store_open(out, &r.store, &r.err) < 0)
 		goto fail;
 	if (fl_store_begin(r.store, &r.err) == -EBUSY) {
@@ -901,9 +1066,38 @@ static int cmd_replay(int argc, char **argv)
 		goto fail;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (fl_ingest(r.trace_path, &ops, &r, &res, &r.err) < 0)
+	r.t_start = r.t_batch = t0;
+	if (r.live) {
+		/* SA_RESTART: SQLite's calls go on; the decoder's poll()
+		 * returns and sees the request. */
+		struct sigaction sa = { .sa_handler = on_interrupt, .sa_flags = SA_RESTART };
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
+	rc = fl_ingest(r.trace_path, &ops, &r, &res, &r.err);
+	if (rc == -EINTR && r.live && r.begun) {
+		/* Ctrl-C: what came before is replayed and committed. */
+		cut = true;
+		r.err = (struct fl_err){ 0 };
+	} else if (rc == -EINTR && r.live) {
+		fprintf(stderr, "faultline replay: interrupted before %s sent anything: nothing "
+			"stored\n", r.trace_path);
+		status = FL_EXIT_FAIL;
+		goto done;
+	} else if (rc < 0) {
+		if (r.live && !r.begun && r.err.code == -ENODATA)
+			fl_err_hint(&r.err, "is the session recording (`lttng list` on the host; "
+				    "`babeltrace2 -i lttng-live net://HOST` lists what the relay "
+				    "daemon serves)?");
 		goto fail;
-	if (check_needs(&r, &res) < 0)
+	}
+	if (cut) {
+		live_result(&r, &part);
+		tres = &part;
+	}
+	if (!r.live && check_needs(&r, &res) < 0)
 		goto fail;
 	if (fl_engine_finish(r.engine) < 0) {
 		if (!r.err.code)
@@ -947,12 +1141,15 @@ static int cmd_replay(int argc, char **argv)
 				}
 			}
 			free(dt);
-			if (fl_store_run_end(r.store, r.run_ids[i], &r.runs[i], ms, &r.err) < 0)
+			if ((r.live && fl_store_run_rewrite(r.store, r.run_ids[i], &r.err) < 0) ||
+			    fl_store_run_end(r.store, r.run_ids[i], &r.runs[i], ms, &r.err) < 0 ||
+			    (r.live && fl_store_run_state(r.store, r.run_ids[i], cut ? "cut short" : NULL,
+							  &r.err) < 0))
 				goto fail;
 		}
-		if (fl_store_losses(r.store, r.trace_id, r.losses, r.nlosses, res.t_first,
+		if (fl_store_losses(r.store, r.trace_id, r.losses, r.nlosses, tres->t_first,
 				    &r.after_loss, &r.err) < 0 ||
-		    fl_store_trace_end(r.store, &r.trace_id, &res, st->lock_events, st->lock_events,
+		    fl_store_trace_end(r.store, &r.trace_id, tres, st->lock_events, st->lock_events,
 				       &r.err) < 0 ||
 		    fl_store_commit(r.store, &r.err) < 0)
 			goto fail;
@@ -960,6 +1157,10 @@ static int cmd_replay(int argc, char **argv)
 			r.run_ids[i] = fl_store_run_id(r.store, r.run_ids[i]);
 	}
 	print_summary(&r, out);
+	if (r.live)
+		printf("live:      %s; %" PRIu64 " batches committed before the last\n",
+		       cut ? "cut short (interrupted): the runs are marked so"
+			   : "the session ended", r.batches);
 	status = FL_EXIT_OK;
 	goto done;
 fail:
@@ -968,6 +1169,11 @@ fail:
 	if (!r.err.code)
 		fl_err_set(&r.err, -EIO, "replay failed");
 	fl_err_print(&r.err, stderr);
+	if (r.live && r.batches) {
+		live_abandon(&r);
+		fprintf(stderr, "faultline replay: the runs committed so far stay in %s, marked "
+			"cut short\n", out);
+	}
 done:
 	free(r.losses);
 	fl_store_close(r.store);
@@ -993,7 +1199,9 @@ const struct fl_cmd fl_cmd_replay = {
 	.name = "replay",
 	.summary = "replay a trace through the kernel's fault paths and store the outcomes",
 	.usage = "faultline replay [-s STRATEGY|all] [-p PROFILE] [--set KEY=VALUE]...\n"
-		 "                        [--seed N] [--seeds N] [--again] [-o DB] TRACE",
+		 "                        [--seed N] [--seeds N] [--again] [-o DB] TRACE\n"
+		 "       faultline replay --live [--batch-faults N] [--batch-seconds S] [-s ...]\n"
+		 "                        [-o DB] net://HOST[:PORT]/host/HOSTNAME/SESSION",
 	.help =
 		"Reads TRACE (a CTF directory: perf-ctf, lttng-kernel or faultline dialect),\n"
 		"follows each process's VMA layout through its mmap-family calls, follows\n"
@@ -1010,6 +1218,15 @@ const struct fl_cmd fl_cmd_replay = {
 	.options = replay_options,
 	.help_tail =
 		"The whole replay is one transaction: interrupted, it leaves DB as it was.\n"
+		"\n"
+		"--live follows an LTTng live session (`faultline record --url URL --live`)\n"
+		"through lttng-relayd's live port: the runs are committed every N faults\n"
+		"or S seconds, so that report and tui read them as they grow, marked live\n"
+		"(meta 'run_state:RUN_ID'); the replay ends when the session is destroyed,\n"
+		"with the runs complete (the mark removed), or on Ctrl-C (SIGINT, SIGTERM),\n"
+		"with what came before committed and the runs marked 'cut short'.  Attach\n"
+		"before the session's first packet: a viewer starts at the next one.\n"
+		"The runs hold the trace's threads and thread times once complete.\n"
 		"The same trace, strategy, profile, knobs and seed give the same outcome rows.\n"
 		"A progress line is shown when stderr is a terminal.\n"
 		"\n"
@@ -1018,7 +1235,8 @@ const struct fl_cmd fl_cmd_replay = {
 		"\n"
 		"example:\n"
 		"  faultline replay traces/x86_64/mmchurn -o o.db\n"
-		"  faultline report --fidelity o.db\n",
+		"  faultline report --fidelity o.db\n"
+		"  faultline replay --live net://collector/host/web42/SESSION -o live.db\n",
 	.run = cmd_replay,
 	.help_more = replay_help_knobs,
 };

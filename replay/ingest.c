@@ -1,6 +1,7 @@
 /* The libbabeltrace2 graph and the decoder that sits in its sink.
  *
- * Graph: source.ctf.fs (all streams of the trace) -> filter.utils.muxer
+ * Graph: source.ctf.fs (all streams of the trace), or source.ctf.lttng-live
+ * for a live session's URL, -> filter.utils.muxer
  * (one time-ordered stream) -> a simple sink whose consume function hands
  * each message to the decoder.  The decoder resolves each event class once
  * (binding: which dialect spec handles it, which member indices it reads),
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bt_fields.h"
@@ -949,13 +951,27 @@ static int build_graph(bt_graph *graph, struct fl_decoder *d, const char *path,
 	char log_detail[512];
 	bool bad_metadata;
 
+	/* A live session: LTTng's relay daemon serves it to
+	 * source.ctf.lttng-live, which ends when the session does (it is
+	 * destroyed); a session that is not there ends it at once. */
+	if (!bad && fl_ingest_is_live(path))
+		bad = bt_value_map_insert_string_entry(params, "session-not-found-action", "end") !=
+		      BT_VALUE_MAP_INSERT_ENTRY_STATUS_OK;
+	if (bad) {
+		bt_value_put_ref(params);
+		return fl_err_set(err, -ENOMEM, "out of memory");
+	}
 	capture_begin(&cap);
-	rc = add_component(graph, "ctf", "fs", 's', "source", params, (const void **)&src, err);
+	rc = add_component(graph, "ctf", fl_ingest_is_live(path) ? "lttng-live" : "fs", 's',
+			   "source", params, (const void **)&src, err);
 	capture_end(&cap, log_detail, sizeof(log_detail), &bad_metadata);
 	bt_value_put_ref(params);
 	if (rc < 0) {
 		if (err->code)
 			return err->code;
+		if (fl_ingest_is_live(path))
+			return take_bt_error(err, path, "cannot connect to the LTTng relay daemon",
+					     log_detail);
 		return take_bt_error(err, path,
 				     bad_metadata ? "cannot parse the CTF metadata"
 				     : truncated(log_detail) ? "truncated CTF packet (a stream file ends "
@@ -1051,8 +1067,13 @@ int fl_ingest_direct(const char *path, char *const *dirs, size_t ndirs,
 		st = bt_graph_run(graph);
 		if (st == BT_GRAPH_RUN_STATUS_OK)
 			break;
-		if (st == BT_GRAPH_RUN_STATUS_AGAIN)
+		if (st == BT_GRAPH_RUN_STATUS_AGAIN) {
+			/* A live session with nothing new: the source asks to
+			 * be called again later. */
+			if (fl_ingest_is_live(path))
+				nanosleep(&(struct timespec){ .tv_nsec = 20 * 1000 * 1000 }, NULL);
 			continue;
+		}
 		if (d.stop) {
 			/* Our own error: it is already in err. */
 			bt_current_thread_clear_error();
@@ -1077,6 +1098,11 @@ int fl_ingest_direct(const char *path, char *const *dirs, size_t ndirs,
 	if (rc < 0 && !err->code)
 		fl_err_set(err, rc, "%s: ingestion stopped", path);
 	return rc;
+}
+
+bool fl_ingest_is_live(const char *path)
+{
+	return !strncmp(path, "net://", 6) || !strncmp(path, "net6://", 7);
 }
 
 void fl_ingest_result_free(struct fl_ingest_result *res)

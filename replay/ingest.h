@@ -44,6 +44,10 @@ struct fl_ingest_ops {
 	 * stream after its file), so that a failure can name the place.
 	 * May be NULL. */
 	int (*packet)(void *ctx, const char *stream);
+	/* About once a second while a live session sends nothing (fl_ingest()
+	 * of a net:// URL), so that the caller can commit what it has.  A
+	 * negative return stops the ingestion with that code.  May be NULL. */
+	int (*idle)(void *ctx);
 };
 
 /* How many CTF events of one event class were read. */
@@ -97,6 +101,17 @@ int fl_ingest_direct(const char *path, char *const *dirs, size_t ndirs,
 		     const struct fl_ingest_ops *ops, void *ctx,
 		     struct fl_ingest_result *res, struct fl_err *err);
 void fl_ingest_result_free(struct fl_ingest_result *res);
+
+/* A live session (LTTng's live URL, net://HOST[:PORT]/host/HOSTNAME/SESSION
+ * or net6://...) instead of a trace directory: fl_ingest() reads it through
+ * source.ctf.lttng-live until the session ends (its tracer stopped and the
+ * session destroyed), and does not check files (there are none). */
+bool fl_ingest_is_live(const char *path);
+
+/* Stop a live fl_ingest() as soon as it waits for the decoder: it then
+ * returns -EINTR with err saying so, and what came before was passed on.
+ * Async-signal-safe (a SIGINT handler calls it). */
+void fl_ingest_interrupt(void);
 
 /* Count of one event class by name in a result (0 if never seen). */
 uint64_t fl_ingest_class_count(const struct fl_ingest_result *res, const char *name);

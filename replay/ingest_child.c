@@ -31,6 +31,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <stddef.h>
 #include <signal.h>
@@ -324,7 +325,11 @@ struct rbuf {
 	int stall_ms;
 	uint64_t mem_limit;		/* bytes of resident memory */
 	struct timespec last_mem;
-	enum { W_NONE, W_STALL, W_MEMORY } why;	/* the watchdog fired */
+	enum { W_NONE, W_STALL, W_MEMORY, W_STOP, W_IDLE } why;	/* the watchdog fired,
+						 * fl_ingest_interrupt(), or idle failed */
+	const struct fl_ingest_ops *ops;	/* ops->idle while a live session is quiet */
+	void *ctx;
+	int idle_rc;
 	uint64_t rss;
 	unsigned char b[BUF_SIZE];
 };
@@ -367,6 +372,13 @@ static bool mem_over(struct rbuf *r)
 	return false;
 }
 
+static volatile sig_atomic_t interrupted;
+
+void fl_ingest_interrupt(void)
+{
+	interrupted = 1;
+}
+
 /* Make n bytes available at r->b + r->at; false at EOF or when the
  * watchdog fired (r->why). */
 static bool need(struct rbuf *r, size_t n)
@@ -378,6 +390,10 @@ static bool need(struct rbuf *r, size_t n)
 
 		if (r->eof || r->why != W_NONE)
 			return false;
+		if (interrupted) {
+			r->why = W_STOP;
+			return false;
+		}
 		if (r->at) {
 			memmove(r->b, r->b + r->at, r->n - r->at);
 			r->n -= r->at;
@@ -397,6 +413,15 @@ static bool need(struct rbuf *r, size_t n)
 			pr = poll(&pfd, 1, left < 1000 ? left : 1000);
 			if (pr > 0)
 				break;
+			if (interrupted) {
+				r->why = W_STOP;
+				return false;
+			}
+			if (pr == 0 && r->ops && r->ops->idle &&
+			    (r->idle_rc = r->ops->idle(r->ctx)) < 0) {
+				r->why = W_IDLE;
+				return false;
+			}
 			if (pr < 0 && errno != EINTR) {
 				r->eof = true;
 				return false;
@@ -693,15 +718,24 @@ int fl_ingest(const char *path, const struct fl_ingest_ops *ops, void *ctx,
 	char **dirs = NULL, stream[512] = "", why[512];
 	size_t ndirs = 0;
 	uint64_t nev = 0;
-	bool done = false;
+	bool done = false, live = fl_ingest_is_live(path);
 	int fds[2], status = 0, rc;
 	FILE *log;
 	pid_t pid;
 
 	memset(res, 0, sizeof(*res));
 	res->meta.path = path;
-	if ((rc = fl_ingest_check(path, &dirs, &ndirs, err)) < 0)
+	if (live) {
+		/* No files to check: the source connects to the URL. */
+		dirs = calloc(1, sizeof(*dirs));
+		if (!dirs || !(dirs[0] = strdup(path))) {
+			free(dirs);
+			return fl_err_set(err, -ENOMEM, "%s: out of memory", path);
+		}
+		ndirs = 1;
+	} else if ((rc = fl_ingest_check(path, &dirs, &ndirs, err)) < 0) {
 		return rc;
+	}
 	log = tmpfile();
 	if (!log || pipe2(fds, O_CLOEXEC) < 0) {
 		fl_err_set(err, -errno, "%s: cannot start the decoder: %s", path, strerror(errno));
@@ -728,6 +762,12 @@ int fl_ingest(const char *path, const struct fl_ingest_ops *ops, void *ctx,
 		/* Die with the parent; write errors come back as EPIPE. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		signal(SIGPIPE, SIG_IGN);
+		/* A Ctrl-C of a live replay is the parent's to handle: it
+		 * stops the child once it has what came before. */
+		if (live) {
+			signal(SIGINT, SIG_IGN);
+			signal(SIGTERM, SIG_IGN);
+		}
 		close(fds[0]);
 		dup2(fileno(log), STDERR_FILENO);
 		child_main(path, dirs, ndirs, fds[1]);
@@ -742,9 +782,19 @@ int fl_ingest(const char *path, const struct fl_ingest_ops *ops, void *ctx,
 			   : env_u64("FL_DECODE_STALL_S", 60) * 1000);
 	r.mem_limit = env_u64("FL_DECODE_MEM_MB", (uint64_t)sysconf(_SC_PHYS_PAGES) *
 					  (uint64_t)sysconf(_SC_PAGESIZE) / 2 / 1048576) * 1048576;
+	/* A live session may send nothing for as long as its tracer sees
+	 * nothing: no stall there, and the caller's idle() once a second. */
+	if (live)
+		r.stall_ms = INT_MAX;
+	r.ops = ops;
+	r.ctx = ctx;
 	clock_gettime(CLOCK_MONOTONIC, &r.last_mem);
 
 	rc = parent_loop(&r, ops, ctx, res, stream, sizeof(stream), &nev, &done, err);
+	if (r.why == W_IDLE)
+		rc = r.idle_rc;
+	else if (r.why == W_STOP)
+		rc = fl_err_set(err, -EINTR, "%s: interrupted after %" PRIu64 " events", path, nev);
 	if (!done || rc != 0)
 		kill(pid, SIGKILL);
 	close(fds[0]);

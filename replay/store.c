@@ -1887,3 +1887,59 @@ static int merge_same_trace(struct fl_store *st, int64_t *trace_id, struct fl_er
 	*trace_id = older;
 	return 0;
 }
+
+/* ---- live replays: a run written again at each batch ------------------- */
+
+int fl_store_run_rewrite(struct fl_store *st, int64_t run_id, struct fl_err *err)
+{
+	static const char *const drop[] = {
+		"DELETE FROM cause_counts WHERE run_id = ?",
+		"DELETE FROM tally_threads WHERE run_id = ?",
+		"DELETE FROM tally_vmas WHERE run_id = ?",
+		"DELETE FROM tally_handlers WHERE run_id = ?",
+		"DELETE FROM tally_times WHERE run_id = ?",
+	};
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_sync(st, false) < 0) {
+		*err = st->fail_err;
+		return -EIO;
+	}
+	if (exec(st, tally_tables(), err, "cannot store the run's tallies"))
+		return -EIO;
+	for (size_t i = 0; i < sizeof(drop) / sizeof(drop[0]); i++) {
+		if (prepare(st, &s, drop[i], err))
+			return -EIO;
+		sqlite3_bind_int64(s, 1, run_id);
+		rc = sqlite3_step(s);
+		sqlite3_finalize(s);
+		if (rc != SQLITE_DONE)
+			return db_fail(st, err, "cannot write the run's totals again");
+	}
+	return 0;
+}
+
+int fl_store_run_state(struct fl_store *st, int64_t run_id, const char *state, struct fl_err *err)
+{
+	sqlite3_stmt *s;
+	char key[64];
+	int rc;
+
+	if (store_sync(st, false) < 0) {
+		*err = st->fail_err;
+		return -EIO;
+	}
+	snprintf(key, sizeof(key), "run_state:%" PRId64, run_id);
+	if (prepare(st, &s, state ? "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)"
+				  : "DELETE FROM meta WHERE key = ?1", err))
+		return -EIO;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
+	if (state)
+		sqlite3_bind_text(s, 2, state, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, err, "cannot mark the run");
+	return 0;
+}

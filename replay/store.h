@@ -93,4 +93,15 @@ int fl_store_losses(struct fl_store *st, int64_t trace_id, const struct fl_store
 int fl_store_trace_end(struct fl_store *st, int64_t *trace_id, const struct fl_ingest_result *res,
 		       bool has_ground_truth, bool lock_windows, struct fl_err *err);
 
+/* A live replay (replay --live) commits its runs in batches: before
+ * fl_store_run_end() writes a run's totals again, this drops what the
+ * previous batch's run_end and trace_end wrote of it (its cause_counts and
+ * tallies), so that they are written whole with the totals so far. */
+int fl_store_run_rewrite(struct fl_store *st, int64_t run_id, struct fl_err *err);
+/* Mark a run in the meta table, key 'run_state:RUN_ID': "live" (still
+ * growing), "cut short" (stopped before its session ended), or NULL for
+ * none (complete, as every run that is not marked). */
+int fl_store_run_state(struct fl_store *st, int64_t run_id, const char *state,
+		       struct fl_err *err);
+
 #endif

@@ -99,6 +99,8 @@ static uint64_t now_ns(void)
 struct rec_opts {
 	const char *output;
 	const char *url;	/* --url: to a relay daemon, no local directory */
+	double live_ms;		/* --live[=MS]: the --url session is a live one,
+				 * flushed to the relay daemon every MS; 0 not */
 	pid_t *pids;
 	size_t npids, cappids;
 	bool all;
@@ -849,7 +851,7 @@ static int parse_pids(struct rec_opts *o, const char *arg)
 
 enum {
 	OPT_SNAPSHOT = 256, OPT_SNAPSHOT_SIZE, OPT_TRIGGER_LOCK, OPT_TRIGGER_FALLBACK,
-	OPT_TRIGGER_WINDOW, OPT_TRIGGER, OPT_ROTATE_SIZE, OPT_ROTATE_EVERY, OPT_MAX_SIZE,
+	OPT_TRIGGER_WINDOW, OPT_TRIGGER, OPT_ROTATE_SIZE, OPT_ROTATE_EVERY, OPT_MAX_SIZE, OPT_LIVE,
 };
 
 /* A number in [lo, hi] for option name, or a usage error. */
@@ -886,6 +888,7 @@ static int parse_args(int argc, char **argv, struct rec_opts *o)
 		{ "rotate-every", required_argument, NULL, OPT_ROTATE_EVERY },
 		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
 		{ "url", required_argument, NULL, 'U' },
+		{ "live", optional_argument, NULL, OPT_LIVE },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -974,6 +977,11 @@ static int parse_args(int argc, char **argv, struct rec_opts *o)
 							  "(or net6://), not '%s'", optarg);
 			o->url = optarg;
 			break;
+		case OPT_LIVE:
+			o->live_ms = 1000;	/* lttng create --live's default */
+			if (optarg && (rc = parse_num("live", optarg, 1, 3600000, &o->live_ms)) != 0)
+				return rc;
+			break;
 		case ':':
 			return fl_cmd_usage_error(&fl_cmd_record, "option '%s' needs a value",
 						  argv[optind - 1]);
@@ -1008,6 +1016,9 @@ static int parse_args(int argc, char **argv, struct rec_opts *o)
 					  "--trigger-fallback");
 	if (o->url && o->output)
 		return fl_cmd_usage_error(&fl_cmd_record, "give -o DIR or --url URL, not both");
+	if (o->live_ms && (!o->url || o->snapshot || o->rotate_mib || o->rotate_s))
+		return fl_cmd_usage_error(&fl_cmd_record, "--live makes the --url session a live "
+					  "one: it needs --url, and takes no --snapshot or rotation");
 	if ((o->cmd != NULL) + (o->npids > 0) + o->all != 1)
 		return fl_cmd_usage_error(&fl_cmd_record, o->cmd || o->npids || o->all
 					  ? "give one target: -p PID, -a, or -- CMD"
@@ -1028,6 +1039,7 @@ static int start(struct recorder *r, struct fl_err *err)
 
 	co.rotate_size = (uint64_t)(r->o.rotate_mib * 1048576.0);
 	co.rotate_every_us = (uint64_t)(r->o.rotate_s * 1e6);
+	co.live_timer_us = (uint64_t)(r->o.live_ms * 1000.0);
 	if (r->o.snapshot) {
 		/* LTTng's rings are per CPU, and the recorder's one writer
 		 * thread fills whichever CPU it runs on: each CPU's ring gets
@@ -1111,6 +1123,14 @@ static int start(struct recorder *r, struct fl_err *err)
 	fl_guard_session(&r->guard, name);
 	if ((rc = fl_lttng_start(&r->lt, name, r->o.url ? r->o.url : r->outdir, &co, err)) < 0)
 		return rc;
+	if (r->o.live_ms) {
+		char host[256] = "";
+
+		gethostname(host, sizeof(host) - 1);
+		fprintf(stderr, "faultline record: live session '%s' on %s (follow it with "
+			"faultline replay --live net://RELAYD-HOST/host/%s/SESSION)\n", name,
+			r->o.url, host);
+	}
 	/* The writer may wait for room in LTTng's buffers (up to the
 	 * channel's blocking timeout) instead of discarding: back-pressure
 	 * lands on the perf rings, where any loss is counted. */
@@ -1393,6 +1413,11 @@ const struct fl_cmd fl_cmd_record = {
 		"                         lttng-relayd writes it to its output directory, in\n"
 		"                         HOSTNAME/SESSION-DATE-TIME/, where every faultline\n"
 		"                         command reads it (docs/fleet.md)\n"
+		"      --live[=MS]        with --url: a live session, which `faultline replay\n"
+		"                         --live` follows as it records, its packets sent\n"
+		"                         every MS (default 1000) or when one is full; a\n"
+		"                         viewer attached later starts at the next packet\n"
+		"                         (docs/fleet.md)\n"
 		"  -d, --duration S       stop after S seconds\n"
 		"  -m, --mmap-pages N     data pages of each CPU's perf ring, a power of\n"
 		"                         two (default: 1/64 of the available memory\n"

@@ -19,6 +19,7 @@
 struct fl_lttng_fns {
 	__typeof__(lttng_session_daemon_alive) *daemon_alive;
 	__typeof__(lttng_create_session) *create_session;
+	__typeof__(lttng_create_session_live) *create_session_live;
 	__typeof__(lttng_destroy_session) *destroy_session;
 	__typeof__(lttng_create_handle) *create_handle;
 	__typeof__(lttng_destroy_handle) *destroy_handle;
@@ -66,6 +67,7 @@ int fl_lttng_load(struct fl_lttng *l, struct fl_err *err)
 #define S(f, s) { #s, offsetof(struct fl_lttng_fns, f) }
 		S(daemon_alive, lttng_session_daemon_alive),
 		S(create_session, lttng_create_session),
+		S(create_session_live, lttng_create_session_live),
 		S(destroy_session, lttng_destroy_session),
 		S(create_handle, lttng_create_handle),
 		S(destroy_handle, lttng_destroy_handle),
@@ -268,6 +270,8 @@ int fl_lttng_start(struct fl_lttng *l, const char *name, const char *dir,
 	/* A snapshot session writes nothing until a snapshot is taken; its
 	 * channels are rings in memory that overwrite their oldest packets. */
 	rc = o->snapshot ? l->fn->create_session_snapshot(l->session, NULL)
+	     : o->live_timer_us ? l->fn->create_session_live(l->session, dir,
+							     (unsigned int)o->live_timer_us)
 			 : l->fn->create_session(l->session, dir);
 	if (rc < 0) {
 		fl_err_set(err, -EIO, "cannot create the LTTng session '%s' writing to %s: %s",

@@ -40,6 +40,9 @@ struct fl_lttng_channel_opts {
 	bool snapshot;			/* flight recorder: rings in memory, overwritten */
 	uint64_t rotate_size;		/* bytes: a new trace chunk each time; 0 never */
 	uint64_t rotate_every_us;	/* a new trace chunk each period; 0 never */
+	uint64_t live_timer_us;		/* with a URL: a live session, its packets
+					 * flushed to the relay daemon this often;
+					 * 0 not live */
 };
 
 int fl_lttng_load(struct fl_lttng *l, struct fl_err *err);

@@ -344,6 +344,16 @@ static bool act(struct tui_app *app, enum tui_action a)
 		reload_runs(app);
 		clearok(curscr, TRUE);
 		break;
+	case ACT_REFRESH: {
+		struct fl_err err = { 0 };
+
+		if (tui_refresh(app, &err) < 0)
+			set_msg_err(app, &err);
+		else if (!app->msg[0])
+			snprintf(app->msg, sizeof(app->msg), "read again%s",
+				 tui_store_any_live(&app->st) ? ": a run is live, read every 2 s" : "");
+		break;
+	}
 	case ACT_RESIZE:
 	case ACT_NONE:
 		break;
@@ -383,8 +393,19 @@ static int run_tui(struct tui_app *app, int64_t run_id, double t0)
 	tui_draw(app);
 	tui_timing_first(app, t0);
 	for (;;) {
-		int ch = getch();
+		int ch;
 
+		/* A live run grows: read it again every few seconds. */
+		timeout(tui_store_any_live(&app->st) ? TUI_LIVE_REFRESH_MS : -1);
+		ch = getch();
+		if (ch == ERR && tui_store_any_live(&app->st)) {
+			struct fl_err rerr = { 0 };
+
+			if (tui_refresh(app, &rerr) < 0)
+				set_msg_err(app, &rerr);
+			tui_draw(app);
+			continue;
+		}
 		if (ch == ERR)
 			continue;
 		tui_key_arrived(app, ch);

@@ -82,7 +82,8 @@ int tui_store_load_runs(struct tui_store *st, struct fl_err *err)
 	static const char sql[] =
 		"SELECT r.run_id, r.trace_id, r.strategy, r.profile, r.knobs, r.seed,"
 		" r.created_at, r.wall_ms, r.faults, r.fallbacks, r.unplaced,"
-		" t.path, t.dialect, t.kernel, t.t_first, t.t_last"
+		" t.path, t.dialect, t.kernel, t.t_first, t.t_last,"
+		" (SELECT value FROM meta WHERE key = 'run_state:' || r.run_id)"
 		" FROM runs r JOIN traces t ON t.trace_id = r.trace_id ORDER BY r.run_id";
 	struct tui_run *runs = NULL;
 	size_t n = 0, cap = 0;
@@ -120,6 +121,7 @@ int tui_store_load_runs(struct tui_store *st, struct fl_err *err)
 		r->kernel = dup_col(s, 13);
 		r->t_first = sqlite3_column_int64(s, 14);
 		r->t_last = sqlite3_column_int64(s, 15);
+		copy_col(r->state, sizeof(r->state), s, 16);
 		{
 			struct fl_loss_summary ls;
 
@@ -155,6 +157,14 @@ const struct tui_run *tui_store_run(const struct tui_store *st, int64_t run_id)
 		if (st->runs[i].run_id == run_id)
 			return &st->runs[i];
 	return NULL;
+}
+
+bool tui_store_any_live(const struct tui_store *st)
+{
+	for (size_t i = 0; i < st->nruns; i++)
+		if (!strcmp(st->runs[i].state, "live"))
+			return true;
+	return false;
 }
 
 void tui_loaded_free(struct tui_loaded *ld)

@@ -31,6 +31,7 @@ enum tui_action tui_key_action(int key)
 	case 'd': return ACT_COMPARE;
 	case '?': case 'h': case KEY_F(1): return ACT_HELP;
 	case CTRL('l'): return ACT_REDRAW;
+	case 'R': return ACT_REFRESH;
 	case 'Q': return ACT_QUIT;
 	case KEY_RESIZE: return ACT_RESIZE;
 	default: return ACT_NONE;
@@ -71,6 +72,7 @@ const struct tui_help tui_help[] = {
 	{ "r", "switch run: back to the runs list" },
 	{ "d", "compare this run with another, cause by cause" },
 	{ "^L", "read the runs again (new replays), redraw" },
+	{ "R", "read everything again, in place (every 2 s while a run is live)" },
 	{ "P", "save the screen as text to a file (its name is shown)" },
 	{ "?/h/F1", "this help; any key closes it" },
 	{ "Q", "quit from any view" },

@@ -44,6 +44,9 @@ struct tui_run {
 	char *trace;		/* the trace's path */
 	char *kernel;
 	char lost[256];		/* the trace's losses, "" none (analyze/losses.h) */
+	char state[16];		/* "live" (a live replay still adds to it), "cut
+				 * short" (it stopped before its session ended),
+				 * "" complete: meta 'run_state:RUN_ID' */
 };
 
 /* One outcome of the loaded run, with its fault's facts. */
@@ -110,6 +113,8 @@ void tui_store_close(struct tui_store *st);
 /* (Re)read the runs table; a replay may have added runs since. */
 int tui_store_load_runs(struct tui_store *st, struct fl_err *err);
 const struct tui_run *tui_store_run(const struct tui_store *st, int64_t run_id);
+/* Whether a run of the database is still growing (a live replay). */
+bool tui_store_any_live(const struct tui_store *st);
 
 /* Read run_id's outcomes and its trace's faults, writers and threads. */
 int tui_load_run(struct tui_store *st, int64_t run_id, struct tui_loaded *ld,
@@ -277,6 +282,12 @@ struct tui_view *tui_view_faults(struct tui_app *app, int cause, bool grouped,
 struct tui_view *tui_view_compare(struct tui_app *app, int64_t a, int64_t b,
 				  struct fl_err *err);
 void tui_view_free(struct tui_view *v);
+/* Read the database again (R, and every TUI_LIVE_REFRESH_MS while a run is
+ * live) and rebuild every view of the stack from it, each with its filter,
+ * sort, cursor row and scroll kept.  0, or -1 with err set (the views are
+ * then as they were, when the runs could not be read). */
+#define TUI_LIVE_REFRESH_MS 2000
+int tui_refresh(struct tui_app *app, struct fl_err *err);
 /* Make sure app->ld holds run_id. */
 int tui_ensure_run(struct tui_app *app, int64_t run_id, struct fl_err *err);
 /* "node-gc" from "traces/x86_64/node-gc/". */
@@ -294,7 +305,7 @@ struct tui_view *tui_view_detail(struct tui_app *app, int64_t fault_id, struct f
 enum tui_action {
 	ACT_NONE, ACT_UP, ACT_DOWN, ACT_PGUP, ACT_PGDN, ACT_TOP, ACT_BOTTOM, ACT_ENTER, ACT_BACK, ACT_TAB,
 	ACT_FILTER, ACT_SORT, ACT_RUN, ACT_COMPARE, ACT_HELP, ACT_REDRAW, ACT_QUIT, ACT_RESIZE,
-	ACT_CLOSE, ACT_SEARCH, ACT_SEARCH_NEXT, ACT_SEARCH_PREV, ACT_PRINT,
+	ACT_CLOSE, ACT_SEARCH, ACT_SEARCH_NEXT, ACT_SEARCH_PREV, ACT_PRINT, ACT_REFRESH,
 };
 
 enum tui_action tui_key_action(int key);

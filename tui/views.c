@@ -33,8 +33,9 @@ const char *tui_trace_name(const char *path, char *buf, size_t len)
 
 const char *tui_run_label(const struct tui_run *r, char *buf, size_t len)
 {
-	snprintf(buf, len, "run %" PRId64 " %s%s%s", r->run_id, r->strategy, r->profile[0] ? " " : "",
-		 r->profile);
+	snprintf(buf, len, "run %" PRId64 " %s%s%s%s%s%s", r->run_id, r->strategy,
+		 r->profile[0] ? " " : "", r->profile, r->state[0] ? " (" : "", r->state,
+		 r->state[0] ? ")" : "");
 	return buf;
 }
 
@@ -136,7 +137,10 @@ struct tui_view *tui_view_runs(struct tui_app *app, enum tui_pick pick, int64_t 
 			break;
 		}
 		rc |= tui_table_cell(&v->tab, 0, r->run_id, "%" PRId64, r->run_id);
-		rc |= tui_table_cell(&v->tab, 1, 0, "%s", tui_trace_name(r->trace, name, sizeof(name)));
+		/* A run still growing, or stopped before its session ended,
+		 * says so after its trace's name. */
+		rc |= tui_table_cell(&v->tab, 1, 0, "%s%s%s%s", tui_trace_name(r->trace, name, sizeof(name)),
+				     r->state[0] ? " [" : "", r->state, r->state[0] ? "]" : "");
 		rc |= tui_table_cell(&v->tab, 2, 0, "%s", r->strategy);
 		rc |= tui_table_cell(&v->tab, 3, 0, "%s", r->profile[0] ? r->profile : "-");
 		rc |= tui_table_cell(&v->tab, 4, r->seed, "%" PRId64, r->seed);
@@ -499,4 +503,112 @@ struct tui_view *tui_view_compare(struct tui_app *app, int64_t a, int64_t b,
 	}
 	free(rows);
 	return finish(v, rc, err);
+}
+
+/* ---- refresh: the same views over the database as it is now ------------ */
+
+/* The row of ov under its cursor, found again in nv: by the cause's
+ * texts in the lists of causes (their refs are indexes, which a reload
+ * may change), else by what the row stands for. */
+static bool same_row(const struct tui_view *nv, const struct tui_row *a,
+		     const struct tui_view *ov, const struct tui_row *b)
+{
+	if (nv->kind == V_CAUSES || nv->kind == V_COMPARE)
+		return !strcmp(tui_table_text(&nv->tab, a, 0), tui_table_text(&ov->tab, b, 0)) &&
+		       !strcmp(tui_table_text(&nv->tab, a, 1), tui_table_text(&ov->tab, b, 1));
+	return a->ref == b->ref && a->ref2 == b->ref2;
+}
+
+/* Give nv what the reader had done in ov: filter, sort, cursor, scroll. */
+static void carry(struct tui_view *nv, const struct tui_view *ov)
+{
+	const struct tui_row *r = tui_table_current(&ov->tab);
+
+	if (nv->kind == V_DETAIL) {
+		nv->top = ov->top < nv->nlines ? ov->top : 0;
+		return;
+	}
+	snprintf(nv->tab.filter, sizeof(nv->tab.filter), "%s", ov->tab.filter);
+	nv->tab.sort = ov->tab.sort;
+	tui_table_apply(&nv->tab);
+	for (size_t i = 0; r && i < nv->tab.nvis; i++)
+		if (same_row(nv, &nv->tab.rows[nv->tab.vis[i]], ov, r)) {
+			nv->tab.cur = i;
+			break;
+		}
+	nv->tab.top = ov->tab.top <= nv->tab.cur ? ov->tab.top : nv->tab.cur;
+}
+
+/* The index of a cause in the run loaded now, by its texts; -1 none. */
+static int cause_named(const struct tui_app *app, const char *counter, const char *reason)
+{
+	for (size_t i = 0; i < app->ld.ncauses; i++)
+		if (!strcmp(app->ld.causes[i].counter, counter) &&
+		    !strcmp(app->ld.causes[i].reason, reason))
+			return (int)i;
+	return -1;
+}
+
+static struct tui_view *rebuild(struct tui_app *app, const struct tui_view *v, const char *counter,
+				const char *reason, struct fl_err *err)
+{
+	int cause = -1;
+
+	if (v->kind != V_RUNS && v->kind != V_COMPARE && tui_ensure_run(app, v->run_id, err) < 0)
+		return NULL;
+	if (v->cause >= 0 && (cause = cause_named(app, counter, reason)) < 0) {
+		fl_err_set(err, -ENOENT, "run %" PRId64 " no longer has the cause %s / %s",
+			   v->run_id, counter, reason);
+		return NULL;
+	}
+	switch (v->kind) {
+	case V_RUNS: return tui_view_runs(app, v->pick, v->run_b, err);
+	case V_CAUSES: return tui_view_causes(app, v->run_id, err);
+	case V_GROUPS: return tui_view_groups(app, cause, v->group, err);
+	case V_FAULTS:
+		return tui_view_faults(app, cause, v->grouped, v->group, v->gkey, v->gkey2, err);
+	case V_DETAIL: return tui_view_detail(app, v->fault_id, err);
+	case V_COMPARE: return tui_view_compare(app, v->run_id, v->run_b, err);
+	}
+	return NULL;
+}
+
+int tui_refresh(struct tui_app *app, struct fl_err *err)
+{
+	static char counter[16][256], reason[16][256];
+	int64_t top_run = app->depth ? app->stack[app->depth - 1]->run_id : 0;
+
+	/* The views name their cause by index in the loaded run: keep the
+	 * names, which a reload keeps. */
+	for (int i = 0; i < app->depth; i++) {
+		const struct tui_view *v = app->stack[i];
+		bool named = v->cause >= 0 && (size_t)v->cause < app->ld.ncauses &&
+			     v->run_id == app->ld.run_id;
+
+		snprintf(counter[i], sizeof(counter[i]), "%s", named ? app->ld.causes[v->cause].counter : "");
+		snprintf(reason[i], sizeof(reason[i]), "%s", named ? app->ld.causes[v->cause].reason : "");
+	}
+	/* The loaded run points into the runs array about to be replaced. */
+	tui_loaded_free(&app->ld);
+	if (tui_store_load_runs(&app->st, err) < 0)
+		return -1;
+	for (int i = 0; i < app->depth; i++) {
+		struct tui_view *nv = rebuild(app, app->stack[i], counter[i], reason[i], err);
+
+		if (!nv) {
+			/* What cannot be shown again goes, with what was
+			 * opened from it. */
+			while (app->depth > i && app->depth > 1)
+				tui_view_free(app->stack[--app->depth]);
+			break;
+		}
+		carry(nv, app->stack[i]);
+		tui_view_free(app->stack[i]);
+		app->stack[i] = nv;
+	}
+	if (app->depth && app->stack[app->depth - 1]->run_id && app->stack[app->depth - 1]->kind != V_COMPARE)
+		top_run = app->stack[app->depth - 1]->run_id;
+	if (top_run && tui_ensure_run(app, top_run, err) < 0)
+		return -1;
+	return err->code ? -1 : 0;
 }

@@ -67,6 +67,16 @@ struct run_tally {
 	struct handler_tally h[H__COUNT];
 	uint8_t *flags;		/* by fault_id */
 	size_t capflags;
+	/* By fault_id: the outcome's index in c (before cause_counts sorts a
+	 * copy of it), for the fidelity tally. */
+	uint16_t *cause_of;
+	size_t capcause;
+	uint64_t lat_hist[64];	/* outcomes per power of two of latency */
+};
+
+/* A fault's ground truth as stored: its (gt, gt_detail), static strings. */
+struct gt_class {
+	const char *gt, *detail;
 };
 
 /* The bulk rows (writers, faults, outcomes) go to SQLite on a writer
@@ -135,6 +145,16 @@ struct fl_store {
 	size_t last_run;
 	int64_t *fault_t;	/* each fault's time, by fault_id: the time slices */
 	size_t capfault_t;
+	/* Each fault's ground truth, by fault_id: index + 1 in gtc (0: no
+	 * faults row), for the fidelity tally. */
+	uint8_t *fault_gt;
+	size_t capfault_gt;
+	struct gt_class gtc[255];
+	size_t ngtc;
+	/* The faults from loss_from on are marked 'unknown' / 'after loss'
+	 * (fl_store_losses()). */
+	bool loss_marked;
+	int64_t loss_from;
 	bool tally_oom;		/* a tally could not grow: none is written */
 
 	/* The ring: blocks [cons, cons + filled) are given to the thread, the
@@ -512,6 +532,7 @@ static void run_tally_free(struct run_tally *t)
 	free(t->vma);
 	fl_map_free(&t->vma_index);
 	free(t->flags);
+	free(t->cause_of);
 }
 
 /* Finalize the statements and close the connection (idempotent). */
@@ -542,6 +563,7 @@ void fl_store_close(struct fl_store *st)
 		run_tally_free(&st->runs[i]);
 	free(st->runs);
 	free(st->fault_t);
+	free(st->fault_gt);
 	/* A new database that was not published: nothing of it is left. */
 	remove_tmp(st);
 	free(st);
@@ -908,7 +930,8 @@ static int fsync_path(const char *path, int flags)
 static const char *const copied_tables[] = {
 	"traces", "threads", "writers", "faults", "losses", "runs", "outcomes", "cause_counts",
 	"thread_times",
-	"tally_threads", "tally_vmas", "tally_handlers", "tally_times",
+	"tally_threads", "tally_vmas", "tally_handlers", "tally_times", "tally_fidelity",
+	"tally_latency",
 };
 
 /* The statements that renumber table t's trace and run ids in src (by
@@ -1288,6 +1311,14 @@ static struct vma_tally *vma_tally(struct run_tally *t, uint64_t start, uint64_t
 	return &t->vma[t->nvma++];
 }
 
+/* The latency histogram's bucket of the HTML report (analyze/html.c): the
+ * halvings of the latency, as read back from its int64 column, until it
+ * is below 2. */
+static int latency_bucket(uint64_t lat)
+{
+	return lat < 2 ? 0 : 63 - __builtin_clzll(lat);
+}
+
 /* Count one outcome in its run's views.  False without memory. */
 static bool tally_views(struct fl_store *st, struct run_tally *t, const struct fl_fault_view *v,
 			const struct fl_outcome *o, bool placed, const char *kind)
@@ -1322,6 +1353,15 @@ static bool tally_views(struct fl_store *st, struct run_tally *t, const struct f
 	}
 	t->flags[v->fault_id] = FLAG_SEEN | (o->fell_back ? FLAG_FELL_BACK : 0) |
 				(o->writer ? FLAG_ABORT : 0);
+	/* The cause counted last by tally(): this outcome's. */
+	if (t->last > UINT16_MAX)
+		return false;
+	if (v->fault_id >= t->capcause &&
+	    fl_array_grow((void **)&t->cause_of, &t->capcause, v->fault_id + 1,
+			  sizeof(*t->cause_of)) < 0)
+		return false;
+	t->cause_of[v->fault_id] = (uint16_t)t->last;
+	t->lat_hist[latency_bucket(o->latency)]++;
 	(void)st;
 	return true;
 }
@@ -1388,6 +1428,87 @@ static int write_view_tallies(struct fl_store *st, struct run_tally *t, struct f
 		sqlite3_bind_int64(s, 6, h->lat_max);
 		rc = sqlite3_step(s);
 		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, err, "cannot store the run's tallies");
+	if (prepare(st, &s, "INSERT INTO tally_latency (run_id, bucket, n) VALUES (?,?,?)", err))
+		return -EIO;
+	for (int i = 0; i < 64 && rc == SQLITE_DONE; i++) {
+		if (!t->lat_hist[i])
+			continue;
+		sqlite3_bind_int64(s, 1, t->run_id);
+		sqlite3_bind_int(s, 2, i);
+		sqlite3_bind_int64(s, 3, (int64_t)t->lat_hist[i]);
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, err, "cannot store the run's tallies");
+	return 0;
+}
+
+/* Write every run's fidelity tally (tally_fidelity): each fault of the
+ * trace by the run's outcome for it and by its ground truth as the faults
+ * rows end up, with the marks fl_store_losses() and fl_store_trace_end()
+ * put on them: 'unknown' for every fault of a trace without ground truth,
+ * else 'unknown' / 'after loss' from the first loss on. */
+static int write_fidelity_tallies(struct fl_store *st, bool has_ground_truth, struct fl_err *err)
+{
+	size_t ng = st->ngtc + 2, g_after_loss = st->ngtc, g_no_gt = st->ngtc + 1;
+	sqlite3_stmt *s;
+	int rc = SQLITE_DONE;
+
+	if (prepare(st, &s, "INSERT INTO tally_fidelity (run_id, outcome, counter, reason, fell_back,"
+			   " gt, gt_detail, n) VALUES (?,?,?,?,?,?,?,?)", err))
+		return -EIO;
+	for (size_t r = 0; r < st->nruns && rc == SQLITE_DONE; r++) {
+		struct run_tally *t = &st->runs[r];
+		size_t nc = t->n + 1;	/* the last: no outcome */
+		uint64_t *cnt = calloc(nc * 2 * ng, sizeof(*cnt));
+
+		if (!cnt) {
+			sqlite3_finalize(s);
+			return fl_err_set(err, -ENOMEM, "out of memory");
+		}
+		for (size_t id = 0; id < st->capfault_gt; id++) {
+			bool seen, fb;
+			size_t g, c;
+
+			if (!st->fault_gt[id])
+				continue;
+			if (!has_ground_truth)
+				g = g_no_gt;
+			else if (st->loss_marked && id < st->capfault_t && st->fault_t[id] >= st->loss_from)
+				g = g_after_loss;
+			else
+				g = st->fault_gt[id] - 1u;
+			seen = id < t->capflags && (t->flags[id] & FLAG_SEEN) && id < t->capcause;
+			fb = seen && (t->flags[id] & FLAG_FELL_BACK);
+			c = seen ? t->cause_of[id] : nc - 1;
+			cnt[(c * 2 + fb) * ng + g]++;
+		}
+		for (size_t i = 0; i < nc * 2 * ng && rc == SQLITE_DONE; i++) {
+			size_t g = i % ng, fb = (i / ng) % 2, c = i / ng / 2;
+			const char *gt = g == g_after_loss || g == g_no_gt ? "unknown" : st->gtc[g].gt;
+			const char *detail = g == g_after_loss ? "after loss" : g == g_no_gt ? ""
+					     : st->gtc[g].detail;
+
+			if (!cnt[i])
+				continue;
+			sqlite3_bind_int64(s, 1, t->run_id);
+			sqlite3_bind_int(s, 2, c < nc - 1);
+			sqlite3_bind_text(s, 3, c < nc - 1 ? t->c[c].counter : "", -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 4, c < nc - 1 ? t->c[c].reason : "", -1, SQLITE_STATIC);
+			sqlite3_bind_int(s, 5, (int)fb);
+			sqlite3_bind_text(s, 6, gt, -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 7, detail, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(s, 8, (int64_t)cnt[i]);
+			rc = sqlite3_step(s);
+			sqlite3_reset(s);
+		}
+		free(cnt);
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
@@ -1534,6 +1655,37 @@ static const char *access_text(uint32_t a)
 	return names[k + ((a & FL_ACC_PROT) ? 3 : 0)];
 }
 
+/* Note the fault's ground truth for the fidelity tally.  False without
+ * memory, or with more (gt, gt_detail) pairs than it counts. */
+static bool gt_classify(struct fl_store *st, uint64_t fault_id, const char *gt, const char *detail)
+{
+	size_t i;
+
+	detail = detail ? detail : "";
+	for (i = 0; i < st->ngtc; i++)
+		if (st->gtc[i].gt == gt && st->gtc[i].detail == detail)
+			break;
+	if (i == st->ngtc)
+		for (i = 0; i < st->ngtc; i++)
+			if (!strcmp(st->gtc[i].gt, gt) && !strcmp(st->gtc[i].detail, detail))
+				break;
+	if (i == st->ngtc) {
+		if (st->ngtc == sizeof(st->gtc) / sizeof(st->gtc[0]))
+			return false;
+		st->gtc[st->ngtc++] = (struct gt_class){ gt, detail };
+	}
+	if (fault_id >= st->capfault_gt) {
+		size_t cap = st->capfault_gt;
+
+		if (fl_array_grow((void **)&st->fault_gt, &cap, fault_id + 1, 1) < 0)
+			return false;
+		memset(st->fault_gt + st->capfault_gt, 0, cap - st->capfault_gt);
+		st->capfault_gt = cap;
+	}
+	st->fault_gt[fault_id] = (uint8_t)(i + 1);
+	return true;
+}
+
 int fl_store_fault(struct fl_store *st, int64_t trace_id, const struct fl_fault_view *v,
 		   const struct fl_gt_result *gt)
 {
@@ -1547,6 +1699,8 @@ int fl_store_fault(struct fl_store *st, int64_t trace_id, const struct fl_fault_
 		st->tally_oom = true;
 	if (!st->tally_oom)
 		st->fault_t[v->fault_id] = (int64_t)v->t;
+	if (!st->tally_oom && !gt_classify(st, v->fault_id, fl_gt_name(gt->gt), gt->detail))
+		st->tally_oom = true;
 	val_int(r, 0, trace_id);
 	val_int(r, 1, (int64_t)v->fault_id);
 	val_int(r, 2, (int64_t)v->t);
@@ -1690,6 +1844,8 @@ int fl_store_losses(struct fl_store *st, int64_t trace_id, const struct fl_store
 	if (rc != SQLITE_DONE)
 		return db_fail(st, err, "cannot mark the faults after a loss");
 	*marked = (uint64_t)sqlite3_changes(st->db);
+	st->loss_marked = true;
+	st->loss_from = (int64_t)first;
 	return 0;
 }
 
@@ -1746,6 +1902,7 @@ int fl_store_run_end(struct fl_store *st, int64_t run_id, const struct fl_engine
 {
 	sqlite3_stmt *s;
 	struct run_tally *t;
+	struct cause_tally *sorted;
 	char cost[512];
 	size_t off = 0;
 	int rc;
@@ -1780,22 +1937,31 @@ int fl_store_run_end(struct fl_store *st, int64_t run_id, const struct fl_engine
 	t = run_tally(st, run_id);
 	if (!t)
 		return fl_err_set(err, -EINVAL, "%s: run %" PRId64 " was not begun", st->path, run_id);
-	if (t->n)	/* qsort(NULL, 0) is undefined */
-		qsort(t->c, t->n, sizeof(*t->c), cmp_cause);
+	/* A sorted copy: the outcomes' indexes in t->c (cause_of) stay true. */
+	sorted = malloc((t->n ? t->n : 1) * sizeof(*sorted));
+	if (!sorted)
+		return fl_err_set(err, -ENOMEM, "out of memory");
+	if (t->n) {	/* qsort(NULL, 0) is undefined */
+		memcpy(sorted, t->c, t->n * sizeof(*sorted));
+		qsort(sorted, t->n, sizeof(*sorted), cmp_cause);
+	}
 	if (prepare(st, &s, "INSERT INTO cause_counts (run_id, counter, reason, n, fell_back)"
-			   " VALUES (?,?,?,?,?)", err))
+			   " VALUES (?,?,?,?,?)", err)) {
+		free(sorted);
 		return -EIO;
+	}
 	rc = SQLITE_DONE;
 	for (size_t i = 0; i < t->n && rc == SQLITE_DONE; i++) {
 		sqlite3_bind_int64(s, 1, run_id);
-		sqlite3_bind_text(s, 2, t->c[i].counter, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, t->c[i].reason, -1, SQLITE_STATIC);
-		bind_u64(s, 4, t->c[i].n);
-		bind_u64(s, 5, t->c[i].fell_back);
+		sqlite3_bind_text(s, 2, sorted[i].counter, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, sorted[i].reason, -1, SQLITE_STATIC);
+		bind_u64(s, 4, sorted[i].n);
+		bind_u64(s, 5, sorted[i].fell_back);
 		rc = sqlite3_step(s);
 		sqlite3_reset(s);
 	}
 	sqlite3_finalize(s);
+	free(sorted);
 	if (rc != SQLITE_DONE)
 		return db_fail(st, err, "cannot count the causes");
 	if (st->tally_oom)
@@ -1833,7 +1999,8 @@ int fl_store_trace_end(struct fl_store *st, int64_t *trace_id, const struct fl_i
 	if (rc != SQLITE_DONE)
 		return db_fail(st, err, "cannot complete the trace");
 	if (!st->tally_oom && st->nruns &&
-	    write_time_tallies(st, res->t_first, res->t_last, err) < 0)
+	    (write_time_tallies(st, res->t_first, res->t_last, err) < 0 ||
+	     write_fidelity_tallies(st, has_ground_truth, err) < 0))
 		return -EIO;
 	if (!has_ground_truth &&
 	    (prepare(st, &s, "UPDATE faults SET gt = 'unknown', gt_detail = '', gt_lock_wait = NULL"

@@ -287,3 +287,30 @@ CREATE TABLE IF NOT EXISTS tally_times (
 	aborts		INTEGER NOT NULL,
 	PRIMARY KEY (run_id, buckets, bucket)
 );
+-- The run's predictions against the kernel's answer (report --fidelity):
+-- every fault of the run's trace counted by its outcome in the run (outcome
+-- 0: none; counter and reason '' and fell_back 0 then) and by its ground
+-- truth as the faults row finally holds it (after the marking of the
+-- faults after a loss).  Summed, it gives the confusion counts, the
+-- precision per reason and the recall per gt_detail without a join of
+-- faults and outcomes.
+CREATE TABLE IF NOT EXISTS tally_fidelity (
+	run_id		INTEGER NOT NULL,
+	outcome		INTEGER NOT NULL,	-- 1: the run has an outcome for the fault
+	counter		TEXT NOT NULL,
+	reason		TEXT NOT NULL,
+	fell_back	INTEGER NOT NULL,
+	gt		TEXT NOT NULL,
+	gt_detail	TEXT NOT NULL,
+	n		INTEGER NOT NULL,
+	PRIMARY KEY (run_id, outcome, counter, reason, fell_back, gt, gt_detail)
+);
+-- Outcomes per power of two of their latency (report --html): bucket b
+-- counts latencies in [2^b, 2^(b+1)) ns, bucket 0 also 0 ns; a latency
+-- read back negative (past int64) is in bucket 63.
+CREATE TABLE IF NOT EXISTS tally_latency (
+	run_id		INTEGER NOT NULL,
+	bucket		INTEGER NOT NULL,
+	n		INTEGER NOT NULL,
+	PRIMARY KEY (run_id, bucket)
+);

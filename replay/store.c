@@ -5,7 +5,9 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <libgen.h>
+#include <dirent.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -340,9 +342,222 @@ static int check_schema(struct fl_store *st, struct fl_err *err)
 	return 0;
 }
 
-/* A private file for a new database: DIR/.NAME.XXXXXX next to path (the
- * same file system, so it can be linked to path), created with O_EXCL by
- * mkstemp(), with the mode a file created by open(0666) would have. */
+/* ---- the private file of a new database --------------------------------- */
+
+/* SIGINT, SIGTERM and SIGHUP while a new database is written in its
+ * private file remove the file (and its -wal, -shm, -journal) before the
+ * process dies of the signal: nothing else would.  The names are copied
+ * here before the handler is armed, so that it only calls unlink(). */
+static const int tmp_signals[] = { SIGINT, SIGTERM, SIGHUP };
+static struct sigaction tmp_old_actions[3];
+static char tmp_sig_paths[4][4096];
+static volatile sig_atomic_t tmp_sig_armed;
+static pid_t tmp_sig_owner;
+static bool tmp_sig_installed;
+
+static void tmp_signal(int sig)
+{
+	/* A child (the trace's decoder) inherits the handler, not the file. */
+	if (tmp_sig_armed && getpid() == tmp_sig_owner)
+		for (int i = 3; i >= 0; i--)
+			unlink(tmp_sig_paths[i]);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void tmp_names(char out[4][4096], const char *path)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
+
+	for (int i = 0; i < 4; i++)
+		snprintf(out[i], sizeof(out[i]), "%s%s", path, suffix[i]);
+}
+
+/* Arm the handlers for st's private file (one at a time: a second store
+ * creating a database in the same process goes without). */
+static void tmp_signals_arm(const char *tmp_path)
+{
+	struct sigaction sa;
+
+	if (tmp_sig_installed || strlen(tmp_path) + 9 > sizeof(tmp_sig_paths[0]))
+		return;
+	tmp_names(tmp_sig_paths, tmp_path);
+	tmp_sig_owner = getpid();
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = tmp_signal;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < 3; i++)
+		sigaddset(&sa.sa_mask, tmp_signals[i]);
+	tmp_sig_armed = 1;
+	for (size_t i = 0; i < 3; i++)
+		sigaction(tmp_signals[i], &sa, &tmp_old_actions[i]);
+	tmp_sig_installed = true;
+}
+
+static void tmp_signals_disarm(void)
+{
+	if (!tmp_sig_installed)
+		return;
+	for (size_t i = 0; i < 3; i++)
+		sigaction(tmp_signals[i], &tmp_old_actions[i], NULL);
+	tmp_sig_armed = 0;
+	tmp_sig_installed = false;
+}
+
+/* How old a dead replay's private file must be before it is removed:
+ * some slack for a process that is not ours to see (another PID
+ * namespace) and for a clock stepped back. */
+#define STALE_TMP_S	5
+
+/* Whether name is DIR/.BASE.PID.XXXXXX (make_tmp()'s pattern) with one of
+ * the suffixes: *pid and the length of the name without the suffix. */
+static bool tmp_name_parse(const char *name, const char *base, pid_t *pid, size_t *stem,
+			   const char **suffix)
+{
+	static const char *const suffixes[] = { "-wal", "-shm", "-journal" };
+	size_t nb = strlen(base), i;
+	long long v = 0;
+	const char *p;
+
+	if (name[0] != '.' || strncmp(name + 1, base, nb) || name[1 + nb] != '.')
+		return false;
+	p = name + 2 + nb;
+	for (i = 0; p[i] >= '0' && p[i] <= '9' && i < 10; i++)
+		v = v * 10 + (p[i] - '0');
+	if (!i || p[i] != '.' || v <= 0 || v > INT32_MAX)
+		return false;
+	p += i + 1;
+	for (i = 0; i < 6; i++)
+		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'z') ||
+		      (p[i] >= 'A' && p[i] <= 'Z')))
+			return false;
+	*pid = (pid_t)v;
+	*stem = (size_t)(p + 6 - name);
+	*suffix = p + 6;
+	if (!**suffix)
+		return true;
+	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
+		if (!strcmp(*suffix, suffixes[i]))
+			return true;
+	return false;
+}
+
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Whether name's -wal holds a page 1 with faultline's application_id
+ * among its first frames: a new database's schema is its first commit. */
+static bool tmp_wal_ours(int dirfd, const char *name)
+{
+	char wal[4096];
+	unsigned char h[32], f[24 + 72];
+	uint32_t ps;
+	bool ours = false;
+	int fd;
+
+	if ((size_t)snprintf(wal, sizeof(wal), "%s-wal", name) >= sizeof(wal))
+		return false;
+	fd = openat(dirfd, wal, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return false;
+	if (pread(fd, h, sizeof(h), 0) == (ssize_t)sizeof(h) && (be32(h) & ~1u) == 0x377f0682u) {
+		ps = be32(h + 8);
+		for (off_t off = 32; ps >= 512 && ps <= 65536 && off < 32 + 1000 * (off_t)(24 + ps) && !ours;
+		     off += 24 + ps) {
+			if (pread(fd, f, sizeof(f), off) != (ssize_t)sizeof(f))
+				break;
+			ours = be32(f) == 1 && !memcmp(f + 24, "SQLite format 3", 16) &&
+			       be32(f + 24 + 68) == FL_STORE_APP_ID;
+		}
+	}
+	close(fd);
+	return ours;
+}
+
+/* Whether the file at dirfd/name is a database faultline began: empty
+ * (killed before SQLite wrote to it), SQLite's with faultline's
+ * application_id, or, before the first checkpoint, SQLite's with no table
+ * in the file itself and faultline's schema in its -wal. */
+static bool tmp_content_ours(int dirfd, const char *name, const struct stat *sb)
+{
+	unsigned char h[108];
+	uint32_t app, page;
+	ssize_t n;
+	int fd;
+
+	if (sb->st_size == 0)
+		return true;
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return false;
+	n = pread(fd, h, sizeof(h), 0);
+	close(fd);
+	if (n != (ssize_t)sizeof(h) || memcmp(h, "SQLite format 3", 16))
+		return false;
+	app = be32(h + 68);
+	if (app == FL_STORE_APP_ID)
+		return true;
+	page = (uint32_t)h[16] << 8 | h[17];
+	page = page == 1 ? 65536 : page;
+	/* Page 1 alone, an empty table b-tree: the schema is not in the file. */
+	return app == 0 && sb->st_size <= (off_t)page && h[100] == 0x0d && h[103] == 0 && h[104] == 0 &&
+	       tmp_wal_ours(dirfd, name);
+}
+
+/* Remove the private files other replays into path left when they were
+ * killed (SIGKILL cannot be caught).  Only what is proven stale goes: the
+ * name is make_tmp()'s for this very path, the process in it is gone
+ * (kill(pid, 0): ESRCH), the file is a regular file of this user untouched
+ * for STALE_TMP_S, and it holds nothing but a database faultline began;
+ * its -wal, -shm and -journal go with it. */
+static void remove_stale_tmps(const char *path)
+{
+	char *dcopy = strdup(path), *bcopy = strdup(path);
+	time_t now = time(NULL);
+	struct dirent *e;
+	DIR *d = NULL;
+
+	if (dcopy && bcopy)
+		d = opendir(dirname(dcopy));
+	while (d && (e = readdir(d))) {
+		const char *base = basename(bcopy), *suffix;
+		char side[4][4096];
+		struct stat sb;
+		size_t stem;
+		pid_t pid;
+
+		if (!tmp_name_parse(e->d_name, base, &pid, &stem, &suffix) || *suffix)
+			continue;
+		if (pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(sb.st_mode) ||
+		    sb.st_uid != geteuid() || now - sb.st_mtime < STALE_TMP_S ||
+		    !tmp_content_ours(dirfd(d), e->d_name, &sb))
+			continue;
+		tmp_names(side, e->d_name);
+		for (int i = 3; i >= 0; i--) {
+			struct stat ss;
+
+			/* A side file only when it is a regular file of ours. */
+			if (i && (fstatat(dirfd(d), side[i], &ss, AT_SYMLINK_NOFOLLOW) < 0 ||
+				  !S_ISREG(ss.st_mode) || ss.st_uid != geteuid()))
+				continue;
+			unlinkat(dirfd(d), side[i], 0);
+		}
+	}
+	if (d)
+		closedir(d);
+	free(dcopy);
+	free(bcopy);
+}
+
+/* A private file for a new database: DIR/.NAME.PID.XXXXXX next to path
+ * (the same file system, so it can be linked to path), created with
+ * O_EXCL by mkstemp(), with the mode a file created by open(0666) would
+ * have.  The pid lets a later replay into path tell a file left by a
+ * killed replay from one another replay is writing (remove_stale_tmps()). */
 static int make_tmp(struct fl_store *st, struct fl_err *err)
 {
 	char *dcopy = strdup(st->path), *bcopy = strdup(st->path);
@@ -353,10 +568,10 @@ static int make_tmp(struct fl_store *st, struct fl_err *err)
 	if (dcopy && bcopy) {
 		const char *dir = dirname(dcopy), *base = basename(bcopy);
 
-		n = strlen(dir) + strlen(base) + 16;
+		n = strlen(dir) + strlen(base) + 32;
 		st->tmp_path = malloc(n);
 		if (st->tmp_path) {
-			snprintf(st->tmp_path, n, "%s/.%s.XXXXXX", dir, base);
+			snprintf(st->tmp_path, n, "%s/.%s.%ld.XXXXXX", dir, base, (long)getpid());
 			fd = mkstemp(st->tmp_path);
 			if (fd < 0) {
 				int e = errno;
@@ -376,6 +591,7 @@ static int make_tmp(struct fl_store *st, struct fl_err *err)
 	free(bcopy);
 	if (fd < 0)
 		return fl_err_set(err, -ENOMEM, "out of memory");
+	tmp_signals_arm(st->tmp_path);
 	mask = umask(022);
 	umask(mask);
 	if (fchmod(fd, 0666 & ~mask) < 0) {
@@ -398,6 +614,8 @@ static void remove_tmp(struct fl_store *st)
 	unlink(side);
 	snprintf(side, sizeof(side), "%s-shm", st->tmp_path);
 	unlink(side);
+	if (tmp_sig_installed && !strcmp(tmp_sig_paths[0], st->tmp_path))
+		tmp_signals_disarm();
 	free(st->tmp_path);
 	st->tmp_path = NULL;
 }
@@ -489,6 +707,7 @@ int fl_store_open(const char *path, struct fl_store **out, struct fl_err *err)
 	 * the commit; another replay creating the same path meanwhile is met
 	 * there (publish_new()).  Deciding by stat() here is only a shortcut:
 	 * nothing is ever removed or replaced on its word. */
+	remove_stale_tmps(path);
 	if (stat(path, &sb) == 0) {
 		if (!S_ISREG(sb.st_mode)) {
 			rc = fl_err_set(err, -EINVAL, "%s: not a regular file", path);
@@ -501,6 +720,11 @@ int fl_store_open(const char *path, struct fl_store **out, struct fl_err *err)
 		rc = make_tmp(st, err);
 		if (!rc)
 			rc = open_db(st, st->tmp_path, err);
+		/* Test hook (tests/integration/t0335-store-killed.sh): stop
+		 * once the private file has its schema, for a test to kill the
+		 * replay there. */
+		if (!rc && getenv("FL_TEST_STOP_AFTER_TMP"))
+			raise(SIGSTOP);
 	} else {
 		int e = errno;
 

@@ -446,6 +446,12 @@ static int load_writer(struct q *q, int64_t trace_id, struct fl_fid_miss *m, boo
 	return rc < 0 ? rc : 0;
 }
 
+/* A disagreeing fault's columns, over faults f, outcomes o and threads th. */
+#define MISS_COLS PRED_FB ", f.fault_id, f.t, coalesce(f.t_end, f.t), f.tid, f.pid, " \
+	"coalesce(th.comm, ''), f.address, f.access, o.vma_start, o.vma_end, o.vma_kind, o.path, " \
+	"o.counter, o.reason, f.gt, f.gt_detail, o.writer_id"
+#define MISS_THREAD " LEFT JOIN threads th ON th.trace_id = f.trace_id AND th.tid = f.tid"
+
 static int load_misses(struct q *q, struct fl_fidelity *f, size_t limit)
 {
 	struct miss_link {
@@ -453,15 +459,29 @@ static int load_misses(struct q *q, struct fl_fidelity *f, size_t limit)
 		int64_t writer_id, t_end;
 	} *links = NULL;
 	size_t cap = 0, lcap = 0;
-	int rc = q_prep(q, "SELECT " PRED_FB ", f.fault_id, f.t, coalesce(f.t_end, f.t), f.tid, "
-			   "f.pid, coalesce(th.comm, ''), f.address, f.access, o.vma_start, "
-			   "o.vma_end, o.vma_kind, o.path, o.counter, o.reason, f.gt, f.gt_detail, "
-			   "o.writer_id"
-			   " FROM faults f JOIN outcomes o ON o.run_id = ?1 AND o.fault_id = f.fault_id"
-			   " LEFT JOIN threads th ON th.trace_id = f.trace_id AND th.tid = f.tid"
-			   " WHERE f.trace_id = ?2 AND ((" TRUE_FB " AND NOT " PRED_FB ") OR"
-			   " (f.gt = 'vma' AND " PRED_FB ")) ORDER BY f.fault_id LIMIT ?3");
+	int rc;
 
+	/* The first disagreements in fault order, from two indexes: the
+	 * false negatives among the faults whose truth is not 'vma'
+	 * (faults_not_vma), the false positives among the run's predicted
+	 * fallbacks (outcomes_fell_back); both few, or dense enough for the
+	 * limit to come soon.  A database without the second index (written
+	 * before it) walks the trace's faults in order instead. */
+	if (sqlite3_prepare_v2(q->db, "SELECT " MISS_COLS " FROM (SELECT f.fault_id AS id"
+			       " FROM faults f JOIN outcomes o ON o.run_id = ?1 AND o.fault_id = f.fault_id"
+			       " WHERE f.trace_id = ?2 AND f.gt <> 'vma' AND " TRUE_FB " AND NOT " PRED_FB
+			       " UNION ALL SELECT o.fault_id FROM outcomes o INDEXED BY outcomes_fell_back"
+			       " JOIN faults f ON f.trace_id = ?2 AND f.fault_id = o.fault_id"
+			       " WHERE o.run_id = ?1 AND " PRED_FB " AND f.gt = 'vma'"
+			       " ORDER BY 1 LIMIT ?3) m"
+			       " JOIN faults f ON f.trace_id = ?2 AND f.fault_id = m.id"
+			       " JOIN outcomes o ON o.run_id = ?1 AND o.fault_id = m.id" MISS_THREAD
+			       " ORDER BY m.id", -1, &q->st, NULL) != SQLITE_OK)
+		q->st = NULL;
+	rc = q->st ? 0 : q_prep(q, "SELECT " MISS_COLS
+				" FROM faults f JOIN outcomes o ON o.run_id = ?1 AND o.fault_id = f.fault_id"
+				MISS_THREAD " WHERE f.trace_id = ?2 AND ((" TRUE_FB " AND NOT " PRED_FB
+				") OR (f.gt = 'vma' AND " PRED_FB ")) ORDER BY f.fault_id LIMIT ?3");
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int64(q->st, 1, f->run_id);

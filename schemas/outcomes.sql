@@ -242,12 +242,17 @@ CREATE INDEX IF NOT EXISTS outcomes_writer ON outcomes (run_id, writer_id, vma_s
 -- Faults whose ground truth is not 'vma' (true fallbacks, unknowns): few,
 -- and with a run's fell_back total they give its precision and recall.
 CREATE INDEX IF NOT EXISTS faults_not_vma ON faults (trace_id, gt) WHERE gt <> 'vma';
+-- A run's predicted fallbacks in fault order: with faults_not_vma, the
+-- first faults a run and the kernel disagree on (report --fidelity) without
+-- walking the trace.
+CREATE INDEX IF NOT EXISTS outcomes_fell_back ON outcomes (run_id, fault_id) WHERE fell_back = 1;
 
 -- @tallies
 -- Tallies of each run's outcomes, counted by `faultline replay` as it
 -- stores them (replay/store.c), so that the report's views by thread, VMA,
--- handler and time read a few rows per run instead of every outcome with
--- its fault (analyze/views.c).  Derived data, like an index: a run without
+-- handler and time, report --fidelity and report --html read a few rows per
+-- run instead of every outcome with its fault (analyze/views.c, fidelity.c,
+-- html.c).  Derived data, like an index: a run without
 -- them (an older database) is read from outcomes as before, with the same
 -- result; adding them does not bump the version.
 CREATE TABLE IF NOT EXISTS tally_threads (

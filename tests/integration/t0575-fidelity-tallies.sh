@@ -32,6 +32,8 @@ runs=$(q "$db" 'select count(*) from runs')
 for t in tally_fidelity tally_latency; do
 	is "every run has its $t" "$(q "$db" "select count(distinct run_id) from $t")" "$runs"
 done
+is "the predicted fallbacks are indexed (outcomes_fell_back)" \
+	"$(q "$db" "select count(*) from sqlite_master where type = 'index' and name = 'outcomes_fell_back'")" 1
 after=$(q "$db" "select count(*) from faults where gt_detail = 'after loss'")
 if [ "${after:-0}" -gt 0 ]; then ok "the lossy trace has $after faults after its loss"; else
 	not_ok "the lossy trace has faults after its loss" "$after"; fi
@@ -50,10 +52,13 @@ is "... 'after loss' included" "$(q "$db" "select count(distinct run_id) from ta
 is "tally_latency counts every outcome" "$(q "$db" 'select sum(n) from tally_latency')" \
 	"$(q "$db" 'select count(*) from outcomes')"
 
-# The reports from the tallies and from the outcomes.
+# The reports from the tallies and from the outcomes, as a database
+# written before the tallies has them,
 old=$d/old.db
 cp "$db" "$old"
 for t in tally_fidelity tally_latency; do q "$old" "DROP TABLE $t" >/dev/null; done
+# and without the index the disagreeing faults are found through.
+q "$old" "DROP INDEX outcomes_fell_back" >/dev/null
 bad=""
 for run in $(q "$db" 'select run_id from runs'); do
 	for fmt in text json csv; do

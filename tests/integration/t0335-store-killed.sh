@@ -78,8 +78,10 @@ if stopped; then
 	keep=".other.db.999997.DDDDDD .other.db.999997.DDDDDD-wal .r.db.$live.AAAAAA .r.db.$live.AAAAAA-wal
 		.r.db.999996.EEEEEE .r.db.999998.CCCCCC .r.db.999999.BBBBBB"
 
-	# A fresh private file of a dead process is left alone for a while.
+	# A fresh private file of a dead process is left alone for a while
+	# (dated ahead, so that a slow replay does not make it old).
 	clone .r.db.999995.FFFFFF
+	touch -d '1 hour' "$d"/.r.db.999995.FFFFFF "$d"/.r.db.999995.FFFFFF-wal
 	expect_ok "the next replay into the same target" replay -s classic "$trace" -o "$d/r.db"
 	is "... removes the killed replay's file and nothing else" \
 		"$(cd "$d" && ls -A | grep '^\.' | sort | tr '\n' ' ')" \
@@ -87,7 +89,7 @@ if stopped; then
 	kill "$live"
 	wait "$live" 2>/dev/null
 	is "... and stores its run" "$(sqlite3 "$d/r.db" 'select count(*) from runs')" 1
-	touch -d '1 minute ago' "$d"/.r.db.999995.FFFFFF*
+	touch -d '1 minute ago' "$d"/.r.db.999995.FFFFFF "$d"/.r.db.999995.FFFFFF-wal
 	expect_ok "a replay into the existing database" replay --again -s classic "$trace" -o "$d/r.db"
 	# The live process has ended by now: its file goes too.
 	is "... removes the dead processes' files once they are old" \

@@ -17,6 +17,51 @@
 #define JOINED " FROM faults f JOIN outcomes o ON o.run_id = ?1 AND o.fault_id = f.fault_id" \
 	       " WHERE f.trace_id = ?2"
 
+/* The same over the run's tally (tally_fidelity, written by the replay):
+ * sums of n over a few rows instead of a join of every fault. */
+#define T_KNOWN_GT "gt IN ('vma', 'fallback')"
+#define T_FROM " FROM tally_fidelity WHERE run_id = ?1"
+#define T_COMPARED T_FROM " AND outcome = 1 AND " T_KNOWN_GT
+
+/* The queries of each part, from the outcomes or from the tally; the
+ * columns are the same. */
+struct fid_sql {
+	const char *trace_faults, *unknown, *no_outcome, *confusion, *reasons, *details, *cells;
+};
+
+static const struct fid_sql from_outcomes = {
+	.trace_faults = "SELECT count(*) FROM faults WHERE trace_id = ?2",
+	.unknown = "SELECT count(*) FROM faults f WHERE f.trace_id = ?2 AND NOT " KNOWN_GT,
+	.no_outcome = "SELECT count(*) FROM faults f WHERE f.trace_id = ?2 AND " KNOWN_GT
+		      " AND NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.run_id = ?1 AND "
+		      "o.fault_id = f.fault_id)",
+	.confusion = "SELECT " TRUE_FB ", " PRED_FB ", count(*)" JOINED " AND " KNOWN_GT
+		     " GROUP BY 1, 2",
+	.reasons = "SELECT o.reason, sum(" TRUE_FB "), sum(NOT " TRUE_FB ")" JOINED
+		   " AND " KNOWN_GT " AND " PRED_FB
+		   " GROUP BY o.reason ORDER BY count(*) DESC, o.reason",
+	.details = "SELECT f.gt_detail, sum(" PRED_FB "), sum(NOT " PRED_FB ")" JOINED
+		   " AND " TRUE_FB " GROUP BY f.gt_detail ORDER BY count(*) DESC, f.gt_detail",
+	.cells = "SELECT o.counter, o.reason, sum(" PRED_FB "), sum(f.gt = 'vma'), "
+		 "sum(" TRUE_FB ")" JOINED " AND " KNOWN_GT
+		 " GROUP BY o.counter, o.reason ORDER BY count(*) DESC, o.counter, o.reason",
+};
+
+static const struct fid_sql from_tally = {
+	.trace_faults = "SELECT coalesce(sum(n), 0)" T_FROM,
+	.unknown = "SELECT coalesce(sum(n), 0)" T_FROM " AND NOT " T_KNOWN_GT,
+	.no_outcome = "SELECT coalesce(sum(n), 0)" T_FROM " AND outcome = 0 AND " T_KNOWN_GT,
+	.confusion = "SELECT gt = 'fallback', fell_back = 1, sum(n)" T_COMPARED " GROUP BY 1, 2",
+	.reasons = "SELECT reason, sum(n * (gt = 'fallback')), sum(n * (NOT (gt = 'fallback')))"
+		   T_COMPARED " AND fell_back = 1 GROUP BY reason ORDER BY sum(n) DESC, reason",
+	.details = "SELECT gt_detail, sum(n * (fell_back = 1)), sum(n * (NOT (fell_back = 1)))" T_FROM
+		   " AND outcome = 1 AND gt = 'fallback' GROUP BY gt_detail"
+		   " ORDER BY sum(n) DESC, gt_detail",
+	.cells = "SELECT counter, reason, sum(n * (fell_back = 1)), sum(n * (gt = 'vma')), "
+		 "sum(n * (gt = 'fallback'))" T_COMPARED
+		 " GROUP BY counter, reason ORDER BY sum(n) DESC, counter, reason",
+};
+
 /* How far from a fault the nearest writer of its process is looked for. */
 #define NEAR_NS 1000000
 
@@ -25,6 +70,7 @@ struct q {
 	const char *path;
 	struct fl_err *err;
 	sqlite3_stmt *st;
+	const struct fid_sql *sql;	/* from_tally when the run has one */
 };
 
 static int q_prep(struct q *q, const char *sql)
@@ -110,7 +156,7 @@ bool fl_ratio(uint64_t num, uint64_t den, double *out)
 
 int fl_fidelity_default_run(sqlite3 *db, const char *path, int64_t *run_id, struct fl_err *err)
 {
-	struct q q = { db, path, err, NULL };
+	struct q q = { db, path, err, NULL, &from_outcomes };
 	int rc = q_prep(&q, "SELECT run_id FROM runs WHERE strategy = 'pervma' "
 			    "ORDER BY run_id DESC LIMIT 1");
 
@@ -175,24 +221,35 @@ static int load_run(struct q *q, struct fl_fidelity *f)
 	return 0;
 }
 
+/* Whether the replay wrote the run's fidelity tally (not before it
+ * existed, nor when it ran out of memory for it). */
+static bool tallied(struct q *q, int64_t run_id)
+{
+	sqlite3_stmt *st;
+	bool yes;
+
+	if (sqlite3_prepare_v2(q->db, "SELECT 1 FROM tally_fidelity WHERE run_id = ?1 LIMIT 1", -1,
+			       &st, NULL) != SQLITE_OK)
+		return false;	/* no such table */
+	sqlite3_bind_int64(st, 1, run_id);
+	yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return yes;
+}
+
 static int load_counts(struct q *q, struct fl_fidelity *f)
 {
-	int rc = q_count(q, "SELECT count(*) FROM faults WHERE trace_id = ?2",
-			 f->run_id, f->trace_id, &f->trace_faults);
+	int rc = q_count(q, q->sql->trace_faults, f->run_id, f->trace_id, &f->trace_faults);
 
 	if (rc < 0)
 		return rc;
-	rc = q_count(q, "SELECT count(*) FROM faults f WHERE f.trace_id = ?2 AND NOT "
-		     KNOWN_GT, f->run_id, f->trace_id, &f->excluded_unknown);
+	rc = q_count(q, q->sql->unknown, f->run_id, f->trace_id, &f->excluded_unknown);
 	if (rc < 0)
 		return rc;
-	rc = q_count(q, "SELECT count(*) FROM faults f WHERE f.trace_id = ?2 AND " KNOWN_GT
-		     " AND NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.run_id = ?1 AND "
-		     "o.fault_id = f.fault_id)", f->run_id, f->trace_id, &f->excluded_no_outcome);
+	rc = q_count(q, q->sql->no_outcome, f->run_id, f->trace_id, &f->excluded_no_outcome);
 	if (rc < 0)
 		return rc;
-	rc = q_prep(q, "SELECT " TRUE_FB ", " PRED_FB ", count(*)" JOINED " AND " KNOWN_GT
-		    " GROUP BY 1, 2");
+	rc = q_prep(q, q->sql->confusion);
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int64(q->st, 1, f->run_id);
@@ -219,9 +276,7 @@ static int load_counts(struct q *q, struct fl_fidelity *f)
 static int load_reasons(struct q *q, struct fl_fidelity *f)
 {
 	size_t cap = 0;
-	int rc = q_prep(q, "SELECT o.reason, sum(" TRUE_FB "), sum(NOT " TRUE_FB ")" JOINED
-			   " AND " KNOWN_GT " AND " PRED_FB
-			   " GROUP BY o.reason ORDER BY count(*) DESC, o.reason");
+	int rc = q_prep(q, q->sql->reasons);
 
 	if (rc < 0)
 		return rc;
@@ -249,9 +304,7 @@ static int load_reasons(struct q *q, struct fl_fidelity *f)
 static int load_details(struct q *q, struct fl_fidelity *f)
 {
 	size_t cap = 0;
-	int rc = q_prep(q, "SELECT f.gt_detail, sum(" PRED_FB "), sum(NOT " PRED_FB ")" JOINED
-			   " AND " TRUE_FB " GROUP BY f.gt_detail ORDER BY count(*) DESC, "
-			   "f.gt_detail");
+	int rc = q_prep(q, q->sql->details);
 
 	if (rc < 0)
 		return rc;
@@ -279,9 +332,7 @@ static int load_details(struct q *q, struct fl_fidelity *f)
 static int load_cells(struct q *q, struct fl_fidelity *f)
 {
 	size_t cap = 0;
-	int rc = q_prep(q, "SELECT o.counter, o.reason, sum(" PRED_FB "), sum(f.gt = 'vma'), "
-			   "sum(" TRUE_FB ")" JOINED " AND " KNOWN_GT
-			   " GROUP BY o.counter, o.reason ORDER BY count(*) DESC, o.counter, o.reason");
+	int rc = q_prep(q, q->sql->cells);
 
 	if (rc < 0)
 		return rc;
@@ -395,6 +446,12 @@ static int load_writer(struct q *q, int64_t trace_id, struct fl_fid_miss *m, boo
 	return rc < 0 ? rc : 0;
 }
 
+/* A disagreeing fault's columns, over faults f, outcomes o and threads th. */
+#define MISS_COLS PRED_FB ", f.fault_id, f.t, coalesce(f.t_end, f.t), f.tid, f.pid, " \
+	"coalesce(th.comm, ''), f.address, f.access, o.vma_start, o.vma_end, o.vma_kind, o.path, " \
+	"o.counter, o.reason, f.gt, f.gt_detail, o.writer_id"
+#define MISS_THREAD " LEFT JOIN threads th ON th.trace_id = f.trace_id AND th.tid = f.tid"
+
 static int load_misses(struct q *q, struct fl_fidelity *f, size_t limit)
 {
 	struct miss_link {
@@ -402,15 +459,29 @@ static int load_misses(struct q *q, struct fl_fidelity *f, size_t limit)
 		int64_t writer_id, t_end;
 	} *links = NULL;
 	size_t cap = 0, lcap = 0;
-	int rc = q_prep(q, "SELECT " PRED_FB ", f.fault_id, f.t, coalesce(f.t_end, f.t), f.tid, "
-			   "f.pid, coalesce(th.comm, ''), f.address, f.access, o.vma_start, "
-			   "o.vma_end, o.vma_kind, o.path, o.counter, o.reason, f.gt, f.gt_detail, "
-			   "o.writer_id"
-			   " FROM faults f JOIN outcomes o ON o.run_id = ?1 AND o.fault_id = f.fault_id"
-			   " LEFT JOIN threads th ON th.trace_id = f.trace_id AND th.tid = f.tid"
-			   " WHERE f.trace_id = ?2 AND ((" TRUE_FB " AND NOT " PRED_FB ") OR"
-			   " (f.gt = 'vma' AND " PRED_FB ")) ORDER BY f.fault_id LIMIT ?3");
+	int rc;
 
+	/* The first disagreements in fault order, from two indexes: the
+	 * false negatives among the faults whose truth is not 'vma'
+	 * (faults_not_vma), the false positives among the run's predicted
+	 * fallbacks (outcomes_fell_back); both few, or dense enough for the
+	 * limit to come soon.  A database without the second index (written
+	 * before it) walks the trace's faults in order instead. */
+	if (sqlite3_prepare_v2(q->db, "SELECT " MISS_COLS " FROM (SELECT f.fault_id AS id"
+			       " FROM faults f JOIN outcomes o ON o.run_id = ?1 AND o.fault_id = f.fault_id"
+			       " WHERE f.trace_id = ?2 AND f.gt <> 'vma' AND " TRUE_FB " AND NOT " PRED_FB
+			       " UNION ALL SELECT o.fault_id FROM outcomes o INDEXED BY outcomes_fell_back"
+			       " JOIN faults f ON f.trace_id = ?2 AND f.fault_id = o.fault_id"
+			       " WHERE o.run_id = ?1 AND " PRED_FB " AND f.gt = 'vma'"
+			       " ORDER BY 1 LIMIT ?3) m"
+			       " JOIN faults f ON f.trace_id = ?2 AND f.fault_id = m.id"
+			       " JOIN outcomes o ON o.run_id = ?1 AND o.fault_id = m.id" MISS_THREAD
+			       " ORDER BY m.id", -1, &q->st, NULL) != SQLITE_OK)
+		q->st = NULL;
+	rc = q->st ? 0 : q_prep(q, "SELECT " MISS_COLS
+				" FROM faults f JOIN outcomes o ON o.run_id = ?1 AND o.fault_id = f.fault_id"
+				MISS_THREAD " WHERE f.trace_id = ?2 AND ((" TRUE_FB " AND NOT " PRED_FB
+				") OR (f.gt = 'vma' AND " PRED_FB ")) ORDER BY f.fault_id LIMIT ?3");
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int64(q->st, 1, f->run_id);
@@ -459,7 +530,7 @@ static int load_misses(struct q *q, struct fl_fidelity *f, size_t limit)
 int fl_fidelity_compute(sqlite3 *db, const char *path, int64_t run_id, size_t limit,
 			struct fl_fidelity *f, struct fl_err *err)
 {
-	struct q q = { db, path, err, NULL };
+	struct q q = { db, path, err, NULL, &from_outcomes };
 	bool own_txn = sqlite3_get_autocommit(db);
 	int rc;
 
@@ -470,6 +541,8 @@ int fl_fidelity_compute(sqlite3 *db, const char *path, int64_t run_id, size_t li
 	if (own_txn && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		return fl_store_sql_error(db, path, "cannot read the store", err);
 	rc = load_run(&q, f);
+	if (rc >= 0 && tallied(&q, run_id))
+		q.sql = &from_tally;
 	if (rc >= 0)
 		rc = load_counts(&q, f);
 	if (rc >= 0)
@@ -478,7 +551,8 @@ int fl_fidelity_compute(sqlite3 *db, const char *path, int64_t run_id, size_t li
 		rc = load_details(&q, f);
 	if (rc >= 0)
 		rc = load_cells(&q, f);
-	if (rc >= 0)
+	/* Counted exactly by the tally: no disagreement is no search. */
+	if (rc >= 0 && (q.sql != &from_tally || f->misses_total))
 		rc = load_misses(&q, f, limit);
 	if (own_txn)
 		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);

@@ -557,6 +557,34 @@ static void fmt_lat(char *buf, size_t len, double ns)
  * distribution), log scales both ways, so that the tails where runs differ
  * are not squeezed under the bulk of fast faults where they agree. */
 #define TAIL_FLOOR -3		/* 0.001%: the y axis' bottom, log10 of % */
+/* The run's latency histogram: from the replay's tally (tally_latency,
+ * counted in the same power-of-two buckets) when the run has one, else
+ * from its outcomes. */
+static int latency_hist(const struct fl_view_ctx *v, int64_t *hist, int n, struct fl_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(v->db, "SELECT bucket, n FROM tally_latency WHERE run_id = ?1", -1, &st,
+			       NULL) != SQLITE_OK)
+		return fl_view_latency_hist(v, hist, n, err);	/* no such table */
+	memset(hist, 0, (size_t)n * sizeof(*hist));
+	sqlite3_bind_int64(st, 1, v->run_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t b = sqlite3_column_int64(st, 0);
+
+		hist[b < 0 ? 0 : b > n - 1 ? n - 1 : b] += sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return fl_store_sql_error(v->db, v->path, "cannot read the store", err);
+	for (int b = 0; b < n; b++)
+		if (hist[b])
+			return 0;
+	/* No row: a run stored before the tally, or one without outcomes. */
+	return fl_view_latency_hist(v, hist, n, err);
+}
+
 static int latency_chart(FILE *f, sqlite3 *db, const char *path, const struct hrun *runs,
 			 size_t n, struct fl_err *err)
 {
@@ -571,7 +599,7 @@ static int latency_chart(FILE *f, sqlite3 *db, const char *path, const struct hr
 	for (size_t i = 0; i < n; i++) {
 		struct fl_view_ctx v = { db, path, runs[i].run_id, runs[i].trace_id, 0 };
 		int64_t total = 0, acc = 0;
-		int rc = fl_view_latency_hist(&v, hist, LAT_BUCKETS, err);
+		int rc = latency_hist(&v, hist, LAT_BUCKETS, err);
 
 		if (rc < 0) {
 			free(tail);

@@ -432,6 +432,25 @@ static int copy_rows(struct merge *m, sqlite3 *src, const char *src_path, const 
 	return err->code;
 }
 
+/* A tally table (schemas/outcomes.sql, @tallies) the shard was written
+ * without: derived data, so its runs are copied without it and read from
+ * their outcomes, as in the shard. */
+static bool tally_missing(sqlite3 *src, const char *table)
+{
+	sqlite3_stmt *s;
+	bool found = true;
+
+	if (strncmp(table, "tally_", 6) != 0)
+		return false;
+	if (sqlite3_prepare_v2(src, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+			       -1, &s, NULL) != SQLITE_OK)
+		return false;	/* copy_rows() says what fails */
+	sqlite3_bind_text(s, 1, table, -1, SQLITE_STATIC);
+	found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return !found;
+}
+
 static int64_t mapped_trace(const struct merge *m, int64_t from)
 {
 	for (size_t i = 0; i < m->ntmap; i++)
@@ -563,7 +582,7 @@ static int merge_runs(struct merge *m, sqlite3 *src, const char *src_path, struc
 			      err))
 			goto out;
 		for (size_t i = 0; i < m->nkeyed; i++)
-			if (m->keyed[i].run_col >= 0 &&
+			if (m->keyed[i].run_col >= 0 && !tally_missing(src, m->keyed[i].name) &&
 			    copy_rows(m, src, src_path, &m->keyed[i], "run_id", run, to, new_run, -1, NULL,
 				      err))
 				goto out;

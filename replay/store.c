@@ -5,7 +5,9 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <libgen.h>
+#include <dirent.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +69,16 @@ struct run_tally {
 	struct handler_tally h[H__COUNT];
 	uint8_t *flags;		/* by fault_id */
 	size_t capflags;
+	/* By fault_id: the outcome's index in c (before cause_counts sorts a
+	 * copy of it), for the fidelity tally. */
+	uint16_t *cause_of;
+	size_t capcause;
+	uint64_t lat_hist[64];	/* outcomes per power of two of latency */
+};
+
+/* A fault's ground truth as stored: its (gt, gt_detail), static strings. */
+struct gt_class {
+	const char *gt, *detail;
 };
 
 /* The bulk rows (writers, faults, outcomes) go to SQLite on a writer
@@ -135,6 +147,16 @@ struct fl_store {
 	size_t last_run;
 	int64_t *fault_t;	/* each fault's time, by fault_id: the time slices */
 	size_t capfault_t;
+	/* Each fault's ground truth, by fault_id: index + 1 in gtc (0: no
+	 * faults row), for the fidelity tally. */
+	uint8_t *fault_gt;
+	size_t capfault_gt;
+	struct gt_class gtc[255];
+	size_t ngtc;
+	/* The faults from loss_from on are marked 'unknown' / 'after loss'
+	 * (fl_store_losses()). */
+	bool loss_marked;
+	int64_t loss_from;
 	bool tally_oom;		/* a tally could not grow: none is written */
 
 	/* The ring: blocks [cons, cons + filled) are given to the thread, the
@@ -320,9 +342,222 @@ static int check_schema(struct fl_store *st, struct fl_err *err)
 	return 0;
 }
 
-/* A private file for a new database: DIR/.NAME.XXXXXX next to path (the
- * same file system, so it can be linked to path), created with O_EXCL by
- * mkstemp(), with the mode a file created by open(0666) would have. */
+/* ---- the private file of a new database --------------------------------- */
+
+/* SIGINT, SIGTERM and SIGHUP while a new database is written in its
+ * private file remove the file (and its -wal, -shm, -journal) before the
+ * process dies of the signal: nothing else would.  The names are copied
+ * here before the handler is armed, so that it only calls unlink(). */
+static const int tmp_signals[] = { SIGINT, SIGTERM, SIGHUP };
+static struct sigaction tmp_old_actions[3];
+static char tmp_sig_paths[4][4096];
+static volatile sig_atomic_t tmp_sig_armed;
+static pid_t tmp_sig_owner;
+static bool tmp_sig_installed;
+
+static void tmp_signal(int sig)
+{
+	/* A child (the trace's decoder) inherits the handler, not the file. */
+	if (tmp_sig_armed && getpid() == tmp_sig_owner)
+		for (int i = 3; i >= 0; i--)
+			unlink(tmp_sig_paths[i]);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void tmp_names(char out[4][4096], const char *path)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
+
+	for (int i = 0; i < 4; i++)
+		snprintf(out[i], sizeof(out[i]), "%s%s", path, suffix[i]);
+}
+
+/* Arm the handlers for st's private file (one at a time: a second store
+ * creating a database in the same process goes without). */
+static void tmp_signals_arm(const char *tmp_path)
+{
+	struct sigaction sa;
+
+	if (tmp_sig_installed || strlen(tmp_path) + 9 > sizeof(tmp_sig_paths[0]))
+		return;
+	tmp_names(tmp_sig_paths, tmp_path);
+	tmp_sig_owner = getpid();
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = tmp_signal;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < 3; i++)
+		sigaddset(&sa.sa_mask, tmp_signals[i]);
+	tmp_sig_armed = 1;
+	for (size_t i = 0; i < 3; i++)
+		sigaction(tmp_signals[i], &sa, &tmp_old_actions[i]);
+	tmp_sig_installed = true;
+}
+
+static void tmp_signals_disarm(void)
+{
+	if (!tmp_sig_installed)
+		return;
+	for (size_t i = 0; i < 3; i++)
+		sigaction(tmp_signals[i], &tmp_old_actions[i], NULL);
+	tmp_sig_armed = 0;
+	tmp_sig_installed = false;
+}
+
+/* How old a dead replay's private file must be before it is removed:
+ * some slack for a process that is not ours to see (another PID
+ * namespace) and for a clock stepped back. */
+#define STALE_TMP_S	5
+
+/* Whether name is DIR/.BASE.PID.XXXXXX (make_tmp()'s pattern) with one of
+ * the suffixes: *pid and the length of the name without the suffix. */
+static bool tmp_name_parse(const char *name, const char *base, pid_t *pid, size_t *stem,
+			   const char **suffix)
+{
+	static const char *const suffixes[] = { "-wal", "-shm", "-journal" };
+	size_t nb = strlen(base), i;
+	long long v = 0;
+	const char *p;
+
+	if (name[0] != '.' || strncmp(name + 1, base, nb) || name[1 + nb] != '.')
+		return false;
+	p = name + 2 + nb;
+	for (i = 0; p[i] >= '0' && p[i] <= '9' && i < 10; i++)
+		v = v * 10 + (p[i] - '0');
+	if (!i || p[i] != '.' || v <= 0 || v > INT32_MAX)
+		return false;
+	p += i + 1;
+	for (i = 0; i < 6; i++)
+		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'z') ||
+		      (p[i] >= 'A' && p[i] <= 'Z')))
+			return false;
+	*pid = (pid_t)v;
+	*stem = (size_t)(p + 6 - name);
+	*suffix = p + 6;
+	if (!**suffix)
+		return true;
+	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
+		if (!strcmp(*suffix, suffixes[i]))
+			return true;
+	return false;
+}
+
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Whether name's -wal holds a page 1 with faultline's application_id
+ * among its first frames: a new database's schema is its first commit. */
+static bool tmp_wal_ours(int dirfd, const char *name)
+{
+	char wal[4096];
+	unsigned char h[32], f[24 + 72];
+	uint32_t ps;
+	bool ours = false;
+	int fd;
+
+	if ((size_t)snprintf(wal, sizeof(wal), "%s-wal", name) >= sizeof(wal))
+		return false;
+	fd = openat(dirfd, wal, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return false;
+	if (pread(fd, h, sizeof(h), 0) == (ssize_t)sizeof(h) && (be32(h) & ~1u) == 0x377f0682u) {
+		ps = be32(h + 8);
+		for (off_t off = 32; ps >= 512 && ps <= 65536 && off < 32 + 1000 * (off_t)(24 + ps) && !ours;
+		     off += 24 + ps) {
+			if (pread(fd, f, sizeof(f), off) != (ssize_t)sizeof(f))
+				break;
+			ours = be32(f) == 1 && !memcmp(f + 24, "SQLite format 3", 16) &&
+			       be32(f + 24 + 68) == FL_STORE_APP_ID;
+		}
+	}
+	close(fd);
+	return ours;
+}
+
+/* Whether the file at dirfd/name is a database faultline began: empty
+ * (killed before SQLite wrote to it), SQLite's with faultline's
+ * application_id, or, before the first checkpoint, SQLite's with no table
+ * in the file itself and faultline's schema in its -wal. */
+static bool tmp_content_ours(int dirfd, const char *name, const struct stat *sb)
+{
+	unsigned char h[108];
+	uint32_t app, page;
+	ssize_t n;
+	int fd;
+
+	if (sb->st_size == 0)
+		return true;
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return false;
+	n = pread(fd, h, sizeof(h), 0);
+	close(fd);
+	if (n != (ssize_t)sizeof(h) || memcmp(h, "SQLite format 3", 16))
+		return false;
+	app = be32(h + 68);
+	if (app == FL_STORE_APP_ID)
+		return true;
+	page = (uint32_t)h[16] << 8 | h[17];
+	page = page == 1 ? 65536 : page;
+	/* Page 1 alone, an empty table b-tree: the schema is not in the file. */
+	return app == 0 && sb->st_size <= (off_t)page && h[100] == 0x0d && h[103] == 0 && h[104] == 0 &&
+	       tmp_wal_ours(dirfd, name);
+}
+
+/* Remove the private files other replays into path left when they were
+ * killed (SIGKILL cannot be caught).  Only what is proven stale goes: the
+ * name is make_tmp()'s for this very path, the process in it is gone
+ * (kill(pid, 0): ESRCH), the file is a regular file of this user untouched
+ * for STALE_TMP_S, and it holds nothing but a database faultline began;
+ * its -wal, -shm and -journal go with it. */
+static void remove_stale_tmps(const char *path)
+{
+	char *dcopy = strdup(path), *bcopy = strdup(path);
+	time_t now = time(NULL);
+	struct dirent *e;
+	DIR *d = NULL;
+
+	if (dcopy && bcopy)
+		d = opendir(dirname(dcopy));
+	while (d && (e = readdir(d))) {
+		const char *base = basename(bcopy), *suffix;
+		char side[4][4096];
+		struct stat sb;
+		size_t stem;
+		pid_t pid;
+
+		if (!tmp_name_parse(e->d_name, base, &pid, &stem, &suffix) || *suffix)
+			continue;
+		if (pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(sb.st_mode) ||
+		    sb.st_uid != geteuid() || now - sb.st_mtime < STALE_TMP_S ||
+		    !tmp_content_ours(dirfd(d), e->d_name, &sb))
+			continue;
+		tmp_names(side, e->d_name);
+		for (int i = 3; i >= 0; i--) {
+			struct stat ss;
+
+			/* A side file only when it is a regular file of ours. */
+			if (i && (fstatat(dirfd(d), side[i], &ss, AT_SYMLINK_NOFOLLOW) < 0 ||
+				  !S_ISREG(ss.st_mode) || ss.st_uid != geteuid()))
+				continue;
+			unlinkat(dirfd(d), side[i], 0);
+		}
+	}
+	if (d)
+		closedir(d);
+	free(dcopy);
+	free(bcopy);
+}
+
+/* A private file for a new database: DIR/.NAME.PID.XXXXXX next to path
+ * (the same file system, so it can be linked to path), created with
+ * O_EXCL by mkstemp(), with the mode a file created by open(0666) would
+ * have.  The pid lets a later replay into path tell a file left by a
+ * killed replay from one another replay is writing (remove_stale_tmps()). */
 static int make_tmp(struct fl_store *st, struct fl_err *err)
 {
 	char *dcopy = strdup(st->path), *bcopy = strdup(st->path);
@@ -333,10 +568,10 @@ static int make_tmp(struct fl_store *st, struct fl_err *err)
 	if (dcopy && bcopy) {
 		const char *dir = dirname(dcopy), *base = basename(bcopy);
 
-		n = strlen(dir) + strlen(base) + 16;
+		n = strlen(dir) + strlen(base) + 32;
 		st->tmp_path = malloc(n);
 		if (st->tmp_path) {
-			snprintf(st->tmp_path, n, "%s/.%s.XXXXXX", dir, base);
+			snprintf(st->tmp_path, n, "%s/.%s.%ld.XXXXXX", dir, base, (long)getpid());
 			fd = mkstemp(st->tmp_path);
 			if (fd < 0) {
 				int e = errno;
@@ -356,6 +591,7 @@ static int make_tmp(struct fl_store *st, struct fl_err *err)
 	free(bcopy);
 	if (fd < 0)
 		return fl_err_set(err, -ENOMEM, "out of memory");
+	tmp_signals_arm(st->tmp_path);
 	mask = umask(022);
 	umask(mask);
 	if (fchmod(fd, 0666 & ~mask) < 0) {
@@ -378,6 +614,8 @@ static void remove_tmp(struct fl_store *st)
 	unlink(side);
 	snprintf(side, sizeof(side), "%s-shm", st->tmp_path);
 	unlink(side);
+	if (tmp_sig_installed && !strcmp(tmp_sig_paths[0], st->tmp_path))
+		tmp_signals_disarm();
 	free(st->tmp_path);
 	st->tmp_path = NULL;
 }
@@ -469,6 +707,7 @@ int fl_store_open(const char *path, struct fl_store **out, struct fl_err *err)
 	 * the commit; another replay creating the same path meanwhile is met
 	 * there (publish_new()).  Deciding by stat() here is only a shortcut:
 	 * nothing is ever removed or replaced on its word. */
+	remove_stale_tmps(path);
 	if (stat(path, &sb) == 0) {
 		if (!S_ISREG(sb.st_mode)) {
 			rc = fl_err_set(err, -EINVAL, "%s: not a regular file", path);
@@ -481,6 +720,11 @@ int fl_store_open(const char *path, struct fl_store **out, struct fl_err *err)
 		rc = make_tmp(st, err);
 		if (!rc)
 			rc = open_db(st, st->tmp_path, err);
+		/* Test hook (tests/integration/t0335-store-killed.sh): stop
+		 * once the private file has its schema, for a test to kill the
+		 * replay there. */
+		if (!rc && getenv("FL_TEST_STOP_AFTER_TMP"))
+			raise(SIGSTOP);
 	} else {
 		int e = errno;
 
@@ -512,6 +756,7 @@ static void run_tally_free(struct run_tally *t)
 	free(t->vma);
 	fl_map_free(&t->vma_index);
 	free(t->flags);
+	free(t->cause_of);
 }
 
 /* Finalize the statements and close the connection (idempotent). */
@@ -542,6 +787,7 @@ void fl_store_close(struct fl_store *st)
 		run_tally_free(&st->runs[i]);
 	free(st->runs);
 	free(st->fault_t);
+	free(st->fault_gt);
 	/* A new database that was not published: nothing of it is left. */
 	remove_tmp(st);
 	free(st);
@@ -908,7 +1154,8 @@ static int fsync_path(const char *path, int flags)
 static const char *const copied_tables[] = {
 	"traces", "threads", "writers", "faults", "losses", "runs", "outcomes", "cause_counts",
 	"thread_times",
-	"tally_threads", "tally_vmas", "tally_handlers", "tally_times",
+	"tally_threads", "tally_vmas", "tally_handlers", "tally_times", "tally_fidelity",
+	"tally_latency",
 };
 
 /* The statements that renumber table t's trace and run ids in src (by
@@ -1288,6 +1535,14 @@ static struct vma_tally *vma_tally(struct run_tally *t, uint64_t start, uint64_t
 	return &t->vma[t->nvma++];
 }
 
+/* The latency histogram's bucket of the HTML report (analyze/html.c): the
+ * halvings of the latency, as read back from its int64 column, until it
+ * is below 2. */
+static int latency_bucket(uint64_t lat)
+{
+	return lat < 2 ? 0 : 63 - __builtin_clzll(lat);
+}
+
 /* Count one outcome in its run's views.  False without memory. */
 static bool tally_views(struct fl_store *st, struct run_tally *t, const struct fl_fault_view *v,
 			const struct fl_outcome *o, bool placed, const char *kind)
@@ -1322,6 +1577,15 @@ static bool tally_views(struct fl_store *st, struct run_tally *t, const struct f
 	}
 	t->flags[v->fault_id] = FLAG_SEEN | (o->fell_back ? FLAG_FELL_BACK : 0) |
 				(o->writer ? FLAG_ABORT : 0);
+	/* The cause counted last by tally(): this outcome's. */
+	if (t->last > UINT16_MAX)
+		return false;
+	if (v->fault_id >= t->capcause &&
+	    fl_array_grow((void **)&t->cause_of, &t->capcause, v->fault_id + 1,
+			  sizeof(*t->cause_of)) < 0)
+		return false;
+	t->cause_of[v->fault_id] = (uint16_t)t->last;
+	t->lat_hist[latency_bucket(o->latency)]++;
 	(void)st;
 	return true;
 }
@@ -1388,6 +1652,87 @@ static int write_view_tallies(struct fl_store *st, struct run_tally *t, struct f
 		sqlite3_bind_int64(s, 6, h->lat_max);
 		rc = sqlite3_step(s);
 		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, err, "cannot store the run's tallies");
+	if (prepare(st, &s, "INSERT INTO tally_latency (run_id, bucket, n) VALUES (?,?,?)", err))
+		return -EIO;
+	for (int i = 0; i < 64 && rc == SQLITE_DONE; i++) {
+		if (!t->lat_hist[i])
+			continue;
+		sqlite3_bind_int64(s, 1, t->run_id);
+		sqlite3_bind_int(s, 2, i);
+		sqlite3_bind_int64(s, 3, (int64_t)t->lat_hist[i]);
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, err, "cannot store the run's tallies");
+	return 0;
+}
+
+/* Write every run's fidelity tally (tally_fidelity): each fault of the
+ * trace by the run's outcome for it and by its ground truth as the faults
+ * rows end up, with the marks fl_store_losses() and fl_store_trace_end()
+ * put on them: 'unknown' for every fault of a trace without ground truth,
+ * else 'unknown' / 'after loss' from the first loss on. */
+static int write_fidelity_tallies(struct fl_store *st, bool has_ground_truth, struct fl_err *err)
+{
+	size_t ng = st->ngtc + 2, g_after_loss = st->ngtc, g_no_gt = st->ngtc + 1;
+	sqlite3_stmt *s;
+	int rc = SQLITE_DONE;
+
+	if (prepare(st, &s, "INSERT INTO tally_fidelity (run_id, outcome, counter, reason, fell_back,"
+			   " gt, gt_detail, n) VALUES (?,?,?,?,?,?,?,?)", err))
+		return -EIO;
+	for (size_t r = 0; r < st->nruns && rc == SQLITE_DONE; r++) {
+		struct run_tally *t = &st->runs[r];
+		size_t nc = t->n + 1;	/* the last: no outcome */
+		uint64_t *cnt = calloc(nc * 2 * ng, sizeof(*cnt));
+
+		if (!cnt) {
+			sqlite3_finalize(s);
+			return fl_err_set(err, -ENOMEM, "out of memory");
+		}
+		for (size_t id = 0; id < st->capfault_gt; id++) {
+			bool seen, fb;
+			size_t g, c;
+
+			if (!st->fault_gt[id])
+				continue;
+			if (!has_ground_truth)
+				g = g_no_gt;
+			else if (st->loss_marked && id < st->capfault_t && st->fault_t[id] >= st->loss_from)
+				g = g_after_loss;
+			else
+				g = st->fault_gt[id] - 1u;
+			seen = id < t->capflags && (t->flags[id] & FLAG_SEEN) && id < t->capcause;
+			fb = seen && (t->flags[id] & FLAG_FELL_BACK);
+			c = seen ? t->cause_of[id] : nc - 1;
+			cnt[(c * 2 + fb) * ng + g]++;
+		}
+		for (size_t i = 0; i < nc * 2 * ng && rc == SQLITE_DONE; i++) {
+			size_t g = i % ng, fb = (i / ng) % 2, c = i / ng / 2;
+			const char *gt = g == g_after_loss || g == g_no_gt ? "unknown" : st->gtc[g].gt;
+			const char *detail = g == g_after_loss ? "after loss" : g == g_no_gt ? ""
+					     : st->gtc[g].detail;
+
+			if (!cnt[i])
+				continue;
+			sqlite3_bind_int64(s, 1, t->run_id);
+			sqlite3_bind_int(s, 2, c < nc - 1);
+			sqlite3_bind_text(s, 3, c < nc - 1 ? t->c[c].counter : "", -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 4, c < nc - 1 ? t->c[c].reason : "", -1, SQLITE_STATIC);
+			sqlite3_bind_int(s, 5, (int)fb);
+			sqlite3_bind_text(s, 6, gt, -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 7, detail, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(s, 8, (int64_t)cnt[i]);
+			rc = sqlite3_step(s);
+			sqlite3_reset(s);
+		}
+		free(cnt);
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
@@ -1534,6 +1879,37 @@ static const char *access_text(uint32_t a)
 	return names[k + ((a & FL_ACC_PROT) ? 3 : 0)];
 }
 
+/* Note the fault's ground truth for the fidelity tally.  False without
+ * memory, or with more (gt, gt_detail) pairs than it counts. */
+static bool gt_classify(struct fl_store *st, uint64_t fault_id, const char *gt, const char *detail)
+{
+	size_t i;
+
+	detail = detail ? detail : "";
+	for (i = 0; i < st->ngtc; i++)
+		if (st->gtc[i].gt == gt && st->gtc[i].detail == detail)
+			break;
+	if (i == st->ngtc)
+		for (i = 0; i < st->ngtc; i++)
+			if (!strcmp(st->gtc[i].gt, gt) && !strcmp(st->gtc[i].detail, detail))
+				break;
+	if (i == st->ngtc) {
+		if (st->ngtc == sizeof(st->gtc) / sizeof(st->gtc[0]))
+			return false;
+		st->gtc[st->ngtc++] = (struct gt_class){ gt, detail };
+	}
+	if (fault_id >= st->capfault_gt) {
+		size_t cap = st->capfault_gt;
+
+		if (fl_array_grow((void **)&st->fault_gt, &cap, fault_id + 1, 1) < 0)
+			return false;
+		memset(st->fault_gt + st->capfault_gt, 0, cap - st->capfault_gt);
+		st->capfault_gt = cap;
+	}
+	st->fault_gt[fault_id] = (uint8_t)(i + 1);
+	return true;
+}
+
 int fl_store_fault(struct fl_store *st, int64_t trace_id, const struct fl_fault_view *v,
 		   const struct fl_gt_result *gt)
 {
@@ -1547,6 +1923,8 @@ int fl_store_fault(struct fl_store *st, int64_t trace_id, const struct fl_fault_
 		st->tally_oom = true;
 	if (!st->tally_oom)
 		st->fault_t[v->fault_id] = (int64_t)v->t;
+	if (!st->tally_oom && !gt_classify(st, v->fault_id, fl_gt_name(gt->gt), gt->detail))
+		st->tally_oom = true;
 	val_int(r, 0, trace_id);
 	val_int(r, 1, (int64_t)v->fault_id);
 	val_int(r, 2, (int64_t)v->t);
@@ -1690,6 +2068,8 @@ int fl_store_losses(struct fl_store *st, int64_t trace_id, const struct fl_store
 	if (rc != SQLITE_DONE)
 		return db_fail(st, err, "cannot mark the faults after a loss");
 	*marked = (uint64_t)sqlite3_changes(st->db);
+	st->loss_marked = true;
+	st->loss_from = (int64_t)first;
 	return 0;
 }
 
@@ -1746,6 +2126,7 @@ int fl_store_run_end(struct fl_store *st, int64_t run_id, const struct fl_engine
 {
 	sqlite3_stmt *s;
 	struct run_tally *t;
+	struct cause_tally *sorted;
 	char cost[512];
 	size_t off = 0;
 	int rc;
@@ -1780,22 +2161,31 @@ int fl_store_run_end(struct fl_store *st, int64_t run_id, const struct fl_engine
 	t = run_tally(st, run_id);
 	if (!t)
 		return fl_err_set(err, -EINVAL, "%s: run %" PRId64 " was not begun", st->path, run_id);
-	if (t->n)	/* qsort(NULL, 0) is undefined */
-		qsort(t->c, t->n, sizeof(*t->c), cmp_cause);
+	/* A sorted copy: the outcomes' indexes in t->c (cause_of) stay true. */
+	sorted = malloc((t->n ? t->n : 1) * sizeof(*sorted));
+	if (!sorted)
+		return fl_err_set(err, -ENOMEM, "out of memory");
+	if (t->n) {	/* qsort(NULL, 0) is undefined */
+		memcpy(sorted, t->c, t->n * sizeof(*sorted));
+		qsort(sorted, t->n, sizeof(*sorted), cmp_cause);
+	}
 	if (prepare(st, &s, "INSERT INTO cause_counts (run_id, counter, reason, n, fell_back)"
-			   " VALUES (?,?,?,?,?)", err))
+			   " VALUES (?,?,?,?,?)", err)) {
+		free(sorted);
 		return -EIO;
+	}
 	rc = SQLITE_DONE;
 	for (size_t i = 0; i < t->n && rc == SQLITE_DONE; i++) {
 		sqlite3_bind_int64(s, 1, run_id);
-		sqlite3_bind_text(s, 2, t->c[i].counter, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, t->c[i].reason, -1, SQLITE_STATIC);
-		bind_u64(s, 4, t->c[i].n);
-		bind_u64(s, 5, t->c[i].fell_back);
+		sqlite3_bind_text(s, 2, sorted[i].counter, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, sorted[i].reason, -1, SQLITE_STATIC);
+		bind_u64(s, 4, sorted[i].n);
+		bind_u64(s, 5, sorted[i].fell_back);
 		rc = sqlite3_step(s);
 		sqlite3_reset(s);
 	}
 	sqlite3_finalize(s);
+	free(sorted);
 	if (rc != SQLITE_DONE)
 		return db_fail(st, err, "cannot count the causes");
 	if (st->tally_oom)
@@ -1833,7 +2223,8 @@ int fl_store_trace_end(struct fl_store *st, int64_t *trace_id, const struct fl_i
 	if (rc != SQLITE_DONE)
 		return db_fail(st, err, "cannot complete the trace");
 	if (!st->tally_oom && st->nruns &&
-	    write_time_tallies(st, res->t_first, res->t_last, err) < 0)
+	    (write_time_tallies(st, res->t_first, res->t_last, err) < 0 ||
+	     write_fidelity_tallies(st, has_ground_truth, err) < 0))
 		return -EIO;
 	if (!has_ground_truth &&
 	    (prepare(st, &s, "UPDATE faults SET gt = 'unknown', gt_detail = '', gt_lock_wait = NULL"

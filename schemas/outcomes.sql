@@ -242,12 +242,17 @@ CREATE INDEX IF NOT EXISTS outcomes_writer ON outcomes (run_id, writer_id, vma_s
 -- Faults whose ground truth is not 'vma' (true fallbacks, unknowns): few,
 -- and with a run's fell_back total they give its precision and recall.
 CREATE INDEX IF NOT EXISTS faults_not_vma ON faults (trace_id, gt) WHERE gt <> 'vma';
+-- A run's predicted fallbacks in fault order: with faults_not_vma, the
+-- first faults a run and the kernel disagree on (report --fidelity) without
+-- walking the trace.
+CREATE INDEX IF NOT EXISTS outcomes_fell_back ON outcomes (run_id, fault_id) WHERE fell_back = 1;
 
 -- @tallies
 -- Tallies of each run's outcomes, counted by `faultline replay` as it
 -- stores them (replay/store.c), so that the report's views by thread, VMA,
--- handler and time read a few rows per run instead of every outcome with
--- its fault (analyze/views.c).  Derived data, like an index: a run without
+-- handler and time, report --fidelity and report --html read a few rows per
+-- run instead of every outcome with its fault (analyze/views.c, fidelity.c,
+-- html.c).  Derived data, like an index: a run without
 -- them (an older database) is read from outcomes as before, with the same
 -- result; adding them does not bump the version.
 CREATE TABLE IF NOT EXISTS tally_threads (
@@ -286,4 +291,31 @@ CREATE TABLE IF NOT EXISTS tally_times (
 	fell_back	INTEGER NOT NULL,
 	aborts		INTEGER NOT NULL,
 	PRIMARY KEY (run_id, buckets, bucket)
+);
+-- The run's predictions against the kernel's answer (report --fidelity):
+-- every fault of the run's trace counted by its outcome in the run (outcome
+-- 0: none; counter and reason '' and fell_back 0 then) and by its ground
+-- truth as the faults row finally holds it (after the marking of the
+-- faults after a loss).  Summed, it gives the confusion counts, the
+-- precision per reason and the recall per gt_detail without a join of
+-- faults and outcomes.
+CREATE TABLE IF NOT EXISTS tally_fidelity (
+	run_id		INTEGER NOT NULL,
+	outcome		INTEGER NOT NULL,	-- 1: the run has an outcome for the fault
+	counter		TEXT NOT NULL,
+	reason		TEXT NOT NULL,
+	fell_back	INTEGER NOT NULL,
+	gt		TEXT NOT NULL,
+	gt_detail	TEXT NOT NULL,
+	n		INTEGER NOT NULL,
+	PRIMARY KEY (run_id, outcome, counter, reason, fell_back, gt, gt_detail)
+);
+-- Outcomes per power of two of their latency (report --html): bucket b
+-- counts latencies in [2^b, 2^(b+1)) ns, bucket 0 also 0 ns; a latency
+-- read back negative (past int64) is in bucket 63.
+CREATE TABLE IF NOT EXISTS tally_latency (
+	run_id		INTEGER NOT NULL,
+	bucket		INTEGER NOT NULL,
+	n		INTEGER NOT NULL,
+	PRIMARY KEY (run_id, bucket)
 );

@@ -67,7 +67,7 @@ for ms in 0 5 10 20 40 60 80 120 160 200 300 400 600 800 1000; do
 	k=$FL_TMP/kill.db
 	rm -f "$k" "$k-wal" "$k-shm"
 	cp "$one" "$k"
-	"$FAULTLINE" replay -s all "$mmchurn" -o "$k" >/dev/null 2>&1 &
+	"$FAULTLINE" replay -s all --again "$mmchurn" -o "$k" >/dev/null 2>&1 &
 	pid=$!
 	sleep "$(printf '0.%03d' "$ms")"
 	[ "$ms" -ge 1000 ] && sleep 1

@@ -38,7 +38,10 @@ dump() {
 		 fallbacks, unplaced from runs order by run_id;
 		select * from outcomes order by run_id, fault_id;
 		select * from cause_counts order by run_id, counter, reason;
-		select * from thread_times order by run_id, tid;"
+		select * from thread_times order by run_id, tid;
+		select * from tally_fidelity order by run_id, outcome, counter, reason, fell_back, gt,
+		 gt_detail;
+		select * from tally_latency order by run_id, bucket;"
 }
 dump "$d/serial.db" >"$d/serial.rows"
 dump "$d/m.db" >"$d/m.rows"
@@ -47,6 +50,10 @@ if cmp -s "$d/serial.rows" "$d/m.rows"; then
 else
 	not_ok "the merged rows are the serial replay's" "$(diff "$d/serial.rows" "$d/m.rows" | head -5)"
 fi
+for t in tally_fidelity tally_latency; do
+	is "every merged run has its $t" "$(q "$d/m.db" "select count(distinct run_id) from $t")" \
+		"$(q "$d/m.db" 'select count(*) from runs')"
+done
 is "outcome rows: one per fault per run" "$(q "$d/m.db" 'select count(*) from outcomes')" \
 	"$(q "$d/serial.db" 'select count(*) from outcomes')"
 

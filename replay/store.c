@@ -2289,6 +2289,8 @@ int fl_store_run_rewrite(struct fl_store *st, int64_t run_id, struct fl_err *err
 		"DELETE FROM tally_vmas WHERE run_id = ?",
 		"DELETE FROM tally_handlers WHERE run_id = ?",
 		"DELETE FROM tally_times WHERE run_id = ?",
+		"DELETE FROM tally_fidelity WHERE run_id = ?",
+		"DELETE FROM tally_latency WHERE run_id = ?",
 	};
 	sqlite3_stmt *s;
 	int rc;

@@ -175,7 +175,9 @@ is "the same cause counts as the plain replay" \
 	"$(sqlite3 "$FL_TMP/plain.db" "select counter, reason, n, fell_back from cause_counts order by 1, 2")"
 tallies() { sqlite3 "$1" "select * from tally_threads order by 1, 2;
 	select * from tally_vmas order by 1, 2, 3, 4;
-	select * from tally_handlers order by 1, 2;" | md5sum; }
+	select * from tally_handlers order by 1, 2;
+	select * from tally_fidelity order by 1, 2, 3, 4, 5, 6, 7;
+	select * from tally_latency order by 1, 2;" | md5sum; }
 is "the same tallies as the plain replay" "$(tallies "$FL_TMP/live.db")" "$(tallies "$FL_TMP/plain.db")"
 
 # A second session, followed by a replay interrupted (SIGINT) once it has

@@ -191,6 +191,28 @@ static int nth(const struct fl_view_ctx *v, const char *asc, const char *desc, i
 	return rc;
 }
 
+/* One stored percentile of the run (tally_percentiles). */
+static int tallied_pct(const struct fl_view_ctx *v, const char *sql, const char *metric, int p,
+		       int64_t *out, struct fl_err *err)
+{
+	sqlite3_stmt *st;
+	int rc = prep(v, sql, &st, err);
+
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, v->run_id);
+	sqlite3_bind_text(st, 2, metric, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, p);
+	rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		fl_store_sql_error(v->db, v->path, "cannot read the store", err);
+		return err->code;
+	}
+	return 0;
+}
+
 /* The 0-based index of percentile p's nearest rank among n values. */
 static int64_t rank_of(int p, int64_t n)
 {
@@ -222,10 +244,16 @@ int fl_view_latency(const struct fl_view_ctx *v, struct fl_table *t, struct fl_e
 				       "ORDER BY latency DESC LIMIT 1 OFFSET ?3";
 	static const char lw_desc[] = "SELECT lock_wait FROM outcomes WHERE run_id = ?1 AND "
 				      "lock_wait > 0 ORDER BY lock_wait DESC LIMIT 1 OFFSET ?3";
+	static const char tally[] = "SELECT value FROM tally_percentiles WHERE run_id = ?1 AND "
+				    "metric = ?2 AND p = ?3";
 	int64_t n[1], blocked[1], val;
+	bool tal;
 	int rc;
 
 	fl_table_init(t, latency_cols, NCOLS(latency_cols));
+	/* The replay stores the percentiles (tally_percentiles) when it has
+	 * built the indexes: no walk of a run's millions of index entries. */
+	tal = tallied(v, "SELECT 1 FROM tally_percentiles WHERE run_id = ?1 LIMIT 1");
 	rc = ints(v, "SELECT coalesce(sum(n), 0) FROM cause_counts WHERE run_id = ?1", 0, n, 1, err);
 	/* The run's lock waits summed per thread by the replay (thread_times). */
 	if (!rc)
@@ -245,7 +273,9 @@ int fl_view_latency(const struct fl_view_ctx *v, struct fl_table *t, struct fl_e
 		for (int i = 0; i < 4; i++) {
 			int64_t k = rank_of(pct[i], n[0]);
 
-			if (m == 0)
+			if (tal)
+				rc = tallied_pct(v, tally, m ? "lock wait" : "latency", pct[i], &val, err);
+			else if (m == 0)
 				rc = nth(v, lat_asc, lat_desc, n[0], k, &val, err);
 			else
 				rc = ints(v, lw_desc, n[0] - 1 - k, &val, 1, err);

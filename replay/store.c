@@ -1,5 +1,6 @@
 /* The outcome store, written (see store.h). */
 #include "store.h"
+#include "fl_fmt.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -1155,7 +1156,7 @@ static const char *const copied_tables[] = {
 	"traces", "threads", "writers", "faults", "losses", "runs", "outcomes", "cause_counts",
 	"thread_times",
 	"tally_threads", "tally_vmas", "tally_handlers", "tally_times", "tally_fidelity",
-	"tally_latency",
+	"tally_latency", "tally_percentiles",
 };
 
 /* The statements that renumber table t's trace and run ids in src (by
@@ -1290,6 +1291,8 @@ static int publish_new(struct fl_store *st, struct fl_err *err)
 	return rc;
 }
 
+static int write_percentile_tallies(struct fl_store *st, struct fl_err *err);
+
 int fl_store_commit(struct fl_store *st, struct fl_err *err)
 {
 	int rc = store_sync(st, false);
@@ -1299,6 +1302,9 @@ int fl_store_commit(struct fl_store *st, struct fl_err *err)
 		return rc;
 	}
 	rc = exec(st, readers_indexes(), err, "cannot index the outcomes");
+	/* Through the indexes just built: the runs' percentiles. */
+	if (!rc && st->nruns && !st->tally_oom)
+		rc = write_percentile_tallies(st, err);
 	if (!rc)
 		rc = reserve_pages(st, "main", err);
 	if (!rc)
@@ -1763,6 +1769,80 @@ static int64_t time_bucket(int64_t t, int64_t t0, uint64_t width, int buckets)
 }
 
 /* Write every run's time slices, now that the trace's span is known. */
+/* The value at 0-based rank k of n ordered values of run_id, walked from
+ * the nearer end of the index (the report's own walk, done once here,
+ * while the run's pages are in the cache). */
+static int pct_value(struct fl_store *st, int64_t run_id, bool lock_wait, int64_t n, int64_t k,
+		     int64_t *out, struct fl_err *err)
+{
+	static const char *const sql[2][2] = {
+		{ "SELECT latency FROM outcomes WHERE run_id = ?1 ORDER BY latency LIMIT 1 OFFSET ?2",
+		  "SELECT latency FROM outcomes WHERE run_id = ?1 ORDER BY latency DESC LIMIT 1"
+		  " OFFSET ?2" },
+		/* Waits of 0 are not in outcomes_lock_wait: a rank below its
+		 * entries is a 0. */
+		{ NULL, "SELECT lock_wait FROM outcomes WHERE run_id = ?1 AND lock_wait > 0"
+			" ORDER BY lock_wait DESC LIMIT 1 OFFSET ?2" },
+	};
+	bool top = lock_wait || k >= n / 2;
+	sqlite3_stmt *s;
+	int rc;
+
+	*out = 0;
+	if (prepare(st, &s, sql[lock_wait][top], err))
+		return -EIO;
+	sqlite3_bind_int64(s, 1, run_id);
+	sqlite3_bind_int64(s, 2, top ? n - 1 - k : k);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(st, err, "cannot store the run's percentiles");
+	return 0;
+}
+
+/* tally_percentiles: p50, p90, p99 and max of each run's latency and lock
+ * wait, so that the default report does not walk millions of index
+ * entries per run. */
+static int write_percentile_tallies(struct fl_store *st, struct fl_err *err)
+{
+	static const unsigned pct[] = { 50, 90, 99, 100 };
+	sqlite3_stmt *s;
+	int rc = SQLITE_DONE;
+
+	if (prepare(st, &s, "INSERT OR REPLACE INTO tally_percentiles (run_id, metric, p, value)"
+			   " VALUES (?,?,?,?)", err))
+		return -EIO;
+	for (size_t r = 0; r < st->nruns && rc == SQLITE_DONE; r++) {
+		int64_t n = 0, v;
+
+		for (size_t id = 0; id < st->runs[r].capflags; id++)
+			n += !!(st->runs[r].flags[id] & FLAG_SEEN);
+		for (int m = 0; m < 2 && n > 0 && rc == SQLITE_DONE; m++) {
+			for (size_t i = 0; i < 4 && rc == SQLITE_DONE; i++) {
+				uint64_t k1 = fl_nearest_rank((uint64_t)n, pct[i]);
+
+				if (pct_value(st, st->runs[r].run_id, m == 1, n,
+					      k1 < 1 ? 0 : (int64_t)k1 - 1, &v, err) < 0) {
+					sqlite3_finalize(s);
+					return -EIO;
+				}
+				sqlite3_bind_int64(s, 1, st->runs[r].run_id);
+				sqlite3_bind_text(s, 2, m ? "lock wait" : "latency", -1, SQLITE_STATIC);
+				sqlite3_bind_int(s, 3, (int)pct[i]);
+				sqlite3_bind_int64(s, 4, v);
+				rc = sqlite3_step(s);
+				sqlite3_reset(s);
+			}
+		}
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, err, "cannot store the run's percentiles");
+	return 0;
+}
+
 static int write_time_tallies(struct fl_store *st, uint64_t t_first, uint64_t t_last,
 			      struct fl_err *err)
 {
@@ -2291,6 +2371,7 @@ int fl_store_run_rewrite(struct fl_store *st, int64_t run_id, struct fl_err *err
 		"DELETE FROM tally_times WHERE run_id = ?",
 		"DELETE FROM tally_fidelity WHERE run_id = ?",
 		"DELETE FROM tally_latency WHERE run_id = ?",
+		"DELETE FROM tally_percentiles WHERE run_id = ?",
 	};
 	sqlite3_stmt *s;
 	int rc;

@@ -319,3 +319,14 @@ CREATE TABLE IF NOT EXISTS tally_latency (
 	n		INTEGER NOT NULL,
 	PRIMARY KEY (run_id, bucket)
 );
+-- The run's latency and lock-wait percentiles (report's latency table):
+-- metric 'latency' or 'lock wait', p 50, 90, 99 or 100 (the max), the
+-- value at the nearest rank among the run's outcomes (lock waits of 0
+-- included), as a walk of outcomes_latency / outcomes_lock_wait gives it.
+CREATE TABLE IF NOT EXISTS tally_percentiles (
+	run_id		INTEGER NOT NULL,
+	metric		TEXT NOT NULL,
+	p		INTEGER NOT NULL,
+	value		INTEGER NOT NULL,
+	PRIMARY KEY (run_id, metric, p)
+);

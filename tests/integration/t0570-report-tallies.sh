@@ -9,7 +9,7 @@
 . "$FL_TOP/tests/lib.sh"
 
 q() { sqlite3 "$1" "$2" 2>&1; }
-tallies="tally_threads tally_vmas tally_handlers tally_times"
+tallies="tally_threads tally_vmas tally_handlers tally_times tally_percentiles"
 drop() { for t in $tallies; do q "$1" "DROP TABLE $t" >/dev/null; done; }
 
 d=$FL_TMP/t
@@ -20,7 +20,7 @@ expect_ok "mmchurn, all strategies, into the same database" replay -s all "$FL_T
 expect_ok "node-gc again: its trace is stored once" replay -s pervma --profile 6.7 "$FL_TOP/traces/x86_64/node-gc" -o "$db"
 expect_ok "the faultline-dialect node-gc" replay -s spf "$FL_TOP/traces/x86_64/fl-node-gc" -o "$db"
 runs=$(q "$db" 'select count(*) from runs')
-for t in tally_threads tally_handlers tally_times tally_vmas; do
+for t in tally_threads tally_handlers tally_times tally_vmas tally_percentiles; do
 	is "every run has its $t" "$(q "$db" "select count(distinct run_id) from $t")" "$runs"
 done
 
@@ -38,7 +38,25 @@ for view in thread vma handler time; do
 	b=$("$FAULTLINE" report --by "$view" --run 3 --top 5 "$old" 2>&1)
 	[ "$a" = "$b" ] || bad="$bad --by $view --run 3 --top 5;"
 done
+# The default report's latency and lock-wait percentiles, every run.
+for fmt in table csv json; do
+	a=$("$FAULTLINE" report --format "$fmt" "$db" 2>&1 | sed "s#$db#DB#")
+	b=$("$FAULTLINE" report --format "$fmt" "$old" 2>&1 | sed "s#$old#DB#")
+	[ "$a" = "$b" ] || bad="$bad report --format $fmt: $(diff <(echo "$a") <(echo "$b") | head -5);"
+done
 is "views from the tallies = views from the outcomes" "$bad" ""
+# A stored percentile is the nearest rank of the run's values, as SQL sorts them.
+is "tally_percentiles: the nearest rank of every run's latencies and lock waits" \
+	"$(q "$db" "with n as (select run_id, count(*) c from outcomes group by run_id),
+		l as (select run_id, latency v, row_number() over (partition by run_id order by latency) rn
+		      from outcomes),
+		w as (select run_id, lock_wait v, row_number() over (partition by run_id order by lock_wait) rn
+		      from outcomes),
+		k as (select t.*, max(1, (t.p * n.c + 99) / 100) want from tally_percentiles t join n using (run_id))
+		select count(*), sum(k.value = coalesce(l.v, w.v)) from k
+		left join l on k.metric = 'latency' and l.run_id = k.run_id and l.rn = k.want
+		left join w on k.metric = 'lock wait' and w.run_id = k.run_id and w.rn = k.want")" \
+	"$(q "$db" "select printf('%d|%d', count(*) * 8, count(*) * 8) from runs")"
 expect_ok "report --html from the tallies" report --html "$d/a.html" "$db"
 mv "$db" "$d/keep.db"
 cp "$old" "$db"

@@ -2285,11 +2285,17 @@ int fl_store_trace_end(struct fl_store *st, int64_t *trace_id, const struct fl_i
 		return -EIO;
 	}
 
+	/* The kernel and host as the trace finally says them: a faultline
+	 * trace names them in its header event, after the row was added. */
 	if (prepare(st, &s, "UPDATE traces SET t_first = ?, t_last = ?, ctf_events = ?,"
 			   " lost_events = ? + lost_records,"
-			   " lost_packets = ?, has_ground_truth = ?, lock_windows = ? WHERE trace_id = ?",
+			   " lost_packets = ?, has_ground_truth = ?, lock_windows = ?,"
+			   " kernel = coalesce(nullif(?9, ''), kernel),"
+			   " hostname = coalesce(nullif(?10, ''), hostname) WHERE trace_id = ?8",
 		    err))
 		return -EIO;
+	bind_text(s, 9, res->meta.release);
+	bind_text(s, 10, res->meta.hostname);
 	bind_u64(s, 1, res->t_first);
 	bind_u64(s, 2, res->t_last);
 	bind_u64(s, 3, res->events);

@@ -321,4 +321,14 @@ else
 	skip "a progress line when stderr is a terminal" "no script(1) to make a terminal"
 fi
 
+# The kernel and host of a faultline trace come from its header event, read
+# after the trace's row is added: the row holds them all the same.
+for t in fl-mmchurn mmchurn; do
+	"$FAULTLINE" info --format json "$FL_TOP/traces/x86_64/$t" >"$FL_TMP/k.json"
+	expect_ok "$t: replayed" replay -s classic -o "$FL_TMP/k-$t.db" "$FL_TOP/traces/x86_64/$t"
+	is "$t: traces.kernel and hostname are the trace's" \
+		"$(sqlite3 "$FL_TMP/k-$t.db" 'select kernel, hostname from traces')" \
+		"$(json_get "$FL_TMP/k.json" '$.kernel_release')|$(json_get "$FL_TMP/k.json" '$.hostname')"
+done
+
 done_testing

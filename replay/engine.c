@@ -19,6 +19,9 @@
  * a reference until they are decided. */
 struct writer_obj {
 	struct fl_writer w;
+	struct mmctx *mm;	/* whose open list holds it: the thread's mm when
+				 * it began (an exec may bind the thread to
+				 * another before the writer completes) */
 	unsigned refs;
 	bool complete;		/* its VMA changes are known */
 	bool acquired;		/* has_lock and the write lock was acquired */
@@ -258,6 +261,7 @@ static struct writer_obj *writer_new(struct fl_engine *e, struct mmctx *mm, stru
 		return NULL;
 	}
 	w->w.id = ++e->next_writer;
+	w->mm = mm;
 	w->w.tid = t->pub.tid;
 	w->w.pid = t->pub.pid;
 	w->refs = 1;		/* the mm's open list */
@@ -308,6 +312,8 @@ static int writer_complete(struct fl_engine *e, struct mmctx *mm, struct writer_
 
 	if (w->complete)
 		return 0;
+	/* The mm whose open list holds it, whatever the thread's is now. */
+	mm = w->mm;
 	w->complete = true;
 	if (!w->w.has_lock || !w->acquired) {
 		/* No lock events: the window is the syscall span. */
@@ -2044,6 +2050,11 @@ int fl_engine_finish(struct fl_engine *e)
 
 		while (mm->nopen) {
 			struct writer_obj *w = mm->open[0];
+
+			if (w->complete) {	/* cannot happen: never loop on it */
+				open_remove(mm, w);
+				continue;
+			}
 
 			if (!w->w.call.t_exit)
 				w->w.call.t_exit = UINT64_MAX;

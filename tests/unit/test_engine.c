@@ -1267,6 +1267,32 @@ static void exec_gives_a_new_mm(void **state)
 	replay_free(&r);
 }
 
+/* A writer still open when its thread's process gets a new mm (its
+ * release or its call's exit lost, or ordered after the exec): it is
+ * completed once, from the open list of the mm it began in, and the
+ * replay's end does not wait on it for ever. */
+static void writer_open_across_an_exec(void **state)
+{
+	struct script s = { .n = 0 };
+	struct replay r;
+
+	(void)state;
+	mapping(&s, 1, PID, A, A + LEN, "rw-p", "", true);
+	W_START(&s, MAIN, 40);
+	W_OK(&s, MAIN, 41);
+	task(&s, 50, PID, MAIN, FL_TASK_EXEC_MM, -1, false);
+	mapping(&s, 51, PID, B, B + LEN, "r-xp", "/usr/bin/python3", false);
+	task(&s, 52, PID, MAIN, FL_TASK_EXEC, -1, false);
+	W_REL(&s, MAIN, 60);
+	pfault(&s, PID, MAIN, 70, B + PG, RD);
+	play(&r, &s, false);
+
+	assert_int_equal(r.sink.nw, 1);
+	assert_int_equal(r.sink.w[0].t_lock_acquired, 41);
+	assert_int_equal(F(&r, 1)->place, FL_PLACE_VMA);
+	replay_free(&r);
+}
+
 /* kernel/fork.c copy_mm(): with CLONE_VM (vfork, posix_spawn) the child
  * shares the parent's mm; its exec (exec_mmap()) gives the child a new one
  * and leaves the parent's as it was. */
@@ -1362,6 +1388,7 @@ int main(void)
 		cmocka_unit_test(woken_writer_locked_the_vma_later),
 		cmocka_unit_test(file_fault_that_waited_retries),
 		cmocka_unit_test(exec_gives_a_new_mm),
+		cmocka_unit_test(writer_open_across_an_exec),
 		cmocka_unit_test(vfork_child_exec_leaves_the_parent),
 		cmocka_unit_test(a_mapping_replaces_what_it_overlaps),
 		cmocka_unit_test(process_of_unknown_origin_is_unplaced),

@@ -1,5 +1,6 @@
 #include "fidelity_time.h"
 #include "fl_escape.h"
+#include "fl_fmt.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -13,26 +14,28 @@ static int fail(sqlite3 *db, const char *path, struct fl_err *err)
 	return fl_err_set(err, -EIO, "%s: cannot read the thread times: %s", path, sqlite3_errmsg(db));
 }
 
-static int cmp_double(const void *a, const void *b)
+/* A thread's |error|, (predicted - recorded) / recorded. */
+static double error_of(const struct fl_fid_time_thread *w)
 {
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
+	return fabs(((double)w->predicted - (double)w->recorded) / (double)w->recorded);
 }
 
-/* Nearest rank, as the report's other percentiles. */
-static double rank(const double *v, size_t n, double p)
+/* Furthest off first; ties by tid, so the list is stable. */
+static int cmp_error_desc(const void *a, const void *b)
 {
-	size_t k = (size_t)ceil(p * (double)n);
+	const struct fl_fid_time_thread *x = a, *y = b;
+	double ex = error_of(x), ey = error_of(y);
 
-	return v[k ? k - 1 : 0];
+	if (ex != ey)
+		return ex < ey ? 1 : -1;
+	return (x->tid > y->tid) - (x->tid < y->tid);
 }
 
 int fl_fid_time_compute(sqlite3 *db, const char *path, int64_t run_id, struct fl_fid_time *t,
 			struct fl_err *err)
 {
 	sqlite3_stmt *s = NULL;
-	double *errs = NULL;
+	struct fl_fid_time_thread *big = NULL;	/* threads >= FL_FID_TIME_MIN_NS */
 	size_t n = 0, cap = 0;
 
 	memset(t, 0, sizeof(*t));
@@ -49,7 +52,6 @@ int fl_fid_time_compute(sqlite3 *db, const char *path, int64_t run_id, struct fl
 			.recorded = (uint64_t)sqlite3_column_int64(s, 3),
 			.predicted = (uint64_t)sqlite3_column_int64(s, 4),
 		};
-		double e;
 
 		snprintf(th.comm, sizeof(th.comm), "%s", (const char *)sqlite3_column_text(s, 2));
 		t->have = true;
@@ -57,49 +59,34 @@ int fl_fid_time_compute(sqlite3 *db, const char *path, int64_t run_id, struct fl
 		t->faults_predicted += th.predicted;
 		if (th.recorded < FL_FID_TIME_MIN_NS)
 			continue;
-		e = fabs(((double)th.predicted - (double)th.recorded) / (double)th.recorded);
 		if (n == cap) {
-			double *g = realloc(errs, (cap = cap ? 2 * cap : 64) * sizeof(*errs));
+			struct fl_fid_time_thread *g = realloc(big, (cap = cap ? 2 * cap : 64) * sizeof(*big));
 
 			if (!g) {
-				free(errs);
+				free(big);
 				sqlite3_finalize(s);
 				return fl_err_set(err, -ENOMEM, "out of memory");
 			}
-			errs = g;
+			big = g;
 		}
-		errs[n++] = e;
-		/* Keep the FL_FID_TIME_WORST furthest off, worst first. */
-		size_t at = t->nworst;
-		while (at > 0) {
-			const struct fl_fid_time_thread *w = &t->worst[at - 1];
-			double we = fabs(((double)w->predicted - (double)w->recorded) / (double)w->recorded);
-
-			if (we >= e)
-				break;
-			at--;
-		}
-		if (at < FL_FID_TIME_WORST) {
-			size_t last = t->nworst < FL_FID_TIME_WORST ? t->nworst : FL_FID_TIME_WORST - 1;
-
-			memmove(&t->worst[at + 1], &t->worst[at], (last - at) * sizeof(t->worst[0]));
-			t->worst[at] = th;
-			if (t->nworst < FL_FID_TIME_WORST)
-				t->nworst++;
-		}
+		big[n++] = th;
 	}
 	if (sqlite3_finalize(s) != SQLITE_OK) {
-		free(errs);
+		free(big);
 		return fail(db, path, err);
 	}
 	t->threads = n;
 	if (n) {
-		qsort(errs, n, sizeof(*errs), cmp_double);
-		t->err_p50 = rank(errs, n, 0.5);
-		t->err_p90 = rank(errs, n, 0.9);
-		t->err_max = errs[n - 1];
+		/* Sorted furthest off first: the nearest rank of percentile p
+		 * among the errors in ascending order is n - rank here. */
+		qsort(big, n, sizeof(*big), cmp_error_desc);
+		t->err_p50 = error_of(&big[n - fl_nearest_rank(n, 50)]);
+		t->err_p90 = error_of(&big[n - fl_nearest_rank(n, 90)]);
+		t->err_max = error_of(&big[0]);
+		t->nworst = n < FL_FID_TIME_WORST ? n : FL_FID_TIME_WORST;
+		memcpy(t->worst, big, t->nworst * sizeof(*big));
 	}
-	free(errs);
+	free(big);
 	if (sqlite3_prepare_v2(db, "SELECT count(*), coalesce(sum(w.t_lock_acquired - w.t_lock_start), 0)"
 				   " FROM writers w JOIN runs r ON r.trace_id = w.trace_id"
 				   " WHERE r.run_id = ?1 AND w.t_lock_acquired >= w.t_lock_start",

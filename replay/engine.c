@@ -888,6 +888,13 @@ static bool spec_ready(const struct fl_engine *e, const struct pfault *p)
 	return true;
 }
 
+/* Where a writer joins the rwsem's queue: its start_locking, or its window
+ * when the trace has no lock events for it. */
+static uint64_t queued_from(const struct fl_writer *w)
+{
+	return w->has_lock && w->q_begin && w->q_begin < w->w_begin ? w->q_begin : w->w_begin;
+}
+
 /* When mmap_read_lock() at t is granted, against the writers hits[] put
  * on the lock where the trace put them (rwsem.h: a reader queues behind a
  * holding writer and the writers queued before it, or steals the lock). */
@@ -899,8 +906,7 @@ static uint64_t read_grant(const struct fl_writer_hit *hits, size_t n, uint64_t 
 	for (size_t i = 0; i < n && nh + 2 <= 2 * MAX_HITS; i++) {
 		const struct fl_writer *w = hits[i].w;
 
-		uint64_t q = w->has_lock && w->q_begin && w->q_begin < w->w_begin ? w->q_begin
-										  : w->w_begin;
+		uint64_t q = queued_from(w);
 
 		/* A window still open (w_end UINT64_MAX) grants nothing. */
 		h[nh++] = (struct fl_rwsem_hold){
@@ -983,7 +989,7 @@ static int decide(struct fl_engine *e, struct pfault *p)
 		v->t_lock_req = p->gt.t_req;
 		for (size_t i = 0; i < p->nhits; i++) {
 			const struct writer_obj *w = p->hit[i];
-			uint64_t q = w->w.has_lock && w->w.q_begin ? w->w.q_begin : w->w.w_begin;
+			uint64_t q = queued_from(&w->w);
 
 			if (q <= at && at < w->w.w_end)
 				at_req[nr++] = (struct fl_writer_hit){ .w = &w->w };

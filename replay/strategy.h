@@ -1,7 +1,7 @@
 /* strategy: the one interface every fault-handling strategy implements
  * (docs/design.md §5), and what the replay engine tells it about each fault.
  *
- * The engine (engine.c) runs the mm model and the time model; a strategy
+ * The engine (engine.c and engine_*.c) runs the mm model and the time model; a strategy
  * only decides, for one fault at a time, what its kernel would have done:
  * which lock path ran handle_mm_fault(), which counter the attempt bumped,
  * why, and how long the thread waited.  Each strategy is one file

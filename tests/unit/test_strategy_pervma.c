@@ -166,7 +166,7 @@ static struct fl_writer writer(uint64_t id, enum fl_mm_kind kind, uint64_t wb, u
 	return w;
 }
 
-/* The outcome as the engine prepares it (engine.c decide()): zeroed, with
+/* The outcome as the engine prepares it (engine_decide.c eng_decide()): zeroed, with
  * empty counter and reason; then the strategy decides. */
 static struct fl_outcome decide(struct run *r, struct fl_fault_view *v, const struct fl_writer_hit *hits,
 				size_t nhits)

@@ -1,0 +1,318 @@
+/* Deciding one fault: the writers in its way and the mmap_lock model, each
+ * run's strategy, the delay accounting (stage 1), and the speculative
+ * strategies once their window is known (stage 2). */
+#include "engine_state.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "rwsem.h"
+
+/* Costs (ns) used until the trace has calibrated a handler: the order of
+ * magnitude of each handler on a current x86_64 server. */
+static const uint64_t default_cost[FL_H__COUNT] = {
+	[FL_H_ANON_READ] = 700, [FL_H_ANON_WRITE] = 1800, [FL_H_FILE_READ] = 1500,
+	[FL_H_FILE_COW] = 2500, [FL_H_FILE_SHARED] = 2000, [FL_H_WP] = 1800,
+	[FL_H_SWAP] = 30000, [FL_H_SPURIOUS] = 400,
+};
+
+static bool hit_in_window(const struct writer_obj *w, uint64_t t)
+{
+	return w->w.w_begin <= t && t <= w->w.w_end;
+}
+
+static bool writer_wrote(const struct writer_obj *w, uint64_t id)
+{
+	for (size_t i = 0; i < w->nids; i++)
+		if (w->ids[i] == id)
+			return true;
+	return false;
+}
+
+/* The writer write-locked VMA id only after a fault at t held it. */
+static bool writer_late(const struct writer_obj *w, uint64_t id, uint64_t t)
+{
+	for (size_t i = 0; i < w->nlate; i++)
+		if (w->late[i].vma_id == id && t <= w->late[i].t)
+			return true;
+	return false;
+}
+
+/* When the writer was last woken by a fault that held VMA id (sched
+ * evidence): it write-locked the VMA only after that; 0 when never. */
+static uint64_t writer_late_t(const struct writer_obj *w, uint64_t id)
+{
+	for (size_t i = 0; i < w->nlate; i++)
+		if (w->late[i].vma_id == id)
+			return w->late[i].woke;
+	return 0;
+}
+
+static bool writer_created_at(const struct writer_obj *w, uint64_t addr)
+{
+	for (size_t i = 0; i < w->ncreated; i++)
+		if (w->created[i].s <= addr && addr < w->created[i].e)
+			return true;
+	return false;
+}
+
+/* One run's outcome for p: the strategy, the run's totals, the delay
+ * accounting, the sink. */
+static int run_fault(struct fl_engine *e, size_t r, struct pfault *p)
+{
+	struct fl_engine_run *run = &e->runs[r];
+	struct fl_fault_view *v = &p->v;
+	struct fl_outcome o;
+	uint64_t traced_wait = p->gt.gt == FL_GT_FALLBACK ? p->gt.lock_wait : 0;
+	struct fl_delay_thread *dt = fl_delay_get(&run->delay, v->pid, v->tid);
+
+	if (!dt)
+		return oom(e);
+	memset(&o, 0, sizeof(o));
+	o.counter = "";
+	o.reason = "";
+	if (p->absorbed) {
+		o.path = FL_PATH_NONE;
+		o.reason = e->sim_shift == 16 ? "no fault at 64 KiB pages: its page was mapped"
+					      : "no fault at the larger page: its page was mapped";
+	} else {
+		v->behind = dt->shift > 0 ? (uint64_t)dt->shift : 0;
+		run->strategy->fault(run->state, &run->cfg, v, &o);
+	}
+	run->faults++;
+	if (o.fell_back)
+		run->fallbacks++;
+	if (v->place == FL_PLACE_UNKNOWN || v->place == FL_PLACE_INFERRED)
+		run->unplaced++;
+	fl_delay_add(dt, traced_wait, o.lock_wait, o.wasted);
+	return e->sink.outcome ? e->sink.outcome(e->sink.ctx, r, v, &o) : 0;
+}
+
+static int cmp_whit(const void *a, const void *b)
+{
+	const struct fl_writer_hit *x = a, *y = b;
+
+	if (x->w->w_begin != y->w->w_begin)
+		return x->w->w_begin < y->w->w_begin ? -1 : 1;
+	return (x->w->id > y->w->id) - (x->w->id < y->w->id);
+}
+
+/* Stage 2: the runs that want the speculative window, once every writer
+ * that can start inside it is known. */
+int eng_decide_spec(struct fl_engine *e, struct pfault *p)
+{
+	struct fl_fault_view *v = &p->v;
+	uint64_t from = v->t > FL_SPEC_LOOKBACK ? v->t - FL_SPEC_LOOKBACK : 0;
+	uint64_t to = v->t + 2 * v->d_spec + FL_SPEC_SLACK;
+	bool placed = v->place == FL_PLACE_VMA || v->place == FL_PLACE_INFERRED ||
+		      v->place == FL_PLACE_STACK;
+	size_t nw = 0;
+	int rc = 0;
+
+	v->fault = &p->f;
+	v->hits = NULL;		/* stage 1's, released */
+	v->nhits = 0;
+	for (size_t i = 0; i < p->nwh; i++) {
+		const struct writer_obj *w = p->wh[i];
+		uint64_t b = w->w.has_lock && w->w.q_begin && w->w.q_begin < w->w.w_begin ?
+				     w->w.q_begin : w->w.w_begin;
+
+		if (!w->complete && !w->acquired)
+			continue;	/* never got the lock in the trace */
+		if (w->w.w_end < from || b > to)
+			continue;
+		e->whits[nw].w = &w->w;
+		e->whits[nw].wrote_any = w->nids > 0;
+		e->whits[nw].wrote_vma = placed && writer_wrote(w, v->vma.id);
+		e->whits[nw].created_at = writer_created_at(w, v->fault->address);
+		e->whits[nw].late_t = placed ? writer_late_t(w, v->vma.id) : 0;
+		nw++;
+	}
+	qsort(e->whits, nw, sizeof(e->whits[0]), cmp_whit);
+	v->whits = e->whits;
+	v->nwhits = nw;
+	v->vevents = p->ve;
+	v->nvevents = p->nve;
+	v->pte_changed_at = p->pte_changed_at;
+	v->ptl_ends = p->ptl_ends;
+	v->nptl_ends = p->nptl;
+	for (size_t r = 0; r < e->nruns && rc >= 0; r++)
+		if (e->runs[r].strategy->needs & FL_NEED_SPEC_WINDOW)
+			rc = run_fault(e, r, p);
+	v->whits = NULL;
+	v->nwhits = 0;
+	for (size_t i = 0; i < p->nwh; i++)
+		eng_writer_put(p->wh[i]);
+	p->nwh = 0;
+	if (rc < 0 && !e->err.code)
+		fl_err_set(&e->err, rc, "replay: cannot store the outcome of fault %llu",
+			   (unsigned long long)v->fault_id);
+	return rc;
+}
+
+/* Stage 2 may run: the window's span is past and its writers complete. */
+bool eng_spec_ready(const struct fl_engine *e, const struct pfault *p)
+{
+	if (e->now <= p->v.t + 2 * p->v.d_spec + FL_SPEC_SLACK)
+		return false;
+	for (size_t i = 0; i < p->nwh; i++)
+		if (!p->wh[i]->complete)
+			return false;
+	return true;
+}
+
+/* Where a writer joins the rwsem's queue: its start_locking, or its window
+ * when the trace has no lock events for it. */
+static uint64_t queued_from(const struct fl_writer *w)
+{
+	return w->has_lock && w->q_begin && w->q_begin < w->w_begin ? w->q_begin : w->w_begin;
+}
+
+/* When mmap_read_lock() at t is granted, against the writers hits[] put
+ * on the lock where the trace put them (rwsem.h: a reader queues behind a
+ * holding writer and the writers queued before it, or steals the lock). */
+static uint64_t read_grant(const struct fl_writer_hit *hits, size_t n, uint64_t t)
+{
+	struct fl_rwsem_hold h[2 * MAX_HITS];
+	size_t nh = 0;
+
+	for (size_t i = 0; i < n && nh + 2 <= 2 * MAX_HITS; i++) {
+		const struct fl_writer *w = hits[i].w;
+
+		uint64_t q = queued_from(w);
+
+		/* A window still open (w_end UINT64_MAX) grants nothing. */
+		h[nh++] = (struct fl_rwsem_hold){
+			.id = w->id, .q = q, .acq = w->w_begin, .rel = w->w_end, .write = true,
+			.no_handoff_before = w->t_other_release,
+		};
+		/* Downgraded: read-held until the release. */
+		if (w->has_lock && w->t_lock_released > w->w_end)
+			h[nh++] = (struct fl_rwsem_hold){
+				.id = w->id, .q = q, .acq = w->w_end,
+				.rel = w->t_lock_released, .write = false,
+			};
+	}
+	return fl_rwsem_read_grant(h, nh, t, NULL);
+}
+
+int eng_decide(struct fl_engine *e, struct pfault *p)
+{
+	struct fl_fault_view *v = &p->v;
+	size_t nh = 0;
+	int rc = 0;
+
+	/* The trylock's time: the fault's own first attempt when the trace
+	 * has it (it looks at the lock between its start_locking and its
+	 * acquire_returned), else the calibrated delay after the fault. */
+	uint64_t tc = p->gt.t_try >= v->t && p->gt.t_try_ret >= p->gt.t_try
+			      ? p->gt.t_try + (p->gt.t_try_ret - p->gt.t_try) / 2
+			      : v->t + e->d_anon;
+
+	v->fault = &p->f;
+	/* mmap_read_trylock() fails while a writer holds mmap_lock or waits
+	 * for it in the wait list (RWSEM_READ_FAILED_MASK), at the time of the
+	 * trylock; not while it spins before queueing (rwsem.h). */
+	v->lock_contended = false;
+	v->lock_free_at = 0;
+	for (size_t i = 0; i < p->nhits; i++) {
+		const struct writer_obj *w = p->hit[i];
+		bool in = hit_in_window(w, v->t);
+		bool queued = w->w.has_lock && w->w.q_begin <= v->t && v->t < w->w.w_begin;
+		bool at_trylock = (w->w.w_begin <= tc || w->w.q_begin + FL_RWSEM_WSPIN_NS <= tc) &&
+				  w->w.q_begin <= tc && tc < w->w.w_end;
+		bool late;
+
+		if (at_trylock)
+			v->lock_contended = true;
+		if (!in && !queued && !at_trylock)
+			continue;
+		e->hits[nh].w = &w->w;
+		e->hits[nh].wrote_any = in && w->nids;
+		/* A writer the trace shows waiting for this VMA's readers had
+		 * not write-locked it (or split it) when this fault read-locked
+		 * it. */
+		late = (v->place == FL_PLACE_VMA || v->place == FL_PLACE_INFERRED) &&
+		       writer_late(w, v->vma.id, v->t);
+		e->hits[nh].wrote_vma = in && !late &&
+					(v->place == FL_PLACE_VMA || v->place == FL_PLACE_INFERRED ||
+					 v->place == FL_PLACE_STACK) &&
+					writer_wrote(w, v->vma.id);
+		e->hits[nh].created_at = in && !late && writer_created_at(w, v->fault->address);
+		nh++;
+	}
+	v->hits = e->hits;
+	v->nhits = nh;
+	v->lock_free_at = read_grant(e->hits, nh, v->t);
+	v->t_lock_req = v->t;
+	v->lock_free_at_req = v->lock_free_at;
+	v->kernel_waited = p->gt.gt == FL_GT_FALLBACK && p->gt.t_req > v->t;
+	v->kernel_wait = v->kernel_waited ? p->gt.lock_wait : 0;
+	if (v->kernel_waited) {
+		struct fl_writer_hit at_req[MAX_HITS];
+		size_t nr = 0;
+
+		/* The writers in the way of the read lock when the kernel
+		 * asked for it: holding it, or queued before (eng_on_lock()
+		 * attached those that came after the fault began).  The
+		 * request looks at the lock d_acq after its start_locking:
+		 * a writer that took it in between makes it queue. */
+		uint64_t at = p->gt.t_req + e->d_acq;
+
+		v->t_lock_req = p->gt.t_req;
+		for (size_t i = 0; i < p->nhits; i++) {
+			const struct writer_obj *w = p->hit[i];
+			uint64_t q = queued_from(&w->w);
+
+			if (q <= at && at < w->w.w_end)
+				at_req[nr++] = (struct fl_writer_hit){ .w = &w->w };
+		}
+		v->lock_free_at_req = read_grant(at_req, nr, at);
+		if (v->lock_free_at_req == at)
+			v->lock_free_at_req = v->t_lock_req;
+	}
+
+	if (v->place == FL_PLACE_VMA || v->place == FL_PLACE_INFERRED) {
+		bool needs;
+
+		v->handler = eng_handler_of(&v->vma, p->f.access, v->major, &needs);
+		v->needs_anon_vma = needs || p->thp_read_anon;
+	}
+	for (int h = 0; h < FL_H__COUNT; h++)
+		for (size_t r = 0; r < e->nruns; r++)
+			e->runs[r].cfg.cost[h] = e->cost_n[h] ? e->cost_sum[h] / e->cost_n[h]
+							      : default_cost[h];
+
+	e->st.faults++;
+	e->st.place[v->place]++;
+	e->st.gt[p->gt.gt]++;
+	if (e->sink.fault)
+		rc = e->sink.fault(e->sink.ctx, v, &p->gt);
+	/* The attempt window of the speculative strategies, from the cost
+	 * table of this moment (stage 2 decides them with it). */
+	if (v->has_end && v->t_end >= v->t)
+		v->d_spec = v->t_end - v->t;
+	else {
+		v->d_spec = e->cost_n[v->handler] ? e->cost_sum[v->handler] / e->cost_n[v->handler]
+						  : default_cost[v->handler];
+		if (p->t_cut > v->t && p->t_cut - v->t < v->d_spec)
+			v->d_spec = p->t_cut - v->t;
+	}
+	for (size_t r = 0; r < e->nruns && rc >= 0; r++) {
+		if (e->spec && (e->runs[r].strategy->needs & FL_NEED_SPEC_WINDOW))
+			continue;	/* stage 2: eng_decide_spec() */
+		rc = run_fault(e, r, p);
+	}
+	if (v->has_end && v->t_end >= v->t && p->gt.gt == FL_GT_VMA && v->place == FL_PLACE_VMA) {
+		e->cost_sum[v->handler] += v->t_end - v->t;
+		e->cost_n[v->handler]++;
+	}
+	for (size_t i = 0; i < p->nhits; i++)
+		eng_writer_put(p->hit[i]);
+	p->nhits = 0;
+	p->decided1 = true;
+	if (rc < 0 && !e->err.code)
+		fl_err_set(&e->err, rc, "replay: cannot store the outcome of fault %llu",
+			   (unsigned long long)v->fault_id);
+	return rc;
+}

@@ -1,0 +1,291 @@
+/* A fault event: where it lands in the mm model (the VMA, stack growth, no
+ * VMA), which handler the kernel runs, what it leaves in the page tables; and
+ * its end. */
+#include "engine_state.h"
+
+#include "access_error.h"
+
+/* How far below a VM_GROWSDOWN VMA a fault is taken as stack growth:
+ * the default RLIMIT_STACK. */
+#define STACK_REACH (8ULL << 20)
+
+/* mm/memory.c fault_around_bytes: 64 KiB by default (debugfs-tunable). */
+#define FAULT_AROUND_BYTES (64u << 10)
+
+static bool vma_anonymous(const struct fl_vma *v)
+{
+	return !v->file_id && v->kind != FL_VMA_SPECIAL;
+}
+
+/* handle_pte_fault()'s dispatch as far as the trace shows it: the x86
+ * error code's PROT bit says whether the PTE was present; a major fault on
+ * an anonymous page is a swap-in. */
+enum fl_handler eng_handler_of(const struct fl_vma *v, uint32_t acc, bool major,
+			       bool *needs_anon)
+{
+	bool write = acc & FL_ACC_WRITE, present = acc & FL_ACC_PROT;
+	bool shared = v->flags & FL_VM_SHARED;
+
+	*needs_anon = false;
+	if (present) {
+		if (!write)
+			return FL_H_SPURIOUS;
+		/* do_wp_page(): a private COW copies into an anon folio
+		 * (wp_page_copy() -> vmf_anon_prepare()). */
+		*needs_anon = !shared && !v->anon_vma;
+		return FL_H_WP;
+	}
+	if (vma_anonymous(v)) {
+		if (major)
+			return FL_H_SWAP;
+		if (write) {
+			*needs_anon = !v->anon_vma;
+			return FL_H_ANON_WRITE;
+		}
+		return FL_H_ANON_READ;
+	}
+	if (!write)
+		return FL_H_FILE_READ;
+	if (shared)
+		return FL_H_FILE_SHARED;
+	*needs_anon = !v->anon_vma;
+	return FL_H_FILE_COW;
+}
+
+/* thp_vma_suitable_order(PMD_ORDER) with THP enabled for the VMA: a read
+ * fault there goes to do_huge_pmd_anonymous_page(), which prepares the
+ * anon_vma before it maps the huge zero page. */
+static bool thp_suitable(const struct mmctx *mm, const struct fl_vma *v, uint64_t addr)
+{
+	uint64_t pmd = 1ULL << mm->pt.geom.pmd_shift, haddr = addr & ~(pmd - 1);
+
+	if (v->flags & (FL_VM_NOHUGEPAGE | FL_VM_HUGETLB | FL_VM_SPECIAL))
+		return false;
+	if (!vma_anonymous(v) || v->kind == FL_VMA_STACK)
+		return false;
+	return haddr >= v->start && haddr + pmd <= v->end &&
+	       fl_pgt_pmd_state(&mm->pt, addr) == FL_PMD_NONE;
+}
+
+static enum fl_place place_fault(struct fl_engine *e, struct mmctx *mm, uint64_t addr,
+				 struct fl_vma **out)
+{
+	struct fl_vma_set *s = &mm->mm.vmas;
+	struct fl_vma *v = fl_vma_lookup(s, addr), *prev, *next;
+	size_t idx;
+	uint64_t page = 1ULL << e->page_shift;
+
+	*out = NULL;
+	if (v) {
+		*out = v;
+		return v->extent_inferred ? FL_PLACE_INFERRED : FL_PLACE_VMA;
+	}
+	idx = fl_vma_find_idx(s, addr);
+	next = fl_vma_at(s, idx);
+	prev = idx ? fl_vma_at(s, idx - 1) : NULL;
+	/* find_vma() returns the VMA above; below a VM_GROWSDOWN one the
+	 * fault grows the stack (within RLIMIT_STACK, 8 MiB by default). */
+	if (next && (next->flags & FL_VM_GROWSDOWN) && next->start - addr <= STACK_REACH) {
+		*out = next;
+		return FL_PLACE_STACK;
+	}
+	/* A mapping known only by its start (perf MMAP2): it reaches at least
+	 * as far as the faults inside it. */
+	if (prev && prev->extent_inferred) {
+		prev->end = (addr & ~(page - 1)) + page;
+		if (next && prev->end > next->start)
+			prev->end = next->start;
+		fl_vma_set_sync(s, idx - 1);
+		if (addr < prev->end) {
+			*out = prev;
+			return FL_PLACE_INFERRED;
+		}
+	}
+	if (next && (next->flags & FL_VM_GROWSDOWN)) {
+		*out = next;
+		return FL_PLACE_STACK;
+	}
+	return fl_vma_count(s) && (mm->layout_known || !e->layouts) ? FL_PLACE_NO_VMA
+								      : FL_PLACE_UNKNOWN;
+}
+
+void eng_end_fault(struct fl_engine *e, struct thread *t, const struct fl_event *end)
+{
+	struct pfault *p = eng_q_at(e, t->fault_seq);
+
+	t->fault_seq = 0;
+	if (!p)
+		return;
+	p->ended = true;
+	if (end) {
+		p->v.has_end = true;
+		p->v.t_end = end->t;
+		p->v.major = end->u.fault_end.major;
+		if (p->defer_anon && t->mm) {
+			struct fl_vma *v = fl_vma_lookup(&t->mm->mm.vmas, p->f.address);
+
+			if (v && !v->anon_vma)
+				fl_mm_anon_prepare(&t->mm->mm, v);
+		}
+		eng_sample_anon_delay(e, &t->gt, p->v.t);
+		eng_sample_acq_delay(e, &t->gt);
+		eng_window_fault_end(e, p, end->t);
+		fl_gt_end(&t->gt, &p->gt);
+		if (p->gt.gt == FL_GT_FALLBACK)
+			t->pub.gt_fallbacks++;
+	} else {
+		/* No end event before the thread's next fault: the fault
+		 * failed (SIGSEGV) or its end was lost.  No ground truth. */
+		t->gt.in_fault = false;
+		p->gt.gt = FL_GT_UNKNOWN;
+		p->gt.detail = "";
+	}
+}
+
+int eng_on_fault(struct fl_engine *e, struct thread *t, const struct fl_event *ev)
+{
+	struct mmctx *mm = t->mm;
+	struct pfault *p;
+	struct fl_vma *vma;
+
+	if (t->fault_seq) {
+		struct pfault *prev = eng_q_at(e, t->fault_seq);
+
+		if (prev)
+			prev->t_cut = ev->t;	/* it ended before this one */
+		eng_end_fault(e, t, NULL);
+	}
+	fl_gt_fault(&t->gt);
+	t->pub.faults++;
+	p = eng_q_push(e);
+	if (!p)
+		return oom(e);
+	p->thr = t;
+	p->f = ev->u.fault;
+	p->v.fault_id = e->next_seq - 1;
+	p->v.t = ev->t;
+	p->v.pid = ev->pid;
+	p->v.tid = ev->tid;
+	p->v.cpu = ev->cpu;
+	p->v.mm_users = mm ? mm->threads : 1;
+	t->fault_seq = p->v.fault_id;
+	t->last_seq = p->v.fault_id;
+	if (!mm) {
+		p->v.place = FL_PLACE_UNKNOWN;
+		return 0;
+	}
+	/* A user fault ends a run of exec mappings.  ppc64's software event
+	 * also sees the kernel's own faults on user addresses, one of them in
+	 * the middle of exec (elf_load() zeroing the bss): the run goes on. */
+	if (!ev->u.fault.trap || (ev->u.fault.access & FL_ACC_USER))
+		mm->snap_run = false;
+	p->v.place = place_fault(e, mm, ev->u.fault.address, &vma);
+	if (vma)
+		p->v.vma = *vma;
+	if (p->v.place == FL_PLACE_NO_VMA) {
+		const struct fl_vma *above = fl_vma_at(&mm->mm.vmas,
+						       fl_vma_find_idx(&mm->mm.vmas, ev->u.fault.address));
+
+		p->v.has_above = above != NULL;
+		if (above)
+			p->v.above = *above;
+	}
+	if (p->v.place == FL_PLACE_VMA || p->v.place == FL_PLACE_INFERRED) {
+		uint64_t addr = ev->u.fault.address;
+		uint32_t acc = ev->u.fault.access;
+		bool needs, write = acc & FL_ACC_WRITE;
+		bool thp = !(acc & FL_ACC_PROT) && thp_suitable(mm, vma, addr);
+		enum fl_pgt_pte old = fl_pgt_pte(&mm->pt, addr);
+
+		p->v.access_error = fl_access_error(e->sim_arch,
+						    e->pgt == FL_PGT_PPC64_RADIX_64K ||
+							    e->pgt == FL_PGT_PPC64_RADIX_4K,
+						    vma, acc);
+		/* The what-if of a larger page: a fault whose page (in the
+		 * what-if's size) an earlier fault already mapped for this
+		 * access would not have happened.  Only then: the trace's own
+		 * page size keeps every fault. */
+		if (e->sim_shift > e->page_shift && !p->v.access_error && !(acc & FL_ACC_PROT) &&
+		    (old == FL_PTE_PRESENT_WRITE || (old == FL_PTE_PRESENT && !write)))
+			p->absorbed = true;
+		p->v.pmd_present = fl_pgt_pmd_state(&mm->pt, addr) != FL_PMD_NONE;
+		p->v.pte_present = old == FL_PTE_PRESENT || old == FL_PTE_PRESENT_WRITE;
+		p->v.pud_present = fl_pgt_pud_present(&mm->pt, addr);
+		p->v.pmd_huge = fl_pgt_pmd_state(&mm->pt, addr) == FL_PMD_HUGE;
+		p->v.thp_fault = thp;
+		eng_handler_of(vma, acc, false, &needs);
+		/* do_huge_pmd_anonymous_page() prepares the anon_vma before it
+		 * maps the huge zero page for a read. */
+		p->thp_read_anon = thp && !write && !vma->anon_vma;
+		/* The fault sets the anon_vma whichever lock it runs under
+		 * (anon_vma_prepare()); later faults see it.  A fault that may
+		 * have to wait for a writer sets it only once it runs, after
+		 * the writer, on the VMA as the writer left it. */
+		if ((needs || p->thp_read_anon) && !p->v.access_error) {
+			bool writer_near = mm->holder != NULL;
+
+			for (size_t i = 0; i < mm->nopen; i++)
+				writer_near |= mm->open[i]->w.has_lock && !mm->open[i]->closed;
+			if (writer_near)
+				p->defer_anon = true;
+			else
+				fl_mm_anon_prepare(&mm->mm, vma);
+		}
+		/* What the fault leaves in the page tables. */
+		if (!p->v.access_error) {
+			int rc;
+
+			if (thp)
+				rc = fl_pgt_fault_huge(&mm->pt, addr, write);
+			else if (!write && !(acc & FL_ACC_PROT) &&
+				 fl_pgt_should_fault_around(&mm->pt, vma, FAULT_AROUND_BYTES))
+				rc = fl_pgt_fault_around(&mm->pt, vma, addr, FAULT_AROUND_BYTES);
+			else
+				rc = fl_pgt_set_pte(&mm->pt, addr,
+						    fl_pgt_fault_result(&mm->pt, vma, old, write));
+			if (rc < 0)
+				return oom(e);
+			p->pmd_after = (int)fl_pgt_pmd_state(&mm->pt, addr) + 1;
+		}
+	} else if (p->v.place == FL_PLACE_STACK) {
+		struct fl_vma *grown = NULL;
+
+		/* The fallback grows the stack (expand_stack_locked()). */
+		if (fl_mm_expand_stack(&mm->mm, ev->u.fault.address, &grown) == 0 && grown)
+			p->v.vma = *grown;
+	}
+	/* Writers that can meet this fault: every writer open now. */
+	p->contended = mm->holder != NULL;
+	for (size_t i = 0; i < mm->nopen && p->nhits < MAX_HITS; i++) {
+		struct writer_obj *w = mm->open[i];
+
+		if (w->closed)
+			continue;	/* its window ended before this fault */
+		if (w->w.has_lock && !w->acquired)
+			p->contended = true;	/* queued: a trylock fails */
+		w->refs++;
+		p->hit[p->nhits++] = w;
+	}
+	if (e->spec)
+		eng_window_place(mm, p);
+	return 0;
+}
+
+int eng_on_fault_end(struct fl_engine *e, struct thread *t, const struct fl_event *ev)
+{
+	if (t->fault_seq)
+		eng_end_fault(e, t, ev);
+	/* else a fault taken in kernel mode on a user address: no
+	 * page_fault_user, nothing to replay. */
+	return 0;
+}
+
+int eng_on_readahead(struct fl_engine *e, const struct fl_event *ev)
+{
+	struct thread *t = eng_thread_find(e, ev->tid);
+	struct pfault *p = t && t->fault_seq ? eng_q_at(e, t->fault_seq) : NULL;
+
+	if (p)
+		p->v.pc_wait = FL_PCW_READAHEAD;
+	return 0;
+}

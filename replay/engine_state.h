@@ -1,0 +1,230 @@
+/* The engine's own state, shared by its stages (engine.c and engine_*.c) and
+ * included by them alone: the public interface is engine.h. */
+#ifndef FL_ENGINE_STATE_H
+#define FL_ENGINE_STATE_H
+
+#include <errno.h>
+
+#include "engine.h"
+#include "mm_ops.h"
+#include "mm_pgtable.h"
+
+/* A writer while the engine follows it.  Faults that may have met it hold
+ * a reference until they are decided. */
+struct writer_obj {
+	struct fl_writer w;
+	struct mmctx *mm;	/* whose open list holds it: the thread's mm when
+				 * it began (an exec may bind the thread to
+				 * another before the writer completes) */
+	unsigned refs;
+	bool complete;		/* its VMA changes are known */
+	bool acquired;		/* has_lock and the write lock was acquired */
+	bool closed;		/* the write window has ended */
+	uint64_t *ids;		/* fl_vma ids it wrote (vma_start_write) */
+	size_t nids, capids;
+	struct { uint64_t s, e; } *created;	/* ranges of VMAs it created */
+	size_t ncreated, capcreated;
+	/* VMAs it write-locked only after a fault had read-locked them: a
+	 * faulting thread woke it while it held mmap_lock for write, so it
+	 * slept in vma_start_write() (__vma_enter_locked()) until that fault's
+	 * vma_end_read() let the VMA go.  t: that fault's time; faults on the
+	 * VMA up to then took their VMA lock before the writer's; woke: when
+	 * it was woken (it write-locked the VMA after that). */
+	struct { uint64_t vma_id, t, woke; } *late;
+	size_t nlate, caplate;
+};
+
+/* Completed writers an mm keeps for the speculative windows' look-back. */
+#define RECENT_WRITERS 16
+
+struct mmctx {
+	int32_t pid;
+	unsigned refs;			/* pids bound to it: more than one after a
+					 * CLONE_VM fork (vfork, posix_spawn) */
+	struct fl_mm mm;
+	struct fl_pgtable pt;		/* page-table occupancy */
+	struct writer_obj **open;	/* writers not complete, oldest first */
+	size_t nopen, capopen;
+	struct writer_obj *holder;	/* holds mmap_lock for write now */
+	uint64_t last_w_release;	/* the last write release (or downgrade) */
+	/* Writers completed last (speculative windows look back at them),
+	 * each holding a reference; only with a FL_NEED_SPEC_WINDOW run. */
+	struct writer_obj *recent[RECENT_WRITERS];
+	size_t nrecent;
+	uint32_t threads;		/* live threads: mm_users */
+	/* The first VMA id of the current run of MMAP2-like snapshots: an
+	 * exec reports its new mappings before the exec event itself. */
+	uint64_t snap_first_id;
+	bool snap_run;
+	/* Between exec's exec_mmap() (FL_TASK_EXEC_MM) and its EXEC event:
+	 * the mappings reported now are the new image's, made by the kernel. */
+	bool exec_image;
+	/* Its layout has a known origin: a snapshot (/proc, MMAP2), the copy
+	 * of a known parent at fork, or an exec seen whole.  A process the
+	 * trace shows no origin of (created in a loss, or before the snapshot
+	 * of an -a recording reached it) knows only its traced calls: a fault
+	 * elsewhere is unplaced, not a hole. */
+	bool layout_known;
+};
+
+struct thread {
+	struct fl_engine_thread pub;
+	struct mmctx *mm;
+	struct fl_gt_state gt;
+	uint64_t fault_seq;		/* its fault waiting for an end; 0 none */
+	uint64_t last_seq;		/* its latest fault, ended or not; 0 none */
+	struct writer_obj *w;		/* the writer it is being, if any */
+	bool in_call;			/* inside a traced mm syscall */
+	bool exited;
+};
+
+#define MAX_HITS 8
+
+/* The speculative window's writers, zaps and same-table neighbours. */
+#define MAX_WHITS 16
+
+#define MAX_VEVENTS 8
+
+#define MAX_PTL_ENDS 8
+
+struct pfault {
+	struct fl_fault_view v;
+	struct fl_fault f;
+	struct thread *thr;
+	struct fl_gt_result gt;
+	bool ended;
+	struct writer_obj *hit[MAX_HITS];
+	size_t nhits;
+	bool contended;			/* a writer held or queued at t */
+	bool thp_read_anon;		/* a THP read fault prepares the anon_vma */
+	/* --set page_size larger than the trace's: the fault's larger page
+	 * was already mapped (by an earlier fault of the same page) with the
+	 * access it wants, so on that kernel it would not have faulted. */
+	bool absorbed;
+	bool defer_anon;		/* set the VMA's anon_vma at the fault's end */
+
+	/* The speculative window (FL_NEED_SPEC_WINDOW runs, stage 2). */
+	bool decided1;			/* the other runs' outcomes are out */
+	uint64_t t_cut;			/* no end: the thread's next fault */
+	int pmd_after;			/* fl_pgt_pmd_state() + 1 after it; 0 none */
+	struct writer_obj *wh[MAX_WHITS];
+	size_t nwh;
+	struct fl_vma_event ve[MAX_VEVENTS];
+	size_t nve;
+	uint64_t pte_changed_at;
+	uint64_t ptl_ends[MAX_PTL_ENDS];
+	size_t nptl;
+};
+
+struct fl_engine {
+	struct fl_engine_run *runs;
+	size_t nruns;
+	struct fl_engine_sink sink;
+	struct fl_err err;
+	uint64_t nev;			/* events seen, to name one in an error */
+	struct fl_engine_stats st;
+
+	/* The traced system: the syscall ABI and page size the mm model
+	 * follows the layout by. */
+	unsigned page_shift;
+	enum fl_mm_arch arch;
+	int kver;
+	/* The fault paths replayed (the trace's, or a --set what-if): the
+	 * page-table profile, the page the PTE model and the strategies work
+	 * in, the arch hookup of the strategies. */
+	unsigned sim_shift;
+	enum fl_mm_arch sim_arch;
+	enum fl_pgt_profile pgt;
+	char wi_arch[16], wi_mmu[16];
+	uint32_t wi_page_size;
+
+	struct fl_map threads;		/* tid + 1 -> thread */
+	struct fl_map mms;		/* pid + 1 -> its mmctx now (shared by CLONE_VM) */
+	struct mmctx **all_mms;		/* every mmctx made, for finish and free */
+	bool layouts;			/* the trace gives layouts (vma_snapshot) */
+	size_t nall_mms, capall_mms;
+
+	/* The fault queue: q[i] is fault number q_base + i. */
+	struct pfault *q;
+	size_t qhead, qlen, qcap;
+	uint64_t q_base, next_seq;
+	uint64_t next_writer;
+
+	/* Calibration: when a fault's anon_vma trylock happens, as a delay
+	 * after its page-fault event (median of the trace's own). */
+	uint64_t anon_delay[1024];
+	size_t nanon_delay;
+	/* A fault's first mmap_lock attempt, start_locking to
+	 * acquire_returned (a trylock: it never waits): how long after its
+	 * start_locking a lock request really looks at the lock.  Median of
+	 * the first 1024. */
+	uint64_t acq_delay[1024];
+	size_t nacq_delay;
+	uint64_t d_acq;
+	uint64_t d_anon;
+	/* Calibration: mean duration per handler of faults with an end. */
+	uint64_t cost_sum[FL_H__COUNT], cost_n[FL_H__COUNT];
+	struct fl_writer_hit hits[MAX_HITS];
+
+	/* Speculative windows: some run declares FL_NEED_SPEC_WINDOW. */
+	bool spec;
+	uint64_t now;			/* time of the last event */
+	size_t ndec1;			/* queue head faults past stage 1 */
+	struct fl_writer_hit whits[MAX_WHITS];
+};
+
+static inline int oom(struct fl_engine *e)
+{
+	return fl_err_set(&e->err, -ENOMEM, "replay: out of memory");
+}
+
+/* engine_procs.c */
+void eng_mm_destroy(struct mmctx *mm);
+struct mmctx *eng_mm_get(struct fl_engine *e, int32_t pid);
+struct thread *eng_thread_get(struct fl_engine *e, int32_t pid, int32_t tid);
+int eng_on_task(struct fl_engine *e, struct thread *t, const struct fl_event *ev);
+struct thread *eng_thread_find(struct fl_engine *e, int32_t tid);
+
+/* engine_writers.c */
+void eng_writer_put(struct writer_obj *w);
+struct writer_obj *eng_writer_new(struct fl_engine *e, struct mmctx *mm, struct thread *t);
+void eng_open_remove(struct mmctx *mm, struct writer_obj *w);
+int eng_writer_complete(struct fl_engine *e, struct mmctx *mm, struct writer_obj *w);
+void eng_attach_recent(struct fl_engine *e, struct mmctx *mm, struct writer_obj *w, uint64_t now);
+int eng_on_lock(struct fl_engine *e, struct thread *t, const struct fl_event *ev);
+int eng_on_mm_call(struct fl_engine *e, struct thread *t, const struct fl_event *ev);
+int eng_on_sched(struct fl_engine *e, const struct fl_event *ev);
+
+/* engine_queue.c */
+struct pfault *eng_q_at(struct fl_engine *e, uint64_t seq);
+struct pfault *eng_q_push(struct fl_engine *e);
+int eng_drain(struct fl_engine *e, bool all);
+
+/* engine_windows.c */
+void eng_window_attach(struct fl_engine *e, struct mmctx *mm, struct writer_obj *w, uint64_t now);
+void eng_window_place(struct mmctx *mm, struct pfault *p);
+void eng_window_fault_end(struct fl_engine *e, const struct pfault *q, uint64_t t_end);
+void eng_window_mm_call(struct fl_engine *e, struct mmctx *mm, const struct fl_mm_call *c,
+			bool writer, int32_t tid);
+
+/* engine_fault.c */
+enum fl_handler eng_handler_of(const struct fl_vma *v, uint32_t acc, bool major,
+			       bool *needs_anon);
+void eng_end_fault(struct fl_engine *e, struct thread *t, const struct fl_event *end);
+int eng_on_fault(struct fl_engine *e, struct thread *t, const struct fl_event *ev);
+int eng_on_fault_end(struct fl_engine *e, struct thread *t, const struct fl_event *ev);
+int eng_on_readahead(struct fl_engine *e, const struct fl_event *ev);
+
+/* engine_decide.c */
+int eng_decide_spec(struct fl_engine *e, struct pfault *p);
+bool eng_spec_ready(const struct fl_engine *e, const struct pfault *p);
+int eng_decide(struct fl_engine *e, struct pfault *p);
+
+/* engine_calib.c */
+void eng_sample_anon_delay(struct fl_engine *e, const struct fl_gt_state *g, uint64_t t);
+void eng_sample_acq_delay(struct fl_engine *e, const struct fl_gt_state *g);
+
+/* engine_snapshot.c */
+int eng_on_snapshot(struct fl_engine *e, struct thread *t, const struct fl_event *ev);
+
+#endif

@@ -1,0 +1,332 @@
+/* mmap_lock writers while the engine follows them: the open list of each mm,
+ * their lock events and calls, the faults they meet, and the scheduler's
+ * evidence of a writer waiting for a VMA's readers. */
+#include "engine_state.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fl_array.h"
+
+void eng_writer_put(struct writer_obj *w)
+{
+	if (w && !--w->refs) {
+		free(w->ids);
+		free(w->created);
+		free(w->late);
+		free(w);
+	}
+}
+
+struct writer_obj *eng_writer_new(struct fl_engine *e, struct mmctx *mm, struct thread *t)
+{
+	struct writer_obj *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return NULL;
+	if (fl_array_grow((void **)&mm->open, &mm->capopen, mm->nopen + 1, sizeof(*mm->open))) {
+		free(w);
+		return NULL;
+	}
+	w->w.id = ++e->next_writer;
+	w->mm = mm;
+	w->w.tid = t->pub.tid;
+	w->w.pid = t->pub.pid;
+	w->refs = 1;		/* the mm's open list */
+	mm->open[mm->nopen++] = w;
+	return w;
+}
+
+void eng_open_remove(struct mmctx *mm, struct writer_obj *w)
+{
+	for (size_t i = 0; i < mm->nopen; i++) {
+		if (mm->open[i] == w) {
+			memmove(&mm->open[i], &mm->open[i + 1], (mm->nopen - i - 1) * sizeof(*mm->open));
+			mm->nopen--;
+			return;
+		}
+	}
+}
+
+/* Record what the mm model says the call wrote. */
+static int writer_take_changes(struct writer_obj *w, const struct fl_mm *mm)
+{
+	for (size_t i = 0; i < mm->nchanges; i++) {
+		const struct fl_mm_change *c = &mm->changes[i];
+
+		if (c->kind == FL_MM_VMA__DROPPED)
+			continue;
+		if (fl_array_grow((void **)&w->ids, &w->capids, w->nids + 1, sizeof(*w->ids)))
+			return -ENOMEM;
+		w->ids[w->nids++] = c->kind == FL_MM_VMA_CREATED ? c->after->id : c->id;
+		if (c->kind == FL_MM_VMA_CREATED ||
+		    (c->kind == FL_MM_VMA_MODIFIED && c->after &&
+		     (c->after->start < c->before.start || c->after->end > c->before.end))) {
+			if (fl_array_grow((void **)&w->created, &w->capcreated, w->ncreated + 1,
+					  sizeof(*w->created)))
+				return -ENOMEM;
+			w->created[w->ncreated].s = c->after->start;
+			w->created[w->ncreated].e = c->after->end;
+			w->ncreated++;
+		}
+	}
+	w->w.vmas_written = (uint32_t)w->nids;
+	return 0;
+}
+
+int eng_writer_complete(struct fl_engine *e, struct mmctx *mm, struct writer_obj *w)
+{
+	int rc = 0;
+
+	if (w->complete)
+		return 0;
+	/* The mm whose open list holds it, whatever the thread's is now. */
+	mm = w->mm;
+	w->complete = true;
+	if (!w->w.has_lock || !w->acquired) {
+		/* No lock events: the window is the syscall span. */
+		w->w.w_begin = w->w.call.t_enter;
+		w->w.w_end = w->w.call.t_exit;
+		w->w.q_begin = w->w.call.t_enter;
+	}
+	if (mm->holder == w)
+		mm->holder = NULL;
+	eng_open_remove(mm, w);
+	e->st.writers++;
+	if (!w->w.traced)
+		e->st.untraced_writers++;
+	if (e->sink.writer)
+		rc = e->sink.writer(e->sink.ctx, &w->w);
+	if (e->spec) {
+		/* Kept for the look-back of later faults' windows. */
+		if (mm->nrecent == RECENT_WRITERS) {
+			eng_writer_put(mm->recent[0]);
+			memmove(&mm->recent[0], &mm->recent[1],
+				(RECENT_WRITERS - 1) * sizeof(mm->recent[0]));
+			mm->nrecent--;
+		}
+		w->refs++;
+		mm->recent[mm->nrecent++] = w;
+	}
+	eng_writer_put(w);
+	return rc;
+}
+
+/* The fault's thread asks for mmap_lock now (a trylock, or the read lock
+ * of a fallback): every writer holding it or queued for it is in its way,
+ * however long after the fault's start it came. */
+static void attach_open(struct fl_engine *e, struct mmctx *mm, struct pfault *p)
+{
+	(void)e;
+	if (!p || p->ended || !p->thr || p->thr->mm != mm)
+		return;
+	for (size_t i = 0; i < mm->nopen && p->nhits < MAX_HITS; i++) {
+		struct writer_obj *w = mm->open[i];
+		bool have = false;
+
+		if (w->closed)
+			continue;
+		for (size_t k = 0; k < p->nhits; k++)
+			have |= p->hit[k] == w;
+		if (have)
+			continue;
+		w->refs++;
+		p->hit[p->nhits++] = w;
+	}
+}
+
+/* A writer that starts queueing at `now` meets the faults still running
+ * whose trylock comes after it (t + d_anon >= now). */
+void eng_attach_recent(struct fl_engine *e, struct mmctx *mm, struct writer_obj *w, uint64_t now)
+{
+	for (size_t i = e->qlen; i-- > 0;) {
+		struct pfault *p = &e->q[(e->qhead + i) % e->qcap];
+		bool have = false;
+
+		if (p->v.t + e->d_anon < now)
+			break;
+		if (p->ended || !p->thr || p->thr->mm != mm || p->nhits == MAX_HITS)
+			continue;
+		for (size_t k = 0; k < p->nhits; k++)
+			have |= p->hit[k] == w;
+		if (have)
+			continue;
+		w->refs++;
+		p->hit[p->nhits++] = w;
+	}
+}
+
+int eng_on_lock(struct fl_engine *e, struct thread *t, const struct fl_event *ev)
+{
+	const struct fl_mmap_lock *l = &ev->u.lock;
+	struct mmctx *mm = t->mm;
+	struct writer_obj *w = t->w;
+
+	e->st.lock_events = true;
+	fl_gt_lock(&t->gt, l, ev->t);
+	if (!mm)
+		return 0;
+	if (!l->write && l->phase == FL_LOCK_START && t->fault_seq)
+		attach_open(e, mm, eng_q_at(e, t->fault_seq));
+	if (l->write) {
+		switch (l->phase) {
+		case FL_LOCK_START:
+			if (!w || w->closed) {
+				w = eng_writer_new(e, mm, t);
+				if (!w)
+					return oom(e);
+				t->w = w;
+			}
+			w->w.has_lock = true;
+			w->w.t_lock_start = ev->t;
+			w->w.q_begin = ev->t;
+			eng_attach_recent(e, mm, w, ev->t);
+			eng_window_attach(e, mm, w, ev->t);
+			break;
+		case FL_LOCK_ACQUIRED:
+			if (!w)
+				break;
+			if (l->success) {
+				w->acquired = true;
+				if (mm->last_w_release > w->w.q_begin)
+					w->w.t_other_release = mm->last_w_release;
+				w->w.t_lock_acquired = ev->t;
+				w->w.w_begin = ev->t;
+				w->w.w_end = UINT64_MAX;
+				mm->holder = w;
+				eng_window_attach(e, mm, w, ev->t);
+			} else {
+				w->w.has_lock = false;	/* a failed write trylock */
+			}
+			break;
+		case FL_LOCK_RELEASED:
+			if (!w || !w->acquired)
+				break;
+			w->w.t_lock_released = ev->t;
+			w->w.w_end = ev->t;
+			w->closed = true;
+			mm->last_w_release = ev->t;
+			if (mm->holder == w)
+				mm->holder = NULL;
+			if (!t->in_call) {
+				t->w = NULL;
+				return eng_writer_complete(e, mm, w);
+			}
+			break;
+		case FL_LOCK__COUNT:
+			break;
+		}
+	} else if (l->phase == FL_LOCK_ACQUIRED && l->success && w && w->acquired && !w->closed &&
+		   mm->holder == w) {
+		/* mmap_write_downgrade(): vma_end_write_all() ends the write
+		 * cycle; the rest of the call holds it for read. */
+		w->w.t_lock_released = ev->t;
+		w->w.w_end = ev->t;
+		w->closed = true;
+		mm->last_w_release = ev->t;
+		mm->holder = NULL;
+		if (!t->in_call) {
+			t->w = NULL;
+			return eng_writer_complete(e, mm, w);
+		}
+	}
+	return 0;
+}
+
+int eng_on_mm_call(struct fl_engine *e, struct thread *t, const struct fl_event *ev)
+{
+	struct mmctx *mm = t->mm;
+	struct writer_obj *w = t->w;
+	int rc;
+
+	t->in_call = false;
+	t->pub.mm_calls++;
+	t->w = NULL;
+	if (!mm)
+		return 0;
+	mm->snap_run = false;
+	rc = fl_mm_apply(&mm->mm, &ev->u.mm_call);
+	if (rc < 0)
+		e->st.mm_refused++;
+	if (rc == 0 && fl_pgt_apply_mm(&mm->pt, &mm->mm) < 0)
+		return oom(e);
+	if (rc == 0)
+		eng_window_mm_call(e, mm, &ev->u.mm_call, w != NULL, t->pub.tid);
+	if (!w && ev->u.mm_call.has_exit && rc == 0 && mm->mm.nchanges) {
+		/* A writer whose entry preceded the trace, or one the entry's
+		 * lock mode did not flag: it still wrote these VMAs. */
+		w = eng_writer_new(e, mm, t);
+		if (!w)
+			return oom(e);
+		eng_window_attach(e, mm, w, ev->u.mm_call.t_exit);
+	}
+	if (!w)
+		return 0;
+	w->w.traced = true;
+	w->w.call = ev->u.mm_call;
+	if (!w->w.call.has_enter)
+		w->w.call.t_enter = ev->u.mm_call.t_exit;
+	if (rc == 0 && writer_take_changes(w, &mm->mm) < 0)
+		return oom(e);
+	return eng_writer_complete(e, mm, w);
+}
+
+/* How long after a fault's end event its vma_end_read() may wake a writer:
+ * the end event (the minor/major-faults count, mm_account_fault()) comes
+ * before the return to do_user_addr_fault(), which drops the VMA lock.
+ * Measured 1.2-4.7 us on the x86_64 recordings of traces/. */
+#define WAKE_AFTER_END_NS 20000
+
+static int add_late(struct writer_obj *w, uint64_t vma_id, uint64_t t, uint64_t woke)
+{
+	for (size_t i = 0; i < w->nlate; i++) {
+		if (w->late[i].vma_id == vma_id) {
+			if (t > w->late[i].t)
+				w->late[i].t = t;
+			if (woke > w->late[i].woke)
+				w->late[i].woke = woke;
+			return 0;
+		}
+	}
+	if (fl_array_grow((void **)&w->late, &w->caplate, w->nlate + 1, sizeof(*w->late)) < 0)
+		return -ENOMEM;
+	w->late[w->nlate].vma_id = vma_id;
+	w->late[w->nlate].t = t;
+	w->late[w->nlate].woke = woke;
+	w->nlate++;
+	return 0;
+}
+
+/* sched_switch: a thread that leaves the CPU in D inside a fault waited in
+ * the kernel.  sched_waking: a faulting thread that wakes the mm's write
+ * holder, at the end of its fault, let go of the VMA the writer was
+ * waiting to write-lock (vma_end_read() -> rcuwait_wake_up() of
+ * mm->vma_writer_wait): the fault had its VMA lock first. */
+int eng_on_sched(struct fl_engine *e, const struct fl_event *ev)
+{
+	struct thread *t = eng_thread_find(e, ev->tid), *wt;
+	struct pfault *p;
+	struct writer_obj *w;
+
+	if (!t)
+		return 0;
+	if (ev->u.sched.kind == FL_SCHED_SWITCH) {
+		p = t->fault_seq ? eng_q_at(e, t->fault_seq) : NULL;
+		if (p && (ev->u.sched.prev_state & FL_SCHED_STATE_D) && p->v.pc_wait == FL_PCW_NONE)
+			p->v.pc_wait = FL_PCW_SLEPT;
+		return 0;
+	}
+	if (ev->u.sched.kind != FL_SCHED_WAKING || !t->mm || !(w = t->mm->holder))
+		return 0;
+	wt = eng_thread_find(e, ev->u.sched.other);
+	if (!wt || wt->w != w || !w->acquired || w->closed)
+		return 0;
+	p = t->last_seq ? eng_q_at(e, t->last_seq) : NULL;
+	if (!p || ev->t < p->v.t || (p->ended && ev->t > p->v.t_end + WAKE_AFTER_END_NS) ||
+	    p->v.place != FL_PLACE_VMA || p->v.t < w->w.w_begin)
+		return 0;
+	if (add_late(w, p->v.vma.id, p->v.t, ev->t) < 0)
+		return oom(e);
+	return 0;
+}

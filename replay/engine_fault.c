@@ -142,6 +142,71 @@ void eng_end_fault(struct fl_engine *e, struct thread *t, const struct fl_event 
 	}
 }
 
+/* A fault inside a VMA: access_error(), the what-if of a larger page, the
+ * page-table state it finds, the anon_vma it prepares (anon_vma_prepare())
+ * and what it leaves in the page tables. */
+static int fault_in_vma(struct fl_engine *e, struct mmctx *mm, struct pfault *p,
+			struct fl_vma *vma, const struct fl_event *ev)
+{
+	uint64_t addr = ev->u.fault.address;
+	uint32_t acc = ev->u.fault.access;
+	bool needs, write = acc & FL_ACC_WRITE;
+	bool thp = !(acc & FL_ACC_PROT) && thp_suitable(mm, vma, addr);
+	enum fl_pgt_pte old = fl_pgt_pte(&mm->pt, addr);
+
+	p->v.access_error = fl_access_error(e->sim_arch,
+					    e->pgt == FL_PGT_PPC64_RADIX_64K ||
+						    e->pgt == FL_PGT_PPC64_RADIX_4K,
+					    vma, acc);
+	/* The what-if of a larger page: a fault whose page (in the
+	 * what-if's size) an earlier fault already mapped for this
+	 * access would not have happened.  Only then: the trace's own
+	 * page size keeps every fault. */
+	if (e->sim_shift > e->page_shift && !p->v.access_error && !(acc & FL_ACC_PROT) &&
+	    (old == FL_PTE_PRESENT_WRITE || (old == FL_PTE_PRESENT && !write)))
+		p->absorbed = true;
+	p->v.pmd_present = fl_pgt_pmd_state(&mm->pt, addr) != FL_PMD_NONE;
+	p->v.pte_present = old == FL_PTE_PRESENT || old == FL_PTE_PRESENT_WRITE;
+	p->v.pud_present = fl_pgt_pud_present(&mm->pt, addr);
+	p->v.pmd_huge = fl_pgt_pmd_state(&mm->pt, addr) == FL_PMD_HUGE;
+	p->v.thp_fault = thp;
+	eng_handler_of(vma, acc, false, &needs);
+	/* do_huge_pmd_anonymous_page() prepares the anon_vma before it
+	 * maps the huge zero page for a read. */
+	p->thp_read_anon = thp && !write && !vma->anon_vma;
+	/* The fault sets the anon_vma whichever lock it runs under
+	 * (anon_vma_prepare()); later faults see it.  A fault that may
+	 * have to wait for a writer sets it only once it runs, after
+	 * the writer, on the VMA as the writer left it. */
+	if ((needs || p->thp_read_anon) && !p->v.access_error) {
+		bool writer_near = mm->holder != NULL;
+
+		for (size_t i = 0; i < mm->nopen; i++)
+			writer_near |= mm->open[i]->w.has_lock && !mm->open[i]->closed;
+		if (writer_near)
+			p->defer_anon = true;
+		else
+			fl_mm_anon_prepare(&mm->mm, vma);
+	}
+	/* What the fault leaves in the page tables. */
+	if (!p->v.access_error) {
+		int rc;
+
+		if (thp)
+			rc = fl_pgt_fault_huge(&mm->pt, addr, write);
+		else if (!write && !(acc & FL_ACC_PROT) &&
+			 fl_pgt_should_fault_around(&mm->pt, vma, FAULT_AROUND_BYTES))
+			rc = fl_pgt_fault_around(&mm->pt, vma, addr, FAULT_AROUND_BYTES);
+		else
+			rc = fl_pgt_set_pte(&mm->pt, addr,
+					    fl_pgt_fault_result(&mm->pt, vma, old, write));
+		if (rc < 0)
+			return oom(e);
+		p->pmd_after = (int)fl_pgt_pmd_state(&mm->pt, addr) + 1;
+	}
+	return 0;
+}
+
 int eng_on_fault(struct fl_engine *e, struct thread *t, const struct fl_event *ev)
 {
 	struct mmctx *mm = t->mm;
@@ -191,62 +256,10 @@ int eng_on_fault(struct fl_engine *e, struct thread *t, const struct fl_event *e
 			p->v.above = *above;
 	}
 	if (p->v.place == FL_PLACE_VMA || p->v.place == FL_PLACE_INFERRED) {
-		uint64_t addr = ev->u.fault.address;
-		uint32_t acc = ev->u.fault.access;
-		bool needs, write = acc & FL_ACC_WRITE;
-		bool thp = !(acc & FL_ACC_PROT) && thp_suitable(mm, vma, addr);
-		enum fl_pgt_pte old = fl_pgt_pte(&mm->pt, addr);
+		int rc = fault_in_vma(e, mm, p, vma, ev);
 
-		p->v.access_error = fl_access_error(e->sim_arch,
-						    e->pgt == FL_PGT_PPC64_RADIX_64K ||
-							    e->pgt == FL_PGT_PPC64_RADIX_4K,
-						    vma, acc);
-		/* The what-if of a larger page: a fault whose page (in the
-		 * what-if's size) an earlier fault already mapped for this
-		 * access would not have happened.  Only then: the trace's own
-		 * page size keeps every fault. */
-		if (e->sim_shift > e->page_shift && !p->v.access_error && !(acc & FL_ACC_PROT) &&
-		    (old == FL_PTE_PRESENT_WRITE || (old == FL_PTE_PRESENT && !write)))
-			p->absorbed = true;
-		p->v.pmd_present = fl_pgt_pmd_state(&mm->pt, addr) != FL_PMD_NONE;
-		p->v.pte_present = old == FL_PTE_PRESENT || old == FL_PTE_PRESENT_WRITE;
-		p->v.pud_present = fl_pgt_pud_present(&mm->pt, addr);
-		p->v.pmd_huge = fl_pgt_pmd_state(&mm->pt, addr) == FL_PMD_HUGE;
-		p->v.thp_fault = thp;
-		eng_handler_of(vma, acc, false, &needs);
-		/* do_huge_pmd_anonymous_page() prepares the anon_vma before it
-		 * maps the huge zero page for a read. */
-		p->thp_read_anon = thp && !write && !vma->anon_vma;
-		/* The fault sets the anon_vma whichever lock it runs under
-		 * (anon_vma_prepare()); later faults see it.  A fault that may
-		 * have to wait for a writer sets it only once it runs, after
-		 * the writer, on the VMA as the writer left it. */
-		if ((needs || p->thp_read_anon) && !p->v.access_error) {
-			bool writer_near = mm->holder != NULL;
-
-			for (size_t i = 0; i < mm->nopen; i++)
-				writer_near |= mm->open[i]->w.has_lock && !mm->open[i]->closed;
-			if (writer_near)
-				p->defer_anon = true;
-			else
-				fl_mm_anon_prepare(&mm->mm, vma);
-		}
-		/* What the fault leaves in the page tables. */
-		if (!p->v.access_error) {
-			int rc;
-
-			if (thp)
-				rc = fl_pgt_fault_huge(&mm->pt, addr, write);
-			else if (!write && !(acc & FL_ACC_PROT) &&
-				 fl_pgt_should_fault_around(&mm->pt, vma, FAULT_AROUND_BYTES))
-				rc = fl_pgt_fault_around(&mm->pt, vma, addr, FAULT_AROUND_BYTES);
-			else
-				rc = fl_pgt_set_pte(&mm->pt, addr,
-						    fl_pgt_fault_result(&mm->pt, vma, old, write));
-			if (rc < 0)
-				return oom(e);
-			p->pmd_after = (int)fl_pgt_pmd_state(&mm->pt, addr) + 1;
-		}
+		if (rc < 0)
+			return rc;
 	} else if (p->v.place == FL_PLACE_STACK) {
 		struct fl_vma *grown = NULL;
 

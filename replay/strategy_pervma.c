@@ -85,6 +85,88 @@ static const char *filemap_retry(const struct fl_fault_view *f)
 	return NULL;
 }
 
+/* handle_mm_fault(FAULT_FLAG_VMA_LOCK): what returns VM_FAULT_RETRY, as the
+ * reason; NULL when the fault completes under the VMA lock. */
+static const char *vma_lock_retry(int kver, const struct fl_run_cfg *cfg,
+				  const struct fl_fault_view *f)
+{
+	const struct fl_vma *v = &f->vma;
+	const char *retry = NULL;
+
+	switch (f->handler) {
+	case FL_H_ANON_READ:
+	case FL_H_ANON_WRITE:
+	case FL_H_SPURIOUS:
+		break;
+	case FL_H_WP:
+		/* do_wp_page() before 6.7 ("mm: handle write faults to RO
+		 * pages under the VMA lock"): VM_FAULT_RETRY under the VMA lock
+		 * only from wp_page_shared() when the VMA has ->page_mkwrite
+		 * (a filesystem's shared mapping; shmem has none), and before
+		 * wp_page_copy() when a private copy needs an anon_vma the VMA
+		 * does not have yet.  A private COW with an anon_vma, or a page
+		 * reused in place, completes. */
+		if (kver < FL_MM_KVER(6, 7)) {
+			if (v->flags & FL_VM_SHARED) {
+				if (fl_vma_ops_of(v) == FL_VMA_OPS_FILE && v->kind != FL_VMA_SHMEM &&
+				    !(v->file_id & FL_MM_FILE_ANON))
+					retry = "wp fault: page_mkwrite";
+			} else if (!v->anon_vma) {
+				retry = "wp fault: no anon_vma";
+			}
+		}
+		break;
+	case FL_H_SWAP:
+		/* do_swap_page(): under the VMA lock only from 6.6 (before, it
+		 * returned VM_FAULT_RETRY at once).  From 6.6 it drops the lock
+		 * only in folio_lock_or_retry(), when __folio_lock_or_retry()'s
+		 * trylock fails: the folio is locked for IO (another thread's
+		 * swap-in, or an asynchronous read the thread sleeps on).  A
+		 * synchronous swap-in (SWP_SYNCHRONOUS_IO: zram) unlocks the
+		 * folio before, and completes under the VMA lock. */
+		if (kver < FL_MM_KVER(6, 6))
+			retry = "swap";
+		else if (f->folio_locked || f->pc_wait == FL_PCW_SLEPT)
+			retry = "swap IO";
+		break;
+	case FL_H_FILE_READ:
+		/* do_read_fault(): fault-around (->map_pages) runs under the
+		 * VMA lock from 6.6; ->fault from 6.7 when the VMA has
+		 * ->map_pages (vmf_can_call_fault()). */
+		if (fl_vma_ops_of(v) != FL_VMA_OPS_FILE)
+			retry = "no map_pages";
+		else if (!(retry = filemap_retry(f)) && kver < FL_MM_KVER(6, 7) &&
+			 (FAULT_AROUND_BYTES >> cfg->page_shift) <= 1)
+			/* 6.6 ran only fault-around under the VMA lock, and
+			 * should_fault_around() wants more than one page: 64 KiB
+			 * on 64 KiB pages is one. */
+			retry = "no fault-around";
+		break;
+	case FL_H_FILE_COW:
+	case FL_H_FILE_SHARED:
+		if (kver < FL_MM_KVER(6, 7))
+			retry = "file fault";
+		else if (fl_vma_ops_of(v) != FL_VMA_OPS_FILE)
+			retry = "no map_pages";
+		else
+			retry = filemap_retry(f);
+		break;
+	case FL_H__COUNT:
+		break;
+	}
+	if (!retry && (v->flags & FL_VM_UFFD_MISSING) && !(f->fault->access & FL_ACC_PROT))
+		retry = "uffd";	/* handle_userfault() drops the lock and waits */
+	if (!retry && f->needs_anon_vma) {
+		/* __vmf_anon_prepare(): from 6.10 it tries mmap_read_trylock()
+		 * to set the anon_vma; the trylock fails when a writer holds
+		 * or waits for mmap_lock.  Before, the lookup refused anon VMAs
+		 * without one, and file COW returned RETRY. */
+		if (kver < FL_MM_KVER(6, 10) || f->lock_contended)
+			retry = "no anon_vma";
+	}
+	return retry;
+}
+
 static void pervma_fault(void *state, const struct fl_run_cfg *cfg, const struct fl_fault_view *f,
 			 struct fl_outcome *o)
 {
@@ -172,79 +254,8 @@ static void pervma_fault(void *state, const struct fl_run_cfg *cfg, const struct
 	}
 
 	/* handle_mm_fault(FAULT_FLAG_VMA_LOCK): what returns VM_FAULT_RETRY. */
-	const char *retry = NULL;
+	const char *retry = vma_lock_retry(kver, cfg, f);
 
-	switch (f->handler) {
-	case FL_H_ANON_READ:
-	case FL_H_ANON_WRITE:
-	case FL_H_SPURIOUS:
-		break;
-	case FL_H_WP:
-		/* do_wp_page() before 6.7 ("mm: handle write faults to RO
-		 * pages under the VMA lock"): VM_FAULT_RETRY under the VMA lock
-		 * only from wp_page_shared() when the VMA has ->page_mkwrite
-		 * (a filesystem's shared mapping; shmem has none), and before
-		 * wp_page_copy() when a private copy needs an anon_vma the VMA
-		 * does not have yet.  A private COW with an anon_vma, or a page
-		 * reused in place, completes. */
-		if (kver < FL_MM_KVER(6, 7)) {
-			if (v->flags & FL_VM_SHARED) {
-				if (fl_vma_ops_of(v) == FL_VMA_OPS_FILE && v->kind != FL_VMA_SHMEM &&
-				    !(v->file_id & FL_MM_FILE_ANON))
-					retry = "wp fault: page_mkwrite";
-			} else if (!v->anon_vma) {
-				retry = "wp fault: no anon_vma";
-			}
-		}
-		break;
-	case FL_H_SWAP:
-		/* do_swap_page(): under the VMA lock only from 6.6 (before, it
-		 * returned VM_FAULT_RETRY at once).  From 6.6 it drops the lock
-		 * only in folio_lock_or_retry(), when __folio_lock_or_retry()'s
-		 * trylock fails: the folio is locked for IO (another thread's
-		 * swap-in, or an asynchronous read the thread sleeps on).  A
-		 * synchronous swap-in (SWP_SYNCHRONOUS_IO: zram) unlocks the
-		 * folio before, and completes under the VMA lock. */
-		if (kver < FL_MM_KVER(6, 6))
-			retry = "swap";
-		else if (f->folio_locked || f->pc_wait == FL_PCW_SLEPT)
-			retry = "swap IO";
-		break;
-	case FL_H_FILE_READ:
-		/* do_read_fault(): fault-around (->map_pages) runs under the
-		 * VMA lock from 6.6; ->fault from 6.7 when the VMA has
-		 * ->map_pages (vmf_can_call_fault()). */
-		if (fl_vma_ops_of(v) != FL_VMA_OPS_FILE)
-			retry = "no map_pages";
-		else if (!(retry = filemap_retry(f)) && kver < FL_MM_KVER(6, 7) &&
-			 (FAULT_AROUND_BYTES >> cfg->page_shift) <= 1)
-			/* 6.6 ran only fault-around under the VMA lock, and
-			 * should_fault_around() wants more than one page: 64 KiB
-			 * on 64 KiB pages is one. */
-			retry = "no fault-around";
-		break;
-	case FL_H_FILE_COW:
-	case FL_H_FILE_SHARED:
-		if (kver < FL_MM_KVER(6, 7))
-			retry = "file fault";
-		else if (fl_vma_ops_of(v) != FL_VMA_OPS_FILE)
-			retry = "no map_pages";
-		else
-			retry = filemap_retry(f);
-		break;
-	case FL_H__COUNT:
-		break;
-	}
-	if (!retry && (v->flags & FL_VM_UFFD_MISSING) && !(f->fault->access & FL_ACC_PROT))
-		retry = "uffd";	/* handle_userfault() drops the lock and waits */
-	if (!retry && f->needs_anon_vma) {
-		/* __vmf_anon_prepare(): from 6.10 it tries mmap_read_trylock()
-		 * to set the anon_vma; the trylock fails when a writer holds
-		 * or waits for mmap_lock.  Before, the lookup refused anon VMAs
-		 * without one, and file COW returned RETRY. */
-		if (kver < FL_MM_KVER(6, 10) || f->lock_contended)
-			retry = "no anon_vma";
-	}
 	if (retry) {
 		fall_back(f, o, "vma_lock_retry", retry);
 		o->attempts = 2;

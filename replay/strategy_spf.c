@@ -373,6 +373,59 @@ static bool map_lock(struct ctx *c, uint64_t since, uint64_t at, uint64_t after,
 	return !changed(c, at, after, r_after, true);
 }
 
+/* handle_pte_fault() with FAULT_FLAG_SPECULATIVE, once the lookup and the
+ * walk passed: the PTE lock and what it finds under it. */
+static void spf_handle_pte(struct ctx *c, const struct fl_vma *v)
+{
+	const struct spf *s = c->s;
+	const struct fl_fault_view *f = c->f;
+	uint64_t since = c->ph.t_walk;
+
+	if (f->handler == FL_H_SWAP) {
+		/* do_swap_page(): pte_unmap_same() only compares when
+		 * sizeof(pte_t) > sizeof(unsigned long); then pte_spinlock()
+		 * can fail (VM_FAULT_RETRY) and a different PTE is
+		 * VM_FAULT_PTNOTSAME, which do_swap_page() turns into 0. */
+		if (s->pte_wide) {
+			if (!map_lock(c, since, c->ph.t_pus, c->ph.t_pus,
+				      "pte_unmap_same: vm_sequence changed",
+				      "pte_unmap_same: PMD changed",
+				      "pte_unmap_same: PTL busy (trylock)",
+				      "pte_unmap_same: vm_sequence changed after the PTL"))
+				return;
+			if (fl_spec_pte_changed(f, f->t, c->ph.t_pus)) {
+				c->d = c->ph.t_pus - f->t;
+				done(c, C_OK, "pte_unmap_same: VM_FAULT_PTNOTSAME, returns 0", false,
+				     c->ph.t_pus);
+				return;
+			}
+			since = c->ph.t_pus;
+		}
+	}
+	if (!anonymous(v) && f->major && f->handler != FL_H_SWAP) {
+		/* spec_file: ->fault would wait for IO, which the speculative
+		 * path (ALLOW_RETRY cleared) must not do under its VMA
+		 * reference: VM_FAULT_RETRY, no event. */
+		retry(c, "", "file IO under SPF", c->ph.t_walk, NULL, true);
+		return;
+	}
+	/* pte_map_lock() / pte_spinlock() before the PTE is set. */
+	if (!map_lock(c, since, c->ph.t_map, c->ph.t_ptl, "pte_map_lock: vm_sequence changed",
+		      "pte_map_lock: PMD changed", "pte_map_lock: PTL busy (trylock)",
+		      "vm_sequence changed after taking the PTL"))
+		return;
+	/* Under the PTL: another thread's fault changed the PTE -- the
+	 * handler backs out and returns 0 (do_swap_page(): out_nomap). */
+	if (fl_spec_pte_changed(f, f->t, c->ph.t_map)) {
+		done(c, C_OK, f->handler == FL_H_SWAP ? "pte changed under the PTL: out_nomap, 0"
+						      : "pte changed under the PTL: returns 0",
+		     false, c->ph.t_ptl);
+		return;
+	}
+	done(c, C_OK, !f->pmd_present || !f->pud_present ? "ok, page table allocated" : "ok", false,
+	     c->ph.t_ptl + c->spin);
+}
+
 static void spf_fault(void *state, const struct fl_run_cfg *cfg, const struct fl_fault_view *f,
 		      struct fl_outcome *o)
 {
@@ -483,51 +536,7 @@ static void spf_fault(void *state, const struct fl_run_cfg *cfg, const struct fl
 		return;
 
 	/* handle_pte_fault() with FAULT_FLAG_SPECULATIVE. */
-	uint64_t since = c.ph.t_walk;
-
-	if (f->handler == FL_H_SWAP) {
-		/* do_swap_page(): pte_unmap_same() only compares when
-		 * sizeof(pte_t) > sizeof(unsigned long); then pte_spinlock()
-		 * can fail (VM_FAULT_RETRY) and a different PTE is
-		 * VM_FAULT_PTNOTSAME, which do_swap_page() turns into 0. */
-		if (s->pte_wide) {
-			if (!map_lock(&c, since, c.ph.t_pus, c.ph.t_pus,
-				      "pte_unmap_same: vm_sequence changed",
-				      "pte_unmap_same: PMD changed",
-				      "pte_unmap_same: PTL busy (trylock)",
-				      "pte_unmap_same: vm_sequence changed after the PTL"))
-				return;
-			if (fl_spec_pte_changed(f, f->t, c.ph.t_pus)) {
-				c.d = c.ph.t_pus - f->t;
-				done(&c, C_OK, "pte_unmap_same: VM_FAULT_PTNOTSAME, returns 0", false,
-				     c.ph.t_pus);
-				return;
-			}
-			since = c.ph.t_pus;
-		}
-	}
-	if (!anonymous(v) && f->major && f->handler != FL_H_SWAP) {
-		/* spec_file: ->fault would wait for IO, which the speculative
-		 * path (ALLOW_RETRY cleared) must not do under its VMA
-		 * reference: VM_FAULT_RETRY, no event. */
-		retry(&c, "", "file IO under SPF", c.ph.t_walk, NULL, true);
-		return;
-	}
-	/* pte_map_lock() / pte_spinlock() before the PTE is set. */
-	if (!map_lock(&c, since, c.ph.t_map, c.ph.t_ptl, "pte_map_lock: vm_sequence changed",
-		      "pte_map_lock: PMD changed", "pte_map_lock: PTL busy (trylock)",
-		      "vm_sequence changed after taking the PTL"))
-		return;
-	/* Under the PTL: another thread's fault changed the PTE -- the
-	 * handler backs out and returns 0 (do_swap_page(): out_nomap). */
-	if (fl_spec_pte_changed(f, f->t, c.ph.t_map)) {
-		done(&c, C_OK, f->handler == FL_H_SWAP ? "pte changed under the PTL: out_nomap, 0"
-						       : "pte changed under the PTL: returns 0",
-		     false, c.ph.t_ptl);
-		return;
-	}
-	done(&c, C_OK, !f->pmd_present || !f->pud_present ? "ok, page table allocated" : "ok", false,
-	     c.ph.t_ptl + c.spin);
+	spf_handle_pte(&c, v);
 }
 
 /* Listed in strategies.c. */

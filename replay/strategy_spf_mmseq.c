@@ -159,6 +159,106 @@ static bool anonymous(const struct fl_vma *v)
 	return !v->file_id && v->kind != FL_VMA_SPECIAL;
 }
 
+/* handle_pte_fault() under speculative_page_walk_begin(), once the lookup,
+ * the VMA copy and the walk passed: the handler's own aborts, then
+ * __pte_map_lock() and what the fault finds with the PTL held. */
+static void mmseq_handle_pte(struct ctx *c, const struct fl_vma *v)
+{
+	const struct mmseq *s = c->s;
+	const struct fl_fault_view *f = c->f;
+	struct fl_outcome *o = c->o;
+	const struct fl_writer *w;
+	uint64_t free_at;
+
+	switch (f->handler) {
+	case FL_H_SWAP:
+		abort_at(c, A_SWAP, "swap: do_swap_page() not speculative in v2", c->ph.t_walk,
+			 NULL, true);
+		return;
+	case FL_H_ANON_READ:
+	case FL_H_ANON_WRITE:
+		/* do_anonymous_page() (SPF_ATTEMPT_ANON): a write without
+		 * anon_vma aborts before the folio is allocated, before any
+		 * page-table lock. */
+		if (f->needs_anon_vma && !v->anon_vma) {
+			abort_at(c, A_ANON_VMA, "no anon_vma yet", c->ph.t_walk, NULL, true);
+			return;
+		}
+		break;
+	case FL_H_FILE_READ:
+	case FL_H_FILE_COW:
+	case FL_H_FILE_SHARED:
+		/* spec_file: ->fault that needs IO returns RETRY. */
+		if (f->major || f->folio_locked) {
+			abort_at(c, A_FAULT, f->major ? "file IO" : "folio locked", c->ph.t_walk,
+				 NULL, true);
+			return;
+		}
+		if (f->needs_anon_vma && !v->anon_vma) {
+			abort_at(c, A_ANON_VMA, "no anon_vma yet", c->ph.t_walk, NULL, true);
+			return;
+		}
+		break;
+	case FL_H_WP:
+	case FL_H_SPURIOUS:
+	case FL_H__COUNT:
+		break;
+	}
+	/* __pte_map_lock() (pte_spinlock() on the present-PTE path): SEQ1,
+	 * PMD, PTL trylock, SEQ2. */
+	w = seq_writer(c, c->ph.t_walk, c->ph.t_map, false);
+	if (w) {
+		abort_at(c, A_SEQ1, "mmap_seq changed before the PTL", c->ph.t_map, w, true);
+		return;
+	}
+	for (size_t i = 0; i < f->nvevents; i++) {
+		const struct fl_vma_event *e = &f->vevents[i];
+
+		if (e->pmd_changed && c->ph.t_walk < e->t_begin && e->t_begin <= c->ph.t_map) {
+			abort_at(c, A_MAP_PMD, "PMD changed before the PTL", c->ph.t_map, NULL,
+				 true);
+			return;
+		}
+	}
+	if (fl_spec_ptl_busy(&s->st, f, c->ph.t_map, &free_at)) {
+		abort_at(c, A_PTL, "PTL busy (trylock)", c->ph.t_map, NULL, true);
+		return;
+	}
+	w = seq_writer(c, c->ph.t_map, c->ph.t_ptl, false);
+	if (w) {
+		abort_at(c, A_SEQ2, "mmap_seq changed with the PTL held", c->ph.t_ptl, w, true);
+		return;
+	}
+	/* With the PTL held: do_anonymous_page() delivers a missing-page
+	 * userfault (userfaultfd_missing()) only after pte_map_lock();
+	 * do_wp_page() checks userfaultfd_pte_wp() under pte_spinlock(), and
+	 * wp_page_copy() then needs the anon_vma. */
+	if ((f->handler == FL_H_ANON_READ || f->handler == FL_H_ANON_WRITE) &&
+	    (v->flags & FL_VM_UFFD_MISSING)) {
+		abort_at(c, A_UFFD, "userfaultfd missing", c->ph.t_ptl, NULL, true);
+		return;
+	}
+	if (f->handler == FL_H_WP) {
+		if (v->flags & FL_VM_UFFD_WP) {
+			abort_at(c, A_UFFD, "userfaultfd write-protect", c->ph.t_ptl, NULL, true);
+			return;
+		}
+		if (f->needs_anon_vma && !v->anon_vma) {
+			abort_at(c, A_ANON_VMA, "no anon_vma yet", c->ph.t_ptl, NULL, true);
+			return;
+		}
+	}
+	bool pte_changed = fl_spec_pte_changed(f, f->t, c->ph.t_map);
+
+	o->path = FL_PATH_SPECULATIVE;
+	o->counter = C_ATTEMPT;
+	o->reason = pte_changed ? "pte changed under the PTL: returns 0"
+		    : !f->pmd_present || !f->pud_present ? "ok, page table allocated"
+							 : "ok";
+	o->attempts = 1;
+	o->latency = f->d_spec;
+}
+
 static void mmseq_fault(void *state, const struct fl_run_cfg *cfg, const struct fl_fault_view *f,
 			struct fl_outcome *o)
 {
@@ -167,7 +267,6 @@ static void mmseq_fault(void *state, const struct fl_run_cfg *cfg, const struct 
 	uint32_t acc = f->fault->access;
 	struct ctx c = { .s = s, .f = f, .o = o };
 	const struct fl_writer *w;
-	uint64_t free_at;
 
 	(void)cfg;
 	fl_spec_phases(&s->st, f, &c.ph);
@@ -234,90 +333,7 @@ static void mmseq_fault(void *state, const struct fl_run_cfg *cfg, const struct 
 		return;
 	}
 	/* handle_pte_fault(). */
-	switch (f->handler) {
-	case FL_H_SWAP:
-		abort_at(&c, A_SWAP, "swap: do_swap_page() not speculative in v2", c.ph.t_walk, NULL,
-			 true);
-		return;
-	case FL_H_ANON_READ:
-	case FL_H_ANON_WRITE:
-		/* do_anonymous_page() (SPF_ATTEMPT_ANON): a write without
-		 * anon_vma aborts before the folio is allocated, before any
-		 * page-table lock. */
-		if (f->needs_anon_vma && !v->anon_vma) {
-			abort_at(&c, A_ANON_VMA, "no anon_vma yet", c.ph.t_walk, NULL, true);
-			return;
-		}
-		break;
-	case FL_H_FILE_READ:
-	case FL_H_FILE_COW:
-	case FL_H_FILE_SHARED:
-		/* spec_file: ->fault that needs IO returns RETRY. */
-		if (f->major || f->folio_locked) {
-			abort_at(&c, A_FAULT, f->major ? "file IO" : "folio locked", c.ph.t_walk, NULL,
-				 true);
-			return;
-		}
-		if (f->needs_anon_vma && !v->anon_vma) {
-			abort_at(&c, A_ANON_VMA, "no anon_vma yet", c.ph.t_walk, NULL, true);
-			return;
-		}
-		break;
-	case FL_H_WP:
-	case FL_H_SPURIOUS:
-	case FL_H__COUNT:
-		break;
-	}
-	/* __pte_map_lock() (pte_spinlock() on the present-PTE path): SEQ1,
-	 * PMD, PTL trylock, SEQ2. */
-	w = seq_writer(&c, c.ph.t_walk, c.ph.t_map, false);
-	if (w) {
-		abort_at(&c, A_SEQ1, "mmap_seq changed before the PTL", c.ph.t_map, w, true);
-		return;
-	}
-	for (size_t i = 0; i < f->nvevents; i++) {
-		const struct fl_vma_event *e = &f->vevents[i];
-
-		if (e->pmd_changed && c.ph.t_walk < e->t_begin && e->t_begin <= c.ph.t_map) {
-			abort_at(&c, A_MAP_PMD, "PMD changed before the PTL", c.ph.t_map, NULL, true);
-			return;
-		}
-	}
-	if (fl_spec_ptl_busy(&s->st, f, c.ph.t_map, &free_at)) {
-		abort_at(&c, A_PTL, "PTL busy (trylock)", c.ph.t_map, NULL, true);
-		return;
-	}
-	w = seq_writer(&c, c.ph.t_map, c.ph.t_ptl, false);
-	if (w) {
-		abort_at(&c, A_SEQ2, "mmap_seq changed with the PTL held", c.ph.t_ptl, w, true);
-		return;
-	}
-	/* With the PTL held: do_anonymous_page() delivers a missing-page
-	 * userfault (userfaultfd_missing()) only after pte_map_lock();
-	 * do_wp_page() checks userfaultfd_pte_wp() under pte_spinlock(), and
-	 * wp_page_copy() then needs the anon_vma. */
-	if ((f->handler == FL_H_ANON_READ || f->handler == FL_H_ANON_WRITE) &&
-	    (v->flags & FL_VM_UFFD_MISSING)) {
-		abort_at(&c, A_UFFD, "userfaultfd missing", c.ph.t_ptl, NULL, true);
-		return;
-	}
-	if (f->handler == FL_H_WP) {
-		if (v->flags & FL_VM_UFFD_WP) {
-			abort_at(&c, A_UFFD, "userfaultfd write-protect", c.ph.t_ptl, NULL, true);
-			return;
-		}
-		if (f->needs_anon_vma && !v->anon_vma) {
-			abort_at(&c, A_ANON_VMA, "no anon_vma yet", c.ph.t_ptl, NULL, true);
-			return;
-		}
-	}
-	o->path = FL_PATH_SPECULATIVE;
-	o->counter = C_ATTEMPT;
-	o->reason = fl_spec_pte_changed(f, f->t, c.ph.t_map) ? "pte changed under the PTL: returns 0"
-		    : !f->pmd_present || !f->pud_present ? "ok, page table allocated"
-							 : "ok";
-	o->attempts = 1;
-	o->latency = f->d_spec;
+	mmseq_handle_pte(&c, v);
 }
 
 /* Listed in strategies.c. */

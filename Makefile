@@ -95,7 +95,7 @@ $(BUILD)/%.o: %.c
 $(BUILD)/gen/outcomes_sql.h: schemas/outcomes.sql scripts/sql2c
 	@mkdir -p $(dir $@)
 	scripts/sql2c fl_outcomes_sql $< > $@.tmp && mv $@.tmp $@
-$(BUILD)/replay/store.o: $(BUILD)/gen/outcomes_sql.h
+$(BUILD)/replay/store_newdb.o: $(BUILD)/gen/outcomes_sql.h
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(UNIT_LINK_OBJS)
 	@mkdir -p $(dir $@)

@@ -41,8 +41,10 @@ ifeq ($(RECORD_ONLY),1)
 LIB_SRCS := $(wildcard lib/*.c) $(wildcard tracer/*.c)
 endif
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
-# Unit tests link the modules, not the subcommands (builtin-*.c).
-UNIT_LINK_OBJS := $(foreach o,$(LIB_OBJS),$(if $(findstring /builtin-,$(o)),,$(o)))
+# Unit tests link the modules, not the subcommands (builtin-*.c, and
+# replay/replay*.c: `faultline replay` run and summed up).
+UNIT_LINK_OBJS := $(foreach o,$(LIB_OBJS),$(if $(or $(findstring /builtin-,$(o)),\
+	$(findstring /replay/replay,$(o))),,$(o)))
 MAIN_OBJ := $(BUILD)/faultline.o
 FAULTLINE := $(BUILD)/faultline
 # The LTTng-UST provider: the only object linked with liblttng-ust, loaded

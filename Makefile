@@ -38,7 +38,8 @@ LIBS := $(PKG_LIBS) -lm -ldl -pthread
 LIB_SRCS := $(wildcard lib/*.c) $(wildcard replay/*.c) $(wildcard analyze/*.c) \
 	$(wildcard tracer/*.c) $(wildcard tui/*.c) $(wildcard fleet/*.c)
 ifeq ($(RECORD_ONLY),1)
-LIB_SRCS := $(wildcard lib/*.c) $(wildcard tracer/*.c)
+# lib/fl_sql.c is SQLite's: not in a build without it.
+LIB_SRCS := $(filter-out lib/fl_sql.c,$(wildcard lib/*.c)) $(wildcard tracer/*.c)
 endif
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 # Unit tests link the modules, not the subcommands (builtin-*.c, and

@@ -10,6 +10,7 @@
 
 #include "fl_array.h"
 #include "fl_fmt.h"
+#include "fl_sql.h"
 
 void store_run_tally_free(struct run_tally *t)
 {
@@ -373,8 +374,8 @@ static int64_t time_bucket(int64_t t, int64_t t0, uint64_t width, int buckets)
 }
 
 /* The value at 0-based rank k of n ordered values of run_id, walked from
- * the nearer end of the index (the report's own walk, done once here,
- * while the run's pages are in the cache). */
+ * the nearer end of the index (the report's own walk, fl_sql_rank_value(),
+ * done once here, while the run's pages are in the cache). */
 static int pct_value(struct fl_store *st, int64_t run_id, bool lock_wait, int64_t n, int64_t k,
 		     int64_t *out, struct fl_err *err)
 {
@@ -387,22 +388,15 @@ static int pct_value(struct fl_store *st, int64_t run_id, bool lock_wait, int64_
 		{ NULL, "SELECT lock_wait FROM outcomes WHERE run_id = ?1 AND lock_wait > 0"
 			" ORDER BY lock_wait DESC LIMIT 1 OFFSET ?2" },
 	};
-	bool top = lock_wait || k >= n / 2;
-	sqlite3_stmt *s;
-	int rc;
 
-	*out = 0;
-	if (store_prepare(st, &s, sql[lock_wait][top], err))
-		return -EIO;
-	sqlite3_bind_int64(s, 1, run_id);
-	sqlite3_bind_int64(s, 2, top ? n - 1 - k : k);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*out = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	switch (fl_sql_rank_value(st->db, sql[lock_wait][0], sql[lock_wait][1], run_id, n, k, out)) {
+	case FL_SQL_PREPARE:
+		return store_fail(st, err, "cannot prepare a statement");
+	case FL_SQL_STEP:
 		return store_fail(st, err, "cannot store the run's percentiles");
-	return 0;
+	default:
+		return 0;
+	}
 }
 
 /* tally_percentiles: p50, p90, p99 and max of each run's latency and lock

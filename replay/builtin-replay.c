@@ -81,7 +81,7 @@ static struct {
 	char *sets[MAX_SETS * 2];
 	size_t nsets;
 	uint64_t seed, nseeds;
-	bool again, live;
+	bool again, replace, live;
 	uint64_t batch_faults, batch_s;
 } ra;
 
@@ -166,6 +166,11 @@ static const struct fl_option replay_options[] = {
 	  "same trace, strategy, profile, knobs and seed\n"
 	  "(refused without it: the rows would be the same)", &ra.again, NULL, 0, NULL, NULL,
 	  NULL },
+	{ FL_OPT_FLAG, 0, "replace", NULL, "store the run in place of those DB holds of the\n"
+	  "same trace, strategy, profile, knobs and seed:\n"
+	  "they are deleted, with all their rows, in the\n"
+	  "replay's transaction (kept if it does not commit)", &ra.replace, NULL, 0, NULL, NULL,
+	  NULL },
 	{ FL_OPT_FLAG, 0, "live", NULL, "TRACE is an LTTng live session, net://HOST[:PORT]/\n"
 	  "host/HOSTNAME/SESSION (lttng-relayd's live port,\n"
 	  "default 5344): replay it as it records, committing\n"
@@ -228,6 +233,12 @@ static int take_args(struct replay *r, int npos, char **argv)
 	int rc;
 
 	r->live = ra.live;
+	r->replace = ra.replace;
+	if (ra.again && ra.replace)
+		return fl_cmd_usage_error(&fl_cmd_replay, "--again keeps the earlier runs, --replace "
+					  "deletes them: one or the other");
+	if (ra.live && ra.replace)
+		return fl_cmd_usage_error(&fl_cmd_replay, "--replace does not go with --live");
 	r->batch_faults = ra.batch_faults ? ra.batch_faults : 100000;
 	r->batch_ms = (ra.batch_s ? ra.batch_s : 2) * 1000;
 	if (!r->live && (ra.batch_faults || ra.batch_s))
@@ -279,7 +290,7 @@ static int cmd_replay(int argc, char **argv)
 	rc = take_args(&r, npos, argv);
 	if (rc)
 		return rc;
-	rc = replay_plan(&r, ra.strategy, ra.out, ra.again);
+	rc = replay_plan(&r, ra.strategy, ra.out, ra.again || ra.replace);
 	if (!rc)
 		rc = replay_run(&r, ra.out);
 	replay_free_runs(&r);
@@ -296,7 +307,7 @@ const struct fl_cmd fl_cmd_replay = {
 	.name = "replay",
 	.summary = "replay a trace through the kernel's fault paths and store the outcomes",
 	.usage = "faultline replay [-s STRATEGY|all] [-p PROFILE] [--set KEY=VALUE]...\n"
-		 "                        [--seed N] [--seeds N] [--again] [-o DB] TRACE\n"
+		 "                        [--seed N] [--seeds N] [--again|--replace] [-o DB] TRACE\n"
 		 "       faultline replay --live [--batch-faults N] [--batch-seconds S] [-s ...]\n"
 		 "                        [-o DB] net://HOST[:PORT]/host/HOSTNAME/SESSION",
 	.help =
@@ -314,7 +325,8 @@ const struct fl_cmd fl_cmd_replay = {
 		"`faultline report --fidelity DB` compares a pervma run with them.\n",
 	.options = replay_options,
 	.help_tail =
-		"The whole replay is one transaction: interrupted, it leaves DB as it was.\n"
+		"The whole replay is one transaction: interrupted, it leaves DB as it was\n"
+		"(with --replace, the earlier runs too).\n"
 		"\n"
 		"--live follows an LTTng live session (`faultline record --url URL --live`)\n"
 		"through lttng-relayd's live port: the runs are committed every N faults\n"

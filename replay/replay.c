@@ -407,16 +407,19 @@ static int add_run(struct replay *r, const struct fl_strategy *s, bool explicit_
 	return 0;
 }
 
-/* The run of DB out that replayed the same trace (by its real path) with
- * run's strategy, profile, knobs and seed, or 0: replaying it again gives
- * the same rows, a duplicate a report would count twice.  A database that
- * cannot be read here is left to the store to report. */
-static int64_t same_run(const struct replay *r, const struct fl_engine_run *run, const char *out)
+/* The runs of DB out (committed) that replayed the same trace (by its real
+ * path) with run's strategy, profile, knobs and seed, in (*ids)[], grown
+ * as needed (*cap), in order; how many, or (size_t)-1 without memory:
+ * replaying it again gives the same rows, a duplicate a report would
+ * count twice.  A database that cannot be read here is left to the store
+ * to report. */
+static size_t same_runs(const struct replay *r, const struct fl_engine_run *run, const char *out,
+			int64_t **ids, size_t *cap)
 {
 	char want[PATH_MAX], have[PATH_MAX], knobs[512];
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
-	int64_t found = 0;
+	size_t found = 0;
 
 	if (access(out, F_OK) != 0 || !realpath(r->trace_path, want))
 		return 0;
@@ -444,11 +447,15 @@ static int64_t same_run(const struct replay *r, const struct fl_engine_run *run,
 	sqlite3_bind_text(st, 2, run->cfg.profile ? run->cfg.profile : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, knobs, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, (int64_t)run->cfg.seed);
-	while (!found && sqlite3_step(st) == SQLITE_ROW) {
+	while (found != (size_t)-1 && sqlite3_step(st) == SQLITE_ROW) {
 		const char *path = (const char *)sqlite3_column_text(st, 1);
 
-		if (path && realpath(path, have) && !strcmp(have, want))
-			found = sqlite3_column_int64(st, 0);
+		if (!path || !realpath(path, have) || strcmp(have, want))
+			continue;
+		if (fl_array_grow((void **)ids, cap, found + 1, sizeof(**ids)) < 0)
+			found = (size_t)-1;
+		else
+			(*ids)[found++] = sqlite3_column_int64(st, 0);
 	}
 done:
 	sqlite3_finalize(st);
@@ -499,14 +506,17 @@ int replay_plan(struct replay *r, const char *strategy, const char *out, bool ag
 			"spf and spf-mmseq): the %" PRIu64 " seeds change nothing, their runs will be "
 			"the same\n", r->nseeds);
 	for (size_t i = 0; i < r->nruns && !again && !r->live; i++) {
-		int64_t id = same_run(r, &r->runs[i], out);
+		int64_t *ids = NULL, id;
+		size_t cap = 0, n = same_runs(r, &r->runs[i], out, &ids, &cap);
 
+		id = n && n != (size_t)-1 ? ids[0] : 0;
+		free(ids);
 		if (id) {
 			fprintf(stderr, "faultline replay: %s already holds run %" PRId64 ", the same "
 				"trace, strategy (%s), profile, knobs and seed: a replay would store "
 				"the same outcomes again\n", out, id, r->runs[i].strategy->name);
 			fprintf(stderr, "hint: read it with `faultline report --run %" PRId64 " %s`, "
-				"or add it anyway with --again\n", id, out);
+				"replace it with --replace, or add it anyway with --again\n", id, out);
 			return FL_EXIT_USAGE;
 		}
 	}
@@ -629,6 +639,32 @@ static int store_threads_and_runs(struct replay *r, const char *out, bool cut, u
 	return 0;
 }
 
+/* --replace: delete the runs DB out held before this replay of the same
+ * trace, strategy, profile, knobs and seed as one of its runs.  Read
+ * through a connection of its own, which sees what is committed (this
+ * replay holds the write lock: nothing else commits meanwhile), and
+ * deleted in the replay's transaction: a replay that does not commit
+ * leaves them. */
+static int replace_earlier(struct replay *r, const char *out)
+{
+	int64_t *ids = NULL;
+	size_t cap = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < r->nruns && !rc; i++) {
+		size_t n = same_runs(r, &r->runs[i], out, &ids, &cap);
+
+		if (n == (size_t)-1)
+			rc = fl_err_set(&r->err, -ENOMEM, "replay: out of memory");
+		for (size_t k = 0; k < n && n != (size_t)-1 && !rc; k++) {
+			rc = fl_store_run_delete(r->store, ids[k], &r->err);
+			r->replaced += !rc;
+		}
+	}
+	free(ids);
+	return rc;
+}
+
 /* The end of the replay in the store: threads, runs, losses, the trace
  * row, the commit; then the runs' ids as committed. */
 static int store_end(struct replay *r, const char *out, const struct fl_ingest_result *tres,
@@ -642,6 +678,7 @@ static int store_end(struct replay *r, const char *out, const struct fl_ingest_r
 			    &r->after_loss, &r->err) < 0 ||
 	    fl_store_trace_end(r->store, &r->trace_id, tres, st->lock_events, st->lock_events,
 			       &r->err) < 0 ||
+	    (r->replace && replace_earlier(r, out) < 0) ||
 	    fl_store_commit(r->store, &r->err) < 0)
 		return -1;
 	for (size_t i = 0; i < r->nruns; i++)
@@ -682,6 +719,9 @@ int replay_run(struct replay *r, const char *out)
 					 (uint64_t)((t1.tv_nsec - t0.tv_nsec) / 1000000)) < 0)
 		goto fail;
 	replay_print_summary(r, out);
+	if (r->replace)
+		printf("replaced:  %" PRIu64 " earlier run%s of the same trace, strategy, profile, knobs "
+		       "and seed\n", r->replaced, r->replaced == 1 ? "" : "s");
 	if (r->live)
 		printf("live:      %s; %" PRIu64 " batches committed before the last\n",
 		       cut ? "cut short (interrupted): the runs are marked so"

@@ -58,13 +58,17 @@ struct replay {
 	struct timespec t_start, t_batch;
 	bool have_time;
 	uint64_t t_first, t_last;	/* of the events so far (the trace row) */
+	/* --replace: the earlier runs of the same trace, strategy, profile,
+	 * knobs and seed are deleted in the replay's transaction. */
+	bool replace;
+	uint64_t replaced;
 };
 
 /* "6.15+, 6.4, 6.6": the profiles of s. */
 void replay_profile_names(const struct fl_strategy *s, char *names, size_t len);
 /* The runs of the replay, from strategy ("all", or a name) and the
- * options in r; the earlier identical runs refused unless again.  0, or
- * the exit status. */
+ * options in r; a run DB out already holds is refused unless again
+ * (--again, or --replace).  0, or the exit status. */
 int replay_plan(struct replay *r, const char *strategy, const char *out, bool again);
 /* Decode the trace, run the strategies, store the runs in out and print
  * the summary: the exit status. */

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,11 @@ int fl_store_commit(struct fl_store *st, struct fl_err *err)
 	/* Through the indexes just built: the runs' percentiles. */
 	if (!rc && st->nruns && !st->tally_oom)
 		rc = store_write_percentile_tallies(st, err);
+	/* Test hook (tests/integration/t0305-replay-replace.sh): stop with
+	 * the transaction whole but not committed, for a test to kill the
+	 * replay there. */
+	if (!rc && getenv("FL_TEST_STOP_BEFORE_COMMIT"))
+		raise(SIGSTOP);
 	if (!rc)
 		rc = store_reserve_pages(st, "main", err);
 	if (!rc)
@@ -385,4 +391,70 @@ int fl_store_run_state(struct fl_store *st, int64_t run_id, const char *state, s
 	if (rc != SQLITE_DONE)
 		return store_fail(st, err, "cannot mark the run");
 	return 0;
+}
+
+/* ---- replay --replace: earlier runs deleted ---------------------------- */
+
+/* Delete the rows of id from every table with a column col, but runs and
+ * traces: found in the schema, so that no table it gains is forgotten. */
+static int delete_rows_of(struct fl_store *st, const char *col, int64_t id, struct fl_err *err)
+{
+	sqlite3_stmt *s;
+	char *sql = NULL;
+	int rc;
+
+	if (store_prepare(st, &s, "SELECT group_concat(printf('DELETE FROM \"%w\" WHERE \"%w\" = %lld;',"
+			  " m.name, ?1, ?2), '') FROM sqlite_master m, pragma_table_info(m.name) p"
+			  " WHERE m.type = 'table' AND p.name = ?1 AND m.name NOT IN ('runs', 'traces')",
+			  err))
+		return -EIO;
+	sqlite3_bind_text(s, 1, col, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		sql = sqlite3_mprintf("%s", sqlite3_column_text(s, 0) ? (const char *)sqlite3_column_text(s, 0)
+									: "");
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return store_fail(st, err, "cannot delete the earlier run");
+	if (!sql)
+		return fl_err_set(err, -ENOMEM, "out of memory");
+	rc = store_exec(st, sql, err, "cannot delete the earlier run");
+	sqlite3_free(sql);
+	return rc;
+}
+
+int fl_store_run_delete(struct fl_store *st, int64_t run_id, struct fl_err *err)
+{
+	char sql[160];
+	int64_t trace_id = 0, runs_left = 0;
+
+	if (store_sync(st, false) < 0) {
+		*err = st->fail_err;
+		return -EIO;
+	}
+	/* A database made before the tallies gets their tables: the same
+	 * schema whatever it had. */
+	if (store_exec(st, store_tally_tables(), err, "cannot store the run's tallies"))
+		return -EIO;
+	snprintf(sql, sizeof(sql), "SELECT trace_id FROM runs WHERE run_id = %" PRId64, run_id);
+	if (store_pragma_int(st, sql, &trace_id) < 0)
+		return store_fail(st, err, "cannot delete the earlier run");
+	if (delete_rows_of(st, "run_id", run_id, err) < 0)
+		return -EIO;
+	snprintf(sql, sizeof(sql), "DELETE FROM meta WHERE key = 'run_state:%" PRId64 "';"
+		 "DELETE FROM runs WHERE run_id = %" PRId64 ";", run_id, run_id);
+	if (store_exec(st, sql, err, "cannot delete the earlier run"))
+		return -EIO;
+	/* Its trace goes with it when no run is left on it (this replay's
+	 * runs are on it when it is the same trace: fl_store_trace_end()). */
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM runs WHERE trace_id = %" PRId64, trace_id);
+	if (store_pragma_int(st, sql, &runs_left) < 0)
+		return store_fail(st, err, "cannot delete the earlier run");
+	if (runs_left || !trace_id)
+		return 0;
+	if (delete_rows_of(st, "trace_id", trace_id, err) < 0)
+		return -EIO;
+	snprintf(sql, sizeof(sql), "DELETE FROM traces WHERE trace_id = %" PRId64, trace_id);
+	return store_exec(st, sql, err, "cannot delete the earlier run");
 }

@@ -476,7 +476,6 @@ static bool any_jitter(const struct replay *r)
 	return false;
 }
 
-
 /* The runs: every strategy under "all", each with --seeds seeds; a run DB
  * out already holds is refused unless again (the same rows twice). */
 int replay_plan(struct replay *r, const char *strategy, const char *out, bool again)

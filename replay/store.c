@@ -4,17 +4,16 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "fl_array.h"
 
 static int stop_thread(struct fl_store *st, bool discard);
-
 
 int store_fail(struct fl_store *st, struct fl_err *err, const char *what)
 {

@@ -407,7 +407,6 @@ static char *copy_table_sql(struct fl_store *st, const char *t, int64_t toff, in
 	return sql;
 }
 
-
 /* Copy the new database (attached as src) into path's, the runs and
  * traces renumbered after path's own, in one transaction. */
 static int copy_into(struct fl_store *st, struct fl_err *err)

@@ -111,7 +111,6 @@ struct block {
 	char text[BLOCK_TEXT];
 };
 
-
 struct table {
 	const char *name, *cols;
 	int ncols;

@@ -38,11 +38,14 @@ LIBS := $(PKG_LIBS) -lm -ldl -pthread
 LIB_SRCS := $(wildcard lib/*.c) $(wildcard replay/*.c) $(wildcard analyze/*.c) \
 	$(wildcard tracer/*.c) $(wildcard tui/*.c) $(wildcard fleet/*.c)
 ifeq ($(RECORD_ONLY),1)
-LIB_SRCS := $(wildcard lib/*.c) $(wildcard tracer/*.c)
+# lib/fl_sql.c is SQLite's: not in a build without it.
+LIB_SRCS := $(filter-out lib/fl_sql.c,$(wildcard lib/*.c)) $(wildcard tracer/*.c)
 endif
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
-# Unit tests link the modules, not the subcommands (builtin-*.c).
-UNIT_LINK_OBJS := $(foreach o,$(LIB_OBJS),$(if $(findstring /builtin-,$(o)),,$(o)))
+# Unit tests link the modules, not the subcommands (builtin-*.c, and
+# replay/replay*.c: `faultline replay` run and summed up).
+UNIT_LINK_OBJS := $(foreach o,$(LIB_OBJS),$(if $(or $(findstring /builtin-,$(o)),\
+	$(findstring /replay/replay,$(o))),,$(o)))
 MAIN_OBJ := $(BUILD)/faultline.o
 FAULTLINE := $(BUILD)/faultline
 # The LTTng-UST provider: the only object linked with liblttng-ust, loaded
@@ -95,7 +98,7 @@ $(BUILD)/%.o: %.c
 $(BUILD)/gen/outcomes_sql.h: schemas/outcomes.sql scripts/sql2c
 	@mkdir -p $(dir $@)
 	scripts/sql2c fl_outcomes_sql $< > $@.tmp && mv $@.tmp $@
-$(BUILD)/replay/store.o: $(BUILD)/gen/outcomes_sql.h
+$(BUILD)/replay/store_newdb.o: $(BUILD)/gen/outcomes_sql.h
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(UNIT_LINK_OBJS)
 	@mkdir -p $(dir $@)

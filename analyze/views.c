@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fl_sql.h"
 #include "store_read.h"
 
 #define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
@@ -183,12 +184,15 @@ int fl_view_reasons(const struct fl_view_ctx *v, struct fl_table *t, struct fl_e
 static int nth(const struct fl_view_ctx *v, const char *asc, const char *desc, int64_t n,
 	       int64_t k, int64_t *out, struct fl_err *err)
 {
-	bool from_top = k >= n / 2;
-	int64_t r[1];
-	int rc = ints(v, from_top ? desc : asc, from_top ? n - 1 - k : k, r, 1, err);
-
-	*out = r[0];
-	return rc;
+	switch (fl_sql_rank_value(v->db, asc, desc, v->run_id, n, k, out)) {
+	case FL_SQL_PREPARE:
+		return fl_store_sql_error(v->db, v->path, "cannot query the store", err);
+	case FL_SQL_STEP:
+		fl_store_sql_error(v->db, v->path, "cannot read the store", err);
+		return err->code;
+	default:
+		return 0;
+	}
 }
 
 /* One stored percentile of the run (tally_percentiles). */

@@ -22,6 +22,7 @@
 #include "ctf_check.h"
 #include "fl_array.h"
 #include "fl_map.h"
+#include "ingest_errors.h"
 
 struct class_entry {
 	struct fl_binding b;
@@ -708,141 +709,6 @@ int fl_ingest_check(const char *path, char ***dirs, size_t *ndirs, struct fl_err
 	return 0;
 }
 
-/* libbabeltrace2 puts the specific reason for a bad trace (the metadata
- * parser's "At line N ...: syntax error", "Invalid packet size ... file-size")
- * in its log, not in the error causes.  While the source opens the trace,
- * its log (stderr, at WARNING) goes to a temporary file, and the first
- * plugin line of it becomes the detail of our message. */
-struct log_capture {
-	int saved;
-	FILE *tmp;
-	off_t inplace;		/* >= 0: captured in stderr itself, from here */
-};
-
-static void capture_begin(struct log_capture *c)
-{
-	struct stat st;
-
-	fflush(stderr);
-	c->tmp = NULL;
-	c->saved = -1;
-	/* In the decoding child stderr is already a file (ingest_child.c):
-	 * capture in it, so that an abort inside the source leaves its
-	 * assertion where the parent reads the reason. */
-	c->inplace = fstat(STDERR_FILENO, &st) == 0 && S_ISREG(st.st_mode)
-			     ? lseek(STDERR_FILENO, 0, SEEK_END) : -1;
-	if (c->inplace >= 0)
-		return;
-	c->tmp = tmpfile();
-	c->saved = c->tmp ? dup(STDERR_FILENO) : -1;
-	if (c->saved >= 0)
-		dup2(fileno(c->tmp), STDERR_FILENO);
-}
-
-/* How telling a captured log line is: the metadata decoder's and the
- * stream indexer's own words beat the generic lines around them. */
-static int line_rank(const char *line)
-{
-	if (strstr(line, "/META"))
-		return 3;
-	if (strstr(line, "Invalid packet") || strstr(line, "/DS "))
-		return 2;
-	return 1;
-}
-
-/* Restore stderr; copy the most telling captured line into detail.
- * *metadata is set when that line came from the metadata decoder. */
-static void capture_end(struct log_capture *c, char *detail, size_t len, bool *metadata)
-{
-	char line[1024];
-	int best = 0;
-
-	detail[0] = '\0';
-	*metadata = false;
-	fflush(stderr);
-	if (c->inplace >= 0) {
-		int fd = dup(STDERR_FILENO);
-
-		c->tmp = fd >= 0 ? fdopen(fd, "r") : NULL;
-		if (c->tmp && fseeko(c->tmp, c->inplace, SEEK_SET) < 0) {
-			fclose(c->tmp);
-			c->tmp = NULL;
-		}
-		if (!c->tmp && fd >= 0)
-			close(fd);
-	} else if (c->saved >= 0) {
-		dup2(c->saved, STDERR_FILENO);
-		close(c->saved);
-		rewind(c->tmp);
-	} else {
-		if (c->tmp)
-			fclose(c->tmp);
-		return;
-	}
-	while (c->tmp && fgets(line, sizeof(line), c->tmp)) {
-		/* "<date> <time> <pid> <tid> <L> PLUGIN/... func@file.c:N [comp] msg" */
-		char *p = strstr(line, " PLUGIN/");
-		int rank = line_rank(line);
-
-		if (rank <= best || !p || !(p = strchr(p + 1, ' ')) || !(p = strchr(p + 1, ' ')))
-			continue;
-		p++;
-		if (*p == '[' && strchr(p, ']'))
-			p = strchr(p, ']') + 2;
-		p[strcspn(p, "\n")] = '\0';
-		/* Drop the decoder's object address: noise to a user. */
-		if (strstr(p, ": mdec-addr="))
-			*strstr(p, ": mdec-addr=") = '\0';
-		snprintf(detail, len, "%s", p);
-		best = rank;
-		*metadata = rank == 3;
-	}
-	if (c->tmp)
-		fclose(c->tmp);
-	if (c->inplace >= 0) {
-		/* What the source logged stays out of the output, as before. */
-		if (ftruncate(STDERR_FILENO, c->inplace) == 0)
-			lseek(STDERR_FILENO, c->inplace, SEEK_SET);
-	}
-}
-
-/* The indexer's words for a stream file that ends inside a packet. */
-static bool truncated(const char *detail)
-{
-	return strstr(detail, "Invalid packet size") || strstr(detail, "returned EOF");
-}
-
-/* Turn the libbabeltrace2 error of this thread into our one-line message.
- * Here the first cause is the root, the most specific ("Failed to index
- * CTF stream file 'X'"); `detail`, when given, is better still. */
-static int take_bt_error(struct fl_err *err, const char *path, const char *what,
-			 const char *log_detail)
-{
-	const bt_error *e = bt_current_thread_take_error();
-	char detail[700] = "";
-
-	if (e) {
-		uint64_t n = bt_error_get_cause_count(e);
-		if (getenv("FL_DEBUG_BT"))
-			for (uint64_t i = 0; i < n; i++)
-				fprintf(stderr, "bt cause %" PRIu64 ": %s\n", i,
-					bt_error_cause_get_message(bt_error_borrow_cause_by_index(e, i)));
-		if (n)
-			snprintf(detail, sizeof(detail), "%s",
-				 bt_error_cause_get_message(bt_error_borrow_cause_by_index(e, 0)));
-		bt_error_release(e);
-	}
-	if (log_detail && log_detail[0] && strcmp(log_detail, detail) != 0) {
-		if (detail[0])
-			fl_err_set(err, -EPROTO, "%s: %s: %s (%s)", path, what, log_detail, detail);
-		else
-			fl_err_set(err, -EPROTO, "%s: %s: %s", path, what, log_detail);
-	} else {
-		fl_err_set(err, -EPROTO, "%s: %s%s%s", path, what, detail[0] ? ": " : "", detail);
-	}
-	return err->code;
-}
-
 /* ---------------------------------------------------------------------- */
 /* The graph                                                              */
 
@@ -961,30 +827,30 @@ static int build_graph(bt_graph *graph, struct fl_decoder *d, const char *path,
 		bt_value_put_ref(params);
 		return fl_err_set(err, -ENOMEM, "out of memory");
 	}
-	capture_begin(&cap);
+	ingest_capture_begin(&cap);
 	rc = add_component(graph, "ctf", fl_ingest_is_live(path) ? "lttng-live" : "fs", 's',
 			   "source", params, (const void **)&src, err);
-	capture_end(&cap, log_detail, sizeof(log_detail), &bad_metadata);
+	ingest_capture_end(&cap, log_detail, sizeof(log_detail), &bad_metadata);
 	bt_value_put_ref(params);
 	if (rc < 0) {
 		if (err->code)
 			return err->code;
 		if (fl_ingest_is_live(path))
-			return take_bt_error(err, path, "cannot connect to the LTTng relay daemon",
+			return ingest_bt_error(err, path, "cannot connect to the LTTng relay daemon",
 					     log_detail);
-		return take_bt_error(err, path,
+		return ingest_bt_error(err, path,
 				     bad_metadata ? "cannot parse the CTF metadata"
-				     : truncated(log_detail) ? "truncated CTF packet (a stream file ends "
+				     : ingest_truncated(log_detail) ? "truncated CTF packet (a stream file ends "
 							       "inside a packet)"
 				     : "cannot open CTF trace",
 				     log_detail);
 	}
 	rc = add_component(graph, "utils", "muxer", 'f', "muxer", NULL, (const void **)&mux, err);
 	if (rc < 0)
-		return err->code ? err->code : take_bt_error(err, path, "cannot create muxer", NULL);
+		return err->code ? err->code : ingest_bt_error(err, path, "cannot create muxer", NULL);
 	if (bt_graph_add_simple_sink_component(graph, "faultline", NULL, consume, NULL, d, &sink) !=
 	    BT_GRAPH_ADD_COMPONENT_STATUS_OK)
-		return take_bt_error(err, path, "cannot create sink", NULL);
+		return ingest_bt_error(err, path, "cannot create sink", NULL);
 
 	/* Each output port of the source is one stream file; the muxer grows
 	 * a new input port every time one is connected. */
@@ -993,13 +859,13 @@ static int build_graph(bt_graph *graph, struct fl_decoder *d, const char *path,
 		const bt_port_output *op = bt_component_source_borrow_output_port_by_index_const(src, i);
 		const bt_port_input *ip = bt_component_filter_borrow_input_port_by_index_const(mux, i);
 		if (!ip || bt_graph_connect_ports(graph, op, ip, NULL) != BT_GRAPH_CONNECT_PORTS_STATUS_OK)
-			return take_bt_error(err, path, "cannot connect stream to muxer", NULL);
+			return ingest_bt_error(err, path, "cannot connect stream to muxer", NULL);
 	}
 	if (bt_graph_connect_ports(graph,
 				   bt_component_filter_borrow_output_port_by_index_const(mux, 0),
 				   bt_component_sink_borrow_input_port_by_index_const(sink, 0),
 				   NULL) != BT_GRAPH_CONNECT_PORTS_STATUS_OK)
-		return take_bt_error(err, path, "cannot connect muxer to sink", NULL);
+		return ingest_bt_error(err, path, "cannot connect muxer to sink", NULL);
 	return 0;
 }
 
@@ -1079,7 +945,7 @@ int fl_ingest_direct(const char *path, char *const *dirs, size_t ndirs,
 			bt_current_thread_clear_error();
 			rc = d.stop;
 		} else {
-			rc = take_bt_error(err, path, st == BT_GRAPH_RUN_STATUS_MEMORY_ERROR
+			rc = ingest_bt_error(err, path, st == BT_GRAPH_RUN_STATUS_MEMORY_ERROR
 						     ? "out of memory" : "cannot decode CTF trace",
 					   NULL);
 		}

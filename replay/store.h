@@ -103,5 +103,10 @@ int fl_store_run_rewrite(struct fl_store *st, int64_t run_id, struct fl_err *err
  * none (complete, as every run that is not marked). */
 int fl_store_run_state(struct fl_store *st, int64_t run_id, const char *state,
 		       struct fl_err *err);
+/* replay --replace: delete run_id and every row of it (outcomes,
+ * cause_counts, thread_times, tallies, its meta mark), and its trace's
+ * rows when no run is left on it, in the open transaction: they are gone
+ * only once fl_store_commit() has committed the replay that replaces it. */
+int fl_store_run_delete(struct fl_store *st, int64_t run_id, struct fl_err *err);
 
 #endif

@@ -278,7 +278,7 @@ expect_ok "dup: a first replay" replay -s pervma --set vma_lock_delay=50 "$mmchu
 expect_fail "dup: the same trace, strategy, profile, knobs and seed again is refused" 2 \
 	"dup\.db already holds run 1, the same trace, strategy \(pervma\), profile, knobs and seed" \
 	replay -s pervma --set vma_lock_delay=50 "$mmchurn" -o "$d"
-contains "... with a hint" "$FL_ERR" "^hint: read it with .faultline report --run 1 .*dup\.db., or add it anyway with --again$"
+contains "... with a hint" "$FL_ERR" "^hint: read it with .faultline report --run 1 .*dup\.db., replace it with --replace, or add it anyway with --again$"
 (cd "$(dirname "$mmchurn")" && "$FAULTLINE" replay -s pervma --set vma_lock_delay=50 "./$(basename "$mmchurn")" -o "$d" >/dev/null 2>&1)
 is "dup: the same trace by another path is the same trace" "$?" 2
 is "dup: nothing stored by the refused replays" "$(q "$d" 'select count(*) from runs')" 1

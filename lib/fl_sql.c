@@ -1,0 +1,25 @@
+/* SQLite helpers shared by the store's writer and its readers (fl_sql.h). */
+#include "fl_sql.h"
+
+#include <stddef.h>
+
+enum fl_sql_rc fl_sql_rank_value(sqlite3 *db, const char *asc, const char *desc, int64_t key,
+				  int64_t n, int64_t k, int64_t *out)
+{
+	/* An OFFSET walks its rows one by one: from the nearer end it walks
+	 * at most half the run's index entries. */
+	int top = !asc || k >= n / 2;
+	sqlite3_stmt *s;
+	int rc;
+
+	*out = 0;
+	if (sqlite3_prepare_v2(db, top ? desc : asc, -1, &s, NULL) != SQLITE_OK)
+		return FL_SQL_PREPARE;
+	sqlite3_bind_int64(s, 1, key);
+	sqlite3_bind_int64(s, sqlite3_bind_parameter_count(s), top ? n - 1 - k : k);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? FL_SQL_OK : FL_SQL_STEP;
+}

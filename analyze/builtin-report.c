@@ -32,8 +32,8 @@ static const struct fl_option report_options[] = {
 	  "handler or ip", &ro.by, NULL, 0, "view", report_by_names + 1, NULL },
 	{ FL_OPT_FLAG, 0, "abs-time", NULL, "times of the trace's clock, not since its first\n"
 	  "event", &ro.abs_time, NULL, 0, NULL, NULL, NULL },
-	{ FL_OPT_FLAG, 0, "no-symbols", NULL, "--by ip and vma: hex ips, no file names; the\n"
-	  "trace is not read", &ro.no_symbols, NULL, 0, NULL, NULL, NULL },
+	{ FL_OPT_FLAG, 0, "no-symbols", NULL, "--by ip and vma, --html: hex ips, no file\n"
+	  "names; the trace is not read", &ro.no_symbols, NULL, 0, NULL, NULL, NULL },
 	{ FL_OPT_INT, 't', "top", "K", "rows of a ranked table (default 5; 0: all; CSV\n"
 	  "and JSON of --by: all unless given)", &ro.top, &ro.have_top, 0,
 	  "a count (0 for all)", NULL, NULL },
@@ -121,7 +121,7 @@ static int run_report(int argc, char **argv)
 	else if (fidelity)
 		rc = report_fidelity(db, path, run_id, (size_t)limit, fmt, abs_time, &err);
 	else if (html)
-		rc = fl_html_write(db, path, run_id, html, &err);
+		rc = fl_html_write(db, path, run_id, html, &syms, &err);
 	else
 		rc = report_runs(db, path, run_id, by, top, fmt == FMT_TEXT || have_top, fmt, &syms,
 				 abs_time, &err);
@@ -213,7 +213,8 @@ const struct fl_cmd fl_cmd_report = {
 		"--html FILE writes one self-contained page (inline SVG; no script,\n"
 		"nothing fetched): the runs, the cause breakdown per strategy, fallbacks\n"
 		"over time, the latency distribution, and a map of the VMAs where faults\n"
-		"fell back.  Open it in any browser.\n"
+		"fell back, with their kinds and files (the trace read again, as for\n"
+		"--by vma).  Open it in any browser.\n"
 		"\n"
 		"Tables fit the terminal: COLUMNS, else the terminal's width, else 80.\n"
 		"Only thread names, VMA kinds and lists are cut (\"...\", and a line\n"

@@ -460,22 +460,21 @@ static int by_view(const struct fl_view_ctx *v, enum report_by by, struct fl_tab
 	}
 }
 
-/* The symbols of the trace of run r (struct report_syms). */
-static struct fl_symbols *symbols_for(struct report_syms *c, const struct run *r)
+struct fl_symbols *report_symbols_for(struct report_syms *c, int64_t trace_id, const char *trace)
 {
 	struct fl_err err = { 0 };
 
 	if (c->off)
 		return NULL;
-	if (c->trace_id == r->trace_id)
+	if (c->trace_id == trace_id)
 		return c->sym;
 	fl_symbols_free(c->sym);
 	c->sym = NULL;
-	c->trace_id = r->trace_id;
-	if (fl_symbols_open(r->trace, &c->sym, &err) < 0 && !c->warned) {
+	c->trace_id = trace_id;
+	if (fl_symbols_open(trace, &c->sym, &err) < 0 && !c->warned) {
 		fprintf(stderr, "faultline report: no symbols or file names: cannot read the trace "
 			"%s: %s\nhint: the trace is read again for its mappings; --no-symbols "
-			"skips it\n", r->trace, err.msg);
+			"skips it\n", trace, err.msg);
 		c->warned = true;
 	}
 	return c->sym;
@@ -491,7 +490,7 @@ static void name_rows(struct report_syms *c, const struct run *r, enum report_by
 
 	if (by != BY_IP && by != BY_VMA)
 		return;
-	sym = symbols_for(c, r);
+	sym = report_symbols_for(c, r->trace_id, r->trace);
 	for (size_t i = 0; i < t->nrows; i++) {
 		if (by == BY_IP) {
 			const struct fl_cell *ip = fl_table_cell(t, i, 0), *pid = fl_table_cell(t, i, 1);

@@ -32,8 +32,8 @@ static const struct fl_option report_options[] = {
 	  "handler or ip", &ro.by, NULL, 0, "view", report_by_names + 1, NULL },
 	{ FL_OPT_FLAG, 0, "abs-time", NULL, "times of the trace's clock, not since its first\n"
 	  "event", &ro.abs_time, NULL, 0, NULL, NULL, NULL },
-	{ FL_OPT_FLAG, 0, "no-symbols", NULL, "--by ip and vma: hex ips, no file names; the\n"
-	  "trace is not read", &ro.no_symbols, NULL, 0, NULL, NULL, NULL },
+	{ FL_OPT_FLAG, 0, "no-symbols", NULL, "--by ip and vma, --html: hex ips, no file\n"
+	  "names; the trace is not read", &ro.no_symbols, NULL, 0, NULL, NULL, NULL },
 	{ FL_OPT_INT, 't', "top", "K", "rows of a ranked table (default 5; 0: all; CSV\n"
 	  "and JSON of --by: all unless given)", &ro.top, &ro.have_top, 0,
 	  "a count (0 for all)", NULL, NULL },
@@ -121,7 +121,7 @@ static int run_report(int argc, char **argv)
 	else if (fidelity)
 		rc = report_fidelity(db, path, run_id, (size_t)limit, fmt, abs_time, &err);
 	else if (html)
-		rc = fl_html_write(db, path, run_id, html, &err);
+		rc = fl_html_write(db, path, run_id, html, &syms, &err);
 	else
 		rc = report_runs(db, path, run_id, by, top, fmt == FMT_TEXT || have_top, fmt, &syms,
 				 abs_time, &err);
@@ -213,7 +213,8 @@ const struct fl_cmd fl_cmd_report = {
 		"--html FILE writes one self-contained page (inline SVG; no script,\n"
 		"nothing fetched): the runs, the cause breakdown per strategy, fallbacks\n"
 		"over time, the latency distribution, and a map of the VMAs where faults\n"
-		"fell back.  Open it in any browser.\n"
+		"fell back, with their kinds and files (the trace read again, as for\n"
+		"--by vma).  Open it in any browser.\n"
 		"\n"
 		"Tables fit the terminal: COLUMNS, else the terminal's width, else 80.\n"
 		"Only thread names, VMA kinds and lists are cut (\"...\", and a line\n"
@@ -221,7 +222,9 @@ const struct fl_cmd fl_cmd_report = {
 		"never are; --wide cuts nothing.  A --by view shows its top K rows and\n"
 		"says how many more there are; CSV and JSON hold every row unless --top\n"
 		"is given.  Each run's first line names its strategy, profile, seed and\n"
-		"the knobs not at their defaults.  Tables are coloured only on a\n"
+		"the knobs not at their defaults, and marks a run `replay --live` is\n"
+		"still growing [live], one whose live replay Ctrl-C stopped [cut short]\n"
+		"(a footnote after the runs says so).  Tables are coloured only on a\n"
 		"terminal, never when NO_COLOR is set.  Addresses print as hex; times\n"
 		"are seconds with ns since the trace's first event (--abs-time: of\n"
 		"the trace's clock, as babeltrace2 prints them); CSV and JSON keep\n"
@@ -235,7 +238,8 @@ const struct fl_cmd fl_cmd_report = {
 		"        run_id,strategy,profile then the view's columns, as in json\n"
 		"  json: {database, runs: [{run_id, trace_id, trace, strategy, profile,\n"
 		"        knobs, knobs_changed (\"k=v ...\", the knobs not at their\n"
-		"        defaults), seed, tool_version, created_at, faults, fallbacks,\n"
+		"        defaults), seed, state (complete, live or cut short),\n"
+		"        tool_version, created_at, faults, fallbacks,\n"
 		"        unplaced, causes: [{counter, reason, count, share_pct,\n"
 		"        fell_back}], summary: [{outcome, count, share_pct}],\n"
 		"        latency: [{metric, n, p50_ns, p90_ns, p99_ns, max_ns,\n"
@@ -245,7 +249,8 @@ const struct fl_cmd fl_cmd_report = {
 		"        fidelity: null | {compared, tp, fp, fn, tn, precision,\n"
 		"        recall}}]}\n"
 		"  --by json: {database, by, runs: [{run_id, trace_id, strategy,\n"
-		"        profile, knobs_changed, seed, rows: [...], more_rows}]}; rows of\n"
+		"        profile, knobs_changed, seed, state, rows: [...],\n"
+		"        more_rows}]}; rows of\n"
 		"        reason: reason, count, share_pct, fell_back, counters\n"
 		"        vma: vma, vma_start, vma_end, vma_kind, faults, fell_back,\n"
 		"             fallback_pct, aborts, lock_wait_ns, file\n"

@@ -1,5 +1,6 @@
 /* html: `faultline report --html`, one page with inline SVG (html.h). */
 #include "html.h"
+#include "html_page.h"
 #include "losses.h"
 
 #include <errno.h>
@@ -17,15 +18,14 @@
 #include "table.h"
 #include "views.h"
 
-#define W 900			/* chart width, px */
+#define W HTML_W
 #define TIME_BUCKETS 60
 #define LAT_BUCKETS 40		/* 2^0 .. 2^39 ns (~9 minutes) */
-#define MAP_VMAS 300		/* the VMAs drawn per run: most fallbacks, then faults */
 
 /* Plot area inside a chart: room on the left for the y ticks and label,
  * below for the x ticks and label. */
 #define PL 78
-#define PR 34
+#define PR HTML_PR
 #define PT 12
 #define PB 46
 
@@ -42,14 +42,7 @@ static const char *const run_pal[] = { "#0072b2", "#d55e00", "#009e73", "#cc79a7
 /* Dashes, so that runs whose lines lie on each other still read apart. */
 static const char *const run_dash[] = { "", "7 3", "2 2", "9 3 2 3" };
 
-struct hrun {
-	int64_t run_id, trace_id, faults, fallbacks, seed;
-	char strategy[64], profile[64], trace[512], knobs[512];
-	char color[16];
-};
-
-/* Text into HTML (element content and attribute values alike). */
-static void esc(FILE *f, const char *s)
+void html_esc(FILE *f, const char *s)
 {
 	for (; s && *s; s++) {
 		switch (*s) {
@@ -63,25 +56,23 @@ static void esc(FILE *f, const char *s)
 	}
 }
 
-/* "run 3 spf" */
-static void run_short(FILE *f, const struct hrun *r)
+void html_run_short(FILE *f, const struct hrun *r)
 {
 	fprintf(f, "run %" PRId64 " ", r->run_id);
-	esc(f, r->strategy);
+	html_esc(f, r->strategy);
 }
 
-/* "run 3 spf v12, seed 0, writer_scale=150": what tells it apart. */
-static void run_name(FILE *f, const struct hrun *r)
+void html_run_name(FILE *f, const struct hrun *r)
 {
-	run_short(f, r);
+	html_run_short(f, r);
 	if (r->profile[0]) {
 		fputc(' ', f);
-		esc(f, r->profile);
+		html_esc(f, r->profile);
 	}
 	fprintf(f, ", seed %" PRId64, r->seed);
 	if (r->knobs[0]) {
 		fputs(", ", f);
-		esc(f, r->knobs);
+		html_esc(f, r->knobs);
 	}
 }
 
@@ -220,7 +211,7 @@ static void fmt_ns_tick(char *buf, size_t len, double ns)
 		snprintf(buf, len, "%g s", ns / 1e9);
 }
 
-static void svg_open(FILE *f, const char *id, const char *label, int w, int h)
+void html_svg_open(FILE *f, const char *id, const char *label, int w, int h)
 {
 	fprintf(f, "<svg id=\"%s\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" "
 		"aria-label=\"%s\">\n", id, w, h, w, h, label);
@@ -245,7 +236,7 @@ static void y_axis(FILE *f, const struct plot *p, const char *label, const char 
 	}
 	fprintf(f, "<text class=\"axis-label\" transform=\"translate(14,%.1f) rotate(-90)\" "
 		"text-anchor=\"middle\">", (p->y0 + p->y1) / 2);
-	esc(f, label);
+	html_esc(f, label);
 	fprintf(f, " (%s)</text></g>\n", unit);
 }
 
@@ -281,7 +272,7 @@ static void x_axis(FILE *f, const struct plot *p, const char *label, const char 
 	}
 	fprintf(f, "<text class=\"axis-label\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">",
 		(p->x0 + p->x1) / 2, p->y1 + 36);
-	esc(f, label);
+	html_esc(f, label);
 	fprintf(f, " (%s)</text></g>\n", unit);
 }
 
@@ -302,7 +293,7 @@ static void run_legend(FILE *f, const struct hrun *runs, size_t n, double x, dou
 			"y2=\"%.1f\" stroke=\"%s\" stroke-width=\"3\" stroke-dasharray=\"%s\"/>"
 			"<text x=\"%.1f\" y=\"%.1f\">", x, yy, x + 26, yy, runs[i].color, dash(i),
 			x + 32, yy + 4);
-		run_name(f, &runs[i]);
+		html_run_name(f, &runs[i]);
 		fprintf(f, "</text></g>\n");
 	}
 	fprintf(f, "</g>\n");
@@ -393,7 +384,7 @@ static int causes_chart(FILE *f, sqlite3 *db, const char *path, const struct hru
 		"kernel counter and reason of the attempt (cause_counts), on their own scale: the "
 		"faults that did not fall back are left out (hover a run's name for them).  "
 		"Grey: every other cause.</p>\n");
-	svg_open(f, "causes-chart", "abort and retry causes", p.w, p.h);
+	html_svg_open(f, "causes-chart", "abort and retry causes", p.w, p.h);
 	x_axis(f, &p, "faults that fell back", "count", fmt_plain);
 	for (size_t i = 0; i < n; i++) {
 		double x = p.x0, y = PT + row * (double)i + 4, fb = 0;
@@ -402,9 +393,9 @@ static int causes_chart(FILE *f, sqlite3 *db, const char *path, const struct hru
 			fb += (double)cause_fb(&t[i], r);
 		fprintf(f, "<text class=\"run-label\" x=\"0\" y=\"%.0f\" fill=\"%s\" "
 			"style=\"fill:%s\">", y + 15, runs[i].color, runs[i].color);
-		run_short(f, &runs[i]);
+		html_run_short(f, &runs[i]);
 		fprintf(f, "<title>");
-		run_name(f, &runs[i]);
+		html_run_name(f, &runs[i]);
 		fprintf(f, ": %" PRId64 " faults, %.0f fell back, %.0f did not (not drawn)</title>"
 			"</text>\n", runs[i].faults, fb, (double)runs[i].faults - fb);
 		if (!fb)
@@ -425,9 +416,9 @@ static int causes_chart(FILE *f, sqlite3 *db, const char *path, const struct hru
 			fprintf(f, "<rect class=\"cause\" x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" "
 				"height=\"20\" fill=\"%s\" stroke=\"#fff\" stroke-width=\"0.5\"><title>", x,
 				y, w, k < ncol ? cause_pal[k] : CAUSE_OTHER);
-			run_name(f, &runs[i]);
+			html_run_name(f, &runs[i]);
 			fputs(": ", f);
-			esc(f, key);
+			html_esc(f, key);
 			fprintf(f, ": %" PRId64 " faults fell back (%.2f%% of the run's faults)"
 				"</title></rect>\n", cnt,
 				runs[i].faults ? 100.0 * (double)cnt / (double)runs[i].faults : 0);
@@ -437,7 +428,7 @@ static int causes_chart(FILE *f, sqlite3 *db, const char *path, const struct hru
 	fprintf(f, "</svg>\n<p class=\"legend cause-legend\">");
 	for (size_t k = 0; k < ncol; k++) {
 		fprintf(f, "<span><i class=\"swatch\" style=\"background:%s\"></i>", cause_pal[k]);
-		esc(f, keys[k].key);
+		html_esc(f, keys[k].key);
 		fprintf(f, "</span> ");
 	}
 	if (nkeys > ncol)
@@ -463,7 +454,7 @@ static void series(FILE *f, const struct plot *p, const struct hrun *r, size_t i
 	for (size_t b = 0; b < n; b++)
 		fprintf(f, "%.1f,%.1f ", px_x(p, x[b]), px_y(p, y[b]));
 	fprintf(f, "\"><title>");
-	run_name(f, r);
+	html_run_name(f, r);
 	fprintf(f, "</title></polyline>\n");
 	for (size_t b = 0; b < n; b++) {
 		char xt[32];
@@ -471,7 +462,7 @@ static void series(FILE *f, const struct plot *p, const struct hrun *r, size_t i
 		xfmt(xt, sizeof(xt), x[b]);
 		fprintf(f, "<circle class=\"point\" cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\">"
 			"<title>", px_x(p, x[b]), px_y(p, y[b]), r->color);
-		run_name(f, r);
+		html_run_name(f, r);
 		fprintf(f, ": %s %s: %.6g%s</title></circle>\n", what, xt, y[b], yunit);
 	}
 	fprintf(f, "</g>\n");
@@ -526,7 +517,7 @@ static int time_chart(FILE *f, sqlite3 *db, const char *path, const struct hrun 
 		"<p class=\"note\">Faults that fell back to mmap_lock, per slice of 1/%d of the "
 		"trace (%.3f s each).  Hover a point for its numbers.</p>\n", TIME_BUCKETS,
 		span / TIME_BUCKETS);
-	svg_open(f, "time-chart", "fallbacks over time", p.w, p.h);
+	html_svg_open(f, "time-chart", "fallbacks over time", p.w, p.h);
 	y_axis(f, &p, "faults that fell back per slice", "count");
 	x_axis(f, &p, "time since the trace's first event", "s", fmt_s_tick);
 	for (size_t i = 0; i < n; i++) {
@@ -631,7 +622,7 @@ static int latency_chart(FILE *f, sqlite3 *db, const char *path, const struct hr
 		"longer than each latency (log scales): the further a line reaches right, the "
 		"longer its slowest faults; 0 is drawn at the bottom edge (0.001%%).  Hover a point "
 		"for its numbers.</p>\n");
-	svg_open(f, "latency-chart", "latency distribution", p.w, p.h);
+	html_svg_open(f, "latency-chart", "latency distribution", p.w, p.h);
 	y_axis(f, &p, "faults slower than, log scale", "%");
 	x_axis(f, &p, "replayed latency, log scale", "ns .. s", fmt_ns_tick);
 	for (size_t i = 0; i < n; i++) {
@@ -652,179 +643,8 @@ static int latency_chart(FILE *f, sqlite3 *db, const char *path, const struct hr
 	return 0;
 }
 
-struct vma {
-	uint64_t start, end;
-	int64_t faults, fell_back;
-	char kind[16];
-	double x, w;		/* where it is drawn */
-};
-
-static int cmp_vma(const void *a, const void *b)
-{
-	const struct vma *x = a, *y = b;
-
-	return x->start < y->start ? -1 : x->start > y->start;
-}
-
-static void fmt_size(char *buf, size_t len, uint64_t b)
-{
-	if (b >= (1ULL << 30))
-		snprintf(buf, len, "%.1f GiB", (double)b / (1 << 30));
-	else if (b >= (1ULL << 20))
-		snprintf(buf, len, "%.1f MiB", (double)b / (1 << 20));
-	else
-		snprintf(buf, len, "%" PRIu64 " KiB", b >> 10);
-}
-
-/* The VMA kinds' colours, in the band under each run's boxes. */
-static const struct {
-	const char *kind, *color;
-} kinds[] = {
-	{ "anon", "#8da0cb" }, { "file", "#66c2a5" }, { "shmem", "#e78ac3" },
-	{ "stack", "#a6d854" }, { "heap", "#ffd92f" }, { "special", "#b3b3b3" },
-};
-#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
-
-static const char *kind_color(const char *k)
-{
-	for (size_t i = 0; i < NKINDS; i++)
-		if (!strcmp(kinds[i].kind, k))
-			return kinds[i].color;
-	return "#666";
-}
-
-static int vma_map(FILE *f, sqlite3 *db, const char *path, const struct hrun *runs, size_t n,
-		   struct fl_err *err)
-{
-	const int row = 70, left = 150;
-	int h = row * (int)n + 64;
-
-	fprintf(f, "<section id=\"vma-map\"><h2>Where faults fell back in the address space</h2>\n"
-		"<p class=\"note\">Per run, the VMAs faults were placed in, in address order (up "
-		"to %d per run: those with the most fallbacks, then the most faults).  A box's "
-		"width grows with the log of the VMA's size; a gap in the address space is a "
-		"space.  The band under the boxes is the VMA's kind (the legend below; its name "
-		"inside a box wide enough), and the address where a region starts is written "
-		"under it; the store keeps VMA kinds, not file paths.  Red: the share of the "
-		"VMA's faults that fell back; grey: none.  Hover a box for its range, size and "
-		"numbers.</p>\n",
-		MAP_VMAS);
-	svg_open(f, "vma-map-chart", "VMA map", W, h);
-	for (size_t i = 0; i < n; i++) {
-		struct fl_view_ctx v = { db, path, runs[i].run_id, runs[i].trace_id, MAP_VMAS };
-		struct fl_table t;
-		struct vma *vm;
-		size_t nv = 0;
-		double units = 0, x = left, y0 = row * (double)i + 10, last_label = -1e9;
-		int rc = fl_view_vmas(&v, &t, err);
-
-		if (rc < 0) {
-			fl_table_free(&t);
-			return rc;
-		}
-		vm = calloc(t.nrows ? t.nrows : 1, sizeof(*vm));
-		if (!vm) {
-			fl_table_free(&t);
-			return fl_err_set(err, -ENOMEM, "out of memory");
-		}
-		for (size_t r = 0; r < t.nrows; r++) {
-			if (!fl_table_cell(&t, r, 1)->set)
-				continue;	/* not placed */
-			vm[nv].start = (uint64_t)fl_table_cell(&t, r, 1)->i;
-			vm[nv].end = (uint64_t)fl_table_cell(&t, r, 2)->i;
-			snprintf(vm[nv].kind, sizeof(vm[nv].kind), "%s", fl_table_cell(&t, r, 3)->s);
-			vm[nv].faults = fl_table_cell(&t, r, 4)->i;
-			vm[nv].fell_back = fl_table_cell(&t, r, 5)->i;
-			nv++;
-		}
-		fl_table_free(&t);
-		qsort(vm, nv, sizeof(*vm), cmp_vma);
-		for (size_t k = 0; k < nv; k++)
-			units += 1 + log2(1.0 + (double)(vm[k].end - vm[k].start) / 4096.0) +
-				 (k && vm[k].start > vm[k - 1].end ? 1 : 0);
-		fprintf(f, "<text class=\"run-label\" x=\"0\" y=\"%.0f\" style=\"fill:%s\">", y0 + 16,
-			runs[i].color);
-		run_short(f, &runs[i]);
-		fprintf(f, "<title>");
-		run_name(f, &runs[i]);
-		fprintf(f, "</title></text>\n");
-		fprintf(f, "<g class=\"axis x-axis\"><line x1=\"%d\" y1=\"%.0f\" x2=\"%d\" y2=\"%.0f\" "
-			"stroke=\"#555\"/></g>\n", left, y0 + 32, W - PR, y0 + 32);
-		for (size_t k = 0; k < nv && units > 0; k++) {
-			double u = 1 + log2(1.0 + (double)(vm[k].end - vm[k].start) / 4096.0);
-			double scale = (W - left - PR) / units;
-			double share = vm[k].faults ? (double)vm[k].fell_back / (double)vm[k].faults : 0;
-			bool region = !k || vm[k].start > vm[k - 1].end;
-			char size[32];
-
-			if (k && region)
-				x += scale;
-			vm[k].x = x;
-			vm[k].w = u * scale;
-			if (vm[k].fell_back)
-				fprintf(f, "<rect class=\"vma\" x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" "
-					"height=\"24\" fill=\"rgb(%d,%d,%d)\" stroke=\"#fff\" "
-					"stroke-width=\"0.5\">", x, y0, u * scale,
-					200 + (int)(55 * share), (int)(120 * (1 - share)),
-					(int)(120 * (1 - share)));
-			else
-				fprintf(f, "<rect class=\"vma\" x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" "
-					"height=\"24\" fill=\"#ccc\" stroke=\"#fff\" "
-					"stroke-width=\"0.5\">", x, y0, u * scale);
-			fmt_size(size, sizeof(size), vm[k].end - vm[k].start);
-			fprintf(f, "<title>0x%" PRIx64 "-0x%" PRIx64 " (%s) ", vm[k].start, vm[k].end,
-				size);
-			esc(f, vm[k].kind[0] ? vm[k].kind : "?");
-			fprintf(f, ": %" PRId64 " faults, %" PRId64 " fell back (%.1f%%)</title></rect>\n",
-				vm[k].faults, vm[k].fell_back, 100 * share);
-			fprintf(f, "<rect class=\"vma-kind-band\" x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" "
-				"height=\"6\" fill=\"%s\"><title>", x, y0 + 25, u * scale,
-				kind_color(vm[k].kind));
-			fprintf(f, "0x%" PRIx64 "-0x%" PRIx64 " (%s) ", vm[k].start, vm[k].end, size);
-			esc(f, vm[k].kind[0] ? vm[k].kind : "?");
-			fprintf(f, ": %" PRId64 " faults, %" PRId64 " fell back (%.1f%%)</title></rect>\n",
-				vm[k].faults, vm[k].fell_back, 100 * share);
-			/* the kind inside a box wide enough for it */
-			if (u * scale >= 7.0 * (double)(strlen(vm[k].kind) + 1) && vm[k].kind[0]) {
-				fprintf(f, "<text class=\"vma-kind\" x=\"%.1f\" y=\"%.0f\" "
-					"text-anchor=\"middle\">", x + u * scale / 2, y0 + 16);
-				esc(f, vm[k].kind);
-				fprintf(f, "</text>\n");
-			}
-			/* an address tick where a region starts, when there is room */
-			if (region && x - last_label >= 110 && x <= W - PR - 100) {
-				fprintf(f, "<g class=\"tick\"><line x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" "
-					"y2=\"%.0f\"/><text x=\"%.1f\" y=\"%.0f\">0x%" PRIx64 "</text></g>\n",
-					x, y0 + 32, x, y0 + 37, x, y0 + 48, vm[k].start);
-				last_label = x;
-			}
-			x += u * scale;
-		}
-		if (nv)
-			fprintf(f, "<g class=\"tick\"><line x1=\"%d\" y1=\"%.0f\" x2=\"%d\" y2=\"%.0f\"/>"
-				"<text x=\"%d\" y=\"%.0f\" text-anchor=\"end\">0x%" PRIx64 "</text></g>\n",
-				W - PR, y0 + 32, W - PR, y0 + 37, W - PR, y0 + 60, vm[nv - 1].end);
-		free(vm);
-	}
-	fprintf(f, "<text class=\"axis-label\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">virtual "
-		"address (hex; box width: log of the VMA's size)</text>\n", (left + W - PR) / 2,
-		h - 30);
-	fprintf(f, "<g class=\"legend\">");
-	for (size_t k = 0; k < NKINDS; k++)
-		fprintf(f, "<g class=\"legend-item\"><rect x=\"%d\" y=\"%d\" width=\"14\" "
-			"height=\"8\" fill=\"%s\"/><text x=\"%d\" y=\"%d\">%s</text></g>",
-			left + 90 * (int)k, h - 16, kinds[k].color, left + 90 * (int)k + 18, h - 8,
-			kinds[k].kind);
-	fprintf(f, "<g class=\"legend-item\"><rect x=\"%d\" y=\"%d\" width=\"14\" height=\"8\" "
-		"fill=\"#ccc\"/><rect x=\"%d\" y=\"%d\" width=\"14\" height=\"8\" "
-		"fill=\"rgb(255,0,0)\"/><text x=\"%d\" y=\"%d\">no .. all faults fell back</text>"
-		"</g></g>\n", left + 90 * (int)NKINDS, h - 16, left + 90 * (int)NKINDS + 15, h - 16,
-		left + 90 * (int)NKINDS + 34, h - 8);
-	fprintf(f, "</svg></section>\n");
-	return 0;
-}
-
-static int page(FILE *f, sqlite3 *db, const char *path, int64_t run_id, struct fl_err *err)
+static int page(FILE *f, sqlite3 *db, const char *path, int64_t run_id, struct report_syms *syms,
+		struct fl_err *err)
 {
 	struct hrun *runs;
 	size_t n;
@@ -835,10 +655,10 @@ static int page(FILE *f, sqlite3 *db, const char *path, int64_t run_id, struct f
 	fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
 		"<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
 		"style-src 'unsafe-inline'\">\n<title>faultline report: ");
-	esc(f, path);
+	html_esc(f, path);
 	fprintf(f, "</title>\n<style>%s</style></head>\n<body>\n<h1>faultline report</h1>\n"
 		"<p>Database <code>", style);
-	esc(f, path);
+	html_esc(f, path);
 	fprintf(f, "</code>: %zu run%s.</p>\n", n, n == 1 ? "" : "s");
 	fprintf(f, "<section id=\"runs\"><h2>Runs</h2>\n<p class=\"note\">Each run has its "
 		"colour in every chart; knobs: those that differ from the strategy's defaults.</p>\n"
@@ -849,13 +669,13 @@ static int page(FILE *f, sqlite3 *db, const char *path, int64_t run_id, struct f
 	for (size_t i = 0; i < n; i++) {
 		fprintf(f, "<tr><td><i class=\"swatch\" style=\"background:%s\"></i>%" PRId64
 			"</td><td class=\"l\">", runs[i].color, runs[i].run_id);
-		esc(f, runs[i].strategy);
+		html_esc(f, runs[i].strategy);
 		fprintf(f, "</td><td class=\"l\">");
-		esc(f, runs[i].profile);
+		html_esc(f, runs[i].profile);
 		fprintf(f, "</td><td>%" PRId64 "</td><td class=\"l\">", runs[i].seed);
-		esc(f, runs[i].knobs[0] ? runs[i].knobs : "default");
+		html_esc(f, runs[i].knobs[0] ? runs[i].knobs : "default");
 		fprintf(f, "</td><td class=\"l\">");
-		esc(f, runs[i].trace);
+		html_esc(f, runs[i].trace);
 		fprintf(f, "</td><td>%" PRId64 "</td><td>%" PRId64 "</td><td>%.2f%%</td></tr>\n",
 			runs[i].faults, runs[i].fallbacks,
 			runs[i].faults ? 100.0 * (double)runs[i].fallbacks / (double)runs[i].faults : 0);
@@ -873,9 +693,9 @@ static int page(FILE *f, sqlite3 *db, const char *path, int64_t run_id, struct f
 			continue;
 		fl_losses_line(line, sizeof(line), &ls);
 		fprintf(f, "<p class=\"warning\"><strong>Warning:</strong> ");
-		esc(f, runs[i].trace);
+		html_esc(f, runs[i].trace);
 		fprintf(f, ": ");
-		esc(f, line);
+		html_esc(f, line);
 		fprintf(f, ".</p>\n");
 	}
 	fprintf(f, "</section>\n");
@@ -888,7 +708,7 @@ static int page(FILE *f, sqlite3 *db, const char *path, int64_t run_id, struct f
 		if (!rc)
 			rc = latency_chart(f, db, path, runs, n, err);
 		if (!rc)
-			rc = vma_map(f, db, path, runs, n, err);
+			rc = html_vma_strip(f, db, path, runs, n, syms, err);
 	}
 	fprintf(f, "<p class=\"note\">Written by faultline report --html; the numbers are "
 		"those of <code>faultline report</code> on the same database.</p>\n"
@@ -898,7 +718,7 @@ static int page(FILE *f, sqlite3 *db, const char *path, int64_t run_id, struct f
 }
 
 int fl_html_write(sqlite3 *db, const char *path, int64_t run_id, const char *out,
-		  struct fl_err *err)
+		  struct report_syms *syms, struct fl_err *err)
 {
 	struct fl_out o;
 	int rc;
@@ -912,7 +732,7 @@ int fl_html_write(sqlite3 *db, const char *path, int64_t run_id, const char *out
 		fl_out_close(&o, false, err);
 		return fl_store_sql_error(db, path, "cannot read the store", err);
 	}
-	rc = page(o.f, db, path, run_id, err);
+	rc = page(o.f, db, path, run_id, syms, err);
 	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	if (rc) {
 		fl_out_close(&o, false, err);

@@ -33,6 +33,9 @@ struct report_syms {
 	struct fl_symbols *sym;
 	bool warned;
 };
+/* The symbols of trace_id (its path: trace), opened when the last trace
+ * asked for was another; NULL when off or unreadable. */
+struct fl_symbols *report_symbols_for(struct report_syms *c, int64_t trace_id, const char *trace);
 
 /* The default view (by BY_DEFAULT) or a --by view of every run (run_id 0)
  * or one.  top: rows of a ranked table, 0 for all; cut_by: whether --by

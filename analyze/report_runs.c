@@ -36,7 +36,26 @@ const char *report_fmt_pct(char *buf, size_t len, uint64_t num, uint64_t den)
 struct run {
 	int64_t run_id, trace_id, seed, faults, fallbacks, unplaced;
 	char *strategy, *profile, *knobs, *tool_version, *created_at, *trace;
+	/* The live mark `replay --live` leaves in meta (run_state:RUN_ID):
+	 * "live" while it grows the run, "cut short" when Ctrl-C stopped it;
+	 * "" for a run replayed whole. */
+	char *state;
 };
+
+/* The run's state for JSON: "complete", "live" or "cut short". */
+static const char *run_state(const struct run *r)
+{
+	return r->state[0] ? r->state : "complete";
+}
+
+/* The text mark after "run N" (" [live]"), "" for a complete run. */
+static const char *run_mark(const struct run *r, char *buf, size_t len)
+{
+	if (!r->state[0])
+		return "";
+	snprintf(buf, len, " [%s]", r->state);
+	return buf;
+}
 
 static void run_free(struct run *r)
 {
@@ -46,6 +65,7 @@ static void run_free(struct run *r)
 	free(r->tool_version);
 	free(r->created_at);
 	free(r->trace);
+	free(r->state);
 }
 
 static void runs_free(struct run *runs, size_t n)
@@ -66,7 +86,9 @@ static int load_runs(sqlite3 *db, const char *path, int64_t run_id, struct run *
 
 	if (sqlite3_prepare_v2(db, "SELECT r.run_id, r.trace_id, r.seed, r.faults, r.fallbacks, "
 			       "r.unplaced, r.strategy, r.profile, r.knobs, r.tool_version, "
-			       "r.created_at, coalesce(t.path, '') FROM runs r "
+			       "r.created_at, coalesce(t.path, ''), "
+			       "coalesce((SELECT value FROM meta WHERE key = 'run_state:' || "
+			       "r.run_id), '') FROM runs r "
 			       "LEFT JOIN traces t ON t.trace_id = r.trace_id "
 			       "WHERE ?1 = 0 OR r.run_id = ?1 ORDER BY r.run_id", -1, &st,
 			       NULL) != SQLITE_OK)
@@ -91,8 +113,9 @@ static int load_runs(sqlite3 *db, const char *path, int64_t run_id, struct run *
 		r->tool_version = fl_store_col_dup(st, 9);
 		r->created_at = fl_store_col_dup(st, 10);
 		r->trace = fl_store_col_dup(st, 11);
+		r->state = fl_store_col_dup(st, 12);
 		if (!r->strategy || !r->profile || !r->knobs || !r->tool_version ||
-		    !r->created_at || !r->trace)
+		    !r->created_at || !r->trace || !r->state)
 			break;
 	}
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
@@ -226,11 +249,11 @@ static void print_run_header(sqlite3 *db, const struct run *r, bool colour)
 	/* What sets the run apart from the others of its strategy: profile,
 	 * seed and the knobs not at their defaults, on its first line. */
 	{
-		char line[256];
+		char line[256], mark[64];
 		size_t w = fl_table_width();
-		int n = snprintf(line, sizeof(line), "run %" PRId64 ": %s, %s%s, seed %" PRId64,
-				 r->run_id, r->strategy, r->profile[0] ? "profile " : "no profile",
-				 r->profile, r->seed);
+		int n = snprintf(line, sizeof(line), "run %" PRId64 "%s: %s, %s%s, seed %" PRId64,
+				 r->run_id, run_mark(r, mark, sizeof(mark)), r->strategy,
+				 r->profile[0] ? "profile " : "no profile", r->profile, r->seed);
 		bool more = changed && changed[0];
 
 		/* The knobs on the same line when they fit, else on the next. */
@@ -391,6 +414,7 @@ static void json_run_header(sqlite3 *db, struct fl_json *j, const struct run *r)
 	fl_json_obj_end(j);
 	json_knobs_changed(j, r);
 	fl_json_i64(j, "seed", r->seed);
+	fl_json_str(j, "state", run_state(r));
 	fl_json_str(j, "tool_version", r->tool_version);
 	fl_json_str(j, "created_at", r->created_at);
 	fl_json_i64(j, "faults", r->faults);
@@ -436,22 +460,21 @@ static int by_view(const struct fl_view_ctx *v, enum report_by by, struct fl_tab
 	}
 }
 
-/* The symbols of the trace of run r (struct report_syms). */
-static struct fl_symbols *symbols_for(struct report_syms *c, const struct run *r)
+struct fl_symbols *report_symbols_for(struct report_syms *c, int64_t trace_id, const char *trace)
 {
 	struct fl_err err = { 0 };
 
 	if (c->off)
 		return NULL;
-	if (c->trace_id == r->trace_id)
+	if (c->trace_id == trace_id)
 		return c->sym;
 	fl_symbols_free(c->sym);
 	c->sym = NULL;
-	c->trace_id = r->trace_id;
-	if (fl_symbols_open(r->trace, &c->sym, &err) < 0 && !c->warned) {
+	c->trace_id = trace_id;
+	if (fl_symbols_open(trace, &c->sym, &err) < 0 && !c->warned) {
 		fprintf(stderr, "faultline report: no symbols or file names: cannot read the trace "
 			"%s: %s\nhint: the trace is read again for its mappings; --no-symbols "
-			"skips it\n", r->trace, err.msg);
+			"skips it\n", trace, err.msg);
 		c->warned = true;
 	}
 	return c->sym;
@@ -467,7 +490,7 @@ static void name_rows(struct report_syms *c, const struct run *r, enum report_by
 
 	if (by != BY_IP && by != BY_VMA)
 		return;
-	sym = symbols_for(c, r);
+	sym = report_symbols_for(c, r->trace_id, r->trace);
 	for (size_t i = 0; i < t->nrows; i++) {
 		if (by == BY_IP) {
 			const struct fl_cell *ip = fl_table_cell(t, i, 0), *pid = fl_table_cell(t, i, 1);
@@ -599,7 +622,7 @@ static void print_table_run(struct runs_out *o, const struct run *r, size_t i,
 			    const struct fl_table *t, size_t more)
 {
 	struct fl_json *j = &o->j;
-	char *changed;
+	char *changed, mark[64];
 
 	if (o->fmt == FMT_CSV) {
 		print_table_csv(o, r, i, t);
@@ -613,6 +636,7 @@ static void print_table_run(struct runs_out *o, const struct run *r, size_t i,
 		fl_json_str(j, "profile", r->profile);
 		json_knobs_changed(j, r);
 		fl_json_i64(j, "seed", r->seed);
+		fl_json_str(j, "state", run_state(r));
 		fl_table_json(t, j, "rows");
 		fl_json_u64(j, "more_rows", more);
 		fl_json_obj_end(j);
@@ -621,8 +645,8 @@ static void print_table_run(struct runs_out *o, const struct run *r, size_t i,
 	changed = fl_knobs_nondefault(r->strategy, r->knobs);
 	if (i)
 		printf("\n");
-	printf("%srun %" PRId64 ": %s%s%s, seed %" PRId64 "%s%s, %s%s\n",
-	       o->colour ? "\033[1m" : "", r->run_id, r->strategy,
+	printf("%srun %" PRId64 "%s: %s%s%s, seed %" PRId64 "%s%s, %s%s\n",
+	       o->colour ? "\033[1m" : "", r->run_id, run_mark(r, mark, sizeof(mark)), r->strategy,
 	       r->profile[0] ? " " : "", r->profile, r->seed,
 	       changed && changed[0] ? ", " : "", changed ? changed : "",
 	       by_titles[o->by], o->colour ? "\033[0m" : "");
@@ -664,6 +688,43 @@ static int show_run_table(struct runs_out *o, const struct run *r, size_t i, str
 	print_table_run(o, r, i, &t, more);
 	fl_table_free(&t);
 	return 0;
+}
+
+/* The footnote of each mark the runs shown carry, once, after them all. */
+static void print_state_notes(const struct run *runs, size_t n)
+{
+	static const char *const notes[][2] = {
+		{ "live", "the run is still growing (replay --live): its last commit's numbers" },
+		{ "cut short", "its replay --live was stopped (Ctrl-C) before the trace's end" },
+	};
+	bool first = true;
+
+	for (size_t k = 0; k < sizeof(notes) / sizeof(notes[0]); k++) {
+		size_t i = 0;
+
+		while (i < n && strcmp(runs[i].state, notes[k][0]))
+			i++;
+		if (i == n)
+			continue;
+		printf("%s[%s]: %s\n", first ? "\n" : "", notes[k][0], notes[k][1]);
+		first = false;
+	}
+	/* A mark this version does not know is still explained. */
+	for (size_t i = 0; i < n; i++) {
+		size_t k = 0, p = 0;
+
+		if (!runs[i].state[0])
+			continue;
+		while (k < sizeof(notes) / sizeof(notes[0]) && strcmp(runs[i].state, notes[k][0]))
+			k++;
+		while (p < i && strcmp(runs[p].state, runs[i].state))
+			p++;
+		if (k < sizeof(notes) / sizeof(notes[0]) || p < i)
+			continue;
+		printf("%s[%s]: so marked in the store by the run's replay\n",
+		       first ? "\n" : "", runs[i].state);
+		first = false;
+	}
 }
 
 int report_runs(sqlite3 *db, const char *path, int64_t run_id, enum report_by by, int64_t top,
@@ -708,6 +769,8 @@ int report_runs(sqlite3 *db, const char *path, int64_t run_id, enum report_by by
 		fl_json_obj_end(&o.j);
 		fl_json_finish(&o.j);
 	}
+	if (fmt == FMT_TEXT && rc == 0)
+		print_state_notes(runs, n);
 	/* A CSV of no runs still names its columns. */
 	if (fmt == FMT_CSV && n == 0 && rc == 0)
 		printf("%s\n", by == BY_DEFAULT ? "run_id,trace_id,strategy,profile,counter,reason,"

@@ -1,6 +1,5 @@
 /* faultline merge: combine the databases of many replays (a sweep's shards)
  * into one that report, diff, export and the TUI read across traces. */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,37 +8,33 @@
 #include "fl_err.h"
 #include "merge.h"
 
+/* The command line of merge, filled by fl_cmd_parse() (lib/fl_opt.h). */
+static struct {
+	bool quiet, hash_only;
+} mo;
+
+static const struct fl_option merge_options[] = {
+	{ FL_OPT_FLAG, 'q', "quiet", NULL, "no summary line", &mo.quiet, NULL, 0, NULL, NULL, NULL },
+	{ FL_OPT_FLAG, 0, "hash-only", NULL, "only hash the traces of the databases given",
+	  &mo.hash_only, NULL, 0, NULL, NULL, NULL },
+	FL_OPT_END_,
+};
+
 static int cmd_merge(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "hash-only", no_argument, NULL, 'H' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct fl_merge_stats stats;
 	struct fl_err err = { 0 };
-	int c, quiet = 0, hash_only = 0;
+	int n;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":q", opts, NULL)) != -1) {
-		switch (c) {
-		case 'q':
-			quiet = 1;
-			break;
-		case 'H':
-			hash_only = 1;
-			break;
-		default:
-			if (optopt)
-				return fl_cmd_usage_error(&fl_cmd_merge, "unknown option '-%c'", optopt);
-			return fl_cmd_usage_error(&fl_cmd_merge, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (hash_only) {
-		if (argc == optind)
+	memset(&mo, 0, sizeof(mo));
+	n = fl_cmd_parse(&fl_cmd_merge, argc, argv);
+	if (n < 0)
+		return FL_EXIT_USAGE;
+	/* The databases are argv[1..n]. */
+	if (mo.hash_only) {
+		if (n == 0)
 			return fl_cmd_usage_error(&fl_cmd_merge, "no database given");
-		for (int i = optind; i < argc; i++) {
+		for (int i = 1; i <= n; i++) {
 			if (fl_merge_hash_only(argv[i], &err) < 0) {
 				fl_err_print(&err, stderr);
 				return FL_EXIT_FAIL;
@@ -47,18 +42,17 @@ static int cmd_merge(int argc, char **argv)
 		}
 		return FL_EXIT_OK;
 	}
-	if (argc - optind < 2)
-		return fl_cmd_usage_error(&fl_cmd_merge, argc == optind ? "no output database given"
-									: "no shard database given");
-	if (fl_merge(argv[optind], (const char *const *)argv + optind + 1, (size_t)(argc - optind - 1),
-		     &stats, &err) < 0) {
+	if (n < 2)
+		return fl_cmd_usage_error(&fl_cmd_merge, n == 0 ? "no output database given"
+								: "no shard database given");
+	if (fl_merge(argv[1], (const char *const *)argv + 2, (size_t)(n - 1), &stats, &err) < 0) {
 		fl_err_print(&err, stderr);
 		return FL_EXIT_FAIL;
 	}
-	if (!quiet)
+	if (!mo.quiet)
 		printf("merged %d database%s into %s: %" PRId64 " run%s added, %" PRId64
 		       " already there; %" PRId64 " trace%s added, %" PRId64 " already there\n",
-		       argc - optind - 1, argc - optind - 1 == 1 ? "" : "s", argv[optind],
+		       n - 1, n - 1 == 1 ? "" : "s", argv[1],
 		       stats.runs_added, stats.runs_added == 1 ? "" : "s", stats.runs_known,
 		       stats.traces_added, stats.traces_added == 1 ? "" : "s", stats.traces_known);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -96,13 +90,9 @@ const struct fl_cmd fl_cmd_merge = {
 		"--hash-only stores the content hash of each DB's traces in DB itself and\n"
 		"merges nothing: a later merge of DB takes the hash as stored.  Each job\n"
 		"of `faultline sweep` runs it on its shard, so the hashing runs on the\n"
-		"scheduler's hosts in parallel, not in the one merge at the end.\n"
-		"\n"
-		"options:\n"
-		"  -q, --quiet      no summary line\n"
-		"      --hash-only  only hash the traces of the databases given\n"
-		"  -h, --help       this help\n"
-		"\n"
+		"scheduler's hosts in parallel, not in the one merge at the end.\n",
+	.options = merge_options,
+	.help_tail =
 		"exit status: 0 on success, 1 if a database cannot be read or written\n"
 		"(nothing is merged then), 2 on a usage error.\n"
 		"\n"

@@ -2,7 +2,6 @@
  * seeds on a scheduler (GNU parallel, a Slurm array, or a list for any
  * other), one database shard per job, then merge the shards. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -33,52 +32,81 @@ struct opts {
 	size_t naxes;
 	uint64_t seed, nseeds;
 	const char *out, *dir, *jobs;
-	enum emit emit;
-	int serial;
+	int emit;		/* enum emit, the index of --emit's word */
+	bool serial;
 };
 
-/* Split a comma list into list (pointers into s, which is modified). */
-static int split(char *s, const char **list, size_t *n, const char *what)
+/* The command line of sweep, filled by fl_cmd_parse() (lib/fl_opt.h). */
+static struct opts so;
+
+/* Split a comma list into list (pointers into s, which is modified): 0,
+ * or -1 with the message in err. */
+static int split(char *s, const char **list, size_t *n, const char *what, char *err,
+		 size_t errlen)
 {
 	for (char *tok = strtok(s, ","); tok; tok = strtok(NULL, ",")) {
-		if (*n == MAX_LIST)
-			return fl_cmd_usage_error(&fl_cmd_sweep, "too many %s (at most %d)", what, MAX_LIST);
+		if (*n == MAX_LIST) {
+			snprintf(err, errlen, "too many %s (at most %d)", what, MAX_LIST);
+			return -1;
+		}
 		list[(*n)++] = tok;
 	}
 	return 0;
 }
 
-static int add_strategies(struct opts *o, char *arg)
+/* The option callbacks (struct fl_option.cb): value is &so; arg is
+ * argv's, ours to cut at its commas and '='. */
+static int take_strategies(void *value, const char *arg, char *err, size_t errlen)
 {
+	struct opts *o = value;
+
 	if (strcmp(arg, "all") == 0) {
 		for (size_t i = 0; fl_strategies[i]; i++)
 			if (o->nstrategies < MAX_LIST)
 				o->strategies[o->nstrategies++] = fl_strategies[i]->name;
 		return 0;
 	}
-	return split(arg, o->strategies, &o->nstrategies, "strategies");
+	return split((char *)arg, o->strategies, &o->nstrategies, "strategies", err, errlen);
 }
 
-static int add_axis(struct opts *o, char *arg)
+static int take_profiles(void *value, const char *arg, char *err, size_t errlen)
 {
-	char *eq = strchr(arg, '=');
+	struct opts *o = value;
+
+	return split((char *)arg, o->profiles, &o->nprofiles, "profiles", err, errlen);
+}
+
+static int take_axis(void *value, const char *arg, char *err, size_t errlen)
+{
+	struct opts *o = value;
+	char *key = (char *)arg, *eq = strchr(key, '=');
 	struct sweep_axis *ax;
 
-	if (!eq || eq == arg || !eq[1])
-		return fl_cmd_usage_error(&fl_cmd_sweep, "--set wants KEY=V1,V2,..., got '%s'", arg);
+	if (!eq || eq == key || !eq[1]) {
+		snprintf(err, errlen, "--set wants KEY=V1,V2,..., got '%s'", arg);
+		return -1;
+	}
 	*eq = '\0';
-	for (size_t i = 0; i < o->naxes; i++)
-		if (!strcmp(o->axes[i].key, arg))
-			return fl_cmd_usage_error(&fl_cmd_sweep, "--set %s given twice: list its values "
-						  "in one (--set %s=V1,V2)", arg, arg);
-	if (o->naxes == MAX_LIST)
-		return fl_cmd_usage_error(&fl_cmd_sweep, "too many --set knobs");
-	ax = &o->axes[o->naxes++];
-	ax->key = arg;
+	for (size_t i = 0; i < o->naxes; i++) {
+		if (!strcmp(o->axes[i].key, key)) {
+			snprintf(err, errlen, "--set %s given twice: list its values in one "
+				 "(--set %s=V1,V2)", key, key);
+			return -1;
+		}
+	}
+	if (o->naxes == MAX_LIST) {
+		snprintf(err, errlen, "too many --set knobs");
+		return -1;
+	}
+	ax = &o->axes[o->naxes];
+	ax->key = key;
 	ax->vals = calloc(MAX_LIST, sizeof(*ax->vals));
-	if (!ax->vals)
-		return FL_EXIT_FAIL;
-	return split(eq + 1, (const char **)ax->vals, &ax->nvals, "values");
+	if (!ax->vals) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	o->naxes++;
+	return split(eq + 1, (const char **)ax->vals, &ax->nvals, "values", err, errlen);
 }
 
 static int parse_u64(const char *s, uint64_t *v)
@@ -89,6 +117,87 @@ static int parse_u64(const char *s, uint64_t *v)
 	*v = strtoull(s, &end, 10);
 	return errno || end == s || *end || s[0] == '-' ? -1 : 0;
 }
+
+static int take_seed(void *value, const char *arg, char *err, size_t errlen)
+{
+	struct opts *o = value;
+
+	if (parse_u64(arg, &o->seed) == 0)
+		return 0;
+	snprintf(err, errlen, "--seed: '%s' is not a number", arg);
+	return -1;
+}
+
+static int take_seeds(void *value, const char *arg, char *err, size_t errlen)
+{
+	struct opts *o = value;
+
+	if (parse_u64(arg, &o->nseeds) == 0 && o->nseeds >= 1 && o->nseeds <= 10000)
+		return 0;
+	snprintf(err, errlen, "--seeds: '%s' is not a count from 1 to 10000", arg);
+	return -1;
+}
+
+/* -j: checked here, given to GNU parallel as written. */
+static int take_jobs(void *value, const char *arg, char *err, size_t errlen)
+{
+	struct opts *o = value;
+	uint64_t j;
+
+	if (parse_u64(arg, &j) < 0 || j == 0 || j > 4096) {
+		snprintf(err, errlen, "-j: '%s' is not a job count from 1 to 4096", arg);
+		return -1;
+	}
+	o->jobs = arg;
+	return 0;
+}
+
+static int take_sshlogin(void *value, const char *arg, char *err, size_t errlen)
+{
+	struct opts *o = value;
+
+	if (o->nsshlogin == MAX_LIST) {
+		snprintf(err, errlen, "too many --sshlogin");
+		return -1;
+	}
+	o->sshlogin[o->nsshlogin++] = arg;
+	return 0;
+}
+
+/* --emit's words, in enum emit's order. */
+static const char *const emit_names[] = { "run", "list", "slurm", NULL };
+
+static const struct fl_option sweep_options[] = {
+	{ FL_OPT_CALLBACK, 's', "strategy", "S,...", "strategies (classic, pervma, spf, spf-mmseq,\n"
+	  "all); default pervma", &so, NULL, 0, NULL, NULL, take_strategies },
+	{ FL_OPT_CALLBACK, 'p', "profile", "P,...", "profiles (6.4, 6.15+, v11, ...)", &so, NULL, 0,
+	  NULL, NULL, take_profiles },
+	{ FL_OPT_CALLBACK, 0, "set", "K=V1,V2,...", "a knob and its values: one axis of the grid",
+	  &so, NULL, 0, NULL, NULL, take_axis },
+	{ FL_OPT_CALLBACK, 0, "seed", "N", "the first seed (default 0)", &so, NULL, 0, NULL, NULL,
+	  take_seed },
+	{ FL_OPT_CALLBACK, 0, "seeds", "N", "N seeds per setting: N, N+1, ... (default 1)", &so,
+	  NULL, 0, NULL, NULL, take_seeds },
+	{ FL_OPT_CALLBACK, 'j', "jobs", "N", "jobs at once per host (GNU parallel's -j; its\n"
+	  "default is one per CPU)", &so, NULL, 0, NULL, NULL, take_jobs },
+	{ FL_OPT_CALLBACK, 0, "sshlogin", "LOGIN", "run jobs on LOGIN too (GNU parallel's\n"
+	  "--sshlogin, ':' is this host); every host needs\n"
+	  "faultline, the traces and DIR at the same paths\n"
+	  "(a shared file system)", &so, NULL, 0, NULL, NULL, take_sshlogin },
+	{ FL_OPT_FLAG, 0, "serial", NULL, "run the jobs one at a time here, without GNU\n"
+	  "parallel", &so.serial, NULL, 0, NULL, NULL, NULL },
+	{ FL_OPT_CHOICE, 0, "emit", "HOW", "run (default): run the jobs, then merge; list:\n"
+	  "print the commands of the jobs to run, one a\n"
+	  "line, and run nothing (for any other scheduler);\n"
+	  "slurm: print a Slurm array script of the jobs to\n"
+	  "run; submit it with sbatch, then run the sweep\n"
+	  "again to merge", &so.emit, NULL, 0, "output", emit_names, NULL },
+	{ FL_OPT_STRING, 'd', "shards", "DIR", "the shards' directory (default OUT.shards)", &so.dir,
+	  NULL, 0, NULL, NULL, NULL },
+	{ FL_OPT_STRING, 'o', "output", "OUT", "the merged database (default sweep.db)", &so.out,
+	  NULL, 0, NULL, NULL, NULL },
+	FL_OPT_END_,
+};
 
 /* The command that runs one job: the replay into its shard, its output
  * into the shard's log.  -1 when it does not fit. */
@@ -487,102 +596,30 @@ out:
 
 static int cmd_sweep(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "strategy", required_argument, NULL, 's' },
-		{ "profile", required_argument, NULL, 'p' },
-		{ "set", required_argument, NULL, 'S' },
-		{ "seed", required_argument, NULL, 'x' },
-		{ "seeds", required_argument, NULL, 'N' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "shards", required_argument, NULL, 'd' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "sshlogin", required_argument, NULL, 'L' },
-		{ "emit", required_argument, NULL, 'e' },
-		{ "serial", no_argument, NULL, '1' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct opts o = { .nseeds = 1, .out = "sweep.db" };
 	char dir[PATH_MAX];
-	uint64_t j;
-	int c, rc = 0;
+	int n, rc = 0;
 
-	opterr = 0;
-	optind = 1;
-	while (!rc && (c = getopt_long(argc, argv, ":s:p:o:d:j:", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			rc = add_strategies(&o, optarg);
-			break;
-		case 'p':
-			rc = split(optarg, o.profiles, &o.nprofiles, "profiles");
-			break;
-		case 'S':
-			rc = add_axis(&o, optarg);
-			break;
-		case 'x':
-			if (parse_u64(optarg, &o.seed) < 0)
-				rc = fl_cmd_usage_error(&fl_cmd_sweep, "--seed: '%s' is not a number", optarg);
-			break;
-		case 'N':
-			if (parse_u64(optarg, &o.nseeds) < 0 || o.nseeds == 0 || o.nseeds > 10000)
-				rc = fl_cmd_usage_error(&fl_cmd_sweep, "--seeds: '%s' is not a count from 1 "
-							"to 10000", optarg);
-			break;
-		case 'o':
-			o.out = optarg;
-			break;
-		case 'd':
-			o.dir = optarg;
-			break;
-		case 'j':
-			if (parse_u64(optarg, &j) < 0 || j == 0 || j > 4096)
-				rc = fl_cmd_usage_error(&fl_cmd_sweep, "-j: '%s' is not a job count from 1 "
-							"to 4096", optarg);
-			o.jobs = optarg;
-			break;
-		case 'L':
-			if (o.nsshlogin == MAX_LIST)
-				rc = fl_cmd_usage_error(&fl_cmd_sweep, "too many --sshlogin");
-			else
-				o.sshlogin[o.nsshlogin++] = optarg;
-			break;
-		case 'e':
-			if (!strcmp(optarg, "run"))
-				o.emit = EMIT_RUN;
-			else if (!strcmp(optarg, "list"))
-				o.emit = EMIT_LIST;
-			else if (!strcmp(optarg, "slurm"))
-				o.emit = EMIT_SLURM;
-			else
-				rc = fl_cmd_usage_error(&fl_cmd_sweep, "--emit %s: run, list or slurm", optarg);
-			break;
-		case '1':
-			o.serial = 1;
-			break;
-		case ':':
-			rc = fl_cmd_usage_error(&fl_cmd_sweep, "option '%s' needs a value", argv[optind - 1]);
-			break;
-		default:
-			if (optopt)
-				rc = fl_cmd_usage_error(&fl_cmd_sweep, "unknown option '-%c'", optopt);
-			else
-				rc = fl_cmd_usage_error(&fl_cmd_sweep, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (!rc && optind == argc)
+	memset(&so, 0, sizeof(so));
+	so.nseeds = 1;
+	so.out = "sweep.db";
+	n = fl_cmd_parse(&fl_cmd_sweep, argc, argv);
+	if (n < 0)
+		rc = FL_EXIT_USAGE;
+	if (!rc && n == 0)
 		rc = fl_cmd_usage_error(&fl_cmd_sweep, "no trace given");
-	if (!rc && o.serial && (o.jobs || o.nsshlogin))
+	if (!rc && so.serial && (so.jobs || so.nsshlogin))
 		rc = fl_cmd_usage_error(&fl_cmd_sweep, "--serial runs one job at a time: no -j or --sshlogin");
-	if (!rc && !o.nstrategies)
-		o.strategies[o.nstrategies++] = "pervma";
-	if (!rc && !o.dir) {
-		if ((size_t)snprintf(dir, sizeof(dir), "%s.shards", o.out) >= sizeof(dir))
+	if (!rc && !so.nstrategies)
+		so.strategies[so.nstrategies++] = "pervma";
+	if (!rc && !so.dir) {
+		if ((size_t)snprintf(dir, sizeof(dir), "%s.shards", so.out) >= sizeof(dir))
 			rc = fl_cmd_usage_error(&fl_cmd_sweep, "-o: name too long");
-		o.dir = dir;
+		so.dir = dir;
 	}
+	/* The traces are argv[1..n]. */
 	if (!rc)
-		rc = sweep(&o, argv + optind, (size_t)(argc - optind));
-	free_opts(&o);
+		rc = sweep(&so, argv + 1, (size_t)n);
+	free_opts(&so);
 	return rc;
 }
 
@@ -606,29 +643,9 @@ const struct fl_cmd fl_cmd_sweep = {
 		"A knob applies to the strategies that have it (`faultline replay --help`\n"
 		"lists the what-ifs arch, page_size and mmu, which every strategy takes):\n"
 		"a strategy without it is replayed once, not once per value.  A profile\n"
-		"applies to the strategies that take it; the others run their default.\n"
-		"\n"
-		"options:\n"
-		"  -s, --strategy S,...   strategies (classic, pervma, spf, spf-mmseq, all);\n"
-		"                         default pervma\n"
-		"  -p, --profile P,...    profiles (6.4, 6.15+, v11, ...)\n"
-		"      --set K=V1,V2,...  a knob and its values: one axis of the grid\n"
-		"      --seed N           the first seed (default 0)\n"
-		"      --seeds N          N seeds per setting: N, N+1, ... (default 1)\n"
-		"  -j, --jobs N           jobs at once per host (GNU parallel's -j; its default\n"
-		"                         is one per CPU)\n"
-		"      --sshlogin LOGIN   run jobs on LOGIN too (GNU parallel's --sshlogin, ':'\n"
-		"                         is this host); every host needs faultline, the traces\n"
-		"                         and DIR at the same paths (a shared file system)\n"
-		"      --serial           run the jobs one at a time here, without GNU parallel\n"
-		"      --emit list        print the commands of the jobs to run, one a line, and\n"
-		"                         run nothing (for any other scheduler)\n"
-		"      --emit slurm       print a Slurm array script of the jobs to run; submit\n"
-		"                         it with sbatch, then run the sweep again to merge\n"
-		"  -d, --shards DIR       the shards' directory (default OUT.shards)\n"
-		"  -o, --output OUT       the merged database (default sweep.db)\n"
-		"  -h, --help             this help\n"
-		"\n"
+		"applies to the strategies that take it; the others run their default.\n",
+	.options = sweep_options,
+	.help_tail =
 		"exit status: 0 when every job is done and merged, 1 when a job failed (the\n"
 		"others are merged; the logs of the failed ones are named) or the merge\n"
 		"failed, 2 on a usage error.\n"

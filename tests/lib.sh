@@ -140,3 +140,34 @@ need_recording() {
 	fi
 	[ "$rc" -eq 0 ] || skip_all "$why" "$@"
 }
+
+# start_relayd OUT: an lttng-relayd of the test's own, listening on 127.0.0.1
+# only, writing what it receives under OUT (made empty first).  Another test
+# or another user may hold a port, so up to 5 tries on other ports.  It is up
+# when it listens on its three ports (or, without ss, still runs after 5 s).
+# Sets relayd_pid and relayd_base, its control port (data: +1, live: +2), and
+# returns 0; or returns 1 with relayd_pid empty and relayd_why the last line
+# of its log.  The caller stops relayd_pid (its EXIT trap).
+start_relayd() {
+	local out=$1 log=$FL_TMP/relayd.log try up
+	relayd_pid="" relayd_why=""
+	for try in 1 2 3 4 5; do
+		relayd_base=$((20000 + (RANDOM % 2000) * 4))
+		rm -rf "$out"; mkdir -p "$out"
+		lttng-relayd -o "$out" -C "tcp://127.0.0.1:$relayd_base" \
+			-D "tcp://127.0.0.1:$((relayd_base + 1))" \
+			-L "tcp://127.0.0.1:$((relayd_base + 2))" >"$log" 2>&1 &
+		relayd_pid=$!
+		for _ in $(seq 50); do
+			kill -0 "$relayd_pid" 2>/dev/null || break
+			up=$(ss -ltn 2>/dev/null | grep -cE "127\.0\.0\.1:($relayd_base|$((relayd_base + 1))|$((relayd_base + 2))) ")
+			[ "$up" -ge 3 ] && return 0
+			sleep 0.1
+		done
+		kill -0 "$relayd_pid" 2>/dev/null && return 0
+		wait "$relayd_pid" 2>/dev/null
+		relayd_pid=""
+	done
+	relayd_why=$(tail -1 "$log")
+	return 1
+}

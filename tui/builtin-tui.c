@@ -9,8 +9,6 @@
  * reads it.
  */
 #include <curses.h>
-#include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <locale.h>
 #include <stdio.h>
@@ -422,42 +420,37 @@ static int run_tui(struct tui_app *app, int64_t run_id, double t0)
 	return FL_EXIT_OK;
 }
 
+/* The command line of tui, filled by fl_cmd_parse() (lib/fl_opt.h). */
+static struct {
+	int64_t run_id;
+} to;
+
+static const struct fl_option tui_options[] = {
+	{ FL_OPT_INT, 'r', "run", "N", "open run N's causes (default: the runs list, or\n"
+	  "the causes when DB holds one run)", &to.run_id, NULL, 1,
+	  "a run id (a positive integer)", NULL, NULL },
+	FL_OPT_END_,
+};
+
 static int cmd_tui(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "run", required_argument, NULL, 'r' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct tui_app app;
 	struct fl_err err = { 0 };
 	double t0 = tui_now_ms();
 	const char *path;
-	int64_t run_id = 0;
-	int c, rc;
+	int64_t run_id;
+	int n, rc;
 
 	memset(&app, 0, sizeof(app));
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+r:", opts, NULL)) != -1) {
-		char *end;
-
-		switch (c) {
-		case 'r':
-			errno = 0;
-			run_id = strtoll(optarg, &end, 10);
-			if (errno || *end || run_id < 1)
-				return fl_cmd_usage_error(&fl_cmd_tui, "--run wants a run id, got '%s'",
-							  optarg);
-			break;
-		default:
-			return fl_cmd_usage_error(&fl_cmd_tui, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (argc - optind > 1)
-		return fl_cmd_usage_error(&fl_cmd_tui, "one DB only ('%s' is extra)",
-					  argv[optind + 1]);
+	memset(&to, 0, sizeof(to));
+	n = fl_cmd_parse(&fl_cmd_tui, argc, argv);
+	if (n < 0)
+		return FL_EXIT_USAGE;
+	run_id = to.run_id;
+	if (n > 1)
+		return fl_cmd_usage_error(&fl_cmd_tui, "one DB only ('%s' is extra)", argv[2]);
 	/* replay writes faultline.db by default; tui reads it, as report does. */
-	path = optind < argc ? argv[optind] : FL_DEFAULT_DB;
+	path = n ? argv[1] : FL_DEFAULT_DB;
 	if (tui_store_open(&app.st, path, &err) < 0 ||
 	    tui_store_load_runs(&app.st, &err) < 0 ||
 	    (run_id && !tui_store_run(&app.st, run_id) &&
@@ -498,12 +491,9 @@ const struct fl_cmd fl_cmd_tui = {
 		"writers on its VMA and the mmap_lock holders around it, and its outcome\n"
 		"under every other run of the same trace.  A replay may write DB meanwhile.\n"
 		"A cell too narrow for its text is cut in the middle, and in full on the\n"
-		"status line while its row is under the cursor.\n"
-		"\n"
-		"options:\n"
-		"  -r, --run N   open run N's causes (default: the runs list, or the\n"
-		"                causes when DB holds one run)\n"
-		"\n"
+		"status line while its row is under the cursor.\n",
+	.options = tui_options,
+	.help_tail =
 		"keys (? shows them in the TUI):\n"
 		"  Up/k Down/j, PgUp/PgDn, g/G   move\n"
 		"  Enter, q/Esc/Backspace/Left   drill in, close the view (go back)\n"

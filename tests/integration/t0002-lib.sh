@@ -2,6 +2,7 @@
 # tests/lib.sh's need_recording: a test that records skips every one of its
 # checks with the reason when this machine lacks what recording needs, goes
 # on when it has it, and fails (never skips) when it is called wrongly.
+# start_relayd: a relay daemon up on its three ports, or the reason it is not.
 # Each case is a small script sourcing lib.sh, whose TAP output is checked.
 . "$FL_TOP/tests/lib.sh"
 
@@ -57,5 +58,34 @@ if [ -n "$notroot" ]; then
 1..1"
 else
 	skip "not root: the reason names perf_event_paranoid" "running as root and setpriv is not installed"
+fi
+
+# start_relayd, with an lttng-relayd that cannot start: 5 tries, then the
+# last line of its log as the reason.
+mkdir -p "$FL_TMP/bin"
+printf '#!/bin/sh\necho "tries=x" >>"%s/tries"\necho "Error: bind: Address already in use" >&2\nexit 1\n' \
+	"$FL_TMP" >"$FL_TMP/bin/lttng-relayd"
+chmod +x "$FL_TMP/bin/lttng-relayd"
+case_run relayd_fails 'PATH='"$FL_TMP/bin"':$PATH
+start_relayd "$FL_TMP/fails"; echo "rc=$? pid=[$relayd_pid] why=$relayd_why"'
+is "start_relayd: a daemon that exits is given up after 5 tries, with its reason" \
+	"$out:$(wc -l <"$FL_TMP/tries")" \
+	"rc=1 pid=[] why=Error: bind: Address already in use:5"
+
+# A real one, when installed: up on its three ports of 127.0.0.1, writing
+# under OUT.
+if command -v lttng-relayd >/dev/null && command -v ss >/dev/null; then
+	relayd_pid=""
+	if start_relayd "$FL_TMP/collector"; then
+		ports=$(ss -ltn 2>/dev/null | grep -cE "127\.0\.0\.1:($relayd_base|$((relayd_base + 1))|$((relayd_base + 2))) ")
+		is "start_relayd: lttng-relayd listens on control, data and live ports" \
+			"$(kill -0 "$relayd_pid" && echo alive):$ports" "alive:3"
+		kill "$relayd_pid"; wait "$relayd_pid" 2>/dev/null
+	else
+		not_ok "start_relayd: lttng-relayd listens on control, data and live ports" "$relayd_why"
+	fi
+else
+	skip "start_relayd: lttng-relayd listens on control, data and live ports" \
+		"lttng-relayd or ss is not installed"
 fi
 done_testing

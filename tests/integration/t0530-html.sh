@@ -99,6 +99,21 @@ if command -v python3 >/dev/null 2>&1; then
 else
 	skip "the charts' axes, legends and titles" "python3 is not installed"
 fi
+# The strip's bands name their range, kind and file (from the trace read
+# again); the widest boxes a visible label with kind and file name.
+strip=$(sed -n '/id="vma-map-chart"/,/<\/svg>/p' page5.html)
+contains "a VMA band's tooltip names its range, kind and file path" "$strip" \
+	'<rect class="vma-kind-band"[^>]*><title>0x[0-9a-f]+-0x[0-9a-f]+ \([^)]*\) file /usr/bin/node: [0-9]+ faults'
+contains "an anonymous band's tooltip names its kind" "$strip" \
+	'<rect class="vma-kind-band"[^>]*><title>0x[0-9a-f]+-0x[0-9a-f]+ \([^)]*\) anon: [0-9]+ faults'
+contains "a wide box is labelled with its kind and file name" "$strip" \
+	'<g class="vma-label"><line [^>]*/><text [^>]*>file node<title>[^<]* file /usr/bin/node: '
+labels=$(printf '%s\n' "$strip" | grep -c 'class="vma-label"')
+if [ "$labels" -ge 5 ] && [ "$labels" -le 20 ]; then ok "1 to 4 labels for each of the 5 runs"; else
+	not_ok "1 to 4 labels for each of the 5 runs" "labels: $labels"; fi
+expect_ok "report --html --no-symbols" report --html nosym.html --no-symbols n.db
+is "--no-symbols: the strip names no file" \
+	"$(sed -n '/id="vma-map-chart"/,/<\/svg>/p' nosym.html | grep -c '/usr/bin/node')" 0
 
 expect_ok "report --html --run 2" report --html one.html --run 2 n.db
 is "... one run" "$(grep -c '^<tr><td>' one.html)" 1

@@ -42,8 +42,17 @@ echo "not a database" >"$FL_TMP/withdb/faultline.db"
 (cd "$FL_TMP/withdb" && run_fl tui && printf '%s\n' "$FL_RC" "$FL_ERR" >"$FL_TMP/withdb.res")
 contains "no DB: a faultline.db that is not a database is named" "$(cat "$FL_TMP/withdb.res")" \
 	"faultline.db: not a faultline database"
-expect_fail "--run not a number" 2 "--run wants a run id" tui --run x "$FL_TMP/a.db"
-expect_fail "an unknown option" 2 "unknown option" tui --frobnicate "$FL_TMP/a.db"
+# The command line through the shared option parser (lib/fl_opt.h): the
+# messages report gives, the options block of the help from its table.
+expect_fail "--run not a number" 2 "--run takes a run id \\(a positive integer\\), not 'x'" \
+	tui --run x "$FL_TMP/a.db"
+expect_fail "--run 0" 2 "--run takes a run id" tui --run 0 "$FL_TMP/a.db"
+expect_fail "an unknown option" 2 "unknown option '--frobnicate'" tui --frobnicate "$FL_TMP/a.db"
+expect_fail "a near miss: did you mean" 2 "did you mean '--run'" tui --rnu 2 "$FL_TMP/a.db"
+expect_fail "--run without its value" 2 "option '--run' needs a value" tui --run
+expect_ok "tui --help" tui --help
+contains "the help's options block names --run" "$FL_OUT" '^  -r, --run N +open run N'
+contains "... and the keys after it" "$FL_OUT" '^keys \(\? shows them in the TUI\):$'
 sqlite3 "$FL_TMP/empty.db" <"$schema"
 expect_fail "not a terminal" 1 "needs a terminal on stdin and stdout" tui "$FL_TMP/empty.db"
 expect_fail "--run of a run the database lacks" 1 "no run 7: the database holds no runs" \

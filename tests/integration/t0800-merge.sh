@@ -160,4 +160,17 @@ expect_fail "no arguments" 2 'no output' merge
 expect_fail "an unknown option" 2 'unknown option' merge --bogus "$d/m.db" "$d/s1.db"
 is "the refused merges changed nothing" "$(q "$d/m.db" 'select count(*) from runs')" "$runs"
 
+# The command line through the shared option parser (lib/fl_opt.h): the
+# options block of the help from its table, the same messages as report's.
+expect_ok "merge --help" merge --help
+contains "the help's options block names --quiet" "$FL_OUT" '^  -q, --quiet +no summary line$'
+contains "... and --hash-only" "$FL_OUT" '^      --hash-only +only hash'
+expect_fail "an unknown short option, named" 2 "unknown option '-x'" merge -x "$d/m.db" "$d/s1.db"
+expect_fail "a near miss: did you mean" 2 "unknown option '--quite' \\(did you mean '--quiet'\\?\\)" \
+	merge --quite "$d/m.db" "$d/s1.db"
+expect_fail "a flag given a value" 2 "option '--quiet' takes no value" merge --quiet=yes "$d/m.db" "$d/s1.db"
+expect_ok "an option after the databases" merge "$d/m.db" "$d/s1.db" -q
+is "... is taken: no summary" "$FL_OUT" ""
+is "a merge again adds nothing" "$(q "$d/m.db" 'select count(*) from runs')" "$runs"
+
 done_testing

@@ -135,5 +135,20 @@ expect_fail "no trace" 2 'no trace given' sweep --emit list
 expect_fail "-j 0" 2 'job count' sweep -j 0 "$t1"
 expect_fail "an unknown --emit" 2 'run, list or slurm' sweep --emit make "$t1"
 expect_fail "--serial with -j" 2 'serial' sweep --serial -j 2 "$t1"
+expect_fail "--seeds 0" 2 "--seeds: '0' is not a count from 1 to 10000" sweep --seeds 0 "$t1"
+expect_fail "--seed not a number" 2 "--seed: 'x' is not a number" sweep --seed x "$t1"
+
+# The command line through the shared option parser (lib/fl_opt.h): the
+# options block of the help from its table, the same messages as report's.
+expect_ok "sweep --help" sweep --help
+contains "the help's options block names --strategy" "$FL_OUT" '^  -s, --strategy S,\.\.\. +strategies'
+contains "... --emit and its words" "$FL_OUT" '^      --emit HOW +run \(default\)'
+contains "... and -h last" "$FL_OUT" '^  -h, --help +this help$'
+expect_fail "an unknown option, with did you mean" 2 "unknown option '--shrads' \\(did you mean '--shards'\\?\\)" \
+	sweep --shrads dir "$t1"
+expect_fail "an unknown short option" 2 "unknown option '-x'" sweep -x "$t1"
+expect_fail "an option without its value" 2 "option '--emit' needs a value" sweep "$t1" --emit
+expect_ok "options after the trace, --opt=value" sweep "$t1" -s spf,classic --seeds=2 --emit=list -o sl.db
+is "... taken: 4 jobs listed" "$(printf '%s\n' "$FL_OUT" | grep -c ' replay ')" 4
 
 done_testing

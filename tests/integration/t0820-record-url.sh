@@ -33,8 +33,7 @@ if [ -n "$why" ]; then
 	exit
 fi
 
-# A relay daemon of our own, on 127.0.0.1 only; another test (or another
-# user) may hold a port, so a few tries on other ports.
+# A relay daemon of our own, on 127.0.0.1 only (tests/lib.sh).
 relayd_pid=""
 cleanup() {
 	[ -n "$relayd_pid" ] && kill "$relayd_pid" 2>/dev/null && wait "$relayd_pid" 2>/dev/null
@@ -42,27 +41,12 @@ cleanup() {
 }
 trap cleanup EXIT
 out=$FL_TMP/collector
-for try in 1 2 3 4 5; do
-	base=$((20000 + (RANDOM % 2000) * 4))
-	rm -rf "$out"; mkdir -p "$out"
-	lttng-relayd -o "$out" -C "tcp://127.0.0.1:$base" -D "tcp://127.0.0.1:$((base + 1))" \
-		-L "tcp://127.0.0.1:$((base + 2))" >"$FL_TMP/relayd.log" 2>&1 &
-	relayd_pid=$!
-	# Up when it listens on its control port (or gone when it could not).
-	for _ in $(seq 50); do
-		kill -0 "$relayd_pid" 2>/dev/null || break
-		ss -ltn 2>/dev/null | grep -q "127.0.0.1:$base " && break
-		sleep 0.1
-	done
-	kill -0 "$relayd_pid" 2>/dev/null && break
-	wait "$relayd_pid" 2>/dev/null
-	relayd_pid=""
-done
-if [ -z "$relayd_pid" ]; then
-	for c in "${checks[@]}"; do skip "$c" "lttng-relayd would not start: $(tail -1 "$FL_TMP/relayd.log")"; done
+if ! start_relayd "$out"; then
+	for c in "${checks[@]}"; do skip "$c" "lttng-relayd would not start: $relayd_why"; done
 	done_testing
 	exit
 fi
+base=$relayd_base
 
 url=net://127.0.0.1:$base:$((base + 1))
 mkdir "$FL_TMP/work"

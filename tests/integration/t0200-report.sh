@@ -39,10 +39,10 @@ INSERT INTO traces VALUES
 INSERT INTO threads VALUES
  (1, 101, 100, 'worker', 11, 4, 0), (1, 102, 100, 'main', 2, 1, 4), (1, 201, 200, 'other', 0, 0, 1);
 INSERT INTO writers VALUES
- (1, 1, 102, 100, 'mprotect', '[1,2,3]', 0, 1000000000, 1000050000, 1000010000, 1000010000, 1000040000, 1),
- (1, 2, 102, 100, 'munmap', '[1,2]', 0, 1999990000, 2000200000, 2000000000, 2000000000, 2000100000, 1),
- (1, 3, 201, 200, 'mmap', '[]', 0, 5000000050, 5000000500, 5000000100, 5000000100, 5000000400, 0),
- (1, 4, 102, 100, 'madvise', '[]', 0, 2998000000, 2999600000, 2999000000, 2999000000, 2999500000, 1);
+ (1, 1, 102, 100, 'mprotect', '[1,2,3]', 0, 1000000000, 1000050000, 1000010000, 1000010000, 1000040000, 1, NULL),
+ (1, 2, 102, 100, 'munmap', '[1,2]', 0, 1999990000, 2000200000, 2000000000, 2000000000, 2000100000, 1, NULL),
+ (1, 3, 201, 200, 'mmap', '[]', 0, 5000000050, 5000000500, 5000000100, 5000000100, 5000000400, 0, NULL),
+ (1, 4, 102, 100, 'madvise', '[]', 0, 2998000000, 2999600000, 2999000000, 2999000000, 2999500000, 1, NULL);
 INSERT INTO faults VALUES
  (1, 1,  1100000000, 1100001000, 101, 100, 0, 140000000000000, 4096, 'read', 4, 0, 'vma', '', NULL),
  (1, 2,  1200000000, 1200001000, 101, 100, 0, 140000000004096, 4096, 'write', 6, 0, 'vma', 'anon_vma trylock', NULL),
@@ -254,7 +254,7 @@ expect_fail "an SQLite database with another application_id" 1 \
 cp "$db" "$FL_TMP/future.db"
 sqlite3 "$FL_TMP/future.db" "PRAGMA user_version = 99;"
 expect_fail "a schema from the future names both versions" 1 \
-	"future\.db: .*schema version 99, newer than this faultline reads \(version 3\)" \
+	"future\.db: .*schema version 99, newer than this faultline reads \(version 4\)" \
 	report "$FL_TMP/future.db"
 expect_fail "... with a hint to upgrade" 1 "hint: .*upgrade faultline" \
 	report --fidelity "$FL_TMP/future.db"

@@ -3,14 +3,17 @@
  * and its name, and the call into the C library's wrapper leaves the return
  * address into it on the stack (tracer/call_site.h).
  *
- * A faulting thread touches pages of an arena while the main thread, in
- * rounds, grows the arena with mmap (grow_arena), protects a part of it
- * with mprotect (seal_arena) and unmaps it with munmap (release_arena):
- * writers the faults can meet.  -n rounds (default 200).  Prints
- * `callsites: rounds=N` on stderr.
+ * The main thread does -n rounds (default 200): grow_arena() maps an arena
+ * (mmap), seal_arena() makes its first half read-only and writable again
+ * a few times (mprotect: each splits or merges the VMA, write-locking it),
+ * release_arena() unmaps it (munmap).  A second thread reads every page of
+ * the current arena and drops them (MADV_DONTNEED) over and over, and
+ * between arenas the pages of a buffer of its own, so its faults meet
+ * those writers.  Prints `callsites: rounds=N` on stderr.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -18,14 +21,20 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define ARENA_PAGES 16
-#define TOUCH_PAGES 256
+#define ARENA_PAGES 64
+#define OWN_PAGES 256
+#define SEALS 8
 
+static _Atomic(char *) current;	/* the arena the reader may read */
+static _Atomic(char *) in_use;	/* the arena it is reading */
+static atomic_uint own_sweeps;	/* sweeps of its own buffer begun */
+static atomic_uint arena_sweeps;	/* sweeps of an arena begun */
 static atomic_bool done;
+static size_t page;
 
-static void *grow_arena(size_t len)
+static char *grow_arena(size_t len)
 {
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (p == MAP_FAILED) {
 		perror("mmap");
@@ -34,15 +43,15 @@ static void *grow_arena(size_t len)
 	return p;
 }
 
-static void seal_arena(void *p, size_t len)
+static void seal_arena(char *p, size_t len, bool sealed)
 {
-	if (mprotect(p, len / 2, PROT_READ) < 0) {
+	if (mprotect(p, len / 2, sealed ? PROT_READ : PROT_READ | PROT_WRITE) < 0) {
 		perror("mprotect");
 		exit(1);
 	}
 }
 
-static void release_arena(void *p, size_t len)
+static void release_arena(char *p, size_t len)
 {
 	if (munmap(p, len) < 0) {
 		perror("munmap");
@@ -50,31 +59,57 @@ static void release_arena(void *p, size_t len)
 	}
 }
 
-/* Faults to meet the writers: fresh pages, dropped and touched again. */
-static void *toucher(void *arg)
+/* Read faults (the zero page) on every page, then drop them. */
+static void read_pages(char *p, size_t npages)
 {
-	size_t pg = (size_t)sysconf(_SC_PAGESIZE), len = TOUCH_PAGES * pg;
-	char *buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	for (size_t i = 0; i < npages; i++)
+		(void)*(volatile char *)(p + i * page);
+	madvise(p, npages * page, MADV_DONTNEED);
+}
+
+static void *reader(void *arg)
+{
+	char *own = mmap(NULL, OWN_PAGES * page, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	(void)arg;
-	if (buf == MAP_FAILED)
+	if (own == MAP_FAILED)
 		return NULL;
-	madvise(buf, len, MADV_NOHUGEPAGE);
 	while (!atomic_load(&done)) {
-		for (size_t i = 0; i < len; i += pg)
-			buf[i] = 1;
-		madvise(buf, len, MADV_DONTNEED);
+		char *p = atomic_load(&current);
+
+		if (p) {
+			/* Announce, then check it is still the current one:
+			 * the main thread unmaps only what is not in use. */
+			atomic_store(&in_use, p);
+			if (atomic_load(&current) == p) {
+				atomic_fetch_add(&arena_sweeps, 1);
+				read_pages(p, ARENA_PAGES);
+			}
+			atomic_store(&in_use, NULL);
+		} else {
+			atomic_fetch_add(&own_sweeps, 1);
+			read_pages(own, OWN_PAGES);
+		}
 	}
-	munmap(buf, len);
 	return NULL;
+}
+
+/* Until the reader begins another sweep of what *sweeps counts. */
+static void await_sweep(atomic_uint *sweeps)
+{
+	for (unsigned s0 = atomic_load(sweeps); atomic_load(sweeps) == s0;)
+		sched_yield();
 }
 
 int main(int argc, char **argv)
 {
-	size_t pg = (size_t)sysconf(_SC_PAGESIZE), len = ARENA_PAGES * pg;
 	int rounds = 200, opt;
+	size_t len;
 	pthread_t t;
 
+	page = (size_t)sysconf(_SC_PAGESIZE);
+	len = ARENA_PAGES * page;
 	while ((opt = getopt(argc, argv, "n:h")) != -1) {
 		if (opt == 'n') {
 			rounds = atoi(optarg);
@@ -83,14 +118,25 @@ int main(int argc, char **argv)
 			return opt == 'h' ? 0 : 2;
 		}
 	}
-	if (pthread_create(&t, NULL, toucher, NULL) != 0)
+	if (pthread_create(&t, NULL, reader, NULL) != 0)
 		return 1;
+	/* Each call is made once the reader has begun faulting where it
+	 * meets it: mmap and munmap while it sweeps its own buffer (the
+	 * arena merges with and splits from the VMAs around it), mprotect
+	 * while it sweeps the arena. */
 	for (int r = 0; r < rounds; r++) {
-		char *p = grow_arena(len);
+		char *p;
 
-		for (size_t i = 0; i < len; i += pg)
-			p[i] = 1;
-		seal_arena(p, len);
+		await_sweep(&own_sweeps);
+		p = grow_arena(len);
+		atomic_store(&current, p);
+		await_sweep(&arena_sweeps);
+		for (int k = 0; k < SEALS; k++)
+			seal_arena(p, len, k % 2 == 0);
+		atomic_store(&current, NULL);
+		while (atomic_load(&in_use) == p)
+			sched_yield();
+		await_sweep(&own_sweeps);
 		release_arena(p, len);
 	}
 	atomic_store(&done, true);

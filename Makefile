@@ -112,6 +112,10 @@ $(BUILD)/tests/workloads/%: tests/workloads/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -pthread $(LDFLAGS) -o $@ $< -pthread
 
+# Its functions are named in call sites: -O0 -g keeps each one and its
+# call into the C library (no inlining, no tail call).
+$(BUILD)/tests/workloads/callsites: ALL_CFLAGS += -O0 -g
+
 # Build the test programs without running them.
 tests: $(TEST_BINS)
 

@@ -32,7 +32,9 @@ static const struct fl_option report_options[] = {
 	  "handler or ip", &ro.by, NULL, 0, "view", report_by_names + 1, NULL },
 	{ FL_OPT_FLAG, 0, "abs-time", NULL, "times of the trace's clock, not since its first\n"
 	  "event", &ro.abs_time, NULL, 0, NULL, NULL, NULL },
-	{ FL_OPT_FLAG, 0, "no-symbols", NULL, "--by ip and vma, --html: hex ips, no file\n"
+	{ FL_OPT_FLAG, 0, "no-symbols", NULL, "--by ip, vma, writer, --html: hex addresses, no
+"
+	  "file names; the trace is not read", &ro.no_symbols, NULL, 0, NULL, NULL, NULL },
 	  "names; the trace is not read", &ro.no_symbols, NULL, 0, NULL, NULL, NULL },
 	{ FL_OPT_INT, 't', "top", "K", "rows of a ranked table (default 5; 0: all; CSV\n"
 	  "and JSON of --by: all unless given)", &ro.top, &ro.have_top, 0,
@@ -168,13 +170,16 @@ const struct fl_cmd fl_cmd_report = {
 		"  thread   per thread: faults, fell back, blocked (traced and\n"
 		"           predicted), wasted work, change in run time\n"
 		"  writer   the writers that caused aborts, with call, thread, hold\n"
+		"           and the call site (faultline record's traces)\n"
 		"  time     faults, fallbacks and aborts over 20 slices of the trace\n"
 		"  handler  per fault handler (classified from the recorded fault and\n"
 		"           its VMA): faults, fallbacks, latency, calibrated cost\n"
 		"  ip       per faulting ip: its symbol, faults, fallbacks, aborts\n"
 		"\n"
-		"--by ip names each ip as perf does, symbol+0xoff (dso), and --by vma\n"
-		"names a file-backed VMA's file: the trace is read again for its\n"
+		"--by ip names each ip as perf does, symbol+0xoff (dso), --by writer\n"
+		"each mm call's call site the same way (the return address into the\n"
+		"function that made the call), and --by vma names a file-backed\n"
+		"VMA's file: the trace is read again for its\n"
 		"mappings (the store keeps none), and the files are read as they are\n"
 		"now on this host.  A missing file leaves the hex ip with the dso's\n"
 		"name; --no-symbols skips it all.\n"
@@ -259,7 +264,7 @@ const struct fl_cmd fl_cmd_report = {
 		"             blocked_pred_ns, wasted_ns, run_traced_ns, run_pred_ns,\n"
 		"             run_delta_ns\n"
 		"        writer: writer_id, call, tid, comm, aborts, share_pct, hold_ns,\n"
-		"             t_ns, args\n"
+		"             t_ns, args, pid, call_site, caller\n"
 		"        time: bucket, t_ns, faults, fell_back, fallback_pct, aborts\n"
 		"        handler: handler, faults, share_pct, fell_back, fallback_pct,\n"
 		"             latency_mean_ns, latency_max_ns, cost_ns\n"

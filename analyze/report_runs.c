@@ -480,19 +480,27 @@ struct fl_symbols *report_symbols_for(struct report_syms *c, int64_t trace_id, c
 	return c->sym;
 }
 
-/* Names the rows of a --by ip or --by vma table from the trace's
- * mappings: the ip's symbol, the file of a file-backed VMA. */
+/* Names the rows of a --by ip, vma or writer table from the trace's
+ * mappings: the ip's symbol, the file of a file-backed VMA, the writer's
+ * call site. */
 static void name_rows(struct report_syms *c, const struct run *r, enum report_by by,
 		      struct fl_table *t)
 {
 	struct fl_symbols *sym;
 	char buf[512];
 
-	if (by != BY_IP && by != BY_VMA)
+	if (by != BY_IP && by != BY_VMA && by != BY_WRITER)
 		return;
 	sym = report_symbols_for(c, r->trace_id, r->trace);
 	for (size_t i = 0; i < t->nrows; i++) {
-		if (by == BY_IP) {
+		if (by == BY_WRITER) {
+			/* pid, call_site, caller: hex without symbols */
+			const struct fl_cell *pid = fl_table_cell(t, i, 9), *cs = fl_table_cell(t, i, 10);
+
+			if (cs->set)
+				fl_table_str(t, i, 11, fl_symbols_name(sym, pid->set ? (int32_t)pid->i : -1,
+									(uint64_t)cs->i, buf, sizeof(buf)));
+		} else if (by == BY_IP) {
 			const struct fl_cell *ip = fl_table_cell(t, i, 0), *pid = fl_table_cell(t, i, 1);
 
 			if (sym && ip->set)

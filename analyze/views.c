@@ -368,7 +368,25 @@ static const struct fl_col by_writer_cols[] = {
 	{ "hold_ns", "held", FL_COL_NS, 0 },
 	{ "t_ns", "at (s)", FL_COL_SECS, 0 },
 	{ "args", "", FL_COL_TEXT, FL_COL_NOTEXT },
+	{ "pid", "", FL_COL_INT, FL_COL_NOTEXT },
+	{ "call_site", "", FL_COL_HEX, FL_COL_NOTEXT },
+	/* call_site as symbol+0xoff (dso): filled by the caller (symbols.h) */
+	{ "caller", "call site", FL_COL_TEXT, FL_COL_DASH },
 };
+
+/* Whether the writers table has call_site (schema version 4 on). */
+static bool writers_have_call_site(const struct fl_view_ctx *v)
+{
+	sqlite3_stmt *st;
+	bool found = false;
+
+	if (sqlite3_prepare_v2(v->db, "SELECT 1 FROM pragma_table_info('writers') WHERE "
+			       "name = 'call_site'", -1, &st, NULL) != SQLITE_OK)
+		return false;
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
+}
 
 int fl_view_aborters(const struct fl_view_ctx *v, enum fl_writers_by by, struct fl_table *t,
 		     struct fl_err *err)
@@ -404,15 +422,20 @@ int fl_view_aborters(const struct fl_view_ctx *v, enum fl_writers_by by, struct 
 			    t, err);
 	case FL_BY_WRITER:
 		fl_table_init(t, by_writer_cols, NCOLS(by_writer_cols));
-		return fill(v, "SELECT a.writer_id, coalesce(w.call, '?'), w.tid, "
-			    "coalesce((SELECT comm FROM threads h WHERE h.trace_id = ?2 AND "
-			    "h.tid = w.tid), ''), a.n, 100.0 * a.n / " ABORTS_TOTAL ", "
-			    "coalesce(w.t_lock_released - w.t_lock_acquired, w.t_exit - w.t_enter), "
-			    "coalesce(w.t_lock_acquired, w.t_enter) - "
-			    " (SELECT t_first FROM traces WHERE trace_id = ?2), w.args "
-			    "FROM " PER_WRITER " a LEFT JOIN writers w ON w.trace_id = ?2 AND "
-			    "w.writer_id = a.writer_id ORDER BY a.n DESC, a.writer_id LIMIT ?3",
+#define BY_WRITER(call_site)							\
+	"SELECT a.writer_id, coalesce(w.call, '?'), w.tid, "			\
+	"coalesce((SELECT comm FROM threads h WHERE h.trace_id = ?2 AND "	\
+	"h.tid = w.tid), ''), a.n, 100.0 * a.n / " ABORTS_TOTAL ", "		\
+	"coalesce(w.t_lock_released - w.t_lock_acquired, w.t_exit - w.t_enter), " \
+	"coalesce(w.t_lock_acquired, w.t_enter) - "				\
+	" (SELECT t_first FROM traces WHERE trace_id = ?2), w.args, w.pid, "	\
+	call_site ", NULL "							\
+	"FROM " PER_WRITER " a LEFT JOIN writers w ON w.trace_id = ?2 AND "	\
+	"w.writer_id = a.writer_id ORDER BY a.n DESC, a.writer_id LIMIT ?3"
+		/* A version 3 database has no call sites. */
+		return fill(v, writers_have_call_site(v) ? BY_WRITER("w.call_site") : BY_WRITER("NULL"),
 			    t, err);
+#undef BY_WRITER
 	}
 	return fl_err_set(err, -EINVAL, "unknown view");
 }

@@ -47,7 +47,8 @@ enum fl_writers_by {
 	FL_BY_IP,	/* ip (of the aborted faults), aborts, share_pct, writers */
 	FL_BY_THREAD,	/* tid, comm, aborts, share_pct, writers */
 	FL_BY_VMA,	/* vma, vma_start, vma_end, vma_kind, aborts, share_pct, writers */
-	FL_BY_WRITER,	/* writer_id, call, tid, comm, aborts, share_pct, hold_ns, t_ns, args */
+	FL_BY_WRITER,	/* writer_id, call, tid, comm, aborts, share_pct, hold_ns, t_ns, args,
+			 * pid, call_site, caller (left NULL for the caller to name) */
 };
 int fl_view_aborters(const struct fl_view_ctx *v, enum fl_writers_by by, struct fl_table *t,
 		     struct fl_err *err);

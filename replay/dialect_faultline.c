@@ -37,6 +37,7 @@ struct fl_priv {
 	/* Payload members beyond what a spec lists (at most 8 there). */
 	int64_t fault_trap, fault_source;
 	int64_t mm_args;
+	int64_t mm_call_site;		/* -1: a recorder before table 4 */
 	int64_t task_flags, task_flags_known;
 };
 
@@ -109,6 +110,17 @@ static int need_member(const bt_event_class *ec, const char *field, int64_t *idx
 	return 0;
 }
 
+/* A member some recorders' traces lack: *idx stays -1 without it. */
+static int want_member(const bt_event_class *ec, const char *field, int64_t *idx,
+		       struct fl_err *err)
+{
+	const bt_field_class *pfc = bt_event_class_borrow_payload_field_class_const(ec);
+
+	if (fl_struct_member_index(pfc, field) < 0)
+		return 0;
+	return need_member(ec, field, idx, err);
+}
+
 static int prepare(struct fl_decoder *d, const bt_stream_class *sc, struct fl_err *err)
 {
 	struct fl_priv *p = fl_decoder_priv(d);
@@ -117,7 +129,7 @@ static int prepare(struct fl_decoder *d, const bt_stream_class *sc, struct fl_er
 
 	if (!p->init) {
 		p->init = true;
-		p->fault_trap = p->fault_source = p->mm_args = -1;
+		p->fault_trap = p->fault_source = p->mm_args = p->mm_call_site = -1;
 		p->task_flags = p->task_flags_known = -1;
 	}
 	if (cc) {
@@ -141,6 +153,8 @@ static int prepare(struct fl_decoder *d, const bt_stream_class *sc, struct fl_er
 				rc = need_member(ec, "source", &p->fault_source, err);
 		} else if (strcmp(en, P("mm_call_enter")) == 0) {
 			rc = need_member(ec, "args", &p->mm_args, err);
+			if (rc == 0)
+				rc = want_member(ec, "call_site", &p->mm_call_site, err);
 		} else if (strcmp(en, P("task")) == 0) {
 			rc = need_member(ec, "clone_flags", &p->task_flags, err);
 			if (rc == 0)
@@ -259,6 +273,9 @@ static int on_mm_enter(struct fl_decoder *d, const struct fl_binding *b, const s
 		}
 	}
 	ids(d, b, raw, FL_EV_MM_CALL, &ev);
+	/* fl_decoder_mm_enter() keeps the rest of ev's mm_call. */
+	if (p->mm_call_site >= 0)
+		ev.u.mm_call.call_site = fl_member_u64(raw->payload, (uint64_t)p->mm_call_site, NULL);
 	return fl_decoder_mm_enter(d, &ev, kind, args);
 }
 

@@ -121,6 +121,9 @@ struct fl_mm_call {
 	bool has_exit;
 	uint64_t args[6];	/* in the syscall's argument order */
 	int64_t ret;
+	/* The user address that made the call (the return address into the
+	 * caller), 0 unknown: faultline traces from table 4 on. */
+	uint64_t call_site;
 };
 
 struct fl_mmap_lock {

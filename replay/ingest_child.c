@@ -146,6 +146,7 @@ static void w_event(struct wbuf *w, uint8_t rec, const struct fl_event *ev)
 		for (int i = 0; i < 6; i++)
 			w_u64(w, ev->u.mm_call.args[i]);
 		w_i64(w, ev->u.mm_call.ret);
+		w_u64(w, ev->u.mm_call.call_site);
 		break;
 	case FL_EV_MMAP_LOCK:
 		w_u8(w, (uint8_t)ev->u.lock.phase);
@@ -501,7 +502,7 @@ static bool r_event(struct rbuf *r, struct fl_event *ev)
 		for (int i = 0; ok && i < 6; i++)
 			ok = r_u64(r, &ev->u.mm_call.args[i]);
 		ev->u.mm_call.kind = (enum fl_mm_kind)e;
-		return ok && r_i64(r, &ev->u.mm_call.ret);
+		return ok && r_i64(r, &ev->u.mm_call.ret) && r_u64(r, &ev->u.mm_call.call_site);
 	case FL_EV_MMAP_LOCK:
 		ok = r_u8(r, &e) && e < FL_LOCK__COUNT && r_bool(r, &ev->u.lock.write) &&
 		     r_bool(r, &ev->u.lock.success) && r_u64(r, &ev->u.lock.mm);

@@ -179,8 +179,8 @@ int fl_store_open(const char *path, struct fl_store **out, struct fl_err *err)
 		return fl_err_set(err, -ENOMEM, "out of memory");
 	}
 	st->tab[TAB_WRITERS] = (struct table){
-		.name = "writers", .ncols = 13, .cols = "trace_id, writer_id, tid, pid, call, args, ret, t_enter, t_exit,"
-			   " t_lock_start, t_lock_acquired, t_lock_released, vmas_written" };
+		.name = "writers", .ncols = 14, .cols = "trace_id, writer_id, tid, pid, call, args, ret, t_enter, t_exit,"
+			   " t_lock_start, t_lock_acquired, t_lock_released, vmas_written, call_site" };
 	st->tab[TAB_FAULTS] = (struct table){
 		.name = "faults", .ncols = 15, .cols = "trace_id, fault_id, t, t_end, tid, pid, cpu, address, ip, access,"
 			  " arch_code, major, gt, gt_detail, gt_lock_wait" };

@@ -57,6 +57,10 @@ int fl_store_writer(struct fl_store *st, int64_t trace_id, const struct fl_write
 	else
 		val_null(r, 11);
 	val_int(r, 12, w->vmas_written);
+	if (w->traced && w->call.call_site)
+		val_int(r, 13, (int64_t)w->call.call_site);
+	else
+		val_null(r, 13);
 	return 0;
 }
 

@@ -1,8 +1,8 @@
 -- faultline outcome store (DESIGN §8): the contract between replay/ (which
 -- writes it) and analyze/ + tui/ (which read it).
 --
--- Version: PRAGMA user_version = 3 (2 added thread_times; 3 added losses,
--- traces.lost_records and traces.t_first_loss).  A reader refuses a database whose
+-- Version: PRAGMA user_version = 4 (2 added thread_times; 3 added losses,
+-- traces.lost_records and traces.t_first_loss; 4 added writers.call_site).  A reader refuses a database whose
 -- application_id is not faultline's, or whose user_version is newer than
 -- the one it was built with.  Any change to a table below bumps the version.
 --
@@ -18,7 +18,7 @@
 -- print them with printf('%x', ...) or cast in C.
 
 PRAGMA application_id = 1179405873;	-- 0x464C4E31, "FLN1"
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;
 
 -- Free-form facts about the database itself: 'created_by' (tool version).
 CREATE TABLE meta (
@@ -111,6 +111,10 @@ CREATE TABLE writers (
 	t_lock_acquired	INTEGER,
 	t_lock_released	INTEGER,
 	vmas_written	INTEGER NOT NULL,	-- VMAs vma_start_write() would lock
+	-- The user address that made the call: the return address into the
+	-- caller (faultline record, schemas/faultline-events.md).  NULL when
+	-- unknown: untraced, another dialect, an older recorder.
+	call_site	INTEGER,
 	PRIMARY KEY (trace_id, writer_id)
 );
 

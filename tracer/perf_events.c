@@ -184,6 +184,10 @@ static int find_sources(struct fl_pe_set *set, const char *tracefs, bool quiet, 
 			if (rc < 0)
 				return rc;
 			s->sample_type = SAMPLE_COMMON | PERF_SAMPLE_RAW;
+			if (sp->role == PE_SYS_ENTER && FL_PE_REGS_USER != 0)
+				s->sample_type |= PERF_SAMPLE_REGS_USER;
+			if (sp->role == PE_SYS_ENTER && FL_PE_STACK_USER != 0)
+				s->sample_type |= PERF_SAMPLE_STACK_USER;
 		} else {
 			s->sample_type = SAMPLE_COMMON | PERF_SAMPLE_IP | PERF_SAMPLE_ADDR;
 			if (sp->role == PE_FAULT_SW && FL_REGS_INTR)
@@ -245,6 +249,8 @@ static int open_one(struct fl_pe_set *set, const struct fl_pe_source *s, const s
 	a.sample_period = 1;
 	a.sample_type = s->sample_type;
 	a.sample_regs_intr = (s->sample_type & PERF_SAMPLE_REGS_INTR) ? FL_REGS_INTR : 0;
+	a.sample_regs_user = (s->sample_type & PERF_SAMPLE_REGS_USER) ? FL_PE_REGS_USER : 0;
+	a.sample_stack_user = (s->sample_type & PERF_SAMPLE_STACK_USER) ? FL_PE_STACK_USER : 0;
 	a.sample_id_all = 1;
 	a.read_format = set->read_lost ? PERF_FORMAT_LOST : 0;
 	a.disabled = 1;

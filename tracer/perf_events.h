@@ -16,10 +16,26 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "call_site.h"
 #include "fl_err.h"
 #include "fl_map.h"
 #include "perf_ring.h"
 #include "tracefs.h"
+
+/* The mm calls' call sites (call_site.h): the user registers and stack of
+ * each sys_enter sample, and of those samples only. */
+#if defined(__x86_64__)
+/* PERF_REG_X86_SP, _IP (arch/x86/include/uapi/asm/perf_regs.h) */
+#define FL_PE_REGS_USER ((1ULL << 7) | (1ULL << 8))
+#define FL_PE_STACK_USER FL_CS_STACK_BYTES
+#elif defined(__powerpc64__)
+/* PERF_REG_POWERPC_NIP, _LINK: the link register is the call site */
+#define FL_PE_REGS_USER ((1ULL << 32) | (1ULL << 36))
+#define FL_PE_STACK_USER 0
+#else
+#define FL_PE_REGS_USER 0ULL
+#define FL_PE_STACK_USER 0
+#endif
 
 enum fl_pe_role {
 	PE_FAULT_TP,	/* exceptions:page_fault_user */

@@ -70,6 +70,10 @@ struct sample {
 	uint32_t raw_size;
 	uint64_t regs[3];
 	int nregs;
+	uint64_t uregs[2];	/* PERF_SAMPLE_REGS_USER: x86 sp, ip; ppc64 nip, link */
+	int nuregs;
+	const unsigned char *stack;	/* PERF_SAMPLE_STACK_USER: the valid bytes */
+	uint64_t stack_size;
 };
 
 static int parse_sample(const struct perf_event_header *h, uint64_t type, struct sample *s)
@@ -107,6 +111,35 @@ static int parse_sample(const struct perf_event_header *h, uint64_t type, struct
 		s->raw = p;
 		p += s->raw_size;
 		p = (const unsigned char *)(((uintptr_t)p + 7) & ~(uintptr_t)7);
+	}
+	if (type & PERF_SAMPLE_REGS_USER) {
+		/* { abi; regs[weight(mask)] if abi }: a kernel thread has none */
+		uint64_t abi;
+		int n = __builtin_popcountll(FL_PE_REGS_USER);
+		TAKE(&abi, 8);
+		if (abi) {
+			for (int i = 0; i < n; i++) {
+				uint64_t v;
+				TAKE(&v, 8);
+				if (i < 2)
+					s->uregs[i] = v;
+			}
+			s->nuregs = n < 2 ? n : 2;
+		}
+	}
+	if (type & PERF_SAMPLE_STACK_USER) {
+		/* { size; data[size]; dyn_size if size }: dyn_size bytes hold
+		 * the stack (less near its top) */
+		uint64_t size, dyn;
+		TAKE(&size, 8);
+		if (size) {
+			if (size > (uint64_t)(end - p))
+				return -1;
+			s->stack = p;
+			p += size;
+			TAKE(&dyn, 8);
+			s->stack_size = dyn < size ? dyn : size;
+		}
 	}
 	if (type & PERF_SAMPLE_REGS_INTR) {
 		uint64_t abi;
@@ -176,6 +209,31 @@ static void ids(struct fl_ust_ids *id, const struct sample *s)
 	id->cpu = s->cpu;
 	id->pid = (int32_t)s->pid;
 	id->tid = (int32_t)s->tid;
+}
+
+/* An mm call's call site, or on x86_64 the stack to pick it from once
+ * the process's mappings are known in time order (rec_writer.c). */
+static int user_caller(struct rec_ev *ev, const struct sample *s)
+{
+#if defined(__powerpc64__)
+	if (s->nuregs == 2)
+		ev->u.mm_enter.call_site = s->uregs[1];	/* LINK */
+#else
+	struct rec_ustack *u;
+	size_t n = (size_t)(s->stack_size / 8);
+
+	if (s->nuregs < 2 || !n)
+		return 0;
+	u = malloc(sizeof(*u) + n * 8);
+	if (!u)
+		return -ENOMEM;
+	u->sp = s->uregs[0];
+	u->ip = s->uregs[1];
+	u->nwords = (uint32_t)n;
+	memcpy(u->w, s->stack, n * 8);
+	ev->str = (char *)u;
+#endif
+	return 0;
 }
 
 static bool excluded(const struct rec_decoder *d, uint32_t pid)
@@ -259,7 +317,7 @@ static int decode_sample(struct rec_decoder *d, struct fl_perf_ring *r,
 		m->call = (uint8_t)src->spec->arg;
 		for (int i = 1; i < src->fmt.nfields && m->nargs < 6; i++)
 			m->args[m->nargs++] = raw_uint(&s, src, i);
-		return 1;
+		return user_caller(ev, &s) < 0 ? -ENOMEM : 1;
 	}
 	case PE_SYS_EXIT: {
 		struct fl_ust_mm_exit *m = &ev->u.mm_exit;

@@ -3,7 +3,9 @@
  * The reader decodes each perf record into one of these, the merger orders
  * them by their kernel timestamp, and the writer hands the payload to
  * faultline-ust.so.  Strings longer than a comm (exec file names, mapping
- * paths) live in `str`, owned by the event and freed once emitted.
+ * paths) live in `str`, owned by the event and freed once emitted; so does
+ * an mm call's sampled user stack (REC_MM_ENTER: str holds a struct
+ * rec_ustack), from which the writer picks the call site in time order.
  */
 #ifndef FL_REC_EVENT_H
 #define FL_REC_EVENT_H
@@ -27,6 +29,14 @@ enum rec_type {
 	REC__COUNT
 };
 
+/* REC_MM_ENTER's `str` on x86_64: the user registers and the top of the
+ * user stack at the syscall (call_site.h). */
+struct rec_ustack {
+	uint64_t ip, sp;
+	uint32_t nwords;
+	uint64_t w[];		/* the stack from sp up */
+};
+
 struct rec_ev {
 	uint64_t t;		/* kernel CLOCK_MONOTONIC ns: the merge key */
 	uint64_t seq;		/* read order: keeps equal times stable */
@@ -35,7 +45,8 @@ struct rec_ev {
 	char comm[17];		/* REC_TASK */
 	char perms[8];		/* REC_VMA: "rw-p" */
 	char dev[16];		/* REC_VMA: "fd:01", "" from MMAP2 */
-	char *str;		/* REC_TASK exec file name, REC_VMA path; may be NULL */
+	char *str;		/* REC_TASK exec file name, REC_VMA path, REC_MM_ENTER
+				 * struct rec_ustack; may be NULL */
 	int32_t tid;		/* REC_VMA from MMAP2: the thread that mapped */
 	union {
 		struct fl_ust_fault fault;

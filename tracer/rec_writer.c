@@ -25,6 +25,7 @@ void rec_writer_init(struct rec_writer *w, const struct fl_ust_api *api)
 	w->api = api;
 	fl_map_init(&w->in_call);
 	fl_map_init(&w->threads);
+	cs_table_init(&w->exec_maps);
 }
 
 static uint64_t tid_key(int32_t tid)
@@ -58,11 +59,40 @@ static bool keep_waking(struct rec_writer *w, const struct fl_ust_sched_waking *
 	return true;
 }
 
+/* The executable mappings the call sites are picked from follow the
+ * layout in time order (call_site.h); allocation failures only leave
+ * call sites unknown. */
+static void follow_exec_maps(struct rec_writer *w, const struct rec_ev *ev)
+{
+	if (ev->type == REC_VMA && ev->perms[2] == 'x')
+		cs_table_add(&w->exec_maps, ev->u.vma.pid, ev->u.vma.start, ev->u.vma.end);
+	if (ev->type != REC_TASK)
+		return;
+	if (ev->u.task.kind == FL_UST_TASK_FORK && ev->u.task.child_tid > 0)
+		cs_table_fork(&w->exec_maps, ev->u.task.id.pid,
+			      ev->u.task.child_pid > 0 ? ev->u.task.child_pid : ev->u.task.child_tid);
+	else if (ev->u.task.kind == FL_UST_TASK_EXEC_MM)
+		cs_table_exec(&w->exec_maps, ev->u.task.id.pid);
+}
+
+static void pick_call_site(struct rec_writer *w, struct rec_ev *ev)
+{
+	const struct rec_ustack *u = (const struct rec_ustack *)ev->str;
+	struct fl_ust_mm_enter *m = &ev->u.mm_enter;
+
+	if (!u)
+		return;		/* ppc64: decoded already (the link register) */
+	m->call_site = cs_pick(cs_table_get(&w->exec_maps, m->id.pid), u->ip, u->w, u->nwords);
+	if (m->call_site)
+		w->call_sites++;
+}
+
 void rec_write(void *ctx, struct rec_ev *ev)
 {
 	struct rec_writer *w = ctx;
 	const struct fl_ust_api *api = w->api;
 
+	follow_exec_maps(w, ev);
 	switch (ev->type) {
 	case REC_FAULT:
 		api->fault(&ev->u.fault);
@@ -72,6 +102,7 @@ void rec_write(void *ctx, struct rec_ev *ev)
 		break;
 	case REC_MM_ENTER:
 		fl_map_put(&w->in_call, tid_key(ev->u.mm_enter.id.tid), (void *)1);
+		pick_call_site(w, ev);
 		api->mm_enter(&ev->u.mm_enter);
 		break;
 	case REC_MM_EXIT:
@@ -135,4 +166,5 @@ void rec_writer_free(struct rec_writer *w)
 {
 	fl_map_free(&w->in_call);
 	fl_map_free(&w->threads);
+	cs_table_free(&w->exec_maps);
 }

@@ -21,6 +21,11 @@
  * thread, in time order), drops a waking whose waker is not one of them,
  * and drops a waking equal to the one before.  The idle task's (tid 0)
  * scheduler events are dropped in every mode.
+ *
+ * And it picks each mm call's call site from its sampled user stack, with
+ * the executable mappings of its process as they are at that moment
+ * (call_site.h): every mapping event, fork and exec before it in time
+ * order has been seen.
  */
 #ifndef FL_REC_WRITER_H
 #define FL_REC_WRITER_H
@@ -29,6 +34,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "call_site.h"
 #include "fl_map.h"
 #include "rec_event.h"
 #include "ust_api.h"
@@ -45,6 +51,8 @@ struct rec_writer {
 	struct fl_ust_sched_waking last_waking;
 	uint64_t waking_foreign;	/* dropped: the waker was not recorded */
 	uint64_t waking_dup;		/* dropped: a second copy */
+	struct cs_table exec_maps;	/* each process's executable mappings */
+	uint64_t call_sites;		/* mm calls written with a call site */
 };
 
 /* The string to write for s: "-" when s is empty or NULL.  babeltrace2

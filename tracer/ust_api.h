@@ -16,8 +16,9 @@
 
 #include <stdint.h>
 
-/* 2: sched_switch, sched_waking and readahead were added to the table. */
-#define FL_UST_API_VERSION 3
+/* 2: sched_switch, sched_waking and readahead were added to the table;
+ * 4: mm_call_enter.call_site. */
+#define FL_UST_API_VERSION 4
 #define FL_UST_API_SYMBOL "fl_ust_api"
 
 /* fault.source */
@@ -75,6 +76,7 @@ struct fl_ust_mm_enter {
 	uint8_t call;
 	uint8_t nargs;
 	uint64_t args[6];
+	uint64_t call_site;	/* the caller's user address, 0 unknown (call_site.h) */
 };
 
 struct fl_ust_mm_exit {

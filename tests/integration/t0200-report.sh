@@ -39,10 +39,10 @@ INSERT INTO traces VALUES
 INSERT INTO threads VALUES
  (1, 101, 100, 'worker', 11, 4, 0), (1, 102, 100, 'main', 2, 1, 4), (1, 201, 200, 'other', 0, 0, 1);
 INSERT INTO writers VALUES
- (1, 1, 102, 100, 'mprotect', '[1,2,3]', 0, 1000000000, 1000050000, 1000010000, 1000010000, 1000040000, 1),
- (1, 2, 102, 100, 'munmap', '[1,2]', 0, 1999990000, 2000200000, 2000000000, 2000000000, 2000100000, 1),
- (1, 3, 201, 200, 'mmap', '[]', 0, 5000000050, 5000000500, 5000000100, 5000000100, 5000000400, 0),
- (1, 4, 102, 100, 'madvise', '[]', 0, 2998000000, 2999600000, 2999000000, 2999000000, 2999500000, 1);
+ (1, 1, 102, 100, 'mprotect', '[1,2,3]', 0, 1000000000, 1000050000, 1000010000, 1000010000, 1000040000, 1, 93824992235940),
+ (1, 2, 102, 100, 'munmap', '[1,2]', 0, 1999990000, 2000200000, 2000000000, 2000000000, 2000100000, 1, NULL),
+ (1, 3, 201, 200, 'mmap', '[]', 0, 5000000050, 5000000500, 5000000100, 5000000100, 5000000400, 0, NULL),
+ (1, 4, 102, 100, 'madvise', '[]', 0, 2998000000, 2999600000, 2999000000, 2999000000, 2999500000, 1, NULL);
 INSERT INTO faults VALUES
  (1, 1,  1100000000, 1100001000, 101, 100, 0, 140000000000000, 4096, 'read', 4, 0, 'vma', '', NULL),
  (1, 2,  1200000000, 1200001000, 101, 100, 0, 140000000004096, 4096, 'write', 6, 0, 'vma', 'anon_vma trylock', NULL),
@@ -254,7 +254,7 @@ expect_fail "an SQLite database with another application_id" 1 \
 cp "$db" "$FL_TMP/future.db"
 sqlite3 "$FL_TMP/future.db" "PRAGMA user_version = 99;"
 expect_fail "a schema from the future names both versions" 1 \
-	"future\.db: .*schema version 99, newer than this faultline reads \(version 3\)" \
+	"future\.db: .*schema version 99, newer than this faultline reads \(version 4\)" \
 	report "$FL_TMP/future.db"
 expect_fail "... with a hint to upgrade" 1 "hint: .*upgrade faultline" \
 	report --fidelity "$FL_TMP/future.db"
@@ -295,6 +295,28 @@ done
 is "--help fits 80 columns" "$(printf '%s\n' "$FL_OUT" | awk 'length($0) > 80')" ""
 expect_ok "faultline help lists report" help
 contains "... with its summary" "$FL_OUT" '^   report +summarise replayed runs'
+
+# ---- the writers' call sites ---------------------------------------------------
+
+# Writer 1 has a call site (0x5555555551a4); its trace is not on this host,
+# so it stays hex, and --no-symbols does not try.
+expect_ok "--by writer with a call site" report --by writer --run 3 --no-symbols "$db"
+contains "... printed in hex" "$FL_OUT" '^ +1 +mprotect .* 0x5555555551a4$'
+expect_ok "--by writer, CSV" report --by writer --run 3 --no-symbols --format csv "$db"
+contains "... has pid, call_site and caller" "$FL_OUT" \
+	'^run_id,.*,args,pid,call_site,caller$'
+contains "... its values" "$FL_OUT" '^3,pervma,.*,1,mprotect,.*,100,0x5555555551a4,0x5555555551a4$'
+expect_ok "--by writer, JSON" report --by writer --run 3 --no-symbols --format json "$db"
+save_json "--by writer"
+is "... call_site and caller" "$(j '$.runs[0].rows[0].call_site') $(j '$.runs[0].rows[0].caller')" \
+	"0x5555555551a4 0x5555555551a4"
+cp "$db" "$FL_TMP/v3.db"
+sqlite3 "$FL_TMP/v3.db" "ALTER TABLE writers DROP COLUMN call_site; PRAGMA user_version = 3;"
+expect_ok "--by writer on a version 3 store (no call sites)" report --by writer --run 3 "$FL_TMP/v3.db"
+contains "... each call site -" "$FL_OUT" '^ +1 +mprotect .*  -$'
+expect_ok "--by writer, JSON, on version 3" report --by writer --run 3 --format json "$FL_TMP/v3.db"
+save_json "--by writer on version 3"
+is "... call_site null" "$(jt '$.runs[0].rows[0].call_site')" "null"
 
 # ---- reading while a replay writes -------------------------------------------
 # A writer in WAL mode holds an open transaction with a fifth run in it:

@@ -17,7 +17,7 @@ INSERT INTO traces VALUES
  (1, 'traces/hand/one', 'perf-ctf', 'perf', 'h', '6.18.0', 'x86_64', 4096, 0, 1000000, 50, 0, 0, 1, 1, 0, NULL),
  (2, 'traces/hand/two', 'perf-ctf', 'perf', 'h', '6.18.0', 'x86_64', 4096, 0, 10, 5, 0, 0, 0, 0, 0, NULL);
 INSERT INTO threads VALUES (1, 11, 10, 'main', 4, 1, 0), (1, 12, 10, 'worker', 2, 0, 1);
-INSERT INTO writers VALUES (1, 1, 12, 10, 'mprotect', '[]', 0, 100, 900, 200, 200, 800, 1);
+INSERT INTO writers VALUES (1, 1, 12, 10, 'mprotect', '[]', 0, 100, 900, 200, 200, 800, 1, NULL);
 INSERT INTO faults VALUES
  (1, 1, 100, 200, 11, 10, 0, 4096, 1, 'read', 4, 0, 'vma', '', NULL),
  (1, 2, 300, 400, 11, 10, 0, 8192, 1, 'write', 6, 0, 'fallback', '', 1000),

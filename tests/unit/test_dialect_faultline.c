@@ -89,6 +89,21 @@ static void first_mremap_paired(void **state)
 	assert_int_equal(e->u.mm_call.ret, 140188394885120LL);
 }
 
+/* The trace's recorder predates mm_call_enter.call_site (provider table
+ * 4): every call reads with its call site unknown. */
+static void older_table_no_call_site(void **state)
+{
+	size_t calls = 0;
+
+	(void)state;
+	for (size_t i = 0; i < c.n; i++)
+		if (c.ev[i].kind == FL_EV_MM_CALL) {
+			calls++;
+			assert_int_equal(c.ev[i].u.mm_call.call_site, 0);
+		}
+	assert_true(calls > 0);
+}
+
 /* fault_end: { ktime = 25554281082223, cpu = 1, pid = 15751, tid = 15751,
  * ..., major = 0 }: a fault taken in the kernel during exec, before the
  * first user fault. */
@@ -276,6 +291,7 @@ int main(void)
 		cmocka_unit_test(meta),
 		cmocka_unit_test(first_fault),
 		cmocka_unit_test(first_mremap_paired),
+		cmocka_unit_test(older_table_no_call_site),
 		cmocka_unit_test(first_fault_end),
 		cmocka_unit_test(first_vma),
 		cmocka_unit_test(thread_clone),

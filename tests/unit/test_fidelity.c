@@ -73,12 +73,12 @@ static const char base_sql[] =
 	" (1, 201, 200, 'other', 0, 0, 0);"
 	"INSERT INTO writers VALUES"
 	" (1, 1, 102, 100, 'mprotect', '[]', 0, 1000000000, 1000050000, 1000010000, 1000010000,"
-	"  1000040000, 1),"
-	" (1, 2, 102, 100, 'munmap', '[]', 0, 2000000000, 2000100000, NULL, NULL, NULL, 1),"
+	"  1000040000, 1, NULL),"
+	" (1, 2, 102, 100, 'munmap', '[]', 0, 2000000000, 2000100000, NULL, NULL, NULL, 1, NULL),"
 	" (1, 3, 201, 200, 'mmap', '[]', 0, 3000000000, 3000001000, 3000000000, 3000000000,"
-	"  3000001000, 0),"
+	"  3000001000, 0, NULL),"
 	" (1, 4, 102, 100, 'brk', '[]', 0, 4001500000, 4001600000, 4001500000, 4001500000,"
-	"  4001600000, 0);";
+	"  4001600000, 0, NULL);";
 
 /* A fault of trace 1 and run 1's outcome for it (NULL outcome: none). */
 struct row {
@@ -170,7 +170,7 @@ static void check_refuses_others(void **state)
 	assert_int_equal(fl_store_check(db, "x.db", &err), -EPROTONOSUPPORT);
 	assert_non_null(strstr(err.msg, "x.db"));
 	assert_non_null(strstr(err.msg, "version 99"));
-	assert_non_null(strstr(err.msg, "(version 3)"));
+	assert_non_null(strstr(err.msg, "(version 4)"));
 	assert_non_null(strstr(err.hint, "upgrade"));
 	sqlite3_close(db);
 

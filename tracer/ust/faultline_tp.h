@@ -72,6 +72,7 @@ LTTNG_UST_TRACEPOINT_EVENT(faultline, mm_call_enter,
 		lttng_ust_field_integer(uint8_t, call, m->call)
 		lttng_ust_field_integer(uint8_t, nargs, m->nargs)
 		lttng_ust_field_array_hex(uint64_t, args, m->args, 6)
+		lttng_ust_field_integer_hex(uint64_t, call_site, m->call_site)
 	)
 )
 

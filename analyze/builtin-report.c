@@ -32,10 +32,8 @@ static const struct fl_option report_options[] = {
 	  "handler or ip", &ro.by, NULL, 0, "view", report_by_names + 1, NULL },
 	{ FL_OPT_FLAG, 0, "abs-time", NULL, "times of the trace's clock, not since its first\n"
 	  "event", &ro.abs_time, NULL, 0, NULL, NULL, NULL },
-	{ FL_OPT_FLAG, 0, "no-symbols", NULL, "--by ip, vma, writer, --html: hex addresses, no
-"
+	{ FL_OPT_FLAG, 0, "no-symbols", NULL, "--by ip, vma, writer, --html: hex addresses, no\n"
 	  "file names; the trace is not read", &ro.no_symbols, NULL, 0, NULL, NULL, NULL },
-	  "names; the trace is not read", &ro.no_symbols, NULL, 0, NULL, NULL, NULL },
 	{ FL_OPT_INT, 't', "top", "K", "rows of a ranked table (default 5; 0: all; CSV\n"
 	  "and JSON of --by: all unless given)", &ro.top, &ro.have_top, 0,
 	  "a count (0 for all)", NULL, NULL },

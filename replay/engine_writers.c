@@ -113,6 +113,16 @@ int eng_writer_complete(struct fl_engine *e, struct mmctx *mm, struct writer_obj
 	return rc;
 }
 
+/* w is in p's way: it joins p's hits (holding a reference) once. */
+static void hit_add(struct pfault *p, struct writer_obj *w)
+{
+	for (size_t k = 0; k < p->nhits; k++)
+		if (p->hit[k] == w)
+			return;
+	w->refs++;
+	p->hit[p->nhits++] = w;
+}
+
 /* The fault's thread asks for mmap_lock now (a trylock, or the read lock
  * of a fallback): every writer holding it or queued for it is in its way,
  * however long after the fault's start it came. */
@@ -123,16 +133,9 @@ static void attach_open(struct fl_engine *e, struct mmctx *mm, struct pfault *p)
 		return;
 	for (size_t i = 0; i < mm->nopen && p->nhits < MAX_HITS; i++) {
 		struct writer_obj *w = mm->open[i];
-		bool have = false;
 
-		if (w->closed)
-			continue;
-		for (size_t k = 0; k < p->nhits; k++)
-			have |= p->hit[k] == w;
-		if (have)
-			continue;
-		w->refs++;
-		p->hit[p->nhits++] = w;
+		if (!w->closed)
+			hit_add(p, w);
 	}
 }
 
@@ -142,18 +145,12 @@ void eng_attach_recent(struct fl_engine *e, struct mmctx *mm, struct writer_obj 
 {
 	for (size_t i = e->qlen; i-- > 0;) {
 		struct pfault *p = &e->q[(e->qhead + i) % e->qcap];
-		bool have = false;
 
 		if (p->v.t + e->d_anon < now)
 			break;
 		if (p->ended || !p->thr || p->thr->mm != mm || p->nhits == MAX_HITS)
 			continue;
-		for (size_t k = 0; k < p->nhits; k++)
-			have |= p->hit[k] == w;
-		if (have)
-			continue;
-		w->refs++;
-		p->hit[p->nhits++] = w;
+		hit_add(p, w);
 	}
 }
 

@@ -748,8 +748,10 @@ int fl_ingest(const char *path, const struct fl_ingest_ops *ops, void *ctx,
 	/* A larger pipe: fewer switches between decoder and consumer (the
 	 * default 64 KiB holds about a thousand events).  Best effort. */
 	fcntl(fds[1], F_SETPIPE_SZ, 1 << 20);
-	fflush(stdout);
-	fflush(stderr);
+	/* Every stream, not only stdout: a caller's half-written output
+	 * file (report --html reads symbols here mid-page) must not be
+	 * left in a buffer the child holds a copy of. */
+	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
 		fl_err_set(err, -errno, "%s: cannot start the decoder: %s", path, strerror(errno));

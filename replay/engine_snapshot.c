@@ -92,6 +92,31 @@ static void snapshot_kind(struct fl_vma *v, const char *path)
 	v->file_id = (h & ~(FL_MM_FILE_FD | FL_MM_FILE_ANON)) | 1;
 }
 
+/* The vm_flags of a mapping whose VmFlags the trace lacks (the recorder
+ * read maps and smaps apart, and a busy process changed the mapping in
+ * between): the permissions, plus VM_ACCOUNT where the kernel sets it,
+ * since a merge needs equal flags (is_mergeable_vma()) and a model VMA
+ * without it would stay apart from its charged neighbours.  A private
+ * writable mapping was charged when it was made or made writable
+ * (accountable_mapping(), mprotect_fixup()); a private anonymous one that
+ * lost write keeps the charge while it has an anon_vma, which the
+ * snapshot takes it to have.  MAP_NORESERVE ("nr") cannot be told from
+ * maps, and PROT_NONE guards are taken as never charged (the thread
+ * stacks' guards are made before any page is touched). */
+static uint64_t snapshot_unknown_flags(const struct fl_vma *v, const char *perms)
+{
+	uint64_t f = (v->flags & ~(FL_VM_READ | FL_VM_WRITE | FL_VM_EXEC | FL_VM_SHARED |
+				   FL_VM_MAYREAD | FL_VM_MAYWRITE | FL_VM_MAYEXEC | FL_VM_MAYSHARE)) |
+		     perms_flags(perms);
+	bool priv = !(f & FL_VM_SHARED);
+
+	if (priv && (f & FL_VM_WRITE))
+		f |= FL_VM_ACCOUNT;
+	else if (priv && (f & (FL_VM_READ | FL_VM_EXEC)) && v->kind != FL_VMA_FILE && v->anon_vma)
+		f |= FL_VM_ACCOUNT;
+	return f;
+}
+
 int eng_on_snapshot(struct fl_engine *e, struct thread *t, const struct fl_event *ev)
 {
 	const struct fl_vma_snapshot *s = &ev->u.vma;
@@ -140,9 +165,7 @@ int eng_on_snapshot(struct fl_engine *e, struct thread *t, const struct fl_event
 	if (s->vm_flags[0])
 		v.flags = smaps_flags(s->vm_flags);
 	else if (strlen(s->perms) == 4 && v.kind != FL_VMA_SPECIAL)
-		v.flags = (v.flags & ~(FL_VM_READ | FL_VM_WRITE | FL_VM_EXEC | FL_VM_SHARED |
-				       FL_VM_MAYREAD | FL_VM_MAYWRITE | FL_VM_MAYEXEC |
-				       FL_VM_MAYSHARE)) | perms_flags(s->perms);
+		v.flags = snapshot_unknown_flags(&v, s->perms);
 	/* A mapping exec has just made: no page of it was written yet, so
 	 * no anon_vma, except on the stack (argv, envp) and in the page
 	 * padzero() cleared past the data segment's end (the writable

@@ -1372,6 +1372,35 @@ static void process_of_unknown_origin_is_unplaced(void **state)
 	replay_free(&r);
 }
 
+/* A /proc snapshot entry without VmFlags (the process changed the mapping
+ * between the recorder's smaps and maps reads) still has VM_ACCOUNT when
+ * it is private and writable: mm/mmap.c accountable_mapping() charged it.
+ * A new private writable anonymous mmap right below it has the same flags
+ * and merges into it (vma_merge_new_range()), so a fault there is in the
+ * merged VMA, which has the neighbour's anon_vma. */
+static void snapshot_without_vmflags_is_charged(void **state)
+{
+	struct script s = { .n = 0 };
+	struct replay r;
+
+	(void)state;
+	mapping(&s, 1, PID, A + LEN, A + 2 * LEN, "rw-p", "", true);
+	mapping(&s, 1, PID, B, B + LEN, "r--p", "", true);
+	mmap_anon(&s, 10, 20, A, 0, false);
+	pfault(&s, PID, MAIN, 30, A + PG, WR);		/* fault 1: the new range */
+	pfault(&s, PID, MAIN, 40, B + PG, RD);		/* fault 2: read-only */
+	play(&r, &s, false);
+
+	assert_int_equal(F(&r, 1)->place, FL_PLACE_VMA);
+	assert_int_equal(F(&r, 1)->vma.start, A);
+	assert_int_equal(F(&r, 1)->vma.end, A + 2 * LEN);
+	assert_true(F(&r, 1)->vma.flags & FL_VM_ACCOUNT);
+	/* Read-only and anonymous: charged only if it was ever written (the
+	 * snapshot takes a used anonymous mapping to have its anon_vma). */
+	assert_int_equal(F(&r, 2)->place, FL_PLACE_VMA);
+	replay_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1390,6 +1419,7 @@ int main(void)
 		cmocka_unit_test(exec_gives_a_new_mm),
 		cmocka_unit_test(writer_open_across_an_exec),
 		cmocka_unit_test(vfork_child_exec_leaves_the_parent),
+		cmocka_unit_test(snapshot_without_vmflags_is_charged),
 		cmocka_unit_test(a_mapping_replaces_what_it_overlaps),
 		cmocka_unit_test(process_of_unknown_origin_is_unplaced),
 	};

@@ -337,6 +337,19 @@ static int on_vma(struct fl_decoder *d, const struct fl_binding *b, const struct
 			snprintf(ev.u.vma.vm_flags, sizeof(ev.u.vma.vm_flags), "%s",
 				 str(raw, (uint64_t)i));
 	}
+	{
+		/* Recorders since provider table 5: the mapping's anonymous
+		 * size from smaps, -1 unknown. */
+		int64_t i = fl_struct_member_index(bt_event_class_borrow_payload_field_class_const(
+							   bt_event_borrow_class_const(raw->event)),
+						   "anon_kb");
+		int64_t kb = i >= 0 ? fl_member_i64(raw->payload, (uint64_t)i, NULL) : -1;
+
+		if (kb >= 0) {
+			ev.u.vma.anon_known = true;
+			ev.u.vma.anon_kb = (uint64_t)kb;
+		}
+	}
 	return fl_decoder_emit(d, &ev);
 }
 

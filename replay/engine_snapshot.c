@@ -160,6 +160,13 @@ int eng_on_snapshot(struct fl_engine *e, struct thread *t, const struct fl_event
 	v.extent_inferred = !s->end_known;
 	v.pgoff = s->pgoff >> e->page_shift;
 	snapshot_kind(&v, s->path);
+	/* Its anonymous size in smaps, where the recorder read one for this
+	 * very extent: anonymous pages mean an anon_vma; none, that nothing
+	 * was written there yet, as far as smaps shows, so no anon_vma (the
+	 * first write fault runs __vmf_anon_prepare(), and a new neighbour
+	 * merging into it gets none).  The stack keeps its own (argv). */
+	if (s->anon_known && v.kind != FL_VMA_STACK)
+		v.anon_vma = s->anon_kb > 0;
 	/* The permissions, where the trace has them (not for special
 	 * mappings: vdso and vvar are what the kernel makes them). */
 	if (s->vm_flags[0])

@@ -142,6 +142,8 @@ struct fl_vma_snapshot {
 	uint64_t pgoff;
 	char perms[5];		/* "rw-p" as in /proc/PID/maps; "" when unknown */
 	char vm_flags[96];	/* smaps VmFlags ("rd wr mr mw me ac"); "" unknown */
+	bool anon_known;	/* anon_kb is smaps' Anonymous: of this extent */
+	uint64_t anon_kb;	/* kB of anonymous pages when it was read */
 	bool whole;		/* part of a whole layout read at once (/proc/PID/maps),
 				 * not one mapping reported alone (MMAP2) */
 	char path[FL_PATH_LEN];

@@ -162,6 +162,8 @@ static void w_event(struct wbuf *w, uint8_t rec, const struct fl_event *ev)
 		w_str(w, ev->u.vma.path);
 		w_str(w, ev->u.vma.perms);
 		w_str(w, ev->u.vma.vm_flags);
+		w_u8(w, ev->u.vma.anon_known);
+		w_u64(w, ev->u.vma.anon_kb);
 		w_u8(w, ev->u.vma.whole);
 		break;
 	case FL_EV_TASK:
@@ -514,6 +516,7 @@ static bool r_event(struct rbuf *r, struct fl_event *ev)
 		       r_str(r, ev->u.vma.path, sizeof(ev->u.vma.path)) &&
 		       r_str(r, ev->u.vma.perms, sizeof(ev->u.vma.perms)) &&
 		       r_str(r, ev->u.vma.vm_flags, sizeof(ev->u.vma.vm_flags)) &&
+		       r_bool(r, &ev->u.vma.anon_known) && r_u64(r, &ev->u.vma.anon_kb) &&
 		       r_bool(r, &ev->u.vma.whole);
 	case FL_EV_TASK:
 		ok = r_u8(r, &e) && e < FL_TASK__COUNT && r_i32(r, &ev->u.task.child_pid) &&

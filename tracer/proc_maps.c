@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int fl_proc_maps_parse(const char *line, struct rec_ev *ev)
 {
@@ -69,6 +70,7 @@ int fl_proc_vmflags_read(pid_t pid, struct fl_vmflags_set *set)
 {
 	char path[64], line[4608];
 	uint64_t start = 0, end = 0;
+	int64_t anon_kb = -1;
 	FILE *fp;
 
 	memset(set, 0, sizeof(*set));
@@ -81,11 +83,15 @@ int fl_proc_vmflags_read(pid_t pid, struct fl_vmflags_set *set)
 
 		if (strncmp(line, "VmFlags:", 8)) {
 			uint64_t s0, e0;
+			long long kb;
 
 			if (sscanf(line, "%" SCNx64 "-%" SCNx64 " ", &s0, &e0) == 2 && strchr(line, ' ') &&
 			    line[strcspn(line, " ") - 1] != ':') {
 				start = s0;
 				end = e0;
+				anon_kb = -1;
+			} else if (sscanf(line, "Anonymous: %lld kB", &kb) == 1 && kb >= 0) {
+				anon_kb = kb;
 			}
 			continue;
 		}
@@ -96,6 +102,7 @@ int fl_proc_vmflags_read(pid_t pid, struct fl_vmflags_set *set)
 		v = &set->v[set->n++];
 		v->start = start;
 		v->end = end;
+		v->anon_kb = anon_kb;
 		snprintf(v->flags, sizeof(v->flags), "%.*s", (int)strcspn(line + 8 + strspn(line + 8, " \t"), "\n"),
 			 line + 8 + strspn(line + 8, " \t"));
 	}
@@ -119,12 +126,12 @@ static bool same_perms(const char *flags, const char *perms)
 	       sh == (perms[3] == 's');
 }
 
-/* The flags of the mapping at [start, end): the smaps entry of the same
+/* The smaps entry of the mapping at [start, end): the one of the same
  * extent, else (the process split or merged it between the two reads, as
  * busy threads do) the one that held start, when its permissions agree.
  * smaps lists the mappings in address order: a binary search. */
-static const char *vmflags_of(const struct fl_vmflags_set *set, uint64_t start, uint64_t end,
-			      const char *perms)
+static const struct fl_vmflags *vmflags_of(const struct fl_vmflags_set *set, uint64_t start,
+					   uint64_t end, const char *perms)
 {
 	size_t lo = 0, hi = set ? set->n : 0;
 
@@ -140,18 +147,38 @@ static const char *vmflags_of(const struct fl_vmflags_set *set, uint64_t start, 
 		return NULL;
 	lo--;		/* the last entry starting at or below start */
 	if (set->v[lo].start == start && set->v[lo].end == end)
-		return set->v[lo].flags;
+		return &set->v[lo];
 	if (start < set->v[lo].end && strlen(perms) == 4 && same_perms(set->v[lo].flags, perms))
-		return set->v[lo].flags;
+		return &set->v[lo];
 	return NULL;
+}
+
+/* A process's layout is stamped when its read has ended, not when it
+ * began: a busy process changes its mappings while maps is read (ld.so
+ * write-protects a library's RELRO right after relocating it), and a line
+ * shows the mapping as it was when the read reached it.  Stamped at the
+ * read's start, that later state would stand over the faults made before
+ * it (writes into what was still writable); stamped at its end, those
+ * faults come before the process's layout, where a replay says it cannot
+ * place them, and the calls made meanwhile replay under it. */
+static uint64_t read_end(uint64_t ktime)
+{
+	struct timespec ts;
+	uint64_t now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return now > ktime ? now : ktime;
 }
 
 int fl_proc_maps_snapshot(pid_t pid, uint64_t ktime, struct rec_merge *m, uint64_t *seq,
 			  const struct fl_vmflags_set *vf)
 {
 	char path[64], line[4608];
+	struct rec_ev *evs = NULL;
+	size_t n = 0, cap = 0, i;
+	int rc = 0;
 	FILE *fp;
-	int n = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
 	fp = fopen(path, "re");
@@ -159,19 +186,37 @@ int fl_proc_maps_snapshot(pid_t pid, uint64_t ktime, struct rec_merge *m, uint64
 		return -errno;
 	while (fgets(line, sizeof(line), fp)) {
 		struct rec_ev ev;
-		const char *flags;
+		const struct fl_vmflags *f;
 
 		if (fl_proc_maps_parse(line, &ev) < 0)
 			continue;
-		flags = vmflags_of(vf, ev.u.vma.start, ev.u.vma.end, ev.perms);
-		if ((flags && add_vmflags(&ev, flags) < 0) || push_vma(&ev, pid, ktime, m, seq) < 0) {
-			fclose(fp);
-			return -ENOMEM;
+		f = vmflags_of(vf, ev.u.vma.start, ev.u.vma.end, ev.perms);
+		/* The anonymous size only for the same extent: a mapping
+		 * split or merged since smaps was read may not have it. */
+		if (f && f->start == ev.u.vma.start && f->end == ev.u.vma.end && f->anon_kb >= 0) {
+			ev.has_anon = 1;
+			ev.u.vma.anon_kb = f->anon_kb;
 		}
-		n++;
+		if ((f && add_vmflags(&ev, f->flags) < 0) ||
+		    fl_array_grow((void **)&evs, &cap, n + 1, sizeof(*evs)) < 0) {
+			free(ev.str);
+			rc = -ENOMEM;
+			break;
+		}
+		evs[n++] = ev;
 	}
 	fclose(fp);
-	return n;
+	ktime = read_end(ktime);
+	for (i = 0; i < n; i++) {
+		if (rc < 0 || push_vma(&evs[i], pid, ktime, m, seq) < 0) {
+			if (rc == 0)
+				rc = -ENOMEM;	/* push_vma() freed its string */
+			else
+				free(evs[i].str);
+		}
+	}
+	free(evs);
+	return rc < 0 ? rc : (int)n;
 }
 
 int fl_proc_comms(pid_t pid, uint64_t ktime, struct rec_merge *m, uint64_t *seq)

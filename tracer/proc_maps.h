@@ -1,9 +1,9 @@
 /* The address space of an attached process, from /proc/PID/maps.
  *
  * One vma_snapshot per line, all stamped with the CLOCK_MONOTONIC time the
- * perf events were enabled.  The recorder reads it right after enabling
- * them, so an mm call made meanwhile is both in the snapshot and in the
- * trace, and replays harmlessly over it.
+ * read of that process ended (proc_maps.c says why).  The recorder reads
+ * it right after enabling the perf events, so an mm call made meanwhile is
+ * both in the snapshot and in the trace, and the snapshot replays over it.
  */
 #ifndef FL_PROC_MAPS_H
 #define FL_PROC_MAPS_H
@@ -17,10 +17,14 @@
  * /proc/PID/smaps (what maps does not show: nh, hg, dc, ac, ... which
  * decide which VMAs the kernel merges).  smaps walks the page tables, so it
  * is read before the events are enabled; the maps read after, quick, takes
- * the flags of each mapping whose extent has not changed meanwhile. */
+ * the flags of each mapping whose extent has not changed meanwhile.
+ * Its Anonymous: size goes with a mapping of the very same extent: a
+ * mapping with anonymous pages has its anon_vma, one without (never
+ * written, as far as smaps knows) most likely has none yet. */
 struct fl_vmflags {
 	uint64_t start, end;
 	char flags[96];
+	int64_t anon_kb;	/* its Anonymous: line (kB), -1 none read */
 };
 struct fl_vmflags_set {
 	struct fl_vmflags *v;
@@ -29,7 +33,8 @@ struct fl_vmflags_set {
 int fl_proc_vmflags_read(pid_t pid, struct fl_vmflags_set *set);
 void fl_vmflags_free(struct fl_vmflags_set *set);
 
-/* Queue the snapshot of pid into m, with the flags of vf (may be NULL).
+/* Queue the snapshot of pid into m, with the flags of vf (may be NULL),
+ * stamped when the read ended (never before ktime).
  * Returns the number of mappings, or a negative errno (-ENOENT: the process
  * is gone). */
 int fl_proc_maps_snapshot(pid_t pid, uint64_t ktime, struct rec_merge *m, uint64_t *seq,

@@ -42,6 +42,7 @@ struct rec_ev {
 	uint64_t seq;		/* read order: keeps equal times stable */
 	uint8_t type;		/* enum rec_type */
 	uint8_t has_vmflags;	/* REC_VMA: str holds "path\0VmFlags" (smaps) */
+	uint8_t has_anon;	/* REC_VMA: u.vma.anon_kb is smaps' Anonymous: */
 	char comm[17];		/* REC_TASK */
 	char perms[8];		/* REC_VMA: "rw-p" */
 	char dev[16];		/* REC_VMA: "fd:01", "" from MMAP2 */

@@ -136,6 +136,8 @@ void rec_write(void *ctx, struct rec_ev *ev)
 		ev->u.vma.path = rec_str(ev->str);
 		ev->u.vma.vm_flags = ev->has_vmflags && ev->str ? rec_str(ev->str + strlen(ev->str) + 1)
 								: "-";
+		if (!ev->has_anon)
+			ev->u.vma.anon_kb = -1;
 		api->vma(&ev->u.vma);
 		break;
 	case REC_LOST:

@@ -18,7 +18,7 @@
 
 /* 2: sched_switch, sched_waking and readahead were added to the table;
  * 4: mm_call_enter.call_site. */
-#define FL_UST_API_VERSION 4
+#define FL_UST_API_VERSION 5
 #define FL_UST_API_SYMBOL "fl_ust_api"
 
 /* fault.source */
@@ -100,6 +100,7 @@ struct fl_ust_vma {
 	const char *path;
 	uint8_t source;
 	const char *vm_flags;	/* smaps VmFlags ("rd wr mr mw me ac nh"), "-" unknown */
+	int64_t anon_kb;	/* smaps Anonymous: (kB), -1 unknown */
 };
 
 struct fl_ust_task {

@@ -11,6 +11,7 @@ checks=(
 	"SIGINT: record exits 0" "SIGINT: the command was stopped" "SIGINT: info reads the trace"
 	"SIGINT: babeltrace2 reads the trace" "SIGINT: nothing lost"
 	"-p: record -d 1 exits 0" "-p: vma snapshots with extents" "-p: faults recorded"
+	"-p: the snapshot's anonymous sizes (smaps): the stack's pages, none in read-only text"
 	"-p: the attached threads have their names"
 	"SIGTERM: record -p exits 0" "SIGTERM: info reads the trace"
 	"no private lttng-sessiond left behind"
@@ -70,6 +71,18 @@ if [ "${known:-0}" -gt 5 ] && [ "$(json_get "$FL_TMP/att.json" '$.vma_snapshot.e
 	ok "-p: vma snapshots with extents"
 else
 	not_ok "-p: vma snapshots with extents" "$FL_ERR" "known=$known"
+fi
+# smaps' Anonymous: with each mapping of the same extent: the main thread's
+# stack has pages (argv, envp); an executable file mapping never written
+# has none; anon_kb is -1 only where it is unknown.
+babeltrace2 "$FL_TMP/att" 2>/dev/null | grep 'faultline:vma_snapshot:' | grep 'source = 0' >"$FL_TMP/att.vma"
+stack=$(grep 'path = "\[stack\]"' "$FL_TMP/att.vma" | sed -n 's/.*anon_kb = \(-\{0,1\}[0-9]*\).*/\1/p' | head -n 1)
+text=$(grep 'perms = "r-xp"' "$FL_TMP/att.vma" | sed -n 's/.*anon_kb = \(-\{0,1\}[0-9]*\).*/\1/p' | sort -u | tr '\n' ' ')
+if [ "${stack:-0}" -gt 0 ] && [ "$text" = "0 " ]; then
+	ok "-p: the snapshot's anonymous sizes (smaps): the stack's pages, none in read-only text"
+else
+	not_ok "-p: the snapshot's anonymous sizes (smaps): the stack's pages, none in read-only text" \
+		"stack: '$stack' text: '$text'" "$(head -n 3 "$FL_TMP/att.vma")"
 fi
 faults=$(json_get "$FL_TMP/att.json" '$.events.fault')
 if [ "${faults:-0}" -gt 1000 ]; then ok "-p: faults recorded"; else

@@ -1401,6 +1401,36 @@ static void snapshot_without_vmflags_is_charged(void **state)
 	replay_free(&r);
 }
 
+/* smaps' Anonymous: for a snapshot mapping of the same extent (faultline
+ * record -p, -a).  None: nothing was written there, so no anon_vma, and a
+ * new neighbour merged into it has none either: its first write fault
+ * prepares one (__vmf_anon_prepare(), under the mmap_lock trylock).  Some:
+ * the neighbour's anon_vma is the merged VMA's, and the fault needs none. */
+static void snapshot_anonymous_size(void **state)
+{
+	for (int used = 0; used < 2; used++) {
+		struct script s = { .n = 0 };
+		struct replay r;
+		struct fl_event *ev;
+
+		(void)state;
+		mapping(&s, 1, PID, A + LEN, A + 2 * LEN, "rw-p", "", true);
+		ev = &s.v[s.n - 1].ev;
+		snprintf(ev->u.vma.vm_flags, sizeof(ev->u.vma.vm_flags), "rd wr mr mw me ac");
+		ev->u.vma.anon_known = true;
+		ev->u.vma.anon_kb = used ? 8 : 0;
+		mmap_anon(&s, 10, 20, A, 0, false);
+		pfault(&s, PID, MAIN, 30, A + PG, WR);
+		play(&r, &s, false);
+
+		assert_int_equal(F(&r, 1)->vma.start, A);
+		assert_int_equal(F(&r, 1)->vma.end, A + 2 * LEN);
+		assert_int_equal(F(&r, 1)->vma.anon_vma, used);
+		assert_string_equal(F(&r, 1)->o[0].reason, used ? "ok" : "ok, anon_vma under trylock");
+		replay_free(&r);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1420,6 +1450,7 @@ int main(void)
 		cmocka_unit_test(writer_open_across_an_exec),
 		cmocka_unit_test(vfork_child_exec_leaves_the_parent),
 		cmocka_unit_test(snapshot_without_vmflags_is_charged),
+		cmocka_unit_test(snapshot_anonymous_size),
 		cmocka_unit_test(a_mapping_replaces_what_it_overlaps),
 		cmocka_unit_test(process_of_unknown_origin_is_unplaced),
 	};

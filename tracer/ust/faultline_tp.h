@@ -110,6 +110,7 @@ LTTNG_UST_TRACEPOINT_EVENT(faultline, vma_snapshot,
 		lttng_ust_field_string(path, v->path)
 		lttng_ust_field_integer(uint8_t, source, v->source)
 		lttng_ust_field_string(vm_flags, v->vm_flags)
+		lttng_ust_field_integer(int64_t, anon_kb, v->anon_kb)
 	)
 )
 

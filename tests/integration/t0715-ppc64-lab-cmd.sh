@@ -29,7 +29,7 @@ out=$FL_TMP/lab
 	-- 'xz -T2 -1 -k /work/in.txt && xz --robot -l /work/in.txt.xz') >"$FL_TMP/lab.log" 2>&1
 rc=$?
 if [ "$rc" -eq 77 ]; then
-	skip_all "$(grep -o 'SKIP: .*' "$FL_TMP/lab.log" | head -1)"
+	skip_all "$(grep -o 'SKIP: .*' "$FL_TMP/lab.log" | head -1 | sed 's/^SKIP: //')"
 fi
 trace=$out/xzt-64k-radix
 if [ "$rc" -ne 0 ] || [ ! -f "$trace/metadata" ]; then

@@ -130,9 +130,13 @@ int main(int argc, char **argv)
 		await_sweep(&own_sweeps);
 		p = grow_arena(len);
 		atomic_store(&current, p);
-		await_sweep(&arena_sweeps);
-		for (int k = 0; k < SEALS; k++)
+		/* Each seal at the start of a sweep of its own: one chance
+		 * per call, not per round, that the two threads run at once
+		 * on a loaded machine. */
+		for (int k = 0; k < SEALS; k++) {
+			await_sweep(&arena_sweeps);
 			seal_arena(p, len, k % 2 == 0);
+		}
 		atomic_store(&current, NULL);
 		while (atomic_load(&in_use) == p)
 			sched_yield();

@@ -267,18 +267,13 @@ int eng_on_fault(struct fl_engine *e, struct thread *t, const struct fl_event *e
 		if (fl_mm_expand_stack(&mm->mm, ev->u.fault.address, &grown) == 0 && grown)
 			p->v.vma = *grown;
 	}
-	/* Writers that can meet this fault: every writer open now. */
+	/* Writers that can meet this fault: every writer open now, the
+	 * holder first. */
 	p->contended = mm->holder != NULL;
-	for (size_t i = 0; i < mm->nopen && p->nhits < MAX_HITS; i++) {
-		struct writer_obj *w = mm->open[i];
-
-		if (w->closed)
-			continue;	/* its window ended before this fault */
-		if (w->w.has_lock && !w->acquired)
+	eng_attach_open(mm, p);
+	for (size_t i = 0; i < p->nhits; i++)
+		if (p->hit[i]->w.has_lock && !p->hit[i]->acquired)
 			p->contended = true;	/* queued: a trylock fails */
-		w->refs++;
-		p->hit[p->nhits++] = w;
-	}
 	if (e->spec)
 		eng_window_place(mm, p);
 	return 0;

@@ -131,6 +131,16 @@ static void attach_open(struct fl_engine *e, struct mmctx *mm, struct pfault *p)
 	(void)e;
 	if (!p || p->ended || !p->thr || p->thr->mm != mm)
 		return;
+	eng_attach_open(mm, p);
+}
+
+/* Every writer of mm still open joins p's hits: the holder first (the
+ * one whose VMAs are write-locked), then the queued ones in queue order,
+ * as many as there is room for. */
+void eng_attach_open(struct mmctx *mm, struct pfault *p)
+{
+	if (mm->holder && !mm->holder->closed && p->nhits < MAX_HITS)
+		hit_add(p, mm->holder);
 	for (size_t i = 0; i < mm->nopen && p->nhits < MAX_HITS; i++) {
 		struct writer_obj *w = mm->open[i];
 

@@ -1431,10 +1431,50 @@ static void snapshot_anonymous_size(void **state)
 	}
 }
 
+/* Many threads mapping at once: twelve writers queued for mmap_lock
+ * (rwsem_down_write_slowpath()) while a thirteenth, the holder, runs its
+ * mprotect().  The holder's vma_start_write() is what a fault on its VMA
+ * meets (lock_vma_under_rcu() fails), however many wait behind it. */
+static void holder_among_many_queued_writers(void **state)
+{
+	struct script s = { .n = 0 };
+	struct replay r;
+	const uint64_t mp[6] = { A + 0x8000, 0x8000, FL_PROT_READ };
+	const struct fl_writer *w;
+
+	(void)state;
+	mmap_anon(&s, 10, 20, A, 0, true);
+	first_write(&s, T1, 100, A);			/* fault 1 */
+	for (int i = 0; i < 12; i++)
+		W_START(&s, 300 + i, 900 + (uint64_t)i);
+	call(&s, MAIN, FL_MM_MPROTECT, 1000, 1105, 0, mp);
+	W_START(&s, MAIN, 1010);
+	W_OK(&s, MAIN, 1020);
+	fault(&s, T1, 1030, A + 0x1000, WR);		/* fault 2: in A, write-locked */
+	R_START(&s, T1, 1035);
+	W_REL(&s, MAIN, 1100);
+	for (int i = 0; i < 12; i++) {
+		W_OK(&s, 300 + i, 1110 + 2 * (uint64_t)i);
+		W_REL(&s, 300 + i, 1111 + 2 * (uint64_t)i);
+	}
+	R_OK(&s, T1, 1140);
+	fault_end(&s, T1, 1145, false);
+	R_REL(&s, T1, 1150);
+	play(&r, &s, false);
+
+	w = W(&r, FL_MM_MPROTECT, 0);
+	EXPECT_ABORT(&r, 2, "write-locked");
+	assert_true(F(&r, 2)->o[0].has_writer);
+	assert_int_equal(F(&r, 2)->o[0].writer.id, w->id);
+	EXPECT_GT(&r, 2, FL_GT_FALLBACK, "");
+	replay_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(mprotect_split_aborts_in_write_window),
+		cmocka_unit_test(holder_among_many_queued_writers),
 		cmocka_unit_test(munmap_downgrade_ends_the_window),
 		cmocka_unit_test(fault_in_a_hole),
 		cmocka_unit_test(stack_growth_below_growsdown),

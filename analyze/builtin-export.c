@@ -32,6 +32,113 @@ static const struct {
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 
+/* Whether the store has a run run_id (false too if the query fails). */
+static bool run_exists(sqlite3 *db, int64_t run_id)
+{
+	sqlite3_stmt *st;
+	int64_t found = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM runs WHERE run_id = ?1", -1, &st,
+			       NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, run_id);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			found = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	return found != 0;
+}
+
+/* The SELECT of table ti in primary-key order; with a run_id > 0, only that
+ * run's rows, or its trace's (?1 is the run). */
+static void export_query(char *sql, size_t size, size_t ti, int64_t run_id)
+{
+	/* The table name comes from the list above, never from the user. */
+	if (run_id > 0 && tables[ti].by_run)
+		snprintf(sql, size, "SELECT * FROM %s WHERE run_id = ?1 ORDER BY %s",
+			 tables[ti].name, tables[ti].order);
+	else if (run_id > 0 && tables[ti].by_trace)
+		snprintf(sql, size, "SELECT * FROM %s WHERE trace_id = (SELECT trace_id "
+			 "FROM runs WHERE run_id = ?1) ORDER BY %s", tables[ti].name,
+			 tables[ti].order);
+	else if (run_id > 0 && strcmp(tables[ti].name, "traces") == 0)
+		snprintf(sql, size, "SELECT * FROM traces WHERE trace_id = (SELECT trace_id "
+			 "FROM runs WHERE run_id = ?1) ORDER BY trace_id");
+	else
+		snprintf(sql, size, "SELECT * FROM %s ORDER BY %s", tables[ti].name,
+			 tables[ti].order);
+}
+
+/* The columns' names: the CSV header line, or the JSON object's database,
+ * table and columns, opening its rows array. */
+static void export_header(FILE *out, struct fl_json *j, sqlite3_stmt *st, int n,
+			  const char *path, size_t ti, bool json)
+{
+	if (json) {
+		fl_json_init(j, out);
+		fl_json_obj_begin(j, NULL);
+		fl_json_str(j, "database", path);
+		fl_json_str(j, "table", tables[ti].name);
+		fl_json_arr_begin(j, "columns");
+		for (int c = 0; c < n; c++)
+			fl_json_str(j, NULL, sqlite3_column_name(st, c));
+		fl_json_arr_end(j);
+		fl_json_arr_begin(j, "rows");
+	} else {
+		for (int c = 0; c < n; c++) {
+			if (c)
+				fputc(',', out);
+			fl_csv_field(out, sqlite3_column_name(st, c));
+		}
+		fputc('\n', out);
+	}
+}
+
+/* The statement's current row: a CSV line (NULL as an empty field) or a
+ * JSON object keyed by column name. */
+static void export_row(FILE *out, struct fl_json *j, sqlite3_stmt *st, int n, bool json)
+{
+	if (json)
+		fl_json_obj_begin(j, NULL);
+	for (int c = 0; c < n; c++) {
+		const char *name = sqlite3_column_name(st, c);
+		int type = sqlite3_column_type(st, c);
+
+		if (!json && c)
+			fputc(',', out);
+		switch (type) {
+		case SQLITE_NULL:
+			if (json)
+				fl_json_null(j, name);
+			break;
+		case SQLITE_INTEGER:
+			if (json)
+				fl_json_i64(j, name, sqlite3_column_int64(st, c));
+			else
+				fprintf(out, "%" PRId64, (int64_t)sqlite3_column_int64(st, c));
+			break;
+		case SQLITE_FLOAT:
+			if (json)
+				fl_json_double(j, name, sqlite3_column_double(st, c));
+			else
+				fprintf(out, "%.17g", sqlite3_column_double(st, c));
+			break;
+		default: {
+			const char *s = (const char *)sqlite3_column_text(st, c);
+
+			if (json)
+				fl_json_str(j, name, s ? s : "");
+			else
+				fl_csv_field(out, s ? s : "");
+			break;
+		}
+		}
+	}
+	if (json)
+		fl_json_obj_end(j);
+	else
+		fputc('\n', out);
+}
+
 static int export(FILE *out, sqlite3 *db, const char *path, size_t ti, int64_t run_id, bool json,
 		  struct fl_err *err)
 {
@@ -42,35 +149,11 @@ static int export(FILE *out, sqlite3 *db, const char *path, size_t ti, int64_t r
 
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		return fl_store_sql_error(db, path, "cannot read the store", err);
-	if (run_id > 0) {
-		int64_t found = 0;
-
-		if (sqlite3_prepare_v2(db, "SELECT count(*) FROM runs WHERE run_id = ?1", -1, &st,
-				       NULL) == SQLITE_OK) {
-			sqlite3_bind_int64(st, 1, run_id);
-			if (sqlite3_step(st) == SQLITE_ROW)
-				found = sqlite3_column_int64(st, 0);
-			sqlite3_finalize(st);
-		}
-		if (!found) {
-			rc = fl_store_no_run(db, path, run_id, err);
-			goto out;
-		}
+	if (run_id > 0 && !run_exists(db, run_id)) {
+		rc = fl_store_no_run(db, path, run_id, err);
+		goto out;
 	}
-	/* The table name comes from the list above, never from the user. */
-	if (run_id > 0 && tables[ti].by_run)
-		snprintf(sql, sizeof(sql), "SELECT * FROM %s WHERE run_id = ?1 ORDER BY %s",
-			 tables[ti].name, tables[ti].order);
-	else if (run_id > 0 && tables[ti].by_trace)
-		snprintf(sql, sizeof(sql), "SELECT * FROM %s WHERE trace_id = (SELECT trace_id "
-			 "FROM runs WHERE run_id = ?1) ORDER BY %s", tables[ti].name,
-			 tables[ti].order);
-	else if (run_id > 0 && strcmp(tables[ti].name, "traces") == 0)
-		snprintf(sql, sizeof(sql), "SELECT * FROM traces WHERE trace_id = (SELECT trace_id "
-			 "FROM runs WHERE run_id = ?1) ORDER BY trace_id");
-	else
-		snprintf(sql, sizeof(sql), "SELECT * FROM %s ORDER BY %s", tables[ti].name,
-			 tables[ti].order);
+	export_query(sql, sizeof(sql), ti, run_id);
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
 		rc = fl_store_sql_error(db, path, "cannot query the store", err);
 		goto out;
@@ -78,66 +161,9 @@ static int export(FILE *out, sqlite3 *db, const char *path, size_t ti, int64_t r
 	if (run_id > 0 && sqlite3_bind_parameter_count(st) > 0)
 		sqlite3_bind_int64(st, 1, run_id);
 	n = sqlite3_column_count(st);
-	if (json) {
-		fl_json_init(&j, out);
-		fl_json_obj_begin(&j, NULL);
-		fl_json_str(&j, "database", path);
-		fl_json_str(&j, "table", tables[ti].name);
-		fl_json_arr_begin(&j, "columns");
-		for (int c = 0; c < n; c++)
-			fl_json_str(&j, NULL, sqlite3_column_name(st, c));
-		fl_json_arr_end(&j);
-		fl_json_arr_begin(&j, "rows");
-	} else {
-		for (int c = 0; c < n; c++) {
-			if (c)
-				fputc(',', out);
-			fl_csv_field(out, sqlite3_column_name(st, c));
-		}
-		fputc('\n', out);
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (json)
-			fl_json_obj_begin(&j, NULL);
-		for (int c = 0; c < n; c++) {
-			const char *name = sqlite3_column_name(st, c);
-			int type = sqlite3_column_type(st, c);
-
-			if (!json && c)
-				fputc(',', out);
-			switch (type) {
-			case SQLITE_NULL:
-				if (json)
-					fl_json_null(&j, name);
-				break;
-			case SQLITE_INTEGER:
-				if (json)
-					fl_json_i64(&j, name, sqlite3_column_int64(st, c));
-				else
-					fprintf(out, "%" PRId64, (int64_t)sqlite3_column_int64(st, c));
-				break;
-			case SQLITE_FLOAT:
-				if (json)
-					fl_json_double(&j, name, sqlite3_column_double(st, c));
-				else
-					fprintf(out, "%.17g", sqlite3_column_double(st, c));
-				break;
-			default: {
-				const char *s = (const char *)sqlite3_column_text(st, c);
-
-				if (json)
-					fl_json_str(&j, name, s ? s : "");
-				else
-					fl_csv_field(out, s ? s : "");
-				break;
-			}
-			}
-		}
-		if (json)
-			fl_json_obj_end(&j);
-		else
-			fputc('\n', out);
-	}
+	export_header(out, &j, st, n, path, ti, json);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		export_row(out, &j, st, n, json);
 	if (rc != SQLITE_DONE) {
 		fl_store_sql_error(db, path, "cannot read the store", err);
 		rc = err->code;

@@ -450,6 +450,92 @@ static void free_opts(struct opts *o)
 		free(o->axes[i].vals);
 }
 
+/* Each trace must be a directory: a CTF trace, as replay takes. */
+static int check_trace_dirs(char **traces, size_t ntraces)
+{
+	for (size_t t = 0; t < ntraces; t++) {
+		struct stat st;
+
+		if (stat(traces[t], &st) < 0 || !S_ISDIR(st.st_mode)) {
+			fl_error("%s: not a trace directory", traces[t]);
+			fprintf(stderr, "hint: give CTF trace directories, as `faultline replay` takes\n");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The command line of each job not done yet, into cmds[], and its job's
+ * index, into pending_job[]; *npending counts the commands made so far, so
+ * that the caller frees them even when this fails. */
+static int pending_commands(const char *exe, const struct sweep_jobs *jobs, char **cmds,
+			    size_t *pending_job, size_t *npending)
+{
+	for (size_t i = 0; i < jobs->n; i++) {
+		if (jobs->v[i].done)
+			continue;
+		pending_job[*npending] = i;
+		cmds[*npending] = malloc(CMD_MAX);
+		if (!cmds[*npending])
+			return -1;
+		if (job_command(exe, &jobs->v[i], cmds[*npending], CMD_MAX) < 0) {
+			fl_error("a job's command is longer than %d bytes", CMD_MAX);
+			return -1;
+		}
+		(*npending)++;
+	}
+	return 0;
+}
+
+/* The line saying how many jobs there are, how many will run and how. */
+static void print_plan(const struct opts *o, size_t njobs, size_t npending)
+{
+	fprintf(stderr, "faultline sweep: %zu jobs, %zu to run, %zu done", njobs, npending,
+		njobs - npending);
+	if (npending && o->serial)
+		fprintf(stderr, "; running one at a time\n");
+	else if (npending)
+		fprintf(stderr, "; running with GNU parallel%s%s\n", o->jobs ? " -j " : "",
+			o->jobs ? o->jobs : "");
+	else
+		fprintf(stderr, "\n");
+}
+
+/* The shards of the jobs done, into shards[], returning how many; names the
+ * logs of the first five jobs that failed and counts them in *nfailed. */
+static size_t done_shards(const struct sweep_jobs *jobs, const char **shards, size_t *nfailed)
+{
+	size_t ndone = 0;
+
+	for (size_t i = 0; i < jobs->n; i++) {
+		if (jobs->v[i].done || fl_sweep_shard_done(jobs->v[i].shard)) {
+			shards[ndone++] = jobs->v[i].shard;
+		} else {
+			if ((*nfailed)++ < 5)
+				fprintf(stderr, "faultline sweep: a job failed: its output is in %s\n",
+					jobs->v[i].log);
+		}
+	}
+	return ndone;
+}
+
+/* The last merge of the done shards into the output store, and its summary. */
+static int merge_done(const struct opts *o, const char **shards, size_t ndone, size_t njobs,
+		      const struct follow *follow, struct fl_err *err)
+{
+	struct fl_merge_stats ms;
+
+	if (fl_merge(o->out, shards, ndone, &ms, err) < 0) {
+		fl_err_print(err, stderr);
+		return -1;
+	}
+	/* The merges along the way added runs the last one finds there. */
+	printf("sweep: %zu of %zu shards merged into %s: %" PRId64 " runs added, %" PRId64
+	       " already there\n", ndone, njobs, o->out, ms.runs_added + follow->stats.runs_added,
+	       ms.runs_known - follow->stats.runs_added);
+	return 0;
+}
+
 static int sweep(struct opts *o, char **traces, size_t ntraces)
 {
 	struct sweep_spec spec = {
@@ -471,15 +557,8 @@ static int sweep(struct opts *o, char **traces, size_t ntraces)
 	ssize_t len;
 	int rc = FL_EXIT_FAIL;
 
-	for (size_t t = 0; t < ntraces; t++) {
-		struct stat st;
-
-		if (stat(traces[t], &st) < 0 || !S_ISDIR(st.st_mode)) {
-			fl_error("%s: not a trace directory", traces[t]);
-			fprintf(stderr, "hint: give CTF trace directories, as `faultline replay` takes\n");
-			return FL_EXIT_FAIL;
-		}
-	}
+	if (check_trace_dirs(traces, ntraces) < 0)
+		return FL_EXIT_FAIL;
 	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (len < 0) {
 		fl_error("cannot find the faultline binary: /proc/self/exe: %s", strerror(errno));
@@ -501,19 +580,8 @@ static int sweep(struct opts *o, char **traces, size_t ntraces)
 	finished = calloc(jobs.n + 1, sizeof(*finished));
 	if (!cmds || !shards || !pending_job || !finished)
 		goto out;
-	for (size_t i = 0; i < jobs.n; i++) {
-		if (jobs.v[i].done)
-			continue;
-		pending_job[npending] = i;
-		cmds[npending] = malloc(CMD_MAX);
-		if (!cmds[npending])
-			goto out;
-		if (job_command(exe, &jobs.v[i], cmds[npending], CMD_MAX) < 0) {
-			fl_error("a job's command is longer than %d bytes", CMD_MAX);
-			goto out;
-		}
-		npending++;
-	}
+	if (pending_commands(exe, &jobs, cmds, pending_job, &npending) < 0)
+		goto out;
 	if (o->emit == EMIT_LIST) {
 		for (size_t i = 0; i < npending; i++)
 			printf("%s\n", cmds[i]);
@@ -529,15 +597,7 @@ static int sweep(struct opts *o, char **traces, size_t ntraces)
 		rc = FL_EXIT_OK;
 		goto out;
 	}
-	fprintf(stderr, "faultline sweep: %zu jobs, %zu to run, %zu done", jobs.n, npending,
-		jobs.n - npending);
-	if (npending && o->serial)
-		fprintf(stderr, "; running one at a time\n");
-	else if (npending)
-		fprintf(stderr, "; running with GNU parallel%s%s\n", o->jobs ? " -j " : "",
-			o->jobs ? o->jobs : "");
-	else
-		fprintf(stderr, "\n");
+	print_plan(o, jobs.n, npending);
 	if (npending) {
 		snprintf(list, sizeof(list), "%s/jobs.txt", o->dir);
 		if (write_job_list(list, cmds, npending) < 0) {
@@ -551,27 +611,9 @@ static int sweep(struct opts *o, char **traces, size_t ntraces)
 		if ((o->serial ? run_serial(cmds, npending) : run_parallel(o, list, &follow, shards)) < 0)
 			goto out;
 	}
-	for (size_t i = 0; i < jobs.n; i++) {
-		if (jobs.v[i].done || fl_sweep_shard_done(jobs.v[i].shard)) {
-			shards[ndone++] = jobs.v[i].shard;
-		} else {
-			if (nfailed++ < 5)
-				fprintf(stderr, "faultline sweep: a job failed: its output is in %s\n",
-					jobs.v[i].log);
-		}
-	}
-	if (ndone) {
-		struct fl_merge_stats ms;
-
-		if (fl_merge(o->out, shards, ndone, &ms, &err) < 0) {
-			fl_err_print(&err, stderr);
-			goto out;
-		}
-		/* The merges along the way added runs the last one finds there. */
-		printf("sweep: %zu of %zu shards merged into %s: %" PRId64 " runs added, %" PRId64
-		       " already there\n", ndone, jobs.n, o->out, ms.runs_added + follow.stats.runs_added,
-		       ms.runs_known - follow.stats.runs_added);
-	}
+	ndone = done_shards(&jobs, shards, &nfailed);
+	if (ndone && merge_done(o, shards, ndone, jobs.n, &follow, &err) < 0)
+		goto out;
 	if (nfailed) {
 		fl_error("%zu of %zu jobs failed", nfailed, jobs.n);
 		fprintf(stderr, "hint: see the logs above; running the same sweep again runs only "

@@ -502,6 +502,115 @@ out:
 	return rc;
 }
 
+/* Read the header (and context) of the packet at off into hdr: its first 4
+ * bytes when the layout is not fully sized.  The first packet's magic sets
+ * the byte order, *be; every packet must start with CTF_MAGIC. */
+static int read_packet_header(int fd, const char *path, const char *dir, const char *name,
+			      const struct layout *l, uint64_t off, uint64_t left,
+			      unsigned char *hdr, bool *be, struct fl_err *err)
+{
+	size_t want = l->known ? l->len : 4;
+	ssize_t r;
+
+	if (left < want)
+		return fl_err_set(err, -EPROTO, "%s: truncated CTF packet (a stream file ends "
+				  "inside a packet): %s: the packet at offset %" PRIu64 " has %"
+				  PRIu64 " of its %zu header bytes", dir, name, off, left, want);
+	r = pread(fd, hdr, want, (off_t)off);
+	if (r < 0 || (size_t)r != want)
+		return fl_err_set(err, -EIO, "%s: cannot read the packet at offset %" PRIu64 ": %s",
+				  path, off, r < 0 ? strerror(errno) : "short read");
+	if (l->has_magic) {
+		if (off == 0)
+			*be = get_u32(hdr, true) == CTF_MAGIC;
+		if (get_u32(hdr, *be) != CTF_MAGIC)
+			return fl_err_set(err, -EPROTO, "%s: corrupt CTF stream file: %s: no CTF packet "
+					  "at offset %" PRIu64 " (magic 0x%08" PRIx32 ", want 0x%08x)",
+					  dir, name, off, get_u32(hdr, false), CTF_MAGIC);
+	}
+	return 0;
+}
+
+/* The packet's content_size and packet_size, in bits, as libbabeltrace2
+ * takes them: set, byte-aligned, content within packet, and a packet
+ * within the left bytes of the file. */
+static int check_packet_sizes(const char *dir, const char *name, const struct layout *l,
+			      uint64_t off, uint64_t left, uint64_t csize, uint64_t psize,
+			      struct fl_err *err)
+{
+	/* libbabeltrace2 keeps the sizes in int64_t, -1 for "not set". */
+	if (psize == 0 || csize == 0 || psize >> 63 || csize >> 63 ||
+	    psize % 8 || csize > psize || csize < (uint64_t)l->len * 8)
+		return fl_err_set(err, -EPROTO, "%s: corrupt CTF packet header: %s, packet at offset %"
+				  PRIu64 ": content_size %" PRIu64 ", packet_size %" PRIu64 " bits (%s)",
+				  dir, name, off, csize, psize,
+				  psize == 0 || csize == 0 ? "a size is zero"
+				  : psize >> 63 || csize >> 63 ? "a size is 2^63 bits or more"
+				  : psize % 8 ? "packet_size is not a whole number of bytes"
+				  : csize > psize ? "content_size exceeds packet_size"
+				  : "content_size is smaller than the packet's own header");
+	if (psize / 8 > left)
+		return fl_err_set(err, -EPROTO, "%s: truncated CTF packet (a stream file ends "
+				  "inside a packet): %s: the packet at offset %" PRIu64 " declares %"
+				  PRIu64 " bytes, the file has %" PRIu64 " left", dir, name, off,
+				  psize / 8, left);
+	return 0;
+}
+
+/* The packet's timestamp_begin and timestamp_end, where the layout has them. */
+static int check_packet_times(const char *dir, const char *name, const struct layout *l,
+			      uint64_t off, const unsigned char *hdr, bool be, struct fl_err *err)
+{
+	/* libbabeltrace2 takes 2^64-1 for "not set" and asserts it is
+	 * set once the metadata declares the field. */
+	for (int k = 0; k < 2; k++) {
+		size_t at = k ? l->ts_end : l->ts_begin;
+
+		if (at != SIZE_MAX && get_uint(hdr + at, 8, be) == UINT64_MAX)
+			return fl_err_set(err, -EPROTO, "%s: corrupt CTF packet header: %s, packet at "
+					  "offset %" PRIu64 ": %s has all bits set (the reader's 'unknown')",
+					  dir, name, off, k ? "timestamp_end" : "timestamp_begin");
+	}
+	return 0;
+}
+
+/* The packet's events_discarded and packet_seq_num, where the layout has
+ * them: not all bits set (the reader's "unknown"), and after the previous
+ * packet's (*prev_disc, *prev_seq; first is true for a stream's first
+ * packet), which they then become. */
+static int check_packet_counters(const char *dir, const char *name, const struct layout *l,
+				 uint64_t off, const unsigned char *hdr, bool be, bool first,
+				 uint64_t *prev_disc, uint64_t *prev_seq, struct fl_err *err)
+{
+	if (l->discarded != SIZE_MAX) {
+		uint64_t v = get_uint(hdr + l->discarded, l->discarded_len, be);
+		uint64_t max = l->discarded_len == 8 ? UINT64_MAX
+						     : (UINT64_C(1) << (8 * l->discarded_len)) - 1;
+
+		if (v == max || (!first && v < *prev_disc))
+			return fl_err_set(err, -EPROTO, "%s: corrupt CTF packet header: %s, packet at "
+					  "offset %" PRIu64 ": events_discarded %" PRIu64 " %s", dir,
+					  name, off, v,
+					  v == max ? "has all bits set (the reader's 'unknown')"
+						   : "is lower than the previous packet's");
+		*prev_disc = v;
+	}
+	if (l->seq != SIZE_MAX) {
+		uint64_t v = get_uint(hdr + l->seq, l->seq_len, be);
+		uint64_t max = l->seq_len == 8 ? UINT64_MAX
+					       : (UINT64_C(1) << (8 * l->seq_len)) - 1;
+
+		if (v == max || (!first && v <= *prev_seq))
+			return fl_err_set(err, -EPROTO, "%s: corrupt CTF packet header: %s, packet at "
+					  "offset %" PRIu64 ": packet_seq_num %" PRIu64 " %s", dir,
+					  name, off, v,
+					  v == max ? "has all bits set (the reader's 'unknown')"
+						   : "does not follow the previous packet's");
+		*prev_seq = v;
+	}
+	return 0;
+}
+
 static int check_stream(const char *dir, const char *name, const struct layout *l,
 			struct fl_err *err)
 {
@@ -531,98 +640,25 @@ static int check_stream(const char *dir, const char *name, const struct layout *
 	if (l->len > sizeof(hdr))
 		goto out;
 	while (off < size) {
-		size_t want = l->known ? l->len : 4;
 		uint64_t left = size - off, psize, csize;
-		ssize_t r;
 
-		if (left < want) {
-			rc = fl_err_set(err, -EPROTO, "%s: truncated CTF packet (a stream file ends "
-					"inside a packet): %s: the packet at offset %" PRIu64 " has %"
-					PRIu64 " of its %zu header bytes", dir, name, off, left, want);
+		rc = read_packet_header(fd, path, dir, name, l, off, left, hdr, &be, err);
+		if (rc < 0)
 			goto out;
-		}
-		r = pread(fd, hdr, want, (off_t)off);
-		if (r < 0 || (size_t)r != want) {
-			rc = fl_err_set(err, -EIO, "%s: cannot read the packet at offset %" PRIu64 ": %s",
-					path, off, r < 0 ? strerror(errno) : "short read");
-			goto out;
-		}
-		if (l->has_magic) {
-			if (off == 0)
-				be = get_u32(hdr, true) == CTF_MAGIC;
-			if (get_u32(hdr, be) != CTF_MAGIC) {
-				rc = fl_err_set(err, -EPROTO, "%s: corrupt CTF stream file: %s: no CTF packet "
-						"at offset %" PRIu64 " (magic 0x%08" PRIx32 ", want 0x%08x)",
-						dir, name, off, get_u32(hdr, false), CTF_MAGIC);
-				goto out;
-			}
-		}
 		if (!l->known)
 			break;
 		csize = get_uint(hdr + l->content, 8, be);
 		psize = get_uint(hdr + l->packet, 8, be);
-		/* libbabeltrace2 keeps the sizes in int64_t, -1 for "not set". */
-		if (psize == 0 || csize == 0 || psize >> 63 || csize >> 63 ||
-		    psize % 8 || csize > psize || csize < (uint64_t)l->len * 8) {
-			rc = fl_err_set(err, -EPROTO, "%s: corrupt CTF packet header: %s, packet at offset %"
-					PRIu64 ": content_size %" PRIu64 ", packet_size %" PRIu64 " bits (%s)",
-					dir, name, off, csize, psize,
-					psize == 0 || csize == 0 ? "a size is zero"
-					: psize >> 63 || csize >> 63 ? "a size is 2^63 bits or more"
-					: psize % 8 ? "packet_size is not a whole number of bytes"
-					: csize > psize ? "content_size exceeds packet_size"
-					: "content_size is smaller than the packet's own header");
+		rc = check_packet_sizes(dir, name, l, off, left, csize, psize, err);
+		if (rc < 0)
 			goto out;
-		}
-		if (psize / 8 > left) {
-			rc = fl_err_set(err, -EPROTO, "%s: truncated CTF packet (a stream file ends "
-					"inside a packet): %s: the packet at offset %" PRIu64 " declares %"
-					PRIu64 " bytes, the file has %" PRIu64 " left", dir, name, off,
-					psize / 8, left);
+		rc = check_packet_times(dir, name, l, off, hdr, be, err);
+		if (rc < 0)
 			goto out;
-		}
-		/* libbabeltrace2 takes 2^64-1 for "not set" and asserts it is
-		 * set once the metadata declares the field. */
-		for (int k = 0; k < 2; k++) {
-			size_t at = k ? l->ts_end : l->ts_begin;
-
-			if (at != SIZE_MAX && get_uint(hdr + at, 8, be) == UINT64_MAX) {
-				rc = fl_err_set(err, -EPROTO, "%s: corrupt CTF packet header: %s, packet at "
-						"offset %" PRIu64 ": %s has all bits set (the reader's 'unknown')",
-						dir, name, off, k ? "timestamp_end" : "timestamp_begin");
-				goto out;
-			}
-		}
-		if (l->discarded != SIZE_MAX) {
-			uint64_t v = get_uint(hdr + l->discarded, l->discarded_len, be);
-			uint64_t max = l->discarded_len == 8 ? UINT64_MAX
-							     : (UINT64_C(1) << (8 * l->discarded_len)) - 1;
-
-			if (v == max || (npk && v < prev_disc)) {
-				rc = fl_err_set(err, -EPROTO, "%s: corrupt CTF packet header: %s, packet at "
-						"offset %" PRIu64 ": events_discarded %" PRIu64 " %s", dir,
-						name, off, v,
-						v == max ? "has all bits set (the reader's 'unknown')"
-							 : "is lower than the previous packet's");
-				goto out;
-			}
-			prev_disc = v;
-		}
-		if (l->seq != SIZE_MAX) {
-			uint64_t v = get_uint(hdr + l->seq, l->seq_len, be);
-			uint64_t max = l->seq_len == 8 ? UINT64_MAX
-						       : (UINT64_C(1) << (8 * l->seq_len)) - 1;
-
-			if (v == max || (npk && v <= prev_seq)) {
-				rc = fl_err_set(err, -EPROTO, "%s: corrupt CTF packet header: %s, packet at "
-						"offset %" PRIu64 ": packet_seq_num %" PRIu64 " %s", dir,
-						name, off, v,
-						v == max ? "has all bits set (the reader's 'unknown')"
-							 : "does not follow the previous packet's");
-				goto out;
-			}
-			prev_seq = v;
-		}
+		rc = check_packet_counters(dir, name, l, off, hdr, be, npk == 0, &prev_disc,
+					   &prev_seq, err);
+		if (rc < 0)
+			goto out;
 		if (fl_array_grow((void **)&pk, &cap, npk + 1, sizeof(*pk)) < 0) {
 			rc = fl_err_set(err, -ENOMEM, "out of memory");
 			goto out;

@@ -715,11 +715,108 @@ static int parent_loop(struct rbuf *r, const struct fl_ingest_ops *ops,
 	return 1;
 }
 
+/* The stream directories to decode: the URL itself for a live session,
+ * else those fl_ingest_check() finds under path. */
+static int ingest_dirs(const char *path, bool live, char ***dirs, size_t *ndirs,
+		       struct fl_err *err)
+{
+	if (live) {
+		/* No files to check: the source connects to the URL. */
+		*dirs = calloc(1, sizeof(**dirs));
+		if (!*dirs || !((*dirs)[0] = strdup(path))) {
+			free(*dirs);
+			return fl_err_set(err, -ENOMEM, "%s: out of memory", path);
+		}
+		*ndirs = 1;
+		return 0;
+	}
+	return fl_ingest_check(path, dirs, ndirs, err);
+}
+
+/* The forked decoder: dies with the parent, writes to fd and its errors to
+ * log, and exits from child_main(). */
+static void decoder_child(const char *path, char *const *dirs, size_t ndirs, const int fds[2],
+			  FILE *log, bool live)
+{
+	/* Die with the parent; write errors come back as EPIPE. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	signal(SIGPIPE, SIG_IGN);
+	/* A Ctrl-C of a live replay is the parent's to handle: it
+	 * stops the child once it has what came before. */
+	if (live) {
+		signal(SIGINT, SIG_IGN);
+		signal(SIGTERM, SIG_IGN);
+	}
+	close(fds[0]);
+	dup2(fileno(log), STDERR_FILENO);
+	child_main(path, dirs, ndirs, fds[1]);
+}
+
+/* The parent's reader of the decoder's pipe fd, with the watchdog's limits
+ * from FL_DECODE_STALL_S and FL_DECODE_MEM_MB. */
+static void rbuf_start(struct rbuf *r, int fd, pid_t pid, bool live,
+		       const struct fl_ingest_ops *ops, void *ctx)
+{
+	memset(r, 0, offsetof(struct rbuf, b));
+	r->fd = fd;
+	r->pid = pid;
+	r->stall_ms = (int)(env_u64("FL_DECODE_STALL_S", 60) > 86400 ? 86400000
+			    : env_u64("FL_DECODE_STALL_S", 60) * 1000);
+	r->mem_limit = env_u64("FL_DECODE_MEM_MB", (uint64_t)sysconf(_SC_PHYS_PAGES) *
+					   (uint64_t)sysconf(_SC_PAGESIZE) / 2 / 1048576) * 1048576;
+	/* A live session may send nothing for as long as its tracer sees
+	 * nothing: no stall there, and the caller's idle() once a second. */
+	if (live)
+		r->stall_ms = INT_MAX;
+	r->ops = ops;
+	r->ctx = ctx;
+	clock_gettime(CLOCK_MONOTONIC, &r->last_mem);
+}
+
+/* The error of a decoder that was stopped (stall, memory), crashed or ended
+ * without a result, saying where in the trace it was; returns its code. */
+static int decoder_failure(const char *path, const struct rbuf *r, int status, FILE *log,
+			   const char *stream, uint64_t nev, struct fl_err *err)
+{
+	char where[700], why[512];
+
+	if (stream[0])
+		snprintf(where, sizeof(where), "in stream file '%s', after %" PRIu64
+			 " events", stream, nev);
+	else
+		snprintf(where, sizeof(where), "while opening the trace, before any event");
+	if (r->why == W_STALL) {
+		fl_err_set(err, -ETIMEDOUT, "%s: libbabeltrace2 made no progress for %d s "
+			   "decoding the trace (%s): stopped it", path, r->stall_ms / 1000,
+			   where);
+		fl_err_hint(err, "the trace is probably corrupt; FL_DECODE_STALL_S=SECONDS "
+			    "gives the decoder longer");
+	} else if (r->why == W_MEMORY) {
+		fl_err_set(err, -ENOMEM, "%s: libbabeltrace2 used %" PRIu64 " MiB decoding the "
+			   "trace (%s), more than the limit of %" PRIu64 " MiB: stopped it",
+			   path, r->rss >> 20, where, r->mem_limit >> 20);
+		fl_err_hint(err, "the trace is probably corrupt; FL_DECODE_MEM_MB=MIB "
+			    "raises the limit");
+	} else if (WIFSIGNALED(status)) {
+		child_reason(log, why, sizeof(why));
+		fl_err_set(err, -EPROTO, "%s: libbabeltrace2 crashed (%s) decoding the trace "
+			   "(%s)%s%s", path, sig_name(WTERMSIG(status)), where,
+			   why[0] ? ": " : "", why);
+		fl_err_hint(err, "the trace is corrupt in a way libbabeltrace2 does not "
+			    "check; tests/fuzz/README.md lists the known cases");
+	} else {
+		fl_err_set(err, -EPROTO, "%s: the decoder stopped without a result (%s, "
+			   "exit status %d)", path, where,
+			   WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	}
+	return err->code;
+}
+
 int fl_ingest(const char *path, const struct fl_ingest_ops *ops, void *ctx,
 	      struct fl_ingest_result *res, struct fl_err *err)
 {
 	static struct rbuf r;	/* 64 KiB: not on the stack; one ingestion at a time */
-	char **dirs = NULL, stream[512] = "", why[512];
+	char **dirs = NULL, stream[512] = "";
 	size_t ndirs = 0;
 	uint64_t nev = 0;
 	bool done = false, live = fl_ingest_is_live(path);
@@ -729,17 +826,8 @@ int fl_ingest(const char *path, const struct fl_ingest_ops *ops, void *ctx,
 
 	memset(res, 0, sizeof(*res));
 	res->meta.path = path;
-	if (live) {
-		/* No files to check: the source connects to the URL. */
-		dirs = calloc(1, sizeof(*dirs));
-		if (!dirs || !(dirs[0] = strdup(path))) {
-			free(dirs);
-			return fl_err_set(err, -ENOMEM, "%s: out of memory", path);
-		}
-		ndirs = 1;
-	} else if ((rc = fl_ingest_check(path, &dirs, &ndirs, err)) < 0) {
+	if ((rc = ingest_dirs(path, live, &dirs, &ndirs, err)) < 0)
 		return rc;
-	}
 	log = tmpfile();
 	if (!log || pipe2(fds, O_CLOEXEC) < 0) {
 		fl_err_set(err, -errno, "%s: cannot start the decoder: %s", path, strerror(errno));
@@ -764,38 +852,12 @@ int fl_ingest(const char *path, const struct fl_ingest_ops *ops, void *ctx,
 		fl_ctf_free_list(dirs, ndirs);
 		return err->code;
 	}
-	if (pid == 0) {
-		/* Die with the parent; write errors come back as EPIPE. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		signal(SIGPIPE, SIG_IGN);
-		/* A Ctrl-C of a live replay is the parent's to handle: it
-		 * stops the child once it has what came before. */
-		if (live) {
-			signal(SIGINT, SIG_IGN);
-			signal(SIGTERM, SIG_IGN);
-		}
-		close(fds[0]);
-		dup2(fileno(log), STDERR_FILENO);
-		child_main(path, dirs, ndirs, fds[1]);
-	}
+	if (pid == 0)
+		decoder_child(path, dirs, ndirs, fds, log, live);
 	close(fds[1]);
 	fl_ctf_free_list(dirs, ndirs);
 
-	memset(&r, 0, offsetof(struct rbuf, b));
-	r.fd = fds[0];
-	r.pid = pid;
-	r.stall_ms = (int)(env_u64("FL_DECODE_STALL_S", 60) > 86400 ? 86400000
-			   : env_u64("FL_DECODE_STALL_S", 60) * 1000);
-	r.mem_limit = env_u64("FL_DECODE_MEM_MB", (uint64_t)sysconf(_SC_PHYS_PAGES) *
-					  (uint64_t)sysconf(_SC_PAGESIZE) / 2 / 1048576) * 1048576;
-	/* A live session may send nothing for as long as its tracer sees
-	 * nothing: no stall there, and the caller's idle() once a second. */
-	if (live)
-		r.stall_ms = INT_MAX;
-	r.ops = ops;
-	r.ctx = ctx;
-	clock_gettime(CLOCK_MONOTONIC, &r.last_mem);
-
+	rbuf_start(&r, fds[0], pid, live, ops, ctx);
 	rc = parent_loop(&r, ops, ctx, res, stream, sizeof(stream), &nev, &done, err);
 	if (r.why == W_IDLE)
 		rc = r.idle_rc;
@@ -813,38 +875,7 @@ int fl_ingest(const char *path, const struct fl_ingest_ops *ops, void *ctx,
 			fl_err_set(err, rc, "%s: ingestion stopped", path);
 		copy_log(log);
 	} else if (r.why != W_NONE || WIFSIGNALED(status) || !done || rc != 0) {
-		char where[700];
-
-		if (stream[0])
-			snprintf(where, sizeof(where), "in stream file '%s', after %" PRIu64
-				 " events", stream, nev);
-		else
-			snprintf(where, sizeof(where), "while opening the trace, before any event");
-		if (r.why == W_STALL) {
-			fl_err_set(err, -ETIMEDOUT, "%s: libbabeltrace2 made no progress for %d s "
-				   "decoding the trace (%s): stopped it", path, r.stall_ms / 1000,
-				   where);
-			fl_err_hint(err, "the trace is probably corrupt; FL_DECODE_STALL_S=SECONDS "
-				    "gives the decoder longer");
-		} else if (r.why == W_MEMORY) {
-			fl_err_set(err, -ENOMEM, "%s: libbabeltrace2 used %" PRIu64 " MiB decoding the "
-				   "trace (%s), more than the limit of %" PRIu64 " MiB: stopped it",
-				   path, r.rss >> 20, where, r.mem_limit >> 20);
-			fl_err_hint(err, "the trace is probably corrupt; FL_DECODE_MEM_MB=MIB "
-				    "raises the limit");
-		} else if (WIFSIGNALED(status)) {
-			child_reason(log, why, sizeof(why));
-			fl_err_set(err, -EPROTO, "%s: libbabeltrace2 crashed (%s) decoding the trace "
-				   "(%s)%s%s", path, sig_name(WTERMSIG(status)), where,
-				   why[0] ? ": " : "", why);
-			fl_err_hint(err, "the trace is corrupt in a way libbabeltrace2 does not "
-				    "check; tests/fuzz/README.md lists the known cases");
-		} else {
-			fl_err_set(err, -EPROTO, "%s: the decoder stopped without a result (%s, "
-				   "exit status %d)", path, where,
-				   WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-		}
-		rc = err->code;
+		rc = decoder_failure(path, &r, status, log, stream, nev, err);
 	} else {
 		copy_log(log);
 	}

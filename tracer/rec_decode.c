@@ -244,6 +244,201 @@ static bool excluded(const struct rec_decoder *d, uint32_t pid)
 	return false;
 }
 
+/* A fault tracepoint, software fault event or fault end: fill ev->u.fault or
+ * ev->u.fault_end. */
+static int decode_fault(const struct fl_pe_source *src, const struct sample *s,
+			struct rec_ev *ev)
+{
+	switch (src->spec->role) {
+	case PE_FAULT_TP: {
+		struct fl_ust_fault *f = &ev->u.fault;
+		ev->type = REC_FAULT;
+		ids(&f->id, s);
+		f->address = raw_uint(s, src, src->f[0]);
+		f->ip = raw_uint(s, src, src->f[1]);
+		f->arch_code = raw_uint(s, src, src->f[2]);
+		f->access = rec_x86_access(f->arch_code);
+		f->source = FL_UST_SRC_TRACEPOINT;
+		return 1;
+	}
+	case PE_FAULT_SW: {
+		struct fl_ust_fault *f = &ev->u.fault;
+		ev->type = REC_FAULT;
+		ids(&f->id, s);
+		f->address = s->addr;
+		f->ip = s->ip;
+		f->source = FL_UST_SRC_SW_EVENT;
+		if (s->nregs == 3) {
+			/* ppc64: TRAP, DAR, DSISR */
+			f->trap = (uint32_t)s->regs[0];
+			f->arch_code = s->regs[2];
+			f->access = rec_ppc64_access(f->trap, f->arch_code, f->ip);
+		}
+		return 1;
+	}
+	case PE_FAULT_END: {
+		struct fl_ust_fault_end *f = &ev->u.fault_end;
+		ev->type = REC_FAULT_END;
+		ids(&f->id, s);
+		f->address = s->addr;
+		f->ip = s->ip;
+		f->major = (uint8_t)src->spec->arg;
+		return 1;
+	}
+	default:
+		return 0;
+	}
+}
+
+/* An mmap_lock event or an mm syscall's entry or exit: fill ev->u.lock,
+ * ev->u.mm_enter or ev->u.mm_exit. */
+static int decode_mm(const struct fl_pe_source *src, const struct sample *s,
+		     struct rec_ev *ev)
+{
+	switch (src->spec->role) {
+	case PE_LOCK: {
+		struct fl_ust_mmap_lock *l = &ev->u.lock;
+		ev->type = REC_LOCK;
+		ids(&l->id, s);
+		l->phase = (uint8_t)src->spec->arg;
+		l->mm = raw_uint(s, src, src->f[0]);
+		l->write = raw_uint(s, src, src->f[1]) != 0;
+		l->success = raw_uint(s, src, src->f[2]) != 0;
+		return 1;
+	}
+	case PE_SYS_ENTER: {
+		struct fl_ust_mm_enter *m = &ev->u.mm_enter;
+		ev->type = REC_MM_ENTER;
+		ids(&m->id, s);
+		m->call = (uint8_t)src->spec->arg;
+		for (int i = 1; i < src->fmt.nfields && m->nargs < 6; i++)
+			m->args[m->nargs++] = raw_uint(s, src, i);
+		return user_caller(ev, s) < 0 ? -ENOMEM : 1;
+	}
+	case PE_SYS_EXIT: {
+		struct fl_ust_mm_exit *m = &ev->u.mm_exit;
+		ev->type = REC_MM_EXIT;
+		ids(&m->id, s);
+		m->call = (uint8_t)src->spec->arg;
+		m->ret = (int64_t)raw_uint(s, src, src->f[0]);
+		return 1;
+	}
+	default:
+		return 0;
+	}
+}
+
+/* A task_newtask or sched_process_fork: the child's ids and, where
+ * clone_flags are known, whether it is a thread or a process. */
+static int decode_new_task(const struct fl_pe_source *src, const struct sample *s,
+			   struct rec_ev *ev)
+{
+	struct fl_ust_task *t = &ev->u.task;
+	ev->type = REC_TASK;
+	ids(&t->id, s);
+	t->child_tid = (int32_t)raw_uint(s, src, src->f[0]);
+	raw_str(s, src, src->f[1], ev->comm, sizeof(ev->comm));
+	if (src->spec->role == PE_NEWTASK) {
+		t->clone_flags = raw_uint(s, src, src->f[2]);
+		t->clone_flags_known = 1;
+		/* CLONE_THREAD (0x10000): same thread group */
+		if (t->clone_flags & 0x00010000u) {
+			t->kind = FL_UST_TASK_CLONE_THREAD;
+			t->child_pid = t->id.pid;
+		} else {
+			t->kind = FL_UST_TASK_FORK;
+			t->child_pid = t->child_tid;
+		}
+	} else {
+		t->kind = FL_UST_TASK_FORK;
+		t->child_pid = -1;	/* thread or process: unknown */
+	}
+	return 1;
+}
+
+/* A task's creation, exec, exit or rename: fill ev->u.task and ev->comm
+ * (and ev->str, the file, for an exec). */
+static int decode_task(const struct fl_pe_source *src, const struct sample *s,
+		       struct rec_ev *ev)
+{
+	switch (src->spec->role) {
+	case PE_NEWTASK:
+	case PE_FORK:
+		return decode_new_task(src, s, ev);
+	case PE_EXEC: {
+		struct fl_ust_task *t = &ev->u.task;
+		char file[4096];
+		ev->type = REC_TASK;
+		ids(&t->id, s);
+		t->kind = FL_UST_TASK_EXEC;
+		t->child_pid = t->child_tid = -1;
+		raw_str(s, src, src->f[0], file, sizeof(file));
+		ev->str = strdup(file);
+		if (!ev->str)
+			return -ENOMEM;
+		/* comm after exec: the file's base name, as the kernel sets it */
+		const char *b = strrchr(file, '/');
+		snprintf(ev->comm, sizeof(ev->comm), "%.15s", b ? b + 1 : file);
+		return 1;
+	}
+	case PE_EXIT: {
+		struct fl_ust_task *t = &ev->u.task;
+		ev->type = REC_TASK;
+		ids(&t->id, s);
+		t->kind = FL_UST_TASK_EXIT;
+		t->child_pid = t->child_tid = -1;
+		raw_str(s, src, src->f[0], ev->comm, sizeof(ev->comm));
+		return 1;
+	}
+	case PE_RENAME: {
+		struct fl_ust_task *t = &ev->u.task;
+		ev->type = REC_TASK;
+		ids(&t->id, s);
+		t->kind = FL_UST_TASK_COMM;
+		t->child_pid = t->child_tid = -1;
+		raw_str(s, src, src->f[1], ev->comm, sizeof(ev->comm));
+		return 1;
+	}
+	default:
+		return 0;
+	}
+}
+
+/* A sched_switch, sched_waking or readahead event: fill ev->u.sched_switch,
+ * ev->u.sched_waking or ev->u.readahead. */
+static int decode_sched(const struct fl_pe_source *src, const struct sample *s,
+			struct rec_ev *ev)
+{
+	switch (src->spec->role) {
+	case PE_SCHED_SWITCH: {
+		struct fl_ust_sched_switch *w = &ev->u.sched_switch;
+		ev->type = REC_SCHED_SWITCH;
+		ids(&w->id, s);
+		w->prev_state = raw_uint(s, src, src->f[0]);
+		w->next_pid = (int32_t)raw_uint(s, src, src->f[1]);
+		return 1;
+	}
+	case PE_SCHED_WAKING: {
+		struct fl_ust_sched_waking *w = &ev->u.sched_waking;
+		ev->type = REC_SCHED_WAKING;
+		ids(&w->id, s);
+		w->woken_tid = (int32_t)raw_uint(s, src, src->f[0]);
+		return 1;
+	}
+	case PE_READAHEAD: {
+		struct fl_ust_readahead *ra = &ev->u.readahead;
+		ev->type = REC_READAHEAD;
+		ids(&ra->id, s);
+		ra->async = (uint8_t)src->spec->arg;
+		ra->ino = raw_uint(s, src, src->f[0]);
+		ra->index = raw_uint(s, src, src->f[1]);
+		return 1;
+	}
+	default:
+		return 0;
+	}
+}
+
 static int decode_sample(struct rec_decoder *d, struct fl_perf_ring *r,
 			 const struct perf_event_header *h, struct rec_ev *ev)
 {
@@ -265,150 +460,24 @@ static int decode_sample(struct rec_decoder *d, struct fl_perf_ring *r,
 		return 0;
 	ev->t = s.time;
 	switch (src->spec->role) {
-	case PE_FAULT_TP: {
-		struct fl_ust_fault *f = &ev->u.fault;
-		ev->type = REC_FAULT;
-		ids(&f->id, &s);
-		f->address = raw_uint(&s, src, src->f[0]);
-		f->ip = raw_uint(&s, src, src->f[1]);
-		f->arch_code = raw_uint(&s, src, src->f[2]);
-		f->access = rec_x86_access(f->arch_code);
-		f->source = FL_UST_SRC_TRACEPOINT;
-		return 1;
-	}
-	case PE_FAULT_SW: {
-		struct fl_ust_fault *f = &ev->u.fault;
-		ev->type = REC_FAULT;
-		ids(&f->id, &s);
-		f->address = s.addr;
-		f->ip = s.ip;
-		f->source = FL_UST_SRC_SW_EVENT;
-		if (s.nregs == 3) {
-			/* ppc64: TRAP, DAR, DSISR */
-			f->trap = (uint32_t)s.regs[0];
-			f->arch_code = s.regs[2];
-			f->access = rec_ppc64_access(f->trap, f->arch_code, f->ip);
-		}
-		return 1;
-	}
-	case PE_FAULT_END: {
-		struct fl_ust_fault_end *f = &ev->u.fault_end;
-		ev->type = REC_FAULT_END;
-		ids(&f->id, &s);
-		f->address = s.addr;
-		f->ip = s.ip;
-		f->major = (uint8_t)src->spec->arg;
-		return 1;
-	}
-	case PE_LOCK: {
-		struct fl_ust_mmap_lock *l = &ev->u.lock;
-		ev->type = REC_LOCK;
-		ids(&l->id, &s);
-		l->phase = (uint8_t)src->spec->arg;
-		l->mm = raw_uint(&s, src, src->f[0]);
-		l->write = raw_uint(&s, src, src->f[1]) != 0;
-		l->success = raw_uint(&s, src, src->f[2]) != 0;
-		return 1;
-	}
-	case PE_SYS_ENTER: {
-		struct fl_ust_mm_enter *m = &ev->u.mm_enter;
-		ev->type = REC_MM_ENTER;
-		ids(&m->id, &s);
-		m->call = (uint8_t)src->spec->arg;
-		for (int i = 1; i < src->fmt.nfields && m->nargs < 6; i++)
-			m->args[m->nargs++] = raw_uint(&s, src, i);
-		return user_caller(ev, &s) < 0 ? -ENOMEM : 1;
-	}
-	case PE_SYS_EXIT: {
-		struct fl_ust_mm_exit *m = &ev->u.mm_exit;
-		ev->type = REC_MM_EXIT;
-		ids(&m->id, &s);
-		m->call = (uint8_t)src->spec->arg;
-		m->ret = (int64_t)raw_uint(&s, src, src->f[0]);
-		return 1;
-	}
+	case PE_FAULT_TP:
+	case PE_FAULT_SW:
+	case PE_FAULT_END:
+		return decode_fault(src, &s, ev);
+	case PE_LOCK:
+	case PE_SYS_ENTER:
+	case PE_SYS_EXIT:
+		return decode_mm(src, &s, ev);
 	case PE_NEWTASK:
-	case PE_FORK: {
-		struct fl_ust_task *t = &ev->u.task;
-		ev->type = REC_TASK;
-		ids(&t->id, &s);
-		t->child_tid = (int32_t)raw_uint(&s, src, src->f[0]);
-		raw_str(&s, src, src->f[1], ev->comm, sizeof(ev->comm));
-		if (src->spec->role == PE_NEWTASK) {
-			t->clone_flags = raw_uint(&s, src, src->f[2]);
-			t->clone_flags_known = 1;
-			/* CLONE_THREAD (0x10000): same thread group */
-			if (t->clone_flags & 0x00010000u) {
-				t->kind = FL_UST_TASK_CLONE_THREAD;
-				t->child_pid = t->id.pid;
-			} else {
-				t->kind = FL_UST_TASK_FORK;
-				t->child_pid = t->child_tid;
-			}
-		} else {
-			t->kind = FL_UST_TASK_FORK;
-			t->child_pid = -1;	/* thread or process: unknown */
-		}
-		return 1;
-	}
-	case PE_EXEC: {
-		struct fl_ust_task *t = &ev->u.task;
-		char file[4096];
-		ev->type = REC_TASK;
-		ids(&t->id, &s);
-		t->kind = FL_UST_TASK_EXEC;
-		t->child_pid = t->child_tid = -1;
-		raw_str(&s, src, src->f[0], file, sizeof(file));
-		ev->str = strdup(file);
-		if (!ev->str)
-			return -ENOMEM;
-		/* comm after exec: the file's base name, as the kernel sets it */
-		const char *b = strrchr(file, '/');
-		snprintf(ev->comm, sizeof(ev->comm), "%.15s", b ? b + 1 : file);
-		return 1;
-	}
-	case PE_EXIT: {
-		struct fl_ust_task *t = &ev->u.task;
-		ev->type = REC_TASK;
-		ids(&t->id, &s);
-		t->kind = FL_UST_TASK_EXIT;
-		t->child_pid = t->child_tid = -1;
-		raw_str(&s, src, src->f[0], ev->comm, sizeof(ev->comm));
-		return 1;
-	}
-	case PE_RENAME: {
-		struct fl_ust_task *t = &ev->u.task;
-		ev->type = REC_TASK;
-		ids(&t->id, &s);
-		t->kind = FL_UST_TASK_COMM;
-		t->child_pid = t->child_tid = -1;
-		raw_str(&s, src, src->f[1], ev->comm, sizeof(ev->comm));
-		return 1;
-	}
-	case PE_SCHED_SWITCH: {
-		struct fl_ust_sched_switch *w = &ev->u.sched_switch;
-		ev->type = REC_SCHED_SWITCH;
-		ids(&w->id, &s);
-		w->prev_state = raw_uint(&s, src, src->f[0]);
-		w->next_pid = (int32_t)raw_uint(&s, src, src->f[1]);
-		return 1;
-	}
-	case PE_SCHED_WAKING: {
-		struct fl_ust_sched_waking *w = &ev->u.sched_waking;
-		ev->type = REC_SCHED_WAKING;
-		ids(&w->id, &s);
-		w->woken_tid = (int32_t)raw_uint(&s, src, src->f[0]);
-		return 1;
-	}
-	case PE_READAHEAD: {
-		struct fl_ust_readahead *ra = &ev->u.readahead;
-		ev->type = REC_READAHEAD;
-		ids(&ra->id, &s);
-		ra->async = (uint8_t)src->spec->arg;
-		ra->ino = raw_uint(&s, src, src->f[0]);
-		ra->index = raw_uint(&s, src, src->f[1]);
-		return 1;
-	}
+	case PE_FORK:
+	case PE_EXEC:
+	case PE_EXIT:
+	case PE_RENAME:
+		return decode_task(src, &s, ev);
+	case PE_SCHED_SWITCH:
+	case PE_SCHED_WAKING:
+	case PE_READAHEAD:
+		return decode_sched(src, &s, ev);
 	}
 	return 0;
 }

@@ -1,8 +1,8 @@
 /* faultline record: the processes recorded.  -- CMD's child, -p's threads
  * (scanned before the events are opened and again after, for threads
  * started in between), -a's exclusions (the recorder and LTTng's daemons),
- * the /proc layout of attached processes stamped at the moment their
- * events were enabled, and whether every -p target is gone.  Apart from
+ * the /proc layout of attached processes, each stamped when its read
+ * ended, and whether every -p target is gone.  Apart from
  * the start-up order (recorder_start.c) because it is all /proc reading
  * and target bookkeeping, which the rest of the recorder never looks at.
  */
@@ -112,14 +112,13 @@ void recorder_find_excluded(struct recorder *r)
 	closedir(d);
 }
 
-/* The layouts of the attached processes, stamped t: the moment their
- * events were enabled, not the moment of the read.  What a process did
- * between the two is both in the trace and already in what /proc shows, and
- * replaying those calls again over the layout changes nothing (a mapping
- * made again replaces itself, one unmapped again is gone already); while a
- * layout stamped at the read would leave every fault before it, often tens
- * of milliseconds of them, without a layout. */
-/* The processes whose layout is snapshot: -p's, or with -a every one. */
+/* The processes whose layout is snapshot: -p's, or with -a every one.
+ * Each layout is stamped when its own read ended, never before the events
+ * were enabled (proc_maps.c says why: a line shows its mapping as the read
+ * found it, and a layout stamped earlier turned a library's relocation
+ * writes before its RELRO mprotect into access errors).  The faults a
+ * process makes during its read come before its layout and are left
+ * unplaced; the read of one process is short, so few are. */
 static int each_target_pid(struct recorder *r, int (*fn)(struct recorder *, pid_t, void *), void *arg)
 {
 	DIR *d;

@@ -480,6 +480,8 @@ static int pending_commands(const char *exe, const struct sweep_jobs *jobs, char
 			return -1;
 		if (job_command(exe, &jobs->v[i], cmds[*npending], CMD_MAX) < 0) {
 			fl_error("a job's command is longer than %d bytes", CMD_MAX);
+			free(cmds[*npending]);	/* the caller frees the first *npending */
+			cmds[*npending] = NULL;
 			return -1;
 		}
 		(*npending)++;

@@ -5,10 +5,11 @@
 # that execs python3, which forks a multiprocessing pool and starts threads;
 # a program that re-execs itself, forks workers with a dozen threads each
 # and starts helpers with posix_spawn() and vfork(); `record -p` attached to
-# a running multi-threaded process.  Every process's address space must be
+# a running multi-threaded process; `record -a` for two seconds while a
+# process tree runs.  Every process's address space must be
 # known from its first event: no fault the kernel handled in a VMA may come
-# out as "no VMA" (at most 0.1% of the faults; 1% for the attached process,
-# whose layout is a /proc read racing its threads), and the fallbacks
+# out as "no VMA" (at most 0.1% of the faults; 1% for -p and -a, whose
+# layouts are /proc reads racing their threads), and the fallbacks
 # predicted must match the kernel's own (pooled over the programs launched
 # under faultline record, precision and recall at least 90% here; every
 # recording's figures are printed).  A recording that lost events
@@ -18,7 +19,8 @@
 
 W=$FL_BUILD/tests/workloads
 py=/usr/bin/python3
-kinds=(launcher-faultline launcher-perf proctree-faultline proctree-perf attach-faultline)
+kinds=(launcher-faultline launcher-perf proctree-faultline proctree-perf attach-faultline
+	system-faultline)
 checks=()
 for k in "${kinds[@]}"; do
 	checks+=("$k: recorded and replayed" "$k: no fault the kernel placed is 'no VMA'")
@@ -50,7 +52,7 @@ cmd_of() {
 # tens of minutes; their code runs under valgrind in t0100-record* and
 # t0300 already, and the lossy recording below still runs here.
 if [ "${FL_VALGRIND:-0}" = 1 ]; then
-	for c in "${checks[@]:0:13}"; do skip "$c" "the recordings are long under valgrind; make check runs them"; done
+	for c in "${checks[@]:0:15}"; do skip "$c" "the recordings are long under valgrind; make check runs them"; done
 else
 	tp_all=0 fp_all=0 fn_all=0
 	for k in "${kinds[@]}"; do
@@ -68,6 +70,18 @@ else
 			rec_fl "$d" -d 1 -p "$p" >"$d.log" 2>&1
 			kill "$p"; wait "$p" 2>/dev/null
 			;;
+		system-faultline)
+			# -a: every process, the tree's included, from a /proc
+			# snapshot of each (or its creation, for the helpers).
+			"$W/proctree" -s -w 2 -t 8 -i 100000000 2>/dev/null &
+			p=$!
+			for _ in $(seq 100); do
+				[ "$(ls /proc/$p/task 2>/dev/null | wc -l)" -ge 9 ] && break
+				sleep 0.05
+			done
+			rec_fl "$d" -d 2 -a >"$d.log" 2>&1
+			pkill -P "$p"; kill "$p"; wait "$p" 2>/dev/null
+			;;
 		*) rec_fl "$d" -- $(cmd_of "${k%-faultline}") >"$d.log" 2>&1 ;;
 		esac
 		if [ ! -d "$d" ] || ! "$FAULTLINE" replay -s pervma -o "$d.db" "$d" >"$d.replay" 2>&1 ||
@@ -79,22 +93,23 @@ else
 		ok "$k: recorded and replayed"
 		n=$(json_get "$d.json" '$.trace_faults')
 		tp=$(json_get "$d.json" '$.tp') fp=$(json_get "$d.json" '$.fp') fn=$(json_get "$d.json" '$.fn')
-		# An attached process's layout is a /proc read racing its threads:
-		# its figures are printed, not pooled, and it is allowed 1% 'no VMA'.
+		# An attached process's layout is a /proc read racing its threads
+		# (-p, -a): its figures are printed, not pooled, and it is allowed
+		# 1% 'no VMA'.
 		# perf-ctf traces carry no mapping extents: their figures are
 		# printed (with perf's own loss line), and the pooled check is over
 		# the faultline recorder's launched programs.  Faults from a loss
 		# on have no ground truth ('after loss'), so they count in neither.
 		limit=1000
 		case $k in
-		attach-faultline) limit=100 ;;
+		attach-faultline | system-faultline) limit=100 ;;
 		*-perf) echo "# $k: $(grep -h 'lost\|LOST' "$d.log" | head -n 2 | tr '\n' ' ')" ;;
 		esac
 		novma=$(sqlite3 "$d.db" "select count(*) from outcomes o join runs r using (run_id)
 			join faults f on f.trace_id = r.trace_id and f.fault_id = o.fault_id
 			where o.reason = 'no VMA' and f.gt = 'vma'")
 		case $k in
-		attach-faultline | *-perf) ;;
+		attach-faultline | system-faultline | *-perf) ;;
 		*) tp_all=$((tp_all + tp)) fp_all=$((fp_all + fp)) fn_all=$((fn_all + fn)) ;;
 		esac
 		[ "$novma" -gt 0 ] && echo "# $k: 'no VMA' per pid, tid, first address: $(sqlite3 "$d.db" \

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "lttng_ctl.h"
+#include "mono_clock.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -128,14 +129,6 @@ static const char *lerr(const struct fl_lttng *l, int code)
 	return l->fn->strerror_(code);
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -172,7 +165,7 @@ int fl_lttng_sessiond_spawn(struct fl_lttng *l, struct fl_err *err)
 		_exit(127);
 	}
 	l->spawned_pid = pid;
-	l->spawn_ns = now_ns();
+	l->spawn_ns = fl_mono_ns();
 	return 0;
 }
 
@@ -201,7 +194,7 @@ int fl_lttng_sessiond_wait(struct fl_lttng *l, bool quiet, struct fl_err *err)
 		if (l->fn->daemon_alive() == 1) {
 			l->sessiond_pid = pid;
 			l->spawned_pid = 0;
-			l->sessiond_ready_ns = now_ns() - l->spawn_ns;
+			l->sessiond_ready_ns = fl_mono_ns() - l->spawn_ns;
 			if (!quiet)
 				fprintf(stderr, "faultline record: started a private lttng-sessiond "
 					"(pid %d); it is stopped at the end\n", (int)pid);

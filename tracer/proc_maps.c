@@ -2,6 +2,7 @@
 #include "proc_maps.h"
 
 #include "fl_array.h"
+#include "mono_clock.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -10,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 int fl_proc_maps_parse(const char *line, struct rec_ev *ev)
 {
@@ -163,11 +163,8 @@ static const struct fl_vmflags *vmflags_of(const struct fl_vmflags_set *set, uin
  * place them, and the calls made meanwhile replay under it. */
 static uint64_t read_end(uint64_t ktime)
 {
-	struct timespec ts;
-	uint64_t now;
+	uint64_t now = fl_mono_ns();
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	return now > ktime ? now : ktime;
 }
 
@@ -208,12 +205,10 @@ int fl_proc_maps_snapshot(pid_t pid, uint64_t ktime, struct rec_merge *m, uint64
 	fclose(fp);
 	ktime = read_end(ktime);
 	for (i = 0; i < n; i++) {
-		if (rc < 0 || push_vma(&evs[i], pid, ktime, m, seq) < 0) {
-			if (rc == 0)
-				rc = -ENOMEM;	/* push_vma() freed its string */
-			else
-				free(evs[i].str);
-		}
+		if (rc < 0)
+			free(evs[i].str);	/* not queued */
+		else if (push_vma(&evs[i], pid, ktime, m, seq) < 0)
+			rc = -ENOMEM;		/* push_vma() freed its string */
 	}
 	free(evs);
 	return rc < 0 ? rc : (int)n;

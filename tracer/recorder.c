@@ -20,7 +20,7 @@ void recorder_init(struct recorder *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->guard.fd = -1;	/* no guard until the output directory exists */
-	r->t_begin = recorder_now_ns();
+	r->t_begin = fl_mono_ns();
 	rec_merge_init(&r->merge);
 	snap_trigger_init(&r->trig);
 }

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "child.h"
+#include "mono_clock.h"
 #include "fl_err.h"
 #include "fl_map.h"
 #include "guard.h"
@@ -96,14 +97,6 @@ struct recorder {
 /* Set by the signal handlers (recorder_catch_signals()): a signal that
  * stops the recording, SIGUSR1's request for a snapshot. */
 extern volatile sig_atomic_t recorder_got_signal, recorder_got_snapshot_request;
-
-static inline uint64_t recorder_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* recorder.c: the recording's life */
 void recorder_init(struct recorder *r);

@@ -98,7 +98,7 @@ static int drain(struct recorder *r, uint64_t *limit)
 	for (int c = 0; c < r->pe.ncpus; c++) {
 		struct fl_perf_ring *ring = &r->pe.rings[c];
 		const struct perf_event_header *h;
-		uint64_t t = recorder_now_ns();
+		uint64_t t = fl_mono_ns();
 
 		if (!ring->base)
 			continue;
@@ -158,7 +158,7 @@ static int take_snapshot(struct recorder *r, struct fl_err *err)
 	const char *why = r->trig_fired ? r->trig_why : "asked for (SIGUSR1 or --trigger)";
 	int rc;
 
-	uint64_t asked = recorder_now_ns();
+	uint64_t asked = fl_mono_ns();
 
 	recorder_got_snapshot_request = 0;
 	/* Everything that happened before the request goes in: read until
@@ -220,7 +220,7 @@ int recorder_loop(struct recorder *r, struct fl_err *err)
 		if (r->o.snapshot && (recorder_got_snapshot_request || r->trig_fired) &&
 		    (rc = take_snapshot(r, err)) < 0)
 			break;
-		now = recorder_now_ns();
+		now = fl_mono_ns();
 		if (recorder_got_signal)
 			break;
 		if (r->have_child && fl_child_poll(&r->child))
@@ -260,7 +260,7 @@ int recorder_finish_reading(struct recorder *r, struct fl_err *err)
 	int rc;
 
 	fl_pe_disable(&r->pe);
-	r->t_stop = recorder_now_ns();
+	r->t_stop = fl_mono_ns();
 	if ((rc = drain(r, &limit)) < 0)
 		return fl_err_set(err, rc, "reading the perf ring buffers: %s", strerror(-rc));
 	if ((rc = recorder_account_unreported_loss(r)) < 0)

@@ -107,7 +107,7 @@ void recorder_emit_header(struct recorder *r)
 	uname(&u);
 	memset(&h, 0, sizeof(h));
 	/* A snapshot's header is written just before the snapshot. */
-	h.ktime = r->o.snapshot ? recorder_now_ns() : r->t_start;
+	h.ktime = r->o.snapshot ? fl_mono_ns() : r->t_start;
 	h.arch = arch_name(&u);
 	h.page_size = (uint32_t)sysconf(_SC_PAGESIZE);
 	h.kernel_release = u.release;
@@ -289,7 +289,7 @@ int recorder_start(struct recorder *r, struct fl_err *err)
 		r->dec.exclude = r->exclude;
 		r->dec.nexclude = r->nexclude;
 	}
-	r->t_start = recorder_now_ns();
+	r->t_start = fl_mono_ns();
 	recorder_emit_header(r);
 	fl_guard_started(&r->guard);
 	if (r->o.cmd) {

@@ -260,7 +260,7 @@ int recorder_attach(struct recorder *r, const struct fl_pe_options *po, struct f
 	fl_map_init(&r->vmflags);
 	if (each_target_pid(r, read_vmflags, NULL) < 0)
 		return fl_err_set(err, -ENOMEM, "out of memory");
-	t_enable = recorder_now_ns();
+	t_enable = fl_mono_ns();
 	if ((rc = fl_pe_enable(&r->pe, err)) < 0)
 		return rc;
 	if (snapshot_all(r, t_enable) < 0)

@@ -757,11 +757,12 @@ static void decoder_child(const char *path, char *const *dirs, size_t ndirs, con
 static void rbuf_start(struct rbuf *r, int fd, pid_t pid, bool live,
 		       const struct fl_ingest_ops *ops, void *ctx)
 {
+	uint64_t stall_s = env_u64("FL_DECODE_STALL_S", 60);
+
 	memset(r, 0, offsetof(struct rbuf, b));
 	r->fd = fd;
 	r->pid = pid;
-	r->stall_ms = (int)(env_u64("FL_DECODE_STALL_S", 60) > 86400 ? 86400000
-			    : env_u64("FL_DECODE_STALL_S", 60) * 1000);
+	r->stall_ms = (int)(stall_s > 86400 ? 86400000 : stall_s * 1000);
 	r->mem_limit = env_u64("FL_DECODE_MEM_MB", (uint64_t)sysconf(_SC_PHYS_PAGES) *
 					   (uint64_t)sysconf(_SC_PAGESIZE) / 2 / 1048576) * 1048576;
 	/* A live session may send nothing for as long as its tracer sees

@@ -41,6 +41,13 @@ need_recording root lttng perf "$py" tracefs -- "${checks[@]}"
 # a lossy recording leaves the faults from its first loss on out of the
 # comparison ('after loss'), including a loss no PERF_RECORD_LOST reported.
 rec_fl() { "$FAULTLINE" record -q -m 8192 -o "$@"; }
+# Wait (up to 5 s) until process $1 runs at least $2 threads.
+wait_threads() {
+	for _ in $(seq 100); do
+		[ "$(ls "/proc/$1/task" 2>/dev/null | wc -l)" -ge "$2" ] && return 0
+		sleep 0.05
+	done
+}
 cmd_of() {
 	case $1 in
 	launcher) echo "$FL_TOP/tests/workloads/launch.sh $py $FL_TOP/tests/workloads/pyfork.py" ;;
@@ -63,10 +70,7 @@ else
 			"$W/proctree" -w 0 -t 16 -i 100000000 2>/dev/null &
 			p=$!
 			# Attach once its threads run: the process has mapped their stacks.
-			for _ in $(seq 100); do
-				[ "$(ls /proc/$p/task 2>/dev/null | wc -l)" -ge 17 ] && break
-				sleep 0.05
-			done
+			wait_threads "$p" 17
 			rec_fl "$d" -d 1 -p "$p" >"$d.log" 2>&1
 			kill "$p"; wait "$p" 2>/dev/null
 			;;
@@ -75,10 +79,7 @@ else
 			# snapshot of each (or its creation, for the helpers).
 			"$W/proctree" -s -w 2 -t 8 -i 100000000 2>/dev/null &
 			p=$!
-			for _ in $(seq 100); do
-				[ "$(ls /proc/$p/task 2>/dev/null | wc -l)" -ge 9 ] && break
-				sleep 0.05
-			done
+			wait_threads "$p" 9
 			rec_fl "$d" -d 2 -a >"$d.log" 2>&1
 			pkill -P "$p"; kill "$p"; wait "$p" 2>/dev/null
 			;;

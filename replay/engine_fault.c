@@ -101,6 +101,9 @@ static enum fl_place place_fault(struct fl_engine *e, struct mmctx *mm, uint64_t
 			return FL_PLACE_INFERRED;
 		}
 	}
+	/* The rest of such a mapping, beyond a call that changed its start. */
+	if (fl_mm_place_in_tail(&mm->mm, addr, out) > 0)
+		return FL_PLACE_INFERRED;
 	if (next && (next->flags & FL_VM_GROWSDOWN)) {
 		*out = next;
 		return FL_PLACE_STACK;

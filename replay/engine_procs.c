@@ -218,6 +218,8 @@ int eng_on_task(struct fl_engine *e, struct thread *t, const struct fl_event *ev
 					if (fl_mm_add_vma(&child->mm, &v, NULL) == -ENOMEM)
 						return oom(e);
 				}
+				if (fl_mm_copy_tails(&child->mm, &t->mm->mm) < 0)
+					return oom(e);
 			}
 			c = eng_thread_get(e, k->child_pid, k->child_tid);
 		}

@@ -8,14 +8,14 @@
 /* ---- mprotect --------------------------------------------------------- */
 
 /* mprotect_fixup() on [start, end) of the VMA at slot idx. */
-static void mprotect_fixup(struct fl_mm *mm, size_t idx, uint64_t start, uint64_t end,
-			   uint64_t newflags)
+static struct fl_vma *mprotect_fixup(struct fl_mm *mm, size_t idx, uint64_t start, uint64_t end,
+				     uint64_t newflags)
 {
 	struct fl_vma *vma = mm->vmas.v[idx];
 	uint64_t old = vma->flags;
 
 	if (newflags == old)
-		return;		/* nothing to do: the VMA is not even locked */
+		return NULL;	/* nothing to do: the VMA is not even locked */
 	/* A private mapping turning writable is charged (VM_ACCOUNT) and stays
 	 * charged when it turns read-only again, except (6.7+) an anonymous
 	 * VMA that was never faulted. */
@@ -33,6 +33,36 @@ static void mprotect_fixup(struct fl_mm *mm, size_t idx, uint64_t start, uint64_
 	if ((old & (FL_VM_WRITE | FL_VM_SHARED | FL_VM_LOCKED)) == FL_VM_LOCKED &&
 	    (newflags & FL_VM_WRITE))
 		mm_populate(mm, vma, start, end);
+	return vma;
+}
+
+/* A mapping known only by its start (perf MMAP2) that a successful call
+ * covers reaches at least to the call's end, up to the next VMA. */
+static void reach_call_end(struct fl_mm *mm, size_t idx, uint64_t end)
+{
+	struct fl_vma *v = mm->vmas.v[idx], *next = fl_vma_at(&mm->vmas, idx + 1);
+
+	v->end = next && next->start < end ? next->start : end;
+	fl_vma_set_sync(&mm->vmas, idx);
+}
+
+/* mprotect_fixup() on the end of a mapping known only by its start: the
+ * kernel split the VMA at the call's end, so the changed part ends there
+ * for certain, and what lies beyond (if anything) is the rest of the old
+ * mapping, kept as a tail (mm_tails.c). */
+static int fixup_inferred_end(struct fl_mm *mm, size_t idx, uint64_t start, uint64_t end,
+			      uint64_t newflags)
+{
+	struct fl_vma tail = *mm->vmas.v[idx], *v;
+
+	tail.pgoff += npages(mm, end - tail.start);
+	tail.start = tail.end = end;
+	v = mprotect_fixup(mm, idx, start, end, newflags);
+	if (!v)
+		return 0;
+	if (v->end == end)
+		v->extent_inferred = false;
+	return mm_add_tail(mm, &tail);
 }
 
 /* do_mprotect_pkey().  strict: replay a call the kernel failed with
@@ -90,6 +120,8 @@ int mm_do_mprotect(struct fl_mm *mm, uint64_t start, uint64_t len, uint64_t prot
 			mm->inconsistent++;
 			nstart = v->start;
 		}
+		if (!strict && v->extent_inferred && v->end < end)
+			reach_call_end(mm, idx, end);
 		tmp = v->end < end ? v->end : end;
 		newflags = bits | (v->flags & ~FL_VM_ACCESS_FLAGS);
 		/* Each VM_MAY* bit guards its VM_* bit. */
@@ -100,7 +132,14 @@ int mm_do_mprotect(struct fl_mm *mm, uint64_t start, uint64_t len, uint64_t prot
 			}
 			mm->inconsistent++;
 		}
-		mprotect_fixup(mm, idx, nstart, tmp, newflags);
+		if (v->extent_inferred && tmp == end && tmp == v->end) {
+			if ((rc = fixup_inferred_end(mm, idx, nstart, tmp, newflags)) < 0) {
+				mm_end_call(mm);
+				return rc;
+			}
+		} else {
+			mprotect_fixup(mm, idx, nstart, tmp, newflags);
+		}
 		nstart = tmp;
 	}
 	if (nstart < end) {

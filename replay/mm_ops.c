@@ -29,6 +29,7 @@ void fl_mm_free(struct fl_mm *mm)
 	fl_vma_set_free(&mm->vmas);
 	free(mm->changes);
 	free(mm->ranges);
+	free(mm->tails);
 	memset(mm, 0, sizeof(*mm));
 }
 
@@ -163,6 +164,9 @@ struct fl_mm_range *mm_note_range(struct fl_mm *mm, enum fl_mm_range_kind kind,
 	rg->start = start;
 	rg->end = end;
 	rg->dst = dst;
+	/* The rest of a mapping moved away is gone from here. */
+	if (kind == FL_MM_RANGE_MOVE)
+		mm_drop_tails(mm, start, end);
 	return rg;
 }
 
@@ -233,6 +237,7 @@ bool mm_unmap_range(struct fl_mm *mm, uint64_t start, uint64_t end)
 	struct fl_vma *v = fl_vma_at(s, i);
 	struct fl_mm_range *rg;
 
+	mm_drop_tails(mm, start, end);
 	if (!v || v->start >= end)
 		return false;
 	if (v->start < start) {

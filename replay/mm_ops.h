@@ -199,6 +199,11 @@ struct fl_mm {
 	struct fl_mm_range *ranges;
 	size_t nranges, capranges;
 
+	/* The rest of each mapping known only by its start that a call
+	 * cut short (mm_tails.c): a template VMA at the call's end. */
+	struct fl_vma *tails;
+	size_t ntails, captails;
+
 	fl_mm_observer_fn observer;
 	void *observer_ctx;
 	fl_mm_file_fn file_fn;
@@ -211,6 +216,13 @@ void fl_mm_free(struct fl_mm *mm);
 /* A VMA known at trace start (maps file, perf MMAP2).  Not a write cycle.
  * 0, -EINVAL, -EEXIST (overlaps a known VMA), -ENOMEM. */
 int fl_mm_add_vma(struct fl_mm *mm, const struct fl_vma *tmpl, struct fl_vma **out);
+/* A fault at addr, outside every VMA, in the rest of a mapping known only
+ * by its start whose first part a call changed (mm_tails.c): the rest
+ * becomes a VMA of inferred extent reaching addr's page.  1 and *out when
+ * it did, 0 when no such rest holds addr, -ENOMEM. */
+int fl_mm_place_in_tail(struct fl_mm *mm, uint64_t addr, struct fl_vma **out);
+/* fork: the child's copy of the parent's VMAs keeps those rests too. */
+int fl_mm_copy_tails(struct fl_mm *dst, const struct fl_mm *src);
 /* mm->start_brk and mm->brk, when known from a snapshot. */
 void fl_mm_set_brk(struct fl_mm *mm, uint64_t start_brk, uint64_t brk);
 

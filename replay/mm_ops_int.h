@@ -105,6 +105,10 @@ struct fl_vma *mm_modify_range(struct fl_mm *mm, size_t idx, uint64_t start, uin
 			       uint64_t nf);
 void mm_populate(struct fl_mm *mm, struct fl_vma *v, uint64_t start, uint64_t end);
 
+/* mm_tails.c */
+int mm_add_tail(struct fl_mm *mm, const struct fl_vma *tmpl);
+void mm_drop_tails(struct fl_mm *mm, uint64_t start, uint64_t end);
+
 /* mm_attrs.c */
 int mm_do_mprotect(struct fl_mm *mm, uint64_t start, uint64_t len, uint64_t prot, bool strict);
 int mm_do_madvise(struct fl_mm *mm, uint64_t start, uint64_t len_in, int advice, bool strict);

@@ -1431,6 +1431,45 @@ static void snapshot_anonymous_size(void **state)
 	}
 }
 
+/* A mapping a perf trace knows only by its start (PERF_RECORD_MMAP2 as
+ * perf data convert writes it: no length), whose first pages ld.so makes
+ * read-only (RELRO: mprotect(start, 2 pages, PROT_READ)).  mprotect_fixup()
+ * splits the VMA at the call's end: the changed part ends there, and the
+ * rest of the data segment keeps its write permission, in the process and
+ * in a child forked after (dup_mmap()).  A write beyond the call's end is
+ * no access error; a write inside it is. */
+static void mprotect_of_a_mapping_known_by_its_start(void **state)
+{
+	struct script s = { .n = 0 };
+	struct replay r;
+	const uint64_t args[6] = { A, 2 * PG, FL_PROT_READ, 0, 0, 0 };
+
+	(void)state;
+	task(&s, 50, PID, MAIN, FL_TASK_EXEC_MM, -1, false);
+	mapping(&s, 51, PID, A, 0, "", "/usr/bin/x", false);
+	s.v[s.n - 1].ev.u.vma.end_known = false;
+	task(&s, 52, PID, MAIN, FL_TASK_EXEC, -1, false);
+	pfault(&s, PID, MAIN, 60, A + PG + 8, RD);	/* fault 1: reaches 2 pages */
+	locked_call(&s, MAIN, FL_MM_MPROTECT, 70, 80, 0, args);
+	task(&s, 90, PID, MAIN, FL_TASK_FORK, CHILD, false);
+	pfault(&s, CHILD, CHILD, 100, A + 2 * PG + 8, WR_PROT);	/* fault 2: child's .data */
+	pfault(&s, PID, MAIN, 110, A + 2 * PG + 8, WR_PROT);	/* fault 3: parent's .data */
+	pfault(&s, PID, MAIN, 120, A + 3 * PG + 8, WR);	/* fault 4: further on */
+	pfault(&s, PID, MAIN, 130, A + 8, WR);		/* fault 5: RELRO */
+	play(&r, &s, false);
+
+	for (uint64_t id = 2; id <= 4; id++) {
+		assert_int_equal(F(&r, id)->place, FL_PLACE_INFERRED);
+		assert_int_equal(F(&r, id)->vma.start, A + 2 * PG);
+		assert_true(F(&r, id)->vma.flags & FL_VM_WRITE);
+		assert_string_not_equal(F(&r, id)->o[0].reason, "access error");
+	}
+	assert_int_equal(F(&r, 4)->vma.end, A + 4 * PG);
+	assert_int_equal(F(&r, 5)->vma.end, A + 2 * PG);
+	assert_string_equal(F(&r, 5)->o[0].reason, "access error");
+	replay_free(&r);
+}
+
 /* Many threads mapping at once: twelve writers queued for mmap_lock
  * (rwsem_down_write_slowpath()) while a thirteenth, the holder, runs its
  * mprotect().  The holder's vma_start_write() is what a fault on its VMA
@@ -1491,6 +1530,7 @@ int main(void)
 		cmocka_unit_test(vfork_child_exec_leaves_the_parent),
 		cmocka_unit_test(snapshot_without_vmflags_is_charged),
 		cmocka_unit_test(snapshot_anonymous_size),
+		cmocka_unit_test(mprotect_of_a_mapping_known_by_its_start),
 		cmocka_unit_test(a_mapping_replaces_what_it_overlaps),
 		cmocka_unit_test(process_of_unknown_origin_is_unplaced),
 	};

@@ -117,6 +117,30 @@ static uint64_t snapshot_unknown_flags(const struct fl_vma *v, const char *perms
 	return f;
 }
 
+/* Which anon_vma a snapshot mapping has: the snapshot does not say.  The
+ * pieces of one mapping that calls split (mprotect, madvise) lie side by
+ * side with different flags and share its anon_vma (__split_vma() ->
+ * anon_vma_clone()).  Any other mapping with one has its own: side by
+ * side with the same flags, two mappings that shared one would have
+ * merged (is_mergeable_anon_vma()), and apart, each was made and first
+ * written alone.  Taking them all as one anon_vma would let the model
+ * merge neighbours the kernel keeps apart, and a writer's VMA lock would
+ * then cover faults the kernel ran beside it. */
+static void snapshot_anon_vma(struct mmctx *mm, struct fl_vma *v)
+{
+	if (v->anon_vma) {
+		if (mm->snap_last.anon && mm->snap_last.end == v->start &&
+		    ((mm->snap_last.flags ^ v->flags) & ~FL_VM_SOFTDIRTY))
+			v->anon_vma_id = mm->snap_last.anon_id;
+		else
+			v->anon_vma_id = mm->mm.next_anon_vma++;
+	}
+	mm->snap_last.end = v->end;
+	mm->snap_last.flags = v->flags;
+	mm->snap_last.anon = v->anon_vma;
+	mm->snap_last.anon_id = v->anon_vma_id;
+}
+
 int eng_on_snapshot(struct fl_engine *e, struct thread *t, const struct fl_event *ev)
 {
 	const struct fl_vma_snapshot *s = &ev->u.vma;
@@ -193,6 +217,7 @@ int eng_on_snapshot(struct fl_engine *e, struct thread *t, const struct fl_event
 	}
 	if (v.end <= v.start)
 		return 0;
+	snapshot_anon_vma(mm, &v);
 	{
 		struct fl_vma *added = NULL;
 

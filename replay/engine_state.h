@@ -59,6 +59,9 @@ struct mmctx {
 	/* Between exec's exec_mmap() (FL_TASK_EXEC_MM) and its EXEC event:
 	 * the mappings reported now are the new image's, made by the kernel. */
 	bool exec_image;
+	/* The snapshot's mapping before the next one, for the anon_vma the
+	 * next may share with it (eng_on_snapshot()). */
+	struct { uint64_t end, flags, anon_id; bool anon; } snap_last;
 	/* Its layout has a known origin: a snapshot (/proc, MMAP2), the copy
 	 * of a known parent at fork, or an exec seen whole.  A process the
 	 * trace shows no origin of (created in a loss, or before the snapshot

@@ -1431,6 +1431,50 @@ static void snapshot_anonymous_size(void **state)
 	}
 }
 
+/* A snapshot does not name anon_vmas.  Two used anonymous mappings apart
+ * were each made and written alone: each has its own, and a new mapping
+ * filling the hole between them joins only the one below
+ * (vma_merge_new_range(): prev and next with different anon_vmas do not
+ * merge, is_mergeable_anon_vma()).  Pieces side by side with different
+ * flags are one mapping that mprotect() split (__split_vma() ->
+ * anon_vma_clone()): made writable again, they merge back. */
+static void snapshot_anon_vmas_apart_and_split(void **state)
+{
+	struct script s = { .n = 0 };
+	struct replay r;
+	const uint64_t rw[6] = { B + LEN, LEN, PROT_RW, 0, 0, 0 };
+	static const struct { uint64_t start; const char *perms, *flags; } m[] = {
+		{ A, "rw-p", "rd wr mr mw me ac" },
+		{ A + 2 * LEN, "rw-p", "rd wr mr mw me ac" },
+		{ B, "rw-p", "rd wr mr mw me ac" },
+		{ B + LEN, "r--p", "rd mr mw me ac" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < 4; i++) {
+		struct fl_event *ev;
+
+		mapping(&s, 1, PID, m[i].start, m[i].start + LEN, m[i].perms, "", true);
+		ev = &s.v[s.n - 1].ev;
+		snprintf(ev->u.vma.vm_flags, sizeof(ev->u.vma.vm_flags), "%s", m[i].flags);
+		ev->u.vma.anon_known = true;
+		ev->u.vma.anon_kb = 8;
+	}
+	mmap_anon(&s, 10, 20, A + LEN, 0, false);
+	call(&s, MAIN, FL_MM_MPROTECT, 30, 40, 0, rw);
+	pfault(&s, PID, MAIN, 50, A + LEN + PG, WR);		/* fault 1: the new mapping */
+	pfault(&s, PID, MAIN, 60, A + 2 * LEN + PG, WR);	/* fault 2: the one above */
+	pfault(&s, PID, MAIN, 70, B + LEN + PG, WR);		/* fault 3: writable again */
+	play(&r, &s, false);
+
+	assert_int_equal(F(&r, 1)->vma.start, A);
+	assert_int_equal(F(&r, 1)->vma.end, A + 2 * LEN);
+	assert_int_equal(F(&r, 2)->vma.start, A + 2 * LEN);
+	assert_int_equal(F(&r, 3)->vma.start, B);
+	assert_int_equal(F(&r, 3)->vma.end, B + 2 * LEN);
+	replay_free(&r);
+}
+
 /* A mapping a perf trace knows only by its start (PERF_RECORD_MMAP2 as
  * perf data convert writes it: no length), whose first pages ld.so makes
  * read-only (RELRO: mprotect(start, 2 pages, PROT_READ)).  mprotect_fixup()
@@ -1531,6 +1575,7 @@ int main(void)
 		cmocka_unit_test(snapshot_without_vmflags_is_charged),
 		cmocka_unit_test(snapshot_anonymous_size),
 		cmocka_unit_test(mprotect_of_a_mapping_known_by_its_start),
+		cmocka_unit_test(snapshot_anon_vmas_apart_and_split),
 		cmocka_unit_test(a_mapping_replaces_what_it_overlaps),
 		cmocka_unit_test(process_of_unknown_origin_is_unplaced),
 	};

@@ -36,6 +36,11 @@ struct fl_cmd {
 	 * help_tail follows it (columns, exit status, examples). */
 	const struct fl_option *options;
 	const char *help_tail;
+	/* FL_OPT_PARSE_* flags for the table.  With FL_OPT_PARSE_STOP_AT_ARG
+	 * the words after the first positional are another command's, so
+	 * the dispatcher leaves -h and --help to the parse, which knows
+	 * where the options end. */
+	unsigned opt_flags;
 	/* Optional: more help printed after help, from tables the command
 	 * owns (replay's knobs), so the help never repeats them by hand. */
 	void (*help_more)(FILE *out);
@@ -54,6 +59,8 @@ extern const struct fl_cmd fl_cmd_sweep;
 void fl_cmd_print_help(const struct fl_cmd *cmd);
 /* Parse argv against cmd->options: the positional arguments end up in
  * argv[1..n] and n is returned; or a usage error is printed and -1
+ * returned; or, for -h or --help (reached only with
+ * FL_OPT_PARSE_STOP_AT_ARG), the help is printed and FL_OPT_PARSE_HELP
  * returned. */
 int fl_cmd_parse(const struct fl_cmd *cmd, int argc, char **argv);
 /* Report an unknown option or bad argument for cmd and return FL_EXIT_USAGE. */

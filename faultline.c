@@ -97,9 +97,11 @@ void fl_cmd_print_help(const struct fl_cmd *cmd)
 int fl_cmd_parse(const struct fl_cmd *cmd, int argc, char **argv)
 {
 	char err[512];
-	int n = fl_opt_parse(cmd->options, argc, argv, err, sizeof(err));
+	int n = fl_opt_parse_flags(cmd->options, cmd->opt_flags, argc, argv, err, sizeof(err));
 
-	if (n < 0)
+	if (n == FL_OPT_PARSE_HELP)
+		fl_cmd_print_help(cmd);
+	else if (n < 0)
 		fl_cmd_usage_error(cmd, "%s", err);
 	return n;
 }
@@ -253,8 +255,9 @@ int main(int argc, char **argv)
 	cmd = find_cmd(argv[1]);
 	if (!cmd)
 		return unknown_command(argv[1]);
-	/* Every command answers --help the same way, before parsing. */
-	for (int i = 2; i < argc; i++) {
+	/* Every command answers --help the same way, before parsing (or, when
+	 * its options end at its first argument, in parsing). */
+	for (int i = 2; i < argc && !(cmd->opt_flags & FL_OPT_PARSE_STOP_AT_ARG); i++) {
 		if (strcmp(argv[i], "--") == 0)
 			break;
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {

@@ -106,6 +106,7 @@ static int take(const struct fl_option *o, bool is_long, const char *arg, char *
 		return fail(err, len, "unknown %s '%s' for %s (%s)", o->what ? o->what : "value", arg,
 			    shown(o, is_long, name, sizeof(name)), list);
 	case FL_OPT_CALLBACK:
+	case FL_OPT_CALLBACK_OPTARG:
 		return o->cb(o->value, arg, err, len);
 	case FL_OPT_END:
 		break;
@@ -113,17 +114,31 @@ static int take(const struct fl_option *o, bool is_long, const char *arg, char *
 	return fail(err, len, "internal: bad option table");
 }
 
+/* Whether the option takes the next word as its value when it has no
+ * "=VALUE" (or, short, no attached one). */
 static bool needs_arg(const struct fl_option *o)
 {
-	return o->type != FL_OPT_FLAG;
+	return o->type != FL_OPT_FLAG && o->type != FL_OPT_CALLBACK_OPTARG;
 }
 
-/* An unknown --name: the nearest long option, for the message. */
+/* An unknown --name: the nearest long option, for the message: the one
+ * it begins (getopt_long took such abbreviations; fl_opt wants the whole
+ * name, so that a new option never makes an old abbreviation ambiguous),
+ * else the nearest by edit distance. */
 static const char *nearest(const struct fl_option *opts, const char *name)
 {
 	const char *best = NULL;
-	size_t best_d = 3;
+	size_t best_d = 3, nprefix = 0;
 
+	for (const struct fl_option *o = opts; o->type != FL_OPT_END; o++) {
+		if (name[0] && !strncmp(o->long_name, name, strlen(name))) {
+			nprefix++;
+			best = o->long_name;
+		}
+	}
+	if (nprefix == 1)
+		return best;
+	best = NULL;
 	for (const struct fl_option *o = opts; o->type != FL_OPT_END; o++) {
 		size_t d = fl_edit_distance(name, o->long_name);
 
@@ -135,9 +150,79 @@ static const char *nearest(const struct fl_option *opts, const char *name)
 	return best;
 }
 
-int fl_opt_parse(const struct fl_option *opts, int argc, char **argv, char *err, size_t errlen)
+/* "--name" or "--name=VALUE" at argv[*i], and its value in argv[*i + 1]
+ * when it takes one: 0, FL_OPT_PARSE_HELP, or -1 with err. */
+static int parse_long(const struct fl_option *opts, int argc, char **argv, int *i, char *err,
+		      size_t errlen)
 {
-	int npos = 0;
+	const char *name = argv[*i] + 2, *eq = strchr(name, '=');
+	size_t n = eq ? (size_t)(eq - name) : strlen(name);
+	const struct fl_option *o;
+
+	for (o = opts; o->type != FL_OPT_END; o++)
+		if (strlen(o->long_name) == n && !strncmp(o->long_name, name, n))
+			break;
+	if (o->type == FL_OPT_END) {
+		char want[64];
+		const char *near;
+
+		if (!strcmp(name, "help"))
+			return FL_OPT_PARSE_HELP;
+		snprintf(want, sizeof(want), "%.*s", (int)(n < 63 ? n : 63), name);
+		near = nearest(opts, want);
+		if (near)
+			return fail(err, errlen, "unknown option '--%s' (did you mean '--%s'?)", want,
+				    near);
+		return fail(err, errlen, "unknown option '--%s'", want);
+	}
+	if (o->type == FL_OPT_CALLBACK_OPTARG)
+		return take(o, true, eq ? eq + 1 : NULL, err, errlen);
+	if (!needs_arg(o)) {
+		if (eq)
+			return fail(err, errlen, "option '--%s' takes no value", o->long_name);
+		return take(o, true, NULL, err, errlen);
+	}
+	if (!eq && *i + 1 >= argc)
+		return fail(err, errlen, "option '--%s' needs a value", o->long_name);
+	return take(o, true, eq ? eq + 1 : argv[++*i], err, errlen);
+}
+
+/* Short options at argv[*i], bundled: -wq, -r5, -r 5. */
+static int parse_short(const struct fl_option *opts, int argc, char **argv, int *i, char *err,
+		       size_t errlen)
+{
+	for (const char *p = argv[*i] + 1; *p; p++) {
+		const struct fl_option *o;
+		int rc;
+
+		for (o = opts; o->type != FL_OPT_END; o++)
+			if (o->short_name == *p)
+				break;
+		if (o->type == FL_OPT_END) {
+			if (*p == 'h')
+				return FL_OPT_PARSE_HELP;
+			return fail(err, errlen, "unknown option '-%c'", *p);
+		}
+		if (o->type == FL_OPT_CALLBACK_OPTARG)
+			return take(o, false, p[1] ? p + 1 : NULL, err, errlen);
+		if (!needs_arg(o)) {
+			if ((rc = take(o, false, NULL, err, errlen)) < 0)
+				return rc;
+			continue;
+		}
+		if (p[1])
+			return take(o, false, p + 1, err, errlen);
+		if (*i + 1 < argc)
+			return take(o, false, argv[++*i], err, errlen);
+		return fail(err, errlen, "option '-%c' needs a value", *p);
+	}
+	return 0;
+}
+
+int fl_opt_parse_flags(const struct fl_option *opts, unsigned flags, int argc, char **argv,
+		       char *err, size_t errlen)
+{
+	int npos = 0, rc;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -149,68 +234,24 @@ int fl_opt_parse(const struct fl_option *opts, int argc, char **argv, char *err,
 		}
 		if (a[0] != '-' || a[1] == '\0') {	/* a positional ("-" too) */
 			argv[1 + npos++] = argv[i];
+			if (flags & FL_OPT_PARSE_STOP_AT_ARG) {
+				while (++i < argc)
+					argv[1 + npos++] = argv[i];
+				break;
+			}
 			continue;
 		}
-		if (a[1] == '-') {
-			const char *name = a + 2, *eq = strchr(name, '=');
-			size_t n = eq ? (size_t)(eq - name) : strlen(name);
-			const struct fl_option *o;
-
-			for (o = opts; o->type != FL_OPT_END; o++)
-				if (strlen(o->long_name) == n && !strncmp(o->long_name, name, n))
-					break;
-			if (o->type == FL_OPT_END) {
-				char want[64];
-				const char *near;
-
-				snprintf(want, sizeof(want), "%.*s", (int)(n < 63 ? n : 63), name);
-				near = nearest(opts, want);
-				if (near)
-					return fail(err, errlen, "unknown option '--%s' (did you mean "
-						    "'--%s'?)", want, near);
-				return fail(err, errlen, "unknown option '--%s'", want);
-			}
-			if (!needs_arg(o)) {
-				if (eq)
-					return fail(err, errlen, "option '--%s' takes no value",
-						    o->long_name);
-				if (take(o, true, NULL, err, errlen) < 0)
-					return -1;
-				continue;
-			}
-			if (!eq && i + 1 >= argc)
-				return fail(err, errlen, "option '--%s' needs a value", o->long_name);
-			if (take(o, true, eq ? eq + 1 : argv[++i], err, errlen) < 0)
-				return -1;
-			continue;
-		}
-		/* Short options, bundled: -wq, -r5, -r 5. */
-		for (const char *p = a + 1; *p; p++) {
-			const struct fl_option *o;
-
-			for (o = opts; o->type != FL_OPT_END; o++)
-				if (o->short_name == *p)
-					break;
-			if (o->type == FL_OPT_END)
-				return fail(err, errlen, "unknown option '-%c'", *p);
-			if (!needs_arg(o)) {
-				if (take(o, false, NULL, err, errlen) < 0)
-					return -1;
-				continue;
-			}
-			if (p[1]) {
-				if (take(o, false, p + 1, err, errlen) < 0)
-					return -1;
-			} else if (i + 1 < argc) {
-				if (take(o, false, argv[++i], err, errlen) < 0)
-					return -1;
-			} else {
-				return fail(err, errlen, "option '-%c' needs a value", *p);
-			}
-			break;
-		}
+		rc = a[1] == '-' ? parse_long(opts, argc, argv, &i, err, errlen)
+				 : parse_short(opts, argc, argv, &i, err, errlen);
+		if (rc < 0)
+			return rc;
 	}
 	return npos;
+}
+
+int fl_opt_parse(const struct fl_option *opts, int argc, char **argv, char *err, size_t errlen)
+{
+	return fl_opt_parse_flags(opts, 0, argc, argv, err, errlen);
 }
 
 static void print_one(FILE *out, const char *head, const char *help)
@@ -242,7 +283,9 @@ void fl_opt_print_help(FILE *out, const struct fl_option *opts)
 			n = snprintf(head, sizeof(head), "-%c, --%s", o->short_name, o->long_name);
 		else
 			n = snprintf(head, sizeof(head), "    --%s", o->long_name);
-		if (needs_arg(o) && n > 0 && (size_t)n < sizeof(head))
+		if (n > 0 && (size_t)n < sizeof(head) && o->type == FL_OPT_CALLBACK_OPTARG)
+			snprintf(head + n, sizeof(head) - (size_t)n, "[=%s]", o->argh ? o->argh : "VALUE");
+		else if (needs_arg(o) && n > 0 && (size_t)n < sizeof(head))
 			snprintf(head + n, sizeof(head) - (size_t)n, " %s", o->argh ? o->argh : "VALUE");
 		print_one(out, head, o->help ? o->help : "");
 	}

@@ -5,9 +5,13 @@
  * block of the command's help, which is also its man page's OPTIONS.
  *
  * Options may come before, between or after the positional arguments (as
- * getopt_long permutes them); "--" ends them.  Long options take
- * "--name VALUE" or "--name=VALUE"; short ones "-n VALUE" or "-nVALUE",
- * and flags bundle ("-wq").
+ * getopt_long permutes them); "--" ends them.  A command that runs another
+ * (record -- CMD ARGS) asks for FL_OPT_PARSE_STOP_AT_ARG instead: the first
+ * positional ends the options, and what follows it is the other command's,
+ * options too (getopt's "+").  Long options take "--name VALUE" or
+ * "--name=VALUE"; short ones "-n VALUE" or "-nVALUE", and flags bundle
+ * ("-wq").  "-h" and "--help", which every help block lists, are found
+ * where the options are, not taken for a value.
  */
 #ifndef FL_OPT_H
 #define FL_OPT_H
@@ -24,6 +28,10 @@ enum fl_opt_type {
 	FL_OPT_INT,	/* int64_t *value, a whole decimal integer >= min */
 	FL_OPT_CHOICE,	/* int *value = the index of the argument in choices */
 	FL_OPT_CALLBACK,	/* cb(value, argument): a value with its own rules */
+	/* cb(value, argument or NULL): a value that may be left out, given
+	 * only as "--name=VALUE" or "-nVALUE" (getopt_long's
+	 * optional_argument); help shows "--name[=ARGH]". */
+	FL_OPT_CALLBACK_OPTARG,
 };
 
 struct fl_option {
@@ -43,10 +51,20 @@ struct fl_option {
 
 #define FL_OPT_END_ { FL_OPT_END, 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL }
 
+/* fl_opt_parse_flags()'s flags. */
+#define FL_OPT_PARSE_STOP_AT_ARG 0x1u	/* the first positional ends the options */
+
+/* fl_opt_parse()'s answer to "-h" or "--help" among the options. */
+#define FL_OPT_PARSE_HELP (-2)
+
 /* Parses argv[1..argc) against opts, storing values as they come (a later
  * option wins).  The positional arguments end up in argv[1..n], in their
- * order; returns n, or -1 with a message for the user in err. */
+ * order; returns n, FL_OPT_PARSE_HELP for -h or --help, or -1 with a
+ * message for the user in err. */
 int fl_opt_parse(const struct fl_option *opts, int argc, char **argv, char *err, size_t errlen);
+/* The same, with FL_OPT_PARSE_* flags. */
+int fl_opt_parse_flags(const struct fl_option *opts, unsigned flags, int argc, char **argv,
+		       char *err, size_t errlen);
 
 /* The "options:" block: "  -r, --run N            help", the help at
  * column 25 (on the next line when the name is longer), then

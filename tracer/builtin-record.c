@@ -16,7 +16,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,149 +25,214 @@
 #include "recorder.h"
 
 /* ---------------------------------------------------------------------- */
-/* The command                                                            */
+/* The command line                                                       */
 
 extern const struct fl_cmd fl_cmd_record;
 
-static int parse_pids(struct rec_opts *o, const char *arg)
+/* The options as parsed (lib/fl_opt.h): the table below points into it. */
+static struct rec_opts ra;
+
+static int take_pids(void *value, const char *arg, char *err, size_t len)
 {
+	struct rec_opts *o = value;
 	char *copy = strdup(arg), *save = NULL, *tok;
+	size_t had = o->npids;
 	int rc = 0;
 
 	if (!copy)
-		return -ENOMEM;
+		goto nomem;
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		char *end;
 		long v = strtol(tok, &end, 10);
 		if (*end || v <= 0 || v > INT_MAX) {
-			rc = -EINVAL;
+			rc = -1;
 			break;
 		}
 		if (recorder_push_pid(&o->pids, &o->npids, &o->cappids, (pid_t)v) < 0) {
-			rc = -ENOMEM;
-			break;
+			free(copy);
+			goto nomem;
 		}
 	}
 	free(copy);
-	return rc;
+	if (rc < 0 || o->npids == had) {
+		snprintf(err, len, "--pid wants process ids PID[,PID...], not '%s'", arg);
+		return -1;
+	}
+	return 0;
+nomem:
+	snprintf(err, len, "--pid: out of memory");
+	return -1;
 }
 
-enum {
-	OPT_SNAPSHOT = 256, OPT_SNAPSHOT_SIZE, OPT_TRIGGER_LOCK, OPT_TRIGGER_FALLBACK,
-	OPT_TRIGGER_WINDOW, OPT_TRIGGER, OPT_ROTATE_SIZE, OPT_ROTATE_EVERY, OPT_MAX_SIZE, OPT_LIVE,
+/* A number option: its name, the range it must be in, where it goes. */
+struct rec_num {
+	const char *name;
+	double lo, hi;
+	double *to;
 };
 
-/* A number in [lo, hi] for option name, or a usage error. */
-static int parse_num(const char *name, const char *arg, double lo, double hi, double *v)
+/* A number in [n->lo, n->hi] for option n, or -1 with the message. */
+static int parse_num(const struct rec_num *n, const char *arg, double *v, char *err, size_t len)
 {
 	char *end;
 
 	errno = 0;
 	*v = strtod(arg, &end);
-	if (errno || end == arg || *end || !(*v >= lo && *v <= hi))
-		return fl_cmd_usage_error(&fl_cmd_record, "--%s wants a number from %g to %g, not '%s'",
-					  name, lo, hi, arg);
+	if (errno || end == arg || *end || !(*v >= n->lo && *v <= n->hi)) {
+		snprintf(err, len, "--%s wants a number from %g to %g, not '%s'", n->name, n->lo,
+			 n->hi, arg);
+		return -1;
+	}
 	return 0;
 }
 
-/* One option, c from getopt_long() (its value in optarg), into o. */
-static int parse_opt(int c, char **argv, struct rec_opts *o)
+static int take_num(void *value, const char *arg, char *err, size_t len)
+{
+	const struct rec_num *n = value;
+
+	return parse_num(n, arg, n->to, err, len);
+}
+
+/* The ranges; the help below states each one. */
+static struct rec_num num_snapshot_size = { "snapshot-size", 1, 65536, NULL };
+static struct rec_num num_trigger_lock = { "trigger-lock-wait", 1e-6, 1e6, &ra.trigger_lock_ms };
+static struct rec_num num_trigger_fallback = { "trigger-fallback", 0.001, 100,
+					       &ra.trigger_fallback_pct };
+static struct rec_num num_trigger_window = { "trigger-window", 1, 3.6e6, &ra.trigger_window_ms };
+static struct rec_num num_rotate_size = { "rotate-size", 1, 1e7, &ra.rotate_mib };
+static struct rec_num num_rotate_every = { "rotate-every", 0.1, 1e7, &ra.rotate_s };
+static struct rec_num num_max_size = { "max-size", 1, 1e9, &ra.max_mib };
+static struct rec_num num_live = { "live", 1, 3600000, &ra.live_ms };
+
+static int take_snapshot_size(void *value, const char *arg, char *err, size_t len)
 {
 	double num;
-	char *end;
-	int rc;
 
-	switch (c) {
-	case 'o':
-		o->output = optarg;
-		break;
-	case 'p':
-		if (parse_pids(o, optarg) < 0)
-			return fl_cmd_usage_error(&fl_cmd_record, "bad process id list '%s'",
-						  optarg);
-		break;
-	case 'a':
-		o->all = true;
-		break;
-	case 'd':
-		o->duration = strtod(optarg, &end);
-		if (*end || !(o->duration > 0) || o->duration > 1e7)
-			return fl_cmd_usage_error(&fl_cmd_record,
-						  "--duration wants seconds > 0, not '%s'", optarg);
-		break;
-	case 'm': {
-		unsigned long v = strtoul(optarg, &end, 10);
-		if (*end || v < 1 || v > (1ul << 20) || (v & (v - 1)))
-			return fl_cmd_usage_error(&fl_cmd_record, "--mmap-pages wants a power "
-						  "of two from 1 to 1048576, not '%s'", optarg);
-		o->ring_pages = v;
-		break;
-	}
-	case 'q':
-		o->quiet = true;
-		break;
-	case OPT_SNAPSHOT:
-		o->snapshot = true;
-		break;
-	case OPT_SNAPSHOT_SIZE:
-		if ((rc = parse_num("snapshot-size", optarg, 1, 65536, &num)) != 0)
-			return rc;
-		o->snapshot_mib = (unsigned long)num;
-		break;
-	case OPT_TRIGGER_LOCK:
-		if ((rc = parse_num("trigger-lock-wait", optarg, 1e-6, 1e6, &num)) != 0)
-			return rc;
-		o->trigger_lock_ms = num;
-		break;
-	case OPT_TRIGGER_FALLBACK:
-		if ((rc = parse_num("trigger-fallback", optarg, 0.001, 100, &num)) != 0)
-			return rc;
-		o->trigger_fallback_pct = num;
-		break;
-	case OPT_TRIGGER_WINDOW:
-		if ((rc = parse_num("trigger-window", optarg, 1, 3.6e6, &num)) != 0)
-			return rc;
-		o->trigger_window_ms = num;
-		break;
-	case OPT_TRIGGER:
-		o->trigger = true;
-		break;
-	case OPT_ROTATE_SIZE:
-		if ((rc = parse_num("rotate-size", optarg, 1, 1e7, &num)) != 0)
-			return rc;
-		o->rotate_mib = num;
-		break;
-	case OPT_ROTATE_EVERY:
-		if ((rc = parse_num("rotate-every", optarg, 0.1, 1e7, &num)) != 0)
-			return rc;
-		o->rotate_s = num;
-		break;
-	case OPT_MAX_SIZE:
-		if ((rc = parse_num("max-size", optarg, 1, 1e9, &num)) != 0)
-			return rc;
-		o->max_mib = num;
-		break;
-	case 'U':
-		/* LTTng's URL syntax; lttng-sessiond checks the rest. */
-		if (strncmp(optarg, "net://", 6) && strncmp(optarg, "net6://", 7))
-			return fl_cmd_usage_error(&fl_cmd_record, "--url wants net://HOST[:CTRL[:DATA]] "
-						  "(or net6://), not '%s'", optarg);
-		o->url = optarg;
-		break;
-	case OPT_LIVE:
-		o->live_ms = 1000;	/* lttng create --live's default */
-		if (optarg && (rc = parse_num("live", optarg, 1, 3600000, &o->live_ms)) != 0)
-			return rc;
-		break;
-	case ':':
-		return fl_cmd_usage_error(&fl_cmd_record, "option '%s' needs a value",
-					  argv[optind - 1]);
-	default:
-		return fl_cmd_usage_error(&fl_cmd_record, "unknown option '%s'",
-					  argv[optind - 1]);
-	}
+	if (parse_num(&num_snapshot_size, arg, &num, err, len) < 0)
+		return -1;
+	*(unsigned long *)value = (unsigned long)num;
 	return 0;
 }
+
+/* --live, or --live=MS. */
+static int take_live(void *value, const char *arg, char *err, size_t len)
+{
+	(void)value;
+	ra.live_ms = 1000;	/* lttng create --live's default */
+	return arg ? take_num(&num_live, arg, err, len) : 0;
+}
+
+static int take_duration(void *value, const char *arg, char *err, size_t len)
+{
+	char *end;
+	double d = strtod(arg, &end);
+
+	if (*end || !(d > 0) || d > 1e7) {
+		snprintf(err, len, "--duration wants seconds > 0, not '%s'", arg);
+		return -1;
+	}
+	*(double *)value = d;
+	return 0;
+}
+
+static int take_mmap_pages(void *value, const char *arg, char *err, size_t len)
+{
+	char *end;
+	unsigned long v = strtoul(arg, &end, 10);
+
+	if (*end || v < 1 || v > (1ul << 20) || (v & (v - 1))) {
+		snprintf(err, len, "--mmap-pages wants a power of two from 1 to 1048576, not '%s'",
+			 arg);
+		return -1;
+	}
+	*(size_t *)value = v;
+	return 0;
+}
+
+static int take_url(void *value, const char *arg, char *err, size_t len)
+{
+	/* LTTng's URL syntax; lttng-sessiond checks the rest. */
+	if (strncmp(arg, "net://", 6) && strncmp(arg, "net6://", 7)) {
+		snprintf(err, len, "--url wants net://HOST[:CTRL[:DATA]] (or net6://), not '%s'",
+			 arg);
+		return -1;
+	}
+	*(const char **)value = arg;
+	return 0;
+}
+
+#define OPT_CB(type, s, l, argh, help, value, cb) \
+	{ type, s, l, argh, help, value, NULL, 0, NULL, NULL, cb }
+#define OPT_NUM(l, argh, help, num) OPT_CB(FL_OPT_CALLBACK, 0, l, argh, help, &num, take_num)
+#define OPT_FLAG(s, l, help, value) OPT_CB(FL_OPT_FLAG, s, l, NULL, help, value, NULL)
+
+/* Every option, its value's name, default and range: the "options:" block
+ * of the help, the man page's OPTIONS and the bash completion. */
+static const struct fl_option record_options[] = {
+	{ FL_OPT_STRING, 'o', "output", "DIR", "the trace directory, which must not exist\n"
+	  "(default: faultline-YYYYMMDD-HHMMSS); created\n"
+	  "owner-only, because traces hold addresses", &ra.output, NULL, 0, NULL, NULL, NULL },
+	OPT_CB(FL_OPT_CALLBACK, 0, "url", "URL", "send the trace to an LTTng relay daemon instead:\n"
+	       "net://HOST[:CTRL[:DATA]] (default ports 5342 and\n"
+	       "5343), as `lttng create --set-url`; the collector's\n"
+	       "lttng-relayd writes it to its output directory, in\n"
+	       "HOSTNAME/SESSION-DATE-TIME/, where every faultline\n"
+	       "command reads it (docs/fleet.md)", &ra.url, take_url),
+	OPT_CB(FL_OPT_CALLBACK_OPTARG, 0, "live", "MS", "with --url: a live session, which `faultline replay\n"
+	       "--live` follows as it records, its packets sent\n"
+	       "every MS, 1 to 3600000 (default 1000), or when one\n"
+	       "is full; a viewer attached later starts at the\n"
+	       "next packet (docs/fleet.md)", NULL, take_live),
+	OPT_CB(FL_OPT_CALLBACK, 'p', "pid", "PID[,PID]", "a target: attach to running processes\n"
+	       "(repeatable); their /proc/PID/maps is written as\n"
+	       "vma_snapshot events.  Recording ends when they have\n"
+	       "all exited", &ra, take_pids),
+	OPT_FLAG('a', "all", "a target: every process on the system", &ra.all),
+	OPT_CB(FL_OPT_CALLBACK, 'd', "duration", "S", "stop after S seconds, more than 0 and at most\n"
+	       "10000000 (default: when the target is gone)", &ra.duration, take_duration),
+	OPT_CB(FL_OPT_CALLBACK, 'm', "mmap-pages", "N", "data pages of each CPU's perf ring, a power of\n"
+	       "two from 1 to 1048576 (default: 1/64 of the\n"
+	       "available memory shared by the CPUs, 4 to 64 MiB\n"
+	       "per CPU)", &ra.ring_pages, take_mmap_pages),
+	OPT_FLAG('q', "quiet", "print only errors and losses", &ra.quiet),
+	OPT_FLAG(0, "snapshot", "the flight recorder: keep the events in LTTng's\n"
+		 "rings in memory, overwriting the oldest, and write\n"
+		 "nothing until a trigger; each trigger writes what\n"
+		 "the rings hold (everything that happened before it,\n"
+		 "as far back as they reach) as DIR/snapshot-N, a\n"
+		 "trace of its own, and recording goes on.\n"
+		 "Triggers: SIGUSR1, `faultline record --trigger`,\n"
+		 "and the two below", &ra.snapshot),
+	OPT_CB(FL_OPT_CALLBACK, 0, "snapshot-size", "MIB", "with --snapshot: each CPU's ring, 1 to 65536\n"
+	       "(default 64)", &ra.snapshot_mib, take_snapshot_size),
+	OPT_NUM("trigger-lock-wait", "MS", "with --snapshot: trigger when a thread waited\n"
+		"longer than MS for mmap_lock, 0.000001 to 1000000\n"
+		"(default: no such trigger)", num_trigger_lock),
+	OPT_NUM("trigger-fallback", "PCT", "with --snapshot: trigger when at least PCT% of\n"
+		"the faults that ended in the window (at least 100\n"
+		"of them) ended while their thread held mmap_lock:\n"
+		"they fell back; 0.001 to 100 (default: no such\n"
+		"trigger)", num_trigger_fallback),
+	OPT_NUM("trigger-window", "MS", "with --trigger-fallback: that window, 1 to\n"
+		"3600000 (default 1000).  A built-in trigger then\n"
+		"stays quiet for 1 s", num_trigger_window),
+	OPT_FLAG(0, "trigger", "from another shell: ask the flight recorder\n"
+		 "writing -o DIR (or the only one running) for a\n"
+		 "snapshot now; give only -o DIR with it", &ra.trigger),
+	OPT_NUM("rotate-size", "MIB", "close the trace chunk after about MIB, 1 to\n"
+		"10000000 (LTTng checks the size as it writes;\n"
+		"chunks run over).  Each closed chunk is\n"
+		"DIR/archives/BEGIN-END-N, a trace of its own; info\n"
+		"and replay read DIR as the whole recording", num_rotate_size),
+	OPT_NUM("rotate-every", "S", "close the trace chunk every S seconds, 0.1 to\n"
+		"10000000", num_rotate_every),
+	OPT_NUM("max-size", "MIB", "with --rotate-size or --rotate-every: keep DIR\n"
+		"under MIB, 1 to 1000000000, at least twice\n"
+		"--rotate-size: the oldest closed chunks are\n"
+		"removed (checked every 0.25 s and at the end; the\n"
+		"newest closed chunk is always kept)", num_max_size),
+	FL_OPT_END_,
+};
 
 /* The options together: what goes with what, and one target. */
 static int check_args(const struct rec_opts *o)
@@ -207,41 +271,25 @@ static int check_args(const struct rec_opts *o)
 	return 0;
 }
 
+/* argv into o: 0 to record, FL_OPT_PARSE_HELP when the help was
+ * printed, or FL_EXIT_USAGE (said).  The first word that is not an
+ * option (or the word after "--") starts the command: the words after it
+ * are its own, options too. */
 static int parse_args(int argc, char **argv, struct rec_opts *o)
 {
-	int rc;
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "mmap-pages", required_argument, NULL, 'm' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "snapshot", no_argument, NULL, OPT_SNAPSHOT },
-		{ "snapshot-size", required_argument, NULL, OPT_SNAPSHOT_SIZE },
-		{ "trigger-lock-wait", required_argument, NULL, OPT_TRIGGER_LOCK },
-		{ "trigger-fallback", required_argument, NULL, OPT_TRIGGER_FALLBACK },
-		{ "trigger-window", required_argument, NULL, OPT_TRIGGER_WINDOW },
-		{ "trigger", no_argument, NULL, OPT_TRIGGER },
-		{ "rotate-size", required_argument, NULL, OPT_ROTATE_SIZE },
-		{ "rotate-every", required_argument, NULL, OPT_ROTATE_EVERY },
-		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
-		{ "url", required_argument, NULL, 'U' },
-		{ "live", optional_argument, NULL, OPT_LIVE },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+	int n;
 
-	memset(o, 0, sizeof(*o));
-	o->ring_pages = 0;	/* sized from memory (ring_size.h) */
-	opterr = 0;
-	optind = 1;
-	/* '+': the first non-option starts the command. */
-	while ((c = getopt_long(argc, argv, "+:o:p:ad:m:q", opts, NULL)) != -1)
-		if ((rc = parse_opt(c, argv, o)) != 0)
-			return rc;
-	if (optind < argc)
-		o->cmd = argv + optind;
+	memset(&ra, 0, sizeof(ra));
+	ra.ring_pages = 0;	/* sized from memory (ring_size.h) */
+	n = fl_cmd_parse(&fl_cmd_record, argc, argv);
+	*o = ra;
+	if (n == FL_OPT_PARSE_HELP)
+		return n;
+	if (n < 0)
+		return FL_EXIT_USAGE;
+	argv[1 + n] = NULL;	/* the command's argv ends with it */
+	if (n > 0)
+		o->cmd = argv + 1;
 	return check_args(o);
 }
 
@@ -254,7 +302,7 @@ static int run_record(int argc, char **argv)
 	if ((rc = parse_args(argc, argv, &r.o)) != 0) {
 		free(r.o.pids);
 		snap_trigger_free(&r.trig);
-		return rc;
+		return rc == FL_OPT_PARSE_HELP ? FL_EXIT_OK : rc;
 	}
 	if (r.o.trigger) {
 		snap_trigger_free(&r.trig);
@@ -267,10 +315,12 @@ static int run_record(int argc, char **argv)
 const struct fl_cmd fl_cmd_record = {
 	.name = "record",
 	.summary = "capture page faults and mmap-family events into a trace",
-	.usage = "faultline record [-o DIR | --url URL] [-d S] [-m PAGES] [-q] [--rotate-size MIB | --rotate-every S\n"
-		 "                        [--max-size MIB]] [--snapshot [--snapshot-size MIB]\n"
-		 "                        [--trigger-lock-wait MS] [--trigger-fallback PCT [--trigger-window MS]]]\n"
-		 "                        (-p PID... | -a | [--] CMD [ARGS...])\n"
+	.usage = "faultline record [-o DIR | --url URL [--live[=MS]]] [-d S] [-m N] [-q]\n"
+		 "                        [--rotate-size MIB | --rotate-every S [--max-size MIB]]\n"
+		 "                        [--snapshot [--snapshot-size MIB]\n"
+		 "                         [--trigger-lock-wait MS]\n"
+		 "                         [--trigger-fallback PCT [--trigger-window MS]]]\n"
+		 "                        (-p PID[,PID]... | -a | [--] CMD [ARGS...])\n"
 		 "       faultline record --trigger [-o DIR]",
 	.help =
 		"Record the page faults, fault ends, mmap-family calls (mmap, munmap,\n"
@@ -298,68 +348,14 @@ const struct fl_cmd fl_cmd_record = {
 		"created, started, stopped and destroyed here, and a private\n"
 		"lttng-sessiond is started (and stopped at the end) when none runs.\n"
 		"\n"
-		"targets (exactly one):\n"
-		"  -- CMD [ARGS...]       run CMD and record it and its threads and\n"
-		"                         children; under sudo, CMD runs as the user who\n"
-		"                         ran sudo.  Recording ends when CMD exits.\n"
-		"  -p, --pid PID[,PID]    attach to running processes (repeatable); their\n"
-		"                         /proc/PID/maps is written as vma_snapshot events.\n"
-		"                         Recording ends when they have all exited.\n"
-		"  -a, --all              every process on the system\n"
-		"\n"
-		"options:\n"
-		"  -o, --output DIR       the trace directory, which must not exist\n"
-		"                         (default: faultline-YYYYMMDD-HHMMSS); created\n"
-		"                         owner-only, because traces hold addresses\n"
-		"      --url URL          send the trace to an LTTng relay daemon instead:\n"
-		"                         net://HOST[:CTRL[:DATA]] (default ports 5342 and\n"
-		"                         5343), as `lttng create --set-url`; the collector's\n"
-		"                         lttng-relayd writes it to its output directory, in\n"
-		"                         HOSTNAME/SESSION-DATE-TIME/, where every faultline\n"
-		"                         command reads it (docs/fleet.md)\n"
-		"      --live[=MS]        with --url: a live session, which `faultline replay\n"
-		"                         --live` follows as it records, its packets sent\n"
-		"                         every MS (default 1000) or when one is full; a\n"
-		"                         viewer attached later starts at the next packet\n"
-		"                         (docs/fleet.md)\n"
-		"  -d, --duration S       stop after S seconds\n"
-		"  -m, --mmap-pages N     data pages of each CPU's perf ring, a power of\n"
-		"                         two (default: 1/64 of the available memory\n"
-		"                         shared by the CPUs, 4 to 64 MiB per CPU)\n"
-		"  -q, --quiet            print only errors and losses\n"
-		"\n"
-		"flight recorder:\n"
-		"  --snapshot             keep the events in LTTng's rings in memory,\n"
-		"                         overwriting the oldest, and write nothing until\n"
-		"                         a trigger; each trigger writes what the rings\n"
-		"                         hold (everything that happened before it, as\n"
-		"                         far back as they reach) as DIR/snapshot-N, a\n"
-		"                         trace of its own, and recording goes on.\n"
-		"                         Triggers: SIGUSR1, `faultline record --trigger`,\n"
-		"                         and the two below.\n"
-		"  --snapshot-size MIB    each CPU's ring (default 64)\n"
-		"  --trigger-lock-wait MS a thread waited longer than MS for mmap_lock\n"
-		"  --trigger-fallback PCT at least PCT% of the faults that ended in the\n"
-		"                         window (at least 100 of them) ended while their\n"
-		"                         thread held mmap_lock: they fell back\n"
-		"  --trigger-window MS    that window (default 1000)\n"
-		"                         A built-in trigger then stays quiet for 1 s.\n"
-		"  --trigger              from another shell: ask the flight recorder\n"
-		"                         writing -o DIR (or the only one running) for a\n"
-		"                         snapshot now\n"
-		"\n"
-		"long recordings:\n"
-		"  --rotate-size MIB      close the trace chunk after about MIB (LTTng\n"
-		"                         checks the size as it writes; chunks run over)\n"
-		"  --rotate-every S       close the trace chunk every S seconds\n"
-		"                         Each closed chunk is DIR/archives/BEGIN-END-N, a\n"
-		"                         trace of its own; info and replay read DIR as\n"
-		"                         the whole recording.\n"
-		"  --max-size MIB         keep DIR under MIB: the oldest closed chunks are\n"
-		"                         removed (checked every 0.25 s and at the end;\n"
-		"                         the newest closed chunk is always kept)\n"
-		"  -h, --help             this help\n"
-		"\n"
+		"The target is exactly one of: a command, run and recorded with its\n"
+		"threads and children until it exits (`-- CMD [ARGS...]`; the `--` may\n"
+		"be left out: the first word that is not an option starts CMD, and the\n"
+		"words after it are CMD's, options too; under sudo, CMD runs as the user\n"
+		"who ran sudo); running processes (-p); or every process (-a).\n",
+	.options = record_options,
+	.opt_flags = FL_OPT_PARSE_STOP_AT_ARG,
+	.help_tail =
 		"Recording stops cleanly on SIGINT, SIGTERM or SIGHUP, when the target is\n"
 		"gone, after --duration, or when the output's file system runs low on\n"
 		"space; the trace is complete and readable in every case.  At the end it\n"

@@ -22,6 +22,10 @@ is "a typed command" "$(complete_words dif)" "diff"
 is "options of report" "$(complete_words report --w)" "--wide"
 is "options of replay" "$(complete_words replay --ag)" "--again"
 is "replay --replace" "$(complete_words replay --rep)" "--replace"
+# Only a command's own options, not those its help's prose mentions
+# (info's help names perf's --all and --to-ctf).
+is "options of info: its own only" "$(complete_words info --)" "--format --help"
+is "options of record: its own only" "$(complete_words record --s)" "--snapshot --snapshot-size"
 is "strategies" "$(complete_words replay -s '')" "all classic pervma spf spf-mmseq"
 is "profiles" "$(complete_words replay --profile 6.1)" "6.10 6.15+"
 is "spf profiles" "$(complete_words replay -p v1)" "v10 v10-ppc-intended v11 v11-ppc-intended v12 v12-ppc-intended"

@@ -11,7 +11,7 @@ pt=$FL_BUILD/tests/workloads/pagetouch
 expect_fail "no target is a usage error" 2 "nothing to record: give -p PID, -a, or -- CMD" record
 expect_fail "two targets are a usage error" 2 "give one target" record -a -- true
 expect_fail "-m must be a power of two" 2 "mmap-pages wants a power of two" record -m 3 -- true
-expect_fail "-p wants process ids" 2 "bad process id list 'x'" record -p x
+expect_fail "-p wants process ids" 2 "--pid wants process ids PID\[,PID...\], not 'x'" record -p x
 expect_fail "--duration wants seconds" 2 "duration wants seconds" record -d -1 -- true
 run_fl record --help
 if [ "$FL_RC" -eq 0 ] && printf '%s\n' "$FL_OUT" | grep -q 'exit status: 0 when the trace is complete, 3 when'; then

@@ -41,6 +41,15 @@ expect_fail "an SQL injection is just an unknown table" 2 "no table 'runs; DROP 
 	export --table 'runs; DROP TABLE runs' n.db
 expect_fail "unknown format" 2 "unknown format 'xml'" export --table runs --format xml n.db
 expect_fail "--run does not apply to meta" 2 "--run does not apply to meta" export --table meta --run 1 n.db
+# Without a DB, faultline.db in the current directory, as replay writes
+# it and report, diff and tui read it.
+mkdir nodb && cd nodb || exit 1
+expect_fail "no DB and no faultline.db here: named, exit 1" 1 "faultline\.db: No such file" export --table runs
+cp ../n.db faultline.db
+run_fl export --table runs
+is "export without a DB reads faultline.db" "$FL_OUT" "$("$FAULTLINE" export --table runs ../n.db)"
+cd .. || exit 1
+
 expect_ok "--help" export --help
 is "--help fits 80 columns" "$(printf '%s\n' "$FL_OUT" | awk 'length($0) > 80')" ""
 

@@ -1,0 +1,34 @@
+#!/bin/bash
+# faultline-test: serial (records: machine-wide tracers and buffers)
+# record's command line reaches the recorded command whole: the words after
+# "--", or after the first word that is not an option, are the command's,
+# options, "--" and "--help" too (t0005-record-cli.sh checks the rest of
+# the command line without recording).
+. "$FL_TOP/tests/lib.sh"
+
+checks=(
+	"-- CMD: record exits 0" "-- CMD: the options after it reach CMD"
+	"CMD without --: record exits 0" "CMD without --: the options after it reach CMD"
+	"the command's exit status is reported"
+)
+need_recording root lttng tracefs -- "${checks[@]}"
+cd "$FL_TMP" || exit 1
+
+# A command that writes its arguments, one a line, to the file named by $0.
+dump='printf "%s\n" "$@" >"$0"'
+
+"$FAULTLINE" record -q -o "$FL_TMP/t1" -- /bin/sh -c "$dump" "$FL_TMP/a1" -x --help -o -- -q \
+	>"$FL_TMP/r1.out" 2>"$FL_TMP/r1.err"
+is "-- CMD: record exits 0" "$? $(cat "$FL_TMP/r1.err")" "0 "
+is "-- CMD: the options after it reach CMD" "$(tr '\n' ' ' <"$FL_TMP/a1" 2>&1)" "-x --help -o -- -q "
+
+"$FAULTLINE" record -q -o "$FL_TMP/t2" /bin/sh -c "$dump" "$FL_TMP/a2" -d 1 -p 0 --bogus -h \
+	>"$FL_TMP/r2.out" 2>"$FL_TMP/r2.err"
+is "CMD without --: record exits 0" "$? $(cat "$FL_TMP/r2.err")" "0 "
+is "CMD without --: the options after it reach CMD" "$(tr '\n' ' ' <"$FL_TMP/a2" 2>&1)" "-d 1 -p 0 --bogus -h "
+
+"$FAULTLINE" record -o "$FL_TMP/t3" -- /bin/sh -c 'exit 3' >"$FL_TMP/r3.out" 2>"$FL_TMP/r3.err"
+contains "the command's exit status is reported" "$(cat "$FL_TMP/r3.err")" \
+	'^faultline record: /bin/sh exited with status 3$'
+
+done_testing

@@ -32,6 +32,9 @@ struct writer_obj {
 	 * it was woken (it write-locked the VMA after that). */
 	struct { uint64_t vma_id, t, woke; } *late;
 	size_t nlate, caplate;
+	/* Its call was applied at a later writer's exit, in lock order,
+	 * before its own exit event came (eng_on_mm_call()). */
+	bool applied_early;
 };
 
 /* Completed writers an mm keeps for the speculative windows' look-back. */

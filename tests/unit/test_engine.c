@@ -1475,6 +1475,40 @@ static void snapshot_anon_vmas_apart_and_split(void **state)
 	replay_free(&r);
 }
 
+/* The kernel changes VMAs in the order writers hold mmap_lock, whatever
+ * order their calls return in.  T1's munmap() of A holds the lock first,
+ * then is preempted before it returns; T2's mmap() takes the lock after
+ * it, gets the range T1 freed, and returns first.  T1's exit comes last,
+ * but its munmap() happened before the mmap(): A stays mapped. */
+static void calls_apply_in_lock_order(void **state)
+{
+	struct script s = { .n = 0 };
+	struct replay r;
+	const uint64_t unmap[6] = { A, LEN, 0, 0, 0, 0 };
+	const uint64_t map[6] = { 0, LEN, PROT_RW, MAP_ANON_PRIV, (uint64_t)-1, 0 };
+
+	(void)state;
+	mapping(&s, 1, PID, A, A + LEN, "rw-p", "", true);
+	call(&s, T1, FL_MM_MUNMAP, 5, 60, 0, unmap);
+	W_START(&s, T1, 6);
+	W_OK(&s, T1, 10);
+	W_REL(&s, T1, 20);
+	call(&s, T2, FL_MM_MMAP, 25, 45, (int64_t)A, map);
+	W_START(&s, T2, 26);
+	W_OK(&s, T2, 30);
+	W_REL(&s, T2, 40);
+	fault(&s, T2, 50, A + PG, WR);		/* fault 1: before T1 returns */
+	fault_end(&s, T2, 55, false);
+	fault(&s, T2, 70, A + 2 * PG, WR);	/* fault 2: after */
+	fault_end(&s, T2, 75, false);
+	play(&r, &s, false);
+
+	assert_int_equal(F(&r, 1)->place, FL_PLACE_VMA);
+	assert_int_equal(F(&r, 2)->place, FL_PLACE_VMA);
+	assert_int_equal(F(&r, 2)->vma.start, A);
+	replay_free(&r);
+}
+
 /* A mapping a perf trace knows only by its start (PERF_RECORD_MMAP2 as
  * perf data convert writes it: no length), whose first pages ld.so makes
  * read-only (RELRO: mprotect(start, 2 pages, PROT_READ)).  mprotect_fixup()
@@ -1576,6 +1610,7 @@ int main(void)
 		cmocka_unit_test(snapshot_anonymous_size),
 		cmocka_unit_test(mprotect_of_a_mapping_known_by_its_start),
 		cmocka_unit_test(snapshot_anon_vmas_apart_and_split),
+		cmocka_unit_test(calls_apply_in_lock_order),
 		cmocka_unit_test(a_mapping_replaces_what_it_overlaps),
 		cmocka_unit_test(process_of_unknown_origin_is_unplaced),
 	};

@@ -164,6 +164,58 @@ void eng_attach_recent(struct fl_engine *e, struct mmctx *mm, struct writer_obj 
 	}
 }
 
+/* One call into the mm model, its page tables and the fault windows:
+ * *applied is fl_mm_apply()'s answer; < 0 only when memory ran out. */
+static int apply_call(struct fl_engine *e, struct mmctx *mm, const struct fl_mm_call *call,
+		      bool writer, int32_t tid, int *applied)
+{
+	int rc = fl_mm_apply(&mm->mm, call);
+
+	*applied = rc;
+	if (rc < 0)
+		e->st.mm_refused++;
+	if (rc == 0 && fl_pgt_apply_mm(&mm->pt, &mm->mm) < 0)
+		return oom(e);
+	if (rc == 0)
+		eng_window_mm_call(e, mm, call, writer, tid);
+	return 0;
+}
+
+/* Calls whose effect needs no return value: their arguments say it all. */
+static bool applies_from_args(enum fl_mm_kind kind)
+{
+	return kind == FL_MM_MUNMAP || kind == FL_MM_MPROTECT || kind == FL_MM_MADVISE;
+}
+
+/* The kernel changed the VMAs while the writer held mmap_lock for write,
+ * but the model applied each call at its exit, and a writer preempted
+ * between mmap_write_unlock() (or the downgrade) and its return exits
+ * after writers that took the lock after it: applied late, its munmap()
+ * removed the mapping a later mmap() had made in the range it freed, and
+ * faults in between met VMAs the kernel no longer had.  So a call whose
+ * arguments say all it did is applied when its writer lets the lock go,
+ * as a success; its exit then only completes it. */
+static int apply_at_release(struct fl_engine *e, struct mmctx *mm, struct writer_obj *w)
+{
+	struct fl_mm_call call;
+	int applied;
+
+	if (w->applied_early || !w->w.traced || !w->w.call.has_enter || w->w.call.has_exit ||
+	    !applies_from_args(w->w.call.kind))
+		return 0;
+	call = w->w.call;
+	call.has_exit = true;
+	call.ret = 0;
+	call.t_exit = w->w.w_end;
+	w->applied_early = true;
+	mm->snap_run = false;
+	if (apply_call(e, mm, &call, true, w->w.tid, &applied) < 0)
+		return e->err.code;
+	if (applied == 0 && writer_take_changes(w, &mm->mm) < 0)
+		return oom(e);
+	return 0;
+}
+
 int eng_on_lock(struct fl_engine *e, struct thread *t, const struct fl_event *ev)
 {
 	const struct fl_mmap_lock *l = &ev->u.lock;
@@ -220,7 +272,7 @@ int eng_on_lock(struct fl_engine *e, struct thread *t, const struct fl_event *ev
 				t->w = NULL;
 				return eng_writer_complete(e, mm, w);
 			}
-			break;
+			return apply_at_release(e, mm, w);
 		case FL_LOCK__COUNT:
 			break;
 		}
@@ -237,71 +289,9 @@ int eng_on_lock(struct fl_engine *e, struct thread *t, const struct fl_event *ev
 			t->w = NULL;
 			return eng_writer_complete(e, mm, w);
 		}
+		return apply_at_release(e, mm, w);
 	}
 	return 0;
-}
-
-/* One call into the mm model, its page tables and the fault windows:
- * *applied is fl_mm_apply()'s answer; < 0 only when memory ran out. */
-static int apply_call(struct fl_engine *e, struct mmctx *mm, const struct fl_mm_call *call,
-		      bool writer, int32_t tid, int *applied)
-{
-	int rc = fl_mm_apply(&mm->mm, call);
-
-	*applied = rc;
-	if (rc < 0)
-		e->st.mm_refused++;
-	if (rc == 0 && fl_pgt_apply_mm(&mm->pt, &mm->mm) < 0)
-		return oom(e);
-	if (rc == 0)
-		eng_window_mm_call(e, mm, call, writer, tid);
-	return 0;
-}
-
-/* Calls whose effect needs no return value: their arguments say it all. */
-static bool applies_from_args(enum fl_mm_kind kind)
-{
-	return kind == FL_MM_MUNMAP || kind == FL_MM_MPROTECT || kind == FL_MM_MADVISE;
-}
-
-/* The kernel changed the VMAs in the order the writers held mmap_lock, but
- * the model applies each call at its exit, and a writer preempted between
- * its release and its return exits after writers that took the lock after
- * it: applied late, its munmap() removed the mapping a later mmap() had
- * made in the range it freed.  So before a call that took the lock at
- * `after` is applied, the calls that released it before then and have not
- * exited yet are applied first, as they succeeded, where their arguments
- * say what they did. */
-static int apply_released_before(struct fl_engine *e, struct mmctx *mm, const struct writer_obj *self,
-				 uint64_t after)
-{
-	for (;;) {
-		struct writer_obj *c = NULL;
-		struct fl_mm_call call;
-		int applied;
-
-		for (size_t i = 0; i < mm->nopen; i++) {
-			struct writer_obj *o = mm->open[i];
-
-			if (o == self || o->applied_early || !o->closed || !o->w.traced ||
-			    !o->w.call.has_enter || o->w.call.has_exit ||
-			    !applies_from_args(o->w.call.kind) || o->w.w_end >= after)
-				continue;
-			if (!c || o->w.w_end < c->w.w_end)
-				c = o;
-		}
-		if (!c)
-			return 0;
-		call = c->w.call;
-		call.has_exit = true;
-		call.ret = 0;
-		call.t_exit = c->w.w_end;
-		c->applied_early = true;
-		if (apply_call(e, mm, &call, true, c->w.tid, &applied) < 0)
-			return e->err.code;
-		if (applied == 0 && writer_take_changes(c, &mm->mm) < 0)
-			return oom(e);
-	}
 }
 
 int eng_on_mm_call(struct fl_engine *e, struct thread *t, const struct fl_event *ev)
@@ -317,15 +307,13 @@ int eng_on_mm_call(struct fl_engine *e, struct thread *t, const struct fl_event 
 		return 0;
 	mm->snap_run = false;
 	if (w && w->applied_early) {
-		/* Applied in lock order, as a success: a failure is the
+		/* Applied at its release, as a success: a failure is the
 		 * model's error now. */
 		if (ev->u.mm_call.has_exit && ev->u.mm_call.ret < 0)
 			mm->mm.inconsistent++;
 		w->w.call = ev->u.mm_call;
 		return eng_writer_complete(e, mm, w);
 	}
-	if (w && w->acquired && (rc = apply_released_before(e, mm, w, w->w.w_begin)) < 0)
-		return rc;
 	if (apply_call(e, mm, &ev->u.mm_call, w != NULL, t->pub.tid, &rc) < 0)
 		return e->err.code;
 	if (!w && ev->u.mm_call.has_exit && rc == 0 && mm->mm.nchanges) {

@@ -1475,11 +1475,12 @@ static void snapshot_anon_vmas_apart_and_split(void **state)
 	replay_free(&r);
 }
 
-/* The kernel changes VMAs in the order writers hold mmap_lock, whatever
- * order their calls return in.  T1's munmap() of A holds the lock first,
- * then is preempted before it returns; T2's mmap() takes the lock after
- * it, gets the range T1 freed, and returns first.  T1's exit comes last,
- * but its munmap() happened before the mmap(): A stays mapped. */
+/* The kernel changes VMAs while writers hold mmap_lock, whatever order
+ * their calls return in.  T1's munmap() of A holds the lock first, then
+ * is preempted before it returns: A is gone from its release on.  T2's
+ * mmap() takes the lock after it, gets the range T1 freed, and returns
+ * first.  T1's exit comes last, but its munmap() happened before the
+ * mmap(): A stays mapped. */
 static void calls_apply_in_lock_order(void **state)
 {
 	struct script s = { .n = 0 };
@@ -1489,6 +1490,7 @@ static void calls_apply_in_lock_order(void **state)
 
 	(void)state;
 	mapping(&s, 1, PID, A, A + LEN, "rw-p", "", true);
+	mapping(&s, 1, PID, B, B + LEN, "rw-p", "", true);
 	call(&s, T1, FL_MM_MUNMAP, 5, 60, 0, unmap);
 	W_START(&s, T1, 6);
 	W_OK(&s, T1, 10);
@@ -1497,15 +1499,18 @@ static void calls_apply_in_lock_order(void **state)
 	W_START(&s, T2, 26);
 	W_OK(&s, T2, 30);
 	W_REL(&s, T2, 40);
-	fault(&s, T2, 50, A + PG, WR);		/* fault 1: before T1 returns */
+	fault(&s, T3, 22, A + 3 * PG, WR);	/* fault 1: A unmapped */
+	fault_end(&s, T3, 23, false);
+	fault(&s, T2, 50, A + PG, WR);		/* fault 2: before T1 returns */
 	fault_end(&s, T2, 55, false);
-	fault(&s, T2, 70, A + 2 * PG, WR);	/* fault 2: after */
+	fault(&s, T2, 70, A + 2 * PG, WR);	/* fault 3: after */
 	fault_end(&s, T2, 75, false);
 	play(&r, &s, false);
 
-	assert_int_equal(F(&r, 1)->place, FL_PLACE_VMA);
+	assert_int_equal(F(&r, 1)->place, FL_PLACE_NO_VMA);
 	assert_int_equal(F(&r, 2)->place, FL_PLACE_VMA);
-	assert_int_equal(F(&r, 2)->vma.start, A);
+	assert_int_equal(F(&r, 3)->place, FL_PLACE_VMA);
+	assert_int_equal(F(&r, 3)->vma.start, A);
 	replay_free(&r);
 }
 

@@ -168,8 +168,8 @@ bool fl_colour_stdout(void)
 }
 
 /* A cell as text for people. */
-static const char *text_of(const struct fl_col *col, const struct fl_cell *c, char *buf,
-			   size_t len)
+static const char *text_of(const struct fl_col *col, const struct fl_cell *c,
+			   const struct fl_time_fmt *time, char *buf, size_t len)
 {
 	if (!c->set)
 		return col->kind == FL_COL_TEXT && !(col->flags & FL_COL_DASH) ? "" : "-";
@@ -192,7 +192,7 @@ static const char *text_of(const struct fl_col *col, const struct fl_cell *c, ch
 		snprintf(buf, len, "0x%" PRIx64, (uint64_t)c->i);
 		break;
 	case FL_COL_SECS:	/* s with ns, exact: no double rounding */
-		fl_fmt_secs(buf, len, c->i, 0);
+		fl_fmt_since(buf, len, time, c->i);
 		break;
 	}
 	return buf;
@@ -244,8 +244,9 @@ bool fl_table_print_text(const struct fl_table *t, FILE *out, int indent, bool c
 		w[c] = strlen(t->cols[c].label);
 		for (size_t r = 0; r < t->nrows; r++) {
 			char *owned;
-			size_t n = strlen(fl_escape_str(text_of(&t->cols[c], &t->cells[r * t->ncols + c],
-								buf, sizeof(buf)), &owned));
+			const struct fl_cell *cell = &t->cells[r * t->ncols + c];
+			size_t n = strlen(fl_escape_str(text_of(&t->cols[c], cell, &t->time, buf,
+								sizeof(buf)), &owned));
 			free(owned);
 			if (n > w[c])
 				w[c] = n;
@@ -289,14 +290,15 @@ bool fl_table_print_text(const struct fl_table *t, FILE *out, int indent, bool c
 			const struct fl_col *col = &t->cols[c];
 			const char *s;
 			char *owned = NULL;
+			const struct fl_cell *cell = r < 0 ? NULL : &t->cells[(size_t)r * t->ncols + c];
 			size_t n;
 
 			if (col->flags & FL_COL_NOTEXT)
 				continue;
 			/* Texts from the trace (comm, paths) escaped: never a
 			 * terminal control sequence. */
-			s = r < 0 ? col->label : fl_escape_str(text_of(col, &t->cells[(size_t)r * t->ncols + c],
-								       buf, sizeof(buf)), &owned);
+			s = r < 0 ? col->label : fl_escape_str(text_of(col, cell, &t->time, buf,
+								       sizeof(buf)), &owned);
 			n = strlen(s);
 			if (!first)
 				fputs("  ", out);

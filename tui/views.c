@@ -302,7 +302,7 @@ static int group_row(struct tui_app *app, struct tui_view *v, enum tui_group g,
 			rc |= tui_table_cell(t, col++, 0, "%s", w ? w->call : "?");
 			rc |= tui_table_cell(t, col++, w ? w->tid : 0, "%d", w ? w->tid : 0);
 			rc |= tui_table_cell(t, col++, w ? w->t0 : 0, "%s",
-					     w ? tui_fmt_rel(c, sizeof(c), w->t0 - app->ld.run->t_first)
+					     w ? tui_fmt_time(c, sizeof(c), app->ld.run, w->t0)
 					       : "?");
 		}
 	}
@@ -415,7 +415,7 @@ struct tui_view *tui_view_faults(struct tui_app *app, int cause, bool grouped,
 		 tui_run_label(app->ld.run, rl, sizeof(rl)), cause_name(app, cause, cn, sizeof(cn)), gn);
 	for (size_t i = 0; i < app->ld.n && !rc; i++) {
 		const struct tui_out *o = &app->ld.outs[i];
-		char a[24], b[24], c[24];
+		char a[24], b[24], c[32];
 		int64_t k1, k2;
 
 		if (cause >= 0 && o->cause != cause)
@@ -431,7 +431,7 @@ struct tui_view *tui_view_faults(struct tui_app *app, int cause, bool grouped,
 		}
 		rc |= tui_table_cell(&v->tab, 0, o->fault_id, "%" PRId64, o->fault_id);
 		rc |= tui_table_cell(&v->tab, 1, o->t, "%s",
-				     tui_fmt_rel(c, sizeof(c), o->t - app->ld.run->t_first));
+				     tui_fmt_time(c, sizeof(c), app->ld.run, o->t));
 		rc |= tui_table_cell(&v->tab, 2, o->tid, "%d", o->tid);
 		rc |= tui_table_cell(&v->tab, 3, 0, "%" PRIx64, (uint64_t)o->address);
 		rc |= tui_table_cell(&v->tab, 4, 0, "%s", tui_str(&app->ld.access, o->access));

@@ -392,10 +392,10 @@ int report_fidelity(sqlite3 *db, const char *path, int64_t run_id, size_t limit,
 		print_fidelity_text(&f, &bt);
 		if (fl_losses_read(db, f.trace_id, &ls) == 0 && ls.lossy) {
 			printf("\n");
-			fl_losses_print(stdout, "", &ls);
+			fl_losses_print(stdout, "", &ls, &time_fmt);
 		}
 		printf("\n");
-		fl_unplaced_print(stdout, db, run_id, "");
+		fl_unplaced_print(stdout, db, run_id, "", &time_fmt);
 	}
 	fl_fidelity_free(&f);
 	return 0;

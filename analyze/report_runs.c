@@ -284,13 +284,15 @@ static void print_run_header(sqlite3 *db, const struct run *r, bool colour)
 
 /* Whether the trace lost events, and which faults the model could not
  * place: said before any number of the run. */
-static void print_trace_health(sqlite3 *db, const struct run *r)
+static void print_trace_health(sqlite3 *db, const struct run *r, bool abs_time)
 {
 	struct fl_loss_summary ls;
+	struct fl_time_fmt tf;
 
+	report_time_fmt(db, r->trace_id, abs_time, &tf);
 	if (fl_losses_read(db, r->trace_id, &ls) == 0)
-		fl_losses_print(stdout, "  ", &ls);
-	fl_unplaced_print(stdout, db, r->run_id, "  ");
+		fl_losses_print(stdout, "  ", &ls, &tf);
+	fl_unplaced_print(stdout, db, r->run_id, "  ", &tf);
 }
 
 /* What the default view shows of one run. */
@@ -576,7 +578,7 @@ static int show_run_view(struct runs_out *o, const struct run *r, size_t i, stru
 		if (i)
 			printf("\n");
 		print_run_header(o->db, r, o->colour);
-		print_trace_health(o->db, r);
+		print_trace_health(o->db, r, o->abs_time);
 		print_run_view_text(r, &rv, o->top, o->colour);
 	}
 	run_view_free(&rv);

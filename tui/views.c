@@ -56,6 +56,23 @@ int tui_ensure_run(struct tui_app *app, int64_t run_id, struct fl_err *err)
 	return tui_load_run(&app->st, run_id, &app->ld, err);
 }
 
+/* Column col of v holds run's trace times: at least as wide as they print
+ * (--abs-time: a time of day, 18 columns, 29 with the date), so that a
+ * time is never cut in the middle. */
+static void widen_time(struct tui_view *v, int col, const struct tui_run *run)
+{
+	char a[32], b[32];
+	int w;
+
+	if (!run)
+		return;
+	w = (int)strlen(tui_fmt_time(a, sizeof(a), run, run->t_first));
+	if ((int)strlen(tui_fmt_time(b, sizeof(b), run, run->t_last)) > w)
+		w = (int)strlen(b);
+	if (w > v->tab.cols[col].width)
+		v->tab.cols[col].width = w;
+}
+
 static struct tui_view *new_view(enum tui_kind kind, const struct tui_col *cols, int ncols,
 				 int sort, struct fl_err *err)
 {
@@ -338,6 +355,8 @@ struct tui_view *tui_view_groups(struct tui_app *app, int cause, enum tui_group 
 
 	if (!v)
 		return NULL;
+	if (g == G_WRITER)		/* "at": as wide as the run's times */
+		widen_time(v, 3, app->ld.run);
 	v->run_id = app->ld.run_id;
 	v->cause = cause;
 	v->group = g;
@@ -394,6 +413,7 @@ struct tui_view *tui_view_faults(struct tui_app *app, int cause, bool grouped,
 
 	if (!v)
 		return NULL;
+	widen_time(v, 1, app->ld.run);
 	v->run_id = app->ld.run_id;
 	v->cause = cause;
 	v->grouped = grouped;

@@ -321,7 +321,7 @@ static int diff(sqlite3 *db, const char *path, int64_t ida, int64_t idb, enum fm
 			struct fl_loss_summary ls;
 
 			if (fl_losses_read(db, a.trace_id, &ls) == 0)
-				fl_losses_print(stdout, "  ", &ls);
+				fl_losses_print(stdout, "  ", &ls, NULL);
 		}
 		run_line("A", &a);
 		run_line("B", &b);

@@ -340,7 +340,22 @@ const struct fl_cmd fl_cmd_export = {
 		"slice per fault named by its outcome, each writer's mmap_lock window,\n"
 		"lock waits, arrows from a writer to the faults it aborted, and the run's\n"
 		"strategy, seed and non-default knobs as process labels.  Every run of DB\n"
-		"unless --run N.\n",
+		"unless --run N.\n"
+		"\n"
+		"Time columns.  Export keeps the store's values, unlike report and\n"
+		"tui (seconds since the trace's first event, or --abs-time): integer ns\n"
+		"of the trace's own clock, its offset included (ns since the Unix epoch\n"
+		"for faultline and LTTng traces; perf's clock counts from boot), so\n"
+		"t - traces.t_first is the time since the first event that report shows:\n"
+		"  traces   t_first, t_last (the first and last event), t_first_loss\n"
+		"  losses   t_begin, t_end\n"
+		"  writers  t_enter, t_exit, t_lock_start, t_lock_acquired,\n"
+		"           t_lock_released\n"
+		"  faults   t, t_end\n"
+		"Durations are ns: faults.gt_lock_wait, outcomes.latency and lock_wait,\n"
+		"thread_times' blocked_*, wasted and run_*.  chrome-trace's ts and dur are\n"
+		"us since the trace's first event (the Trace Event format's unit), and\n"
+		"its syscall_enter_ns / syscall_exit_ns args ns since it.\n",
 	.options = export_options,
 	.help_tail =
 		"exit status: 0, 1 if the database cannot be read or has no run N, or\n"

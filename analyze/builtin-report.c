@@ -30,8 +30,8 @@ static const struct fl_option report_options[] = {
 	  "a run id (a positive integer)", NULL, NULL },
 	{ FL_OPT_CHOICE, 'b', "by", "VIEW", "cause, reason, vma, thread, writer, time,\n"
 	  "handler or ip", &ro.by, NULL, 0, "view", report_by_names + 1, NULL },
-	{ FL_OPT_FLAG, 0, "abs-time", NULL, "times of the trace's clock, not since its first\n"
-	  "event", &ro.abs_time, NULL, 0, NULL, NULL, NULL },
+	{ FL_OPT_FLAG, 0, "abs-time", NULL, "times as the time of day of the trace's clock\n"
+	  "(babeltrace2's form), not since its first event", &ro.abs_time, NULL, 0, NULL, NULL, NULL },
 	{ FL_OPT_FLAG, 0, "no-symbols", NULL, "--by ip, vma, writer, --html: hex addresses, no\n"
 	  "file names; the trace is not read", &ro.no_symbols, NULL, 0, NULL, NULL, NULL },
 	{ FL_OPT_INT, 't', "top", "K", "rows of a ranked table (default 5; 0: all; CSV\n"
@@ -228,11 +228,18 @@ const struct fl_cmd fl_cmd_report = {
 		"the knobs not at their defaults, and marks a run `replay --live` is\n"
 		"still growing [live], one whose live replay Ctrl-C stopped [cut short]\n"
 		"(a footnote after the runs says so).  Tables are coloured only on a\n"
-		"terminal, never when NO_COLOR is set.  Addresses print as hex; times\n"
-		"are seconds with ns since the trace's first event (--abs-time: of\n"
-		"the trace's clock, as babeltrace2 prints them); CSV and JSON keep\n"
-		"integer ns (t_ns columns: since the first event in --by views unless\n"
-		"--abs-time, of the trace's clock in --fidelity, as export).\n",
+		"terminal, never when NO_COLOR is set.  Addresses print as hex.\n"
+		"\n"
+		"Times are seconds with ns since the trace's first event, 0.051998454.\n"
+		"--abs-time prints the wall-clock time of day instead, as babeltrace2\n"
+		"prints an event's time: HH:MM:SS.nnnnnnnnn in local time (TZ), with\n"
+		"the date (YYYY-MM-DD HH:MM:SS.nnnnnnnnn) when the trace's span crosses\n"
+		"midnight.  The trace's clock includes its offset: the Unix epoch for\n"
+		"faultline and LTTng traces; perf's clock counts from boot.  CSV and\n"
+		"JSON always hold integer ns since the trace's first event (the t_ns\n"
+		"columns of --by views, the t_*_ns keys of --fidelity, whose t_first_ns\n"
+		"gives the first event on the trace's clock); export keeps the store's\n"
+		"clock values.\n",
 	.options = report_options,
 	.help_tail =
 		"columns for programs:\n"

@@ -79,20 +79,22 @@ static void what_lost(char *buf, size_t len, const struct fl_loss_summary *s)
 			 " packets discarded", s->records, s->events, s->packets);
 }
 
-void fl_losses_print(FILE *f, const char *prefix, const struct fl_loss_summary *s)
+void fl_losses_print(FILE *f, const char *prefix, const struct fl_loss_summary *s,
+		     const struct fl_time_fmt *tf)
 {
-	char what[256];
+	struct fl_time_fmt rel = { .t_first = s->t_first };
+	char what[256], at[32];
 
 	if (!s->lossy)
 		return;
 	what_lost(what, sizeof(what), s);
 	fprintf(f, "%swarning:   the trace lost events (%s)\n", prefix, what);
 	if (s->t_first_loss)
-		fprintf(f, "%s           from %.9f s on, %" PRIu64 " faults of %" PRIu64 " threads may rest on"
+		fprintf(f, "%s           from %s%s on, %" PRIu64 " faults of %" PRIu64 " threads may rest on"
 			" a wrong layout: their ground truth is 'unknown' (after loss), and\n"
 			"%s           --fidelity leaves them out\n", prefix,
-			(double)(s->t_first_loss - s->t_first) / 1e9, s->faults_after, s->threads_after,
-			prefix);
+			fl_fmt_at(at, sizeof(at), tf ? tf : &rel, s->t_first_loss),
+			tf && tf->abs ? "" : " s", s->faults_after, s->threads_after, prefix);
 	else
 		fprintf(f, "%s           when is not known: every answer from this trace may be wrong\n",
 			prefix);
@@ -110,8 +112,11 @@ void fl_losses_line(char *buf, size_t len, const struct fl_loss_summary *s)
 		 "trustworthy", what, s->faults_after);
 }
 
-int fl_unplaced_print(FILE *f, sqlite3 *db, int64_t run_id, const char *prefix)
+int fl_unplaced_print(FILE *f, sqlite3 *db, int64_t run_id, const char *prefix,
+		      const struct fl_time_fmt *tf)
 {
+	static const struct fl_time_fmt rel;
+	char at[32];
 	sqlite3_stmt *q;
 	int64_t n = 0;
 	bool head = false;
@@ -139,9 +144,10 @@ int fl_unplaced_print(FILE *f, sqlite3 *db, int64_t run_id, const char *prefix)
 				"first at");
 			head = true;
 		}
-		fprintf(f, "%s  %8d  %-32s %8" PRId64 "  %.6f s\n", prefix, sqlite3_column_int(q, 0),
+		fprintf(f, "%s  %8d  %-32s %8" PRId64 "  %s%s\n", prefix, sqlite3_column_int(q, 0),
 			(const char *)sqlite3_column_text(q, 1), (int64_t)sqlite3_column_int64(q, 2),
-			(double)sqlite3_column_int64(q, 3) / 1e9);
+			fl_fmt_since(at, sizeof(at), tf ? tf : &rel, sqlite3_column_int64(q, 3)),
+			tf && tf->abs ? "" : " s");
 	}
 	sqlite3_finalize(q);
 	return 0;

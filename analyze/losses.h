@@ -12,6 +12,8 @@
 
 #include <sqlite3.h>
 
+#include "fl_fmt.h"
+
 struct fl_loss_summary {
 	bool lossy;			/* the trace lost something */
 	uint64_t records;		/* perf records lost from the rings */
@@ -32,8 +34,9 @@ struct fl_loss_summary {
 int fl_losses_read(sqlite3 *db, int64_t trace_id, struct fl_loss_summary *s);
 
 /* The warning, prefix before each line ("" or "  "); nothing when the trace
- * lost nothing. */
-void fl_losses_print(FILE *f, const char *prefix, const struct fl_loss_summary *s);
+ * lost nothing.  Its time as tf says (NULL: s since the first event). */
+void fl_losses_print(FILE *f, const char *prefix, const struct fl_loss_summary *s,
+		     const struct fl_time_fmt *tf);
 
 /* One line of text for a status bar or an HTML note; "" when nothing lost. */
 void fl_losses_line(char *buf, size_t len, const struct fl_loss_summary *s);
@@ -41,7 +44,9 @@ void fl_losses_line(char *buf, size_t len, const struct fl_loss_summary *s);
 /* Print the faults of run_id the model could not place (outside every VMA
  * it knew, or in an extent it inferred), per process and reason, under a
  * heading; nothing when there are none.  Cheap when there are none: it
- * looks at cause_counts first. */
-int fl_unplaced_print(FILE *f, sqlite3 *db, int64_t run_id, const char *prefix);
+ * looks at cause_counts first.  Times as tf says (NULL: s since the first
+ * event). */
+int fl_unplaced_print(FILE *f, sqlite3 *db, int64_t run_id, const char *prefix,
+		      const struct fl_time_fmt *tf);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include <sqlite3.h>
 
+#include "fl_fmt.h"
 #include "fl_err.h"
 #include "symbols.h"
 
@@ -55,8 +56,9 @@ int report_fidelity(sqlite3 *db, const char *path, int64_t run_id, size_t limit,
 
 /* num/den as a percentage "12.34%", or "n/a" when den is 0. */
 const char *report_fmt_pct(char *buf, size_t len, uint64_t num, uint64_t den);
-/* traces.t_first of trace_id, the origin of the times people read; 0 when
- * it cannot be read. */
-int64_t report_trace_first(sqlite3 *db, int64_t trace_id);
+/* How trace_id's times print for people (fl_fmt.h): since traces.t_first,
+ * or with abs_time the time of day, dated when t_first..t_last crosses
+ * midnight; origin 0 when the trace cannot be read. */
+void report_time_fmt(sqlite3 *db, int64_t trace_id, bool abs_time, struct fl_time_fmt *tf);
 
 #endif

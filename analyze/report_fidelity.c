@@ -14,14 +14,22 @@
 #include "losses.h"
 #include "report.h"
 
-/* What the text times count from: the trace's first event (traces.t_first),
- * or 0 for the trace clock itself (--abs-time). */
-static int64_t time_origin;
+/* How the text prints times: seconds since the trace's first event
+ * (traces.t_first), or the time of day (--abs-time); JSON holds ns since
+ * the first event either way. */
+static struct fl_time_fmt time_fmt;
 
-/* Trace-clock ns as seconds with ns since time_origin: 1.000000567. */
+/* Trace-clock ns in time_fmt's convention: 1.000000567. */
 static const char *fmt_time(char *buf, size_t len, int64_t ns)
 {
-	return fl_fmt_secs(buf, len, ns, time_origin);
+	return fl_fmt_at(buf, len, &time_fmt, ns);
+}
+
+/* Trace-clock ns as ns since the trace's first event, for JSON; wrapping,
+ * not undefined, on a damaged store's extreme values. */
+static int64_t rel_ns(int64_t ns)
+{
+	return (int64_t)((uint64_t)ns - (uint64_t)time_fmt.t_first);
 }
 
 static void json_ratio(struct fl_json *j, const char *key, uint64_t num, uint64_t den)
@@ -103,8 +111,8 @@ static void print_fidelity_text(const struct fl_fidelity *f, const struct fl_fid
 	       f->strategy, f->profile[0] ? ", profile " : "", f->profile);
 	printf("  trace:     %s (trace %" PRId64 ")\n", fl_escape(f->trace_path, epath, sizeof(epath)),
 	       f->trace_id);
-	printf("  times:     %s\n", time_origin ? "s since the trace's first event" :
-					 "s of the trace's clock");
+	printf("  times:     %s\n", !time_fmt.abs ? "s since the trace's first event" :
+				 "time of day of the trace's clock (babeltrace2's form)");
 	printf("  faults:    %" PRIu64 " in the trace, %" PRIu64 " compared\n", f->trace_faults,
 	       f->compared);
 	printf("  excluded:  %" PRIu64 " with ground truth unknown", f->excluded_unknown);
@@ -238,7 +246,7 @@ static void json_misses(struct fl_json *j, const struct fl_fidelity *f)
 		fl_json_obj_begin(j, NULL);
 		fl_json_i64(j, "fault_id", m->fault_id);
 		fl_json_str(j, "kind", m->false_positive ? "FP" : "FN");
-		fl_json_i64(j, "t_ns", m->t);
+		fl_json_i64(j, "t_ns", rel_ns(m->t));
 		fl_json_i64(j, "tid", m->tid);
 		fl_json_i64(j, "pid", m->pid);
 		fl_json_str(j, "comm", m->comm);
@@ -267,12 +275,12 @@ static void json_misses(struct fl_json *j, const struct fl_fidelity *f)
 				fl_json_str(j, "call", w->call);
 				fl_json_i64(j, "tid", w->tid);
 				fl_json_i64(j, "pid", w->pid);
-				json_opt_i64(j, "t_enter_ns", w->has_enter, w->t_enter);
-				json_opt_i64(j, "t_exit_ns", w->has_exit, w->t_exit);
+				json_opt_i64(j, "t_enter_ns", w->has_enter, rel_ns(w->t_enter));
+				json_opt_i64(j, "t_exit_ns", w->has_exit, rel_ns(w->t_exit));
 				json_opt_i64(j, "t_lock_acquired_ns", w->has_acquired,
-					     w->t_lock_acquired);
+					     rel_ns(w->t_lock_acquired));
 				json_opt_i64(j, "t_lock_released_ns", w->has_released,
-					     w->t_lock_released);
+					     rel_ns(w->t_lock_released));
 				fl_json_i64(j, "gap_ns", w->gap);
 			} else {
 				fl_json_null(j, "call");
@@ -297,6 +305,8 @@ static void print_fidelity_json(const char *path, const struct fl_fidelity *f,
 	fl_json_str(&j, "profile", f->profile);
 	fl_json_i64(&j, "trace_id", f->trace_id);
 	fl_json_str(&j, "trace", f->trace_path);
+	/* The origin of every t_*_ns below, on the trace's clock. */
+	fl_json_i64(&j, "t_first_ns", time_fmt.t_first);
 	fl_json_u64(&j, "trace_faults", f->trace_faults);
 	fl_json_u64(&j, "compared", f->compared);
 	fl_json_u64(&j, "excluded_unknown", f->excluded_unknown);
@@ -373,7 +383,7 @@ int report_fidelity(sqlite3 *db, const char *path, int64_t run_id, size_t limit,
 		fl_fidelity_free(&f);
 		return rc;
 	}
-	time_origin = abs_time ? 0 : report_trace_first(db, f.trace_id);
+	report_time_fmt(db, f.trace_id, abs_time, &time_fmt);
 	if (fmt == FMT_JSON) {
 		print_fidelity_json(path, &f, &bt);
 	} else {
@@ -382,10 +392,10 @@ int report_fidelity(sqlite3 *db, const char *path, int64_t run_id, size_t limit,
 		print_fidelity_text(&f, &bt);
 		if (fl_losses_read(db, f.trace_id, &ls) == 0 && ls.lossy) {
 			printf("\n");
-			fl_losses_print(stdout, "", &ls);
+			fl_losses_print(stdout, "", &ls, &time_fmt);
 		}
 		printf("\n");
-		fl_unplaced_print(stdout, db, run_id, "");
+		fl_unplaced_print(stdout, db, run_id, "", &time_fmt);
 	}
 	fl_fidelity_free(&f);
 	return 0;

@@ -284,13 +284,15 @@ static void print_run_header(sqlite3 *db, const struct run *r, bool colour)
 
 /* Whether the trace lost events, and which faults the model could not
  * place: said before any number of the run. */
-static void print_trace_health(sqlite3 *db, const struct run *r)
+static void print_trace_health(sqlite3 *db, const struct run *r, bool abs_time)
 {
 	struct fl_loss_summary ls;
+	struct fl_time_fmt tf;
 
+	report_time_fmt(db, r->trace_id, abs_time, &tf);
 	if (fl_losses_read(db, r->trace_id, &ls) == 0)
-		fl_losses_print(stdout, "  ", &ls);
-	fl_unplaced_print(stdout, db, r->run_id, "  ");
+		fl_losses_print(stdout, "  ", &ls, &tf);
+	fl_unplaced_print(stdout, db, r->run_id, "  ", &tf);
 }
 
 /* What the default view shows of one run. */
@@ -517,22 +519,6 @@ static void name_rows(struct report_syms *c, const struct run *r, enum report_by
 	}
 }
 
-/* --abs-time: a view's times (FL_COL_SECS, since the trace's first event)
- * moved to the trace's clock. */
-
-static void abs_times(sqlite3 *db, const struct run *r, struct fl_table *t)
-{
-	int64_t t0 = report_trace_first(db, r->trace_id);
-
-	for (size_t c = 0; c < t->ncols; c++) {
-		if (t->cols[c].kind != FL_COL_SECS)
-			continue;
-		for (size_t i = 0; i < t->nrows; i++)
-			if (fl_table_cell(t, i, c)->set)
-				fl_table_int(t, i, c, fl_table_cell(t, i, c)->i + t0);
-	}
-}
-
 /* --by trace: one table over every run (view_across.h). */
 static int report_across(sqlite3 *db, const char *path, int64_t top, enum report_fmt fmt,
 			 struct fl_err *err)
@@ -592,7 +578,7 @@ static int show_run_view(struct runs_out *o, const struct run *r, size_t i, stru
 		if (i)
 			printf("\n");
 		print_run_header(o->db, r, o->colour);
-		print_trace_health(o->db, r);
+		print_trace_health(o->db, r, o->abs_time);
 		print_run_view_text(r, &rv, o->top, o->colour);
 	}
 	run_view_free(&rv);
@@ -685,8 +671,9 @@ static int show_run_table(struct runs_out *o, const struct run *r, size_t i, str
 		return rc;
 	}
 	name_rows(o->syms, r, o->by, &t);
-	if (o->abs_time)
-		abs_times(o->db, r, &t);
+	/* The cells stay ns since the first event (CSV, JSON); --abs-time
+	 * changes how the text prints them. */
+	report_time_fmt(o->db, r->trace_id, o->abs_time, &t.time);
 	/* The time view is the trace's slices in order: never ranked. */
 	if (o->by != BY_DEFAULT && o->by != BY_TIME && o->cut_by && o->top > 0 &&
 	    t.nrows > (size_t)o->top) {
@@ -789,17 +776,19 @@ out:
 	return rc;
 }
 
-int64_t report_trace_first(sqlite3 *db, int64_t trace_id)
+void report_time_fmt(sqlite3 *db, int64_t trace_id, bool abs_time, struct fl_time_fmt *tf)
 {
 	sqlite3_stmt *st;
-	int64_t t = 0;
+	int64_t t0 = 0, t1 = 0;
 
-	if (sqlite3_prepare_v2(db, "SELECT t_first FROM traces WHERE trace_id = ?1", -1, &st,
-			       NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_int64(st, 1, trace_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		t = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return t;
+	if (sqlite3_prepare_v2(db, "SELECT t_first, t_last FROM traces WHERE trace_id = ?1", -1,
+			       &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, trace_id);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			t0 = sqlite3_column_int64(st, 0);
+			t1 = sqlite3_column_int64(st, 1);
+		}
+		sqlite3_finalize(st);
+	}
+	fl_time_fmt_init(tf, t0, t1, abs_time);
 }

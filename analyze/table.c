@@ -167,9 +167,23 @@ bool fl_colour_stdout(void)
 	return isatty(STDOUT_FILENO) == 1;
 }
 
+/* Column c's label for people.  A time column's "(s)" goes with
+ * --abs-time, whose times of day are not seconds. */
+static const char *label_of(const struct fl_table *t, size_t c, char *buf, size_t len)
+{
+	const char *l = t->cols[c].label;
+	size_t n = strlen(l);
+
+	if (t->cols[c].kind != FL_COL_SECS || !t->time.abs || n < 4 || n >= len ||
+	    strcmp(l + n - 4, " (s)"))
+		return l;
+	snprintf(buf, len, "%.*s", (int)(n - 4), l);
+	return buf;
+}
+
 /* A cell as text for people. */
-static const char *text_of(const struct fl_col *col, const struct fl_cell *c, char *buf,
-			   size_t len)
+static const char *text_of(const struct fl_col *col, const struct fl_cell *c,
+			   const struct fl_time_fmt *time, char *buf, size_t len)
 {
 	if (!c->set)
 		return col->kind == FL_COL_TEXT && !(col->flags & FL_COL_DASH) ? "" : "-";
@@ -192,7 +206,7 @@ static const char *text_of(const struct fl_col *col, const struct fl_cell *c, ch
 		snprintf(buf, len, "0x%" PRIx64, (uint64_t)c->i);
 		break;
 	case FL_COL_SECS:	/* s with ns, exact: no double rounding */
-		fl_fmt_secs(buf, len, c->i, 0);
+		fl_fmt_since(buf, len, time, c->i);
 		break;
 	}
 	return buf;
@@ -241,11 +255,12 @@ bool fl_table_print_text(const struct fl_table *t, FILE *out, int indent, bool c
 	for (size_t c = 0; c < t->ncols; c++) {
 		if (t->cols[c].flags & FL_COL_NOTEXT)
 			continue;
-		w[c] = strlen(t->cols[c].label);
+		w[c] = strlen(label_of(t, c, buf, sizeof(buf)));
 		for (size_t r = 0; r < t->nrows; r++) {
 			char *owned;
-			size_t n = strlen(fl_escape_str(text_of(&t->cols[c], &t->cells[r * t->ncols + c],
-								buf, sizeof(buf)), &owned));
+			const struct fl_cell *cell = &t->cells[r * t->ncols + c];
+			size_t n = strlen(fl_escape_str(text_of(&t->cols[c], cell, &t->time, buf,
+								sizeof(buf)), &owned));
 			free(owned);
 			if (n > w[c])
 				w[c] = n;
@@ -264,7 +279,7 @@ bool fl_table_print_text(const struct fl_table *t, FILE *out, int indent, bool c
 				continue;
 			total += w[c] + (shown++ ? 2 : 0);
 			if (t->cols[c].kind == FL_COL_TEXT && (t->cols[c].flags & FL_COL_CUT) &&
-			    w[c] > 8 && w[c] > strlen(t->cols[c].label) &&
+			    w[c] > 8 && w[c] > strlen(label_of(t, c, buf, sizeof(buf))) &&
 			    (widest == (size_t)-1 || w[c] > w[widest]))
 				widest = c;
 		}
@@ -289,14 +304,18 @@ bool fl_table_print_text(const struct fl_table *t, FILE *out, int indent, bool c
 			const struct fl_col *col = &t->cols[c];
 			const char *s;
 			char *owned = NULL;
+			const struct fl_cell *cell = r < 0 ? NULL : &t->cells[(size_t)r * t->ncols + c];
 			size_t n;
 
 			if (col->flags & FL_COL_NOTEXT)
 				continue;
 			/* Texts from the trace (comm, paths) escaped: never a
 			 * terminal control sequence. */
-			s = r < 0 ? col->label : fl_escape_str(text_of(col, &t->cells[(size_t)r * t->ncols + c],
-								       buf, sizeof(buf)), &owned);
+			if (r < 0)
+				s = label_of(t, c, buf, sizeof(buf));
+			else
+				s = fl_escape_str(text_of(col, cell, &t->time, buf, sizeof(buf)),
+						  &owned);
 			n = strlen(s);
 			if (!first)
 				fputs("  ", out);

@@ -36,7 +36,8 @@ enum fl_col_kind {
 	FL_COL_RATIO,	/* a ratio 0..1 (double): "95.00%" in text, 0.95 otherwise */
 	FL_COL_NS,	/* int64 ns: "12.3 us" in text, the integer otherwise */
 	FL_COL_HEX,	/* an address: 0x... (a string in JSON) */
-	FL_COL_SECS,	/* int64 ns shown as seconds with ns "1.234567891" in text */
+	FL_COL_SECS,	/* int64 ns since the trace's first event: in text as the
+			 * table's time says ("1.234567891" or a time of day) */
 };
 
 /* Column flags. */
@@ -66,6 +67,9 @@ struct fl_table {
 	struct fl_cell *cells;	/* nrows * ncols, row-major */
 	size_t nrows, cap;
 	bool oom;		/* an allocation failed: the table is short */
+	/* How FL_COL_SECS prints in text; fl_table_init(): seconds since
+	 * the first event. */
+	struct fl_time_fmt time;
 };
 
 void fl_table_init(struct fl_table *t, const struct fl_col *cols, size_t ncols);

@@ -8,6 +8,7 @@
 #include "builtin.h"
 #include "fl_err.h"
 #include "fl_escape.h"
+#include "fl_fmt.h"
 #include "fl_json.h"
 #include "ingest.h"
 #include "trace_summary.h"
@@ -23,10 +24,8 @@ static const char *support_word(enum fl_support s)
 	return s == FL_SUPPORT_YES ? "yes" : s == FL_SUPPORT_PARTIAL ? "partly" : "no";
 }
 
-static void print_time(uint64_t ns)
-{
-	printf("%" PRIu64 ".%09" PRIu64, ns / 1000000000u, ns % 1000000000u);
-}
+/* --abs-time: times as the time of day of the trace's clock. */
+static bool info_abs_time;
 
 static void print_text(const char *path, const struct fl_ingest_result *res,
 		       const struct fl_trace_summary *s, struct fl_thread_sum **thr, size_t nthr,
@@ -48,11 +47,19 @@ static void print_text(const char *path, const struct fl_ingest_result *res,
 	else
 		printf("page size:  unknown (not in this trace)\n");
 	if (res->have_time) {
-		printf("time span:  ");
-		print_time(res->t_first);
-		printf(" .. ");
-		print_time(res->t_last);
-		printf(" (%.6f s)\n", (double)(res->t_last - res->t_first) / 1e9);
+		struct fl_time_fmt tf;
+		char a[64], b[64], d[32];
+
+		/* The one convention (lib/fl_fmt.h): s since the first event,
+		 * or the time of day as babeltrace2 prints it. */
+		fl_time_fmt_init(&tf, (int64_t)res->t_first, (int64_t)res->t_last, info_abs_time);
+		printf("time span:  %s .. %s", fl_fmt_at(a, sizeof(a), &tf, (int64_t)res->t_first),
+		       fl_fmt_at(b, sizeof(b), &tf, (int64_t)res->t_last));
+		if (info_abs_time)
+			printf(" (%s s)\n", fl_fmt_secs(d, sizeof(d), (int64_t)res->t_last,
+							 (int64_t)res->t_first));
+		else
+			printf(" (s since the first event)\n");
 	}
 	printf("CTF events: %" PRIu64 " read, %" PRIu64 " not used by faultline\n",
 	       res->events, res->ignored);
@@ -141,8 +148,10 @@ static void print_json(const char *path, const struct fl_ingest_result *res,
 		fl_json_null(&j, "page_size");
 	if (m->mmu[0])	/* ppc64 only: other traces' output is unchanged */
 		fl_json_str(&j, "mmu", m->mmu);
+	/* The origin of every relative time, on the trace's clock. */
 	fl_json_u64(&j, "t_first_ns", res->t_first);
 	fl_json_u64(&j, "t_last_ns", res->t_last);
+	fl_json_u64(&j, "span_ns", res->t_last - res->t_first);
 	fl_json_u64(&j, "ctf_events", res->events);
 	fl_json_u64(&j, "ctf_events_unused", res->ignored);
 
@@ -217,6 +226,9 @@ static const char *const info_formats[] = { "text", "json", NULL };
 static const struct fl_option info_options[] = {
 	{ FL_OPT_CHOICE, 'f', "format", "FMT", "text (default, for people) or json (programs)",
 	  &info_format, NULL, 0, "format", info_formats, NULL },
+	{ FL_OPT_FLAG, 0, "abs-time", NULL, "the time span as the time of day of the trace's\n"
+	  "clock (babeltrace2's form), not since its first event",
+	  &info_abs_time, NULL, 0, NULL, NULL, NULL },
 	FL_OPT_END_,
 };
 
@@ -233,6 +245,7 @@ static int run_info(int argc, char **argv)
 	int rc, npos, optind = 1;
 
 	info_format = 0;
+	info_abs_time = false;
 	npos = fl_cmd_parse(&fl_cmd_info, argc, argv);
 	if (npos < 0)
 		return FL_EXIT_USAGE;
@@ -299,7 +312,7 @@ static int run_info(int argc, char **argv)
 const struct fl_cmd fl_cmd_info = {
 	.name = "info",
 	.summary = "describe a trace: dialect, threads, events, what it can answer",
-	.usage = "faultline info [--format text|json] TRACE",
+	.usage = "faultline info [--format text|json] [--abs-time] TRACE",
 	.help =
 		"TRACE is a CTF trace directory: the output of\n"
 		"`perf data convert --all --to-ctf=DIR` (perf-ctf dialect) or an LTTng\n"
@@ -313,6 +326,15 @@ const struct fl_cmd fl_cmd_info = {
 		"  - counts per normalised event kind (fault, fault_end, mm_call,\n"
 		"    mmap_lock, vma_snapshot, task, lost), and discarded events;\n"
 		"  - what the trace can support and what it cannot, and why.\n"
+		"\n"
+		"The time span is in seconds with ns since the trace's first event\n"
+		"(0.000000000 .. 0.087143938).  --abs-time prints it as babeltrace2\n"
+		"prints an event's time: the time of day of the trace's clock,\n"
+		"HH:MM:SS.nnnnnnnnn in local time (TZ), with the date when the span\n"
+		"crosses midnight.  The clock includes the trace's offset: the Unix\n"
+		"epoch for faultline and LTTng traces; perf's clock counts from boot.\n"
+		"JSON gives t_first_ns and t_last_ns on the trace's clock (the origin\n"
+		"of every time since the first event) and span_ns.\n"
 		"\n"
 		"A fault 'fell back' when its thread holds mmap_lock at the fault's end\n"
 		"(minor-faults/major-faults): handle_mm_fault() ran under mmap_lock.  On a\n"

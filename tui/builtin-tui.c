@@ -423,12 +423,16 @@ static int run_tui(struct tui_app *app, int64_t run_id, double t0)
 /* The command line of tui, filled by fl_cmd_parse() (lib/fl_opt.h). */
 static struct {
 	int64_t run_id;
+	bool abs_time;
 } to;
 
 static const struct fl_option tui_options[] = {
 	{ FL_OPT_INT, 'r', "run", "N", "open run N's causes (default: the runs list, or\n"
 	  "the causes when DB holds one run)", &to.run_id, NULL, 1,
 	  "a run id (a positive integer)", NULL, NULL },
+	{ FL_OPT_FLAG, 0, "abs-time", NULL, "times as the time of day of the trace's clock\n"
+	  "(babeltrace2's form), not since its first event", &to.abs_time, NULL, 0, NULL,
+	  NULL, NULL },
 	FL_OPT_END_,
 };
 
@@ -447,6 +451,7 @@ static int cmd_tui(int argc, char **argv)
 	if (n < 0)
 		return FL_EXIT_USAGE;
 	run_id = to.run_id;
+	tui_fmt_abs_time(to.abs_time);
 	if (n > 1)
 		return fl_cmd_usage_error(&fl_cmd_tui, "one DB only ('%s' is extra)", argv[2]);
 	/* replay writes faultline.db by default; tui reads it, as report does. */
@@ -481,7 +486,7 @@ static int cmd_tui(int argc, char **argv)
 const struct fl_cmd fl_cmd_tui = {
 	.name = "tui",
 	.summary = "browse a replay database's retry and abort causes in the terminal",
-	.usage = "faultline tui [--run N] [DB]",
+	.usage = "faultline tui [--run N] [--abs-time] [DB]",
 	.help =
 		"Open DB (written by `faultline replay ... -o DB`; default faultline.db in\n"
 		"the current directory, what replay writes without -o) read-only and\n"
@@ -491,7 +496,12 @@ const struct fl_cmd fl_cmd_tui = {
 		"writers on its VMA and the mmap_lock holders around it, and its outcome\n"
 		"under every other run of the same trace.  A replay may write DB meanwhile.\n"
 		"A cell too narrow for its text is cut in the middle, and in full on the\n"
-		"status line while its row is under the cursor.\n",
+		"status line while its row is under the cursor.\n"
+		"\n"
+		"Times are seconds with ns since the trace's first event, 0.051998454,\n"
+		"as report prints them; --abs-time shows the time of day of the trace's\n"
+		"clock as babeltrace2 prints an event's time (HH:MM:SS.nnnnnnnnn in\n"
+		"local time, with the date when the trace's span crosses midnight).\n",
 	.options = tui_options,
 	.help_tail =
 		"keys (? shows them in the TUI):\n"

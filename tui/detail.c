@@ -75,7 +75,7 @@ static int facts(struct tui_app *app, struct lines *l, int64_t fault_id, int64_t
 		" gt_detail, gt_lock_wait FROM faults WHERE trace_id = ?1 AND fault_id = ?2";
 	const struct tui_run *run = app->ld.run;
 	sqlite3_stmt *s;
-	char a[24], b[24];
+	char a[32], b[32];
 	int rc;
 
 	if (sqlite3_prepare_v2(app->st.db, sql, -1, &s, NULL) != SQLITE_OK)
@@ -95,7 +95,7 @@ static int facts(struct tui_app *app, struct lines *l, int64_t fault_id, int64_t
 
 		*t_end = has_end ? te : t;
 		add(l, 0, "  time      %s  (trace clock %" PRId64 " ns)",
-		    tui_fmt_rel(a, sizeof(a), t - run->t_first), t);
+		    tui_fmt_time(a, sizeof(a), run, t), t);
 		if (has_end)
 			add(l, 0, "  ended     %s later (%s)", tui_fmt_ns(b, sizeof(b), te - t), major);
 		else
@@ -125,18 +125,18 @@ static int facts(struct tui_app *app, struct lines *l, int64_t fault_id, int64_t
 static void writer_line(struct tui_app *app, struct lines *l, const struct tui_writer *w,
 			int32_t id, const char *note)
 {
-	char a[24], b[24];
+	char a[32], b[32];
 	const struct tui_run *run = app->ld.run;
 
 	add(l, 0, "  writer    #%d %s by %d %s%s, %s .. %s", id, w->call, w->tid,
-	    comm_of(&app->ld, w->tid), note, tui_fmt_rel(a, sizeof(a), w->t0 - run->t_first),
-	    tui_fmt_rel(b, sizeof(b), w->t1 - run->t_first));
+	    comm_of(&app->ld, w->tid), note, tui_fmt_time(a, sizeof(a), run, w->t0),
+	    tui_fmt_time(b, sizeof(b), run, w->t1));
 }
 
 static void outcome(struct tui_app *app, struct lines *l, const struct tui_out *o)
 {
 	const struct tui_cause *c = &app->ld.causes[o->cause];
-	char a[24], b[24];
+	char a[32], b[32];
 
 	char rl[80];
 
@@ -216,7 +216,7 @@ static int why_wait(struct tui_app *app, struct lines *l, const struct tui_out *
 	bool spec = !strncmp(ld->run->strategy, "spf", 3);
 	int64_t pred, traced, shift, behind, asks;
 	long at_t, at_asks;
-	char a[24], b[24], c[24], d[24];
+	char a[32], b[32], c[24], d[24];
 
 	if (thread_shift(app, o, &pred, &traced) < 0)
 		return -EIO;
@@ -237,15 +237,15 @@ static int why_wait(struct tui_app *app, struct lines *l, const struct tui_out *
 		return 0;
 	}
 	add(l, 0, "  asks      for mmap_lock at %s = traced %s + %s",
-	    tui_fmt_rel(a, sizeof(a), asks - ld->run->t_first),
-	    tui_fmt_rel(b, sizeof(b), o->t - ld->run->t_first), tui_fmt_ns(c, sizeof(c), behind));
+	    tui_fmt_time(a, sizeof(a), ld->run, asks),
+	    tui_fmt_time(b, sizeof(b), ld->run, o->t), tui_fmt_ns(c, sizeof(c), behind));
 	at_t = holder_at(ld, o->t);
 	at_asks = holder_at(ld, asks);
 	if (o->lock_wait > 0 && at_asks >= 0) {
 		const struct tui_writer *w = &ld->writers[at_asks];
 
 		add(l, 0, "  waits     writer #%ld %s holds it until %s (%s later)",
-		    at_asks + 1, w->call, tui_fmt_rel(a, sizeof(a), w->t1 - ld->run->t_first),
+		    at_asks + 1, w->call, tui_fmt_time(a, sizeof(a), ld->run, w->t1),
 		    tui_fmt_ns(b, sizeof(b), w->t1 - asks));
 		if (w->t1 - asks != o->lock_wait)
 			add(l, 3, "            the lock's queue makes up the difference");
@@ -257,7 +257,7 @@ static int why_wait(struct tui_app *app, struct lines *l, const struct tui_out *
 
 		(void)a;
 		add(l, 2, "  no wait   writer #%ld %s held it at the traced time, until %s,",
-		    at_t + 1, w->call, tui_fmt_rel(b, sizeof(b), w->t1 - ld->run->t_first));
+		    at_t + 1, w->call, tui_fmt_time(b, sizeof(b), ld->run, w->t1));
 		add(l, 2, "            but the thread, %s behind, asks after the release",
 		    tui_fmt_ns(d, sizeof(d), behind));
 	} else if (at_asks >= 0) {
@@ -279,6 +279,17 @@ static bool on_vma(const struct tui_writer *w, const struct tui_out *o)
 	return w->lo <= o->address && o->address < w->hi;
 }
 
+/* The fault's own row of the timeline, its times tw wide. */
+static void timeline_fault(struct lines *l, const struct tui_loaded *ld, const struct tui_out *o,
+			   int64_t t_end, int tw)
+{
+	char a[32], b[32];
+
+	add(l, 2, "  %*s %*s %6s %-8s %6d %-10.10s", tw, tui_fmt_time(a, sizeof(a), ld->run, o->t),
+	    tw, tui_fmt_time(b, sizeof(b), ld->run, t_end), "", "FAULT", o->tid,
+	    comm_of(ld, o->tid));
+}
+
 static void timeline(struct tui_app *app, struct lines *l, const struct tui_out *o,
 		     int64_t t_end)
 {
@@ -286,11 +297,14 @@ static void timeline(struct tui_app *app, struct lines *l, const struct tui_out 
 	int64_t lo = o->t - TIMELINE_NS, hi = t_end + TIMELINE_NS;
 	size_t shown = 0;
 	bool fault_shown = false;
-	char a[24], b[24], id[24];
+	char a[32], b[32], id[24];
+	/* Times in the one convention (since the first event, or the time of
+	 * day); the window's last time is as wide as any in it. */
+	int tw = (int)strlen(tui_fmt_time(a, sizeof(a), ld->run, hi));
 
 	add(l, 1, "Timeline: writers on this VMA, and mmap_lock holders, within 2ms");
-	add(l, 3, "  %9s %9s %6s %-8s %6s %-10s %-3s %s", "from", "to", "writer", "call", "tid",
-	    "comm", "VMA", "mmap_lock");
+	add(l, 3, "  %*s %*s %6s %-8s %6s %-10s %-3s %s", tw, "from", tw, "to", "writer", "call",
+	    "tid", "comm", "VMA", "mmap_lock");
 	for (size_t i = 0; i < ld->nwriters; i++) {
 		const struct tui_writer *w = &ld->writers[i];
 		bool mine = on_vma(w, o), held = w->t0 <= t_end && w->t1 >= o->t;
@@ -299,9 +313,7 @@ static void timeline(struct tui_app *app, struct lines *l, const struct tui_out 
 		if (!w->call[0] || w->t1 < lo || w->t0 > hi || !(mine || held || cause))
 			continue;
 		if (!fault_shown && w->t0 > o->t) {
-			add(l, 2, "  %9s %9s %6s %-8s %6d %-10.10s", tui_fmt_rel(a, sizeof(a), 0),
-			    tui_fmt_rel(b, sizeof(b), t_end - o->t), "", "FAULT", o->tid,
-			    comm_of(ld, o->tid));
+			timeline_fault(l, ld, o, t_end, tw);
 			fault_shown = true;
 		}
 		if (shown++ >= TIMELINE_MAX) {
@@ -309,15 +321,14 @@ static void timeline(struct tui_app *app, struct lines *l, const struct tui_out 
 			break;
 		}
 		snprintf(id, sizeof(id), "#%zu", i + 1);
-		add(l, cause ? 2 : 0, "  %9s %9s %6s %-8s %6d %-10.10s %-3s %s%s",
-		    tui_fmt_rel(a, sizeof(a), w->t0 - o->t), tui_fmt_rel(b, sizeof(b), w->t1 - o->t),
+		add(l, cause ? 2 : 0, "  %*s %*s %6s %-8s %6d %-10.10s %-3s %s%s",
+		    tw, tui_fmt_time(a, sizeof(a), ld->run, w->t0),
+		    tw, tui_fmt_time(b, sizeof(b), ld->run, w->t1),
 		    id, w->call, w->tid, comm_of(ld, w->tid), mine ? "yes" : "-",
 		    held ? "held" : "", cause ? " << cause" : "");
 	}
 	if (!fault_shown)
-		add(l, 2, "  %9s %9s %6s %-8s %6d %-10.10s", tui_fmt_rel(a, sizeof(a), 0),
-		    tui_fmt_rel(b, sizeof(b), t_end - o->t), "", "FAULT", o->tid,
-		    comm_of(ld, o->tid));
+		timeline_fault(l, ld, o, t_end, tw);
 	if (!shown)
 		add(l, 3, "  no writer on this VMA and no mmap_lock holder within 2ms");
 }

@@ -6,10 +6,20 @@
 
 #include "tui.h"
 
-const char *tui_fmt_rel(char *buf, size_t len, int64_t ns)
+/* --abs-time: the whole session prints the time of day. */
+static bool abs_time;
+
+void tui_fmt_abs_time(bool on)
 {
-	snprintf(buf, len, "%+.3fms", (double)ns / 1e6);
-	return buf;
+	abs_time = on;
+}
+
+const char *tui_fmt_time(char *buf, size_t len, const struct tui_run *run, int64_t t)
+{
+	struct fl_time_fmt tf;
+
+	fl_time_fmt_init(&tf, run ? run->t_first : 0, run ? run->t_last : 0, abs_time);
+	return fl_fmt_at(buf, len, &tf, t);
 }
 
 const char *tui_fmt_count(char *buf, size_t len, int64_t n)

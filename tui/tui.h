@@ -141,8 +141,12 @@ static inline const char *tui_fmt_ns(char *buf, size_t len, int64_t ns)
 {
 	return fl_fmt_duration(buf, len, ns, FL_FMT_COMPACT);
 }
-/* Trace time as ms since the trace's first event: "+123.456ms". */
-const char *tui_fmt_rel(char *buf, size_t len, int64_t ns);
+/* Trace-clock time t of run's trace in the one convention (lib/fl_fmt.h):
+ * seconds with ns since the trace's first event, "0.051998454", or after
+ * tui_fmt_abs_time(true) (--abs-time) the time of day as babeltrace2
+ * prints it, dated when the trace crosses midnight; up to 29 chars. */
+const char *tui_fmt_time(char *buf, size_t len, const struct tui_run *run, int64_t t);
+void tui_fmt_abs_time(bool on);
 const char *tui_fmt_count(char *buf, size_t len, int64_t n);
 /* Copy src into dst, printable ASCII only (width = bytes on screen); dst
  * may be src (one byte out for each byte in). */

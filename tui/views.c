@@ -56,6 +56,23 @@ int tui_ensure_run(struct tui_app *app, int64_t run_id, struct fl_err *err)
 	return tui_load_run(&app->st, run_id, &app->ld, err);
 }
 
+/* Column col of v holds run's trace times: at least as wide as they print
+ * (--abs-time: a time of day, 18 columns, 29 with the date), so that a
+ * time is never cut in the middle. */
+static void widen_time(struct tui_view *v, int col, const struct tui_run *run)
+{
+	char a[32], b[32];
+	int w;
+
+	if (!run)
+		return;
+	w = (int)strlen(tui_fmt_time(a, sizeof(a), run, run->t_first));
+	if ((int)strlen(tui_fmt_time(b, sizeof(b), run, run->t_last)) > w)
+		w = (int)strlen(b);
+	if (w > v->tab.cols[col].width)
+		v->tab.cols[col].width = w;
+}
+
 static struct tui_view *new_view(enum tui_kind kind, const struct tui_col *cols, int ncols,
 				 int sort, struct fl_err *err)
 {
@@ -302,7 +319,7 @@ static int group_row(struct tui_app *app, struct tui_view *v, enum tui_group g,
 			rc |= tui_table_cell(t, col++, 0, "%s", w ? w->call : "?");
 			rc |= tui_table_cell(t, col++, w ? w->tid : 0, "%d", w ? w->tid : 0);
 			rc |= tui_table_cell(t, col++, w ? w->t0 : 0, "%s",
-					     w ? tui_fmt_rel(c, sizeof(c), w->t0 - app->ld.run->t_first)
+					     w ? tui_fmt_time(c, sizeof(c), app->ld.run, w->t0)
 					       : "?");
 		}
 	}
@@ -338,6 +355,8 @@ struct tui_view *tui_view_groups(struct tui_app *app, int cause, enum tui_group 
 
 	if (!v)
 		return NULL;
+	if (g == G_WRITER)		/* "at": as wide as the run's times */
+		widen_time(v, 3, app->ld.run);
 	v->run_id = app->ld.run_id;
 	v->cause = cause;
 	v->group = g;
@@ -394,6 +413,7 @@ struct tui_view *tui_view_faults(struct tui_app *app, int cause, bool grouped,
 
 	if (!v)
 		return NULL;
+	widen_time(v, 1, app->ld.run);
 	v->run_id = app->ld.run_id;
 	v->cause = cause;
 	v->grouped = grouped;
@@ -415,7 +435,7 @@ struct tui_view *tui_view_faults(struct tui_app *app, int cause, bool grouped,
 		 tui_run_label(app->ld.run, rl, sizeof(rl)), cause_name(app, cause, cn, sizeof(cn)), gn);
 	for (size_t i = 0; i < app->ld.n && !rc; i++) {
 		const struct tui_out *o = &app->ld.outs[i];
-		char a[24], b[24], c[24];
+		char a[24], b[24], c[32];
 		int64_t k1, k2;
 
 		if (cause >= 0 && o->cause != cause)
@@ -431,7 +451,7 @@ struct tui_view *tui_view_faults(struct tui_app *app, int cause, bool grouped,
 		}
 		rc |= tui_table_cell(&v->tab, 0, o->fault_id, "%" PRId64, o->fault_id);
 		rc |= tui_table_cell(&v->tab, 1, o->t, "%s",
-				     tui_fmt_rel(c, sizeof(c), o->t - app->ld.run->t_first));
+				     tui_fmt_time(c, sizeof(c), app->ld.run, o->t));
 		rc |= tui_table_cell(&v->tab, 2, o->tid, "%d", o->tid);
 		rc |= tui_table_cell(&v->tab, 3, 0, "%" PRIx64, (uint64_t)o->address);
 		rc |= tui_table_cell(&v->tab, 4, 0, "%s", tui_str(&app->ld.access, o->access));

@@ -24,7 +24,7 @@ is "options of replay" "$(complete_words replay --ag)" "--again"
 is "replay --replace" "$(complete_words replay --rep)" "--replace"
 # Only a command's own options, not those its help's prose mentions
 # (info's help names perf's --all and --to-ctf).
-is "options of info: its own only" "$(complete_words info --)" "--format --help"
+is "options of info: its own only" "$(complete_words info --)" "--abs-time --format --help"
 is "options of record: its own only" "$(complete_words record --s)" "--snapshot --snapshot-size"
 is "strategies" "$(complete_words replay -s '')" "all classic pervma spf spf-mmseq"
 is "profiles" "$(complete_words replay --profile 6.1)" "6.10 6.15+"

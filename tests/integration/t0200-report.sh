@@ -182,10 +182,11 @@ contains "fidelity: the nearest writer when none is named" "$FL_OUT" \
 contains "fidelity: no writer of the process nearby" "$FL_OUT" \
 	'^    writer +none of pid 100 within 1 ms'
 is "fidelity: fits 80 columns" "$(printf '%s\n' "$FL_OUT" | awk 'length($0) > 80')" ""
-expect_ok "report --fidelity --abs-time" report --fidelity --abs-time "$db"
-contains "--abs-time: the trace's clock" "$FL_OUT" '^  fault 6: FN, t 2\.000050000, tid 101 \(worker\) of pid 100$'
-contains "--abs-time: the writer's window too" "$FL_OUT" '^              lock 2\.999000000\.\.2\.999500000, ended 500\.000 us before$'
-contains "--abs-time: says so" "$FL_OUT" "^  times: +s of the trace's clock$"
+# --abs-time: the time of day as babeltrace2 prints it (TZ fixed: local time).
+TZ=UTC expect_ok "report --fidelity --abs-time" report --fidelity --abs-time "$db"
+contains "--abs-time: the time of day" "$FL_OUT" '^  fault 6: FN, t 00:00:02\.000050000, tid 101 \(worker\) of pid 100$'
+contains "--abs-time: the writer's window too" "$FL_OUT" '^              lock 00:00:02\.999000000\.\.00:00:02\.999500000, ended 500\.000 us before$'
+contains "--abs-time: says so" "$FL_OUT" "^  times: +time of day of the trace's clock"
 
 expect_ok "report --fidelity --format json" report --fidelity --format json "$db"
 save_json "fidelity json"
@@ -202,8 +203,8 @@ is "json: disagreements in fault order, with their kind" \
 	"$(sqlite3 :memory: "select group_concat(json_extract(value, '\$.fault_id') || json_extract(value, '\$.kind'), ' ') from json_each(json_extract(readfile('$FL_TMP/r.json'), '\$.disagreements'))")" \
 	"6FN 9FN 10FP 12FP 13FP"
 is "json: disagreement context" \
-	"$(j '$.disagreements[2].address') $(j '$.disagreements[2].vma_start') $(j '$.disagreements[2].vma_kind') $(j '$.disagreements[2].gt') $(j '$.disagreements[2].reason') $(j '$.disagreements[0].comm') $(j '$.disagreements[0].t_ns')" \
-	"0xfffffffffffff000 0xffffffffffffe000 special vma no anon_vma worker 2000050000"
+	"$(j '$.disagreements[2].address') $(j '$.disagreements[2].vma_start') $(j '$.disagreements[2].vma_kind') $(j '$.disagreements[2].gt') $(j '$.disagreements[2].reason') $(j '$.disagreements[0].comm') $(j '$.disagreements[0].t_ns') $(j '$.t_first_ns')" \
+	"0xfffffffffffff000 0xffffffffffffe000 special vma no anon_vma worker 1000050000 1000000000"
 is "json: writers named, nearest and none" \
 	"$(j '$.disagreements[3].writer.writer_id'):$(j '$.disagreements[3].writer.linked') $(j '$.disagreements[0].writer.writer_id'):$(j '$.disagreements[0].writer.linked'):$(j '$.disagreements[0].writer.gap_ns') $(j '$.disagreements[2].writer.gap_ns') $(jt '$.disagreements[1].writer')" \
 	"1:1 2:0:0 -500000 null"

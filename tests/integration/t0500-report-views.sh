@@ -147,15 +147,19 @@ printf '%s\n' "$FL_OUT" >r.json
 is "--by vma --top 3 json: three rows, more_rows says the rest" \
 	"$(sqlite3 :memory: "select json_array_length(readfile('r.json'), '\$.runs[0].rows')") $(json_get r.json '$.runs[0].more_rows')" \
 	"3 $((nvmas - 3))"
-# Times: s with ns since the trace's first event; --abs-time, the trace's
-# clock.
+# Times: s with ns since the trace's first event; --abs-time, the time of
+# day of the trace's clock as babeltrace2 prints it (UTC here), while CSV
+# keeps ns since the first event.
 run_fl report --by time --run 2 m.db
 is "--by time: the first slice at 0.000000000 s" "$(printf '%s\n' "$FL_OUT" | sed -n 3p | awk '{print $1}')" 0.000000000
 t_first=$(sqlite3 m.db 'select t_first from traces where trace_id = 1')
-t_first=$(printf '%d.%09d' $((t_first / 1000000000)) $((t_first % 1000000000)))
-run_fl report --by time --abs-time --run 2 m.db
+t_first=$(TZ=UTC date -u -d "@$((t_first / 1000000000))" +%H:%M:%S).$(printf '%09d' $((t_first % 1000000000)))
+TZ=UTC run_fl report --by time --abs-time --run 2 m.db
 is "--by time --abs-time: the first slice at the trace's first event" \
 	"$(printf '%s\n' "$FL_OUT" | sed -n 3p | awk '{print $1}')" "$t_first"
+TZ=UTC run_fl report --by time --abs-time --format csv --run 2 m.db
+is "--by time --abs-time --format csv: still ns since the first event" \
+	"$(printf '%s\n' "$FL_OUT" | sed -n 2p | cut -d, -f5)" 0
 
 # A narrow terminal cuts only what may be cut, and says so; --wide cuts
 # nothing.

@@ -108,7 +108,7 @@ tui_expect_line "faults view: the column titles" "fault +time +tid +address +acc
 fid=$(q "select min(fault_id) from outcomes where $w and writer_id = $wid")
 read -r ftid faddr <<<"$(q "select tid, printf('%x', address) from faults where fault_id = $fid" | tr '|' ' ')"
 tui_expect_line "faults view: the writer's first fault $fid, its thread and address" \
-	"^ +$fid +\+[0-9.]+ms +$ftid $faddr .* #$wid *$"
+	"^ +$fid +[0-9]+\.[0-9]{9} +$ftid $faddr .* #$wid *$"
 rows=$(tui_screen | grep -cE " #$wid *$")
 want=$((wn < 20 ? wn : 20))
 is "faults view: one row per fault of the writer (on the first page)" "$rows" "$want"
@@ -127,7 +127,9 @@ tui_expect_line "detail: the thread's shift" "^   shift     [+-][0-9.]+[num]?s"
 tui_keys / T i m e l i n e Enter
 tui_expect "detail: the timeline" "Timeline: writers on this VMA, and mmap_lock holders"
 tui_expect_line "detail: the aborting writer in the timeline" "#$wid $wcall +$wtid node .*<< cause"
-tui_expect_line "detail: the fault itself in the timeline" "\+0\.000ms .* FAULT +$ftid node"
+ft=$(q "select printf('%d.%09d', (f.t - t.t_first) / 1000000000, (f.t - t.t_first) % 1000000000)
+	from faults f join traces t using (trace_id) where f.fault_id = $fid")
+tui_expect_line "detail: the fault itself in the timeline, at its time" "^ +$ft .* FAULT +$ftid node"
 tui_keys G
 tui_expect "detail: the other runs of the trace" "The same fault under each run of this trace"
 for r in 1 2 3; do

@@ -58,7 +58,7 @@ expect_fail "not a terminal" 1 "needs a terminal on stdin and stdout" tui "$FL_T
 expect_fail "--run of a run the database lacks" 1 "no run 7: the database holds no runs" \
 	tui --run 7 "$FL_TMP/empty.db"
 run_fl help tui
-if [ "$FL_RC" = 0 ] && printf '%s\n' "$FL_OUT" | grep -q "usage: faultline tui \[--run N\] \[DB\]"; then
+if [ "$FL_RC" = 0 ] && printf '%s\n' "$FL_OUT" | grep -q "usage: faultline tui \[--run N\] \[--abs-time\] \[DB\]"; then
 	ok "faultline help tui"
 else
 	not_ok "faultline help tui" "$FL_OUT"

@@ -2,6 +2,8 @@
 #include "unit.h"
 
 #include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
 
 #include "fl_fmt.h"
 
@@ -43,6 +45,43 @@ static void seconds(void **state)
 			    "-18446744073.709551615");
 }
 
+/* Time of day as babeltrace2 prints it, in UTC so the test does not hang
+ * on the machine's zone. */
+static void clock_times(void **state)
+{
+	char b[64];
+	struct fl_time_fmt tf;
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	/* traces/x86_64/fl-mmchurn's first event, babeltrace2: 09:04:21.047640765 */
+	assert_string_equal(fl_fmt_clock(b, sizeof(b), 0, 1795338261047640765, false),
+			    "09:04:21.047640765");
+	assert_string_equal(fl_fmt_clock(b, sizeof(b), 1795338261000000000, 47640765, true),
+			    "2026-11-22 09:04:21.047640765");
+	assert_string_equal(fl_fmt_clock(b, sizeof(b), 0, 0, false), "00:00:00.000000000");
+	assert_string_equal(fl_fmt_clock(b, sizeof(b), 0, -1, true),
+			    "1969-12-31 23:59:59.999999999");
+	/* Any two int64: the sum does not overflow. */
+	assert_non_null(fl_fmt_clock(b, sizeof(b), INT64_MAX, INT64_MAX, true));
+	assert_non_null(fl_fmt_clock(b, sizeof(b), INT64_MIN, INT64_MIN, false));
+
+	fl_time_fmt_init(&tf, 1795338261047640765, 1795338261134784703, false);
+	assert_string_equal(fl_fmt_at(b, sizeof(b), &tf, 1795338261099639219), "0.051998454");
+	assert_string_equal(fl_fmt_since(b, sizeof(b), &tf, 51998454), "0.051998454");
+	fl_time_fmt_init(&tf, 1795338261047640765, 1795338261134784703, true);
+	assert_false(tf.date);
+	assert_string_equal(fl_fmt_at(b, sizeof(b), &tf, 1795338261099639219),
+			    "09:04:21.099639219");
+	assert_string_equal(fl_fmt_since(b, sizeof(b), &tf, 51998454), "09:04:21.099639219");
+	/* A span across midnight prints the date. */
+	fl_time_fmt_init(&tf, 86399000000000, 86401000000000, true);
+	assert_true(tf.date);
+	assert_string_equal(fl_fmt_since(b, sizeof(b), &tf, 2000000000),
+			    "1970-01-02 00:00:01.000000000");
+}
+
 static void nearest_rank(void **state)
 {
 	(void)state;
@@ -62,6 +101,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(durations),
 		cmocka_unit_test(seconds),
+		cmocka_unit_test(clock_times),
 		cmocka_unit_test(nearest_rank),
 	};
 

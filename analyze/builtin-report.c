@@ -227,12 +227,13 @@ const struct fl_cmd fl_cmd_report = {
 		"is given.  Each run's first line names its strategy, profile, seed and\n"
 		"the knobs not at their defaults, and marks a run `replay --live` is\n"
 		"still growing [live], one whose live replay Ctrl-C stopped [cut short]\n"
-		"(a footnote after the runs says so).  Tables are coloured only on a\n"
-		"terminal, never when NO_COLOR is set.  Addresses print as hex; times\n"
-		"are seconds with ns since the trace's first event (--abs-time: of\n"
-		"the trace's clock, as babeltrace2 prints them); CSV and JSON keep\n"
-		"integer ns (t_ns columns: since the first event in --by views unless\n"
-		"--abs-time, of the trace's clock in --fidelity, as export).\n",
+		"(a footnote after the runs says so; --fidelity too).  Tables are\n"
+		"coloured only on a terminal, never when NO_COLOR is set.  Addresses\n"
+		"print as hex; times are seconds with ns since the trace's first event\n"
+		"(--abs-time: of the trace's clock, as babeltrace2 prints them); CSV\n"
+		"and JSON keep integer ns (t_ns columns: since the first event in --by\n"
+		"views unless --abs-time, of the trace's clock in --fidelity, as\n"
+		"export).\n",
 	.options = report_options,
 	.help_tail =
 		"columns for programs:\n"
@@ -270,8 +271,8 @@ const struct fl_cmd fl_cmd_report = {
 		"        {database, spreads: [{runs, trace_id, strategy, profile,\n"
 		"        knobs_changed, seed_min, seed_max, rows: [{counter, reason,\n"
 		"        min, median, max}]}]}\n"
-		"  --fidelity json: {database, run_id, strategy, profile, trace_id, trace,\n"
-		"        trace_faults, compared, excluded_unknown, excluded_no_outcome,\n"
+		"  --fidelity json: {database, run_id, strategy, profile, state, trace_id,\n"
+		"        trace, trace_faults, compared, excluded_unknown, excluded_no_outcome,\n"
 		"        tp, fp, fn, tn, precision, recall (0..1 or null),\n"
 		"        by_reason: [{reason, predicted, tp, fp, precision}],\n"
 		"        by_gt_detail: [{gt_detail, fallbacks, tp, fn, recall}],\n"

@@ -338,8 +338,12 @@ static void merge_finished(struct follow *f, const char *joblog, const char **sh
 		return;
 	f->logsize = st.st_size;
 	read_joblog(f, joblog);
+	/* A job's command exited 0, and its shard holds a run (as the last
+	 * merge asks of the shards it takes): what is merged here is not
+	 * looked at again. */
 	while (f->next + n < f->jobs->n &&
-	       (f->jobs->v[f->next + n].done || f->finished[f->next + n]))
+	       (f->jobs->v[f->next + n].done ||
+		(f->finished[f->next + n] && fl_sweep_shard_done(f->jobs->v[f->next + n].shard))))
 		n++;
 	if (!n)
 		return;

@@ -388,6 +388,13 @@ static int run_parallel(const struct opts *o, const char *list, struct follow *f
 	argv[n] = NULL;
 	pid = fork();
 	if (pid == 0) {
+		/* The commands are written for sh (fl_sweep_shell_quote()), and
+		 * --serial runs them with /bin/sh: GNU parallel would start the
+		 * user's $SHELL, often bash, dearer to start once per job.  A
+		 * PARALLEL_SHELL of the user's own is kept; a remote host runs
+		 * its login shell whatever this says. */
+		if (!o->nsshlogin)
+			setenv("PARALLEL_SHELL", "/bin/sh", 0);
 		execvp(argv[0], (char *const *)argv);
 		_exit(127);
 	}

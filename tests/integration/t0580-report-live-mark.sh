@@ -67,7 +67,8 @@ for s in live "cut short"; do
 	expect_ok "report --html, run 2 $s" report --html "$d/p.html" "$db"
 	contains "--html: run 2 marked in the runs' table" "$(cat "$d/p.html")" "</i>2 \[$s\]</td>"
 	contains "--html: the mark's note" "$(cat "$d/p.html")" "<strong>\[$s\]:</strong> .*replay --live"
-	json_valid "$d/f.json" && ok "--fidelity JSON valid, run 2 $s" || not_ok "--fidelity JSON valid, run 2 $s"
+	if json_valid "$d/f.json"; then ok "--fidelity JSON valid, run 2 $s"
+	else not_ok "--fidelity JSON valid, run 2 $s"; fi
 done
 mark 2 ""
 

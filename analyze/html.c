@@ -13,6 +13,7 @@
 
 #include "fl_array.h"
 #include "fl_out.h"
+#include "report.h"
 #include "run_knobs.h"
 #include "store_read.h"
 #include "table.h"
@@ -643,6 +644,29 @@ static int latency_chart(FILE *f, sqlite3 *db, const char *path, const struct hr
 	return 0;
 }
 
+/* Each live mark the runs carry (report_run_state()), said once under the
+ * runs' table, as the loss warnings are: a growing run's charts are its
+ * last commit's. */
+static void state_notes(FILE *f, sqlite3 *db, const struct hrun *runs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char st[64], other[64];
+		bool seen = false;
+
+		if (!report_run_state(db, runs[i].run_id, st, sizeof(st))[0])
+			continue;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = !strcmp(report_run_state(db, runs[k].run_id, other, sizeof(other)), st);
+		if (seen)
+			continue;
+		fprintf(f, "<p class=\"warning\"><strong>[");
+		html_esc(f, st);
+		fprintf(f, "]:</strong> ");
+		html_esc(f, report_state_note(st));
+		fprintf(f, ".</p>\n");
+	}
+}
+
 static int page(FILE *f, sqlite3 *db, const char *path, int64_t run_id, struct report_syms *syms,
 		struct fl_err *err)
 {
@@ -667,8 +691,16 @@ static int page(FILE *f, sqlite3 *db, const char *path, int64_t run_id, struct r
 		"<th class=\"l\">knobs</th><th class=\"l\">trace</th><th>faults</th><th>fell back</th>"
 		"<th>share</th></tr>\n");
 	for (size_t i = 0; i < n; i++) {
-		fprintf(f, "<tr><td><i class=\"swatch\" style=\"background:%s\"></i>%" PRId64
-			"</td><td class=\"l\">", runs[i].color, runs[i].run_id);
+		char st[64];
+
+		fprintf(f, "<tr><td><i class=\"swatch\" style=\"background:%s\"></i>%" PRId64,
+			runs[i].color, runs[i].run_id);
+		if (report_run_state(db, runs[i].run_id, st, sizeof(st))[0]) {
+			fprintf(f, " [");
+			html_esc(f, st);
+			fprintf(f, "]");
+		}
+		fprintf(f, "</td><td class=\"l\">");
 		html_esc(f, runs[i].strategy);
 		fprintf(f, "</td><td class=\"l\">");
 		html_esc(f, runs[i].profile);
@@ -698,6 +730,7 @@ static int page(FILE *f, sqlite3 *db, const char *path, int64_t run_id, struct r
 		html_esc(f, line);
 		fprintf(f, ".</p>\n");
 	}
+	state_notes(f, db, runs, n);
 	fprintf(f, "</section>\n");
 	if (n == 0) {
 		fprintf(f, "<p>No runs yet.</p>\n");

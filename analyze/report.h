@@ -54,6 +54,13 @@ int report_spread(sqlite3 *db, const char *path, int64_t run_id, enum report_fmt
 int report_fidelity(sqlite3 *db, const char *path, int64_t run_id, size_t limit,
 		    enum report_fmt fmt, bool abs_time, struct fl_err *err);
 
+/* The mark replay --live leaves for run_id in meta (run_state:RUN_ID):
+ * "live" while it grows the run, "cut short" when Ctrl-C stopped it, ""
+ * for a run replayed whole; in buf, which is returned. */
+const char *report_run_state(sqlite3 *db, int64_t run_id, char *buf, size_t len);
+/* What a mark means, for the footnote "[MARK]: ..." under the runs. */
+const char *report_state_note(const char *state);
+
 /* num/den as a percentage "12.34%", or "n/a" when den is 0. */
 const char *report_fmt_pct(char *buf, size_t len, uint64_t num, uint64_t den);
 /* How trace_id's times print for people (fl_fmt.h): since traces.t_first,

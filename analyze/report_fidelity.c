@@ -101,14 +101,17 @@ static void print_writer_text(const struct fl_fid_miss *m)
 		       w->gap < 0 ? "before" : "after its end");
 }
 
-static void print_fidelity_text(const struct fl_fidelity *f, const struct fl_fid_time *bt)
+/* state: the run's live mark (report_run_state()), "" for a whole run. */
+static void print_fidelity_text(const struct fl_fidelity *f, const struct fl_fid_time *bt,
+				const char *state)
 {
 	uint64_t pred = f->tp + f->fp, truth = f->tp + f->fn;
 	int wr = 6, wd = 6, wc = 7, wcr = 6;
 	char p1[16], p2[16], t[32], epath[8192], ecomm[80];
 
-	printf("fidelity of run %" PRId64 " (%s%s%s) against the kernel's answer\n", f->run_id,
-	       f->strategy, f->profile[0] ? ", profile " : "", f->profile);
+	printf("fidelity of run %" PRId64 "%s%s%s (%s%s%s) against the kernel's answer\n", f->run_id,
+	       state[0] ? " [" : "", state, state[0] ? "]" : "", f->strategy,
+	       f->profile[0] ? ", profile " : "", f->profile);
 	printf("  trace:     %s (trace %" PRId64 ")\n", fl_escape(f->trace_path, epath, sizeof(epath)),
 	       f->trace_id);
 	printf("  times:     %s\n", !time_fmt.abs ? "s since the trace's first event" :
@@ -293,7 +296,7 @@ static void json_misses(struct fl_json *j, const struct fl_fidelity *f)
 }
 
 static void print_fidelity_json(const char *path, const struct fl_fidelity *f,
-				const struct fl_fid_time *bt)
+				const struct fl_fid_time *bt, const char *state)
 {
 	struct fl_json j;
 
@@ -303,6 +306,7 @@ static void print_fidelity_json(const char *path, const struct fl_fidelity *f,
 	fl_json_i64(&j, "run_id", f->run_id);
 	fl_json_str(&j, "strategy", f->strategy);
 	fl_json_str(&j, "profile", f->profile);
+	fl_json_str(&j, "state", state[0] ? state : "complete");
 	fl_json_i64(&j, "trace_id", f->trace_id);
 	fl_json_str(&j, "trace", f->trace_path);
 	/* The origin of every t_*_ns below, on the trace's clock. */
@@ -368,6 +372,7 @@ int report_fidelity(sqlite3 *db, const char *path, int64_t run_id, size_t limit,
 {
 	struct fl_fidelity f;
 	struct fl_fid_time bt;
+	char state[64];
 	int rc;
 
 	if (run_id <= 0) {
@@ -384,16 +389,21 @@ int report_fidelity(sqlite3 *db, const char *path, int64_t run_id, size_t limit,
 		return rc;
 	}
 	report_time_fmt(db, f.trace_id, abs_time, &time_fmt);
+	/* A run replay --live still grows, or that was cut short, compares only
+	 * the faults it has outcomes for: said beside what the trace lost. */
+	report_run_state(db, run_id, state, sizeof(state));
 	if (fmt == FMT_JSON) {
-		print_fidelity_json(path, &f, &bt);
+		print_fidelity_json(path, &f, &bt, state);
 	} else {
 		struct fl_loss_summary ls;
 
-		print_fidelity_text(&f, &bt);
+		print_fidelity_text(&f, &bt, state);
 		if (fl_losses_read(db, f.trace_id, &ls) == 0 && ls.lossy) {
 			printf("\n");
 			fl_losses_print(stdout, "", &ls, &time_fmt);
 		}
+		if (state[0])
+			printf("\n[%s]: %s\n", state, report_state_note(state));
 		printf("\n");
 		fl_unplaced_print(stdout, db, run_id, "", &time_fmt);
 	}

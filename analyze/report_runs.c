@@ -685,39 +685,66 @@ static int show_run_table(struct runs_out *o, const struct run *r, size_t i, str
 	return 0;
 }
 
-/* The footnote of each mark the runs shown carry, once, after them all. */
+/* The marks replay --live leaves, in the order their footnotes come. */
+static const char *const state_notes[][2] = {
+	{ "live", "the run is still growing (replay --live): its last commit's numbers" },
+	{ "cut short", "its replay --live was stopped (Ctrl-C) before the trace's end" },
+};
+
+const char *report_state_note(const char *state)
+{
+	for (size_t k = 0; k < sizeof(state_notes) / sizeof(state_notes[0]); k++)
+		if (!strcmp(state, state_notes[k][0]))
+			return state_notes[k][1];
+	/* A mark this version does not know is still explained. */
+	return "so marked in the store by the run's replay";
+}
+
+const char *report_run_state(sqlite3 *db, int64_t run_id, char *buf, size_t len)
+{
+	sqlite3_stmt *st;
+
+	buf[0] = '\0';
+	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'run_state:' || ?", -1, &st,
+			       NULL) != SQLITE_OK)
+		return buf;	/* a store without meta: no replay --live wrote it */
+	sqlite3_bind_int64(st, 1, run_id);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(buf, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return buf;
+}
+
+/* The footnote of each mark the runs shown carry, once, after them all:
+ * the known marks in their order, then any other in the runs' order. */
 static void print_state_notes(const struct run *runs, size_t n)
 {
-	static const char *const notes[][2] = {
-		{ "live", "the run is still growing (replay --live): its last commit's numbers" },
-		{ "cut short", "its replay --live was stopped (Ctrl-C) before the trace's end" },
-	};
+	const size_t nknown = sizeof(state_notes) / sizeof(state_notes[0]);
 	bool first = true;
 
-	for (size_t k = 0; k < sizeof(notes) / sizeof(notes[0]); k++) {
+	for (size_t k = 0; k < nknown; k++) {
 		size_t i = 0;
 
-		while (i < n && strcmp(runs[i].state, notes[k][0]))
+		while (i < n && strcmp(runs[i].state, state_notes[k][0]))
 			i++;
 		if (i == n)
 			continue;
-		printf("%s[%s]: %s\n", first ? "\n" : "", notes[k][0], notes[k][1]);
+		printf("%s[%s]: %s\n", first ? "\n" : "", state_notes[k][0], state_notes[k][1]);
 		first = false;
 	}
-	/* A mark this version does not know is still explained. */
 	for (size_t i = 0; i < n; i++) {
 		size_t k = 0, p = 0;
 
 		if (!runs[i].state[0])
 			continue;
-		while (k < sizeof(notes) / sizeof(notes[0]) && strcmp(runs[i].state, notes[k][0]))
+		while (k < nknown && strcmp(runs[i].state, state_notes[k][0]))
 			k++;
 		while (p < i && strcmp(runs[p].state, runs[i].state))
 			p++;
-		if (k < sizeof(notes) / sizeof(notes[0]) || p < i)
+		if (k < nknown || p < i)
 			continue;
-		printf("%s[%s]: so marked in the store by the run's replay\n",
-		       first ? "\n" : "", runs[i].state);
+		printf("%s[%s]: %s\n", first ? "\n" : "", runs[i].state,
+		       report_state_note(runs[i].state));
 		first = false;
 	}
 }

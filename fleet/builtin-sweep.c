@@ -290,7 +290,8 @@ struct follow {
 	bool *finished;			/* per job: its whole command exited 0 */
 	size_t next;			/* the first job not merged yet */
 	bool failed;			/* a merge failed: leave it to the last one */
-	struct fl_merge_stats stats;	/* what the merges along the way added */
+	off_t logsize;			/* the job log's size when last read */
+	struct fl_merge_stats stats;	/* what the merges along the way found */
 };
 
 /* GNU parallel's job log: a header, then per finished job a line whose
@@ -328,13 +329,21 @@ static void merge_finished(struct follow *f, const char *joblog, const char **sh
 {
 	struct fl_merge_stats ms;
 	struct fl_err err = { 0 };
+	struct stat st;
 	size_t n = 0;
 
-	if (f->failed)
+	/* Polled often, so that the last shards are merged soon after their
+	 * jobs: the log is read again only when it has grown. */
+	if (f->failed || stat(joblog, &st) < 0 || st.st_size == f->logsize)
 		return;
+	f->logsize = st.st_size;
 	read_joblog(f, joblog);
+	/* A job's command exited 0, and its shard holds a run (as the last
+	 * merge asks of the shards it takes): what is merged here is not
+	 * looked at again. */
 	while (f->next + n < f->jobs->n &&
-	       (f->jobs->v[f->next + n].done || f->finished[f->next + n]))
+	       (f->jobs->v[f->next + n].done ||
+		(f->finished[f->next + n] && fl_sweep_shard_done(f->jobs->v[f->next + n].shard))))
 		n++;
 	if (!n)
 		return;
@@ -345,6 +354,7 @@ static void merge_finished(struct follow *f, const char *joblog, const char **sh
 		return;
 	}
 	f->stats.runs_added += ms.runs_added;
+	f->stats.runs_known += ms.runs_known;
 	f->next += n;
 }
 
@@ -378,12 +388,19 @@ static int run_parallel(const struct opts *o, const char *list, struct follow *f
 	argv[n] = NULL;
 	pid = fork();
 	if (pid == 0) {
+		/* The commands are written for sh (fl_sweep_shell_quote()), and
+		 * --serial runs them with /bin/sh: GNU parallel would start the
+		 * user's $SHELL, often bash, dearer to start once per job.  A
+		 * PARALLEL_SHELL of the user's own is kept; a remote host runs
+		 * its login shell whatever this says. */
+		if (!o->nsshlogin)
+			setenv("PARALLEL_SHELL", "/bin/sh", 0);
 		execvp(argv[0], (char *const *)argv);
 		_exit(127);
 	}
 	rc = pid < 0 ? -1 : 0;
 	while (pid > 0) {
-		const struct timespec tick = { 0, 250000000 };
+		const struct timespec tick = { 0, 50000000 };
 		pid_t w = waitpid(pid, &status, WNOHANG);
 
 		if (w < 0 && errno != EINTR) {
@@ -503,13 +520,15 @@ static void print_plan(const struct opts *o, size_t njobs, size_t npending)
 		fprintf(stderr, "\n");
 }
 
-/* The shards of the jobs done, into shards[], returning how many; names the
- * logs of the first five jobs that failed and counts them in *nfailed. */
-static size_t done_shards(const struct sweep_jobs *jobs, const char **shards, size_t *nfailed)
+/* The shards of the jobs done from job first on, into shards[], returning
+ * how many; names the logs of the first five jobs that failed and counts
+ * them in *nfailed.  The jobs before first are merged already. */
+static size_t done_shards(const struct sweep_jobs *jobs, size_t first, const char **shards,
+			  size_t *nfailed)
 {
 	size_t ndone = 0;
 
-	for (size_t i = 0; i < jobs->n; i++) {
+	for (size_t i = first; i < jobs->n; i++) {
 		if (jobs->v[i].done || fl_sweep_shard_done(jobs->v[i].shard)) {
 			shards[ndone++] = jobs->v[i].shard;
 		} else {
@@ -521,20 +540,22 @@ static size_t done_shards(const struct sweep_jobs *jobs, const char **shards, si
 	return ndone;
 }
 
-/* The last merge of the done shards into the output store, and its summary. */
-static int merge_done(const struct opts *o, const char **shards, size_t ndone, size_t njobs,
+/* The last merge, of the done shards the merges along the way (struct
+ * follow) did not take, and the summary of them all.  Those merges took
+ * the first follow->next jobs' shards, in order: merging them again would
+ * only find their runs there, a pass over every shard after the last job. */
+static int merge_done(const struct opts *o, const char **shards, size_t nrest, size_t njobs,
 		      const struct follow *follow, struct fl_err *err)
 {
-	struct fl_merge_stats ms;
+	struct fl_merge_stats ms = { 0 };
 
-	if (fl_merge(o->out, shards, ndone, &ms, err) < 0) {
+	if (nrest && fl_merge(o->out, shards, nrest, &ms, err) < 0) {
 		fl_err_print(err, stderr);
 		return -1;
 	}
-	/* The merges along the way added runs the last one finds there. */
 	printf("sweep: %zu of %zu shards merged into %s: %" PRId64 " runs added, %" PRId64
-	       " already there\n", ndone, njobs, o->out, ms.runs_added + follow->stats.runs_added,
-	       ms.runs_known - follow->stats.runs_added);
+	       " already there\n", follow->next + nrest, njobs, o->out,
+	       ms.runs_added + follow->stats.runs_added, ms.runs_known + follow->stats.runs_known);
 	return 0;
 }
 
@@ -613,8 +634,8 @@ static int sweep(struct opts *o, char **traces, size_t ntraces)
 		if ((o->serial ? run_serial(cmds, npending) : run_parallel(o, list, &follow, shards)) < 0)
 			goto out;
 	}
-	ndone = done_shards(&jobs, shards, &nfailed);
-	if (ndone && merge_done(o, shards, ndone, jobs.n, &follow, &err) < 0)
+	ndone = done_shards(&jobs, follow.next, shards, &nfailed);
+	if ((follow.next || ndone) && merge_done(o, shards, ndone, jobs.n, &follow, &err) < 0)
 		goto out;
 	if (nfailed) {
 		fl_error("%zu of %zu jobs failed", nfailed, jobs.n);

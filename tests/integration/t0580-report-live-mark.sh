@@ -3,8 +3,8 @@
 # store's meta (run_state:RUN_ID), one stopped by Ctrl-C "cut short"
 # (replay/README.md).  report says so: in text a mark after "run N" with a
 # footnote saying what it means, in JSON a "state" per run ("complete",
-# "live" or "cut short").  The marks are set by hand here, on a database
-# replayed from a bundled trace.
+# "live" or "cut short"); --fidelity and --html too.  The marks are set
+# by hand here, on a database replayed from a bundled trace.
 . "$FL_TOP/tests/lib.sh"
 
 d=$FL_TMP/t
@@ -44,6 +44,33 @@ for s in live "cut short"; do
 	is "JSON --by vma: run 2 $s" "$(state --by vma)" "complete,$s"
 	json_valid "$d/j.json" && ok "JSON valid, run 2 $s" || not_ok "JSON valid, run 2 $s"
 done
+
+# --fidelity (run 2 is the pervma run): the mark after the run's number,
+# its footnote beside the loss warning, and the state in JSON.
+mark 2 ""
+fid_state() {
+	"$FAULTLINE" report --fidelity --format json "$@" "$db" >"$d/f.json" 2>&1
+	sqlite3 :memory: "select json_extract(readfile('$d/f.json'), '$.state')"
+}
+expect_ok "report --fidelity, no mark" report --fidelity "$db"
+contains "--fidelity: run 2 without a mark" "$FL_OUT" "^fidelity of run 2 \(pervma"
+is "--fidelity: no footnote" "$(printf '%s\n' "$FL_OUT" | grep -c '^\[')" 0
+is "--fidelity JSON: complete" "$(fid_state)" "complete"
+expect_ok "report --html, no mark" report --html "$d/p.html" "$db"
+is "--html: no mark" "$(grep -c '\[live\]\|\[cut short\]' "$d/p.html")" 0
+for s in live "cut short"; do
+	mark 2 "$s"
+	expect_ok "report --fidelity, run 2 $s" report --fidelity "$db"
+	contains "--fidelity: run 2 carries the mark [$s]" "$FL_OUT" "^fidelity of run 2 \[$s\] \(pervma"
+	contains "--fidelity: the footnote" "$FL_OUT" "^\[$s\]: .*replay --live"
+	is "--fidelity JSON: $s" "$(fid_state)" "$s"
+	expect_ok "report --html, run 2 $s" report --html "$d/p.html" "$db"
+	contains "--html: run 2 marked in the runs' table" "$(cat "$d/p.html")" "</i>2 \[$s\]</td>"
+	contains "--html: the mark's note" "$(cat "$d/p.html")" "<strong>\[$s\]:</strong> .*replay --live"
+	if json_valid "$d/f.json"; then ok "--fidelity JSON valid, run 2 $s"
+	else not_ok "--fidelity JSON valid, run 2 $s"; fi
+done
+mark 2 ""
 
 # Both marks at once: both footnotes, live first.
 mark 1 "cut short"

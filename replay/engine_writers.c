@@ -84,7 +84,15 @@ int eng_writer_complete(struct fl_engine *e, struct mmctx *mm, struct writer_obj
 	/* The mm whose open list holds it, whatever the thread's is now. */
 	mm = w->mm;
 	w->complete = true;
-	if (!w->w.has_lock || !w->acquired) {
+	if (w->w.has_lock && !w->acquired && w->w.t_lock_start) {
+		/* It queued for mmap_lock and the trace lost its acquire (a
+		 * failed acquire clears has_lock): when it held the lock is
+		 * unknown, perhaps after a long wait behind others, so it
+		 * write-locks no VMA a fault can be shown to meet.  Queued, it
+		 * still fails the read trylocks (RWSEM_FLAG_WAITERS). */
+		w->w.q_begin = w->w.t_lock_start;
+		w->w.w_begin = w->w.w_end = w->w.call.t_exit;
+	} else if (!w->w.has_lock || !w->acquired) {
 		/* No lock events: the window is the syscall span. */
 		w->w.w_begin = w->w.call.t_enter;
 		w->w.w_end = w->w.call.t_exit;

@@ -1514,6 +1514,28 @@ static void calls_apply_in_lock_order(void **state)
 	replay_free(&r);
 }
 
+/* A writer that queued for mmap_lock and whose acquire the trace lost (a
+ * lossy -a recording of a loaded machine): it may have waited behind
+ * others for most of its call, so a fault on its VMA while it waited is
+ * not taken to meet its write lock. */
+static void writer_whose_acquire_was_lost(void **state)
+{
+	struct script s = { .n = 0 };
+	struct replay r;
+	const uint64_t ro[6] = { A, LEN, FL_PROT_READ, 0, 0, 0 };
+
+	(void)state;
+	mapping(&s, 1, PID, A, A + 2 * LEN, "rw-p", "", true);
+	call(&s, T1, FL_MM_MPROTECT, 5, 100, 0, ro);
+	W_START(&s, T1, 6);
+	fault(&s, T2, 50, A + LEN + PG, WR);	/* fault 1: while T1 waits */
+	fault_end(&s, T2, 55, false);
+	play(&r, &s, false);
+
+	assert_string_not_equal(F(&r, 1)->o[0].reason, "write-locked");
+	replay_free(&r);
+}
+
 /* A mapping a perf trace knows only by its start (PERF_RECORD_MMAP2 as
  * perf data convert writes it: no length), whose first pages ld.so makes
  * read-only (RELRO: mprotect(start, 2 pages, PROT_READ)).  mprotect_fixup()
@@ -1616,6 +1638,7 @@ int main(void)
 		cmocka_unit_test(mprotect_of_a_mapping_known_by_its_start),
 		cmocka_unit_test(snapshot_anon_vmas_apart_and_split),
 		cmocka_unit_test(calls_apply_in_lock_order),
+		cmocka_unit_test(writer_whose_acquire_was_lost),
 		cmocka_unit_test(a_mapping_replaces_what_it_overlaps),
 		cmocka_unit_test(process_of_unknown_origin_is_unplaced),
 	};

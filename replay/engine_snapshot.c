@@ -117,23 +117,22 @@ static uint64_t snapshot_unknown_flags(const struct fl_vma *v, const char *perms
 	return f;
 }
 
-/* Which anon_vma a snapshot mapping has: the snapshot does not say.  The
- * pieces of one mapping that calls split (mprotect, madvise) lie side by
- * side with different flags and share its anon_vma (__split_vma() ->
- * anon_vma_clone()).  Any other mapping with one has its own: side by
- * side with the same flags, two mappings that shared one would have
- * merged (is_mergeable_anon_vma()), and apart, each was made and first
- * written alone.  Taking them all as one anon_vma would let the model
- * merge neighbours the kernel keeps apart, and a writer's VMA lock would
- * then cover faults the kernel ran beside it. */
+/* Which anon_vma a snapshot mapping has: the snapshot does not say.  Two
+ * used anonymous mappings side by side with the same flags have different
+ * ones, or they would have merged (is_mergeable_anon_vma()): a later call
+ * that would join them must not.  Otherwise the model keeps taking them as
+ * one, since pieces of one mapping (split by mprotect or madvise, or with
+ * a piece unmapped between them) share its anon_vma (__split_vma() ->
+ * anon_vma_clone()), and the snapshot cannot tell those from mappings
+ * made and first written alone. */
 static void snapshot_anon_vma(struct mmctx *mm, struct fl_vma *v)
 {
 	if (v->anon_vma) {
 		if (mm->snap_last.anon && mm->snap_last.end == v->start &&
-		    ((mm->snap_last.flags ^ v->flags) & ~FL_VM_SOFTDIRTY))
-			v->anon_vma_id = mm->snap_last.anon_id;
-		else
+		    !((mm->snap_last.flags ^ v->flags) & ~FL_VM_SOFTDIRTY))
 			v->anon_vma_id = mm->mm.next_anon_vma++;
+		else
+			v->anon_vma_id = 0;
 	}
 	mm->snap_last.end = v->end;
 	mm->snap_last.flags = v->flags;

@@ -1431,21 +1431,23 @@ static void snapshot_anonymous_size(void **state)
 	}
 }
 
-/* A snapshot does not name anon_vmas.  Two used anonymous mappings apart
- * were each made and written alone: each has its own, and a new mapping
- * filling the hole between them joins only the one below
- * (vma_merge_new_range(): prev and next with different anon_vmas do not
- * merge, is_mergeable_anon_vma()).  Pieces side by side with different
- * flags are one mapping that mprotect() split (__split_vma() ->
- * anon_vma_clone()): made writable again, they merge back. */
+/* A snapshot does not name anon_vmas.  Two used anonymous mappings side
+ * by side with the same flags have different ones, or they would have
+ * merged (is_mergeable_anon_vma()): made read-only and writable again, the
+ * lower one stays apart (vma_modify_flags() does not merge it).  Pieces
+ * side by side with different flags are one mapping that mprotect() split
+ * (__split_vma() -> anon_vma_clone()): made writable again, they merge
+ * back. */
 static void snapshot_anon_vmas_apart_and_split(void **state)
 {
 	struct script s = { .n = 0 };
 	struct replay r;
-	const uint64_t rw[6] = { B + LEN, LEN, PROT_RW, 0, 0, 0 };
+	const uint64_t ro[6] = { A, LEN, FL_PROT_READ, 0, 0, 0 };
+	const uint64_t rw_a[6] = { A, LEN, PROT_RW, 0, 0, 0 };
+	const uint64_t rw_b[6] = { B + LEN, LEN, PROT_RW, 0, 0, 0 };
 	static const struct { uint64_t start; const char *perms, *flags; } m[] = {
 		{ A, "rw-p", "rd wr mr mw me ac" },
-		{ A + 2 * LEN, "rw-p", "rd wr mr mw me ac" },
+		{ A + LEN, "rw-p", "rd wr mr mw me ac" },
 		{ B, "rw-p", "rd wr mr mw me ac" },
 		{ B + LEN, "r--p", "rd mr mw me ac" },
 	};
@@ -1460,18 +1462,17 @@ static void snapshot_anon_vmas_apart_and_split(void **state)
 		ev->u.vma.anon_known = true;
 		ev->u.vma.anon_kb = 8;
 	}
-	mmap_anon(&s, 10, 20, A + LEN, 0, false);
-	call(&s, MAIN, FL_MM_MPROTECT, 30, 40, 0, rw);
-	pfault(&s, PID, MAIN, 50, A + LEN + PG, WR);		/* fault 1: the new mapping */
-	pfault(&s, PID, MAIN, 60, A + 2 * LEN + PG, WR);	/* fault 2: the one above */
-	pfault(&s, PID, MAIN, 70, B + LEN + PG, WR);		/* fault 3: writable again */
+	call(&s, MAIN, FL_MM_MPROTECT, 10, 20, 0, ro);
+	call(&s, MAIN, FL_MM_MPROTECT, 30, 40, 0, rw_a);
+	call(&s, MAIN, FL_MM_MPROTECT, 50, 60, 0, rw_b);
+	pfault(&s, PID, MAIN, 70, A + PG, WR);		/* fault 1: the lower one */
+	pfault(&s, PID, MAIN, 80, B + LEN + PG, WR);	/* fault 2: writable again */
 	play(&r, &s, false);
 
 	assert_int_equal(F(&r, 1)->vma.start, A);
-	assert_int_equal(F(&r, 1)->vma.end, A + 2 * LEN);
-	assert_int_equal(F(&r, 2)->vma.start, A + 2 * LEN);
-	assert_int_equal(F(&r, 3)->vma.start, B);
-	assert_int_equal(F(&r, 3)->vma.end, B + 2 * LEN);
+	assert_int_equal(F(&r, 1)->vma.end, A + LEN);
+	assert_int_equal(F(&r, 2)->vma.start, B);
+	assert_int_equal(F(&r, 2)->vma.end, B + 2 * LEN);
 	replay_free(&r);
 }
 

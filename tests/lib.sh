@@ -171,3 +171,16 @@ start_relayd() {
 	relayd_why=$(tail -1 "$log")
 	return 1
 }
+
+# complete_words WORDS...: what the bash completion offers for the last
+# word of `faultline WORDS...`, sorted, on one line.
+complete_words() {
+	bash -c '
+		source "$1/scripts/faultline.bash-completion" || exit 1
+		shift
+		COMP_WORDS=("$@")
+		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+		_faultline
+		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " " | sed "s/ $//"
+	' _ "$FL_TOP" "$FAULTLINE" "$@"
+}

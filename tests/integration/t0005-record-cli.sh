@@ -141,16 +141,6 @@ for h in "${heads[@]}"; do
 done
 
 # The completion offers record's options, and only those.
-complete_words() {
-	bash -c '
-		source "$1/scripts/faultline.bash-completion" || exit 1
-		shift
-		COMP_WORDS=("$@")
-		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
-		_faultline
-		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " " | sed "s/ $//"
-	' _ "$FL_TOP" "$FAULTLINE" "$@"
-}
 want=$(printf '%s\n' "${heads[@]}" | grep -oE -- '--[a-z-]+' | sort | tr '\n' ' ' | sed 's/ $//')
 is "completion: record's long options" "$(complete_words record --)" "$want"
 is "completion: record --s" "$(complete_words record --s)" "--snapshot --snapshot-size"

@@ -5,17 +5,6 @@
 . "$FL_TOP/tests/lib.sh"
 
 cd "$FL_TMP" || exit 1
-# complete WORDS...: what the completion offers for the last word.
-complete_words() {
-	bash -c '
-		source "$1/scripts/faultline.bash-completion" || exit 1
-		shift
-		COMP_WORDS=("$@")
-		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
-		_faultline
-		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " " | sed "s/ $//"
-	' _ "$FL_TOP" "$FAULTLINE" "$@"
-}
 
 is "commands" "$(complete_words re)" "record replay report"
 is "a typed command" "$(complete_words dif)" "diff"

@@ -21,16 +21,6 @@ expect_fail "record --live needs --url" 2 'needs --url' record --live -- true
 run_fl help replay
 contains "replay --help tells of --live" "$FL_OUT" '^ +--live +TRACE is an LTTng live session'
 # The bash completion knows --live, and offers a URL after it.
-complete_words() {
-	bash -c '
-		source "$1/scripts/faultline.bash-completion" || exit 1
-		shift
-		COMP_WORDS=("$@")
-		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
-		_faultline
-		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " " | sed "s/ $//"
-	' _ "$FL_TOP" "$FAULTLINE" "$@"
-}
 is "completion: replay --li" "$(complete_words replay --li)" "--live"
 is "completion: record --li" "$(complete_words record --li)" "--live"
 is "completion: a URL after replay --live" "$(complete_words replay --live n)" "net6:// net://"

@@ -100,16 +100,23 @@ fi
 tui_need_tmux "the TUI's fault detail"
 # One run: the TUI opens on its causes; Enter to a cause's VMAs, its faults,
 # the first fault's detail.
+# first_fault NAME WHAT TIME: from the run's causes to the first fault's
+# detail, checking the faults list shows each fault's time as TIME (a
+# pattern); sets ft, that fault's time on the trace's clock.
+first_fault() {
+	tui_expect "$1: the run's causes" "> causes"
+	tui_keys Enter
+	tui_expect "$1: a cause by VMA" "by VMA"
+	tui_keys Enter
+	tui_expect_line "$1: the faults, $2" "^ +[0-9]+ +$3 +[0-9]+ "
+	tui_keys Enter
+	tui_expect "$1: a fault's detail" "Fault "
+	fid=$(tui_screen | grep -oE 'Fault [0-9]+' | head -1 | cut -d' ' -f2)
+	ft=$(q "select t from faults where fault_id = ${fid:-0}")
+}
+
 tui_start 100 30 TZ=UTC -- tui "$db"
-tui_expect "tui: the run's causes" "> causes"
-tui_keys Enter
-tui_expect "tui: a cause by VMA" "by VMA"
-tui_keys Enter
-tui_expect_line "tui: the faults, their time in s since the first event" "^ +[0-9]+ +$secs +[0-9]+ "
-tui_keys Enter
-tui_expect "tui: a fault's detail" "Fault "
-fid=$(tui_screen | grep -oE 'Fault [0-9]+' | head -1 | cut -d' ' -f2)
-ft=$(q "select t from faults where fault_id = ${fid:-0}")
+first_fault tui "their time in s since the first event" "$secs"
 tui_expect "tui detail: the fault's time in s since the first event" \
 	"time      $(s9 $((${ft:-0} - t_first)))  (trace clock ${ft:-?} ns)"
 tui_keys / T i m e l i n e Enter
@@ -118,15 +125,7 @@ tui_expect_line "tui detail: the timeline's fault row in s since the first event
 tui_quit "tui: quits"
 
 tui_start 100 30 TZ=UTC -- tui --abs-time "$db"
-tui_expect "tui --abs-time: the run's causes" "> causes"
-tui_keys Enter
-tui_expect "tui --abs-time: a cause by VMA" "by VMA"
-tui_keys Enter
-tui_expect_line "tui --abs-time: the faults at their time of day" "^ +[0-9]+ +[0-9]{2}:[0-9]{2}:$secs +[0-9]+ "
-tui_keys Enter
-tui_expect "tui --abs-time: a fault's detail" "Fault "
-fid=$(tui_screen | grep -oE 'Fault [0-9]+' | head -1 | cut -d' ' -f2)
-ft=$(q "select t from faults where fault_id = ${fid:-0}")
+first_fault "tui --abs-time" "at their time of day" "[0-9]{2}:[0-9]{2}:$secs"
 tui_expect "tui --abs-time detail: the fault's time of day" "time      $(tod "${ft:-0}")  "
 tui_quit "tui --abs-time: quits"
 

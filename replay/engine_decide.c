@@ -29,23 +29,70 @@ static bool writer_wrote(const struct writer_obj *w, uint64_t id)
 	return false;
 }
 
-/* The writer write-locked VMA id only after a fault at t held it. */
-static bool writer_late(const struct writer_obj *w, uint64_t id, uint64_t t)
+/* Where the writer's call began its walk, 0 when unknown: munmap,
+ * mprotect and madvise at their start argument, mmap at the address it
+ * returned.  mremap and brk are left out. */
+static uint64_t writer_call_start(const struct writer_obj *w)
 {
-	for (size_t i = 0; i < w->nlate; i++)
-		if (w->late[i].vma_id == id && t <= w->late[i].t)
+	const struct fl_mm_call *c = &w->w.call;
+
+	switch (c->kind) {
+	case FL_MM_MUNMAP:
+	case FL_MM_MPROTECT:
+	case FL_MM_MADVISE:
+		return c->args[0];
+	case FL_MM_MMAP:
+		return c->ret > 0 ? (uint64_t)c->ret : 0;
+	default:
+		return 0;
+	}
+}
+
+/* The writer had not write-locked vma when a fault at t read-locked it.
+ * The trace shows it slept in vma_start_write() (__vma_enter_locked())
+ * on one VMA's readers until a fault on that VMA woke it (late[]):
+ * - that VMA it write-locked only after the waking fault held it (later
+ *   readers fail: __vma_enter_locked() has raised vm_refcnt);
+ * - the VMAs it reaches after that one it write-locked only once it ran
+ *   again.  The calls walk their range upwards (vms_gather_munmap_vmas(),
+ *   madvise_walk_vmas(), the mprotect_fixup() loop), so the VMAs above
+ *   come later; a VMA below the range is the prev of a merge, which
+ *   vma_merge_existing_range() and vma_expand() write-lock after the VMA
+ *   they change. */
+static bool writer_late(const struct writer_obj *w, const struct fl_vma *vma, uint64_t t)
+{
+	uint64_t cs = writer_call_start(w);
+
+	for (size_t i = 0; i < w->nlate; i++) {
+		uint64_t ran = w->late[i].ran ? w->late[i].ran : w->w.w_end;
+
+		if (w->late[i].vma_id == vma->id) {
+			if (t <= w->late[i].t)
+				return true;
+		} else if (cs && t < ran && (vma->start >= w->late[i].end || vma->end <= cs)) {
 			return true;
+		}
+	}
 	return false;
 }
 
-/* When the writer was last woken by a fault that held VMA id (sched
- * evidence): it write-locked the VMA only after that; 0 when never. */
-static uint64_t writer_late_t(const struct writer_obj *w, uint64_t id)
+/* When the writer reached vma, by the sched evidence (writer_late()); 0
+ * when never. */
+static uint64_t writer_late_t(const struct writer_obj *w, const struct fl_vma *vma)
 {
-	for (size_t i = 0; i < w->nlate; i++)
-		if (w->late[i].vma_id == id)
-			return w->late[i].woke;
-	return 0;
+	uint64_t cs = writer_call_start(w), t = 0;
+
+	for (size_t i = 0; i < w->nlate; i++) {
+		uint64_t ran = w->late[i].ran ? w->late[i].ran : w->w.w_end, at = 0;
+
+		if (w->late[i].vma_id == vma->id)
+			at = w->late[i].woke;
+		else if (cs && (vma->start >= w->late[i].end || vma->end <= cs))
+			at = ran;
+		if (at > t)
+			t = at;
+	}
+	return t;
 }
 
 static bool writer_created_at(const struct writer_obj *w, uint64_t addr)
@@ -125,7 +172,7 @@ int eng_decide_spec(struct fl_engine *e, struct pfault *p)
 		e->whits[nw].wrote_any = w->nids > 0;
 		e->whits[nw].wrote_vma = placed && writer_wrote(w, v->vma.id);
 		e->whits[nw].created_at = writer_created_at(w, v->fault->address);
-		e->whits[nw].late_t = placed ? writer_late_t(w, v->vma.id) : 0;
+		e->whits[nw].late_t = placed ? writer_late_t(w, &v->vma) : 0;
 		nw++;
 	}
 	qsort(e->whits, nw, sizeof(e->whits[0]), cmp_whit);
@@ -233,7 +280,7 @@ int eng_decide(struct fl_engine *e, struct pfault *p)
 		 * not write-locked it (or split it) when this fault read-locked
 		 * it. */
 		late = (v->place == FL_PLACE_VMA || v->place == FL_PLACE_INFERRED) &&
-		       writer_late(w, v->vma.id, v->t);
+		       writer_late(w, &v->vma, v->t);
 		e->hits[nh].wrote_vma = in && !late &&
 					(v->place == FL_PLACE_VMA || v->place == FL_PLACE_INFERRED ||
 					 v->place == FL_PLACE_STACK) &&

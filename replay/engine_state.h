@@ -29,8 +29,10 @@ struct writer_obj {
 	 * slept in vma_start_write() (__vma_enter_locked()) until that fault's
 	 * vma_end_read() let the VMA go.  t: that fault's time; faults on the
 	 * VMA up to then took their VMA lock before the writer's; woke: when
-	 * it was woken (it write-locked the VMA after that). */
-	struct { uint64_t vma_id, t, woke; } *late;
+	 * it was woken (it write-locked the VMA after that); [start, end):
+	 * the VMA; ran: when it was next seen on a CPU after woke, 0 not yet
+	 * (it reached the VMAs it locks after this one only then). */
+	struct { uint64_t vma_id, start, end, t, woke, ran; } *late;
 	size_t nlate, caplate;
 	/* Its call was applied at a later writer's exit, in lock order,
 	 * before its own exit event came (eng_on_mm_call()). */

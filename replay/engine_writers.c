@@ -349,10 +349,10 @@ int eng_on_mm_call(struct fl_engine *e, struct thread *t, const struct fl_event 
  * Measured 1.2-4.7 us on the x86_64 recordings of traces/. */
 #define WAKE_AFTER_END_NS 20000
 
-static int add_late(struct writer_obj *w, uint64_t vma_id, uint64_t t, uint64_t woke)
+static int add_late(struct writer_obj *w, const struct fl_vma *vma, uint64_t t, uint64_t woke)
 {
 	for (size_t i = 0; i < w->nlate; i++) {
-		if (w->late[i].vma_id == vma_id) {
+		if (w->late[i].vma_id == vma->id) {
 			if (t > w->late[i].t)
 				w->late[i].t = t;
 			if (woke > w->late[i].woke)
@@ -362,17 +362,33 @@ static int add_late(struct writer_obj *w, uint64_t vma_id, uint64_t t, uint64_t 
 	}
 	if (fl_array_grow((void **)&w->late, &w->caplate, w->nlate + 1, sizeof(*w->late)) < 0)
 		return -ENOMEM;
-	w->late[w->nlate].vma_id = vma_id;
+	w->late[w->nlate].vma_id = vma->id;
+	w->late[w->nlate].start = vma->start;
+	w->late[w->nlate].end = vma->end;
+	w->late[w->nlate].ran = 0;
 	w->late[w->nlate].t = t;
 	w->late[w->nlate].woke = woke;
 	w->nlate++;
 	return 0;
 }
 
+/* A writer woken from vma_start_write() is seen on a CPU at t (switched
+ * in, or switching out): a woken task runs only once the scheduler picks
+ * it, and on a busy machine that can be milliseconds after the wake. */
+static void writer_ran(struct writer_obj *w, uint64_t t)
+{
+	if (!w)
+		return;
+	for (size_t i = 0; i < w->nlate; i++)
+		if (!w->late[i].ran && w->late[i].woke <= t)
+			w->late[i].ran = t;
+}
+
 /* sched_switch: a thread that leaves the CPU in D inside a fault waited in
- * the kernel.  sched_waking: a faulting thread that wakes the mm's write
- * holder, at the end of its fault, let go of the VMA the writer was
- * waiting to write-lock (vma_end_read() -> rcuwait_wake_up() of
+ * the kernel; a writer that enters or leaves it after a wake ran then.
+ * sched_waking: a faulting thread that wakes the mm's write holder, at the
+ * end of its fault, let go of the VMA the writer was waiting to
+ * write-lock (vma_end_read() -> rcuwait_wake_up() of
  * mm->vma_writer_wait): the fault had its VMA lock first. */
 int eng_on_sched(struct fl_engine *e, const struct fl_event *ev)
 {
@@ -386,6 +402,10 @@ int eng_on_sched(struct fl_engine *e, const struct fl_event *ev)
 		p = t->fault_seq ? eng_q_at(e, t->fault_seq) : NULL;
 		if (p && (ev->u.sched.prev_state & FL_SCHED_STATE_D) && p->v.pc_wait == FL_PCW_NONE)
 			p->v.pc_wait = FL_PCW_SLEPT;
+		writer_ran(t->w, ev->t);
+		wt = eng_thread_find(e, ev->u.sched.other);
+		if (wt)
+			writer_ran(wt->w, ev->t);
 		return 0;
 	}
 	if (ev->u.sched.kind != FL_SCHED_WAKING || !t->mm || !(w = t->mm->holder))
@@ -395,9 +415,9 @@ int eng_on_sched(struct fl_engine *e, const struct fl_event *ev)
 		return 0;
 	p = t->last_seq ? eng_q_at(e, t->last_seq) : NULL;
 	if (!p || ev->t < p->v.t || (p->ended && ev->t > p->v.t_end + WAKE_AFTER_END_NS) ||
-	    p->v.place != FL_PLACE_VMA || p->v.t < w->w.w_begin)
+	    p->v.place != FL_PLACE_VMA || (p->ended && p->v.t_end < w->w.w_begin))
 		return 0;
-	if (add_late(w, p->v.vma.id, p->v.t, ev->t) < 0)
+	if (add_late(w, &p->v.vma, p->v.t, ev->t) < 0)
 		return oom(e);
 	return 0;
 }

@@ -1137,6 +1137,92 @@ static void woken_writer_locked_the_vma_later(void **state)
 	replay_free(&r);
 }
 
+/* Two VMAs one above the other: A (read-write, its anon_vma made by fault
+ * 1) and A + LEN (read-only, so they do not merge).  One writer holds
+ * mmap_lock over [1010, 1200]: with WALK_MERGE an mprotect() that makes
+ * A + LEN read-write (it merges into A, its prev), else a munmap() of
+ * both.  Fault 3 on `waited` wakes the writer at its end (1043), as in
+ * woken_writer_script(); the writer is back on a CPU at 1050 (switched in).
+ * Faults 2 (1015), 4 (1045) and 5 (1100) read the other VMA. */
+enum walk { WALK_UP, WALK_DOWN, WALK_MERGE };
+
+static void walk_script(struct script *s, enum walk how)
+{
+	const uint64_t ro[6] = { 0, LEN, FL_PROT_READ, MAP_ANON_PRIV, (uint64_t)-1, 0 };
+	const uint64_t mu[6] = { A, 2 * LEN };
+	const uint64_t mp[6] = { A + LEN, LEN, PROT_RW };
+	uint64_t waited = how == WALK_UP ? A : A + LEN, other = how == WALK_UP ? A + LEN : A;
+
+	mmap_anon(s, 10, 20, A, 0, true);
+	locked_call(s, MAIN, FL_MM_MMAP, 30, 40, (int64_t)(A + LEN), ro);
+	first_write(s, T1, 100, A);			/* fault 1: the anon_vma */
+	if (how == WALK_MERGE)
+		call(s, MAIN, FL_MM_MPROTECT, 1000, 1300, 0, mp);
+	else
+		call(s, MAIN, FL_MM_MUNMAP, 1000, 1300, 0, mu);
+	W_START(s, MAIN, 1005);
+	W_OK(s, MAIN, 1010);
+	fault(s, T2, 1015, other + 0x1000, RD);		/* fault 2 */
+	fault_end(s, T2, 1022, false);
+	fault(s, T1, 1030, waited + 0x2000, RD);	/* fault 3 */
+	sched_ev(s, MAIN, 1033, FL_SCHED_SWITCH, 0, FL_SCHED_STATE_D);
+	fault_end(s, T1, 1040, false);
+	sched_ev(s, T1, 1043, FL_SCHED_WAKING, MAIN, 0);
+	fault(s, T2, 1045, other + 0x3000, RD);		/* fault 4: woken, not on a CPU */
+	fault_end(s, T2, 1048, false);
+	sched_ev(s, T1, 1050, FL_SCHED_SWITCH, MAIN, 0);
+	fault(s, T2, 1100, other + 0x4000, RD);		/* fault 5: running again */
+	R_START(s, T2, 1105);
+	W_REL(s, MAIN, 1200);
+	R_OK(s, T2, 1201);
+	fault_end(s, T2, 1210, false);
+	R_REL(s, T2, 1215);
+}
+
+/* A writer that sleeps in vma_start_write() on one VMA's reader locks the
+ * other VMAs of its call in walk order: the calls walk their range upwards
+ * (vms_gather_munmap_vmas(), madvise_walk_vmas(), the mprotect_fixup()
+ * loop), and a merge write-locks the prev below the range after the VMA it
+ * changes (vma_merge_existing_range()).  So while it sleeps, and until the
+ * scheduler runs it again after the wake, the VMAs above the one it waits
+ * on, and the prev, are not yet write-locked: faults on them run under
+ * their VMA locks.  The VMAs below it in the range it had locked. */
+static void woken_writer_locks_the_rest_of_its_walk_later(void **state)
+{
+	struct script s = { .n = 0 };
+	struct replay r;
+
+	(void)state;
+	walk_script(&s, WALK_UP);	/* waits on A: A + LEN is above */
+	play(&r, &s, false);
+	assert_int_equal(r.sink.n, 5);
+	EXPECT_OK(&r, 2, "ok");
+	EXPECT_OK(&r, 3, "ok");
+	EXPECT_OK(&r, 4, "ok");
+	EXPECT_ABORT(&r, 5, "write-locked");
+	replay_free(&r);
+
+	memset(&s, 0, sizeof(s));
+	walk_script(&s, WALK_DOWN);	/* waits on A + LEN: A is below */
+	play(&r, &s, false);
+	assert_int_equal(r.sink.n, 5);
+	EXPECT_ABORT(&r, 2, "write-locked");
+	EXPECT_OK(&r, 3, "ok");
+	EXPECT_ABORT(&r, 4, "write-locked");
+	EXPECT_ABORT(&r, 5, "write-locked");
+	replay_free(&r);
+
+	memset(&s, 0, sizeof(s));
+	walk_script(&s, WALK_MERGE);	/* waits on A + LEN: A is its prev */
+	play(&r, &s, false);
+	assert_int_equal(r.sink.n, 5);
+	EXPECT_OK(&r, 2, "ok");
+	EXPECT_OK(&r, 3, "ok");
+	EXPECT_OK(&r, 4, "ok");
+	EXPECT_ABORT(&r, 5, "write-locked");
+	replay_free(&r);
+}
+
 /* A private file mapping (a file_id: ->map_pages, filemap_fault()) read
  * by minor faults at 2000, 2100 and 2200. */
 static void file_faults_script(struct script *s, enum fl_ev_kind what, uint32_t state_)
@@ -1630,6 +1716,7 @@ int main(void)
 		cmocka_unit_test(long_run_keeps_the_queue_short),
 		cmocka_unit_test(abort_waits_for_the_writer),
 		cmocka_unit_test(woken_writer_locked_the_vma_later),
+		cmocka_unit_test(woken_writer_locks_the_rest_of_its_walk_later),
 		cmocka_unit_test(file_fault_that_waited_retries),
 		cmocka_unit_test(exec_gives_a_new_mm),
 		cmocka_unit_test(writer_open_across_an_exec),

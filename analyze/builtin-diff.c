@@ -88,17 +88,58 @@ static const struct fl_col thread_cols[] = {
 	{ "run_change_ns", "run B - A", FL_COL_NS, 0 },
 };
 
-static int fill(sqlite3 *db, const char *path, const char *sql, int64_t a, int64_t b,
-		int64_t trace, int64_t top, struct fl_table *t, struct fl_err *err)
+/* A section of one row per key, of either run: its columns and its query
+ * (?1, ?2: runs A and B; ?3: their trace; ?4: the most rows, -1 for all). */
+struct section {
+	const struct fl_col *cols;
+	size_t ncols;
+	const char *sql;
+};
+
+/* Every (counter, reason) of either run; a missing one counts 0. */
+static const struct section causes = {
+	cause_cols, sizeof(cause_cols) / sizeof(cause_cols[0]),
+	"SELECT k.counter, k.reason, coalesce(x.n, 0), coalesce(y.n, 0), "
+	" coalesce(y.n, 0) - coalesce(x.n, 0), coalesce(x.fell_back, 0), "
+	" coalesce(y.fell_back, 0) "
+	"FROM (SELECT counter, reason FROM cause_counts WHERE run_id IN (?1, ?2) "
+	" GROUP BY 1, 2) k "
+	"LEFT JOIN cause_counts x ON x.run_id = ?1 AND x.counter = k.counter AND "
+	" x.reason = k.reason "
+	"LEFT JOIN cause_counts y ON y.run_id = ?2 AND y.counter = k.counter AND "
+	" y.reason = k.reason "
+	"ORDER BY abs(coalesce(y.n, 0) - coalesce(x.n, 0)) DESC, "
+	" max(coalesce(x.n, 0), coalesce(y.n, 0)) DESC, 1, 2 LIMIT ?4",
+};
+
+static const struct section threads = {
+	thread_cols, sizeof(thread_cols) / sizeof(thread_cols[0]),
+	"SELECT k.tid, coalesce(h.comm, ''), max(coalesce(x.faults, 0), "
+	" coalesce(y.faults, 0)), coalesce(x.blocked_pred, 0), "
+	" coalesce(y.blocked_pred, 0), "
+	" coalesce(y.blocked_pred, 0) - coalesce(x.blocked_pred, 0), "
+	" x.run_pred, y.run_pred, y.run_pred - x.run_pred "
+	"FROM (SELECT tid FROM thread_times WHERE run_id IN (?1, ?2) GROUP BY 1) k "
+	"LEFT JOIN thread_times x ON x.run_id = ?1 AND x.tid = k.tid "
+	"LEFT JOIN thread_times y ON y.run_id = ?2 AND y.tid = k.tid "
+	"LEFT JOIN threads h ON h.trace_id = ?3 AND h.tid = k.tid "
+	"ORDER BY abs(coalesce(y.blocked_pred, 0) - coalesce(x.blocked_pred, 0)) DESC, "
+	" 3 DESC, 1 LIMIT ?4",
+};
+
+/* Section `sec` of runs a and b into t. */
+static int fill(sqlite3 *db, const char *path, const struct section *sec, const struct drun *a,
+		const struct drun *b, int64_t top, struct fl_table *t, struct fl_err *err)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	fl_table_init(t, sec->cols, sec->ncols);
+	if (sqlite3_prepare_v2(db, sec->sql, -1, &st, NULL) != SQLITE_OK)
 		return fl_store_sql_error(db, path, "cannot query the store", err);
-	sqlite3_bind_int64(st, 1, a);
-	sqlite3_bind_int64(st, 2, b);
-	sqlite3_bind_int64(st, 3, trace);
+	sqlite3_bind_int64(st, 1, a->run_id);
+	sqlite3_bind_int64(st, 2, b->run_id);
+	sqlite3_bind_int64(st, 3, a->trace_id);
 	sqlite3_bind_int64(st, 4, top > 0 ? top : -1);
 	rc = fl_table_fill(t, st);
 	sqlite3_finalize(st);
@@ -181,42 +222,6 @@ static int totals(sqlite3 *db, const char *path, const struct drun *a, const str
 	return 0;
 }
 
-static int causes(sqlite3 *db, const char *path, const struct drun *a, const struct drun *b,
-		  int64_t top, struct fl_table *t, struct fl_err *err)
-{
-	fl_table_init(t, cause_cols, sizeof(cause_cols) / sizeof(cause_cols[0]));
-	/* Every (counter, reason) of either run; a missing one counts 0. */
-	return fill(db, path, "SELECT k.counter, k.reason, coalesce(x.n, 0), coalesce(y.n, 0), "
-		    " coalesce(y.n, 0) - coalesce(x.n, 0), coalesce(x.fell_back, 0), "
-		    " coalesce(y.fell_back, 0) "
-		    "FROM (SELECT counter, reason FROM cause_counts WHERE run_id IN (?1, ?2) "
-		    " GROUP BY 1, 2) k "
-		    "LEFT JOIN cause_counts x ON x.run_id = ?1 AND x.counter = k.counter AND "
-		    " x.reason = k.reason "
-		    "LEFT JOIN cause_counts y ON y.run_id = ?2 AND y.counter = k.counter AND "
-		    " y.reason = k.reason "
-		    "ORDER BY abs(coalesce(y.n, 0) - coalesce(x.n, 0)) DESC, "
-		    " max(coalesce(x.n, 0), coalesce(y.n, 0)) DESC, 1, 2 LIMIT ?4",
-		    a->run_id, b->run_id, a->trace_id, top, t, err);
-}
-
-static int threads(sqlite3 *db, const char *path, const struct drun *a, const struct drun *b,
-		   int64_t top, struct fl_table *t, struct fl_err *err)
-{
-	fl_table_init(t, thread_cols, sizeof(thread_cols) / sizeof(thread_cols[0]));
-	return fill(db, path, "SELECT k.tid, coalesce(h.comm, ''), max(coalesce(x.faults, 0), "
-		    " coalesce(y.faults, 0)), coalesce(x.blocked_pred, 0), "
-		    " coalesce(y.blocked_pred, 0), "
-		    " coalesce(y.blocked_pred, 0) - coalesce(x.blocked_pred, 0), "
-		    " x.run_pred, y.run_pred, y.run_pred - x.run_pred "
-		    "FROM (SELECT tid FROM thread_times WHERE run_id IN (?1, ?2) GROUP BY 1) k "
-		    "LEFT JOIN thread_times x ON x.run_id = ?1 AND x.tid = k.tid "
-		    "LEFT JOIN thread_times y ON y.run_id = ?2 AND y.tid = k.tid "
-		    "LEFT JOIN threads h ON h.trace_id = ?3 AND h.tid = k.tid "
-		    "ORDER BY abs(coalesce(y.blocked_pred, 0) - coalesce(x.blocked_pred, 0)) DESC, "
-		    " 3 DESC, 1 LIMIT ?4", a->run_id, b->run_id, a->trace_id, top, t, err);
-}
-
 /* What sets a run apart: strategy, profile, seed and the knobs not at
  * their defaults, whole (two runs that differ in one knob must not look
  * alike); every knob is in --format json. */
@@ -285,9 +290,9 @@ static int diff(sqlite3 *db, const char *path, int64_t ida, int64_t idb, enum fm
 	if (!rc)
 		rc = totals(db, path, &a, &b, &counts, &times, err);
 	if (!rc)
-		rc = causes(db, path, &a, &b, top, &tc, err);
+		rc = fill(db, path, &causes, &a, &b, top, &tc, err);
 	if (!rc)
-		rc = threads(db, path, &a, &b, top, &tt, err);
+		rc = fill(db, path, &threads, &a, &b, top, &tt, err);
 	if (rc)
 		goto out;
 	if (fmt == FMT_JSON) {

@@ -273,88 +273,82 @@ static int load_counts(struct q *q, struct fl_fidelity *f)
 	return rc;
 }
 
-static int load_reasons(struct q *q, struct fl_fidelity *f)
+/* What one row of a list's query fills in its record; negative when a
+ * copied text column finds no memory. */
+typedef int (*fill_row)(struct q *q, void *row);
+
+static int fill_reason(struct q *q, void *row)
+{
+	struct fl_fid_reason *r = row;
+
+	r->tp = col_u64(q, 1);
+	r->fp = col_u64(q, 2);
+	return col_dup(q, 0, &r->reason);
+}
+
+static int fill_detail(struct q *q, void *row)
+{
+	struct fl_fid_detail *d = row;
+
+	d->tp = col_u64(q, 1);
+	d->fn = col_u64(q, 2);
+	return col_dup(q, 0, &d->detail);
+}
+
+static int fill_cell(struct q *q, void *row)
+{
+	struct fl_fid_cell *c = row;
+	int rc = col_dup(q, 0, &c->counter);
+
+	c->predicted_fallback = col_u64(q, 2);
+	c->gt_vma = col_u64(q, 3);
+	c->gt_fallback = col_u64(q, 4);
+	return rc < 0 ? rc : col_dup(q, 1, &c->reason);
+}
+
+/* The rows of sql (?1 = the run, ?2 = its trace) as records of `size`
+ * bytes appended to *rows, *n of them: each zeroed, counted, then filled,
+ * so that fl_fidelity_free() frees what a failed fill copied. */
+static int load_list(struct q *q, const char *sql, const struct fl_fidelity *f, void **rows,
+		     size_t *n, size_t size, fill_row fill)
 {
 	size_t cap = 0;
-	int rc = q_prep(q, q->sql->reasons);
+	int rc = q_prep(q, sql);
 
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int64(q->st, 1, f->run_id);
 	sqlite3_bind_int64(q->st, 2, f->trace_id);
 	while ((rc = q_step(q)) > 0) {
-		struct fl_fid_reason *r;
+		void *row;
 
-		if (fl_array_grow((void **)&f->reasons, &cap, f->nreasons + 1, sizeof(*r)) < 0) {
+		if (fl_array_grow(rows, &cap, *n + 1, size) < 0) {
 			rc = oom(q);
 			break;
 		}
-		r = &f->reasons[f->nreasons];
-		memset(r, 0, sizeof(*r));
-		if ((rc = col_dup(q, 0, &r->reason)) < 0)
+		row = (char *)*rows + *n * size;
+		memset(row, 0, size);
+		(*n)++;
+		if ((rc = fill(q, row)) < 0)
 			break;
-		f->nreasons++;
-		r->tp = col_u64(q, 1);
-		r->fp = col_u64(q, 2);
 	}
 	q_done(q);
 	return rc;
 }
 
-static int load_details(struct q *q, struct fl_fidelity *f)
+/* Precision per predicted reason, recall per kernel detail, and the
+ * (counter, reason) cells. */
+static int load_lists(struct q *q, struct fl_fidelity *f)
 {
-	size_t cap = 0;
-	int rc = q_prep(q, q->sql->details);
+	int rc = load_list(q, q->sql->reasons, f, (void **)&f->reasons, &f->nreasons,
+			   sizeof(*f->reasons), fill_reason);
 
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_int64(q->st, 1, f->run_id);
-	sqlite3_bind_int64(q->st, 2, f->trace_id);
-	while ((rc = q_step(q)) > 0) {
-		struct fl_fid_detail *d;
-
-		if (fl_array_grow((void **)&f->details, &cap, f->ndetails + 1, sizeof(*d)) < 0) {
-			rc = oom(q);
-			break;
-		}
-		d = &f->details[f->ndetails];
-		memset(d, 0, sizeof(*d));
-		if ((rc = col_dup(q, 0, &d->detail)) < 0)
-			break;
-		f->ndetails++;
-		d->tp = col_u64(q, 1);
-		d->fn = col_u64(q, 2);
-	}
-	q_done(q);
-	return rc;
-}
-
-static int load_cells(struct q *q, struct fl_fidelity *f)
-{
-	size_t cap = 0;
-	int rc = q_prep(q, q->sql->cells);
-
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_int64(q->st, 1, f->run_id);
-	sqlite3_bind_int64(q->st, 2, f->trace_id);
-	while ((rc = q_step(q)) > 0) {
-		struct fl_fid_cell *c;
-
-		if (fl_array_grow((void **)&f->cells, &cap, f->ncells + 1, sizeof(*c)) < 0) {
-			rc = oom(q);
-			break;
-		}
-		c = &f->cells[f->ncells];
-		memset(c, 0, sizeof(*c));
-		f->ncells++;
-		if ((rc = col_dup(q, 0, &c->counter)) < 0 || (rc = col_dup(q, 1, &c->reason)) < 0)
-			break;
-		c->predicted_fallback = col_u64(q, 2);
-		c->gt_vma = col_u64(q, 3);
-		c->gt_fallback = col_u64(q, 4);
-	}
-	q_done(q);
+	if (rc >= 0)
+		rc = load_list(q, q->sql->details, f, (void **)&f->details, &f->ndetails,
+			       sizeof(*f->details), fill_detail);
+	if (rc >= 0)
+		rc = load_list(q, q->sql->cells, f, (void **)&f->cells, &f->ncells,
+			       sizeof(*f->cells), fill_cell);
 	return rc;
 }
 
@@ -546,11 +540,7 @@ int fl_fidelity_compute(sqlite3 *db, const char *path, int64_t run_id, size_t li
 	if (rc >= 0)
 		rc = load_counts(&q, f);
 	if (rc >= 0)
-		rc = load_reasons(&q, f);
-	if (rc >= 0)
-		rc = load_details(&q, f);
-	if (rc >= 0)
-		rc = load_cells(&q, f);
+		rc = load_lists(&q, f);
 	/* Counted exactly by the tally: no disagreement is no search. */
 	if (rc >= 0 && (q.sql != &from_tally || f->misses_total))
 		rc = load_misses(&q, f, limit);

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "thread_order.h"
+
 void fl_delay_init(struct fl_delay *d)
 {
 	fl_map_init(&d->threads);
@@ -74,30 +76,11 @@ int fl_delay_span(struct fl_delay *d, int32_t pid, int32_t tid, uint64_t t_first
 	return 0;
 }
 
-static int cmp(const void *a, const void *b)
-{
-	const struct fl_delay_thread *x = *(struct fl_delay_thread *const *)a;
-	const struct fl_delay_thread *y = *(struct fl_delay_thread *const *)b;
-
-	if (x->pid != y->pid)
-		return x->pid < y->pid ? -1 : 1;
-	return (x->tid > y->tid) - (x->tid < y->tid);
-}
+FL_THREAD_ORDER_CHECK(struct fl_delay_thread);
 
 struct fl_delay_thread **fl_delay_sorted(const struct fl_delay *d, size_t *n)
 {
-	struct fl_delay_thread **v = calloc(d->threads.len ? d->threads.len : 1, sizeof(*v));
-	size_t it = 0, i = 0;
-	void *val;
-
-	*n = 0;
-	if (!v)
-		return NULL;
-	while (fl_map_next(&d->threads, &it, NULL, &val))
-		v[i++] = val;
-	qsort(v, i, sizeof(*v), cmp);
-	*n = i;
-	return v;
+	return (struct fl_delay_thread **)fl_threads_sorted(&d->threads, 0, n);
 }
 
 uint64_t fl_delay_run_traced(const struct fl_delay_thread *t)

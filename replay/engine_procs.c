@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "fl_array.h"
+#include "thread_order.h"
 
 void eng_mm_destroy(struct mmctx *mm)
 {
@@ -248,28 +249,11 @@ struct thread *eng_thread_find(struct fl_engine *e, int32_t tid)
 	return tid < 0 ? NULL : fl_map_get(&e->threads, (uint64_t)(uint32_t)tid + 1);
 }
 
-static int cmp_thread(const void *a, const void *b)
-{
-	const struct fl_engine_thread *x = *(struct fl_engine_thread *const *)a;
-	const struct fl_engine_thread *y = *(struct fl_engine_thread *const *)b;
+FL_THREAD_ORDER_CHECK(struct fl_engine_thread);
 
-	if (x->pid != y->pid)
-		return x->pid < y->pid ? -1 : 1;
-	return (x->tid > y->tid) - (x->tid < y->tid);
-}
-
+/* The map holds struct thread; the list, each one's pub. */
 struct fl_engine_thread **fl_engine_threads(const struct fl_engine *e, size_t *n)
 {
-	struct fl_engine_thread **v = calloc(e->threads.len ? e->threads.len : 1, sizeof(*v));
-	size_t it = 0, i = 0;
-	void *val;
-
-	*n = 0;
-	if (!v)
-		return NULL;
-	while (fl_map_next(&e->threads, &it, NULL, &val))
-		v[i++] = &((struct thread *)val)->pub;
-	qsort(v, i, sizeof(*v), cmp_thread);
-	*n = i;
-	return v;
+	return (struct fl_engine_thread **)fl_threads_sorted(&e->threads,
+							     offsetof(struct thread, pub), n);
 }

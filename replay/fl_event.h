@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "fl_access.h"
+
 enum fl_ev_kind {
 	FL_EV_FAULT,
 	FL_EV_FAULT_END,
@@ -26,33 +28,6 @@ enum fl_ev_kind {
 };
 
 const char *fl_ev_kind_name(enum fl_ev_kind kind);
-
-/* Access bits of a fault, decoded from the arch code. */
-enum {
-	FL_ACC_READ = 1u << 0,
-	FL_ACC_WRITE = 1u << 1,
-	FL_ACC_EXEC = 1u << 2,
-	FL_ACC_USER = 1u << 3,
-	FL_ACC_PROT = 1u << 4,	/* page present: a protection fault */
-	FL_ACC_PKEY = 1u << 5,	/* protection-key fault (x86 PK, ppc64 KEYFAULT) */
-	FL_ACC_RSVD = 1u << 6,	/* x86 reserved-bit violation */
-};
-
-/* ppc64 book3s64: the interrupt vectors of a page fault and the DSISR bits
- * that decide its access (arch/powerpc/include/asm/reg.h).  For an
- * instruction storage interrupt the kernel puts SRR1's matching bits in
- * regs->dsisr, so the same NOHPTE / PROTFAULT / KEYFAULT positions apply. */
-#define FL_PPC_TRAP_DSI 0x300u		/* data storage interrupt */
-#define FL_PPC_TRAP_ISI 0x400u		/* instruction storage interrupt */
-#define FL_PPC_DSISR_NOHPTE 0x40000000u	/* no translation: not present */
-#define FL_PPC_DSISR_PROTFAULT 0x08000000u	/* present, access not allowed */
-#define FL_PPC_DSISR_BADACCESS 0x04000000u
-#define FL_PPC_DSISR_ISSTORE 0x02000000u	/* a store: is_write */
-#define FL_PPC_DSISR_DABRMATCH 0x00400000u
-#define FL_PPC_DSISR_KEYFAULT 0x00200000u	/* storage key (CONFIG_PPC_MEM_KEYS) */
-/* book3s64 kernel addresses start here (PAGE_OFFSET): an ip below it is
- * user mode, where the x86 error code has its USER bit. */
-#define FL_PPC_KERNEL_BASE 0xc000000000000000ull
 
 enum fl_fault_source {
 	FL_SRC_TRACEPOINT,	/* exceptions:page_fault_user and kin */
@@ -229,17 +204,10 @@ struct fl_event {
 /* Set task->comm as exec does: the base name of path, at most 15 bytes. */
 void fl_task_comm_from_path(struct fl_task *task, const char *path);
 
-/* x86 page-fault error code (arch/x86/include/asm/trap_pf.h) to FL_ACC_*. */
-uint32_t fl_x86_access(uint64_t error_code);
 /* Fill a fault from an x86 page-fault tracepoint's address, ip, error_code. */
 void fl_fault_from_x86_tracepoint(struct fl_fault *f, uint64_t address, uint64_t ip,
 				  uint64_t error_code);
 
-/* ppc64 trap (regs->trap, low 4 bits ignored), DSISR and ip to FL_ACC_*:
- * exec when the trap is 0x400, else write when DSISR has ISSTORE, else
- * read; PROT with PROTFAULT (NOHPTE, a missing translation, is the
- * not-present case); PKEY with KEYFAULT; USER when ip is a user address. */
-uint32_t fl_ppc64_access(uint32_t trap, uint64_t dsisr, uint64_t ip);
 /* Fill a fault from a ppc64 `page-faults` sample: address (= DAR), ip,
  * and the TRAP and DSISR registers of PERF_SAMPLE_REGS_INTR. */
 void fl_fault_from_ppc64_sample(struct fl_fault *f, uint64_t address, uint64_t ip, uint32_t trap,

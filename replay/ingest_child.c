@@ -104,7 +104,6 @@ W_SCALAR(w_u8, uint8_t)
 W_SCALAR(w_u32, uint32_t)
 W_SCALAR(w_i32, int32_t)
 W_SCALAR(w_u64, uint64_t)
-W_SCALAR(w_i64, int64_t)
 
 static void w_str(struct wbuf *w, const char *s)
 {
@@ -117,6 +116,106 @@ static void w_str(struct wbuf *w, const char *s)
 	w_put(w, s, n);
 }
 
+/* An event on the pipe: kind, t, pid, tid and cpu, then its kind's
+ * fields in the order of its table below, which both the child's encoder
+ * and the parent's decoder follow. */
+enum wire_type {
+	WT_NUM,		/* an integer: its bytes as they are in memory */
+	WT_FLAG,	/* a bool: one byte, 0 or 1 */
+	WT_KIND,	/* an enum: one byte, below `count` when count is set */
+	WT_TEXT,	/* a string: its length (u32), then its bytes */
+};
+
+struct wire_field {
+	enum wire_type type;
+	size_t off, size;	/* where it is in struct fl_event, its size there */
+	unsigned count;
+};
+
+#define U_SIZE(m) sizeof(((struct fl_event *)0)->u.m)
+#define NUM(m) { WT_NUM, offsetof(struct fl_event, u.m), U_SIZE(m), 0 }
+#define FLAG(m) { WT_FLAG, offsetof(struct fl_event, u.m), U_SIZE(m), 0 }
+#define KIND(m, n) { WT_KIND, offsetof(struct fl_event, u.m), U_SIZE(m), n }
+#define TEXT(m) { WT_TEXT, offsetof(struct fl_event, u.m), U_SIZE(m), 0 }
+
+/* A KIND travels through an unsigned int. */
+_Static_assert(sizeof(enum fl_fault_source) == sizeof(unsigned) &&
+	       sizeof(enum fl_mm_kind) == sizeof(unsigned) &&
+	       sizeof(enum fl_lock_phase) == sizeof(unsigned) &&
+	       sizeof(enum fl_task_kind) == sizeof(unsigned) &&
+	       sizeof(enum fl_sched_kind) == sizeof(unsigned), "an enum is not an unsigned int");
+
+static const struct wire_field fault_wire[] = {
+	NUM(fault.address), NUM(fault.ip), NUM(fault.access), NUM(fault.arch_code),
+	NUM(fault.trap), KIND(fault.source, 0),
+};
+static const struct wire_field fault_end_wire[] = { FLAG(fault_end.major) };
+static const struct wire_field mm_call_wire[] = {
+	KIND(mm_call.kind, FL_MM__COUNT), NUM(mm_call.t_enter), NUM(mm_call.t_exit),
+	FLAG(mm_call.has_enter), FLAG(mm_call.has_exit), NUM(mm_call.args[0]),
+	NUM(mm_call.args[1]), NUM(mm_call.args[2]), NUM(mm_call.args[3]),
+	NUM(mm_call.args[4]), NUM(mm_call.args[5]), NUM(mm_call.ret), NUM(mm_call.call_site),
+};
+static const struct wire_field lock_wire[] = {
+	KIND(lock.phase, FL_LOCK__COUNT), FLAG(lock.write), FLAG(lock.success), NUM(lock.mm),
+};
+static const struct wire_field vma_wire[] = {
+	NUM(vma.start), NUM(vma.end), FLAG(vma.end_known), NUM(vma.pgoff), TEXT(vma.path),
+	TEXT(vma.perms), TEXT(vma.vm_flags), FLAG(vma.anon_known), NUM(vma.anon_kb),
+	FLAG(vma.whole),
+};
+static const struct wire_field task_wire[] = {
+	KIND(task.kind, FL_TASK__COUNT), NUM(task.child_pid), NUM(task.child_tid),
+	FLAG(task.clone_vm_known), FLAG(task.clone_vm), TEXT(task.comm),
+};
+static const struct wire_field lost_wire[] = {
+	NUM(lost.count), FLAG(lost.packets), NUM(lost.t_begin), NUM(lost.t_end),
+	NUM(lost.stream_id), FLAG(lost.ring), FLAG(lost.inferred),
+};
+static const struct wire_field sched_wire[] = {
+	KIND(sched.kind, FL_SCHED__COUNT), NUM(sched.other), NUM(sched.prev_state),
+};
+static const struct wire_field ra_wire[] = { FLAG(ra.async), NUM(ra.ino), NUM(ra.index) };
+
+#define WIRE(kind, fields) [kind] = { fields, sizeof(fields) / sizeof(fields[0]) }
+
+static const struct wire_kind {
+	const struct wire_field *f;
+	size_t n;
+} wire_kinds[FL_EV__COUNT] = {
+	WIRE(FL_EV_FAULT, fault_wire),
+	WIRE(FL_EV_FAULT_END, fault_end_wire),
+	WIRE(FL_EV_MM_CALL, mm_call_wire),
+	WIRE(FL_EV_MMAP_LOCK, lock_wire),
+	WIRE(FL_EV_VMA_SNAPSHOT, vma_wire),
+	WIRE(FL_EV_TASK, task_wire),
+	WIRE(FL_EV_LOST, lost_wire),
+	WIRE(FL_EV_SCHED, sched_wire),
+	WIRE(FL_EV_READAHEAD, ra_wire),
+};
+
+static void w_field(struct wbuf *w, const struct wire_field *f, const struct fl_event *ev)
+{
+	const char *p = (const char *)ev + f->off;
+	unsigned kind;
+
+	switch (f->type) {
+	case WT_NUM:
+		w_put(w, p, f->size);
+		break;
+	case WT_FLAG:
+		w_u8(w, *(const bool *)p);
+		break;
+	case WT_KIND:
+		memcpy(&kind, p, sizeof(kind));
+		w_u8(w, (uint8_t)kind);
+		break;
+	case WT_TEXT:
+		w_str(w, p);
+		break;
+	}
+}
+
 static void w_event(struct wbuf *w, uint8_t rec, const struct fl_event *ev)
 {
 	w_u8(w, rec);
@@ -125,77 +224,9 @@ static void w_event(struct wbuf *w, uint8_t rec, const struct fl_event *ev)
 	w_i32(w, ev->pid);
 	w_i32(w, ev->tid);
 	w_i32(w, ev->cpu);
-	switch (ev->kind) {
-	case FL_EV_FAULT:
-		w_u64(w, ev->u.fault.address);
-		w_u64(w, ev->u.fault.ip);
-		w_u32(w, ev->u.fault.access);
-		w_u64(w, ev->u.fault.arch_code);
-		w_u32(w, ev->u.fault.trap);
-		w_u8(w, (uint8_t)ev->u.fault.source);
-		break;
-	case FL_EV_FAULT_END:
-		w_u8(w, ev->u.fault_end.major);
-		break;
-	case FL_EV_MM_CALL:
-		w_u8(w, (uint8_t)ev->u.mm_call.kind);
-		w_u64(w, ev->u.mm_call.t_enter);
-		w_u64(w, ev->u.mm_call.t_exit);
-		w_u8(w, ev->u.mm_call.has_enter);
-		w_u8(w, ev->u.mm_call.has_exit);
-		for (int i = 0; i < 6; i++)
-			w_u64(w, ev->u.mm_call.args[i]);
-		w_i64(w, ev->u.mm_call.ret);
-		w_u64(w, ev->u.mm_call.call_site);
-		break;
-	case FL_EV_MMAP_LOCK:
-		w_u8(w, (uint8_t)ev->u.lock.phase);
-		w_u8(w, ev->u.lock.write);
-		w_u8(w, ev->u.lock.success);
-		w_u64(w, ev->u.lock.mm);
-		break;
-	case FL_EV_VMA_SNAPSHOT:
-		w_u64(w, ev->u.vma.start);
-		w_u64(w, ev->u.vma.end);
-		w_u8(w, ev->u.vma.end_known);
-		w_u64(w, ev->u.vma.pgoff);
-		w_str(w, ev->u.vma.path);
-		w_str(w, ev->u.vma.perms);
-		w_str(w, ev->u.vma.vm_flags);
-		w_u8(w, ev->u.vma.anon_known);
-		w_u64(w, ev->u.vma.anon_kb);
-		w_u8(w, ev->u.vma.whole);
-		break;
-	case FL_EV_TASK:
-		w_u8(w, (uint8_t)ev->u.task.kind);
-		w_i32(w, ev->u.task.child_pid);
-		w_i32(w, ev->u.task.child_tid);
-		w_u8(w, ev->u.task.clone_vm_known);
-		w_u8(w, ev->u.task.clone_vm);
-		w_str(w, ev->u.task.comm);
-		break;
-	case FL_EV_LOST:
-		w_u64(w, ev->u.lost.count);
-		w_u8(w, ev->u.lost.packets);
-		w_u64(w, ev->u.lost.t_begin);
-		w_u64(w, ev->u.lost.t_end);
-		w_u64(w, ev->u.lost.stream_id);
-		w_u8(w, ev->u.lost.ring);
-		w_u8(w, ev->u.lost.inferred);
-		break;
-	case FL_EV_SCHED:
-		w_u8(w, (uint8_t)ev->u.sched.kind);
-		w_i32(w, ev->u.sched.other);
-		w_u32(w, ev->u.sched.prev_state);
-		break;
-	case FL_EV_READAHEAD:
-		w_u8(w, ev->u.ra.async);
-		w_u64(w, ev->u.ra.ino);
-		w_u64(w, ev->u.ra.index);
-		break;
-	default:
-		break;
-	}
+	if ((unsigned)ev->kind < FL_EV__COUNT)
+		for (size_t i = 0; i < wire_kinds[ev->kind].n; i++)
+			w_field(w, &wire_kinds[ev->kind].f[i], ev);
 }
 
 static void w_meta(struct wbuf *w, uint8_t rec, const struct fl_trace_meta *m)
@@ -454,7 +485,6 @@ R_SCALAR(r_u8, uint8_t)
 R_SCALAR(r_u32, uint32_t)
 R_SCALAR(r_i32, int32_t)
 R_SCALAR(r_u64, uint64_t)
-R_SCALAR(r_i64, int64_t)
 
 static bool r_bool(struct rbuf *r, bool *v)
 {
@@ -478,69 +508,46 @@ static bool r_str(struct rbuf *r, char *dst, size_t len)
 	return true;
 }
 
+static bool r_field(struct rbuf *r, const struct wire_field *f, struct fl_event *ev)
+{
+	char *p = (char *)ev + f->off;
+	uint8_t u;
+	unsigned kind;
+
+	switch (f->type) {
+	case WT_NUM:
+		if (!need(r, f->size))
+			return false;
+		memcpy(p, r->b + r->at, f->size);
+		r->at += f->size;
+		return true;
+	case WT_FLAG:
+		return r_bool(r, (bool *)p);
+	case WT_KIND:
+		if (!r_u8(r, &u) || (f->count && u >= f->count))
+			return false;
+		kind = u;
+		memcpy(p, &kind, sizeof(kind));
+		return true;
+	case WT_TEXT:
+		return r_str(r, p, f->size);
+	}
+	return false;
+}
+
 static bool r_event(struct rbuf *r, struct fl_event *ev)
 {
-	uint8_t k, e = 0;
-	bool ok;
+	uint8_t k;
 
 	memset(ev, 0, sizeof(*ev));
 	if (!r_u8(r, &k) || k >= FL_EV__COUNT || !r_u64(r, &ev->t) || !r_i32(r, &ev->pid) ||
 	    !r_i32(r, &ev->tid) || !r_i32(r, &ev->cpu))
 		return false;
 	ev->kind = (enum fl_ev_kind)k;
-	switch (ev->kind) {
-	case FL_EV_FAULT:
-		ok = r_u64(r, &ev->u.fault.address) && r_u64(r, &ev->u.fault.ip) &&
-		     r_u32(r, &ev->u.fault.access) && r_u64(r, &ev->u.fault.arch_code) &&
-		     r_u32(r, &ev->u.fault.trap) && r_u8(r, &e);
-		ev->u.fault.source = (enum fl_fault_source)e;
-		return ok;
-	case FL_EV_FAULT_END:
-		return r_bool(r, &ev->u.fault_end.major);
-	case FL_EV_MM_CALL:
-		ok = r_u8(r, &e) && e < FL_MM__COUNT && r_u64(r, &ev->u.mm_call.t_enter) &&
-		     r_u64(r, &ev->u.mm_call.t_exit) && r_bool(r, &ev->u.mm_call.has_enter) &&
-		     r_bool(r, &ev->u.mm_call.has_exit);
-		for (int i = 0; ok && i < 6; i++)
-			ok = r_u64(r, &ev->u.mm_call.args[i]);
-		ev->u.mm_call.kind = (enum fl_mm_kind)e;
-		return ok && r_i64(r, &ev->u.mm_call.ret) && r_u64(r, &ev->u.mm_call.call_site);
-	case FL_EV_MMAP_LOCK:
-		ok = r_u8(r, &e) && e < FL_LOCK__COUNT && r_bool(r, &ev->u.lock.write) &&
-		     r_bool(r, &ev->u.lock.success) && r_u64(r, &ev->u.lock.mm);
-		ev->u.lock.phase = (enum fl_lock_phase)e;
-		return ok;
-	case FL_EV_VMA_SNAPSHOT:
-		return r_u64(r, &ev->u.vma.start) && r_u64(r, &ev->u.vma.end) &&
-		       r_bool(r, &ev->u.vma.end_known) && r_u64(r, &ev->u.vma.pgoff) &&
-		       r_str(r, ev->u.vma.path, sizeof(ev->u.vma.path)) &&
-		       r_str(r, ev->u.vma.perms, sizeof(ev->u.vma.perms)) &&
-		       r_str(r, ev->u.vma.vm_flags, sizeof(ev->u.vma.vm_flags)) &&
-		       r_bool(r, &ev->u.vma.anon_known) && r_u64(r, &ev->u.vma.anon_kb) &&
-		       r_bool(r, &ev->u.vma.whole);
-	case FL_EV_TASK:
-		ok = r_u8(r, &e) && e < FL_TASK__COUNT && r_i32(r, &ev->u.task.child_pid) &&
-		     r_i32(r, &ev->u.task.child_tid) && r_bool(r, &ev->u.task.clone_vm_known) &&
-		     r_bool(r, &ev->u.task.clone_vm) &&
-		     r_str(r, ev->u.task.comm, sizeof(ev->u.task.comm));
-		ev->u.task.kind = (enum fl_task_kind)e;
-		return ok;
-	case FL_EV_LOST:
-		return r_u64(r, &ev->u.lost.count) && r_bool(r, &ev->u.lost.packets) &&
-		       r_u64(r, &ev->u.lost.t_begin) && r_u64(r, &ev->u.lost.t_end) &&
-		       r_u64(r, &ev->u.lost.stream_id) && r_bool(r, &ev->u.lost.ring) &&
-		       r_bool(r, &ev->u.lost.inferred);
-	case FL_EV_SCHED:
-		ok = r_u8(r, &e) && e < FL_SCHED__COUNT && r_i32(r, &ev->u.sched.other) &&
-		     r_u32(r, &ev->u.sched.prev_state);
-		ev->u.sched.kind = (enum fl_sched_kind)e;
-		return ok;
-	case FL_EV_READAHEAD:
-		return r_bool(r, &ev->u.ra.async) && r_u64(r, &ev->u.ra.ino) &&
-		       r_u64(r, &ev->u.ra.index);
-	default:
-		return true;
-	}
+	for (size_t i = 0; i < wire_kinds[k].n; i++)
+		if (!r_field(r, &wire_kinds[k].f[i], ev))
+			return false;
+	return true;
 }
 
 static bool r_begin(struct rbuf *r, struct fl_trace_meta *m)

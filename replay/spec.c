@@ -1,5 +1,8 @@
 /* The speculative strategies' time model: see spec.h. */
 #include "spec.h"
+
+#include <string.h>
+
 #include "rwsem.h"
 
 /* Writers one read lock can meet: the engine passes at most 16. */
@@ -110,4 +113,51 @@ uint64_t fl_spec_lock_wait(const struct fl_spec_time *st, const struct fl_fault_
 bool fl_spec_pte_changed(const struct fl_fault_view *f, uint64_t from, uint64_t to)
 {
 	return f->pte_changed_at && from < f->pte_changed_at && f->pte_changed_at <= to;
+}
+
+/* The knob `key` of the table, by name: the names are what --set takes. */
+static int64_t knob_of(const struct fl_knob *knobs, const struct fl_run_cfg *cfg, const char *key)
+{
+	for (size_t i = 0; knobs[i].key; i++)
+		if (!strcmp(knobs[i].key, key))
+			return cfg->knob[i];
+	return 0;
+}
+
+void fl_spec_time_init(struct fl_spec_time *st, const struct fl_knob *knobs,
+		       const struct fl_run_cfg *cfg)
+{
+	st->scale_pct = (uint64_t)knob_of(knobs, cfg, "writer_scale");
+	st->jitter_ns = (uint64_t)knob_of(knobs, cfg, "jitter_ns");
+	st->lookup_ns = (uint64_t)knob_of(knobs, cfg, "lookup_ns");
+	st->ptl_ns = (uint64_t)knob_of(knobs, cfg, "ptl_ns");
+	st->seed = cfg->seed;
+}
+
+void fl_spec_retry(const struct fl_spec_time *st, const struct fl_fault_view *f, uint64_t d,
+		   struct fl_outcome *o, const char *counter, const char *reason, uint64_t t_abort,
+		   const struct fl_writer *w, bool ran)
+{
+	o->path = FL_PATH_MMAP_LOCK;
+	o->fell_back = true;
+	o->counter = counter;
+	o->reason = reason;
+	o->writer = w;
+	o->attempts = ran ? 2 : 1;
+	o->wasted = t_abort - f->t;
+	o->lock_wait = fl_spec_lock_wait(st, f, t_abort);
+	o->latency = o->wasted + o->lock_wait + d;
+}
+
+void fl_spec_no_attempt(const struct fl_spec_time *st, const struct fl_fault_view *f, uint64_t d,
+			struct fl_outcome *o, const char *reason)
+{
+	/* A retry at the fault's own time wastes nothing. */
+	fl_spec_retry(st, f, d, o, "", reason, f->t, NULL, false);
+	o->fell_back = false;
+}
+
+bool fl_spec_anonymous(const struct fl_vma *v)
+{
+	return !v->file_id && v->kind != FL_VMA_SPECIAL;
 }

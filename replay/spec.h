@@ -38,6 +38,15 @@ struct fl_spec_time {
 	uint64_t seed;
 };
 
+/* The what-if knobs of the writers' windows, the same in both strategies'
+ * knob tables. */
+#define FL_SPEC_KNOB_WRITER_SCALE                                                     \
+	{ "writer_scale", "writers' mmap_lock hold times, percent of the traced ones", \
+	  100, 0, 1000 }
+#define FL_SPEC_KNOB_JITTER                                                            \
+	{ "jitter_ns", "each writer's window moves by a seeded offset in [-jitter, +jitter] ns " \
+	  "(--seed, --seeds)", 0, 0, (int64_t)FL_SPEC_SLACK }
+
 /* A writer's window as the run sees it: queue, acquisition, release. */
 struct fl_spec_win {
 	uint64_t q, b, e;
@@ -47,6 +56,10 @@ struct fl_spec_phases {
 	uint64_t t, t_walk, t_pus, t_map, t_ptl;
 };
 
+/* The time model of a run: the knobs writer_scale, jitter_ns, lookup_ns
+ * and ptl_ns, found by name in the strategy's knob table; the run's seed. */
+void fl_spec_time_init(struct fl_spec_time *st, const struct fl_knob *knobs,
+		       const struct fl_run_cfg *cfg);
 void fl_spec_window(const struct fl_spec_time *st, const struct fl_writer *w, struct fl_spec_win *out);
 void fl_spec_phases(const struct fl_spec_time *st, const struct fl_fault_view *f,
 		    struct fl_spec_phases *ph);
@@ -57,6 +70,18 @@ bool fl_spec_ptl_busy(const struct fl_spec_time *st, const struct fl_fault_view 
 /* How long a read lock taken at x (plus the thread's lag, f->behind)
  * waits: rwsem.h's rule over the scaled and jittered writer windows. */
 uint64_t fl_spec_lock_wait(const struct fl_spec_time *st, const struct fl_fault_view *f, uint64_t x);
+/* VM_FAULT_RETRY at t_abort: the classic path runs the fault under
+ * mmap_lock from there.  `ran`: the speculative handle_pte_fault() had
+ * started (a second attempt); d: the fault's own handling time. */
+void fl_spec_retry(const struct fl_spec_time *st, const struct fl_fault_view *f, uint64_t d,
+		   struct fl_outcome *o, const char *counter, const char *reason, uint64_t t_abort,
+		   const struct fl_writer *w, bool ran);
+/* No speculative attempt: the classic path from the fault's time, with no
+ * counter and no fallback. */
+void fl_spec_no_attempt(const struct fl_spec_time *st, const struct fl_fault_view *f, uint64_t d,
+			struct fl_outcome *o, const char *reason);
+/* A VMA the kernel's vma_is_anonymous() would take: no file, not special. */
+bool fl_spec_anonymous(const struct fl_vma *v);
 /* The PTE changed in (from, to]: another thread's fault on the page. */
 bool fl_spec_pte_changed(const struct fl_fault_view *f, uint64_t from, uint64_t to);
 

@@ -57,11 +57,8 @@ static const struct fl_knob spf_knobs[] = {
 			 "1: sizeof(pte_t) > sizeof(unsigned long) (32-bit PAE): pte_unmap_same() "
 			 "locks and compares; 0: x86_64 and ppc64, where it returns 0 at once",
 			 0, 0, 1 },
-	[K_WRITER_SCALE] = { "writer_scale",
-			     "writers' mmap_lock hold times, percent of the traced ones", 100, 0, 1000 },
-	[K_JITTER] = { "jitter_ns",
-		       "each writer's window moves by a seeded offset in [-jitter, +jitter] ns "
-		       "(--seed, --seeds)", 0, 0, (int64_t)FL_SPEC_SLACK },
+	[K_WRITER_SCALE] = FL_SPEC_KNOB_WRITER_SCALE,
+	[K_JITTER] = FL_SPEC_KNOB_JITTER,
 	[K_NOANON_EVENT] = { "noanon_event",
 			     "1: a VMA without anon_vma is spf_vma_noanon, as the series documents "
 			     "the event; 0: spf_vma_notsup, as its code traces it", 0, 0, 1 },
@@ -120,11 +117,7 @@ static int spf_init(void *state, const struct fl_run_cfg *cfg, struct fl_err *er
 	s->seq_phases = cfg->knob[K_SEQ_WINDOW];
 	s->seq_block = (uint64_t)cfg->knob[K_SEQ_BLOCK];
 	s->seq_tail = (uint64_t)cfg->knob[K_SEQ_TAIL];
-	s->st.scale_pct = (uint64_t)cfg->knob[K_WRITER_SCALE];
-	s->st.jitter_ns = (uint64_t)cfg->knob[K_JITTER];
-	s->st.lookup_ns = (uint64_t)cfg->knob[K_LOOKUP_NS];
-	s->st.ptl_ns = (uint64_t)cfg->knob[K_PTL_NS];
-	s->st.seed = cfg->seed;
+	fl_spec_time_init(&s->st, spf_knobs, cfg);
 	return 0;
 }
 
@@ -146,11 +139,6 @@ static const char C_PTE_LOCK[] = "spf_pte_lock";
 /* ppc64 DSISR_KEYFAULT (arch/powerpc/include/asm/reg.h). */
 #define DSISR_KEYFAULT 0x00200000ULL
 
-static bool anonymous(const struct fl_vma *v)
-{
-	return !v->file_id && v->kind != FL_VMA_SPECIAL;
-}
-
 /* Where the fault ends up, and what the decision cost. */
 struct ctx {
 	const struct spf *s;
@@ -165,15 +153,7 @@ struct ctx {
 /* No speculative attempt: the classic path from t. */
 static void no_spf(struct ctx *c, const char *reason)
 {
-	struct fl_outcome *o = c->o;
-
-	o->path = FL_PATH_MMAP_LOCK;
-	o->fell_back = false;
-	o->counter = "";
-	o->reason = reason;
-	o->attempts = 1;
-	o->lock_wait = fl_spec_lock_wait(&c->s->st, c->f, c->f->t);
-	o->latency = c->d + o->lock_wait;
+	fl_spec_no_attempt(&c->s->st, c->f, c->d, c->o, reason);
 }
 
 /* VM_FAULT_RETRY at t_abort: the classic path runs handle_mm_fault() under
@@ -181,17 +161,7 @@ static void no_spf(struct ctx *c, const char *reason)
 static void retry(struct ctx *c, const char *counter, const char *reason, uint64_t t_abort,
 		  const struct fl_writer *w, bool ran)
 {
-	struct fl_outcome *o = c->o;
-
-	o->path = FL_PATH_MMAP_LOCK;
-	o->fell_back = true;
-	o->counter = counter;
-	o->reason = reason;
-	o->writer = w;
-	o->attempts = ran ? 2 : 1;
-	o->wasted = t_abort - c->f->t;
-	o->lock_wait = fl_spec_lock_wait(&c->s->st, c->f, t_abort);
-	o->latency = o->wasted + o->lock_wait + c->d;
+	fl_spec_retry(&c->s->st, c->f, c->d, c->o, counter, reason, t_abort, w, ran);
 }
 
 /* The speculative attempt returned something other than VM_FAULT_RETRY
@@ -402,7 +372,7 @@ static void spf_handle_pte(struct ctx *c, const struct fl_vma *v)
 			since = c->ph.t_pus;
 		}
 	}
-	if (!anonymous(v) && f->major && f->handler != FL_H_SWAP) {
+	if (!fl_spec_anonymous(v) && f->major && f->handler != FL_H_SWAP) {
 		/* spec_file: ->fault would wait for IO, which the speculative
 		 * path (ALLOW_RETRY cleared) must not do under its VMA
 		 * reference: VM_FAULT_RETRY, no event. */
@@ -486,7 +456,7 @@ static void spf_fault(void *state, const struct fl_run_cfg *cfg, const struct fl
 		return;
 	}
 	/* vma->vm_ops && vma->vm_ops->fault: file-backed, special mappings. */
-	if (!anonymous(v) &&
+	if (!fl_spec_anonymous(v) &&
 	    !(s->spec_file && fl_vma_ops_of(v) == FL_VMA_OPS_FILE && !(v->flags & FL_VM_HUGETLB))) {
 		retry(&c, C_NOTSUP, v->kind == FL_VMA_SPECIAL ? "special mapping (vm_ops->fault)"
 							     : "file-backed (vm_ops->fault)",
@@ -496,7 +466,7 @@ static void spf_fault(void *state, const struct fl_run_cfg *cfg, const struct fl
 	/* !vma->anon_vma: __anon_vma_prepare() needs mmap_sem.  The event
 	 * traced is spf_vma_notsup; spf_vma_noanon is defined and documented
 	 * for it but has no call site. */
-	if (!v->anon_vma && (anonymous(v) || f->needs_anon_vma)) {
+	if (!v->anon_vma && (fl_spec_anonymous(v) || f->needs_anon_vma)) {
 		retry(&c, s->noanon ? C_NOANON : C_NOTSUP, "no anon_vma yet", f->t, NULL, false);
 		return;
 	}

@@ -42,11 +42,8 @@ static const struct fl_knob mmseq_knobs[] = {
 	[K_SINGLE_THREAD] = { "single_thread_shortcut",
 			      "1: mm_users == 1 skips the speculative path (no_spf); 0: it is "
 			      "tried too", 1, 0, 1 },
-	[K_WRITER_SCALE] = { "writer_scale",
-			     "writers' mmap_lock hold times, percent of the traced ones", 100, 0, 1000 },
-	[K_JITTER] = { "jitter_ns",
-		       "each writer's window moves by a seeded offset in [-jitter, +jitter] ns "
-		       "(--seed, --seeds)", 0, 0, (int64_t)FL_SPEC_SLACK },
+	[K_WRITER_SCALE] = FL_SPEC_KNOB_WRITER_SCALE,
+	[K_JITTER] = FL_SPEC_KNOB_JITTER,
 	[K_LOOKUP_NS] = { "lookup_ns",
 			  "ns from the fault to the sequence check after the VMA copy", 100, 0, 100000 },
 	[K_PTL_NS] = { "ptl_ns",
@@ -69,11 +66,7 @@ static int mmseq_init(void *state, const struct fl_run_cfg *cfg, struct fl_err *
 	s->spec_file = cfg->knob[K_SPEC_FILE];
 	s->pgtable_alloc = cfg->knob[K_PGTABLE_ALLOC];
 	s->shortcut = cfg->knob[K_SINGLE_THREAD];
-	s->st.scale_pct = (uint64_t)cfg->knob[K_WRITER_SCALE];
-	s->st.jitter_ns = (uint64_t)cfg->knob[K_JITTER];
-	s->st.lookup_ns = (uint64_t)cfg->knob[K_LOOKUP_NS];
-	s->st.ptl_ns = (uint64_t)cfg->knob[K_PTL_NS];
-	s->st.seed = cfg->seed;
+	fl_spec_time_init(&s->st, mmseq_knobs, cfg);
 	return 0;
 }
 
@@ -109,14 +102,7 @@ struct ctx {
 
 static void no_spf(struct ctx *c, const char *reason)
 {
-	struct fl_outcome *o = c->o;
-
-	o->path = FL_PATH_MMAP_LOCK;
-	o->counter = "";
-	o->reason = reason;
-	o->attempts = 1;
-	o->lock_wait = fl_spec_lock_wait(&c->s->st, c->f, c->f->t);
-	o->latency = c->f->d_spec + o->lock_wait;
+	fl_spec_no_attempt(&c->s->st, c->f, c->f->d_spec, c->o, reason);
 }
 
 /* count_vm_spf_event(SPF_ABORT_*) and spf_abort, VM_FAULT_RETRY: the
@@ -124,17 +110,7 @@ static void no_spf(struct ctx *c, const char *reason)
 static void abort_at(struct ctx *c, const char *counter, const char *reason, uint64_t t_abort,
 		     const struct fl_writer *w, bool ran)
 {
-	struct fl_outcome *o = c->o;
-
-	o->path = FL_PATH_MMAP_LOCK;
-	o->fell_back = true;
-	o->counter = counter;
-	o->reason = reason;
-	o->writer = w;
-	o->attempts = ran ? 2 : 1;
-	o->wasted = t_abort - c->f->t;
-	o->lock_wait = fl_spec_lock_wait(&c->s->st, c->f, t_abort);
-	o->latency = o->wasted + o->lock_wait + c->f->d_spec;
+	fl_spec_retry(&c->s->st, c->f, c->f->d_spec, c->o, counter, reason, t_abort, w, ran);
 }
 
 /* The first writer (any VMA: every mmap_write_lock() moves mmap_seq) whose
@@ -152,11 +128,6 @@ static const struct fl_writer *seq_writer(const struct ctx *c, uint64_t from, ui
 			return w;
 	}
 	return NULL;
-}
-
-static bool anonymous(const struct fl_vma *v)
-{
-	return !v->file_id && v->kind != FL_VMA_SPECIAL;
 }
 
 /* handle_pte_fault() under speculative_page_walk_begin(), once the lookup,
@@ -301,7 +272,7 @@ static void mmseq_fault(void *state, const struct fl_run_cfg *cfg, const struct 
 		return;
 	}
 	/* vma_is_anonymous(), or vma_can_speculate() with spec_file. */
-	if (!anonymous(v) &&
+	if (!fl_spec_anonymous(v) &&
 	    !(s->spec_file && fl_vma_ops_of(v) == FL_VMA_OPS_FILE && !(v->flags & FL_VM_HUGETLB))) {
 		abort_at(&c, A_NO_SPEC, v->kind == FL_VMA_SPECIAL ? "special mapping" : "not anonymous",
 			 f->t, NULL, false);

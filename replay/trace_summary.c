@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "thread_order.h"
+
 void fl_summary_init(struct fl_trace_summary *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -163,30 +165,11 @@ int fl_summary_add(struct fl_trace_summary *s, const struct fl_event *ev)
 	return 0;
 }
 
-static int cmp_thread(const void *a, const void *b)
-{
-	const struct fl_thread_sum *x = *(struct fl_thread_sum *const *)a;
-	const struct fl_thread_sum *y = *(struct fl_thread_sum *const *)b;
-
-	if (x->pid != y->pid)
-		return x->pid < y->pid ? -1 : 1;
-	return (x->tid > y->tid) - (x->tid < y->tid);
-}
+FL_THREAD_ORDER_CHECK(struct fl_thread_sum);
 
 struct fl_thread_sum **fl_summary_threads(const struct fl_trace_summary *s, size_t *n)
 {
-	struct fl_thread_sum **v = calloc(s->threads.len ? s->threads.len : 1, sizeof(*v));
-	size_t it = 0, i = 0;
-	void *val;
-
-	*n = 0;
-	if (!v)
-		return NULL;
-	while (fl_map_next(&s->threads, &it, NULL, &val))
-		v[i++] = val;
-	qsort(v, i, sizeof(*v), cmp_thread);
-	*n = i;
-	return v;
+	return (struct fl_thread_sum **)fl_threads_sorted(&s->threads, 0, n);
 }
 
 bool fl_summary_usable(const struct fl_trace_summary *s)

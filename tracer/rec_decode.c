@@ -5,62 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The FL_ACC_* bits of replay/fl_event.h; the trace format fixes them. */
-enum {
-	ACC_READ = 1u << 0,
-	ACC_WRITE = 1u << 1,
-	ACC_EXEC = 1u << 2,
-	ACC_USER = 1u << 3,
-	ACC_PROT = 1u << 4,
-	ACC_PKEY = 1u << 5,
-	ACC_RSVD = 1u << 6,
-};
-
-uint32_t rec_x86_access(uint64_t ec)
-{
-	/* arch/x86/include/asm/trap_pf.h */
-	uint32_t a = 0;
-
-	if (ec & (1u << 0))
-		a |= ACC_PROT;
-	if (ec & (1u << 1))
-		a |= ACC_WRITE;
-	if (ec & (1u << 2))
-		a |= ACC_USER;
-	if (ec & (1u << 3))
-		a |= ACC_RSVD;
-	if (ec & (1u << 4))
-		a |= ACC_EXEC;
-	if (ec & (1u << 5))
-		a |= ACC_PKEY;
-	if (!(a & (ACC_WRITE | ACC_EXEC)))
-		a |= ACC_READ;
-	return a;
-}
-
-uint32_t rec_ppc64_access(uint32_t trap, uint64_t dsisr, uint64_t ip)
-{
-	/* arch/powerpc/include/asm/reg.h: DSISR_ISSTORE, _PROTFAULT, _KEYFAULT;
-	 * an instruction storage interrupt (0x400; regs->trap's low bits are
-	 * flags) is an exec fault, and its SRR1 bits sit where DSISR's do.
-	 * NOHPTE (0x40000000), a missing translation, is the not-present case:
-	 * no PROT.  An ip below PAGE_OFFSET (0xc000000000000000) is user mode. */
-	uint32_t a = 0;
-
-	if ((trap & ~0xfu) == 0x400)
-		a |= ACC_EXEC;
-	else if (dsisr & 0x02000000u)
-		a |= ACC_WRITE;
-	else
-		a |= ACC_READ;
-	if (dsisr & 0x08000000u)
-		a |= ACC_PROT;
-	if (dsisr & 0x00200000u)
-		a |= ACC_PKEY;
-	if (ip < 0xc000000000000000ull)
-		a |= ACC_USER;
-	return a;
-}
+#include "fl_access.h"
 
 /* The parsed fixed part of a sample. */
 struct sample {
@@ -257,7 +202,7 @@ static int decode_fault(const struct fl_pe_source *src, const struct sample *s,
 		f->address = raw_uint(s, src, src->f[0]);
 		f->ip = raw_uint(s, src, src->f[1]);
 		f->arch_code = raw_uint(s, src, src->f[2]);
-		f->access = rec_x86_access(f->arch_code);
+		f->access = fl_x86_access(f->arch_code);
 		f->source = FL_UST_SRC_TRACEPOINT;
 		return 1;
 	}
@@ -272,7 +217,7 @@ static int decode_fault(const struct fl_pe_source *src, const struct sample *s,
 			/* ppc64: TRAP, DAR, DSISR */
 			f->trap = (uint32_t)s->regs[0];
 			f->arch_code = s->regs[2];
-			f->access = rec_ppc64_access(f->trap, f->arch_code, f->ip);
+			f->access = fl_ppc64_access(f->trap, f->arch_code, f->ip);
 		}
 		return 1;
 	}

@@ -39,10 +39,4 @@ int rec_decode(struct rec_decoder *d, struct fl_perf_ring *r, const struct perf_
 int rec_unreported_lost(struct rec_decoder *d, struct fl_perf_ring *r, uint64_t kernel_lost,
 			uint64_t t_end, struct rec_ev *ev);
 
-/* Access bits (FL_ACC_* values, schemas/faultline-events.md) of an x86
- * page-fault error code and of a ppc64 trap + DSISR (+ ip: user or kernel
- * mode); replay/fl_event.h's fl_x86_access / fl_ppc64_access agree. */
-uint32_t rec_x86_access(uint64_t error_code);
-uint32_t rec_ppc64_access(uint32_t trap, uint64_t dsisr, uint64_t ip);
-
 #endif

@@ -247,12 +247,39 @@ int recorder_open_events(struct recorder *r, struct fl_pe_options *po, struct fl
 	return 0;
 }
 
-/* -p and -a, once the header is written: the layouts, read right after
- * the events are enabled, and the threads started between the scan and
- * the open. */
+/* -p: the threads started between the scan and the open, whose creators'
+ * events were not open yet to inherit them.  Those started after an open
+ * are inherited.  A few rounds, as new threads may start more. */
+static int attach_new_threads(struct recorder *r, const struct fl_pe_options *po,
+			      struct fl_err *err)
+{
+	for (int round = 0; round < 8; round++) {
+		size_t before = r->ntids;
+		int rc;
+
+		for (size_t i = 0; i < r->o.npids; i++)
+			scan_tids(r->o.pids[i], &r->tids, &r->ntids, &r->captids);
+		if (r->ntids == before)
+			return 0;
+		if ((rc = fl_pe_add_tids(&r->pe, po, r->tids + before, r->ntids - before, err)) < 0)
+			return rc;
+		for (size_t i = before; i < r->ntids; i++)
+			if (rec_writer_track(&r->w, r->tids[i]) < 0)
+				return fl_err_set(err, -ENOMEM, "out of memory");
+		if ((rc = fl_pe_enable(&r->pe, err)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* -p and -a, once the header is written: the threads started between the
+ * scan and the open, then the layouts, read once every thread's events
+ * run.  Read before a late thread's events were open, a layout missed the
+ * mappings that thread made in between: its first faults replayed as "no
+ * VMA" (a 16-thread churner attached with -p: 120 of them). */
 int recorder_attach(struct recorder *r, const struct fl_pe_options *po, struct fl_err *err)
 {
-	uint64_t t_enable;
+	uint64_t t_all_enabled;
 	int rc;
 
 	/* smaps (slow: it walks page tables) before the events run; the
@@ -260,25 +287,12 @@ int recorder_attach(struct recorder *r, const struct fl_pe_options *po, struct f
 	fl_map_init(&r->vmflags);
 	if (each_target_pid(r, read_vmflags, NULL) < 0)
 		return fl_err_set(err, -ENOMEM, "out of memory");
-	t_enable = fl_mono_ns();
 	if ((rc = fl_pe_enable(&r->pe, err)) < 0)
 		return rc;
-	if (snapshot_all(r, t_enable) < 0)
+	if (!r->o.all && (rc = attach_new_threads(r, po, err)) < 0)
+		return rc;
+	t_all_enabled = fl_mono_ns();
+	if (snapshot_all(r, t_all_enabled) < 0)
 		return fl_err_set(err, -ENOMEM, "out of memory");
-	if (!r->o.all) {
-		/* Threads started between the scan and the open. */
-		size_t before = r->ntids;
-		for (size_t i = 0; i < r->o.npids; i++)
-			scan_tids(r->o.pids[i], &r->tids, &r->ntids, &r->captids);
-		if (r->ntids > before) {
-			if ((rc = fl_pe_add_tids(&r->pe, po, r->tids + before, r->ntids - before, err)) < 0)
-				return rc;
-			for (size_t i = before; i < r->ntids; i++)
-				if (rec_writer_track(&r->w, r->tids[i]) < 0)
-					return fl_err_set(err, -ENOMEM, "out of memory");
-			if ((rc = fl_pe_enable(&r->pe, err)) < 0)
-				return rc;
-		}
-	}
 	return 0;
 }

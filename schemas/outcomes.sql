@@ -234,15 +234,24 @@ CREATE TABLE outcome_rows (
 
 -- The outcomes as version 4 stored them, column for column: what readers
 -- and `sqlite3` users query.  vma_start and vma_end are NULL and vma_kind
--- '' for a fault not placed.
+-- '' for a fault not placed.  The dictionaries are read by a subquery per
+-- column, not joined: a query through the view is then planned as one on
+-- outcome_rows alone (the plans, and the row order of a scan, version 4's
+-- table had), and only the columns it names are looked up: a percentile
+-- walk of outcomes_latency reads no dictionary.
 CREATE VIEW outcomes (run_id, fault_id, path, fell_back, counter, reason, attempts, latency,
 		      lock_wait, writer_id, vma_start, vma_end, vma_kind) AS
-	SELECT o.run_id, o.fault_id, c.path, o.fell_back, c.counter, c.reason, o.attempts,
-	       o.latency, o.lock_wait, o.writer_id, v.vma_start, v.vma_end,
-	       coalesce(v.vma_kind, '')
-	FROM outcome_rows o
-	JOIN outcome_causes c ON c.run_id = o.run_id AND c.cause_id = o.cause_id
-	LEFT JOIN outcome_vmas v ON v.run_id = o.run_id AND v.vma_id = o.vma_id;
+	SELECT o.run_id, o.fault_id,
+	       (SELECT path FROM outcome_causes c WHERE c.run_id = o.run_id AND c.cause_id = o.cause_id),
+	       o.fell_back,
+	       (SELECT counter FROM outcome_causes c WHERE c.run_id = o.run_id AND c.cause_id = o.cause_id),
+	       (SELECT reason FROM outcome_causes c WHERE c.run_id = o.run_id AND c.cause_id = o.cause_id),
+	       o.attempts, o.latency, o.lock_wait, o.writer_id,
+	       (SELECT vma_start FROM outcome_vmas v WHERE v.run_id = o.run_id AND v.vma_id = o.vma_id),
+	       (SELECT vma_end FROM outcome_vmas v WHERE v.run_id = o.run_id AND v.vma_id = o.vma_id),
+	       coalesce((SELECT vma_kind FROM outcome_vmas v WHERE v.run_id = o.run_id
+			 AND v.vma_id = o.vma_id), '')
+	FROM outcome_rows o;
 
 -- Rows written, changed or deleted through the view (by hand, by tests)
 -- land in the compact tables, their texts and VMAs coded on the way.  A

@@ -94,6 +94,33 @@ is "... as the version-5 one" "$FL_OUT" "$want"
 expect_ok "export reads its outcomes" export --table outcomes --run 2 "$v4"
 is "... as the version-5 one's" "$FL_OUT" "$("$FAULTLINE" export --table outcomes --run 2 "$v5")"
 
+# The TUI reads a run's outcomes from outcome_rows and its dictionaries,
+# and from the table outcomes of a version-4 database: the same screens.
+. "$FL_TOP/tui/tmux-lib.sh"
+if tui_have_tmux; then
+	for run in 2 4; do
+		for v in 5 4; do
+			tui_start 100 30 -- tui --run "$run" "$FL_TMP/v$v.db"
+			if tui_wait " > causes"; then
+				sleep 0.2
+				shot[v]=$(tui_screen)
+				tui_keys Enter
+				tui_wait_gone " > causes"
+				sleep 0.2
+				shot[v]="${shot[v]}$(tui_screen)"
+			else
+				shot[v]="no causes: $(tui_screen)"
+			fi
+			tui_quit "tui --run $run on the version-$v database"
+		done
+		is "... run $run: its causes and a cause's first view, as from version 5" \
+			"${shot[4]//v4.db/v5.db}" "${shot[5]}"
+	done
+	tui_stop
+else
+	skip "the TUI on both versions" "tmux is not installed"
+fi
+
 dump4=$(q "$v4" 'SELECT * FROM runs; SELECT * FROM outcomes ORDER BY run_id, fault_id' | md5sum)
 expect_fail "a replay into the version-4 database: refused, naming it" 1 \
 	"v4\.db: schema version 4 is older than this faultline's \(5\) and cannot be upgraded" \

@@ -464,7 +464,7 @@ static int load_misses(struct q *q, struct fl_fidelity *f, size_t limit)
 	if (sqlite3_prepare_v2(q->db, "SELECT " MISS_COLS " FROM (SELECT f.fault_id AS id"
 			       " FROM faults f JOIN outcomes o ON o.run_id = ?1 AND o.fault_id = f.fault_id"
 			       " WHERE f.trace_id = ?2 AND f.gt <> 'vma' AND " TRUE_FB " AND NOT " PRED_FB
-			       " UNION ALL SELECT o.fault_id FROM outcomes o INDEXED BY outcomes_fell_back"
+			       " UNION ALL SELECT o.fault_id FROM outcome_rows o INDEXED BY outcomes_fell_back"
 			       " JOIN faults f ON f.trace_id = ?2 AND f.fault_id = o.fault_id"
 			       " WHERE o.run_id = ?1 AND " PRED_FB " AND f.gt = 'vma'"
 			       " ORDER BY 1 LIMIT ?3) m"

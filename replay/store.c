@@ -103,9 +103,15 @@ static int check_schema(struct fl_store *st, struct fl_err *err)
 		fl_err_hint(err, "use the faultline that wrote it, or a newer one");
 		return -EINVAL;
 	}
+	/* An older database keeps its runs as they were written: this
+	 * replay's rows (compact outcomes from version 5 on) are not mixed
+	 * into it. */
 	if (ver < FL_STORE_VERSION) {
 		fl_err_set(err, -EINVAL, "%s: schema version %" PRId64 " is older than this faultline's (%d) "
-			   "and cannot be upgraded", st->path, ver, FL_STORE_VERSION);
+			   "and cannot be upgraded: nothing was added to it", st->path, ver,
+			   FL_STORE_VERSION);
+		fl_err_hint(err, "give -o a new file name: replay the trace again into a new database "
+			    "(faultline report and diff still read this one)");
 		return -EINVAL;
 	}
 	return 0;
@@ -184,9 +190,15 @@ int fl_store_open(const char *path, struct fl_store **out, struct fl_err *err)
 	st->tab[TAB_FAULTS] = (struct table){
 		.name = "faults", .ncols = 15, .cols = "trace_id, fault_id, t, t_end, tid, pid, cpu, address, ip, access,"
 			  " arch_code, major, gt, gt_detail, gt_lock_wait" };
+	/* The outcomes go to the compact table and its per-run
+	 * dictionaries, not through the view (schemas/outcomes.sql). */
+	st->tab[TAB_CAUSES] = (struct table){
+		.name = "outcome_causes", .ncols = 5, .cols = "run_id, cause_id, path, counter, reason" };
+	st->tab[TAB_VMAS] = (struct table){
+		.name = "outcome_vmas", .ncols = 5, .cols = "run_id, vma_id, vma_start, vma_end, vma_kind" };
 	st->tab[TAB_OUTCOMES] = (struct table){
-		.name = "outcomes", .ncols = 13, .cols = "run_id, fault_id, path, fell_back, counter, reason, attempts, latency,"
-			    " lock_wait, writer_id, vma_start, vma_end, vma_kind" };
+		.name = "outcome_rows", .ncols = 9, .cols = "run_id, fault_id, cause_id, fell_back, attempts,"
+			    " latency, lock_wait, writer_id, vma_id" };
 	/* No memory statistics: with them, every allocation SQLite makes (two
 	 * per row inserted) takes a global mutex; 5% of the writer thread's
 	 * instructions.  A process-wide setting, taken only before SQLite
@@ -317,6 +329,12 @@ static void row_fail(struct fl_store *st, const struct row *r, struct fl_err *er
 	else if (r->table == TAB_FAULTS)
 		fl_err_set(err, -EIO, "%s: cannot store fault %" PRId64 ": %s", st->path, r->v[1].i,
 			   why);
+	else if (r->table == TAB_CAUSES)
+		fl_err_set(err, -EIO, "%s: cannot store cause %" PRId64 " of run %" PRId64 ": %s",
+			   st->path, r->v[1].i, r->v[0].i, why);
+	else if (r->table == TAB_VMAS)
+		fl_err_set(err, -EIO, "%s: cannot store VMA %" PRId64 " of run %" PRId64 ": %s",
+			   st->path, r->v[1].i, r->v[0].i, why);
 	else
 		fl_err_set(err, -EIO, "%s: cannot store the outcome of fault %" PRId64 " (run %" PRId64
 			   "): %s", st->path, r->v[1].i, r->v[0].i, why);

@@ -369,7 +369,8 @@ static int fsync_path(const char *path, int flags)
 /* Every table of the schema, in an order that copies a row after the
  * rows it names. */
 static const char *const copied_tables[] = {
-	"traces", "threads", "writers", "faults", "losses", "runs", "outcomes", "cause_counts",
+	"traces", "threads", "writers", "faults", "losses", "runs", "outcome_causes", "outcome_vmas",
+	"outcome_rows", "cause_counts",
 	"thread_times",
 	"tally_threads", "tally_vmas", "tally_handlers", "tally_times", "tally_fidelity",
 	"tally_latency", "tally_percentiles",

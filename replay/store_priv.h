@@ -1,7 +1,8 @@
 /* store_priv.h: the outcome store's private state, shared by its files
  * (store.c: open, close, the writer thread and its ring; store_newdb.c: a
  * new database's private file, schema and publication; store_rows.c: the
- * rows; store_tally.c: the tallies counted as outcomes are stored;
+ * rows; store_codes.c: the outcome rows' per-run dictionaries;
+ * store_tally.c: the tallies counted as outcomes are stored;
  * store_run.c: trace and run rows, totals, the commit). */
 #ifndef FL_STORE_PRIV_H
 #define FL_STORE_PRIV_H
@@ -49,8 +50,31 @@ struct handler_tally {
 /* Per fault of the run: what the time slices count. */
 enum { FLAG_SEEN = 1, FLAG_FELL_BACK = 2, FLAG_ABORT = 4 };
 
+/* The run's dictionaries of outcome_rows (schemas/outcomes.sql): an
+ * outcome_causes row per distinct (path, counter, reason) and an
+ * outcome_vmas row per distinct placed VMA, coded from 1 in the order the
+ * run first uses them.  The strings are static (struct fl_outcome,
+ * fl_path_name(), fl_vma_kind_name()). */
+struct cause_code {
+	const char *path, *counter, *reason;
+};
+
+struct vma_code {
+	uint64_t start, end;
+	const char *kind;
+};
+
+struct run_codes {
+	struct cause_code *c;
+	size_t nc, capc, lastc;
+	struct vma_code *v;
+	size_t nv, capv, lastv;
+	struct fl_map v_index;	/* hash (probed) -> index + 1 */
+};
+
 struct run_tally {
 	int64_t run_id;
+	struct run_codes codes;
 	struct cause_tally *c;
 	size_t n, cap;
 	size_t last;		/* the cause of the previous outcome */
@@ -85,7 +109,7 @@ struct gt_class {
  * so the connection is only ever used by one thread at a time.  Rows are
  * inserted in the order they were given; without a thread (it could not
  * be started) the calling thread inserts each block when it is full. */
-enum { TAB_WRITERS, TAB_FAULTS, TAB_OUTCOMES, TAB__COUNT };
+enum { TAB_WRITERS, TAB_FAULTS, TAB_CAUSES, TAB_VMAS, TAB_OUTCOMES, TAB__COUNT };
 /* VAL_TEXT: a static string; VAL_BLOCK_TEXT: in the block's text space. */
 enum { VAL_NULL, VAL_INT, VAL_TEXT, VAL_BLOCK_TEXT };
 
@@ -231,6 +255,16 @@ int store_publish_new(struct fl_store *st, struct fl_err *err);
 int store_reserve_pages(struct fl_store *st, const char *schema, struct fl_err *err);
 int store_checkpoint(struct fl_store *st, const char *schema, bool whole, struct fl_err *err);
 int store_merge_same_trace(struct fl_store *st, int64_t *trace_id, struct fl_err *err);
+
+/* store_codes.c: the codes of an outcome's cause and VMA in its run's
+ * dictionaries, each new one given as a row of outcome_causes or
+ * outcome_vmas before the first outcome row that uses it.  A code, or
+ * negative: out of memory (-ENOMEM) or an earlier row failed (-EIO). */
+int64_t store_cause_code(struct fl_store *st, struct run_tally *t, const char *path,
+			 const char *counter, const char *reason);
+int64_t store_vma_code(struct fl_store *st, struct run_tally *t, uint64_t start, uint64_t end,
+		       const char *kind);
+void store_run_codes_free(struct run_codes *c);
 
 /* store_tally.c: the tallies, counted as the rows are given and written
  * at the ends of runs and of the trace. */

@@ -121,43 +121,53 @@ int fl_store_outcome(struct fl_store *st, int64_t run_id, const struct fl_fault_
 	struct run_tally *t = store_run_tally(st, run_id);
 	bool placed = v->place == FL_PLACE_VMA || v->place == FL_PLACE_INFERRED ||
 		      (v->place == FL_PLACE_STACK && v->vma.end);
+	const char *kind = placed ? fl_vma_kind_name(v->vma.kind) : "";
+	int64_t cause, vma = 0;
 	struct row *r;
 
 	if (st->failed)
 		return st->failed;
-	if (t && store_tally(t, o) < 0) {
+	if (!t) {
+		st->failed = fl_err_set(&st->fail_err, -EINVAL, "%s: outcome of fault %" PRIu64
+					" for run %" PRId64 ", which this replay did not begin",
+					st->path, v->fault_id, run_id);
+		return st->failed;
+	}
+	if (store_tally(t, o) < 0) {
 		st->failed = fl_err_set(&st->fail_err, -ENOMEM, "out of memory");
 		return st->failed;
 	}
 	/* Without memory for the views' tallies the replay goes on: the
 	 * report reads the outcomes instead. */
-	if (t && !st->tally_oom &&
-	    !store_tally_views(st, t, v, o, placed, placed ? fl_vma_kind_name(v->vma.kind) : ""))
+	if (!st->tally_oom && !store_tally_views(st, t, v, o, placed, kind))
 		st->tally_oom = true;
+	cause = store_cause_code(st, t, fl_path_name(o->path), o->counter, o->reason);
+	if (cause >= 0 && placed)
+		vma = store_vma_code(st, t, v->vma.start, v->vma.end, kind);
+	if (cause == -ENOMEM || vma == -ENOMEM) {
+		st->failed = fl_err_set(&st->fail_err, -ENOMEM, "out of memory");
+		return st->failed;
+	}
+	if (cause < 0 || vma < 0)
+		return -EIO;
 	r = store_row_new(st, TAB_OUTCOMES, 0, NULL);
 	if (!r)
 		return -EIO;
 	val_int(r, 0, run_id);
 	val_int(r, 1, (int64_t)v->fault_id);
-	val_text(r, 2, fl_path_name(o->path));
+	val_int(r, 2, cause);
 	val_int(r, 3, o->fell_back);
-	val_text(r, 4, o->counter);
-	val_text(r, 5, o->reason);
-	val_int(r, 6, (int)o->attempts);
-	val_int(r, 7, (int64_t)o->latency);
-	val_int(r, 8, (int64_t)o->lock_wait);
+	val_int(r, 4, (int)o->attempts);
+	val_int(r, 5, (int64_t)o->latency);
+	val_int(r, 6, (int64_t)o->lock_wait);
 	if (o->writer)
-		val_int(r, 9, (int64_t)o->writer->id);
+		val_int(r, 7, (int64_t)o->writer->id);
 	else
-		val_null(r, 9);
-	if (placed) {
-		val_int(r, 10, (int64_t)v->vma.start);
-		val_int(r, 11, (int64_t)v->vma.end);
-	} else {
-		val_null(r, 10);
-		val_null(r, 11);
-	}
-	val_text(r, 12, placed ? fl_vma_kind_name(v->vma.kind) : "");
+		val_null(r, 7);
+	if (placed)
+		val_int(r, 8, vma);
+	else
+		val_null(r, 8);
 	return 0;
 }
 

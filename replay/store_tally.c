@@ -14,6 +14,7 @@
 
 void store_run_tally_free(struct run_tally *t)
 {
+	store_run_codes_free(&t->codes);
 	free(t->c);
 	free(t->thr);
 	fl_map_free(&t->thr_index);
@@ -380,12 +381,12 @@ static int pct_value(struct fl_store *st, int64_t run_id, bool lock_wait, int64_
 		     int64_t *out, struct fl_err *err)
 {
 	static const char *const sql[2][2] = {
-		{ "SELECT latency FROM outcomes WHERE run_id = ?1 ORDER BY latency LIMIT 1 OFFSET ?2",
-		  "SELECT latency FROM outcomes WHERE run_id = ?1 ORDER BY latency DESC LIMIT 1"
+		{ "SELECT latency FROM outcome_rows WHERE run_id = ?1 ORDER BY latency LIMIT 1 OFFSET ?2",
+		  "SELECT latency FROM outcome_rows WHERE run_id = ?1 ORDER BY latency DESC LIMIT 1"
 		  " OFFSET ?2" },
 		/* Waits of 0 are not in outcomes_lock_wait: a rank below its
 		 * entries is a 0. */
-		{ NULL, "SELECT lock_wait FROM outcomes WHERE run_id = ?1 AND lock_wait > 0"
+		{ NULL, "SELECT lock_wait FROM outcome_rows WHERE run_id = ?1 AND lock_wait > 0"
 			" ORDER BY lock_wait DESC LIMIT 1 OFFSET ?2" },
 	};
 

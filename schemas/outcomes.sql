@@ -1,10 +1,15 @@
 -- faultline outcome store (DESIGN §8): the contract between replay/ (which
 -- writes it) and analyze/ + tui/ (which read it).
 --
--- Version: PRAGMA user_version = 4 (2 added thread_times; 3 added losses,
--- traces.lost_records and traces.t_first_loss; 4 added writers.call_site).  A reader refuses a database whose
--- application_id is not faultline's, or whose user_version is newer than
--- the one it was built with.  Any change to a table below bumps the version.
+-- Version: PRAGMA user_version = 5 (2 added thread_times; 3 added losses,
+-- traces.lost_records and traces.t_first_loss; 4 added writers.call_site;
+-- 5 stores the outcomes compactly in outcome_rows, outcome_causes and
+-- outcome_vmas, read through the view outcomes with version 4's columns).
+-- A reader refuses a database whose application_id is not faultline's, or
+-- whose user_version is newer than the one it was built with; it reads
+-- older ones (up to 4, outcomes is a table of the view's shape).  A replay
+-- adds runs only to a database of its own version.  Any change to a table
+-- below bumps the version.
 --
 -- One database holds many runs.  A trace is stored once (traces, threads,
 -- writers, faults) however many runs replay it; each run adds one runs row,
@@ -18,7 +23,7 @@
 -- print them with printf('%x', ...) or cast in C.
 
 PRAGMA application_id = 1179405873;	-- 0x464C4E31, "FLN1"
-PRAGMA user_version = 4;
+PRAGMA user_version = 5;
 
 -- Free-form facts about the database itself: 'created_by' (tool version).
 CREATE TABLE meta (
@@ -167,14 +172,27 @@ CREATE TABLE runs (
 	unplaced	INTEGER NOT NULL	-- faults the mm model could not place
 );
 
--- What each strategy predicts for each fault.
-CREATE TABLE outcomes (
+-- What each strategy predicts for each fault: the bulk of a database (a
+-- row per fault and run), so stored compactly.  Each row holds small
+-- integers only; its repeated texts and the VMA bounds resolve through two
+-- per-run dictionaries, and the view `outcomes` below joins them back into
+-- the columns every reader knows.  Per run, not one dictionary for the
+-- whole database: a run's rows and its dictionaries are written, copied
+-- (a replay into a database another replay made meanwhile, `faultline
+-- merge`) and deleted (`--replace`) together, by run_id like every other
+-- per-run table, so no code is shared between runs and none is
+-- renumbered.  A run uses a few dozen causes and a few thousand VMAs at
+-- most, next to its hundreds of thousands of rows: the dictionaries hold
+-- their texts as texts.  One table of causes (path, counter, reason
+-- together), not one per column: the three go together (a counter belongs
+-- to one path), so one code a row, one join.  Codes count from 1 in the
+-- order the run first uses them (deterministic, as the rows are).
+CREATE TABLE outcome_causes (
 	run_id		INTEGER NOT NULL REFERENCES runs,
-	fault_id	INTEGER NOT NULL,	-- faults.fault_id of the run's trace
+	cause_id	INTEGER NOT NULL,
 	-- Where handle_mm_fault() finally ran: 'vma_lock', 'speculative',
 	-- 'mmap_lock'.
 	path		TEXT NOT NULL,
-	fell_back	INTEGER NOT NULL,	-- 1 when path = 'mmap_lock' after an attempt
 	-- The kernel's counter for the attempt: vma_lock_success, _abort,
 	-- _retry, _miss; spf_* / SPF_ABORT_* for the speculative strategies;
 	-- 'mmap_lock' for classic; '' when no attempt was made.
@@ -183,15 +201,94 @@ CREATE TABLE outcomes (
 	-- map_pages', 'uffd', 'swap IO', 'file IO', 'folio locked', 'access
 	-- error', 'no VMA', 'stack growth', 'unplaced: inferred extent', ...
 	reason		TEXT NOT NULL,
+	PRIMARY KEY (run_id, cause_id),
+	UNIQUE (run_id, path, counter, reason)
+) WITHOUT ROWID;
+
+-- The distinct VMAs a run placed its faults in (same bounds and kind: one
+-- row).  A fault not placed has no row (outcome_rows.vma_id NULL).
+CREATE TABLE outcome_vmas (
+	run_id		INTEGER NOT NULL REFERENCES runs,
+	vma_id		INTEGER NOT NULL,
+	vma_start	INTEGER,
+	vma_end		INTEGER,
+	vma_kind	TEXT NOT NULL,		-- anon file shmem stack heap special
+	PRIMARY KEY (run_id, vma_id),
+	UNIQUE (run_id, vma_start, vma_end, vma_kind)
+) WITHOUT ROWID;
+
+-- One row per fault and run.  fell_back stays here, not in the cause:
+-- outcomes_fell_back below indexes the rows where it is 1.
+CREATE TABLE outcome_rows (
+	run_id		INTEGER NOT NULL REFERENCES runs,
+	fault_id	INTEGER NOT NULL,	-- faults.fault_id of the run's trace
+	cause_id	INTEGER NOT NULL,	-- outcome_causes of the run
+	fell_back	INTEGER NOT NULL,	-- 1 when path = 'mmap_lock' after an attempt
 	attempts	INTEGER NOT NULL,	-- handle_mm_fault() calls (RETRY adds one)
 	latency		INTEGER NOT NULL,	-- ns, fault to end, as replayed
 	lock_wait	INTEGER NOT NULL,	-- ns waited on the simulated mmap_lock
 	writer_id	INTEGER,		-- writers.writer_id that caused an abort
-	vma_start	INTEGER,		-- the VMA the fault was placed in
-	vma_end		INTEGER,
-	vma_kind	TEXT NOT NULL,		-- anon file shmem stack heap special, '' none
+	vma_id		INTEGER,		-- outcome_vmas of the run; NULL not placed
 	PRIMARY KEY (run_id, fault_id)
 ) WITHOUT ROWID;
+
+-- The outcomes as version 4 stored them, column for column: what readers
+-- and `sqlite3` users query.  vma_start and vma_end are NULL and vma_kind
+-- '' for a fault not placed.  The dictionaries are read by a subquery per
+-- column, not joined: a query through the view is then planned as one on
+-- outcome_rows alone (the plans, and the row order of a scan, version 4's
+-- table had), and only the columns it names are looked up: a percentile
+-- walk of outcomes_latency reads no dictionary.
+CREATE VIEW outcomes (run_id, fault_id, path, fell_back, counter, reason, attempts, latency,
+		      lock_wait, writer_id, vma_start, vma_end, vma_kind) AS
+	SELECT o.run_id, o.fault_id,
+	       (SELECT path FROM outcome_causes c WHERE c.run_id = o.run_id AND c.cause_id = o.cause_id),
+	       o.fell_back,
+	       (SELECT counter FROM outcome_causes c WHERE c.run_id = o.run_id AND c.cause_id = o.cause_id),
+	       (SELECT reason FROM outcome_causes c WHERE c.run_id = o.run_id AND c.cause_id = o.cause_id),
+	       o.attempts, o.latency, o.lock_wait, o.writer_id,
+	       (SELECT vma_start FROM outcome_vmas v WHERE v.run_id = o.run_id AND v.vma_id = o.vma_id),
+	       (SELECT vma_end FROM outcome_vmas v WHERE v.run_id = o.run_id AND v.vma_id = o.vma_id),
+	       coalesce((SELECT vma_kind FROM outcome_vmas v WHERE v.run_id = o.run_id
+			 AND v.vma_id = o.vma_id), '')
+	FROM outcome_rows o;
+
+-- Rows written, changed or deleted through the view (by hand, by tests)
+-- land in the compact tables, their texts and VMAs coded on the way.  A
+-- replay writes outcome_rows and the dictionaries directly.
+CREATE TRIGGER outcomes_insert INSTEAD OF INSERT ON outcomes BEGIN
+	INSERT INTO outcome_causes (run_id, cause_id, path, counter, reason)
+		SELECT NEW.run_id, (SELECT coalesce(max(cause_id), 0) + 1 FROM outcome_causes
+				    WHERE run_id = NEW.run_id), NEW.path, NEW.counter, NEW.reason
+		WHERE NOT EXISTS (SELECT 1 FROM outcome_causes WHERE run_id = NEW.run_id
+				AND path = NEW.path AND counter = NEW.counter AND reason = NEW.reason);
+	INSERT INTO outcome_vmas (run_id, vma_id, vma_start, vma_end, vma_kind)
+		SELECT NEW.run_id, (SELECT coalesce(max(vma_id), 0) + 1 FROM outcome_vmas
+				    WHERE run_id = NEW.run_id), NEW.vma_start, NEW.vma_end, NEW.vma_kind
+		WHERE (NEW.vma_start IS NOT NULL OR NEW.vma_end IS NOT NULL OR NEW.vma_kind <> '')
+		AND NOT EXISTS (SELECT 1 FROM outcome_vmas WHERE run_id = NEW.run_id
+				AND vma_start IS NEW.vma_start AND vma_end IS NEW.vma_end
+				AND vma_kind = NEW.vma_kind);
+	INSERT INTO outcome_rows (run_id, fault_id, cause_id, fell_back, attempts, latency,
+				  lock_wait, writer_id, vma_id)
+		VALUES (NEW.run_id, NEW.fault_id,
+			(SELECT cause_id FROM outcome_causes WHERE run_id = NEW.run_id
+			 AND path = NEW.path AND counter = NEW.counter AND reason = NEW.reason),
+			NEW.fell_back, NEW.attempts, NEW.latency, NEW.lock_wait, NEW.writer_id,
+			(SELECT vma_id FROM outcome_vmas WHERE run_id = NEW.run_id
+			 AND vma_start IS NEW.vma_start AND vma_end IS NEW.vma_end
+			 AND vma_kind = NEW.vma_kind));
+END;
+CREATE TRIGGER outcomes_delete INSTEAD OF DELETE ON outcomes BEGIN
+	DELETE FROM outcome_rows WHERE run_id = OLD.run_id AND fault_id = OLD.fault_id;
+END;
+CREATE TRIGGER outcomes_update INSTEAD OF UPDATE ON outcomes BEGIN
+	DELETE FROM outcome_rows WHERE run_id = OLD.run_id AND fault_id = OLD.fault_id;
+	INSERT INTO outcomes VALUES (NEW.run_id, NEW.fault_id, NEW.path, NEW.fell_back,
+				     NEW.counter, NEW.reason, NEW.attempts, NEW.latency,
+				     NEW.lock_wait, NEW.writer_id, NEW.vma_start, NEW.vma_end,
+				     NEW.vma_kind);
+END;
 
 -- Outcomes counted by (counter, reason), written with the run.
 CREATE TABLE cause_counts (
@@ -235,21 +332,22 @@ CREATE TABLE thread_times (
 -- @readers-indexes
 
 -- Latency percentiles: p50/p90/p99/max by walking a run's range in order.
-CREATE INDEX IF NOT EXISTS outcomes_latency ON outcomes (run_id, latency);
+CREATE INDEX IF NOT EXISTS outcomes_latency ON outcome_rows (run_id, latency);
 -- Lock-wait percentiles: most faults wait 0 ns, so only the others are
 -- indexed; the zeros are the run's outcomes less this range's rows.
-CREATE INDEX IF NOT EXISTS outcomes_lock_wait ON outcomes (run_id, lock_wait)
+CREATE INDEX IF NOT EXISTS outcomes_lock_wait ON outcome_rows (run_id, lock_wait)
 	WHERE lock_wait > 0;
 -- Aborts a writer caused, grouped by writer and VMA, without a table scan.
-CREATE INDEX IF NOT EXISTS outcomes_writer ON outcomes (run_id, writer_id, vma_start, vma_end,
-	vma_kind) WHERE writer_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS outcomes_writer ON outcome_rows (run_id, writer_id, vma_id)
+	WHERE writer_id IS NOT NULL;
 -- Faults whose ground truth is not 'vma' (true fallbacks, unknowns): few,
 -- and with a run's fell_back total they give its precision and recall.
 CREATE INDEX IF NOT EXISTS faults_not_vma ON faults (trace_id, gt) WHERE gt <> 'vma';
 -- A run's predicted fallbacks in fault order: with faults_not_vma, the
 -- first faults a run and the kernel disagree on (report --fidelity) without
 -- walking the trace.
-CREATE INDEX IF NOT EXISTS outcomes_fell_back ON outcomes (run_id, fault_id) WHERE fell_back = 1;
+CREATE INDEX IF NOT EXISTS outcomes_fell_back ON outcome_rows (run_id, fault_id)
+	WHERE fell_back = 1;
 
 -- @tallies
 -- Tallies of each run's outcomes, counted by `faultline replay` as it

@@ -401,9 +401,93 @@ static const char out_sql[] =
 	"SELECT fault_id, path, fell_back, counter, reason, attempts, latency, lock_wait,"
 	" writer_id, vma_start, vma_end, vma_kind"
 	" FROM outcomes WHERE run_id = ?1 ORDER BY fault_id";
+/* The same from the compact rows (schema version 5), their codes resolved
+ * here through the run's dictionaries (tui_codes_load()). */
+static const char out_rows_sql[] =
+	"SELECT fault_id, cause_id, fell_back, attempts, latency, lock_wait, writer_id, vma_id"
+	" FROM outcome_rows WHERE run_id = ?1 ORDER BY fault_id";
 static const char fault_sql[] =
 	"SELECT fault_id, t, tid, address, access FROM faults WHERE trace_id = ?1"
 	" ORDER BY fault_id";
+
+static const char *col_text(sqlite3_stmt *s, int col)
+{
+	const char *t = (const char *)sqlite3_column_text(s, col);
+
+	return t ? t : "";
+}
+
+/* An outcome read through the view: its texts looked up by value. */
+static int out_from_view(struct tui_loaded *ld, sqlite3_stmt *o, struct tui_out *x,
+			 unsigned *cause)
+{
+	int a = sqlite3_column_int(o, 5);
+
+	x->fault_id = sqlite3_column_int64(o, 0);
+	x->path = (uint8_t)tui_intern(&ld->paths, (const char *)sqlite3_column_text(o, 1));
+	x->fell_back = sqlite3_column_int(o, 2) != 0;
+	if (find_cause(ld, col_text(o, 3), col_text(o, 4), cause) < 0)
+		return -ENOMEM;
+	x->cause = (uint16_t)*cause;
+	x->attempts = (uint8_t)(a < 0 ? 0 : a > 255 ? 255 : a);
+	x->latency = sqlite3_column_int64(o, 6);
+	x->lock_wait = sqlite3_column_int64(o, 7);
+	x->writer_id = sqlite3_column_int(o, 8);
+	x->has_vma = sqlite3_column_type(o, 9) != SQLITE_NULL;
+	x->vma_start = sqlite3_column_int64(o, 9);
+	x->vma_end = sqlite3_column_int64(o, 10);
+	x->kind = (uint8_t)tui_intern(&ld->kinds, (const char *)sqlite3_column_text(o, 11));
+	return 0;
+}
+
+/* An outcome read from outcome_rows: each code's texts are looked up once,
+ * at its first use, in the order the view would have met them. */
+static int out_from_rows(struct tui_loaded *ld, struct tui_codes *k, sqlite3_stmt *o,
+			 struct tui_out *x, unsigned *cause)
+{
+	int64_t cid = sqlite3_column_int64(o, 1), vid = sqlite3_column_int64(o, 7);
+	struct tui_code_cause *c = cid >= 1 && (size_t)cid <= k->nc && k->c[cid - 1].path
+				   ? &k->c[cid - 1] : NULL;
+	struct tui_code_vma *v = sqlite3_column_type(o, 7) != SQLITE_NULL && vid >= 1 &&
+				 (size_t)vid <= k->nv && k->v[vid - 1].kind ? &k->v[vid - 1] : NULL;
+	int a = sqlite3_column_int(o, 3);
+
+	x->fault_id = sqlite3_column_int64(o, 0);
+	if (!c) {	/* no such code: the view's NULL texts */
+		x->path = (uint8_t)tui_intern(&ld->paths, "");
+		if (find_cause(ld, "", "", cause) < 0)
+			return -ENOMEM;
+	} else {
+		if (c->path_i < 0)
+			c->path_i = (int)tui_intern(&ld->paths, c->path);
+		if (c->cause < 0) {
+			if (find_cause(ld, c->counter, c->reason, cause) < 0)
+				return -ENOMEM;
+			c->cause = (int)*cause;
+		}
+		x->path = (uint8_t)c->path_i;
+		*cause = (unsigned)c->cause;
+	}
+	x->cause = (uint16_t)*cause;
+	x->fell_back = sqlite3_column_int(o, 2) != 0;
+	x->attempts = (uint8_t)(a < 0 ? 0 : a > 255 ? 255 : a);
+	x->latency = sqlite3_column_int64(o, 4);
+	x->lock_wait = sqlite3_column_int64(o, 5);
+	x->writer_id = sqlite3_column_int(o, 6);
+	if (v) {
+		if (v->kind_i < 0)
+			v->kind_i = (int)tui_intern(&ld->kinds, v->kind);
+		x->has_vma = v->has_start;
+		x->vma_start = v->start;
+		x->vma_end = v->end;
+		x->kind = (uint8_t)v->kind_i;
+	} else {
+		if (k->none_kind_i < 0)
+			k->none_kind_i = (int)tui_intern(&ld->kinds, "");
+		x->kind = (uint8_t)k->none_kind_i;
+	}
+	return 0;
+}
 
 /* The two range scans, merged on fault_id. */
 static int read_outcomes(struct tui_store *st, struct tui_loaded *ld, struct fl_err *err)
@@ -412,8 +496,20 @@ static int read_outcomes(struct tui_store *st, struct tui_loaded *ld, struct fl_
 	int orc, frc = SQLITE_ROW, rc = 0;
 	int64_t fid = -1;
 	unsigned cause = 0;
+	struct tui_codes codes;
+	int compact = tui_codes_load(st->db, ld->run->run_id, &codes);
 
-	if (sqlite3_prepare_v2(st->db, out_sql, -1, &o, NULL) != SQLITE_OK ||
+	if (compact == -ENOMEM) {
+		rc = fl_err_set(err, -ENOMEM, "out of memory reading run %lld",
+				(long long)ld->run->run_id);
+		goto out;
+	}
+	if (compact < 0) {
+		rc = sql_err(st, "cannot read the outcomes", err);
+		goto out;
+	}
+	if (sqlite3_prepare_v2(st->db, compact == 0 ? out_rows_sql : out_sql, -1, &o, NULL) !=
+		    SQLITE_OK ||
 	    sqlite3_prepare_v2(st->db, fault_sql, -1, &f, NULL) != SQLITE_OK) {
 		rc = sql_err(st, "cannot read the outcomes", err);
 		goto out;
@@ -424,8 +520,6 @@ static int read_outcomes(struct tui_store *st, struct tui_loaded *ld, struct fl_
 	while ((orc = sqlite3_step(o)) == SQLITE_ROW) {
 		struct tui_out *x;
 		struct tui_cause *c;
-		const char *counter = (const char *)sqlite3_column_text(o, 3);
-		const char *reason = (const char *)sqlite3_column_text(o, 4);
 
 		if (fl_array_grow((void **)&ld->outs, &ld->cap, ld->n + 1, sizeof(*ld->outs)) < 0) {
 			rc = fl_err_set(err, -ENOMEM, "out of memory reading run %lld",
@@ -434,24 +528,12 @@ static int read_outcomes(struct tui_store *st, struct tui_loaded *ld, struct fl_
 		}
 		x = &ld->outs[ld->n];
 		memset(x, 0, sizeof(*x));
-		x->fault_id = sqlite3_column_int64(o, 0);
-		x->path = (uint8_t)tui_intern(&ld->paths, (const char *)sqlite3_column_text(o, 1));
-		x->fell_back = sqlite3_column_int(o, 2) != 0;
-		if (find_cause(ld, counter ? counter : "", reason ? reason : "", &cause) < 0) {
+		if ((compact == 0 ? out_from_rows(ld, &codes, o, x, &cause)
+				  : out_from_view(ld, o, x, &cause)) < 0) {
 			rc = fl_err_set(err, -ENOMEM, "out of memory reading run %lld",
 					(long long)ld->run->run_id);
 			goto out;
 		}
-		x->cause = (uint16_t)cause;
-		int a = sqlite3_column_int(o, 5);
-		x->attempts = (uint8_t)(a < 0 ? 0 : a > 255 ? 255 : a);
-		x->latency = sqlite3_column_int64(o, 6);
-		x->lock_wait = sqlite3_column_int64(o, 7);
-		x->writer_id = sqlite3_column_int(o, 8);
-		x->has_vma = sqlite3_column_type(o, 9) != SQLITE_NULL;
-		x->vma_start = sqlite3_column_int64(o, 9);
-		x->vma_end = sqlite3_column_int64(o, 10);
-		x->kind = (uint8_t)tui_intern(&ld->kinds, (const char *)sqlite3_column_text(o, 11));
 		/* the fault of the same id: faults run ahead in the same order */
 		while (frc == SQLITE_ROW && (fid = sqlite3_column_int64(f, 0)) < x->fault_id)
 			frc = sqlite3_step(f);
@@ -476,6 +558,8 @@ static int read_outcomes(struct tui_store *st, struct tui_loaded *ld, struct fl_
 out:
 	sqlite3_finalize(o);
 	sqlite3_finalize(f);
+	if (compact == 0)
+		tui_codes_free(&codes);
 	return rc;
 }
 

@@ -101,6 +101,35 @@ struct tui_loaded {
 	size_t nthreads;
 };
 
+/* One run's dictionaries of the compact outcome rows (data_codes.c),
+ * indexed by code - 1; the TUI's own indexes (cause, path, kind) are
+ * found at a code's first use, -1 until then, so that they come in the
+ * order of the rows, as when read through the view. */
+struct tui_code_cause {
+	char *path, *counter, *reason;
+	int cause, path_i;
+};
+
+struct tui_code_vma {
+	int64_t start, end;
+	bool has_start;
+	char *kind;
+	int kind_i;
+};
+
+struct tui_codes {
+	struct tui_code_cause *c;
+	size_t nc;
+	struct tui_code_vma *v;
+	size_t nv;
+	int none_kind_i;	/* "" interned for an outcome without a VMA */
+};
+
+/* 0 and k filled, 1 when the database has no compact outcomes (before
+ * schema version 5), or a negative code. */
+int tui_codes_load(sqlite3 *db, int64_t run_id, struct tui_codes *k);
+void tui_codes_free(struct tui_codes *k);
+
 struct tui_store {
 	sqlite3 *db;
 	const char *path;

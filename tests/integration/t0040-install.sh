@@ -56,7 +56,8 @@ else
 	not_ok "faultline-replay(1) lists the knobs" "$(head -n 40 "$FL_TMP/page.txt")"
 fi
 MANWIDTH=80 man -l "$dest/opt/fl/share/man/man5/faultline-store.5" >"$FL_TMP/page.txt" 2>/dev/null
-if grep -qE 'CREATE TABLE outcomes' "$FL_TMP/page.txt"; then
+if grep -qE 'CREATE TABLE outcome_rows' "$FL_TMP/page.txt" &&
+	grep -qE 'CREATE VIEW outcomes' "$FL_TMP/page.txt"; then
 	ok "faultline-store(5) holds the schema"
 else
 	not_ok "faultline-store(5) holds the schema" "$(head -n 40 "$FL_TMP/page.txt")"

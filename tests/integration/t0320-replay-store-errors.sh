@@ -36,8 +36,10 @@ gone() {
 }
 
 # The message: the database, then the row, or the step (the schema of a
-# new database, the readers' indexes, the commit), then SQLite's reason.
-stored_re='^faultline: .*/[a-z0-9]+\.db: cannot (store (the outcome of fault [0-9]+ \(run [0-9]+\)|fault [0-9]+|writer [0-9]+)|create the schema|index the outcomes|commit the replay): .+'
+# new database, the run's and the trace's totals and tallies, the readers'
+# indexes, the commit), then SQLite's reason.  Which step meets the limit
+# first depends on when SQLite spills its cache to the WAL.
+stored_re='^faultline: .*/[a-z0-9]+\.db: cannot (store (the outcome of fault [0-9]+ \(run [0-9]+\)|(cause|VMA) [0-9]+ of run [0-9]+|fault [0-9]+|writer [0-9]+)|create the schema|complete the (trace|run)|store the run.s (tallies|percentiles)|count the causes|index the outcomes|commit the replay): .+'
 
 # ---- a new database: the limit hits while the rows are written -------------------
 

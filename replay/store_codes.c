@@ -1,0 +1,110 @@
+/* The per-run dictionaries of outcome_rows (schemas/outcomes.sql): the
+ * code of an outcome's cause (path, counter, reason) and of its VMA (start,
+ * end, kind), each new one written as a row of outcome_causes or
+ * outcome_vmas through the writer thread, ahead of the outcome row that
+ * first uses it, so that a row never names a code its transaction lacks. */
+#include "store_priv.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fl_array.h"
+
+void store_run_codes_free(struct run_codes *c)
+{
+	free(c->c);
+	free(c->v);
+	fl_map_free(&c->v_index);
+}
+
+static bool same_text(const char *a, const char *b)
+{
+	return a == b || !strcmp(a, b);
+}
+
+static bool same_cause(const struct cause_code *c, const char *path, const char *counter,
+		       const char *reason)
+{
+	return same_text(c->path, path) && same_text(c->counter, counter) &&
+	       same_text(c->reason, reason);
+}
+
+/* A run has a few dozen causes at most, and consecutive outcomes mostly
+ * share theirs: the last one, then a walk. */
+int64_t store_cause_code(struct fl_store *st, struct run_tally *t, const char *path,
+			 const char *counter, const char *reason)
+{
+	struct run_codes *d = &t->codes;
+	struct row *r;
+	size_t i;
+
+	path = path ? path : "";
+	counter = counter ? counter : "";
+	reason = reason ? reason : "";
+	if (d->lastc < d->nc && d->c[d->lastc].path == path && d->c[d->lastc].counter == counter &&
+	    d->c[d->lastc].reason == reason)
+		return (int64_t)d->lastc + 1;
+	for (i = 0; i < d->nc; i++)
+		if (same_cause(&d->c[i], path, counter, reason))
+			break;
+	if (i < d->nc) {
+		d->lastc = i;
+		return (int64_t)i + 1;
+	}
+	if (fl_array_grow((void **)&d->c, &d->capc, d->nc + 1, sizeof(*d->c)) < 0)
+		return -ENOMEM;
+	r = store_row_new(st, TAB_CAUSES, 0, NULL);
+	if (!r)
+		return -EIO;
+	d->c[d->nc] = (struct cause_code){ .path = path, .counter = counter, .reason = reason };
+	d->lastc = d->nc++;
+	val_int(r, 0, t->run_id);
+	val_int(r, 1, (int64_t)d->nc);
+	val_text(r, 2, path);
+	val_text(r, 3, counter);
+	val_text(r, 4, reason);
+	return (int64_t)d->nc;
+}
+
+/* A run places its faults in up to thousands of VMAs: the last one, then
+ * a hash of the bounds (open probing over the keys, as the VMA tally). */
+int64_t store_vma_code(struct fl_store *st, struct run_tally *t, uint64_t start, uint64_t end,
+		       const char *kind)
+{
+	struct run_codes *d = &t->codes;
+	uint64_t key = (start * 0x9E3779B97F4A7C15ull) ^ (end + 0x632BE59BD9B4E019ull);
+	struct row *r;
+	void *idx;
+
+	if (d->lastv < d->nv && d->v[d->lastv].start == start && d->v[d->lastv].end == end &&
+	    d->v[d->lastv].kind == kind)
+		return (int64_t)d->lastv + 1;
+	if (!key)
+		key = 1;
+	while ((idx = fl_map_get(&d->v_index, key))) {
+		const struct vma_code *x = &d->v[(uintptr_t)idx - 1];
+
+		if (x->start == start && x->end == end && same_text(x->kind, kind)) {
+			d->lastv = (uintptr_t)idx - 1;
+			return (int64_t)d->lastv + 1;
+		}
+		key = key + 1 ? key + 1 : 1;
+	}
+	if (fl_array_grow((void **)&d->v, &d->capv, d->nv + 1, sizeof(*d->v)) < 0 ||
+	    fl_map_put(&d->v_index, key, (void *)(uintptr_t)(d->nv + 1)) < 0)
+		return -ENOMEM;
+	r = store_row_new(st, TAB_VMAS, 0, NULL);
+	if (!r) {
+		fl_map_del(&d->v_index, key);
+		return -EIO;
+	}
+	d->v[d->nv] = (struct vma_code){ .start = start, .end = end, .kind = kind };
+	d->lastv = d->nv++;
+	val_int(r, 0, t->run_id);
+	val_int(r, 1, (int64_t)d->nv);
+	val_int(r, 2, (int64_t)start);
+	val_int(r, 3, (int64_t)end);
+	val_text(r, 4, kind);
+	return (int64_t)d->nv;
+}

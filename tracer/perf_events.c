@@ -454,12 +454,38 @@ static void close_all(int *fds, size_t nfds)
 		pthread_join(t[k], NULL);
 }
 
-void fl_pe_close(struct fl_pe_set *set)
+/* An event is released when its fd is closed and its ring unmapped (the
+ * mapping holds the event's file). */
+static void release_all(struct fl_pe_set *set)
 {
 	if (set->rings)
 		for (int c = 0; c < set->ncpus; c++)
 			fl_ring_unmap(&set->rings[c]);
 	close_all(set->fds, set->nfds);
+	set->nfds = 0;
+}
+
+static void *releaser(void *arg)
+{
+	release_all(arg);
+	return NULL;
+}
+
+void fl_pe_release(struct fl_pe_set *set)
+{
+	if (set->releasing)
+		return;
+	set->releasing = pthread_create(&set->releaser, NULL, releaser, set) == 0;
+	if (!set->releasing)
+		release_all(set);
+}
+
+void fl_pe_close(struct fl_pe_set *set)
+{
+	if (set->releasing)
+		pthread_join(set->releaser, NULL);
+	else
+		release_all(set);
 	free(set->fds);
 	free(set->fd_cpus);
 	free(set->rings);

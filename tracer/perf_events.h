@@ -12,6 +12,7 @@
 #ifndef FL_PERF_EVENTS_H
 #define FL_PERF_EVENTS_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -89,6 +90,9 @@ struct fl_pe_set {
 	char sources_str[1024];		/* names in use, comma-separated */
 	char missing_str[1024];		/* names missing on this kernel */
 	int nmissing;
+	/* fl_pe_release() let the events go on this thread. */
+	pthread_t releaser;
+	bool releasing;
 };
 
 struct fl_pe_options {
@@ -117,6 +121,12 @@ int fl_pe_enable(struct fl_pe_set *set, struct fl_err *err);
  * this way.  -EOPNOTSUPP when the kernel cannot say (before 6.0). */
 int fl_pe_lost(const struct fl_pe_set *set, uint64_t *lost);
 void fl_pe_disable(struct fl_pe_set *set);
+/* Once the rings are read for the last time: unmap them and close the
+ * events on a thread of their own, which fl_pe_close() joins.  Releasing
+ * the events waits for RCU grace periods (0.8 s at a recording's end), and
+ * the rest of the shutdown (LTTng's) need not wait for them.  The rings'
+ * counters stay readable. */
+void fl_pe_release(struct fl_pe_set *set);
 void fl_pe_close(struct fl_pe_set *set);
 
 /* The table, for tests and documentation. */

@@ -55,6 +55,10 @@ int recorder_run(struct recorder *r)
 		if (rc == 0)
 			rc = rc2;
 	}
+	/* Nothing reads the perf events any more: let them go while LTTng
+	 * stops (teardown() waits for that). */
+	if (r->pe_open)
+		fl_pe_release(&r->pe);
 	if (r->have_child && !r->child.exited)
 		fl_child_stop(&r->child);
 	if (r->have_child)

@@ -1070,6 +1070,30 @@ static void sched_ev(struct script *s, int32_t tid, uint64_t t, enum fl_sched_ki
 	ev->u.sched.prev_state = prev_state;
 }
 
+/* T1's fault at 1030 while MAIN, holding mmap_lock for write since 1010,
+ * sleeps in D from 1033 (vma_start_write() waiting for its VMA lock); it
+ * ends at 1040 and, when wake_at is not 0, wakes MAIN then. */
+static void waking_fault(struct script *s, uint64_t addr, unsigned err, uint64_t wake_at)
+{
+	fault(s, T1, 1030, addr, err);
+	sched_ev(s, MAIN, 1033, FL_SCHED_SWITCH, 0, FL_SCHED_STATE_D);
+	fault_end(s, T1, 1040, false);
+	if (wake_at)
+		sched_ev(s, T1, wake_at, FL_SCHED_WAKING, MAIN, 0);
+}
+
+/* T2's fault at 1100 that falls back behind MAIN's write lock, released
+ * at 1200. */
+static void fault_at_release(struct script *s, uint64_t addr, unsigned err)
+{
+	fault(s, T2, 1100, addr, err);
+	R_START(s, T2, 1105);
+	W_REL(s, MAIN, 1200);
+	R_OK(s, T2, 1201);
+	fault_end(s, T2, 1210, false);
+	R_REL(s, T2, 1215);
+}
+
 /* munmap() of A's upper half with a writer window over [1010, 1200], and
  * three write faults on A's lower half inside it: fault 2 (T2, 1015),
  * fault 3 (T1, 1030), fault 4 (T2, 1100).  With `woken`, T1 wakes the
@@ -1087,17 +1111,8 @@ static void woken_writer_script(struct script *s, bool woken, uint64_t wake_at)
 	W_OK(s, MAIN, 1010);
 	fault(s, T2, 1015, A + 0x1000, WR);		/* fault 2 */
 	fault_end(s, T2, 1022, false);
-	fault(s, T1, 1030, A + 0x2000, WR);		/* fault 3 */
-	sched_ev(s, MAIN, 1033, FL_SCHED_SWITCH, 0, FL_SCHED_STATE_D);
-	fault_end(s, T1, 1040, false);
-	if (woken)
-		sched_ev(s, T1, wake_at, FL_SCHED_WAKING, MAIN, 0);
-	fault(s, T2, 1100, A + 0x3000, WR);		/* fault 4: after it */
-	R_START(s, T2, 1105);
-	W_REL(s, MAIN, 1200);
-	R_OK(s, T2, 1201);
-	fault_end(s, T2, 1210, false);
-	R_REL(s, T2, 1215);
+	waking_fault(s, A + 0x2000, WR, woken ? wake_at : 0);	/* fault 3 */
+	fault_at_release(s, A + 0x3000, WR);		/* fault 4: after it */
 }
 
 /* vma_start_write() -> __vma_enter_locked() waits for the VMA's readers to
@@ -1164,19 +1179,11 @@ static void walk_script(struct script *s, enum walk how)
 	W_OK(s, MAIN, 1010);
 	fault(s, T2, 1015, other + 0x1000, RD);		/* fault 2 */
 	fault_end(s, T2, 1022, false);
-	fault(s, T1, 1030, waited + 0x2000, RD);	/* fault 3 */
-	sched_ev(s, MAIN, 1033, FL_SCHED_SWITCH, 0, FL_SCHED_STATE_D);
-	fault_end(s, T1, 1040, false);
-	sched_ev(s, T1, 1043, FL_SCHED_WAKING, MAIN, 0);
+	waking_fault(s, waited + 0x2000, RD, 1043);	/* fault 3 */
 	fault(s, T2, 1045, other + 0x3000, RD);		/* fault 4: woken, not on a CPU */
 	fault_end(s, T2, 1048, false);
 	sched_ev(s, T1, 1050, FL_SCHED_SWITCH, MAIN, 0);
-	fault(s, T2, 1100, other + 0x4000, RD);		/* fault 5: running again */
-	R_START(s, T2, 1105);
-	W_REL(s, MAIN, 1200);
-	R_OK(s, T2, 1201);
-	fault_end(s, T2, 1210, false);
-	R_REL(s, T2, 1215);
+	fault_at_release(s, other + 0x4000, RD);	/* fault 5: running again */
 }
 
 /* A writer that sleeps in vma_start_write() on one VMA's reader locks the
@@ -1189,38 +1196,36 @@ static void walk_script(struct script *s, enum walk how)
  * their VMA locks.  The VMAs below it in the range it had locked. */
 static void woken_writer_locks_the_rest_of_its_walk_later(void **state)
 {
-	struct script s = { .n = 0 };
-	struct replay r;
+	/* Faults 2 (before the sleep) and 4 (woken, not yet on a CPU) find
+	 * the other VMA write-locked; fault 3 (the waking one) never does,
+	 * fault 5 (running again) always does. */
+	static const struct {
+		enum walk how;
+		bool locked;
+	} cases[] = {
+		{ WALK_UP, false },	/* waits on A: A + LEN is above */
+		{ WALK_DOWN, true },	/* waits on A + LEN: A is below, in the range */
+		{ WALK_MERGE, false },	/* waits on A + LEN: A is its prev */
+	};
 
 	(void)state;
-	walk_script(&s, WALK_UP);	/* waits on A: A + LEN is above */
-	play(&r, &s, false);
-	assert_int_equal(r.sink.n, 5);
-	EXPECT_OK(&r, 2, "ok");
-	EXPECT_OK(&r, 3, "ok");
-	EXPECT_OK(&r, 4, "ok");
-	EXPECT_ABORT(&r, 5, "write-locked");
-	replay_free(&r);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct script s = { .n = 0 };
+		struct replay r;
 
-	memset(&s, 0, sizeof(s));
-	walk_script(&s, WALK_DOWN);	/* waits on A + LEN: A is below */
-	play(&r, &s, false);
-	assert_int_equal(r.sink.n, 5);
-	EXPECT_ABORT(&r, 2, "write-locked");
-	EXPECT_OK(&r, 3, "ok");
-	EXPECT_ABORT(&r, 4, "write-locked");
-	EXPECT_ABORT(&r, 5, "write-locked");
-	replay_free(&r);
-
-	memset(&s, 0, sizeof(s));
-	walk_script(&s, WALK_MERGE);	/* waits on A + LEN: A is its prev */
-	play(&r, &s, false);
-	assert_int_equal(r.sink.n, 5);
-	EXPECT_OK(&r, 2, "ok");
-	EXPECT_OK(&r, 3, "ok");
-	EXPECT_OK(&r, 4, "ok");
-	EXPECT_ABORT(&r, 5, "write-locked");
-	replay_free(&r);
+		walk_script(&s, cases[i].how);
+		play(&r, &s, false);
+		assert_int_equal(r.sink.n, 5);
+		for (int id = 2; id <= 4; id += 2) {
+			if (cases[i].locked)
+				EXPECT_ABORT(&r, id, "write-locked");
+			else
+				EXPECT_OK(&r, id, "ok");
+		}
+		EXPECT_OK(&r, 3, "ok");
+		EXPECT_ABORT(&r, 5, "write-locked");
+		replay_free(&r);
+	}
 }
 
 /* A private file mapping (a file_id: ->map_pages, filemap_fault()) read

@@ -18,16 +18,11 @@ void store_run_codes_free(struct run_codes *c)
 	fl_map_free(&c->v_index);
 }
 
-static bool same_text(const char *a, const char *b)
-{
-	return a == b || !strcmp(a, b);
-}
-
 static bool same_cause(const struct cause_code *c, const char *path, const char *counter,
 		       const char *reason)
 {
-	return same_text(c->path, path) && same_text(c->counter, counter) &&
-	       same_text(c->reason, reason);
+	return store_same_text(c->path, path) && store_same_text(c->counter, counter) &&
+	       store_same_text(c->reason, reason);
 }
 
 /* A run has a few dozen causes at most, and consecutive outcomes mostly
@@ -67,39 +62,30 @@ int64_t store_cause_code(struct fl_store *st, struct run_tally *t, const char *p
 	return (int64_t)d->nc;
 }
 
-/* A run places its faults in up to thousands of VMAs: the last one, then
- * a hash of the bounds (open probing over the keys, as the VMA tally). */
+/* A run places its faults in up to thousands of VMAs: found as the VMA
+ * tally finds them (store_vma_find()). */
 int64_t store_vma_code(struct fl_store *st, struct run_tally *t, uint64_t start, uint64_t end,
 		       const char *kind)
 {
 	struct run_codes *d = &t->codes;
-	uint64_t key = (start * 0x9E3779B97F4A7C15ull) ^ (end + 0x632BE59BD9B4E019ull);
+	const struct vma_key key = { start, end, kind };
+	uint64_t slot;
+	size_t i = store_vma_find(&d->v_index, d->v, d->nv, sizeof(*d->v), d->lastv, &key, &slot);
 	struct row *r;
-	void *idx;
 
-	if (d->lastv < d->nv && d->v[d->lastv].start == start && d->v[d->lastv].end == end &&
-	    d->v[d->lastv].kind == kind)
-		return (int64_t)d->lastv + 1;
-	if (!key)
-		key = 1;
-	while ((idx = fl_map_get(&d->v_index, key))) {
-		const struct vma_code *x = &d->v[(uintptr_t)idx - 1];
-
-		if (x->start == start && x->end == end && same_text(x->kind, kind)) {
-			d->lastv = (uintptr_t)idx - 1;
-			return (int64_t)d->lastv + 1;
-		}
-		key = key + 1 ? key + 1 : 1;
+	if (i < d->nv) {
+		d->lastv = i;
+		return (int64_t)i + 1;
 	}
 	if (fl_array_grow((void **)&d->v, &d->capv, d->nv + 1, sizeof(*d->v)) < 0 ||
-	    fl_map_put(&d->v_index, key, (void *)(uintptr_t)(d->nv + 1)) < 0)
+	    fl_map_put(&d->v_index, slot, (void *)(uintptr_t)(d->nv + 1)) < 0)
 		return -ENOMEM;
 	r = store_row_new(st, TAB_VMAS, 0, NULL);
 	if (!r) {
-		fl_map_del(&d->v_index, key);
+		fl_map_del(&d->v_index, slot);
 		return -EIO;
 	}
-	d->v[d->nv] = (struct vma_code){ .start = start, .end = end, .kind = kind };
+	d->v[d->nv] = key;
 	d->lastv = d->nv++;
 	val_int(r, 0, t->run_id);
 	val_int(r, 1, (int64_t)d->nv);

@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "fl_map.h"
 #include "store.h"
@@ -29,9 +30,15 @@ struct thread_tally {
 	uint64_t fell_back;
 };
 
-struct vma_tally {
+/* A VMA as the store keys it: its bounds and kind (static; "" not
+ * placed). */
+struct vma_key {
 	uint64_t start, end;
-	const char *kind;	/* static; "" not placed */
+	const char *kind;
+};
+
+struct vma_tally {
+	struct vma_key key;
 	uint64_t n, fell_back, aborts, lock_wait;
 };
 
@@ -59,15 +66,10 @@ struct cause_code {
 	const char *path, *counter, *reason;
 };
 
-struct vma_code {
-	uint64_t start, end;
-	const char *kind;
-};
-
 struct run_codes {
 	struct cause_code *c;
 	size_t nc, capc, lastc;
-	struct vma_code *v;
+	struct vma_key *v;
 	size_t nv, capv, lastv;
 	struct fl_map v_index;	/* hash (probed) -> index + 1 */
 };
@@ -265,6 +267,21 @@ int64_t store_cause_code(struct fl_store *st, struct run_tally *t, const char *p
 int64_t store_vma_code(struct fl_store *st, struct run_tally *t, uint64_t start, uint64_t end,
 		       const char *kind);
 void store_run_codes_free(struct run_codes *c);
+
+/* Two of the static strings outcomes carry: the same pointer mostly. */
+static inline bool store_same_text(const char *a, const char *b)
+{
+	return a == b || !strcmp(a, b);
+}
+
+/* store_tally.c: where key is among the n records of stride bytes at
+ * recs, each beginning with a struct vma_key and indexed in index under
+ * the key this gives (open probing over a hash of the bounds), trying
+ * recs[last] first: its position, or n when it is not there, with *slot
+ * the index key to put it under.  The VMA tally and the VMA codes share
+ * it. */
+size_t store_vma_find(const struct fl_map *index, const void *recs, size_t n, size_t stride,
+		      size_t last, const struct vma_key *key, uint64_t *slot);
 
 /* store_tally.c: the tallies, counted as the rows are given and written
  * at the ends of runs and of the trace. */

@@ -115,36 +115,49 @@ static struct thread_tally *thread_tally(struct run_tally *t, int32_t tid)
 	return &t->thr[t->lastthr];
 }
 
+size_t store_vma_find(const struct fl_map *index, const void *recs, size_t n, size_t stride,
+		      size_t last, const struct vma_key *key, uint64_t *slot)
+{
+	uint64_t h = (key->start * 0x9E3779B97F4A7C15ull) ^ (key->end + 0x632BE59BD9B4E019ull);
+	const struct vma_key *x;
+	void *idx;
+
+	if (last < n) {
+		x = (const void *)((const char *)recs + last * stride);
+		if (x->start == key->start && x->end == key->end && x->kind == key->kind)
+			return last;
+	}
+	if (!h)
+		h = 1;
+	/* Open probing over the keys: a key taken by another VMA moves on. */
+	while ((idx = fl_map_get(index, h))) {
+		size_t i = (uintptr_t)idx - 1;
+
+		x = (const void *)((const char *)recs + i * stride);
+		if (x->start == key->start && x->end == key->end && store_same_text(x->kind, key->kind))
+			return i;
+		h = h + 1 ? h + 1 : 1;
+	}
+	*slot = h;
+	return n;
+}
+
 static struct vma_tally *vma_tally(struct run_tally *t, uint64_t start, uint64_t end,
 				   const char *kind)
 {
-	uint64_t key = (start * 0x9E3779B97F4A7C15ull) ^ (end + 0x632BE59BD9B4E019ull) ^ (uintptr_t)kind;
-	void *idx;
+	const struct vma_key key = { start, end, kind };
+	uint64_t slot;
+	size_t i = store_vma_find(&t->vma_index, t->vma, t->nvma, sizeof(*t->vma), t->lastvma,
+				  &key, &slot);
 
-	if (t->lastvma < t->nvma) {
-		struct vma_tally *l = &t->vma[t->lastvma];
-
-		if (l->start == start && l->end == end && l->kind == kind)
-			return l;
+	if (i == t->nvma) {
+		if (fl_array_grow((void **)&t->vma, &t->capvma, t->nvma + 1, sizeof(*t->vma)) < 0 ||
+		    fl_map_put(&t->vma_index, slot, (void *)(uintptr_t)(t->nvma + 1)) < 0)
+			return NULL;
+		t->vma[t->nvma++] = (struct vma_tally){ .key = key };
 	}
-	if (!key)
-		key = 1;
-	/* Open probing over the keys: a key taken by another VMA moves on. */
-	while ((idx = fl_map_get(&t->vma_index, key))) {
-		struct vma_tally *x = &t->vma[(uintptr_t)idx - 1];
-
-		if (x->start == start && x->end == end && !strcmp(x->kind, kind)) {
-			t->lastvma = (uintptr_t)idx - 1;
-			return x;
-		}
-		key = key + 1 ? key + 1 : 1;
-	}
-	if (fl_array_grow((void **)&t->vma, &t->capvma, t->nvma + 1, sizeof(*t->vma)) < 0 ||
-	    fl_map_put(&t->vma_index, key, (void *)(uintptr_t)(t->nvma + 1)) < 0)
-		return NULL;
-	t->vma[t->nvma] = (struct vma_tally){ .start = start, .end = end, .kind = kind };
-	t->lastvma = t->nvma;
-	return &t->vma[t->nvma++];
+	t->lastvma = i;
+	return &t->vma[i];
 }
 
 /* The latency histogram's bucket of the HTML report (analyze/html.c): the
@@ -227,14 +240,14 @@ int store_write_view_tallies(struct fl_store *st, struct run_tally *t, struct fl
 		const struct vma_tally *x = &t->vma[i];
 
 		sqlite3_bind_int64(s, 1, t->run_id);
-		if (x->kind[0]) {
-			sqlite3_bind_int64(s, 2, (int64_t)x->start);
-			sqlite3_bind_int64(s, 3, (int64_t)x->end);
+		if (x->key.kind[0]) {
+			sqlite3_bind_int64(s, 2, (int64_t)x->key.start);
+			sqlite3_bind_int64(s, 3, (int64_t)x->key.end);
 		} else {
 			sqlite3_bind_null(s, 2);
 			sqlite3_bind_null(s, 3);
 		}
-		sqlite3_bind_text(s, 4, x->kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, x->key.kind, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 5, (int64_t)x->n);
 		sqlite3_bind_int64(s, 6, (int64_t)x->fell_back);
 		sqlite3_bind_int64(s, 7, (int64_t)x->aborts);

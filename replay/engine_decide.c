@@ -48,6 +48,22 @@ static uint64_t writer_call_start(const struct writer_obj *w)
 	}
 }
 
+/* vma comes after late[i]'s VMA in the walk of the writer's call, which
+ * began at cs (writer_call_start(); 0 unknown): above it, or below the
+ * call's range (a merge's prev).  See writer_late(). */
+static bool walked_after(const struct writer_obj *w, size_t i, uint64_t cs,
+			 const struct fl_vma *vma)
+{
+	return cs && (vma->start >= w->late[i].end || vma->end <= cs);
+}
+
+/* When the writer was back on a CPU after late[i]'s wake: seen there, else
+ * at its release. */
+static uint64_t ran_at(const struct writer_obj *w, size_t i)
+{
+	return w->late[i].ran ? w->late[i].ran : w->w.w_end;
+}
+
 /* The writer had not write-locked vma when a fault at t read-locked it.
  * The trace shows it slept in vma_start_write() (__vma_enter_locked())
  * on one VMA's readers until a fault on that VMA woke it (late[]):
@@ -64,12 +80,10 @@ static bool writer_late(const struct writer_obj *w, const struct fl_vma *vma, ui
 	uint64_t cs = writer_call_start(w);
 
 	for (size_t i = 0; i < w->nlate; i++) {
-		uint64_t ran = w->late[i].ran ? w->late[i].ran : w->w.w_end;
-
 		if (w->late[i].vma_id == vma->id) {
 			if (t <= w->late[i].t)
 				return true;
-		} else if (cs && t < ran && (vma->start >= w->late[i].end || vma->end <= cs)) {
+		} else if (t < ran_at(w, i) && walked_after(w, i, cs, vma)) {
 			return true;
 		}
 	}
@@ -83,12 +97,12 @@ static uint64_t writer_late_t(const struct writer_obj *w, const struct fl_vma *v
 	uint64_t cs = writer_call_start(w), t = 0;
 
 	for (size_t i = 0; i < w->nlate; i++) {
-		uint64_t ran = w->late[i].ran ? w->late[i].ran : w->w.w_end, at = 0;
+		uint64_t at = 0;
 
 		if (w->late[i].vma_id == vma->id)
 			at = w->late[i].woke;
-		else if (cs && (vma->start >= w->late[i].end || vma->end <= cs))
-			at = ran;
+		else if (walked_after(w, i, cs, vma))
+			at = ran_at(w, i);
 		if (at > t)
 			t = at;
 	}

@@ -46,74 +46,56 @@ static int reach(void **a, size_t *n, size_t *cap, int64_t id, size_t size)
 	return 0;
 }
 
-static int load_causes(sqlite3 *db, int64_t run_id, struct tui_codes *k)
+static int fill_cause(void *entry, sqlite3_stmt *s)
+{
+	struct tui_code_cause *c = entry;
+
+	free(c->path);
+	free(c->counter);
+	free(c->reason);
+	c->path = col_dup(s, 1);
+	c->counter = col_dup(s, 2);
+	c->reason = col_dup(s, 3);
+	c->cause = c->path_i = -1;
+	return c->path && c->counter && c->reason ? 0 : -ENOMEM;
+}
+
+static int fill_vma(void *entry, sqlite3_stmt *s)
+{
+	struct tui_code_vma *v = entry;
+
+	free(v->kind);
+	v->has_start = sqlite3_column_type(s, 1) != SQLITE_NULL;
+	v->start = sqlite3_column_int64(s, 1);
+	v->end = sqlite3_column_int64(s, 2);
+	v->kind = col_dup(s, 3);
+	v->kind_i = -1;
+	return v->kind ? 0 : -ENOMEM;
+}
+
+/* One dictionary of the run: each row (its code first) into the entry of
+ * its code in *a (entries of size bytes), by fill.  1: no such table, a
+ * database before version 5. */
+static int load_dict(sqlite3 *db, const char *sql, int64_t run_id, void **a, size_t *n,
+		     size_t size, int (*fill)(void *entry, sqlite3_stmt *s))
 {
 	sqlite3_stmt *s;
 	size_t cap = 0;
 	int rc = 0, step;
 
-	if (sqlite3_prepare_v2(db, "SELECT cause_id, path, counter, reason FROM outcome_causes"
-			       " WHERE run_id = ?1", -1, &s, NULL) != SQLITE_OK)
-		return 1;	/* no such table: a database before version 5 */
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+		return 1;
 	sqlite3_bind_int64(s, 1, run_id);
 	while (!rc && (step = sqlite3_step(s)) == SQLITE_ROW) {
-		struct tui_code_cause *c;
 		int64_t id = sqlite3_column_int64(s, 0);
 
-		rc = reach((void **)&k->c, &k->nc, &cap, id, sizeof(*k->c));
+		rc = reach(a, n, &cap, id, size);
 		if (rc == -EINVAL) {	/* not a code a replay writes: skipped */
 			rc = 0;
 			continue;
 		}
-		if (rc)
-			break;
-		c = &k->c[id - 1];
-		free(c->path);
-		free(c->counter);
-		free(c->reason);
-		c->path = col_dup(s, 1);
-		c->counter = col_dup(s, 2);
-		c->reason = col_dup(s, 3);
-		c->cause = c->path_i = -1;
-		if (!c->path || !c->counter || !c->reason)
-			rc = -ENOMEM;
-	}
-	if (!rc && step != SQLITE_DONE)
-		rc = -EIO;
-	sqlite3_finalize(s);
-	return rc;
-}
-
-static int load_vmas(sqlite3 *db, int64_t run_id, struct tui_codes *k)
-{
-	sqlite3_stmt *s;
-	size_t cap = 0;
-	int rc = 0, step;
-
-	if (sqlite3_prepare_v2(db, "SELECT vma_id, vma_start, vma_end, vma_kind FROM outcome_vmas"
-			       " WHERE run_id = ?1", -1, &s, NULL) != SQLITE_OK)
-		return 1;
-	sqlite3_bind_int64(s, 1, run_id);
-	while (!rc && (step = sqlite3_step(s)) == SQLITE_ROW) {
-		struct tui_code_vma *v;
-		int64_t id = sqlite3_column_int64(s, 0);
-
-		rc = reach((void **)&k->v, &k->nv, &cap, id, sizeof(*k->v));
-		if (rc == -EINVAL) {
-			rc = 0;
-			continue;
-		}
-		if (rc)
-			break;
-		v = &k->v[id - 1];
-		free(v->kind);
-		v->has_start = sqlite3_column_type(s, 1) != SQLITE_NULL;
-		v->start = sqlite3_column_int64(s, 1);
-		v->end = sqlite3_column_int64(s, 2);
-		v->kind = col_dup(s, 3);
-		v->kind_i = -1;
-		if (!v->kind)
-			rc = -ENOMEM;
+		if (!rc)
+			rc = fill((char *)*a + (size_t)(id - 1) * size, s);
 	}
 	if (!rc && step != SQLITE_DONE)
 		rc = -EIO;
@@ -127,9 +109,12 @@ int tui_codes_load(sqlite3 *db, int64_t run_id, struct tui_codes *k)
 
 	memset(k, 0, sizeof(*k));
 	k->none_kind_i = -1;
-	rc = load_causes(db, run_id, k);
+	rc = load_dict(db, "SELECT cause_id, path, counter, reason FROM outcome_causes"
+		       " WHERE run_id = ?1", run_id, (void **)&k->c, &k->nc, sizeof(*k->c), fill_cause);
 	if (!rc)
-		rc = load_vmas(db, run_id, k);
+		rc = load_dict(db, "SELECT vma_id, vma_start, vma_end, vma_kind FROM outcome_vmas"
+			       " WHERE run_id = ?1", run_id, (void **)&k->v, &k->nv, sizeof(*k->v),
+			       fill_vma);
 	if (rc)
 		tui_codes_free(k);
 	return rc;

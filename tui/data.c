@@ -185,8 +185,10 @@ void tui_loaded_free(struct tui_loaded *ld)
 
 size_t tui_bin(const struct tui_run *run, int64_t t)
 {
-	int64_t span = run->t_last - run->t_first;
-	int64_t d = t - run->t_first;
+	/* The store's times come from any trace, so a span may not fit in 64
+	 * bits: subtract wide, as the time formatting does. */
+	__int128 span = (__int128)run->t_last - run->t_first;
+	__int128 d = (__int128)t - run->t_first;
 
 	if (span <= 0 || d <= 0)
 		return 0;

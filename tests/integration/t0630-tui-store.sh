@@ -2,7 +2,8 @@
 # faultline tui and the store: a database with zero runs, files that are not
 # a faultline database (clear errors before the screen is touched), bad
 # arguments, and a replay writing the database while the TUI has it open
-# (WAL: the TUI never locks it, and shows the new run on ^L).
+# (WAL: the TUI never locks it, and shows the new run on ^L), and times at
+# the ends of int64.
 . "$FL_TOP/tests/lib.sh"
 . "$FL_TOP/tui/tmux-lib.sh"
 
@@ -96,5 +97,17 @@ tui_expect_line "r: the runs list read again shows the second run" "^ +2 node-gc
 tui_quit "q quits"
 is "the database is intact" "$(sqlite3 "$db" "PRAGMA integrity_check")" ok
 is "both runs whole" "$(sqlite3 "$db" "SELECT count(*) FROM outcomes")" 41372
+
+# ---- a trace span of the whole int64 range -------------------------------------------
+# Any store may hold such times (a fuzzed one did): the time strips place
+# each fault in the span without overflowing it (under UBSan, an overflow
+# is a report on stderr, which tui_quit fails).
+wide=$FL_TMP/wide.db
+tui_replay "$wide" -s pervma
+sqlite3 "$wide" "UPDATE traces SET t_first = -9223372036854775808, t_last = 9223372036854775807"
+tui_start 80 24 -- tui "$wide"
+# One run: the TUI opens on its causes.
+tui_expect "the whole int64 span: the causes and their time strips" " run 1 pervma 6.15+ > causes"
+tui_quit "the whole int64 span: quits cleanly"
 
 done_testing

@@ -7,11 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-int fl_child_spawn(struct fl_child *c, char **argv, const struct fl_sudo_user *sudo,
+int fl_child_spawn(struct fl_child *c, char **argv, const struct fl_sudo_user *sudo, int nice,
 		   struct fl_err *err)
 {
 	int go[2], ex[2];
@@ -36,6 +37,10 @@ int fl_child_spawn(struct fl_child *c, char **argv, const struct fl_sudo_user *s
 		/* EOF instead of a byte: the recorder gave up. */
 		if (read(go[0], &b, 1) != 1)
 			_exit(127);
+		/* Back to faultline's own priority: the recorder's boost is
+		 * the recorder's (recorder_start.c). */
+		if (getpriority(PRIO_PROCESS, 0) != nice)
+			setpriority(PRIO_PROCESS, 0, nice);
 		if (c->as_sudo_user && fl_sudo_user_become(sudo) < 0) {
 			e = errno;
 			if (write(ex[1], &e, sizeof(e)) < 0)

@@ -4,7 +4,8 @@
  * its perf events on it; fl_child_go() lets it exec.  The events are
  * enabled by that exec (enable_on_exec), so the trace starts exactly with
  * the command.  Under sudo the command runs as the invoking user
- * (sudo_user.h), not as root.
+ * (sudo_user.h), not as root.  It runs at the nice value given, the one
+ * faultline was started with, not the recorder's (recorder_start.c).
  */
 #ifndef FL_CHILD_H
 #define FL_CHILD_H
@@ -25,8 +26,8 @@ struct fl_child {
 };
 
 /* Fork the command, held until fl_child_go(); under sudo (sudo->active) it
- * runs as that user. */
-int fl_child_spawn(struct fl_child *c, char **argv, const struct fl_sudo_user *sudo,
+ * runs as that user, at nice value nice. */
+int fl_child_spawn(struct fl_child *c, char **argv, const struct fl_sudo_user *sudo, int nice,
 		   struct fl_err *err);
 /* Let the child exec; fails with err set if exec failed. */
 int fl_child_go(struct fl_child *c, char **argv, struct fl_err *err);

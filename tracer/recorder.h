@@ -34,6 +34,10 @@
 #define DISK_RESERVE_BYTES (64ull << 20)
 /* Warn once when a perf ring is found fuller than this: loss is near. */
 #define FILL_WARN_PCT 75
+/* The nice value of the recorder's threads and of the session daemon it
+ * starts, when it may raise its priority (root): the rings are drained
+ * on the CPUs the recorded program keeps busy (recorder_start.c). */
+#define RECORDER_NICE (-10)
 
 struct rec_opts {
 	const char *output;
@@ -85,6 +89,7 @@ struct recorder {
 	uint64_t lttng_discarded, lttng_lost_packets;
 	uint64_t unreported_lost;	/* perf losses no PERF_RECORD_LOST reported */
 	bool ring_warned;	/* a ring ran above FILL_WARN_PCT */
+	int nice0;		/* the nice value faultline was started with */
 	struct snap_trigger trig;	/* --snapshot's built-in triggers */
 	bool trig_fired;
 	char trig_why[256];

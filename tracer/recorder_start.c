@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -206,6 +207,25 @@ static int prepare(struct recorder *r, struct fl_err *err)
 	return 0;
 }
 
+/* Raise the recorder's priority, before it starts threads and the
+ * session daemon, which inherit it.  The perf rings fill while their
+ * reader waits for a CPU, and the LTTng consumer that writes the trace
+ * out is the reader's back-pressure (load_provider()): on a machine the
+ * recorded program and other work keep busy, a reader at the same nice
+ * as them lost a run's records.  Raised, the two take the CPU they need
+ * when there are events, which is no more CPU, only sooner.  The command
+ * is put back at faultline's own nice (fl_child_spawn()). */
+static void raise_priority(struct recorder *r)
+{
+	int n;
+
+	errno = 0;
+	n = getpriority(PRIO_PROCESS, 0);	/* this thread's, on Linux */
+	r->nice0 = errno ? 0 : n;
+	if (r->nice0 > RECORDER_NICE)
+		setpriority(PRIO_PROCESS, 0, RECORDER_NICE);	/* unprivileged: stays */
+}
+
 /* The session daemon, now up; the session, started. */
 static int start_session(struct recorder *r, const struct fl_lttng_channel_opts *co,
 			 struct fl_err *err)
@@ -266,6 +286,7 @@ int recorder_start(struct recorder *r, struct fl_err *err)
 	plan_channel(r, &co);
 	if ((rc = prepare(r, err)) < 0)
 		return rc;
+	raise_priority(r);
 	recorder_describe_target(r);
 
 	/* A private session daemon takes a while to answer: start it now,

@@ -214,7 +214,7 @@ int recorder_open_events(struct recorder *r, struct fl_pe_options *po, struct fl
 	po->ring_pages = r->o.ring_pages;
 	po->quiet = r->o.quiet;
 	if (r->o.cmd) {
-		if ((rc = fl_child_spawn(&r->child, r->o.cmd, &r->sudo, err)) < 0)
+		if ((rc = fl_child_spawn(&r->child, r->o.cmd, &r->sudo, r->nice0, err)) < 0)
 			return rc;
 		r->have_child = true;
 		fl_guard_child(&r->guard, r->child.pid);

@@ -54,6 +54,23 @@ static uint64_t smaps_flags(const char *s)
 	return f;
 }
 
+/* Mappings of shmem, by the names /proc and perf give them: a
+ * MAP_SHARED|MAP_ANONYMOUS mapping (shmem_zero_setup()'s "dev/zero"
+ * file, unlinked), SysV shared memory, memfd_create(), POSIX shared
+ * memory in /dev/shm.  Their faults go to shmem_fault(), not
+ * filemap_fault() (strategy_pervma.c). */
+static bool snapshot_shmem(const char *path)
+{
+	static const char *const prefix[] = { "/SYSV", "/memfd:", "/dev/shm/", NULL };
+
+	if (!strcmp(path, "/dev/zero (deleted)"))
+		return true;
+	for (int i = 0; prefix[i]; i++)
+		if (!strncmp(path, prefix[i], strlen(prefix[i])))
+			return true;
+	return false;
+}
+
 static void snapshot_kind(struct fl_vma *v, const char *path)
 {
 	static const char *const special[] = { "[vdso]", "[vvar]", "[vsyscall]", "[uprobes]",
@@ -86,7 +103,7 @@ static void snapshot_kind(struct fl_vma *v, const char *path)
 		v->anon_vma = true;	/* unknown: the common case once used */
 		return;
 	}
-	v->kind = FL_VMA_FILE;
+	v->kind = snapshot_shmem(path) ? FL_VMA_SHMEM : FL_VMA_FILE;
 	for (const char *c = path; *c; c++)
 		h = (h ^ (unsigned char)*c) * 1099511628211ULL;
 	v->file_id = (h & ~(FL_MM_FILE_FD | FL_MM_FILE_ANON)) | 1;

@@ -139,6 +139,11 @@ static bool file_handler(enum fl_handler h)
  * does it on a folio another thread's IO holds locked. */
 static enum io_kind io_of(const struct fl_fault_view *f)
 {
+	/* shmem_fault() sleeps on the folio and swaps in with mmap_lock
+	 * held (shmem_get_folio_gfp()); only a hole punch in progress drops
+	 * it (shmem_falloc_wait()), which the trace does not show. */
+	if (f->vma.kind == FL_VMA_SHMEM && file_handler(f->handler))
+		return IO_NONE;
 	if (f->folio_locked)
 		return IO_FOLIO;
 	/* The recording shows the wait (fl_fault_view.pc_wait): readahead

@@ -73,9 +73,14 @@ static void fall_back(const struct fl_fault_view *f, struct fl_outcome *o, const
 /* filemap_fault() under the VMA lock drops it and returns VM_FAULT_RETRY
  * when it waits on the page cache: IO for a page not in it (major), a
  * PG_readahead marker or readahead (maybe_unlock_mmap_for_io()), a locked
- * folio (lock_folio_maybe_drop_mmap()).  NULL when it does not. */
+ * folio (lock_folio_maybe_drop_mmap()).  NULL when it does not.
+ * shmem_fault() is not filemap_fault(): shmem_get_folio_gfp() sleeps on
+ * a locked folio and swaps in with the lock held, and only a hole punch
+ * in progress (shmem_falloc_wait(), not in the trace) drops it. */
 static const char *filemap_retry(const struct fl_fault_view *f)
 {
+	if (f->vma.kind == FL_VMA_SHMEM)
+		return NULL;
 	if (f->major)
 		return "file IO";
 	if (f->pc_wait == FL_PCW_READAHEAD)

@@ -1492,6 +1492,39 @@ static void snapshot_without_vmflags_is_charged(void **state)
 	replay_free(&r);
 }
 
+/* The names /proc and perf give shmem mappings: MAP_SHARED|MAP_ANONYMOUS
+ * ("/dev/zero (deleted)"), SysV shared memory, memfd, POSIX shared memory
+ * in /dev/shm.  Their faults are shmem_fault()'s, the others a file's. */
+static void snapshot_shmem_by_name(void **state)
+{
+	static const struct {
+		const char *path;
+		enum fl_vma_kind kind;
+	} m[] = {
+		{ "/dev/zero (deleted)", FL_VMA_SHMEM },
+		{ "/SYSV0052e2c1 (deleted)", FL_VMA_SHMEM },
+		{ "/memfd:wayland-shm (deleted)", FL_VMA_SHMEM },
+		{ "/dev/shm/PostgreSQL.1804289383", FL_VMA_SHMEM },
+		{ "/usr/lib/x86_64-linux-gnu/libc.so.6", FL_VMA_FILE },
+		{ "/dev/zero", FL_VMA_FILE },
+	};
+	struct script s = { .n = 0 };
+	struct replay r;
+	size_t n = sizeof(m) / sizeof(m[0]);
+
+	(void)state;
+	for (size_t i = 0; i < n; i++)
+		mapping(&s, 1, PID, A + i * LEN, A + i * LEN + LEN / 2, "rw-s", m[i].path, true);
+	for (size_t i = 0; i < n; i++)
+		pfault(&s, PID, MAIN, 30 + 10 * i, A + i * LEN + PG, RD);
+	play(&r, &s, false);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(F(&r, i + 1)->place, FL_PLACE_VMA);
+		assert_int_equal(F(&r, i + 1)->vma.kind, m[i].kind);
+	}
+	replay_free(&r);
+}
+
 /* smaps' Anonymous: for a snapshot mapping of the same extent (faultline
  * record -p, -a).  None: nothing was written there, so no anon_vma, and a
  * new neighbour merged into it has none either: its first write fault
@@ -1728,6 +1761,7 @@ int main(void)
 		cmocka_unit_test(vfork_child_exec_leaves_the_parent),
 		cmocka_unit_test(snapshot_without_vmflags_is_charged),
 		cmocka_unit_test(snapshot_anonymous_size),
+		cmocka_unit_test(snapshot_shmem_by_name),
 		cmocka_unit_test(mprotect_of_a_mapping_known_by_its_start),
 		cmocka_unit_test(snapshot_anon_vmas_apart_and_split),
 		cmocka_unit_test(calls_apply_in_lock_order),

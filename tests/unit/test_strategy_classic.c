@@ -658,6 +658,42 @@ static void folio_lock_or_retry(void **state)
 	stop(&r);
 }
 
+/* shmem_fault() keeps mmap_lock while it sleeps on a locked folio or
+ * swaps a page in (shmem_get_folio_gfp()): one attempt, where a file's
+ * filemap_fault() would drop it and RETRY. */
+static void shmem_fault_keeps_mmap_lock(void **state)
+{
+	struct run r;
+	struct fl_fault_view v;
+	struct fl_outcome o;
+
+	(void)state;
+	start(&r, -1, -1);
+	v = view(1, 1, 0, FL_H_FILE_SHARED);
+	v.vma.kind = FL_VMA_SHMEM;
+	v.vma.flags |= FL_VM_SHARED | FL_VM_MAYSHARE;
+	v.pc_wait = FL_PCW_SLEPT;
+	ended(&v, 30000, false);
+	o = decide(&r, &v, NULL, 0);
+	assert_string_equal(o.reason, "ok");
+	assert_int_equal(o.attempts, 1);
+	v = view(1, 1, 100000, FL_H_FILE_READ);
+	v.vma.kind = FL_VMA_SHMEM;
+	ended(&v, 190000, true);
+	o = decide(&r, &v, NULL, 0);
+	assert_string_equal(o.reason, "ok");
+	assert_int_equal(o.attempts, 1);
+	/* The same sleep in a file's fault: filemap_fault() retries. */
+	v = view(1, 1, 200000, FL_H_FILE_READ);
+	v.vma.kind = FL_VMA_FILE;
+	v.pc_wait = FL_PCW_SLEPT;
+	ended(&v, 230000, false);
+	o = decide(&r, &v, NULL, 0);
+	assert_string_equal(o.reason, "folio locked");
+	assert_int_equal(o.attempts, 2);
+	stop(&r);
+}
+
 /* What the recording shows a file fault waiting for (pc_wait): readahead
  * (do_async_mmap_readahead() -> maybe_unlock_mmap_for_io()) or a sleep in
  * D on a locked folio (lock_folio_maybe_drop_mmap()): mmap_lock dropped,
@@ -809,6 +845,7 @@ int main(void)
 		cmocka_unit_test(do_swap_page_swap_io),
 		cmocka_unit_test(folio_lock_or_retry),
 		cmocka_unit_test(file_fault_waits_seen),
+		cmocka_unit_test(shmem_fault_keeps_mmap_lock),
 		cmocka_unit_test(no_io_no_retry),
 		cmocka_unit_test(unplaced),
 		cmocka_unit_test(writer_seen_by_many_faults),

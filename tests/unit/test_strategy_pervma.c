@@ -763,6 +763,49 @@ static void file_fault_waits_seen(void **state)
 	stop(&r);
 }
 
+/* shmem_fault() (MAP_SHARED|MAP_ANONYMOUS, tmpfs files, SysV and POSIX
+ * shared memory, memfd) is not filemap_fault(): shmem_get_folio_gfp()
+ * sleeps on a locked folio and swaps a page in with the VMA lock held.
+ * Only shmem_falloc_wait(), a hole punch in progress, drops it.  A
+ * shmem fault that slept, or was major, completes under the VMA lock,
+ * where a file's would RETRY. */
+static void shmem_fault_keeps_the_vma_lock(void **state)
+{
+	static const enum fl_handler hs[] = { FL_H_FILE_READ, FL_H_FILE_SHARED, FL_H_FILE_COW };
+
+	(void)state;
+	for (int p = 0; from_6_7[p]; p++) {
+		for (size_t i = 0; i < sizeof(hs) / sizeof(hs[0]); i++) {
+			struct run r;
+			struct fl_fault_view v;
+			struct fl_outcome o;
+
+			start(&r, from_6_7[p]);
+			v = file_view(1000, hs[i]);
+			v.vma.kind = FL_VMA_SHMEM;
+			v.vma.anon_vma = true;
+			v.pc_wait = FL_PCW_SLEPT;
+			ended(&v, 30000, false);
+			o = decide(&r, &v, NULL, 0);
+			EXPECT_OK(o, "ok");
+			v = file_view(1000, hs[i]);
+			v.vma.kind = FL_VMA_SHMEM;
+			v.vma.anon_vma = true;
+			ended(&v, 91000, true);
+			o = decide(&r, &v, NULL, 0);
+			EXPECT_OK(o, "ok");
+			/* The same on a file: filemap_fault() drops the lock. */
+			v = file_view(1000, hs[i]);
+			v.vma.anon_vma = true;
+			v.pc_wait = FL_PCW_SLEPT;
+			ended(&v, 30000, false);
+			o = decide(&r, &v, NULL, 0);
+			EXPECT_RETRY(o, "folio locked");
+			stop(&r);
+		}
+	}
+}
+
 /* 6.5-6.6 do_cow_fault()/do_shared_fault(): FAULT_FLAG_VMA_LOCK ->
  * vma_end_read(), VM_FAULT_RETRY.  6.7 ("mm: handle COW/shared faults
  * under the VMA lock") lets them run when vmf_can_call_fault() sees
@@ -1197,6 +1240,7 @@ int main(void)
 		cmocka_unit_test(filemap_fault_major_file_io),
 		cmocka_unit_test(folio_lock_or_retry),
 		cmocka_unit_test(file_fault_waits_seen),
+		cmocka_unit_test(shmem_fault_keeps_the_vma_lock),
 		cmocka_unit_test(do_cow_fault_by_version),
 		cmocka_unit_test(do_swap_page_by_version),
 		cmocka_unit_test(userfaultfd_by_version),

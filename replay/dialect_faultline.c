@@ -367,6 +367,9 @@ static int on_task(struct fl_decoder *d, const struct fl_binding *b, const struc
 	ev.u.task.child_pid = (int32_t)fl_member_i64(raw->payload, b->idx[5], NULL);
 	ev.u.task.child_tid = (int32_t)fl_member_i64(raw->payload, b->idx[6], NULL);
 	snprintf(ev.u.task.comm, sizeof(ev.u.task.comm), "%s", str(raw, b->idx[7]));
+	/* A name the recorder read from /proc when it attached has no CPU
+	 * (tracer/proc_maps.c); task_rename's has the one it ran on. */
+	ev.u.task.at_attach = kind == FL_TASK_COMM && ev.cpu == -1;
 	if (kind == FL_TASK_FORK || kind == FL_TASK_CLONE_THREAD) {
 		ev.u.task.clone_vm_known =
 			fl_member_u64(raw->payload, (uint64_t)p->task_flags_known, NULL) != 0;

@@ -161,6 +161,12 @@ int eng_on_task(struct fl_engine *e, struct thread *t, const struct fl_event *ev
 	case FL_TASK_COMM:
 	case FL_TASK_EXEC:
 	case FL_TASK_EXEC_MM:
+		/* A thread alive when the recorder attached: the trace reads
+		 * the layouts of such processes, each later, so until its own
+		 * read a fault outside its traced calls is unplaced
+		 * (mmctx.layout_known), even before the first read of all. */
+		if (k->at_attach)
+			e->layouts = true;
 		if (t && k->comm[0])
 			snprintf(t->pub.comm, sizeof(t->pub.comm), "%s", k->comm);
 		if (!t || ev->pid < 0)

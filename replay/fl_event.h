@@ -130,6 +130,9 @@ struct fl_task {
 	int32_t child_tid;
 	bool clone_vm_known;
 	bool clone_vm;
+	/* COMM: the recorder's name for a thread alive when it attached
+	 * (faultline record -p/-a), whose layout the trace reads later. */
+	bool at_attach;
 	char comm[FL_COMM_LEN + 1];
 };
 

@@ -166,7 +166,7 @@ static const struct wire_field vma_wire[] = {
 };
 static const struct wire_field task_wire[] = {
 	KIND(task.kind, FL_TASK__COUNT), NUM(task.child_pid), NUM(task.child_tid),
-	FLAG(task.clone_vm_known), FLAG(task.clone_vm), TEXT(task.comm),
+	FLAG(task.clone_vm_known), FLAG(task.clone_vm), FLAG(task.at_attach), TEXT(task.comm),
 };
 static const struct wire_field lost_wire[] = {
 	NUM(lost.count), FLAG(lost.packets), NUM(lost.t_begin), NUM(lost.t_end),

@@ -285,6 +285,40 @@ static void mapread_sched_readahead(void **state)
 	fl_ingest_result_free(&r);
 }
 
+/* tests/fixtures/fl-attach: `faultline record -p PID -d 0.3` of an idle
+ * shell.  The recorder names the thread it finds at attach with a task
+ * event of kind comm and no CPU (cpu = 4294967295): at_attach, which tells
+ * the replay that the process's layout comes later, from its snapshot.  A
+ * comm at exec or from task_rename has its CPU: fl-mapread's is not. */
+static void comm_at_attach(void **state)
+{
+	struct collected a, m;
+	struct fl_ingest_result r;
+	char path[4096];
+	const struct fl_event *e;
+
+	(void)state;
+	collect(top_path("tests/fixtures/fl-attach", path, sizeof(path)), &a, &r);
+	e = nth_of_kind(&a, FL_EV_TASK, 0);
+	assert_non_null(e);
+	assert_int_equal(e->u.task.kind, FL_TASK_COMM);
+	assert_int_equal(e->pid, 18017);
+	assert_int_equal(e->cpu, -1);
+	assert_true(e->u.task.at_attach);
+	assert_string_equal(e->u.task.comm, "bash");
+	assert_non_null(nth_of_kind(&a, FL_EV_VMA_SNAPSHOT, 42));
+	free(a.ev);
+	fl_ingest_result_free(&r);
+
+	collect(top_path("tests/fixtures/fl-mapread", path, sizeof(path)), &m, &r);
+	e = nth_of_kind(&m, FL_EV_TASK, 0);
+	assert_non_null(e);
+	assert_int_equal(e->u.task.kind, FL_TASK_COMM);
+	assert_false(e->u.task.at_attach);
+	free(m.ev);
+	fl_ingest_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -297,6 +331,7 @@ int main(void)
 		cmocka_unit_test(thread_clone),
 		cmocka_unit_test(counts_and_order),
 		cmocka_unit_test(mapread_sched_readahead),
+		cmocka_unit_test(comm_at_attach),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1463,6 +1463,37 @@ static void process_of_unknown_origin_is_unplaced(void **state)
 	replay_free(&r);
 }
 
+/* faultline record -p/-a names every thread alive when it attaches, then
+ * reads each process's layout: until the read of a process is in the
+ * trace, its layout is unknown, even before the first read of all.  A
+ * process that loads a library meanwhile knows only that mapping: its
+ * faults elsewhere are unplaced, not in a hole. */
+static void attached_process_before_any_layout_is_unplaced(void **state)
+{
+	struct script s = { .n = 0 };
+	struct replay r;
+	const uint64_t args[6] = { 0, LEN, PROT_RW, MAP_ANON_PRIV, (uint64_t)-1, 0 };
+
+	(void)state;
+	task(&s, 1, STRANGER, STRANGER, FL_TASK_COMM, -1, false);
+	s.v[s.n - 1].ev.u.task.at_attach = true;
+	call(&s, STRANGER, FL_MM_MMAP, 10, 20, (int64_t)B, args);
+	for (size_t i = 0; i < s.n; i++)
+		if (s.v[i].ev.tid == STRANGER)
+			s.v[i].ev.pid = STRANGER;
+	pfault(&s, STRANGER, STRANGER, 30, B + PG, WR);	/* fault 1: its own mapping */
+	pfault(&s, STRANGER, STRANGER, 40, A + PG, WR);	/* fault 2: not read yet */
+	mapping(&s, 50, STRANGER, A, A + LEN, "rw-p", "", true);
+	pfault(&s, STRANGER, STRANGER, 60, A + PG, WR);	/* fault 3: read now */
+	play(&r, &s, false);
+
+	assert_int_equal(F(&r, 1)->place, FL_PLACE_VMA);
+	assert_int_equal(F(&r, 2)->place, FL_PLACE_UNKNOWN);
+	assert_false(F(&r, 2)->o[0].fell_back);
+	assert_int_equal(F(&r, 3)->place, FL_PLACE_VMA);
+	replay_free(&r);
+}
+
 /* A /proc snapshot entry without VmFlags (the process changed the mapping
  * between the recorder's smaps and maps reads) still has VM_ACCOUNT when
  * it is private and writable: mm/mmap.c accountable_mapping() charged it.
@@ -1768,6 +1799,7 @@ int main(void)
 		cmocka_unit_test(writer_whose_acquire_was_lost),
 		cmocka_unit_test(a_mapping_replaces_what_it_overlaps),
 		cmocka_unit_test(process_of_unknown_origin_is_unplaced),
+		cmocka_unit_test(attached_process_before_any_layout_is_unplaced),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -104,6 +104,13 @@ static void faultline_lossy(void **state)
 	same_events("tests/fixtures/fl-mapread");
 }
 
+/* Threads named at attach (-p): a task flag only such traces set. */
+static void faultline_attach(void **state)
+{
+	(void)state;
+	same_events("tests/fixtures/fl-attach");
+}
+
 static void perf_dialect(void **state)
 {
 	(void)state;
@@ -115,6 +122,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(faultline_dialect),
 		cmocka_unit_test(faultline_lossy),
+		cmocka_unit_test(faultline_attach),
 		cmocka_unit_test(perf_dialect),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

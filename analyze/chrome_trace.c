@@ -27,7 +27,7 @@ struct ct_fault {
 	int attempts;
 	bool fell_back;
 	char *name, *counter, *reason, *path, *access, *kind;
-	int64_t dur;		/* latency, cut at the thread's next fault */
+	int64_t dur;		/* latency, cut so the thread's slices nest (cut_to_nest) */
 };
 
 struct ct_writer {
@@ -333,25 +333,87 @@ static int cmp_thread_time(const void *pa, const void *pb)
 	return a->fault_id < b->fault_id ? -1 : a->fault_id > b->fault_id;
 }
 
-/* A thread's slices must nest: cut each fault at the thread's next one. */
-static int cut_at_next(struct ct_fault *f, size_t n)
+/* The write windows of the run's trace, by thread and start. */
+static const struct ct_writer *sorting_w;
+
+static int cmp_writer_thread_time(const void *pa, const void *pb)
+{
+	const struct ct_writer *a = &sorting_w[*(const size_t *)pa], *b = &sorting_w[*(const size_t *)pb];
+
+	if (a->tid != b->tid)
+		return a->tid < b->tid ? -1 : 1;
+	return a->t0 < b->t0 ? -1 : a->t0 > b->t0;
+}
+
+/* Cut f at the write windows of its own thread: at the end of the window it
+ * starts in, else at the start of the thread's next window.  w_idx holds the
+ * drawable windows of the trace in (tid, t0) order; a thread is in one
+ * syscall at a time, so its windows do not overlap one another. */
+static void cut_at_writers(struct ct_fault *f, const struct ct_writer *w, const size_t *w_idx,
+			   size_t nw)
+{
+	size_t lo = 0, hi = nw;
+
+	/* the first window of f's thread that starts after f */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct ct_writer *m = &w[w_idx[mid]];
+
+		if (m->tid < f->tid || (m->tid == f->tid && m->t0 <= f->t))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < nw && w[w_idx[lo]].tid == f->tid && f->t + f->dur > w[w_idx[lo]].t0)
+		f->dur = w[w_idx[lo]].t0 - f->t;
+	if (lo > 0) {
+		const struct ct_writer *in = &w[w_idx[lo - 1]];
+
+		if (in->tid == f->tid && in->t0 <= f->t && f->t < in->t1 && f->t + f->dur > in->t1)
+			f->dur = in->t1 - f->t;
+	}
+}
+
+/* A thread's slices must nest: Perfetto drops a slice that ends past the
+ * end of the slice it starts in.  The replayed latency (a wait on the
+ * simulated mmap_lock most of all) can outlast what the thread did next in
+ * the trace, whose times the replay does not shift: so each fault is cut at
+ * its thread's next fault and at its thread's write windows. */
+static int cut_to_nest(struct ct_fault *f, size_t n, const struct ct_writer *w, size_t nw)
 {
 	size_t *idx = malloc((n ? n : 1) * sizeof(*idx));
+	size_t *w_idx = malloc((nw ? nw : 1) * sizeof(*w_idx));
+	size_t nd = 0;
 
-	if (!idx)
+	if (!idx || !w_idx) {
+		free(idx);
+		free(w_idx);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < n; i++)
 		idx[i] = i;
 	sorting = f;
 	qsort(idx, n, sizeof(*idx), cmp_thread_time);
 	sorting = NULL;
-	for (size_t i = 0; i + 1 < n; i++) {
-		struct ct_fault *a = &f[idx[i]], *b = &f[idx[i + 1]];
+	for (size_t i = 0; i < nw; i++)
+		if (w[i].call[0])
+			w_idx[nd++] = i;
+	sorting_w = w;
+	qsort(w_idx, nd, sizeof(*w_idx), cmp_writer_thread_time);
+	sorting_w = NULL;
+	for (size_t i = 0; i < n; i++) {
+		struct ct_fault *a = &f[idx[i]];
 
-		if (a->tid == b->tid && a->t + a->dur > b->t)
-			a->dur = b->t - a->t;
+		if (i + 1 < n) {
+			const struct ct_fault *b = &f[idx[i + 1]];
+
+			if (a->tid == b->tid && a->t + a->dur > b->t)
+				a->dur = b->t - a->t;
+		}
+		cut_at_writers(a, w, w_idx, nd);
 	}
 	free(idx);
+	free(w_idx);
 	return 0;
 }
 
@@ -422,7 +484,7 @@ static int one_run(struct ct *c, const struct ct_run *r, bool several, uint64_t 
 	if (!rc)
 		rc = load_faults(c, r, &f, &nf);
 	if (!rc)
-		rc = cut_at_next(f, nf);
+		rc = cut_to_nest(f, nf, w, nw);
 	if (rc)
 		goto out;
 	/* The writers of the window, and those behind an abort in it (a flow

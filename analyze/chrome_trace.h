@@ -17,9 +17,10 @@
  *
  * Times are microseconds (the format's unit, to the ns as decimals) since
  * the trace's first event.  A fault slice lasts its replayed latency, cut
- * at the thread's next fault so that a track's slices nest (args.latency_ns
- * keeps the exact value).  With several runs, each run's pids and tids are
- * offset by run_id * 10000000 so their tracks stay apart.
+ * at the thread's next fault and at its thread's mmap_lock write windows so
+ * that a track's slices nest (args.latency_ns keeps the exact value).
+ * With several runs, each run's pids and tids are offset by
+ * run_id * 10000000 so their tracks stay apart.
  */
 #ifndef FL_CHROME_TRACE_H
 #define FL_CHROME_TRACE_H

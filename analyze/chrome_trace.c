@@ -139,7 +139,7 @@ static void run_label(const struct ct_run *r, char *buf, size_t len)
 }
 
 /* Processes and threads of the trace: their names, and the run. */
-static int meta(struct ct *c, const struct ct_run *r, bool several)
+static int meta(struct ct *c, const struct ct_run *r)
 {
 	static const char sql[] =
 		"SELECT tid, pid, comm FROM threads WHERE trace_id = ?1 ORDER BY pid, tid";
@@ -160,10 +160,11 @@ static int meta(struct ct *c, const struct ct_run *r, bool several)
 			pid = 0;
 		if (pid != last_pid) {
 			last_pid = pid;
-			/* several runs: the run in the name, their tracks look alike */
-			snprintf(name, sizeof(name), "%s (pid %" PRId64 ")%s%.900s",
-				 comm && comm[0] ? comm : "process", pid, several ? " " : "",
-				 several ? label : "");
+			/* the run in the name: Perfetto reads no other process
+			 * metadata (process_labels is chrome://tracing's), and
+			 * several runs' tracks look alike */
+			snprintf(name, sizeof(name), "%s (pid %" PRId64 ") %.900s",
+				 comm && comm[0] ? comm : "process", pid, label);
 			ev(c, "M", "process_name", NULL, pid, 0);
 			fputs(",\"args\":{\"name\":", c->out);
 			jstr(c->out, name);
@@ -478,7 +479,7 @@ static int one_run(struct ct *c, const struct ct_run *r, bool several, uint64_t 
 	int rc;
 
 	c->off = several ? r->run_id * RUN_STRIDE : 0;
-	rc = meta(c, r, several);
+	rc = meta(c, r);
 	if (!rc)
 		rc = load_writers(c, r, &w, &nw);
 	if (!rc)

@@ -12,8 +12,10 @@
  *     simulated mmap_lock;
  *   a flow arrow (ph "s" -> "f", one id each) from a writer to every fault
  *     whose abort it caused;
- *   metadata (ph "M"): process and thread names, and per process the run,
- *     strategy, profile, seed and non-default knobs.
+ *   metadata (ph "M"): thread names, and process names that hold the
+ *     run, strategy, profile, seed and non-default knobs (Perfetto UI reads
+ *     only process_name and thread_name), the same as process_labels for
+ *     chrome://tracing.
  *
  * Times are microseconds (the format's unit, to the ns as decimals) since
  * the trace's first event.  A fault slice lasts its replayed latency, cut

@@ -107,7 +107,12 @@ tids = {e["tid"] for e in meta if e["name"] == "thread_name"}
 want = {r[0] for r in db.execute("select distinct max(pid, 0) from threads t join runs r on r.trace_id = t.trace_id and r.run_id = ?", (run,))}
 wtids = {r[0] for r in db.execute("select tid from threads t join runs r on r.trace_id = t.trace_id and r.run_id = ?", (run,))}
 print("a process per pid, a thread per tid:", pids == want and tids == wtids)
-print("labels:", sorted({e["args"]["labels"] for e in meta if e["name"] == "process_labels"}))
+labels = {e["pid"]: e["args"]["labels"] for e in meta if e["name"] == "process_labels"}
+print("labels:", sorted(set(labels.values())))
+# Perfetto UI reads no process metadata but the name: it holds the run too
+names = [e for e in meta if e["name"] == "process_name"]
+print("process names hold the run:", len(names) > 0 and
+      all(e["args"]["name"].endswith(") " + labels.get(e["pid"], "?")) for e in names))
 PY
 
 check() { python3 check.py "$@" 2>&1; }
@@ -129,7 +134,7 @@ for run in 4 5; do
 		"flows = aborts with a writer: True"
 	is "run $run: fallbacks named '-> mmap_lock'" "$(line 'fell back slices:')" \
 		"fell back slices: True"
-	is "run $run: a lock wait slice per waiting fault" "$(line 'lock wait' | cut -d' ' -f1-4)" \
+	is "run $run: a lock wait slice per waiting fault" "$(line 'lock wait slices:' | cut -d' ' -f1-4)" \
 		"lock wait slices: True"
 	is "run $run: latencies as stored" "$(line 'latencies')" "latencies as stored: True"
 	is "run $run: a process per pid, a thread per tid" "$(line 'a process per')" \
@@ -139,8 +144,12 @@ is "flows exist on spf-mmseq (run 4)" "$(sqlite3 n.db 'select count(writer_id) >
 out=$(check r5.json 5)
 is "run 5: the label names strategy, profile, seed and the non-default knobs" "$(line 'labels:')" \
 	"labels: ['run 5 spf v12, seed 7, knobs writer_scale=150 jitter_ns=500']"
+is "run 5: each process name holds the run's label" "$(line 'process names hold')" \
+	"process names hold the run: True"
 out=$(check r4.json 4)
 is "run 4: default knobs are not listed" "$(line 'labels:')" "labels: ['run 4 spf-mmseq, seed 0']"
+is "run 4: each process name holds the run's label (Perfetto UI shows no other)" \
+	"$(line 'process names hold')" "process names hold the run: True"
 grep -q '"name":"SPF_ABORT_PTE_MAP_LOCK_SEQ1 (mmap_seq changed before the PTL) -> mmap_lock"' r4.json &&
 	ok "an abort slice is named by counter, reason and fallback" ||
 	not_ok "an abort slice is named by counter, reason and fallback"

@@ -93,6 +93,13 @@ if frm is None:
     waits = sum(1 for e in evs if e["ph"] == "X" and e["name"] == "mmap_lock wait")
     nwt = db.execute("select count(*) from outcomes where run_id = ? and lock_wait > 0", (run,)).fetchone()[0]
     print("lock wait slices:", waits == nwt, waits, nwt)
+    # named by the outcome: the counter (else the path), the reason when it
+    # is not "ok", "-> mmap_lock" when the fault fell back
+    names = {e["args"]["fault_id"]: e["name"] for e in faults}
+    want = {f: (c or p) + ("" if r == "ok" else " (%s)" % r) + (" -> mmap_lock" if fb else "")
+            for f, c, p, r, fb in db.execute("select fault_id, counter, path, reason, fell_back"
+                                              " from outcomes where run_id = ?", (run,))}
+    print("names from the outcomes:", names == want, sorted({n for n in names.values()})[:3])
     lat = {e["args"]["fault_id"]: e["args"]["latency_ns"] for e in faults}
     same = all(lat.get(f) == l for f, l in db.execute("select fault_id, latency from outcomes where run_id = ?", (run,)))
     print("latencies as stored:", same)
@@ -118,7 +125,8 @@ PY
 check() { python3 check.py "$@" 2>&1; }
 line() { printf '%s\n' "$out" | grep -F -- "$1"; }
 
-for run in 4 5; do
+# run 2 (pervma): successes and retries; 4 (spf-mmseq): aborts; 5: knobs
+for run in 2 4 5; do
 	expect_ok "run $run: export -o FILE" export n.db --format chrome-trace --run $run -o r$run.json
 	is "... says where, and how to open it" "$FL_ERR" \
 		"wrote r$run.json: open it in https://ui.perfetto.dev or chrome://tracing"
@@ -136,6 +144,8 @@ for run in 4 5; do
 		"fell back slices: True"
 	is "run $run: a lock wait slice per waiting fault" "$(line 'lock wait slices:' | cut -d' ' -f1-4)" \
 		"lock wait slices: True"
+	is "run $run: each fault slice named by its counter, reason and fallback" \
+		"$(line 'names from' | cut -d' ' -f1-5)" "names from the outcomes: True"
 	is "run $run: latencies as stored" "$(line 'latencies')" "latencies as stored: True"
 	is "run $run: a process per pid, a thread per tid" "$(line 'a process per')" \
 		"a process per pid, a thread per tid: True"
@@ -150,6 +160,10 @@ out=$(check r4.json 4)
 is "run 4: default knobs are not listed" "$(line 'labels:')" "labels: ['run 4 spf-mmseq, seed 0']"
 is "run 4: each process name holds the run's label (Perfetto UI shows no other)" \
 	"$(line 'process names hold')" "process names hold the run: True"
+grep -q '"name":"vma_lock_success","cat":"fault"' r2.json &&
+	grep -q '"name":"vma_lock_retry (no anon_vma) -> mmap_lock","cat":"fault,fallback"' r2.json &&
+	ok "a success slice is named by its counter, a retry by counter, reason and fallback" ||
+	not_ok "a success slice is named by its counter, a retry by counter, reason and fallback"
 grep -q '"name":"SPF_ABORT_PTE_MAP_LOCK_SEQ1 (mmap_seq changed before the PTL) -> mmap_lock"' r4.json &&
 	ok "an abort slice is named by counter, reason and fallback" ||
 	not_ok "an abort slice is named by counter, reason and fallback"

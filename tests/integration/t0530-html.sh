@@ -56,7 +56,7 @@ for id in ("causes-chart", "time-chart", "latency-chart", "vma-map-chart"):
     print(id, "ticks", len(ticks) >= 4, "labelled", all(t.strip() for x in ticks for t in x.itertext()),
           "units", all(re.search(r"\(.+\)", l) for l in labels) and len(labels) > 0)
     marks = [x for x in e.iter() if x.tag in ("rect", "circle", "polyline") and "legend" not in str(x.get("class"))
-             and x.get("class") in ("cause", "vma", "vma-kind-band", "point", "series")]
+             and x.get("class") in ("cause", "vma", "vma-kind-band", "point", "series", "context")]
     print(id, "titles", len(marks) > 0 and all(x.find("title") is not None and x.find("title").text for x in marks))
 for id in ("time-chart", "latency-chart"):
     e = svgs[id]
@@ -66,6 +66,17 @@ for id in ("time-chart", "latency-chart"):
     series = [x.get("stroke") for x in cls(e, "series")]
     print(id, "legend", len(items) == runs, "colours", len(set(colors)) == runs and colors == series)
     print(id, "names", " | ".join(texts))
+# latency: small multiples, a panel per run with its own line in its colour
+# over the others' in grey, each panel with its axes
+panels = cls(svgs["latency-chart"], "panel")
+legend = [x.find("line").get("stroke") for x in cls(svgs["latency-chart"], "legend-item")]
+print("latency panels", len(panels) == runs and all(
+    [x.get("stroke") for x in cls(g, "series")] == [legend[i]] and
+    len(cls(g, "context")) == runs - 1 and
+    all(x.get("stroke") not in legend for x in cls(g, "context")) and
+    len(cls(g, "x-axis")) == 1 and len(cls(g, "y-axis")) == 1 and
+    "".join(cls(g, "panel-title")[0].itertext()).startswith("run ")
+    for i, g in enumerate(panels)))
 cause_colors = {x.get("fill") for x in cls(svgs["causes-chart"], "cause")}
 print("run colours apart from cause colours", not (set(colors) & cause_colors))
 # the y axis: more than its top and zero, round values
@@ -84,6 +95,8 @@ if command -v python3 >/dev/null 2>&1; then
 		is "$id: a legend entry per run, a distinct colour per run" "$(line "$id legend")" \
 			"$id legend True colours True"
 	done
+	is "latency-chart: a panel per run, its line in its colour over the others' in grey" \
+		"$(line "latency panels")" "latency panels True"
 	case "$(line "time-chart names")" in
 	*"run 2 pervma 6.15+, seed 0"*"run 5 spf v12, seed 3, writer_scale=150"*) ok "the legend names profile, seed and non-default knobs" ;;
 	*) not_ok "the legend names profile, seed and non-default knobs" "$(line "time-chart names")" ;;

@@ -620,8 +620,8 @@ static void latency_panel(FILE *f, const struct plot *scale, const struct hrun *
 		"fill=\"%s\">", p.x0, oy + 14, runs[i].color);
 	html_run_name(f, &runs[i]);
 	fprintf(f, "</text>\n");
-	y_axis(f, &p, "faults slower than", "%");
-	x_axis(f, &p, "replayed latency", "ns .. s", fmt_ns_tick);
+	y_axis(f, &p, "share slower, log", "%");
+	x_axis(f, &p, "replayed latency, log scale", "ns .. s", fmt_ns_tick);
 	for (size_t j = 0; j < n; j++) {
 		if (j == i)
 			continue;

@@ -26,6 +26,7 @@ struct ct_fault {
 	int32_t tid, pid, writer_id;	/* writer_id 0: none */
 	int attempts;
 	bool fell_back;
+	bool outside;		/* out of the window once cut as in the whole run */
 	char *name, *counter, *reason, *path, *access, *kind;
 	int64_t dur;		/* latency, cut so the thread's slices nest (cut_to_nest) */
 };
@@ -471,6 +472,93 @@ static void emit_writer(struct ct *c, const struct ct_run *r, const struct ct_wr
 	fputs("}}", c->out);
 }
 
+/* A thread's fault next to the window: the last one before it, or the
+ * first one after it. */
+struct ct_edge {
+	int32_t tid;
+	int64_t t;
+};
+
+static int cmp_edge(const void *a, const void *b)
+{
+	int32_t x = ((const struct ct_edge *)a)->tid, y = ((const struct ct_edge *)b)->tid;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Per thread of run r, the time of its last fault before at (after: its
+ * first fault after at), sorted by tid. */
+static int load_edges(struct ct *c, const struct ct_run *r, int64_t at, bool after,
+		      struct ct_edge **out, size_t *n)
+{
+	static const char before_sql[] =
+		"SELECT f.tid, max(f.t) FROM outcomes o JOIN faults f ON f.trace_id = ?2"
+		" AND f.fault_id = o.fault_id WHERE o.run_id = ?1 AND f.t < ?3 GROUP BY f.tid";
+	static const char after_sql[] =
+		"SELECT f.tid, min(f.t) FROM outcomes o JOIN faults f ON f.trace_id = ?2"
+		" AND f.fault_id = o.fault_id WHERE o.run_id = ?1 AND f.t > ?3 GROUP BY f.tid";
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(c->db, after ? after_sql : before_sql, -1, &s, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, r->run_id);
+	sqlite3_bind_int64(s, 2, r->trace_id);
+	sqlite3_bind_int64(s, 3, at);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (fl_array_grow((void **)out, &cap, *n + 1, sizeof(**out)) < 0) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		(*out)[*n].tid = sqlite3_column_int(s, 0);
+		(*out)[(*n)++].t = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return rc == SQLITE_NOMEM ? -ENOMEM : -EIO;
+	qsort(*out, *n, sizeof(**out), cmp_edge);
+	return 0;
+}
+
+static const struct ct_edge *edge_of(const struct ct_edge *e, size_t n, int32_t tid)
+{
+	struct ct_edge key = { .tid = tid };
+
+	return n ? bsearch(&key, e, n, sizeof(*e), cmp_edge) : NULL;
+}
+
+/* The window holds the faults that meet it as the whole run's export draws
+ * them: load_faults() read only the faults near it, so a fault is also cut
+ * at its thread's first fault after the window, and one before the window
+ * that is not its thread's last there is left out (its next fault, before
+ * the window, cuts it short of it). */
+static int cut_to_window(struct ct *c, const struct ct_run *r, struct ct_fault *f, size_t n)
+{
+	struct ct_edge *before = NULL, *after = NULL;
+	size_t nb = 0, na = 0;
+	int rc = 0;
+
+	if (c->from > r->t_first)
+		rc = load_edges(c, r, c->from, false, &before, &nb);
+	if (!rc && c->to < INT64_MAX)
+		rc = load_edges(c, r, c->to, true, &after, &na);
+	for (size_t i = 0; !rc && i < n; i++) {
+		const struct ct_edge *b = edge_of(before, nb, f[i].tid);
+		const struct ct_edge *a = edge_of(after, na, f[i].tid);
+
+		if (a && f[i].t + f[i].dur > a->t)
+			f[i].dur = a->t - f[i].t;
+		f[i].outside = (b && f[i].t < b->t) || f[i].t + f[i].dur < c->from ||
+			       f[i].t > c->to;
+	}
+	free(before);
+	free(after);
+	return rc;
+}
+
 static int one_run(struct ct *c, const struct ct_run *r, bool several, uint64_t *flow_id)
 {
 	struct ct_fault *f = NULL;
@@ -486,6 +574,8 @@ static int one_run(struct ct *c, const struct ct_run *r, bool several, uint64_t 
 		rc = load_faults(c, r, &f, &nf);
 	if (!rc)
 		rc = cut_to_nest(f, nf, w, nw);
+	if (!rc)
+		rc = cut_to_window(c, r, f, nf);
 	if (rc)
 		goto out;
 	/* The writers of the window, and those behind an abort in it (a flow
@@ -493,7 +583,7 @@ static int one_run(struct ct *c, const struct ct_run *r, bool several, uint64_t 
 	for (size_t i = 0; i < nw; i++)
 		w[i].wanted = w[i].call[0] && w[i].t1 >= c->from && w[i].t0 <= c->to;
 	for (size_t i = 0; i < nf; i++)
-		if (f[i].writer_id > 0 && (size_t)f[i].writer_id <= nw &&
+		if (!f[i].outside && f[i].writer_id > 0 && (size_t)f[i].writer_id <= nw &&
 		    w[f[i].writer_id - 1].call[0])
 			w[f[i].writer_id - 1].wanted = true;
 	for (size_t i = 0; i < nw; i++)
@@ -503,6 +593,8 @@ static int one_run(struct ct *c, const struct ct_run *r, bool several, uint64_t 
 		const struct ct_writer *by;
 		int64_t at;
 
+		if (f[i].outside)
+			continue;
 		emit_fault(c, r, &f[i]);
 		if (f[i].writer_id < 1 || (size_t)f[i].writer_id > nw)
 			continue;

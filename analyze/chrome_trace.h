@@ -40,7 +40,8 @@
 
 /* Write the timeline of run_id (every run when 0) of db (path names it) to
  * out, keeping the events that meet [from, to] (ns since the trace's first
- * event).  0, or a negative code with err set. */
+ * event): the fault slices are those of the whole run's file that meet it,
+ * cut alike.  0, or a negative code with err set. */
 int fl_chrome_trace_write(sqlite3 *db, const char *path, int64_t run_id, int64_t from, int64_t to,
 			  FILE *out, struct fl_err *err);
 

@@ -26,8 +26,9 @@ struct ct_fault {
 	int32_t tid, pid, writer_id;	/* writer_id 0: none */
 	int attempts;
 	bool fell_back;
+	bool outside;		/* out of the window once cut as in the whole run */
 	char *name, *counter, *reason, *path, *access, *kind;
-	int64_t dur;		/* latency, cut at the thread's next fault */
+	int64_t dur;		/* latency, cut so the thread's slices nest (cut_to_nest) */
 };
 
 struct ct_writer {
@@ -139,7 +140,7 @@ static void run_label(const struct ct_run *r, char *buf, size_t len)
 }
 
 /* Processes and threads of the trace: their names, and the run. */
-static int meta(struct ct *c, const struct ct_run *r, bool several)
+static int meta(struct ct *c, const struct ct_run *r)
 {
 	static const char sql[] =
 		"SELECT tid, pid, comm FROM threads WHERE trace_id = ?1 ORDER BY pid, tid";
@@ -160,10 +161,11 @@ static int meta(struct ct *c, const struct ct_run *r, bool several)
 			pid = 0;
 		if (pid != last_pid) {
 			last_pid = pid;
-			/* several runs: the run in the name, their tracks look alike */
-			snprintf(name, sizeof(name), "%s (pid %" PRId64 ")%s%.900s",
-				 comm && comm[0] ? comm : "process", pid, several ? " " : "",
-				 several ? label : "");
+			/* the run in the name: Perfetto reads no other process
+			 * metadata (process_labels is chrome://tracing's), and
+			 * several runs' tracks look alike */
+			snprintf(name, sizeof(name), "%s (pid %" PRId64 ") %.900s",
+				 comm && comm[0] ? comm : "process", pid, label);
 			ev(c, "M", "process_name", NULL, pid, 0);
 			fputs(",\"args\":{\"name\":", c->out);
 			jstr(c->out, name);
@@ -333,25 +335,87 @@ static int cmp_thread_time(const void *pa, const void *pb)
 	return a->fault_id < b->fault_id ? -1 : a->fault_id > b->fault_id;
 }
 
-/* A thread's slices must nest: cut each fault at the thread's next one. */
-static int cut_at_next(struct ct_fault *f, size_t n)
+/* The write windows of the run's trace, by thread and start. */
+static const struct ct_writer *sorting_w;
+
+static int cmp_writer_thread_time(const void *pa, const void *pb)
+{
+	const struct ct_writer *a = &sorting_w[*(const size_t *)pa], *b = &sorting_w[*(const size_t *)pb];
+
+	if (a->tid != b->tid)
+		return a->tid < b->tid ? -1 : 1;
+	return a->t0 < b->t0 ? -1 : a->t0 > b->t0;
+}
+
+/* Cut f at the write windows of its own thread: at the end of the window it
+ * starts in, else at the start of the thread's next window.  w_idx holds the
+ * drawable windows of the trace in (tid, t0) order; a thread is in one
+ * syscall at a time, so its windows do not overlap one another. */
+static void cut_at_writers(struct ct_fault *f, const struct ct_writer *w, const size_t *w_idx,
+			   size_t nw)
+{
+	size_t lo = 0, hi = nw;
+
+	/* the first window of f's thread that starts after f */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct ct_writer *m = &w[w_idx[mid]];
+
+		if (m->tid < f->tid || (m->tid == f->tid && m->t0 <= f->t))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < nw && w[w_idx[lo]].tid == f->tid && f->t + f->dur > w[w_idx[lo]].t0)
+		f->dur = w[w_idx[lo]].t0 - f->t;
+	if (lo > 0) {
+		const struct ct_writer *in = &w[w_idx[lo - 1]];
+
+		if (in->tid == f->tid && in->t0 <= f->t && f->t < in->t1 && f->t + f->dur > in->t1)
+			f->dur = in->t1 - f->t;
+	}
+}
+
+/* A thread's slices must nest: Perfetto drops a slice that ends past the
+ * end of the slice it starts in.  The replayed latency (a wait on the
+ * simulated mmap_lock most of all) can outlast what the thread did next in
+ * the trace, whose times the replay does not shift: so each fault is cut at
+ * its thread's next fault and at its thread's write windows. */
+static int cut_to_nest(struct ct_fault *f, size_t n, const struct ct_writer *w, size_t nw)
 {
 	size_t *idx = malloc((n ? n : 1) * sizeof(*idx));
+	size_t *w_idx = malloc((nw ? nw : 1) * sizeof(*w_idx));
+	size_t nd = 0;
 
-	if (!idx)
+	if (!idx || !w_idx) {
+		free(idx);
+		free(w_idx);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < n; i++)
 		idx[i] = i;
 	sorting = f;
 	qsort(idx, n, sizeof(*idx), cmp_thread_time);
 	sorting = NULL;
-	for (size_t i = 0; i + 1 < n; i++) {
-		struct ct_fault *a = &f[idx[i]], *b = &f[idx[i + 1]];
+	for (size_t i = 0; i < nw; i++)
+		if (w[i].call[0])
+			w_idx[nd++] = i;
+	sorting_w = w;
+	qsort(w_idx, nd, sizeof(*w_idx), cmp_writer_thread_time);
+	sorting_w = NULL;
+	for (size_t i = 0; i < n; i++) {
+		struct ct_fault *a = &f[idx[i]];
 
-		if (a->tid == b->tid && a->t + a->dur > b->t)
-			a->dur = b->t - a->t;
+		if (i + 1 < n) {
+			const struct ct_fault *b = &f[idx[i + 1]];
+
+			if (a->tid == b->tid && a->t + a->dur > b->t)
+				a->dur = b->t - a->t;
+		}
+		cut_at_writers(a, w, w_idx, nd);
 	}
 	free(idx);
+	free(w_idx);
 	return 0;
 }
 
@@ -408,6 +472,93 @@ static void emit_writer(struct ct *c, const struct ct_run *r, const struct ct_wr
 	fputs("}}", c->out);
 }
 
+/* A thread's fault next to the window: the last one before it, or the
+ * first one after it. */
+struct ct_edge {
+	int32_t tid;
+	int64_t t;
+};
+
+static int cmp_edge(const void *a, const void *b)
+{
+	int32_t x = ((const struct ct_edge *)a)->tid, y = ((const struct ct_edge *)b)->tid;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Per thread of run r, the time of its last fault before at (after: its
+ * first fault after at), sorted by tid. */
+static int load_edges(struct ct *c, const struct ct_run *r, int64_t at, bool after,
+		      struct ct_edge **out, size_t *n)
+{
+	static const char before_sql[] =
+		"SELECT f.tid, max(f.t) FROM outcomes o JOIN faults f ON f.trace_id = ?2"
+		" AND f.fault_id = o.fault_id WHERE o.run_id = ?1 AND f.t < ?3 GROUP BY f.tid";
+	static const char after_sql[] =
+		"SELECT f.tid, min(f.t) FROM outcomes o JOIN faults f ON f.trace_id = ?2"
+		" AND f.fault_id = o.fault_id WHERE o.run_id = ?1 AND f.t > ?3 GROUP BY f.tid";
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(c->db, after ? after_sql : before_sql, -1, &s, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, r->run_id);
+	sqlite3_bind_int64(s, 2, r->trace_id);
+	sqlite3_bind_int64(s, 3, at);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (fl_array_grow((void **)out, &cap, *n + 1, sizeof(**out)) < 0) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		(*out)[*n].tid = sqlite3_column_int(s, 0);
+		(*out)[(*n)++].t = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return rc == SQLITE_NOMEM ? -ENOMEM : -EIO;
+	qsort(*out, *n, sizeof(**out), cmp_edge);
+	return 0;
+}
+
+static const struct ct_edge *edge_of(const struct ct_edge *e, size_t n, int32_t tid)
+{
+	struct ct_edge key = { .tid = tid };
+
+	return n ? bsearch(&key, e, n, sizeof(*e), cmp_edge) : NULL;
+}
+
+/* The window holds the faults that meet it as the whole run's export draws
+ * them: load_faults() read only the faults near it, so a fault is also cut
+ * at its thread's first fault after the window, and one before the window
+ * that is not its thread's last there is left out (its next fault, before
+ * the window, cuts it short of it). */
+static int cut_to_window(struct ct *c, const struct ct_run *r, struct ct_fault *f, size_t n)
+{
+	struct ct_edge *before = NULL, *after = NULL;
+	size_t nb = 0, na = 0;
+	int rc = 0;
+
+	if (c->from > r->t_first)
+		rc = load_edges(c, r, c->from, false, &before, &nb);
+	if (!rc && c->to < INT64_MAX)
+		rc = load_edges(c, r, c->to, true, &after, &na);
+	for (size_t i = 0; !rc && i < n; i++) {
+		const struct ct_edge *b = edge_of(before, nb, f[i].tid);
+		const struct ct_edge *a = edge_of(after, na, f[i].tid);
+
+		if (a && f[i].t + f[i].dur > a->t)
+			f[i].dur = a->t - f[i].t;
+		f[i].outside = (b && f[i].t < b->t) || f[i].t + f[i].dur < c->from ||
+			       f[i].t > c->to;
+	}
+	free(before);
+	free(after);
+	return rc;
+}
+
 static int one_run(struct ct *c, const struct ct_run *r, bool several, uint64_t *flow_id)
 {
 	struct ct_fault *f = NULL;
@@ -416,13 +567,15 @@ static int one_run(struct ct *c, const struct ct_run *r, bool several, uint64_t 
 	int rc;
 
 	c->off = several ? r->run_id * RUN_STRIDE : 0;
-	rc = meta(c, r, several);
+	rc = meta(c, r);
 	if (!rc)
 		rc = load_writers(c, r, &w, &nw);
 	if (!rc)
 		rc = load_faults(c, r, &f, &nf);
 	if (!rc)
-		rc = cut_at_next(f, nf);
+		rc = cut_to_nest(f, nf, w, nw);
+	if (!rc)
+		rc = cut_to_window(c, r, f, nf);
 	if (rc)
 		goto out;
 	/* The writers of the window, and those behind an abort in it (a flow
@@ -430,7 +583,7 @@ static int one_run(struct ct *c, const struct ct_run *r, bool several, uint64_t 
 	for (size_t i = 0; i < nw; i++)
 		w[i].wanted = w[i].call[0] && w[i].t1 >= c->from && w[i].t0 <= c->to;
 	for (size_t i = 0; i < nf; i++)
-		if (f[i].writer_id > 0 && (size_t)f[i].writer_id <= nw &&
+		if (!f[i].outside && f[i].writer_id > 0 && (size_t)f[i].writer_id <= nw &&
 		    w[f[i].writer_id - 1].call[0])
 			w[f[i].writer_id - 1].wanted = true;
 	for (size_t i = 0; i < nw; i++)
@@ -440,6 +593,8 @@ static int one_run(struct ct *c, const struct ct_run *r, bool several, uint64_t 
 		const struct ct_writer *by;
 		int64_t at;
 
+		if (f[i].outside)
+			continue;
 		emit_fault(c, r, &f[i]);
 		if (f[i].writer_id < 1 || (size_t)f[i].writer_id > nw)
 			continue;

@@ -12,14 +12,17 @@
  *     simulated mmap_lock;
  *   a flow arrow (ph "s" -> "f", one id each) from a writer to every fault
  *     whose abort it caused;
- *   metadata (ph "M"): process and thread names, and per process the run,
- *     strategy, profile, seed and non-default knobs.
+ *   metadata (ph "M"): thread names, and process names that hold the
+ *     run, strategy, profile, seed and non-default knobs (Perfetto UI reads
+ *     only process_name and thread_name), the same as process_labels for
+ *     chrome://tracing.
  *
  * Times are microseconds (the format's unit, to the ns as decimals) since
  * the trace's first event.  A fault slice lasts its replayed latency, cut
- * at the thread's next fault so that a track's slices nest (args.latency_ns
- * keeps the exact value).  With several runs, each run's pids and tids are
- * offset by run_id * 10000000 so their tracks stay apart.
+ * at the thread's next fault and at its thread's mmap_lock write windows so
+ * that a track's slices nest (args.latency_ns keeps the exact value).
+ * With several runs, each run's pids and tids are offset by
+ * run_id * 10000000 so their tracks stay apart.
  */
 #ifndef FL_CHROME_TRACE_H
 #define FL_CHROME_TRACE_H
@@ -37,7 +40,8 @@
 
 /* Write the timeline of run_id (every run when 0) of db (path names it) to
  * out, keeping the events that meet [from, to] (ns since the trace's first
- * event).  0, or a negative code with err set. */
+ * event): the fault slices are those of the whole run's file that meet it,
+ * cut alike.  0, or a negative code with err set. */
 int fl_chrome_trace_write(sqlite3 *db, const char *path, int64_t run_id, int64_t from, int64_t to,
 			  FILE *out, struct fl_err *err);
 

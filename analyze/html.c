@@ -235,8 +235,8 @@ static void y_axis(FILE *f, const struct plot *p, const char *label, const char 
 			"<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text></g>\n",
 			p->x0, y, p->x1, y, p->x0 - 5, y, p->x0, y, p->x0 - 8, y + 4, t);
 	}
-	fprintf(f, "<text class=\"axis-label\" transform=\"translate(14,%.1f) rotate(-90)\" "
-		"text-anchor=\"middle\">", (p->y0 + p->y1) / 2);
+	fprintf(f, "<text class=\"axis-label\" transform=\"translate(%.1f,%.1f) rotate(-90)\" "
+		"text-anchor=\"middle\">", p->x0 - PL + 14, (p->y0 + p->y1) / 2);
 	html_esc(f, label);
 	fprintf(f, " (%s)</text></g>\n", unit);
 }
@@ -577,14 +577,76 @@ static int latency_hist(const struct fl_view_ctx *v, int64_t *hist, int n, struc
 	return fl_view_latency_hist(v, hist, n, err);
 }
 
+/* The latency tail as small multiples: a panel per run, its line in its
+ * colour over the other runs' lines in grey, so that runs whose tails lie
+ * on each other (most of them agree on the bulk of fast faults) are each
+ * seen whole.  The panels share their scales and read side by side. */
+#define LAT_COLS 2		/* panels side by side */
+#define LAT_PANEL_H 220		/* a panel: its title, plot and x axis */
+#define LAT_PLOT_TOP 22		/* the panel's title above its plot */
+
+/* The points of run i's tail: all of them slower than the first bucket's
+ * lower edge, then the share slower than each bucket's upper edge. */
+static size_t tail_points(const double (*tail)[LAT_BUCKETS], size_t i, size_t lo, size_t hi,
+			  double *x, double *y)
+{
+	size_t k = 0;
+
+	x[k] = (double)((int64_t)1 << lo);
+	y[k++] = 100;
+	for (size_t b = lo; b <= hi; b++) {
+		x[k] = (double)((int64_t)1 << (b + 1));
+		y[k++] = tail[i][b];
+	}
+	return k;
+}
+
+/* Run i's panel of the latency chart: axes, the other runs in grey, then
+ * its own line with a marker at each point. */
+static void latency_panel(FILE *f, const struct plot *scale, const struct hrun *runs, size_t n,
+			  size_t i, const double (*tail)[LAT_BUCKETS], size_t lo, size_t hi)
+{
+	double x[LAT_BUCKETS + 1], y[LAT_BUCKETS + 1];
+	int cols = n > 1 ? LAT_COLS : 1, pw = W / cols;
+	double ox = (double)((int)i % cols * pw), oy = (double)((int)i / cols * LAT_PANEL_H);
+	struct plot p = *scale;
+	size_t k;
+
+	p.x0 = ox + PL;
+	p.x1 = ox + pw - PR;
+	p.y0 = oy + LAT_PLOT_TOP;
+	p.y1 = oy + LAT_PANEL_H - PB;
+	fprintf(f, "<g class=\"panel\"><text class=\"panel-title\" x=\"%.1f\" y=\"%.1f\" "
+		"fill=\"%s\">", p.x0, oy + 14, runs[i].color);
+	html_run_name(f, &runs[i]);
+	fprintf(f, "</text>\n");
+	y_axis(f, &p, "share slower, log", "%");
+	x_axis(f, &p, "replayed latency, log scale", "ns .. s", fmt_ns_tick);
+	for (size_t j = 0; j < n; j++) {
+		if (j == i)
+			continue;
+		k = tail_points(tail, j, lo, hi, x, y);
+		fprintf(f, "<polyline class=\"context\" fill=\"none\" stroke=\"#c8c8c8\" "
+			"stroke-width=\"1.5\" points=\"");
+		for (size_t b = 0; b < k; b++)
+			fprintf(f, "%.1f,%.1f ", px_x(&p, x[b]), px_y(&p, y[b]));
+		fprintf(f, "\"><title>");
+		html_run_name(f, &runs[j]);
+		fprintf(f, " (its own panel has its numbers)</title></polyline>\n");
+	}
+	k = tail_points(tail, i, lo, hi, x, y);
+	series(f, &p, &runs[i], i, x, y, k, "faults", fmt_lat, "%");
+	fprintf(f, "</g>\n");
+}
+
 static int latency_chart(FILE *f, sqlite3 *db, const char *path, const struct hrun *runs,
 			 size_t n, struct fl_err *err)
 {
 	double (*tail)[LAT_BUCKETS] = calloc(n ? n : 1, sizeof(*tail));
-	double x[LAT_BUCKETS + 1], y[LAT_BUCKETS + 1];
 	int64_t hist[LAT_BUCKETS];
-	size_t lo = LAT_BUCKETS, hi = 0;
+	size_t lo = LAT_BUCKETS, hi = 0, cols = n > 1 ? LAT_COLS : 1, rows = (n + cols - 1) / cols;
 	struct plot p;
+	int h;
 
 	if (!tail)
 		return fl_err_set(err, -ENOMEM, "out of memory");
@@ -610,35 +672,24 @@ static int latency_chart(FILE *f, sqlite3 *db, const char *path, const struct hr
 	}
 	if (lo > hi)
 		lo = hi = 0;
-	/* from the bucket below the first to the last, in whole decades */
-	p = (struct plot){ .w = W, .h = 300 + 18 * (int)n, .x0 = PL, .x1 = W - PR, .y0 = PT,
-			   .y1 = 300 - PB, .xlog = true, .ylog = true,
+	/* from the bucket below the first to the last, in whole decades, the
+	 * same in every panel */
+	h = (int)rows * LAT_PANEL_H + 12 + 18 * (int)n;
+	p = (struct plot){ .w = W, .h = h, .xlog = true, .ylog = true,
 			   .xlo = floor(log10((double)((int64_t)1 << lo))),
 			   .xhi = ceil(log10((double)((int64_t)1 << (hi + 1)))), .ylo = TAIL_FLOOR,
 			   .yhi = 2 };
 	if (p.xhi <= p.xlo)
 		p.xhi = p.xlo + 1;
 	fprintf(f, "<section id=\"latency\"><h2>Latency distribution</h2>\n"
-		"<p class=\"note\">Per run, the share of its faults whose replayed latency is "
-		"longer than each latency (log scales): the further a line reaches right, the "
-		"longer its slowest faults; 0 is drawn at the bottom edge (0.001%%).  Hover a point "
-		"for its numbers.</p>\n");
+		"<p class=\"note\">A panel per run: the share of its faults whose replayed latency "
+		"is longer than each latency (log scales), the other runs in grey behind it; the "
+		"further a line reaches right, the longer its slowest faults; 0 is drawn at the "
+		"bottom edge (0.001%%).  Hover a point for its numbers.</p>\n");
 	html_svg_open(f, "latency-chart", "latency distribution", p.w, p.h);
-	y_axis(f, &p, "faults slower than, log scale", "%");
-	x_axis(f, &p, "replayed latency, log scale", "ns .. s", fmt_ns_tick);
-	for (size_t i = 0; i < n; i++) {
-		size_t k = 0;
-
-		/* all of them slower than the first bucket's lower edge */
-		x[k] = (double)((int64_t)1 << lo);
-		y[k++] = 100;
-		for (size_t b = lo; b <= hi; b++) {
-			x[k] = (double)((int64_t)1 << (b + 1));
-			y[k++] = tail[i][b];
-		}
-		series(f, &p, &runs[i], i, x, y, k, "faults", fmt_lat, "%");
-	}
-	run_legend(f, runs, n, p.x0, 302);
+	for (size_t i = 0; i < n; i++)
+		latency_panel(f, &p, runs, n, i, (const double (*)[LAT_BUCKETS])tail, lo, hi);
+	run_legend(f, runs, n, PL, (double)rows * LAT_PANEL_H + 12);
 	fprintf(f, "</svg>\n</section>\n");
 	free(tail);
 	return 0;

@@ -317,7 +317,7 @@ static void draw_table(struct tui_app *app, struct tui_view *v, int y0)
 	focus_cuts(t, w, h, focus);
 	full_text(app, t, w);
 	if (!t->nvis) {
-		put(y0 + 2, 2, COLS - 4, t->filter[0] ? "no row matches the filter: / to change it"
+		put(y0 + 2, 2, COLS - 4, t->filter[0] ? "no row matches the filter: | to change it"
 						      : "nothing to show here");
 		return;
 	}

@@ -1,7 +1,8 @@
 #!/bin/bash
 # faultline report --html: one self-contained page, loaded in Debian's
 # headless chromium: no console message (errors, blocked loads), the
-# expected elements present, a screenshot that is not blank.
+# expected elements present, a screenshot that is not blank, in which
+# axis ticks and legends render.
 . "$FL_TOP/tests/lib.sh"
 
 cd "$FL_TMP" || exit 1
@@ -55,7 +56,7 @@ for id in ("causes-chart", "time-chart", "latency-chart", "vma-map-chart"):
     print(id, "ticks", len(ticks) >= 4, "labelled", all(t.strip() for x in ticks for t in x.itertext()),
           "units", all(re.search(r"\(.+\)", l) for l in labels) and len(labels) > 0)
     marks = [x for x in e.iter() if x.tag in ("rect", "circle", "polyline") and "legend" not in str(x.get("class"))
-             and x.get("class") in ("cause", "vma", "vma-kind-band", "point", "series")]
+             and x.get("class") in ("cause", "vma", "vma-kind-band", "point", "series", "context")]
     print(id, "titles", len(marks) > 0 and all(x.find("title") is not None and x.find("title").text for x in marks))
 for id in ("time-chart", "latency-chart"):
     e = svgs[id]
@@ -65,6 +66,17 @@ for id in ("time-chart", "latency-chart"):
     series = [x.get("stroke") for x in cls(e, "series")]
     print(id, "legend", len(items) == runs, "colours", len(set(colors)) == runs and colors == series)
     print(id, "names", " | ".join(texts))
+# latency: small multiples, a panel per run with its own line in its colour
+# over the others' in grey, each panel with its axes
+panels = cls(svgs["latency-chart"], "panel")
+legend = [x.find("line").get("stroke") for x in cls(svgs["latency-chart"], "legend-item")]
+print("latency panels", len(panels) == runs and all(
+    [x.get("stroke") for x in cls(g, "series")] == [legend[i]] and
+    len(cls(g, "context")) == runs - 1 and
+    all(x.get("stroke") not in legend for x in cls(g, "context")) and
+    len(cls(g, "x-axis")) == 1 and len(cls(g, "y-axis")) == 1 and
+    "".join(cls(g, "panel-title")[0].itertext()).startswith("run ")
+    for i, g in enumerate(panels)))
 cause_colors = {x.get("fill") for x in cls(svgs["causes-chart"], "cause")}
 print("run colours apart from cause colours", not (set(colors) & cause_colors))
 # the y axis: more than its top and zero, round values
@@ -83,6 +95,8 @@ if command -v python3 >/dev/null 2>&1; then
 		is "$id: a legend entry per run, a distinct colour per run" "$(line "$id legend")" \
 			"$id legend True colours True"
 	done
+	is "latency-chart: a panel per run, its line in its colour over the others' in grey" \
+		"$(line "latency panels")" "latency panels True"
 	case "$(line "time-chart names")" in
 	*"run 2 pervma 6.15+, seed 0"*"run 5 spf v12, seed 3, writer_scale=150"*) ok "the legend names profile, seed and non-default knobs" ;;
 	*) not_ok "the legend names profile, seed and non-default knobs" "$(line "time-chart names")" ;;
@@ -122,7 +136,8 @@ expect_fail "--html into a directory that does not exist" 1 "nodir/p\.html: cann
 
 browser=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$browser" ]; then
-	for t in "no console messages" "the browser's DOM has the charts" "the screenshot is not blank"; do
+	for t in "no console messages" "the browser's DOM has the charts" "the screenshot is not blank" \
+		"the screenshot's colours" "the axis ticks render" "the legends render"; do
 		skip "$t" "chromium is not installed (scripts/install-deps installs it)"
 	done
 	done_testing
@@ -170,49 +185,90 @@ fi
 # The pixels: each run's colour is drawn (its swatch, legend and lines),
 # and the page is not one flat colour.  A PNG decoder in a few lines of
 # python3 (zlib, the five scanline filters), nothing to install.
+#   png.py colours A.png '#rrggbb'...: width, height, how many colours, and
+#     those of the colours given that fewer than 20 pixels have;
+#   png.py diff A.png B.png: how many pixels differ, the first and last row.
 cat >png.py <<'PY'
 import struct, sys, zlib
-data = open(sys.argv[1], "rb").read()
-assert data[:8] == b"\x89PNG\r\n\x1a\n"
-pos, idat, w = 8, b"", 0
-while pos < len(data):
-    n, typ = struct.unpack(">I4s", data[pos:pos + 8])
-    body = data[pos + 8:pos + 8 + n]
-    if typ == b"IHDR":
-        w, h, depth, ctype, _, _, interlace = struct.unpack(">IIBBBBB", body)
-        assert depth == 8 and ctype in (2, 6) and not interlace
-        bpp = 3 if ctype == 2 else 4
-    elif typ == b"IDAT":
-        idat += body
-    pos += 12 + n
-raw, stride = zlib.decompress(idat), w * bpp
-prev, colors, i = bytearray(stride), {}, 0
-for y in range(h):
-    f, line = raw[i], bytearray(raw[i + 1:i + 1 + stride])
-    i += 1 + stride
-    for x in range(stride):
-        a = line[x - bpp] if x >= bpp else 0
-        b, c = prev[x], prev[x - bpp] if x >= bpp else 0
-        if f == 1: line[x] = (line[x] + a) & 255
-        elif f == 2: line[x] = (line[x] + b) & 255
-        elif f == 3: line[x] = (line[x] + (a + b) // 2) & 255
-        elif f == 4:
-            p = a + b - c; pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-            line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-    for x in range(0, stride, bpp):
-        k = "#%02x%02x%02x" % tuple(line[x:x + 3])
-        colors[k] = colors.get(k, 0) + 1
-    prev = line
-print(w, h, len(colors), " ".join(c for c in sys.argv[2:] if colors.get(c, 0) < 20))
+def decode(path):
+    data = open(path, "rb").read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, w = 8, b"", 0
+    while pos < len(data):
+        n, typ = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        if typ == b"IHDR":
+            w, h, depth, ctype, _, _, interlace = struct.unpack(">IIBBBBB", body)
+            assert depth == 8 and ctype in (2, 6) and not interlace
+            bpp = 3 if ctype == 2 else 4
+        elif typ == b"IDAT":
+            idat += body
+        pos += 12 + n
+    raw, stride = zlib.decompress(idat), w * bpp
+    prev, rows, i = bytearray(stride), [], 0
+    for y in range(h):
+        f, line = raw[i], bytearray(raw[i + 1:i + 1 + stride])
+        i += 1 + stride
+        for x in range(stride):
+            a = line[x - bpp] if x >= bpp else 0
+            b, c = prev[x], prev[x - bpp] if x >= bpp else 0
+            if f == 1: line[x] = (line[x] + a) & 255
+            elif f == 2: line[x] = (line[x] + b) & 255
+            elif f == 3: line[x] = (line[x] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c; pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append([bytes(line[x:x + 3]) for x in range(0, stride, bpp)])
+        prev = line
+    return w, h, rows
+if sys.argv[1] == "colours":
+    w, h, rows = decode(sys.argv[2])
+    colors = {}
+    for r in rows:
+        for px in r:
+            colors[px] = colors.get(px, 0) + 1
+    colors = {"#%02x%02x%02x" % tuple(k): v for k, v in colors.items()}
+    print(w, h, len(colors), " ".join(c for c in sys.argv[3:] if colors.get(c, 0) < 20))
+else:
+    (w1, h1, r1), (w2, h2, r2) = decode(sys.argv[2]), decode(sys.argv[3])
+    assert (w1, h1) == (w2, h2)
+    ys = [y for y in range(h1) for x in range(w1) if r1[y][x] != r2[y][x]]
+    print(len(ys), min(ys) if ys else -1, max(ys) if ys else -1)
 PY
 if command -v python3 >/dev/null 2>&1; then
-	read -r pw ph ncolors missing <<<"$(python3 png.py page.png '#0072b2' '#d55e00' '#009e73' '#cc79a7' 2>&1)"
+	read -r pw ph ncolors missing <<<"$(python3 png.py colours page.png '#0072b2' '#d55e00' '#009e73' '#cc79a7' 2>&1)"
 	is "the screenshot: 1000x2000" "$pw x $ph" "1000 x 2000"
 	[ "${ncolors:-0}" -gt 50 ] && ok "the screenshot has many colours ($ncolors)" ||
 		not_ok "the screenshot has many colours" "$ncolors"
 	is "the screenshot shows each of the 4 runs' colours" "${missing:-}" ""
+	# Ticks and legends render: the page drawn again with them hidden (a
+	# style its policy allows) differs from it in their pixels, down the
+	# charts; drawn again with a style that hides nothing, in none.
+	shot() {
+		sed "s#</head>#<style>$2{visibility:hidden}</style></head>#" page.html >"$1.html"
+		chrome --screenshot="$FL_TMP/$1.png" --window-size=1000,2000 "file://$FL_TMP/$1.html" >/dev/null 2>&1
+	}
+	shot same '.no-such-class'
+	shot noticks '.tick,.grid'
+	shot nolegend '.legend,.legend-item'
+	read -r n y0 y1 <<<"$(python3 png.py diff page.png same.png 2>&1)"
+	is "control: the page drawn again, the same pixels" "$n" 0
+	read -r n y0 y1 <<<"$(python3 png.py diff page.png noticks.png 2>&1)"
+	if [ "${n:-0}" -gt 2000 ] 2>/dev/null && [ "$((y1 - y0))" -gt 1000 ]; then
+		ok "the axis ticks render: $n pixels, rows $y0 to $y1"
+	else
+		not_ok "the axis ticks render" "pixels that differ without them, first and last row: $n $y0 $y1"
+	fi
+	read -r n y0 y1 <<<"$(python3 png.py diff page.png nolegend.png 2>&1)"
+	if [ "${n:-0}" -gt 1000 ] 2>/dev/null && [ "$((y1 - y0))" -gt 500 ]; then
+		ok "the legends render: $n pixels, rows $y0 to $y1"
+	else
+		not_ok "the legends render" "pixels that differ without them, first and last row: $n $y0 $y1"
+	fi
 else
-	skip "the screenshot's colours" "python3 is not installed"
+	for t in "the screenshot's colours" "the axis ticks render" "the legends render"; do
+		skip "$t" "python3 is not installed"
+	done
 fi
 
 done_testing

@@ -68,13 +68,17 @@ for fid, d in flows.items():
                    for a, b, x in slices[(e["pid"], e["tid"])]):
             fail("flow %s end not inside a %s slice of its track" % (ph, want), e)
 print("flows:", "; ".join(bad) or "ok", len(flows))
-# a track's fault slices never overlap (they nest)
+# a track's slices nest, faults, lock waits and writer windows alike: each
+# ends by the end of the slice it starts in (Perfetto drops one that does not)
 bad = []
 for k, v in slices.items():
-    fs = sorted((a, b) for a, b, x in v if x.get("cat", "").startswith("fault"))
-    for (a1, b1), (a2, b2) in zip(fs, fs[1:]):
-        if a2 < b1 - 1e-9:
-            fail("faults overlap on track %s at %s" % (k, a2))
+    open_ends = []
+    for a, b, x in sorted(v, key=lambda s: (s[0], -(s[1] - s[0]))):
+        while open_ends and open_ends[-1][0] <= a + 1e-9:
+            open_ends.pop()
+        if open_ends and b > open_ends[-1][0] + 1e-9:
+            fail("on track %s, %s ends past %s" % (k, x["name"], open_ends[-1][1]), x)
+        open_ends.append((b, x["name"]))
 print("nesting:", "; ".join(bad) or "ok")
 # against the store
 db = sqlite3.connect("n.db")
@@ -89,6 +93,13 @@ if frm is None:
     waits = sum(1 for e in evs if e["ph"] == "X" and e["name"] == "mmap_lock wait")
     nwt = db.execute("select count(*) from outcomes where run_id = ? and lock_wait > 0", (run,)).fetchone()[0]
     print("lock wait slices:", waits == nwt, waits, nwt)
+    # named by the outcome: the counter (else the path), the reason when it
+    # is not "ok", "-> mmap_lock" when the fault fell back
+    names = {e["args"]["fault_id"]: e["name"] for e in faults}
+    want = {f: (c or p) + ("" if r == "ok" else " (%s)" % r) + (" -> mmap_lock" if fb else "")
+            for f, c, p, r, fb in db.execute("select fault_id, counter, path, reason, fell_back"
+                                              " from outcomes where run_id = ?", (run,))}
+    print("names from the outcomes:", names == want, sorted({n for n in names.values()})[:3])
     lat = {e["args"]["fault_id"]: e["args"]["latency_ns"] for e in faults}
     same = all(lat.get(f) == l for f, l in db.execute("select fault_id, latency from outcomes where run_id = ?", (run,)))
     print("latencies as stored:", same)
@@ -97,19 +108,31 @@ else:
     # leaves it for a fault inside
     out = [e for e in faults if not (e["ts"] + e["dur"] >= frm - 1e-6 and e["ts"] <= to + 1e-6)]
     print("window:", not out and len(faults) > 0, len(faults))
+    # the same slices as the whole run's export draws meeting the window
+    whole = {e["args"]["fault_id"]: (e["ts"], e["dur"]) for e in json.load(open(sys.argv[5]))["traceEvents"]
+             if e["ph"] == "X" and e.get("cat", "").startswith("fault")
+             and e["ts"] + e["dur"] >= frm - 1e-6 and e["ts"] <= to + 1e-6}
+    mine = {e["args"]["fault_id"]: (e["ts"], e["dur"]) for e in faults}
+    print("window as the whole run:", mine == whole, sorted(set(mine) ^ set(whole))[:3])
 meta = [e for e in evs if e["ph"] == "M"]
 pids = {e["pid"] for e in meta if e["name"] == "process_name"}
 tids = {e["tid"] for e in meta if e["name"] == "thread_name"}
 want = {r[0] for r in db.execute("select distinct max(pid, 0) from threads t join runs r on r.trace_id = t.trace_id and r.run_id = ?", (run,))}
 wtids = {r[0] for r in db.execute("select tid from threads t join runs r on r.trace_id = t.trace_id and r.run_id = ?", (run,))}
 print("a process per pid, a thread per tid:", pids == want and tids == wtids)
-print("labels:", sorted({e["args"]["labels"] for e in meta if e["name"] == "process_labels"}))
+labels = {e["pid"]: e["args"]["labels"] for e in meta if e["name"] == "process_labels"}
+print("labels:", sorted(set(labels.values())))
+# Perfetto UI reads no process metadata but the name: it holds the run too
+names = [e for e in meta if e["name"] == "process_name"]
+print("process names hold the run:", len(names) > 0 and
+      all(e["args"]["name"].endswith(") " + labels.get(e["pid"], "?")) for e in names))
 PY
 
 check() { python3 check.py "$@" 2>&1; }
 line() { printf '%s\n' "$out" | grep -F -- "$1"; }
 
-for run in 4 5; do
+# run 2 (pervma): successes and retries; 4 (spf-mmseq): aborts; 5: knobs
+for run in 2 4 5; do
 	expect_ok "run $run: export -o FILE" export n.db --format chrome-trace --run $run -o r$run.json
 	is "... says where, and how to open it" "$FL_ERR" \
 		"wrote r$run.json: open it in https://ui.perfetto.dev or chrome://tracing"
@@ -118,15 +141,17 @@ for run in 4 5; do
 		"required fields: ok"
 	is "run $run: each flow id has one s and one f, inside a writer and a fault" \
 		"$(line 'flows:' | cut -d' ' -f1-2)" "flows: ok"
-	is "run $run: a thread's fault slices nest" "$(line 'nesting:')" "nesting: ok"
+	is "run $run: a thread's slices nest (faults, lock waits, writers)" "$(line 'nesting:')" "nesting: ok"
 	is "run $run: a fault slice per outcome" "$(line 'fault slices' | cut -d' ' -f1-5)" \
 		"fault slices = outcomes: True"
 	is "run $run: a flow per abort naming its writer" "$(line 'flows =' | cut -d' ' -f1-7)" \
 		"flows = aborts with a writer: True"
 	is "run $run: fallbacks named '-> mmap_lock'" "$(line 'fell back slices:')" \
 		"fell back slices: True"
-	is "run $run: a lock wait slice per waiting fault" "$(line 'lock wait' | cut -d' ' -f1-4)" \
+	is "run $run: a lock wait slice per waiting fault" "$(line 'lock wait slices:' | cut -d' ' -f1-4)" \
 		"lock wait slices: True"
+	is "run $run: each fault slice named by its counter, reason and fallback" \
+		"$(line 'names from' | cut -d' ' -f1-5)" "names from the outcomes: True"
 	is "run $run: latencies as stored" "$(line 'latencies')" "latencies as stored: True"
 	is "run $run: a process per pid, a thread per tid" "$(line 'a process per')" \
 		"a process per pid, a thread per tid: True"
@@ -135,8 +160,16 @@ is "flows exist on spf-mmseq (run 4)" "$(sqlite3 n.db 'select count(writer_id) >
 out=$(check r5.json 5)
 is "run 5: the label names strategy, profile, seed and the non-default knobs" "$(line 'labels:')" \
 	"labels: ['run 5 spf v12, seed 7, knobs writer_scale=150 jitter_ns=500']"
+is "run 5: each process name holds the run's label" "$(line 'process names hold')" \
+	"process names hold the run: True"
 out=$(check r4.json 4)
 is "run 4: default knobs are not listed" "$(line 'labels:')" "labels: ['run 4 spf-mmseq, seed 0']"
+is "run 4: each process name holds the run's label (Perfetto UI shows no other)" \
+	"$(line 'process names hold')" "process names hold the run: True"
+grep -q '"name":"vma_lock_success","cat":"fault"' r2.json &&
+	grep -q '"name":"vma_lock_retry (no anon_vma) -> mmap_lock","cat":"fault,fallback"' r2.json &&
+	ok "a success slice is named by its counter, a retry by counter, reason and fallback" ||
+	not_ok "a success slice is named by its counter, a retry by counter, reason and fallback"
 grep -q '"name":"SPF_ABORT_PTE_MAP_LOCK_SEQ1 (mmap_seq changed before the PTL) -> mmap_lock"' r4.json &&
 	ok "an abort slice is named by counter, reason and fallback" ||
 	not_ok "an abort slice is named by counter, reason and fallback"
@@ -147,10 +180,20 @@ grep -q '"name":"mmap_lock write: munmap","cat":"writer"' r4.json &&
 expect_ok "run 4 to stdout, a 100ms..200ms window" export n.db --format chrome-trace --run 4 \
 	--from 100ms --to 0.2s
 printf '%s\n' "$FL_OUT" >w.json
-out=$(check w.json 4 100000 200000)
+out=$(check w.json 4 100000 200000 r4.json)
 is "window: every fault slice meets it" "$(line 'window:' | cut -d' ' -f1-2)" "window: True"
+is "window: the fault slices of the whole run's file that meet it" \
+	"$(line 'window as' | cut -d' ' -f1-6)" "window as the whole run: True"
 is "window: the format holds" "$(line 'required fields:')" "required fields: ok"
 is "window: flows still whole" "$(line 'flows:' | cut -d' ' -f1-2)" "flows: ok"
+# 223.18 ms: a fault waits on mmap_lock past the window's start, but its
+# thread's next fault comes, and ends, before it: cut there, as in the
+# whole run's file, the first fault meets no part of the window.
+expect_ok "run 4, a 20us window" export n.db --format chrome-trace --run 4 \
+	--from 223180us --to 223200us -o w2.json
+out=$(check w2.json 4 223180 223200 r4.json)
+is "20us window: the fault slices of the whole run's file that meet it" \
+	"$(line 'window as' | cut -d' ' -f1-6)" "window as the whole run: True"
 small=$(stat -c %s w.json) big=$(stat -c %s r4.json)
 [ "$small" -lt $((big / 2)) ] && ok "window: a smaller file ($small < $big bytes)" ||
 	not_ok "window: a smaller file" "$small vs $big bytes"

@@ -105,7 +105,7 @@ tui_keys Down
 tui_expect_line "Down again: the empty line" "^filter: ?$"
 tui_keys Escape
 tui_keys '|' n o - s u c h Enter
-tui_expect "a filter nothing matches says so" "no row matches the filter"
+tui_expect "a filter nothing matches says so, and how to change it" "no row matches the filter: | to change it"
 tui_keys '|' Enter
 
 # ---- s sort ----------------------------------------------------------------------

@@ -1,11 +1,12 @@
 /* faultline record: the start-up, in its order.  The checks before
  * anything is touched (privileges, the sudo user, the output directory),
- * tracefs, a private session daemon started early so that it comes up
- * while the perf events are opened, the LTTng session, the provider
- * loaded once the session is started, and the header; then the command
- * is let go, or the attached processes' layouts are read.  Apart from the
- * loop (recorder_loop.c) because the order matters and is easier to keep
- * when it reads top to bottom in one place.
+ * tracefs, the recorder's raised priority, a private session daemon
+ * started early so that it comes up while the perf events are opened,
+ * the LTTng session, the provider loaded once the session is started,
+ * and the header; then the command is let go, or the attached processes'
+ * layouts are read.  Apart from the loop (recorder_loop.c) because the
+ * order matters and is easier to keep when it reads top to bottom in one
+ * place.
  */
 #define _GNU_SOURCE
 #include <errno.h>

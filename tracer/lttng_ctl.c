@@ -181,6 +181,20 @@ int fl_lttng_sessiond_wait(struct fl_lttng *l, bool quiet, struct fl_err *err)
 	for (int i = 0; i < 5000; i++) {
 		if (waitpid(pid, &status, WNOHANG) == pid) {
 			l->spawned_pid = 0;
+			/* Another daemon came up meanwhile (another recorder
+			 * started one at the same moment), and ours left
+			 * because one runs: use that one, and leave it be.
+			 * It may still be on its way up: give it 1 s. */
+			for (int j = 0; j < 500 && !(WIFEXITED(status) && WEXITSTATUS(status) == 127);
+			     j++) {
+				if (l->fn->daemon_alive() == 1) {
+					if (!quiet)
+						fprintf(stderr, "faultline record: using the "
+							"lttng-sessiond that started meanwhile\n");
+					return 0;
+				}
+				sleep_ms(2);
+			}
 			fl_err_set(err, -ECHILD, "lttng-sessiond cannot start: '%s' %s %d", bin,
 				   WIFEXITED(status) ? "exited with status" : "was killed by signal",
 				   WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));

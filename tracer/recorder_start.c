@@ -236,6 +236,8 @@ static int start_session(struct recorder *r, const struct fl_lttng_channel_opts 
 
 	if ((rc = fl_lttng_sessiond_wait(&r->lt, r->o.quiet, err)) < 0)
 		return rc;
+	if (r->lt.sessiond_pid <= 0)
+		fl_guard_sessiond(&r->guard, 0);	/* not ours to stop */
 	session_name(name, sizeof(name));
 	fl_guard_session(&r->guard, name);
 	if ((rc = fl_lttng_start(&r->lt, name, r->o.url ? r->o.url : r->outdir, co, err)) < 0)

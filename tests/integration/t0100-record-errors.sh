@@ -27,6 +27,8 @@ root_checks=(
 	"no readahead tracepoints: recording goes on, the header names them missing"
 	"no readahead tracepoints: info shows sched but no readahead"
 	"lttng-sessiond cannot start" "disk full: stops with a message" "disk full: the trace is readable"
+	"another lttng-sessiond came up first: the recording uses it"
+	"another lttng-sessiond came up first: it is left running"
 )
 need_recording root lttng tracefs -- "${root_checks[@]}"
 
@@ -119,6 +121,34 @@ if pgrep -x lttng-sessiond >/dev/null; then
 else
 	LTTNG_SESSIOND_PATH=$FL_TMP/no-sessiond expect_fail "lttng-sessiond cannot start" 1 \
 		"lttng-sessiond cannot start: .*no-sessiond' exited with status 127" record -o "$FL_TMP/t4" -- true
+fi
+
+# Two recorders started at one moment each start a private daemon; one
+# daemon wins and the other exits, seeing it run.  Played here by a
+# daemon "binary" that starts a real daemon without waiting for it, then
+# exits 1 at once as the loser does: the recorder records through the
+# winner, and leaves it running (it is the other recorder's).
+if pgrep -x lttng-sessiond >/dev/null; then
+	skip "another lttng-sessiond came up first: the recording uses it" "a session daemon already runs here"
+	skip "another lttng-sessiond came up first: it is left running" "a session daemon already runs here"
+else
+	printf '#!/bin/sh\n(setsid lttng-sessiond --no-kernel >/dev/null 2>&1 &)\nexit 1\n' >"$FL_TMP/lost-race"
+	chmod +x "$FL_TMP/lost-race"
+	LTTNG_SESSIOND_PATH=$FL_TMP/lost-race run_fl record -o "$FL_TMP/t5" -- "$pt" -t 1 -r 1 -p 16
+	if [ "$FL_RC" -eq 0 ] && printf '%s\n' "$FL_ERR" | grep -q 'using the lttng-sessiond that started meanwhile' &&
+		babeltrace2 "$FL_TMP/t5" 2>/dev/null | grep -q 'faultline:fault:'; then
+		ok "another lttng-sessiond came up first: the recording uses it"
+	else
+		not_ok "another lttng-sessiond came up first: the recording uses it" "exit $FL_RC" "$FL_ERR"
+	fi
+	if pgrep -x lttng-sessiond >/dev/null; then
+		ok "another lttng-sessiond came up first: it is left running"
+	else
+		not_ok "another lttng-sessiond came up first: it is left running" "no lttng-sessiond runs"
+	fi
+	# Stopped here, as its owner would: the tests after this start their own.
+	pkill -x lttng-sessiond
+	for _ in $(seq 100); do pgrep -x lttng-sessiond >/dev/null || break; sleep 0.1; done
 fi
 
 # A nearly full disk: a 40 MiB tmpfs is below the recorder's reserve.

@@ -21,8 +21,8 @@ void eng_sample_anon_delay(struct fl_engine *e, const struct fl_gt_state *g, uin
 {
 	uint64_t tmp[1024];
 
-	if (!g->starts || g->t_start < t || e->nanon_delay == 1024)
-		return;
+	if (!g->starts || g->t_start < t || e->nanon_delay == 1024 || g->shared_vma)
+		return;	/* a shared VMA's lock is a fallback's (fl_gt_state.shared_vma) */
 	if (!(g->released && !g->held && !g->write) && !(g->failed >= 2 && !g->write))
 		return;
 	e->anon_delay[e->nanon_delay++] = g->t_start - t;

@@ -250,6 +250,9 @@ int eng_on_fault(struct fl_engine *e, struct thread *t, const struct fl_event *e
 	p->v.place = place_fault(e, mm, ev->u.fault.address, &vma);
 	if (vma)
 		p->v.vma = *vma;
+	/* Its ground truth reads a shared VMA's lock events apart. */
+	t->gt.shared_vma = vma && (p->v.place == FL_PLACE_VMA || p->v.place == FL_PLACE_INFERRED) &&
+			   (vma->flags & (FL_VM_SHARED | FL_VM_MAYSHARE));
 	if (p->v.place == FL_PLACE_NO_VMA) {
 		const struct fl_vma *above = fl_vma_at(&mm->mm.vmas,
 						       fl_vma_find_idx(&mm->mm.vmas, ev->u.fault.address));

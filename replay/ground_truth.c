@@ -66,7 +66,7 @@ void fl_gt_end(struct fl_gt_state *s, struct fl_gt_result *out)
 		out->gt = FL_GT_UNKNOWN;
 		return;
 	}
-	if (s->held) {
+	if (s->held || (s->released && s->shared_vma && !s->write)) {
 		out->gt = FL_GT_FALLBACK;
 		if (s->starts && s->t_acquired >= s->t_start)
 			out->lock_wait = s->t_acquired - s->t_start;
@@ -78,6 +78,8 @@ void fl_gt_end(struct fl_gt_state *s, struct fl_gt_result *out)
 			out->detail = "anon_vma retry";
 		else if (s->failed == 1)
 			out->detail = "trylock failed";
+		else if (!s->held)
+			out->detail = "completed unlocked";
 	} else {
 		out->gt = FL_GT_VMA;
 		if (s->released)

@@ -50,6 +50,15 @@ struct fl_gt_state {
 	uint64_t t_start, t_acquired;	/* first start_locking, last successful acquire */
 	uint64_t t_last_start;		/* the last start_locking */
 	uint64_t t_first_ret;		/* the first acquire_returned, 0 none */
+	/* Set by a reader that knows the layout (the replay): the fault's
+	 * VMA is shared.  __vmf_anon_prepare() never runs there, so a read
+	 * lock taken and released inside such a fault is
+	 * lock_mm_and_find_vma()'s after a VM_FAULT_RETRY, and the attempt
+	 * under it dropped it before the end: fault_dirty_shared_page()'s
+	 * maybe_unlock_mmap_for_io(), then VM_FAULT_COMPLETED.  A fallback
+	 * ('completed unlocked'), which `faultline info`, without layouts,
+	 * counts as an anon_vma trylock. */
+	bool shared_vma;
 };
 
 struct fl_gt_result {

@@ -149,7 +149,9 @@ CREATE TABLE faults (
 	-- Finer ground truth: 'anon_vma trylock' (vma), 'trylock failed'
 	-- (a failed trylock before the lock: contended), 'anon_vma retry'
 	-- (__vmf_anon_prepare's trylock failed, then lock_mmap), 'stack
-	-- growth' (a write lock inside the fault), '' otherwise.
+	-- growth' (a write lock inside the fault), 'completed unlocked' (a
+	-- shared VMA's fault that fell back and dropped the lock before its
+	-- end: fault_dirty_shared_page()), '' otherwise.
 	gt_detail	TEXT NOT NULL,
 	gt_lock_wait	INTEGER,		-- ns from first start_locking to acquired
 	PRIMARY KEY (trace_id, fault_id)

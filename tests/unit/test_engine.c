@@ -1523,6 +1523,27 @@ static void snapshot_without_vmflags_is_charged(void **state)
 	replay_free(&r);
 }
 
+/* A read lock taken and released inside a write fault: on a private
+ * mapping, __vmf_anon_prepare()'s trylock (the fault stayed on the VMA
+ * lock); on a shared file mapping, which never prepares an anon_vma, the
+ * fallback's lock_mm_and_find_vma(), let go before the end by
+ * fault_dirty_shared_page() (ground_truth.h: shared_vma). */
+static void shared_mapping_lock_released_is_a_fallback(void **state)
+{
+	struct script s = { .n = 0 };
+	struct replay r;
+
+	(void)state;
+	mapping(&s, 1, PID, A, A + LEN, "rw-p", "", true);
+	mapping(&s, 1, PID, B, B + LEN, "rw-s", "/var/tmp/shared.dat", true);
+	first_write(&s, MAIN, 100, A + PG);		/* fault 1 */
+	first_write(&s, MAIN, 200, B + PG);		/* fault 2 */
+	play(&r, &s, false);
+	EXPECT_GT(&r, 1, FL_GT_VMA, "anon_vma trylock");
+	EXPECT_GT(&r, 2, FL_GT_FALLBACK, "completed unlocked");
+	replay_free(&r);
+}
+
 /* The names /proc and perf give shmem mappings: MAP_SHARED|MAP_ANONYMOUS
  * ("/dev/zero (deleted)"), SysV shared memory, memfd, POSIX shared memory
  * in /dev/shm.  Their faults are shmem_fault()'s, the others a file's. */
@@ -1793,6 +1814,7 @@ int main(void)
 		cmocka_unit_test(snapshot_without_vmflags_is_charged),
 		cmocka_unit_test(snapshot_anonymous_size),
 		cmocka_unit_test(snapshot_shmem_by_name),
+		cmocka_unit_test(shared_mapping_lock_released_is_a_fallback),
 		cmocka_unit_test(mprotect_of_a_mapping_known_by_its_start),
 		cmocka_unit_test(snapshot_anon_vmas_apart_and_split),
 		cmocka_unit_test(calls_apply_in_lock_order),

@@ -83,6 +83,42 @@ static void anon_vma_trylock_released_is_vma(void **state)
 	assert_int_equal(r.lock_wait, 0);
 }
 
+/* S A(ok) R on a shared VMA: no anon_vma there (__vmf_anon_prepare() is
+ * for private mappings), so the lock was lock_mm_and_find_vma()'s after
+ * a VM_FAULT_RETRY, and the attempt under it let it go before the end:
+ * fault_dirty_shared_page() -> maybe_unlock_mmap_for_io() (the retry is
+ * not FAULT_FLAG_TRIED unless the first attempt was major), then
+ * balance_dirty_pages_ratelimited() and VM_FAULT_COMPLETED.  A fallback. */
+static void shared_vma_lock_released_is_fallback(void **state)
+{
+	struct fl_gt_state s;
+	struct fl_gt_result r;
+
+	(void)state;
+	fl_gt_fault(&s);
+	s.shared_vma = true;
+	S(&s, 100);
+	A_OK(&s, 101);
+	R(&s, 130);
+	r = end(&s);
+	assert_int_equal(r.gt, FL_GT_FALLBACK);
+	assert_string_equal(r.detail, "completed unlocked");
+	assert_int_equal(r.lock_wait, 1);
+	/* The same, held at the end: a fallback as any. */
+	fl_gt_fault(&s);
+	s.shared_vma = true;
+	S(&s, 200);
+	A_OK(&s, 203);
+	r = end(&s);
+	assert_int_equal(r.gt, FL_GT_FALLBACK);
+	assert_string_equal(r.detail, "");
+	/* No lock at all: the VMA lock. */
+	fl_gt_fault(&s);
+	s.shared_vma = true;
+	r = end(&s);
+	assert_int_equal(r.gt, FL_GT_VMA);
+}
+
 /* S A(ok) ...end: lock_mm_and_find_vma()'s mmap_read_trylock() succeeded
  * and handle_mm_fault() ran under mmap_lock: a fallback. */
 static void trylock_held_at_end_is_fallback(void **state)
@@ -291,6 +327,7 @@ int main(void)
 		cmocka_unit_test(end_without_fault_is_unknown),
 		cmocka_unit_test(events_between_faults_ignored),
 		cmocka_unit_test(stray_release),
+		cmocka_unit_test(shared_vma_lock_released_is_fallback),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

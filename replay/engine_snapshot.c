@@ -104,6 +104,14 @@ static void snapshot_kind(struct fl_vma *v, const char *path)
 		return;
 	}
 	v->kind = snapshot_shmem(path) ? FL_VMA_SHMEM : FL_VMA_FILE;
+	/* shmat()'s VMAs: shm_vm_ops wrap shmem's ->fault but have no
+	 * ->map_pages, so vmf_can_call_fault() sends their faults to
+	 * mmap_lock (6.7+), as a special mapping's. */
+	v->no_map_pages = !strncmp(path, "/SYSV", 5);
+	/* shmat() and MAP_SHARED|MAP_ANONYMOUS map shared, always: what a
+	 * mapping without its permissions (perf MMAP2) still is. */
+	if (v->no_map_pages || !strcmp(path, "/dev/zero (deleted)"))
+		v->flags |= FL_VM_SHARED | FL_VM_MAYSHARE;
 	for (const char *c = path; *c; c++)
 		h = (h ^ (unsigned char)*c) * 1099511628211ULL;
 	v->file_id = (h & ~(FL_MM_FILE_FD | FL_MM_FILE_ANON)) | 1;

@@ -77,7 +77,7 @@ const char *fl_vma_kind_name(enum fl_vma_kind kind);
 enum fl_vma_ops {
 	FL_VMA_OPS_NONE,	/* anonymous: vma->vm_ops == NULL */
 	FL_VMA_OPS_FILE,	/* a filesystem's ops, with ->map_pages */
-	FL_VMA_OPS_SPECIAL,	/* special mapping ops, no ->map_pages */
+	FL_VMA_OPS_SPECIAL,	/* special mapping ops, or SysV shm's: no ->map_pages */
 };
 
 struct fl_vma {
@@ -92,6 +92,9 @@ struct fl_vma {
 	/* The anon_vma_chain is longer than one entry: the VMA was copied from
 	 * a parent at fork (vma_is_fork_child()), which blocks some merges. */
 	bool anon_vma_fork_child;
+	/* File-backed, but its vm_ops have no ->map_pages: SysV shared
+	 * memory (ipc/shm.c shm_vm_ops over shmem), which shmat() maps. */
+	bool no_map_pages;
 	bool extent_inferred;	/* end was guessed (perf MMAP2 gives no end) */
 	uint64_t id;		/* stable identity, never reused in a set */
 	/* Write cycle that last wrote this VMA (vma_start_write() in that
@@ -102,7 +105,7 @@ struct fl_vma {
 
 static inline enum fl_vma_ops fl_vma_ops_of(const struct fl_vma *v)
 {
-	if (v->kind == FL_VMA_SPECIAL)
+	if (v->kind == FL_VMA_SPECIAL || v->no_map_pages)
 		return FL_VMA_OPS_SPECIAL;
 	return v->file_id ? FL_VMA_OPS_FILE : FL_VMA_OPS_NONE;
 }

@@ -1573,7 +1573,15 @@ static void snapshot_shmem_by_name(void **state)
 	for (size_t i = 0; i < n; i++) {
 		assert_int_equal(F(&r, i + 1)->place, FL_PLACE_VMA);
 		assert_int_equal(F(&r, i + 1)->vma.kind, m[i].kind);
+		/* SysV shm's vm_ops (shm_vm_ops) have no ->map_pages. */
+		assert_int_equal(fl_vma_ops_of(&F(&r, i + 1)->vma),
+				 i == 1 ? FL_VMA_OPS_SPECIAL : FL_VMA_OPS_FILE);
 	}
+	/* A first write to a SysV segment: vmf_can_call_fault() retries it;
+	 * a /dev/shm file's completes under the VMA lock. */
+	assert_string_equal(F(&r, 2)->o[0].reason, "no map_pages");
+	assert_true(F(&r, 2)->o[0].fell_back);
+	assert_string_equal(F(&r, 4)->o[0].reason, "ok");
 	replay_free(&r);
 }
 

@@ -54,21 +54,36 @@ static uint64_t smaps_flags(const char *s)
 	return f;
 }
 
-/* Mappings of shmem, by the names /proc and perf give them: a
- * MAP_SHARED|MAP_ANONYMOUS mapping (shmem_zero_setup()'s "dev/zero"
- * file, unlinked), SysV shared memory, memfd_create(), POSIX shared
- * memory in /dev/shm.  Their faults go to shmem_fault(), not
+/* Mappings of shmem, by the names /proc and perf give them, and what
+ * each name says of the VMA.  Their faults go to shmem_fault(), not
  * filemap_fault() (strategy_pervma.c). */
-static bool snapshot_shmem(const char *path)
-{
-	static const char *const prefix[] = { "/SYSV", "/memfd:", "/dev/shm/", NULL };
+struct shmem_name {
+	const char *name;
+	bool prefix;		/* name begins the path, or is all of it */
+	/* Always mapped shared: what a mapping without its permissions
+	 * (perf MMAP2) still is. */
+	bool shared;
+	/* vm_ops without ->map_pages: shmat()'s shm_vm_ops wrap shmem's
+	 * ->fault only, so vmf_can_call_fault() sends their faults to
+	 * mmap_lock (6.7+), as a special mapping's. */
+	bool no_map_pages;
+};
 
-	if (!strcmp(path, "/dev/zero (deleted)"))
-		return true;
-	for (int i = 0; prefix[i]; i++)
-		if (!strncmp(path, prefix[i], strlen(prefix[i])))
-			return true;
-	return false;
+static const struct shmem_name *snapshot_shmem(const char *path)
+{
+	static const struct shmem_name names[] = {
+		/* MAP_SHARED|MAP_ANONYMOUS: shmem_zero_setup()'s file, unlinked */
+		{ "/dev/zero (deleted)", false, true, false },
+		{ "/SYSV", true, true, true },		/* SysV shared memory (shmat()) */
+		{ "/memfd:", true, false, false },	/* memfd_create() */
+		{ "/dev/shm/", true, false, false },	/* POSIX shared memory */
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].prefix ? !strncmp(path, names[i].name, strlen(names[i].name))
+				    : !strcmp(path, names[i].name))
+			return &names[i];
+	return NULL;
 }
 
 static void snapshot_kind(struct fl_vma *v, const char *path)
@@ -76,6 +91,7 @@ static void snapshot_kind(struct fl_vma *v, const char *path)
 	static const char *const special[] = { "[vdso]", "[vvar]", "[vsyscall]", "[uprobes]",
 					       "[vvar_vclock]", NULL };
 	uint64_t h = 1469598103934665603ULL;
+	const struct shmem_name *shmem;
 
 	v->flags = FL_VM_READ | FL_VM_WRITE | FL_VM_EXEC | FL_VM_MAYREAD | FL_VM_MAYWRITE |
 		   FL_VM_MAYEXEC;
@@ -103,14 +119,10 @@ static void snapshot_kind(struct fl_vma *v, const char *path)
 		v->anon_vma = true;	/* unknown: the common case once used */
 		return;
 	}
-	v->kind = snapshot_shmem(path) ? FL_VMA_SHMEM : FL_VMA_FILE;
-	/* shmat()'s VMAs: shm_vm_ops wrap shmem's ->fault but have no
-	 * ->map_pages, so vmf_can_call_fault() sends their faults to
-	 * mmap_lock (6.7+), as a special mapping's. */
-	v->no_map_pages = !strncmp(path, "/SYSV", 5);
-	/* shmat() and MAP_SHARED|MAP_ANONYMOUS map shared, always: what a
-	 * mapping without its permissions (perf MMAP2) still is. */
-	if (v->no_map_pages || !strcmp(path, "/dev/zero (deleted)"))
+	shmem = snapshot_shmem(path);
+	v->kind = shmem ? FL_VMA_SHMEM : FL_VMA_FILE;
+	v->no_map_pages = shmem && shmem->no_map_pages;
+	if (shmem && shmem->shared)
 		v->flags |= FL_VM_SHARED | FL_VM_MAYSHARE;
 	for (const char *c = path; *c; c++)
 		h = (h ^ (unsigned char)*c) * 1099511628211ULL;

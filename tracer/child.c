@@ -39,8 +39,7 @@ int fl_child_spawn(struct fl_child *c, char **argv, const struct fl_sudo_user *s
 			_exit(127);
 		/* Back to faultline's own priority: the recorder's boost is
 		 * the recorder's (recorder_start.c). */
-		if (getpriority(PRIO_PROCESS, 0) != nice)
-			setpriority(PRIO_PROCESS, 0, nice);
+		setpriority(PRIO_PROCESS, 0, nice);
 		if (c->as_sudo_user && fl_sudo_user_become(sudo) < 0) {
 			e = errno;
 			if (write(ex[1], &e, sizeof(e)) < 0)

@@ -169,6 +169,19 @@ int fl_lttng_sessiond_spawn(struct fl_lttng *l, struct fl_err *err)
 	return 0;
 }
 
+/* Our daemon left: whether another one answers, within 1 s (it may still
+ * be on its way up).  That is why ours leaves when another recorder
+ * started one at the same moment: it sees one run. */
+static bool other_daemon_answers(const struct fl_lttng *l)
+{
+	for (int i = 0; i < 500; i++) {
+		if (l->fn->daemon_alive() == 1)
+			return true;
+		sleep_ms(2);
+	}
+	return false;
+}
+
 int fl_lttng_sessiond_wait(struct fl_lttng *l, bool quiet, struct fl_err *err)
 {
 	const char *bin = l->sessiond_bin;
@@ -180,25 +193,21 @@ int fl_lttng_sessiond_wait(struct fl_lttng *l, bool quiet, struct fl_err *err)
 	/* Ready when it answers; give it 10 s (it is usually 50 ms). */
 	for (int i = 0; i < 5000; i++) {
 		if (waitpid(pid, &status, WNOHANG) == pid) {
+			bool not_found = WIFEXITED(status) && WEXITSTATUS(status) == 127;
+
 			l->spawned_pid = 0;
-			/* Another daemon came up meanwhile (another recorder
-			 * started one at the same moment), and ours left
-			 * because one runs: use that one, and leave it be.
-			 * It may still be on its way up: give it 1 s. */
-			for (int j = 0; j < 500 && !(WIFEXITED(status) && WEXITSTATUS(status) == 127);
-			     j++) {
-				if (l->fn->daemon_alive() == 1) {
-					if (!quiet)
-						fprintf(stderr, "faultline record: using the "
-							"lttng-sessiond that started meanwhile\n");
-					return 0;
-				}
-				sleep_ms(2);
+			/* Another daemon came up meanwhile: use that one, and
+			 * leave it be. */
+			if (!not_found && other_daemon_answers(l)) {
+				if (!quiet)
+					fprintf(stderr, "faultline record: using the lttng-sessiond "
+						"that started meanwhile\n");
+				return 0;
 			}
 			fl_err_set(err, -ECHILD, "lttng-sessiond cannot start: '%s' %s %d", bin,
 				   WIFEXITED(status) ? "exited with status" : "was killed by signal",
 				   WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-			if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+			if (not_found)
 				fl_err_hint(err, "'%s' was not found: apt-get install lttng-tools, or set "
 					    "LTTNG_SESSIOND_PATH", bin);
 			else

@@ -185,31 +185,45 @@ static const char *label_of(const struct fl_table *t, size_t c, char *buf, size_
 static const char *text_of(const struct fl_col *col, const struct fl_cell *c,
 			   const struct fl_time_fmt *time, char *buf, size_t len)
 {
+	bool narrow = col->flags & FL_COL_NARROW;
+
 	if (!c->set)
-		return col->kind == FL_COL_TEXT && !(col->flags & FL_COL_DASH) ? "" : "-";
+		return (col->kind == FL_COL_TEXT && !(col->flags & FL_COL_DASH)) ||
+		       (col->flags & FL_COL_BLANK) ? "" : "-";
 	switch (col->kind) {
 	case FL_COL_TEXT:
 		return c->s[0] || !(col->flags & FL_COL_DASH) ? c->s : "-";
 	case FL_COL_INT:
-		snprintf(buf, len, "%" PRId64, c->i);
+		snprintf(buf, len, col->flags & FL_COL_SIGN ? "%+" PRId64 :
+				   col->flags & FL_COL_MARK ? "#%" PRId64 : "%" PRId64, c->i);
 		break;
 	case FL_COL_PCT:
-		snprintf(buf, len, "%.2f%%", c->d);
+		snprintf(buf, len, narrow ? "%.1f%%" : "%.2f%%", c->d);
 		break;
 	case FL_COL_RATIO:
 		snprintf(buf, len, "%.2f%%", 100.0 * c->d);
 		break;
 	case FL_COL_NS:
-		fl_fmt_ns(buf, len, c->i);
+		fl_fmt_duration(buf, len, c->i, narrow ? FL_FMT_COMPACT : FL_FMT_SPACED);
 		break;
 	case FL_COL_HEX:
-		snprintf(buf, len, "0x%" PRIx64, (uint64_t)c->i);
+		snprintf(buf, len, narrow ? "%" PRIx64 : "0x%" PRIx64, (uint64_t)c->i);
 		break;
 	case FL_COL_SECS:	/* s with ns, exact: no double rounding */
 		fl_fmt_since(buf, len, time, c->i);
 		break;
 	}
 	return buf;
+}
+
+const char *fl_table_text(const struct fl_table *t, size_t row, size_t col, char *buf,
+			  size_t len)
+{
+	const struct fl_cell *c = fl_table_cell(t, row, col);
+
+	if (!c)
+		return "";
+	return text_of(&t->cols[col], c, &t->time, buf, len);
 }
 
 /* A cell as text for programs (CSV); NULL is "". */
@@ -237,9 +251,26 @@ static const char *value_of(const struct fl_col *col, const struct fl_cell *c, c
 	return buf;
 }
 
-static bool numeric(const struct fl_col *col)
+bool fl_col_right(const struct fl_col *col)
 {
 	return col->kind != FL_COL_TEXT && col->kind != FL_COL_HEX;
+}
+
+int fl_cell_cmp(const struct fl_col *col, const struct fl_cell *a, const struct fl_cell *b)
+{
+	if (!a->set || !b->set)
+		return (int)a->set - (int)b->set;
+	switch (col->kind) {
+	case FL_COL_TEXT:
+		return strcmp(a->s, b->s);
+	case FL_COL_PCT:
+	case FL_COL_RATIO:
+		return a->d < b->d ? -1 : a->d > b->d;
+	case FL_COL_HEX:	/* addresses: unsigned */
+		return (uint64_t)a->i < (uint64_t)b->i ? -1 : (uint64_t)a->i > (uint64_t)b->i;
+	default:
+		return a->i < b->i ? -1 : a->i > b->i;
+	}
 }
 
 bool fl_table_print_text(const struct fl_table *t, FILE *out, int indent, bool colour)
@@ -322,7 +353,7 @@ bool fl_table_print_text(const struct fl_table *t, FILE *out, int indent, bool c
 			first = false;
 			if (n > w[c]) {	/* only FL_COL_CUT columns are ever cut */
 				fprintf(out, "%.*s...", (int)(w[c] - 3), s);
-			} else if (numeric(col)) {
+			} else if (fl_col_right(col)) {
 				fprintf(out, "%*s", (int)w[c], s);
 			} else if (c == last) {
 				fputs(s, out);

@@ -1,5 +1,5 @@
-/* table: the one shape every report, diff and export view is built as, and
- * its three renderings.
+/* table: the one shape every report, diff and export view, and every list
+ * of the TUI, is built as, and its renderings.
  *
  * A view is a list of named columns and rows of cells.  The column names
  * are the stable names programs read (CSV header, JSON keys); the labels
@@ -11,7 +11,9 @@
  *     addresses, VMA ranges, paths and cause names are never cut; the
  *     header bold when colour is on;
  *   - CSV (RFC 4180), a header line of the column names;
- *   - JSON, an array of objects keyed by the column names, NULL as null.
+ *   - JSON, an array of objects keyed by the column names, NULL as null;
+ *   - one cell as text for people (fl_table_text()), what the text table
+ *     prints and what the TUI's lists show (tui/table.c).
  */
 #ifndef FL_TABLE_H
 #define FL_TABLE_H
@@ -45,6 +47,13 @@ enum {
 	FL_COL_NOTEXT = 1,	/* in CSV and JSON only: the text table has no room */
 	FL_COL_DASH = 2,	/* text: an empty string prints as "-" */
 	FL_COL_CUT = 4,		/* text: may lose its tail to fit the width */
+	/* The narrow form of the TUI's cells, in text only: NS without the
+	 * space before the unit ("12.3us", "0ns"), PCT with one decimal
+	 * ("12.3%"), HEX without "0x" ("7f12345000"). */
+	FL_COL_NARROW = 8,
+	FL_COL_SIGN = 16,	/* INT, text: a change, signed ("+3", "-2", "+0") */
+	FL_COL_MARK = 32,	/* INT, text: an id marked "#12" (writers) */
+	FL_COL_BLANK = 64,	/* text: NULL prints as nothing rather than "-" */
 };
 
 struct fl_col {
@@ -85,6 +94,19 @@ void fl_table_str(struct fl_table *t, size_t row, size_t col, const char *s);
  * code (SQLITE_DONE on success); resets st. */
 int fl_table_fill(struct fl_table *t, sqlite3_stmt *st);
 const struct fl_cell *fl_table_cell(const struct fl_table *t, size_t row, size_t col);
+
+/* Cell (row, col) as text for people, as the text table prints it before
+ * escaping: the column's kind and flags say how (NULL: "" in a TEXT
+ * column or with FL_COL_BLANK, else "-"; FL_COL_DASH: "" too prints "-").
+ * Returns buf, or the cell's own string for TEXT. */
+const char *fl_table_text(const struct fl_table *t, size_t row, size_t col, char *buf,
+			  size_t len);
+/* Whether a column is printed right-aligned: numbers are, text and
+ * addresses are not. */
+bool fl_col_right(const struct fl_col *col);
+/* Compare two cells of column col as values: numbers as numbers, text by
+ * strcmp, NULL before any value.  <0, 0 or >0. */
+int fl_cell_cmp(const struct fl_col *col, const struct fl_cell *a, const struct fl_cell *b);
 
 /* Whether stdout gets colour: a terminal, and NO_COLOR unset or empty
  * (https://no-color.org). */

@@ -1,6 +1,6 @@
 /* analyze/table: text fitting the width (80, COLUMNS, --wide), columns
- * never cut, CSV quoting, JSON types, ns for
- * people. */
+ * never cut, CSV quoting, JSON types, ns for people; one cell as text in
+ * each form (the TUI's narrow cells too), cells compared as values. */
 #include "unit.h"
 
 #include <stdio.h>
@@ -191,6 +191,92 @@ static void ns(void **state)
 	assert_string_equal(fl_fmt_ns(b, sizeof(b), -1230000000), "-1.23 s");
 }
 
+/* One cell of one column, as fl_table_text() gives it. */
+static const char *cell_text(char *buf, size_t len, enum fl_col_kind kind, unsigned flags,
+			     bool set, int64_t i, double d)
+{
+	static char keep[64];
+	struct fl_col col = { "c", "c", kind, flags };
+	struct fl_table t;
+	size_t r;
+
+	fl_table_init(&t, &col, 1);
+	fl_time_fmt_init(&t.time, 1000, 5000, false);
+	r = fl_table_row(&t);
+	if (set && (kind == FL_COL_PCT || kind == FL_COL_RATIO))
+		fl_table_dbl(&t, r, 0, d);
+	else if (set)
+		fl_table_int(&t, r, 0, i);
+	snprintf(keep, sizeof(keep), "%s", fl_table_text(&t, r, 0, buf, len));
+	fl_table_free(&t);
+	return keep;
+}
+
+static void cell_forms(void **state)
+{
+	char b[64];
+
+	(void)state;
+	/* the report's forms */
+	assert_string_equal(cell_text(b, sizeof(b), FL_COL_NS, 0, true, 12345, 0), "12.3 us");
+	assert_string_equal(cell_text(b, sizeof(b), FL_COL_PCT, 0, true, 0, 12.345), "12.35%");
+	assert_string_equal(cell_text(b, sizeof(b), FL_COL_HEX, 0, true, 0x7f00, 0), "0x7f00");
+	assert_string_equal(cell_text(b, sizeof(b), FL_COL_INT, 0, true, -3, 0), "-3");
+	assert_string_equal(cell_text(b, sizeof(b), FL_COL_INT, 0, false, 0, 0), "-");
+	assert_string_equal(cell_text(b, sizeof(b), FL_COL_TEXT, 0, false, 0, 0), "");
+	assert_string_equal(cell_text(b, sizeof(b), FL_COL_SECS, 0, true, 1500000001, 0),
+			    "1.500000001");
+	/* the TUI's narrow cells */
+	assert_string_equal(cell_text(b, sizeof(b), FL_COL_NS, FL_COL_NARROW, true, 12345, 0),
+			    "12.3us");
+	assert_string_equal(cell_text(b, sizeof(b), FL_COL_NS, FL_COL_NARROW, true, 0, 0), "0ns");
+	assert_string_equal(cell_text(b, sizeof(b), FL_COL_PCT, FL_COL_NARROW, true, 0, 12.34),
+			    "12.3%");
+	assert_string_equal(cell_text(b, sizeof(b), FL_COL_HEX, FL_COL_NARROW, true, 0x7f00, 0),
+			    "7f00");
+	assert_string_equal(cell_text(b, sizeof(b), FL_COL_INT, FL_COL_SIGN, true, 3, 0), "+3");
+	assert_string_equal(cell_text(b, sizeof(b), FL_COL_INT, FL_COL_SIGN, true, 0, 0), "+0");
+	assert_string_equal(cell_text(b, sizeof(b), FL_COL_INT, FL_COL_SIGN, true, -2, 0), "-2");
+	assert_string_equal(cell_text(b, sizeof(b), FL_COL_INT, FL_COL_MARK, true, 12, 0), "#12");
+	assert_string_equal(cell_text(b, sizeof(b), FL_COL_INT, FL_COL_MARK, false, 0, 0), "-");
+	assert_string_equal(cell_text(b, sizeof(b), FL_COL_SECS, FL_COL_BLANK, false, 0, 0), "");
+}
+
+static void compare(void **state)
+{
+	static const struct fl_col c[] = {
+		{ "n", "n", FL_COL_INT, 0 },
+		{ "p", "p", FL_COL_PCT, 0 },
+		{ "a", "a", FL_COL_HEX, 0 },
+		{ "s", "s", FL_COL_TEXT, 0 },
+	};
+	struct fl_table t;
+	size_t r0, r1;
+
+	(void)state;
+	fl_table_init(&t, c, 4);
+	r0 = fl_table_row(&t);
+	r1 = fl_table_row(&t);
+	/* numbers as numbers: 9 < 10, which text would put the other way */
+	fl_table_int(&t, r0, 0, 9);
+	fl_table_int(&t, r1, 0, 10);
+	assert_true(fl_cell_cmp(&c[0], fl_table_cell(&t, r0, 0), fl_table_cell(&t, r1, 0)) < 0);
+	fl_table_dbl(&t, r0, 1, 2.5);
+	fl_table_dbl(&t, r1, 1, 2.25);
+	assert_true(fl_cell_cmp(&c[1], fl_table_cell(&t, r0, 1), fl_table_cell(&t, r1, 1)) > 0);
+	/* addresses unsigned: the top of the space is the biggest */
+	fl_table_int(&t, r0, 2, -4096);
+	fl_table_int(&t, r1, 2, 0xfff);
+	assert_true(fl_cell_cmp(&c[2], fl_table_cell(&t, r0, 2), fl_table_cell(&t, r1, 2)) > 0);
+	fl_table_str(&t, r0, 3, "b");
+	assert_true(fl_cell_cmp(&c[3], fl_table_cell(&t, r0, 3), fl_table_cell(&t, r1, 3)) > 0);
+	assert_int_equal(fl_cell_cmp(&c[3], fl_table_cell(&t, r1, 3), fl_table_cell(&t, r1, 3)), 0);
+	/* right-aligned: numbers; not: text, addresses */
+	assert_true(fl_col_right(&c[0]) && fl_col_right(&c[1]));
+	assert_false(fl_col_right(&c[2]) || fl_col_right(&c[3]));
+	fl_table_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -200,6 +286,8 @@ int main(void)
 		cmocka_unit_test(csv),
 		cmocka_unit_test(json),
 		cmocka_unit_test(ns),
+		cmocka_unit_test(cell_forms),
+		cmocka_unit_test(compare),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

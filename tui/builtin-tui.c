@@ -144,7 +144,8 @@ static void enter(struct tui_app *app, struct tui_view *v)
 		nv = tui_view_detail(app, r->ref, &err);
 		break;
 	case V_COMPARE: {
-		int64_t run = r->num[2] > 0 ? v->run_id : v->run_b;
+		const struct fl_cell *n_a = tui_table_value(&v->tab, r, 2);
+		int64_t run = n_a && n_a->i > 0 ? v->run_id : v->run_b;
 		int cause;
 
 		if (tui_ensure_run(app, run, &err) < 0)
@@ -318,7 +319,8 @@ static bool act(struct tui_app *app, enum tui_action a)
 			snprintf(app->msg, sizeof(app->msg), "sorted as read");
 		else
 			snprintf(app->msg, sizeof(app->msg), "sorted on %s",
-				 v->tab.cols[v->tab.sort].title[0] ? v->tab.cols[v->tab.sort].title : "bar");
+				 v->tab.cols[v->tab.sort].col.label[0] ? v->tab.cols[v->tab.sort].col.label
+									: "bar");
 		break;
 	case ACT_RUN: {
 		int64_t run = v->kind == V_RUNS ? 0 : v->run_id;

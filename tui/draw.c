@@ -207,11 +207,12 @@ static void draw_cell(const struct tui_app *app, const struct tui_table *t, cons
 	int len = (int)strlen(s);
 	char cut[512];
 
-	if (t->cols[c].kind == COL_BAR) {
+	if (t->cols[c].bar) {
 		bar(app, y, x, w, r->bar, cur ? A_REVERSE : style(app, P_BAR, A_BOLD));
 		return;
 	}
-	if (t->cols[c].kind == COL_NUM) {
+	/* numbers right-aligned, keeping their tail */
+	if (fl_col_right(&t->cols[c].col)) {
 		if (len > w)
 			s += len - w, len = w;
 		put(y, x + w - len, w, s);
@@ -246,7 +247,7 @@ static void focus_cuts(const struct tui_table *t, const int *w, int h, int (*foc
 		for (int c = 0; c < TUI_MAXCOLS; c++)
 			focus[i][c] = -1;
 	for (int c = 0; c < t->ncols; c++) {
-		if (t->cols[c].kind != COL_TEXT || w[c] >= (int)sizeof(a))
+		if (t->cols[c].bar || fl_col_right(&t->cols[c].col) || w[c] >= (int)sizeof(a))
 			continue;
 		for (int i = 0; i < h && i < FOCUS_ROWS && t->top + (size_t)i < t->nvis; i++) {
 			const char *si = tui_table_text(t, &t->rows[t->vis[t->top + (size_t)i]], c);
@@ -283,10 +284,10 @@ static void full_text(struct tui_app *app, const struct tui_table *t, const int 
 	for (int c = 0; r && c < t->ncols; c++) {
 		const char *s = tui_table_text(t, r, c);
 
-		if (t->cols[c].kind == COL_BAR || (int)strlen(s) <= w[c] || off >= sizeof(app->full))
+		if (t->cols[c].bar || (int)strlen(s) <= w[c] || off >= sizeof(app->full))
 			continue;
 		off += (size_t)snprintf(app->full + off, sizeof(app->full) - off, "%s%s: %s",
-					off ? "   " : "", t->cols[c].title, s);
+					off ? "   " : "", t->cols[c].col.label, s);
 	}
 }
 
@@ -300,13 +301,13 @@ static void draw_table(struct tui_app *app, struct tui_view *v, int y0)
 	widths(t, w);
 	attron(head);
 	for (int c = 0, x = 1; c < t->ncols; x += w[c] + 1, c++) {
-		const char *title = t->cols[c].title;
+		const char *title = t->cols[c].col.label;
 		int len = (int)strlen(title);
 
 		/* the sorted column's title underlined */
 		if (c == t->sort)
 			attron(A_UNDERLINE);
-		if (t->cols[c].kind == COL_TEXT)
+		if (!fl_col_right(&t->cols[c].col) && !t->cols[c].bar)
 			put(y0, x, w[c], title);
 		else
 			put(y0, x + (w[c] > len ? w[c] - len : 0), w[c], title);

@@ -14,11 +14,23 @@ void tui_fmt_abs_time(bool on)
 	abs_time = on;
 }
 
+void tui_time_fmt(struct fl_time_fmt *tf, const struct tui_run *run)
+{
+	fl_time_fmt_init(tf, run ? run->t_first : 0, run ? run->t_last : 0, abs_time);
+}
+
+int64_t tui_since(const struct tui_run *run, int64_t t)
+{
+	/* Wrapping rather than overflowing (undefined) for a damaged time
+	 * more than 292 years from the first event. */
+	return (int64_t)((uint64_t)t - (uint64_t)(run ? run->t_first : 0));
+}
+
 const char *tui_fmt_time(char *buf, size_t len, const struct tui_run *run, int64_t t)
 {
 	struct fl_time_fmt tf;
 
-	fl_time_fmt_init(&tf, run ? run->t_first : 0, run ? run->t_last : 0, abs_time);
+	tui_time_fmt(&tf, run);
 	return fl_fmt_at(buf, len, &tf, t);
 }
 

@@ -2,7 +2,8 @@
  *
  *   data.c     the store: runs, one run's outcomes joined with its faults,
  *              writers and threads of a trace, the compare and detail reads
- *   table.c    the list model every list view uses: cells, filter, sort
+ *   table.c    the list state every list view keeps over its rows, a
+ *              struct fl_table (analyze/table.h): filter, sort, cursor
  *   views.c    what each view lists, and where Enter leads
  *   detail.c   the fault detail: facts, timeline, the other runs' outcomes
  *   fmt.c      numbers, times and addresses as short text
@@ -24,6 +25,7 @@
 #include <sqlite3.h>
 
 #include "fl_err.h"
+#include "analyze/table.h"
 #include "fl_fmt.h"
 
 /* The smallest terminal the views are laid out for. */
@@ -175,6 +177,11 @@ static inline const char *tui_fmt_ns(char *buf, size_t len, int64_t ns)
  * tui_fmt_abs_time(true) (--abs-time) the time of day as babeltrace2
  * prints it, dated when the trace crosses midnight; up to 29 chars. */
 const char *tui_fmt_time(char *buf, size_t len, const struct tui_run *run, int64_t t);
+/* That convention for run's trace, for a table's FL_COL_SECS cells, which
+ * hold tui_since(run, t). */
+void tui_time_fmt(struct fl_time_fmt *tf, const struct tui_run *run);
+/* Trace-clock time t as ns since run's trace's first event. */
+int64_t tui_since(const struct tui_run *run, int64_t t);
 void tui_fmt_abs_time(bool on);
 const char *tui_fmt_count(char *buf, size_t len, int64_t n);
 /* Copy src into dst, printable ASCII only (width = bytes on screen); dst
@@ -188,29 +195,41 @@ void tui_strs_free(struct tui_strs *t);
 
 /* ---- table.c ---------------------------------------------------------- */
 
+/* A list's rows are a struct fl_table (analyze/table.h): typed cells in
+ * struct fl_col columns, shown as fl_table_text() formats them, the
+ * formatter of the text report (the TUI's narrow cells: FL_COL_NARROW).
+ * What a screen adds on top: how wide a column is drawn, the bar, what
+ * each row stands for, and the list's state (filter, sort, cursor,
+ * scroll). */
 #define TUI_MAXCOLS 10
 
-enum tui_col_kind { COL_TEXT, COL_NUM, COL_BAR };
-
 struct tui_col {
-	const char *title;
+	struct fl_col col;	/* name, title (the label), kind, flags */
 	int width;		/* minimum */
 	int flex;		/* share of the spare columns */
-	enum tui_col_kind kind;
+	bool bar;		/* drawn as the row's bar: no text, not sorted on */
+	bool by_size;		/* a change: sorted on its size, either sign */
 };
 
+/* What row i of the table's cells stands for. */
 struct tui_row {
-	uint32_t cell[TUI_MAXCOLS];	/* offsets in the arena */
-	int64_t num[TUI_MAXCOLS];	/* sort keys of COL_NUM/COL_BAR */
-	int64_t ref, ref2;		/* what the row stands for */
-	double bar;			/* 0..1, for COL_BAR */
+	int64_t ref, ref2;
+	double bar;		/* 0..1, for the bar column */
 };
 
 struct tui_table {
 	int ncols;
 	struct tui_col cols[TUI_MAXCOLS];
-	struct tui_row *rows;
+	struct fl_col *fcols;	/* cols[].col, the columns of cells */
+	struct fl_table cells;	/* the rows' typed cells */
+	struct tui_row *rows;	/* row i of cells */
 	size_t n, cap;
+	/* The cells as the screen shows them (fl_table_text(), printable
+	 * ASCII), rendered once when rows are added, so that the filter and
+	 * search (every row, as typed) and drawing do not format again:
+	 * text[row * ncols + col] is an offset in arena. */
+	uint32_t *text;
+	size_t ntext, text_cap;	/* rows rendered; capacity in offsets */
 	char *arena;
 	size_t alen, acap;
 	size_t *vis;		/* rows shown: filtered, then sorted */
@@ -220,13 +239,20 @@ struct tui_table {
 	size_t cur, top;	/* cursor and first row shown, in vis */
 };
 
-void tui_table_init(struct tui_table *t, const struct tui_col *cols, int ncols, int sort);
+/* 0, or -ENOMEM (t is then as after tui_table_free). */
+int tui_table_init(struct tui_table *t, const struct tui_col *cols, int ncols, int sort);
 void tui_table_free(struct tui_table *t);
-/* Append a row; its cells are then set with tui_table_cell. NULL on ENOMEM. */
-struct tui_row *tui_table_add(struct tui_table *t, int64_t ref, int64_t ref2, double bar);
-/* Set the last row's cell col to the formatted text, num its sort key. */
-int tui_table_cell(struct tui_table *t, int col, int64_t num, const char *fmt, ...)
-	FL_PRINTF(4, 5);
+/* Append a row of NULL cells; the tui_table_int/dbl/str calls then set the
+ * last row's cells (an allocation they fail marks t->cells.oom).
+ * 0 or -ENOMEM. */
+int tui_table_add(struct tui_table *t, int64_t ref, int64_t ref2, double bar);
+void tui_table_int(struct tui_table *t, int col, int64_t v);
+void tui_table_dbl(struct tui_table *t, int col, double v);
+void tui_table_str(struct tui_table *t, int col, const char *s);
+/* Column col of r as a value (analyze/table.h); NULL past the columns. */
+const struct fl_cell *tui_table_value(const struct tui_table *t, const struct tui_row *r,
+				      int col);
+/* Column col of r as shown ("" for the bar). */
 const char *tui_table_text(const struct tui_table *t, const struct tui_row *r, int col);
 /* Whether a cell of r holds pat (any case); an empty pat matches. */
 bool tui_table_row_has(const struct tui_table *t, const struct tui_row *r, const char *pat);
@@ -234,7 +260,8 @@ bool tui_table_row_has(const struct tui_table *t, const struct tui_row *r, const
  * or -1) and wrapping round (wrapped says so); -1 when none. */
 long tui_table_search(const struct tui_table *t, const char *pat, size_t from, int dir,
 		      bool *wrapped);
-/* Rebuild vis from the filter and the sort; keeps the cursor on its row. */
+/* Render the rows added since, then rebuild vis from the filter and the
+ * sort; keeps the cursor on its row.  0, or -ENOMEM. */
 int tui_table_apply(struct tui_table *t);
 /* Next sortable column (wrapping through "as read"). */
 void tui_table_next_sort(struct tui_table *t);

@@ -73,18 +73,27 @@ static void widen_time(struct tui_view *v, int col, const struct tui_run *run)
 		v->tab.cols[col].width = w;
 }
 
+/* A column of a list: its stable name, title, kind and flags
+ * (analyze/table.h), then its least width and share of the spare columns;
+ * BAR, the bar of the row's count. */
+#define COL(name, title, kind, flags, w, f) \
+	{ .col = { name, title, kind, flags }, .width = w, .flex = f }
+#define BAR(w, f) { .col = { "bar", "", FL_COL_INT, 0 }, .width = w, .flex = f, .bar = true }
+/* Durations and shares as the TUI's narrow cells print them. */
+#define NARROW FL_COL_NARROW
+
 static struct tui_view *new_view(enum tui_kind kind, const struct tui_col *cols, int ncols,
 				 int sort, struct fl_err *err)
 {
 	struct tui_view *v = calloc(1, sizeof(*v));
 
-	if (!v) {
+	if (!v || tui_table_init(&v->tab, cols, ncols, sort) < 0) {
+		free(v);
 		fl_err_set(err, -ENOMEM, "out of memory");
 		return NULL;
 	}
 	v->kind = kind;
 	v->cause = -1;
-	tui_table_init(&v->tab, cols, ncols, sort);
 	return v;
 }
 
@@ -111,10 +120,10 @@ static struct tui_view *finish(struct tui_view *v, int rc, struct fl_err *err)
 	return v;
 }
 
-/* A share in hundredths of a percent, as a sort key, and as text. */
-static int64_t share_bp(int64_t n, int64_t total)
+/* A share in percent, rounded to hundredths of a percent. */
+static double share_pct(int64_t n, int64_t total)
 {
-	return total > 0 ? (n * 10000 + total / 2) / total : 0;
+	return (double)(total > 0 ? (n * 10000 + total / 2) / total : 0) / 100;
 }
 
 /* ---- runs -------------------------------------------------------------- */
@@ -122,11 +131,16 @@ static int64_t share_bp(int64_t n, int64_t total)
 /* knobs: only those that differ from the strategy's defaults, so runs
  * that differ in knobs read apart; the context line has them all. */
 static const struct tui_col run_cols[] = {
-	{ "run", 3, 0, COL_NUM },	{ "trace", 8, 0, COL_TEXT },
-	{ "strategy", 9, 0, COL_TEXT },	{ "profile", 7, 0, COL_TEXT },
-	{ "seed", 4, 0, COL_NUM },	{ "faults", 6, 0, COL_NUM },
-	{ "fb", 5, 0, COL_NUM },	{ "share", 6, 0, COL_NUM },
-	{ "unplaced", 8, 0, COL_NUM },	{ "knobs", 7, 6, COL_TEXT },
+	COL("run_id", "run", FL_COL_INT, 0, 3, 0),
+	COL("trace", "trace", FL_COL_TEXT, 0, 8, 0),
+	COL("strategy", "strategy", FL_COL_TEXT, 0, 9, 0),
+	COL("profile", "profile", FL_COL_TEXT, FL_COL_DASH, 7, 0),
+	COL("seed", "seed", FL_COL_INT, 0, 4, 0),
+	COL("faults", "faults", FL_COL_INT, 0, 6, 0),
+	COL("fell_back", "fb", FL_COL_INT, 0, 5, 0),
+	COL("fell_back_pct", "share", FL_COL_PCT, 0, 6, 0),
+	COL("unplaced", "unplaced", FL_COL_INT, 0, 8, 0),
+	COL("knobs", "knobs", FL_COL_TEXT, 0, 7, 6),
 };
 
 struct tui_view *tui_view_runs(struct tui_app *app, enum tui_pick pick, int64_t run_a,
@@ -146,27 +160,25 @@ struct tui_view *tui_view_runs(struct tui_app *app, enum tui_pick pick, int64_t 
 		snprintf(v->title, sizeof(v->title), "runs");
 	for (size_t i = 0; i < app->st.nruns && !rc; i++) {
 		const struct tui_run *r = &app->st.runs[i];
-		char name[64], knobs[256];
-		int64_t bp = share_bp(r->fallbacks, r->faults);
+		char name[64], trace[96], knobs[256];
 
-		if (!tui_table_add(&v->tab, r->run_id, 0, 0)) {
-			rc = -ENOMEM;
+		if ((rc = tui_table_add(&v->tab, r->run_id, 0, 0)) < 0)
 			break;
-		}
-		rc |= tui_table_cell(&v->tab, 0, r->run_id, "%" PRId64, r->run_id);
+		tui_table_int(&v->tab, 0, r->run_id);
 		/* A run still growing, or stopped before its session ended,
 		 * says so after its trace's name. */
-		rc |= tui_table_cell(&v->tab, 1, 0, "%s%s%s%s", tui_trace_name(r->trace, name, sizeof(name)),
-				     r->state[0] ? " [" : "", r->state, r->state[0] ? "]" : "");
-		rc |= tui_table_cell(&v->tab, 2, 0, "%s", r->strategy);
-		rc |= tui_table_cell(&v->tab, 3, 0, "%s", r->profile[0] ? r->profile : "-");
-		rc |= tui_table_cell(&v->tab, 4, r->seed, "%" PRId64, r->seed);
-		rc |= tui_table_cell(&v->tab, 5, r->faults, "%" PRId64, r->faults);
-		rc |= tui_table_cell(&v->tab, 6, r->fallbacks, "%" PRId64, r->fallbacks);
-		rc |= tui_table_cell(&v->tab, 7, bp, "%.2f%%", (double)bp / 100);
-		rc |= tui_table_cell(&v->tab, 8, r->unplaced, "%" PRId64, r->unplaced);
+		snprintf(trace, sizeof(trace), "%s%s%s%s", tui_trace_name(r->trace, name, sizeof(name)),
+			 r->state[0] ? " [" : "", r->state, r->state[0] ? "]" : "");
+		tui_table_str(&v->tab, 1, trace);
+		tui_table_str(&v->tab, 2, r->strategy);
+		tui_table_str(&v->tab, 3, r->profile);
+		tui_table_int(&v->tab, 4, r->seed);
+		tui_table_int(&v->tab, 5, r->faults);
+		tui_table_int(&v->tab, 6, r->fallbacks);
+		tui_table_dbl(&v->tab, 7, share_pct(r->fallbacks, r->faults));
+		tui_table_int(&v->tab, 8, r->unplaced);
 		fl_run_knobs_nondefault(r->strategy, r->knobs, knobs, sizeof(knobs));
-		rc |= tui_table_cell(&v->tab, 9, 0, "%s", knobs[0] ? knobs : "default");
+		tui_table_str(&v->tab, 9, knobs[0] ? knobs : "default");
 	}
 	return finish(v, rc, err);
 }
@@ -176,10 +188,14 @@ struct tui_view *tui_view_runs(struct tui_app *app, enum tui_pick pick, int64_t 
 /* fb: how many of the cause's outcomes fell back to mmap_lock; the default
  * sort, so the aborts and retries come first, each by count. */
 static const struct tui_col cause_cols[] = {
-	{ "counter", 14, 1, COL_TEXT },	{ "reason", 14, 2, COL_TEXT },
-	{ "fb", 5, 0, COL_NUM },	{ "count", 7, 0, COL_NUM },
-	{ "share", 6, 0, COL_NUM },	{ "", 8, 1, COL_BAR },
-	{ "mean", 7, 0, COL_NUM },	{ "p99", 7, 0, COL_NUM },
+	COL("counter", "counter", FL_COL_TEXT, 0, 14, 1),
+	COL("reason", "reason", FL_COL_TEXT, 0, 14, 2),
+	COL("fell_back", "fb", FL_COL_INT, 0, 5, 0),
+	COL("count", "count", FL_COL_INT, 0, 7, 0),
+	COL("share", "share", FL_COL_PCT, NARROW, 6, 0),
+	BAR(8, 1),
+	COL("mean_ns", "mean", FL_COL_NS, NARROW, 7, 0),
+	COL("p99_ns", "p99", FL_COL_NS, NARROW, 7, 0),
 };
 
 struct tui_view *tui_view_causes(struct tui_app *app, int64_t run_id, struct fl_err *err)
@@ -203,21 +219,16 @@ struct tui_view *tui_view_causes(struct tui_app *app, int64_t run_id, struct fl_
 	for (size_t i = 0; i < app->ld.ncauses && !rc; i++) {
 		const struct tui_cause *c = &app->ld.causes[i];
 		int64_t n = (int64_t)c->n, mean = n ? c->sum / n : 0;
-		int64_t bp = share_bp(n, (int64_t)app->ld.n);
-		char a[24], b[24];
 
-		if (!tui_table_add(&v->tab, (int64_t)i, 0, max ? (double)n / (double)max : 0)) {
-			rc = -ENOMEM;
+		if ((rc = tui_table_add(&v->tab, (int64_t)i, 0, max ? (double)n / (double)max : 0)) < 0)
 			break;
-		}
-		rc |= tui_table_cell(&v->tab, 0, 0, "%s", c->counter[0] ? c->counter : "(none)");
-		rc |= tui_table_cell(&v->tab, 1, 0, "%s", c->reason);
-		rc |= tui_table_cell(&v->tab, 2, (int64_t)c->fell_back, "%zu", c->fell_back);
-		rc |= tui_table_cell(&v->tab, 3, n, "%" PRId64, n);
-		rc |= tui_table_cell(&v->tab, 4, bp, "%.1f%%", (double)bp / 100);
-		rc |= tui_table_cell(&v->tab, 5, n, "%s", "");
-		rc |= tui_table_cell(&v->tab, 6, mean, "%s", tui_fmt_ns(a, sizeof(a), mean));
-		rc |= tui_table_cell(&v->tab, 7, c->p99, "%s", tui_fmt_ns(b, sizeof(b), c->p99));
+		tui_table_str(&v->tab, 0, c->counter[0] ? c->counter : "(none)");
+		tui_table_str(&v->tab, 1, c->reason);
+		tui_table_int(&v->tab, 2, (int64_t)c->fell_back);
+		tui_table_int(&v->tab, 3, n);
+		tui_table_dbl(&v->tab, 4, share_pct(n, (int64_t)app->ld.n));
+		tui_table_int(&v->tab, 6, mean);
+		tui_table_int(&v->tab, 7, c->p99);
 	}
 	return finish(v, rc, err);
 }
@@ -258,24 +269,33 @@ static void group_key(const struct tui_out *o, enum tui_group g, int64_t *k1, in
 	}
 }
 
+/* The columns every grouping ends with. */
+#define GROUP_TALLY \
+	COL("count", "count", FL_COL_INT, 0, 7, 0), \
+	COL("share", "share", FL_COL_PCT, NARROW, 6, 0)
+#define GROUP_LATENCY \
+	COL("mean_ns", "mean", FL_COL_NS, NARROW, 8, 0), \
+	COL("p99_ns", "p99", FL_COL_NS, NARROW, 8, 0)
+
+/* A writer not named has no number, thread or time: its row says so in
+ * its call column and leaves the others blank. */
 static const struct tui_col group_cols[G_COUNT][8] = {
 	[G_VMA] = {
-		{ "VMA", 25, 1, COL_TEXT },	{ "kind", 7, 0, COL_TEXT },
-		{ "count", 7, 0, COL_NUM },	{ "share", 6, 0, COL_NUM },
-		{ "", 8, 1, COL_BAR },		{ "mean", 8, 0, COL_NUM },
-		{ "p99", 8, 0, COL_NUM },
+		COL("vma", "VMA", FL_COL_TEXT, 0, 25, 1),
+		COL("kind", "kind", FL_COL_TEXT, 0, 7, 0),
+		GROUP_TALLY, BAR(8, 1), GROUP_LATENCY,
 	},
 	[G_THREAD] = {
-		{ "tid", 7, 0, COL_NUM },	{ "comm", 16, 1, COL_TEXT },
-		{ "count", 7, 0, COL_NUM },	{ "share", 6, 0, COL_NUM },
-		{ "", 8, 1, COL_BAR },		{ "mean", 8, 0, COL_NUM },
-		{ "p99", 8, 0, COL_NUM },
+		COL("tid", "tid", FL_COL_INT, 0, 7, 0),
+		COL("comm", "comm", FL_COL_TEXT, 0, 16, 1),
+		GROUP_TALLY, BAR(8, 1), GROUP_LATENCY,
 	},
 	[G_WRITER] = {
-		{ "writer", 7, 0, COL_NUM },	{ "call", 9, 1, COL_TEXT },
-		{ "tid", 7, 0, COL_NUM },	{ "at", 12, 0, COL_NUM },
-		{ "count", 7, 0, COL_NUM },	{ "share", 6, 0, COL_NUM },
-		{ "mean", 8, 0, COL_NUM },	{ "p99", 8, 0, COL_NUM },
+		COL("writer_id", "writer", FL_COL_INT, FL_COL_MARK, 7, 0),
+		COL("call", "call", FL_COL_TEXT, 0, 9, 1),
+		COL("tid", "tid", FL_COL_INT, FL_COL_BLANK, 7, 0),
+		COL("at_ns", "at", FL_COL_SECS, FL_COL_BLANK, 12, 0),
+		GROUP_TALLY, GROUP_LATENCY,
 	},
 };
 
@@ -283,53 +303,48 @@ static int group_row(struct tui_app *app, struct tui_view *v, enum tui_group g,
 		     const struct gitem *it, size_t n, int64_t total, int64_t max)
 {
 	struct tui_table *t = &v->tab;
-	int64_t sum = 0, mean, p99, bp = share_bp((int64_t)n, total);
+	int64_t sum = 0;
 	size_t rank = (size_t)fl_nearest_rank(n, 99);
-	char a[24], b[24], c[32];
-	int rc = 0, col = 0;
+	char vma[32];
+	int col = 0;
 
 	for (size_t i = 0; i < n; i++)
 		sum += it[i].lat;
-	mean = sum / (int64_t)n;
-	p99 = it[rank - 1].lat;	/* sorted by latency within the group */
-	if (!tui_table_add(t, it->k1, it->k2, max ? (double)n / (double)max : 0))
+	if (tui_table_add(t, it->k1, it->k2, max ? (double)n / (double)max : 0) < 0)
 		return -ENOMEM;
 	if (g == G_VMA) {
 		if (it->k1 == 0 && it->k2 == 0)
-			rc |= tui_table_cell(t, col++, 0, "(no VMA)");
+			snprintf(vma, sizeof(vma), "(no VMA)");
 		else
-			rc |= tui_table_cell(t, col++, 0, "%012" PRIx64 "-%012" PRIx64,
-					     (uint64_t)it->k1, (uint64_t)it->k2);
-		rc |= tui_table_cell(t, col++, 0, "%s", tui_str(&app->ld.kinds, it->kind));
+			snprintf(vma, sizeof(vma), "%012" PRIx64 "-%012" PRIx64, (uint64_t)it->k1,
+				 (uint64_t)it->k2);
+		tui_table_str(t, col++, vma);
+		tui_table_str(t, col++, tui_str(&app->ld.kinds, it->kind));
 	} else if (g == G_THREAD) {
 		const struct tui_thread *th = tui_loaded_thread(&app->ld, (int32_t)it->k1);
 
-		rc |= tui_table_cell(t, col++, it->k1, "%" PRId64, it->k1);
-		rc |= tui_table_cell(t, col++, 0, "%s", th && th->comm[0] ? th->comm : "?");
+		tui_table_int(t, col++, it->k1);
+		tui_table_str(t, col++, th && th->comm[0] ? th->comm : "?");
 	} else {
 		const struct tui_writer *w = tui_loaded_writer(&app->ld, (int32_t)it->k1);
 
-		if (!it->k1) {
-			rc |= tui_table_cell(t, col++, 0, "-");
-			rc |= tui_table_cell(t, col++, 0, "(none named)");
-			rc |= tui_table_cell(t, col++, 0, "%s", "");
-			rc |= tui_table_cell(t, col++, 0, "%s", "");
-		} else {
-			rc |= tui_table_cell(t, col++, it->k1, "#%" PRId64, it->k1);
-			rc |= tui_table_cell(t, col++, 0, "%s", w ? w->call : "?");
-			rc |= tui_table_cell(t, col++, w ? w->tid : 0, "%d", w ? w->tid : 0);
-			rc |= tui_table_cell(t, col++, w ? w->t0 : 0, "%s",
-					     w ? tui_fmt_time(c, sizeof(c), app->ld.run, w->t0)
-					       : "?");
+		/* writer 0: none named, "-" */
+		if (it->k1)
+			tui_table_int(t, col, it->k1);
+		tui_table_str(t, col + 1, !it->k1 ? "(none named)" : w ? w->call : "?");
+		if (w && it->k1) {
+			tui_table_int(t, col + 2, w->tid);
+			tui_table_int(t, col + 3, tui_since(app->ld.run, w->t0));
 		}
+		col += 4;
 	}
-	rc |= tui_table_cell(t, col++, (int64_t)n, "%zu", n);
-	rc |= tui_table_cell(t, col++, bp, "%.1f%%", (double)bp / 100);
+	tui_table_int(t, col++, (int64_t)n);
+	tui_table_dbl(t, col++, share_pct((int64_t)n, total));
 	if (g != G_WRITER)
-		rc |= tui_table_cell(t, col++, (int64_t)n, "%s", "");
-	rc |= tui_table_cell(t, col++, mean, "%s", tui_fmt_ns(a, sizeof(a), mean));
-	rc |= tui_table_cell(t, col++, p99, "%s", tui_fmt_ns(b, sizeof(b), p99));
-	return rc;
+		col++;		/* the bar */
+	tui_table_int(t, col++, sum / (int64_t)n);
+	tui_table_int(t, col++, it[rank - 1].lat);	/* sorted by latency within the group */
+	return 0;
 }
 
 static const char *cause_name(const struct tui_app *app, int cause, char *buf, size_t len)
@@ -357,6 +372,7 @@ struct tui_view *tui_view_groups(struct tui_app *app, int cause, enum tui_group 
 		return NULL;
 	if (g == G_WRITER)		/* "at": as wide as the run's times */
 		widen_time(v, 3, app->ld.run);
+	tui_time_fmt(&v->tab.cells.time, app->ld.run);
 	v->run_id = app->ld.run_id;
 	v->cause = cause;
 	v->group = g;
@@ -396,12 +412,17 @@ struct tui_view *tui_view_groups(struct tui_app *app, int cause, enum tui_group 
 
 /* ---- faults ------------------------------------------------------------ */
 
+/* writer: "-" when none is named. */
 static const struct tui_col fault_cols[] = {
-	{ "fault", 6, 0, COL_NUM },	{ "time", 11, 0, COL_NUM },
-	{ "tid", 6, 0, COL_NUM },	{ "address", 12, 0, COL_TEXT },
-	{ "access", 6, 1, COL_TEXT },	{ "path", 11, 1, COL_TEXT },
-	{ "latency", 7, 0, COL_NUM },	{ "wait", 6, 0, COL_NUM },
-	{ "writer", 6, 0, COL_NUM },
+	COL("fault_id", "fault", FL_COL_INT, 0, 6, 0),
+	COL("t_ns", "time", FL_COL_SECS, 0, 11, 0),
+	COL("tid", "tid", FL_COL_INT, 0, 6, 0),
+	COL("address", "address", FL_COL_HEX, NARROW, 12, 0),
+	COL("access", "access", FL_COL_TEXT, 0, 6, 1),
+	COL("path", "path", FL_COL_TEXT, 0, 11, 1),
+	COL("latency_ns", "latency", FL_COL_NS, NARROW, 7, 0),
+	COL("lock_wait_ns", "wait", FL_COL_NS, NARROW, 6, 0),
+	COL("writer_id", "writer", FL_COL_INT, FL_COL_MARK, 6, 0),
 };
 
 struct tui_view *tui_view_faults(struct tui_app *app, int cause, bool grouped,
@@ -414,6 +435,7 @@ struct tui_view *tui_view_faults(struct tui_app *app, int cause, bool grouped,
 	if (!v)
 		return NULL;
 	widen_time(v, 1, app->ld.run);
+	tui_time_fmt(&v->tab.cells.time, app->ld.run);
 	v->run_id = app->ld.run_id;
 	v->cause = cause;
 	v->grouped = grouped;
@@ -435,7 +457,6 @@ struct tui_view *tui_view_faults(struct tui_app *app, int cause, bool grouped,
 		 tui_run_label(app->ld.run, rl, sizeof(rl)), cause_name(app, cause, cn, sizeof(cn)), gn);
 	for (size_t i = 0; i < app->ld.n && !rc; i++) {
 		const struct tui_out *o = &app->ld.outs[i];
-		char a[24], b[24], c[32];
 		int64_t k1, k2;
 
 		if (cause >= 0 && o->cause != cause)
@@ -445,35 +466,33 @@ struct tui_view *tui_view_faults(struct tui_app *app, int cause, bool grouped,
 			if (k1 != gkey || k2 != gkey2)
 				continue;
 		}
-		if (!tui_table_add(&v->tab, o->fault_id, 0, 0)) {
-			rc = -ENOMEM;
+		if ((rc = tui_table_add(&v->tab, o->fault_id, 0, 0)) < 0)
 			break;
-		}
-		rc |= tui_table_cell(&v->tab, 0, o->fault_id, "%" PRId64, o->fault_id);
-		rc |= tui_table_cell(&v->tab, 1, o->t, "%s",
-				     tui_fmt_time(c, sizeof(c), app->ld.run, o->t));
-		rc |= tui_table_cell(&v->tab, 2, o->tid, "%d", o->tid);
-		rc |= tui_table_cell(&v->tab, 3, 0, "%" PRIx64, (uint64_t)o->address);
-		rc |= tui_table_cell(&v->tab, 4, 0, "%s", tui_str(&app->ld.access, o->access));
-		rc |= tui_table_cell(&v->tab, 5, 0, "%s", tui_str(&app->ld.paths, o->path));
-		rc |= tui_table_cell(&v->tab, 6, o->latency, "%s", tui_fmt_ns(a, sizeof(a), o->latency));
-		rc |= tui_table_cell(&v->tab, 7, o->lock_wait, "%s",
-				     tui_fmt_ns(b, sizeof(b), o->lock_wait));
+		tui_table_int(&v->tab, 0, o->fault_id);
+		tui_table_int(&v->tab, 1, tui_since(app->ld.run, o->t));
+		tui_table_int(&v->tab, 2, o->tid);
+		tui_table_int(&v->tab, 3, o->address);
+		tui_table_str(&v->tab, 4, tui_str(&app->ld.access, o->access));
+		tui_table_str(&v->tab, 5, tui_str(&app->ld.paths, o->path));
+		tui_table_int(&v->tab, 6, o->latency);
+		tui_table_int(&v->tab, 7, o->lock_wait);
 		if (o->writer_id)
-			rc |= tui_table_cell(&v->tab, 8, o->writer_id, "#%d", o->writer_id);
-		else
-			rc |= tui_table_cell(&v->tab, 8, 0, "-");
+			tui_table_int(&v->tab, 8, o->writer_id);
 	}
 	return finish(v, rc, err);
 }
 
 /* ---- compare ----------------------------------------------------------- */
 
+/* B - A: sorted on the size of the change. */
 static const struct tui_col cmp_cols[] = {
-	{ "counter", 14, 1, COL_TEXT },	{ "reason", 14, 2, COL_TEXT },
-	{ "run A", 8, 0, COL_NUM },	{ "run B", 8, 0, COL_NUM },
-	{ "B - A", 8, 0, COL_NUM },	{ "fb A", 7, 0, COL_NUM },
-	{ "fb B", 7, 0, COL_NUM },
+	COL("counter", "counter", FL_COL_TEXT, 0, 14, 1),
+	COL("reason", "reason", FL_COL_TEXT, 0, 14, 2),
+	COL("a", "run A", FL_COL_INT, 0, 8, 0),
+	COL("b", "run B", FL_COL_INT, 0, 8, 0),
+	{ .col = { "change", "B - A", FL_COL_INT, FL_COL_SIGN }, .width = 8, .by_size = true },
+	COL("fell_back_a", "fb A", FL_COL_INT, 0, 7, 0),
+	COL("fell_back_b", "fb B", FL_COL_INT, 0, 7, 0),
 };
 
 struct tui_view *tui_view_compare(struct tui_app *app, int64_t a, int64_t b,
@@ -506,20 +525,16 @@ struct tui_view *tui_view_compare(struct tui_app *app, int64_t a, int64_t b,
 		 tui_run_label(ra, la, sizeof(la)), tui_run_label(rb, lb, sizeof(lb)));
 	for (size_t i = 0; i < n && !rc; i++) {
 		const struct tui_cmp_row *r = &rows[i];
-		int64_t d = r->n_b - r->n_a;
 
-		if (!tui_table_add(&v->tab, (int64_t)i, 0, 0)) {
-			rc = -ENOMEM;
+		if ((rc = tui_table_add(&v->tab, (int64_t)i, 0, 0)) < 0)
 			break;
-		}
-		rc |= tui_table_cell(&v->tab, 0, 0, "%s", r->counter[0] ? r->counter : "(none)");
-		rc |= tui_table_cell(&v->tab, 1, 0, "%s", r->reason);
-		rc |= tui_table_cell(&v->tab, 2, r->n_a, "%" PRId64, r->n_a);
-		rc |= tui_table_cell(&v->tab, 3, r->n_b, "%" PRId64, r->n_b);
-		/* sorted on the size of the change */
-		rc |= tui_table_cell(&v->tab, 4, d < 0 ? -d : d, "%+" PRId64, d);
-		rc |= tui_table_cell(&v->tab, 5, r->fb_a, "%" PRId64, r->fb_a);
-		rc |= tui_table_cell(&v->tab, 6, r->fb_b, "%" PRId64, r->fb_b);
+		tui_table_str(&v->tab, 0, r->counter[0] ? r->counter : "(none)");
+		tui_table_str(&v->tab, 1, r->reason);
+		tui_table_int(&v->tab, 2, r->n_a);
+		tui_table_int(&v->tab, 3, r->n_b);
+		tui_table_int(&v->tab, 4, r->n_b - r->n_a);
+		tui_table_int(&v->tab, 5, r->fb_a);
+		tui_table_int(&v->tab, 6, r->fb_b);
 	}
 	free(rows);
 	return finish(v, rc, err);

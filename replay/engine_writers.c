@@ -49,6 +49,40 @@ void eng_open_remove(struct mmctx *mm, struct writer_obj *w)
 	}
 }
 
+static bool before_in(const struct fl_mm_change *c, uint64_t s, uint64_t e)
+{
+	return c->kind != FL_MM_VMA_CREATED && c->before.start < e && c->before.end > s;
+}
+
+/* An mmap over an existing mapping (MAP_FIXED) that merged with a
+ * neighbour: __mmap_region() (mmap_region() before 6.12, after its
+ * do_vmi_munmap()) first gathers and write-locks the VMAs it replaces and
+ * clears their page tables (vms_gather_munmap_vmas(), vms_clean_up_area()),
+ * and only then merges: vma_merge_new_range() -> vma_expand() write-locks
+ * the prev (or next) it grows, and a next it absorbs.  Those neighbours
+ * are kept apart (eng_merge_locked_at()).  A new mapping in a hole merges
+ * right after get_unmapped_area(), so its neighbour counts from the lock. */
+static void writer_take_merges(struct writer_obj *w, const struct fl_mm *mm)
+{
+	const struct fl_mm_call *c = &w->w.call;
+	uint64_t s, e;
+	bool replaced = false;
+
+	if (c->kind != FL_MM_MMAP || c->ret <= 0 || !c->args[1])
+		return;
+	s = (uint64_t)c->ret;
+	e = s + c->args[1] > s ? s + c->args[1] : UINT64_MAX;
+	for (size_t i = 0; i < mm->nchanges; i++)
+		replaced |= before_in(&mm->changes[i], s, e);
+	for (size_t i = 0; replaced && i < mm->nchanges && w->nmerged < 2; i++) {
+		const struct fl_mm_change *c2 = &mm->changes[i];
+
+		if ((c2->kind == FL_MM_VMA_MODIFIED || c2->kind == FL_MM_VMA_REMOVED) &&
+		    !before_in(c2, s, e))
+			w->merged[w->nmerged++] = c2->id;
+	}
+}
+
 /* Record what the mm model says the call wrote. */
 static int writer_take_changes(struct writer_obj *w, const struct fl_mm *mm)
 {
@@ -72,6 +106,7 @@ static int writer_take_changes(struct writer_obj *w, const struct fl_mm *mm)
 		}
 	}
 	w->w.vmas_written = (uint32_t)w->nids;
+	writer_take_merges(w, mm);
 	return 0;
 }
 

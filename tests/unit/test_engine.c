@@ -1228,6 +1228,63 @@ static void woken_writer_locks_the_rest_of_its_walk_later(void **state)
 	}
 }
 
+/* A (read-write, its anon_vma made by fault 1) with, when `reserved`, a
+ * PROT_NONE reservation above it (Go's and the JVM's heap).  At 1000 MAIN
+ * maps A + LEN read-write, MAP_FIXED, holding mmap_lock for write over
+ * [1010, 1210]: over the reservation, or into a hole.  The new mapping
+ * merges into A.  T1 writes A at 1030 (fault 2) and at 1150 (fault 3),
+ * each before the release. */
+static void heap_growth_script(struct script *s, bool reserved)
+{
+	const uint64_t res[6] = { A + LEN, 4 * LEN, 0, MAP_ANON_PRIV | FL_MAP_FIXED,
+				  (uint64_t)-1, 0 };
+	const uint64_t grow[6] = { A + LEN, LEN, PROT_RW, MAP_ANON_PRIV | FL_MAP_FIXED,
+				   (uint64_t)-1, 0 };
+
+	mmap_anon(s, 10, 20, A, 0, true);
+	first_write(s, T1, 100, A);			/* fault 1 */
+	if (reserved)
+		call(s, MAIN, FL_MM_MMAP, 200, 210, (int64_t)(A + LEN), res);
+	call(s, MAIN, FL_MM_MMAP, 1000, 1300, (int64_t)(A + LEN), grow);
+	W_START(s, MAIN, 1005);
+	W_OK(s, MAIN, 1010);
+	fault(s, T1, 1030, A + 0x1000, WR);		/* fault 2 */
+	fault_end(s, T1, 1040, false);
+	fault(s, T2, 1150, A + 0x2000, WR);		/* fault 3 */
+	R_START(s, T2, 1155);
+	W_REL(s, MAIN, 1210);
+	R_OK(s, T2, 1211);
+	fault_end(s, T2, 1220, false);
+	R_REL(s, T2, 1225);
+}
+
+/* __mmap_region(): an mmap over an existing mapping first gathers and
+ * clears what it replaces (vms_gather_munmap_vmas(), vms_clean_up_area())
+ * and only then merges, so vma_expand() write-locks the prev it grows
+ * part-way through the hold: a fault on the prev early in the hold keeps
+ * its VMA lock, a later one aborts.  Into a hole, the merge comes first
+ * and both abort. */
+static void replacing_mmap_locks_its_merge_later(void **state)
+{
+	struct script s = { .n = 0 };
+	struct replay r;
+
+	(void)state;
+	heap_growth_script(&s, true);
+	play(&r, &s, false);
+	assert_int_equal(r.sink.n, 3);
+	EXPECT_OK(&r, 2, "ok");
+	EXPECT_ABORT(&r, 3, "write-locked");
+	replay_free(&r);
+
+	memset(&s, 0, sizeof(s));
+	heap_growth_script(&s, false);
+	play(&r, &s, false);
+	EXPECT_ABORT(&r, 2, "write-locked");
+	EXPECT_ABORT(&r, 3, "write-locked");
+	replay_free(&r);
+}
+
 /* A private file mapping (a file_id: ->map_pages, filemap_fault()) read
  * by minor faults at 2000, 2100 and 2200. */
 static void file_faults_script(struct script *s, enum fl_ev_kind what, uint32_t state_)
@@ -1815,6 +1872,7 @@ int main(void)
 		cmocka_unit_test(abort_waits_for_the_writer),
 		cmocka_unit_test(woken_writer_locked_the_vma_later),
 		cmocka_unit_test(woken_writer_locks_the_rest_of_its_walk_later),
+		cmocka_unit_test(replacing_mmap_locks_its_merge_later),
 		cmocka_unit_test(file_fault_that_waited_retries),
 		cmocka_unit_test(exec_gives_a_new_mm),
 		cmocka_unit_test(writer_open_across_an_exec),

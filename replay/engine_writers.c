@@ -420,7 +420,8 @@ static void writer_ran(struct writer_obj *w, uint64_t t)
 }
 
 /* sched_switch: a thread that leaves the CPU in D inside a fault waited in
- * the kernel; a writer that enters or leaves it after a wake ran then.
+ * the kernel; a writer that enters or leaves it after a wake ran then, as
+ * one that wakes another task does.
  * sched_waking: a faulting thread that wakes the mm's write holder, at the
  * end of its fault, let go of the VMA the writer was waiting to
  * write-lock (vma_end_read() -> rcuwait_wake_up() of
@@ -443,6 +444,12 @@ int eng_on_sched(struct fl_engine *e, const struct fl_event *ev)
 			writer_ran(wt->w, ev->t);
 		return 0;
 	}
+	/* The waker is the task on the CPU (an interrupt's wake too): a
+	 * writer that wakes another task runs.  faultline record traces only
+	 * its tasks' own switches out, so a woken writer's switch in from an
+	 * idle or untraced task is not in its recordings. */
+	if (ev->u.sched.kind == FL_SCHED_WAKING)
+		writer_ran(t->w, ev->t);
 	if (ev->u.sched.kind != FL_SCHED_WAKING || !t->mm || !(w = t->mm->holder))
 		return 0;
 	wt = eng_thread_find(e, ev->u.sched.other);

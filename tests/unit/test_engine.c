@@ -1161,7 +1161,7 @@ static void woken_writer_locked_the_vma_later(void **state)
  * Faults 2 (1015), 4 (1045) and 5 (1100) read the other VMA. */
 enum walk { WALK_UP, WALK_DOWN, WALK_MERGE };
 
-static void walk_script(struct script *s, enum walk how)
+static void walk_script_seen(struct script *s, enum walk how, bool by_wake)
 {
 	const uint64_t ro[6] = { 0, LEN, FL_PROT_READ, MAP_ANON_PRIV, (uint64_t)-1, 0 };
 	const uint64_t mu[6] = { A, 2 * LEN };
@@ -1182,8 +1182,16 @@ static void walk_script(struct script *s, enum walk how)
 	waking_fault(s, waited + 0x2000, RD, 1043);	/* fault 3 */
 	fault(s, T2, 1045, other + 0x3000, RD);		/* fault 4: woken, not on a CPU */
 	fault_end(s, T2, 1048, false);
-	sched_ev(s, T1, 1050, FL_SCHED_SWITCH, MAIN, 0);
+	if (by_wake)	/* MAIN wakes T3: it is the task on the CPU */
+		sched_ev(s, MAIN, 1050, FL_SCHED_WAKING, T3, 0);
+	else
+		sched_ev(s, T1, 1050, FL_SCHED_SWITCH, MAIN, 0);
 	fault_at_release(s, other + 0x4000, RD);	/* fault 5: running again */
+}
+
+static void walk_script(struct script *s, enum walk how)
+{
+	walk_script_seen(s, how, false);
 }
 
 /* A writer that sleeps in vma_start_write() on one VMA's reader locks the
@@ -1282,6 +1290,23 @@ static void replacing_mmap_locks_its_merge_later(void **state)
 	play(&r, &s, false);
 	EXPECT_ABORT(&r, 2, "write-locked");
 	EXPECT_ABORT(&r, 3, "write-locked");
+	replay_free(&r);
+}
+
+/* faultline record traces a task's switches out, not its switches in: a
+ * woken writer that wakes another task is on a CPU, and has gone on with
+ * its walk.  Fault 5 finds the other VMA write-locked. */
+static void writer_seen_by_its_wake_of_another(void **state)
+{
+	struct script s = { .n = 0 };
+	struct replay r;
+
+	(void)state;
+	walk_script_seen(&s, WALK_UP, true);
+	play(&r, &s, false);
+	assert_int_equal(r.sink.n, 5);
+	EXPECT_OK(&r, 4, "ok");
+	EXPECT_ABORT(&r, 5, "write-locked");
 	replay_free(&r);
 }
 
@@ -1873,6 +1898,7 @@ int main(void)
 		cmocka_unit_test(woken_writer_locked_the_vma_later),
 		cmocka_unit_test(woken_writer_locks_the_rest_of_its_walk_later),
 		cmocka_unit_test(replacing_mmap_locks_its_merge_later),
+		cmocka_unit_test(writer_seen_by_its_wake_of_another),
 		cmocka_unit_test(file_fault_that_waited_retries),
 		cmocka_unit_test(exec_gives_a_new_mm),
 		cmocka_unit_test(writer_open_across_an_exec),

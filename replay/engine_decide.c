@@ -112,9 +112,23 @@ static uint64_t merge_locked_at(const struct writer_obj *w, uint64_t id)
 	for (size_t i = 0; i < w->nlate; i++)
 		if (w->late[i].vma_id == id)
 			return 0;
-	for (size_t i = 0; i < w->nmerged; i++)
-		if (w->merged[i] == id)
-			return b + (e - b) / 100 * MERGE_LOCK_PCT + (e - b) % 100 * MERGE_LOCK_PCT / 100;
+	for (size_t i = 0; i < w->nmerged; i++) {
+		uint64_t at = b + (e - b) / 100 * MERGE_LOCK_PCT + (e - b) % 100 * MERGE_LOCK_PCT / 100;
+
+		if (w->merged[i] != id)
+			continue;
+		/* Preempted in the hold: where the kernel is not fully
+		 * preemptible, at a cond_resched() of the zap of what it
+		 * replaces (zap_pmd_range(), the TLB batch's page freeing),
+		 * before the merge, which comes once it runs again. */
+		if (w->preempted && w->preempted < e) {
+			uint64_t r = w->resumed && w->resumed < e ? w->resumed : e;
+
+			if (r > at)
+				at = r;
+		}
+		return at;
+	}
 	return 0;
 }
 

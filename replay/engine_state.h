@@ -39,6 +39,9 @@ struct writer_obj {
 	 * only part-way through the hold (eng_merge_locked_at()). */
 	uint64_t merged[2];
 	size_t nmerged;
+	/* When, holding mmap_lock for write, it was first switched out while
+	 * runnable (preempted), and when it was next seen on a CPU; 0 none. */
+	uint64_t preempted, resumed;
 	/* Its call was applied at a later writer's exit, in lock order,
 	 * before its own exit event came (eng_on_mm_call()). */
 	bool applied_early;

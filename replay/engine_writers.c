@@ -417,6 +417,8 @@ static void writer_ran(struct writer_obj *w, uint64_t t)
 	for (size_t i = 0; i < w->nlate; i++)
 		if (!w->late[i].ran && w->late[i].woke <= t)
 			w->late[i].ran = t;
+	if (w->preempted && !w->resumed && t > w->preempted)
+		w->resumed = t;
 }
 
 /* sched_switch: a thread that leaves the CPU in D inside a fault waited in
@@ -432,6 +434,13 @@ int eng_on_sched(struct fl_engine *e, const struct fl_event *ev)
 	struct pfault *p;
 	struct writer_obj *w;
 
+	if (ev->u.sched.kind == FL_SCHED_SWITCH) {
+		/* The task switched in runs, whatever task it follows (an
+		 * idle or untraced one too). */
+		wt = eng_thread_find(e, ev->u.sched.other);
+		if (wt)
+			writer_ran(wt->w, ev->t);
+	}
 	if (!t)
 		return 0;
 	if (ev->u.sched.kind == FL_SCHED_SWITCH) {
@@ -439,9 +448,14 @@ int eng_on_sched(struct fl_engine *e, const struct fl_event *ev)
 		if (p && (ev->u.sched.prev_state & FL_SCHED_STATE_D) && p->v.pc_wait == FL_PCW_NONE)
 			p->v.pc_wait = FL_PCW_SLEPT;
 		writer_ran(t->w, ev->t);
-		wt = eng_thread_find(e, ev->u.sched.other);
-		if (wt)
-			writer_ran(wt->w, ev->t);
+		/* Switched out runnable while it holds mmap_lock for write:
+		 * preempted, which a PREEMPT_NONE or _VOLUNTARY kernel does
+		 * only at a cond_resched(), as in the zap of a range it unmaps
+		 * (eng_merge_locked_at()). */
+		if (t->w && t->w->acquired && !t->w->closed && !t->w->preempted &&
+		    (ev->u.sched.prev_state == 0 ||
+		     (ev->u.sched.prev_state & FL_SCHED_STATE_PREEMPTED)))
+			t->w->preempted = ev->t;
 		return 0;
 	}
 	/* The waker is the task on the CPU (an interrupt's wake too): a

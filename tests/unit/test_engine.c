@@ -1242,7 +1242,8 @@ static void woken_writer_locks_the_rest_of_its_walk_later(void **state)
  * [1010, 1210]: over the reservation, or into a hole.  The new mapping
  * merges into A.  T1 writes A at 1030 (fault 2) and at 1150 (fault 3),
  * each before the release. */
-static void heap_growth_script(struct script *s, bool reserved)
+static void heap_growth_script_preempted(struct script *s, bool reserved, uint64_t preempt,
+					 uint64_t resume)
 {
 	const uint64_t res[6] = { A + LEN, 4 * LEN, 0, MAP_ANON_PRIV | FL_MAP_FIXED,
 				  (uint64_t)-1, 0 };
@@ -1256,6 +1257,10 @@ static void heap_growth_script(struct script *s, bool reserved)
 	call(s, MAIN, FL_MM_MMAP, 1000, 1300, (int64_t)(A + LEN), grow);
 	W_START(s, MAIN, 1005);
 	W_OK(s, MAIN, 1010);
+	if (preempt)	/* switched out runnable (R+), then back at resume */
+		sched_ev(s, MAIN, preempt, FL_SCHED_SWITCH, T3, FL_SCHED_STATE_PREEMPTED);
+	if (resume)
+		sched_ev(s, T3, resume, FL_SCHED_SWITCH, MAIN, 0);	/* T3: not traced */
 	fault(s, T1, 1030, A + 0x1000, WR);		/* fault 2 */
 	fault_end(s, T1, 1040, false);
 	fault(s, T2, 1150, A + 0x2000, WR);		/* fault 3 */
@@ -1264,6 +1269,11 @@ static void heap_growth_script(struct script *s, bool reserved)
 	R_OK(s, T2, 1211);
 	fault_end(s, T2, 1220, false);
 	R_REL(s, T2, 1225);
+}
+
+static void heap_growth_script(struct script *s, bool reserved)
+{
+	heap_growth_script_preempted(s, reserved, 0, 0);
 }
 
 /* __mmap_region(): an mmap over an existing mapping first gathers and
@@ -1289,6 +1299,32 @@ static void replacing_mmap_locks_its_merge_later(void **state)
 	heap_growth_script(&s, false);
 	play(&r, &s, false);
 	EXPECT_ABORT(&r, 2, "write-locked");
+	EXPECT_ABORT(&r, 3, "write-locked");
+	replay_free(&r);
+}
+
+/* On a kernel that is not fully preemptible a writer holding mmap_lock is
+ * preempted only at a cond_resched(), as in the zap of the range a
+ * replacing mmap unmaps: it merges only once it runs again.  Preempted at
+ * 1020, back at 1160, it has not write-locked A at fault 3 (1150); back
+ * at 1100, it has. */
+static void preempted_replacing_mmap_merges_once_it_runs(void **state)
+{
+	struct script s = { .n = 0 };
+	struct replay r;
+
+	(void)state;
+	heap_growth_script_preempted(&s, true, 1020, 1160);
+	play(&r, &s, false);
+	assert_int_equal(r.sink.n, 3);
+	EXPECT_OK(&r, 2, "ok");
+	EXPECT_OK(&r, 3, "ok");
+	replay_free(&r);
+
+	memset(&s, 0, sizeof(s));
+	heap_growth_script_preempted(&s, true, 1020, 1100);
+	play(&r, &s, false);
+	EXPECT_OK(&r, 2, "ok");
 	EXPECT_ABORT(&r, 3, "write-locked");
 	replay_free(&r);
 }
@@ -1898,6 +1934,7 @@ int main(void)
 		cmocka_unit_test(woken_writer_locked_the_vma_later),
 		cmocka_unit_test(woken_writer_locks_the_rest_of_its_walk_later),
 		cmocka_unit_test(replacing_mmap_locks_its_merge_later),
+		cmocka_unit_test(preempted_replacing_mmap_merges_once_it_runs),
 		cmocka_unit_test(writer_seen_by_its_wake_of_another),
 		cmocka_unit_test(file_fault_that_waited_retries),
 		cmocka_unit_test(exec_gives_a_new_mm),

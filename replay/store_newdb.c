@@ -43,25 +43,6 @@ const char *store_tally_tables(void)
 	return m ? m : "";
 }
 
-/* The dictionary of outcome_rows.handler: every handler the replay
- * models, by its code and the name the cost table gives it. */
-static int write_fault_handlers(struct fl_store *st, struct fl_err *err)
-{
-	sqlite3_stmt *s;
-	int rc = SQLITE_DONE;
-
-	if (store_prepare(st, &s, "INSERT INTO fault_handlers (handler_id, name) VALUES (?,?)", err))
-		return -EIO;
-	for (int h = 0; h < FL_H__COUNT && rc == SQLITE_DONE; h++) {
-		sqlite3_bind_int(s, 1, h);
-		sqlite3_bind_text(s, 2, fl_handler_name((enum fl_handler)h), -1, SQLITE_STATIC);
-		rc = sqlite3_step(s);
-		sqlite3_reset(s);
-	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : store_fail(st, err, "cannot create the schema");
-}
-
 /* Create the tables; 1 when another process gave the (existing, empty)
  * file its schema first. */
 int store_create_tables(struct fl_store *st, struct fl_err *err)
@@ -86,8 +67,6 @@ int store_create_tables(struct fl_store *st, struct fl_err *err)
 			return 1;
 		}
 		rc = store_exec(st, tables, err, "cannot create the schema");
-		if (!rc)
-			rc = write_fault_handlers(st, err);
 		if (!rc)
 			rc = store_exec(st, "COMMIT", err, "cannot create the schema");
 		else

@@ -224,15 +224,23 @@ CREATE TABLE outcome_vmas (
 
 -- The handlers handle_pte_fault() dispatches a fault to, as the replay
 -- models them (enum fl_handler, replay/strategy.h): the code stored in
--- outcome_rows.handler and its name, the one the runs' cost_table and
--- tally_handlers use.  Written once, when the database is created
--- (replay/store_newdb.c, from fl_handler_name()); the same in every
+-- outcome_rows.handler and its name, the one fl_handler_name() gives and
+-- the runs' cost_table and tally_handlers use (tests/unit/test_store_handler.c
+-- checks the two agree).  Written with the schema, the same in every
 -- database of a version.
 CREATE TABLE fault_handlers (
 	handler_id	INTEGER PRIMARY KEY,	-- enum fl_handler
-	name		TEXT NOT NULL UNIQUE	-- anon_read anon_write file_read file_cow
-						-- file_shared wp swap spurious
+	name		TEXT NOT NULL UNIQUE
 );
+INSERT INTO fault_handlers (handler_id, name) VALUES
+	(0, 'anon_read'),	-- do_anonymous_page, read: the zero page
+	(1, 'anon_write'),	-- do_anonymous_page, write: a new folio
+	(2, 'file_read'),	-- do_read_fault
+	(3, 'file_cow'),	-- do_cow_fault
+	(4, 'file_shared'),	-- do_shared_fault
+	(5, 'wp'),		-- do_wp_page
+	(6, 'swap'),		-- do_swap_page
+	(7, 'spurious');	-- the PTE already allowed it: access flags only
 
 -- One row per fault and run.  fell_back stays here, not in the cause:
 -- outcomes_fell_back below indexes the rows where it is 1.

@@ -430,7 +430,7 @@ static const char *const by_titles[] = {
 	"", "causes (cause_counts)", "causes by reason", "VMAs, most fallbacks first",
 	"threads, largest change in run time first",
 	"the writers that caused aborts", "faults and aborts over the trace's time",
-	"fault handlers (from the fault and its VMA)",
+	"fault handlers (as the replay dispatched the faults)",
 	"faulting ips, most fallbacks first",
 	"strategy x knob setting across traces",
 };

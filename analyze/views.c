@@ -681,15 +681,35 @@ static const struct fl_col handler_cols[] = {
 	{ "cost_ns", "cost", FL_COL_NS, 0 },
 };
 
+/* Whether the outcomes say which handler the replay dispatched each fault
+ * to (schema version 6 on: the view's column handler). */
+static bool stores_handlers(const struct fl_view_ctx *v)
+{
+	sqlite3_stmt *st;
+	bool yes;
+
+	if (sqlite3_prepare_v2(v->db, "SELECT 1 FROM pragma_table_info('outcomes') WHERE name = 'handler'",
+			       -1, &st, NULL) != SQLITE_OK)
+		return false;
+	yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return yes;
+}
+
 int fl_view_handlers(const struct fl_view_ctx *v, struct fl_table *t, struct fl_err *err)
 {
-	/* handle_pte_fault()'s dispatch as far as the recorded fault tells:
-	 * a major fault read a file page or swapped in; a protection fault is
-	 * a write-protect (COW) fault when writing, else spurious; otherwise
-	 * the VMA's kind and the access decide.  A private file mapping
-	 * written is file_cow; a shared one cannot be told from it by the
-	 * VMA kind, except shmem, counted as file_shared. */
+	/* The handler each outcome was stored with: the replay's own
+	 * dispatch (handle_pte_fault() as replay/engine_fault.c models it),
+	 * never worked out again here.  An older database (schema version 5
+	 * or 4) does not store it, and its tally_handlers were classified by
+	 * other rules: refused, not guessed. */
 	fl_table_init(t, handler_cols, NCOLS(handler_cols));
+	if (!stores_handlers(v)) {
+		fl_err_set(err, -EINVAL, "%s: written by an older faultline, whose outcomes do not say "
+			   "which handler each fault reached (schema version 6 does)", v->path);
+		fl_err_hint(err, "replay the trace again into a new database to see the faults by handler");
+		return -EINVAL;
+	}
 	if (tallied(v, "SELECT 1 FROM tally_handlers WHERE run_id = ?1 LIMIT 1"))
 		return fill(v, "SELECT handler, faults, 100.0 * faults / "
 			    " (SELECT sum(n) FROM cause_counts WHERE run_id = ?1), fell_back, "
@@ -701,17 +721,7 @@ int fl_view_handlers(const struct fl_view_ctx *v, struct fl_table *t, struct fl_
 		    " (SELECT sum(n) FROM cause_counts WHERE run_id = ?1), sum(fb), "
 		    " 100.0 * sum(fb) / count(*), avg(lat), max(lat), "
 		    " json_extract((SELECT cost_table FROM runs WHERE run_id = ?1), '$.' || h) "
-		    "FROM (SELECT o.fell_back AS fb, o.latency AS lat, CASE "
-		    " WHEN o.vma_kind = '' THEN 'unplaced' "
-		    " WHEN f.major = 1 AND o.vma_kind IN ('file', 'shmem') THEN 'file_read' "
-		    " WHEN f.major = 1 THEN 'swap' "
-		    " WHEN f.access LIKE '%prot%' AND f.access LIKE 'write%' THEN 'wp' "
-		    " WHEN f.access LIKE '%prot%' THEN 'spurious' "
-		    " WHEN o.vma_kind = 'shmem' THEN 'file_shared' "
-		    " WHEN o.vma_kind = 'file' AND f.access LIKE 'write%' THEN 'file_cow' "
-		    " WHEN o.vma_kind = 'file' THEN 'file_read' "
-		    " WHEN f.access LIKE 'write%' THEN 'anon_write' "
-		    " ELSE 'anon_read' END AS h FROM outcomes o JOIN faults f "
-		    " ON f.trace_id = ?2 AND f.fault_id = o.fault_id WHERE o.run_id = ?1) "
+		    "FROM (SELECT fell_back AS fb, latency AS lat, coalesce(handler, 'none') AS h "
+		    " FROM outcomes WHERE run_id = ?1) "
 		    "GROUP BY h ORDER BY 2 DESC, 1 LIMIT ?3", t, err);
 }

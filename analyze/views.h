@@ -76,10 +76,12 @@ int fl_view_threads(const struct fl_view_ctx *v, struct fl_table *t, struct fl_e
  * from the trace's first event), faults, fell_back, fallback_pct, aborts. */
 int fl_view_time(const struct fl_view_ctx *v, int buckets, struct fl_table *t,
 		 struct fl_err *err);
-/* Per fault handler, as classified from the recorded fault (access, major)
- * and the VMA it was placed in, named as the replay's cost table names
- * them: handler, faults, share_pct, fell_back, fallback_pct,
- * latency_mean_ns, latency_max_ns, cost_ns (the run's calibrated cost). */
+/* Per fault handler, the one the replay dispatched each fault to and
+ * stored with its outcome ('none': not in a VMA), named as the replay's
+ * cost table names them: handler, faults, share_pct, fell_back,
+ * fallback_pct, latency_mean_ns, latency_max_ns, cost_ns (the run's
+ * calibrated cost).  -EINVAL for a database of schema version 5 or older,
+ * which does not store the handler. */
 int fl_view_handlers(const struct fl_view_ctx *v, struct fl_table *t, struct fl_err *err);
 
 /* The latency histogram of a run for html.c: counts per power-of-two

@@ -90,6 +90,48 @@ static bool writer_late(const struct writer_obj *w, const struct fl_vma *vma, ui
 	return false;
 }
 
+/* Where in its hold an mmap that replaced a mapping has reached
+ * vma_expand() of the neighbour it merges with (writer_take_merges()):
+ * the gather and the page-table clean-up of the replaced range come
+ * before it, perf_event_mmap(), vms_complete_munmap_vmas() and the unlock
+ * after.  Neither recorder sees the point; on x86_64 6.18, faults that
+ * read-locked the neighbour during such holds (Go's and the JVM's heap
+ * growth over a PROT_NONE reservation) found it write-locked from about
+ * 40% of the hold on, with either recorder. */
+#define MERGE_LOCK_PCT 40
+
+/* When w write-locked the VMA id as a merge's neighbour, 0 when it is not
+ * one, when the hold is not over yet, or when the trace shows the writer
+ * asleep on the VMA's readers (writer_late(), which places it then). */
+static uint64_t merge_locked_at(const struct writer_obj *w, uint64_t id)
+{
+	uint64_t b = w->w.w_begin, e = w->w.w_end;
+
+	if (!w->closed || e <= b)
+		return 0;
+	for (size_t i = 0; i < w->nlate; i++)
+		if (w->late[i].vma_id == id)
+			return 0;
+	for (size_t i = 0; i < w->nmerged; i++) {
+		uint64_t at = b + (e - b) / 100 * MERGE_LOCK_PCT + (e - b) % 100 * MERGE_LOCK_PCT / 100;
+
+		if (w->merged[i] != id)
+			continue;
+		/* Preempted in the hold: where the kernel is not fully
+		 * preemptible, at a cond_resched() of the zap of what it
+		 * replaces (zap_pmd_range(), the TLB batch's page freeing),
+		 * before the merge, which comes once it runs again. */
+		if (w->preempted && w->preempted < e) {
+			uint64_t r = w->resumed && w->resumed < e ? w->resumed : e;
+
+			if (r > at)
+				at = r;
+		}
+		return at;
+	}
+	return 0;
+}
+
 /* When the writer reached vma, by the sched evidence (writer_late()); 0
  * when never. */
 static uint64_t writer_late_t(const struct writer_obj *w, const struct fl_vma *vma)
@@ -106,6 +148,8 @@ static uint64_t writer_late_t(const struct writer_obj *w, const struct fl_vma *v
 		if (at > t)
 			t = at;
 	}
+	if (merge_locked_at(w, vma->id) > t)
+		t = merge_locked_at(w, vma->id);
 	return t;
 }
 
@@ -294,7 +338,7 @@ int eng_decide(struct fl_engine *e, struct pfault *p)
 		 * not write-locked it (or split it) when this fault read-locked
 		 * it. */
 		late = (v->place == FL_PLACE_VMA || v->place == FL_PLACE_INFERRED) &&
-		       writer_late(w, &v->vma, v->t);
+		       (writer_late(w, &v->vma, v->t) || v->t < merge_locked_at(w, v->vma.id));
 		e->hits[nh].wrote_vma = in && !late &&
 					(v->place == FL_PLACE_VMA || v->place == FL_PLACE_INFERRED ||
 					 v->place == FL_PLACE_STACK) &&

@@ -34,6 +34,14 @@ struct writer_obj {
 	 * (it reached the VMAs it locks after this one only then). */
 	struct { uint64_t vma_id, start, end, t, woke, ran; } *late;
 	size_t nlate, caplate;
+	/* The neighbours an mmap merged with (vma_expand() of its prev or
+	 * next) after it had unmapped the mapping it replaced: write-locked
+	 * only part-way through the hold (eng_merge_locked_at()). */
+	uint64_t merged[2];
+	size_t nmerged;
+	/* When, holding mmap_lock for write, it was first switched out while
+	 * runnable (preempted), and when it was next seen on a CPU; 0 none. */
+	uint64_t preempted, resumed;
 	/* Its call was applied at a later writer's exit, in lock order,
 	 * before its own exit event came (eng_on_mm_call()). */
 	bool applied_early;

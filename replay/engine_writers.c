@@ -49,6 +49,40 @@ void eng_open_remove(struct mmctx *mm, struct writer_obj *w)
 	}
 }
 
+static bool before_in(const struct fl_mm_change *c, uint64_t s, uint64_t e)
+{
+	return c->kind != FL_MM_VMA_CREATED && c->before.start < e && c->before.end > s;
+}
+
+/* An mmap over an existing mapping (MAP_FIXED) that merged with a
+ * neighbour: __mmap_region() (mmap_region() before 6.12, after its
+ * do_vmi_munmap()) first gathers and write-locks the VMAs it replaces and
+ * clears their page tables (vms_gather_munmap_vmas(), vms_clean_up_area()),
+ * and only then merges: vma_merge_new_range() -> vma_expand() write-locks
+ * the prev (or next) it grows, and a next it absorbs.  Those neighbours
+ * are kept apart (eng_merge_locked_at()).  A new mapping in a hole merges
+ * right after get_unmapped_area(), so its neighbour counts from the lock. */
+static void writer_take_merges(struct writer_obj *w, const struct fl_mm *mm)
+{
+	const struct fl_mm_call *c = &w->w.call;
+	uint64_t s, e;
+	bool replaced = false;
+
+	if (c->kind != FL_MM_MMAP || c->ret <= 0 || !c->args[1])
+		return;
+	s = (uint64_t)c->ret;
+	e = s + c->args[1] > s ? s + c->args[1] : UINT64_MAX;
+	for (size_t i = 0; i < mm->nchanges; i++)
+		replaced |= before_in(&mm->changes[i], s, e);
+	for (size_t i = 0; replaced && i < mm->nchanges && w->nmerged < 2; i++) {
+		const struct fl_mm_change *c2 = &mm->changes[i];
+
+		if ((c2->kind == FL_MM_VMA_MODIFIED || c2->kind == FL_MM_VMA_REMOVED) &&
+		    !before_in(c2, s, e))
+			w->merged[w->nmerged++] = c2->id;
+	}
+}
+
 /* Record what the mm model says the call wrote. */
 static int writer_take_changes(struct writer_obj *w, const struct fl_mm *mm)
 {
@@ -72,6 +106,7 @@ static int writer_take_changes(struct writer_obj *w, const struct fl_mm *mm)
 		}
 	}
 	w->w.vmas_written = (uint32_t)w->nids;
+	writer_take_merges(w, mm);
 	return 0;
 }
 
@@ -382,10 +417,13 @@ static void writer_ran(struct writer_obj *w, uint64_t t)
 	for (size_t i = 0; i < w->nlate; i++)
 		if (!w->late[i].ran && w->late[i].woke <= t)
 			w->late[i].ran = t;
+	if (w->preempted && !w->resumed && t > w->preempted)
+		w->resumed = t;
 }
 
 /* sched_switch: a thread that leaves the CPU in D inside a fault waited in
- * the kernel; a writer that enters or leaves it after a wake ran then.
+ * the kernel; a writer that enters or leaves it after a wake ran then, as
+ * one that wakes another task does.
  * sched_waking: a faulting thread that wakes the mm's write holder, at the
  * end of its fault, let go of the VMA the writer was waiting to
  * write-lock (vma_end_read() -> rcuwait_wake_up() of
@@ -396,6 +434,13 @@ int eng_on_sched(struct fl_engine *e, const struct fl_event *ev)
 	struct pfault *p;
 	struct writer_obj *w;
 
+	if (ev->u.sched.kind == FL_SCHED_SWITCH) {
+		/* The task switched in runs, whatever task it follows (an
+		 * idle or untraced one too). */
+		wt = eng_thread_find(e, ev->u.sched.other);
+		if (wt)
+			writer_ran(wt->w, ev->t);
+	}
 	if (!t)
 		return 0;
 	if (ev->u.sched.kind == FL_SCHED_SWITCH) {
@@ -403,11 +448,22 @@ int eng_on_sched(struct fl_engine *e, const struct fl_event *ev)
 		if (p && (ev->u.sched.prev_state & FL_SCHED_STATE_D) && p->v.pc_wait == FL_PCW_NONE)
 			p->v.pc_wait = FL_PCW_SLEPT;
 		writer_ran(t->w, ev->t);
-		wt = eng_thread_find(e, ev->u.sched.other);
-		if (wt)
-			writer_ran(wt->w, ev->t);
+		/* Switched out runnable while it holds mmap_lock for write:
+		 * preempted, which a PREEMPT_NONE or _VOLUNTARY kernel does
+		 * only at a cond_resched(), as in the zap of a range it unmaps
+		 * (eng_merge_locked_at()). */
+		if (t->w && t->w->acquired && !t->w->closed && !t->w->preempted &&
+		    (ev->u.sched.prev_state == 0 ||
+		     (ev->u.sched.prev_state & FL_SCHED_STATE_PREEMPTED)))
+			t->w->preempted = ev->t;
 		return 0;
 	}
+	/* The waker is the task on the CPU (an interrupt's wake too): a
+	 * writer that wakes another task runs.  faultline record traces only
+	 * its tasks' own switches out, so a woken writer's switch in from an
+	 * idle or untraced task is not in its recordings. */
+	if (ev->u.sched.kind == FL_SCHED_WAKING)
+		writer_ran(t->w, ev->t);
 	if (ev->u.sched.kind != FL_SCHED_WAKING || !t->mm || !(w = t->mm->holder))
 		return 0;
 	wt = eng_thread_find(e, ev->u.sched.other);

@@ -150,6 +150,9 @@ enum fl_sched_kind {
 /* sched_switch prev_state as the tracepoint reports it (the TASK_REPORT
  * bits): TASK_UNINTERRUPTIBLE, the D of ps. */
 #define FL_SCHED_STATE_D 0x2u
+/* prev_state of a task switched out while runnable: TASK_REPORT_MAX,
+ * the "+" of sched_switch's "R+" (4.14+), when it was preempted. */
+#define FL_SCHED_STATE_PREEMPTED 0x100u
 
 struct fl_sched {
 	enum fl_sched_kind kind;

@@ -197,8 +197,8 @@ int fl_store_open(const char *path, struct fl_store **out, struct fl_err *err)
 	st->tab[TAB_VMAS] = (struct table){
 		.name = "outcome_vmas", .ncols = 5, .cols = "run_id, vma_id, vma_start, vma_end, vma_kind" };
 	st->tab[TAB_OUTCOMES] = (struct table){
-		.name = "outcome_rows", .ncols = 9, .cols = "run_id, fault_id, cause_id, fell_back, attempts,"
-			    " latency, lock_wait, writer_id, vma_id" };
+		.name = "outcome_rows", .ncols = 10, .cols = "run_id, fault_id, cause_id, fell_back, attempts,"
+			    " latency, lock_wait, writer_id, vma_id, handler" };
 	/* No memory statistics: with them, every allocation SQLite makes (two
 	 * per row inserted) takes a global mutex; 5% of the writer thread's
 	 * instructions.  A process-wide setting, taken only before SQLite

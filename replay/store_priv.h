@@ -42,8 +42,19 @@ struct vma_tally {
 	uint64_t n, fell_back, aborts, lock_wait;
 };
 
-enum { H_UNPLACED, H_FILE_READ, H_SWAP, H_WP, H_SPURIOUS, H_FILE_SHARED, H_FILE_COW,
-       H_ANON_WRITE, H_ANON_READ, H__COUNT };
+/* The handler the engine dispatched a fault to (enum fl_handler), or
+ * H_NONE.  engine_decide.c dispatches a fault (eng_handler_of()) only once
+ * it is placed in a VMA; a fault in a hole, in an unknown layout or
+ * growing the stack reaches no handler, whatever v->handler holds. */
+#define H_NONE		FL_H__COUNT
+#define H__COUNT	(FL_H__COUNT + 1)
+
+static inline int store_handler_of(const struct fl_fault_view *v)
+{
+	bool dispatched = v->place == FL_PLACE_VMA || v->place == FL_PLACE_INFERRED;
+
+	return dispatched && (unsigned)v->handler < FL_H__COUNT ? (int)v->handler : H_NONE;
+}
 
 struct handler_tally {
 	uint64_t n, fell_back;

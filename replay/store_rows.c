@@ -168,6 +168,10 @@ int fl_store_outcome(struct fl_store *st, int64_t run_id, const struct fl_fault_
 		val_int(r, 8, vma);
 	else
 		val_null(r, 8);
+	if (store_handler_of(v) != H_NONE)
+		val_int(r, 9, store_handler_of(v));
+	else
+		val_null(r, 9);
 	return 0;
 }
 

@@ -69,33 +69,6 @@ int store_tally(struct run_tally *t, const struct fl_outcome *o)
 
 /* ---- the views' tallies ------------------------------------------------ */
 
-static const char *const handler_names[H__COUNT] = {
-	"unplaced", "file_read", "swap", "wp", "spurious", "file_shared", "file_cow",
-	"anon_write", "anon_read",
-};
-
-/* handle_pte_fault()'s dispatch as the handler view tells it from the
- * stored columns (analyze/views.c, fl_view_handlers(): the same rules). */
-static int handler_of(const struct fl_fault_view *v, const char *kind)
-{
-	uint32_t a = v->fault->access;
-	bool major = v->has_end && v->major, prot = a & FL_ACC_PROT;
-	bool write = !(a & FL_ACC_EXEC) && (a & FL_ACC_WRITE);	/* access 'write...' */
-	bool file = !strcmp(kind, "file"), shmem = !strcmp(kind, "shmem");
-
-	if (!kind[0])
-		return H_UNPLACED;
-	if (major)
-		return file || shmem ? H_FILE_READ : H_SWAP;
-	if (prot)
-		return write ? H_WP : H_SPURIOUS;
-	if (shmem)
-		return H_FILE_SHARED;
-	if (file)
-		return write ? H_FILE_COW : H_FILE_READ;
-	return write ? H_ANON_WRITE : H_ANON_READ;
-}
-
 static struct thread_tally *thread_tally(struct run_tally *t, int32_t tid)
 {
 	uint64_t key = (uint64_t)(uint32_t)tid + 1;
@@ -174,7 +147,8 @@ bool store_tally_views(struct fl_store *st, struct run_tally *t, const struct fl
 {
 	struct thread_tally *th = thread_tally(t, v->tid);
 	struct vma_tally *vt = vma_tally(t, placed ? v->vma.start : 0, placed ? v->vma.end : 0, kind);
-	struct handler_tally *h = &t->h[handler_of(v, kind)];
+	/* The handler stored with the outcome (outcome_rows.handler). */
+	struct handler_tally *h = &t->h[store_handler_of(v)];
 	int64_t lat = (int64_t)o->latency;
 
 	if (!th || !vt)
@@ -267,7 +241,8 @@ int store_write_view_tallies(struct fl_store *st, struct run_tally *t, struct fl
 		if (!h->n)
 			continue;
 		sqlite3_bind_int64(s, 1, t->run_id);
-		sqlite3_bind_text(s, 2, handler_names[i], -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, i == H_NONE ? "none" : fl_handler_name((enum fl_handler)i), -1,
+				  SQLITE_STATIC);
 		sqlite3_bind_int64(s, 3, (int64_t)h->n);
 		sqlite3_bind_int64(s, 4, (int64_t)h->fell_back);
 		if (h->lat_overflow)

@@ -1,13 +1,16 @@
 -- faultline outcome store (DESIGN §8): the contract between replay/ (which
 -- writes it) and analyze/ + tui/ (which read it).
 --
--- Version: PRAGMA user_version = 5 (2 added thread_times; 3 added losses,
+-- Version: PRAGMA user_version = 6 (2 added thread_times; 3 added losses,
 -- traces.lost_records and traces.t_first_loss; 4 added writers.call_site;
 -- 5 stores the outcomes compactly in outcome_rows, outcome_causes and
--- outcome_vmas, read through the view outcomes with version 4's columns).
+-- outcome_vmas, read through the view outcomes with version 4's columns;
+-- 6 adds outcome_rows.handler, named through fault_handlers, and the view's
+-- column handler).
 -- A reader refuses a database whose application_id is not faultline's, or
 -- whose user_version is newer than the one it was built with; it reads
--- older ones (up to 4, outcomes is a table of the view's shape).  A replay
+-- older ones (up to 4, outcomes is a table of the view's shape; up to 5, it
+-- has no column handler, and report --by handler refuses them).  A replay
 -- adds runs only to a database of its own version.  Any change to a table
 -- below bumps the version.
 --
@@ -23,7 +26,7 @@
 -- print them with printf('%x', ...) or cast in C.
 
 PRAGMA application_id = 1179405873;	-- 0x464C4E31, "FLN1"
-PRAGMA user_version = 5;
+PRAGMA user_version = 6;
 
 -- Free-form facts about the database itself: 'created_by' (tool version).
 CREATE TABLE meta (
@@ -219,6 +222,26 @@ CREATE TABLE outcome_vmas (
 	UNIQUE (run_id, vma_start, vma_end, vma_kind)
 ) WITHOUT ROWID;
 
+-- The handlers handle_pte_fault() dispatches a fault to, as the replay
+-- models them (enum fl_handler, replay/strategy.h): the code stored in
+-- outcome_rows.handler and its name, the one fl_handler_name() gives and
+-- the runs' cost_table and tally_handlers use (tests/unit/test_store_handler.c
+-- checks the two agree).  Written with the schema, the same in every
+-- database of a version.
+CREATE TABLE fault_handlers (
+	handler_id	INTEGER PRIMARY KEY,	-- enum fl_handler
+	name		TEXT NOT NULL UNIQUE
+);
+INSERT INTO fault_handlers (handler_id, name) VALUES
+	(0, 'anon_read'),	-- do_anonymous_page, read: the zero page
+	(1, 'anon_write'),	-- do_anonymous_page, write: a new folio
+	(2, 'file_read'),	-- do_read_fault
+	(3, 'file_cow'),	-- do_cow_fault
+	(4, 'file_shared'),	-- do_shared_fault
+	(5, 'wp'),		-- do_wp_page
+	(6, 'swap'),		-- do_swap_page
+	(7, 'spurious');	-- the PTE already allowed it: access flags only
+
 -- One row per fault and run.  fell_back stays here, not in the cause:
 -- outcomes_fell_back below indexes the rows where it is 1.
 CREATE TABLE outcome_rows (
@@ -231,18 +254,25 @@ CREATE TABLE outcome_rows (
 	lock_wait	INTEGER NOT NULL,	-- ns waited on the simulated mmap_lock
 	writer_id	INTEGER,		-- writers.writer_id that caused an abort
 	vma_id		INTEGER,		-- outcome_vmas of the run; NULL not placed
+	-- The handler the replay dispatched the fault to (fault_handlers),
+	-- from the fault's access, its VMA and whether it was major: the one
+	-- the strategies decided with.  NULL: none, the fault was not in a
+	-- VMA (no VMA, an unknown layout, stack growth).  Last: a small
+	-- integer costs a byte or two a row (NULL, 0 and 1 none).
+	handler		INTEGER,
 	PRIMARY KEY (run_id, fault_id)
 ) WITHOUT ROWID;
 
--- The outcomes as version 4 stored them, column for column: what readers
--- and `sqlite3` users query.  vma_start and vma_end are NULL and vma_kind
--- '' for a fault not placed.  The dictionaries are read by a subquery per
--- column, not joined: a query through the view is then planned as one on
--- outcome_rows alone (the plans, and the row order of a scan, version 4's
--- table had), and only the columns it names are looked up: a percentile
--- walk of outcomes_latency reads no dictionary.
+-- The outcomes as version 4 stored them, column for column, then the
+-- handler by name (NULL: none): what readers and `sqlite3` users query.
+-- vma_start and vma_end are NULL and vma_kind '' for a fault not placed.
+-- The dictionaries are read by a subquery per column, not joined: a query
+-- through the view is then planned as one on outcome_rows alone (the
+-- plans, and the row order of a scan, version 4's table had), and only the
+-- columns it names are looked up: a percentile walk of outcomes_latency
+-- reads no dictionary.
 CREATE VIEW outcomes (run_id, fault_id, path, fell_back, counter, reason, attempts, latency,
-		      lock_wait, writer_id, vma_start, vma_end, vma_kind) AS
+		      lock_wait, writer_id, vma_start, vma_end, vma_kind, handler) AS
 	SELECT o.run_id, o.fault_id,
 	       (SELECT path FROM outcome_causes c WHERE c.run_id = o.run_id AND c.cause_id = o.cause_id),
 	       o.fell_back,
@@ -252,7 +282,8 @@ CREATE VIEW outcomes (run_id, fault_id, path, fell_back, counter, reason, attemp
 	       (SELECT vma_start FROM outcome_vmas v WHERE v.run_id = o.run_id AND v.vma_id = o.vma_id),
 	       (SELECT vma_end FROM outcome_vmas v WHERE v.run_id = o.run_id AND v.vma_id = o.vma_id),
 	       coalesce((SELECT vma_kind FROM outcome_vmas v WHERE v.run_id = o.run_id
-			 AND v.vma_id = o.vma_id), '')
+			 AND v.vma_id = o.vma_id), ''),
+	       (SELECT name FROM fault_handlers h WHERE h.handler_id = o.handler)
 	FROM outcome_rows o;
 
 -- Rows written, changed or deleted through the view (by hand, by tests)
@@ -272,14 +303,15 @@ CREATE TRIGGER outcomes_insert INSTEAD OF INSERT ON outcomes BEGIN
 				AND vma_start IS NEW.vma_start AND vma_end IS NEW.vma_end
 				AND vma_kind = NEW.vma_kind);
 	INSERT INTO outcome_rows (run_id, fault_id, cause_id, fell_back, attempts, latency,
-				  lock_wait, writer_id, vma_id)
+				  lock_wait, writer_id, vma_id, handler)
 		VALUES (NEW.run_id, NEW.fault_id,
 			(SELECT cause_id FROM outcome_causes WHERE run_id = NEW.run_id
 			 AND path = NEW.path AND counter = NEW.counter AND reason = NEW.reason),
 			NEW.fell_back, NEW.attempts, NEW.latency, NEW.lock_wait, NEW.writer_id,
 			(SELECT vma_id FROM outcome_vmas WHERE run_id = NEW.run_id
 			 AND vma_start IS NEW.vma_start AND vma_end IS NEW.vma_end
-			 AND vma_kind = NEW.vma_kind));
+			 AND vma_kind = NEW.vma_kind),
+			(SELECT handler_id FROM fault_handlers WHERE name = NEW.handler));
 END;
 CREATE TRIGGER outcomes_delete INSTEAD OF DELETE ON outcomes BEGIN
 	DELETE FROM outcome_rows WHERE run_id = OLD.run_id AND fault_id = OLD.fault_id;
@@ -289,7 +321,7 @@ CREATE TRIGGER outcomes_update INSTEAD OF UPDATE ON outcomes BEGIN
 	INSERT INTO outcomes VALUES (NEW.run_id, NEW.fault_id, NEW.path, NEW.fell_back,
 				     NEW.counter, NEW.reason, NEW.attempts, NEW.latency,
 				     NEW.lock_wait, NEW.writer_id, NEW.vma_start, NEW.vma_end,
-				     NEW.vma_kind);
+				     NEW.vma_kind, NEW.handler);
 END;
 
 -- Outcomes counted by (counter, reason), written with the run.
@@ -378,7 +410,7 @@ CREATE TABLE IF NOT EXISTS tally_vmas (
 CREATE INDEX IF NOT EXISTS tally_vmas_run ON tally_vmas (run_id);
 CREATE TABLE IF NOT EXISTS tally_handlers (
 	run_id		INTEGER NOT NULL,
-	handler		TEXT NOT NULL,		-- as fl_view_handlers() names them
+	handler		TEXT NOT NULL,		-- fault_handlers.name; 'none': handler NULL
 	faults		INTEGER NOT NULL,
 	fell_back	INTEGER NOT NULL,
 	latency_sum	NUMERIC NOT NULL,	-- ns; REAL past int64

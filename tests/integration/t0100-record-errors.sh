@@ -132,7 +132,10 @@ if pgrep -x lttng-sessiond >/dev/null; then
 	skip "another lttng-sessiond came up first: the recording uses it" "a session daemon already runs here"
 	skip "another lttng-sessiond came up first: it is left running" "a session daemon already runs here"
 else
-	printf '#!/bin/sh\n(setsid lttng-sessiond --no-kernel >/dev/null 2>&1 &)\nexit 1\n' >"$FL_TMP/lost-race"
+	# The daemon's pid is kept: only it is stopped below, not another
+	# recorder's daemon on a machine that runs more than one.
+	printf '#!/bin/sh\nlttng-sessiond --no-kernel >/dev/null 2>&1 </dev/null &\necho $! >"%s"\nexit 1\n' \
+		"$FL_TMP/lost-race.pid" >"$FL_TMP/lost-race"
 	chmod +x "$FL_TMP/lost-race"
 	LTTNG_SESSIOND_PATH=$FL_TMP/lost-race run_fl record -o "$FL_TMP/t5" -- "$pt" -t 1 -r 1 -p 16
 	if [ "$FL_RC" -eq 0 ] && printf '%s\n' "$FL_ERR" | grep -q 'using the lttng-sessiond that started meanwhile' &&
@@ -141,14 +144,17 @@ else
 	else
 		not_ok "another lttng-sessiond came up first: the recording uses it" "exit $FL_RC" "$FL_ERR"
 	fi
-	if pgrep -x lttng-sessiond >/dev/null; then
+	other=$(cat "$FL_TMP/lost-race.pid" 2>/dev/null || true)
+	if [ -n "$other" ] && kill -0 "$other" 2>/dev/null; then
 		ok "another lttng-sessiond came up first: it is left running"
 	else
-		not_ok "another lttng-sessiond came up first: it is left running" "no lttng-sessiond runs"
+		not_ok "another lttng-sessiond came up first: it is left running" "pid '${other}' does not run"
 	fi
 	# Stopped here, as its owner would: the tests after this start their own.
-	pkill -x lttng-sessiond
-	for _ in $(seq 100); do pgrep -x lttng-sessiond >/dev/null || break; sleep 0.1; done
+	if [ -n "$other" ]; then
+		kill "$other" 2>/dev/null
+		for _ in $(seq 100); do kill -0 "$other" 2>/dev/null || break; sleep 0.1; done
+	fi
 fi
 
 # A nearly full disk: a 40 MiB tmpfs is below the recorder's reserve.

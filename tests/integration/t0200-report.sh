@@ -65,7 +65,8 @@ INSERT INTO runs VALUES
  (2, 3, 'pervma', '6.15+', '{}', 0, 't', '2025-01-01T00:00:01Z', 1, '{}', 2, 0, 0),
  (3, 1, 'pervma', '6.15+', '{"fault_around_bytes":65536,"uffd":false,"note":"a b"}', 7, 't', '2025-01-01T00:00:02Z', 5, '{}', 13, 6, 1),
  (4, 1, 'classic', '', '{}', 0, 't', '2025-01-01T00:00:03Z', 5, '{}', 13, 0, 0);
-INSERT INTO outcomes VALUES
+INSERT INTO outcomes (run_id, fault_id, path, fell_back, counter, reason, attempts, latency,
+	lock_wait, writer_id, vma_start, vma_end, vma_kind) VALUES
  (1, 1, 'vma_lock', 0, 'vma_lock_success', 'ok', 1, 1, 0, NULL, 0, 8192, 'anon'),
  (2, 1, 'vma_lock', 0, 'vma_lock_success', 'ok', 1, 1, 0, NULL, 0, 8192, 'anon'),
  (2, 2, 'vma_lock', 0, 'vma_lock_success', 'ok', 1, 1, 0, NULL, 0, 8192, 'anon'),
@@ -82,7 +83,9 @@ INSERT INTO outcomes VALUES
  (3, 11, 'vma_lock',  0, 'vma_lock_success', 'ok', 1, 1000, 0, NULL, NULL, NULL, ''),
  (3, 12, 'mmap_lock', 1, 'vma_lock_abort', 'write-locked', 1, 1000, 9000, 1, 140000000000000, 140000001048576, 'anon'),
  (3, 13, 'mmap_lock', 1, 'vma_lock_retry', 'no map_pages', 2, 1000, 0, NULL, 93824992231424, 93824992362496, 'file');
-INSERT INTO outcomes SELECT 4, fault_id, 'mmap_lock', 0, 'mmap_lock', 'ok', 1, 1000, 0, NULL, NULL, NULL, ''
+INSERT INTO outcomes (run_id, fault_id, path, fell_back, counter, reason, attempts, latency,
+	lock_wait, writer_id, vma_start, vma_end, vma_kind)
+	SELECT 4, fault_id, 'mmap_lock', 0, 'mmap_lock', 'ok', 1, 1000, 0, NULL, NULL, NULL, ''
 	FROM faults WHERE trace_id = 1;
 INSERT INTO cause_counts SELECT run_id, counter, reason, count(*), sum(fell_back)
 	FROM outcomes GROUP BY 1, 2, 3;
@@ -255,7 +258,7 @@ expect_fail "an SQLite database with another application_id" 1 \
 cp "$db" "$FL_TMP/future.db"
 sqlite3 "$FL_TMP/future.db" "PRAGMA user_version = 99;"
 expect_fail "a schema from the future names both versions" 1 \
-	"future\.db: .*schema version 99, newer than this faultline reads \(version 5\)" \
+	"future\.db: .*schema version 99, newer than this faultline reads \(version 6\)" \
 	report "$FL_TMP/future.db"
 expect_fail "... with a hint to upgrade" 1 "hint: .*upgrade faultline" \
 	report --fidelity "$FL_TMP/future.db"

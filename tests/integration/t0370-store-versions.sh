@@ -2,51 +2,73 @@
 # The store's schema versions (schemas/outcomes.sql).  Version 5 stores the
 # outcomes compactly (outcome_rows with the per-run dictionaries
 # outcome_causes and outcome_vmas) behind the view outcomes, which has
-# version 4's columns.  A reader reads a version-4 database as it reads a
-# version-5 one, and refuses a newer one; a replay adds runs only to a
-# database of its own version, and refuses a version-4 one naming it,
-# leaving it as it was.
+# version 4's columns; version 6 adds the handler the replay dispatched
+# each fault to (outcome_rows.handler, named through fault_handlers, the
+# view's last column).  A reader reads a version-4 or version-5 database
+# as it reads a version-6 one, but for the view by handler, which it
+# refuses on them (they do not store the handler), and refuses a newer
+# one; a replay adds runs only to a database of its own version, and
+# refuses an older one naming it, leaving it as it was.
 #
-# The version-4 database is made from a version-5 one by
+# The version-5 database is made from a version-6 one by
+# tests/data/store-v6-to-v5.sql, the version-4 one from that by
 # tests/data/store-v5-to-v4.sql (version 4's outcomes table and indexes,
-# the same rows), so the two hold the same runs.
+# the same rows), so the three hold the same runs.
 . "$FL_TOP/tests/lib.sh"
 
 mmchurn=$FL_TOP/traces/x86_64/mmchurn
+v6=$FL_TMP/v6.db
 v5=$FL_TMP/v5.db
 v4=$FL_TMP/v4.db
 q() { sqlite3 "$1" "$2" 2>&1; }
 
-expect_ok "a replay of every strategy" replay -s all "$mmchurn" -o "$v5"
-is "... writes schema version 5" "$(q "$v5" 'PRAGMA user_version')" 5
+expect_ok "a replay of every strategy" replay -s all "$mmchurn" -o "$v6"
+is "... writes schema version 6" "$(q "$v6" 'PRAGMA user_version')" 6
 is "... into the compact table, read through the view" \
-	"$(q "$v5" "SELECT type FROM sqlite_master WHERE name IN ('outcome_rows', 'outcomes') ORDER BY name")" \
+	"$(q "$v6" "SELECT type FROM sqlite_master WHERE name IN ('outcome_rows', 'outcomes') ORDER BY name")" \
 	"$(printf 'table\nview')"
 is "... every fault of every run" \
-	"$(q "$v5" 'SELECT count(*) FROM outcomes')" \
-	"$(q "$v5" 'SELECT sum(faults) FROM runs')"
-is "... with version 4's columns, in its order" \
-	"$(q "$v5" "SELECT group_concat(name, ' ') FROM pragma_table_info('outcomes')")" \
-	"run_id fault_id path fell_back counter reason attempts latency lock_wait writer_id vma_start vma_end vma_kind"
+	"$(q "$v6" 'SELECT count(*) FROM outcomes')" \
+	"$(q "$v6" 'SELECT sum(faults) FROM runs')"
+is "... with version 4's columns, in its order, then the handler" \
+	"$(q "$v6" "SELECT group_concat(name, ' ') FROM pragma_table_info('outcomes')")" \
+	"run_id fault_id path fell_back counter reason attempts latency lock_wait writer_id vma_start vma_end vma_kind handler"
 is "... each row's codes found in its run's dictionaries" \
-	"$(q "$v5" 'SELECT count(*) FROM outcome_rows o WHERE NOT EXISTS (SELECT 1 FROM outcome_causes c
+	"$(q "$v6" 'SELECT count(*) FROM outcome_rows o WHERE NOT EXISTS (SELECT 1 FROM outcome_causes c
 		    WHERE c.run_id = o.run_id AND c.cause_id = o.cause_id) OR (o.vma_id IS NOT NULL AND
-		    NOT EXISTS (SELECT 1 FROM outcome_vmas v WHERE v.run_id = o.run_id AND v.vma_id = o.vma_id))')" 0
+		    NOT EXISTS (SELECT 1 FROM outcome_vmas v WHERE v.run_id = o.run_id AND v.vma_id = o.vma_id))
+		    OR (o.handler IS NOT NULL AND NOT EXISTS (SELECT 1 FROM fault_handlers h
+		    WHERE h.handler_id = o.handler))')" 0
+is "... each fault's handler the same in every run: the engine dispatches a fault once" \
+	"$(q "$v6" 'SELECT count(*) FROM (SELECT fault_id FROM outcome_rows GROUP BY fault_id
+		    HAVING count(DISTINCT coalesce(handler, -1)) > 1)')" 0
+is "... tally_handlers counts the stored handlers" \
+	"$(q "$v6" "SELECT run_id, coalesce(handler, 'none'), count(*), sum(fell_back), max(latency)
+		    FROM outcomes GROUP BY 1, 2 ORDER BY 1, 2")" \
+	"$(q "$v6" 'SELECT run_id, handler, faults, fell_back, latency_max FROM tally_handlers
+		    ORDER BY 1, 2')"
+# A read fault in a special mapping (vdso, vvar: vm_ops->fault, not
+# anonymous) reaches do_read_fault, as eng_handler_of() dispatches it; the
+# view's older rules counted it as anon_read.
+is "... a read in a special mapping is file_read" \
+	"$(q "$v6" "SELECT DISTINCT o.handler FROM outcomes o JOIN faults f ON f.trace_id = 1
+		    AND f.fault_id = o.fault_id WHERE o.vma_kind = 'special' AND f.access = 'read'")" \
+	file_read
 is "... cause_counts agree with the outcomes" \
-	"$(q "$v5" 'SELECT run_id, counter, reason, count(*), sum(fell_back) FROM outcomes
+	"$(q "$v6" 'SELECT run_id, counter, reason, count(*), sum(fell_back) FROM outcomes
 		    GROUP BY run_id, counter, reason ORDER BY 1, 2, 3')" \
-	"$(q "$v5" 'SELECT run_id, counter, reason, n, fell_back FROM cause_counts ORDER BY 1, 2, 3')"
+	"$(q "$v6" 'SELECT run_id, counter, reason, n, fell_back FROM cause_counts ORDER BY 1, 2, 3')"
 
 # ---- rows written through the view land in the compact tables ----------------------
 e=$FL_TMP/edit.db
-cp "$v5" "$e"
+cp "$v6" "$e"
 before=$(q "$e" 'SELECT * FROM outcomes WHERE run_id = 1 AND fault_id = 3')
 q "$e" "CREATE TABLE kept AS SELECT * FROM outcomes WHERE run_id = 1 AND fault_id = 3;
 	UPDATE outcomes SET latency = 12345, vma_start = 4096, vma_end = 8192, vma_kind = 'anon',
-	reason = 'by hand' WHERE run_id = 1 AND fault_id = 3" >/dev/null
+	reason = 'by hand', handler = 'swap' WHERE run_id = 1 AND fault_id = 3" >/dev/null
 is "an UPDATE through the view changes the row" \
-	"$(q "$e" 'SELECT latency, vma_start, vma_end, vma_kind, reason FROM outcomes
-		WHERE run_id = 1 AND fault_id = 3')" "12345|4096|8192|anon|by hand"
+	"$(q "$e" 'SELECT latency, vma_start, vma_end, vma_kind, reason, handler FROM outcomes
+		WHERE run_id = 1 AND fault_id = 3')" "12345|4096|8192|anon|by hand|swap"
 q "$e" 'DELETE FROM outcomes WHERE run_id = 1 AND fault_id = 3' >/dev/null
 is "a DELETE through the view removes it" \
 	"$(q "$e" 'SELECT count(*) FROM outcome_rows WHERE run_id = 1 AND fault_id = 3')" 0
@@ -55,43 +77,72 @@ is "an INSERT through the view puts it back as it was" \
 	"$(q "$e" 'SELECT * FROM outcomes WHERE run_id = 1 AND fault_id = 3')" "$before"
 is "... and the database is intact" "$(q "$e" 'PRAGMA integrity_check')" ok
 
-# ---- a version-4 database -----------------------------------------------------------
+# ---- version-5 and version-4 databases ---------------------------------------------
+cp "$v6" "$v5"
+q "$v5" ".read $FL_TOP/tests/data/store-v6-to-v5.sql" >/dev/null
+is "the fixture makes a version-5 database" \
+	"$(q "$v5" "PRAGMA user_version; SELECT count(*) FROM pragma_table_info('outcomes')
+		    WHERE name = 'handler'; PRAGMA integrity_check")" "$(printf '5\n0\nok')"
 cp "$v5" "$v4"
 q "$v4" ".read $FL_TOP/tests/data/store-v5-to-v4.sql" >/dev/null
 is "the fixture makes a version-4 database" \
 	"$(q "$v4" "PRAGMA user_version; SELECT type FROM sqlite_master WHERE name = 'outcomes'; PRAGMA integrity_check")" \
 	"$(printf '4\ntable\nok')"
-is "... with the same outcomes" \
-	"$(q "$v4" 'SELECT * FROM outcomes ORDER BY run_id, fault_id' | md5sum)" \
-	"$(q "$v5" 'SELECT * FROM outcomes ORDER BY run_id, fault_id' | md5sum)"
+v4cols="run_id, fault_id, path, fell_back, counter, reason, attempts, latency, lock_wait, writer_id,
+	vma_start, vma_end, vma_kind"
+for v in 5 4; do
+	is "... version $v: the same outcomes, but the handler" \
+		"$(q "$FL_TMP/v$v.db" "SELECT * FROM outcomes ORDER BY run_id, fault_id" | md5sum)" \
+		"$(q "$v6" "SELECT $v4cols FROM outcomes ORDER BY run_id, fault_id" | md5sum)"
+done
 for args in "" "--by vma" "--by writer" "--by thread" "--fidelity" "--run 2 --by cause" "--format json"; do
 	# shellcheck disable=SC2086
-	run_fl report $args "$v5"
+	run_fl report $args "$v6"
 	want=$FL_OUT
-	# shellcheck disable=SC2086
-	expect_ok "report ${args:-(default)} reads the version-4 database" report $args "$v4"
-	is "... and says what it says of the version-5 one" "${FL_OUT//v4.db/v5.db}" "$want"
+	for v in 5 4; do
+		# shellcheck disable=SC2086
+		expect_ok "report ${args:-(default)} reads the version-$v database" report $args "$FL_TMP/v$v.db"
+		is "... and says what it says of the version-6 one" "${FL_OUT//v$v.db/v6.db}" "$want"
+	done
+done
+# The view by handler reads the handler each outcome was stored with:
+# older databases have none, and it is not worked out again for them.
+for v in 5 4; do
+	expect_fail "report --by handler refuses the version-$v database, naming it" 1 \
+		"v$v\.db: written by an older faultline, whose outcomes do not say which handler" \
+		report --by handler "$FL_TMP/v$v.db"
+	contains "... saying how to get one that does" "$FL_ERR" "hint: replay the trace again"
 done
 # Without the tallies a replay adds, the views are read from the outcomes.
-for db in "$v4" "$v5"; do
+for db in "$v4" "$v5" "$v6"; do
 	cp "$db" "$db.bare"
 	q "$db.bare" 'DELETE FROM tally_vmas; DELETE FROM tally_threads; DELETE FROM tally_fidelity;
 		DELETE FROM tally_percentiles; DELETE FROM tally_handlers; DELETE FROM tally_times;
 		DELETE FROM tally_latency' >/dev/null
 done
-for args in "" "--by vma" "--by handler" "--fidelity"; do
+for args in "" "--by vma" "--fidelity"; do
 	# shellcheck disable=SC2086
-	run_fl report $args "$v5.bare"
+	run_fl report $args "$v6.bare"
 	want=$FL_OUT
-	# shellcheck disable=SC2086
-	run_fl report $args "$v4.bare"
-	is "report ${args:-(default)} from the outcomes alone: version 4 and 5 agree" "$FL_OUT" "$want"
+	for v in 5 4; do
+		# shellcheck disable=SC2086
+		run_fl report $args "$FL_TMP/v$v.db.bare"
+		is "report ${args:-(default)} from the outcomes alone: version $v and 6 agree" \
+			"${FL_OUT//v$v.db/v6.db}" "$want"
+	done
 done
-run_fl diff --by cause "$v5" 1 2
+run_fl report --by handler "$v6"
 want=$FL_OUT
-expect_ok "diff reads the version-4 database" diff --by cause "$v4" 1 2
-is "... as the version-5 one" "$FL_OUT" "$want"
-expect_ok "export reads its outcomes" export --table outcomes --run 2 "$v4"
+run_fl report --by handler "$v6.bare"
+is "report --by handler from the outcomes' column alone: as from the tally" \
+	"${FL_OUT//v6.db.bare/v6.db}" "$want"
+run_fl diff --by cause "$v6" 1 2
+want=$FL_OUT
+for v in 5 4; do
+	expect_ok "diff reads the version-$v database" diff --by cause "$FL_TMP/v$v.db" 1 2
+	is "... as the version-6 one" "${FL_OUT//v$v.db/v6.db}" "$want"
+done
+expect_ok "export reads the version-4 database's outcomes" export --table outcomes --run 2 "$v4"
 is "... as the version-5 one's" "$FL_OUT" "$("$FAULTLINE" export --table outcomes --run 2 "$v5")"
 
 # The TUI reads a run's outcomes from outcome_rows and its dictionaries,
@@ -99,7 +150,7 @@ is "... as the version-5 one's" "$FL_OUT" "$("$FAULTLINE" export --table outcome
 . "$FL_TOP/tui/tmux-lib.sh"
 if tui_have_tmux; then
 	for run in 2 4; do
-		for v in 5 4; do
+		for v in 6 5 4; do
 			tui_start 100 30 -- tui --run "$run" "$FL_TMP/v$v.db"
 			if tui_wait " > causes"; then
 				sleep 0.2
@@ -113,32 +164,36 @@ if tui_have_tmux; then
 			fi
 			tui_quit "tui --run $run on the version-$v database"
 		done
-		is "... run $run: its causes and a cause's first view, as from version 5" \
-			"${shot[4]//v4.db/v5.db}" "${shot[5]}"
+		is "... run $run: its causes and a cause's first view, version 5 as version 6" \
+			"${shot[5]//v5.db/v6.db}" "${shot[6]}"
+		is "... and version 4 as version 6" "${shot[4]//v4.db/v6.db}" "${shot[6]}"
 	done
 	tui_stop
 else
-	skip "the TUI on both versions" "tmux is not installed"
+	skip "the TUI on every version" "tmux is not installed"
 fi
 
-dump4=$(q "$v4" 'SELECT * FROM runs; SELECT * FROM outcomes ORDER BY run_id, fault_id' | md5sum)
-expect_fail "a replay into the version-4 database: refused, naming it" 1 \
-	"v4\.db: schema version 4 is older than this faultline's \(5\) and cannot be upgraded" \
-	replay -s pervma "$mmchurn" -o "$v4"
-contains "... saying how to get a new one" "$FL_ERR" "hint: .*new file name.*replay the trace again"
-is "... and nothing is added to it" \
-	"$(q "$v4" 'SELECT * FROM runs; SELECT * FROM outcomes ORDER BY run_id, fault_id' | md5sum)" "$dump4"
-expect_fail "--replace into it: refused too" 1 "v4\.db: schema version 4 is older" \
-	replay -s pervma --replace "$mmchurn" -o "$v4"
-is "... and nothing is deleted" \
-	"$(q "$v4" 'SELECT * FROM runs; SELECT * FROM outcomes ORDER BY run_id, fault_id' | md5sum)" "$dump4"
+for v in 5 4; do
+	old=$FL_TMP/v$v.db
+	dump=$(q "$old" 'SELECT * FROM runs; SELECT * FROM outcomes ORDER BY run_id, fault_id' | md5sum)
+	expect_fail "a replay into the version-$v database: refused, naming it" 1 \
+		"v$v\.db: schema version $v is older than this faultline's \(6\) and cannot be upgraded" \
+		replay -s pervma "$mmchurn" -o "$old"
+	contains "... saying how to get a new one" "$FL_ERR" "hint: .*new file name.*replay the trace again"
+	is "... and nothing is added to it" \
+		"$(q "$old" 'SELECT * FROM runs; SELECT * FROM outcomes ORDER BY run_id, fault_id' | md5sum)" "$dump"
+	expect_fail "--replace into it: refused too" 1 "v$v\.db: schema version $v is older" \
+		replay -s pervma --replace "$mmchurn" -o "$old"
+	is "... and nothing is deleted" \
+		"$(q "$old" 'SELECT * FROM runs; SELECT * FROM outcomes ORDER BY run_id, fault_id' | md5sum)" "$dump"
+done
 
 # ---- a newer database ---------------------------------------------------------------
-cp "$v5" "$FL_TMP/v6.db"
-q "$FL_TMP/v6.db" 'PRAGMA user_version = 6' >/dev/null
+cp "$v6" "$FL_TMP/v7.db"
+q "$FL_TMP/v7.db" 'PRAGMA user_version = 7' >/dev/null
 expect_fail "report refuses a newer schema, naming the file and both versions" 1 \
-	"v6\.db: .*schema version 6, newer than this faultline reads \(version 5\)" report "$FL_TMP/v6.db"
+	"v7\.db: .*schema version 7, newer than this faultline reads \(version 6\)" report "$FL_TMP/v7.db"
 expect_fail "replay refuses to write into it" 1 \
-	"v6\.db: schema version 6 is newer than this faultline's \(5\)" replay "$mmchurn" -o "$FL_TMP/v6.db"
+	"v7\.db: schema version 7 is newer than this faultline's \(6\)" replay "$mmchurn" -o "$FL_TMP/v7.db"
 
 done_testing

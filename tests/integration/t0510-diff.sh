@@ -30,7 +30,8 @@ INSERT INTO runs VALUES
  (1, 1, 'pervma', '6.15+', '{}', 0, 't', '2025-01-01T00:00:00Z', 1, '{}', 6, 2, 0),
  (2, 1, 'spf', 'v12', '{}', 0, 't', '2025-01-01T00:00:00Z', 1, '{}', 6, 3, 0),
  (3, 2, 'pervma', '6.15+', '{}', 0, 't', '2025-01-01T00:00:00Z', 1, '{}', 1, 0, 0);
-INSERT INTO outcomes VALUES
+INSERT INTO outcomes (run_id, fault_id, path, fell_back, counter, reason, attempts, latency,
+	lock_wait, writer_id, vma_start, vma_end, vma_kind) VALUES
  (1, 1, 'vma_lock', 0, 'vma_lock_success', 'ok', 1, 100, 0, NULL, 0, 65536, 'anon'),
  (1, 2, 'mmap_lock', 1, 'vma_lock_abort', 'write-locked', 1, 1100, 1000, 1, 0, 65536, 'anon'),
  (1, 3, 'vma_lock', 0, 'vma_lock_success', 'ok', 1, 100, 0, NULL, 0, 65536, 'anon'),

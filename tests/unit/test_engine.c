@@ -1161,7 +1161,7 @@ static void woken_writer_locked_the_vma_later(void **state)
  * Faults 2 (1015), 4 (1045) and 5 (1100) read the other VMA. */
 enum walk { WALK_UP, WALK_DOWN, WALK_MERGE };
 
-static void walk_script(struct script *s, enum walk how)
+static void walk_script_seen(struct script *s, enum walk how, bool by_wake)
 {
 	const uint64_t ro[6] = { 0, LEN, FL_PROT_READ, MAP_ANON_PRIV, (uint64_t)-1, 0 };
 	const uint64_t mu[6] = { A, 2 * LEN };
@@ -1182,8 +1182,16 @@ static void walk_script(struct script *s, enum walk how)
 	waking_fault(s, waited + 0x2000, RD, 1043);	/* fault 3 */
 	fault(s, T2, 1045, other + 0x3000, RD);		/* fault 4: woken, not on a CPU */
 	fault_end(s, T2, 1048, false);
-	sched_ev(s, T1, 1050, FL_SCHED_SWITCH, MAIN, 0);
+	if (by_wake)	/* MAIN wakes T3: it is the task on the CPU */
+		sched_ev(s, MAIN, 1050, FL_SCHED_WAKING, T3, 0);
+	else
+		sched_ev(s, T1, 1050, FL_SCHED_SWITCH, MAIN, 0);
 	fault_at_release(s, other + 0x4000, RD);	/* fault 5: running again */
+}
+
+static void walk_script(struct script *s, enum walk how)
+{
+	walk_script_seen(s, how, false);
 }
 
 /* A writer that sleeps in vma_start_write() on one VMA's reader locks the
@@ -1226,6 +1234,116 @@ static void woken_writer_locks_the_rest_of_its_walk_later(void **state)
 		EXPECT_ABORT(&r, 5, "write-locked");
 		replay_free(&r);
 	}
+}
+
+/* A (read-write, its anon_vma made by fault 1) with, when `reserved`, a
+ * PROT_NONE reservation above it (Go's and the JVM's heap).  At 1000 MAIN
+ * maps A + LEN read-write, MAP_FIXED, holding mmap_lock for write over
+ * [1010, 1210]: over the reservation, or into a hole.  The new mapping
+ * merges into A.  T1 writes A at 1030 (fault 2) and at 1150 (fault 3),
+ * each before the release. */
+static void heap_growth_script_preempted(struct script *s, bool reserved, uint64_t preempt,
+					 uint64_t resume)
+{
+	const uint64_t res[6] = { A + LEN, 4 * LEN, 0, MAP_ANON_PRIV | FL_MAP_FIXED,
+				  (uint64_t)-1, 0 };
+	const uint64_t grow[6] = { A + LEN, LEN, PROT_RW, MAP_ANON_PRIV | FL_MAP_FIXED,
+				   (uint64_t)-1, 0 };
+
+	mmap_anon(s, 10, 20, A, 0, true);
+	first_write(s, T1, 100, A);			/* fault 1 */
+	if (reserved)
+		call(s, MAIN, FL_MM_MMAP, 200, 210, (int64_t)(A + LEN), res);
+	call(s, MAIN, FL_MM_MMAP, 1000, 1300, (int64_t)(A + LEN), grow);
+	W_START(s, MAIN, 1005);
+	W_OK(s, MAIN, 1010);
+	if (preempt)	/* switched out runnable (R+), then back at resume */
+		sched_ev(s, MAIN, preempt, FL_SCHED_SWITCH, T3, FL_SCHED_STATE_PREEMPTED);
+	if (resume)
+		sched_ev(s, T3, resume, FL_SCHED_SWITCH, MAIN, 0);	/* T3: not traced */
+	fault(s, T1, 1030, A + 0x1000, WR);		/* fault 2 */
+	fault_end(s, T1, 1040, false);
+	fault(s, T2, 1150, A + 0x2000, WR);		/* fault 3 */
+	R_START(s, T2, 1155);
+	W_REL(s, MAIN, 1210);
+	R_OK(s, T2, 1211);
+	fault_end(s, T2, 1220, false);
+	R_REL(s, T2, 1225);
+}
+
+static void heap_growth_script(struct script *s, bool reserved)
+{
+	heap_growth_script_preempted(s, reserved, 0, 0);
+}
+
+/* __mmap_region(): an mmap over an existing mapping first gathers and
+ * clears what it replaces (vms_gather_munmap_vmas(), vms_clean_up_area())
+ * and only then merges, so vma_expand() write-locks the prev it grows
+ * part-way through the hold: a fault on the prev early in the hold keeps
+ * its VMA lock, a later one aborts.  Into a hole, the merge comes first
+ * and both abort. */
+static void replacing_mmap_locks_its_merge_later(void **state)
+{
+	struct script s = { .n = 0 };
+	struct replay r;
+
+	(void)state;
+	heap_growth_script(&s, true);
+	play(&r, &s, false);
+	assert_int_equal(r.sink.n, 3);
+	EXPECT_OK(&r, 2, "ok");
+	EXPECT_ABORT(&r, 3, "write-locked");
+	replay_free(&r);
+
+	memset(&s, 0, sizeof(s));
+	heap_growth_script(&s, false);
+	play(&r, &s, false);
+	EXPECT_ABORT(&r, 2, "write-locked");
+	EXPECT_ABORT(&r, 3, "write-locked");
+	replay_free(&r);
+}
+
+/* On a kernel that is not fully preemptible a writer holding mmap_lock is
+ * preempted only at a cond_resched(), as in the zap of the range a
+ * replacing mmap unmaps: it merges only once it runs again.  Preempted at
+ * 1020, back at 1160, it has not write-locked A at fault 3 (1150); back
+ * at 1100, it has. */
+static void preempted_replacing_mmap_merges_once_it_runs(void **state)
+{
+	struct script s = { .n = 0 };
+	struct replay r;
+
+	(void)state;
+	heap_growth_script_preempted(&s, true, 1020, 1160);
+	play(&r, &s, false);
+	assert_int_equal(r.sink.n, 3);
+	EXPECT_OK(&r, 2, "ok");
+	EXPECT_OK(&r, 3, "ok");
+	replay_free(&r);
+
+	memset(&s, 0, sizeof(s));
+	heap_growth_script_preempted(&s, true, 1020, 1100);
+	play(&r, &s, false);
+	EXPECT_OK(&r, 2, "ok");
+	EXPECT_ABORT(&r, 3, "write-locked");
+	replay_free(&r);
+}
+
+/* faultline record traces a task's switches out, not its switches in: a
+ * woken writer that wakes another task is on a CPU, and has gone on with
+ * its walk.  Fault 5 finds the other VMA write-locked. */
+static void writer_seen_by_its_wake_of_another(void **state)
+{
+	struct script s = { .n = 0 };
+	struct replay r;
+
+	(void)state;
+	walk_script_seen(&s, WALK_UP, true);
+	play(&r, &s, false);
+	assert_int_equal(r.sink.n, 5);
+	EXPECT_OK(&r, 4, "ok");
+	EXPECT_ABORT(&r, 5, "write-locked");
+	replay_free(&r);
 }
 
 /* A private file mapping (a file_id: ->map_pages, filemap_fault()) read
@@ -1815,6 +1933,9 @@ int main(void)
 		cmocka_unit_test(abort_waits_for_the_writer),
 		cmocka_unit_test(woken_writer_locked_the_vma_later),
 		cmocka_unit_test(woken_writer_locks_the_rest_of_its_walk_later),
+		cmocka_unit_test(replacing_mmap_locks_its_merge_later),
+		cmocka_unit_test(preempted_replacing_mmap_merges_once_it_runs),
+		cmocka_unit_test(writer_seen_by_its_wake_of_another),
 		cmocka_unit_test(file_fault_that_waited_retries),
 		cmocka_unit_test(exec_gives_a_new_mm),
 		cmocka_unit_test(writer_open_across_an_exec),

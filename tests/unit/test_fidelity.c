@@ -106,7 +106,7 @@ static void add(sqlite3 *db, int run_id, const struct row *r, size_t n)
 			continue;
 		snprintf(sql, sizeof(sql),
 			 "INSERT INTO outcomes VALUES (%d, %d, '%s', %d, '%s', '%s', 1, 1000, 0, %s,"
-			 " %lld, %lld, 'anon');", run_id, r[i].id,
+			 " %lld, %lld, 'anon', 'anon_write');", run_id, r[i].id,
 			 r[i].fell_back ? "mmap_lock" : "vma_lock", r[i].fell_back, r[i].counter,
 			 r[i].reason, r[i].writer_id ? (r[i].writer_id == 1 ? "1" : "2") : "NULL",
 			 0x7f0000000000LL, 0x7f0001000000LL);
@@ -170,7 +170,7 @@ static void check_refuses_others(void **state)
 	assert_int_equal(fl_store_check(db, "x.db", &err), -EPROTONOSUPPORT);
 	assert_non_null(strstr(err.msg, "x.db"));
 	assert_non_null(strstr(err.msg, "version 99"));
-	assert_non_null(strstr(err.msg, "(version 5)"));
+	assert_non_null(strstr(err.msg, "(version 6)"));
 	assert_non_null(strstr(err.hint, "upgrade"));
 	sqlite3_close(db);
 
@@ -394,7 +394,7 @@ static void only_the_run_and_its_trace(void **state)
 	(void)state;
 	exec(db, "INSERT INTO runs VALUES (2, 1, 'classic', '', '{}', 0, 't', 'x', 0, '{}', 12, 0, 0);"
 		 "INSERT INTO outcomes SELECT 2, fault_id, 'mmap_lock', 0, 'mmap_lock', 'ok', 1, 1, 0,"
-		 " NULL, NULL, NULL, '' FROM faults WHERE trace_id = 1;"
+		 " NULL, NULL, NULL, '', NULL FROM faults WHERE trace_id = 1;"
 		 "INSERT INTO faults SELECT 3, fault_id, t, t_end, tid, pid, cpu, address, ip, access,"
 		 " arch_code, major, 'fallback', '', NULL FROM faults WHERE trace_id = 1;"
 		 "INSERT INTO traces SELECT 3, 't3', dialect, tracer, hostname, kernel, arch,"

@@ -114,6 +114,7 @@ static uint64_t merge_locked_at(const struct writer_obj *w, uint64_t id)
 			return 0;
 	for (size_t i = 0; i < w->nmerged; i++) {
 		uint64_t at = b + (e - b) / 100 * MERGE_LOCK_PCT + (e - b) % 100 * MERGE_LOCK_PCT / 100;
+		uint64_t r = w->resumed && w->resumed < e ? w->resumed : e;
 
 		if (w->merged[i] != id)
 			continue;
@@ -121,13 +122,7 @@ static uint64_t merge_locked_at(const struct writer_obj *w, uint64_t id)
 		 * preemptible, at a cond_resched() of the zap of what it
 		 * replaces (zap_pmd_range(), the TLB batch's page freeing),
 		 * before the merge, which comes once it runs again. */
-		if (w->preempted && w->preempted < e) {
-			uint64_t r = w->resumed && w->resumed < e ? w->resumed : e;
-
-			if (r > at)
-				at = r;
-		}
-		return at;
+		return w->preempted && w->preempted < e && r > at ? r : at;
 	}
 	return 0;
 }

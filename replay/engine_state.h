@@ -36,7 +36,7 @@ struct writer_obj {
 	size_t nlate, caplate;
 	/* The neighbours an mmap merged with (vma_expand() of its prev or
 	 * next) after it had unmapped the mapping it replaced: write-locked
-	 * only part-way through the hold (eng_merge_locked_at()). */
+	 * only part-way through the hold (merge_locked_at(), engine_decide.c). */
 	uint64_t merged[2];
 	size_t nmerged;
 	/* When, holding mmap_lock for write, it was first switched out while

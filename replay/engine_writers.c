@@ -60,8 +60,9 @@ static bool before_in(const struct fl_mm_change *c, uint64_t s, uint64_t e)
  * clears their page tables (vms_gather_munmap_vmas(), vms_clean_up_area()),
  * and only then merges: vma_merge_new_range() -> vma_expand() write-locks
  * the prev (or next) it grows, and a next it absorbs.  Those neighbours
- * are kept apart (eng_merge_locked_at()).  A new mapping in a hole merges
- * right after get_unmapped_area(), so its neighbour counts from the lock. */
+ * are kept apart (merge_locked_at(), engine_decide.c).  A new mapping in
+ * a hole merges right after get_unmapped_area(), so its neighbour counts
+ * from the lock. */
 static void writer_take_merges(struct writer_obj *w, const struct fl_mm *mm)
 {
 	const struct fl_mm_call *c = &w->w.call;
@@ -451,7 +452,7 @@ int eng_on_sched(struct fl_engine *e, const struct fl_event *ev)
 		/* Switched out runnable while it holds mmap_lock for write:
 		 * preempted, which a PREEMPT_NONE or _VOLUNTARY kernel does
 		 * only at a cond_resched(), as in the zap of a range it unmaps
-		 * (eng_merge_locked_at()). */
+		 * (merge_locked_at(), engine_decide.c). */
 		if (t->w && t->w->acquired && !t->w->closed && !t->w->preempted &&
 		    (ev->u.sched.prev_state == 0 ||
 		     (ev->u.sched.prev_state & FL_SCHED_STATE_PREEMPTED)))

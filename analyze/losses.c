@@ -1,27 +1,13 @@
 #include "losses.h"
 
+#include "fl_sql.h"
+
 #include <inttypes.h>
 #include <string.h>
 
-static bool has_column(sqlite3 *db, const char *table, const char *column)
-{
-	char sql[128];
-	sqlite3_stmt *s;
-	bool found = false;
-
-	snprintf(sql, sizeof(sql), "PRAGMA table_info(%s)", table);
-	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
-		return false;
-	while (sqlite3_step(s) == SQLITE_ROW)
-		if (!strcmp((const char *)sqlite3_column_text(s, 1), column))
-			found = true;
-	sqlite3_finalize(s);
-	return found;
-}
-
 int fl_losses_read(sqlite3 *db, int64_t trace_id, struct fl_loss_summary *s)
 {
-	bool v3 = has_column(db, "traces", "t_first_loss");
+	bool v3 = fl_sql_has_column(db, "traces", "t_first_loss");
 	sqlite3_stmt *q;
 	int rc;
 

@@ -374,20 +374,6 @@ static const struct fl_col by_writer_cols[] = {
 	{ "caller", "call site", FL_COL_TEXT, FL_COL_DASH },
 };
 
-/* Whether the writers table has call_site (schema version 4 on). */
-static bool writers_have_call_site(const struct fl_view_ctx *v)
-{
-	sqlite3_stmt *st;
-	bool found = false;
-
-	if (sqlite3_prepare_v2(v->db, "SELECT 1 FROM pragma_table_info('writers') WHERE "
-			       "name = 'call_site'", -1, &st, NULL) != SQLITE_OK)
-		return false;
-	found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return found;
-}
-
 int fl_view_aborters(const struct fl_view_ctx *v, enum fl_writers_by by, struct fl_table *t,
 		     struct fl_err *err)
 {
@@ -433,7 +419,8 @@ int fl_view_aborters(const struct fl_view_ctx *v, enum fl_writers_by by, struct 
 	"FROM " PER_WRITER " a LEFT JOIN writers w ON w.trace_id = ?2 AND "	\
 	"w.writer_id = a.writer_id ORDER BY a.n DESC, a.writer_id LIMIT ?3"
 		/* A version 3 database has no call sites. */
-		return fill(v, writers_have_call_site(v) ? BY_WRITER("w.call_site") : BY_WRITER("NULL"),
+		return fill(v, fl_sql_has_column(v->db, "writers", "call_site") ? BY_WRITER("w.call_site")
+									     : BY_WRITER("NULL"),
 			    t, err);
 #undef BY_WRITER
 	}
@@ -681,21 +668,6 @@ static const struct fl_col handler_cols[] = {
 	{ "cost_ns", "cost", FL_COL_NS, 0 },
 };
 
-/* Whether the outcomes say which handler the replay dispatched each fault
- * to (schema version 6 on: the view's column handler). */
-static bool stores_handlers(const struct fl_view_ctx *v)
-{
-	sqlite3_stmt *st;
-	bool yes;
-
-	if (sqlite3_prepare_v2(v->db, "SELECT 1 FROM pragma_table_info('outcomes') WHERE name = 'handler'",
-			       -1, &st, NULL) != SQLITE_OK)
-		return false;
-	yes = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return yes;
-}
-
 int fl_view_handlers(const struct fl_view_ctx *v, struct fl_table *t, struct fl_err *err)
 {
 	/* The handler each outcome was stored with: the replay's own
@@ -704,7 +676,8 @@ int fl_view_handlers(const struct fl_view_ctx *v, struct fl_table *t, struct fl_
 	 * or 4) does not store it, and its tally_handlers were classified by
 	 * other rules: refused, not guessed. */
 	fl_table_init(t, handler_cols, NCOLS(handler_cols));
-	if (!stores_handlers(v)) {
+	/* Schema version 6 on: the view's column handler. */
+	if (!fl_sql_has_column(v->db, "outcomes", "handler")) {
 		fl_err_set(err, -EINVAL, "%s: written by an older faultline, whose outcomes do not say "
 			   "which handler each fault reached (schema version 6 does)", v->path);
 		fl_err_hint(err, "replay the trace again into a new database to see the faults by handler");

@@ -18,6 +18,7 @@
 #include "analyze/store_read.h"
 #include "fl_array.h"
 #include "fl_sha256.h"
+#include "fl_sql.h"
 
 #define MAX_COLS 48
 #define NAME_MAX_LEN 64
@@ -597,21 +598,6 @@ out:
 	return err->code;
 }
 
-static bool has_column(sqlite3 *db, const char *table, const char *col)
-{
-	sqlite3_stmt *s;
-	bool found = false;
-
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?) WHERE name = ?", -1, &s, NULL) !=
-	    SQLITE_OK)
-		return false;
-	sqlite3_bind_text(s, 1, table, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, col, -1, SQLITE_STATIC);
-	found = sqlite3_step(s) == SQLITE_ROW;
-	sqlite3_finalize(s);
-	return found;
-}
-
 /* One shard, read in one read transaction (one snapshot). */
 static int merge_shard(struct merge *m, const char *path, struct fl_err *err)
 {
@@ -647,7 +633,7 @@ static int merge_shard(struct merge *m, const char *path, struct fl_err *err)
 	if (exec(src, path, "BEGIN", "cannot start reading", err))
 		goto out;
 	m->ntmap = 0;
-	stored_hash = has_column(src, "traces", "content_hash");
+	stored_hash = fl_sql_has_column(src, "traces", "content_hash");
 	if (sqlite3_prepare_v2(src, stored_hash ? "SELECT trace_id, content_hash FROM traces ORDER BY trace_id"
 						: "SELECT trace_id, NULL FROM traces ORDER BY trace_id",
 			       -1, &s, NULL) != SQLITE_OK) {

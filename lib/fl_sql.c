@@ -23,3 +23,18 @@ enum fl_sql_rc fl_sql_rank_value(sqlite3 *db, const char *asc, const char *desc,
 	sqlite3_finalize(s);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? FL_SQL_OK : FL_SQL_STEP;
 }
+
+bool fl_sql_has_column(sqlite3 *db, const char *table, const char *column)
+{
+	sqlite3_stmt *s;
+	bool found;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1, &s,
+			       NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_text(s, 1, table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, column, -1, SQLITE_STATIC);
+	found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return found;
+}

@@ -4,7 +4,12 @@
 #define FL_SQL_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdint.h>
+
+/* Whether table (or view) has a column of that name: how readers tell an
+ * older schema version's shape.  False when the query fails. */
+bool fl_sql_has_column(sqlite3 *db, const char *table, const char *column);
 
 /* The value at 0-based rank k of the n values of key in an ordered index
  * range, walked from whichever end is nearer: asc reads the k-th from the

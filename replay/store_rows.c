@@ -123,6 +123,7 @@ int fl_store_outcome(struct fl_store *st, int64_t run_id, const struct fl_fault_
 		      (v->place == FL_PLACE_STACK && v->vma.end);
 	const char *kind = placed ? fl_vma_kind_name(v->vma.kind) : "";
 	int64_t cause, vma = 0;
+	int handler = store_handler_of(v);
 	struct row *r;
 
 	if (st->failed)
@@ -168,8 +169,8 @@ int fl_store_outcome(struct fl_store *st, int64_t run_id, const struct fl_fault_
 		val_int(r, 8, vma);
 	else
 		val_null(r, 8);
-	if (store_handler_of(v) != H_NONE)
-		val_int(r, 9, store_handler_of(v));
+	if (handler != H_NONE)
+		val_int(r, 9, handler);
 	else
 		val_null(r, 9);
 	return 0;

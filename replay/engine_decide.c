@@ -131,7 +131,7 @@ static uint64_t merge_locked_at(const struct writer_obj *w, uint64_t id)
  * when never. */
 static uint64_t writer_late_t(const struct writer_obj *w, const struct fl_vma *vma)
 {
-	uint64_t cs = writer_call_start(w), t = 0;
+	uint64_t cs = writer_call_start(w), t = 0, merged;
 
 	for (size_t i = 0; i < w->nlate; i++) {
 		uint64_t at = 0;
@@ -143,9 +143,8 @@ static uint64_t writer_late_t(const struct writer_obj *w, const struct fl_vma *v
 		if (at > t)
 			t = at;
 	}
-	if (merge_locked_at(w, vma->id) > t)
-		t = merge_locked_at(w, vma->id);
-	return t;
+	merged = merge_locked_at(w, vma->id);
+	return merged > t ? merged : t;
 }
 
 static bool writer_created_at(const struct writer_obj *w, uint64_t addr)

@@ -19,6 +19,7 @@
 
 #include "chunks.h"
 #include "lttng_ctl.h"
+#include "sessiond_life.h"
 #include "trace_dir.h"
 
 /* What the guard knows, from the recorder's messages. */
@@ -27,13 +28,6 @@ struct guard_state {
 	char session[256];
 	bool started, done;
 };
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
 
 /* A process's parent and state from /proc/PID/stat (the comm may hold
  * spaces and parentheses: the fields follow the last ')'). */
@@ -108,46 +102,23 @@ static size_t kill_tree(pid_t root)
 	return n;
 }
 
-/* SIGTERM (it tears down its consumer daemons and exits), SIGKILL after
- * 5 s, and then its children (the consumer daemons) too. */
-static void stop_sessiond(pid_t pid)
-{
-	pid_t kids[16];
-	size_t nkids = 0;
-	DIR *d;
-	struct dirent *de;
-
-	if (pid <= 0 || gone(pid))
-		return;
-	if ((d = opendir("/proc"))) {
-		while ((de = readdir(d)) && nkids < 16) {
-			pid_t p = (pid_t)atoi(de->d_name), pp;
-			char st;
-			if (p > 0 && proc_stat(p, &pp, &st) && pp == pid)
-				kids[nkids++] = p;
-		}
-		closedir(d);
-	}
-	kill(pid, SIGTERM);
-	for (int i = 0; i < 500 && !gone(pid); i++)
-		sleep_ms(10);
-	if (!gone(pid))
-		kill(pid, SIGKILL);
-	for (size_t i = 0; i < nkids; i++)
-		if (!gone(kids[i]))
-			kill(kids[i], SIGKILL);
-}
-
-static void end_session(const char *name)
+/* End the recorder's session, and its daemon unless another recording
+ * uses it (fl_lttng_cleanup() decides, as the recorder would have). */
+static void end_session(const char *name, pid_t sessiond)
 {
 	struct fl_lttng l;
 	struct fl_err err = { 0 };
 
-	if (!name[0] || fl_lttng_load(&l, &err) < 0)
+	if (fl_lttng_load(&l, &err) < 0) {
+		fl_sessiond_stop(sessiond);
 		return;
+	}
 	/* Stopping makes the consumer daemon write out what it holds. */
-	snprintf(l.session, sizeof(l.session), "%s", name);
-	l.created = l.started = true;
+	if (name[0]) {
+		snprintf(l.session, sizeof(l.session), "%s", name);
+		l.created = l.started = true;
+	}
+	l.sessiond_pid = sessiond > 0 && !gone(sessiond) ? sessiond : 0;
 	fl_lttng_cleanup(&l);
 }
 
@@ -157,9 +128,10 @@ static void clean_up(const struct guard_state *s, const char *outdir,
 	char mark[PATH_MAX + 64];
 	struct stat st;
 	size_t killed = kill_tree(s->child);
+	bool sessiond_stopped;
 
-	end_session(s->session);
-	stop_sessiond(s->sessiond);
+	end_session(s->session, s->sessiond);
+	sessiond_stopped = s->sessiond > 0 && gone(s->sessiond);
 	snprintf(mark, sizeof(mark), "%s/%s", outdir, FL_TRACE_MARK_RECORDING);
 	if (lstat(mark, &st) < 0)
 		return;		/* the recorder had finished the trace */
@@ -175,7 +147,7 @@ static void clean_up(const struct guard_state *s, const char *outdir,
 	fprintf(stderr, "faultline record: the recorder died: stopped %zu process%s of the "
 		"recorded command%s%s; the trace until then is in %s (cut short)\n", killed,
 		killed == 1 ? "" : "es", s->session[0] ? ", its LTTng session" : "",
-		s->sessiond > 0 ? " and its lttng-sessiond" : "", outdir);
+		sessiond_stopped ? " and its lttng-sessiond" : "", outdir);
 }
 
 static void apply(struct guard_state *s, const char *line)

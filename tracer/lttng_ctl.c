@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "lttng_ctl.h"
+#include "sessiond_life.h"
 #include "mono_clock.h"
 
 #include <dlfcn.h>
@@ -406,10 +407,41 @@ int fl_lttng_stop(struct fl_lttng *l, uint64_t *discarded, uint64_t *lost_packet
 	return 0;
 }
 
+/* Sessions the daemon holds now (ours destroyed): -1 when it cannot say. */
+static int sessions_left(const struct fl_lttng *l)
+{
+	struct lttng_session *s = NULL;
+	int n = l->fn->list_sessions(&s);
+
+	free(s);
+	return n;
+}
+
+/* Our daemon, with sessions of other recorders in it: note it for the last
+ * of them (sessiond_life.h).  Then count again: the last one may have
+ * ended between the count and the note, seeing no note.  True when it is
+ * left running. */
+static bool leave_to_others(const struct fl_lttng *l, int n)
+{
+	if (fl_sessiond_note_put(l->sessiond_pid) < 0)
+		return true;	/* cannot note it: ending it would cut theirs */
+	if ((n = sessions_left(l)) == 0) {
+		fl_sessiond_note_clear(l->sessiond_pid);
+		return false;
+	}
+	fprintf(stderr, "faultline record: left the lttng-sessiond it started (pid %d) "
+		"running: %d other session%s use%s it; the last faultline record using it "
+		"stops it\n", (int)l->sessiond_pid, n, n > 1 ? "s" : "", n > 1 ? "" : "s");
+	return true;
+}
+
 void fl_lttng_cleanup(struct fl_lttng *l)
 {
+	bool had_session;
+
 	if (!l->fn)
 		return;
+	had_session = l->created;
 	if (l->started) {
 		l->fn->stop_tracing(l->session);
 		l->started = false;
@@ -447,33 +479,27 @@ void fl_lttng_cleanup(struct fl_lttng *l)
 		l->spawned_pid = 0;
 	}
 	if (l->sessiond_pid > 0) {
-		struct lttng_session *others = NULL;
-		int status, n = l->fn->list_sessions(&others);
-		bool reaped = false;
+		int n = sessions_left(l);
 
-		free(others);
-		if (n > 0) {
-			/* Another recorder found our daemon running and uses it:
-			 * stopping it would end that recording. */
-			fprintf(stderr, "faultline record: left the lttng-sessiond it started (pid %d) "
-				"running: %d other session%s use%s it\n", (int)l->sessiond_pid, n,
-				n > 1 ? "s" : "", n > 1 ? "" : "s");
+		/* Another recorder found our daemon running and uses it:
+		 * stopping it would end that recording. */
+		if (n > 0 && leave_to_others(l, n)) {
 			l->sessiond_pid = 0;
 			return;
 		}
-
-		/* SIGTERM: it tears down its consumer daemon and exits. */
-		kill(l->sessiond_pid, SIGTERM);
-		for (int i = 0; i < 500 && !reaped; i++) {
-			reaped = waitpid(l->sessiond_pid, &status, WNOHANG) == l->sessiond_pid;
-			if (!reaped)
-				sleep_ms(10);
-		}
-		if (!reaped) {
-			kill(l->sessiond_pid, SIGKILL);
-			waitpid(l->sessiond_pid, &status, 0);
-		}
+		fl_sessiond_stop(l->sessiond_pid);
 		l->sessiond_pid = 0;
+	} else if (had_session) {
+		/* We used a daemon another recorder started and left to the
+		 * last recording in it: when that was ours, stop it. */
+		pid_t noted = fl_sessiond_note_get();
+
+		if (noted > 0 && sessions_left(l) == 0) {
+			fl_sessiond_note_clear(noted);
+			fl_sessiond_stop(noted);
+			fprintf(stderr, "faultline record: stopped the lttng-sessiond (pid %d) another "
+				"faultline record started and left running for this one\n", (int)noted);
+		}
 	}
 	/* liblttng-ctl stays mapped: it keeps thread-local state that would
 	 * dangle, and the process is about to exit anyway. */

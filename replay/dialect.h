@@ -87,6 +87,12 @@ struct fl_dialect {
 	 * CTF conversion drops PERF_RECORD_LOST): infer losses from syscalls
 	 * cut in half, unless on_trace finds them recorded after all. */
 	bool infer_losses;
+	/* Its traces show the layout of every process they follow: each
+	 * exec's image, and the /proc layout of a process the recorder
+	 * attached to.  A process whose layout the trace has not shown yet
+	 * knows only its traced calls from the first event on (mmctx's
+	 * layout_known), not just from the first layout the trace shows. */
+	bool layouts;
 	/* Optional: called once, with the trace's environment, when the
 	 * dialect is chosen. */
 	int (*on_trace)(struct fl_decoder *d, const struct fl_trace_env *env, struct fl_err *err);

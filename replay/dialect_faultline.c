@@ -465,4 +465,6 @@ const struct fl_dialect fl_dialect_faultline = {
 	.describe = describe,
 	.describe_mmu = describe_mmu,
 	.priv_size = sizeof(struct fl_priv),
+	/* MMAP2 records of every exec's image; -p and -a: /proc layouts. */
+	.layouts = true,
 };

@@ -2,6 +2,7 @@
  * holds the public API: the events in (dispatched to the engine_*.c stages), the
  * trace's description, the end of the trace and the life cycle. */
 #include "engine_state.h"
+#include "dialect.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -204,6 +205,11 @@ int fl_engine_begin(struct fl_engine *e, const struct fl_trace_meta *meta)
 	int kver = fl_kver_from_release(meta->release);
 	const char *mmu = meta->mmu;
 
+	/* With -p or -a the recorder enables its events, then names the
+	 * threads it attached to and reads their layouts: a fault in between
+	 * is already in a process whose layout is still to come. */
+	if (meta->dialect && meta->dialect->layouts)
+		e->layouts = true;
 	if (meta->page_size)
 		e->page_shift = shift_of(meta->page_size);
 	if (arch_is_ppc64(meta->arch))

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dialect.h"
 #include "engine.h"
 #include "rwsem.h"
 #include "mm_ops.h"
@@ -299,11 +300,14 @@ static void run_add(struct replay *r, const struct fl_strategy *s, const char *p
 	assert_int_equal(s->init(run->state, &run->cfg, &err), 0);
 }
 
+/* The dialect the next replay_start() says the trace has; NULL none. */
+static const struct fl_dialect *test_dialect;
+
 static void replay_start(struct replay *r, bool with_classic)
 {
-	static const struct fl_trace_meta meta = {
-		.path = "test", .tracer = "test", .hostname = "h", .release = "6.18.0-test",
-		.arch = "x86_64", .page_size = 4096,
+	const struct fl_trace_meta meta = {
+		.path = "test", .dialect = test_dialect, .tracer = "test", .hostname = "h",
+		.release = "6.18.0-test", .arch = "x86_64", .page_size = 4096,
 	};
 	struct fl_engine_sink sink = { .writer = on_writer, .fault = on_fault, .outcome = on_outcome };
 
@@ -1612,6 +1616,40 @@ static void attached_process_before_any_layout_is_unplaced(void **state)
 	replay_free(&r);
 }
 
+/* The same when the process's first events come before the recorder has
+ * named the threads it attached to: faultline record enables its events
+ * first, so a faultline trace is one whose processes all get a layout. */
+static void attached_process_before_its_names_is_unplaced(void **state)
+{
+	struct script s = { .n = 0 };
+	struct replay r;
+	const uint64_t args[6] = { 0, LEN, PROT_RW, MAP_ANON_PRIV, (uint64_t)-1, 0 };
+	size_t i = 0;
+
+	(void)state;
+	while (fl_dialects[i] && strcmp(fl_dialects[i]->name, "faultline"))
+		i++;
+	assert_non_null(fl_dialects[i]);
+	call(&s, STRANGER, FL_MM_MMAP, 10, 20, (int64_t)B, args);
+	for (size_t k = 0; k < s.n; k++)
+		s.v[k].ev.pid = STRANGER;
+	pfault(&s, STRANGER, STRANGER, 30, B + PG, WR);	/* fault 1: its own mapping */
+	pfault(&s, STRANGER, STRANGER, 40, A + PG, WR);	/* fault 2: not read yet */
+	task(&s, 45, STRANGER, STRANGER, FL_TASK_COMM, -1, false);
+	s.v[s.n - 1].ev.u.task.at_attach = true;
+	mapping(&s, 50, STRANGER, A, A + LEN, "rw-p", "", true);
+	pfault(&s, STRANGER, STRANGER, 60, A + PG, WR);	/* fault 3: read now */
+	test_dialect = fl_dialects[i];
+	play(&r, &s, false);
+	test_dialect = NULL;
+
+	assert_int_equal(F(&r, 1)->place, FL_PLACE_VMA);
+	assert_int_equal(F(&r, 2)->place, FL_PLACE_UNKNOWN);
+	assert_false(F(&r, 2)->o[0].fell_back);
+	assert_int_equal(F(&r, 3)->place, FL_PLACE_VMA);
+	replay_free(&r);
+}
+
 /* A /proc snapshot entry without VmFlags (the process changed the mapping
  * between the recorder's smaps and maps reads) still has VM_ACCOUNT when
  * it is private and writable: mm/mmap.c accountable_mapping() charged it.
@@ -1951,6 +1989,7 @@ int main(void)
 		cmocka_unit_test(a_mapping_replaces_what_it_overlaps),
 		cmocka_unit_test(process_of_unknown_origin_is_unplaced),
 		cmocka_unit_test(attached_process_before_any_layout_is_unplaced),
+		cmocka_unit_test(attached_process_before_its_names_is_unplaced),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -130,6 +130,8 @@ int fl_engine_event(struct fl_engine *e, const struct fl_event *ev)
 		rc = eng_on_task(e, t, ev);
 		break;
 	case FL_EV_LOST:
+		eng_on_loss(e, ev);
+		break;
 	case FL_EV_SCHED:
 	case FL_EV_READAHEAD:
 	case FL_EV__COUNT:

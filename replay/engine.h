@@ -60,6 +60,9 @@ struct fl_engine_sink {
 struct fl_engine_stats {
 	uint64_t faults, writers, untraced_writers;
 	uint64_t place[5];		/* by enum fl_place */
+	/* Of place[FL_PLACE_UNKNOWN]: faults whose outcome rested on what a
+	 * loss may have hidden (eng_on_loss()). */
+	uint64_t unplaced_after_loss;
 	uint64_t gt[3];			/* by enum fl_gt */
 	uint64_t mm_inconsistent;	/* calls the model disagreed with */
 	uint64_t mm_refused;		/* calls the model could not apply */

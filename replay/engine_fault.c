@@ -177,6 +177,8 @@ static int fault_in_vma(struct fl_engine *e, struct mmctx *mm, struct pfault *p,
 	/* do_huge_pmd_anonymous_page() prepares the anon_vma before it
 	 * maps the huge zero page for a read. */
 	p->thp_read_anon = thp && !write && !vma->anon_vma;
+	p->rests_on_loss = vma->stale && (p->v.access_error ||
+					  ((needs || p->thp_read_anon) && !vma->anon_vma));
 	/* The fault sets the anon_vma whichever lock it runs under
 	 * (anon_vma_prepare()); later faults see it.  A fault that may
 	 * have to wait for a writer sets it only once it runs, after
@@ -261,11 +263,24 @@ int eng_on_fault(struct fl_engine *e, struct thread *t, const struct fl_event *e
 		if (above)
 			p->v.above = *above;
 	}
+	/* A hole (or, layout_known cleared, an unknown place) after a loss:
+	 * its mmap may be lost. */
+	if (mm->lossy && (p->v.place == FL_PLACE_NO_VMA || p->v.place == FL_PLACE_UNKNOWN)) {
+		p->v.place = FL_PLACE_UNKNOWN;
+		e->st.unplaced_after_loss++;
+	}
 	if (p->v.place == FL_PLACE_VMA || p->v.place == FL_PLACE_INFERRED) {
 		int rc = fault_in_vma(e, mm, p, vma, ev);
 
 		if (rc < 0)
 			return rc;
+		/* What the model would answer from, a lost mprotect or fault
+		 * may have changed: no prediction.  The fault still leaves
+		 * what it leaves (the anon_vma, the PTE). */
+		if (p->rests_on_loss) {
+			p->v.place = FL_PLACE_UNKNOWN;
+			e->st.unplaced_after_loss++;
+		}
 	} else if (p->v.place == FL_PLACE_STACK) {
 		struct fl_vma *grown = NULL;
 

@@ -153,6 +153,31 @@ static int exec_replace(struct fl_engine *e, struct thread *t, int32_t pid, bool
 	return 0;
 }
 
+/* A ring lost records, or LTTng events or packets: any process may have
+ * made a call or a fault the trace does not show (a ring is per CPU, and
+ * which threads ran there is itself in the records).  From now on a hole
+ * in its layout may be a mapping whose mmap was lost, and its VMAs may
+ * have other flags, another extent or an anon_vma: eng_on_fault() does
+ * not predict from them.  A process created later, or an exec, starts
+ * afresh; a fork copies the doubt. */
+void eng_on_loss(struct fl_engine *e, const struct fl_event *ev)
+{
+	size_t it = 0;
+	void *val;
+
+	if (!ev->u.lost.count)
+		return;
+	e->layouts = true;
+	while (fl_map_next(&e->mms, &it, NULL, &val)) {
+		struct mmctx *mm = val;
+
+		mm->lossy = true;
+		mm->layout_known = false;
+		for (size_t i = 0; i < fl_vma_count(&mm->mm.vmas); i++)
+			fl_vma_at(&mm->mm.vmas, i)->stale = true;
+	}
+}
+
 int eng_on_task(struct fl_engine *e, struct thread *t, const struct fl_event *ev)
 {
 	const struct fl_task *k = &ev->u.task;
@@ -215,6 +240,7 @@ int eng_on_task(struct fl_engine *e, struct thread *t, const struct fl_event *ev
 			 * parent's VMAs (VM_DONTCOPY ones excepted). */
 			if (!fl_vma_count(&child->mm.vmas)) {
 				child->layout_known = t->mm->layout_known;
+				child->lossy = t->mm->lossy;
 				for (size_t i = 0; i < fl_vma_count(&t->mm->mm.vmas); i++) {
 					struct fl_vma v = *fl_vma_at(&t->mm->mm.vmas, i);
 

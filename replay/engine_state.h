@@ -81,6 +81,9 @@ struct mmctx {
 	 * of an -a recording reached it) knows only its traced calls: a fault
 	 * elsewhere is unplaced, not a hole. */
 	bool layout_known;
+	/* The trace lost events while it lived: a hole may be a mapping
+	 * whose call was lost, and its VMAs from before are stale. */
+	bool lossy;
 };
 
 struct thread {
@@ -122,6 +125,9 @@ struct pfault {
 	 * access it wants, so on that kernel it would not have faulted. */
 	bool absorbed;
 	bool defer_anon;		/* set the VMA's anon_vma at the fault's end */
+	/* Its outcome rests on what a loss may have hidden: an access_error()
+	 * or a missing anon_vma in a stale VMA (eng_on_loss()). */
+	bool rests_on_loss;
 
 	/* The speculative window (FL_NEED_SPEC_WINDOW runs, stage 2). */
 	bool decided1;			/* the other runs' outcomes are out */
@@ -203,6 +209,8 @@ void eng_mm_destroy(struct mmctx *mm);
 struct mmctx *eng_mm_get(struct fl_engine *e, int32_t pid);
 struct thread *eng_thread_get(struct fl_engine *e, int32_t pid, int32_t tid);
 int eng_on_task(struct fl_engine *e, struct thread *t, const struct fl_event *ev);
+/* Events were lost: every process's layout is now in doubt. */
+void eng_on_loss(struct fl_engine *e, const struct fl_event *ev);
 struct thread *eng_thread_find(struct fl_engine *e, int32_t tid);
 
 /* engine_writers.c */

@@ -96,6 +96,10 @@ struct fl_vma {
 	 * memory (ipc/shm.c shm_vm_ops over shmem), which shmat() maps. */
 	bool no_map_pages;
 	bool extent_inferred;	/* end was guessed (perf MMAP2 gives no end) */
+	/* The trace lost events after the model last knew it: a lost
+	 * mprotect, munmap or fault may have changed its flags, extent or
+	 * anon_vma. */
+	bool stale;
 	uint64_t id;		/* stable identity, never reused in a set */
 	/* Write cycle that last wrote this VMA (vma_start_write() in that
 	 * cycle); 0 = never.  See fl_mm_written_in_cycle(). */

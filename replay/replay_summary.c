@@ -197,10 +197,15 @@ void replay_print_summary(struct replay *r, const char *out)
 		       " packets; %" PRIu64 " faults after the first loss (gt unknown)\n",
 		       recs, r->lost_events, r->lost_packets, r->after_loss);
 	}
-	if (st->place[FL_PLACE_UNKNOWN] || st->place[FL_PLACE_INFERRED])
+	if (st->place[FL_PLACE_UNKNOWN] || st->place[FL_PLACE_INFERRED]) {
 		printf("placement: %" PRIu64 " faults outside any known VMA, %" PRIu64
 		       " in VMAs whose extent was inferred\n", st->place[FL_PLACE_UNKNOWN],
 		       st->place[FL_PLACE_INFERRED]);
+		if (st->unplaced_after_loss)
+			printf("           %" PRIu64 " unplaced because of the losses: a hole, an "
+			       "access error or a missing anon_vma where a lost event may have mapped, "
+			       "changed or prepared it\n", st->unplaced_after_loss);
+	}
 	for (size_t i = 0; i < r->nruns; i++) {
 		const struct fl_engine_run *run = &r->runs[i];
 

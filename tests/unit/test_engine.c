@@ -1650,6 +1650,38 @@ static void attached_process_before_its_names_is_unplaced(void **state)
 	replay_free(&r);
 }
 
+/* A ring that lost records may have lost any call or fault of the process:
+ * after it, a hole may be a mapping whose mmap was lost, and a VMA from
+ * before may have been given its anon_vma by a lost fault.  The replay
+ * does not predict from either (no VMA, no anon_vma), and still predicts
+ * from a VMA mapped after the loss (6.15: the anon_vma prepared under
+ * mmap_read_trylock(), vmf_anon_prepare()). */
+static void after_a_loss_no_fallback_rests_on_what_it_hid(void **state)
+{
+	struct script s = { .n = 0 };
+	struct replay r;
+	struct fl_event *ev;
+
+	(void)state;
+	mapping(&s, 1, PID, A, A + LEN, "rw-p", "", true);
+	mmap_anon(&s, 10, 20, B + 2 * LEN, 0, false);
+	ev = add(&s, FL_EV_LOST, 30, -1, -1);
+	ev->u.lost = (struct fl_lost){ .count = 7, .t_begin = 25, .t_end = 30, .ring = true };
+	pfault(&s, PID, MAIN, 40, B + PG, WR);		/* fault 1: a hole */
+	pfault(&s, PID, MAIN, 50, B + 2 * LEN + PG, WR);	/* fault 2: no anon_vma, stale */
+	mmap_anon(&s, 60, 70, B + 4 * LEN, 0, false);
+	pfault(&s, PID, MAIN, 80, B + 4 * LEN + PG, WR);	/* fault 3: mapped after it */
+	play(&r, &s, false);
+
+	assert_int_equal(F(&r, 1)->place, FL_PLACE_UNKNOWN);
+	assert_false(F(&r, 1)->o[0].fell_back);
+	assert_int_equal(F(&r, 2)->place, FL_PLACE_UNKNOWN);
+	assert_false(F(&r, 2)->o[0].fell_back);
+	assert_int_equal(F(&r, 3)->place, FL_PLACE_VMA);
+	assert_string_equal(F(&r, 3)->o[0].reason, "ok, anon_vma under trylock");
+	replay_free(&r);
+}
+
 /* A /proc snapshot entry without VmFlags (the process changed the mapping
  * between the recorder's smaps and maps reads) still has VM_ACCOUNT when
  * it is private and writable: mm/mmap.c accountable_mapping() charged it.
@@ -1990,6 +2022,7 @@ int main(void)
 		cmocka_unit_test(process_of_unknown_origin_is_unplaced),
 		cmocka_unit_test(attached_process_before_any_layout_is_unplaced),
 		cmocka_unit_test(attached_process_before_its_names_is_unplaced),
+		cmocka_unit_test(after_a_loss_no_fallback_rests_on_what_it_hid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

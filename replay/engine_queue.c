@@ -16,16 +16,19 @@ struct pfault *eng_q_push(struct fl_engine *e)
 {
 	if (e->qlen == e->qcap) {
 		size_t ncap = e->qcap ? e->qcap * 2 : 256;
-		struct pfault *nq = malloc(ncap * sizeof(*nq));
+		/* realloc(): a ring of this size is its own mapping, which
+		 * grows by mremap() with its pages kept.  A new copy would
+		 * touch every page afresh, and a page's first touch (a page
+		 * fault) is most of what a fault's entry here costs. */
+		struct pfault *nq = realloc(e->q, ncap * sizeof(*nq));
 
 		if (!nq)
 			return NULL;
-		for (size_t i = 0; i < e->qlen; i++)
-			nq[i] = e->q[(e->qhead + i) % e->qcap];
-		free(e->q);
+		/* The entries that wrapped round to the start go after the
+		 * others, into the new half. */
+		memcpy(nq + e->qcap, nq, e->qhead * sizeof(*nq));
 		e->q = nq;
 		e->qcap = ncap;
-		e->qhead = 0;
 	}
 	if (!e->qlen)
 		e->q_base = e->next_seq;

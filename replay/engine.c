@@ -320,10 +320,11 @@ void fl_engine_free(struct fl_engine *e)
 			eng_writer_put(p->hit[i]);
 		for (size_t i = 0; i < p->nwh; i++)
 			eng_writer_put(p->wh[i]);
-		e->qhead = (e->qhead + 1) % e->qcap;
+		e->qhead = (e->qhead + 1) & (e->qcap - 1);
 		e->qlen--;
 	}
 	free(e->q);
+	free(e->qkey);
 	for (size_t m = 0; m < e->nall_mms; m++)
 		eng_mm_destroy(e->all_mms[m]);
 	free(e->all_mms);

@@ -227,13 +227,11 @@ int eng_on_fault(struct fl_engine *e, struct thread *t, const struct fl_event *e
 	}
 	fl_gt_fault(&t->gt);
 	t->pub.faults++;
-	p = eng_q_push(e);
+	p = eng_q_push(e, t, ev->t);
 	if (!p)
 		return oom(e);
-	p->thr = t;
 	p->f = ev->u.fault;
 	p->v.fault_id = e->next_seq - 1;
-	p->v.t = ev->t;
 	p->v.pid = ev->pid;
 	p->v.tid = ev->tid;
 	p->v.cpu = ev->cpu;

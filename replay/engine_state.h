@@ -142,6 +142,12 @@ struct pfault {
 	size_t nptl;
 };
 
+/* A queued fault's thread and time, beside its pfault (fl_engine.qkey). */
+struct q_key {
+	struct thread *thr;
+	uint64_t t;
+};
+
 struct fl_engine {
 	struct fl_engine_run *runs;
 	size_t nruns;
@@ -172,6 +178,13 @@ struct fl_engine {
 
 	/* The fault queue: q[i] is fault number q_base + i. */
 	struct pfault *q;
+	/* Each slot's thread and time beside the ring (qkey[i] for q[i]):
+	 * the speculative windows' scans pass over every waiting fault at
+	 * each fault end, writer and mm call, and most of those faults are of
+	 * another mm, of the same thread or out of the window's time.  Through
+	 * this small array the scans tell so without loading a pfault (over
+	 * a kilobyte each). */
+	struct q_key *qkey;
 	size_t qhead, qlen, qcap;
 	uint64_t q_base, next_seq;
 	uint64_t next_writer;
@@ -224,9 +237,25 @@ int eng_on_mm_call(struct fl_engine *e, struct thread *t, const struct fl_event 
 int eng_on_sched(struct fl_engine *e, const struct fl_event *ev);
 void eng_attach_open(struct mmctx *mm, struct pfault *p);
 
+/* The fault at position i of the queue (0: its head).  The ring's
+ * capacity is a power of two (256, doubled as it grows), so the wrap is a
+ * mask, not a division: the windows' scans take every waiting fault's slot
+ * at each event that can meet them. */
+static inline struct pfault *eng_q_slot(const struct fl_engine *e, size_t i)
+{
+	return &e->q[(e->qhead + i) & (e->qcap - 1)];
+}
+
+/* The thread and time of the fault at position i of the queue: its
+ * pfault's thr and v.t, which do not change once it is queued. */
+static inline const struct q_key *eng_q_key(const struct fl_engine *e, size_t i)
+{
+	return &e->qkey[(e->qhead + i) & (e->qcap - 1)];
+}
+
 /* engine_queue.c */
 struct pfault *eng_q_at(struct fl_engine *e, uint64_t seq);
-struct pfault *eng_q_push(struct fl_engine *e);
+struct pfault *eng_q_push(struct fl_engine *e, struct thread *t, uint64_t time);
 int eng_drain(struct fl_engine *e, bool all);
 
 /* engine_windows.c */

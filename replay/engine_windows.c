@@ -42,11 +42,13 @@ void eng_window_attach(struct fl_engine *e, struct mmctx *mm, struct writer_obj 
 	if (!e->spec)
 		return;
 	for (size_t i = 0; i < e->qlen; i++) {
-		struct pfault *p = &e->q[(e->qhead + i) % e->qcap];
+		const struct q_key *key = eng_q_key(e, i);
+		struct pfault *p;
 
-		if (!p->thr || p->thr->mm != mm)
+		if (!key->thr || key->thr->mm != mm || key->t > now + FL_SPEC_LOOKBACK)
 			continue;
-		if (p->v.t > now + FL_SPEC_LOOKBACK || window_end(e, p) < now)
+		p = eng_q_slot(e, i);
+		if (window_end(e, p) < now)
 			continue;
 		window_add(p, w);
 	}
@@ -84,11 +86,15 @@ void eng_window_fault_end(struct fl_engine *e, const struct pfault *q, uint64_t 
 	page = q->f.address >> e->sim_shift;
 	table = q->f.address >> q->thr->mm->pt.geom.pmd_shift;
 	for (size_t i = 0; i < e->qlen; i++) {
-		struct pfault *p = &e->q[(e->qhead + i) % e->qcap];
+		const struct q_key *key = eng_q_key(e, i);
+		struct pfault *p;
 
-		if (p == q || !p->thr || p->thr->mm != q->thr->mm || p->v.tid == q->v.tid)
+		/* The thread's tid is its faults' v.tid (eng_thread_get()). */
+		if (!key->thr || key->thr->mm != q->thr->mm || key->thr->pub.tid == q->v.tid ||
+		    key->t >= t_end)
 			continue;
-		if (p->v.t >= t_end || window_end(e, p) < t_end)
+		p = eng_q_slot(e, i);
+		if (p == q || window_end(e, p) < t_end)
 			continue;
 		if ((p->f.address >> q->thr->mm->pt.geom.pmd_shift) != table)
 			continue;
@@ -108,13 +114,15 @@ void eng_window_mm_call(struct fl_engine *e, struct mmctx *mm, const struct fl_m
 	if (!e->spec)
 		return;
 	for (size_t i = 0; i < e->qlen; i++) {
-		struct pfault *p = &e->q[(e->qhead + i) % e->qcap];
+		const struct q_key *key = eng_q_key(e, i);
+		struct pfault *p;
 		struct fl_vma_event ev;
 		bool zap = false, pmd = false;
 
-		if (!p->thr || p->thr->mm != mm || p->nve == MAX_VEVENTS)
+		if (!key->thr || key->thr->mm != mm || key->t > c->t_exit + FL_SPEC_LOOKBACK)
 			continue;
-		if (p->v.t > c->t_exit + FL_SPEC_LOOKBACK || window_end(e, p) < c->t_enter)
+		p = eng_q_slot(e, i);
+		if (p->nve == MAX_VEVENTS || window_end(e, p) < c->t_enter)
 			continue;
 		if (!writer && (p->v.place == FL_PLACE_VMA || p->v.place == FL_PLACE_INFERRED)) {
 			for (size_t k = 0; k < mm->mm.nranges; k++) {

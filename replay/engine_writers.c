@@ -198,7 +198,7 @@ void eng_attach_open(struct mmctx *mm, struct pfault *p)
 void eng_attach_recent(struct fl_engine *e, struct mmctx *mm, struct writer_obj *w, uint64_t now)
 {
 	for (size_t i = e->qlen; i-- > 0;) {
-		struct pfault *p = &e->q[(e->qhead + i) % e->qcap];
+		struct pfault *p = eng_q_slot(e, i);
 
 		if (p->v.t + e->d_anon < now)
 			break;

@@ -10,21 +10,43 @@
 
 #include "fl_array.h"
 
+/* v in decimal at dst, without a NUL: its length. */
+static size_t put_u64(char *dst, uint64_t v)
+{
+	char rev[20];
+	size_t n = 0;
+
+	do {
+		rev[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		dst[i] = rev[n - 1 - i];
+	return n;
+}
+
+/* "[", six numbers of up to 20 digits with commas between, "]", NUL. */
+_Static_assert(ROW_TEXT_MAX >= 1 + 6 * 20 + 5 + 1 + 1, "a writer's args fit");
+
 int fl_store_writer(struct fl_store *st, int64_t trace_id, const struct fl_writer *w)
 {
-	char *args;
+	char *args, *end;
 	struct row *r = store_row_new(st, TAB_WRITERS, ROW_TEXT_MAX, &args);
-	size_t off = 0, cap = ROW_TEXT_MAX;
 
 	if (!r)
 		return -EIO;
-	off += (size_t)snprintf(args + off, cap - off, "[");
+	/* By hand, not snprintf(): its seven calls per writer were 1% of
+	 * the calling thread's time on the largest bundled trace. */
+	end = args;
+	*end++ = '[';
 	if (w->traced)
-		for (int i = 0; i < 6 && off < cap; i++)
-			off += (size_t)snprintf(args + off, cap - off, "%s%" PRIu64, i ? "," : "",
-						w->call.args[i]);
-	if (off < cap)
-		snprintf(args + off, cap - off, "]");
+		for (int i = 0; i < 6; i++) {
+			if (i)
+				*end++ = ',';
+			end += put_u64(end, w->call.args[i]);
+		}
+	*end++ = ']';
+	*end = '\0';
 	val_int(r, 0, trace_id);
 	val_int(r, 1, (int64_t)w->id);
 	val_int(r, 2, w->tid);

@@ -168,12 +168,10 @@ static int run_fault(struct fl_engine *e, size_t r, struct pfault *p)
 	if (!dt)
 		return oom(e);
 	memset(&o, 0, sizeof(o));
-	o.counter = "";
-	o.reason = "";
 	if (p->absorbed) {
 		o.path = FL_PATH_NONE;
-		o.reason = e->sim_shift == 16 ? "no fault at 64 KiB pages: its page was mapped"
-					      : "no fault at the larger page: its page was mapped";
+		o.cause = &fl_engine_causes[e->sim_shift == 16 ? FL_ENGINE_CAUSE_ABSORBED_64K
+							       : FL_ENGINE_CAUSE_ABSORBED];
 	} else {
 		v->behind = dt->shift > 0 ? (uint64_t)dt->shift : 0;
 		run->strategy->fault(run->state, &run->cfg, v, &o);

@@ -250,8 +250,8 @@ static int on_outcome(void *ctx, size_t run, const struct fl_fault_view *v, cons
 	x->set = true;
 	x->path = o->path;
 	x->fell_back = o->fell_back;
-	x->counter = o->counter;
-	x->reason = o->reason;
+	x->counter = fl_outcome_counter(o);
+	x->reason = fl_outcome_reason(o);
 	x->attempts = o->attempts;
 	x->latency = o->latency;
 	x->lock_wait = o->lock_wait;

@@ -374,6 +374,11 @@ int eng_decide(struct fl_engine *e, struct pfault *p)
 
 		v->handler = eng_handler_of(&v->vma, p->f.access, v->major, &needs);
 		v->needs_anon_vma = needs || p->thp_read_anon;
+	} else if (v->place == FL_PLACE_UNKNOWN) {
+		/* No VMA, so no handler: not whatever the field held (the
+		 * first handler of the enum), whose cost the strategies would
+		 * take as the fault's. */
+		v->handler = FL_H_NONE;
 	}
 	for (int h = 0; h < FL_H__COUNT; h++)
 		for (size_t r = 0; r < e->nruns; r++)
@@ -389,6 +394,8 @@ int eng_decide(struct fl_engine *e, struct pfault *p)
 	 * table of this moment (stage 2 decides them with it). */
 	if (v->has_end && v->t_end >= v->t)
 		v->d_spec = v->t_end - v->t;
+	else if (v->handler >= FL_H__COUNT)
+		v->d_spec = 0;		/* FL_H_NONE: no handler runs */
 	else {
 		v->d_spec = e->cost_n[v->handler] ? e->cost_sum[v->handler] / e->cost_n[v->handler]
 						  : default_cost[v->handler];

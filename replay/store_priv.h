@@ -46,7 +46,7 @@ struct vma_tally {
  * H_NONE.  engine_decide.c dispatches a fault (eng_handler_of()) only once
  * it is placed in a VMA; a fault in a hole, in an unknown layout or
  * growing the stack reaches no handler, whatever v->handler holds. */
-#define H_NONE		FL_H__COUNT
+#define H_NONE		FL_H_NONE
 #define H__COUNT	(FL_H__COUNT + 1)
 
 static inline int store_handler_of(const struct fl_fault_view *v)

@@ -104,7 +104,11 @@ enum fl_handler {
 	FL_H_WP,		/* do_wp_page: write to a present read-only PTE */
 	FL_H_SWAP,		/* do_swap_page: the PTE holds a swap entry */
 	FL_H_SPURIOUS,		/* PTE already fine: access-flag update only */
-	FL_H__COUNT
+	FL_H__COUNT,
+	/* No handler known: a fault the mm model could not place
+	 * (FL_PLACE_UNKNOWN).  Outside the cost tables, so its cost is 0: the
+	 * model cannot say what the kernel ran.  The store's "none". */
+	FL_H_NONE = FL_H__COUNT
 };
 
 const char *fl_handler_name(enum fl_handler h);

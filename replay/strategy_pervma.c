@@ -262,7 +262,9 @@ static void pervma_fault(void *state, const struct fl_run_cfg *cfg, const struct
 	int kver = p->kver;
 
 	o->attempts = 1;
-	o->latency = f->has_end && f->t_end >= f->t ? f->t_end - f->t : cfg->cost[f->handler];
+	/* Without an end: the handler's cost; none for FL_H_NONE. */
+	o->latency = f->has_end && f->t_end >= f->t ? f->t_end - f->t
+		     : (unsigned)f->handler < FL_H__COUNT ? cfg->cost[f->handler] : 0;
 
 	if (f->place == FL_PLACE_UNKNOWN) {
 		o->path = FL_PATH_NONE;

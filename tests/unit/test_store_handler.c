@@ -48,7 +48,7 @@ static void dictionary_matches_engine_names(void **state)
 }
 
 /* One fault per handler in a VMA, then faults outside any VMA whose view
- * still holds a handler (the engine leaves the field as it was). */
+ * still holds a handler (the store must not trust the field there). */
 static const enum fl_place outside[] = { FL_PLACE_NO_VMA, FL_PLACE_UNKNOWN, FL_PLACE_STACK };
 #define NFAULTS (FL_H__COUNT + 3)
 

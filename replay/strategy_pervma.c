@@ -117,8 +117,9 @@ static const struct fl_cause pervma_causes[C__COUNT] = {
 	      "do_shared_fault() return VM_FAULT_RETRY under the VMA lock"),
 	CAUSE(R_UFFD, "vma_lock_retry", "uffd", "handle_userfault() drops the VMA lock and "
 	      "waits for the userfaultfd handler"),
-	CAUSE(R_NO_ANON_VMA, "vma_lock_retry", "no anon_vma", "vmf_anon_prepare(): before 6.10 "
-	      "no anon_vma is VM_FAULT_RETRY; from 6.10 the mmap_read_trylock() fails"),
+	CAUSE(R_NO_ANON_VMA, "vma_lock_retry", "no anon_vma", "the handler needs an anon_vma: "
+	      "before 6.10 VM_FAULT_RETRY under the VMA lock; from 6.10 "
+	      "__vmf_anon_prepare()'s mmap_read_trylock() fails against a writer"),
 	CAUSE(S_OK, "vma_lock_success", "ok", "handle_mm_fault(FAULT_FLAG_VMA_LOCK) completes "
 	      "under the VMA read lock"),
 	CAUSE(S_OK_TRYLOCK, "vma_lock_success", "ok, anon_vma under trylock", "completes under "

@@ -328,5 +328,8 @@ extern const struct fl_cause fl_engine_causes[];
 extern const size_t fl_engine_ncauses;
 /* c is an entry of s's table or of the engine's. */
 bool fl_cause_of(const struct fl_strategy *s, const struct fl_cause *c);
+/* Every strategy's cause table, then the engine's: counter, reason, flags,
+ * description (cause_doc.c, `faultline help causes`). */
+void fl_causes_print(FILE *out);
 
 #endif

@@ -1,7 +1,7 @@
 /* The per-run dictionaries of outcome_rows (schemas/outcomes.sql): the
- * code of an outcome's cause (path, and the strategy's cause: its counter
- * and reason) and of its VMA (start,
- * end, kind), each new one written as a row of outcome_causes or
+ * code of an outcome's cause (its path, and its cause table entry, told by
+ * fl_cause.code, with that entry's counter and reason) and of its VMA
+ * (start, end, kind), each new one written as a row of outcome_causes or
  * outcome_vmas through the writer thread, ahead of the outcome row that
  * first uses it, so that a row never names a code its transaction lacks. */
 #include "store_priv.h"

@@ -306,9 +306,10 @@ struct fl_strategy {
 	 * strategy to them. */
 	const struct fl_cause *causes;
 	size_t ncauses;
-	/* NULL, or the strategy's own totals after a replay's summary lines:
-	 * one run's outcomes counted per cause (summary_counts), printed as
-	 * "run ID:    ..." lines on out (spf-mmseq's vmstat line). */
+	/* NULL, or the strategy's own totals after a replay's per-run lines
+	 * (replay_summary.c): given one run's outcomes counted per cause, it
+	 * prints "run ID:    ..." lines on out (spf-mmseq's vmstat line, from
+	 * its causes' FL_CAUSE_VMSTAT_* flags). */
 	void (*summarize)(FILE *out, int64_t run_id, const struct fl_cause_count *counts,
 			  size_t ncounts);
 };

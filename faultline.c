@@ -29,15 +29,18 @@ static int cmd_version(int argc, char **argv);
 static const struct fl_cmd fl_cmd_help = {
 	.name = "help",
 	.summary = "show help for faultline or one of its commands",
-	.usage = "faultline help [COMMAND|knobs]",
+	.usage = "faultline help [COMMAND|knobs|causes]",
 	.help = "With no COMMAND, list the commands.  With one, print its full help:\n"
 		"the same text as `faultline COMMAND --help` and `man faultline-COMMAND`.\n"
 		"`faultline help knobs` lists every strategy's knobs (replay --set): unit,\n"
 		"default, range, meaning and the review or kernel code it comes from.\n"
+		"`faultline help causes` lists every (counter, reason) each strategy can\n"
+		"give a fault, with the kernel function that decides it.\n"
 		"\n"
 		"examples:\n"
 		"  faultline help report\n"
-		"  faultline help knobs\n",
+		"  faultline help knobs\n"
+		"  faultline help causes\n",
 	.run = cmd_help,
 };
 
@@ -195,6 +198,13 @@ static int cmd_help(int argc, char **argv)
 		       "defaults).  Under --strategy all a knob applies to the strategies that\n"
 		       "have it.\n\n");
 		fl_knobs_print(stdout, NULL);
+		return FL_EXIT_OK;
+	}
+	if (strcmp(argv[1], "causes") == 0) {
+		printf("The causes each strategy gives a fault, as report counts them: the\n"
+		       "kernel counter its attempt bumps (\"-\": none), the reason, and the\n"
+		       "kernel function that decides it.\n\n");
+		fl_causes_print(stdout);
 		return FL_EXIT_OK;
 	}
 #endif

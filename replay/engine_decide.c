@@ -168,12 +168,10 @@ static int run_fault(struct fl_engine *e, size_t r, struct pfault *p)
 	if (!dt)
 		return oom(e);
 	memset(&o, 0, sizeof(o));
-	o.counter = "";
-	o.reason = "";
 	if (p->absorbed) {
 		o.path = FL_PATH_NONE;
-		o.reason = e->sim_shift == 16 ? "no fault at 64 KiB pages: its page was mapped"
-					      : "no fault at the larger page: its page was mapped";
+		o.cause = &fl_engine_causes[e->sim_shift == 16 ? FL_ENGINE_CAUSE_ABSORBED_64K
+							       : FL_ENGINE_CAUSE_ABSORBED];
 	} else {
 		v->behind = dt->shift > 0 ? (uint64_t)dt->shift : 0;
 		run->strategy->fault(run->state, &run->cfg, v, &o);
@@ -376,6 +374,11 @@ int eng_decide(struct fl_engine *e, struct pfault *p)
 
 		v->handler = eng_handler_of(&v->vma, p->f.access, v->major, &needs);
 		v->needs_anon_vma = needs || p->thp_read_anon;
+	} else if (v->place == FL_PLACE_UNKNOWN) {
+		/* No VMA, so no handler: not whatever the field held (the
+		 * first handler of the enum), whose cost the strategies would
+		 * take as the fault's. */
+		v->handler = FL_H_NONE;
 	}
 	for (int h = 0; h < FL_H__COUNT; h++)
 		for (size_t r = 0; r < e->nruns; r++)
@@ -391,6 +394,8 @@ int eng_decide(struct fl_engine *e, struct pfault *p)
 	 * table of this moment (stage 2 decides them with it). */
 	if (v->has_end && v->t_end >= v->t)
 		v->d_spec = v->t_end - v->t;
+	else if (v->handler >= FL_H__COUNT)
+		v->d_spec = 0;		/* FL_H_NONE: no handler runs */
 	else {
 		v->d_spec = e->cost_n[v->handler] ? e->cost_sum[v->handler] / e->cost_n[v->handler]
 						  : default_cost[v->handler];

@@ -51,13 +51,12 @@ static int sink_outcome(void *ctx, size_t run, const struct fl_fault_view *v,
 	struct replay *r = ctx;
 	size_t i;
 
+	/* A cause is one entry of a static table: the same pointer. */
 	for (i = 0; i < r->ncauses[run]; i++)
-		if (!strcmp(r->causes[run][i].counter, o->counter) &&
-		    !strcmp(r->causes[run][i].reason, o->reason))
+		if (r->causes[run][i].cause == o->cause)
 			break;
 	if (i == r->ncauses[run] && i < MAX_CAUSES) {
-		r->causes[run][i].counter = o->counter;	/* static strings */
-		r->causes[run][i].reason = o->reason;
+		r->causes[run][i].cause = o->cause;
 		r->ncauses[run]++;
 	}
 	if (i < MAX_CAUSES)

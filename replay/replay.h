@@ -22,8 +22,9 @@ struct replay {
 	struct fl_store *store;
 	struct fl_engine_run runs[MAX_RUNS];
 	int64_t run_ids[MAX_RUNS];
-	/* Each run's outcomes by (counter, reason), for --seeds' spread. */
-	struct cause { const char *counter, *reason; uint64_t n; } causes[MAX_RUNS][MAX_CAUSES];
+	/* Each run's outcomes by cause, for --seeds' spread and the
+	 * strategies' summaries (fl_strategy.summarize). */
+	struct fl_cause_count causes[MAX_RUNS][MAX_CAUSES];
 	size_t ncauses[MAX_RUNS];
 	uint64_t nseeds;
 	size_t nruns;

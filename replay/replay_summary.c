@@ -1,5 +1,6 @@
 /* The summary a replay prints: the trace, the ground truth, what was lost,
- * each run's fallbacks, spf-mmseq's vmstat, the delays and --seeds' spread. */
+ * each run's fallbacks, the strategies' own totals (fl_strategy.summarize),
+ * the delays and --seeds' spread. */
 #include "replay.h"
 
 #include <inttypes.h>
@@ -16,37 +17,32 @@ static int cmp_u64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+static const char *counter_of(const struct fl_cause_count *c)
+{
+	return c->cause ? c->cause->counter : "";
+}
+
+static const char *reason_of(const struct fl_cause_count *c)
+{
+	return c->cause ? c->cause->reason : "";
+}
+
 static uint64_t cause_n(const struct replay *r, size_t run, const char *counter, const char *reason)
 {
 	for (size_t i = 0; i < r->ncauses[run]; i++)
-		if (!strcmp(r->causes[run][i].counter, counter) &&
-		    !strcmp(r->causes[run][i].reason, reason))
+		if (!strcmp(counter_of(&r->causes[run][i]), counter) &&
+		    !strcmp(reason_of(&r->causes[run][i]), reason))
 			return r->causes[run][i].n;
 	return 0;
 }
 
-/* Lespinasse's /proc/vmstat totals: spf_attempt counts every attempt,
- * spf_abort the ones that fell back (an SPF_ABORT_* each). */
-static void print_vmstat(const struct replay *r)
+/* The strategies' own totals (spf-mmseq's vmstat), run by run. */
+static void print_strategy_totals(const struct replay *r)
 {
-	for (size_t i = 0; i < r->nruns; i++) {
-		uint64_t attempt = 0, abort_n = 0;
-
-		if (strcmp(r->runs[i].strategy->name, "spf-mmseq"))
-			continue;
-		for (size_t k = 0; k < r->ncauses[i]; k++) {
-			const struct cause *c = &r->causes[i][k];
-
-			if (!strncmp(c->counter, "SPF_ABORT_", 10)) {
-				abort_n += c->n;
-				attempt += c->n;
-			} else if (!strcmp(c->counter, "spf_attempt")) {
-				attempt += c->n;
-			}
-		}
-		printf("run %" PRId64 ":    vmstat spf_attempt %" PRIu64 ", spf_abort %" PRIu64 "\n",
-		       r->run_ids[i], attempt, abort_n);
-	}
+	for (size_t i = 0; i < r->nruns; i++)
+		if (r->runs[i].strategy->summarize)
+			r->runs[i].strategy->summarize(stdout, r->run_ids[i], r->causes[i],
+						       r->ncauses[i]);
 }
 
 /* Delay propagation: the thread whose blocked time the run changes most. */
@@ -92,49 +88,51 @@ static void print_delay(struct replay *r)
 
 static int cmp_cause(const void *pa, const void *pb)
 {
-	const struct cause *a = *(const struct cause *const *)pa, *b = *(const struct cause *const *)pb;
-	int c = strcmp(a->counter, b->counter);
+	const struct fl_cause_count *a = *(const struct fl_cause_count *const *)pa;
+	const struct fl_cause_count *b = *(const struct fl_cause_count *const *)pb;
+	int c = strcmp(counter_of(a), counter_of(b));
 
-	return c ? c : strcmp(a->reason, b->reason);
+	return c ? c : strcmp(reason_of(a), reason_of(b));
 }
 
 /* Every cause seen in any of the seeds' runs same[0..ns), in (counter,
  * reason) order, with its count's min, median and max over the runs. */
 static void print_spread_rows(const struct replay *r, const size_t *same, size_t ns)
 {
-	const struct cause *list[MAX_RUNS * MAX_CAUSES];
+	const struct fl_cause_count *list[MAX_RUNS * MAX_CAUSES];
 	size_t nl = 0;
 	int wc = 7, wr = 6;
 
 	for (size_t a = 0; a < ns; a++) {
 		for (size_t k = 0; k < r->ncauses[same[a]]; k++) {
-			const struct cause *c = &r->causes[same[a]][k];
+			const struct fl_cause_count *c = &r->causes[same[a]][k];
 			bool seen = false;
 
 			for (size_t b = 0; b < nl && !seen; b++)
-				seen = !strcmp(list[b]->counter, c->counter) &&
-				       !strcmp(list[b]->reason, c->reason);
+				seen = !strcmp(counter_of(list[b]), counter_of(c)) &&
+				       !strcmp(reason_of(list[b]), reason_of(c));
 			if (!seen)
 				list[nl++] = c;
 		}
 	}
 	qsort(list, nl, sizeof(list[0]), cmp_cause);
 	for (size_t i = 0; i < nl; i++) {
-		if ((int)strlen(list[i]->counter) > wc)
-			wc = (int)strlen(list[i]->counter);
-		if ((int)strlen(list[i]->reason) > wr)
-			wr = (int)strlen(list[i]->reason);
+		if ((int)strlen(counter_of(list[i])) > wc)
+			wc = (int)strlen(counter_of(list[i]));
+		if ((int)strlen(reason_of(list[i])) > wr)
+			wr = (int)strlen(reason_of(list[i]));
 	}
 	printf("  %-*s  %-*s  %7s  %7s  %7s\n", wc, "counter", wr, "reason", "min", "median", "max");
 	for (size_t i = 0; i < nl; i++) {
-		const struct cause *c = list[i];
+		const struct fl_cause_count *c = list[i];
+		const char *counter = counter_of(c), *reason = reason_of(c);
 		uint64_t n[MAX_RUNS];
 
 		for (size_t b = 0; b < ns; b++)
-			n[b] = cause_n(r, same[b], c->counter, c->reason);
+			n[b] = cause_n(r, same[b], counter, reason);
 		qsort(n, ns, sizeof(n[0]), cmp_u64);
 		printf("  %-*s  %-*s  %7" PRIu64 "  %7" PRIu64 "  %7" PRIu64 "\n", wc,
-		       c->counter[0] ? c->counter : "-", wr, c->reason, n[0], n[ns / 2], n[ns - 1]);
+		       counter[0] ? counter : "-", wr, reason, n[0], n[ns / 2], n[ns - 1]);
 	}
 }
 
@@ -218,7 +216,7 @@ void replay_print_summary(struct replay *r, const char *out)
 		       run->cfg.profile ? run->cfg.profile : "", seed, run->fallbacks, run->faults,
 		       run->faults ? 100.0 * (double)run->fallbacks / (double)run->faults : 0.0);
 	}
-	print_vmstat(r);
+	print_strategy_totals(r);
 	print_delay(r);
 	if (r->nseeds > 1)
 		print_spread(r);

@@ -135,13 +135,12 @@ void fl_spec_time_init(struct fl_spec_time *st, const struct fl_knob *knobs,
 }
 
 void fl_spec_retry(const struct fl_spec_time *st, const struct fl_fault_view *f, uint64_t d,
-		   struct fl_outcome *o, const char *counter, const char *reason, uint64_t t_abort,
+		   struct fl_outcome *o, const struct fl_cause *cause, uint64_t t_abort,
 		   const struct fl_writer *w, bool ran)
 {
 	o->path = FL_PATH_MMAP_LOCK;
 	o->fell_back = true;
-	o->counter = counter;
-	o->reason = reason;
+	o->cause = cause;
 	o->writer = w;
 	o->attempts = ran ? 2 : 1;
 	o->wasted = t_abort - f->t;
@@ -150,10 +149,10 @@ void fl_spec_retry(const struct fl_spec_time *st, const struct fl_fault_view *f,
 }
 
 void fl_spec_no_attempt(const struct fl_spec_time *st, const struct fl_fault_view *f, uint64_t d,
-			struct fl_outcome *o, const char *reason)
+			struct fl_outcome *o, const struct fl_cause *cause)
 {
 	/* A retry at the fault's own time wastes nothing. */
-	fl_spec_retry(st, f, d, o, "", reason, f->t, NULL, false);
+	fl_spec_retry(st, f, d, o, cause, f->t, NULL, false);
 	o->fell_back = false;
 }
 

@@ -74,12 +74,12 @@ uint64_t fl_spec_lock_wait(const struct fl_spec_time *st, const struct fl_fault_
  * mmap_lock from there.  `ran`: the speculative handle_pte_fault() had
  * started (a second attempt); d: the fault's own handling time. */
 void fl_spec_retry(const struct fl_spec_time *st, const struct fl_fault_view *f, uint64_t d,
-		   struct fl_outcome *o, const char *counter, const char *reason, uint64_t t_abort,
+		   struct fl_outcome *o, const struct fl_cause *cause, uint64_t t_abort,
 		   const struct fl_writer *w, bool ran);
 /* No speculative attempt: the classic path from the fault's time, with no
- * counter and no fallback. */
+ * fallback; the cause has no counter. */
 void fl_spec_no_attempt(const struct fl_spec_time *st, const struct fl_fault_view *f, uint64_t d,
-			struct fl_outcome *o, const char *reason);
+			struct fl_outcome *o, const struct fl_cause *cause);
 /* A VMA the kernel's vma_is_anonymous() would take: no file, not special. */
 bool fl_spec_anonymous(const struct fl_vma *v);
 /* The PTE changed in (from, to]: another thread's fault on the page. */

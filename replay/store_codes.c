@@ -1,6 +1,7 @@
 /* The per-run dictionaries of outcome_rows (schemas/outcomes.sql): the
- * code of an outcome's cause (path, counter, reason) and of its VMA (start,
- * end, kind), each new one written as a row of outcome_causes or
+ * code of an outcome's cause (its path, and its cause table entry, told by
+ * fl_cause.code, with that entry's counter and reason) and of its VMA
+ * (start, end, kind), each new one written as a row of outcome_causes or
  * outcome_vmas through the writer thread, ahead of the outcome row that
  * first uses it, so that a row never names a code its transaction lacks. */
 #include "store_priv.h"
@@ -18,30 +19,22 @@ void store_run_codes_free(struct run_codes *c)
 	fl_map_free(&c->v_index);
 }
 
-static bool same_cause(const struct cause_code *c, const char *path, const char *counter,
-		       const char *reason)
-{
-	return store_same_text(c->path, path) && store_same_text(c->counter, counter) &&
-	       store_same_text(c->reason, reason);
-}
-
 /* A run has a few dozen causes at most, and consecutive outcomes mostly
- * share theirs: the last one, then a walk. */
+ * share theirs: the last one, then a walk.  The path is one of
+ * fl_path_name()'s static strings: the same path is the same pointer. */
 int64_t store_cause_code(struct fl_store *st, struct run_tally *t, const char *path,
-			 const char *counter, const char *reason)
+			 const struct fl_cause *cause)
 {
 	struct run_codes *d = &t->codes;
+	uint16_t code = cause ? cause->code : 0;
 	struct row *r;
 	size_t i;
 
 	path = path ? path : "";
-	counter = counter ? counter : "";
-	reason = reason ? reason : "";
-	if (d->lastc < d->nc && d->c[d->lastc].path == path && d->c[d->lastc].counter == counter &&
-	    d->c[d->lastc].reason == reason)
+	if (d->lastc < d->nc && d->c[d->lastc].path == path && d->c[d->lastc].code == code)
 		return (int64_t)d->lastc + 1;
 	for (i = 0; i < d->nc; i++)
-		if (same_cause(&d->c[i], path, counter, reason))
+		if (d->c[i].code == code && store_same_text(d->c[i].path, path))
 			break;
 	if (i < d->nc) {
 		d->lastc = i;
@@ -52,13 +45,13 @@ int64_t store_cause_code(struct fl_store *st, struct run_tally *t, const char *p
 	r = store_row_new(st, TAB_CAUSES, 0, NULL);
 	if (!r)
 		return -EIO;
-	d->c[d->nc] = (struct cause_code){ .path = path, .counter = counter, .reason = reason };
+	d->c[d->nc] = (struct cause_code){ .path = path, .code = code };
 	d->lastc = d->nc++;
 	val_int(r, 0, t->run_id);
 	val_int(r, 1, (int64_t)d->nc);
 	val_text(r, 2, path);
-	val_text(r, 3, counter);
-	val_text(r, 4, reason);
+	val_text(r, 3, cause ? cause->counter : "");
+	val_text(r, 4, cause ? cause->reason : "");
 	return (int64_t)d->nc;
 }
 

@@ -46,7 +46,7 @@ struct vma_tally {
  * H_NONE.  engine_decide.c dispatches a fault (eng_handler_of()) only once
  * it is placed in a VMA; a fault in a hole, in an unknown layout or
  * growing the stack reaches no handler, whatever v->handler holds. */
-#define H_NONE		FL_H__COUNT
+#define H_NONE		FL_H_NONE
 #define H__COUNT	(FL_H__COUNT + 1)
 
 static inline int store_handler_of(const struct fl_fault_view *v)
@@ -69,12 +69,14 @@ struct handler_tally {
 enum { FLAG_SEEN = 1, FLAG_FELL_BACK = 2, FLAG_ABORT = 4 };
 
 /* The run's dictionaries of outcome_rows (schemas/outcomes.sql): an
- * outcome_causes row per distinct (path, counter, reason) and an
- * outcome_vmas row per distinct placed VMA, coded from 1 in the order the
- * run first uses them.  The strings are static (struct fl_outcome,
- * fl_path_name(), fl_vma_kind_name()). */
+ * outcome_causes row per distinct (path, cause) and an outcome_vmas row
+ * per distinct placed VMA, coded from 1 in the order the run first uses
+ * them.  A cause is told by its fl_cause.code (the strategy's table and
+ * the engine's never share one), 0 for an outcome without a cause; the
+ * strings are static (fl_cause, fl_path_name(), fl_vma_kind_name()). */
 struct cause_code {
-	const char *path, *counter, *reason;
+	const char *path;
+	uint16_t code;
 };
 
 struct run_codes {
@@ -274,7 +276,7 @@ int store_merge_same_trace(struct fl_store *st, int64_t *trace_id, struct fl_err
  * outcome_vmas before the first outcome row that uses it.  A code, or
  * negative: out of memory (-ENOMEM) or an earlier row failed (-EIO). */
 int64_t store_cause_code(struct fl_store *st, struct run_tally *t, const char *path,
-			 const char *counter, const char *reason);
+			 const struct fl_cause *cause);
 int64_t store_vma_code(struct fl_store *st, struct run_tally *t, uint64_t start, uint64_t end,
 		       const char *kind);
 void store_run_codes_free(struct run_codes *c);

@@ -164,7 +164,7 @@ int fl_store_outcome(struct fl_store *st, int64_t run_id, const struct fl_fault_
 	 * report reads the outcomes instead. */
 	if (!st->tally_oom && !store_tally_views(st, t, v, o, placed, kind))
 		st->tally_oom = true;
-	cause = store_cause_code(st, t, fl_path_name(o->path), o->counter, o->reason);
+	cause = store_cause_code(st, t, fl_path_name(o->path), o->cause);
 	if (cause >= 0 && placed)
 		vma = store_vma_code(st, t, v->vma.start, v->vma.end, kind);
 	if (cause == -ENOMEM || vma == -ENOMEM) {

@@ -37,12 +37,12 @@ struct run_tally *store_run_tally(struct fl_store *st, int64_t run_id)
 	return NULL;
 }
 
-/* Count an outcome under its (counter, reason).  The strings are static:
- * the same pointer is the same cause, and a different pointer is compared
- * by its text. */
+/* Count an outcome under its (counter, reason), its cause's.  The strings
+ * are static: the same pointer is the same cause, and a different pointer
+ * is compared by its text (cause_counts has a row per text). */
 int store_tally(struct run_tally *t, const struct fl_outcome *o)
 {
-	const char *counter = o->counter ? o->counter : "", *reason = o->reason ? o->reason : "";
+	const char *counter = fl_outcome_counter(o), *reason = fl_outcome_reason(o);
 	struct cause_tally *c = t->last < t->n ? &t->c[t->last] : NULL;
 	size_t i;
 

@@ -20,6 +20,35 @@ const struct fl_strategy *const fl_strategies[] = {
 	NULL,
 };
 
+/* The engine's own outcomes (engine_decide.c run_fault()): no strategy ran. */
+const struct fl_cause fl_engine_causes[] = {
+	[FL_ENGINE_CAUSE_ABSORBED_64K] = {
+		FL_CAUSE_ENGINE_BASE + 1, 0, "", "no fault at 64 KiB pages: its page was mapped",
+		"what-if page size: an earlier fault already mapped this 64 KiB page, so the "
+		"kernel would take no fault here (no handle_mm_fault())" },
+	[FL_ENGINE_CAUSE_ABSORBED] = {
+		FL_CAUSE_ENGINE_BASE + 2, 0, "", "no fault at the larger page: its page was mapped",
+		"what-if page size: an earlier fault already mapped this larger page, so the "
+		"kernel would take no fault here (no handle_mm_fault())" },
+};
+
+const size_t fl_engine_ncauses = sizeof(fl_engine_causes) / sizeof(fl_engine_causes[0]);
+
+/* By equality: < between pointers into different arrays is undefined. */
+static bool in_table(const struct fl_cause *t, size_t n, const struct fl_cause *c)
+{
+	for (size_t i = 0; t && i < n; i++)
+		if (c == &t[i])
+			return true;
+	return false;
+}
+
+bool fl_cause_of(const struct fl_strategy *s, const struct fl_cause *c)
+{
+	return c && (in_table(fl_engine_causes, fl_engine_ncauses, c) ||
+		     (s && in_table(s->causes, s->ncauses, c)));
+}
+
 const struct fl_strategy *fl_strategy_find(const char *name)
 {
 	for (size_t i = 0; fl_strategies[i]; i++)

@@ -22,7 +22,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
+#include "cause.h"
 #include "fl_err.h"
 #include "fl_event.h"
 #include "mm_vma.h"
@@ -102,7 +104,11 @@ enum fl_handler {
 	FL_H_WP,		/* do_wp_page: write to a present read-only PTE */
 	FL_H_SWAP,		/* do_swap_page: the PTE holds a swap entry */
 	FL_H_SPURIOUS,		/* PTE already fine: access-flag update only */
-	FL_H__COUNT
+	FL_H__COUNT,
+	/* No handler known: a fault the mm model could not place
+	 * (FL_PLACE_UNKNOWN).  Outside the cost tables, so its cost is 0: the
+	 * model cannot say what the kernel ran.  The store's "none". */
+	FL_H_NONE = FL_H__COUNT
 };
 
 const char *fl_handler_name(enum fl_handler h);
@@ -225,8 +231,10 @@ const char *fl_path_name(enum fl_path p);
 struct fl_outcome {
 	enum fl_path path;
 	bool fell_back;		/* an attempt was made and handle_mm_fault ran under mmap_lock */
-	const char *counter;	/* kernel counter name, static; "" none */
-	const char *reason;	/* finer reason, static */
+	/* The kernel counter and the finer reason: an entry of the strategy's
+	 * cause table (fl_strategy.causes) or of the engine's
+	 * (fl_engine_causes); NULL only before anything decided the fault. */
+	const struct fl_cause *cause;
 	uint32_t attempts;	/* handle_mm_fault() calls */
 	uint64_t latency;	/* ns */
 	uint64_t lock_wait;	/* ns on the simulated mmap_lock */
@@ -235,6 +243,17 @@ struct fl_outcome {
 	 * delay.h); 0 for the strategies that make no speculative attempt. */
 	uint64_t wasted;
 };
+
+/* The cause's counter and reason, "" when the outcome has no cause. */
+static inline const char *fl_outcome_counter(const struct fl_outcome *o)
+{
+	return o->cause ? o->cause->counter : "";
+}
+
+static inline const char *fl_outcome_reason(const struct fl_outcome *o)
+{
+	return o->cause ? o->cause->reason : "";
+}
 
 /* A what-if knob (`--set key=value`), recorded with the run. */
 struct fl_knob {
@@ -282,6 +301,17 @@ struct fl_strategy {
 	void (*fault)(void *state, const struct fl_run_cfg *cfg, const struct fl_fault_view *f,
 		      struct fl_outcome *out);
 	void (*fini)(void *state);
+	/* Every (counter, reason) its fault() can give, ncauses of them
+	 * (cause.h): the store codes outcomes by them, the tests hold the
+	 * strategy to them. */
+	const struct fl_cause *causes;
+	size_t ncauses;
+	/* NULL, or the strategy's own totals after a replay's per-run lines
+	 * (replay_summary.c): given one run's outcomes counted per cause, it
+	 * prints "run ID:    ..." lines on out (spf-mmseq's vmstat line, from
+	 * its causes' FL_CAUSE_VMSTAT_* flags). */
+	void (*summarize)(FILE *out, int64_t run_id, const struct fl_cause_count *counts,
+			  size_t ncounts);
 };
 
 /* The registry, NULL-terminated, in the order `--strategy all` runs them. */
@@ -289,5 +319,18 @@ extern const struct fl_strategy *const fl_strategies[];
 const struct fl_strategy *fl_strategy_find(const char *name);
 /* Parse a profile "6.7", "6.15+" into FL_MM_KVER(); -EINVAL if not one. */
 int fl_profile_parse(const char *s, int *kver);
+/* The outcomes the engine decides itself, whatever the strategy (a fault
+ * the larger page of a what-if absorbs): FL_ENGINE_CAUSE_*. */
+enum {
+	FL_ENGINE_CAUSE_ABSORBED_64K,	/* --set page_size=65536 */
+	FL_ENGINE_CAUSE_ABSORBED,	/* another larger page */
+};
+extern const struct fl_cause fl_engine_causes[];
+extern const size_t fl_engine_ncauses;
+/* c is an entry of s's table or of the engine's. */
+bool fl_cause_of(const struct fl_strategy *s, const struct fl_cause *c);
+/* Every strategy's cause table, then the engine's: counter, reason, flags,
+ * description (cause_doc.c, `faultline help causes`). */
+void fl_causes_print(FILE *out);
 
 #endif

@@ -43,17 +43,47 @@ struct classic_state {
 	bool stack_write;
 };
 
-/* The reasons, static as the store wants them. */
-static const char R_OK[] = "ok";
-static const char R_NO_VMA[] = "no VMA";
-static const char R_ACCESS[] = "access error";
-static const char R_STACK[] = "stack growth";
-static const char R_FILE_IO[] = "file IO";
-static const char R_SWAP_IO[] = "swap IO";
-static const char R_FOLIO[] = "folio locked";
-static const char R_READAHEAD[] = "readahead";
-static const char R_UNKNOWN[] = "unplaced: unknown layout";
-static const char R_INFERRED[] = "unplaced: inferred extent";
+/* Every outcome classic gives: counter mmap_lock, no attempt to fail. */
+enum {
+	R_OK,
+	R_NO_VMA,
+	R_ACCESS,
+	R_STACK,
+	R_FILE_IO,
+	R_SWAP_IO,
+	R_FOLIO,
+	R_READAHEAD,
+	R_UNKNOWN,
+	R_INFERRED,
+	R__COUNT
+};
+
+#define CAUSE(id, reason, desc) [id] = { (id) + 1, 0, "mmap_lock", reason, desc }
+
+static const struct fl_cause classic_causes[R__COUNT] = {
+	CAUSE(R_OK, "ok", "handle_mm_fault() under mmap_read_lock(), no VM_FAULT_RETRY"),
+	CAUSE(R_NO_VMA, "no VMA", "lock_mm_and_find_vma() finds no VMA: bad_area_nosemaphore(), "
+	      "SIGSEGV, no handle_mm_fault()"),
+	CAUSE(R_ACCESS, "access error", "access_error() refuses the access: "
+	      "bad_area_access_error(), SEGV_ACCERR, no handle_mm_fault()"),
+	CAUSE(R_STACK, "stack growth", "below a VM_GROWSDOWN VMA: lock_mm_and_find_vma() takes "
+	      "mmap_write_lock_killable() for expand_stack_locked(), then downgrades"),
+	CAUSE(R_FILE_IO, "file IO", "major file fault: filemap_fault() drops mmap_lock for the IO "
+	      "(maybe_unlock_mmap_for_io()), VM_FAULT_RETRY, retried with FAULT_FLAG_TRIED"),
+	CAUSE(R_SWAP_IO, "swap IO", "major swap fault: do_swap_page() drops mmap_lock in "
+	      "__folio_lock_or_retry(), VM_FAULT_RETRY, retried with FAULT_FLAG_TRIED"),
+	CAUSE(R_FOLIO, "folio locked", "the folio is locked for another thread's IO: "
+	      "__folio_lock_or_retry() drops mmap_lock, waits, VM_FAULT_RETRY"),
+	CAUSE(R_READAHEAD, "readahead", "filemap_fault() starts readahead "
+	      "(do_sync_mmap_readahead()/do_async_mmap_readahead()) with mmap_lock dropped, "
+	      "VM_FAULT_RETRY"),
+	CAUSE(R_UNKNOWN, "unplaced: unknown layout", "the replay knows nothing of the mm's "
+	      "layout at the address: taken as a fault under mmap_read_lock()"),
+	CAUSE(R_INFERRED, "unplaced: inferred extent", "in a VMA whose extent the replay "
+	      "inferred: handle_mm_fault() under mmap_read_lock(), no VM_FAULT_RETRY"),
+};
+
+#undef CAUSE
 
 /* Why a fault drops mmap_lock and returns VM_FAULT_RETRY, if it does. */
 enum io_kind { IO_NONE, IO_FILE, IO_SWAP, IO_FOLIO, IO_READAHEAD };
@@ -161,7 +191,7 @@ static enum io_kind io_of(const struct fl_fault_view *f)
 	return IO_NONE;
 }
 
-static const char *reason_of(const struct fl_fault_view *f, enum io_kind io)
+static int reason_of(const struct fl_fault_view *f, enum io_kind io)
 {
 	if (f->place == FL_PLACE_NO_VMA)
 		return R_NO_VMA;
@@ -216,8 +246,7 @@ static void classic_fault(void *vs, const struct fl_run_cfg *cfg, const struct f
 	memset(out, 0, sizeof(*out));
 	out->path = FL_PATH_MMAP_LOCK;
 	out->fell_back = false;		/* nothing to fall back from */
-	out->counter = "mmap_lock";
-	out->reason = reason_of(f, io);
+	out->cause = &classic_causes[reason_of(f, io)];
 	out->writer = NULL;		/* no attempt, so no abort to blame */
 
 	if (stack && st->stack_write) {
@@ -273,4 +302,6 @@ const struct fl_strategy fl_strategy_classic = {
 	.init = classic_init,
 	.fault = classic_fault,
 	.fini = classic_fini,
+	.causes = classic_causes,
+	.ncauses = R__COUNT,
 };

@@ -126,8 +126,49 @@ static void spf_fini(void *state)
 	(void)state;
 }
 
-/* The counters: the series' trace events, and vmstat speculative_pgfault
- * for a speculative attempt that did not return VM_FAULT_RETRY. */
+/* Every outcome spf gives.  The counters are the series' trace events, and
+ * vmstat speculative_pgfault for a speculative attempt that did not return
+ * VM_FAULT_RETRY; "" where neither is bumped. */
+enum {
+	U_UNPLACED,
+	N_PKEY,
+	N_KERNEL,
+	N_SINGLE,
+	N_NO_VMA,
+	CH_ODD,
+	CH_HOLE,
+	CH_WALK,
+	CH_ZAP,
+	CH_PUS,
+	CH_PUS_AFTER,
+	CH_MAP,
+	CH_MAP_AFTER,
+	NS_SPECIAL,
+	NS_FILE,
+	NS_NO_ANON_VMA,
+	NA_NO_ANON_VMA,
+	NS_UFFD,
+	NS_STACK,
+	NS_THP,
+	NS_PMD_NONE,
+	NS_PUD_NONE,
+	AC_SEGV,
+	PMD_PUS,
+	PMD_MAP,
+	PTL_PUS,
+	PTL_MAP,
+	F_FILE_IO,
+	OK_PTNOTSAME,
+	OK_NOMAP,
+	OK_PTE_CHANGED,
+	OK_ALLOC,
+	OK,
+	PPC_SEGV_POSTED,
+	PPC_FAULT_POSTED,
+	PPC_KEYS,
+	C__COUNT
+};
+
 static const char C_OK[] = "speculative_pgfault";
 static const char C_CHANGED[] = "spf_vma_changed";
 static const char C_NOTSUP[] = "spf_vma_notsup";
@@ -135,6 +176,90 @@ static const char C_NOANON[] = "spf_vma_noanon";
 static const char C_ACCESS[] = "spf_vma_access";
 static const char C_PMD[] = "spf_pmd_changed";
 static const char C_PTE_LOCK[] = "spf_pte_lock";
+
+#define CAUSE(id, counter, reason, desc) [id] = { (id) + 1, 0, counter, reason, desc }
+
+static const struct fl_cause spf_causes[C__COUNT] = {
+	CAUSE(U_UNPLACED, "", "unplaced: no VMA known", "the replay knows nothing of the mm's "
+	      "layout at the address: not decided"),
+	CAUSE(N_PKEY, "", "x86: protection-key fault, not tried", "x86 do_user_addr_fault() "
+	      "(v11 24/26): X86_PF_PK skips handle_speculative_fault(), mmap_sem path"),
+	CAUSE(N_KERNEL, "", "kernel-mode fault, not tried", "handle_speculative_fault(): no "
+	      "FAULT_FLAG_USER, VM_FAULT_RETRY before any event"),
+	CAUSE(N_SINGLE, "", "single-threaded (mm_users == 1), not tried",
+	      "handle_speculative_fault(): mm_users == 1, VM_FAULT_RETRY before any event"),
+	CAUSE(N_NO_VMA, "", "no VMA (get_vma() NULL), no event", "__handle_speculative_fault(): "
+	      "get_vma() finds no VMA at or above the address, VM_FAULT_RETRY"),
+	CAUSE(CH_ODD, C_CHANGED, "vm_sequence odd at lookup (writer inside)",
+	      "raw_read_seqcount(&vma->vm_sequence) odd: a writer is between vm_write_begin() "
+	      "and vm_write_end()"),
+	CAUSE(CH_HOLE, C_CHANGED, "hole below the VMA (bounds check)",
+	      "__handle_speculative_fault(): address < vm_start of the VMA get_vma() found"),
+	CAUSE(CH_WALK, C_CHANGED, "vm_sequence changed during the walk",
+	      "read_seqcount_retry() after the page-table walk: a vm_write_begin() in between"),
+	CAUSE(CH_ZAP, C_CHANGED, "vm_sequence bumped by a read-lock zap (unmap_page_range)",
+	      "unmap_page_range() under the read lock (MADV_DONTNEED...) brackets the zap with "
+	      "vm_write_begin()/vm_write_end()"),
+	CAUSE(CH_PUS, C_CHANGED, "pte_unmap_same: vm_sequence changed",
+	      "do_swap_page(): pte_spinlock() in pte_unmap_same() sees vma_has_changed()"),
+	CAUSE(CH_PUS_AFTER, C_CHANGED, "pte_unmap_same: vm_sequence changed after the PTL",
+	      "do_swap_page(): pte_spinlock() sees vma_has_changed() with the PTL taken"),
+	CAUSE(CH_MAP, C_CHANGED, "pte_map_lock: vm_sequence changed",
+	      "pte_map_lock(): vma_has_changed() before the PTL"),
+	CAUSE(CH_MAP_AFTER, C_CHANGED, "vm_sequence changed after taking the PTL",
+	      "pte_map_lock(): vma_has_changed() again once the PTL is held"),
+	CAUSE(NS_SPECIAL, C_NOTSUP, "special mapping (vm_ops->fault)",
+	      "__handle_speculative_fault(): vma->vm_ops->fault set on a special mapping"),
+	CAUSE(NS_FILE, C_NOTSUP, "file-backed (vm_ops->fault)",
+	      "__handle_speculative_fault(): a file VMA (vm_ops->fault) is not speculated"),
+	CAUSE(NS_NO_ANON_VMA, C_NOTSUP, "no anon_vma yet",
+	      "__handle_speculative_fault(): !vma->anon_vma, __anon_vma_prepare() needs mmap_sem"),
+	CAUSE(NA_NO_ANON_VMA, C_NOANON, "no anon_vma yet", "as spf_vma_notsup's, counted under "
+	      "the documented spf_vma_noanon (knob noanon_event)"),
+	CAUSE(NS_UFFD, C_NOTSUP, "userfaultfd (VM_UFFD_MISSING)",
+	      "__handle_speculative_fault(): userfaultfd_missing() VMA"),
+	CAUSE(NS_STACK, C_NOTSUP, "VM_GROWSDOWN (stack)",
+	      "__handle_speculative_fault(): VM_GROWSDOWN VMA, stack growth needs mmap_sem"),
+	CAUSE(NS_THP, C_NOTSUP, "walk: huge PMD (THP)", "the IRQ-off walk finds a trans-huge "
+	      "PMD, or the fault would map one: out_walk"),
+	CAUSE(NS_PMD_NONE, C_NOTSUP, "walk: no PTE table (pmd_none)", "the IRQ-off walk finds "
+	      "pmd_none(): the speculative path allocates no page table, out_walk"),
+	CAUSE(NS_PUD_NONE, C_NOTSUP, "walk: no PMD table (pud_none)", "the IRQ-off walk finds "
+	      "pud_none(): the speculative path allocates no page table, out_walk"),
+	CAUSE(AC_SEGV, C_ACCESS, "access error: VM_FAULT_SIGSEGV, no retry",
+	      "__handle_speculative_fault(): arch_vma_access_permitted() or the VM_WRITE/VM_READ "
+	      "check fails, VM_FAULT_SIGSEGV"),
+	CAUSE(PMD_PUS, C_PMD, "pte_unmap_same: PMD changed",
+	      "do_swap_page(): pte_spinlock() finds the PMD changed since the walk"),
+	CAUSE(PMD_MAP, C_PMD, "pte_map_lock: PMD changed",
+	      "pte_map_lock(): the PMD changed since the walk"),
+	CAUSE(PTL_PUS, C_PTE_LOCK, "pte_unmap_same: PTL busy (trylock)",
+	      "v10 pte_spinlock(): spin_trylock() of the PTL fails, VM_FAULT_RETRY"),
+	CAUSE(PTL_MAP, C_PTE_LOCK, "pte_map_lock: PTL busy (trylock)",
+	      "v10 pte_map_lock(): spin_trylock() of the PTL fails, VM_FAULT_RETRY"),
+	CAUSE(F_FILE_IO, "", "file IO under SPF", "spec_file: ->fault would wait for IO, which "
+	      "FAULT_FLAG_SPECULATIVE (no ALLOW_RETRY) forbids: VM_FAULT_RETRY, no event"),
+	CAUSE(OK_PTNOTSAME, C_OK, "pte_unmap_same: VM_FAULT_PTNOTSAME, returns 0",
+	      "do_swap_page(): pte_unmap_same() sees another PTE, returns 0"),
+	CAUSE(OK_NOMAP, C_OK, "pte changed under the PTL: out_nomap, 0",
+	      "do_swap_page(): !pte_same() under the PTL, out_nomap, returns 0"),
+	CAUSE(OK_PTE_CHANGED, C_OK, "pte changed under the PTL: returns 0",
+	      "another thread's fault set the PTE: the handler backs out and returns 0"),
+	CAUSE(OK_ALLOC, C_OK, "ok, page table allocated", "handle_pte_fault() with "
+	      "FAULT_FLAG_SPECULATIVE completes, the page table allocated (pgtable_alloc)"),
+	CAUSE(OK, C_OK, "ok", "handle_pte_fault() with FAULT_FLAG_SPECULATIVE completes"),
+	CAUSE(PPC_SEGV_POSTED, C_ACCESS, "ppc as posted: MEM_KEYS off, SIGSEGV redone under "
+	      "mmap_sem", "powerpc ___do_page_fault() as posted: without CONFIG_PPC_MEM_KEYS "
+	      "nothing short-circuits, the classic path runs again"),
+	CAUSE(PPC_FAULT_POSTED, C_OK, "ppc as posted: MEM_KEYS off, fault redone under mmap_sem",
+	      "powerpc ___do_page_fault() as posted: without CONFIG_PPC_MEM_KEYS a completed "
+	      "speculative fault runs again under mmap_sem"),
+	CAUSE(PPC_KEYS, C_ACCESS, "ppc MEM_KEYS: SIGSEGV redone under mmap_sem (key or "
+	      "protection?)", "powerpc ___do_page_fault() with CONFIG_PPC_MEM_KEYS: "
+	      "VM_FAULT_SIGSEGV goes to the classic path, which tells a key fault apart"),
+};
+
+#undef CAUSE
 
 /* ppc64 DSISR_KEYFAULT (arch/powerpc/include/asm/reg.h). */
 #define DSISR_KEYFAULT 0x00200000ULL
@@ -151,22 +276,21 @@ struct ctx {
 };
 
 /* No speculative attempt: the classic path from t. */
-static void no_spf(struct ctx *c, const char *reason)
+static void no_spf(struct ctx *c, int cause)
 {
-	fl_spec_no_attempt(&c->s->st, c->f, c->d, c->o, reason);
+	fl_spec_no_attempt(&c->s->st, c->f, c->d, c->o, &spf_causes[cause]);
 }
 
 /* VM_FAULT_RETRY at t_abort: the classic path runs handle_mm_fault() under
  * mmap_sem.  `ran`: the speculative handle_pte_fault() had started. */
-static void retry(struct ctx *c, const char *counter, const char *reason, uint64_t t_abort,
-		  const struct fl_writer *w, bool ran)
+static void retry(struct ctx *c, int cause, uint64_t t_abort, const struct fl_writer *w, bool ran)
 {
-	fl_spec_retry(&c->s->st, c->f, c->d, c->o, counter, reason, t_abort, w, ran);
+	fl_spec_retry(&c->s->st, c->f, c->d, c->o, &spf_causes[cause], t_abort, w, ran);
 }
 
 /* The speculative attempt returned something other than VM_FAULT_RETRY
  * (0, or VM_FAULT_SIGSEGV when `segv`): the arch hookup decides. */
-static void done(struct ctx *c, const char *counter, const char *reason, bool segv, uint64_t t_done)
+static void done(struct ctx *c, int cause, bool segv, uint64_t t_done)
 {
 	struct fl_outcome *o = c->o;
 	const struct spf *s = c->s;
@@ -184,8 +308,7 @@ static void done(struct ctx *c, const char *counter, const char *reason, bool se
 		else
 			classic_too = !s->mem_keys || segv;
 	}
-	o->counter = counter;
-	o->reason = reason;
+	o->cause = &spf_causes[cause];
 	if (classic_too) {
 		/* flags lose FAULT_FLAG_SPECULATIVE (and get FAULT_FLAG_WRITE
 		 * back from is_write) and the classic path runs again. */
@@ -195,11 +318,11 @@ static void done(struct ctx *c, const char *counter, const char *reason, bool se
 		o->wasted = t_done - c->f->t;
 		o->lock_wait = fl_spec_lock_wait(&s->st, c->f, t_done);
 		o->latency = o->wasted + o->lock_wait + (segv ? 0 : c->cfg->cost[FL_H_SPURIOUS]);
+		/* The counter stays: SIGSEGV comes only with spf_vma_access. */
 		if (!s->mem_keys && !s->ppc_intended)
-			o->reason = segv ? "ppc as posted: MEM_KEYS off, SIGSEGV redone under mmap_sem"
-					 : "ppc as posted: MEM_KEYS off, fault redone under mmap_sem";
+			o->cause = &spf_causes[segv ? PPC_SEGV_POSTED : PPC_FAULT_POSTED];
 		else
-			o->reason = "ppc MEM_KEYS: SIGSEGV redone under mmap_sem (key or protection?)";
+			o->cause = &spf_causes[PPC_KEYS];
 		return;
 	}
 	/* x86 (v11 24/26): perf_sw_event(PERF_COUNT_SW_SPF) and `goto done`:
@@ -295,17 +418,16 @@ static bool pmd_changed(const struct ctx *c, uint64_t from, uint64_t to)
 }
 
 /* vma_has_changed() for a check at `to` covering (from, to]. */
-static bool changed(struct ctx *c, uint64_t from, uint64_t to, const char *reason, bool ran)
+static bool changed(struct ctx *c, uint64_t from, uint64_t to, int cause, bool ran)
 {
 	const struct fl_writer *w = vma_writer(c, from, to, false);
 
 	if (w) {
-		retry(c, C_CHANGED, reason, to, w, ran);
+		retry(c, cause, to, w, ran);
 		return true;
 	}
 	if (vma_zapped(c, from, to)) {
-		retry(c, C_CHANGED, "vm_sequence bumped by a read-lock zap (unmap_page_range)", to,
-		      NULL, ran);
+		retry(c, CH_ZAP, to, NULL, ran);
 		return true;
 	}
 	return false;
@@ -314,19 +436,19 @@ static bool changed(struct ctx *c, uint64_t from, uint64_t to, const char *reaso
 /* pte_spinlock() / pte_map_lock() at `at`, the previous check at `since`:
  * vma_has_changed(), the PMD, the PTL trylock, vma_has_changed() again. */
 static bool map_lock(struct ctx *c, uint64_t since, uint64_t at, uint64_t after,
-		     const char *r_changed, const char *r_pmd, const char *r_ptl, const char *r_after)
+		     int r_changed, int r_pmd, int r_ptl, int r_after)
 {
 	uint64_t free_at;
 
 	if (changed(c, since, at, r_changed, true))
 		return false;
 	if (pmd_changed(c, since, at)) {
-		retry(c, C_PMD, r_pmd, at, NULL, true);
+		retry(c, r_pmd, at, NULL, true);
 		return false;
 	}
 	if (fl_spec_ptl_busy(&c->s->st, c->f, at, &free_at)) {
 		if (c->s->pte_trylock) {
-			retry(c, C_PTE_LOCK, r_ptl, at, NULL, true);
+			retry(c, r_ptl, at, NULL, true);
 			return false;
 		}
 		/* v11, v12: spin_trylock() failed: local_irq_enable(); goto
@@ -357,16 +479,12 @@ static void spf_handle_pte(struct ctx *c, const struct fl_vma *v)
 		 * can fail (VM_FAULT_RETRY) and a different PTE is
 		 * VM_FAULT_PTNOTSAME, which do_swap_page() turns into 0. */
 		if (s->pte_wide) {
-			if (!map_lock(c, since, c->ph.t_pus, c->ph.t_pus,
-				      "pte_unmap_same: vm_sequence changed",
-				      "pte_unmap_same: PMD changed",
-				      "pte_unmap_same: PTL busy (trylock)",
-				      "pte_unmap_same: vm_sequence changed after the PTL"))
+			if (!map_lock(c, since, c->ph.t_pus, c->ph.t_pus, CH_PUS, PMD_PUS, PTL_PUS,
+				      CH_PUS_AFTER))
 				return;
 			if (fl_spec_pte_changed(f, f->t, c->ph.t_pus)) {
 				c->d = c->ph.t_pus - f->t;
-				done(c, C_OK, "pte_unmap_same: VM_FAULT_PTNOTSAME, returns 0", false,
-				     c->ph.t_pus);
+				done(c, OK_PTNOTSAME, false, c->ph.t_pus);
 				return;
 			}
 			since = c->ph.t_pus;
@@ -376,24 +494,19 @@ static void spf_handle_pte(struct ctx *c, const struct fl_vma *v)
 		/* spec_file: ->fault would wait for IO, which the speculative
 		 * path (ALLOW_RETRY cleared) must not do under its VMA
 		 * reference: VM_FAULT_RETRY, no event. */
-		retry(c, "", "file IO under SPF", c->ph.t_walk, NULL, true);
+		retry(c, F_FILE_IO, c->ph.t_walk, NULL, true);
 		return;
 	}
 	/* pte_map_lock() / pte_spinlock() before the PTE is set. */
-	if (!map_lock(c, since, c->ph.t_map, c->ph.t_ptl, "pte_map_lock: vm_sequence changed",
-		      "pte_map_lock: PMD changed", "pte_map_lock: PTL busy (trylock)",
-		      "vm_sequence changed after taking the PTL"))
+	if (!map_lock(c, since, c->ph.t_map, c->ph.t_ptl, CH_MAP, PMD_MAP, PTL_MAP, CH_MAP_AFTER))
 		return;
 	/* Under the PTL: another thread's fault changed the PTE -- the
 	 * handler backs out and returns 0 (do_swap_page(): out_nomap). */
 	if (fl_spec_pte_changed(f, f->t, c->ph.t_map)) {
-		done(c, C_OK, f->handler == FL_H_SWAP ? "pte changed under the PTL: out_nomap, 0"
-						      : "pte changed under the PTL: returns 0",
-		     false, c->ph.t_ptl);
+		done(c, f->handler == FL_H_SWAP ? OK_NOMAP : OK_PTE_CHANGED, false, c->ph.t_ptl);
 		return;
 	}
-	done(c, C_OK, !f->pmd_present || !f->pud_present ? "ok, page table allocated" : "ok", false,
-	     c->ph.t_ptl + c->spin);
+	done(c, !f->pmd_present || !f->pud_present ? OK_ALLOC : OK, false, c->ph.t_ptl + c->spin);
 }
 
 static void spf_fault(void *state, const struct fl_run_cfg *cfg, const struct fl_fault_view *f,
@@ -412,7 +525,7 @@ static void spf_fault(void *state, const struct fl_run_cfg *cfg, const struct fl
 
 	if (f->place == FL_PLACE_UNKNOWN) {
 		o->path = FL_PATH_NONE;
-		o->reason = "unplaced: no VMA known";
+		o->cause = &spf_causes[U_UNPLACED];
 		o->attempts = 0;
 		o->latency = c.d;
 		return;
@@ -420,17 +533,17 @@ static void spf_fault(void *state, const struct fl_run_cfg *cfg, const struct fl
 	/* x86 (v11 24/26): `if (!(error_code & X86_PF_PK))` around the
 	 * speculative attempt: a protection-key fault goes to mmap_sem. */
 	if (!ppc && (acc & FL_ACC_PKEY)) {
-		no_spf(&c, "x86: protection-key fault, not tried");
+		no_spf(&c, N_PKEY);
 		return;
 	}
 	/* handle_speculative_fault() (inline): no FAULT_FLAG_USER, or
 	 * mm_users == 1, returns VM_FAULT_RETRY with no event. */
 	if (!(acc & FL_ACC_USER)) {
-		no_spf(&c, "kernel-mode fault, not tried");
+		no_spf(&c, N_KERNEL);
 		return;
 	}
 	if (s->shortcut && f->mm_users <= 1) {
-		no_spf(&c, "single-threaded (mm_users == 1), not tried");
+		no_spf(&c, N_SINGLE);
 		return;
 	}
 	/* ppc64 book3s64: FAULT_FLAG_WRITE comes from DSISR_ISSTORE for the
@@ -442,7 +555,7 @@ static void spf_fault(void *state, const struct fl_run_cfg *cfg, const struct fl
 	 * catches the address if nothing before it did. */
 	if (f->place == FL_PLACE_NO_VMA) {
 		if (!f->has_above) {
-			no_spf(&c, "no VMA (get_vma() NULL), no event");
+			no_spf(&c, N_NO_VMA);
 			o->fell_back = true;
 			return;
 		}
@@ -452,57 +565,53 @@ static void spf_fault(void *state, const struct fl_run_cfg *cfg, const struct fl
 	/* raw_read_seqcount(&vma->vm_sequence) odd: a writer is inside. */
 	w = vma_writer(&c, f->t, f->t, true);
 	if (w) {
-		retry(&c, C_CHANGED, "vm_sequence odd at lookup (writer inside)", f->t, w, false);
+		retry(&c, CH_ODD, f->t, w, false);
 		return;
 	}
 	/* vma->vm_ops && vma->vm_ops->fault: file-backed, special mappings. */
 	if (!fl_spec_anonymous(v) &&
 	    !(s->spec_file && fl_vma_ops_of(v) == FL_VMA_OPS_FILE && !(v->flags & FL_VM_HUGETLB))) {
-		retry(&c, C_NOTSUP, v->kind == FL_VMA_SPECIAL ? "special mapping (vm_ops->fault)"
-							     : "file-backed (vm_ops->fault)",
-		      f->t, NULL, false);
+		retry(&c, v->kind == FL_VMA_SPECIAL ? NS_SPECIAL : NS_FILE, f->t, NULL, false);
 		return;
 	}
 	/* !vma->anon_vma: __anon_vma_prepare() needs mmap_sem.  The event
 	 * traced is spf_vma_notsup; spf_vma_noanon is defined and documented
 	 * for it but has no call site. */
 	if (!v->anon_vma && (fl_spec_anonymous(v) || f->needs_anon_vma)) {
-		retry(&c, s->noanon ? C_NOANON : C_NOTSUP, "no anon_vma yet", f->t, NULL, false);
+		retry(&c, s->noanon ? NA_NO_ANON_VMA : NS_NO_ANON_VMA, f->t, NULL, false);
 		return;
 	}
 	if (v->flags & FL_VM_UFFD_MISSING) {
-		retry(&c, C_NOTSUP, "userfaultfd (VM_UFFD_MISSING)", f->t, NULL, false);
+		retry(&c, NS_UFFD, f->t, NULL, false);
 		return;
 	}
 	if (f->place == FL_PLACE_STACK || (v->flags & FL_VM_GROWSDOWN)) {
-		retry(&c, C_NOTSUP, "VM_GROWSDOWN (stack)", f->t, NULL, false);
+		retry(&c, NS_STACK, f->t, NULL, false);
 		return;
 	}
 	/* address < vm_start || vm_end <= address: spf_vma_changed. */
 	if (hole) {
-		retry(&c, C_CHANGED, "hole below the VMA (bounds check)", f->t, NULL, false);
+		retry(&c, CH_HOLE, f->t, NULL, false);
 		return;
 	}
 	/* arch_vma_access_permitted(), a write without VM_WRITE, a read
 	 * without VM_READ|VM_EXEC|VM_WRITE: VM_FAULT_SIGSEGV, not RETRY. */
 	if (f->access_error || (ppc && (f->fault->arch_code & DSISR_KEYFAULT))) {
-		done(&c, C_ACCESS, "access error: VM_FAULT_SIGSEGV, no retry", true, c.ph.t_walk);
+		done(&c, AC_SEGV, true, c.ph.t_walk);
 		return;
 	}
 	/* The IRQ-off walk: pgd/p4d/pud/pmd none, bad, trans-huge, devmap or
 	 * swap go to out_walk: spf_vma_notsup. */
 	if (f->pmd_huge || f->thp_fault) {
-		retry(&c, C_NOTSUP, "walk: huge PMD (THP)", c.ph.t_walk, NULL, false);
+		retry(&c, NS_THP, c.ph.t_walk, NULL, false);
 		return;
 	}
 	if ((!f->pud_present || !f->pmd_present) && !s->pgtable_alloc) {
-		retry(&c, C_NOTSUP, f->pud_present ? "walk: no PTE table (pmd_none)"
-						   : "walk: no PMD table (pud_none)",
-		      c.ph.t_walk, NULL, false);
+		retry(&c, f->pud_present ? NS_PMD_NONE : NS_PUD_NONE, c.ph.t_walk, NULL, false);
 		return;
 	}
 	/* read_seqcount_retry() after the walk and the bounds. */
-	if (changed(&c, f->t, c.ph.t_walk, "vm_sequence changed during the walk", false))
+	if (changed(&c, f->t, c.ph.t_walk, CH_WALK, false))
 		return;
 
 	/* handle_pte_fault() with FAULT_FLAG_SPECULATIVE. */
@@ -523,4 +632,6 @@ const struct fl_strategy fl_strategy_spf = {
 	.init = spf_init,
 	.fault = spf_fault,
 	.fini = spf_fini,
+	.causes = spf_causes,
+	.ncauses = C__COUNT,
 };

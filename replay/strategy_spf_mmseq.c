@@ -15,6 +15,7 @@
  * SPF_ABORT_* of CONFIG_SPECULATIVE_PAGE_FAULT_STATS (31/35).
  * Time: spec.h.  Kernel functions per rule: README-strategies.md.
  */
+#include <inttypes.h>
 #include <string.h>
 
 #include "mm_ops.h"
@@ -75,23 +76,121 @@ static void mmseq_fini(void *state)
 	(void)state;
 }
 
-/* 31/35 "mm: anon spf statistics", printed in uppercase in /proc/vmstat. */
+/* Every outcome spf-mmseq gives.  The counters are 31/35 "mm: anon spf
+ * statistics", printed in uppercase in /proc/vmstat; "" where the attempt
+ * is not made. */
+enum {
+	U_UNPLACED,
+	N_KERNEL,
+	N_SINGLE,
+	A_ODD,
+	A_UNMAPPED_STACK,
+	A_UNMAPPED,
+	A_NO_SPEC_SPECIAL,
+	A_NO_SPEC,
+	A_VMA_COPY,
+	A_ACCESS,
+	A_PUD,
+	A_PMD_THP,
+	A_PMD_NONE,
+	A_SWAP,
+	A_ANON_VMA,
+	A_FAULT_IO,
+	A_FAULT_FOLIO,
+	A_SEQ1,
+	A_MAP_PMD,
+	A_PTL,
+	A_SEQ2,
+	A_UFFD_MISSING,
+	A_UFFD_WP,
+	S_PTE_CHANGED,
+	S_OK_ALLOC,
+	S_OK,
+	C__COUNT
+};
+
 static const char C_ATTEMPT[] = "spf_attempt";
-static const char A_ODD[] = "SPF_ABORT_ODD";
-static const char A_UNMAPPED[] = "SPF_ABORT_UNMAPPED";
-static const char A_NO_SPEC[] = "SPF_ABORT_NO_SPECULATE";
-static const char A_VMA_COPY[] = "SPF_ABORT_VMA_COPY";
-static const char A_ACCESS[] = "SPF_ABORT_ACCESS_ERROR";
-static const char A_PUD[] = "SPF_ABORT_PUD";
-static const char A_PMD[] = "SPF_ABORT_PMD";
-static const char A_ANON_VMA[] = "SPF_ABORT_ANON_VMA";
-static const char A_SEQ1[] = "SPF_ABORT_PTE_MAP_LOCK_SEQ1";
-static const char A_MAP_PMD[] = "SPF_ABORT_PTE_MAP_LOCK_PMD";
-static const char A_PTL[] = "SPF_ABORT_PTE_MAP_LOCK_PTL";
-static const char A_SEQ2[] = "SPF_ABORT_PTE_MAP_LOCK_SEQ2";
-static const char A_UFFD[] = "SPF_ABORT_USERFAULTFD";
-static const char A_FAULT[] = "SPF_ABORT_FAULT";
-static const char A_SWAP[] = "SPF_ABORT_SWAP";
+static const char C_ODD[] = "SPF_ABORT_ODD";
+static const char C_UNMAPPED[] = "SPF_ABORT_UNMAPPED";
+static const char C_NO_SPEC[] = "SPF_ABORT_NO_SPECULATE";
+static const char C_VMA_COPY[] = "SPF_ABORT_VMA_COPY";
+static const char C_ACCESS[] = "SPF_ABORT_ACCESS_ERROR";
+static const char C_PUD[] = "SPF_ABORT_PUD";
+static const char C_PMD[] = "SPF_ABORT_PMD";
+static const char C_ANON_VMA[] = "SPF_ABORT_ANON_VMA";
+static const char C_SEQ1[] = "SPF_ABORT_PTE_MAP_LOCK_SEQ1";
+static const char C_MAP_PMD[] = "SPF_ABORT_PTE_MAP_LOCK_PMD";
+static const char C_PTL[] = "SPF_ABORT_PTE_MAP_LOCK_PTL";
+static const char C_SEQ2[] = "SPF_ABORT_PTE_MAP_LOCK_SEQ2";
+static const char C_UFFD[] = "SPF_ABORT_USERFAULTFD";
+static const char C_FAULT[] = "SPF_ABORT_FAULT";
+static const char C_SWAP[] = "SPF_ABORT_SWAP";
+
+/* An attempt that completed counts spf_attempt; one that aborted counts
+ * spf_attempt and spf_abort too (count_vm_event() in the x86 handler). */
+#define ATTEMPT FL_CAUSE_VMSTAT_SPF_ATTEMPT
+#define ABORT (FL_CAUSE_VMSTAT_SPF_ATTEMPT | FL_CAUSE_VMSTAT_SPF_ABORT)
+#define CAUSE(id, flags, counter, reason, desc) [id] = { (id) + 1, flags, counter, reason, desc }
+
+static const struct fl_cause mmseq_causes[C__COUNT] = {
+	CAUSE(U_UNPLACED, 0, "", "unplaced: no VMA known", "the replay knows nothing of the mm's "
+	      "layout at the address: not decided"),
+	CAUSE(N_KERNEL, 0, "", "kernel-mode fault, not tried", "do_user_addr_fault() (13/35): no "
+	      "FAULT_FLAG_USER, straight to the mmap_lock path, no SPF_ATTEMPT"),
+	CAUSE(N_SINGLE, 0, "", "single-threaded (mm_users == 1), not tried",
+	      "do_user_addr_fault() (13/35): mm_users == 1, straight to the mmap_lock path"),
+	CAUSE(A_ODD, ABORT, C_ODD, "mmap_seq odd: a writer holds mmap_lock",
+	      "mmap_seq_read_start() finds mmap_seq odd: mmap_write_lock() is held"),
+	CAUSE(A_UNMAPPED_STACK, ABORT, C_UNMAPPED, "below the VMA (stack growth)",
+	      "__find_vma() under rcu_read_lock(): vm_start > address, stack growth needs "
+	      "mmap_lock"),
+	CAUSE(A_UNMAPPED, ABORT, C_UNMAPPED, "no VMA", "__find_vma() under rcu_read_lock() "
+	      "finds no VMA containing the address"),
+	CAUSE(A_NO_SPEC_SPECIAL, ABORT, C_NO_SPEC, "special mapping", "vma_can_speculate(): "
+	      "a special mapping is not anonymous"),
+	CAUSE(A_NO_SPEC, ABORT, C_NO_SPEC, "not anonymous", "vma_is_anonymous() false (or "
+	      "vma_can_speculate() refuses the file VMA)"),
+	CAUSE(A_VMA_COPY, ABORT, C_VMA_COPY, "mmap_seq changed during the VMA copy",
+	      "pvma = *vma; rcu_read_unlock(); mmap_seq_read_check() fails"),
+	CAUSE(A_ACCESS, ABORT, C_ACCESS, "access error: the classic path signals",
+	      "access_error() on the VMA copy: the mmap_lock path delivers the signal"),
+	CAUSE(A_PUD, ABORT, C_PUD, "walk: no PMD table (pud_none)", "__handle_mm_fault() under "
+	      "speculative_page_walk_begin(): pud_none(), no allocation"),
+	CAUSE(A_PMD_THP, ABORT, C_PMD, "walk: huge PMD (THP)", "__handle_mm_fault() under "
+	      "speculative_page_walk_begin(): a huge PMD, or a THP fault"),
+	CAUSE(A_PMD_NONE, ABORT, C_PMD, "walk: no PTE table (pmd_none)", "__handle_mm_fault() "
+	      "under speculative_page_walk_begin(): pmd_none(), no allocation"),
+	CAUSE(A_SWAP, ABORT, C_SWAP, "swap: do_swap_page() not speculative in v2",
+	      "handle_pte_fault(): a swap entry, do_swap_page() returns VM_FAULT_RETRY"),
+	CAUSE(A_ANON_VMA, ABORT, C_ANON_VMA, "no anon_vma yet", "do_anonymous_page() / "
+	      "do_cow_fault() / wp_page_copy(): no vma->anon_vma, which needs mmap_lock"),
+	CAUSE(A_FAULT_IO, ABORT, C_FAULT, "file IO", "__do_fault() with "
+	      "FAULT_FLAG_SPECULATIVE: ->fault needs IO, VM_FAULT_RETRY"),
+	CAUSE(A_FAULT_FOLIO, ABORT, C_FAULT, "folio locked", "__do_fault() with "
+	      "FAULT_FLAG_SPECULATIVE: the folio is locked for IO, VM_FAULT_RETRY"),
+	CAUSE(A_SEQ1, ABORT, C_SEQ1, "mmap_seq changed before the PTL", "__pte_map_lock(): "
+	      "mmap_seq_read_check() fails before the PTL"),
+	CAUSE(A_MAP_PMD, ABORT, C_MAP_PMD, "PMD changed before the PTL", "__pte_map_lock(): "
+	      "the PMD is not the one the walk saw"),
+	CAUSE(A_PTL, ABORT, C_PTL, "PTL busy (trylock)", "__pte_map_lock(): spin_trylock() of "
+	      "the PTL fails"),
+	CAUSE(A_SEQ2, ABORT, C_SEQ2, "mmap_seq changed with the PTL held", "__pte_map_lock(): "
+	      "mmap_seq_read_check() fails with the PTL held"),
+	CAUSE(A_UFFD_MISSING, ABORT, C_UFFD, "userfaultfd missing", "do_anonymous_page(): "
+	      "userfaultfd_missing() after pte_map_lock()"),
+	CAUSE(A_UFFD_WP, ABORT, C_UFFD, "userfaultfd write-protect", "do_wp_page(): "
+	      "userfaultfd_pte_wp() under pte_spinlock()"),
+	CAUSE(S_PTE_CHANGED, ATTEMPT, C_ATTEMPT, "pte changed under the PTL: returns 0",
+	      "another thread's fault set the PTE: !pte_same() under the PTL, returns 0"),
+	CAUSE(S_OK_ALLOC, ATTEMPT, C_ATTEMPT, "ok, page table allocated", "do_handle_mm_fault() "
+	      "with FAULT_FLAG_SPECULATIVE completes, the page table allocated (pgtable_alloc)"),
+	CAUSE(S_OK, ATTEMPT, C_ATTEMPT, "ok", "do_handle_mm_fault() with FAULT_FLAG_SPECULATIVE "
+	      "completes"),
+};
+
+#undef CAUSE
+#undef ABORT
+#undef ATTEMPT
 
 struct ctx {
 	const struct mmseq *s;
@@ -100,17 +199,16 @@ struct ctx {
 	struct fl_spec_phases ph;
 };
 
-static void no_spf(struct ctx *c, const char *reason)
+static void no_spf(struct ctx *c, int cause)
 {
-	fl_spec_no_attempt(&c->s->st, c->f, c->f->d_spec, c->o, reason);
+	fl_spec_no_attempt(&c->s->st, c->f, c->f->d_spec, c->o, &mmseq_causes[cause]);
 }
 
 /* count_vm_spf_event(SPF_ABORT_*) and spf_abort, VM_FAULT_RETRY: the
  * classic path (lock_mmap) runs from t_abort. */
-static void abort_at(struct ctx *c, const char *counter, const char *reason, uint64_t t_abort,
-		     const struct fl_writer *w, bool ran)
+static void abort_at(struct ctx *c, int cause, uint64_t t_abort, const struct fl_writer *w, bool ran)
 {
-	fl_spec_retry(&c->s->st, c->f, c->f->d_spec, c->o, counter, reason, t_abort, w, ran);
+	fl_spec_retry(&c->s->st, c->f, c->f->d_spec, c->o, &mmseq_causes[cause], t_abort, w, ran);
 }
 
 /* The first writer (any VMA: every mmap_write_lock() moves mmap_seq) whose
@@ -143,8 +241,7 @@ static void mmseq_handle_pte(struct ctx *c, const struct fl_vma *v)
 
 	switch (f->handler) {
 	case FL_H_SWAP:
-		abort_at(c, A_SWAP, "swap: do_swap_page() not speculative in v2", c->ph.t_walk,
-			 NULL, true);
+		abort_at(c, A_SWAP, c->ph.t_walk, NULL, true);
 		return;
 	case FL_H_ANON_READ:
 	case FL_H_ANON_WRITE:
@@ -152,7 +249,7 @@ static void mmseq_handle_pte(struct ctx *c, const struct fl_vma *v)
 		 * anon_vma aborts before the folio is allocated, before any
 		 * page-table lock. */
 		if (f->needs_anon_vma && !v->anon_vma) {
-			abort_at(c, A_ANON_VMA, "no anon_vma yet", c->ph.t_walk, NULL, true);
+			abort_at(c, A_ANON_VMA, c->ph.t_walk, NULL, true);
 			return;
 		}
 		break;
@@ -161,12 +258,11 @@ static void mmseq_handle_pte(struct ctx *c, const struct fl_vma *v)
 	case FL_H_FILE_SHARED:
 		/* spec_file: ->fault that needs IO returns RETRY. */
 		if (f->major || f->folio_locked) {
-			abort_at(c, A_FAULT, f->major ? "file IO" : "folio locked", c->ph.t_walk,
-				 NULL, true);
+			abort_at(c, f->major ? A_FAULT_IO : A_FAULT_FOLIO, c->ph.t_walk, NULL, true);
 			return;
 		}
 		if (f->needs_anon_vma && !v->anon_vma) {
-			abort_at(c, A_ANON_VMA, "no anon_vma yet", c->ph.t_walk, NULL, true);
+			abort_at(c, A_ANON_VMA, c->ph.t_walk, NULL, true);
 			return;
 		}
 		break;
@@ -179,25 +275,24 @@ static void mmseq_handle_pte(struct ctx *c, const struct fl_vma *v)
 	 * PMD, PTL trylock, SEQ2. */
 	w = seq_writer(c, c->ph.t_walk, c->ph.t_map, false);
 	if (w) {
-		abort_at(c, A_SEQ1, "mmap_seq changed before the PTL", c->ph.t_map, w, true);
+		abort_at(c, A_SEQ1, c->ph.t_map, w, true);
 		return;
 	}
 	for (size_t i = 0; i < f->nvevents; i++) {
 		const struct fl_vma_event *e = &f->vevents[i];
 
 		if (e->pmd_changed && c->ph.t_walk < e->t_begin && e->t_begin <= c->ph.t_map) {
-			abort_at(c, A_MAP_PMD, "PMD changed before the PTL", c->ph.t_map, NULL,
-				 true);
+			abort_at(c, A_MAP_PMD, c->ph.t_map, NULL, true);
 			return;
 		}
 	}
 	if (fl_spec_ptl_busy(&s->st, f, c->ph.t_map, &free_at)) {
-		abort_at(c, A_PTL, "PTL busy (trylock)", c->ph.t_map, NULL, true);
+		abort_at(c, A_PTL, c->ph.t_map, NULL, true);
 		return;
 	}
 	w = seq_writer(c, c->ph.t_map, c->ph.t_ptl, false);
 	if (w) {
-		abort_at(c, A_SEQ2, "mmap_seq changed with the PTL held", c->ph.t_ptl, w, true);
+		abort_at(c, A_SEQ2, c->ph.t_ptl, w, true);
 		return;
 	}
 	/* With the PTL held: do_anonymous_page() delivers a missing-page
@@ -206,26 +301,24 @@ static void mmseq_handle_pte(struct ctx *c, const struct fl_vma *v)
 	 * wp_page_copy() then needs the anon_vma. */
 	if ((f->handler == FL_H_ANON_READ || f->handler == FL_H_ANON_WRITE) &&
 	    (v->flags & FL_VM_UFFD_MISSING)) {
-		abort_at(c, A_UFFD, "userfaultfd missing", c->ph.t_ptl, NULL, true);
+		abort_at(c, A_UFFD_MISSING, c->ph.t_ptl, NULL, true);
 		return;
 	}
 	if (f->handler == FL_H_WP) {
 		if (v->flags & FL_VM_UFFD_WP) {
-			abort_at(c, A_UFFD, "userfaultfd write-protect", c->ph.t_ptl, NULL, true);
+			abort_at(c, A_UFFD_WP, c->ph.t_ptl, NULL, true);
 			return;
 		}
 		if (f->needs_anon_vma && !v->anon_vma) {
-			abort_at(c, A_ANON_VMA, "no anon_vma yet", c->ph.t_ptl, NULL, true);
+			abort_at(c, A_ANON_VMA, c->ph.t_ptl, NULL, true);
 			return;
 		}
 	}
 	bool pte_changed = fl_spec_pte_changed(f, f->t, c->ph.t_map);
 
 	o->path = FL_PATH_SPECULATIVE;
-	o->counter = C_ATTEMPT;
-	o->reason = pte_changed ? "pte changed under the PTL: returns 0"
-		    : !f->pmd_present || !f->pud_present ? "ok, page table allocated"
-							 : "ok";
+	o->cause = &mmseq_causes[pte_changed ? S_PTE_CHANGED
+				 : !f->pmd_present || !f->pud_present ? S_OK_ALLOC : S_OK];
 	o->attempts = 1;
 	o->latency = f->d_spec;
 }
@@ -243,7 +336,7 @@ static void mmseq_fault(void *state, const struct fl_run_cfg *cfg, const struct 
 	fl_spec_phases(&s->st, f, &c.ph);
 	if (f->place == FL_PLACE_UNKNOWN) {
 		o->path = FL_PATH_NONE;
-		o->reason = "unplaced: no VMA known";
+		o->cause = &mmseq_causes[U_UNPLACED];
 		o->attempts = 0;
 		o->latency = f->d_spec;
 		return;
@@ -251,60 +344,78 @@ static void mmseq_fault(void *state, const struct fl_run_cfg *cfg, const struct 
 	/* do_user_addr_fault() (13/35): kernel-mode faults and mm_users == 1
 	 * go to no_spf, with no counter. */
 	if (!(acc & FL_ACC_USER)) {
-		no_spf(&c, "kernel-mode fault, not tried");
+		no_spf(&c, N_KERNEL);
 		return;
 	}
 	if (s->shortcut && f->mm_users <= 1) {
-		no_spf(&c, "single-threaded (mm_users == 1), not tried");
+		no_spf(&c, N_SINGLE);
 		return;
 	}
 	/* count_vm_spf_event(SPF_ATTEMPT); mmap_seq_read_start(): odd. */
 	w = seq_writer(&c, f->t, f->t, true);
 	if (w) {
-		abort_at(&c, A_ODD, "mmap_seq odd: a writer holds mmap_lock", f->t, w, false);
+		abort_at(&c, A_ODD, f->t, w, false);
 		return;
 	}
 	/* __find_vma() under rcu_read_lock(): none, or vm_start > address. */
 	if (f->place == FL_PLACE_NO_VMA || f->place == FL_PLACE_STACK) {
-		abort_at(&c, A_UNMAPPED, f->place == FL_PLACE_STACK ? "below the VMA (stack growth)"
-								    : "no VMA",
-			 f->t, NULL, false);
+		abort_at(&c, f->place == FL_PLACE_STACK ? A_UNMAPPED_STACK : A_UNMAPPED, f->t, NULL,
+			 false);
 		return;
 	}
 	/* vma_is_anonymous(), or vma_can_speculate() with spec_file. */
 	if (!fl_spec_anonymous(v) &&
 	    !(s->spec_file && fl_vma_ops_of(v) == FL_VMA_OPS_FILE && !(v->flags & FL_VM_HUGETLB))) {
-		abort_at(&c, A_NO_SPEC, v->kind == FL_VMA_SPECIAL ? "special mapping" : "not anonymous",
-			 f->t, NULL, false);
+		abort_at(&c, v->kind == FL_VMA_SPECIAL ? A_NO_SPEC_SPECIAL : A_NO_SPEC, f->t, NULL,
+			 false);
 		return;
 	}
 	/* pvma = *vma; rcu_read_unlock(); mmap_seq_read_check(). */
 	w = seq_writer(&c, f->t, c.ph.t_walk, false);
 	if (w) {
-		abort_at(&c, A_VMA_COPY, "mmap_seq changed during the VMA copy", c.ph.t_walk, w, false);
+		abort_at(&c, A_VMA_COPY, c.ph.t_walk, w, false);
 		return;
 	}
 	if (f->access_error) {
-		abort_at(&c, A_ACCESS, "access error: the classic path signals", c.ph.t_walk, NULL,
-			 false);
+		abort_at(&c, A_ACCESS, c.ph.t_walk, NULL, false);
 		return;
 	}
 	/* __handle_mm_fault() under speculative_page_walk_begin(): no
 	 * allocation, no huge pages. */
 	if (!f->pud_present && !s->pgtable_alloc) {
-		abort_at(&c, A_PUD, "walk: no PMD table (pud_none)", c.ph.t_walk, NULL, true);
+		abort_at(&c, A_PUD, c.ph.t_walk, NULL, true);
 		return;
 	}
 	if (f->pmd_huge || f->thp_fault) {
-		abort_at(&c, A_PMD, "walk: huge PMD (THP)", c.ph.t_walk, NULL, true);
+		abort_at(&c, A_PMD_THP, c.ph.t_walk, NULL, true);
 		return;
 	}
 	if (!f->pmd_present && !s->pgtable_alloc) {
-		abort_at(&c, A_PMD, "walk: no PTE table (pmd_none)", c.ph.t_walk, NULL, true);
+		abort_at(&c, A_PMD_NONE, c.ph.t_walk, NULL, true);
 		return;
 	}
 	/* handle_pte_fault(). */
 	mmseq_handle_pte(&c, v);
+}
+
+/* Lespinasse's /proc/vmstat totals: spf_attempt counts every attempt,
+ * spf_abort the ones that fell back (an SPF_ABORT_* each): the causes'
+ * FL_CAUSE_VMSTAT_* flags. */
+static void mmseq_summarize(FILE *out, int64_t run_id, const struct fl_cause_count *counts,
+			    size_t ncounts)
+{
+	uint64_t attempt = 0, abort_n = 0;
+
+	for (size_t k = 0; k < ncounts; k++) {
+		unsigned flags = counts[k].cause ? counts[k].cause->flags : 0;
+
+		if (flags & FL_CAUSE_VMSTAT_SPF_ATTEMPT)
+			attempt += counts[k].n;
+		if (flags & FL_CAUSE_VMSTAT_SPF_ABORT)
+			abort_n += counts[k].n;
+	}
+	fprintf(out, "run %" PRId64 ":    vmstat spf_attempt %" PRIu64 ", spf_abort %" PRIu64 "\n",
+		run_id, attempt, abort_n);
 }
 
 /* Listed in strategies.c. */
@@ -321,4 +432,7 @@ const struct fl_strategy fl_strategy_spf_mmseq = {
 	.init = mmseq_init,
 	.fault = mmseq_fault,
 	.fini = mmseq_fini,
+	.causes = mmseq_causes,
+	.ncauses = C__COUNT,
+	.summarize = mmseq_summarize,
 };

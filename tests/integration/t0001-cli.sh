@@ -56,4 +56,16 @@ expect_ok "replay --help" replay --help
 contains "replay --help lists the knobs" "$FL_OUT" '^  vma_lock_delay +ns, default 0, 0\.\.1000000000$'
 is "replay --help fits 80 columns" "$(printf '%s\n' "$FL_OUT" | awk 'length($0) > 80')" ""
 
+# Every strategy's cause table, with the kernel function behind each cause.
+expect_ok "faultline help causes" help causes
+causes=$FL_OUT
+for s in classic pervma spf spf-mmseq; do
+	contains "help causes: $s" "$causes" "^$s:$"
+done
+contains "help causes: a counter and its reason" "$causes" '^  vma_lock_abort  write-locked$'
+contains "help causes: the description" "$causes" '^ +vma_start_read\(\) fails'
+contains "help causes: the vmstat flags" "$causes" '^ +\[counts in vmstat spf_attempt and spf_abort\]$'
+contains "help causes: the engine's" "$causes" '^  -  no fault at 64 KiB pages: its page was mapped$'
+is "help causes fits 80 columns" "$(printf '%s\n' "$causes" | awk 'length($0) > 80')" ""
+
 done_testing

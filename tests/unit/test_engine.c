@@ -251,8 +251,8 @@ static int on_outcome(void *ctx, size_t run, const struct fl_fault_view *v, cons
 	x->set = true;
 	x->path = o->path;
 	x->fell_back = o->fell_back;
-	x->counter = o->counter;
-	x->reason = o->reason;
+	x->counter = fl_outcome_counter(o);
+	x->reason = fl_outcome_reason(o);
 	x->attempts = o->attempts;
 	x->latency = o->latency;
 	x->lock_wait = o->lock_wait;
@@ -1585,6 +1585,37 @@ static void process_of_unknown_origin_is_unplaced(void **state)
 	replay_free(&r);
 }
 
+/* An unplaced fault reaches no handler (FL_H_NONE), so without an end
+ * event its latency is no handler's cost: not the calibrated cost of
+ * whatever handler the view's field held (the enum's first, anon_read). */
+static void unplaced_fault_has_no_handler(void **state)
+{
+	struct script s = { .n = 0 };
+	struct replay r;
+	struct fl_event *ev;
+	const uint64_t args[6] = { 0, LEN, PROT_RW, MAP_ANON_PRIV, (uint64_t)-1, 0 };
+
+	(void)state;
+	mapping(&s, 1, PID, A, A + LEN, "rw-p", "", true);
+	call(&s, STRANGER, FL_MM_MMAP, 10, 20, (int64_t)B, args);
+	for (size_t i = 0; i < s.n; i++)
+		if (s.v[i].ev.tid == STRANGER)
+			s.v[i].ev.pid = STRANGER;
+	pfault(&s, STRANGER, STRANGER, 30, B + PG, 0);	/* fault 1: a read, anon_read */
+	ev = add(&s, FL_EV_FAULT, 40, STRANGER, STRANGER);	/* fault 2: unknown, no end */
+	fl_fault_from_x86_tracepoint(&ev->u.fault, A + PG, 0x401000, WR);
+	play(&r, &s, true);
+
+	assert_int_equal(F(&r, 1)->handler, FL_H_ANON_READ);
+	assert_int_equal(F(&r, 2)->place, FL_PLACE_UNKNOWN);
+	assert_false(F(&r, 2)->has_end);
+	assert_int_equal(F(&r, 2)->handler, FL_H_NONE);
+	assert_int_equal(F(&r, 2)->o[0].path, FL_PATH_NONE);	/* pervma */
+	assert_int_equal(F(&r, 2)->o[0].latency, 0);
+	assert_int_equal(F(&r, 2)->o[1].latency, F(&r, 2)->o[1].lock_wait);	/* classic */
+	replay_free(&r);
+}
+
 /* faultline record -p/-a names every thread alive when it attaches, then
  * reads each process's layout: until the read of a process is in the
  * trace, its layout is unknown, even before the first read of all.  A
@@ -2020,6 +2051,7 @@ int main(void)
 		cmocka_unit_test(writer_whose_acquire_was_lost),
 		cmocka_unit_test(a_mapping_replaces_what_it_overlaps),
 		cmocka_unit_test(process_of_unknown_origin_is_unplaced),
+		cmocka_unit_test(unplaced_fault_has_no_handler),
 		cmocka_unit_test(attached_process_before_any_layout_is_unplaced),
 		cmocka_unit_test(attached_process_before_its_names_is_unplaced),
 		cmocka_unit_test(after_a_loss_no_fallback_rests_on_what_it_hid),

@@ -48,7 +48,7 @@ static void dictionary_matches_engine_names(void **state)
 }
 
 /* One fault per handler in a VMA, then faults outside any VMA whose view
- * still holds a handler (the engine leaves the field as it was). */
+ * still holds a handler (the store must not trust the field there). */
 static const enum fl_place outside[] = { FL_PLACE_NO_VMA, FL_PLACE_UNKNOWN, FL_PLACE_STACK };
 #define NFAULTS (FL_H__COUNT + 3)
 
@@ -56,8 +56,9 @@ static void store_faults(struct fl_store *st, int64_t trace_id, int64_t run_id)
 {
 	struct fl_fault f = { .address = 0x10000, .ip = 0x400000 };
 	struct fl_gt_result gt = { .gt = FL_GT_UNKNOWN, .detail = "" };
-	struct fl_outcome o = { .path = FL_PATH_VMA_LOCK, .counter = "vma_lock_success",
-				.reason = "ok", .attempts = 1, .latency = 1000 };
+	static const struct fl_cause ok = { 1, 0, "vma_lock_success", "ok", "" };
+	struct fl_outcome o = { .path = FL_PATH_VMA_LOCK, .cause = &ok, .attempts = 1,
+				.latency = 1000 };
 
 	for (int i = 0; i < NFAULTS; i++) {
 		struct fl_fault_view v = { .fault_id = (uint64_t)i + 1, .t = 100 * ((uint64_t)i + 1),

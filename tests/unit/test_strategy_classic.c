@@ -126,8 +126,8 @@ static struct fl_outcome decide(struct run *r, struct fl_fault_view *v, const st
 	/* What every classic outcome says. */
 	assert_int_equal(o.path, FL_PATH_MMAP_LOCK);
 	assert_false(o.fell_back);
-	assert_string_equal(o.counter, "mmap_lock");
-	assert_non_null(o.reason);
+	assert_string_equal(fl_outcome_counter(&o), "mmap_lock");
+	assert_true(fl_cause_of(S, o.cause));
 	assert_null(o.writer);
 	return o;
 }
@@ -169,7 +169,7 @@ static void do_user_addr_fault_uncontended(void **state)
 	start(&r, -1, -1);
 	v = view(1, 1, 1000, FL_H_ANON_WRITE);
 	o = decide(&r, &v, NULL, 0);
-	assert_string_equal(o.reason, "ok");
+	assert_string_equal(fl_outcome_reason(&o), "ok");
 	assert_int_equal(o.attempts, 1);
 	assert_int_equal(o.lock_wait, 0);
 	assert_int_equal(o.latency, 1000);
@@ -177,7 +177,7 @@ static void do_user_addr_fault_uncontended(void **state)
 	v = view(1, 2, 5000, FL_H_FILE_READ);
 	ended(&v, 5777, false);
 	o = decide(&r, &v, NULL, 0);
-	assert_string_equal(o.reason, "ok");
+	assert_string_equal(fl_outcome_reason(&o), "ok");
 	assert_int_equal(o.attempts, 1);
 	assert_int_equal(o.latency, 777);
 	stop(&r);
@@ -199,7 +199,7 @@ static void lock_mm_and_find_vma_behind_holding_writer(void **state)
 	v.lock_contended = true;
 	v.lock_free_at = 1500;
 	o = decide(&r, &v, &hit, 1);
-	assert_string_equal(o.reason, "ok");
+	assert_string_equal(fl_outcome_reason(&o), "ok");
 	assert_int_equal(o.lock_wait, 500);
 	assert_int_equal(o.latency, 1000 + 500);
 
@@ -405,7 +405,7 @@ static void downgraded_writer(void **state)
 	v = view(1, 2, 300, FL_H_ANON_WRITE);
 	v.place = FL_PLACE_STACK;
 	o = decide(&r, &v, &hit, 1);
-	assert_string_equal(o.reason, "stack growth");
+	assert_string_equal(fl_outcome_reason(&o), "stack growth");
 	assert_int_equal(o.lock_wait, 5000 - 300);
 	stop(&r);
 }
@@ -433,7 +433,7 @@ static void lock_mm_and_find_vma_stack_growth(void **state)
 	v.vma.flags |= FL_VM_GROWSDOWN;
 	v.vma.kind = FL_VMA_STACK;
 	o = decide(&r, &v, NULL, 0);
-	assert_string_equal(o.reason, "stack growth");
+	assert_string_equal(fl_outcome_reason(&o), "stack growth");
 	assert_int_equal(o.attempts, 1);
 	assert_int_equal(o.lock_wait, 3 * W - 100);	/* write lock at 3S */
 	assert_int_equal(o.latency, 1000 + 3 * W - 100);
@@ -446,7 +446,7 @@ static void lock_mm_and_find_vma_stack_growth(void **state)
 	assert_int_equal(o.lock_wait, 0);
 	v = view(1, 5, W + 200, FL_H_ANON_READ);
 	o = decide(&r, &v, NULL, 0);
-	assert_string_equal(o.reason, "ok");
+	assert_string_equal(fl_outcome_reason(&o), "ok");
 	assert_int_equal(o.lock_wait, 3 * W + 500 - (W + 200));
 
 	v = view(2, 20, W + 300, FL_H_ANON_READ);	/* another mm */
@@ -475,7 +475,7 @@ static void stack_growth_under_read_lock(void **state)
 	v = view(1, 2, 100, FL_H_ANON_WRITE);
 	v.place = FL_PLACE_STACK;
 	o = decide(&r, &v, NULL, 0);
-	assert_string_equal(o.reason, "stack growth");
+	assert_string_equal(fl_outcome_reason(&o), "stack growth");
 	assert_int_equal(o.lock_wait, 0);
 	v = view(1, 3, 200, FL_H_ANON_READ);
 	o = decide(&r, &v, NULL, 0);
@@ -499,7 +499,7 @@ static void lock_mm_and_find_vma_no_vma(void **state)
 	v.place = FL_PLACE_NO_VMA;
 	memset(&v.vma, 0, sizeof(v.vma));
 	o = decide(&r, &v, &hit, 1);
-	assert_string_equal(o.reason, "no VMA");
+	assert_string_equal(fl_outcome_reason(&o), "no VMA");
 	assert_int_equal(o.attempts, 0);
 	assert_int_equal(o.lock_wait, 300);
 	assert_int_equal(o.latency, 300);
@@ -520,7 +520,7 @@ static void do_user_addr_fault_access_error(void **state)
 	v.vma.flags = FL_VM_READ | FL_VM_MAYREAD;
 	v.access_error = true;
 	o = decide(&r, &v, NULL, 0);
-	assert_string_equal(o.reason, "access error");
+	assert_string_equal(fl_outcome_reason(&o), "access error");
 	assert_int_equal(o.attempts, 0);
 	assert_int_equal(o.lock_wait, 0);
 	assert_int_equal(o.latency, 0);
@@ -544,7 +544,7 @@ static void filemap_fault_drops_lock_for_io(void **state)
 	v = view(1, 1, 0, FL_H_FILE_READ);
 	ended(&v, 100000, true);
 	o = decide(&r, &v, &hit, 1);
-	assert_string_equal(o.reason, "file IO");
+	assert_string_equal(fl_outcome_reason(&o), "file IO");
 	assert_int_equal(o.attempts, 2);
 	/* Each hold is the handler's cost (2000): the retry queues at
 	 * 100000 - 2000 = 98000, behind the writer until 99000. */
@@ -575,7 +575,7 @@ static void filemap_fault_every_file_handler(void **state)
 
 		v.major = true;		/* no end event: cost-based */
 		o = decide(&r, &v, NULL, 0);
-		assert_string_equal(o.reason, "file IO");
+		assert_string_equal(fl_outcome_reason(&o), "file IO");
 		assert_int_equal(o.attempts, 2);
 		assert_int_equal(o.lock_wait, 0);
 		assert_int_equal(o.latency, cost[hs[i]]);
@@ -599,7 +599,7 @@ static void filemap_fault_without_allow_retry(void **state)
 	v = view(1, 1, 0, FL_H_FILE_READ);
 	ended(&v, 100000, true);
 	o = decide(&r, &v, &hit, 1);
-	assert_string_equal(o.reason, "file IO");
+	assert_string_equal(fl_outcome_reason(&o), "file IO");
 	assert_int_equal(o.attempts, 1);
 	assert_int_equal(o.lock_wait, 0);
 	stop(&r);
@@ -618,7 +618,7 @@ static void do_swap_page_swap_io(void **state)
 	v = view(1, 1, 0, FL_H_SWAP);
 	ended(&v, 80000, true);
 	o = decide(&r, &v, NULL, 0);
-	assert_string_equal(o.reason, "swap IO");
+	assert_string_equal(fl_outcome_reason(&o), "swap IO");
 	assert_int_equal(o.attempts, 2);
 	assert_int_equal(o.latency, 80000);
 
@@ -626,7 +626,7 @@ static void do_swap_page_swap_io(void **state)
 	v = view(1, 1, 100000, FL_H_SWAP);
 	ended(&v, 104000, false);
 	o = decide(&r, &v, NULL, 0);
-	assert_string_equal(o.reason, "ok");
+	assert_string_equal(fl_outcome_reason(&o), "ok");
 	assert_int_equal(o.attempts, 1);
 	stop(&r);
 }
@@ -646,14 +646,14 @@ static void folio_lock_or_retry(void **state)
 	v.folio_locked = true;
 	ended(&v, 30000, false);
 	o = decide(&r, &v, NULL, 0);
-	assert_string_equal(o.reason, "folio locked");
+	assert_string_equal(fl_outcome_reason(&o), "folio locked");
 	assert_int_equal(o.attempts, 2);
 
 	v = view(1, 2, 100, FL_H_SWAP);
 	v.folio_locked = true;
 	ended(&v, 30000, true);
 	o = decide(&r, &v, NULL, 0);
-	assert_string_equal(o.reason, "folio locked");
+	assert_string_equal(fl_outcome_reason(&o), "folio locked");
 	assert_int_equal(o.attempts, 2);
 	stop(&r);
 }
@@ -675,13 +675,13 @@ static void shmem_fault_keeps_mmap_lock(void **state)
 	v.pc_wait = FL_PCW_SLEPT;
 	ended(&v, 30000, false);
 	o = decide(&r, &v, NULL, 0);
-	assert_string_equal(o.reason, "ok");
+	assert_string_equal(fl_outcome_reason(&o), "ok");
 	assert_int_equal(o.attempts, 1);
 	v = view(1, 1, 100000, FL_H_FILE_READ);
 	v.vma.kind = FL_VMA_SHMEM;
 	ended(&v, 190000, true);
 	o = decide(&r, &v, NULL, 0);
-	assert_string_equal(o.reason, "ok");
+	assert_string_equal(fl_outcome_reason(&o), "ok");
 	assert_int_equal(o.attempts, 1);
 	/* The same sleep in a file's fault: filemap_fault() retries. */
 	v = view(1, 1, 200000, FL_H_FILE_READ);
@@ -689,7 +689,7 @@ static void shmem_fault_keeps_mmap_lock(void **state)
 	v.pc_wait = FL_PCW_SLEPT;
 	ended(&v, 230000, false);
 	o = decide(&r, &v, NULL, 0);
-	assert_string_equal(o.reason, "folio locked");
+	assert_string_equal(fl_outcome_reason(&o), "folio locked");
 	assert_int_equal(o.attempts, 2);
 	stop(&r);
 }
@@ -711,21 +711,21 @@ static void file_fault_waits_seen(void **state)
 	v.pc_wait = FL_PCW_READAHEAD;
 	ended(&v, 30000, false);
 	o = decide(&r, &v, NULL, 0);
-	assert_string_equal(o.reason, "readahead");
+	assert_string_equal(fl_outcome_reason(&o), "readahead");
 	assert_int_equal(o.attempts, 2);
 
 	v = view(1, 2, 100, FL_H_FILE_COW);
 	v.pc_wait = FL_PCW_SLEPT;
 	ended(&v, 30000, false);
 	o = decide(&r, &v, NULL, 0);
-	assert_string_equal(o.reason, "folio locked");
+	assert_string_equal(fl_outcome_reason(&o), "folio locked");
 	assert_int_equal(o.attempts, 2);
 
 	v = view(1, 3, 200, FL_H_ANON_WRITE);
 	v.pc_wait = FL_PCW_SLEPT;
 	ended(&v, 30000, false);
 	o = decide(&r, &v, NULL, 0);
-	assert_string_equal(o.reason, "ok");
+	assert_string_equal(fl_outcome_reason(&o), "ok");
 	assert_int_equal(o.attempts, 1);
 	stop(&r);
 }
@@ -746,7 +746,7 @@ static void no_io_no_retry(void **state)
 
 		v.major = true;
 		o = decide(&r, &v, NULL, 0);
-		assert_string_equal(o.reason, "ok");
+		assert_string_equal(fl_outcome_reason(&o), "ok");
 		assert_int_equal(o.attempts, 1);
 		assert_int_equal(o.latency, cost[hs[i]]);
 	}
@@ -768,7 +768,7 @@ static void unplaced(void **state)
 	v = view(1, 1, 50, FL_H_ANON_READ);
 	v.place = FL_PLACE_UNKNOWN;
 	o = decide(&r, &v, &hit, 1);
-	assert_string_equal(o.reason, "unplaced: unknown layout");
+	assert_string_equal(fl_outcome_reason(&o), "unplaced: unknown layout");
 	assert_int_equal(o.attempts, 1);
 	assert_int_equal(o.lock_wait, 200);
 
@@ -776,21 +776,21 @@ static void unplaced(void **state)
 	v.place = FL_PLACE_UNKNOWN;
 	ended(&v, 50000, true);
 	o = decide(&r, &v, NULL, 0);
-	assert_string_equal(o.reason, "unplaced: unknown layout");
+	assert_string_equal(fl_outcome_reason(&o), "unplaced: unknown layout");
 	assert_int_equal(o.attempts, 2);
 
 	v = view(1, 1, 60000, FL_H_ANON_WRITE);
 	v.place = FL_PLACE_INFERRED;
 	v.vma.extent_inferred = true;
 	o = decide(&r, &v, NULL, 0);
-	assert_string_equal(o.reason, "unplaced: inferred extent");
+	assert_string_equal(fl_outcome_reason(&o), "unplaced: inferred extent");
 	assert_int_equal(o.attempts, 1);
 
 	v = view(1, 1, 70000, FL_H_FILE_READ);
 	v.place = FL_PLACE_INFERRED;
 	v.major = true;
 	o = decide(&r, &v, NULL, 0);
-	assert_string_equal(o.reason, "file IO");
+	assert_string_equal(fl_outcome_reason(&o), "file IO");
 	stop(&r);
 }
 

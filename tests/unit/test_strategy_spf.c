@@ -137,11 +137,9 @@ static struct fl_outcome decide(struct run *r, const struct fl_fault_view *v)
 	struct fl_outcome o;
 
 	memset(&o, 0, sizeof(o));
-	o.counter = "";
-	o.reason = "";
 	S->fault(r->state, &r->cfg, v, &o);
-	assert_non_null(o.reason);
-	assert_true(o.reason[0] != '\0');
+	assert_true(fl_cause_of(S, o.cause));
+	assert_true(fl_outcome_reason(&o)[0] != '\0');
 	if (o.path == FL_PATH_SPECULATIVE) {
 		assert_false(o.fell_back);
 		assert_int_equal(o.lock_wait, 0);
@@ -154,8 +152,8 @@ static struct fl_outcome decide(struct run *r, const struct fl_fault_view *v)
 	do {                                                            \
 		assert_int_equal((o).path, (path_));                    \
 		assert_int_equal((o).fell_back, (fell_));               \
-		assert_string_equal((o).counter, (counter_));           \
-		assert_string_equal((o).reason, (reason_));             \
+		assert_string_equal(fl_outcome_counter(&(o)), (counter_));           \
+		assert_string_equal(fl_outcome_reason(&(o)), (reason_));             \
 	} while (0)
 #define EXPECT_OK(o) EXPECT(o, FL_PATH_SPECULATIVE, false, "speculative_pgfault", "ok")
 #define EXPECT_RETRY(o, counter_, reason_) EXPECT(o, FL_PATH_MMAP_LOCK, true, counter_, reason_)
@@ -527,8 +525,8 @@ static void get_vma_hole_below_a_vma(void **state)
 	o = once(NULL, &v);
 	assert_int_equal(o.path, FL_PATH_MMAP_LOCK);
 	assert_true(o.fell_back);
-	assert_string_equal(o.counter, "");
-	assert_string_equal(o.reason, "no VMA (get_vma() NULL), no event");
+	assert_string_equal(fl_outcome_counter(&o), "");
+	assert_string_equal(fl_outcome_reason(&o), "no VMA (get_vma() NULL), no event");
 }
 
 /* vma->vm_ops && vma->vm_ops->fault: spf_vma_notsup for file-backed and
@@ -752,9 +750,9 @@ static void deterministic_and_seeded(void **state)
 		S->init(b.state, &b.cfg, NULL);
 		oa = decide(&a, &v);
 		ob = decide(&b, &v);
-		assert_string_equal(oa.reason, ob.reason);
+		assert_string_equal(fl_outcome_reason(&oa), fl_outcome_reason(&ob));
 		assert_int_equal(oa.latency, ob.latency);
-		differ += strcmp(oa.reason, "pte_map_lock: vm_sequence changed") != 0;
+		differ += strcmp(fl_outcome_reason(&oa), "pte_map_lock: vm_sequence changed") != 0;
 		stop(&a);
 		stop(&b);
 	}
@@ -784,8 +782,8 @@ static int on_outcome(void *ctx, size_t run, const struct fl_fault_view *v, cons
 
 	if (v->fault_id < 1 || v->fault_id > 8 || run > 1)
 		return -1;
-	snprintf(k->o[v->fault_id - 1][run].counter, 40, "%s", o->counter);
-	snprintf(k->o[v->fault_id - 1][run].reason, 80, "%s", o->reason);
+	snprintf(k->o[v->fault_id - 1][run].counter, 40, "%s", fl_outcome_counter(o));
+	snprintf(k->o[v->fault_id - 1][run].reason, 80, "%s", fl_outcome_reason(o));
 	k->o[v->fault_id - 1][run].writer = o->writer ? o->writer->id : 0;
 	k->o[v->fault_id - 1][run].set = true;
 	k->n++;

@@ -205,16 +205,6 @@ int fl_store_open(const char *path, struct fl_store **out, struct fl_err *err)
 	 * initializes; later it is refused (SQLITE_MISUSE) and changes
 	 * nothing. */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-	/* Statement journals in memory up to 4 MiB (SQLite's default: 64
-	 * KiB, then a file under /var/tmp).  The readers' indexes, built at
-	 * the end of the replay's transaction, journal the pages each CREATE
-	 * INDEX changes: 0.5 MiB on the largest bundled trace, 1.4 MiB with
-	 * every strategy, written and removed again through a file of its
-	 * own, each page a write of its own.  Beyond 4 MiB the journal
-	 * spills to its file as before, so memory stays bounded.  Like the
-	 * setting above, process-wide and taken only before SQLite
-	 * initializes. */
-	sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, 4 << 20);
 	st->path = path;
 	/* A new database is made in a private file and published whole at
 	 * the commit; another replay creating the same path meanwhile is met

@@ -143,14 +143,23 @@ static void fall_back(const struct fl_fault_view *f, struct fl_outcome *o, int c
 	/* lock_mm_and_find_vma(): the read lock waits behind the writer
 	 * holding it and those queued before, from when the fault asks for
 	 * it (fl_fault_view.t_lock_req, lock_free_at_req), as late as the
-	 * thread runs behind.  When the kernel fell back too and this run
-	 * has not moved the thread, the request is the kernel's own: it
-	 * waits what the kernel's did (kernel_wait). */
-	if (f->kernel_waited && !f->behind)
+	 * thread runs behind.  When the kernel fell back too, the request is
+	 * the kernel's own: the lock came when the kernel's did, and what of
+	 * that the writers do not explain is the thread waiting for a CPU
+	 * once woken, which a thread running behind still meets.  So it
+	 * waits what the kernel's did (kernel_wait) or, running behind, until
+	 * the kernel's acquire or as the writers in the way give, whichever
+	 * is later. */
+	if (f->kernel_waited && !f->behind) {
 		o->lock_wait = f->kernel_wait;
-	else if (f->lock_free_at_req > f->t_lock_req + f->behind &&
-		 f->lock_free_at_req != UINT64_MAX)
+		return;
+	}
+	if (f->lock_free_at_req > f->t_lock_req + f->behind &&
+	    f->lock_free_at_req != UINT64_MAX)
 		o->lock_wait = f->lock_free_at_req - (f->t_lock_req + f->behind);
+	if (f->kernel_waited && f->kernel_wait > f->behind &&
+	    f->kernel_wait - f->behind > o->lock_wait)
+		o->lock_wait = f->kernel_wait - f->behind;
 }
 
 /* filemap_fault() under the VMA lock drops it and returns VM_FAULT_RETRY

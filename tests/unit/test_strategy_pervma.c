@@ -362,6 +362,44 @@ static void vma_start_read_write_locked(void **state)
 	}
 }
 
+/* A fault the kernel also sent to mmap_lock waits what the kernel's did:
+ * its acquire_returned came after the writer released (a downgrade wakes
+ * the readers queued behind it) once the thread ran again.  Running a few
+ * us behind (delay propagation) does not make that CPU wait vanish: it
+ * waits until the kernel's acquire, less how far behind it runs. */
+static void fallback_waits_as_the_kernel_did(void **state)
+{
+	struct run r;
+	struct fl_writer w = writer(5, FL_MM_MUNMAP, 900, 1500);
+	struct fl_writer_hit hit = { .w = &w, .wrote_vma = true, .wrote_any = true };
+	struct fl_fault_view v;
+	struct fl_outcome o;
+
+	(void)state;
+	start(&r, "6.15+");
+	v = anon_view(1000, FL_H_ANON_WRITE);
+	v.lock_contended = true;
+	v.t_lock_req = 1100;
+	v.lock_free_at = v.lock_free_at_req = 1500;
+	v.kernel_waited = true;
+	v.kernel_wait = 3000000;	/* 3 ms: woken at 1500, ran much later */
+	o = decide(&r, &v, &hit, 1);
+	EXPECT_ABORT(o, "write-locked");
+	assert_int_equal(o.lock_wait, 3000000);
+
+	v.behind = 6000;
+	o = decide(&r, &v, &hit, 1);
+	assert_int_equal(o.lock_wait, 3000000 - 6000);
+
+	/* Behind by more than the kernel waited: the writers in the way. */
+	v.kernel_wait = 300;
+	v.behind = 100;
+	v.lock_free_at_req = 1500;
+	o = decide(&r, &v, &hit, 1);
+	assert_int_equal(o.lock_wait, 1500 - (1100 + 100));
+	stop(&r);
+}
+
 /* vma_lock_delay: the writer's vma_start_write() taken as coming that
  * long after its mmap_lock acquisition.  A fault before that point still
  * gets its VMA read lock; one after it aborts. */
@@ -1225,6 +1263,7 @@ int main(void)
 		cmocka_unit_test(default_profile_is_latest),
 		cmocka_unit_test(anon_fault_success),
 		cmocka_unit_test(vma_start_read_write_locked),
+		cmocka_unit_test(fallback_waits_as_the_kernel_did),
 		cmocka_unit_test(vma_lock_delay_knob),
 		cmocka_unit_test(write_locked_names_the_right_writer),
 		cmocka_unit_test(writer_on_another_vma_does_not_abort),

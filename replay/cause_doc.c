@@ -4,34 +4,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "knob_doc.h"
 #include "strategy.h"
-
-/* text from column 13, wrapped at 80. */
-static void wrapped(FILE *out, const char *text)
-{
-	size_t col = 13;
-	bool start = true;	/* nothing of text on this line yet */
-
-	fprintf(out, "%13s", "");
-	while (*text) {
-		size_t n = strcspn(text, " ");
-
-		if (!start && col + 1 + n > 80) {
-			fprintf(out, "\n%13s", "");
-			col = 13;
-		} else if (!start) {
-			fputc(' ', out);
-			col++;
-		}
-		fprintf(out, "%.*s", (int)n, text);
-		start = false;
-		col += n;
-		text += n;
-		while (*text == ' ')
-			text++;
-	}
-	fputc('\n', out);
-}
 
 /* Each cause: its counter and reason on one line (the reason on the next
  * when both do not fit in 80 columns), then what it counts as, and its
@@ -50,7 +24,7 @@ static void print_table(FILE *out, const char *name, const struct fl_cause *t, s
 			fprintf(out, "%13s[counts in vmstat spf_attempt and spf_abort]\n", "");
 		else if (t[i].flags & FL_CAUSE_VMSTAT_SPF_ATTEMPT)
 			fprintf(out, "%13s[counts in vmstat spf_attempt]\n", "");
-		wrapped(out, t[i].description);
+		fl_doc_wrap(out, 13, "", t[i].description);
 	}
 }
 

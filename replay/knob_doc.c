@@ -97,19 +97,19 @@ int fl_knob_known(const char *key)
 	return 0;
 }
 
-/* text from column 27, wrapped to fit 80 columns; prefix before it. */
-static void wrapped(FILE *out, const char *prefix, const char *text)
+/* text from column indent, wrapped to fit 80 columns; prefix before it. */
+void fl_doc_wrap(FILE *out, size_t indent, const char *prefix, const char *text)
 {
-	size_t col = 27 + strlen(prefix);
+	size_t col = indent + strlen(prefix);
 	bool start = true;	/* nothing of text on this line yet */
 
-	fprintf(out, "%27s%s", "", prefix);
+	fprintf(out, "%*s%s", (int)indent, "", prefix);
 	while (*text) {
 		size_t n = strcspn(text, " ");
 
 		if (!start && col + 1 + n > 80) {
-			fprintf(out, "\n%27s", "");
-			col = 27;
+			fprintf(out, "\n%*s", (int)indent, "");
+			col = indent;
 		} else if (!start) {
 			fputc(' ', out);
 			col++;
@@ -137,9 +137,9 @@ static void print_one(FILE *out, const struct fl_strategy *s)
 
 		fprintf(out, "  %-24s %s, default %" PRId64 ", %" PRId64 "..%" PRId64 "\n", kn->key,
 			d ? d->unit : "?", kn->def, kn->min, kn->max);
-		wrapped(out, "", kn->help ? kn->help : "");
+		fl_doc_wrap(out, 27, "", kn->help ? kn->help : "");
 		if (d)
-			wrapped(out, "source: ", d->source);
+			fl_doc_wrap(out, 27, "source: ", d->source);
 	}
 }
 
@@ -157,7 +157,7 @@ void fl_knobs_print(FILE *out, const struct fl_strategy *s)
 	fprintf(out, "\nevery strategy (what-if keys, recorded with the run):\n");
 	for (size_t i = 0; i < sizeof(what_if) / sizeof(what_if[0]); i++) {
 		fprintf(out, "  %-24s %s\n", what_if[i].key, what_if[i].values);
-		wrapped(out, "", what_if[i].meaning);
+		fl_doc_wrap(out, 27, "", what_if[i].meaning);
 	}
 }
 

@@ -30,6 +30,9 @@ const char *fl_knob_unit(const char *strategy, const char *key);
  * key, unit, default, range, meaning, source; then the what-if keys that
  * apply to every strategy. */
 void fl_knobs_print(FILE *out, const struct fl_strategy *s);
+/* text from column indent, wrapped to fit 80 columns, after prefix (which
+ * starts at indent): the help's knob and cause descriptions. */
+void fl_doc_wrap(FILE *out, size_t indent, const char *prefix, const char *text);
 /* "spec_file (0 or 1, default 0), writer_scale (percent, default 100),
  * ..." on one line, for an error message about strategy s. */
 void fl_knobs_list_line(FILE *out, const struct fl_strategy *s);

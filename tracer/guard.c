@@ -19,6 +19,7 @@
 
 #include "chunks.h"
 #include "lttng_ctl.h"
+#include "proc_stat.h"
 #include "sessiond_life.h"
 #include "trace_dir.h"
 
@@ -28,35 +29,6 @@ struct guard_state {
 	char session[256];
 	bool started, done;
 };
-
-/* A process's parent and state from /proc/PID/stat (the comm may hold
- * spaces and parentheses: the fields follow the last ')'). */
-static bool proc_stat(pid_t pid, pid_t *ppid, char *state)
-{
-	char path[64], buf[512], *p;
-	FILE *f;
-	size_t n;
-	int pp;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (!(f = fopen(path, "re")))
-		return false;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	if (!(p = strrchr(buf, ')')) || sscanf(p + 1, " %c %d", state, &pp) != 2)
-		return false;
-	*ppid = (pid_t)pp;
-	return true;
-}
-
-static bool gone(pid_t pid)
-{
-	pid_t pp;
-	char st;
-
-	return !proc_stat(pid, &pp, &st) || st == 'Z' || st == 'X';
-}
 
 static bool in_set(const pid_t *v, size_t n, pid_t p)
 {
@@ -74,7 +46,7 @@ static size_t kill_tree(pid_t root)
 	static pid_t set[MAXP];
 	size_t n = 0, before;
 
-	if (root <= 0 || gone(root))
+	if (root <= 0 || fl_proc_gone(root))
 		return 0;
 	set[n++] = root;
 	kill(root, SIGSTOP);
@@ -89,7 +61,7 @@ static size_t kill_tree(pid_t root)
 			pid_t p = (pid_t)atoi(de->d_name), pp;
 			char st;
 
-			if (p > 0 && !in_set(set, n, p) && proc_stat(p, &pp, &st) &&
+			if (p > 0 && !in_set(set, n, p) && fl_proc_stat(p, &pp, &st, NULL) &&
 			    in_set(set, n, pp)) {
 				kill(p, SIGSTOP);
 				set[n++] = p;
@@ -118,7 +90,7 @@ static void end_session(const char *name, pid_t sessiond)
 		snprintf(l.session, sizeof(l.session), "%s", name);
 		l.created = l.started = true;
 	}
-	l.sessiond_pid = sessiond > 0 && !gone(sessiond) ? sessiond : 0;
+	l.sessiond_pid = sessiond > 0 && !fl_proc_gone(sessiond) ? sessiond : 0;
 	fl_lttng_cleanup(&l);
 }
 
@@ -131,7 +103,7 @@ static void clean_up(const struct guard_state *s, const char *outdir,
 	bool sessiond_stopped;
 
 	end_session(s->session, s->sessiond);
-	sessiond_stopped = s->sessiond > 0 && gone(s->sessiond);
+	sessiond_stopped = s->sessiond > 0 && fl_proc_gone(s->sessiond);
 	snprintf(mark, sizeof(mark), "%s/%s", outdir, FL_TRACE_MARK_RECORDING);
 	if (lstat(mark, &st) < 0)
 		return;		/* the recorder had finished the trace */

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "sessiond_life.h"
+#include "proc_stat.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -38,43 +39,6 @@ int fl_sessiond_note_path(char *buf, size_t n)
 	return len < 0 || (size_t)len >= n ? -ENAMETOOLONG : 0;
 }
 
-/* A process's parent, state and start time (clock ticks since boot) from
- * /proc/PID/stat; the fields follow the comm's last ')'. */
-static bool proc_stat(pid_t pid, pid_t *ppid, char *state, unsigned long long *start)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long st = 0;
-	FILE *f;
-	size_t n;
-	int pp;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (!(f = fopen(path, "re")))
-		return false;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt
-	 * cmajflt utime stime cutime cstime priority nice num_threads
-	 * itrealvalue starttime */
-	if (!(p = strrchr(buf, ')')) ||
-	    sscanf(p + 1, " %c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
-		   "%*d %llu", state, &pp, &st) != 3)
-		return false;
-	*ppid = (pid_t)pp;
-	if (start)
-		*start = st;
-	return true;
-}
-
-static bool gone(pid_t pid)
-{
-	pid_t pp;
-	char st;
-
-	return !proc_stat(pid, &pp, &st, NULL) || st == 'Z' || st == 'X';
-}
-
 int fl_sessiond_note_put(pid_t pid)
 {
 	char path[4096], tmp[4200], line[64];
@@ -83,7 +47,7 @@ int fl_sessiond_note_put(pid_t pid)
 	char st;
 	int fd, len, rc = 0;
 
-	if (fl_sessiond_note_path(path, sizeof(path)) < 0 || !proc_stat(pid, &pp, &st, &start))
+	if (fl_sessiond_note_path(path, sizeof(path)) < 0 || !fl_proc_stat(pid, &pp, &st, &start))
 		return -ENOENT;
 	snprintf(tmp, sizeof(tmp), "%s.%d", path, (int)getpid());
 	len = snprintf(line, sizeof(line), "%d %llu\n", (int)pid, start);
@@ -125,7 +89,7 @@ pid_t fl_sessiond_note_get(void)
 
 	if (fl_sessiond_note_path(path, sizeof(path)) < 0 || !(pid = note_read(path, &start)))
 		return 0;
-	if (proc_stat(pid, &pp, &st, &now) && now == start && st != 'Z' && st != 'X')
+	if (fl_proc_stat(pid, &pp, &st, &now) && now == start && st != 'Z' && st != 'X')
 		return pid;
 	/* That daemon has gone (its pid may now be another process's). */
 	fl_sessiond_note_clear(pid);
@@ -151,7 +115,7 @@ void fl_sessiond_stop(pid_t pid)
 
 	if (pid <= 0)
 		return;
-	if (gone(pid)) {
+	if (fl_proc_gone(pid)) {
 		waitpid(pid, &status, WNOHANG);
 		return;
 	}
@@ -162,20 +126,20 @@ void fl_sessiond_stop(pid_t pid)
 			pid_t p = (pid_t)atoi(de->d_name), pp;
 			char st;
 
-			if (p > 0 && proc_stat(p, &pp, &st, NULL) && pp == pid)
+			if (p > 0 && fl_proc_stat(p, &pp, &st, NULL) && pp == pid)
 				kids[nkids++] = p;
 		}
 		closedir(d);
 	}
 	kill(pid, SIGTERM);
-	for (int i = 0; i < 500 && !gone(pid); i++)
+	for (int i = 0; i < 500 && !fl_proc_gone(pid); i++)
 		sleep_ms(10);
-	if (!gone(pid))
+	if (!fl_proc_gone(pid))
 		kill(pid, SIGKILL);
 	/* Reaped when it is ours; a zombie of another parent is gone too. */
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	for (size_t i = 0; i < nkids; i++)
-		if (!gone(kids[i]))
+		if (!fl_proc_gone(kids[i]))
 			kill(kids[i], SIGKILL);
 }

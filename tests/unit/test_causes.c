@@ -226,6 +226,7 @@ static void replay_trace(const char *rel, const char *arch)
 	assert_int_equal(k.outcomes, fl_engine_stats(k.e)->faults * k.nruns);
 	if (arch)
 		assert_true(k.engine_outcomes > 0);
+	fl_ingest_result_free(&res);
 	fl_engine_free(k.e);
 	for (size_t i = 0; i < k.nruns; i++) {
 		k.runs[i].strategy->fini(k.runs[i].state);

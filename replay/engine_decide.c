@@ -302,9 +302,21 @@ int eng_decide(struct fl_engine *e, struct pfault *p)
 	/* The trylock's time: the fault's own first attempt when the trace
 	 * has it (it looks at the lock between its start_locking and its
 	 * acquire_returned), else the calibrated delay after the fault. */
-	uint64_t tc = p->gt.t_try >= v->t && p->gt.t_try_ret >= p->gt.t_try
-			      ? p->gt.t_try + (p->gt.t_try_ret - p->gt.t_try) / 2
+	bool has_try = p->gt.t_try >= v->t && p->gt.t_try_ret >= p->gt.t_try;
+	uint64_t tc = has_try ? p->gt.t_try + (p->gt.t_try_ret - p->gt.t_try) / 2
 			      : v->t + e->d_anon;
+	/* Whether a writer held the lock at the trylock's atomic, from the
+	 * stamps that compare like with like.  A writer takes the lock
+	 * between its start_locking and its acquire_returned, as the
+	 * trylock tries it: the two acquire_returned stamps tell which came
+	 * first (a writer that returned 160 ns before the trylock did, from
+	 * the same start_locking ns, had the lock).  mmap_write_unlock()
+	 * traces mmap_lock_released before up_write(), as mmap_read_trylock()
+	 * traces start_locking before down_read_trylock(): those two tell
+	 * whether the lock was still held (a trylock started 110 ns before
+	 * the writer's released stamp failed). */
+	uint64_t tc_ret = has_try ? p->gt.t_try_ret : tc;
+	uint64_t tc_start = has_try ? p->gt.t_try : tc;
 
 	v->fault = &p->f;
 	/* mmap_read_trylock() fails while a writer holds mmap_lock or waits
@@ -316,8 +328,8 @@ int eng_decide(struct fl_engine *e, struct pfault *p)
 		const struct writer_obj *w = p->hit[i];
 		bool in = hit_in_window(w, v->t);
 		bool queued = w->w.has_lock && w->w.q_begin <= v->t && v->t < w->w.w_begin;
-		bool at_trylock = (w->w.w_begin <= tc || w->w.q_begin + FL_RWSEM_WSPIN_NS <= tc) &&
-				  w->w.q_begin <= tc && tc < w->w.w_end;
+		bool at_trylock = (w->w.w_begin <= tc_ret || w->w.q_begin + FL_RWSEM_WSPIN_NS <= tc) &&
+				  w->w.q_begin <= tc_ret && tc_start < w->w.w_end;
 		bool late;
 
 		if (at_trylock)

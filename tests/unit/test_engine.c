@@ -749,6 +749,59 @@ static void trylock_at_the_faults_own_attempt(void **state)
 	replay_free(&r);
 }
 
+/* A writer and the trylock of __vmf_anon_prepare() start locking in the
+ * same ns on two CPUs (a node worker's mmap against another's first
+ * write, recorded): the writer's acquire_returned comes 361 ns later,
+ * the trylock's 521 ns later, failed.  Each took or tried the lock
+ * between its two stamps, so the like stamps are what compare: the
+ * writer returned first and held it.  The middle of the trylock's span
+ * fell before the writer's return, and read as the lock still free.
+ * Returned before the writer did, the trylock got it. */
+static void trylock_and_writer_compared_by_their_returns(void **state)
+{
+	struct script s = { .n = 0 };
+	struct replay r;
+	const uint64_t mp[6] = { A + 0x8000, 0x1000, FL_PROT_READ };
+
+	(void)state;
+	mmap_anon(&s, 10, 20, A, 0, true);
+	mmap_anon(&s, 30, 40, B, 0, true);
+	call(&s, MAIN, FL_MM_MPROTECT, 5990, 9010, 0, mp);
+	W_START(&s, MAIN, 6000);
+	fault(&s, T2, 5976, B, WR);			/* fault 1: first write into B */
+	R_START(&s, T2, 6000);				/* __vmf_anon_prepare's trylock */
+	W_OK(&s, MAIN, 6361);
+	R_FAIL(&s, T2, 6521);
+	R_START(&s, T2, 6522);				/* lock_mm_and_find_vma's trylock */
+	R_FAIL(&s, T2, 6523);
+	R_START(&s, T2, 6524);				/* mmap_read_lock_killable() */
+	W_REL(&s, MAIN, 9000);
+	R_OK(&s, T2, 9001);
+	fault_end(&s, T2, 9050, false);
+	R_REL(&s, T2, 9060);
+	play(&r, &s, false);
+	EXPECT_RETRY(&r, 1, "no anon_vma");
+	EXPECT_GT(&r, 1, FL_GT_FALLBACK, "anon_vma retry");
+	replay_free(&r);
+
+	s.n = 0;
+	mmap_anon(&s, 10, 20, A, 0, true);
+	mmap_anon(&s, 30, 40, B, 0, true);
+	call(&s, MAIN, FL_MM_MPROTECT, 5990, 9010, 0, mp);
+	W_START(&s, MAIN, 6000);
+	fault(&s, T2, 5976, B, WR);
+	R_START(&s, T2, 6000);
+	R_OK(&s, T2, 6300);
+	R_REL(&s, T2, 6310);
+	W_OK(&s, MAIN, 6361);
+	fault_end(&s, T2, 6400, false);
+	W_REL(&s, MAIN, 9000);
+	play(&r, &s, false);
+	EXPECT_OK(&r, 1, "ok, anon_vma under trylock");
+	EXPECT_GT(&r, 1, FL_GT_VMA, "anon_vma trylock");
+	replay_free(&r);
+}
+
 /* A trace without mmap_lock events: a writer's window is its syscall span
  * (docs/design.md §6), from sys_enter to sys_exit of the mprotect. */
 static void syscall_span_windows(void **state)
@@ -2028,6 +2081,7 @@ int main(void)
 		cmocka_unit_test(stack_growth_below_growsdown),
 		cmocka_unit_test(first_anon_write_and_the_trylock),
 		cmocka_unit_test(trylock_at_the_faults_own_attempt),
+		cmocka_unit_test(trylock_and_writer_compared_by_their_returns),
 		cmocka_unit_test(syscall_span_windows),
 		cmocka_unit_test(deterministic),
 		cmocka_unit_test(long_run_keeps_the_queue_short),

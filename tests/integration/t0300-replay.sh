@@ -66,7 +66,7 @@ is "only fallbacks take the mmap_lock path" \
 	"$(q "$a" "select count(*) from outcomes where (path = 'mmap_lock') != fell_back")" 0
 is "store integrity" "$(q "$a" 'PRAGMA integrity_check')" ok
 is "application_id and user_version" \
-	"$(q "$a" 'PRAGMA application_id')/$(q "$a" 'PRAGMA user_version')" "1179405873/6"
+	"$(q "$a" 'PRAGMA application_id')/$(q "$a" 'PRAGMA user_version')" "1179405873/7"
 
 # A database holding exactly this one run, for the kill test below.
 cp "$a" "$FL_TMP/one-run.db"

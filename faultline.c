@@ -203,7 +203,8 @@ static int cmd_help(int argc, char **argv)
 	if (strcmp(argv[1], "causes") == 0) {
 		printf("The causes each strategy gives a fault, as report counts them: the\n"
 		       "kernel counter its attempt bumps (\"-\": none), the reason, and the\n"
-		       "kernel function that decides it.\n\n");
+		       "kernel function that decides it.  A database of schema version 7\n"
+		       "keeps each run's with its description (outcome_causes).\n\n");
 		fl_causes_print(stdout);
 		return FL_EXIT_OK;
 	}

@@ -98,17 +98,43 @@ void fl_losses_line(char *buf, size_t len, const struct fl_loss_summary *s)
 		 "trustworthy", what, s->faults_after);
 }
 
+/* The run's unplaced outcomes.  Schema version 7 marks their causes
+ * (outcome_causes.unplaced, the cause table's FL_CAUSE_UNPLACED); an older
+ * database is read by the reasons' texts those causes had, as it always
+ * was. */
+static const char unplaced_count_v7[] =
+	"SELECT coalesce(sum(n), 0) FROM cause_counts k WHERE run_id = ?1 AND EXISTS (SELECT 1"
+	" FROM outcome_causes c WHERE c.run_id = k.run_id AND c.counter = k.counter"
+	" AND c.reason = k.reason AND c.unplaced = 1)";
+static const char unplaced_count_text[] =
+	"SELECT coalesce(sum(n), 0) FROM cause_counts WHERE run_id = ?1 AND "
+	"(reason LIKE 'unplaced%' OR reason = 'no VMA')";
+static const char unplaced_list_v7[] =
+	"SELECT f.pid, c.reason, count(*), min(f.t) - t.t_first FROM outcome_rows o"
+	" JOIN outcome_causes c ON c.run_id = o.run_id AND c.cause_id = o.cause_id"
+	" JOIN runs r ON r.run_id = o.run_id JOIN traces t ON t.trace_id = r.trace_id"
+	" JOIN faults f ON f.trace_id = r.trace_id AND f.fault_id = o.fault_id"
+	" WHERE o.run_id = ?1 AND c.unplaced = 1"
+	" GROUP BY f.pid, c.reason ORDER BY 3 DESC, 1";
+static const char unplaced_list_text[] =
+	"SELECT f.pid, o.reason, count(*), min(f.t) - t.t_first FROM outcomes o"
+	" JOIN runs r ON r.run_id = o.run_id JOIN traces t ON t.trace_id = r.trace_id"
+	" JOIN faults f ON f.trace_id = r.trace_id AND f.fault_id = o.fault_id"
+	" WHERE o.run_id = ?1 AND (o.reason LIKE 'unplaced%' OR o.reason = 'no VMA')"
+	" GROUP BY f.pid, o.reason ORDER BY 3 DESC, 1";
+
 int fl_unplaced_print(FILE *f, sqlite3 *db, int64_t run_id, const char *prefix,
 		      const struct fl_time_fmt *tf)
 {
 	static const struct fl_time_fmt rel;
+	bool flagged = fl_sql_has_column(db, "outcome_causes", "unplaced");
 	char at[32];
 	sqlite3_stmt *q;
 	int64_t n = 0;
 	bool head = false;
 
-	if (sqlite3_prepare_v2(db, "SELECT coalesce(sum(n), 0) FROM cause_counts WHERE run_id = ?1 AND "
-			       "(reason LIKE 'unplaced%' OR reason = 'no VMA')", -1, &q, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, flagged ? unplaced_count_v7 : unplaced_count_text, -1, &q,
+			       NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(q, 1, run_id);
 	if (sqlite3_step(q) == SQLITE_ROW)
@@ -116,11 +142,8 @@ int fl_unplaced_print(FILE *f, sqlite3 *db, int64_t run_id, const char *prefix,
 	sqlite3_finalize(q);
 	if (!n)
 		return 0;
-	if (sqlite3_prepare_v2(db, "SELECT f.pid, o.reason, count(*), min(f.t) - t.t_first FROM outcomes o"
-			       " JOIN runs r ON r.run_id = o.run_id JOIN traces t ON t.trace_id = r.trace_id"
-			       " JOIN faults f ON f.trace_id = r.trace_id AND f.fault_id = o.fault_id"
-			       " WHERE o.run_id = ?1 AND (o.reason LIKE 'unplaced%' OR o.reason = 'no VMA')"
-			       " GROUP BY f.pid, o.reason ORDER BY 3 DESC, 1", -1, &q, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, flagged ? unplaced_list_v7 : unplaced_list_text, -1, &q,
+			       NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(q, 1, run_id);
 	while (sqlite3_step(q) == SQLITE_ROW) {

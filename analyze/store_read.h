@@ -23,7 +23,7 @@
 /* The schema version this build reads: the user_version that
  * schemas/outcomes.sql sets (tests/unit/test_fidelity.c checks they agree). */
 #ifndef FL_STORE_VERSION
-#define FL_STORE_VERSION 6
+#define FL_STORE_VERSION 7
 #endif
 
 /* Open path read-only and check it (fl_store_check).  On success *db is an

@@ -403,6 +403,8 @@ void fl_table_print_csv(const struct fl_table *t, FILE *out, bool header,
 		if (prefix_names)
 			fputs(prefix_names, out);
 		for (size_t c = 0; c < t->ncols; c++) {
+			if (t->cols[c].flags & FL_COL_JSON_ONLY)
+				continue;
 			if (c)
 				fputc(',', out);
 			fputs(t->cols[c].name, out);
@@ -413,6 +415,8 @@ void fl_table_print_csv(const struct fl_table *t, FILE *out, bool header,
 		if (prefix)
 			fputs(prefix, out);
 		for (size_t c = 0; c < t->ncols; c++) {
+			if (t->cols[c].flags & FL_COL_JSON_ONLY)
+				continue;
 			if (c)
 				fputc(',', out);
 			fl_csv_field(out, value_of(&t->cols[c], &t->cells[r * t->ncols + c], buf,

@@ -54,6 +54,9 @@ enum {
 	FL_COL_SIGN = 16,	/* INT, text: a change, signed ("+3", "-2", "+0") */
 	FL_COL_MARK = 32,	/* INT, text: an id marked "#12" (writers) */
 	FL_COL_BLANK = 64,	/* text: NULL prints as nothing rather than "-" */
+	/* In JSON only (with FL_COL_NOTEXT): a column added to a table whose
+	 * CSV columns stay as they were. */
+	FL_COL_JSON_ONLY = 128,
 };
 
 struct fl_col {

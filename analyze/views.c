@@ -142,17 +142,34 @@ int fl_view_summary(const struct fl_view_ctx *v, struct fl_table *t, struct fl_e
 	return 0;
 }
 
+/* The description last, in JSON only: the text table has no room for a
+ * sentence, and the CSV keeps its columns.  A database before schema
+ * version 7 does not store it: the table has no such column then. */
 static const struct fl_col cause_cols[] = {
 	{ "counter", "counter", FL_COL_TEXT, FL_COL_DASH },
 	{ "reason", "reason", FL_COL_TEXT, 0 },
 	{ "count", "count", FL_COL_INT, 0 },
 	{ "share_pct", "share", FL_COL_PCT, 0 },
 	{ "fell_back", "fell back", FL_COL_INT, 0 },
+	{ "description", "", FL_COL_TEXT, FL_COL_NOTEXT | FL_COL_JSON_ONLY },
 };
 
 int fl_view_causes(const struct fl_view_ctx *v, struct fl_table *t, struct fl_err *err)
 {
-	fl_table_init(t, cause_cols, NCOLS(cause_cols));
+	/* A run's (counter, reason) is one entry of its strategy's table or
+	 * the engine's (tests/unit/test_causes.c): one description, whichever
+	 * path its outcomes took. */
+	if (fl_sql_has_column(v->db, "outcome_causes", "description")) {
+		fl_table_init(t, cause_cols, NCOLS(cause_cols));
+		return fill(v, "SELECT counter, reason, n, "
+			    " 100.0 * n / (SELECT sum(n) FROM cause_counts WHERE run_id = ?1), fell_back,"
+			    " (SELECT c.description FROM outcome_causes c WHERE c.run_id = k.run_id"
+			    "  AND c.counter = k.counter AND c.reason = k.reason ORDER BY c.cause_id"
+			    "  LIMIT 1) "
+			    "FROM cause_counts k WHERE run_id = ?1 ORDER BY n DESC, counter, reason"
+			    " LIMIT ?3", t, err);
+	}
+	fl_table_init(t, cause_cols, NCOLS(cause_cols) - 1);
 	return fill(v, "SELECT counter, reason, n, "
 		    " 100.0 * n / (SELECT sum(n) FROM cause_counts WHERE run_id = ?1), fell_back "
 		    "FROM cause_counts WHERE run_id = ?1 ORDER BY n DESC, counter, reason LIMIT ?3",

@@ -1,6 +1,7 @@
-/* cause_doc: `faultline help causes`, every cause table (cause.h) as text:
- * the one place a user reads the descriptions, which the store does not
- * keep (outcome_causes holds the counter and the reason, as it always did). */
+/* cause_doc: `faultline help causes`, every cause table (cause.h) as text,
+ * from the binary: every entry, whether a run gave it or not (a database
+ * of schema version 7 keeps the entries its runs gave, with their
+ * descriptions, in outcome_causes). */
 #include <stdbool.h>
 #include <string.h>
 
@@ -8,8 +9,8 @@
 #include "strategy.h"
 
 /* Each cause: its counter and reason on one line (the reason on the next
- * when both do not fit in 80 columns), then what it counts as, and its
- * description. */
+ * when both do not fit in 80 columns), then what it counts as (vmstat,
+ * unplaced), and its description. */
 static void print_table(FILE *out, const char *name, const struct fl_cause *t, size_t n)
 {
 	fprintf(out, "%s:\n", name);
@@ -24,6 +25,9 @@ static void print_table(FILE *out, const char *name, const struct fl_cause *t, s
 			fprintf(out, "%13s[counts in vmstat spf_attempt and spf_abort]\n", "");
 		else if (t[i].flags & FL_CAUSE_VMSTAT_SPF_ATTEMPT)
 			fprintf(out, "%13s[counts in vmstat spf_attempt]\n", "");
+		if (t[i].flags & FL_CAUSE_UNPLACED)
+			fprintf(out, "%13s[unplaced: the model could not place the fault in a VMA it knew]\n",
+				"");
 		fl_doc_wrap(out, 13, "", t[i].description);
 	}
 }

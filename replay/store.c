@@ -193,7 +193,8 @@ int fl_store_open(const char *path, struct fl_store **out, struct fl_err *err)
 	/* The outcomes go to the compact table and its per-run
 	 * dictionaries, not through the view (schemas/outcomes.sql). */
 	st->tab[TAB_CAUSES] = (struct table){
-		.name = "outcome_causes", .ncols = 5, .cols = "run_id, cause_id, path, counter, reason" };
+		.name = "outcome_causes", .ncols = 8, .cols = "run_id, cause_id, path, counter, reason, code,"
+			      " description, unplaced" };
 	st->tab[TAB_VMAS] = (struct table){
 		.name = "outcome_vmas", .ncols = 5, .cols = "run_id, vma_id, vma_start, vma_end, vma_kind" };
 	st->tab[TAB_OUTCOMES] = (struct table){

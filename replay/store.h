@@ -20,7 +20,7 @@
 #include "strategy.h"
 
 #define FL_STORE_APP_ID		0x464C4E31	/* "FLN1" */
-#define FL_STORE_VERSION	6
+#define FL_STORE_VERSION	7
 
 struct fl_store;
 

@@ -1,6 +1,7 @@
 /* The per-run dictionaries of outcome_rows (schemas/outcomes.sql): the
  * code of an outcome's cause (its path, and its cause table entry, told by
- * fl_cause.code, with that entry's counter and reason) and of its VMA
+ * fl_cause.code, with that entry's counter, reason, code, description and
+ * FL_CAUSE_UNPLACED; an outcome without an entry has "", 0) and of its VMA
  * (start, end, kind), each new one written as a row of outcome_causes or
  * outcome_vmas through the writer thread, ahead of the outcome row that
  * first uses it, so that a row never names a code its transaction lacks. */
@@ -52,6 +53,9 @@ int64_t store_cause_code(struct fl_store *st, struct run_tally *t, const char *p
 	val_text(r, 2, path);
 	val_text(r, 3, cause ? cause->counter : "");
 	val_text(r, 4, cause ? cause->reason : "");
+	val_int(r, 5, code);
+	val_text(r, 6, cause && cause->description ? cause->description : "");
+	val_int(r, 7, cause && (cause->flags & FL_CAUSE_UNPLACED));
 	return (int64_t)d->nc;
 }
 

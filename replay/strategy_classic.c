@@ -59,10 +59,13 @@ enum {
 };
 
 #define CAUSE(id, reason, desc) [id] = { (id) + 1, 0, "mmap_lock", reason, desc }
+/* A fault the model could not place in a VMA it knew (cause.h). */
+#define UNPLACED(id, reason, desc) \
+	[id] = { (id) + 1, FL_CAUSE_UNPLACED, "mmap_lock", reason, desc }
 
 static const struct fl_cause classic_causes[R__COUNT] = {
 	CAUSE(R_OK, "ok", "handle_mm_fault() under mmap_read_lock(), no VM_FAULT_RETRY"),
-	CAUSE(R_NO_VMA, "no VMA", "lock_mm_and_find_vma() finds no VMA: bad_area_nosemaphore(), "
+	UNPLACED(R_NO_VMA, "no VMA", "lock_mm_and_find_vma() finds no VMA: bad_area_nosemaphore(), "
 	      "SIGSEGV, no handle_mm_fault()"),
 	CAUSE(R_ACCESS, "access error", "access_error() refuses the access: "
 	      "bad_area_access_error(), SEGV_ACCERR, no handle_mm_fault()"),
@@ -77,13 +80,14 @@ static const struct fl_cause classic_causes[R__COUNT] = {
 	CAUSE(R_READAHEAD, "readahead", "filemap_fault() starts readahead "
 	      "(do_sync_mmap_readahead()/do_async_mmap_readahead()) with mmap_lock dropped, "
 	      "VM_FAULT_RETRY"),
-	CAUSE(R_UNKNOWN, "unplaced: unknown layout", "the replay knows nothing of the mm's "
+	UNPLACED(R_UNKNOWN, "unplaced: unknown layout", "the replay knows nothing of the mm's "
 	      "layout at the address: taken as a fault under mmap_read_lock()"),
-	CAUSE(R_INFERRED, "unplaced: inferred extent", "in a VMA whose extent the replay "
+	UNPLACED(R_INFERRED, "unplaced: inferred extent", "in a VMA whose extent the replay "
 	      "inferred: handle_mm_fault() under mmap_read_lock(), no VM_FAULT_RETRY"),
 };
 
 #undef CAUSE
+#undef UNPLACED
 
 /* Why a fault drops mmap_lock and returns VM_FAULT_RETRY, if it does. */
 enum io_kind { IO_NONE, IO_FILE, IO_SWAP, IO_FOLIO, IO_READAHEAD };

@@ -74,9 +74,12 @@ enum {
 };
 
 #define CAUSE(id, counter, reason, desc) [id] = { (id) + 1, 0, counter, reason, desc }
+/* A fault the model could not place in a VMA it knew (cause.h). */
+#define UNPLACED(id, counter, reason, desc) \
+	[id] = { (id) + 1, FL_CAUSE_UNPLACED, counter, reason, desc }
 
 static const struct fl_cause pervma_causes[C__COUNT] = {
-	CAUSE(C_UNPLACED, "", "unplaced: no VMA known", "the replay knows nothing of the mm's "
+	UNPLACED(C_UNPLACED, "", "unplaced: no VMA known", "the replay knows nothing of the mm's "
 	      "layout at the address: not decided"),
 	CAUSE(C_KERNEL_MODE, "", "kernel-mode fault", "no FAULT_FLAG_USER: do_user_addr_fault() "
 	      "skips lock_vma_under_rcu() and goes to lock_mm_and_find_vma()"),
@@ -90,7 +93,7 @@ static const struct fl_cause pervma_causes[C__COUNT] = {
 	      "userfaultfd_armed() VMA"),
 	CAUSE(A_WRITE_LOCKED, "vma_lock_abort", "write-locked", "vma_start_read() fails: an "
 	      "mmap_lock writer's vma_start_write() set vm_lock_seq == mm_lock_seq"),
-	CAUSE(A_NO_VMA, "vma_lock_abort", "no VMA", "lock_vma_under_rcu(): mas_walk() finds no "
+	UNPLACED(A_NO_VMA, "vma_lock_abort", "no VMA", "lock_vma_under_rcu(): mas_walk() finds no "
 	      "VMA containing the address"),
 	CAUSE(A_STACK, "vma_lock_abort", "stack growth", "lock_vma_under_rcu(): the address is "
 	      "below a VM_GROWSDOWN VMA, expand_stack() needs mmap_lock"),
@@ -128,6 +131,7 @@ static const struct fl_cause pervma_causes[C__COUNT] = {
 };
 
 #undef CAUSE
+#undef UNPLACED
 
 static bool vma_anonymous(const struct fl_vma *v)
 {

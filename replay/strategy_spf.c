@@ -178,9 +178,14 @@ static const char C_PMD[] = "spf_pmd_changed";
 static const char C_PTE_LOCK[] = "spf_pte_lock";
 
 #define CAUSE(id, counter, reason, desc) [id] = { (id) + 1, 0, counter, reason, desc }
+/* A fault the model could not place in a VMA it knew (cause.h): none
+ * known there, or none holds the address (get_vma() finds none, or one
+ * above a hole). */
+#define UNPLACED(id, counter, reason, desc) \
+	[id] = { (id) + 1, FL_CAUSE_UNPLACED, counter, reason, desc }
 
 static const struct fl_cause spf_causes[C__COUNT] = {
-	CAUSE(U_UNPLACED, "", "unplaced: no VMA known", "the replay knows nothing of the mm's "
+	UNPLACED(U_UNPLACED, "", "unplaced: no VMA known", "the replay knows nothing of the mm's "
 	      "layout at the address: not decided"),
 	CAUSE(N_PKEY, "", "x86: protection-key fault, not tried", "x86 do_user_addr_fault() "
 	      "(v11 24/26): X86_PF_PK skips handle_speculative_fault(), mmap_sem path"),
@@ -188,12 +193,12 @@ static const struct fl_cause spf_causes[C__COUNT] = {
 	      "FAULT_FLAG_USER, VM_FAULT_RETRY before any event"),
 	CAUSE(N_SINGLE, "", "single-threaded (mm_users == 1), not tried",
 	      "handle_speculative_fault(): mm_users == 1, VM_FAULT_RETRY before any event"),
-	CAUSE(N_NO_VMA, "", "no VMA (get_vma() NULL), no event", "__handle_speculative_fault(): "
+	UNPLACED(N_NO_VMA, "", "no VMA (get_vma() NULL), no event", "__handle_speculative_fault(): "
 	      "get_vma() finds no VMA at or above the address, VM_FAULT_RETRY"),
 	CAUSE(CH_ODD, C_CHANGED, "vm_sequence odd at lookup (writer inside)",
 	      "raw_read_seqcount(&vma->vm_sequence) odd: a writer is between vm_write_begin() "
 	      "and vm_write_end()"),
-	CAUSE(CH_HOLE, C_CHANGED, "hole below the VMA (bounds check)",
+	UNPLACED(CH_HOLE, C_CHANGED, "hole below the VMA (bounds check)",
 	      "__handle_speculative_fault(): address < vm_start of the VMA get_vma() found"),
 	CAUSE(CH_WALK, C_CHANGED, "vm_sequence changed during the walk",
 	      "read_seqcount_retry() after the page-table walk: a vm_write_begin() in between"),
@@ -260,6 +265,7 @@ static const struct fl_cause spf_causes[C__COUNT] = {
 };
 
 #undef CAUSE
+#undef UNPLACED
 
 /* ppc64 DSISR_KEYFAULT (arch/powerpc/include/asm/reg.h). */
 #define DSISR_KEYFAULT 0x00200000ULL

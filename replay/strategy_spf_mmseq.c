@@ -133,7 +133,7 @@ static const char C_SWAP[] = "SPF_ABORT_SWAP";
 #define CAUSE(id, flags, counter, reason, desc) [id] = { (id) + 1, flags, counter, reason, desc }
 
 static const struct fl_cause mmseq_causes[C__COUNT] = {
-	CAUSE(U_UNPLACED, 0, "", "unplaced: no VMA known", "the replay knows nothing of the mm's "
+	CAUSE(U_UNPLACED, FL_CAUSE_UNPLACED, "", "unplaced: no VMA known", "the replay knows nothing of the mm's "
 	      "layout at the address: not decided"),
 	CAUSE(N_KERNEL, 0, "", "kernel-mode fault, not tried", "do_user_addr_fault() (13/35): no "
 	      "FAULT_FLAG_USER, straight to the mmap_lock path, no SPF_ATTEMPT"),
@@ -144,7 +144,7 @@ static const struct fl_cause mmseq_causes[C__COUNT] = {
 	CAUSE(A_UNMAPPED_STACK, ABORT, C_UNMAPPED, "below the VMA (stack growth)",
 	      "__find_vma() under rcu_read_lock(): vm_start > address, stack growth needs "
 	      "mmap_lock"),
-	CAUSE(A_UNMAPPED, ABORT, C_UNMAPPED, "no VMA", "__find_vma() under rcu_read_lock() "
+	CAUSE(A_UNMAPPED, ABORT | FL_CAUSE_UNPLACED, C_UNMAPPED, "no VMA", "__find_vma() under rcu_read_lock() "
 	      "finds no VMA containing the address"),
 	CAUSE(A_NO_SPEC_SPECIAL, ABORT, C_NO_SPEC, "special mapping", "vma_can_speculate(): "
 	      "a special mapping is not anonymous"),

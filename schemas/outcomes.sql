@@ -1,18 +1,21 @@
 -- faultline outcome store (DESIGN §8): the contract between replay/ (which
 -- writes it) and analyze/ + tui/ (which read it).
 --
--- Version: PRAGMA user_version = 6 (2 added thread_times; 3 added losses,
+-- Version: PRAGMA user_version = 7 (2 added thread_times; 3 added losses,
 -- traces.lost_records and traces.t_first_loss; 4 added writers.call_site;
 -- 5 stores the outcomes compactly in outcome_rows, outcome_causes and
 -- outcome_vmas, read through the view outcomes with version 4's columns;
 -- 6 adds outcome_rows.handler, named through fault_handlers, and the view's
--- column handler).
+-- column handler; 7 adds outcome_causes.code, description and unplaced,
+-- the cause table entry's own, and leaves the view as it was).
 -- A reader refuses a database whose application_id is not faultline's, or
 -- whose user_version is newer than the one it was built with; it reads
 -- older ones (up to 4, outcomes is a table of the view's shape; up to 5, it
--- has no column handler, and report --by handler refuses them).  A replay
--- adds runs only to a database of its own version.  Any change to a table
--- below bumps the version.
+-- has no column handler, and report --by handler refuses them; up to 6, its
+-- causes have no code, description or unplaced flag: the readers match the
+-- reason's text instead, and show no description).  A replay adds runs only
+-- to a database of its own version.  Any change to a table below bumps the
+-- version.
 --
 -- One database holds many runs.  A trace is stored once (traces, threads,
 -- writers, faults) however many runs replay it; each run adds one runs row,
@@ -26,7 +29,7 @@
 -- print them with printf('%x', ...) or cast in C.
 
 PRAGMA application_id = 1179405873;	-- 0x464C4E31, "FLN1"
-PRAGMA user_version = 6;
+PRAGMA user_version = 7;
 
 -- Free-form facts about the database itself: 'created_by' (tool version).
 CREATE TABLE meta (
@@ -191,7 +194,11 @@ CREATE TABLE runs (
 -- their texts as texts.  One table of causes (path, counter, reason
 -- together), not one per column: the three go together (a counter belongs
 -- to one path), so one code a row, one join.  Codes count from 1 in the
--- order the run first uses them (deterministic, as the rows are).
+-- order the run first uses them (deterministic, as the rows are).  Each
+-- row also keeps what the strategy's cause table (replay/cause.h, printed
+-- by `faultline help causes`) says of its entry, so that a reader can say
+-- what a cause means, and find the unplaced faults, without the binary
+-- that wrote it or a match on the reason's text.
 CREATE TABLE outcome_causes (
 	run_id		INTEGER NOT NULL REFERENCES runs,
 	cause_id	INTEGER NOT NULL,
@@ -206,6 +213,19 @@ CREATE TABLE outcome_causes (
 	-- map_pages', 'uffd', 'swap IO', 'file IO', 'folio locked', 'access
 	-- error', 'no VMA', 'stack growth', 'unplaced: inferred extent', ...
 	reason		TEXT NOT NULL,
+	-- The entry's code (fl_cause.code): unique in its strategy's table,
+	-- from 1; the engine's own causes from 1000.  0: the outcome has no
+	-- entry (a row written through the view).  Codes of different
+	-- strategies are different causes: read them with runs.strategy.
+	code		INTEGER NOT NULL DEFAULT 0,
+	-- The entry's one line for a kernel engineer: which kernel function
+	-- decides it, and what it does then.  '': no entry.
+	description	TEXT NOT NULL DEFAULT '',
+	-- 1 when the entry means the model could not place the fault in a VMA
+	-- it knew (FL_CAUSE_UNPLACED): no layout known at the address, an
+	-- inferred extent, or no VMA holds the address.  The report's list of
+	-- faults outside every VMA the model knew reads it.
+	unplaced	INTEGER NOT NULL DEFAULT 0,
 	PRIMARY KEY (run_id, cause_id),
 	UNIQUE (run_id, path, counter, reason)
 ) WITHOUT ROWID;
@@ -265,6 +285,9 @@ CREATE TABLE outcome_rows (
 
 -- The outcomes as version 4 stored them, column for column, then the
 -- handler by name (NULL: none): what readers and `sqlite3` users query.
+-- A cause's code, description and unplaced flag (version 7) are not
+-- columns of it, so that it keeps version 6's shape: join outcome_causes
+-- on (run_id, cause_id) of outcome_rows for them.
 -- vma_start and vma_end are NULL and vma_kind '' for a fault not placed.
 -- The dictionaries are read by a subquery per column, not joined: a query
 -- through the view is then planned as one on outcome_rows alone (the
@@ -287,8 +310,10 @@ CREATE VIEW outcomes (run_id, fault_id, path, fell_back, counter, reason, attemp
 	FROM outcome_rows o;
 
 -- Rows written, changed or deleted through the view (by hand, by tests)
--- land in the compact tables, their texts and VMAs coded on the way.  A
--- replay writes outcome_rows and the dictionaries directly.
+-- land in the compact tables, their texts and VMAs coded on the way (a
+-- new cause with code 0, description '' and unplaced 0: the view does not
+-- say which table entry it is).  A replay writes outcome_rows and the
+-- dictionaries directly.
 CREATE TRIGGER outcomes_insert INSTEAD OF INSERT ON outcomes BEGIN
 	INSERT INTO outcome_causes (run_id, cause_id, path, counter, reason)
 		SELECT NEW.run_id, (SELECT coalesce(max(cause_id), 0) + 1 FROM outcome_causes

@@ -173,6 +173,7 @@ void tui_loaded_free(struct tui_loaded *ld)
 	for (size_t i = 0; i < ld->ncauses; i++) {
 		free(ld->causes[i].counter);
 		free(ld->causes[i].reason);
+		free(ld->causes[i].description);
 	}
 	free(ld->causes);
 	tui_strs_free(&ld->paths);
@@ -197,8 +198,10 @@ size_t tui_bin(const struct tui_run *run, int64_t t)
 	return (size_t)((double)d / (double)span * TUI_BINS);
 }
 
+/* The cause (counter, reason) of the run, added at its first outcome with
+ * description (NULL: not stored). */
 static int find_cause(struct tui_loaded *ld, const char *counter, const char *reason,
-		      unsigned *idx)
+		      const char *description, unsigned *idx)
 {
 	struct tui_cause *c;
 
@@ -220,9 +223,11 @@ static int find_cause(struct tui_loaded *ld, const char *counter, const char *re
 	memset(c, 0, sizeof(*c));
 	c->counter = strdup(counter);
 	c->reason = strdup(reason);
-	if (!c->counter || !c->reason) {
+	c->description = description ? strdup(description) : NULL;
+	if (!c->counter || !c->reason || (description && !c->description)) {
 		free(c->counter);
 		free(c->reason);
+		free(c->description);
 		return -ENOMEM;
 	}
 	*idx = (unsigned)ld->ncauses++;
@@ -428,7 +433,7 @@ static int out_from_view(struct tui_loaded *ld, sqlite3_stmt *o, struct tui_out 
 	x->fault_id = sqlite3_column_int64(o, 0);
 	x->path = (uint8_t)tui_intern(&ld->paths, (const char *)sqlite3_column_text(o, 1));
 	x->fell_back = sqlite3_column_int(o, 2) != 0;
-	if (find_cause(ld, col_text(o, 3), col_text(o, 4), cause) < 0)
+	if (find_cause(ld, col_text(o, 3), col_text(o, 4), NULL, cause) < 0)
 		return -ENOMEM;
 	x->cause = (uint16_t)*cause;
 	x->attempts = (uint8_t)(a < 0 ? 0 : a > 255 ? 255 : a);
@@ -457,13 +462,13 @@ static int out_from_rows(struct tui_loaded *ld, struct tui_codes *k, sqlite3_stm
 	x->fault_id = sqlite3_column_int64(o, 0);
 	if (!c) {	/* no such code: the view's NULL texts */
 		x->path = (uint8_t)tui_intern(&ld->paths, "");
-		if (find_cause(ld, "", "", cause) < 0)
+		if (find_cause(ld, "", "", NULL, cause) < 0)
 			return -ENOMEM;
 	} else {
 		if (c->path_i < 0)
 			c->path_i = (int)tui_intern(&ld->paths, c->path);
 		if (c->cause < 0) {
-			if (find_cause(ld, c->counter, c->reason, cause) < 0)
+			if (find_cause(ld, c->counter, c->reason, c->description, cause) < 0)
 				return -ENOMEM;
 			c->cause = (int)*cause;
 		}

@@ -1,8 +1,8 @@
 /* data_codes: one run's dictionaries of the compact outcome rows (schema
- * version 5: outcome_causes, outcome_vmas), read once when the run is
- * opened, so that its outcome rows are read as integers from outcome_rows
- * instead of through the view outcomes, whose columns look each code up
- * again per row. */
+ * version 5: outcome_causes, outcome_vmas; from version 7 each cause with
+ * its description), read once when the run is opened, so that its outcome
+ * rows are read as integers from outcome_rows instead of through the view
+ * outcomes, whose columns look each code up again per row. */
 #include "tui.h"
 
 #include <errno.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "fl_array.h"
+#include "fl_sql.h"
 
 void tui_codes_free(struct tui_codes *k)
 {
@@ -17,6 +18,7 @@ void tui_codes_free(struct tui_codes *k)
 		free(k->c[i].path);
 		free(k->c[i].counter);
 		free(k->c[i].reason);
+		free(k->c[i].description);
 	}
 	for (size_t i = 0; i < k->nv; i++)
 		free(k->v[i].kind);
@@ -53,11 +55,15 @@ static int fill_cause(void *entry, sqlite3_stmt *s)
 	free(c->path);
 	free(c->counter);
 	free(c->reason);
+	free(c->description);
 	c->path = col_dup(s, 1);
 	c->counter = col_dup(s, 2);
 	c->reason = col_dup(s, 3);
+	/* The query's fifth column, when the database stores it. */
+	c->description = sqlite3_column_count(s) > 4 ? col_dup(s, 4) : NULL;
 	c->cause = c->path_i = -1;
-	return c->path && c->counter && c->reason ? 0 : -ENOMEM;
+	return c->path && c->counter && c->reason &&
+	       (c->description || sqlite3_column_count(s) <= 4) ? 0 : -ENOMEM;
 }
 
 static int fill_vma(void *entry, sqlite3_stmt *s)
@@ -109,8 +115,12 @@ int tui_codes_load(sqlite3 *db, int64_t run_id, struct tui_codes *k)
 
 	memset(k, 0, sizeof(*k));
 	k->none_kind_i = -1;
-	rc = load_dict(db, "SELECT cause_id, path, counter, reason FROM outcome_causes"
-		       " WHERE run_id = ?1", run_id, (void **)&k->c, &k->nc, sizeof(*k->c), fill_cause);
+	rc = load_dict(db, fl_sql_has_column(db, "outcome_causes", "description")
+		       ? "SELECT cause_id, path, counter, reason, description FROM outcome_causes"
+			 " WHERE run_id = ?1"
+		       : "SELECT cause_id, path, counter, reason FROM outcome_causes"
+			 " WHERE run_id = ?1",
+		       run_id, (void **)&k->c, &k->nc, sizeof(*k->c), fill_cause);
 	if (!rc)
 		rc = load_dict(db, "SELECT vma_id, vma_start, vma_end, vma_kind FROM outcome_vmas"
 			       " WHERE run_id = ?1", run_id, (void **)&k->v, &k->nv, sizeof(*k->v),

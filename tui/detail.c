@@ -1,7 +1,9 @@
 /* detail: one fault, as text lines.
  *
  *   its facts: time, thread, address, access, VMA, the kernel's own answer;
- *   its outcome in the run, and the writer the outcome names;
+ *   its outcome in the run, what its cause means (as its strategy's cause
+ *   table says, where the database stores it), and the writer the outcome
+ *   names;
  *   the timeline around it: the writers on its VMA and every writer whose
  *   mmap_lock window overlaps it, within TIMELINE_NS either side;
  *   the same fault's outcome under every run of the same trace.
@@ -133,6 +135,33 @@ static void writer_line(struct tui_app *app, struct lines *l, const struct tui_w
 	    tui_fmt_time(b, sizeof(b), run, w->t1));
 }
 
+/* The cause's description under its reason, in lines of at most
+ * DESC_WIDTH characters, cut at spaces: the detail is read in a terminal
+ * of 80 columns. */
+#define DESC_WIDTH 66
+
+static void description(struct lines *l, const char *d)
+{
+	const char *label = "  meaning   ";
+
+	while (*d) {
+		size_t n = strlen(d);
+
+		if (n > DESC_WIDTH) {
+			n = DESC_WIDTH;
+			while (n > 0 && d[n] != ' ')
+				n--;
+			if (!n)		/* one word longer than a line: cut it */
+				n = DESC_WIDTH;
+		}
+		add(l, 0, "%s%.*s", label, (int)n, d);
+		label = "            ";
+		d += n;
+		while (*d == ' ')
+			d++;
+	}
+}
+
 static void outcome(struct tui_app *app, struct lines *l, const struct tui_out *o)
 {
 	const struct tui_cause *c = &app->ld.causes[o->cause];
@@ -145,6 +174,8 @@ static void outcome(struct tui_app *app, struct lines *l, const struct tui_out *
 	    o->fell_back ? " (fell back to mmap_lock)" : "");
 	add(l, 0, "  counter   %s", c->counter[0] ? c->counter : "(none: not attempted)");
 	add(l, 0, "  reason    %s", c->reason);
+	if (c->description && c->description[0])
+		description(l, c->description);
 	add(l, 0, "  attempts  %u   latency %s   lock wait %s", o->attempts,
 	    tui_fmt_ns(a, sizeof(a), o->latency), tui_fmt_ns(b, sizeof(b), o->lock_wait));
 	if (o->has_vma)

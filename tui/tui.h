@@ -62,6 +62,9 @@ struct tui_out {
 
 struct tui_cause {
 	char *counter, *reason;
+	/* What its cause table says of it (schema version 7); NULL when the
+	 * database does not store it. */
+	char *description;
 	size_t n, fell_back;
 	int64_t sum, p99;
 	uint32_t bins[TUI_BINS];	/* this cause's outcomes over the trace */
@@ -109,6 +112,7 @@ struct tui_loaded {
  * order of the rows, as when read through the view. */
 struct tui_code_cause {
 	char *path, *counter, *reason;
+	char *description;	/* NULL: not stored (before schema version 7) */
 	int cause, path_i;
 };
 

@@ -65,6 +65,7 @@ done
 contains "help causes: a counter and its reason" "$causes" '^  vma_lock_abort  write-locked$'
 contains "help causes: the description" "$causes" '^ +vma_start_read\(\) fails'
 contains "help causes: the vmstat flags" "$causes" '^ +\[counts in vmstat spf_attempt and spf_abort\]$'
+contains "help causes: the unplaced flag" "$causes" '^ +\[unplaced: the model could not place the fault'
 contains "help causes: the engine's" "$causes" '^  -  no fault at 64 KiB pages: its page was mapped$'
 is "help causes fits 80 columns" "$(printf '%s\n' "$causes" | awk 'length($0) > 80')" ""
 

@@ -258,7 +258,7 @@ expect_fail "an SQLite database with another application_id" 1 \
 cp "$db" "$FL_TMP/future.db"
 sqlite3 "$FL_TMP/future.db" "PRAGMA user_version = 99;"
 expect_fail "a schema from the future names both versions" 1 \
-	"future\.db: .*schema version 99, newer than this faultline reads \(version 6\)" \
+	"future\.db: .*schema version 99, newer than this faultline reads \(version 7\)" \
 	report "$FL_TMP/future.db"
 expect_fail "... with a hint to upgrade" 1 "hint: .*upgrade faultline" \
 	report --fidelity "$FL_TMP/future.db"

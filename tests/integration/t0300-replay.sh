@@ -66,7 +66,7 @@ is "only fallbacks take the mmap_lock path" \
 	"$(q "$a" "select count(*) from outcomes where (path = 'mmap_lock') != fell_back")" 0
 is "store integrity" "$(q "$a" 'PRAGMA integrity_check')" ok
 is "application_id and user_version" \
-	"$(q "$a" 'PRAGMA application_id')/$(q "$a" 'PRAGMA user_version')" "1179405873/6"
+	"$(q "$a" 'PRAGMA application_id')/$(q "$a" 'PRAGMA user_version')" "1179405873/7"
 
 # A database holding exactly this one run, for the kill test below.
 cp "$a" "$FL_TMP/one-run.db"
@@ -231,10 +231,10 @@ rm -f "$FL_TMP/old.db"
 expect_ok "a fresh database for the old-schema check" replay -o "$FL_TMP/old.db" "$mmchurn"
 sqlite3 "$FL_TMP/old.db" 'PRAGMA user_version = 1'
 expect_fail "a schema version from the past: exit 1, names both versions" 1 \
-	"old.db: schema version 1 is older than this faultline's \(6\)" replay "$mmchurn" -o "$FL_TMP/old.db"
+	"old.db: schema version 1 is older than this faultline's \(7\)" replay "$mmchurn" -o "$FL_TMP/old.db"
 sqlite3 "$FL_TMP/future.db" 'PRAGMA user_version = 99'
 expect_fail "a schema version from the future: exit 1, names both versions" 1 \
-	"future.db: schema version 99 is newer than this faultline's \(6\)" replay "$mmchurn" -o "$FL_TMP/future.db"
+	"future.db: schema version 99 is newer than this faultline's \(7\)" replay "$mmchurn" -o "$FL_TMP/future.db"
 is "... and no run is added" "$(q "$FL_TMP/future.db" 'select count(*) from runs')" 1
 
 # ---- usage errors ----------------------------------------------------------------

@@ -120,6 +120,8 @@ tui_expect "detail: its thread" "thread    $ftid node"
 tui_expect "detail: its address" "address   0x$faddr"
 tui_expect "detail: its outcome in the run" "Outcome in run 4 spf-mmseq"
 tui_expect "detail: the counter" "counter   SPF_ABORT_ODD"
+tui_expect "detail: what the cause means, as its table says" \
+	"meaning   mmap_seq_read_start() finds mmap_seq odd"
 tui_expect "detail: the writer that aborted it" "writer    #$wid $wcall by $wtid node (caused it)"
 tui_expect "detail: why the lock wait is what it is" "Why the lock wait is "
 tui_expect_line "detail: the thread's shift" "^   shift     [+-][0-9.]+[num]?s"

@@ -170,7 +170,7 @@ static void check_refuses_others(void **state)
 	assert_int_equal(fl_store_check(db, "x.db", &err), -EPROTONOSUPPORT);
 	assert_non_null(strstr(err.msg, "x.db"));
 	assert_non_null(strstr(err.msg, "version 99"));
-	assert_non_null(strstr(err.msg, "(version 6)"));
+	assert_non_null(strstr(err.msg, "(version 7)"));
 	assert_non_null(strstr(err.hint, "upgrade"));
 	sqlite3_close(db);
 

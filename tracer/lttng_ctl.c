@@ -170,6 +170,9 @@ int fl_lttng_sessiond_spawn(struct fl_lttng *l, struct fl_err *err)
 	return 0;
 }
 
+/* How many times a daemon that exits at once is started again. */
+#define SESSIOND_RESPAWNS 3
+
 /* Our daemon left: whether another one answers, within 1 s (it may still
  * be on its way up).  That is why ours leaves when another recorder
  * started one at the same moment: it sees one run. */
@@ -187,7 +190,7 @@ int fl_lttng_sessiond_wait(struct fl_lttng *l, bool quiet, struct fl_err *err)
 {
 	const char *bin = l->sessiond_bin;
 	pid_t pid = l->spawned_pid;
-	int status;
+	int status, respawns = 0;
 
 	if (pid <= 0)
 		return 0;
@@ -204,6 +207,20 @@ int fl_lttng_sessiond_wait(struct fl_lttng *l, bool quiet, struct fl_err *err)
 					fprintf(stderr, "faultline record: using the lttng-sessiond "
 						"that started meanwhile\n");
 				return 0;
+			}
+			/* None answers: ours met one that was ending (another
+			 * recording's private daemon, still holding the lock
+			 * it refuses to share) and that one is gone now.
+			 * Start ours again, a few times. */
+			if (!not_found && respawns++ < SESSIOND_RESPAWNS) {
+				int rc = fl_lttng_sessiond_spawn(l, err);
+
+				if (rc < 0)
+					return rc;
+				if (l->spawned_pid <= 0)
+					return 0;	/* one answers now */
+				pid = l->spawned_pid;
+				continue;
 			}
 			fl_err_set(err, -ECHILD, "lttng-sessiond cannot start: '%s' %s %d", bin,
 				   WIFEXITED(status) ? "exited with status" : "was killed by signal",

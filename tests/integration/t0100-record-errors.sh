@@ -29,6 +29,7 @@ root_checks=(
 	"lttng-sessiond cannot start" "disk full: stops with a message" "disk full: the trace is readable"
 	"another lttng-sessiond came up first: the recording uses it"
 	"another lttng-sessiond came up first: it is left running"
+	"a daemon that exits at once is started again" "the daemon started again is stopped at the end"
 )
 need_recording root lttng tracefs -- "${root_checks[@]}"
 
@@ -154,6 +155,34 @@ else
 	if [ -n "$other" ]; then
 		kill "$other" 2>/dev/null
 		for _ in $(seq 100); do kill -0 "$other" 2>/dev/null || break; sleep 0.1; done
+	fi
+fi
+
+# A recorder that starts its daemon while another recording's private
+# daemon is ending: ours exits at once (the other still holds the lock)
+# and none answers a moment later.  Played by a daemon "binary" that
+# exits 1 the first time and is the real daemon after: the recorder
+# starts it again and records, and stops that daemon at the end.
+if pgrep -x lttng-sessiond >/dev/null; then
+	skip "a daemon that exits at once is started again" "a session daemon already runs here"
+	skip "the daemon started again is stopped at the end" "a session daemon already runs here"
+else
+	printf '#!/bin/sh\nif [ ! -e "%s" ]; then : >"%s"; exit 1; fi\necho $$ >"%s"\nexec lttng-sessiond "$@"\n' \
+		"$FL_TMP/ending.once" "$FL_TMP/ending.once" "$FL_TMP/ending.pid" >"$FL_TMP/ending"
+	chmod +x "$FL_TMP/ending"
+	LTTNG_SESSIOND_PATH=$FL_TMP/ending run_fl record -o "$FL_TMP/t6" -- "$pt" -t 1 -r 1 -p 16
+	if [ "$FL_RC" -eq 0 ] && [ -e "$FL_TMP/ending.once" ] && [ -s "$FL_TMP/ending.pid" ] &&
+		babeltrace2 "$FL_TMP/t6" 2>/dev/null | grep -q 'faultline:fault:'; then
+		ok "a daemon that exits at once is started again"
+	else
+		not_ok "a daemon that exits at once is started again" "exit $FL_RC" "$FL_ERR"
+	fi
+	again=$(cat "$FL_TMP/ending.pid" 2>/dev/null || true)
+	if [ -n "$again" ] && ! kill -0 "$again" 2>/dev/null; then
+		ok "the daemon started again is stopped at the end"
+	else
+		not_ok "the daemon started again is stopped at the end" "pid '${again}' still runs"
+		[ -z "$again" ] || kill "$again" 2>/dev/null
 	fi
 fi
 

@@ -826,10 +826,10 @@ int fl_merge(const char *out, const char *const *shards, size_t nshards,
 		if (merge_shard(&m, shards[i], err))
 			goto fail;
 	/* The query planner's statistics for the merged whole, as a replay
-	 * gathers them for its own (replay/store_run.c). */
+	 * gathers them for its own. */
 	if (restore_indexes(&m, &ix, err) ||
-	    exec(m.out, out, "PRAGMA analysis_limit = 400; ANALYZE",
-		 "cannot gather the query planner's statistics", err) ||
+	    exec(m.out, out, FL_STORE_ANALYZE_SQL, "cannot gather the query planner's statistics",
+		 err) ||
 	    exec(m.out, out, "COMMIT", "cannot commit the merge", err))
 		goto fail;
 	sqlite3_close(m.out);

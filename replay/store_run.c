@@ -71,13 +71,8 @@ int fl_store_commit(struct fl_store *st, struct fl_err *err)
 	/* Through the indexes just built: the runs' percentiles. */
 	if (!rc && st->nruns && !st->tally_oom)
 		rc = store_write_percentile_tallies(st, err);
-	/* Statistics for SQLite's query planner (sqlite_stat1), from a
-	 * sample of each index.  Without them a user's join of the view
-	 * outcomes with faults on fault_id scanned every outcome row once
-	 * per fault: 31 s on five runs of a 14,692-fault trace, 33 ms with
-	 * them, which took 14 ms to gather. */
 	if (!rc)
-		rc = store_exec(st, "PRAGMA analysis_limit = 400; ANALYZE", err,
+		rc = store_exec(st, FL_STORE_ANALYZE_SQL, err,
 				"cannot gather the query planner's statistics");
 	/* Test hook (tests/integration/t0305-replay-replace.sh): stop with
 	 * the transaction whole but not committed, for a test to kill the

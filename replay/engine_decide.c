@@ -293,11 +293,13 @@ static uint64_t read_grant(const struct fl_writer_hit *hits, size_t n, uint64_t 
 	return fl_rwsem_read_grant(h, nh, t, NULL);
 }
 
-int eng_decide(struct fl_engine *e, struct pfault *p)
+/* The writers in the way of the fault: in its window, queued when it
+ * began, or holding mmap_lock at its anon_vma trylock.  Fills e->hits and
+ * v->lock_contended; returns how many. */
+static size_t fault_hits(struct fl_engine *e, struct pfault *p)
 {
 	struct fl_fault_view *v = &p->v;
 	size_t nh = 0;
-	int rc = 0;
 
 	/* The trylock's time: the fault's own first attempt when the trace
 	 * has it (it looks at the lock between its start_locking and its
@@ -318,12 +320,10 @@ int eng_decide(struct fl_engine *e, struct pfault *p)
 	uint64_t tc_ret = has_try ? p->gt.t_try_ret : tc;
 	uint64_t tc_start = has_try ? p->gt.t_try : tc;
 
-	v->fault = &p->f;
 	/* mmap_read_trylock() fails while a writer holds mmap_lock or waits
 	 * for it in the wait list (RWSEM_READ_FAILED_MASK), at the time of the
 	 * trylock; not while it spins before queueing (rwsem.h). */
 	v->lock_contended = false;
-	v->lock_free_at = 0;
 	for (size_t i = 0; i < p->nhits; i++) {
 		const struct writer_obj *w = p->hit[i];
 		bool in = hit_in_window(w, v->t);
@@ -350,6 +350,63 @@ int eng_decide(struct fl_engine *e, struct pfault *p)
 		e->hits[nh].created_at = in && !late && writer_created_at(w, v->fault->address);
 		nh++;
 	}
+	return nh;
+}
+
+/* When the kernel's fallback asked for the read lock (the trace's
+ * start_locking after the fault), when the lock was free for it then. */
+static void lock_at_request(struct fl_engine *e, struct pfault *p)
+{
+	struct fl_fault_view *v = &p->v;
+	struct fl_writer_hit at_req[MAX_HITS];
+	size_t nr = 0;
+
+	/* The writers in the way of the read lock when the kernel asked for
+	 * it: holding it, or queued before (eng_on_lock() attached those that
+	 * came after the fault began).  The request looks at the lock d_acq
+	 * after its start_locking: a writer that took it in between makes it
+	 * queue. */
+	uint64_t at = p->gt.t_req + e->d_acq;
+
+	v->t_lock_req = p->gt.t_req;
+	for (size_t i = 0; i < p->nhits; i++) {
+		const struct writer_obj *w = p->hit[i];
+		uint64_t q = queued_from(&w->w);
+
+		if (q <= at && at < w->w.w_end)
+			at_req[nr++] = (struct fl_writer_hit){ .w = &w->w };
+	}
+	v->lock_free_at_req = read_grant(at_req, nr, at);
+	if (v->lock_free_at_req == at)
+		v->lock_free_at_req = v->t_lock_req;
+}
+
+/* The attempt window of the speculative strategies, from the cost table of
+ * this moment (stage 2 decides them with it). */
+static uint64_t spec_window(const struct fl_engine *e, const struct pfault *p)
+{
+	const struct fl_fault_view *v = &p->v;
+	uint64_t d;
+
+	if (v->has_end && v->t_end >= v->t)
+		return v->t_end - v->t;
+	if (v->handler >= FL_H__COUNT)
+		return 0;		/* FL_H_NONE: no handler runs */
+	d = e->cost_n[v->handler] ? e->cost_sum[v->handler] / e->cost_n[v->handler]
+				  : default_cost[v->handler];
+	if (p->t_cut > v->t && p->t_cut - v->t < d)
+		d = p->t_cut - v->t;
+	return d;
+}
+
+int eng_decide(struct fl_engine *e, struct pfault *p)
+{
+	struct fl_fault_view *v = &p->v;
+	size_t nh;
+	int rc = 0;
+
+	v->fault = &p->f;
+	nh = fault_hits(e, p);
 	v->hits = e->hits;
 	v->nhits = nh;
 	v->lock_free_at = read_grant(e->hits, nh, v->t);
@@ -357,29 +414,8 @@ int eng_decide(struct fl_engine *e, struct pfault *p)
 	v->lock_free_at_req = v->lock_free_at;
 	v->kernel_waited = p->gt.gt == FL_GT_FALLBACK && p->gt.t_req > v->t;
 	v->kernel_wait = v->kernel_waited ? p->gt.lock_wait : 0;
-	if (v->kernel_waited) {
-		struct fl_writer_hit at_req[MAX_HITS];
-		size_t nr = 0;
-
-		/* The writers in the way of the read lock when the kernel
-		 * asked for it: holding it, or queued before (eng_on_lock()
-		 * attached those that came after the fault began).  The
-		 * request looks at the lock d_acq after its start_locking:
-		 * a writer that took it in between makes it queue. */
-		uint64_t at = p->gt.t_req + e->d_acq;
-
-		v->t_lock_req = p->gt.t_req;
-		for (size_t i = 0; i < p->nhits; i++) {
-			const struct writer_obj *w = p->hit[i];
-			uint64_t q = queued_from(&w->w);
-
-			if (q <= at && at < w->w.w_end)
-				at_req[nr++] = (struct fl_writer_hit){ .w = &w->w };
-		}
-		v->lock_free_at_req = read_grant(at_req, nr, at);
-		if (v->lock_free_at_req == at)
-			v->lock_free_at_req = v->t_lock_req;
-	}
+	if (v->kernel_waited)
+		lock_at_request(e, p);
 
 	if (v->place == FL_PLACE_VMA || v->place == FL_PLACE_INFERRED) {
 		bool needs;
@@ -402,18 +438,7 @@ int eng_decide(struct fl_engine *e, struct pfault *p)
 	e->st.gt[p->gt.gt]++;
 	if (e->sink.fault)
 		rc = e->sink.fault(e->sink.ctx, v, &p->gt);
-	/* The attempt window of the speculative strategies, from the cost
-	 * table of this moment (stage 2 decides them with it). */
-	if (v->has_end && v->t_end >= v->t)
-		v->d_spec = v->t_end - v->t;
-	else if (v->handler >= FL_H__COUNT)
-		v->d_spec = 0;		/* FL_H_NONE: no handler runs */
-	else {
-		v->d_spec = e->cost_n[v->handler] ? e->cost_sum[v->handler] / e->cost_n[v->handler]
-						  : default_cost[v->handler];
-		if (p->t_cut > v->t && p->t_cut - v->t < v->d_spec)
-			v->d_spec = p->t_cut - v->t;
-	}
+	v->d_spec = spec_window(e, p);
 	for (size_t r = 0; r < e->nruns && rc >= 0; r++) {
 		if (e->spec && (e->runs[r].strategy->needs & FL_NEED_SPEC_WINDOW))
 			continue;	/* stage 2: eng_decide_spec() */

@@ -1,4 +1,4 @@
--- faultline outcome store (DESIGN §8): the contract between replay/ (which
+-- faultline outcome store (docs/design.md §8): the contract between replay/ (which
 -- writes it) and analyze/ + tui/ (which read it).
 --
 -- Version: PRAGMA user_version = 7 (2 added thread_times; 3 added losses,
@@ -144,7 +144,7 @@ CREATE TABLE faults (
 	access		TEXT NOT NULL,		-- 'read', 'write', 'exec', plus ',prot'
 	arch_code	INTEGER NOT NULL,	-- x86 error_code / ppc64 DSISR
 	major		INTEGER,		-- 1 major, 0 minor, NULL no end event
-	-- Ground truth (DESIGN §7), from the faulting thread's mmap_lock
+	-- Ground truth (docs/design.md §7), from the faulting thread's mmap_lock
 	-- events between the fault and its end:
 	--   'vma'      handled under the per-VMA lock (no mmap_lock, or only the
 	--              anon_vma trylock of __vmf_anon_prepare(), released
@@ -359,7 +359,7 @@ CREATE TABLE cause_counts (
 	PRIMARY KEY (run_id, counter, reason)
 );
 
--- Delay propagation (DESIGN §6, replay/delay.h): per run and thread, how
+-- Delay propagation (docs/design.md §6, replay/delay.h): per run and thread, how
 -- long the thread blocked on mmap_lock in the trace and as replayed, and
 -- its run time in the trace and as replayed.  Each fault shifts the
 -- thread's later events by its change in blocked time (predicted wait -

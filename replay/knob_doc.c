@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "fl_wrap.h"
+
 static const struct fl_knob_doc docs[] = {
 	{ "classic", "retry_cap", "0 or 1",
 	  "do_user_addr_fault(): FAULT_FLAG_ALLOW_RETRY / FAULT_FLAG_TRIED; filemap_fault()'s "
@@ -100,26 +102,17 @@ int fl_knob_known(const char *key)
 /* text from column indent, wrapped to fit 80 columns; prefix before it. */
 void fl_doc_wrap(FILE *out, size_t indent, const char *prefix, const char *text)
 {
-	size_t col = indent + strlen(prefix);
-	bool start = true;	/* nothing of text on this line yet */
+	size_t width = 80 - indent - strlen(prefix), n;
+	const char *line;
+	bool first = true;
 
 	fprintf(out, "%*s%s", (int)indent, "", prefix);
-	while (*text) {
-		size_t n = strcspn(text, " ");
-
-		if (!start && col + 1 + n > 80) {
+	while ((n = fl_wrap_next(&text, width, &line)) > 0) {
+		if (!first)
 			fprintf(out, "\n%*s", (int)indent, "");
-			col = indent;
-		} else if (!start) {
-			fputc(' ', out);
-			col++;
-		}
-		fprintf(out, "%.*s", (int)n, text);
-		start = false;
-		col += n;
-		text += n;
-		while (*text == ' ')
-			text++;
+		fprintf(out, "%.*s", (int)n, line);
+		width = 80 - indent;
+		first = false;
 	}
 	fputc('\n', out);
 }

@@ -17,6 +17,7 @@
 
 #include "analyze/store_read.h"
 #include "fl_array.h"
+#include "fl_wrap.h"
 #include "tui.h"
 
 #define TIMELINE_NS 2000000	/* 2 ms either side of the fault */
@@ -136,29 +137,18 @@ static void writer_line(struct tui_app *app, struct lines *l, const struct tui_w
 }
 
 /* The cause's description under its reason, in lines of at most
- * DESC_WIDTH characters, cut at spaces: the detail is read in a terminal
- * of 80 columns. */
+ * DESC_WIDTH characters cut at spaces (lib/fl_wrap.h, as `faultline help
+ * causes` cuts it): the detail is read in a terminal of 80 columns. */
 #define DESC_WIDTH 66
 
 static void description(struct lines *l, const char *d)
 {
-	const char *label = "  meaning   ";
+	const char *label = "  meaning   ", *line;
+	size_t n;
 
-	while (*d) {
-		size_t n = strlen(d);
-
-		if (n > DESC_WIDTH) {
-			n = DESC_WIDTH;
-			while (n > 0 && d[n] != ' ')
-				n--;
-			if (!n)		/* one word longer than a line: cut it */
-				n = DESC_WIDTH;
-		}
-		add(l, 0, "%s%.*s", label, (int)n, d);
+	while ((n = fl_wrap_next(&d, DESC_WIDTH, &line)) > 0) {
+		add(l, 0, "%s%.*s", label, (int)n, line);
 		label = "            ";
-		d += n;
-		while (*d == ' ')
-			d++;
 	}
 }
 

@@ -442,27 +442,27 @@ static void mprotect_split_aborts_in_write_window(void **state)
 	first_write(&s, T1, 100, A);			/* fault 1 */
 	first_write(&s, T2, 200, B);			/* fault 2 */
 
-	call(&s, MAIN, FL_MM_MPROTECT, 1000, 1105, 0, mp);
+	call(&s, MAIN, FL_MM_MPROTECT, 1000, 2105, 0, mp);
 	W_START(&s, MAIN, 1010);
 	W_OK(&s, MAIN, 1020);
-	fault(&s, T1, 1030, A + 0x1000, WR);		/* fault 3: in A, write-locked */
-	R_START(&s, T1, 1035);
-	fault(&s, T2, 1040, B + 0x1000, WR);		/* fault 4: in B, untouched */
-	fault_end(&s, T2, 1045, false);
-	W_REL(&s, MAIN, 1100);
-	R_OK(&s, T1, 1101);
-	fault_end(&s, T1, 1110, false);
-	R_REL(&s, T1, 1115);
+	fault(&s, T1, 2030, A + 0x1000, WR);		/* fault 3: in A, write-locked */
+	R_START(&s, T1, 2035);
+	fault(&s, T2, 2040, B + 0x1000, WR);		/* fault 4: in B, untouched */
+	fault_end(&s, T2, 2045, false);
+	W_REL(&s, MAIN, 2100);
+	R_OK(&s, T1, 2101);
+	fault_end(&s, T1, 2110, false);
+	R_REL(&s, T1, 2115);
 
-	fault(&s, T1, 1200, A + 0x2000, WR);		/* fault 5: after the release */
-	fault_end(&s, T1, 1210, false);
-	fault(&s, T2, 1300, A + 0x9000, RD);		/* fault 6: the read-only half */
-	fault_end(&s, T2, 1310, false);
+	fault(&s, T1, 2200, A + 0x2000, WR);		/* fault 5: after the release */
+	fault_end(&s, T1, 2210, false);
+	fault(&s, T2, 2300, A + 0x9000, RD);		/* fault 6: the read-only half */
+	fault_end(&s, T2, 2310, false);
 	/* fault 7: a write there is an access_error(): SIGSEGV, no end. */
-	fault(&s, T2, 1400, A + 0xa000, WR);
-	R_START(&s, T2, 1403);
-	R_OK(&s, T2, 1404);
-	R_REL(&s, T2, 1406);
+	fault(&s, T2, 2400, A + 0xa000, WR);
+	R_START(&s, T2, 2403);
+	R_OK(&s, T2, 2404);
+	R_REL(&s, T2, 2406);
 	play(&r, &s, false);
 
 	assert_int_equal(r.sink.n, 7);
@@ -471,7 +471,7 @@ static void mprotect_split_aborts_in_write_window(void **state)
 	assert_true(w->has_lock);
 	assert_int_equal(w->t_lock_start, 1010);
 	assert_int_equal(w->w_begin, 1020);
-	assert_int_equal(w->w_end, 1100);
+	assert_int_equal(w->w_end, 2100);
 	assert_true(w->vmas_written >= 2);		/* A modified, its upper half created */
 
 	EXPECT_OK(&r, 1, "ok, anon_vma under trylock");
@@ -525,24 +525,24 @@ static void munmap_downgrade_ends_the_window(void **state)
 	mmap_anon(&s, 10, 20, A, 0, true);
 	first_write(&s, T1, 100, A);			/* fault 1 */
 
-	call(&s, MAIN, FL_MM_MUNMAP, 2000, 2110, 0, um);
+	call(&s, MAIN, FL_MM_MUNMAP, 2000, 3110, 0, um);
 	W_START(&s, MAIN, 2010);
 	W_OK(&s, MAIN, 2020);
-	fault(&s, T1, 2030, A + 0x1000, WR);		/* fault 2: write-locked */
-	R_START(&s, T1, 2035);
-	DOWNGRADE(&s, MAIN, 2050);
-	R_OK(&s, T1, 2051);				/* readers get in */
-	fault_end(&s, T1, 2055, false);
-	R_REL(&s, T1, 2056);
-	fault(&s, T2, 2060, A + 0x2000, WR);		/* fault 3: after the downgrade */
-	fault_end(&s, T2, 2065, false);
-	R_REL(&s, MAIN, 2100);
+	fault(&s, T1, 3030, A + 0x1000, WR);		/* fault 2: write-locked */
+	R_START(&s, T1, 3035);
+	DOWNGRADE(&s, MAIN, 3050);
+	R_OK(&s, T1, 3051);				/* readers get in */
+	fault_end(&s, T1, 3055, false);
+	R_REL(&s, T1, 3056);
+	fault(&s, T2, 3060, A + 0x2000, WR);		/* fault 3: after the downgrade */
+	fault_end(&s, T2, 3065, false);
+	R_REL(&s, MAIN, 3100);
 	play(&r, &s, false);
 
 	w = W(&r, FL_MM_MUNMAP, 0);
 	assert_int_equal(w->w_begin, 2020);
-	assert_int_equal(w->w_end, 2050);
-	assert_int_equal(w->t_lock_released, 2050);
+	assert_int_equal(w->w_end, 3050);
+	assert_int_equal(w->t_lock_released, 3050);
 
 	EXPECT_ABORT(&r, 2, "write-locked");
 	assert_int_equal(F(&r, 2)->o[0].writer.id, w->id);
@@ -802,6 +802,36 @@ static void trylock_and_writer_compared_by_their_returns(void **state)
 	replay_free(&r);
 }
 
+/* A munmap of A's lower half splits A in __split_vma(), which write-locks
+ * A only after vm_area_dup(), the maple-tree preallocation and
+ * anon_vma_clone(): a fault in the upper half 400 ns after the munmap's
+ * acquire_returned read-locked A first and completes; 1.5 us after, A is
+ * write-locked and the fault aborts. */
+static void split_write_locks_after_its_allocations(void **state)
+{
+	const uint64_t at[2] = { 400, 1500 };
+	const uint64_t um[6] = { A, LEN / 2 };
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		struct script s = { .n = 0 };
+		struct replay r;
+
+		mmap_anon(&s, 10, 20, A, 0, true);
+		fault(&s, T1, 100, A + 0x9000, WR);	/* fault 1: A gets its anon_vma */
+		fault_end(&s, T1, 110, false);
+		locked_call(&s, MAIN, FL_MM_MUNMAP, 1000, 6000, 0, um);	/* acquired at 1002 */
+		fault(&s, T2, 1002 + at[i], A + 0xa000, WR);		/* fault 2 */
+		fault_end(&s, T2, 1002 + at[i] + 50, false);
+		play(&r, &s, false);
+		if (i == 0)
+			EXPECT_OK(&r, 2, "ok");
+		else
+			EXPECT_ABORT(&r, 2, "write-locked");
+		replay_free(&r);
+	}
+}
+
 /* A trace without mmap_lock events: a writer's window is its syscall span
  * (docs/design.md §6), from sys_enter to sys_exit of the mprotect. */
 static void syscall_span_windows(void **state)
@@ -820,20 +850,20 @@ static void syscall_span_windows(void **state)
 	fault_end(&s, T2, 210, false);
 	fault(&s, T1, 990, A + 0x3000, WR);		/* fault 3: before the call */
 	fault_end(&s, T1, 995, false);
-	call(&s, MAIN, FL_MM_MPROTECT, 1000, 1100, 0, mp);
-	fault(&s, T1, 1050, A + 0x1000, WR);		/* fault 4: inside, on A */
-	fault_end(&s, T1, 1060, false);
-	fault(&s, T2, 1070, B + 0x1000, WR);		/* fault 5: inside, on B */
-	fault_end(&s, T2, 1075, false);
-	fault(&s, T1, 1200, A + 0x2000, WR);		/* fault 6: after it */
-	fault_end(&s, T1, 1210, false);
+	call(&s, MAIN, FL_MM_MPROTECT, 1000, 2100, 0, mp);
+	fault(&s, T1, 2050, A + 0x1000, WR);		/* fault 4: inside, on A */
+	fault_end(&s, T1, 2060, false);
+	fault(&s, T2, 2070, B + 0x1000, WR);		/* fault 5: inside, on B */
+	fault_end(&s, T2, 2075, false);
+	fault(&s, T1, 2200, A + 0x2000, WR);		/* fault 6: after it */
+	fault_end(&s, T1, 2210, false);
 	play(&r, &s, false);
 
 	assert_false(fl_engine_stats(r.e)->lock_events);
 	w = W(&r, FL_MM_MPROTECT, 0);
 	assert_false(w->has_lock);
 	assert_int_equal(w->w_begin, 1000);
-	assert_int_equal(w->w_end, 1100);
+	assert_int_equal(w->w_end, 2100);
 
 	EXPECT_OK(&r, 1, "ok, anon_vma under trylock");
 	EXPECT_OK(&r, 3, "ok");
@@ -857,29 +887,29 @@ static void build_mixed(struct script *s)
 	mmap_anon(s, 50, 60, G, FL_MAP_GROWSDOWN, true);
 	first_write(s, T1, 100, A);
 	first_write(s, T2, 200, B);
-	call(s, MAIN, FL_MM_MPROTECT, 1000, 1105, 0, mp);
+	call(s, MAIN, FL_MM_MPROTECT, 1000, 2105, 0, mp);
 	W_START(s, MAIN, 1010);
 	W_OK(s, MAIN, 1020);
-	fault(s, T1, 1030, A + 0x1000, WR);
-	R_START(s, T1, 1035);
-	fault(s, T2, 1040, B + 0x1000, WR);
-	fault_end(s, T2, 1045, false);
-	W_REL(s, MAIN, 1100);
-	R_OK(s, T1, 1101);
-	fault_end(s, T1, 1110, false);
-	R_REL(s, T1, 1115);
-	fault(s, T3, 1150, G - 0x1000, WR);
-	fault_end(s, T3, 1190, false);
-	fault(s, T1, 1200, A + 0x20000, RD);
-	call(s, MAIN, FL_MM_MUNMAP, 2000, 2110, 0, um);
-	W_START(s, MAIN, 2010);
-	W_OK(s, MAIN, 2020);
-	fault(s, T2, 2030, B + 0x2000, RD);
-	DOWNGRADE(s, MAIN, 2050);
-	fault_end(s, T2, 2055, false);
-	fault(s, T1, 2060, B + 0x3000, WR);
-	fault_end(s, T1, 2065, false);
-	R_REL(s, MAIN, 2100);
+	fault(s, T1, 2030, A + 0x1000, WR);
+	R_START(s, T1, 2035);
+	fault(s, T2, 2040, B + 0x1000, WR);
+	fault_end(s, T2, 2045, false);
+	W_REL(s, MAIN, 2100);
+	R_OK(s, T1, 2101);
+	fault_end(s, T1, 2110, false);
+	R_REL(s, T1, 2115);
+	fault(s, T3, 2150, G - 0x1000, WR);
+	fault_end(s, T3, 2190, false);
+	fault(s, T1, 2200, A + 0x20000, RD);
+	call(s, MAIN, FL_MM_MUNMAP, 3000, 4110, 0, um);
+	W_START(s, MAIN, 3010);
+	W_OK(s, MAIN, 3020);
+	fault(s, T2, 4030, B + 0x2000, RD);
+	DOWNGRADE(s, MAIN, 4050);
+	fault_end(s, T2, 4055, false);
+	fault(s, T1, 4060, B + 0x3000, WR);
+	fault_end(s, T1, 4065, false);
+	R_REL(s, MAIN, 4100);
 }
 
 static void same_outcomes(const struct replay *x, const struct replay *y)
@@ -1085,15 +1115,15 @@ static void abort_waits_for_the_writer(void **state)
 	mmap_anon(&s, 10, 20, A, 0, true);
 	fault(&s, T1, 100, A, WR);			/* fault 1: no trylock traced */
 	fault_end(&s, T1, 110, false);
-	call(&s, MAIN, FL_MM_MPROTECT, 1000, 1105, 0, mp);
+	call(&s, MAIN, FL_MM_MPROTECT, 1000, 2105, 0, mp);
 	W_START(&s, MAIN, 1010);
 	W_OK(&s, MAIN, 1020);
-	fault(&s, T1, 1030, A + 0x1000, WR);		/* fault 2: write-locked */
-	R_START(&s, T1, 1035);
-	W_REL(&s, MAIN, 1100);
-	R_OK(&s, T1, 1101);
-	fault_end(&s, T1, 1110, false);
-	R_REL(&s, T1, 1115);
+	fault(&s, T1, 2030, A + 0x1000, WR);		/* fault 2: write-locked */
+	R_START(&s, T1, 2035);
+	W_REL(&s, MAIN, 2100);
+	R_OK(&s, T1, 2101);
+	fault_end(&s, T1, 2110, false);
+	R_REL(&s, T1, 2115);
 	play(&r, &s, false);
 
 	EXPECT_ABORT(&r, 2, "write-locked");
@@ -1108,12 +1138,12 @@ static void abort_waits_for_the_writer(void **state)
 	mmap_anon(&s, 10, 20, A, 0, false);
 	fault(&s, T1, 100, A, WR);
 	fault_end(&s, T1, 110, false);
-	call(&s, MAIN, FL_MM_MPROTECT, 1000, 1100, 0, mp);
-	fault(&s, T1, 1050, A + 0x1000, WR);
-	fault_end(&s, T1, 1120, false);
+	call(&s, MAIN, FL_MM_MPROTECT, 1000, 2100, 0, mp);
+	fault(&s, T1, 2050, A + 0x1000, WR);
+	fault_end(&s, T1, 2120, false);
 	play(&r, &s, false);
 	EXPECT_ABORT(&r, 2, "write-locked");
-	assert_int_equal(F(&r, 2)->o[0].lock_wait, 1100 - 1050);
+	assert_int_equal(F(&r, 2)->o[0].lock_wait, 2100 - 2050);
 	replay_free(&r);
 }
 
@@ -1151,19 +1181,20 @@ static void fault_at_release(struct script *s, uint64_t addr, unsigned err)
 	R_REL(s, T2, 1215);
 }
 
-/* munmap() of A's upper half with a writer window over [1010, 1200], and
- * three write faults on A's lower half inside it: fault 2 (T2, 1015),
+/* mprotect() of all of A (no split: vma_start_write() of A comes at once)
+ * with a writer window over [1010, 1200], and three write faults on A
+ * inside it: fault 2 (T2, 1015),
  * fault 3 (T1, 1030), fault 4 (T2, 1100).  With `woken`, T1 wakes the
  * writer at the end of fault 3: __vma_enter_locked() had put MAIN to sleep
  * in vma_start_write() until fault 3's vma_end_read() (rcuwait_wake_up()
  * of mm->vma_writer_wait).  wake_at moves that wake. */
 static void woken_writer_script(struct script *s, bool woken, uint64_t wake_at)
 {
-	const uint64_t mu[6] = { A + 0x8000, 0x8000 };
+	const uint64_t mp[6] = { A, LEN, PROT_RW | FL_PROT_EXEC };
 
 	mmap_anon(s, 10, 20, A, 0, true);
 	first_write(s, T1, 100, A);			/* fault 1: the anon_vma */
-	call(s, MAIN, FL_MM_MUNMAP, 1000, 1300, 0, mu);
+	call(s, MAIN, FL_MM_MPROTECT, 1000, 1300, 0, mp);
 	W_START(s, MAIN, 1005);
 	W_OK(s, MAIN, 1010);
 	fault(s, T2, 1015, A + 0x1000, WR);		/* fault 2 */
@@ -2048,19 +2079,19 @@ static void holder_among_many_queued_writers(void **state)
 	first_write(&s, T1, 100, A);			/* fault 1 */
 	for (int i = 0; i < 12; i++)
 		W_START(&s, 300 + i, 900 + (uint64_t)i);
-	call(&s, MAIN, FL_MM_MPROTECT, 1000, 1105, 0, mp);
+	call(&s, MAIN, FL_MM_MPROTECT, 1000, 2105, 0, mp);
 	W_START(&s, MAIN, 1010);
 	W_OK(&s, MAIN, 1020);
-	fault(&s, T1, 1030, A + 0x1000, WR);		/* fault 2: in A, write-locked */
-	R_START(&s, T1, 1035);
-	W_REL(&s, MAIN, 1100);
+	fault(&s, T1, 2030, A + 0x1000, WR);		/* fault 2: in A, write-locked */
+	R_START(&s, T1, 2035);
+	W_REL(&s, MAIN, 2100);
 	for (int i = 0; i < 12; i++) {
-		W_OK(&s, 300 + i, 1110 + 2 * (uint64_t)i);
-		W_REL(&s, 300 + i, 1111 + 2 * (uint64_t)i);
+		W_OK(&s, 300 + i, 2110 + 2 * (uint64_t)i);
+		W_REL(&s, 300 + i, 2111 + 2 * (uint64_t)i);
 	}
-	R_OK(&s, T1, 1140);
-	fault_end(&s, T1, 1145, false);
-	R_REL(&s, T1, 1150);
+	R_OK(&s, T1, 2140);
+	fault_end(&s, T1, 2145, false);
+	R_REL(&s, T1, 2150);
 	play(&r, &s, false);
 
 	w = W(&r, FL_MM_MPROTECT, 0);
@@ -2082,6 +2113,7 @@ int main(void)
 		cmocka_unit_test(first_anon_write_and_the_trylock),
 		cmocka_unit_test(trylock_at_the_faults_own_attempt),
 		cmocka_unit_test(trylock_and_writer_compared_by_their_returns),
+		cmocka_unit_test(split_write_locks_after_its_allocations),
 		cmocka_unit_test(syscall_span_windows),
 		cmocka_unit_test(deterministic),
 		cmocka_unit_test(long_run_keeps_the_queue_short),

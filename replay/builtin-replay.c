@@ -77,7 +77,7 @@ static int what_if_check(const struct replay *r)
 /* The command line of replay, filled by fl_cmd_parse() (lib/fl_opt.h);
  * the --set values are taken in order once it is parsed. */
 static struct {
-	const char *strategy, *profile, *out;
+	const char *strategy, *profile, *out, *decode_cache;
 	char *sets[MAX_SETS * 2];
 	size_t nsets;
 	uint64_t seed, nseeds;
@@ -171,6 +171,13 @@ static const struct fl_option replay_options[] = {
 	  "they are deleted, with all their rows, in the\n"
 	  "replay's transaction (kept if it does not commit)", &ra.replace, NULL, 0, NULL, NULL,
 	  NULL },
+	{ FL_OPT_STRING, 0, "decode-cache", "DIR", "keep the decoded trace in DIR (made if missing),\n"
+	  "and read it from there when it is kept already:\n"
+	  "a trace is decoded once for many replays.  Keyed\n"
+	  "by the trace files' names, sizes, mtimes and\n"
+	  "inodes, the wire format and faultline's version;\n"
+	  "a damaged entry is removed with a warning and\n"
+	  "the trace decoded again", &ra.decode_cache, NULL, 0, NULL, NULL, NULL },
 	{ FL_OPT_FLAG, 0, "live", NULL, "TRACE is an LTTng live session, net://HOST[:PORT]/\n"
 	  "host/HOSTNAME/SESSION (lttng-relayd's live port,\n"
 	  "default 5344): replay it as it records, committing\n"
@@ -239,6 +246,10 @@ static int take_args(struct replay *r, int npos, char **argv)
 					  "deletes them: one or the other");
 	if (ra.live && ra.replace)
 		return fl_cmd_usage_error(&fl_cmd_replay, "--replace does not go with --live");
+	if (ra.live && ra.decode_cache)
+		return fl_cmd_usage_error(&fl_cmd_replay, "--decode-cache does not go with --live: "
+					  "a live session is never the same twice");
+	r->decode_cache = ra.decode_cache;
 	r->batch_faults = ra.batch_faults ? ra.batch_faults : 100000;
 	r->batch_ms = (ra.batch_s ? ra.batch_s : 2) * 1000;
 	if (!r->live && (ra.batch_faults || ra.batch_s))
@@ -307,7 +318,8 @@ const struct fl_cmd fl_cmd_replay = {
 	.name = "replay",
 	.summary = "replay a trace through the kernel's fault paths and store the outcomes",
 	.usage = "faultline replay [-s STRATEGY|all] [-p PROFILE] [--set KEY=VALUE]...\n"
-		 "                        [--seed N] [--seeds N] [--again|--replace] [-o DB] TRACE\n"
+		 "                        [--seed N] [--seeds N] [--again|--replace]\n"
+		 "                        [--decode-cache DIR] [-o DB] TRACE\n"
 		 "       faultline replay --live [--batch-faults N] [--batch-seconds S] [-s ...]\n"
 		 "                        [-o DB] net://HOST[:PORT]/host/HOSTNAME/SESSION",
 	.help =
@@ -325,6 +337,16 @@ const struct fl_cmd fl_cmd_replay = {
 		"`faultline report --fidelity DB` compares a pervma run with them.\n",
 	.options = replay_options,
 	.help_tail =
+		"--decode-cache DIR keeps what the decoder (libbabeltrace2, in a child\n"
+		"process) makes of TRACE in DIR/KEY.fld, KEY the SHA-256 of the trace\n"
+		"files' names, sizes, mtimes (ns) and inodes, and reads it from there on\n"
+		"the next replay of the same files, without decoding (`faultline sweep`\n"
+		"gives it to its jobs).  A file changed in place with its size and mtime\n"
+		"put back is not seen.  The decoder's warnings are kept with it and\n"
+		"printed again.  A damaged entry (cut short, not one, a checksum that\n"
+		"does not match) is removed with a warning and the trace decoded again;\n"
+		"a DIR that cannot be made or written is a warning, not a failure.\n"
+		"\n"
 		"The whole replay is one transaction: interrupted, it leaves DB as it was\n"
 		"(with --replace, the earlier runs too).\n"
 		"\n"

@@ -88,6 +88,16 @@ struct fl_ingest_result {
 int fl_ingest(const char *path, const struct fl_ingest_ops *ops, void *ctx,
 	      struct fl_ingest_result *res, struct fl_err *err);
 
+/* fl_ingest(), with the decoded records kept in cache_dir (decode_cache.h)
+ * when cache_dir is not NULL: a trace whose files have not changed since
+ * they were kept there is read from there, without the checks and without
+ * libbabeltrace2.  Nothing about the cache fails the ingestion: a damaged
+ * entry or a directory that cannot be written is a warning, and the trace
+ * is decoded.  A live session does not use it. */
+int fl_ingest_with_cache(const char *path, const char *cache_dir,
+			 const struct fl_ingest_ops *ops, void *ctx,
+			 struct fl_ingest_result *res, struct fl_err *err);
+
 /* The checks alone: path is a directory, the CTF traces under it (a
  * bounded search), each one's metadata and stream files.  Fills dirs with
  * the trace directories (free with fl_ctf_free_list()). */

@@ -44,6 +44,14 @@
 #include <unistd.h>
 
 #include "ctf_check.h"
+#include "decode_cache.h"
+
+/* The records' format on the pipe, which decode_cache.c also keeps on
+ * disk: bump WIRE_VERSION with any change of what the encoder below writes
+ * (a record, a field, a field's type or size, the wire tables' order, the
+ * dialects' order in fl_dialects[]), so that no cached decode of the old
+ * form is read as the new one. */
+#define WIRE_VERSION 1
 
 enum {
 	REC_BEGIN = 'B',
@@ -352,7 +360,7 @@ static void child_main(const char *path, char *const *dirs, size_t ndirs, int fd
 /* The parent: decode and watch                                           */
 
 struct rbuf {
-	int fd;
+	int fd;			/* -1: the records are all in b (a cached decode) */
 	pid_t pid;
 	size_t at, n;
 	bool eof;
@@ -365,7 +373,9 @@ struct rbuf {
 	void *ctx;
 	int idle_rc;
 	uint64_t rss;
-	unsigned char b[BUF_SIZE];
+	struct fl_decode_cache *tee;	/* what is read from the pipe also goes there */
+	unsigned char *b;		/* buf, or a cached decode's records */
+	unsigned char buf[BUF_SIZE];
 };
 
 static long ms_since(const struct timespec *t)
@@ -461,13 +471,16 @@ static bool need(struct rbuf *r, size_t n)
 				return false;
 			}
 		}
-		got = read(r->fd, r->b + r->n, sizeof(r->b) - r->n);
+		got = read(r->fd, r->b + r->n, sizeof(r->buf) - r->n);
 		if (got < 0 && errno == EINTR)
 			continue;
-		if (got <= 0)
+		if (got <= 0) {
 			r->eof = true;
-		else
+		} else {
+			if (r->tee)
+				fl_decode_cache_write(r->tee, r->b + r->n, (size_t)got);
 			r->n += (size_t)got;
+		}
 	}
 	return true;
 }
@@ -766,7 +779,8 @@ static void rbuf_start(struct rbuf *r, int fd, pid_t pid, bool live,
 {
 	uint64_t stall_s = env_u64("FL_DECODE_STALL_S", 60);
 
-	memset(r, 0, offsetof(struct rbuf, b));
+	memset(r, 0, offsetof(struct rbuf, buf));
+	r->b = r->buf;
 	r->fd = fd;
 	r->pid = pid;
 	r->stall_ms = (int)(stall_s > 86400 ? 86400000 : stall_s * 1000);
@@ -820,14 +834,17 @@ static int decoder_failure(const char *path, const struct rbuf *r, int status, F
 	return err->code;
 }
 
-int fl_ingest(const char *path, const struct fl_ingest_ops *ops, void *ctx,
-	      struct fl_ingest_result *res, struct fl_err *err)
+/* The trace decoded by a forked child; its records also go to cache when
+ * it is not NULL, which keeps them if the decode ended well. */
+static int ingest_forked(const char *path, bool live, struct fl_decode_cache *cache,
+			 const struct fl_ingest_ops *ops, void *ctx,
+			 struct fl_ingest_result *res, struct fl_err *err)
 {
 	static struct rbuf r;	/* 64 KiB: not on the stack; one ingestion at a time */
 	char **dirs = NULL, stream[512] = "";
 	size_t ndirs = 0;
 	uint64_t nev = 0;
-	bool done = false, live = fl_ingest_is_live(path);
+	bool done = false, whole;
 	int fds[2], status = 0, rc;
 	FILE *log;
 	pid_t pid;
@@ -866,6 +883,7 @@ int fl_ingest(const char *path, const struct fl_ingest_ops *ops, void *ctx,
 	fl_ctf_free_list(dirs, ndirs);
 
 	rbuf_start(&r, fds[0], pid, live, ops, ctx);
+	r.tee = cache;
 	rc = parent_loop(&r, ops, ctx, res, stream, sizeof(stream), &nev, &done, err);
 	if (r.why == W_IDLE)
 		rc = r.idle_rc;
@@ -876,6 +894,9 @@ int fl_ingest(const char *path, const struct fl_ingest_ops *ops, void *ctx,
 	close(fds[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	/* Only a decode that ended well is kept: every record up to the
+	 * result, and the child's clean exit. */
+	whole = rc == 0 && done && r.why == W_NONE && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 	if (rc < 0) {
 		/* The caller's own error (its err, if it filled it), or the
 		 * child's: not a crash, even though the child was killed. */
@@ -887,6 +908,8 @@ int fl_ingest(const char *path, const struct fl_ingest_ops *ops, void *ctx,
 	} else {
 		copy_log(log);
 	}
+	if (cache && whole)
+		fl_decode_cache_commit(cache, log);
 	fclose(log);
 	if (rc < 0) {
 		fl_ingest_result_free(res);
@@ -894,4 +917,72 @@ int fl_ingest(const char *path, const struct fl_ingest_ops *ops, void *ctx,
 			fl_err_set(err, rc, "%s: ingestion stopped", path);
 	}
 	return rc < 0 ? rc : 0;
+}
+
+/* The records of a cached decode (decode_cache.h), passed on as the
+ * child's would be, then the text the child printed then. */
+static int ingest_cached(const char *path, struct fl_decode_cache *c,
+			 const struct fl_ingest_ops *ops, void *ctx,
+			 struct fl_ingest_result *res, struct fl_err *err)
+{
+	static struct rbuf r;
+	char stream[512] = "";
+	uint64_t nev = 0;
+	bool done = false;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	res->meta.path = path;
+	rbuf_start(&r, -1, 0, false, ops, ctx);
+	r.b = (unsigned char *)c->wire;
+	r.n = c->wire_len;
+	r.eof = true;
+	rc = parent_loop(&r, ops, ctx, res, stream, sizeof(stream), &nev, &done, err);
+	if (rc > 0 || (rc == 0 && (!done || r.at != r.n))) {
+		/* Whole by its checksum, yet not records of this format: the
+		 * events before were passed on already, so no decode now. */
+		fl_decode_cache_reject(c, "its records do not parse");
+		fl_err_set(err, -EPROTO, "%s: the decode cache's records did not parse after %"
+			   PRIu64 " events", path, nev);
+		fl_err_hint(err, "replay again: the trace is then decoded");
+		rc = err->code;
+	} else if (c->log_len) {
+		fflush(stderr);
+		if (fwrite(c->log, 1, c->log_len, stderr) != c->log_len)
+			clearerr(stderr);
+	}
+	if (rc < 0) {
+		fl_ingest_result_free(res);
+		if (!err->code)
+			fl_err_set(err, rc, "%s: ingestion stopped", path);
+	}
+	return rc < 0 ? rc : 0;
+}
+
+int fl_ingest_with_cache(const char *path, const char *cache_dir,
+			 const struct fl_ingest_ops *ops, void *ctx,
+			 struct fl_ingest_result *res, struct fl_err *err)
+{
+	struct fl_decode_cache cache;
+	bool live = fl_ingest_is_live(path), use;
+	int rc;
+
+	/* A live session is never the same twice. */
+	use = cache_dir && !live && fl_decode_cache_open(&cache, cache_dir, path, WIRE_VERSION) == 0;
+	if (use && fl_decode_cache_find(&cache)) {
+		rc = ingest_cached(path, &cache, ops, ctx, res, err);
+		fl_decode_cache_close(&cache);
+		return rc;
+	}
+	use = use && fl_decode_cache_start(&cache);
+	rc = ingest_forked(path, live, use ? &cache : NULL, ops, ctx, res, err);
+	if (use)
+		fl_decode_cache_close(&cache);	/* removes what was not committed */
+	return rc;
+}
+
+int fl_ingest(const char *path, const struct fl_ingest_ops *ops, void *ctx,
+	      struct fl_ingest_result *res, struct fl_err *err)
+{
+	return fl_ingest_with_cache(path, NULL, ops, ctx, res, err);
 }

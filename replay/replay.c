@@ -573,7 +573,7 @@ static int replay_ingest(struct replay *r, struct fl_ingest_result *res, bool *c
 		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGTERM, &sa, NULL);
 	}
-	rc = fl_ingest(r->trace_path, &ops, r, res, &r->err);
+	rc = fl_ingest_with_cache(r->trace_path, r->decode_cache, &ops, r, res, &r->err);
 	if (rc == -EINTR && r->live && r->begun) {
 		/* Ctrl-C: what came before is replayed and committed. */
 		*cut = true;

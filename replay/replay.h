@@ -29,6 +29,7 @@ struct replay {
 	uint64_t nseeds;
 	size_t nruns;
 	const char *trace_path;
+	const char *decode_cache;	/* --decode-cache DIR, or NULL */
 	int64_t trace_id;
 	/* Events by kind: what check_needs() asks (faultline info's whole
 	 * summary, per thread, is more than a replay needs). */

@@ -1,0 +1,105 @@
+#!/bin/bash
+# replay --decode-cache DIR: the first replay of a trace keeps its decoded
+# records in DIR, the next reads them from there without decoding; both
+# give the outcomes of a replay without the cache.  A changed trace is a
+# new key; a damaged entry is removed with a warning and the trace decoded
+# again; a lossy trace keeps its losses; a cache that cannot be written is
+# a warning, not a failure.
+. "$FL_TOP/tests/lib.sh"
+
+d=$FL_TMP
+cd "$d" || exit 1
+cp -a "$FL_TOP/traces/x86_64/mmchurn" orig
+cp -a orig tr
+q() { sqlite3 "$1" "$2"; }
+rows() { q "$1" 'select * from outcomes order by run_id, fault_id' | md5sum; }
+report() { "$FAULTLINE" report --format csv "$1" 2>&1; }
+streams() { find "$1" -type f ! -name metadata | sort; }
+entries() { find "$1" -maxdepth 1 -name '*.fld' 2>/dev/null | wc -l; }
+
+expect_ok "replay without the cache" replay -s all -o plain.db tr
+expect_ok "replay with an empty cache" replay -s all --decode-cache cache -o c1.db tr
+is "keeps one entry" "$(entries cache)" 1
+is "and no temporary file" "$(find cache -name '.*' -type f | wc -l)" 0
+is "the same outcome rows" "$(rows c1.db)" "$(rows plain.db)"
+is "the same report" "$(report c1.db)" "$(report plain.db)"
+is "the same summary" "$(sed 's/c1\.db/DB/g' <<<"$FL_OUT")" \
+	"$("$FAULTLINE" replay -s all -o plain2.db tr 2>/dev/null | sed 's/plain2\.db/DB/g')"
+
+# The stream files rewritten in place with zeros, their size and mtime put
+# back: the key is the same, and a decoder would refuse them, so a replay
+# that succeeds read the cache and started no decoder.
+for f in $(streams tr); do
+	dd if=/dev/zero of="$f" bs="$(stat -c %s "$f")" count=1 conv=notrunc status=none
+	touch -r "orig/${f#tr/}" "$f"
+done
+expect_fail "the zeroed trace does not decode" 1 'tr' replay -s all -o zero.db tr
+expect_ok "replay from the cache" replay -s all --decode-cache cache -o c2.db tr
+is "read from the cache: the same outcome rows" "$(rows c2.db)" "$(rows plain.db)"
+is "the same report" "$(report c2.db)" "$(report plain.db)"
+is "still one entry" "$(entries cache)" 1
+
+# A changed trace: a new key, decoded again.  (A copy with its mtimes kept
+# may take the freed inodes: the same key, rightly, for the same files.)
+rm -rf tr && cp -r orig tr
+expect_ok "a copy of the trace (new mtimes)" replay -s all --decode-cache cache -o c3.db tr
+is "is a new entry" "$(entries cache)" 2
+is "with the same outcomes" "$(rows c3.db)" "$(rows plain.db)"
+touch -d '2001-01-01 00:00:01' "$(streams tr | head -1)"
+expect_ok "a stream file's mtime changed" replay -s all --decode-cache cache -o c4.db tr
+is "is a new entry" "$(entries cache)" 3
+is "with the same outcomes" "$(rows c4.db)" "$(rows plain.db)"
+entry=$(ls -t cache/*.fld | head -1)
+size=$(stat -c %s "$entry")
+
+# Damaged entries: removed with a warning, the trace decoded again.
+truncate -s $((size / 2)) "$entry"
+expect_ok "a truncated entry" replay -s all --decode-cache cache -o c5.db tr
+contains "warns, naming the file" "$FL_ERR" "^faultline: warning: decode cache $entry: cut short: removed it"
+is "the outcomes of a decode" "$(rows c5.db)" "$(rows plain.db)"
+is "and the entry written again, whole" "$(stat -c %s "$entry")" "$size"
+head -c "$size" /dev/urandom >"$entry"
+expect_ok "a garbage entry" replay -s all --decode-cache cache -o c6.db tr
+contains "warns, naming the file" "$FL_ERR" "^faultline: warning: decode cache $entry: not a decode cache file: removed it"
+is "the outcomes of a decode" "$(rows c6.db)" "$(rows plain.db)"
+# One byte changed in the records: the checksum.
+printf '\377' | dd of="$entry" bs=1 seek=$((size / 2)) conv=notrunc status=none
+expect_ok "an entry with a byte changed" replay -s all --decode-cache cache -o c7.db tr
+contains "warns of its checksum" "$FL_ERR" "^faultline: warning: decode cache $entry: its checksum does not match"
+is "the outcomes of a decode" "$(rows c7.db)" "$(rows plain.db)"
+: >"$entry"
+expect_ok "an empty entry" replay -s all --decode-cache cache -o c8.db tr
+contains "warns" "$FL_ERR" "decode cache $entry: shorter than its header"
+is "the outcomes of a decode" "$(rows c8.db)" "$(rows plain.db)"
+is "a warning once" "$(grep -c 'decode cache' <<<"$FL_ERR")" 1
+
+# A lossy trace (lttng-kernel fixture: 5 discarded events): the same
+# losses and the same warning from the cache.
+mk=$FL_BUILD/tests/tools/mkfixture-lttng-kernel
+"$mk" lossy >/dev/null 2>&1
+expect_ok "a lossy trace without the cache" replay -s all -o l0.db lossy
+w0=$(grep 'lost events' <<<"$FL_ERR")
+expect_ok "... with it, filling it" replay -s all --decode-cache lc -o l1.db lossy
+expect_ok "... read from it" replay -s all --decode-cache lc -o l2.db lossy
+w2=$(grep 'lost events' <<<"$FL_ERR")
+is "the lost events counted" "$(q l2.db 'select lost_events from traces')" 5
+is "the same losses" "$(q l2.db 'select * from losses' | md5sum)" "$(q l0.db 'select * from losses' | md5sum)"
+is "the same trace row's losses" "$(q l2.db 'select lost_events, t_first_loss from traces')" \
+	"$(q l0.db 'select lost_events, t_first_loss from traces')"
+if [ -n "$w0" ] && [ "$w0" = "$w2" ]; then ok "the same warning of the losses"
+else not_ok "the same warning of the losses" "without: $w0" "cached:  $w2"; fi
+is "the same outcome rows" "$(rows l2.db)" "$(rows l0.db)"
+
+# A cache that cannot be made: a warning, and the replay goes on.
+: >afile
+expect_ok "a cache directory that cannot be made" replay -s all --decode-cache afile/cache -o c9.db orig
+contains "warns" "$FL_ERR" "^faultline: warning: afile/cache: cannot make the decode cache's directory"
+is "the outcomes all the same" "$(rows c9.db)" "$(rows plain.db)"
+
+expect_fail "--decode-cache with --live" 2 'decode-cache does not go with --live' \
+	replay --live --decode-cache cache net://localhost/host/h/s
+expect_ok "replay --help" replay --help
+contains "names --decode-cache" "$FL_OUT" '^      --decode-cache DIR'
+contains "says what keys it" "$FL_OUT" 'sizes, mtimes \(ns\) and inodes'
+
+done_testing

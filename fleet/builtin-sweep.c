@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <dirent.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -199,17 +200,21 @@ static const struct fl_option sweep_options[] = {
 	FL_OPT_END_,
 };
 
-/* The command that runs one job: the replay into its shard, its output
- * into the shard's log.  -1 when it does not fit. */
-static int job_command(const char *exe, const struct sweep_job *j, char *cmd, size_t size)
+/* The command that runs one job: the replay into its shard, with the
+ * sweep's decode cache (every job of a trace but the first reads the trace
+ * decoded), its output into the shard's log.  -1 when it does not fit. */
+static int job_command(const char *exe, const struct sweep_job *j, const char *cache, char *cmd,
+		       size_t size)
 {
 	cmd[0] = '\0';
 	fl_sweep_shell_quote(cmd, size, exe);
 	for (int i = 0; i < j->argc; i++) {
 		strncat(cmd, " ", size - strlen(cmd) - 1);
-		if (i == j->argc - 1) {	/* the trace: -o SHARD before it */
+		if (i == j->argc - 1) {	/* the trace: -o SHARD --decode-cache DIR before it */
 			strncat(cmd, "-o ", size - strlen(cmd) - 1);
 			fl_sweep_shell_quote(cmd, size, j->shard);
+			strncat(cmd, " --decode-cache ", size - strlen(cmd) - 1);
+			fl_sweep_shell_quote(cmd, size, cache);
 			strncat(cmd, " ", size - strlen(cmd) - 1);
 		}
 		fl_sweep_shell_quote(cmd, size, j->argv[i]);
@@ -485,8 +490,8 @@ static int check_trace_dirs(char **traces, size_t ntraces)
 /* The command line of each job not done yet, into cmds[], and its job's
  * index, into pending_job[]; *npending counts the commands made so far, so
  * that the caller frees them even when this fails. */
-static int pending_commands(const char *exe, const struct sweep_jobs *jobs, char **cmds,
-			    size_t *pending_job, size_t *npending)
+static int pending_commands(const char *exe, const struct sweep_jobs *jobs, const char *cache,
+			    char **cmds, size_t *pending_job, size_t *npending)
 {
 	for (size_t i = 0; i < jobs->n; i++) {
 		if (jobs->v[i].done)
@@ -495,7 +500,7 @@ static int pending_commands(const char *exe, const struct sweep_jobs *jobs, char
 		cmds[*npending] = malloc(CMD_MAX);
 		if (!cmds[*npending])
 			return -1;
-		if (job_command(exe, &jobs->v[i], cmds[*npending], CMD_MAX) < 0) {
+		if (job_command(exe, &jobs->v[i], cache, cmds[*npending], CMD_MAX) < 0) {
 			fl_error("a job's command is longer than %d bytes", CMD_MAX);
 			free(cmds[*npending]);	/* the caller frees the first *npending */
 			cmds[*npending] = NULL;
@@ -540,6 +545,26 @@ static size_t done_shards(const struct sweep_jobs *jobs, size_t first, const cha
 	return ndone;
 }
 
+/* The sweep's decode cache (replay --decode-cache): its files, then the
+ * directory.  Best effort: what is left is only disk space. */
+static void remove_cache(const char *cache)
+{
+	DIR *d = opendir(cache);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char p[PATH_MAX];
+
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+		    (size_t)snprintf(p, sizeof(p), "%s/%s", cache, de->d_name) < sizeof(p))
+			unlink(p);
+	}
+	closedir(d);
+	rmdir(cache);
+}
+
 /* The last merge, of the done shards the merges along the way (struct
  * follow) did not take, and the summary of them all.  Those merges took
  * the first follow->next jobs' shards, in order: merging them again would
@@ -571,7 +596,7 @@ static int sweep(struct opts *o, char **traces, size_t ntraces)
 	struct sweep_jobs jobs;
 	struct fl_err err = { 0 };
 	struct follow follow = { .o = o };
-	char exe[PATH_MAX], list[PATH_MAX];
+	char exe[PATH_MAX], list[PATH_MAX], cache[PATH_MAX];
 	char **cmds = NULL;
 	size_t *pending_job = NULL;
 	bool *finished = NULL;
@@ -603,7 +628,8 @@ static int sweep(struct opts *o, char **traces, size_t ntraces)
 	finished = calloc(jobs.n + 1, sizeof(*finished));
 	if (!cmds || !shards || !pending_job || !finished)
 		goto out;
-	if (pending_commands(exe, &jobs, cmds, pending_job, &npending) < 0)
+	snprintf(cache, sizeof(cache), "%s/decoded", o->dir);
+	if (pending_commands(exe, &jobs, cache, cmds, pending_job, &npending) < 0)
 		goto out;
 	if (o->emit == EMIT_LIST) {
 		for (size_t i = 0; i < npending; i++)
@@ -643,6 +669,8 @@ static int sweep(struct opts *o, char **traces, size_t ntraces)
 				"the jobs that are not done\n");
 		goto out;
 	}
+	/* Every job is merged: the decoded traces are not needed again. */
+	remove_cache(cache);
 	rc = FL_EXIT_OK;
 out:
 	if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -704,6 +732,10 @@ const struct fl_cmd fl_cmd_sweep = {
 		"settings across traces.  Running the same sweep again runs only the jobs\n"
 		"whose shard holds no run (a replay commits all or nothing), then merges\n"
 		"again; runs already in OUT are not added twice.\n"
+		"\n"
+		"The jobs share a decode cache, DIR/decoded (`faultline replay\n"
+		"--decode-cache`): each trace is decoded by its first job and read from\n"
+		"there by the others.  It is removed once every job is done and merged.\n"
 		"\n"
 		"A knob applies to the strategies that have it (`faultline replay --help`\n"
 		"lists the what-ifs arch, page_size and mmu, which every strategy takes):\n"

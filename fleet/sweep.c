@@ -108,7 +108,10 @@ static int add_arg(struct sweep_job *j, const char *a, struct fl_err *err)
 }
 
 /* The shard's name: the SHA-256 of the job's arguments, so the same job
- * finds its shard on the next run whatever else the matrix holds. */
+ * finds its shard on the next run whatever else the matrix holds.  The
+ * arguments builtin-sweep.c adds to the command (-o SHARD, --decode-cache
+ * DIR/decoded) are not in it: they are paths, the same for every job, and
+ * not what the job computes. */
 static int name_shard(struct sweep_job *j, const char *dir, struct fl_err *err)
 {
 	struct fl_sha256 h;

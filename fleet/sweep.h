@@ -40,7 +40,8 @@ struct sweep_spec {
 };
 
 struct sweep_job {
-	/* replay's arguments after the binary, without -o: "replay", "-s", ... TRACE */
+	/* replay's arguments after the binary, without -o and --decode-cache
+	 * (paths, not in the shard's hash): "replay", "-s", ... TRACE */
 	char *argv[SWEEP_MAX_ARGS];
 	int argc;
 	char shard[4096];	/* DIR/<hash>.db */

@@ -2,14 +2,40 @@
 # faultline sweep: the job matrix, GNU parallel running it, the merged
 # database against the same replays run one after another into one
 # database, re-runs that skip finished shards, --emit list and slurm, a
-# failed job, refused matrices.
+# failed job, refused matrices; the jobs' shared decode cache.
 . "$FL_TOP/tests/lib.sh"
 
-t1=$FL_TOP/traces/x86_64/fl-mmchurn
-t2=$FL_TOP/traces/x86_64/mmchurn
 d=$FL_TMP
 cd "$d" || exit 1
+# Copies of two bundled traces, whose stream files are made zeros (size
+# and mtime kept: the same decode cache key) while the sweeps must read
+# them from the cache, then put back.
+mkdir orig tr
+cp -a "$FL_TOP/traces/x86_64/fl-mmchurn" "$FL_TOP/traces/x86_64/mmchurn" orig/
+cp -a orig/* tr/
+t1=$d/tr/fl-mmchurn
+t2=$d/tr/mmchurn
 q() { sqlite3 "$1" "$2"; }
+streams() { (cd "$1" && find . -type f ! -name metadata | sort); }
+zero_streams() {
+	local t f
+	for t in fl-mmchurn mmchurn; do
+		for f in $(streams "orig/$t"); do
+			dd if=/dev/zero of="tr/$t/$f" bs="$(stat -c %s "orig/$t/$f")" count=1 \
+				conv=notrunc status=none
+			touch -r "orig/$t/$f" "tr/$t/$f"
+		done
+	done
+}
+restore_streams() {
+	local t f
+	for t in fl-mmchurn mmchurn; do
+		for f in $(streams "orig/$t"); do
+			cat "orig/$t/$f" >"tr/$t/$f"
+			touch -r "orig/$t/$f" "tr/$t/$f"
+		done
+	done
+}
 
 # The matrix: per trace, classic once (it has no vma_lock_delay) and pervma
 # at two delays: 6 jobs.
@@ -30,11 +56,32 @@ printf '%s\n' "$FL_OUT" | sed -e 's| >.*$| >/dev/null|' -e 's| -o [^ ]*\.db | -o
 sh -e serial.sh
 is "the serial replays" "$(q serial.db 'select count(*) from runs')" 6
 is "each job hashes its shard's trace" "$(grep -c ' merge --hash-only .*\.db >>' <<<"$FL_OUT")" 6
+is "each job reads and fills the sweep's decode cache" \
+	"$(grep -c -- " --decode-cache sw.db.shards/decoded $d/tr/" <<<"$FL_OUT")" 6
+is "the listed jobs decoded each trace once, kept in the cache" "$(ls sw.db.shards/decoded/*.fld | wc -l)" 2
+
+# From here to the first sweeps' end the traces' streams are zeros: the
+# jobs replay them only from the decode cache.
+mkdir ser.shards
+cp -a sw.db.shards/decoded ser.shards/
+zero_streams
+if "$FAULTLINE" replay -o zero.db "$t1" >/dev/null 2>&1; then not_ok "the zeroed traces do not decode"
+else ok "the zeroed traces do not decode"; fi
+
+# --serial: the same matrix without GNU parallel.
+expect_ok "sweep --serial, from the cache" sweep "${m[@]}" --serial -o ser.db -d ser.shards "$t1" "$t2"
+is "says it runs one at a time" "$FL_ERR" "faultline sweep: 6 jobs, 6 to run, 0 done; running one at a time"
+is "gives the serial replay's report" "$("$FAULTLINE" report --format csv ser.db)" \
+	"$("$FAULTLINE" report --format csv serial.db)"
+is "and its outcome rows" \
+	"$(q ser.db 'select r.strategy, r.knobs, o.* from outcomes o join runs r using (run_id) order by 3, 4' | md5sum)" \
+	"$(q serial.db 'select r.strategy, r.knobs, o.* from outcomes o join runs r using (run_id) order by 3, 4' | md5sum)"
+is "the decode cache removed once all is merged" "$(ls -d ser.shards/decoded 2>/dev/null)" ""
 
 if ! command -v parallel >/dev/null 2>&1; then
 	skip "sweep through GNU parallel" "GNU parallel is not installed (scripts/install-deps installs it)"
 else
-	expect_ok "sweep through GNU parallel -j 2" sweep "${m[@]}" -j 2 -o sw.db "$t1" "$t2"
+	expect_ok "sweep through GNU parallel -j 2, from the cache" sweep "${m[@]}" -j 2 -o sw.db "$t1" "$t2"
 	is "says what it runs" "$FL_ERR" \
 		"faultline sweep: 6 jobs, 6 to run, 0 done; running with GNU parallel -j 2"
 	is "GNU parallel ran the 6 jobs (its job log)" "$(tail -n +2 sw.db.shards/joblog | wc -l)" 6
@@ -58,6 +105,8 @@ else
 	is "outcome rows are the serial replay's" \
 		"$(q sw.db 'select r.strategy, r.knobs, o.* from outcomes o join runs r using (run_id) order by 3, 4' | md5sum)" \
 		"$(q serial.db 'select r.strategy, r.knobs, o.* from outcomes o join runs r using (run_id) order by 3, 4' | md5sum)"
+	is "the decode cache removed once all is merged" "$(ls -d sw.db.shards/decoded 2>/dev/null)" ""
+	restore_streams
 
 	expect_ok "the same sweep again" sweep "${m[@]}" -j 2 -o sw.db "$t1" "$t2"
 	is "runs no job" "$FL_ERR" "faultline sweep: 6 jobs, 0 to run, 6 done"
@@ -67,7 +116,7 @@ else
 	lost=$(ls sw.db.shards/*.db | head -1)
 	rm -f "$lost"
 	: >"${lost%.db}.db"		# what a job killed at once leaves: an empty file
-	expect_ok "a sweep with one shard not done" sweep "${m[@]}" -j 2 -o sw.db "$t1" "$t2"
+	expect_ok "a sweep with one shard not done (the trace decoded again)" sweep "${m[@]}" -j 2 -o sw.db "$t1" "$t2"
 	is "runs that job only" "$FL_ERR" "faultline sweep: 6 jobs, 1 to run, 5 done; running with GNU parallel -j 2"
 	is "whose run was in the merge already" "$(q sw.db 'select count(*) from runs')" 6
 
@@ -101,11 +150,7 @@ else
 	else not_ok "the failed job's log has replay's error" "$(cat "$log")"; fi
 fi
 
-# --serial: the same matrix without GNU parallel.
-expect_ok "sweep --serial" sweep "${m[@]}" --serial -o ser.db -d ser.shards "$t1" "$t2"
-is "says it runs one at a time" "$FL_ERR" "faultline sweep: 6 jobs, 6 to run, 0 done; running one at a time"
-is "gives the serial replay's report" "$("$FAULTLINE" report --format csv ser.db)" \
-	"$("$FAULTLINE" report --format csv serial.db)"
+restore_streams
 
 # --emit slurm: an array script of the jobs to run.
 expect_ok "--emit slurm" sweep -s all --seeds 2 --emit slurm -o sl.db "$t1"

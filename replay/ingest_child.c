@@ -946,7 +946,7 @@ static int ingest_cached(const char *path, struct fl_decode_cache *c,
 			   PRIu64 " events", path, nev);
 		fl_err_hint(err, "replay again: the trace is then decoded");
 		rc = err->code;
-	} else if (c->log_len) {
+	} else if (c->log_len) {	/* as copy_log() after a decode, ended well or not */
 		fflush(stderr);
 		if (fwrite(c->log, 1, c->log_len, stderr) != c->log_len)
 			clearerr(stderr);

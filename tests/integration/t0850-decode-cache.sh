@@ -72,6 +72,18 @@ expect_ok "an empty entry" replay -s all --decode-cache cache -o c8.db tr
 contains "warns" "$FL_ERR" "decode cache $entry: shorter than its header"
 is "the outcomes of a decode" "$(rows c8.db)" "$(rows plain.db)"
 is "a warning once" "$(grep -c 'decode cache' <<<"$FL_ERR")" 1
+# Records that do not parse under a right checksum (a wire format changed
+# without its version): found after the header, so a clear error, the
+# entry removed, and the next replay decodes.
+printf '\377' | dd of="$entry" bs=1 seek=96 conv=notrunc status=none
+sum=$(tail -c +97 "$entry" | sha256sum | cut -c1-64)
+printf "$(sed 's/../\\x&/g' <<<"$sum")" | dd of="$entry" bs=1 seek=64 conv=notrunc status=none
+expect_fail "an entry whose records do not parse" 1 "decode cache's records did not parse" \
+	replay -s all --decode-cache cache -o c10.db tr
+contains "warns, naming the file" "$FL_ERR" "^faultline: warning: decode cache $entry: its records do not parse: removed it"
+if [ -e "$entry" ]; then not_ok "the entry is removed"; else ok "the entry is removed"; fi
+expect_ok "the next replay decodes" replay -s all --decode-cache cache -o c11.db tr
+is "the outcomes of a decode" "$(rows c11.db)" "$(rows plain.db)"
 
 # A lossy trace (lttng-kernel fixture: 5 discarded events): the same
 # losses and the same warning from the cache.

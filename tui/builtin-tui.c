@@ -93,78 +93,34 @@ static void reload_runs(struct tui_app *app)
 	}
 }
 
-static int find_cause(const struct tui_app *app, const char *counter, const char *reason)
+/* Put what a key opened on the stack, or say why nothing was. */
+static void open_view(struct tui_app *app, enum tui_open how, struct tui_view *nv,
+		      const struct fl_err *err)
 {
-	char c[256], r[256];
-
-	for (size_t i = 0; i < app->ld.ncauses; i++) {
-		tui_sanitize(c, sizeof(c), app->ld.causes[i].counter[0] ? app->ld.causes[i].counter
-									 : "(none)");
-		tui_sanitize(r, sizeof(r), app->ld.causes[i].reason);
-		if (!strcmp(c, counter) && !strcmp(r, reason))
-			return (int)i;
+	switch (how) {
+	case TUI_OPEN_FAIL:
+		set_msg_err(app, err);
+		break;
+	case TUI_OPEN_NONE:
+		break;
+	case TUI_OPEN_REPLACE:
+		pop(app);
+		push(app, nv);
+		break;
+	case TUI_OPEN_PUSH:
+		push(app, nv);
+		break;
 	}
-	return -1;
 }
 
 static void enter(struct tui_app *app, struct tui_view *v)
 {
-	const struct tui_row *r = tui_table_current(&v->tab);
 	struct fl_err err = { 0 };
 	struct tui_view *nv = NULL;
+	/* before open_view reads nv */
+	enum tui_open how = v->ops->enter(app, v, &nv, &err);
 
-	if (v->kind == V_DETAIL) {
-		snprintf(app->msg, sizeof(app->msg), "the fault is the end of the road: q goes back");
-		return;
-	}
-	if (!r)
-		return;
-	switch (v->kind) {
-	case V_RUNS:
-		if (v->pick == PICK_COMPARE) {
-			if (r->ref == v->run_b) {
-				snprintf(app->msg, sizeof(app->msg),
-					 "that is run A itself: pick another run");
-				return;
-			}
-			nv = tui_view_compare(app, v->run_b, r->ref, &err);
-			if (nv)
-				pop(app);
-		} else {
-			nv = tui_view_causes(app, r->ref, &err);
-		}
-		break;
-	case V_CAUSES:
-		nv = tui_view_groups(app, (int)r->ref, G_VMA, &err);
-		break;
-	case V_GROUPS:
-		nv = tui_view_faults(app, v->cause, true, v->group, r->ref, r->ref2, &err);
-		break;
-	case V_FAULTS:
-		nv = tui_view_detail(app, r->ref, &err);
-		break;
-	case V_COMPARE: {
-		const struct fl_cell *n_a = tui_table_value(&v->tab, r, 2);
-		int64_t run = n_a && n_a->i > 0 ? v->run_id : v->run_b;
-		int cause;
-
-		if (tui_ensure_run(app, run, &err) < 0)
-			break;
-		cause = find_cause(app, tui_table_text(&v->tab, r, 0), tui_table_text(&v->tab, r, 1));
-		if (cause < 0) {
-			snprintf(app->msg, sizeof(app->msg), "run %" PRId64 " has no such outcome", run);
-			return;
-		}
-		nv = tui_view_faults(app, cause, false, G_VMA, 0, 0, &err);
-		break;
-	}
-	case V_DETAIL:
-		break;
-	}
-	if (nv)
-		push(app, nv);
-	else
-		set_msg_err(app, &err);
+	open_view(app, how, nv, &err);
 }
 
 static void back(struct tui_app *app)
@@ -178,28 +134,25 @@ static void back(struct tui_app *app)
 	}
 	pop(app);
 	v = top(app);
-	if (v->kind == V_RUNS && app->depth == 1)
+	/* the first view is always the runs list */
+	if (app->depth == 1)
 		reload_runs(app);
-	else if (v->run_id && v->kind != V_COMPARE && tui_ensure_run(app, v->run_id, &err) < 0)
+	else if (v->run_id && v->ops->needs_run && tui_ensure_run(app, v->run_id, &err) < 0)
 		set_msg_err(app, &err);
 }
 
 static void tab(struct tui_app *app, struct tui_view *v)
 {
 	struct fl_err err = { 0 };
-	struct tui_view *nv;
+	struct tui_view *nv = NULL;
+	enum tui_open how;
 
-	if (v->kind != V_GROUPS) {
+	if (!v->ops->tab) {
 		snprintf(app->msg, sizeof(app->msg), "Tab switches VMA/thread/writer in a cause's view");
 		return;
 	}
-	nv = tui_view_groups(app, v->cause, (v->group + 1) % G_COUNT, &err);
-	if (!nv) {
-		set_msg_err(app, &err);
-		return;
-	}
-	pop(app);
-	push(app, nv);
+	how = v->ops->tab(app, v, &nv, &err);
+	open_view(app, how, nv, &err);
 }
 
 static void compare(struct tui_app *app, struct tui_view *v)
@@ -212,15 +165,10 @@ static void compare(struct tui_app *app, struct tui_view *v)
 		snprintf(app->msg, sizeof(app->msg), "the database holds one run: nothing to compare");
 		return;
 	}
-	if (v->kind == V_RUNS) {
-		const struct tui_row *r = tui_table_current(&v->tab);
-
-		if (v->pick == PICK_COMPARE || !r)
-			return;
-		a = r->ref;
-	} else {
+	if (!v->ops->compare_from)
 		a = v->run_id;
-	}
+	else if (!v->ops->compare_from(v, &a))
+		return;
 	nv = tui_view_runs(app, PICK_COMPARE, a, &err);
 	if (!nv) {
 		set_msg_err(app, &err);
@@ -234,7 +182,7 @@ static void compare(struct tui_app *app, struct tui_view *v)
 static void move_by(struct tui_app *app, struct tui_view *v, long d)
 {
 	(void)app;
-	if (v->kind == V_DETAIL) {
+	if (v->ops->is_text) {
 		long t = (long)v->top + d;
 
 		v->top = t < 0 ? 0 : (size_t)t;	/* draw clamps the end */
@@ -280,7 +228,7 @@ static bool act(struct tui_app *app, enum tui_action a)
 		/* a page: the cursor and the window move together (less, tig) */
 		if (a == ACT_PGUP)
 			page = -page;
-		if (v->kind != V_DETAIL) {
+		if (!v->ops->is_text) {
 			long t = (long)v->tab.top + page;
 
 			v->tab.top = t < 0 ? 0 : (size_t)t;	/* draw clamps the end */
@@ -288,13 +236,13 @@ static bool act(struct tui_app *app, enum tui_action a)
 		move_by(app, v, page);
 		break;
 	case ACT_TOP:
-		if (v->kind == V_DETAIL)
+		if (v->ops->is_text)
 			v->top = 0;
 		else
 			tui_table_home(&v->tab, false);
 		break;
 	case ACT_BOTTOM:
-		if (v->kind == V_DETAIL)
+		if (v->ops->is_text)
 			v->top = v->nlines;
 		else
 			tui_table_home(&v->tab, true);
@@ -303,13 +251,13 @@ static bool act(struct tui_app *app, enum tui_action a)
 	case ACT_BACK: back(app); break;
 	case ACT_TAB: tab(app, v); break;
 	case ACT_FILTER:
-		if (v->kind == V_DETAIL)
+		if (v->ops->is_text)
 			snprintf(app->msg, sizeof(app->msg), "| filters the rows of a list: / searches");
 		else
 			tui_draw_prompt_filter(app);
 		break;
 	case ACT_SORT:
-		if (v->kind == V_DETAIL) {
+		if (v->ops->is_text) {
 			snprintf(app->msg, sizeof(app->msg), "s sorts the rows of a list");
 			break;
 		}
@@ -323,7 +271,7 @@ static bool act(struct tui_app *app, enum tui_action a)
 									: "bar");
 		break;
 	case ACT_RUN: {
-		int64_t run = v->kind == V_RUNS ? 0 : v->run_id;
+		int64_t run = v->run_id;	/* the runs list's is 0: none */
 
 		while (app->depth > 1)
 			pop(app);

@@ -403,7 +403,7 @@ struct tui_view *tui_view_detail(struct tui_app *app, int64_t fault_id, struct f
 		fl_err_set(err, -ENOMEM, "out of memory");
 		return NULL;
 	}
-	v->kind = V_DETAIL;
+	v->ops = &tui_detail_ops;
 	v->cause = -1;
 	v->run_id = app->ld.run_id;
 	v->fault_id = fault_id;
@@ -437,3 +437,40 @@ struct tui_view *tui_view_detail(struct tui_app *app, int64_t fault_id, struct f
 	}
 	return v;
 }
+
+static struct tui_view *detail_reload(struct tui_app *app, const struct tui_view *v, int cause,
+				      struct fl_err *err)
+{
+	(void)cause;
+	return tui_view_detail(app, v->fault_id, err);
+}
+
+/* Nothing lies below one fault. */
+static enum tui_open detail_enter(struct tui_app *app, struct tui_view *v, struct tui_view **nv,
+				  struct fl_err *err)
+{
+	(void)v;
+	(void)nv;
+	(void)err;
+	snprintf(app->msg, sizeof(app->msg), "the fault is the end of the road: q goes back");
+	return TUI_OPEN_NONE;
+}
+
+static const char *detail_hints(const struct tui_view *v)
+{
+	(void)v;
+	return "Up/Down scroll  q back  / search  n/N next  P save  ? help  Q quit";
+}
+
+/* The fault: text lines under the title and an empty context line. */
+const struct tui_view_ops tui_detail_ops = {
+	.name = "fault",
+	.body_row = 2,
+	.is_text = true,
+	.needs_run = true,
+	.reload = detail_reload,
+	.enter = detail_enter,
+	.hints = detail_hints,
+	.draw_body = tui_draw_lines_body,
+	.search = tui_search_lines,
+};

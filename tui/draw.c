@@ -20,7 +20,6 @@
 #include <unistd.h>
 #include <wchar.h>
 
-#include "analyze/knobs.h"
 #include "tui.h"
 
 enum { P_TITLE = 1, P_BAR, P_HOT, P_HEAD, P_DIM };
@@ -68,18 +67,10 @@ static const struct tui_view *top(const struct tui_app *app)
 	return app->depth > 0 ? app->stack[app->depth - 1] : NULL;
 }
 
-static int body_row(const struct tui_view *v)
-{
-	if (v->kind == V_DETAIL)
-		return 2;
-	/* + column titles */
-	return v->kind == V_CAUSES ? 5 : v->kind == V_RUNS ? 4 : 3;
-}
-
 int tui_page_rows(const struct tui_app *app)
 {
 	const struct tui_view *v = top(app);
-	int h = LINES - 1 - (v ? body_row(v) : 3);
+	int h = LINES - 1 - (v ? v->ops->body_row : 3);
 
 	return h > 1 ? h : 1;
 }
@@ -341,53 +332,20 @@ static void draw_table(struct tui_app *app, struct tui_view *v, int y0)
 
 /* ---- the frame -------------------------------------------------------------- */
 
+/* Line 1: the filter, then what the view says of itself; line 2 when the
+ * view has a second context line. */
 static void context(struct tui_app *app, struct tui_view *v)
 {
-	const struct tui_row *r = tui_table_current(&v->tab);
-	char buf[512];
+	char buf[512], line2[512];
 
 	buf[0] = '\0';
-	if (v->kind != V_DETAIL && v->tab.filter[0])
+	line2[0] = '\0';
+	if (!v->ops->is_text && v->tab.filter[0])
 		snprintf(buf, sizeof(buf), "filter: %s (%zu rows)   ", v->tab.filter, v->tab.nvis);
-	if (v->kind == V_RUNS && r) {
-		const struct tui_run *run = tui_store_run(&app->st, r->ref);
-
-		if (run) {
-			char kb[512];
-
-			snprintf(kb, sizeof(kb), "knobs %s", run->knobs);
-			put(2, 1, COLS - 2, kb);
-			if (run->lost[0])
-				snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "! %s; ", run->lost);
-			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s (%s, kernel %s) seed %lld, %s, replayed in %lld ms",
-				 run->trace, run->dialect, run->kernel, (long long)run->seed,
-				 run->created, (long long)run->wall_ms);
-		}
-	} else if (v->kind == V_CAUSES && app->ld.run) {
-		const struct tui_run *run = app->ld.run;
-		char kb[256], tn[64];
-
-		if (run->lost[0])
-			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "! %s; ", run->lost);
-		/* the knobs that tell the run apart: the runs list has them all */
-		fl_run_knobs_nondefault(run->strategy, run->knobs, kb, sizeof(kb));
-		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s: %lld faults, %lld fell back, %lld unplaced; seed %lld, %s",
-			 tui_trace_name(run->trace, tn, sizeof(tn)), (long long)run->faults, (long long)run->fallbacks,
-			 (long long)run->unplaced, (long long)run->seed, kb[0] ? kb : "default knobs");
-	} else if (v->kind == V_COMPARE) {
-		if (v->only[0] >= 0)
-			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "fell back in A only: %lld faults; in B only: %lld "
-				 "faults", (long long)v->only[0], (long long)v->only[1]);
-		else
-			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "the two runs replay different traces: counts only");
-	} else if (v->kind == V_GROUPS || v->kind == V_FAULTS) {
-		if (v->cause >= 0 && (size_t)v->cause < app->ld.ncauses)
-			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "cause: %s / %s", app->ld.causes[v->cause].counter,
-				 app->ld.causes[v->cause].reason);
-		if (v->kind == V_GROUPS)
-			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
-				 "   [Tab: by %s]", tui_group_name((v->group + 1) % G_COUNT));
-	}
+	if (v->ops->header)
+		v->ops->header(app, v, buf, sizeof(buf), line2, sizeof(line2));
+	if (line2[0])
+		put(2, 1, COLS - 2, line2);
 	put(1, 1, COLS - 2, buf);
 }
 
@@ -406,7 +364,18 @@ static void sparks(struct tui_app *app, struct tui_view *v)
 	}
 }
 
-static void draw_detail(struct tui_app *app, struct tui_view *v)
+void tui_draw_table_body(struct tui_app *app, struct tui_view *v)
+{
+	draw_table(app, v, v->ops->body_row - 1);
+}
+
+void tui_draw_causes_body(struct tui_app *app, struct tui_view *v)
+{
+	sparks(app, v);
+	draw_table(app, v, v->ops->body_row - 1);
+}
+
+void tui_draw_lines_body(struct tui_app *app, struct tui_view *v)
 {
 	int h = LINES - 1 - 2;
 
@@ -458,19 +427,12 @@ static void empty_db(struct tui_app *app)
 	put(9, 2, COLS - 4, "then press Ctrl-L here to read it again, or Q to quit.");
 }
 
-static const char *hints(const struct tui_view *v)
+void tui_draw_runs_body(struct tui_app *app, struct tui_view *v)
 {
-	switch (v->kind) {
-	case V_RUNS:
-		return v->pick == PICK_COMPARE ? "Enter pick run B  q cancel  / search  ? help  Q quit"
-					       : "Enter causes  d compare  / search  | filter  s sort  ? help  Q quit";
-	case V_CAUSES: return "Enter drill  q back  / search  | filter  s sort  d compare  ? help";
-	case V_GROUPS: return "Enter faults  Tab VMA/thread/writer  q back  / search  | filter  ? help";
-	case V_FAULTS: return "Enter detail  q back  / search  n/N next  | filter  s sort  ? help";
-	case V_DETAIL: return "Up/Down scroll  q back  / search  n/N next  P save  ? help  Q quit";
-	case V_COMPARE: return "Enter faults of A  q back  / search  | filter  s sort  ? help  Q quit";
-	}
-	return "";
+	if (app->st.nruns == 0)
+		empty_db(app);
+	else
+		draw_table(app, v, v->ops->body_row - 1);
 }
 
 void tui_draw(struct tui_app *app)
@@ -492,15 +454,7 @@ void tui_draw(struct tui_app *app)
 	attroff(style(app, P_TITLE, A_REVERSE));
 	if (v) {
 		context(app, v);
-		if (v->kind == V_RUNS && app->st.nruns == 0)
-			empty_db(app);
-		else if (v->kind == V_DETAIL)
-			draw_detail(app, v);
-		else {
-			if (v->kind == V_CAUSES)
-				sparks(app, v);
-			draw_table(app, v, body_row(v) - 1);
-		}
+		v->ops->draw_body(app, v);
 	}
 	if (app->msg[0]) {
 		attron(style(app, P_HOT, A_BOLD));
@@ -511,7 +465,7 @@ void tui_draw(struct tui_app *app)
 		put(LINES - 1, 0, COLS - 1, app->full);
 	} else if (v) {
 		attron(style(app, P_DIM, A_DIM));
-		put(LINES - 1, 0, COLS - 1, hints(v));
+		put(LINES - 1, 0, COLS - 1, v->ops->hints(v));
 		attroff(style(app, P_DIM, A_DIM));
 	}
 	refresh();
@@ -648,7 +602,7 @@ static void search_changed(struct tui_app *app, const char *s)
 {
 	struct tui_view *v = app->stack[app->depth - 1];
 
-	if (v->kind == V_DETAIL)
+	if (v->ops->is_text)
 		v->top = search_from;
 	else
 		v->tab.cur = search_from;
@@ -664,7 +618,7 @@ void tui_draw_prompt_search(struct tui_app *app)
 	size_t hit = v->hit;
 
 	memcpy(old, app->search, sizeof(old));
-	search_from = v->kind == V_DETAIL ? v->top : v->tab.cur;
+	search_from = v->ops->is_text ? v->top : v->tab.cur;
 	if (prompt(app, "/", line, sizeof(line), NULL, 0, search_changed)) {
 		if (line[0]) {
 			search_changed(app, line);
@@ -677,7 +631,7 @@ void tui_draw_prompt_search(struct tui_app *app)
 		return;
 	}
 	memcpy(app->search, old, sizeof(old));
-	if (v->kind == V_DETAIL) {
+	if (v->ops->is_text) {
 		v->top = search_from;
 		v->hit = hit;
 	} else {

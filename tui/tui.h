@@ -4,8 +4,9 @@
  *              writers and threads of a trace, the compare and detail reads
  *   table.c    the list state every list view keeps over its rows, a
  *              struct fl_table (analyze/table.h): filter, sort, cursor
- *   views.c    what each view lists, and where Enter leads
- *   detail.c   the fault detail: facts, timeline, the other runs' outcomes
+ *   views.c    what each list view holds, and its struct tui_view_ops
+ *   detail.c   the fault detail: facts, timeline, the other runs' outcomes;
+ *              its struct tui_view_ops
  *   fmt.c      numbers, times and addresses as short text
  *   timing.c   the FL_TUI_TIMING frame log (scripts/bench-tui)
  *   keys.c     the key table and the help it prints
@@ -278,7 +279,6 @@ void tui_table_scroll(struct tui_table *t, size_t h);
 
 /* ---- views.c ---------------------------------------------------------- */
 
-enum tui_kind { V_RUNS, V_CAUSES, V_GROUPS, V_FAULTS, V_DETAIL, V_COMPARE };
 enum tui_group { G_VMA, G_THREAD, G_WRITER, G_COUNT };
 enum tui_pick { PICK_OPEN, PICK_COMPARE };
 
@@ -287,22 +287,80 @@ struct tui_line {
 	int style;		/* 0 plain, 1 heading, 2 highlight, 3 dim */
 };
 
+struct tui_app;
+struct tui_view;
+
+/* What a key that opens a view did: *nv goes on top of the view
+ * (TUI_OPEN_PUSH) or takes its place (TUI_OPEN_REPLACE); nothing opened
+ * (TUI_OPEN_NONE: app->msg may say why); or it failed, err set. */
+enum tui_open { TUI_OPEN_FAIL = -1, TUI_OPEN_NONE, TUI_OPEN_PUSH, TUI_OPEN_REPLACE };
+
+/* What one view does, as tig's struct view_ops: the generic code (the
+ * main loop, draw, search, refresh) calls through v->ops and never asks
+ * which view it holds.  One const instance per view, next to its code:
+ * tui_runs_ops, tui_causes_ops, tui_groups_ops, tui_faults_ops,
+ * tui_compare_ops (views.c), tui_detail_ops (detail.c). */
+struct tui_view_ops {
+	const char *name;	/* "runs", "causes", ...: for messages */
+	/* Lines above the first line of the body: title, context, the
+	 * causes' time strips, the column titles. */
+	int body_row;
+	/* Its body is text lines (v->lines, scrolled by v->top), not a
+	 * table's rows: no filter or sort, and movement and search go by
+	 * line. */
+	bool is_text;
+	/* It shows the loaded run (v->run_id): that run is read again when
+	 * the view comes back on top or the database is read again. */
+	bool needs_run;
+	/* A reload finds its cursor row again by the texts of its first two
+	 * cells (a cause: its refs are indexes a reload may change), else by
+	 * the row's refs. */
+	bool row_by_texts;
+	/* The same view over the database as it is now (R); cause: v's cause
+	 * found again in the run loaded now, -1 none.  NULL with err set. */
+	struct tui_view *(*reload)(struct tui_app *app, const struct tui_view *v, int cause,
+				   struct fl_err *err);
+	/* What Enter opens from v. */
+	enum tui_open (*enter)(struct tui_app *app, struct tui_view *v, struct tui_view **nv,
+			       struct fl_err *err);
+	/* What Tab opens from v; NULL: Tab does nothing here. */
+	enum tui_open (*tab)(struct tui_app *app, struct tui_view *v, struct tui_view **nv,
+			     struct fl_err *err);
+	/* The run d compares from: false when there is none (nothing happens);
+	 * NULL: v->run_id. */
+	bool (*compare_from)(const struct tui_view *v, int64_t *run_a);
+	/* The context line (line 1), appended to buf, and a second line
+	 * (line 2) when it has one, else left "". */
+	void (*header)(struct tui_app *app, const struct tui_view *v, char *buf, size_t len,
+		       char *line2, size_t len2);
+	/* The status line's keys when no message is shown. */
+	const char *(*hints)(const struct tui_view *v);
+	/* Draw the body (draw.c: curses). */
+	void (*draw_body)(struct tui_app *app, struct tui_view *v);
+	/* The next match of app->search from the cursor (search.c): its
+	 * index, -1 none; wrapped when it went round the end. */
+	long (*search)(struct tui_app *app, struct tui_view *v, int dir, bool skip, bool *wrapped);
+};
+
+extern const struct tui_view_ops tui_runs_ops, tui_causes_ops, tui_groups_ops, tui_faults_ops,
+	tui_compare_ops, tui_detail_ops;
+
 struct tui_view {
-	enum tui_kind kind;
+	const struct tui_view_ops *ops;
 	struct tui_table tab;
 	char title[512];
-	int64_t run_id;		/* the run it shows (V_RUNS: none) */
-	int cause;		/* V_GROUPS, V_FAULTS: index in causes, -1 any */
-	enum tui_group group;	/* V_GROUPS: how; V_FAULTS: by what */
-	bool grouped;		/* V_FAULTS: restricted to one group */
+	int64_t run_id;		/* the run it shows (runs list: none) */
+	int cause;		/* groups, faults: index in causes, -1 any */
+	enum tui_group group;	/* groups: how; faults: by what */
+	bool grouped;		/* faults: restricted to one group */
 	int64_t gkey, gkey2;	/* the group: VMA start/end, tid, writer id */
-	enum tui_pick pick;	/* V_RUNS */
-	int64_t run_b;		/* V_RUNS picking, V_COMPARE: the other run */
-	int64_t fault_id;	/* V_DETAIL */
-	int64_t only[2];	/* V_COMPARE: faults falling back in A only, B only */
-	struct tui_line *lines;	/* V_DETAIL */
+	enum tui_pick pick;	/* runs list */
+	int64_t run_b;		/* runs list picking, compare: the other run */
+	int64_t fault_id;	/* detail */
+	int64_t only[2];	/* compare: faults falling back in A only, B only */
+	struct tui_line *lines;	/* detail */
 	size_t nlines, top;
-	size_t hit;		/* V_DETAIL: the line a search found, + 1; 0 none */
+	size_t hit;		/* detail: the line a search found, + 1; 0 none */
 };
 
 #define TUI_HIST 16		/* filters remembered for Up in the prompt */
@@ -404,5 +462,21 @@ bool tui_search(struct tui_app *app, int dir, bool skip);
 /* Write the screen as text to a new file in the current directory;
  * sets the message to its name, or to why it could not. */
 void tui_draw_save_screen(struct tui_app *app);
+/* The bodies the views' ops draw: a table's rows; the causes' time
+ * strips, then their table; the runs' table, or how to fill an empty
+ * database; a text view's lines. */
+void tui_draw_table_body(struct tui_app *app, struct tui_view *v);
+void tui_draw_causes_body(struct tui_app *app, struct tui_view *v);
+void tui_draw_runs_body(struct tui_app *app, struct tui_view *v);
+void tui_draw_lines_body(struct tui_app *app, struct tui_view *v);
+
+/* ---- search.c --------------------------------------------------------- */
+
+/* The searches the views' ops name: in a table's shown rows (the cursor
+ * goes to the hit), in a text view's lines (the hit is shown near the
+ * top). */
+long tui_search_rows(struct tui_app *app, struct tui_view *v, int dir, bool skip, bool *wrapped);
+long tui_search_lines(struct tui_app *app, struct tui_view *v, int dir, bool skip,
+		      bool *wrapped);
 
 #endif

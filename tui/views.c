@@ -82,8 +82,8 @@ static void widen_time(struct tui_view *v, int col, const struct tui_run *run)
 /* Durations and shares as the TUI's narrow cells print them. */
 #define NARROW FL_COL_NARROW
 
-static struct tui_view *new_view(enum tui_kind kind, const struct tui_col *cols, int ncols,
-				 int sort, struct fl_err *err)
+static struct tui_view *new_view(const struct tui_view_ops *ops, const struct tui_col *cols,
+				 int ncols, int sort, struct fl_err *err)
 {
 	struct tui_view *v = calloc(1, sizeof(*v));
 
@@ -92,7 +92,7 @@ static struct tui_view *new_view(enum tui_kind kind, const struct tui_col *cols,
 		fl_err_set(err, -ENOMEM, "out of memory");
 		return NULL;
 	}
-	v->kind = kind;
+	v->ops = ops;
 	v->cause = -1;
 	return v;
 }
@@ -106,6 +106,12 @@ void tui_view_free(struct tui_view *v)
 		free(v->lines[i].text);
 	free(v->lines);
 	free(v);
+}
+
+/* What a key opened: nv as how says, or the failure err holds. */
+static enum tui_open opened(struct tui_view *nv, enum tui_open how)
+{
+	return nv ? how : TUI_OPEN_FAIL;
 }
 
 static struct tui_view *finish(struct tui_view *v, int rc, struct fl_err *err)
@@ -146,7 +152,7 @@ static const struct tui_col run_cols[] = {
 struct tui_view *tui_view_runs(struct tui_app *app, enum tui_pick pick, int64_t run_a,
 			       struct fl_err *err)
 {
-	struct tui_view *v = new_view(V_RUNS, run_cols, 10, -1, err);
+	struct tui_view *v = new_view(&tui_runs_ops, run_cols, 10, -1, err);
 	int rc = 0;
 
 	if (!v)
@@ -183,6 +189,82 @@ struct tui_view *tui_view_runs(struct tui_app *app, enum tui_pick pick, int64_t 
 	return finish(v, rc, err);
 }
 
+static struct tui_view *runs_reload(struct tui_app *app, const struct tui_view *v, int cause,
+				    struct fl_err *err)
+{
+	(void)cause;
+	return tui_view_runs(app, v->pick, v->run_b, err);
+}
+
+/* A run's causes; while picking run B, the compare of A and B, in place
+ * of the list it was picked from. */
+static enum tui_open runs_enter(struct tui_app *app, struct tui_view *v, struct tui_view **nv,
+				struct fl_err *err)
+{
+	const struct tui_row *r = tui_table_current(&v->tab);
+
+	if (!r)
+		return TUI_OPEN_NONE;
+	if (v->pick == PICK_COMPARE) {
+		if (r->ref == v->run_b) {
+			snprintf(app->msg, sizeof(app->msg), "that is run A itself: pick another run");
+			return TUI_OPEN_NONE;
+		}
+		*nv = tui_view_compare(app, v->run_b, r->ref, err);
+		return opened(*nv, TUI_OPEN_REPLACE);
+	}
+	*nv = tui_view_causes(app, r->ref, err);
+	return opened(*nv, TUI_OPEN_PUSH);
+}
+
+/* The run under the cursor; none while picking run B. */
+static bool runs_compare_from(const struct tui_view *v, int64_t *run_a)
+{
+	const struct tui_row *r = tui_table_current(&v->tab);
+
+	if (v->pick == PICK_COMPARE || !r)
+		return false;
+	*run_a = r->ref;
+	return true;
+}
+
+/* The run under the cursor in full: where its trace is from, and all its
+ * knobs on the second line. */
+static void runs_header(struct tui_app *app, const struct tui_view *v, char *buf, size_t len,
+			char *line2, size_t len2)
+{
+	const struct tui_row *r = tui_table_current(&v->tab);
+	const struct tui_run *run = r ? tui_store_run(&app->st, r->ref) : NULL;
+
+	if (!run)
+		return;
+	snprintf(line2, len2, "knobs %s", run->knobs);
+	if (run->lost[0])
+		snprintf(buf + strlen(buf), len - strlen(buf), "! %s; ", run->lost);
+	snprintf(buf + strlen(buf), len - strlen(buf), "%s (%s, kernel %s) seed %lld, %s, replayed in %lld ms",
+		 run->trace, run->dialect, run->kernel, (long long)run->seed,
+		 run->created, (long long)run->wall_ms);
+}
+
+static const char *runs_hints(const struct tui_view *v)
+{
+	return v->pick == PICK_COMPARE ? "Enter pick run B  q cancel  / search  ? help  Q quit"
+				       : "Enter causes  d compare  / search  | filter  s sort  ? help  Q quit";
+}
+
+/* The runs list: title, context, the knobs line, column titles. */
+const struct tui_view_ops tui_runs_ops = {
+	.name = "runs",
+	.body_row = 4,
+	.reload = runs_reload,
+	.enter = runs_enter,
+	.compare_from = runs_compare_from,
+	.header = runs_header,
+	.hints = runs_hints,
+	.draw_body = tui_draw_runs_body,
+	.search = tui_search_rows,
+};
+
 /* ---- causes ------------------------------------------------------------ */
 
 /* fb: how many of the cause's outcomes fell back to mmap_lock; the default
@@ -207,7 +289,7 @@ struct tui_view *tui_view_causes(struct tui_app *app, int64_t run_id, struct fl_
 
 	if (tui_ensure_run(app, run_id, err) < 0)
 		return NULL;
-	v = new_view(V_CAUSES, cause_cols, 8, 2, err);
+	v = new_view(&tui_causes_ops, cause_cols, 8, 2, err);
 	if (!v)
 		return NULL;
 	v->run_id = run_id;
@@ -232,6 +314,65 @@ struct tui_view *tui_view_causes(struct tui_app *app, int64_t run_id, struct fl_
 	}
 	return finish(v, rc, err);
 }
+
+static struct tui_view *causes_reload(struct tui_app *app, const struct tui_view *v, int cause,
+				      struct fl_err *err)
+{
+	(void)cause;
+	return tui_view_causes(app, v->run_id, err);
+}
+
+static enum tui_open causes_enter(struct tui_app *app, struct tui_view *v, struct tui_view **nv,
+				  struct fl_err *err)
+{
+	const struct tui_row *r = tui_table_current(&v->tab);
+
+	if (!r)
+		return TUI_OPEN_NONE;
+	*nv = tui_view_groups(app, (int)r->ref, G_VMA, err);
+	return opened(*nv, TUI_OPEN_PUSH);
+}
+
+/* The run's totals, and the knobs that tell it apart (the runs list has
+ * them all). */
+static void causes_header(struct tui_app *app, const struct tui_view *v, char *buf, size_t len,
+			  char *line2, size_t len2)
+{
+	const struct tui_run *run = app->ld.run;
+	char kb[256], tn[64];
+
+	(void)v;
+	(void)line2;
+	(void)len2;
+	if (!run)
+		return;
+	if (run->lost[0])
+		snprintf(buf + strlen(buf), len - strlen(buf), "! %s; ", run->lost);
+	fl_run_knobs_nondefault(run->strategy, run->knobs, kb, sizeof(kb));
+	snprintf(buf + strlen(buf), len - strlen(buf), "%s: %lld faults, %lld fell back, %lld unplaced; seed %lld, %s",
+		 tui_trace_name(run->trace, tn, sizeof(tn)), (long long)run->faults, (long long)run->fallbacks,
+		 (long long)run->unplaced, (long long)run->seed, kb[0] ? kb : "default knobs");
+}
+
+static const char *causes_hints(const struct tui_view *v)
+{
+	(void)v;
+	return "Enter drill  q back  / search  | filter  s sort  d compare  ? help";
+}
+
+/* The causes: title, context, two time strips, column titles. */
+const struct tui_view_ops tui_causes_ops = {
+	.name = "causes",
+	.body_row = 5,
+	.needs_run = true,
+	.row_by_texts = true,
+	.reload = causes_reload,
+	.enter = causes_enter,
+	.header = causes_header,
+	.hints = causes_hints,
+	.draw_body = tui_draw_causes_body,
+	.search = tui_search_rows,
+};
 
 /* ---- groups ------------------------------------------------------------ */
 
@@ -361,7 +502,7 @@ struct tui_view *tui_view_groups(struct tui_app *app, int cause, enum tui_group 
 				 struct fl_err *err)
 {
 	int ncols = g == G_WRITER ? 8 : 7;
-	struct tui_view *v = new_view(V_GROUPS, group_cols[g], ncols, g == G_WRITER ? 4 : 2, err);
+	struct tui_view *v = new_view(&tui_groups_ops, group_cols[g], ncols, g == G_WRITER ? 4 : 2, err);
 	struct gitem *items;
 	size_t n = 0, i, j;
 	int64_t max = 0;
@@ -410,6 +551,69 @@ struct tui_view *tui_view_groups(struct tui_app *app, int cause, enum tui_group 
 	return finish(v, rc, err);
 }
 
+static struct tui_view *groups_reload(struct tui_app *app, const struct tui_view *v, int cause,
+				      struct fl_err *err)
+{
+	return tui_view_groups(app, cause, v->group, err);
+}
+
+static enum tui_open groups_enter(struct tui_app *app, struct tui_view *v, struct tui_view **nv,
+				  struct fl_err *err)
+{
+	const struct tui_row *r = tui_table_current(&v->tab);
+
+	if (!r)
+		return TUI_OPEN_NONE;
+	*nv = tui_view_faults(app, v->cause, true, v->group, r->ref, r->ref2, err);
+	return opened(*nv, TUI_OPEN_PUSH);
+}
+
+/* The same cause by the next grouping, in place of this one. */
+static enum tui_open groups_tab(struct tui_app *app, struct tui_view *v, struct tui_view **nv,
+				struct fl_err *err)
+{
+	*nv = tui_view_groups(app, v->cause, (v->group + 1) % G_COUNT, err);
+	return opened(*nv, TUI_OPEN_REPLACE);
+}
+
+/* The cause a list of groups or faults is of. */
+static void cause_header(struct tui_app *app, const struct tui_view *v, char *buf, size_t len,
+			 char *line2, size_t len2)
+{
+	(void)line2;
+	(void)len2;
+	if (v->cause >= 0 && (size_t)v->cause < app->ld.ncauses)
+		snprintf(buf + strlen(buf), len - strlen(buf), "cause: %s / %s", app->ld.causes[v->cause].counter,
+			 app->ld.causes[v->cause].reason);
+}
+
+static void groups_header(struct tui_app *app, const struct tui_view *v, char *buf, size_t len,
+			  char *line2, size_t len2)
+{
+	cause_header(app, v, buf, len, line2, len2);
+	snprintf(buf + strlen(buf), len - strlen(buf),
+		 "   [Tab: by %s]", tui_group_name((v->group + 1) % G_COUNT));
+}
+
+static const char *groups_hints(const struct tui_view *v)
+{
+	(void)v;
+	return "Enter faults  Tab VMA/thread/writer  q back  / search  | filter  ? help";
+}
+
+const struct tui_view_ops tui_groups_ops = {
+	.name = "groups",
+	.body_row = 3,
+	.needs_run = true,
+	.reload = groups_reload,
+	.enter = groups_enter,
+	.tab = groups_tab,
+	.header = groups_header,
+	.hints = groups_hints,
+	.draw_body = tui_draw_table_body,
+	.search = tui_search_rows,
+};
+
 /* ---- faults ------------------------------------------------------------ */
 
 /* writer: "-" when none is named. */
@@ -428,7 +632,7 @@ static const struct tui_col fault_cols[] = {
 struct tui_view *tui_view_faults(struct tui_app *app, int cause, bool grouped,
 				 enum tui_group g, int64_t gkey, int64_t gkey2, struct fl_err *err)
 {
-	struct tui_view *v = new_view(V_FAULTS, fault_cols, 9, -1, err);
+	struct tui_view *v = new_view(&tui_faults_ops, fault_cols, 9, -1, err);
 	char cn[192], gn[64] = "", rl[80];
 	int rc = 0;
 
@@ -482,6 +686,41 @@ struct tui_view *tui_view_faults(struct tui_app *app, int cause, bool grouped,
 	return finish(v, rc, err);
 }
 
+static struct tui_view *faults_reload(struct tui_app *app, const struct tui_view *v, int cause,
+				      struct fl_err *err)
+{
+	return tui_view_faults(app, cause, v->grouped, v->group, v->gkey, v->gkey2, err);
+}
+
+static enum tui_open faults_enter(struct tui_app *app, struct tui_view *v, struct tui_view **nv,
+				  struct fl_err *err)
+{
+	const struct tui_row *r = tui_table_current(&v->tab);
+
+	if (!r)
+		return TUI_OPEN_NONE;
+	*nv = tui_view_detail(app, r->ref, err);
+	return opened(*nv, TUI_OPEN_PUSH);
+}
+
+static const char *faults_hints(const struct tui_view *v)
+{
+	(void)v;
+	return "Enter detail  q back  / search  n/N next  | filter  s sort  ? help";
+}
+
+const struct tui_view_ops tui_faults_ops = {
+	.name = "faults",
+	.body_row = 3,
+	.needs_run = true,
+	.reload = faults_reload,
+	.enter = faults_enter,
+	.header = cause_header,
+	.hints = faults_hints,
+	.draw_body = tui_draw_table_body,
+	.search = tui_search_rows,
+};
+
 /* ---- compare ----------------------------------------------------------- */
 
 /* B - A: sorted on the size of the change. */
@@ -512,7 +751,7 @@ struct tui_view *tui_view_compare(struct tui_app *app, int64_t a, int64_t b,
 	}
 	if (tui_compare(&app->st, a, b, &rows, &n, only, err) < 0)
 		return NULL;
-	v = new_view(V_COMPARE, cmp_cols, 7, 4, err);
+	v = new_view(&tui_compare_ops, cmp_cols, 7, 4, err);
 	if (!v) {
 		free(rows);
 		return NULL;
@@ -540,6 +779,86 @@ struct tui_view *tui_view_compare(struct tui_app *app, int64_t a, int64_t b,
 	return finish(v, rc, err);
 }
 
+static struct tui_view *compare_reload(struct tui_app *app, const struct tui_view *v, int cause,
+				       struct fl_err *err)
+{
+	(void)cause;
+	return tui_view_compare(app, v->run_id, v->run_b, err);
+}
+
+/* The index of the cause a row of the compare shows, in the run loaded
+ * now, by its texts as shown; -1 none. */
+static int cause_shown(const struct tui_app *app, const char *counter, const char *reason)
+{
+	char c[256], r[256];
+
+	for (size_t i = 0; i < app->ld.ncauses; i++) {
+		tui_sanitize(c, sizeof(c), app->ld.causes[i].counter[0] ? app->ld.causes[i].counter
+									 : "(none)");
+		tui_sanitize(r, sizeof(r), app->ld.causes[i].reason);
+		if (!strcmp(c, counter) && !strcmp(r, reason))
+			return (int)i;
+	}
+	return -1;
+}
+
+/* The faults of the cause under the cursor, in run A (in run B when A
+ * has none of it). */
+static enum tui_open compare_enter(struct tui_app *app, struct tui_view *v, struct tui_view **nv,
+				   struct fl_err *err)
+{
+	const struct tui_row *r = tui_table_current(&v->tab);
+	const struct fl_cell *n_a;
+	int64_t run;
+	int cause;
+
+	if (!r)
+		return TUI_OPEN_NONE;
+	n_a = tui_table_value(&v->tab, r, 2);
+	run = n_a && n_a->i > 0 ? v->run_id : v->run_b;
+	if (tui_ensure_run(app, run, err) < 0)
+		return TUI_OPEN_FAIL;
+	cause = cause_shown(app, tui_table_text(&v->tab, r, 0), tui_table_text(&v->tab, r, 1));
+	if (cause < 0) {
+		snprintf(app->msg, sizeof(app->msg), "run %" PRId64 " has no such outcome", run);
+		return TUI_OPEN_NONE;
+	}
+	*nv = tui_view_faults(app, cause, false, G_VMA, 0, 0, err);
+	return opened(*nv, TUI_OPEN_PUSH);
+}
+
+static void compare_header(struct tui_app *app, const struct tui_view *v, char *buf, size_t len,
+			   char *line2, size_t len2)
+{
+	(void)app;
+	(void)line2;
+	(void)len2;
+	if (v->only[0] >= 0)
+		snprintf(buf + strlen(buf), len - strlen(buf), "fell back in A only: %lld faults; in B only: %lld "
+			 "faults", (long long)v->only[0], (long long)v->only[1]);
+	else
+		snprintf(buf + strlen(buf), len - strlen(buf), "the two runs replay different traces: counts only");
+}
+
+static const char *compare_hints(const struct tui_view *v)
+{
+	(void)v;
+	return "Enter faults of A  q back  / search  | filter  s sort  ? help  Q quit";
+}
+
+/* Two runs: neither is the loaded run its rows stand for. */
+const struct tui_view_ops tui_compare_ops = {
+	.name = "compare",
+	.body_row = 3,
+	.row_by_texts = true,
+	.reload = compare_reload,
+	.enter = compare_enter,
+	.header = compare_header,
+	.hints = compare_hints,
+	.draw_body = tui_draw_table_body,
+	.search = tui_search_rows,
+};
+
 /* ---- refresh: the same views over the database as it is now ------------ */
 
 /* The row of ov under its cursor, found again in nv: by the cause's
@@ -548,7 +867,7 @@ struct tui_view *tui_view_compare(struct tui_app *app, int64_t a, int64_t b,
 static bool same_row(const struct tui_view *nv, const struct tui_row *a,
 		     const struct tui_view *ov, const struct tui_row *b)
 {
-	if (nv->kind == V_CAUSES || nv->kind == V_COMPARE)
+	if (nv->ops->row_by_texts)
 		return !strcmp(tui_table_text(&nv->tab, a, 0), tui_table_text(&ov->tab, b, 0)) &&
 		       !strcmp(tui_table_text(&nv->tab, a, 1), tui_table_text(&ov->tab, b, 1));
 	return a->ref == b->ref && a->ref2 == b->ref2;
@@ -559,7 +878,7 @@ static void carry(struct tui_view *nv, const struct tui_view *ov)
 {
 	const struct tui_row *r = tui_table_current(&ov->tab);
 
-	if (nv->kind == V_DETAIL) {
+	if (nv->ops->is_text) {
 		nv->top = ov->top < nv->nlines ? ov->top : 0;
 		return;
 	}
@@ -589,23 +908,14 @@ static struct tui_view *rebuild(struct tui_app *app, const struct tui_view *v, c
 {
 	int cause = -1;
 
-	if (v->kind != V_RUNS && v->kind != V_COMPARE && tui_ensure_run(app, v->run_id, err) < 0)
+	if (v->ops->needs_run && tui_ensure_run(app, v->run_id, err) < 0)
 		return NULL;
 	if (v->cause >= 0 && (cause = cause_named(app, counter, reason)) < 0) {
 		fl_err_set(err, -ENOENT, "run %" PRId64 " no longer has the cause %s / %s",
 			   v->run_id, counter, reason);
 		return NULL;
 	}
-	switch (v->kind) {
-	case V_RUNS: return tui_view_runs(app, v->pick, v->run_b, err);
-	case V_CAUSES: return tui_view_causes(app, v->run_id, err);
-	case V_GROUPS: return tui_view_groups(app, cause, v->group, err);
-	case V_FAULTS:
-		return tui_view_faults(app, cause, v->grouped, v->group, v->gkey, v->gkey2, err);
-	case V_DETAIL: return tui_view_detail(app, v->fault_id, err);
-	case V_COMPARE: return tui_view_compare(app, v->run_id, v->run_b, err);
-	}
-	return NULL;
+	return v->ops->reload(app, v, cause, err);
 }
 
 int tui_refresh(struct tui_app *app, struct fl_err *err)
@@ -641,7 +951,7 @@ int tui_refresh(struct tui_app *app, struct fl_err *err)
 		tui_view_free(app->stack[i]);
 		app->stack[i] = nv;
 	}
-	if (app->depth && app->stack[app->depth - 1]->run_id && app->stack[app->depth - 1]->kind != V_COMPARE)
+	if (app->depth && app->stack[app->depth - 1]->run_id && app->stack[app->depth - 1]->ops->needs_run)
 		top_run = app->stack[app->depth - 1]->run_id;
 	if (top_run && tui_ensure_run(app, top_run, err) < 0)
 		return -1;

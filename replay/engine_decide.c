@@ -96,7 +96,7 @@ static bool writer_late(const struct writer_obj *w, const struct fl_vma *vma, ui
  * on it only after vm_area_dup(), vma_iter_prealloc() (maple nodes) and
  * anon_vma_clone(): allocations, and the anon_vma's lock.  A fault
  * stamped within this of the writer's acquire_returned read-locked the
- * part the call keeps first.  On x86_64 6.18, over 49 recordings of both
+ * part the call keeps first.  On x86_64 6.18, over 53 recordings of both
  * recorders, faults 340 and 370 ns after kept their VMA lock, and the
  * earliest that aborted on a split came 1.6 us after; some 2-3 us after
  * still kept it, so the point varies beyond this bound. */

@@ -961,6 +961,12 @@ int fl_ingest_direct(const char *path, char *const *dirs, size_t ndirs,
 	if (rc == 0)
 		rc = fill_classes(&d);
 	decoder_free(&d);
+	/* What libbabeltrace2 still holds as this thread's error (a cause a
+	 * component added before the graph stopped, after the one taken
+	 * above) is of no more use, and bt_graph_create() refuses to start
+	 * while one is set: an ingestion run again in this thread would
+	 * abort on that precondition. */
+	bt_current_thread_clear_error();
 	if (rc < 0 && !err->code)
 		fl_err_set(err, rc, "%s: ingestion stopped", path);
 	return rc;

@@ -28,8 +28,13 @@ old=$d/old.db
 cp "$db" "$old"
 drop "$old"
 bad=""
+# Under valgrind the table format only: each report of the old database
+# counts from the outcomes, and CSV and JSON render the same rows (they are
+# compared here without valgrind).
+fmts="table csv json"
+[ "${FL_VALGRIND:-0}" = 1 ] && fmts=table
 for view in thread vma handler time; do
-	for fmt in table csv json; do
+	for fmt in $fmts; do
 		a=$("$FAULTLINE" report --by "$view" --format "$fmt" "$db" 2>&1 | sed "s#$db#DB#")
 		b=$("$FAULTLINE" report --by "$view" --format "$fmt" "$old" 2>&1 | sed "s#$old#DB#")
 		[ "$a" = "$b" ] || bad="$bad --by $view --format $fmt: $(diff <(echo "$a") <(echo "$b") | head -5);"
@@ -39,7 +44,7 @@ for view in thread vma handler time; do
 	[ "$a" = "$b" ] || bad="$bad --by $view --run 3 --top 5;"
 done
 # The default report's latency and lock-wait percentiles, every run.
-for fmt in table csv json; do
+for fmt in $fmts; do
 	a=$("$FAULTLINE" report --format "$fmt" "$db" 2>&1 | sed "s#$db#DB#")
 	b=$("$FAULTLINE" report --format "$fmt" "$old" 2>&1 | sed "s#$old#DB#")
 	[ "$a" = "$b" ] || bad="$bad report --format $fmt: $(diff <(echo "$a") <(echo "$b") | head -5);"

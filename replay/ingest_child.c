@@ -835,7 +835,8 @@ static int decoder_failure(const char *path, const struct rbuf *r, int status, F
 }
 
 /* The trace decoded by a forked child; its records also go to cache when
- * it is not NULL, which keeps them if the decode ended well. */
+ * it is not NULL, which keeps them if the decode ended well.  Into res as
+ * fl_ingest_with_cache() cleared it, which also finishes a failure. */
 static int ingest_forked(const char *path, bool live, struct fl_decode_cache *cache,
 			 const struct fl_ingest_ops *ops, void *ctx,
 			 struct fl_ingest_result *res, struct fl_err *err)
@@ -849,8 +850,6 @@ static int ingest_forked(const char *path, bool live, struct fl_decode_cache *ca
 	FILE *log;
 	pid_t pid;
 
-	memset(res, 0, sizeof(*res));
-	res->meta.path = path;
 	if ((rc = ingest_dirs(path, live, &dirs, &ndirs, err)) < 0)
 		return rc;
 	log = tmpfile();
@@ -911,16 +910,12 @@ static int ingest_forked(const char *path, bool live, struct fl_decode_cache *ca
 	if (cache && whole)
 		fl_decode_cache_commit(cache, log);
 	fclose(log);
-	if (rc < 0) {
-		fl_ingest_result_free(res);
-		if (!err->code)
-			fl_err_set(err, rc, "%s: ingestion stopped", path);
-	}
-	return rc < 0 ? rc : 0;
+	return rc;
 }
 
 /* The records of a cached decode (decode_cache.h), passed on as the
- * child's would be, then the text the child printed then. */
+ * child's would be, then the text the child printed then.  As
+ * ingest_forked(), into res as fl_ingest_with_cache() cleared it. */
 static int ingest_cached(const char *path, struct fl_decode_cache *c,
 			 const struct fl_ingest_ops *ops, void *ctx,
 			 struct fl_ingest_result *res, struct fl_err *err)
@@ -931,8 +926,6 @@ static int ingest_cached(const char *path, struct fl_decode_cache *c,
 	bool done = false;
 	int rc;
 
-	memset(res, 0, sizeof(*res));
-	res->meta.path = path;
 	rbuf_start(&r, -1, 0, false, ops, ctx);
 	r.b = (unsigned char *)c->wire;
 	r.n = c->wire_len;
@@ -951,12 +944,7 @@ static int ingest_cached(const char *path, struct fl_decode_cache *c,
 		if (fwrite(c->log, 1, c->log_len, stderr) != c->log_len)
 			clearerr(stderr);
 	}
-	if (rc < 0) {
-		fl_ingest_result_free(res);
-		if (!err->code)
-			fl_err_set(err, rc, "%s: ingestion stopped", path);
-	}
-	return rc < 0 ? rc : 0;
+	return rc;
 }
 
 int fl_ingest_with_cache(const char *path, const char *cache_dir,
@@ -967,18 +955,27 @@ int fl_ingest_with_cache(const char *path, const char *cache_dir,
 	bool live = fl_ingest_is_live(path), use;
 	int rc;
 
+	memset(res, 0, sizeof(*res));
+	res->meta.path = path;
 	/* A live session is never the same twice. */
 	use = cache_dir && !live && fl_decode_cache_open(&cache, cache_dir, path, WIRE_VERSION) == 0;
 	if (use && fl_decode_cache_find(&cache)) {
 		rc = ingest_cached(path, &cache, ops, ctx, res, err);
 		fl_decode_cache_close(&cache);
-		return rc;
+	} else {
+		use = use && fl_decode_cache_start(&cache);
+		rc = ingest_forked(path, live, use ? &cache : NULL, ops, ctx, res, err);
+		if (use)
+			fl_decode_cache_close(&cache);	/* removes what was not committed */
 	}
-	use = use && fl_decode_cache_start(&cache);
-	rc = ingest_forked(path, live, use ? &cache : NULL, ops, ctx, res, err);
-	if (use)
-		fl_decode_cache_close(&cache);	/* removes what was not committed */
-	return rc;
+	/* Either way: nothing of a failed ingestion is kept, and it says
+	 * why. */
+	if (rc < 0) {
+		fl_ingest_result_free(res);
+		if (!err->code)
+			fl_err_set(err, rc, "%s: ingestion stopped", path);
+	}
+	return rc < 0 ? rc : 0;
 }
 
 int fl_ingest(const char *path, const struct fl_ingest_ops *ops, void *ctx,

@@ -121,6 +121,7 @@ static int check_schema(struct fl_store *st, struct fl_err *err)
  * create the schema. */
 int store_open_db(struct fl_store *st, const char *file, struct fl_err *err)
 {
+	bool priv = st->tmp_path && !strcmp(file, st->tmp_path);
 	int rc;
 
 	if (sqlite3_open_v2(file, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -138,13 +139,19 @@ int store_open_db(struct fl_store *st, const char *file, struct fl_err *err)
 	 * SQLite's default: the transaction's dirty pages spill to the WAL, so
 	 * memory does not grow with the trace.
 	 *
-	 * A new database is switched to WAL and given its schema with
-	 * synchronous OFF, in one commit: the switch alone is a rollback-
-	 * journal transaction with four syncs (journal, directory, database),
-	 * and the new WAL's header a sync of its own, none of which makes
-	 * anything durable that matters (a private file no other process
-	 * sees); the checkpoint before it is published syncs the file whole. */
-	if (!rc && st->empty)
+	 * A new database's private file is written with no WAL and no sync:
+	 * no other process opens it, and a replay that fails removes it, so
+	 * the WAL would only have every page written twice (the WAL, then the
+	 * checkpoint) and read back from it when the cache spills.  Its
+	 * rollback journal is in memory: it holds the pages the transaction
+	 * changes that existed before it (the schema's), not the new ones it
+	 * appends, so it stays small; the cache spills into the file itself.
+	 * The file is switched to WAL after the commit and synced whole before
+	 * it is published (store_finish_private()). */
+	if (!rc && st->empty && priv)
+		rc = store_exec(st, "PRAGMA synchronous = OFF; PRAGMA journal_mode = MEMORY;", err,
+			  "cannot set the journal mode");
+	else if (!rc && st->empty)
 		rc = store_exec(st, "PRAGMA synchronous = OFF; PRAGMA journal_mode = WAL;", err,
 			  "cannot set WAL mode");
 	if (!rc && st->empty) {
@@ -154,10 +161,18 @@ int store_open_db(struct fl_store *st, const char *file, struct fl_err *err)
 			rc = check_schema(st, err);
 		}
 	}
-	if (!rc)
+	if (!rc && !priv)
 		rc = store_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", err,
 			  "cannot set WAL mode");
 	return rc;
+}
+
+/* The private file of a new database, committed: in WAL mode from here
+ * on, as every published database is (store_publish_new() syncs it). */
+int store_finish_private(struct fl_store *st, struct fl_err *err)
+{
+	return store_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", err,
+			  "cannot set WAL mode");
 }
 
 int fl_store_open(const char *path, struct fl_store **out, struct fl_err *err)

@@ -86,7 +86,10 @@ int fl_store_commit(struct fl_store *st, struct fl_err *err)
 	if (rc)
 		return rc;
 	st->in_txn = false;
-	rc = store_checkpoint(st, "main", st->tmp_path != NULL, err);
+	if (st->tmp_path)
+		rc = store_finish_private(st, err);
+	if (!rc)
+		rc = store_checkpoint(st, "main", st->tmp_path != NULL, err);
 	if (!rc && st->tmp_path)
 		rc = store_publish_new(st, err);
 	return rc;

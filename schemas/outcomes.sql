@@ -379,19 +379,16 @@ CREATE TABLE thread_times (
 	PRIMARY KEY (run_id, tid)
 );
 
--- Readers' indexes.  `faultline replay` creates them at the end of its
--- transaction (replay/store.c runs the statements after the marker line
--- below, CREATE INDEX IF NOT EXISTS), not with the tables: the first replay
--- into a database writes its rows unindexed and builds each index in one
--- sorted pass; later replays into the same database update them.  They are
--- what keeps `faultline report` fast on tens of millions of outcomes
--- (analyze/README.md): everything else it reads is a primary-key range or
--- the pre-aggregated cause_counts and thread_times.  An index is not part of
--- the contract a table is: adding one does not bump the version.
--- @readers-indexes
-
--- Latency percentiles: p50/p90/p99/max by walking a run's range in order.
-CREATE INDEX IF NOT EXISTS outcomes_latency ON outcome_rows (run_id, latency);
+-- Readers' indexes.  They are what keeps `faultline report` fast on tens
+-- of millions of outcomes (analyze/README.md): everything else it reads is
+-- a primary-key range or the pre-aggregated cause_counts and thread_times.
+-- An index is not part of the contract a table is: adding one does not
+-- bump the version.
+--
+-- The partial ones hold few rows (the faults the kernel did not handle
+-- under the VMA lock, the outcomes that waited, fell back or met a
+-- writer), so they are made with the tables and kept as the rows come: a
+-- build at the end would read the whole table to find them.
 -- Lock-wait percentiles: most faults wait 0 ns, so only the others are
 -- indexed; the zeros are the run's outcomes less this range's rows.
 CREATE INDEX IF NOT EXISTS outcomes_lock_wait ON outcome_rows (run_id, lock_wait)
@@ -407,6 +404,16 @@ CREATE INDEX IF NOT EXISTS faults_not_vma ON faults (trace_id, gt) WHERE gt <> '
 -- walking the trace.
 CREATE INDEX IF NOT EXISTS outcomes_fell_back ON outcome_rows (run_id, fault_id)
 	WHERE fell_back = 1;
+
+-- The full index: `faultline replay` creates it at the end of its
+-- transaction (replay/store.c runs the statements after the marker line
+-- below, CREATE INDEX IF NOT EXISTS), not with the tables, so that the first
+-- replay into a database writes its rows unindexed and builds the index in
+-- one sorted pass; later replays into the same database update it.
+-- @readers-indexes
+
+-- Latency percentiles: p50/p90/p99/max by walking a run's range in order.
+CREATE INDEX IF NOT EXISTS outcomes_latency ON outcome_rows (run_id, latency);
 
 -- @tallies
 -- Tallies of each run's outcomes, counted by `faultline replay` as it

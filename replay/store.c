@@ -53,18 +53,27 @@ int store_prepare(struct fl_store *st, sqlite3_stmt **s, const char *sql, struct
 	return 0;
 }
 
-/* A table's INSERT of one row. */
+/* A table's INSERT of nrows rows into *out. */
+static int prepare_rows(struct fl_store *st, struct table *t, int nrows, sqlite3_stmt **out,
+			struct bindings *b, struct fl_err *err)
+{
+	char sql[8192];
+	size_t off = (size_t)snprintf(sql, sizeof(sql), "INSERT INTO %s (%s) VALUES ", t->name, t->cols);
+
+	for (int r = 0; r < nrows && off < sizeof(sql); r++)
+		for (int c = 0; c < t->ncols && off < sizeof(sql); c++)
+			off += (size_t)snprintf(sql + off, sizeof(sql) - off, "%s%s?%s", r && !c ? "," : "",
+						c ? "," : "(", c == t->ncols - 1 ? ")" : "");
+	if (off >= sizeof(sql))
+		return fl_err_set(err, -EINVAL, "%s: an INSERT of %d rows is too long", t->name, nrows);
+	memset(b->type, 0xff, sizeof(b->type));	/* nothing bound */
+	return store_prepare(st, out, sql, err);
+}
+
 static int prepare_insert(struct fl_store *st, struct table *t, struct fl_err *err)
 {
-	char sql[512];
-	size_t off = (size_t)snprintf(sql, sizeof(sql), "INSERT INTO %s (%s) VALUES (", t->name, t->cols);
-
-	for (int c = 0; c < t->ncols && off < sizeof(sql); c++)
-		off += (size_t)snprintf(sql + off, sizeof(sql) - off, "%s?", c ? "," : "");
-	if (off < sizeof(sql))
-		snprintf(sql + off, sizeof(sql) - off, ")");
-	memset(t->bound_type, 0xff, sizeof(t->bound_type));	/* nothing bound */
-	return store_prepare(st, &t->ins, sql, err);
+	return prepare_rows(st, t, 1, &t->ins, &t->bound, err) ?:
+	       prepare_rows(st, t, BATCH_ROWS, &t->ins_many, &t->bound_many, err);
 }
 
 /* Check (or create) the schema. */
@@ -273,6 +282,8 @@ void store_close_db(struct fl_store *st)
 	for (int t = 0; t < TAB__COUNT; t++) {
 		sqlite3_finalize(st->tab[t].ins);
 		st->tab[t].ins = NULL;
+		sqlite3_finalize(st->tab[t].ins_many);
+		st->tab[t].ins_many = NULL;
 	}
 	sqlite3_close(st->db);
 	st->db = NULL;
@@ -304,32 +315,35 @@ void fl_store_close(struct fl_store *st)
 /* ---------------------------------------------------------------------- */
 /* The bulk rows and the writer thread                                    */
 
-static void bind_row(struct table *t, const struct row *r)
+/* Bind row r's values to the parameters of s from the (k+1)th row's on. */
+static void bind_row(const struct table *t, sqlite3_stmt *s, struct bindings *b, int k,
+		     const struct row *r)
 {
 	for (int c = 0; c < t->ncols; c++) {
+		int p = k * t->ncols + c;
 		uint8_t type = r->type[c];
 
-		if (type == t->bound_type[c] && type != VAL_BLOCK_TEXT &&
-		    (type == VAL_NULL || (type == VAL_INT ? r->v[c].i == t->bound[c].i
-							  : r->v[c].s == t->bound[c].s)))
+		if (type == b->type[p] && type != VAL_BLOCK_TEXT &&
+		    (type == VAL_NULL || (type == VAL_INT ? r->v[c].i == b->v[p].i
+							  : r->v[c].s == b->v[p].s)))
 			continue;
 		switch (type) {
 		case VAL_INT:
-			sqlite3_bind_int64(t->ins, c + 1, r->v[c].i);
+			sqlite3_bind_int64(s, p + 1, r->v[c].i);
 			break;
 		case VAL_TEXT:
 		case VAL_BLOCK_TEXT:
 			/* Static strings, or the block's text, which outlives
 			 * the statement's step (and is bound again for the
 			 * next row: never taken as unchanged). */
-			sqlite3_bind_text(t->ins, c + 1, r->v[c].s, -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, p + 1, r->v[c].s, -1, SQLITE_STATIC);
 			break;
 		default:
-			sqlite3_bind_null(t->ins, c + 1);
+			sqlite3_bind_null(s, p + 1);
 			break;
 		}
-		t->bound_type[c] = type;
-		t->bound[c] = r->v[c];
+		b->type[p] = type;
+		b->v[p] = r->v[c];
 	}
 }
 
@@ -356,21 +370,74 @@ static void row_fail(struct fl_store *st, const struct row *r, struct fl_err *er
 			   "): %s", st->path, r->v[1].i, r->v[0].i, why);
 }
 
-/* Insert a block's rows, in order. */
+/* Insert one row. */
+static int write_row(struct fl_store *st, const struct row *r, struct fl_err *err)
+{
+	struct table *t = &st->tab[r->table];
+	int rc;
+
+	bind_row(t, t->ins, &t->bound, 0, r);
+	rc = sqlite3_step(t->ins);
+	if (rc != SQLITE_DONE)
+		row_fail(st, r, err);
+	sqlite3_reset(t->ins);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+/* Insert BATCH_ROWS rows of one table in one statement.  A row that
+ * breaks a constraint fails the statement alone, which then changes
+ * nothing: its rows are inserted again one by one, for the message to
+ * name the row.  Any other failure (a full disk, an I/O error) may have
+ * rolled the whole transaction back, and nothing more may be written:
+ * the message names the statement's first row. */
+static int write_batch(struct fl_store *st, const struct row *const *rows, struct fl_err *err)
+{
+	struct table *t = &st->tab[rows[0]->table];
+	int rc;
+
+	for (int k = 0; k < BATCH_ROWS; k++)
+		bind_row(t, t->ins_many, &t->bound_many, k, rows[k]);
+	rc = sqlite3_step(t->ins_many);
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(t->ins_many);
+		return 0;
+	}
+	rc = sqlite3_reset(t->ins_many);
+	if ((rc & 0xff) != SQLITE_CONSTRAINT || sqlite3_get_autocommit(st->db)) {
+		row_fail(st, rows[0], err);
+		return -EIO;
+	}
+	for (int k = 0; k < BATCH_ROWS; k++)
+		if (write_row(st, rows[k], err) < 0)
+			return -EIO;
+	return 0;
+}
+
+/* Insert a block's rows: table by table, each table's in the order they
+ * were given (the order of their keys, and of a rowid table's rowids),
+ * BATCH_ROWS at a time.  No table's rows refer to a row of another that
+ * SQLite checks (no foreign-key enforcement), and all are in the same
+ * transaction, so the order across tables changes nothing stored. */
 static int write_block(struct fl_store *st, const struct block *b, struct fl_err *err)
 {
-	for (size_t i = 0; i < b->n; i++) {
-		const struct row *r = &b->rows[i];
-		struct table *t = &st->tab[r->table];
-		int rc;
+	const struct row *batch[BATCH_ROWS];
 
-		bind_row(t, r);
-		rc = sqlite3_step(t->ins);
-		if (rc != SQLITE_DONE)
-			row_fail(st, r, err);
-		sqlite3_reset(t->ins);
-		if (rc != SQLITE_DONE)
-			return -EIO;
+	for (int t = 0; t < TAB__COUNT; t++) {
+		int n = 0;
+
+		for (size_t i = 0; i < b->n; i++) {
+			if (b->rows[i].table != t)
+				continue;
+			batch[n++] = &b->rows[i];
+			if (n == BATCH_ROWS) {
+				if (write_batch(st, batch, err) < 0)
+					return -EIO;
+				n = 0;
+			}
+		}
+		for (int k = 0; k < n; k++)
+			if (write_row(st, batch[k], err) < 0)
+				return -EIO;
 	}
 	return 0;
 }

@@ -121,9 +121,11 @@ struct gt_class {
  * rows travel in blocks through a bounded ring, so memory stays the same
  * whatever the trace's length.  The thread starts with the first row and
  * is joined before anything else touches the connection (store_sync()),
- * so the connection is only ever used by one thread at a time.  Rows are
- * inserted in the order they were given; without a thread (it could not
- * be started) the calling thread inserts each block when it is full. */
+ * so the connection is only ever used by one thread at a time.  A block's
+ * rows are inserted table by table, each table's in the order they were
+ * given, several to a statement (write_block()); without a thread (it
+ * could not be started) the calling thread inserts each block when it is
+ * full. */
 enum { TAB_WRITERS, TAB_FAULTS, TAB_CAUSES, TAB_VMAS, TAB_OUTCOMES, TAB__COUNT };
 /* VAL_TEXT: a static string; VAL_BLOCK_TEXT: in the block's text space. */
 enum { VAL_NULL, VAL_INT, VAL_TEXT, VAL_BLOCK_TEXT };
@@ -150,16 +152,27 @@ struct block {
 	char text[BLOCK_TEXT];
 };
 
+/* Rows of a table a multi-row INSERT takes at once: SQLite's cost of a
+ * statement's step and reset is then paid once for them.  Measured on
+ * 394k fault rows: 1 row a statement 0.46 s, 8 rows 0.33 s, 32 rows
+ * 0.29 s. */
+#define BATCH_ROWS	16
+
+/* What each parameter of a statement is bound to: a binding lasts across
+ * sqlite3_reset(), so a value equal to the previous row's in the same
+ * place (the run or trace id, a pid, the same static string, NULL) is not
+ * bound again. */
+struct bindings {
+	uint8_t type[BATCH_ROWS * ROW_COLS];
+	union val v[BATCH_ROWS * ROW_COLS];
+};
+
 struct table {
 	const char *name, *cols;
 	int ncols;
-	sqlite3_stmt *ins;
-	/* What each parameter of ins is bound to: a binding lasts across
-	 * sqlite3_reset(), so a value equal to the previous row's (the run
-	 * or trace id, a pid, the same static string, NULL) is not bound
-	 * again. */
-	uint8_t bound_type[ROW_COLS];
-	union val bound[ROW_COLS];
+	sqlite3_stmt *ins;	/* one row */
+	sqlite3_stmt *ins_many;	/* BATCH_ROWS rows */
+	struct bindings bound, bound_many;
 };
 
 struct fl_store {

@@ -102,4 +102,20 @@ is "the database is intact" "$(q "$db" 'PRAGMA integrity_check')" ok
 expect_ok "the database takes a new run afterwards" replay "$nodegc" -o "$db"
 is "... which is then the second" "$(q "$db" 'select count(*) from runs')" 2
 
+# ---- a row the database refuses: named, and nothing of the replay kept -------------
+# The rows go in several to a statement; one that breaks a constraint (a
+# trigger's RAISE here) fails its statement, and the message still names
+# that row, not the statement's first.
+before=$(sqlite3 "$db" 'select count(*) from runs; select count(*) from outcomes')
+run=$(($(q "$db" 'select max(run_id) from runs') + 1))
+q "$db" "CREATE TRIGGER refuse BEFORE INSERT ON outcome_rows WHEN NEW.fault_id = 1003
+	BEGIN SELECT RAISE(ABORT, 'refused by a test trigger'); END" >/dev/null
+run_fl replay --again "$mmchurn" -o "$db"
+is "a replay with a row the database refuses: exit 1" "$FL_RC" 1
+is "... naming the row and SQLite's reason" "$FL_ERR" \
+	"faultline: $db: cannot store the outcome of fault 1003 (run $run): refused by a test trigger"
+is "... and nothing of it is kept" "$(sqlite3 "$db" 'select count(*) from runs;
+	select count(*) from outcomes')" "$before"
+is "the database is intact" "$(q "$db" 'PRAGMA integrity_check')" ok
+
 done_testing

@@ -755,6 +755,7 @@ static int drop_indexes(struct merge *m, struct saved_indexes *ix, struct fl_err
 
 static int restore_indexes(struct merge *m, struct saved_indexes *ix, struct fl_err *err)
 {
+	fl_sql_sort_threads(m->out);
 	for (size_t i = 0; i < ix->n; i++)
 		if (exec(m->out, m->out_path, ix->sql[i], "cannot index the merged rows", err))
 			return err->code;

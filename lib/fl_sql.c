@@ -2,6 +2,7 @@
 #include "fl_sql.h"
 
 #include <stddef.h>
+#include <unistd.h>
 
 enum fl_sql_rc fl_sql_rank_value(sqlite3 *db, const char *asc, const char *desc, int64_t key,
 				  int64_t n, int64_t k, int64_t *out)
@@ -37,4 +38,12 @@ bool fl_sql_has_column(sqlite3 *db, const char *table, const char *column)
 	found = sqlite3_step(s) == SQLITE_ROW;
 	sqlite3_finalize(s);
 	return found;
+}
+
+void fl_sql_sort_threads(sqlite3 *db)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	/* PRAGMA threads: a limit, which SQLite caps at its compiled maximum. */
+	sqlite3_limit(db, SQLITE_LIMIT_WORKER_THREADS, n < 1 ? 0 : n > 8 ? 8 : (int)n);
 }

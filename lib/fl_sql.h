@@ -7,6 +7,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Let SQLite's sorter use a helper thread per online CPU (at most 8) for
+ * the statements that sort much (CREATE INDEX on millions of rows): by
+ * then the rest of the process waits on it.  Measured: an index of 1.6M
+ * outcomes on 2 CPUs, 1.64 s alone, 1.01 s with 2 helpers. */
+void fl_sql_sort_threads(sqlite3 *db);
+
 /* Whether table (or view) has a column of that name: how readers tell an
  * older schema version's shape.  False when the query fails. */
 bool fl_sql_has_column(sqlite3 *db, const char *table, const char *column);

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "fl_array.h"
+#include "fl_sql.h"
 
 /* Room in the database file for every page of the transaction, taken
  * before the commit: after it, the rows are in the WAL, and a checkpoint
@@ -67,6 +68,7 @@ int fl_store_commit(struct fl_store *st, struct fl_err *err)
 		*err = st->fail_err;
 		return rc;
 	}
+	fl_sql_sort_threads(st->db);
 	rc = store_exec(st, store_readers_indexes(), err, "cannot index the outcomes");
 	/* Through the indexes just built: the runs' percentiles. */
 	if (!rc && st->nruns && !st->tally_oom)

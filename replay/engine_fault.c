@@ -117,6 +117,8 @@ void eng_end_fault(struct fl_engine *e, struct thread *t, const struct fl_event 
 	struct pfault *p = eng_q_at(e, t->fault_seq);
 
 	t->fault_seq = 0;
+	if (end)
+		t->last_end = end->t;
 	if (!p)
 		return;
 	p->ended = true;

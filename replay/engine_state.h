@@ -42,6 +42,14 @@ struct writer_obj {
 	/* When, holding mmap_lock for write, it was first switched out while
 	 * runnable (preempted), and when it was next seen on a CPU; 0 none. */
 	uint64_t preempted, resumed;
+	/* When, holding it, it first went to sleep (switched out in D) with
+	 * no other thread of its mm inside a fault or a madvise, so with no
+	 * VMA reader it could be waiting for; and when it was next seen on a
+	 * CPU; 0 none (split_not_yet(), engine_decide.c). */
+	uint64_t asleep, woke_up;
+	/* A thread of its mm woke it at the end of a fault or inside one
+	 * while it held the lock: it waited for that fault's VMA lock. */
+	bool reader_woke;
 	/* Its call was applied at a later writer's exit, in lock order,
 	 * before its own exit event came (eng_on_mm_call()). */
 	bool applied_early;
@@ -92,6 +100,7 @@ struct thread {
 	struct fl_gt_state gt;
 	uint64_t fault_seq;		/* its fault waiting for an end; 0 none */
 	uint64_t last_seq;		/* its latest fault, ended or not; 0 none */
+	uint64_t last_end;		/* the end event of its latest fault; 0 none */
 	struct writer_obj *w;		/* the writer it is being, if any */
 	bool in_call;			/* inside a traced mm syscall */
 	bool exited;

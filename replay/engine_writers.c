@@ -420,6 +420,29 @@ static void writer_ran(struct writer_obj *w, uint64_t t)
 			w->late[i].ran = t;
 	if (w->preempted && !w->resumed && t > w->preempted)
 		w->resumed = t;
+	if (w->asleep && !w->woke_up && t > w->asleep)
+		w->woke_up = t;
+}
+
+/* Whether a thread of mm other than self is inside a fault (waiting for
+ * its end) or a madvise: a VMA reader a writer's vma_start_write() could
+ * be waiting for (madvise's MADV_DONTNEED and kin take the VMA's read
+ * lock, not mmap_lock, on 6.x). */
+static bool mm_has_vma_reader(struct fl_engine *e, const struct mmctx *mm,
+			      const struct thread *self)
+{
+	size_t it = 0;
+	void *val;
+
+	while (fl_map_next(&e->threads, &it, NULL, &val)) {
+		const struct thread *u = val;
+
+		if (u == self || u->mm != mm || u->exited)
+			continue;
+		if (u->fault_seq || (u->in_call && u->w && u->w->w.call.kind == FL_MM_MADVISE))
+			return true;
+	}
+	return false;
 }
 
 /* sched_switch: a thread that leaves the CPU in D inside a fault waited in
@@ -457,6 +480,12 @@ int eng_on_sched(struct fl_engine *e, const struct fl_event *ev)
 		    (ev->u.sched.prev_state == 0 ||
 		     (ev->u.sched.prev_state & FL_SCHED_STATE_PREEMPTED)))
 			t->w->preempted = ev->t;
+		/* Asleep while it holds it for write, with no VMA reader of
+		 * its mm to wait for: on an allocation or the anon_vma's
+		 * rwsem (split_not_yet(), engine_decide.c). */
+		if (t->w && t->w->acquired && !t->w->closed && !t->w->asleep && !t->w->reader_woke &&
+		    (ev->u.sched.prev_state & FL_SCHED_STATE_D) && !mm_has_vma_reader(e, t->mm, t))
+			t->w->asleep = ev->t;
 		return 0;
 	}
 	/* The waker is the task on the CPU (an interrupt's wake too): a
@@ -470,6 +499,9 @@ int eng_on_sched(struct fl_engine *e, const struct fl_event *ev)
 	wt = eng_thread_find(e, ev->u.sched.other);
 	if (!wt || wt->w != w || !w->acquired || w->closed)
 		return 0;
+	/* Even when that fault has left the queue (decided) by now. */
+	if (t->fault_seq || (t->last_end && ev->t <= t->last_end + WAKE_AFTER_END_NS))
+		w->reader_woke = true;
 	p = t->last_seq ? eng_q_at(e, t->last_seq) : NULL;
 	if (!p || ev->t < p->v.t || (p->ended && ev->t > p->v.t_end + WAKE_AFTER_END_NS) ||
 	    p->v.place != FL_PLACE_VMA || (p->ended && p->v.t_end < w->w.w_begin))

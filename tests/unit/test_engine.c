@@ -1434,6 +1434,47 @@ static void writer_seen_by_its_wake_of_another(void **state)
 	replay_free(&r);
 }
 
+/* An mprotect of part of A splits A.  MAIN goes to sleep (D) 15 us after
+ * its acquire with no fault of its mm in flight: on an allocation or the
+ * anon_vma's rwsem, before __split_vma()'s vma_start_write().  Fault 3,
+ * on the part A keeps, comes while it sleeps and completes under its VMA
+ * lock; fault 4, once MAIN is seen running again, aborts.  When T1 woke
+ * MAIN at the end of fault 2 (vma_end_read(): MAIN waited for that VMA
+ * reader), its sleep is that wait, and fault 3 aborts. */
+static void split_writer_asleep_before_its_lock(void **state)
+{
+	const uint64_t mp[6] = { A + 0x4000, 0x1000, PROT_RW | FL_PROT_EXEC };
+
+	(void)state;
+	for (int woken = 0; woken < 2; woken++) {
+		struct script s = { .n = 0 };
+		struct replay r;
+
+		mmap_anon(&s, 10, 20, A, 0, true);
+		fault(&s, T1, 100, A + 0x9000, WR);	/* fault 1: A gets its anon_vma */
+		fault_end(&s, T1, 110, false);
+		locked_call(&s, MAIN, FL_MM_MPROTECT, 1000, 90000, 0, mp);	/* acquired at 1002 */
+		fault(&s, T1, 1500, A + 0xa000, WR);	/* fault 2 */
+		fault_end(&s, T1, 1600, false);
+		if (woken)
+			sched_ev(&s, T1, 1700, FL_SCHED_WAKING, MAIN, 0);
+		sched_ev(&s, MAIN, 16000, FL_SCHED_SWITCH, T2, FL_SCHED_STATE_D);
+		fault(&s, T2, 30000, A + 0xb000, WR);	/* fault 3 */
+		fault_end(&s, T2, 30100, false);
+		sched_ev(&s, T2, 50000, FL_SCHED_SWITCH, MAIN, 0);	/* MAIN runs */
+		fault(&s, T1, 52000, A + 0xc000, WR);	/* fault 4 */
+		fault_end(&s, T1, 52100, false);
+		play(&r, &s, false);
+		EXPECT_OK(&r, 2, "ok");
+		if (woken)
+			EXPECT_ABORT(&r, 3, "write-locked");
+		else
+			EXPECT_OK(&r, 3, "ok");
+		EXPECT_ABORT(&r, 4, "write-locked");
+		replay_free(&r);
+	}
+}
+
 /* A private file mapping (a file_id: ->map_pages, filemap_fault()) read
  * by minor faults at 2000, 2100 and 2200. */
 static void file_faults_script(struct script *s, enum fl_ev_kind what, uint32_t state_)
@@ -2114,6 +2155,7 @@ int main(void)
 		cmocka_unit_test(trylock_at_the_faults_own_attempt),
 		cmocka_unit_test(trylock_and_writer_compared_by_their_returns),
 		cmocka_unit_test(split_write_locks_after_its_allocations),
+		cmocka_unit_test(split_writer_asleep_before_its_lock),
 		cmocka_unit_test(syscall_span_windows),
 		cmocka_unit_test(deterministic),
 		cmocka_unit_test(long_run_keeps_the_queue_short),

@@ -341,6 +341,20 @@ static uint64_t read_grant(const struct fl_writer_hit *hits, size_t n, uint64_t 
 	return fl_rwsem_read_grant(h, nh, t, NULL);
 }
 
+/* How much later than a trylock's acquire_returned a writer's may come
+ * and still have taken mmap_lock first.  mmap_write_lock() traces
+ * acquire_returned after mm_lock_seqcount_begin(), a store to the mm's
+ * lock sequence, which every CPU faulting in the mm reads
+ * (lock_vma_under_rcu()): its stamp trails its atomic.  And a trylock
+ * that took the lock holds it for its anon_vma_prepare() (read holds of
+ * 300 ns and more over the x86_64 6.18 recordings): a writer after it
+ * returns only once it is released.  On a recording (faultline) of
+ * threads writing into 4 KiB MAP_FIXED mappings another thread keeps
+ * making, trylocks whose writer returned 20, 40, 50, 110, 231 and 281 ns
+ * after them all failed, and none that succeeded had a writer return
+ * within 800 ns after it. */
+#define TRY_WRITER_LAG_NS 250
+
 /* The writers in the way of the fault: in its window, queued when it
  * began, or holding mmap_lock at its anon_vma trylock.  Fills e->hits and
  * v->lock_contended; returns how many. */
@@ -376,7 +390,8 @@ static size_t fault_hits(struct fl_engine *e, struct pfault *p)
 		const struct writer_obj *w = p->hit[i];
 		bool in = hit_in_window(w, v->t);
 		bool queued = w->w.has_lock && w->w.q_begin <= v->t && v->t < w->w.w_begin;
-		bool at_trylock = (w->w.w_begin <= tc_ret || w->w.q_begin + FL_RWSEM_WSPIN_NS <= tc) &&
+		bool at_trylock = (w->w.w_begin <= tc_ret + TRY_WRITER_LAG_NS ||
+				   w->w.q_begin + FL_RWSEM_WSPIN_NS <= tc) &&
 				  w->w.q_begin <= tc_ret && tc_start < w->w.w_end;
 		bool late;
 

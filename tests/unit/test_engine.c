@@ -756,7 +756,11 @@ static void trylock_at_the_faults_own_attempt(void **state)
  * between its two stamps, so the like stamps are what compare: the
  * writer returned first and held it.  The middle of the trylock's span
  * fell before the writer's return, and read as the lock still free.
- * Returned before the writer did, the trylock got it. */
+ * The writer's stamp trails its atomic (mm_lock_seqcount_begin() comes
+ * between them), and a trylock that got the lock holds it for hundreds
+ * of ns: a writer returning 40 ns after the trylock did (recorded too)
+ * had it first as well.  Returned 510 ns before the writer did, after a
+ * hold the writer waited for, the trylock got it. */
 static void trylock_and_writer_compared_by_their_returns(void **state)
 {
 	struct script s = { .n = 0 };
@@ -791,10 +795,30 @@ static void trylock_and_writer_compared_by_their_returns(void **state)
 	W_START(&s, MAIN, 6000);
 	fault(&s, T2, 5976, B, WR);
 	R_START(&s, T2, 6000);
-	R_OK(&s, T2, 6300);
-	R_REL(&s, T2, 6310);
+	R_FAIL(&s, T2, 6321);
 	W_OK(&s, MAIN, 6361);
-	fault_end(&s, T2, 6400, false);
+	R_START(&s, T2, 6522);
+	R_FAIL(&s, T2, 6523);
+	R_START(&s, T2, 6524);
+	W_REL(&s, MAIN, 9000);
+	R_OK(&s, T2, 9001);
+	fault_end(&s, T2, 9050, false);
+	R_REL(&s, T2, 9060);
+	play(&r, &s, false);
+	EXPECT_RETRY(&r, 1, "no anon_vma");
+	replay_free(&r);
+
+	s.n = 0;
+	mmap_anon(&s, 10, 20, A, 0, true);
+	mmap_anon(&s, 30, 40, B, 0, true);
+	call(&s, MAIN, FL_MM_MPROTECT, 5990, 9010, 0, mp);
+	W_START(&s, MAIN, 6000);
+	fault(&s, T2, 5976, B, WR);
+	R_START(&s, T2, 6000);
+	R_OK(&s, T2, 6300);
+	R_REL(&s, T2, 6800);
+	W_OK(&s, MAIN, 6810);
+	fault_end(&s, T2, 6850, false);
 	W_REL(&s, MAIN, 9000);
 	play(&r, &s, false);
 	EXPECT_OK(&r, 1, "ok, anon_vma under trylock");

@@ -72,6 +72,39 @@ struct mmctx *eng_mm_get(struct fl_engine *e, int32_t pid)
 	return mm;
 }
 
+int eng_mm_kernel(struct fl_engine *e, struct thread *t, uint64_t kmm)
+{
+	struct mmctx *mm = t->mm, *pm;
+	size_t it = 0;
+	void *val;
+
+	if (!kmm || !mm || mm->kmm)
+		return 0;
+	pm = mm->fork_parent ? fl_map_get(&e->mms, (uint64_t)(uint32_t)(mm->fork_parent - 1) + 1)
+			     : NULL;
+	mm->fork_parent = 0;
+	if (!pm || pm == mm || !pm->refs || pm->kmm != kmm) {
+		mm->kmm = kmm;
+		return 0;
+	}
+	/* vfork or posix_spawn: the child runs on its parent's mm until it
+	 * execs.  Its process and threads move there; the copy made at the
+	 * fork is left unused. */
+	if (mm_bind(e, t->pub.pid, pm) < 0)
+		return -ENOMEM;
+	while (fl_map_next(&e->threads, &it, NULL, &val)) {
+		struct thread *o = val;
+
+		if (o->pub.pid != t->pub.pid || o->exited || o->mm != mm)
+			continue;
+		o->mm = pm;
+		if (mm->threads)
+			mm->threads--;
+		pm->threads++;
+	}
+	return 0;
+}
+
 struct thread *eng_thread_get(struct fl_engine *e, int32_t pid, int32_t tid)
 {
 	uint64_t key = (uint64_t)(uint32_t)tid + 1;
@@ -151,6 +184,22 @@ static int exec_replace(struct fl_engine *e, struct thread *t, int32_t pid, bool
 	t->pub.pid = pid;
 	mm->threads = 1;
 	return 0;
+}
+
+/* A mapping reported for a process that runs on another's mm (a vfork or
+ * posix_spawn child): perf reports no exec_mmap(), and such a child maps
+ * nothing of its own before its exec, so this is its new image, and the
+ * exec has given it its own mm.  0, or a negative code. */
+int eng_shared_mm_snapshot(struct fl_engine *e, struct thread *t)
+{
+	int rc;
+
+	if (!t->mm || t->mm->refs < 2 || t->mm->pid == t->pub.pid || t->pub.pid < 0)
+		return 0;
+	rc = exec_replace(e, t, t->pub.pid, false);
+	if (rc == 0)
+		t->mm->exec_image = true;
+	return rc;
 }
 
 /* A ring lost records, or LTTng events or packets: any process may have
@@ -236,6 +285,8 @@ int eng_on_task(struct fl_engine *e, struct thread *t, const struct fl_event *ev
 
 			if (!child)
 				return oom(e);
+			if (!k->clone_vm_known)
+				child->fork_parent = ev->pid + 1;
 			/* dup_mmap(): the child starts with a copy of the
 			 * parent's VMAs (VM_DONTCOPY ones excepted). */
 			if (!fl_vma_count(&child->mm.vmas)) {

@@ -191,6 +191,19 @@ int eng_on_snapshot(struct fl_engine *e, struct thread *t, const struct fl_event
 	e->layouts = true;
 	if (!mm || (t && t->in_call))
 		return 0;
+	if (ev->pid >= 0 && !s->whole) {
+		/* A mapping reported alone (perf's MMAP2), not a line of a
+		 * /proc/PID/maps read, which shows a vfork child the mm it
+		 * shares.  A report names its process; a process's first
+		 * thread has its pid. */
+		struct thread *pt = t ? t : eng_thread_find(e, ev->pid);
+
+		rc = pt ? eng_shared_mm_snapshot(e, pt) : 0;
+		if (rc < 0)
+			return rc;
+		if (pt && pt->pub.pid == ev->pid)
+			mm = pt->mm;
+	}
 	if (s->end_known && s->end > s->start) {
 		/* A mapping with its extent (perf MMAP2, /proc/PID/maps) is
 		 * the kernel's word on that range at that moment: it replaces

@@ -64,6 +64,14 @@ struct mmctx {
 					 * CLONE_VM fork (vfork, posix_spawn) */
 	struct fl_mm mm;
 	struct fl_pgtable pt;		/* page-table occupancy */
+	/* The kernel's mm_struct address, from its threads' mmap_lock
+	 * events; 0 not seen yet. */
+	uint64_t kmm;
+	/* Made by a fork the trace did not say CLONE_VM of (perf records no
+	 * clone flags): the parent's pid + 1, 0 otherwise.  The child may
+	 * run on the parent's mm (vfork, posix_spawn): its first mmap_lock
+	 * event tells (eng_mm_kernel()). */
+	int32_t fork_parent;
 	struct writer_obj **open;	/* writers not complete, oldest first */
 	size_t nopen, capopen;
 	struct writer_obj *holder;	/* holds mmap_lock for write now */
@@ -229,6 +237,11 @@ static inline int oom(struct fl_engine *e)
 /* engine_procs.c */
 void eng_mm_destroy(struct mmctx *mm);
 struct mmctx *eng_mm_get(struct fl_engine *e, int32_t pid);
+/* The kernel mm address kmm in an mmap_lock event of t: a process forked
+ * with CLONE_VM unknown that shows its parent's joins its parent's mm.
+ * 0, or -ENOMEM. */
+int eng_mm_kernel(struct fl_engine *e, struct thread *t, uint64_t kmm);
+int eng_shared_mm_snapshot(struct fl_engine *e, struct thread *t);
 struct thread *eng_thread_get(struct fl_engine *e, int32_t pid, int32_t tid);
 int eng_on_task(struct fl_engine *e, struct thread *t, const struct fl_event *ev);
 /* Events were lost: every process's layout is now in doubt. */

@@ -268,6 +268,9 @@ int eng_on_lock(struct fl_engine *e, struct thread *t, const struct fl_event *ev
 
 	e->st.lock_events = true;
 	fl_gt_lock(&t->gt, l, ev->t);
+	if (eng_mm_kernel(e, t, l->mm) < 0)
+		return oom(e);
+	mm = t->mm;
 	if (!mm)
 		return 0;
 	if (!l->write && l->phase == FL_LOCK_START && t->fault_seq)

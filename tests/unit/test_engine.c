@@ -1683,6 +1683,46 @@ static void vfork_child_exec_leaves_the_parent(void **state)
 	replay_free(&r);
 }
 
+/* perf records no clone flags: posix_spawn's child (CLONE_VM|CLONE_VFORK)
+ * looks like a fork.  Its first mmap_lock event names the parent's mm
+ * (the mm_struct address of the parent's own lock events): it runs on the
+ * parent's mm, so the first write into the stack the parent mapped for it
+ * (B) meets T2's write hold there, and its anon_vma trylock fails.  The
+ * image its exec maps (before perf's COMM) goes to a new mm of its own,
+ * not into the parent's. */
+static void spawn_child_found_by_its_mm(void **state)
+{
+	const uint64_t mp[6] = { A + 0x8000, 0x1000, FL_PROT_READ };
+	struct script s = { .n = 0 };
+	struct replay r;
+	struct fl_event *ev;
+
+	(void)state;
+	mmap_anon(&s, 10, 20, A, 0, true);
+	mmap_anon(&s, 30, 40, B, 0, true);
+	task(&s, 50, PID, MAIN, FL_TASK_FORK, CHILD, false);
+	s.v[s.n - 1].ev.u.task.clone_vm_known = false;
+	locked_call(&s, T2, FL_MM_MPROTECT, 1000, 5000, 0, mp);	/* held 1002..4999 */
+	ev = add(&s, FL_EV_FAULT, 2000, CHILD, CHILD);		/* fault 1 */
+	fl_fault_from_x86_tracepoint(&ev->u.fault, B + 0x10, 0x401000, WR);
+	R_START(&s, CHILD, 2100);				/* __vmf_anon_prepare() */
+	R_FAIL(&s, CHILD, 2110);
+	R_START(&s, CHILD, 2111);
+	R_OK(&s, CHILD, 5001);
+	add(&s, FL_EV_FAULT_END, 5050, CHILD, CHILD);
+	R_REL(&s, CHILD, 5060);
+	mapping(&s, 6000, CHILD, G, G + LEN, "r-xp", "/usr/bin/true", false);
+	task(&s, 6001, CHILD, CHILD, FL_TASK_EXEC, -1, false);
+	pfault(&s, PID, MAIN, 7000, G + PG, RD);		/* fault 2: not the parent's */
+	pfault(&s, CHILD, CHILD, 7100, G + PG, RD);		/* fault 3: the child's image */
+	play(&r, &s, false);
+
+	EXPECT_RETRY(&r, 1, "no anon_vma");
+	assert_int_not_equal(F(&r, 2)->place, FL_PLACE_VMA);
+	assert_int_equal(F(&r, 3)->place, FL_PLACE_VMA);
+	replay_free(&r);
+}
+
 /* fs/binfmt_elf.c: the loader maps the whole image read-only, then each
  * segment over it with MAP_FIXED; the last report of a range is what the
  * VMA is, so a write into the data segment is no access error. */
@@ -2193,6 +2233,7 @@ int main(void)
 		cmocka_unit_test(exec_gives_a_new_mm),
 		cmocka_unit_test(writer_open_across_an_exec),
 		cmocka_unit_test(vfork_child_exec_leaves_the_parent),
+		cmocka_unit_test(spawn_child_found_by_its_mm),
 		cmocka_unit_test(snapshot_without_vmflags_is_charged),
 		cmocka_unit_test(snapshot_anonymous_size),
 		cmocka_unit_test(snapshot_shmem_by_name),

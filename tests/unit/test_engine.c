@@ -749,6 +749,30 @@ static void trylock_at_the_faults_own_attempt(void **state)
 	replay_free(&r);
 }
 
+/* The recorded race: MAIN's mprotect and T2's trylock start locking at
+ * 6000; MAIN's acquire_returned at w_ok, the trylock's (failed) at
+ * r_fail; T2 then waits for MAIN's release. */
+static void trylock_lost_script(struct script *s, uint64_t w_ok, uint64_t r_fail)
+{
+	const uint64_t mp[6] = { A + 0x8000, 0x1000, FL_PROT_READ };
+
+	mmap_anon(s, 10, 20, A, 0, true);
+	mmap_anon(s, 30, 40, B, 0, true);
+	call(s, MAIN, FL_MM_MPROTECT, 5990, 9010, 0, mp);
+	W_START(s, MAIN, 6000);
+	fault(s, T2, 5976, B, WR);			/* fault 1: first write into B */
+	R_START(s, T2, 6000);				/* __vmf_anon_prepare's trylock */
+	W_OK(s, MAIN, w_ok);
+	R_FAIL(s, T2, r_fail);
+	R_START(s, T2, 6522);				/* lock_mm_and_find_vma's trylock */
+	R_FAIL(s, T2, 6523);
+	R_START(s, T2, 6524);				/* mmap_read_lock_killable() */
+	W_REL(s, MAIN, 9000);
+	R_OK(s, T2, 9001);
+	fault_end(s, T2, 9050, false);
+	R_REL(s, T2, 9060);
+}
+
 /* A writer and the trylock of __vmf_anon_prepare() start locking in the
  * same ns on two CPUs (a node worker's mmap against another's first
  * write, recorded): the writer's acquire_returned comes 361 ns later,
@@ -768,42 +792,14 @@ static void trylock_and_writer_compared_by_their_returns(void **state)
 	const uint64_t mp[6] = { A + 0x8000, 0x1000, FL_PROT_READ };
 
 	(void)state;
-	mmap_anon(&s, 10, 20, A, 0, true);
-	mmap_anon(&s, 30, 40, B, 0, true);
-	call(&s, MAIN, FL_MM_MPROTECT, 5990, 9010, 0, mp);
-	W_START(&s, MAIN, 6000);
-	fault(&s, T2, 5976, B, WR);			/* fault 1: first write into B */
-	R_START(&s, T2, 6000);				/* __vmf_anon_prepare's trylock */
-	W_OK(&s, MAIN, 6361);
-	R_FAIL(&s, T2, 6521);
-	R_START(&s, T2, 6522);				/* lock_mm_and_find_vma's trylock */
-	R_FAIL(&s, T2, 6523);
-	R_START(&s, T2, 6524);				/* mmap_read_lock_killable() */
-	W_REL(&s, MAIN, 9000);
-	R_OK(&s, T2, 9001);
-	fault_end(&s, T2, 9050, false);
-	R_REL(&s, T2, 9060);
+	trylock_lost_script(&s, 6361, 6521);
 	play(&r, &s, false);
 	EXPECT_RETRY(&r, 1, "no anon_vma");
 	EXPECT_GT(&r, 1, FL_GT_FALLBACK, "anon_vma retry");
 	replay_free(&r);
 
 	s.n = 0;
-	mmap_anon(&s, 10, 20, A, 0, true);
-	mmap_anon(&s, 30, 40, B, 0, true);
-	call(&s, MAIN, FL_MM_MPROTECT, 5990, 9010, 0, mp);
-	W_START(&s, MAIN, 6000);
-	fault(&s, T2, 5976, B, WR);
-	R_START(&s, T2, 6000);
-	R_FAIL(&s, T2, 6321);
-	W_OK(&s, MAIN, 6361);
-	R_START(&s, T2, 6522);
-	R_FAIL(&s, T2, 6523);
-	R_START(&s, T2, 6524);
-	W_REL(&s, MAIN, 9000);
-	R_OK(&s, T2, 9001);
-	fault_end(&s, T2, 9050, false);
-	R_REL(&s, T2, 9060);
+	trylock_lost_script(&s, 6361, 6321);
 	play(&r, &s, false);
 	EXPECT_RETRY(&r, 1, "no anon_vma");
 	replay_free(&r);

@@ -13,9 +13,11 @@
 #include "fl_sql.h"
 
 /* Room in the database file for every page of the transaction, taken
- * before the commit: after it, the rows are in the WAL, and a checkpoint
- * that found the file system full would fail with the replay already
- * committed.  A failure here rolls the replay back instead.  The file
+ * before the commit: after it, the rows of an existing database are in
+ * the WAL, and a checkpoint that found the file system full would fail
+ * with the replay already committed.  A failure here rolls the replay
+ * back instead.  (A new database's private file, written without a WAL,
+ * gets its pages as they are written; it has the room already.)  The file
  * grows to the new page count exactly (one page a chunk); the checkpoint
  * writes into it. */
 int store_reserve_pages(struct fl_store *st, const char *schema, struct fl_err *err)

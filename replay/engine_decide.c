@@ -109,13 +109,14 @@ static bool writer_late(const struct writer_obj *w, const struct fl_vma *vma, ui
  * (down_write() spins on a running owner first, then sleeps), and has not
  * run since, or ran less than SPLIT_LOCK_NS before t.  A writer a
  * faulting thread of its mm woke (the VMA readers' wait: vma_end_read()
- * wakes it, even before it has gone to sleep) is left out.  Seen on
+ * wakes it, even before it has gone to sleep) is left out: reader_woke,
+ * which every such wake sets, those that also gave a late entry too.  Seen on
  * x86_64 6.18: an mprotect asleep 2.5 ms from 15 us after its acquire,
  * with 307 faults of the VMA it split completing under their VMA locks
  * meanwhile. */
 static bool split_asleep(const struct writer_obj *w, uint64_t t)
 {
-	return w->asleep && !w->nlate && !w->reader_woke && t >= w->asleep &&
+	return w->asleep && !w->reader_woke && t >= w->asleep &&
 	       (!w->woke_up || t < w->woke_up + SPLIT_LOCK_NS);
 }
 

@@ -60,9 +60,15 @@ static int mm_bind(struct fl_engine *e, int32_t pid, struct mmctx *mm)
 	return 0;
 }
 
+/* pid's address space, NULL none yet. */
+static struct mmctx *mm_find(struct fl_engine *e, int32_t pid)
+{
+	return fl_map_get(&e->mms, (uint64_t)(uint32_t)pid + 1);
+}
+
 struct mmctx *eng_mm_get(struct fl_engine *e, int32_t pid)
 {
-	struct mmctx *mm = fl_map_get(&e->mms, (uint64_t)(uint32_t)pid + 1);
+	struct mmctx *mm = mm_find(e, pid);
 
 	if (mm)
 		return mm;
@@ -80,8 +86,7 @@ int eng_mm_kernel(struct fl_engine *e, struct thread *t, uint64_t kmm)
 
 	if (!kmm || !mm || mm->kmm)
 		return 0;
-	pm = mm->fork_parent ? fl_map_get(&e->mms, (uint64_t)(uint32_t)(mm->fork_parent - 1) + 1)
-			     : NULL;
+	pm = mm->fork_parent ? mm_find(e, mm->fork_parent - 1) : NULL;
 	mm->fork_parent = 0;
 	if (!pm || pm == mm || !pm->refs || pm->kmm != kmm) {
 		mm->kmm = kmm;
@@ -186,20 +191,26 @@ static int exec_replace(struct fl_engine *e, struct thread *t, int32_t pid, bool
 	return 0;
 }
 
+/* exec_mmap(): the process has its new mm, which the mappings reported
+ * next fill; its EXEC event comes after them (eng_on_task()). */
+static int exec_mm(struct fl_engine *e, struct thread *t, int32_t pid)
+{
+	int rc = exec_replace(e, t, pid, false);
+
+	if (rc == 0)
+		t->mm->exec_image = true;
+	return rc;
+}
+
 /* A mapping reported for a process that runs on another's mm (a vfork or
  * posix_spawn child): perf reports no exec_mmap(), and such a child maps
  * nothing of its own before its exec, so this is its new image, and the
  * exec has given it its own mm.  0, or a negative code. */
 int eng_shared_mm_snapshot(struct fl_engine *e, struct thread *t)
 {
-	int rc;
-
 	if (!t->mm || t->mm->refs < 2 || t->mm->pid == t->pub.pid || t->pub.pid < 0)
 		return 0;
-	rc = exec_replace(e, t, t->pub.pid, false);
-	if (rc == 0)
-		t->mm->exec_image = true;
-	return rc;
+	return exec_mm(e, t, t->pub.pid);
 }
 
 /* A ring lost records, or LTTng events or packets: any process may have
@@ -245,13 +256,8 @@ int eng_on_task(struct fl_engine *e, struct thread *t, const struct fl_event *ev
 			snprintf(t->pub.comm, sizeof(t->pub.comm), "%s", k->comm);
 		if (!t || ev->pid < 0)
 			break;
-		if (k->kind == FL_TASK_EXEC_MM) {
-			int rc = exec_replace(e, t, ev->pid, false);
-
-			if (rc == 0)
-				t->mm->exec_image = true;
-			return rc;
-		}
+		if (k->kind == FL_TASK_EXEC_MM)
+			return exec_mm(e, t, ev->pid);
 		if (k->kind == FL_TASK_EXEC) {
 			/* The trace said when exec_mmap() replaced the mm
 			 * (FL_TASK_EXEC_MM): the new image is in place. */

@@ -1,6 +1,7 @@
 /* The outcome store, written (see store.h): opening and closing it, and the
  * writer thread that inserts the bulk rows through a ring of blocks. */
 #include "store_priv.h"
+#include "fl_sql.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -156,7 +157,7 @@ int store_open_db(struct fl_store *st, const char *file, struct fl_err *err)
 	 * changes that existed before it (the schema's), not the new ones it
 	 * appends, so it stays small; the cache spills into the file itself.
 	 * The file is switched to WAL after the commit and synced whole before
-	 * it is published (store_finish_private()). */
+	 * it is published (store_set_wal() in fl_store_commit()). */
 	if (!rc && st->empty && priv)
 		rc = store_exec(st, "PRAGMA synchronous = OFF; PRAGMA journal_mode = MEMORY;", err,
 			  "cannot set the journal mode");
@@ -171,14 +172,18 @@ int store_open_db(struct fl_store *st, const char *file, struct fl_err *err)
 		}
 	}
 	if (!rc && !priv)
-		rc = store_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", err,
-			  "cannot set WAL mode");
+		rc = store_set_wal(st, err);
+	/* The index builds at the commit sort millions of rows with the
+	 * other CPUs idle: SQLite's sorter may use them. */
+	if (!rc)
+		fl_sql_sort_threads(st->db);
 	return rc;
 }
 
-/* The private file of a new database, committed: in WAL mode from here
- * on, as every published database is (store_publish_new() syncs it). */
-int store_finish_private(struct fl_store *st, struct fl_err *err)
+/* WAL and synchronous NORMAL, as above: a database other processes may
+ * open, or a new one's private file once committed (store_publish_new()
+ * syncs it). */
+int store_set_wal(struct fl_store *st, struct fl_err *err)
 {
 	return store_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", err,
 			  "cannot set WAL mode");

@@ -2,7 +2,6 @@
  * the target, and published at the commit by link(), or copied into the
  * database another replay put there meanwhile. */
 #include "store_priv.h"
-#include "fl_sql.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -436,10 +435,8 @@ static int copy_into(struct fl_store *st, struct fl_err *err)
 	if (!rc)
 		rc = store_exec(st, "INSERT OR IGNORE INTO main.meta SELECT * FROM src.meta", err,
 			  "cannot add the replay");
-	if (!rc) {
-		fl_sql_sort_threads(st->db);
+	if (!rc)
 		rc = store_exec(st, store_readers_indexes(), err, "cannot index the outcomes");
-	}
 	/* The trace may be there already: one copy of its rows. */
 	if (!rc && store_pragma_int(st, "SELECT coalesce(max(trace_id), 0) FROM main.traces", &trace_id) < 0)
 		rc = store_fail(st, err, "cannot add the replay");

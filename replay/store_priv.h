@@ -234,8 +234,9 @@ int store_exec(struct fl_store *st, const char *sql, struct fl_err *err, const c
 int store_pragma_int(struct fl_store *st, const char *sql, int64_t *out);
 int store_prepare(struct fl_store *st, sqlite3_stmt **s, const char *sql, struct fl_err *err);
 int store_open_db(struct fl_store *st, const char *file, struct fl_err *err);
-/* After the commit of a new database's private file: switch it to WAL. */
-int store_finish_private(struct fl_store *st, struct fl_err *err);
+/* WAL mode, synchronous NORMAL: every database but a new one's private
+ * file before its commit. */
+int store_set_wal(struct fl_store *st, struct fl_err *err);
 void store_close_db(struct fl_store *st);
 /* Every row given so far is stored (or failed; with discard, dropped):
  * the calling thread has the connection to itself. */

@@ -10,16 +10,16 @@
 #include <time.h>
 
 #include "fl_array.h"
-#include "fl_sql.h"
 
 /* Room in the database file for every page of the transaction, taken
  * before the commit: after it, the rows of an existing database are in
  * the WAL, and a checkpoint that found the file system full would fail
  * with the replay already committed.  A failure here rolls the replay
- * back instead.  (A new database's private file, written without a WAL,
- * gets its pages as they are written; it has the room already.)  The file
- * grows to the new page count exactly (one page a chunk); the checkpoint
- * writes into it. */
+ * back instead.  A new database's private file, written without a WAL,
+ * has the pages the cache spilled; those still in the cache go in at the
+ * commit, and a file system without room for them fails the replay here
+ * too.  The file grows to the new page count exactly (one page a chunk);
+ * the checkpoint writes into it. */
 int store_reserve_pages(struct fl_store *st, const char *schema, struct fl_err *err)
 {
 	char sql[64];
@@ -70,7 +70,6 @@ int fl_store_commit(struct fl_store *st, struct fl_err *err)
 		*err = st->fail_err;
 		return rc;
 	}
-	fl_sql_sort_threads(st->db);
 	rc = store_exec(st, store_readers_indexes(), err, "cannot index the outcomes");
 	/* Through the indexes just built: the runs' percentiles. */
 	if (!rc && st->nruns && !st->tally_oom)
@@ -91,7 +90,7 @@ int fl_store_commit(struct fl_store *st, struct fl_err *err)
 		return rc;
 	st->in_txn = false;
 	if (st->tmp_path)
-		rc = store_finish_private(st, err);
+		rc = store_set_wal(st, err);
 	if (!rc)
 		rc = store_checkpoint(st, "main", st->tmp_path != NULL, err);
 	if (!rc && st->tmp_path)

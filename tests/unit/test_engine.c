@@ -822,6 +822,15 @@ static void trylock_and_writer_compared_by_their_returns(void **state)
 	replay_free(&r);
 }
 
+/* A mapped at 10-20 and written at 100 by T1 (fault 1): A has its
+ * anon_vma, so a split's anon_vma_clone() has one to take. */
+static void a_written_once(struct script *s)
+{
+	mmap_anon(s, 10, 20, A, 0, true);
+	fault(s, T1, 100, A + 0x9000, WR);
+	fault_end(s, T1, 110, false);
+}
+
 /* A munmap of A's lower half splits A in __split_vma(), which write-locks
  * A only after vm_area_dup(), the maple-tree preallocation and
  * anon_vma_clone(): a fault in the upper half 400 ns after the munmap's
@@ -837,9 +846,7 @@ static void split_write_locks_after_its_allocations(void **state)
 		struct script s = { .n = 0 };
 		struct replay r;
 
-		mmap_anon(&s, 10, 20, A, 0, true);
-		fault(&s, T1, 100, A + 0x9000, WR);	/* fault 1: A gets its anon_vma */
-		fault_end(&s, T1, 110, false);
+		a_written_once(&s);			/* fault 1 */
 		locked_call(&s, MAIN, FL_MM_MUNMAP, 1000, 6000, 0, um);	/* acquired at 1002 */
 		fault(&s, T2, 1002 + at[i], A + 0xa000, WR);		/* fault 2 */
 		fault_end(&s, T2, 1002 + at[i] + 50, false);
@@ -1470,9 +1477,7 @@ static void split_writer_asleep_before_its_lock(void **state)
 		struct script s = { .n = 0 };
 		struct replay r;
 
-		mmap_anon(&s, 10, 20, A, 0, true);
-		fault(&s, T1, 100, A + 0x9000, WR);	/* fault 1: A gets its anon_vma */
-		fault_end(&s, T1, 110, false);
+		a_written_once(&s);			/* fault 1 */
 		locked_call(&s, MAIN, FL_MM_MPROTECT, 1000, 90000, 0, mp);	/* acquired at 1002 */
 		fault(&s, T1, 1500, A + 0xa000, WR);	/* fault 2 */
 		fault_end(&s, T1, 1600, false);

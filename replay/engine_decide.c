@@ -36,6 +36,8 @@ static uint64_t writer_call_start(const struct writer_obj *w)
 {
 	const struct fl_mm_call *c = &w->w.call;
 
+	if (w->dup)
+		return 1;	/* dup_mmap() walks them all, from the lowest */
 	switch (c->kind) {
 	case FL_MM_MUNMAP:
 	case FL_MM_MPROTECT:
@@ -193,6 +195,9 @@ static uint64_t writer_late_t(const struct writer_obj *w, const struct fl_vma *v
 			t = at;
 	}
 	merged = merge_locked_at(w, vma->id);
+	if (merged > t)
+		t = merged;
+	merged = eng_dup_locked_at(w, vma);
 	return merged > t ? merged : t;
 }
 
@@ -407,6 +412,7 @@ static size_t fault_hits(struct fl_engine *e, struct pfault *p)
 		 * it. */
 		late = (v->place == FL_PLACE_VMA || v->place == FL_PLACE_INFERRED) &&
 		       (writer_late(w, &v->vma, v->t) || v->t < merge_locked_at(w, v->vma.id) ||
+			v->t < eng_dup_locked_at(w, &v->vma) ||
 			split_not_yet(w, &v->vma, v->fault->address, v->t));
 		e->hits[nh].wrote_vma = in && !late &&
 					(v->place == FL_PLACE_VMA || v->place == FL_PLACE_INFERRED ||

@@ -50,6 +50,19 @@ struct writer_obj {
 	/* A thread of its mm woke it at the end of a fault or inside one
 	 * while it held the lock: it waited for that fault's VMA lock. */
 	bool reader_woke;
+	/* A fork's hold (engine_fork.c): from dup_begin to dup_end it held
+	 * the child's mm too and walked its own VMAs in address order,
+	 * write-locking each; dupv[] is that walk, each VMA with what the
+	 * copies before it cost, out of dup_cost. */
+	bool dup;
+	uint64_t dup_begin, dup_end;
+	struct { uint64_t start, end, cost_before; } *dupv;
+	size_t ndupv, capdupv;
+	uint64_t dup_cost;
+	/* When, during the walk, it was off its CPU (switched out; on: seen
+	 * on one again, 0 not yet): the walk goes on only while it runs. */
+	struct { uint64_t off, on; } *dup_off;
+	size_t ndup_off, capdup_off;
 	/* Its call was applied at a later writer's exit, in lock order,
 	 * before its own exit event came (eng_on_mm_call()). */
 	bool applied_early;
@@ -258,6 +271,17 @@ int eng_on_lock(struct fl_engine *e, struct thread *t, const struct fl_event *ev
 int eng_on_mm_call(struct fl_engine *e, struct thread *t, const struct fl_event *ev);
 int eng_on_sched(struct fl_engine *e, const struct fl_event *ev);
 void eng_attach_open(struct mmctx *mm, struct pfault *p);
+
+/* engine_fork.c */
+/* An mmap_lock event of t on another mm than its own: a fork's hold of the
+ * child's mm marks t's write hold as dup_mmap().  1 when it was that (the
+ * event is the fork's, not t's mm's), 0 when not, < 0 out of memory. */
+int eng_dup_lock(struct fl_engine *e, struct thread *t, const struct fl_mmap_lock *l, uint64_t now);
+/* When the fork's walk write-locked vma; 0 when w is no fork, or the walk
+ * is not over. */
+uint64_t eng_dup_locked_at(const struct writer_obj *w, const struct fl_vma *vma);
+/* The fork's thread left its CPU at t (out), or was seen on one. */
+int eng_dup_sched(struct writer_obj *w, uint64_t t, bool out);
 
 /* The fault at position i of the queue (0: its head).  The ring's
  * capacity is a power of two (256, doubled as it grows), so the wrap is a

@@ -15,6 +15,8 @@ void eng_writer_put(struct writer_obj *w)
 		free(w->ids);
 		free(w->created);
 		free(w->late);
+		free(w->dupv);
+		free(w->dup_off);
 		free(w);
 	}
 }
@@ -265,6 +267,7 @@ int eng_on_lock(struct fl_engine *e, struct thread *t, const struct fl_event *ev
 	const struct fl_mmap_lock *l = &ev->u.lock;
 	struct mmctx *mm = t->mm;
 	struct writer_obj *w = t->w;
+	int rc;
 
 	e->st.lock_events = true;
 	fl_gt_lock(&t->gt, l, ev->t);
@@ -273,6 +276,9 @@ int eng_on_lock(struct fl_engine *e, struct thread *t, const struct fl_event *ev
 	mm = t->mm;
 	if (!mm)
 		return 0;
+	rc = eng_dup_lock(e, t, l, ev->t);
+	if (rc)
+		return rc < 0 ? rc : 0;
 	if (!l->write && l->phase == FL_LOCK_START && t->fault_seq)
 		attach_open(e, mm, eng_q_at(e, t->fault_seq));
 	if (l->write) {
@@ -465,8 +471,11 @@ int eng_on_sched(struct fl_engine *e, const struct fl_event *ev)
 		/* The task switched in runs, whatever task it follows (an
 		 * idle or untraced one too). */
 		wt = eng_thread_find(e, ev->u.sched.other);
-		if (wt)
+		if (wt) {
 			writer_ran(wt->w, ev->t);
+			if (eng_dup_sched(wt->w, ev->t, false) < 0)
+				return oom(e);
+		}
 	}
 	if (!t)
 		return 0;
@@ -475,6 +484,8 @@ int eng_on_sched(struct fl_engine *e, const struct fl_event *ev)
 		if (p && (ev->u.sched.prev_state & FL_SCHED_STATE_D) && p->v.pc_wait == FL_PCW_NONE)
 			p->v.pc_wait = FL_PCW_SLEPT;
 		writer_ran(t->w, ev->t);
+		if (eng_dup_sched(t->w, ev->t, true) < 0)
+			return oom(e);
 		/* Switched out runnable while it holds mmap_lock for write:
 		 * preempted, which a PREEMPT_NONE or _VOLUNTARY kernel does
 		 * only at a cond_resched(), as in the zap of a range it unmaps
@@ -495,11 +506,16 @@ int eng_on_sched(struct fl_engine *e, const struct fl_event *ev)
 	 * writer that wakes another task runs.  faultline record traces only
 	 * its tasks' own switches out, so a woken writer's switch in from an
 	 * idle or untraced task is not in its recordings. */
-	if (ev->u.sched.kind == FL_SCHED_WAKING)
-		writer_ran(t->w, ev->t);
-	if (ev->u.sched.kind != FL_SCHED_WAKING || !t->mm || !(w = t->mm->holder))
+	if (ev->u.sched.kind != FL_SCHED_WAKING)
 		return 0;
+	writer_ran(t->w, ev->t);
 	wt = eng_thread_find(e, ev->u.sched.other);
+	/* A fork's walk goes on while its thread wakes another, and once it
+	 * is woken itself (it runs soon after, on an idle CPU). */
+	if (eng_dup_sched(t->w, ev->t, false) < 0 || (wt && eng_dup_sched(wt->w, ev->t, false) < 0))
+		return oom(e);
+	if (!t->mm || !(w = t->mm->holder))
+		return 0;
 	if (!wt || wt->w != w || !w->acquired || w->closed)
 		return 0;
 	/* Even when that fault has left the queue (decided) by now. */

@@ -615,6 +615,43 @@ int fl_pgt_zap(struct fl_pgtable *pt, uint64_t start, uint64_t end)
 	return each_pmd(pt, start, end, zap_fn, NULL);
 }
 
+struct count_ctx {
+	uint64_t tables, entries;
+};
+
+static int count_fn(struct fl_pgtable *pt, uint64_t idx, uint64_t a, uint64_t b, void *ctx)
+{
+	struct count_ctx *c = ctx;
+	void *v = pmd_get(pt, idx);
+	const struct ptetab *t = v;
+
+	if (!v)
+		return 0;
+	if (is_huge(v)) {
+		c->entries++;
+		return 0;
+	}
+	c->tables++;
+	if (covers_pmd(pt, a, b)) {
+		c->entries += t->used;
+		return 0;
+	}
+	for (unsigned i = pte_idx(pt, a), j = pte_idx(pt, b); i <= j; i++)
+		c->entries += (t->pte[i] & PTE_STATE) != FL_PTE_NONE;
+	return 0;
+}
+
+int fl_pgt_count(struct fl_pgtable *pt, uint64_t start, uint64_t end, uint64_t *tables,
+		 uint64_t *entries)
+{
+	struct count_ctx c = { 0, 0 };
+	int rc = each_pmd(pt, start, end, count_fn, &c);
+
+	*tables = c.tables;
+	*entries = c.entries;
+	return rc;
+}
+
 /* free_pgd_range() and the levels under it, down to free_pte_range(). */
 static int free_pgd_range(struct fl_pgtable *pt, uint64_t addr, uint64_t end, uint64_t floor,
 			  uint64_t ceiling)

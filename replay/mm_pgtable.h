@@ -158,6 +158,13 @@ bool fl_pgt_should_fault_around(const struct fl_pgtable *pt, const struct fl_vma
 int fl_pgt_fault_around(struct fl_pgtable *pt, const struct fl_vma *vma, uint64_t addr,
 			uint64_t fault_around_bytes);
 
+/* What copy_page_range() would copy of [start, end) at a fork: its PTE
+ * tables, and in them the entries that are not none (present or swap:
+ * copy_pte_range() copies both); a huge PMD counts as one entry and no
+ * table (copy_huge_pmd()).  *tables and *entries are set; 0 or -ENOMEM. */
+int fl_pgt_count(struct fl_pgtable *pt, uint64_t start, uint64_t end, uint64_t *tables,
+		 uint64_t *entries);
+
 /* ---- mm calls (addresses page-aligned, start < end) ------------------- */
 
 /* zap_page_range_single() (MADV_DONTNEED, munmap's unmap_vmas()): PTEs in

@@ -1724,6 +1724,66 @@ static void spawn_child_found_by_its_mm(void **state)
 	replay_free(&r);
 }
 
+/* fork(): dup_mmap() holds the parent's mmap_lock for write, write-locks
+ * the child's new mm too (mmap_write_lock_nested()), and walks the
+ * parent's VMAs in address order, vma_start_write() on each as it copies
+ * it; each stays write-locked until the parent's lock is let go.  MAIN
+ * forks holding its mm from 1002, the child's over [1004, 201004] (200
+ * us): the walk reaches A (the lower) 30 us in, B (which costs it as much
+ * as A) half-way through the rest.  T2 faults on B at 20 us (not reached:
+ * its VMA lock) and on A at 40 us (reached: aborts); T1 on B at 160 us:
+ * reached, unless MAIN was off its CPU from 50 to 150 us, when the walk
+ * stood still. */
+#define US 1000
+static void fork_walk_locks_the_vmas_in_address_order(void **state)
+{
+	const uint64_t child_mm = 0xffff888000002000ULL;
+
+	(void)state;
+	for (int preempted = 0; preempted < 2; preempted++) {
+		struct script s = { .n = 0 };
+		struct replay r;
+
+		mmap_anon(&s, 10, 20, A, 0, true);
+		mmap_anon(&s, 30, 40, B, 0, true);
+		first_write(&s, T1, 100, A);		/* fault 1 */
+		first_write(&s, T1, 200, B);		/* fault 2 */
+		W_START(&s, MAIN, 1000);
+		W_OK(&s, MAIN, 1002);
+		lock(&s, MAIN, 1003, FL_LOCK_START, true, false);
+		s.v[s.n - 1].ev.u.lock.mm = child_mm;
+		lock(&s, MAIN, 1004, FL_LOCK_ACQUIRED, true, true);
+		s.v[s.n - 1].ev.u.lock.mm = child_mm;
+		fault(&s, T2, 20 * US, B + 0x1000, WR);	/* fault 3 */
+		fault_end(&s, T2, 20 * US + 10, false);
+		fault(&s, T2, 40 * US, A + 0x1000, WR);	/* fault 4 */
+		if (preempted) {
+			sched_ev(&s, MAIN, 50 * US, FL_SCHED_SWITCH, T3, FL_SCHED_STATE_PREEMPTED);
+			sched_ev(&s, T3, 150 * US, FL_SCHED_SWITCH, MAIN, 0);
+		}
+		fault(&s, T1, 160 * US, B + 0x2000, WR);	/* fault 5 */
+		lock(&s, MAIN, 201004, FL_LOCK_RELEASED, true, false);
+		s.v[s.n - 1].ev.u.lock.mm = child_mm;
+		W_REL(&s, MAIN, 202 * US);
+		fault_end(&s, T2, 203 * US, false);
+		fault_end(&s, T1, 204 * US, false);
+		task(&s, 205 * US, PID, MAIN, FL_TASK_FORK, CHILD, false);
+		play(&r, &s, false);
+
+		assert_int_equal(r.sink.n, 5);
+		EXPECT_OK(&r, 3, "ok");
+		EXPECT_ABORT(&r, 4, "write-locked");
+		if (preempted)
+			EXPECT_OK(&r, 5, "ok");
+		else
+			EXPECT_ABORT(&r, 5, "write-locked");
+		for (size_t i = 0; i < r.sink.nw; i++)	/* the fork's: every VMA */
+			if (!r.sink.w[i].traced)
+				assert_int_equal(r.sink.w[i].vmas_written, 2);
+		replay_free(&r);
+	}
+}
+
 /* fs/binfmt_elf.c: the loader maps the whole image read-only, then each
  * segment over it with MAP_FIXED; the last report of a range is what the
  * VMA is, so a write into the data segment is no access error. */
@@ -2212,6 +2272,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(mprotect_split_aborts_in_write_window),
+		cmocka_unit_test(fork_walk_locks_the_vmas_in_address_order),
 		cmocka_unit_test(holder_among_many_queued_writers),
 		cmocka_unit_test(munmap_downgrade_ends_the_window),
 		cmocka_unit_test(fault_in_a_hole),

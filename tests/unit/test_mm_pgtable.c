@@ -344,6 +344,30 @@ static void zap_keeps_tables(void **state)
 	assert_int_equal(pt->st.huge_pmds, 0);
 }
 
+/* What a fork's copy_page_range() would copy: the PTE tables under a
+ * range, the entries in them that are not none (a swap entry is copied
+ * too, copy_nonpresent_pte()), a huge PMD as one entry and no table. */
+static void count_for_fork(void **state)
+{
+	struct fl_pgtable *pt = *state;
+	uint64_t tables, entries;
+
+	for (int n = 0; n < 10; n++)
+		assert_int_equal(fl_pgt_fault_pte(pt, A(0, n), true), 0);
+	assert_int_equal(fl_pgt_set_pte(pt, A(0, 20), FL_PTE_SWAP), 0);
+	assert_int_equal(fl_pgt_zap(pt, A(0, 3), A(0, 4)), 0);
+	assert_int_equal(fl_pgt_fault_huge(pt, A(1, 0), true), 0);
+	assert_int_equal(fl_pgt_count(pt, A(0, 0), A(2, 0), &tables, &entries), 0);
+	assert_int_equal(tables, 1);
+	assert_int_equal(entries, 9 + 1 + 1);
+	/* Part of a table: only the entries inside. */
+	assert_int_equal(fl_pgt_count(pt, A(0, 5), A(0, 21), &tables, &entries), 0);
+	assert_int_equal(tables, 1);
+	assert_int_equal(entries, 5 + 1);
+	assert_int_equal(fl_pgt_count(pt, A(3, 0), A(4, 0), &tables, &entries), 0);
+	assert_int_equal(tables + entries, 0);
+}
+
 /* ---- unmap (free_pgtables, free_pgd_range) ------------------------------ */
 
 static void fill(struct fl_pgtable *pt, uint64_t start, uint64_t end)
@@ -936,6 +960,7 @@ int main(void)
 		T(huge_pmd_fault),
 		T(fault_around_window),
 		T(zap_keeps_tables),
+		T(count_for_fork),
 		T(unmap_frees_tables),
 		T(move_ptes),
 		cmocka_unit_test(move_hash_no_table_move),

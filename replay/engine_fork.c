@@ -78,6 +78,50 @@ static int dup_begin(struct fl_engine *e, struct mmctx *mm, struct writer_obj *w
 	return 0;
 }
 
+static uint64_t start_of(uint64_t run)
+{
+	return run / 2 < DUP_START_NS ? run / 2 : DUP_START_NS;
+}
+
+/* The walk is over at now.  One seen whole on its CPU tells how fast this
+ * system copies.  One whose thread went off its CPU with no sign of when
+ * it came back (faultline record traces a task's switch in only from
+ * another of its tasks) is taken to have come back when what was left of
+ * the walk, at that speed, ends at now; with no speed known yet, at once. */
+static void dup_end(struct fl_engine *e, struct writer_obj *w, uint64_t now)
+{
+	size_t n = w->ndup_off;
+	uint64_t before = 0;
+
+	w->dup_end = now;
+	if (!n) {
+		uint64_t run = now - w->dup_begin;
+
+		e->dup_ns += run - start_of(run);
+		e->dup_cost += w->dup_cost;
+		return;
+	}
+	if (w->dup_off[n - 1].on)
+		return;
+	w->dup_off[n - 1].on = w->dup_off[n - 1].off;
+	if (!e->dup_cost)
+		return;
+	/* Its time on the CPU before it left. */
+	before = w->dup_off[n - 1].off - w->dup_begin;
+	for (size_t i = 0; i + 1 < n; i++)
+		before -= w->dup_off[i].on - w->dup_off[i].off;
+	{
+		double need = (double)DUP_START_NS +
+			      (double)w->dup_cost * (double)e->dup_ns / (double)e->dup_cost;
+		double left = need - (double)before;
+		uint64_t back = left >= (double)(now - w->dup_off[n - 1].off) ?
+					w->dup_off[n - 1].off :
+				left > 0 ? now - (uint64_t)left : now;
+
+		w->dup_off[n - 1].on = back;
+	}
+}
+
 int eng_dup_lock(struct fl_engine *e, struct thread *t, const struct fl_mmap_lock *l, uint64_t now)
 {
 	struct mmctx *mm = t->mm;
@@ -86,9 +130,10 @@ int eng_dup_lock(struct fl_engine *e, struct thread *t, const struct fl_mmap_loc
 	if (!mm || !l->mm || !mm->kmm || l->mm == mm->kmm || !l->write)
 		return 0;
 	/* Only while it holds its own mm for write, outside a traced call:
-	 * an exec's locks of the mm it builds (bprm_mm_init()) come before
-	 * it holds any. */
-	if (!w || !w->acquired || w->closed || mm->holder != w || t->in_call || w->w.traced)
+	 * an exec's locks of the mm it builds (bprm_mm_init(), the loader's
+	 * mappings) come with none of the old one held. */
+	if (!w || !w->acquired || w->closed || mm->holder != w || t->in_call || w->w.traced ||
+	    w->lock_mm != mm->kmm)
 		return 0;
 	if (l->phase == FL_LOCK_ACQUIRED && l->success && !w->dup) {
 		int rc = dup_begin(e, mm, w, now);
@@ -96,13 +141,7 @@ int eng_dup_lock(struct fl_engine *e, struct thread *t, const struct fl_mmap_loc
 		if (rc < 0)
 			return rc;
 	} else if (l->phase == FL_LOCK_RELEASED && w->dup && !w->dup_end) {
-		/* Off its CPU with no sign of when it came back: faultline
-		 * record traces a task's switch in only from another of its
-		 * tasks.  Preempted by a kernel thread, it is back soon: the
-		 * span counts for nothing. */
-		if (w->ndup_off && !w->dup_off[w->ndup_off - 1].on)
-			w->dup_off[w->ndup_off - 1].on = w->dup_off[w->ndup_off - 1].off;
-		w->dup_end = now;
+		dup_end(e, w, now);
 	}
 	return 1;
 }
@@ -171,7 +210,7 @@ uint64_t eng_dup_locked_at(const struct writer_obj *w, const struct fl_vma *vma)
 		if (off < end && on > off)
 			run -= (on < end ? on : end) - off;
 	}
-	start = run / 2 < DUP_START_NS ? run / 2 : DUP_START_NS;
+	start = start_of(run);
 	frac = (double)w->dupv[lo].cost_before / (double)w->dup_cost;
 	return on_cpu_at(w, start + (uint64_t)((double)(run - start) * frac), end);
 }

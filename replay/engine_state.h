@@ -55,6 +55,7 @@ struct writer_obj {
 	 * write-locking each; dupv[] is that walk, each VMA with what the
 	 * copies before it cost, out of dup_cost. */
 	bool dup;
+	uint64_t lock_mm;	/* the mm address of its write acquire; 0 none */
 	uint64_t dup_begin, dup_end;
 	struct { uint64_t start, end, cost_before; } *dupv;
 	size_t ndupv, capdupv;
@@ -240,6 +241,9 @@ struct fl_engine {
 	uint64_t now;			/* time of the last event */
 	size_t ndec1;			/* queue head faults past stage 1 */
 	struct fl_writer_hit whits[MAX_WHITS];
+	/* The forks' walks seen whole on a CPU: their time past the start,
+	 * and what they copied (engine_fork.c). */
+	uint64_t dup_ns, dup_cost;
 };
 
 static inline int oom(struct fl_engine *e)

@@ -304,6 +304,7 @@ int eng_on_lock(struct fl_engine *e, struct thread *t, const struct fl_event *ev
 				if (mm->last_w_release > w->w.q_begin)
 					w->w.t_other_release = mm->last_w_release;
 				w->w.t_lock_acquired = ev->t;
+				w->lock_mm = l->mm;
 				w->w.w_begin = ev->t;
 				w->w.w_end = UINT64_MAX;
 				mm->holder = w;

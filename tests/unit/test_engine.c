@@ -1784,6 +1784,59 @@ static void fork_walk_locks_the_vmas_in_address_order(void **state)
 	}
 }
 
+/* MAIN forks holding its own mm from t0 - 2 and the child's over [t0,
+ * t0 + walk]; `gap`: it is switched out (preempted) at t0 + gap, with no
+ * switch in seen before the end. */
+static void fork_walk(struct script *s, uint64_t t0, uint64_t walk, uint64_t gap)
+{
+	const uint64_t child_mm = 0xffff888000003000ULL;
+
+	W_START(s, MAIN, t0 - 3);
+	W_OK(s, MAIN, t0 - 2);
+	lock(s, MAIN, t0 - 1, FL_LOCK_START, true, false);
+	s->v[s->n - 1].ev.u.lock.mm = child_mm;
+	lock(s, MAIN, t0, FL_LOCK_ACQUIRED, true, true);
+	s->v[s->n - 1].ev.u.lock.mm = child_mm;
+	if (gap)
+		sched_ev(s, MAIN, t0 + gap, FL_SCHED_SWITCH, 0, FL_SCHED_STATE_PREEMPTED);
+	lock(s, MAIN, t0 + walk, FL_LOCK_RELEASED, true, false);
+	s->v[s->n - 1].ev.u.lock.mm = child_mm;
+	W_REL(s, MAIN, t0 + walk + 5);
+}
+
+/* A walk whose thread was preempted with no sign of when it came back
+ * (faultline record traces a switch in only from another traced task):
+ * it is taken to have come back in time to do what was left at the speed
+ * of the walks seen whole.  The first fork's walk, of A and B, takes 200
+ * us on its CPU; the second is preempted 50 us in and ends 1 ms later, so
+ * it came back 150 us before the end, and reached B (half-way through the
+ * rest after the 30 us start) 65 us after that.  T2's faults on B: at
+ * 800 us into the walk (fault 3) before it, at 1000 us (fault 4) after. */
+static void fork_walk_back_from_an_unseen_preemption(void **state)
+{
+	struct script s = { .n = 0 };
+	struct replay r;
+	const uint64_t t0 = 1000 * US;
+
+	(void)state;
+	mmap_anon(&s, 10, 20, A, 0, true);
+	mmap_anon(&s, 30, 40, B, 0, true);
+	first_write(&s, T1, 100, A);		/* fault 1 */
+	first_write(&s, T1, 200, B);		/* fault 2 */
+	fork_walk(&s, 100 * US, 200 * US, 0);
+	fork_walk(&s, t0, 1050 * US, 50 * US);
+	fault(&s, T2, t0 + 800 * US, B + 0x1000, WR);	/* fault 3 */
+	fault_end(&s, T2, t0 + 800 * US + 10, false);
+	fault(&s, T2, t0 + 1000 * US, B + 0x2000, WR);	/* fault 4 */
+	fault_end(&s, T2, t0 + 1060 * US, false);
+	play(&r, &s, false);
+
+	assert_int_equal(r.sink.n, 4);
+	EXPECT_OK(&r, 3, "ok");
+	EXPECT_ABORT(&r, 4, "write-locked");
+	replay_free(&r);
+}
+
 /* fs/binfmt_elf.c: the loader maps the whole image read-only, then each
  * segment over it with MAP_FIXED; the last report of a range is what the
  * VMA is, so a write into the data segment is no access error. */
@@ -2273,6 +2326,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(mprotect_split_aborts_in_write_window),
 		cmocka_unit_test(fork_walk_locks_the_vmas_in_address_order),
+		cmocka_unit_test(fork_walk_back_from_an_unseen_preemption),
 		cmocka_unit_test(holder_among_many_queued_writers),
 		cmocka_unit_test(munmap_downgrade_ends_the_window),
 		cmocka_unit_test(fault_in_a_hole),

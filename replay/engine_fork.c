@@ -73,6 +73,7 @@ static int dup_begin(struct fl_engine *e, struct mmctx *mm, struct writer_obj *w
 	w->ndupv = n;
 	w->dup_cost = sum;
 	w->dup = true;
+	w->w.fork = true;
 	w->dup_begin = now;
 	w->w.vmas_written = (uint32_t)w->nids;
 	return 0;

@@ -51,7 +51,7 @@ int fl_store_writer(struct fl_store *st, int64_t trace_id, const struct fl_write
 	val_int(r, 1, (int64_t)w->id);
 	val_int(r, 2, w->tid);
 	val_int(r, 3, w->pid);
-	val_text(r, 4, w->traced ? fl_mm_kind_name(w->call.kind) : "untraced");
+	val_text(r, 4, w->traced ? fl_mm_kind_name(w->call.kind) : w->fork ? "fork" : "untraced");
 	val_text(r, 5, args);
 	r->type[5] = VAL_BLOCK_TEXT;
 	if (w->traced && w->call.has_exit)

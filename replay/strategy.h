@@ -34,6 +34,7 @@ struct fl_writer {
 	uint64_t id;			/* from 1, order of appearance */
 	int32_t tid, pid;
 	bool traced;			/* call holds a traced mm call */
+	bool fork;			/* untraced: a fork's dup_mmap() */
 	struct fl_mm_call call;
 	bool has_lock;			/* window from mmap_lock events */
 	uint64_t t_lock_start, t_lock_acquired, t_lock_released;

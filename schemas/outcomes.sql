@@ -110,7 +110,9 @@ CREATE TABLE writers (
 	tid		INTEGER NOT NULL,
 	pid		INTEGER NOT NULL,
 	call		TEXT NOT NULL,		-- mmap munmap mprotect mremap brk madvise,
-						-- or 'untraced' (a write hold, no call)
+						-- 'fork' (dup_mmap()'s write hold of
+						-- the parent's mm), or 'untraced'
+						-- (another write hold, no call)
 	args		TEXT NOT NULL,		-- JSON array of the call's arguments
 	ret		INTEGER,		-- NULL when the exit is not in the trace
 	t_enter		INTEGER,		-- syscall span; NULL when not traced

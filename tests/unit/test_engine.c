@@ -1777,9 +1777,12 @@ static void fork_walk_locks_the_vmas_in_address_order(void **state)
 			EXPECT_OK(&r, 5, "ok");
 		else
 			EXPECT_ABORT(&r, 5, "write-locked");
-		for (size_t i = 0; i < r.sink.nw; i++)	/* the fork's: every VMA */
-			if (!r.sink.w[i].traced)
+		for (size_t i = 0; i < r.sink.nw; i++) {	/* the fork's: every VMA */
+			if (!r.sink.w[i].traced) {
+				assert_true(r.sink.w[i].fork);
 				assert_int_equal(r.sink.w[i].vmas_written, 2);
+			}
+		}
 		replay_free(&r);
 	}
 }

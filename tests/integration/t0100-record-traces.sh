@@ -59,6 +59,7 @@ check_fixed() {
 check_fixed x86_64/fl-mmchurn "14692 14696 0 859 1649 806 800 3 99 29 4"
 check_fixed x86_64/fl-node-gc "22402 22395 10 284 455 792 0 28 285 32 11"
 check_fixed x86_64/fl-proctree "14017 14042 0 222 175 201 0 22 226 8 21"
+check_fixed x86_64/fl-forkwalk "14436 14560 0 43 1 34 0 3 38 31 24"
 check_fixed ppc64le/fl-xz-64k-hash "538 538 0 23 3 11 0 6 0 7 4"
 check_fixed ppc64le/fl-make-j2-64k-radix "3762 3762 0 203 9 128 0 174 0 73 20"
 
@@ -72,5 +73,16 @@ is "fl-proctree: processes, and faults outside a known VMA" \
 "$FAULTLINE" report --fidelity --format json "$FL_TMP/pt.db" >"$FL_TMP/pt.json"
 is "fl-proctree: pervma's fallbacks are the kernel's (TP/FP/FN)" \
 	"$(json_get "$FL_TMP/pt.json" '$.tp')/$(json_get "$FL_TMP/pt.json" '$.fp')/$(json_get "$FL_TMP/pt.json" '$.fn')" "8/0/0"
+
+# A process that forks: dup_mmap() write-locks the parent's VMAs in
+# address order, so its threads' faults on the VMAs the copy has reached
+# fall back.  The replay names the fork as their writer.
+run_fl replay -s pervma -o "$FL_TMP/fw.db" "$FL_TOP/traces/x86_64/fl-forkwalk"
+is "fl-forkwalk: replay" "$FL_RC" 0
+is "fl-forkwalk: its 20 forks are writers" \
+	"$(sqlite3 "$FL_TMP/fw.db" "select count(*) from writers where call = 'fork'")" 20
+"$FAULTLINE" report --fidelity --format json "$FL_TMP/fw.db" >"$FL_TMP/fw.json"
+is "fl-forkwalk: pervma's fallbacks against the kernel's (TP/FP/FN)" \
+	"$(json_get "$FL_TMP/fw.json" '$.tp')/$(json_get "$FL_TMP/fw.json" '$.fp')/$(json_get "$FL_TMP/fw.json" '$.fn')" "28/23/3"
 
 done_testing

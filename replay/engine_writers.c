@@ -279,6 +279,13 @@ int eng_on_lock(struct fl_engine *e, struct thread *t, const struct fl_event *ev
 	rc = eng_dup_lock(e, t, l, ev->t);
 	if (rc)
 		return rc < 0 ? rc : 0;
+	/* A vfork or posix_spawn child, on its parent's mm until its exec,
+	 * builds the exec's new mm first (bprm_mm_init(), copy_strings()):
+	 * those locks are of an mm the model does not follow yet, and the
+	 * parent's threads never wait for them. */
+	if (l->mm && mm->kmm && l->mm != mm->kmm && mm->refs > 1 &&
+	    !(w && w->acquired && !w->closed))
+		return 0;
 	if (!l->write && l->phase == FL_LOCK_START && t->fault_seq)
 		attach_open(e, mm, eng_q_at(e, t->fault_seq));
 	if (l->write) {

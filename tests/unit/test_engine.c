@@ -1684,6 +1684,39 @@ static void vfork_child_exec_leaves_the_parent(void **state)
 	replay_free(&r);
 }
 
+/* A vfork child runs on its parent's mm until its exec, and first builds
+ * the exec's new mm: bprm_mm_init() write-locks it, copy_strings() reads
+ * it.  Those are another mm's locks (their mm address is not the
+ * parent's): MAIN's first write at 25, whose anon_vma trylock comes while
+ * the child holds the new mm, meets no writer. */
+static void vfork_child_builds_its_exec_mm_apart(void **state)
+{
+	const uint64_t new_mm = 0xffff888000004000ULL;
+	struct script s = { .n = 0 };
+	struct replay r;
+
+	(void)state;
+	mapping(&s, 1, PID, A, A + LEN, "rw-p", "", true);
+	R_START(&s, MAIN, 2);		/* the parent's mm address */
+	R_OK(&s, MAIN, 3);
+	R_REL(&s, MAIN, 4);
+	task(&s, 10, PID, MAIN, FL_TASK_FORK, CHILD, true);
+	lock(&s, CHILD, 20, FL_LOCK_START, true, false);
+	s.v[s.n - 1].ev.u.lock.mm = new_mm;
+	lock(&s, CHILD, 21, FL_LOCK_ACQUIRED, true, true);
+	s.v[s.n - 1].ev.u.lock.mm = new_mm;
+	first_write(&s, MAIN, 25, A);		/* fault 1 */
+	lock(&s, CHILD, 40, FL_LOCK_RELEASED, true, false);
+	s.v[s.n - 1].ev.u.lock.mm = new_mm;
+	play(&r, &s, false);
+
+	assert_int_equal(r.sink.n, 1);
+	assert_false(F(&r, 1)->o[0].fell_back);
+	assert_string_equal(F(&r, 1)->o[0].counter, "vma_lock_success");
+	assert_int_equal(r.sink.nw, 0);
+	replay_free(&r);
+}
+
 /* perf records no clone flags: posix_spawn's child (CLONE_VM|CLONE_VFORK)
  * looks like a fork.  Its first mmap_lock event names the parent's mm
  * (the mm_struct address of the parent's own lock events): it runs on the
@@ -2352,6 +2385,7 @@ int main(void)
 		cmocka_unit_test(exec_gives_a_new_mm),
 		cmocka_unit_test(writer_open_across_an_exec),
 		cmocka_unit_test(vfork_child_exec_leaves_the_parent),
+		cmocka_unit_test(vfork_child_builds_its_exec_mm_apart),
 		cmocka_unit_test(spawn_child_found_by_its_mm),
 		cmocka_unit_test(snapshot_without_vmflags_is_charged),
 		cmocka_unit_test(snapshot_anonymous_size),

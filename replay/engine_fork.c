@@ -24,13 +24,14 @@
  * table copy_pte_range() allocates and walks, each entry it copies
  * (copy_present_ptes(), copy_nonpresent_pte()).  And how long the child's
  * mm is held before the walk reaches its first VMA (__mt_dup() and the
- * rest), capped at half the hold.  Fitted on x86_64 6.18 recordings of
- * both recorders: threads faulting across 150 VMAs of 16 KiB-2 MiB while
- * another forks 150 times (walks of 0.5-0.8 ms), and across a 192 MiB
- * populated table (walks of 3-13 ms).  There the faults that found their
- * VMA write-locked came after the walk's modelled arrival, and those that
- * did not came before it, for 94% of the faults that fell back and 73% of
- * those predicted to; the walk's speed varies from fork to fork. */
+ * rest), capped at half the hold.  Fitted on x86_64 6.18 recordings,
+ * with both recorders, of threads faulting while another forks: across
+ * 150 VMAs of 16 KiB-2 MiB (150 forks, walks of 0.5-0.8 ms), across 32
+ * (20 forks), across a populated 192 MiB table (walks of 3-13 ms), in
+ * Node.js running child processes, and beside a MAP_SHARED region.  Of
+ * the faults that fell back behind a fork, 95% came after the walk's
+ * modelled arrival at their VMA; of those predicted to, 71% did: the
+ * walk's speed varies from fork to fork, and from VMA to VMA. */
 #define DUP_VMA_COST	64
 #define DUP_TABLE_COST	64
 #define DUP_PTE_COST	1
@@ -86,9 +87,9 @@ static uint64_t start_of(uint64_t run)
 
 /* The walk is over at now.  One seen whole on its CPU tells how fast this
  * system copies.  One whose thread went off its CPU with no sign of when
- * it came back (faultline record traces a task's switch in only from
- * another of its tasks) is taken to have come back when what was left of
- * the walk, at that speed, ends at now; with no speed known yet, at once. */
+ * it came back (both recorders trace a task's switch in only from another
+ * traced task) is taken to have come back when what was left of the
+ * walk, at that speed, ends at now; with no speed known yet, at once. */
 static void dup_end(struct fl_engine *e, struct writer_obj *w, uint64_t now)
 {
 	size_t n = w->ndup_off;
@@ -109,8 +110,11 @@ static void dup_end(struct fl_engine *e, struct writer_obj *w, uint64_t now)
 		return;
 	/* Its time on the CPU before it left. */
 	before = w->dup_off[n - 1].off - w->dup_begin;
-	for (size_t i = 0; i + 1 < n; i++)
-		before -= w->dup_off[i].on - w->dup_off[i].off;
+	for (size_t i = 0; i + 1 < n; i++) {
+		uint64_t off = w->dup_off[i].on - w->dup_off[i].off;
+
+		before = before > off ? before - off : 0;
+	}
 	{
 		double need = (double)DUP_START_NS +
 			      (double)w->dup_cost * (double)e->dup_ns / (double)e->dup_cost;

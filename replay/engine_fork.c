@@ -93,9 +93,12 @@ static uint64_t start_of(uint64_t run)
 static void dup_end(struct fl_engine *e, struct writer_obj *w, uint64_t now)
 {
 	size_t n = w->ndup_off;
-	uint64_t before = 0;
+	uint64_t before, off;
+	double need, left;
 
 	w->dup_end = now;
+	if (now <= w->dup_begin)
+		return;		/* out of order: a bad trace */
 	if (!n) {
 		uint64_t run = now - w->dup_begin;
 
@@ -103,28 +106,24 @@ static void dup_end(struct fl_engine *e, struct writer_obj *w, uint64_t now)
 		e->dup_cost += w->dup_cost;
 		return;
 	}
+	off = w->dup_off[n - 1].off;
 	if (w->dup_off[n - 1].on)
 		return;
-	w->dup_off[n - 1].on = w->dup_off[n - 1].off;
+	w->dup_off[n - 1].on = off;	/* back at once */
 	if (!e->dup_cost)
 		return;
 	/* Its time on the CPU before it left. */
-	before = w->dup_off[n - 1].off - w->dup_begin;
+	before = off - w->dup_begin;
 	for (size_t i = 0; i + 1 < n; i++) {
-		uint64_t off = w->dup_off[i].on - w->dup_off[i].off;
+		uint64_t gap = w->dup_off[i].on - w->dup_off[i].off;
 
-		before = before > off ? before - off : 0;
+		before = before > gap ? before - gap : 0;
 	}
-	{
-		double need = (double)DUP_START_NS +
-			      (double)w->dup_cost * (double)e->dup_ns / (double)e->dup_cost;
-		double left = need - (double)before;
-		uint64_t back = left >= (double)(now - w->dup_off[n - 1].off) ?
-					w->dup_off[n - 1].off :
-				left > 0 ? now - (uint64_t)left : now;
-
-		w->dup_off[n - 1].on = back;
-	}
+	need = (double)DUP_START_NS + (double)w->dup_cost * (double)e->dup_ns / (double)e->dup_cost;
+	left = need - (double)before;
+	/* Unless what is left needs all the time from its leaving to now. */
+	if (now > off && left < (double)(now - off))
+		w->dup_off[n - 1].on = left > 0 ? now - (uint64_t)left : now;
 }
 
 int eng_dup_lock(struct fl_engine *e, struct thread *t, const struct fl_mmap_lock *l, uint64_t now)
@@ -192,7 +191,6 @@ uint64_t eng_dup_locked_at(const struct writer_obj *w, const struct fl_vma *vma)
 {
 	uint64_t end = w->dup_end ? w->dup_end : w->w.w_end, run, start;
 	size_t lo = 0, hi = w->ndupv;
-	double frac;
 
 	if (!w->dup || end == UINT64_MAX || end <= w->dup_begin || !w->dup_cost)
 		return 0;
@@ -212,10 +210,11 @@ uint64_t eng_dup_locked_at(const struct writer_obj *w, const struct fl_vma *vma)
 	for (size_t i = 0; i < w->ndup_off; i++) {
 		uint64_t off = w->dup_off[i].off, on = w->dup_off[i].on ? w->dup_off[i].on : end;
 
-		if (off < end && on > off)
-			run -= (on < end ? on : end) - off;
+		uint64_t gap = off < end && on > off ? (on < end ? on : end) - off : 0;
+
+		run = run > gap ? run - gap : 0;	/* spans out of order: a bad trace */
 	}
 	start = start_of(run);
-	frac = (double)w->dupv[lo].cost_before / (double)w->dup_cost;
-	return on_cpu_at(w, start + (uint64_t)((double)(run - start) * frac), end);
+	return on_cpu_at(w, start + (uint64_t)((unsigned __int128)(run - start) *
+					       w->dupv[lo].cost_before / w->dup_cost), end);
 }

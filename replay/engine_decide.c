@@ -36,8 +36,8 @@ static uint64_t writer_call_start(const struct writer_obj *w)
 {
 	const struct fl_mm_call *c = &w->w.call;
 
-	if (w->dup)
-		return 1;	/* dup_mmap() walks them all, from the lowest */
+	if (w->dup)	/* dup_mmap() walks them all, from the lowest */
+		return w->ndupv ? w->dupv[0].start : 0;
 	switch (c->kind) {
 	case FL_MM_MUNMAP:
 	case FL_MM_MPROTECT:
@@ -182,7 +182,7 @@ static uint64_t merge_locked_at(const struct writer_obj *w, uint64_t id)
  * when never. */
 static uint64_t writer_late_t(const struct writer_obj *w, const struct fl_vma *vma)
 {
-	uint64_t cs = writer_call_start(w), t = 0, merged;
+	uint64_t cs = writer_call_start(w), t = 0, merged, copied;
 
 	for (size_t i = 0; i < w->nlate; i++) {
 		uint64_t at = 0;
@@ -197,8 +197,8 @@ static uint64_t writer_late_t(const struct writer_obj *w, const struct fl_vma *v
 	merged = merge_locked_at(w, vma->id);
 	if (merged > t)
 		t = merged;
-	merged = eng_dup_locked_at(w, vma);
-	return merged > t ? merged : t;
+	copied = eng_dup_locked_at(w, vma);
+	return copied > t ? copied : t;
 }
 
 static bool writer_created_at(const struct writer_obj *w, uint64_t addr)

@@ -140,7 +140,7 @@ int eng_dup_lock(struct fl_engine *e, struct thread *t, const struct fl_mmap_loc
 	struct mmctx *mm = t->mm;
 	struct writer_obj *w = t->w;
 
-	if (!mm || !l->mm || !mm->kmm || l->mm == mm->kmm || !l->write)
+	if (!l->write)
 		return 0;
 	/* Only while it holds its own mm for write, outside a traced call:
 	 * an exec's locks of the mm it builds (bprm_mm_init(), the loader's
@@ -159,18 +159,21 @@ int eng_dup_lock(struct fl_engine *e, struct thread *t, const struct fl_mmap_loc
 	return 1;
 }
 
-int eng_dup_sched(struct writer_obj *w, uint64_t t, bool out)
+void eng_dup_ran(struct writer_obj *w, uint64_t t)
 {
-	size_t n;
+	size_t n = w ? w->ndup_off : 0;
 
+	if (n && !w->dup_end && !w->dup_off[n - 1].on && t >= w->dup_off[n - 1].off)
+		w->dup_off[n - 1].on = t;
+}
+
+int eng_dup_off(struct writer_obj *w, uint64_t t)
+{
 	if (!w || !w->dup || w->dup_end || t < w->dup_begin)
 		return 0;
-	n = w->ndup_off;
-	if (n && !w->dup_off[n - 1].on && t >= w->dup_off[n - 1].off)
-		w->dup_off[n - 1].on = t;	/* it ran again (or never stopped) */
-	if (!out)
-		return 0;
-	if (fl_array_grow((void **)&w->dup_off, &w->capdup_off, n + 1, sizeof(*w->dup_off)))
+	eng_dup_ran(w, t);	/* it ran until now, whatever was seen before */
+	if (fl_array_grow((void **)&w->dup_off, &w->capdup_off, w->ndup_off + 1,
+			  sizeof(*w->dup_off)))
 		return -ENOMEM;
 	w->dup_off[w->ndup_off].off = t;
 	w->dup_off[w->ndup_off].on = 0;

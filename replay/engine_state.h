@@ -277,15 +277,20 @@ int eng_on_sched(struct fl_engine *e, const struct fl_event *ev);
 void eng_attach_open(struct mmctx *mm, struct pfault *p);
 
 /* engine_fork.c */
-/* An mmap_lock event of t on another mm than its own: a fork's hold of the
- * child's mm marks t's write hold as dup_mmap().  1 when it was that (the
- * event is the fork's, not t's mm's), 0 when not, < 0 out of memory. */
+/* An mmap_lock event of t on another mm than its own (t's mm's address
+ * known): a fork's hold of the child's mm marks t's write hold as
+ * dup_mmap().  1 when it was that (the event is the fork's, not t's
+ * mm's), 0 when not, < 0 out of memory. */
 int eng_dup_lock(struct fl_engine *e, struct thread *t, const struct fl_mmap_lock *l, uint64_t now);
 /* When the fork's walk write-locked vma; 0 when w is no fork, or the walk
  * is not over. */
 uint64_t eng_dup_locked_at(const struct writer_obj *w, const struct fl_vma *vma);
-/* The fork's thread left its CPU at t (out), or was seen on one. */
-int eng_dup_sched(struct writer_obj *w, uint64_t t, bool out);
+/* The thread of w (NULL: none) was seen on a CPU at t: a fork's walk it
+ * had left goes on. */
+void eng_dup_ran(struct writer_obj *w, uint64_t t);
+/* It left its CPU at t: a fork's walk stands still until it is seen on
+ * one again.  0, or -ENOMEM. */
+int eng_dup_off(struct writer_obj *w, uint64_t t);
 
 /* The fault at position i of the queue (0: its head).  The ring's
  * capacity is a power of two (256, doubled as it grows), so the wrap is a

@@ -276,16 +276,17 @@ int eng_on_lock(struct fl_engine *e, struct thread *t, const struct fl_event *ev
 	mm = t->mm;
 	if (!mm)
 		return 0;
-	rc = eng_dup_lock(e, t, l, ev->t);
-	if (rc)
-		return rc < 0 ? rc : 0;
-	/* A vfork or posix_spawn child, on its parent's mm until its exec,
-	 * builds the exec's new mm first (bprm_mm_init(), copy_strings()):
-	 * those locks are of an mm the model does not follow yet, and the
-	 * parent's threads never wait for them. */
-	if (l->mm && mm->kmm && l->mm != mm->kmm && mm->refs > 1 &&
-	    !(w && w->acquired && !w->closed))
-		return 0;
+	if (l->mm && mm->kmm && l->mm != mm->kmm) {	/* another mm's lock */
+		rc = eng_dup_lock(e, t, l, ev->t);
+		if (rc)
+			return rc < 0 ? rc : 0;
+		/* A vfork or posix_spawn child, on its parent's mm until its
+		 * exec, builds the exec's new mm first (bprm_mm_init(),
+		 * copy_strings()): those locks are of an mm the model does not
+		 * follow yet, and the parent's threads never wait for them. */
+		if (mm->refs > 1 && !(w && w->acquired && !w->closed))
+			return 0;
+	}
 	if (!l->write && l->phase == FL_LOCK_START && t->fault_seq)
 		attach_open(e, mm, eng_q_at(e, t->fault_seq));
 	if (l->write) {
@@ -439,6 +440,7 @@ static void writer_ran(struct writer_obj *w, uint64_t t)
 		w->resumed = t;
 	if (w->asleep && !w->woke_up && t > w->asleep)
 		w->woke_up = t;
+	eng_dup_ran(w, t);
 }
 
 /* Whether a thread of mm other than self is inside a fault (waiting for
@@ -479,11 +481,8 @@ int eng_on_sched(struct fl_engine *e, const struct fl_event *ev)
 		/* The task switched in runs, whatever task it follows (an
 		 * idle or untraced one too). */
 		wt = eng_thread_find(e, ev->u.sched.other);
-		if (wt) {
+		if (wt)
 			writer_ran(wt->w, ev->t);
-			if (eng_dup_sched(wt->w, ev->t, false) < 0)
-				return oom(e);
-		}
 	}
 	if (!t)
 		return 0;
@@ -492,7 +491,7 @@ int eng_on_sched(struct fl_engine *e, const struct fl_event *ev)
 		if (p && (ev->u.sched.prev_state & FL_SCHED_STATE_D) && p->v.pc_wait == FL_PCW_NONE)
 			p->v.pc_wait = FL_PCW_SLEPT;
 		writer_ran(t->w, ev->t);
-		if (eng_dup_sched(t->w, ev->t, true) < 0)
+		if (eng_dup_off(t->w, ev->t) < 0)
 			return oom(e);
 		/* Switched out runnable while it holds mmap_lock for write:
 		 * preempted, which a PREEMPT_NONE or _VOLUNTARY kernel does
@@ -518,10 +517,10 @@ int eng_on_sched(struct fl_engine *e, const struct fl_event *ev)
 		return 0;
 	writer_ran(t->w, ev->t);
 	wt = eng_thread_find(e, ev->u.sched.other);
-	/* A fork's walk goes on while its thread wakes another, and once it
-	 * is woken itself (it runs soon after, on an idle CPU). */
-	if (eng_dup_sched(t->w, ev->t, false) < 0 || (wt && eng_dup_sched(wt->w, ev->t, false) < 0))
-		return oom(e);
+	/* A fork's walk goes on once its thread is woken, too: it runs soon
+	 * after, on an idle CPU. */
+	if (wt)
+		eng_dup_ran(wt->w, ev->t);
 	if (!t->mm || !(w = t->mm->holder))
 		return 0;
 	if (!wt || wt->w != w || !w->acquired || w->closed)

@@ -80,15 +80,23 @@ static void fault_end(struct script *s, int32_t tid, uint64_t t, bool major)
 	add(s, FL_EV_FAULT_END, t, PID, tid)->u.fault_end.major = major;
 }
 
-static void lock(struct script *s, int32_t tid, uint64_t t, enum fl_lock_phase phase, bool write,
-		 bool success)
+/* An mmap_lock event of the mm at kernel address mm. */
+static void lock_of(struct script *s, int32_t tid, uint64_t t, enum fl_lock_phase phase,
+		    bool write, bool success, uint64_t mm)
 {
 	struct fl_event *ev = add(s, FL_EV_MMAP_LOCK, t, PID, tid);
 
 	ev->u.lock.phase = phase;
 	ev->u.lock.write = write;
 	ev->u.lock.success = success;
-	ev->u.lock.mm = 0xffff888000001000ULL;
+	ev->u.lock.mm = mm;
+}
+
+/* One of PID's own mm. */
+static void lock(struct script *s, int32_t tid, uint64_t t, enum fl_lock_phase phase, bool write,
+		 bool success)
+{
+	lock_of(s, tid, t, phase, write, success, 0xffff888000001000ULL);
 }
 
 /* The faulting (or any) thread's read lock events. */
@@ -1701,13 +1709,10 @@ static void vfork_child_builds_its_exec_mm_apart(void **state)
 	R_OK(&s, MAIN, 3);
 	R_REL(&s, MAIN, 4);
 	task(&s, 10, PID, MAIN, FL_TASK_FORK, CHILD, true);
-	lock(&s, CHILD, 20, FL_LOCK_START, true, false);
-	s.v[s.n - 1].ev.u.lock.mm = new_mm;
-	lock(&s, CHILD, 21, FL_LOCK_ACQUIRED, true, true);
-	s.v[s.n - 1].ev.u.lock.mm = new_mm;
+	lock_of(&s, CHILD, 20, FL_LOCK_START, true, false, new_mm);
+	lock_of(&s, CHILD, 21, FL_LOCK_ACQUIRED, true, true, new_mm);
 	first_write(&s, MAIN, 25, A);		/* fault 1 */
-	lock(&s, CHILD, 40, FL_LOCK_RELEASED, true, false);
-	s.v[s.n - 1].ev.u.lock.mm = new_mm;
+	lock_of(&s, CHILD, 40, FL_LOCK_RELEASED, true, false, new_mm);
 	play(&r, &s, false);
 
 	assert_int_equal(r.sink.n, 1);
@@ -1757,6 +1762,25 @@ static void spawn_child_found_by_its_mm(void **state)
 	replay_free(&r);
 }
 
+#define US 1000
+
+/* MAIN forks holding its own mm from t0 - 2 and the child's over [t0,
+ * t0 + walk]; `gap`: it is switched out (preempted) at t0 + gap, with no
+ * switch in seen before the end. */
+static void fork_walk(struct script *s, uint64_t t0, uint64_t walk, uint64_t gap)
+{
+	const uint64_t child_mm = 0xffff888000003000ULL;
+
+	W_START(s, MAIN, t0 - 3);
+	W_OK(s, MAIN, t0 - 2);
+	lock_of(s, MAIN, t0 - 1, FL_LOCK_START, true, false, child_mm);
+	lock_of(s, MAIN, t0, FL_LOCK_ACQUIRED, true, true, child_mm);
+	if (gap)
+		sched_ev(s, MAIN, t0 + gap, FL_SCHED_SWITCH, 0, FL_SCHED_STATE_PREEMPTED);
+	lock_of(s, MAIN, t0 + walk, FL_LOCK_RELEASED, true, false, child_mm);
+	W_REL(s, MAIN, t0 + walk + 5);
+}
+
 /* fork(): dup_mmap() holds the parent's mmap_lock for write, write-locks
  * the child's new mm too (mmap_write_lock_nested()), and walks the
  * parent's VMAs in address order, vma_start_write() on each as it copies
@@ -1767,11 +1791,8 @@ static void spawn_child_found_by_its_mm(void **state)
  * its VMA lock) and on A at 40 us (reached: aborts); T1 on B at 160 us:
  * reached, unless MAIN was off its CPU from 50 to 150 us, when the walk
  * stood still. */
-#define US 1000
 static void fork_walk_locks_the_vmas_in_address_order(void **state)
 {
-	const uint64_t child_mm = 0xffff888000002000ULL;
-
 	(void)state;
 	for (int preempted = 0; preempted < 2; preempted++) {
 		struct script s = { .n = 0 };
@@ -1781,12 +1802,7 @@ static void fork_walk_locks_the_vmas_in_address_order(void **state)
 		mmap_anon(&s, 30, 40, B, 0, true);
 		first_write(&s, T1, 100, A);		/* fault 1 */
 		first_write(&s, T1, 200, B);		/* fault 2 */
-		W_START(&s, MAIN, 1000);
-		W_OK(&s, MAIN, 1002);
-		lock(&s, MAIN, 1003, FL_LOCK_START, true, false);
-		s.v[s.n - 1].ev.u.lock.mm = child_mm;
-		lock(&s, MAIN, 1004, FL_LOCK_ACQUIRED, true, true);
-		s.v[s.n - 1].ev.u.lock.mm = child_mm;
+		fork_walk(&s, 1004, 200 * US, 0);
 		fault(&s, T2, 20 * US, B + 0x1000, WR);	/* fault 3 */
 		fault_end(&s, T2, 20 * US + 10, false);
 		fault(&s, T2, 40 * US, A + 0x1000, WR);	/* fault 4 */
@@ -1795,9 +1811,6 @@ static void fork_walk_locks_the_vmas_in_address_order(void **state)
 			sched_ev(&s, T3, 150 * US, FL_SCHED_SWITCH, MAIN, 0);
 		}
 		fault(&s, T1, 160 * US, B + 0x2000, WR);	/* fault 5 */
-		lock(&s, MAIN, 201004, FL_LOCK_RELEASED, true, false);
-		s.v[s.n - 1].ev.u.lock.mm = child_mm;
-		W_REL(&s, MAIN, 202 * US);
 		fault_end(&s, T2, 203 * US, false);
 		fault_end(&s, T1, 204 * US, false);
 		task(&s, 205 * US, PID, MAIN, FL_TASK_FORK, CHILD, false);
@@ -1818,26 +1831,6 @@ static void fork_walk_locks_the_vmas_in_address_order(void **state)
 		}
 		replay_free(&r);
 	}
-}
-
-/* MAIN forks holding its own mm from t0 - 2 and the child's over [t0,
- * t0 + walk]; `gap`: it is switched out (preempted) at t0 + gap, with no
- * switch in seen before the end. */
-static void fork_walk(struct script *s, uint64_t t0, uint64_t walk, uint64_t gap)
-{
-	const uint64_t child_mm = 0xffff888000003000ULL;
-
-	W_START(s, MAIN, t0 - 3);
-	W_OK(s, MAIN, t0 - 2);
-	lock(s, MAIN, t0 - 1, FL_LOCK_START, true, false);
-	s->v[s->n - 1].ev.u.lock.mm = child_mm;
-	lock(s, MAIN, t0, FL_LOCK_ACQUIRED, true, true);
-	s->v[s->n - 1].ev.u.lock.mm = child_mm;
-	if (gap)
-		sched_ev(s, MAIN, t0 + gap, FL_SCHED_SWITCH, 0, FL_SCHED_STATE_PREEMPTED);
-	lock(s, MAIN, t0 + walk, FL_LOCK_RELEASED, true, false);
-	s->v[s->n - 1].ev.u.lock.mm = child_mm;
-	W_REL(s, MAIN, t0 + walk + 5);
 }
 
 /* A walk whose thread was preempted with no sign of when it came back

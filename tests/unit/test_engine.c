@@ -867,6 +867,40 @@ static void split_write_locks_after_its_allocations(void **state)
 	}
 }
 
+#define H 0x555500000000ULL
+
+/* brk() grows the heap with vma_expand(), whose vma_start_write() comes
+ * after check_brk_limits(), the VMA lookups and the vm_enough_memory
+ * accounting, and well before perf_event_mmap() and the rest of the hold:
+ * a fault 400 ns after the acquire_returned read-locked the heap first,
+ * one 3 us after aborts. */
+static void brk_write_locks_the_heap_after_its_checks(void **state)
+{
+	const uint64_t at[2] = { 1002 + 400, 1002 + 3000 };
+	const uint64_t first[6] = { 0 }, grow[6] = { H + LEN }, more[6] = { H + 2 * LEN };
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		struct script s = { .n = 0 };
+		struct replay r;
+
+		call(&s, MAIN, FL_MM_BRK, 10, 20, (int64_t)H, first);	/* the break */
+		locked_call(&s, MAIN, FL_MM_BRK, 30, 40, (int64_t)(H + LEN), grow);
+		fault(&s, T1, 100, H + 0x1000, WR);				/* fault 1 */
+		fault_end(&s, T1, 110, false);
+		locked_call(&s, MAIN, FL_MM_BRK, 1000, 20000, (int64_t)(H + 2 * LEN), more);
+		fault(&s, T2, at[i], H + 0x2000, WR);				/* fault 2 */
+		fault_end(&s, T2, at[i] + 50, false);
+		play(&r, &s, false);
+		assert_int_equal(F(&r, 2)->place, FL_PLACE_VMA);
+		if (i == 0)
+			EXPECT_OK(&r, 2, "ok");
+		else
+			EXPECT_ABORT(&r, 2, "write-locked");
+		replay_free(&r);
+	}
+}
+
 /* A trace without mmap_lock events: a writer's window is its syscall span
  * (docs/design.md §6), from sys_enter to sys_exit of the mprotect. */
 static void syscall_span_windows(void **state)
@@ -2364,6 +2398,7 @@ int main(void)
 		cmocka_unit_test(trylock_at_the_faults_own_attempt),
 		cmocka_unit_test(trylock_and_writer_compared_by_their_returns),
 		cmocka_unit_test(split_write_locks_after_its_allocations),
+		cmocka_unit_test(brk_write_locks_the_heap_after_its_checks),
 		cmocka_unit_test(split_writer_asleep_before_its_lock),
 		cmocka_unit_test(syscall_span_windows),
 		cmocka_unit_test(deterministic),

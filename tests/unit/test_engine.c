@@ -450,10 +450,10 @@ static void mprotect_split_aborts_in_write_window(void **state)
 	first_write(&s, T1, 100, A);			/* fault 1 */
 	first_write(&s, T2, 200, B);			/* fault 2 */
 
-	call(&s, MAIN, FL_MM_MPROTECT, 1000, 2105, 0, mp);
-	W_START(&s, MAIN, 1010);
-	W_OK(&s, MAIN, 1020);
-	fault(&s, T1, 2030, A + 0x1000, WR);		/* fault 3: in A, write-locked */
+	call(&s, MAIN, FL_MM_MPROTECT, 700, 2105, 0, mp);
+	W_START(&s, MAIN, 710);
+	W_OK(&s, MAIN, 720);
+	fault(&s, T1, 1750, A + 0x1000, WR);		/* fault 3: in A, write-locked */
 	R_START(&s, T1, 2035);
 	fault(&s, T2, 2040, B + 0x1000, WR);		/* fault 4: in B, untouched */
 	fault_end(&s, T2, 2045, false);
@@ -477,8 +477,8 @@ static void mprotect_split_aborts_in_write_window(void **state)
 	w = W(&r, FL_MM_MPROTECT, 0);
 	assert_int_equal(w->tid, MAIN);
 	assert_true(w->has_lock);
-	assert_int_equal(w->t_lock_start, 1010);
-	assert_int_equal(w->w_begin, 1020);
+	assert_int_equal(w->t_lock_start, 710);
+	assert_int_equal(w->w_begin, 720);
 	assert_int_equal(w->w_end, 2100);
 	assert_true(w->vmas_written >= 2);		/* A modified, its upper half created */
 
@@ -533,10 +533,10 @@ static void munmap_downgrade_ends_the_window(void **state)
 	mmap_anon(&s, 10, 20, A, 0, true);
 	first_write(&s, T1, 100, A);			/* fault 1 */
 
-	call(&s, MAIN, FL_MM_MUNMAP, 2000, 3110, 0, um);
-	W_START(&s, MAIN, 2010);
-	W_OK(&s, MAIN, 2020);
-	fault(&s, T1, 3030, A + 0x1000, WR);		/* fault 2: write-locked */
+	call(&s, MAIN, FL_MM_MUNMAP, 1700, 3110, 0, um);
+	W_START(&s, MAIN, 1710);
+	W_OK(&s, MAIN, 1720);
+	fault(&s, T1, 2730, A + 0x1000, WR);		/* fault 2: write-locked */
 	R_START(&s, T1, 3035);
 	DOWNGRADE(&s, MAIN, 3050);
 	R_OK(&s, T1, 3051);				/* readers get in */
@@ -548,7 +548,7 @@ static void munmap_downgrade_ends_the_window(void **state)
 	play(&r, &s, false);
 
 	w = W(&r, FL_MM_MUNMAP, 0);
-	assert_int_equal(w->w_begin, 2020);
+	assert_int_equal(w->w_begin, 1720);
 	assert_int_equal(w->w_end, 3050);
 	assert_int_equal(w->t_lock_released, 3050);
 
@@ -873,14 +873,17 @@ static void split_write_locks_after_its_allocations(void **state)
  * after check_brk_limits(), the VMA lookups and the vm_enough_memory
  * accounting, and well before perf_event_mmap() and the rest of the hold:
  * a fault 400 ns after the acquire_returned read-locked the heap first,
- * one 3 us after aborts. */
-static void brk_write_locks_the_heap_after_its_checks(void **state)
+ * one 3 us after aborts.  mmap_write_unlock() traces released before
+ * vma_end_write_all(), and a fault reads its VMA's lock only after its
+ * own event (lock_vma_under_rcu()): one stamped 200 ns before the release
+ * finds the heap unlocked, one 1 us before aborts. */
+static void brk_locks_the_heap_after_its_checks_until_the_release(void **state)
 {
-	const uint64_t at[2] = { 1002 + 400, 1002 + 3000 };
+	const uint64_t at[4] = { 1002 + 400, 1002 + 3000, 19999 - 200, 19999 - 1000 };
 	const uint64_t first[6] = { 0 }, grow[6] = { H + LEN }, more[6] = { H + 2 * LEN };
 
 	(void)state;
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 4; i++) {
 		struct script s = { .n = 0 };
 		struct replay r;
 
@@ -893,7 +896,7 @@ static void brk_write_locks_the_heap_after_its_checks(void **state)
 		fault_end(&s, T2, at[i] + 50, false);
 		play(&r, &s, false);
 		assert_int_equal(F(&r, 2)->place, FL_PLACE_VMA);
-		if (i == 0)
+		if (i == 0 || i == 2)
 			EXPECT_OK(&r, 2, "ok");
 		else
 			EXPECT_ABORT(&r, 2, "write-locked");
@@ -956,10 +959,10 @@ static void build_mixed(struct script *s)
 	mmap_anon(s, 50, 60, G, FL_MAP_GROWSDOWN, true);
 	first_write(s, T1, 100, A);
 	first_write(s, T2, 200, B);
-	call(s, MAIN, FL_MM_MPROTECT, 1000, 2105, 0, mp);
-	W_START(s, MAIN, 1010);
-	W_OK(s, MAIN, 1020);
-	fault(s, T1, 2030, A + 0x1000, WR);
+	call(s, MAIN, FL_MM_MPROTECT, 700, 2105, 0, mp);
+	W_START(s, MAIN, 710);
+	W_OK(s, MAIN, 720);
+	fault(s, T1, 1750, A + 0x1000, WR);
 	R_START(s, T1, 2035);
 	fault(s, T2, 2040, B + 0x1000, WR);
 	fault_end(s, T2, 2045, false);
@@ -970,10 +973,10 @@ static void build_mixed(struct script *s)
 	fault(s, T3, 2150, G - 0x1000, WR);
 	fault_end(s, T3, 2190, false);
 	fault(s, T1, 2200, A + 0x20000, RD);
-	call(s, MAIN, FL_MM_MUNMAP, 3000, 4110, 0, um);
-	W_START(s, MAIN, 3010);
-	W_OK(s, MAIN, 3020);
-	fault(s, T2, 4030, B + 0x2000, RD);
+	call(s, MAIN, FL_MM_MUNMAP, 2700, 4110, 0, um);
+	W_START(s, MAIN, 2710);
+	W_OK(s, MAIN, 2720);
+	fault(s, T2, 3730, B + 0x2000, RD);
 	DOWNGRADE(s, MAIN, 4050);
 	fault_end(s, T2, 4055, false);
 	fault(s, T1, 4060, B + 0x3000, WR);
@@ -1184,10 +1187,10 @@ static void abort_waits_for_the_writer(void **state)
 	mmap_anon(&s, 10, 20, A, 0, true);
 	fault(&s, T1, 100, A, WR);			/* fault 1: no trylock traced */
 	fault_end(&s, T1, 110, false);
-	call(&s, MAIN, FL_MM_MPROTECT, 1000, 2105, 0, mp);
-	W_START(&s, MAIN, 1010);
-	W_OK(&s, MAIN, 1020);
-	fault(&s, T1, 2030, A + 0x1000, WR);		/* fault 2: write-locked */
+	call(&s, MAIN, FL_MM_MPROTECT, 700, 2105, 0, mp);
+	W_START(&s, MAIN, 710);
+	W_OK(&s, MAIN, 720);
+	fault(&s, T1, 1750, A + 0x1000, WR);		/* fault 2: write-locked */
 	R_START(&s, T1, 2035);
 	W_REL(&s, MAIN, 2100);
 	R_OK(&s, T1, 2101);
@@ -1239,19 +1242,19 @@ static void waking_fault(struct script *s, uint64_t addr, unsigned err, uint64_t
 }
 
 /* T2's fault at 1100 that falls back behind MAIN's write lock, released
- * at 1200. */
+ * at 1400. */
 static void fault_at_release(struct script *s, uint64_t addr, unsigned err)
 {
 	fault(s, T2, 1100, addr, err);
 	R_START(s, T2, 1105);
-	W_REL(s, MAIN, 1200);
-	R_OK(s, T2, 1201);
-	fault_end(s, T2, 1210, false);
-	R_REL(s, T2, 1215);
+	W_REL(s, MAIN, 1400);
+	R_OK(s, T2, 1401);
+	fault_end(s, T2, 1410, false);
+	R_REL(s, T2, 1415);
 }
 
 /* mprotect() of all of A (no split: vma_start_write() of A comes at once)
- * with a writer window over [1010, 1200], and three write faults on A
+ * with a writer window over [1010, 1400], and three write faults on A
  * inside it: fault 2 (T2, 1015),
  * fault 3 (T1, 1030), fault 4 (T2, 1100).  With `woken`, T1 wakes the
  * writer at the end of fault 3: __vma_enter_locked() had put MAIN to sleep
@@ -1263,7 +1266,7 @@ static void woken_writer_script(struct script *s, bool woken, uint64_t wake_at)
 
 	mmap_anon(s, 10, 20, A, 0, true);
 	first_write(s, T1, 100, A);			/* fault 1: the anon_vma */
-	call(s, MAIN, FL_MM_MPROTECT, 1000, 1300, 0, mp);
+	call(s, MAIN, FL_MM_MPROTECT, 1000, 1500, 0, mp);
 	W_START(s, MAIN, 1005);
 	W_OK(s, MAIN, 1010);
 	fault(s, T2, 1015, A + 0x1000, WR);		/* fault 2 */
@@ -1311,7 +1314,7 @@ static void woken_writer_locked_the_vma_later(void **state)
 
 /* Two VMAs one above the other: A (read-write, its anon_vma made by fault
  * 1) and A + LEN (read-only, so they do not merge).  One writer holds
- * mmap_lock over [1010, 1200]: with WALK_MERGE an mprotect() that makes
+ * mmap_lock over [1010, 1400]: with WALK_MERGE an mprotect() that makes
  * A + LEN read-write (it merges into A, its prev), else a munmap() of
  * both.  Fault 3 on `waited` wakes the writer at its end (1043), as in
  * woken_writer_script(); the writer is back on a CPU at 1050 (switched in).
@@ -1329,9 +1332,9 @@ static void walk_script_seen(struct script *s, enum walk how, bool by_wake)
 	locked_call(s, MAIN, FL_MM_MMAP, 30, 40, (int64_t)(A + LEN), ro);
 	first_write(s, T1, 100, A);			/* fault 1: the anon_vma */
 	if (how == WALK_MERGE)
-		call(s, MAIN, FL_MM_MPROTECT, 1000, 1300, 0, mp);
+		call(s, MAIN, FL_MM_MPROTECT, 1000, 1500, 0, mp);
 	else
-		call(s, MAIN, FL_MM_MUNMAP, 1000, 1300, 0, mu);
+		call(s, MAIN, FL_MM_MUNMAP, 1000, 1500, 0, mu);
 	W_START(s, MAIN, 1005);
 	W_OK(s, MAIN, 1010);
 	fault(s, T2, 1015, other + 0x1000, RD);		/* fault 2 */
@@ -1396,8 +1399,8 @@ static void woken_writer_locks_the_rest_of_its_walk_later(void **state)
 /* A (read-write, its anon_vma made by fault 1) with, when `reserved`, a
  * PROT_NONE reservation above it (Go's and the JVM's heap).  At 1000 MAIN
  * maps A + LEN read-write, MAP_FIXED, holding mmap_lock for write over
- * [1010, 1210]: over the reservation, or into a hole.  The new mapping
- * merges into A.  T1 writes A at 1030 (fault 2) and at 1150 (fault 3),
+ * [1010, 1600]: over the reservation, or into a hole.  The new mapping
+ * merges into A.  T1 writes A at 1030 (fault 2) and at 1280 (fault 3),
  * each before the release. */
 static void heap_growth_script_preempted(struct script *s, bool reserved, uint64_t preempt,
 					 uint64_t resume)
@@ -1411,7 +1414,7 @@ static void heap_growth_script_preempted(struct script *s, bool reserved, uint64
 	first_write(s, T1, 100, A);			/* fault 1 */
 	if (reserved)
 		call(s, MAIN, FL_MM_MMAP, 200, 210, (int64_t)(A + LEN), res);
-	call(s, MAIN, FL_MM_MMAP, 1000, 1300, (int64_t)(A + LEN), grow);
+	call(s, MAIN, FL_MM_MMAP, 1000, 1700, (int64_t)(A + LEN), grow);
 	W_START(s, MAIN, 1005);
 	W_OK(s, MAIN, 1010);
 	if (preempt)	/* switched out runnable (R+), then back at resume */
@@ -1420,12 +1423,12 @@ static void heap_growth_script_preempted(struct script *s, bool reserved, uint64
 		sched_ev(s, T3, resume, FL_SCHED_SWITCH, MAIN, 0);	/* T3: not traced */
 	fault(s, T1, 1030, A + 0x1000, WR);		/* fault 2 */
 	fault_end(s, T1, 1040, false);
-	fault(s, T2, 1150, A + 0x2000, WR);		/* fault 3 */
-	R_START(s, T2, 1155);
-	W_REL(s, MAIN, 1210);
-	R_OK(s, T2, 1211);
-	fault_end(s, T2, 1220, false);
-	R_REL(s, T2, 1225);
+	fault(s, T2, 1280, A + 0x2000, WR);		/* fault 3 */
+	R_START(s, T2, 1285);
+	W_REL(s, MAIN, 1600);
+	R_OK(s, T2, 1601);
+	fault_end(s, T2, 1610, false);
+	R_REL(s, T2, 1615);
 }
 
 static void heap_growth_script(struct script *s, bool reserved)
@@ -1463,7 +1466,7 @@ static void replacing_mmap_locks_its_merge_later(void **state)
 /* On a kernel that is not fully preemptible a writer holding mmap_lock is
  * preempted only at a cond_resched(), as in the zap of the range a
  * replacing mmap unmaps: it merges only once it runs again.  Preempted at
- * 1020, back at 1160, it has not write-locked A at fault 3 (1150); back
+ * 1020, back at 1290, it has not write-locked A at fault 3 (1280); back
  * at 1100, it has. */
 static void preempted_replacing_mmap_merges_once_it_runs(void **state)
 {
@@ -1471,7 +1474,7 @@ static void preempted_replacing_mmap_merges_once_it_runs(void **state)
 	struct replay r;
 
 	(void)state;
-	heap_growth_script_preempted(&s, true, 1020, 1160);
+	heap_growth_script_preempted(&s, true, 1020, 1290);
 	play(&r, &s, false);
 	assert_int_equal(r.sink.n, 3);
 	EXPECT_OK(&r, 2, "ok");
@@ -2361,10 +2364,10 @@ static void holder_among_many_queued_writers(void **state)
 	first_write(&s, T1, 100, A);			/* fault 1 */
 	for (int i = 0; i < 12; i++)
 		W_START(&s, 300 + i, 900 + (uint64_t)i);
-	call(&s, MAIN, FL_MM_MPROTECT, 1000, 2105, 0, mp);
-	W_START(&s, MAIN, 1010);
-	W_OK(&s, MAIN, 1020);
-	fault(&s, T1, 2030, A + 0x1000, WR);		/* fault 2: in A, write-locked */
+	call(&s, MAIN, FL_MM_MPROTECT, 700, 2105, 0, mp);
+	W_START(&s, MAIN, 710);
+	W_OK(&s, MAIN, 720);
+	fault(&s, T1, 1750, A + 0x1000, WR);		/* fault 2: in A, write-locked */
 	R_START(&s, T1, 2035);
 	W_REL(&s, MAIN, 2100);
 	for (int i = 0; i < 12; i++) {
@@ -2398,7 +2401,7 @@ int main(void)
 		cmocka_unit_test(trylock_at_the_faults_own_attempt),
 		cmocka_unit_test(trylock_and_writer_compared_by_their_returns),
 		cmocka_unit_test(split_write_locks_after_its_allocations),
-		cmocka_unit_test(brk_write_locks_the_heap_after_its_checks),
+		cmocka_unit_test(brk_locks_the_heap_after_its_checks_until_the_release),
 		cmocka_unit_test(split_writer_asleep_before_its_lock),
 		cmocka_unit_test(syscall_span_windows),
 		cmocka_unit_test(deterministic),

@@ -35,10 +35,12 @@ struct writer_obj {
 	struct { uint64_t vma_id, start, end, t, woke, ran; } *late;
 	size_t nlate, caplate;
 	/* The neighbours an mmap merged with (vma_expand() of its prev or
-	 * next) after it had unmapped the mapping it replaced: write-locked
-	 * only part-way through the hold (merge_locked_at(), engine_decide.c). */
+	 * next), after it had unmapped the mapping it replaced or, into a
+	 * hole, after its checks: write-locked only part-way through the hold
+	 * (merge_locked_at(), engine_decide.c). */
 	uint64_t merged[2];
 	size_t nmerged;
+	bool merged_hole;	/* those of an mmap into a hole, not a replacing one */
 	/* When, holding mmap_lock for write, it was first switched out while
 	 * runnable (preempted), and when it was next seen on a CPU; 0 none. */
 	uint64_t preempted, resumed;

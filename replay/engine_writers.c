@@ -63,8 +63,9 @@ static bool before_in(const struct fl_mm_change *c, uint64_t s, uint64_t e)
  * and only then merges: vma_merge_new_range() -> vma_expand() write-locks
  * the prev (or next) it grows, and a next it absorbs.  Those neighbours
  * are kept apart (merge_locked_at(), engine_decide.c).  A new mapping in
- * a hole merges right after get_unmapped_area(), so its neighbour counts
- * from the lock. */
+ * a hole merges after get_unmapped_area() and __mmap_prepare()'s checks,
+ * before perf_event_mmap() and the rest: its neighbours are kept too,
+ * marked merged_hole. */
 static void writer_take_merges(struct writer_obj *w, const struct fl_mm *mm)
 {
 	const struct fl_mm_call *c = &w->w.call;
@@ -77,7 +78,8 @@ static void writer_take_merges(struct writer_obj *w, const struct fl_mm *mm)
 	e = s + c->args[1] > s ? s + c->args[1] : UINT64_MAX;
 	for (size_t i = 0; i < mm->nchanges; i++)
 		replaced |= before_in(&mm->changes[i], s, e);
-	for (size_t i = 0; replaced && i < mm->nchanges && w->nmerged < 2; i++) {
+	w->merged_hole = !replaced;
+	for (size_t i = 0; i < mm->nchanges && w->nmerged < 2; i++) {
 		const struct fl_mm_change *c2 = &mm->changes[i];
 
 		if ((c2->kind == FL_MM_VMA_MODIFIED || c2->kind == FL_MM_VMA_REMOVED) &&

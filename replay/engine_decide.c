@@ -159,8 +159,21 @@ static bool split_not_yet(const struct writer_obj *w, const struct fl_vma *vma, 
  * the last one, and 75 others), faults on the neighbour up to 18% into
  * the hold kept their VMA lock but one (17%), and from 22% on all but
  * two fell back.  Sensitivity, pooled TP/FP/FN: from the lock 9978/235/
- * 60, 10% 9978/232/60, 20% 9977/225/61, 30% 9974/223/64. */
+ * 60, 10% 9978/232/60, 20% 9977/225/61, 30% 9974/223/64.  As for brk
+ * (BRK_LOCK_PCT), a hold that is long because the writer slept after the
+ * merge does not move it later than HOLE_MERGE_LOCK_MAX_NS: the latest
+ * faults on the neighbour that kept their VMA lock came 6.7 us in, and
+ * holds of 1-4 ms had faults fall back 43 and 80 us in. */
 #define HOLE_MERGE_LOCK_PCT 20
+#define HOLE_MERGE_LOCK_MAX_NS 10000
+
+/* pct% of the way from b to e, and at most max_ns after b. */
+static uint64_t part_way(uint64_t b, uint64_t e, uint64_t pct, uint64_t max_ns)
+{
+	uint64_t d = (e - b) / 100 * pct + (e - b) % 100 * pct / 100;
+
+	return b + (d < max_ns ? d : max_ns);
+}
 
 /* When w write-locked the VMA id as a merge's neighbour, 0 when it is not
  * one, when the hold is not over yet, or when the trace shows the writer
@@ -175,8 +188,8 @@ static uint64_t merge_locked_at(const struct writer_obj *w, uint64_t id)
 		if (w->late[i].vma_id == id)
 			return 0;
 	for (size_t i = 0; i < w->nmerged; i++) {
-		uint64_t pct = w->merged_hole ? HOLE_MERGE_LOCK_PCT : MERGE_LOCK_PCT;
-		uint64_t at = b + (e - b) / 100 * pct + (e - b) % 100 * pct / 100;
+		uint64_t at = w->merged_hole ? part_way(b, e, HOLE_MERGE_LOCK_PCT, HOLE_MERGE_LOCK_MAX_NS)
+					     : part_way(b, e, MERGE_LOCK_PCT, UINT64_MAX);
 		uint64_t r = w->resumed && w->resumed < e ? w->resumed : e;
 
 		if (w->merged[i] != id)
@@ -190,23 +203,35 @@ static uint64_t merge_locked_at(const struct writer_obj *w, uint64_t id)
 	return 0;
 }
 
-/* How long brk() holds mmap_lock for write before it write-locks the
- * heap VMA, at the least.  brk() runs check_brk_limits(), vma_find() and
- * vma_prev_limit(), then do_brk_flags()' vm_enough_memory accounting,
- * before vma_merge_new_range() reaches vma_expand(), whose first act is
+/* Where in its hold brk() write-locks the heap VMA.  brk() runs
+ * check_brk_limits(), vma_find() and vma_prev_limit(), then
+ * do_brk_flags()' vm_enough_memory accounting, before
+ * vma_merge_new_range() reaches vma_expand(), whose first act is
  * vma_start_write() on the heap; perf_event_mmap() and the accounting
- * come after, most of the hold.  A shrink write-locks the VMA it splits
- * in __split_vma(), after its allocations.  On x86_64 6.18, in two
- * recordings (one per recorder) of 6 threads on tcmalloc, whose heap
- * grows by brk while the others fault on it, the 13 faults that came
- * within 1.5 us of a brk's acquire_returned all kept their VMA lock, and
- * the earliest to abort on it came 1.65 us after; in 83 other
- * recordings no fault was predicted to abort on a brk. */
-#define BRK_LOCK_NS 1500
+ * come after, most of the hold.  (A shrink write-locks the VMA it splits
+ * in __split_vma(), after its allocations.)  Neither recorder sees the
+ * point.  How long the part before it takes follows how fast the CPU ran
+ * the whole hold, so it is a share of the hold; a hold that is long
+ * because the writer slept or was preempted (after the lock, in
+ * perf_event_mmap()'s allocations, or waiting for a CPU) does not move
+ * it later than a few us.  On x86_64 6.18, in recordings of both
+ * recorders of 6 threads on tcmalloc, whose heap grows by brk while the
+ * others fault on it (holds of 2.7 us to 1.5 ms): the 20 faults on the
+ * heap up to 14.1% and 2.7 us into a hold kept their VMA lock; of those
+ * that fell back, one came at 10.9% (291 ns into a 2.7 us hold), the
+ * others after 15% or 3 us. */
+#define BRK_LOCK_PCT 15
+#define BRK_LOCK_MAX_NS 3000
 
 static bool brk_not_yet(const struct writer_obj *w, uint64_t t)
 {
-	return w->w.traced && w->w.call.kind == FL_MM_BRK && t < w->w.w_begin + BRK_LOCK_NS;
+	uint64_t b = w->w.w_begin;
+
+	if (!w->w.traced || w->w.call.kind != FL_MM_BRK)
+		return false;
+	if (!w->closed || w->w.w_end <= b)	/* the hold not over: its cap */
+		return t < b + BRK_LOCK_MAX_NS;
+	return t < part_way(b, w->w.w_end, BRK_LOCK_PCT, BRK_LOCK_MAX_NS);
 }
 
 /* How long after its fault event a fault reads its VMA's lock, at the

@@ -241,10 +241,10 @@ static bool brk_not_yet(const struct writer_obj *w, uint64_t t)
  * mmap_write_downgrade() trace released, then vma_end_write_all() bumps
  * mm_lock_seq.  So a fault stamped less than this before the release
  * finds its VMA unlocked.  (A window that is a syscall's span, with no
- * lock events, ends after the unlock anyway.)  On x86_64 6.18, over 85 recordings of both
- * recorders, the 11 faults stamped 20-300 ns before the release of a
- * writer that had write-locked their VMA all kept their VMA lock, and
- * the nearest that aborted was stamped 321 ns before. */
+ * lock events, ends after the unlock anyway.)  On x86_64 6.18, over 85
+ * recordings of both recorders, the 11 faults stamped 20-300 ns before
+ * the release of a writer that had write-locked their VMA all kept their
+ * VMA lock, and the nearest that aborted was stamped 321 ns before. */
 #define VMA_READ_LAG_NS 300
 
 static bool released_before_read(const struct writer_obj *w, uint64_t t)

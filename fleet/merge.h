@@ -23,6 +23,9 @@
  *   a table added to schemas/outcomes.sql is merged without a change here.
  * - Everything happens in one transaction on OUT: a merge that fails, or
  *   is killed, leaves OUT as it was (and a new OUT is removed).
+ * - The first shards, as many as SQLite attaches to one connection, are
+ *   attached to OUT's and copied a table at a time (INSERT ... SELECT); the
+ *   others row by row.  The result is the same.
  */
 #ifndef FL_MERGE_H
 #define FL_MERGE_H

@@ -284,6 +284,31 @@ static int write_job_list(const char *path, char **cmds, size_t n)
 	return 0;
 }
 
+/* Merge shards[0..n) into out, in order, in groups of
+ * fl_merge_fast_shards(), one transaction each: fl_merge() copies that many
+ * shards a table at a time, and any beyond them row by row.  The ids and
+ * rows are those of one merge of them all.  Adds to *stats; returns how
+ * many were merged (n, or fewer when a merge failed, err saying why). */
+static size_t merge_groups(const char *out, const char *const *shards, size_t n,
+			   struct fl_merge_stats *stats, struct fl_err *err)
+{
+	size_t group = fl_merge_fast_shards(), done = 0;
+
+	while (done < n) {
+		struct fl_merge_stats ms;
+		size_t k = n - done < group ? n - done : group;
+
+		if (fl_merge(out, shards + done, k, &ms, err) < 0)
+			break;
+		stats->traces_added += ms.traces_added;
+		stats->traces_known += ms.traces_known;
+		stats->runs_added += ms.runs_added;
+		stats->runs_known += ms.runs_known;
+		done += k;
+	}
+	return done;
+}
+
 /* While GNU parallel runs the jobs, the shards it has finished are merged,
  * in the matrix's order (so the ids are those of the serial replays): the
  * merge overlaps the jobs still running instead of following them all. */
@@ -332,10 +357,9 @@ static void read_joblog(struct follow *f, const char *joblog)
 
 static void merge_finished(struct follow *f, const char *joblog, const char **shards)
 {
-	struct fl_merge_stats ms;
 	struct fl_err err = { 0 };
 	struct stat st;
-	size_t n = 0;
+	size_t n = 0, done;
 
 	/* Polled often, so that the last shards are merged soon after their
 	 * jobs: the log is read again only when it has grown. */
@@ -354,13 +378,10 @@ static void merge_finished(struct follow *f, const char *joblog, const char **sh
 		return;
 	for (size_t i = 0; i < n; i++)
 		shards[i] = f->jobs->v[f->next + i].shard;
-	if (fl_merge(f->o->out, shards, n, &ms, &err) < 0) {
+	done = merge_groups(f->o->out, shards, n, &f->stats, &err);
+	f->next += done;
+	if (done < n)
 		f->failed = true;
-		return;
-	}
-	f->stats.runs_added += ms.runs_added;
-	f->stats.runs_known += ms.runs_known;
-	f->next += n;
 }
 
 static int run_parallel(const struct opts *o, const char *list, struct follow *f, const char **shards)
@@ -574,7 +595,7 @@ static int merge_done(const struct opts *o, const char **shards, size_t nrest, s
 {
 	struct fl_merge_stats ms = { 0 };
 
-	if (nrest && fl_merge(o->out, shards, nrest, &ms, err) < 0) {
+	if (merge_groups(o->out, shards, nrest, &ms, err) < nrest) {
 		fl_err_print(err, stderr);
 		return -1;
 	}

@@ -896,6 +896,22 @@ static void free_indexes(struct saved_indexes *ix)
 	free(ix->sql);
 }
 
+size_t fl_merge_fast_shards(void)
+{
+	static int n;
+	sqlite3 *db = NULL;
+
+	if (n)
+		return (size_t)n;
+	/* The limit is the library's, asked of a connection of its own. */
+	if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK)
+		n = sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, -1);
+	sqlite3_close(db);
+	if (n < 1)
+		n = 1;
+	return (size_t)n;
+}
+
 int fl_merge_hash_only(const char *db, struct fl_err *err)
 {
 	struct fl_merge_stats stats;

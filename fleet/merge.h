@@ -25,7 +25,9 @@
  *   is killed, leaves OUT as it was (and a new OUT is removed).
  * - The first shards, as many as SQLite attaches to one connection, are
  *   attached to OUT's and copied a table at a time (INSERT ... SELECT); the
- *   others row by row.  The result is the same.
+ *   others row by row.  The result is the same: a caller with many shards
+ *   that may commit them in several transactions (a sweep) merges them
+ *   faster in groups of fl_merge_fast_shards().
  */
 #ifndef FL_MERGE_H
 #define FL_MERGE_H
@@ -46,6 +48,10 @@ struct fl_merge_stats {
  * negative code with err naming the shard and what failed. */
 int fl_merge(const char *out, const char *const *shards, size_t nshards,
 	     struct fl_merge_stats *stats, struct fl_err *err);
+
+/* How many shards one fl_merge() copies a table at a time (SQLite's limit
+ * on attached databases, 10 by default); the rest it copies row by row. */
+size_t fl_merge_fast_shards(void);
 
 /* Compute and store the content hash of every trace of db that has none
  * (adding traces.content_hash when missing): a merge of db then takes the

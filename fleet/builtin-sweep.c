@@ -271,14 +271,74 @@ static int run_wait(char *const argv[])
 	return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
-static int write_job_list(const char *path, char **cmds, size_t n)
+/* Jobs to a line of GNU parallel's job list: at most 7, so that the line's
+ * exit value can say which of them failed, one bit each, below 128. */
+#define GROUP_MAX 7
+/* A line takes at most 1/LINE_SHARE of the jobs left per job slot. */
+#define LINE_SHARE 3
+
+/* About how many jobs GNU parallel runs at once: -j (its default, one per
+ * CPU) on each host, or the N of an --sshlogin N/HOST. */
+static size_t job_slots(const struct opts *o)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t per = o->jobs ? strtoul(o->jobs, NULL, 10) : cpus > 0 ? (size_t)cpus : 1, n = 0;
+
+	if (!o->nsshlogin)
+		return per;
+	for (size_t i = 0; i < o->nsshlogin; i++) {
+		char *end;
+		unsigned long k = strtoul(o->sshlogin[i], &end, 10);
+
+		n += end != o->sshlogin[i] && *end == '/' && k ? k : per;
+	}
+	return n;
+}
+
+/* The lines of the job list: line l holds the commands line_first[l] to
+ * line_first[l + 1] - 1; returns how many lines.  GNU parallel costs some
+ * 30 ms of CPU per line it starts, a third of a short replay, so short
+ * jobs go several to a line: each line takes a share of the jobs left per
+ * job slot (up to GROUP_MAX), so the lines shrink towards the end and the
+ * last ones, which may leave a slot idle, are of one job.  With --serial
+ * (slots 0) every line is one job. */
+static size_t plan_lines(size_t slots, size_t n, size_t *line_first)
+{
+	size_t nlines = 0, i = 0;
+
+	while (i < n) {
+		size_t k = slots ? (n - i) / (slots * LINE_SHARE) : 1;
+
+		k = k < 1 ? 1 : k > GROUP_MAX ? GROUP_MAX : k;
+		line_first[nlines++] = i;
+		i += k;
+	}
+	line_first[nlines] = n;
+	return nlines;
+}
+
+/* The job list, a line per line_first[].  A line of one job is its
+ * command; a line of several runs them one after another whatever each
+ * gives, and exits with bit i set when its job i failed: GNU parallel's job
+ * log then says which jobs of the line finished (read_joblog()). */
+static int write_job_list(const char *path, char **cmds, const size_t *line_first, size_t nlines)
 {
 	FILE *f = fopen(path, "w");
 
 	if (!f)
 		return -errno;
-	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%s\n", cmds[i]);
+	for (size_t l = 0; l < nlines; l++) {
+		size_t i = line_first[l], k = line_first[l + 1] - i;
+
+		if (k == 1) {
+			fprintf(f, "%s\n", cmds[i]);
+			continue;
+		}
+		fprintf(f, "f=0;");
+		for (size_t j = 0; j < k; j++)
+			fprintf(f, " %s || f=$((f | %u));", cmds[i + j], 1u << j);
+		fprintf(f, " exit $f\n");
+	}
 	if (fclose(f) != 0)
 		return -EIO;
 	return 0;
@@ -315,8 +375,10 @@ static size_t merge_groups(const char *out, const char *const *shards, size_t n,
 struct follow {
 	const struct opts *o;
 	struct sweep_jobs *jobs;
-	const size_t *pending_job;	/* the job of each line of jobs.txt */
+	const size_t *pending_job;	/* the job of each command of jobs.txt */
 	size_t npending;
+	const size_t *line_first;	/* the first command of each line of it */
+	size_t nlines;
 	bool *finished;			/* per job: its whole command exited 0 */
 	size_t next;			/* the first job not merged yet */
 	bool failed;			/* a merge failed: leave it to the last one */
@@ -324,22 +386,26 @@ struct follow {
 	struct fl_merge_stats stats;	/* what the merges along the way found */
 };
 
-/* GNU parallel's job log: a header, then per finished job a line whose
- * first field is its line in the job list and whose seventh its exit value. */
+/* GNU parallel's job log: a header, then per finished line of the job list
+ * a line whose first field is its number in the list, its seventh its exit
+ * value and its eighth the signal that killed it.  A job of the line
+ * finished when the line ran to its end and the job's bit of the exit
+ * value is clear (write_job_list()); a line of one job, when it exited 0. */
 static void read_joblog(struct follow *f, const char *joblog)
 {
 	FILE *fp = fopen(joblog, "r");
-	char line[CMD_MAX + 256];
+	char *line = NULL;
+	size_t cap = 0;
 
 	if (!fp)
 		return;
-	while (fgets(line, sizeof(line), fp)) {
+	while (getline(&line, &cap, fp) > 0) {
 		unsigned long seq;
-		long exitval;
+		long exitval, sig;
 		char *p = line, *end;
 
 		seq = strtoul(p, &end, 10);
-		if (end == p || *end != '\t' || seq < 1 || seq > f->npending)
+		if (end == p || *end != '\t' || seq < 1 || seq > f->nlines)
 			continue;	/* the header, or a line being written */
 		for (int field = 1; field < 7 && p; field++) {
 			p = strchr(p, '\t');
@@ -349,9 +415,18 @@ static void read_joblog(struct follow *f, const char *joblog)
 		if (!p)
 			continue;
 		exitval = strtol(p, &end, 10);
-		if (end != p && *end == '\t' && exitval == 0)
-			f->finished[f->pending_job[seq - 1]] = true;
+		if (end == p || *end != '\t')
+			continue;
+		p = end + 1;
+		sig = strtol(p, &end, 10);
+		if (end == p || *end != '\t' || sig != 0 || exitval < 0 || exitval >= 128)
+			continue;
+		for (size_t i = f->line_first[seq - 1], j = 0; i < f->line_first[seq]; i++, j++)
+			if (f->line_first[seq] - f->line_first[seq - 1] == 1 ? exitval == 0
+									    : !(exitval & (1L << j)))
+				f->finished[f->pending_job[i]] = true;
 	}
+	free(line);
 	fclose(fp);
 }
 
@@ -619,7 +694,7 @@ static int sweep(struct opts *o, char **traces, size_t ntraces)
 	struct follow follow = { .o = o };
 	char exe[PATH_MAX], list[PATH_MAX], cache[PATH_MAX];
 	char **cmds = NULL;
-	size_t *pending_job = NULL;
+	size_t *pending_job = NULL, *line_first = NULL;
 	bool *finished = NULL;
 	const char **shards = NULL;
 	size_t npending = 0, ndone = 0, nfailed = 0;
@@ -647,7 +722,8 @@ static int sweep(struct opts *o, char **traces, size_t ntraces)
 	shards = calloc(jobs.n + 1, sizeof(*shards));
 	pending_job = calloc(jobs.n + 1, sizeof(*pending_job));
 	finished = calloc(jobs.n + 1, sizeof(*finished));
-	if (!cmds || !shards || !pending_job || !finished)
+	line_first = calloc(jobs.n + 1, sizeof(*line_first));
+	if (!cmds || !shards || !pending_job || !finished || !line_first)
 		goto out;
 	snprintf(cache, sizeof(cache), "%s/decoded", o->dir);
 	if (pending_commands(exe, &jobs, cache, cmds, pending_job, &npending) < 0)
@@ -670,12 +746,14 @@ static int sweep(struct opts *o, char **traces, size_t ntraces)
 	print_plan(o, jobs.n, npending);
 	if (npending) {
 		snprintf(list, sizeof(list), "%s/jobs.txt", o->dir);
-		if (write_job_list(list, cmds, npending) < 0) {
+		follow.nlines = plan_lines(o->serial ? 0 : job_slots(o), npending, line_first);
+		if (write_job_list(list, cmds, line_first, follow.nlines) < 0) {
 			fl_error("%s: cannot write the job list: %s", list, strerror(errno));
 			goto out;
 		}
 		follow.jobs = &jobs;
 		follow.pending_job = pending_job;
+		follow.line_first = line_first;
 		follow.npending = npending;
 		follow.finished = finished;
 		if ((o->serial ? run_serial(cmds, npending) : run_parallel(o, list, &follow, shards)) < 0)
@@ -701,6 +779,7 @@ out:
 	for (size_t i = 0; cmds && i < npending; i++)
 		free(cmds[i]);
 	free(pending_job);
+	free(line_first);
 	free(finished);
 	free(cmds);
 	free(shards);

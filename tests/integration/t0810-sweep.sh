@@ -148,6 +148,29 @@ else
 	log=$(printf '%s\n' "$FL_ERR" | sed -n 's/.*its output is in //p' | head -1)
 	if grep -q 'faultline' "$log"; then ok "the failed job's log has replay's error"
 	else not_ok "the failed job's log has replay's error" "$(cat "$log")"; fi
+
+	# Short jobs go several to a line of the job list, fewer towards its
+	# end: 10 jobs on one slot are lines of 3, 2, then 1.  A line runs each
+	# of its jobs whatever the one before gave, and its exit value has a
+	# bit set per job that failed: the jobs of notatrace, the third of the
+	# first line and the first of the second (exit values 4 and 1).
+	t3=$FL_TOP/traces/x86_64/fl-proctree
+	t4=$FL_TOP/traces/x86_64/fl-forkwalk
+	expect_fail "a sweep of 10 jobs on one slot, 2 failing" 1 '2 of 10 jobs failed' \
+		sweep -s classic --seeds 2 -j 1 -o g.db "$t1" notatrace "$t2" "$t3" "$t4"
+	is "names both failed jobs' logs" "$(printf '%s\n' "$FL_ERR" | grep -c 'a job failed')" 2
+	is "GNU parallel ran 7 lines" "$(tail -n +2 g.db.shards/joblog | wc -l)" 7
+	is "of 3, 2, then 1 jobs" "$(awk '{ print gsub(/ replay /, "") }' g.db.shards/jobs.txt | tr '\n' ' ')" \
+		"3 2 1 1 1 1 1 "
+	is "their exit values say which jobs failed" \
+		"$(tail -n +2 g.db.shards/joblog | sort -n | cut -f7 | tr '\n' ' ')" "4 1 0 0 0 0 0 "
+	is "the 8 other jobs are merged" "$(q g.db 'select count(*) from runs')" 8
+	is "none of notatrace" "$(q g.db "select count(*) from traces where path like '%notatrace%'")" 0
+	expect_fail "the same matrix --serial" 1 '2 of 10 jobs failed' \
+		sweep -s classic --seeds 2 --serial -o gs.db "$t1" notatrace "$t2" "$t3" "$t4"
+	is "gives the same runs, ids and order" \
+		"$(q g.db 'select run_id, path, seed from runs join traces using (trace_id) order by run_id')" \
+		"$(q gs.db 'select run_id, path, seed from runs join traces using (trace_id) order by run_id')"
 fi
 
 restore_streams

@@ -344,29 +344,46 @@ static int write_job_list(const char *path, char **cmds, const size_t *line_firs
 	return 0;
 }
 
-/* Merge shards[0..n) into out, in order, in groups of
+/* The sweep's merges into OUT. */
+struct merger {
+	const char *out;
+	bool made;			/* a merge of this sweep opened OUT already */
+	struct fl_merge_stats stats;	/* what they found */
+};
+
+/* Merge shards[0..n) into OUT, in order, in groups of
  * fl_merge_fast_shards(), one transaction each: fl_merge() copies that many
  * shards a table at a time, and any beyond them row by row.  The ids and
- * rows are those of one merge of them all.  Adds to *stats; returns how
- * many were merged (n, or fewer when a merge failed, err saying why). */
-static size_t merge_groups(const char *out, const char *const *shards, size_t n,
-			   struct fl_merge_stats *stats, struct fl_err *err)
+ * rows are those of one merge of them all.  OUT goes through the store
+ * writer's checks once a sweep (FL_MERGE_OUT_MADE after), and its
+ * statistics are gathered by the last group when analyze (only that, with
+ * no shard left).  *done: how many were merged; 0, or -1 when a merge
+ * failed, err saying why. */
+static int merge_groups(struct merger *mg, const char *const *shards, size_t n, bool analyze,
+			size_t *done, struct fl_err *err)
 {
-	size_t group = fl_merge_fast_shards(), done = 0;
+	size_t group = fl_merge_fast_shards();
 
-	while (done < n) {
+	*done = 0;
+	while (*done < n || analyze) {
 		struct fl_merge_stats ms;
-		size_t k = n - done < group ? n - done : group;
+		size_t k = n - *done < group ? n - *done : group;
+		bool last = *done + k == n;
+		unsigned flags = (mg->made ? FL_MERGE_OUT_MADE : 0) |
+				 (analyze && last ? 0 : FL_MERGE_NO_ANALYZE);
 
-		if (fl_merge(out, shards + done, k, &ms, err) < 0)
+		if (fl_merge_ex(mg->out, shards + *done, k, flags, &ms, err) < 0)
+			return -1;
+		mg->made = true;
+		mg->stats.traces_added += ms.traces_added;
+		mg->stats.traces_known += ms.traces_known;
+		mg->stats.runs_added += ms.runs_added;
+		mg->stats.runs_known += ms.runs_known;
+		*done += k;
+		if (last)
 			break;
-		stats->traces_added += ms.traces_added;
-		stats->traces_known += ms.traces_known;
-		stats->runs_added += ms.runs_added;
-		stats->runs_known += ms.runs_known;
-		done += k;
 	}
-	return done;
+	return 0;
 }
 
 /* While GNU parallel runs the jobs, the shards it has finished are merged,
@@ -383,7 +400,7 @@ struct follow {
 	size_t next;			/* the first job not merged yet */
 	bool failed;			/* a merge failed: leave it to the last one */
 	off_t logsize;			/* the job log's size when last read */
-	struct fl_merge_stats stats;	/* what the merges along the way found */
+	struct merger merger;		/* the merges along the way, then the last */
 };
 
 /* GNU parallel's job log: a header, then per finished line of the job list
@@ -453,10 +470,10 @@ static void merge_finished(struct follow *f, const char *joblog, const char **sh
 		return;
 	for (size_t i = 0; i < n; i++)
 		shards[i] = f->jobs->v[f->next + i].shard;
-	done = merge_groups(f->o->out, shards, n, &f->stats, &err);
-	f->next += done;
-	if (done < n)
+	/* The statistics are left to the last merge. */
+	if (merge_groups(&f->merger, shards, n, false, &done, &err) < 0)
 		f->failed = true;
+	f->next += done;
 }
 
 static int run_parallel(const struct opts *o, const char *list, struct follow *f, const char **shards)
@@ -666,17 +683,17 @@ static void remove_cache(const char *cache)
  * the first follow->next jobs' shards, in order: merging them again would
  * only find their runs there, a pass over every shard after the last job. */
 static int merge_done(const struct opts *o, const char **shards, size_t nrest, size_t njobs,
-		      const struct follow *follow, struct fl_err *err)
+		      struct follow *follow, struct fl_err *err)
 {
-	struct fl_merge_stats ms = { 0 };
+	size_t done;
 
-	if (merge_groups(o->out, shards, nrest, &ms, err) < nrest) {
+	if (merge_groups(&follow->merger, shards, nrest, true, &done, err) < 0) {
 		fl_err_print(err, stderr);
 		return -1;
 	}
 	printf("sweep: %zu of %zu shards merged into %s: %" PRId64 " runs added, %" PRId64
-	       " already there\n", follow->next + nrest, njobs, o->out,
-	       ms.runs_added + follow->stats.runs_added, ms.runs_known + follow->stats.runs_known);
+	       " already there\n", follow->next + nrest, njobs, o->out, follow->merger.stats.runs_added,
+	       follow->merger.stats.runs_known);
 	return 0;
 }
 
@@ -691,7 +708,7 @@ static int sweep(struct opts *o, char **traces, size_t ntraces)
 	};
 	struct sweep_jobs jobs;
 	struct fl_err err = { 0 };
-	struct follow follow = { .o = o };
+	struct follow follow = { .o = o, .merger = { .out = o->out } };
 	char exe[PATH_MAX], list[PATH_MAX], cache[PATH_MAX];
 	char **cmds = NULL;
 	size_t *pending_job = NULL, *line_first = NULL;

@@ -942,9 +942,15 @@ int fl_merge_hash_only(const char *db, struct fl_err *err)
 int fl_merge(const char *out, const char *const *shards, size_t nshards,
 	     struct fl_merge_stats *stats, struct fl_err *err)
 {
+	return fl_merge_ex(out, shards, nshards, 0, stats, err);
+}
+
+int fl_merge_ex(const char *out, const char *const *shards, size_t nshards, unsigned flags,
+		struct fl_merge_stats *stats, struct fl_err *err)
+{
 	struct saved_indexes ix = { 0 };
 	struct merge m = { .out_path = out, .stats = stats };
-	bool created = access(out, F_OK) != 0, in_txn = false;
+	bool created = !(flags & FL_MERGE_OUT_MADE) && access(out, F_OK) != 0, in_txn = false;
 
 	memset(stats, 0, sizeof(*stats));
 	for (size_t i = 0; i < nshards; i++)
@@ -953,7 +959,7 @@ int fl_merge(const char *out, const char *const *shards, size_t nshards,
 			fl_err_hint(err, "name a new output database");
 			return err->code;
 		}
-	if (create_out(out, err))
+	if (!(flags & FL_MERGE_OUT_MADE) && create_out(out, err))
 		goto fail;
 	if (sqlite3_open_v2(out, &m.out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		sql_err(m.out, out, "cannot open for writing", err);
@@ -973,7 +979,8 @@ int fl_merge(const char *out, const char *const *shards, size_t nshards,
 	/* The query planner's statistics for the merged whole, as a replay
 	 * gathers them for its own. */
 	if (restore_indexes(&m, &ix, err) ||
-	    exec(m.out, out, ANALYZE_OUT_SQL, "cannot gather the query planner's statistics", err) ||
+	    (!(flags & FL_MERGE_NO_ANALYZE) &&
+	     exec(m.out, out, ANALYZE_OUT_SQL, "cannot gather the query planner's statistics", err)) ||
 	    exec(m.out, out, "COMMIT", "cannot commit the merge", err))
 		goto fail;
 	sqlite3_close(m.out);

@@ -77,6 +77,8 @@ is "and its outcome rows" \
 	"$(q ser.db 'select r.strategy, r.knobs, o.* from outcomes o join runs r using (run_id) order by 3, 4' | md5sum)" \
 	"$(q serial.db 'select r.strategy, r.knobs, o.* from outcomes o join runs r using (run_id) order by 3, 4' | md5sum)"
 is "the decode cache removed once all is merged" "$(ls -d ser.shards/decoded 2>/dev/null)" ""
+is "the planner's statistics cover the merged outcomes" \
+	"$(q ser.db "select count(*) > 0 from sqlite_stat1 where tbl = 'outcome_rows'")" 1
 
 if ! command -v parallel >/dev/null 2>&1; then
 	skip "sweep through GNU parallel" "GNU parallel is not installed (scripts/install-deps installs it)"
@@ -88,6 +90,9 @@ else
 	is "every job exited 0 under it" "$(tail -n +2 sw.db.shards/joblog | awk -F'\t' '$7 != 0' | wc -l)" 0
 	is "6 shards" "$(ls sw.db.shards/*.db | wc -l)" 6
 	is "6 runs merged" "$(q sw.db 'select count(*) from runs')" 6
+	# The merges along the way leave the statistics to the last one.
+	is "the planner's statistics cover the merged outcomes" \
+		"$(q sw.db "select count(*) > 0 from sqlite_stat1 where tbl = 'outcome_rows'")" 1
 	is "2 traces" "$(q sw.db 'select count(*) from traces')" 2
 	is "every shard holds its trace's hash" \
 		"$(for f in sw.db.shards/*.db; do q "$f" 'select length(content_hash) from traces'; done | sort -u)" 64

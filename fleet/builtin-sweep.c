@@ -271,16 +271,118 @@ static int run_wait(char *const argv[])
 	return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
-static int write_job_list(const char *path, char **cmds, size_t n)
+/* Jobs to a line of GNU parallel's job list: at most 7, so that the line's
+ * exit value can say which of them failed, one bit each, below 128. */
+#define GROUP_MAX 7
+/* A line takes at most 1/LINE_SHARE of the jobs left per job slot. */
+#define LINE_SHARE 3
+
+/* About how many jobs GNU parallel runs at once: -j (its default, one per
+ * CPU) on each host, or the N of an --sshlogin N/HOST. */
+static size_t job_slots(const struct opts *o)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t per = o->jobs ? strtoul(o->jobs, NULL, 10) : cpus > 0 ? (size_t)cpus : 1, n = 0;
+
+	if (!o->nsshlogin)
+		return per;
+	for (size_t i = 0; i < o->nsshlogin; i++) {
+		char *end;
+		unsigned long k = strtoul(o->sshlogin[i], &end, 10);
+
+		n += end != o->sshlogin[i] && *end == '/' && k ? k : per;
+	}
+	return n;
+}
+
+/* The lines of the job list: line l holds the commands line_first[l] to
+ * line_first[l + 1] - 1; returns how many lines.  GNU parallel costs some
+ * 30 ms of CPU per line it starts, a third of a short replay, so short
+ * jobs go several to a line: each line takes a share of the jobs left per
+ * job slot (up to GROUP_MAX), so the lines shrink towards the end and the
+ * last ones, which may leave a slot idle, are of one job.  With --serial
+ * (slots 0) every line is one job. */
+static size_t plan_lines(size_t slots, size_t n, size_t *line_first)
+{
+	size_t nlines = 0, i = 0;
+
+	while (i < n) {
+		size_t k = slots ? (n - i) / (slots * LINE_SHARE) : 1;
+
+		k = k < 1 ? 1 : k > GROUP_MAX ? GROUP_MAX : k;
+		line_first[nlines++] = i;
+		i += k;
+	}
+	line_first[nlines] = n;
+	return nlines;
+}
+
+/* The job list, a line per line_first[].  A line of one job is its
+ * command; a line of several runs them one after another whatever each
+ * gives, and exits with bit i set when its job i failed: GNU parallel's job
+ * log then says which jobs of the line finished (read_joblog()). */
+static int write_job_list(const char *path, char **cmds, const size_t *line_first, size_t nlines)
 {
 	FILE *f = fopen(path, "w");
 
 	if (!f)
 		return -errno;
-	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%s\n", cmds[i]);
+	for (size_t l = 0; l < nlines; l++) {
+		size_t i = line_first[l], k = line_first[l + 1] - i;
+
+		if (k == 1) {
+			fprintf(f, "%s\n", cmds[i]);
+			continue;
+		}
+		fprintf(f, "f=0;");
+		for (size_t j = 0; j < k; j++)
+			fprintf(f, " %s || f=$((f | %u));", cmds[i + j], 1u << j);
+		fprintf(f, " exit $f\n");
+	}
 	if (fclose(f) != 0)
 		return -EIO;
+	return 0;
+}
+
+/* The sweep's merges into OUT. */
+struct merger {
+	const char *out;
+	bool made;			/* a merge of this sweep opened OUT already */
+	struct fl_merge_stats stats;	/* what they found */
+};
+
+/* Merge shards[0..n) into OUT, in order, in groups of
+ * fl_merge_fast_shards(), one transaction each: fl_merge() copies that many
+ * shards a table at a time, and any beyond them row by row.  The ids and
+ * rows are those of one merge of them all.  OUT goes through the store
+ * writer's checks once a sweep (FL_MERGE_OUT_MADE after), and its
+ * statistics are gathered by the last group when analyze (only that, with
+ * no shard left).  *done: how many were merged; 0, or -1 when a merge
+ * failed, err saying why. */
+static int merge_groups(struct merger *mg, const char *const *shards, size_t n, bool analyze,
+			size_t *done, struct fl_err *err)
+{
+	size_t group = fl_merge_fast_shards();
+
+	*done = 0;
+	while (*done < n || analyze) {
+		struct fl_merge_stats ms;
+		size_t k = n - *done < group ? n - *done : group;
+		bool last = *done + k == n;
+		unsigned flags = (mg->made ? FL_MERGE_OUT_MADE : 0) |
+				 (analyze && last ? 0 : FL_MERGE_NO_ANALYZE);
+
+		if (fl_merge_ex(mg->out, shards + *done, k, flags, &ms, err) < 0)
+			return -1;
+		mg->made = true;
+		mg->stats.traces_added += ms.traces_added;
+		mg->stats.traces_known += ms.traces_known;
+		mg->stats.runs_added += ms.runs_added;
+		mg->stats.runs_known += ms.runs_known;
+		*done += k;
+		if (last)
+			break;
+	}
 	return 0;
 }
 
@@ -290,31 +392,37 @@ static int write_job_list(const char *path, char **cmds, size_t n)
 struct follow {
 	const struct opts *o;
 	struct sweep_jobs *jobs;
-	const size_t *pending_job;	/* the job of each line of jobs.txt */
+	const size_t *pending_job;	/* the job of each command of jobs.txt */
 	size_t npending;
+	const size_t *line_first;	/* the first command of each line of it */
+	size_t nlines;
 	bool *finished;			/* per job: its whole command exited 0 */
 	size_t next;			/* the first job not merged yet */
 	bool failed;			/* a merge failed: leave it to the last one */
 	off_t logsize;			/* the job log's size when last read */
-	struct fl_merge_stats stats;	/* what the merges along the way found */
+	struct merger merger;		/* the merges along the way, then the last */
 };
 
-/* GNU parallel's job log: a header, then per finished job a line whose
- * first field is its line in the job list and whose seventh its exit value. */
+/* GNU parallel's job log: a header, then per finished line of the job list
+ * a line whose first field is its number in the list, its seventh its exit
+ * value and its eighth the signal that killed it.  A job of the line
+ * finished when the line ran to its end and the job's bit of the exit
+ * value is clear (write_job_list()); a line of one job, when it exited 0. */
 static void read_joblog(struct follow *f, const char *joblog)
 {
 	FILE *fp = fopen(joblog, "r");
-	char line[CMD_MAX + 256];
+	char *line = NULL;
+	size_t cap = 0;
 
 	if (!fp)
 		return;
-	while (fgets(line, sizeof(line), fp)) {
+	while (getline(&line, &cap, fp) > 0) {
 		unsigned long seq;
-		long exitval;
+		long exitval, sig;
 		char *p = line, *end;
 
 		seq = strtoul(p, &end, 10);
-		if (end == p || *end != '\t' || seq < 1 || seq > f->npending)
+		if (end == p || *end != '\t' || seq < 1 || seq > f->nlines)
 			continue;	/* the header, or a line being written */
 		for (int field = 1; field < 7 && p; field++) {
 			p = strchr(p, '\t');
@@ -324,18 +432,26 @@ static void read_joblog(struct follow *f, const char *joblog)
 		if (!p)
 			continue;
 		exitval = strtol(p, &end, 10);
-		if (end != p && *end == '\t' && exitval == 0)
-			f->finished[f->pending_job[seq - 1]] = true;
+		if (end == p || *end != '\t')
+			continue;
+		p = end + 1;
+		sig = strtol(p, &end, 10);
+		if (end == p || *end != '\t' || sig != 0 || exitval < 0 || exitval >= 128)
+			continue;
+		for (size_t i = f->line_first[seq - 1], j = 0; i < f->line_first[seq]; i++, j++)
+			if (f->line_first[seq] - f->line_first[seq - 1] == 1 ? exitval == 0
+									    : !(exitval & (1L << j)))
+				f->finished[f->pending_job[i]] = true;
 	}
+	free(line);
 	fclose(fp);
 }
 
 static void merge_finished(struct follow *f, const char *joblog, const char **shards)
 {
-	struct fl_merge_stats ms;
 	struct fl_err err = { 0 };
 	struct stat st;
-	size_t n = 0;
+	size_t n = 0, done;
 
 	/* Polled often, so that the last shards are merged soon after their
 	 * jobs: the log is read again only when it has grown. */
@@ -354,13 +470,10 @@ static void merge_finished(struct follow *f, const char *joblog, const char **sh
 		return;
 	for (size_t i = 0; i < n; i++)
 		shards[i] = f->jobs->v[f->next + i].shard;
-	if (fl_merge(f->o->out, shards, n, &ms, &err) < 0) {
+	/* The statistics are left to the last merge. */
+	if (merge_groups(&f->merger, shards, n, false, &done, &err) < 0)
 		f->failed = true;
-		return;
-	}
-	f->stats.runs_added += ms.runs_added;
-	f->stats.runs_known += ms.runs_known;
-	f->next += n;
+	f->next += done;
 }
 
 static int run_parallel(const struct opts *o, const char *list, struct follow *f, const char **shards)
@@ -570,17 +683,17 @@ static void remove_cache(const char *cache)
  * the first follow->next jobs' shards, in order: merging them again would
  * only find their runs there, a pass over every shard after the last job. */
 static int merge_done(const struct opts *o, const char **shards, size_t nrest, size_t njobs,
-		      const struct follow *follow, struct fl_err *err)
+		      struct follow *follow, struct fl_err *err)
 {
-	struct fl_merge_stats ms = { 0 };
+	size_t done;
 
-	if (nrest && fl_merge(o->out, shards, nrest, &ms, err) < 0) {
+	if (merge_groups(&follow->merger, shards, nrest, true, &done, err) < 0) {
 		fl_err_print(err, stderr);
 		return -1;
 	}
 	printf("sweep: %zu of %zu shards merged into %s: %" PRId64 " runs added, %" PRId64
-	       " already there\n", follow->next + nrest, njobs, o->out,
-	       ms.runs_added + follow->stats.runs_added, ms.runs_known + follow->stats.runs_known);
+	       " already there\n", follow->next + nrest, njobs, o->out, follow->merger.stats.runs_added,
+	       follow->merger.stats.runs_known);
 	return 0;
 }
 
@@ -595,10 +708,10 @@ static int sweep(struct opts *o, char **traces, size_t ntraces)
 	};
 	struct sweep_jobs jobs;
 	struct fl_err err = { 0 };
-	struct follow follow = { .o = o };
+	struct follow follow = { .o = o, .merger = { .out = o->out } };
 	char exe[PATH_MAX], list[PATH_MAX], cache[PATH_MAX];
 	char **cmds = NULL;
-	size_t *pending_job = NULL;
+	size_t *pending_job = NULL, *line_first = NULL;
 	bool *finished = NULL;
 	const char **shards = NULL;
 	size_t npending = 0, ndone = 0, nfailed = 0;
@@ -626,7 +739,8 @@ static int sweep(struct opts *o, char **traces, size_t ntraces)
 	shards = calloc(jobs.n + 1, sizeof(*shards));
 	pending_job = calloc(jobs.n + 1, sizeof(*pending_job));
 	finished = calloc(jobs.n + 1, sizeof(*finished));
-	if (!cmds || !shards || !pending_job || !finished)
+	line_first = calloc(jobs.n + 1, sizeof(*line_first));
+	if (!cmds || !shards || !pending_job || !finished || !line_first)
 		goto out;
 	snprintf(cache, sizeof(cache), "%s/decoded", o->dir);
 	if (pending_commands(exe, &jobs, cache, cmds, pending_job, &npending) < 0)
@@ -649,12 +763,14 @@ static int sweep(struct opts *o, char **traces, size_t ntraces)
 	print_plan(o, jobs.n, npending);
 	if (npending) {
 		snprintf(list, sizeof(list), "%s/jobs.txt", o->dir);
-		if (write_job_list(list, cmds, npending) < 0) {
+		follow.nlines = plan_lines(o->serial ? 0 : job_slots(o), npending, line_first);
+		if (write_job_list(list, cmds, line_first, follow.nlines) < 0) {
 			fl_error("%s: cannot write the job list: %s", list, strerror(errno));
 			goto out;
 		}
 		follow.jobs = &jobs;
 		follow.pending_job = pending_job;
+		follow.line_first = line_first;
 		follow.npending = npending;
 		follow.finished = finished;
 		if ((o->serial ? run_serial(cmds, npending) : run_parallel(o, list, &follow, shards)) < 0)
@@ -680,6 +796,7 @@ out:
 	for (size_t i = 0; cmds && i < npending; i++)
 		free(cmds[i]);
 	free(pending_job);
+	free(line_first);
 	free(finished);
 	free(cmds);
 	free(shards);

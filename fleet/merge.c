@@ -20,6 +20,10 @@
 #include "fl_sha256.h"
 #include "fl_sql.h"
 
+/* The statistics of OUT alone: a bare ANALYZE would write them into the
+ * attached shards too.  (FL_STORE_ANALYZE_SQL ends with its ANALYZE.) */
+#define ANALYZE_OUT_SQL FL_STORE_ANALYZE_SQL " main"
+
 #define MAX_COLS 48
 #define NAME_MAX_LEN 64
 
@@ -46,6 +50,7 @@ struct merge {
 	struct trace_map *tmap;
 	size_t ntmap, captmap;
 	struct fl_merge_stats *stats;
+	int nattached, maxattach;	/* shards attached to out, and SQLite's limit */
 };
 
 /* A statement text built piece by piece; too long is an error, not a cut. */
@@ -267,11 +272,22 @@ static void hash_value(struct fl_sha256 *h, struct rowbuf *rb, sqlite3_stmt *s, 
 		rb_add(h, rb, p, (size_t)v);
 }
 
-/* Hash the rows of table t with trace_id = id, in db, in primary key order
+/* Where a database's rows are read: a connection and the schema name its
+ * tables are under there.  A shard is attached to OUT's connection (its
+ * rows copied by one INSERT ... SELECT per table and key), or, past
+ * SQLite's limit on attached databases, read through a connection of its
+ * own ("main") and copied row by row. */
+struct src {
+	sqlite3 *db;
+	const char *path;
+	const char *schema;
+};
+
+/* Hash the rows of table t with trace_id = id, in src, in primary key order
  * (a walk of the key's b-tree; every row in value order when the table has
  * no key beyond trace_id). */
-static int hash_table(struct fl_sha256 *h, sqlite3 *db, const char *path, const struct table *t,
-		      int64_t id, struct fl_err *err)
+static int hash_table(struct fl_sha256 *h, const struct src *src, const struct table *t, int64_t id,
+		      struct fl_err *err)
 {
 	const char *cols[MAX_COLS];
 	int n = content_cols(t, cols), rc;
@@ -284,7 +300,7 @@ static int hash_table(struct fl_sha256 *h, sqlite3 *db, const char *path, const 
 		sql_add(&q, "%s\"%s\"", i ? "," : "", cols[i]);
 		fl_sha256_update(h, cols[i], strlen(cols[i]) + 1);
 	}
-	sql_add(&q, " FROM \"%s\" WHERE trace_id = ?", t->name);
+	sql_add(&q, " FROM \"%s\".\"%s\" WHERE trace_id = ?", src->schema, t->name);
 	if (t->npk > 1 || (t->npk == 1 && t->pk[0] != t->trace_col)) {
 		sql_add(&q, " ORDER BY ");
 		for (int i = 0, k = 0; i < t->npk; i++)
@@ -295,7 +311,7 @@ static int hash_table(struct fl_sha256 *h, sqlite3 *db, const char *path, const 
 		for (int i = 0; i < n; i++)
 			sql_add(&q, "%s%d", i ? "," : "", i + 1);
 	}
-	if (prepare(db, path, &q, &s, err))
+	if (prepare(src->db, src->path, &q, &s, err))
 		return err->code;
 	sqlite3_bind_int64(s, 1, id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -309,23 +325,23 @@ static int hash_table(struct fl_sha256 *h, sqlite3 *db, const char *path, const 
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
-		return sql_err(db, path, "cannot read a trace", err);
+		return sql_err(src->db, src->path, "cannot read a trace", err);
 	return 0;
 }
 
-/* The hash of trace id in db: its traces row and the rows of every table
+/* The hash of trace id in src: its traces row and the rows of every table
  * that belongs to a trace alone (not to a run). */
-static int trace_hash(const struct merge *m, sqlite3 *db, const char *path, int64_t id, char hex[65],
+static int trace_hash(const struct merge *m, const struct src *src, int64_t id, char hex[65],
 		      struct fl_err *err)
 {
 	struct fl_sha256 h;
 	uint8_t d[32];
 
 	fl_sha256_init(&h);
-	if (hash_table(&h, db, path, &m->traces, id, err))
+	if (hash_table(&h, src, &m->traces, id, err))
 		return err->code;
 	for (size_t i = 0; i < m->nkeyed; i++)
-		if (m->keyed[i].run_col < 0 && hash_table(&h, db, path, &m->keyed[i], id, err))
+		if (m->keyed[i].run_col < 0 && hash_table(&h, src, &m->keyed[i], id, err))
 			return err->code;
 	fl_sha256_final(&h, d);
 	fl_sha256_hex(d, hex);
@@ -335,14 +351,15 @@ static int trace_hash(const struct merge *m, sqlite3 *db, const char *path, int6
 /* Give every trace of OUT without a hash its hash. */
 static int hash_out_traces(struct merge *m, struct fl_err *err)
 {
+	const struct src out = { .db = m->out, .path = m->out_path, .schema = "main" };
 	sqlite3_stmt *sel, *upd;
 	int rc;
 
-	if (sqlite3_prepare_v2(m->out, "SELECT trace_id FROM traces WHERE content_hash IS NULL", -1, &sel,
-			       NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(m->out, "SELECT trace_id FROM main.traces WHERE content_hash IS NULL", -1,
+			       &sel, NULL) != SQLITE_OK)
 		return sql_err(m->out, m->out_path, "cannot read the traces", err);
-	if (sqlite3_prepare_v2(m->out, "UPDATE traces SET content_hash = ? WHERE trace_id = ?", -1, &upd,
-			       NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(m->out, "UPDATE main.traces SET content_hash = ? WHERE trace_id = ?", -1,
+			       &upd, NULL) != SQLITE_OK) {
 		sqlite3_finalize(sel);
 		return sql_err(m->out, m->out_path, "cannot read the traces", err);
 	}
@@ -350,7 +367,7 @@ static int hash_out_traces(struct merge *m, struct fl_err *err)
 		int64_t id = sqlite3_column_int64(sel, 0);
 		char hex[65];
 
-		if (trace_hash(m, m->out, m->out_path, id, hex, err))
+		if (trace_hash(m, &out, id, hex, err))
 			break;
 		sqlite3_bind_text(upd, 1, hex, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(upd, 2, id);
@@ -370,10 +387,61 @@ static int hash_out_traces(struct merge *m, struct fl_err *err)
 /* ---------------------------------------------------------------------- */
 /* Copying rows */
 
+/* An attached shard's rows of t with key = ?1 into OUT in one statement:
+ * INSERT ... SELECT, trace_id and run_id given as ?2 and ?3 when replaced.
+ * Its SELECT is the row-by-row copy's, planned alike from the shard's
+ * statistics, so the rows come in the same order (a scan's, or the key's
+ * index's): a rowid table's rows get the rowids they get one by one. */
+static int copy_rows_attached(struct merge *m, const struct src *src, const struct table *t,
+			      const char *key, int64_t src_id, int64_t new_trace, int64_t new_run,
+			      int skip_col, int64_t *last_id, struct fl_err *err)
+{
+	struct sql q = { .n = 0 };
+	sqlite3_stmt *ins = NULL;
+	int n = 0;
+
+	sql_add(&q, "INSERT INTO main.\"%s\" (", t->name);
+	for (int i = 0; i < t->ncols; i++)
+		if (i != skip_col)
+			sql_add(&q, "%s\"%s\"", n++ ? "," : "", t->col[i]);
+	sql_add(&q, ") SELECT ");
+	n = 0;
+	for (int i = 0; i < t->ncols; i++) {
+		if (i == skip_col)
+			continue;
+		sql_add(&q, "%s", n++ ? "," : "");
+		if (i == t->hash_col)	/* stored by the caller; a shard may predate it */
+			sql_add(&q, "NULL");
+		else if (i == t->trace_col && new_trace > 0)
+			sql_add(&q, "?2");
+		else if (i == t->run_col && new_run > 0)
+			sql_add(&q, "?3");
+		else
+			sql_add(&q, "\"%s\"", t->col[i]);
+	}
+	sql_add(&q, " FROM \"%s\".\"%s\" WHERE \"%s\" = ?1", src->schema, t->name, key);
+	if (prepare(m->out, src->path, &q, &ins, err)) {
+		if (err->code == -EIO)	/* the shard's table differs from OUT's */
+			fl_err_hint(err, "merge databases written by the same faultline version");
+		return err->code;
+	}
+	sqlite3_bind_int64(ins, 1, src_id);
+	if (new_trace > 0)
+		sqlite3_bind_int64(ins, 2, new_trace);
+	if (new_run > 0)
+		sqlite3_bind_int64(ins, 3, new_run);
+	if (sqlite3_step(ins) != SQLITE_DONE)
+		sql_err(m->out, m->out_path, "cannot add the rows", err);
+	else if (last_id)
+		*last_id = sqlite3_last_insert_rowid(m->out);
+	sqlite3_finalize(ins);
+	return err->code;
+}
+
 /* Copy the rows of t whose column key equals src_id from the shard into
  * OUT, with trace_id and run_id replaced (when new_trace / new_run > 0).
  * skip_col: a column of t left out (traces' own id), or -1. */
-static int copy_rows(struct merge *m, sqlite3 *src, const char *src_path, const struct table *t,
+static int copy_rows(struct merge *m, const struct src *src, const struct table *t,
 		     const char *key, int64_t src_id, int64_t new_trace, int64_t new_run, int skip_col,
 		     int64_t *last_id, struct fl_err *err)
 {
@@ -381,8 +449,11 @@ static int copy_rows(struct merge *m, sqlite3 *src, const char *src_path, const 
 	sqlite3_stmt *sel = NULL, *ins = NULL;
 	int n = 0, rc;
 
+	if (src->db == m->out)
+		return copy_rows_attached(m, src, t, key, src_id, new_trace, new_run, skip_col, last_id,
+					  err);
 	sql_add(&sq, "SELECT ");
-	sql_add(&iq, "INSERT INTO \"%s\" (", t->name);
+	sql_add(&iq, "INSERT INTO main.\"%s\" (", t->name);
 	for (int i = 0; i < t->ncols; i++) {
 		if (i == skip_col)
 			continue;
@@ -392,12 +463,12 @@ static int copy_rows(struct merge *m, sqlite3 *src, const char *src_path, const 
 		sql_add(&iq, "%s\"%s\"", n ? "," : "", t->col[i]);
 		n++;
 	}
-	sql_add(&sq, " FROM \"%s\" WHERE \"%s\" = ?", t->name, key);
+	sql_add(&sq, " FROM \"%s\".\"%s\" WHERE \"%s\" = ?", src->schema, t->name, key);
 	sql_add(&iq, ") VALUES (");
 	for (int i = 0; i < n; i++)
 		sql_add(&iq, "%s?", i ? "," : "");
 	sql_add(&iq, ")");
-	if (prepare(src, src_path, &sq, &sel, err) || prepare(m->out, m->out_path, &iq, &ins, err)) {
+	if (prepare(src->db, src->path, &sq, &sel, err) || prepare(m->out, m->out_path, &iq, &ins, err)) {
 		sqlite3_finalize(sel);
 		if (err->code == -EIO)	/* the shard's table differs from OUT's */
 			fl_err_hint(err, "merge databases written by the same faultline version");
@@ -427,7 +498,7 @@ static int copy_rows(struct merge *m, sqlite3 *src, const char *src_path, const 
 		sqlite3_reset(ins);
 	}
 	if (!err->code && rc != SQLITE_DONE)
-		sql_err(src, src_path, "cannot read a row", err);
+		sql_err(src->db, src->path, "cannot read a row", err);
 	sqlite3_finalize(sel);
 	sqlite3_finalize(ins);
 	return err->code;
@@ -436,15 +507,16 @@ static int copy_rows(struct merge *m, sqlite3 *src, const char *src_path, const 
 /* A tally table (schemas/outcomes.sql, @tallies) the shard was written
  * without: derived data, so its runs are copied without it and read from
  * their outcomes, as in the shard. */
-static bool tally_missing(sqlite3 *src, const char *table)
+static bool tally_missing(const struct src *src, const char *table)
 {
+	struct sql q = { .n = 0 };
 	sqlite3_stmt *s;
 	bool found = true;
 
 	if (strncmp(table, "tally_", 6) != 0)
 		return false;
-	if (sqlite3_prepare_v2(src, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-			       -1, &s, NULL) != SQLITE_OK)
+	sql_add(&q, "SELECT 1 FROM \"%s\".sqlite_master WHERE type = 'table' AND name = ?", src->schema);
+	if (q.overflow || sqlite3_prepare_v2(src->db, q.s, -1, &s, NULL) != SQLITE_OK)
 		return false;	/* copy_rows() says what fails */
 	sqlite3_bind_text(s, 1, table, -1, SQLITE_STATIC);
 	found = sqlite3_step(s) == SQLITE_ROW;
@@ -461,13 +533,13 @@ static int64_t mapped_trace(const struct merge *m, int64_t from)
 }
 
 /* One trace of the shard: found in OUT by its hash, or copied. */
-static int merge_trace(struct merge *m, sqlite3 *src, const char *src_path, int64_t id,
-		       const char *hash, struct fl_err *err)
+static int merge_trace(struct merge *m, const struct src *src, int64_t id, const char *hash,
+		       struct fl_err *err)
 {
 	sqlite3_stmt *s;
 	int64_t to = 0;
 
-	if (sqlite3_prepare_v2(m->out, "SELECT trace_id FROM traces WHERE content_hash = ?"
+	if (sqlite3_prepare_v2(m->out, "SELECT trace_id FROM main.traces WHERE content_hash = ?"
 				       " ORDER BY trace_id LIMIT 1", -1, &s, NULL) != SQLITE_OK)
 		return sql_err(m->out, m->out_path, "cannot read the traces", err);
 	sqlite3_bind_text(s, 1, hash, -1, SQLITE_TRANSIENT);
@@ -477,11 +549,10 @@ static int merge_trace(struct merge *m, sqlite3 *src, const char *src_path, int6
 	if (to) {
 		m->stats->traces_known++;
 	} else {
-		if (copy_rows(m, src, src_path, &m->traces, "trace_id", id, 0, 0, m->traces.trace_col, &to,
-			      err))
+		if (copy_rows(m, src, &m->traces, "trace_id", id, 0, 0, m->traces.trace_col, &to, err))
 			return err->code;
-		if (sqlite3_prepare_v2(m->out, "UPDATE traces SET content_hash = ? WHERE trace_id = ?", -1,
-				       &s, NULL) != SQLITE_OK)
+		if (sqlite3_prepare_v2(m->out, "UPDATE main.traces SET content_hash = ? WHERE trace_id = ?",
+				       -1, &s, NULL) != SQLITE_OK)
 			return sql_err(m->out, m->out_path, "cannot store a trace's hash", err);
 		sqlite3_bind_text(s, 1, hash, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(s, 2, to);
@@ -492,7 +563,7 @@ static int merge_trace(struct merge *m, sqlite3 *src, const char *src_path, int6
 		sqlite3_finalize(s);
 		for (size_t i = 0; i < m->nkeyed; i++)
 			if (m->keyed[i].run_col < 0 &&
-			    copy_rows(m, src, src_path, &m->keyed[i], "trace_id", id, to, 0, -1, NULL, err))
+			    copy_rows(m, src, &m->keyed[i], "trace_id", id, to, 0, -1, NULL, err))
 				return err->code;
 		m->stats->traces_added++;
 	}
@@ -530,7 +601,7 @@ static void bind_identity(const struct table *runs, sqlite3_stmt *dst, int first
 			sqlite3_bind_value(dst, p++, sqlite3_column_value(row, i));
 }
 
-static int merge_runs(struct merge *m, sqlite3 *src, const char *src_path, struct fl_err *err)
+static int merge_runs(struct merge *m, const struct src *src, struct fl_err *err)
 {
 	struct sql sq = { .n = 0 }, oq = { .n = 0 }, cq = { .n = 0 };
 	sqlite3_stmt *sel = NULL, *in_out = NULL, *in_src = NULL;
@@ -539,13 +610,14 @@ static int merge_runs(struct merge *m, sqlite3 *src, const char *src_path, struc
 	sql_add(&sq, "SELECT ");
 	for (int i = 0; i < m->runs.ncols; i++)
 		sql_add(&sq, "%s\"%s\"", i ? "," : "", m->runs.col[i]);
-	sql_add(&sq, " FROM runs ORDER BY run_id");
-	sql_add(&oq, "SELECT count(*) FROM runs WHERE trace_id = ?");
+	sql_add(&sq, " FROM \"%s\".runs ORDER BY run_id", src->schema);
+	sql_add(&oq, "SELECT count(*) FROM main.runs WHERE trace_id = ?");
 	run_identity(&m->runs, &oq);
-	sql_add(&cq, "SELECT count(*) FROM runs WHERE trace_id = ? AND run_id <= ?");
+	sql_add(&cq, "SELECT count(*) FROM \"%s\".runs WHERE trace_id = ? AND run_id <= ?", src->schema);
 	run_identity(&m->runs, &cq);
-	if (prepare(src, src_path, &sq, &sel, err) || prepare(m->out, m->out_path, &oq, &in_out, err) ||
-	    prepare(src, src_path, &cq, &in_src, err))
+	if (prepare(src->db, src->path, &sq, &sel, err) ||
+	    prepare(m->out, m->out_path, &oq, &in_out, err) ||
+	    prepare(src->db, src->path, &cq, &in_src, err))
 		goto out;
 	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
 		int64_t run = sqlite3_column_int64(sel, m->runs.run_col);
@@ -554,7 +626,7 @@ static int merge_runs(struct merge *m, sqlite3 *src, const char *src_path, struc
 
 		if (!to) {
 			fl_err_set(err, -EINVAL, "%s: run %" PRId64 " names trace %" PRId64
-				   ", which the database does not hold", src_path, run, trace);
+				   ", which the database does not hold", src->path, run, trace);
 			goto out;
 		}
 		/* How many copies of this run OUT holds, and which copy this is. */
@@ -568,7 +640,7 @@ static int merge_runs(struct merge *m, sqlite3 *src, const char *src_path, struc
 			goto out;
 		}
 		if (sqlite3_step(in_src) != SQLITE_ROW) {
-			sql_err(src, src_path, "cannot read the runs", err);
+			sql_err(src->db, src->path, "cannot read the runs", err);
 			goto out;
 		}
 		have = sqlite3_column_int64(in_out, 0);
@@ -579,18 +651,16 @@ static int merge_runs(struct merge *m, sqlite3 *src, const char *src_path, struc
 			m->stats->runs_known++;
 			continue;
 		}
-		if (copy_rows(m, src, src_path, &m->runs, "run_id", run, to, 0, m->runs.run_col, &new_run,
-			      err))
+		if (copy_rows(m, src, &m->runs, "run_id", run, to, 0, m->runs.run_col, &new_run, err))
 			goto out;
 		for (size_t i = 0; i < m->nkeyed; i++)
 			if (m->keyed[i].run_col >= 0 && !tally_missing(src, m->keyed[i].name) &&
-			    copy_rows(m, src, src_path, &m->keyed[i], "run_id", run, to, new_run, -1, NULL,
-				      err))
+			    copy_rows(m, src, &m->keyed[i], "run_id", run, to, new_run, -1, NULL, err))
 				goto out;
 		m->stats->runs_added++;
 	}
 	if (rc != SQLITE_DONE)
-		sql_err(src, src_path, "cannot read the runs", err);
+		sql_err(src->db, src->path, "cannot read the runs", err);
 out:
 	sqlite3_finalize(sel);
 	sqlite3_finalize(in_out);
@@ -598,48 +668,105 @@ out:
 	return err->code;
 }
 
-/* One shard, read in one read transaction (one snapshot). */
-static int merge_shard(struct merge *m, const char *path, struct fl_err *err)
+/* Does src's table have the column? */
+static bool has_column(const struct src *src, const char *table, const char *column)
 {
-	sqlite3 *src = NULL;
-	sqlite3_stmt *s = NULL;
-	bool stored_hash;
-	int rc, version;
+	sqlite3_stmt *s;
+	bool found;
 
-	/* The readers' checks and messages (a missing file, not faultline's),
-	 * then a connection that may write, only so that its close checkpoints
-	 * and removes the WAL files a read-only one would leave beside the
-	 * shard; it writes nothing (query_only). */
-	if (fl_store_open_read(path, &src, err) < 0)
-		return err->code;
-	sqlite3_close(src);
-	src = NULL;
-	if (sqlite3_open_v2(path, &src, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		sql_err(src, path, "cannot open", err);
-		goto out;
-	}
-	sqlite3_busy_timeout(src, 5000);
-	if (exec(src, path, "PRAGMA query_only = 1", "cannot open", err))
-		goto out;
-	version = fl_store_check(src, path, err);
+	if (sqlite3_prepare_v2(src->db, "SELECT 1 FROM pragma_table_info(?1, ?3) WHERE name = ?2", -1, &s,
+			       NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_text(s, 1, table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, column, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, src->schema, -1, SQLITE_STATIC);
+	found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return found;
+}
+
+/* The shard's schema version, through a connection of its own: 0, or a
+ * negative code. */
+static int check_version(sqlite3 *db, const char *path, struct fl_err *err)
+{
+	int version = fl_store_check(db, path, err);
+
 	if (version < 0)
-		goto out;
+		return version;
 	if (version != FL_STORE_VERSION) {
 		fl_err_set(err, -EINVAL, "%s: schema version %d, not this faultline's %d", path, version,
 			   FL_STORE_VERSION);
 		fl_err_hint(err, "replay its traces again with this faultline, then merge");
-		goto out;
+		return err->code;
 	}
-	if (exec(src, path, "BEGIN", "cannot start reading", err))
+	return 0;
+}
+
+/* Open the shard to be read: attached to OUT's connection while SQLite's
+ * limit allows, else through a connection of its own (*own), in a read
+ * transaction there.  Either way it is read in one snapshot: an attached
+ * database is read inside OUT's transaction, which holds its read
+ * transaction until the merge commits. */
+static int open_shard(struct merge *m, const char *path, struct src *src, char *schema, size_t size,
+		      sqlite3 **own, struct fl_err *err)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s;
+
+	/* The readers' checks and messages (a missing file, not faultline's).
+	 * The shard is then opened by a connection that may write, only so
+	 * that its close checkpoints and removes the WAL files a read-only
+	 * one would leave beside the shard; nothing is written to it. */
+	if (fl_store_open_read(path, &db, err) < 0)
+		return err->code;
+	if (m->nattached < m->maxattach) {
+		int rc = check_version(db, path, err);
+
+		sqlite3_close(db);
+		if (rc)
+			return rc;
+		snprintf(schema, size, "shard%d", m->nattached);
+		if (sqlite3_prepare_v2(m->out, "ATTACH ?1 AS ?2", -1, &s, NULL) != SQLITE_OK)
+			return sql_err(m->out, path, "cannot open", err);
+		sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, schema, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s);
+		sqlite3_finalize(s);
+		if (rc != SQLITE_DONE)
+			return sql_err(m->out, path, "cannot open", err);
+		m->nattached++;
+		*src = (struct src){ .db = m->out, .path = path, .schema = schema };
+		return 0;
+	}
+	sqlite3_close(db);
+	if (sqlite3_open_v2(path, own, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		return sql_err(*own, path, "cannot open", err);
+	sqlite3_busy_timeout(*own, 5000);
+	if (exec(*own, path, "PRAGMA query_only = 1", "cannot open", err) ||
+	    check_version(*own, path, err) ||
+	    exec(*own, path, "BEGIN", "cannot start reading", err))
+		return err->code;
+	*src = (struct src){ .db = *own, .path = path, .schema = "main" };
+	return 0;
+}
+
+/* One shard, read in one snapshot. */
+static int merge_shard(struct merge *m, const char *path, struct fl_err *err)
+{
+	sqlite3 *own = NULL;
+	sqlite3_stmt *s = NULL;
+	struct src src = { .schema = "main" };
+	struct sql q = { .n = 0 };
+	char schema[32];
+	int rc;
+
+	if (open_shard(m, path, &src, schema, sizeof(schema), &own, err))
 		goto out;
 	m->ntmap = 0;
-	stored_hash = fl_sql_has_column(src, "traces", "content_hash");
-	if (sqlite3_prepare_v2(src, stored_hash ? "SELECT trace_id, content_hash FROM traces ORDER BY trace_id"
-						: "SELECT trace_id, NULL FROM traces ORDER BY trace_id",
-			       -1, &s, NULL) != SQLITE_OK) {
-		sql_err(src, path, "cannot read the traces", err);
+	sql_add(&q, "SELECT trace_id, %s FROM \"%s\".traces ORDER BY trace_id",
+		has_column(&src, "traces", "content_hash") ? "content_hash" : "NULL", src.schema);
+	if (prepare(src.db, path, &q, &s, err))
 		goto out;
-	}
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(s, 0);
 		const char *stored = (const char *)sqlite3_column_text(s, 1);
@@ -648,19 +775,19 @@ static int merge_shard(struct merge *m, const char *path, struct fl_err *err)
 		/* A hash a merge stored is the rows' hash; any other is computed. */
 		if (stored && strlen(stored) == 64)
 			memcpy(hex, stored, 65);
-		else if (trace_hash(m, src, path, id, hex, err))
+		else if (trace_hash(m, &src, id, hex, err))
 			goto out;
-		if (merge_trace(m, src, path, id, hex, err))
+		if (merge_trace(m, &src, id, hex, err))
 			goto out;
 	}
 	if (rc != SQLITE_DONE) {
-		sql_err(src, path, "cannot read the traces", err);
+		sql_err(src.db, path, "cannot read the traces", err);
 		goto out;
 	}
-	merge_runs(m, src, path, err);
+	merge_runs(m, &src, err);
 out:
 	sqlite3_finalize(s);
-	sqlite3_close(src);
+	sqlite3_close(own);
 	return err->code;
 }
 
@@ -769,6 +896,22 @@ static void free_indexes(struct saved_indexes *ix)
 	free(ix->sql);
 }
 
+size_t fl_merge_fast_shards(void)
+{
+	static int n;
+	sqlite3 *db = NULL;
+
+	if (n)
+		return (size_t)n;
+	/* The limit is the library's, asked of a connection of its own. */
+	if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK)
+		n = sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, -1);
+	sqlite3_close(db);
+	if (n < 1)
+		n = 1;
+	return (size_t)n;
+}
+
 int fl_merge_hash_only(const char *db, struct fl_err *err)
 {
 	struct fl_merge_stats stats;
@@ -799,9 +942,15 @@ int fl_merge_hash_only(const char *db, struct fl_err *err)
 int fl_merge(const char *out, const char *const *shards, size_t nshards,
 	     struct fl_merge_stats *stats, struct fl_err *err)
 {
+	return fl_merge_ex(out, shards, nshards, 0, stats, err);
+}
+
+int fl_merge_ex(const char *out, const char *const *shards, size_t nshards, unsigned flags,
+		struct fl_merge_stats *stats, struct fl_err *err)
+{
 	struct saved_indexes ix = { 0 };
 	struct merge m = { .out_path = out, .stats = stats };
-	bool created = access(out, F_OK) != 0, in_txn = false;
+	bool created = !(flags & FL_MERGE_OUT_MADE) && access(out, F_OK) != 0, in_txn = false;
 
 	memset(stats, 0, sizeof(*stats));
 	for (size_t i = 0; i < nshards; i++)
@@ -810,13 +959,14 @@ int fl_merge(const char *out, const char *const *shards, size_t nshards,
 			fl_err_hint(err, "name a new output database");
 			return err->code;
 		}
-	if (create_out(out, err))
+	if (!(flags & FL_MERGE_OUT_MADE) && create_out(out, err))
 		goto fail;
 	if (sqlite3_open_v2(out, &m.out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		sql_err(m.out, out, "cannot open for writing", err);
 		goto fail;
 	}
 	sqlite3_busy_timeout(m.out, 5000);
+	m.maxattach = sqlite3_limit(m.out, SQLITE_LIMIT_ATTACHED, -1);
 	if (exec(m.out, out, "BEGIN IMMEDIATE", "cannot start the merge", err))
 		goto fail;
 	in_txn = true;
@@ -829,8 +979,8 @@ int fl_merge(const char *out, const char *const *shards, size_t nshards,
 	/* The query planner's statistics for the merged whole, as a replay
 	 * gathers them for its own. */
 	if (restore_indexes(&m, &ix, err) ||
-	    exec(m.out, out, FL_STORE_ANALYZE_SQL, "cannot gather the query planner's statistics",
-		 err) ||
+	    (!(flags & FL_MERGE_NO_ANALYZE) &&
+	     exec(m.out, out, ANALYZE_OUT_SQL, "cannot gather the query planner's statistics", err)) ||
 	    exec(m.out, out, "COMMIT", "cannot commit the merge", err))
 		goto fail;
 	sqlite3_close(m.out);

@@ -23,6 +23,11 @@
  *   a table added to schemas/outcomes.sql is merged without a change here.
  * - Everything happens in one transaction on OUT: a merge that fails, or
  *   is killed, leaves OUT as it was (and a new OUT is removed).
+ * - The first shards, as many as SQLite attaches to one connection, are
+ *   attached to OUT's and copied a table at a time (INSERT ... SELECT); the
+ *   others row by row.  The result is the same: a caller with many shards
+ *   that may commit them in several transactions (a sweep) merges them
+ *   faster in groups of fl_merge_fast_shards().
  */
 #ifndef FL_MERGE_H
 #define FL_MERGE_H
@@ -43,6 +48,25 @@ struct fl_merge_stats {
  * negative code with err naming the shard and what failed. */
 int fl_merge(const char *out, const char *const *shards, size_t nshards,
 	     struct fl_merge_stats *stats, struct fl_err *err);
+
+/* fl_merge_ex()'s flags, for a caller that merges into one OUT again and
+ * again (a sweep, as its jobs finish).  FL_MERGE_OUT_MADE: out is a
+ * database an fl_merge_ex() of this process made or checked already, so it
+ * is not opened through the store writer again (which checks it, adds
+ * what an older schema lacks, gathers statistics, checkpoints and syncs:
+ * tens of ms a call).  FL_MERGE_NO_ANALYZE: the query planner's statistics
+ * are left to a later merge (the last). */
+#define FL_MERGE_OUT_MADE	0x1u
+#define FL_MERGE_NO_ANALYZE	0x2u
+
+/* fl_merge() with flags; nshards may be 0 (with no FL_MERGE_NO_ANALYZE:
+ * only gather the statistics). */
+int fl_merge_ex(const char *out, const char *const *shards, size_t nshards, unsigned flags,
+		struct fl_merge_stats *stats, struct fl_err *err);
+
+/* How many shards one fl_merge() copies a table at a time (SQLite's limit
+ * on attached databases, 10 by default); the rest it copies row by row. */
+size_t fl_merge_fast_shards(void);
 
 /* Compute and store the content hash of every trace of db that has none
  * (adding traces.content_hash when missing): a merge of db then takes the

@@ -116,6 +116,34 @@ expect_ok "a merged database merges into another" merge -q "$d/m2.db" "$d/m.db"
 is "as the same rows" "$(dump "$d/m2.db")" "$before"
 is "-q prints nothing" "$FL_OUT" ""
 
+# More shards than SQLite attaches to one connection (10 here): the merge
+# attaches the first ones and reads the others through a connection of
+# their own.  One call gives what merging them one by one gives: the same
+# rows in the same rowid order (.dump), a trace first met past the limit
+# included; and it writes nothing into the shards.
+many=()
+for k in $(seq 1 12); do
+	cp "$d/s2.db" "$d/many$k.db"
+	sqlite3 "$d/many$k.db" "update runs set seed = $k"
+	many+=("$d/many$k.db")
+	[ "$k" = 4 ] && many+=("$d/s1.db")
+done
+many+=("$d/s3.db")
+sums=$(md5sum "${many[@]}")
+expect_ok "merge 14 shards in one call" merge -q "$d/many.db" "${many[@]}"
+for s in "${many[@]}"; do
+	"$FAULTLINE" merge -q "$d/one.db" "$s" 2>"$d/err" || not_ok "merge $s alone" "$(cat "$d/err")"
+done
+is "gives 14 runs" "$(q "$d/many.db" 'select count(*) from runs')" 14
+dumpall() { sqlite3 "$1" .dump | grep -v sqlite_stat; }
+if [ "$(dumpall "$d/many.db")" = "$(dumpall "$d/one.db")" ]; then
+	ok "the same database as merging them one by one ($(dumpall "$d/one.db" | wc -l) lines)"
+else
+	not_ok "the same database as merging them one by one" \
+		"$(diff <(dumpall "$d/one.db") <(dumpall "$d/many.db") | head -5)"
+fi
+is "the shards are as they were" "$(md5sum "${many[@]}")" "$sums"
+
 # Identical runs inside one shard are counted, not collapsed.
 sqlite3 "$d/s1.db" "insert into runs select null, trace_id, strategy, profile, knobs, seed, tool_version,
 	created_at, wall_ms, cost_table, faults, fallbacks, unplaced from runs where run_id = 1"

@@ -77,6 +77,8 @@ is "and its outcome rows" \
 	"$(q ser.db 'select r.strategy, r.knobs, o.* from outcomes o join runs r using (run_id) order by 3, 4' | md5sum)" \
 	"$(q serial.db 'select r.strategy, r.knobs, o.* from outcomes o join runs r using (run_id) order by 3, 4' | md5sum)"
 is "the decode cache removed once all is merged" "$(ls -d ser.shards/decoded 2>/dev/null)" ""
+is "the planner's statistics cover the merged outcomes" \
+	"$(q ser.db "select count(*) > 0 from sqlite_stat1 where tbl = 'outcome_rows'")" 1
 
 if ! command -v parallel >/dev/null 2>&1; then
 	skip "sweep through GNU parallel" "GNU parallel is not installed (scripts/install-deps installs it)"
@@ -88,6 +90,9 @@ else
 	is "every job exited 0 under it" "$(tail -n +2 sw.db.shards/joblog | awk -F'\t' '$7 != 0' | wc -l)" 0
 	is "6 shards" "$(ls sw.db.shards/*.db | wc -l)" 6
 	is "6 runs merged" "$(q sw.db 'select count(*) from runs')" 6
+	# The merges along the way leave the statistics to the last one.
+	is "the planner's statistics cover the merged outcomes" \
+		"$(q sw.db "select count(*) > 0 from sqlite_stat1 where tbl = 'outcome_rows'")" 1
 	is "2 traces" "$(q sw.db 'select count(*) from traces')" 2
 	is "every shard holds its trace's hash" \
 		"$(for f in sw.db.shards/*.db; do q "$f" 'select length(content_hash) from traces'; done | sort -u)" 64
@@ -148,6 +153,29 @@ else
 	log=$(printf '%s\n' "$FL_ERR" | sed -n 's/.*its output is in //p' | head -1)
 	if grep -q 'faultline' "$log"; then ok "the failed job's log has replay's error"
 	else not_ok "the failed job's log has replay's error" "$(cat "$log")"; fi
+
+	# Short jobs go several to a line of the job list, fewer towards its
+	# end: 10 jobs on one slot are lines of 3, 2, then 1.  A line runs each
+	# of its jobs whatever the one before gave, and its exit value has a
+	# bit set per job that failed: the jobs of notatrace, the third of the
+	# first line and the first of the second (exit values 4 and 1).
+	t3=$FL_TOP/traces/x86_64/fl-proctree
+	t4=$FL_TOP/traces/x86_64/fl-forkwalk
+	expect_fail "a sweep of 10 jobs on one slot, 2 failing" 1 '2 of 10 jobs failed' \
+		sweep -s classic --seeds 2 -j 1 -o g.db "$t1" notatrace "$t2" "$t3" "$t4"
+	is "names both failed jobs' logs" "$(printf '%s\n' "$FL_ERR" | grep -c 'a job failed')" 2
+	is "GNU parallel ran 7 lines" "$(tail -n +2 g.db.shards/joblog | wc -l)" 7
+	is "of 3, 2, then 1 jobs" "$(awk '{ print gsub(/ replay /, "") }' g.db.shards/jobs.txt | tr '\n' ' ')" \
+		"3 2 1 1 1 1 1 "
+	is "their exit values say which jobs failed" \
+		"$(tail -n +2 g.db.shards/joblog | sort -n | cut -f7 | tr '\n' ' ')" "4 1 0 0 0 0 0 "
+	is "the 8 other jobs are merged" "$(q g.db 'select count(*) from runs')" 8
+	is "none of notatrace" "$(q g.db "select count(*) from traces where path like '%notatrace%'")" 0
+	expect_fail "the same matrix --serial" 1 '2 of 10 jobs failed' \
+		sweep -s classic --seeds 2 --serial -o gs.db "$t1" notatrace "$t2" "$t3" "$t4"
+	is "gives the same runs, ids and order" \
+		"$(q g.db 'select run_id, path, seed from runs join traces using (trace_id) order by run_id')" \
+		"$(q gs.db 'select run_id, path, seed from runs join traces using (trace_id) order by run_id')"
 fi
 
 restore_streams

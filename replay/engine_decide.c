@@ -154,16 +154,16 @@ static bool split_not_yet(const struct writer_obj *w, const struct fl_vma *vma, 
 /* The same for an mmap into a hole that merges with a neighbour: the
  * merge comes after get_unmapped_area() and __mmap_prepare()'s checks,
  * and perf_event_mmap() and the accounting after it take most of the
- * hold.  On x86_64 6.18, over 79 recordings of both recorders (jemalloc
+ * hold.  On x86_64 6.18, in recordings of both recorders of jemalloc
  * mapping its extents one below the other while other threads fault on
- * the last one, and 75 others), faults on the neighbour up to 18% into
- * the hold kept their VMA lock but one (17%), and from 22% on all but
- * two fell back.  Sensitivity, pooled TP/FP/FN: from the lock 9978/235/
- * 60, 10% 9978/232/60, 20% 9977/225/61, 30% 9974/223/64.  As for brk
+ * the last one, faults on the neighbour up to 18% into the hold kept
+ * their VMA lock but one (17%), and from 22% on all fell back but one
+ * (24.7%, 6.7 us in); 5 more past 22% kept it in 75 other recordings.
+ * Sensitivity, pooled TP/FP/FN over the 79: from the lock 9978/235/60,
+ * 10% 9978/232/60, 20% 9977/225/61, 30% 9974/223/64.  As for brk
  * (BRK_LOCK_PCT), a hold that is long because the writer slept after the
- * merge does not move it later than HOLE_MERGE_LOCK_MAX_NS: the latest
- * faults on the neighbour that kept their VMA lock came 6.7 us in, and
- * holds of 1-4 ms had faults fall back 43 and 80 us in. */
+ * merge does not move it later than HOLE_MERGE_LOCK_MAX_NS: holds of
+ * 1-4 ms had faults fall back 43 and 80 us in. */
 #define HOLE_MERGE_LOCK_PCT 20
 #define HOLE_MERGE_LOCK_MAX_NS 10000
 

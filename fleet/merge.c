@@ -668,23 +668,6 @@ out:
 	return err->code;
 }
 
-/* Does src's table have the column? */
-static bool has_column(const struct src *src, const char *table, const char *column)
-{
-	sqlite3_stmt *s;
-	bool found;
-
-	if (sqlite3_prepare_v2(src->db, "SELECT 1 FROM pragma_table_info(?1, ?3) WHERE name = ?2", -1, &s,
-			       NULL) != SQLITE_OK)
-		return false;
-	sqlite3_bind_text(s, 1, table, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, column, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, src->schema, -1, SQLITE_STATIC);
-	found = sqlite3_step(s) == SQLITE_ROW;
-	sqlite3_finalize(s);
-	return found;
-}
-
 /* The shard's schema version, through a connection of its own: 0, or a
  * negative code. */
 static int check_version(sqlite3 *db, const char *path, struct fl_err *err)
@@ -758,13 +741,15 @@ static int merge_shard(struct merge *m, const char *path, struct fl_err *err)
 	struct src src = { .schema = "main" };
 	struct sql q = { .n = 0 };
 	char schema[32];
+	bool stored_hash;
 	int rc;
 
 	if (open_shard(m, path, &src, schema, sizeof(schema), &own, err))
 		goto out;
 	m->ntmap = 0;
+	stored_hash = fl_sql_schema_has_column(src.db, src.schema, "traces", "content_hash");
 	sql_add(&q, "SELECT trace_id, %s FROM \"%s\".traces ORDER BY trace_id",
-		has_column(&src, "traces", "content_hash") ? "content_hash" : "NULL", src.schema);
+		stored_hash ? "content_hash" : "NULL", src.schema);
 	if (prepare(src.db, path, &q, &s, err))
 		goto out;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {

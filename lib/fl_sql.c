@@ -25,19 +25,28 @@ enum fl_sql_rc fl_sql_rank_value(sqlite3 *db, const char *asc, const char *desc,
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? FL_SQL_OK : FL_SQL_STEP;
 }
 
-bool fl_sql_has_column(sqlite3 *db, const char *table, const char *column)
+bool fl_sql_schema_has_column(sqlite3 *db, const char *schema, const char *table,
+			      const char *column)
 {
 	sqlite3_stmt *s;
 	bool found;
 
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1, &s,
+	/* pragma_table_info's schema argument, NULL (unbound) as absent. */
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?1, ?3) WHERE name = ?2", -1, &s,
 			       NULL) != SQLITE_OK)
 		return false;
 	sqlite3_bind_text(s, 1, table, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, column, -1, SQLITE_STATIC);
+	if (schema)
+		sqlite3_bind_text(s, 3, schema, -1, SQLITE_STATIC);
 	found = sqlite3_step(s) == SQLITE_ROW;
 	sqlite3_finalize(s);
 	return found;
+}
+
+bool fl_sql_has_column(sqlite3 *db, const char *table, const char *column)
+{
+	return fl_sql_schema_has_column(db, NULL, table, column);
 }
 
 void fl_sql_sort_threads(sqlite3 *db)

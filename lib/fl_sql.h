@@ -16,6 +16,10 @@ void fl_sql_sort_threads(sqlite3 *db);
 /* Whether table (or view) has a column of that name: how readers tell an
  * older schema version's shape.  False when the query fails. */
 bool fl_sql_has_column(sqlite3 *db, const char *table, const char *column);
+/* The same in one schema of db ("main", an attached database's name);
+ * NULL: the first that has the table, as fl_sql_has_column(). */
+bool fl_sql_schema_has_column(sqlite3 *db, const char *schema, const char *table,
+			      const char *column);
 
 /* The value at 0-based rank k of the n values of key in an ordered index
  * range, walked from whichever end is nearer: asc reads the k-th from the

@@ -31,6 +31,46 @@ static int cmp_error_desc(const void *a, const void *b)
 	return (x->tid > y->tid) - (x->tid < y->tid);
 }
 
+/* The faults of run_id's trace from its first loss on ('unknown' / 'after
+ * loss'): 0 for a trace that lost nothing. */
+static int count_after_loss(sqlite3 *db, const char *path, int64_t run_id, uint64_t *n,
+			    struct fl_err *err)
+{
+	sqlite3_stmt *s = NULL;
+
+	*n = 0;
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM faults f JOIN runs r ON r.trace_id = f.trace_id"
+				   " WHERE r.run_id = ?1 AND f.gt = 'unknown' AND f.gt_detail = 'after loss'",
+			       -1, &s, NULL) != SQLITE_OK)
+		return fail(db, path, err);
+	sqlite3_bind_int64(s, 1, run_id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		*n = (uint64_t)sqlite3_column_int64(s, 0);
+	if (sqlite3_finalize(s) != SQLITE_OK)
+		return fail(db, path, err);
+	return 0;
+}
+
+/* Each thread's waits as the run stored them (thread_times). */
+#define BY_THREAD_SQL \
+	"SELECT x.tid, x.pid, coalesce(h.comm, ''), x.blocked_traced, x.blocked_pred" \
+	" FROM thread_times x JOIN runs r USING (run_id)" \
+	" LEFT JOIN threads h ON h.trace_id = r.trace_id AND h.tid = x.tid" \
+	" WHERE x.run_id = ?1 ORDER BY x.tid"
+
+/* After a loss, the thread's waits are summed over its faults before the
+ * loss only: the faults after it have no ground truth, and the model may
+ * have placed them on a wrong layout, so their recorded and predicted
+ * waits would be compared for nothing (a thread's whole time, which
+ * thread_times holds, mixes them in). */
+#define BY_FAULT_SQL \
+	"SELECT f.tid, f.pid, coalesce(h.comm, ''), sum(coalesce(f.gt_lock_wait, 0))," \
+	" sum(o.lock_wait) FROM runs r JOIN faults f ON f.trace_id = r.trace_id" \
+	" JOIN outcome_rows o ON o.run_id = r.run_id AND o.fault_id = f.fault_id" \
+	" LEFT JOIN threads h ON h.trace_id = r.trace_id AND h.tid = f.tid" \
+	" WHERE r.run_id = ?1 AND NOT (f.gt = 'unknown' AND f.gt_detail = 'after loss')" \
+	" GROUP BY f.tid ORDER BY f.tid"
+
 int fl_fid_time_compute(sqlite3 *db, const char *path, int64_t run_id, struct fl_fid_time *t,
 			struct fl_err *err)
 {
@@ -39,10 +79,11 @@ int fl_fid_time_compute(sqlite3 *db, const char *path, int64_t run_id, struct fl
 	size_t n = 0, cap = 0;
 
 	memset(t, 0, sizeof(*t));
-	if (sqlite3_prepare_v2(db, "SELECT x.tid, x.pid, coalesce(h.comm, ''), x.blocked_traced,"
-				   " x.blocked_pred FROM thread_times x JOIN runs r USING (run_id)"
-				   " LEFT JOIN threads h ON h.trace_id = r.trace_id AND h.tid = x.tid"
-				   " WHERE x.run_id = ?1 ORDER BY x.tid", -1, &s, NULL) != SQLITE_OK)
+	if (count_after_loss(db, path, run_id, &t->after_loss, err) < 0)
+		return err->code;
+	t->have = t->after_loss > 0;	/* said even when no fault came before */
+	if (sqlite3_prepare_v2(db, t->after_loss ? BY_FAULT_SQL : BY_THREAD_SQL, -1, &s, NULL) !=
+	    SQLITE_OK)
 		return fail(db, path, err);
 	sqlite3_bind_int64(s, 1, run_id);
 	while (sqlite3_step(s) == SQLITE_ROW) {
@@ -115,6 +156,9 @@ void fl_fid_time_print(const struct fl_fid_time *t, const char *prefix)
 		return;
 	printf("%sblocked on mmap_lock, recorded (start_locking to acquire_returned) and replayed:\n",
 	       prefix);
+	if (t->after_loss)
+		printf("%s  (over the faults before the trace's first loss: the %" PRIu64
+		       " after it are left out)\n", prefix, t->after_loss);
 	printf("%s  %-10s %14s %14s %8s\n", prefix, "", "recorded", "predicted", "error");
 	ms(a, sizeof(a), t->faults_recorded);
 	ms(b, sizeof(b), t->faults_predicted);

@@ -11,7 +11,11 @@
  *
  * The per-thread error of a thread is (predicted - recorded) / recorded
  * over its faults' waits, for the threads with at least
- * FL_FID_TIME_MIN_NS recorded; its distribution is over |error|. */
+ * FL_FID_TIME_MIN_NS recorded; its distribution is over |error|.
+ *
+ * A trace that lost events: the faults from its first loss on ('unknown'
+ * / 'after loss') are left out of the faults' waits, recorded and
+ * predicted, as --fidelity leaves them out of its counts. */
 #ifndef FL_FIDELITY_TIME_H
 #define FL_FIDELITY_TIME_H
 
@@ -35,6 +39,7 @@ struct fl_fid_time_thread {
 
 struct fl_fid_time {
 	bool have;			/* the run has thread times */
+	uint64_t after_loss;		/* faults left out: after the first loss */
 	uint64_t faults_recorded, faults_predicted;	/* ns, over threads */
 	uint64_t calls_recorded;	/* ns: the writers' waits */
 	uint64_t calls;			/* writers with a lock window */

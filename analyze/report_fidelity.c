@@ -103,7 +103,7 @@ static void print_writer_text(const struct fl_fid_miss *m)
 
 /* state: the run's live mark (report_run_state()), "" for a whole run. */
 static void print_fidelity_text(const struct fl_fidelity *f, const struct fl_fid_time *bt,
-				const char *state)
+				const struct fl_loss_summary *ls, const char *state)
 {
 	uint64_t pred = f->tp + f->fp, truth = f->tp + f->fn;
 	int wr = 6, wd = 6, wc = 7, wcr = 6;
@@ -122,6 +122,9 @@ static void print_fidelity_text(const struct fl_fidelity *f, const struct fl_fid
 	if (f->excluded_no_outcome)
 		printf(", %" PRIu64 " with no outcome in the run", f->excluded_no_outcome);
 	printf("\n");
+	/* Before any number: what the trace lost, and what is left out. */
+	if (ls->lossy)
+		fl_losses_print(stdout, "", ls, &time_fmt);
 
 	printf("\n  %-21s  %15s  %15s\n", "", "kernel fallback", "kernel vma");
 	printf("  %-21s  %4s%11" PRIu64 "  %4s%11" PRIu64 "\n", "predicted fallback", "TP",
@@ -325,6 +328,7 @@ static void print_fidelity_json(const char *path, const struct fl_fidelity *f,
 		fl_json_obj_begin(&j, "blocked");
 		fl_json_u64(&j, "faults_recorded_ns", bt->faults_recorded);
 		fl_json_u64(&j, "faults_predicted_ns", bt->faults_predicted);
+		fl_json_u64(&j, "faults_after_loss_left_out", bt->after_loss);
 		fl_json_u64(&j, "mm_calls_recorded_ns", bt->calls_recorded);
 		fl_json_u64(&j, "mm_calls", bt->calls);
 		fl_json_u64(&j, "threads_over_1ms", bt->threads);
@@ -397,11 +401,9 @@ int report_fidelity(sqlite3 *db, const char *path, int64_t run_id, size_t limit,
 	} else {
 		struct fl_loss_summary ls;
 
-		print_fidelity_text(&f, &bt, state);
-		if (fl_losses_read(db, f.trace_id, &ls) == 0 && ls.lossy) {
-			printf("\n");
-			fl_losses_print(stdout, "", &ls, &time_fmt);
-		}
+		if (fl_losses_read(db, f.trace_id, &ls) < 0)
+			memset(&ls, 0, sizeof(ls));
+		print_fidelity_text(&f, &bt, &ls, state);
 		if (state[0])
 			printf("\n[%s]: %s\n", state, report_state_note(state));
 		printf("\n");

@@ -83,6 +83,30 @@ is "--fidelity from the tally = --fidelity from the outcomes, every run and form
 run_fl report --fidelity --run 5 --format json "$db"
 printf '%s\n' "$FL_OUT" >"$d/lossy.json"
 is "the faults after the loss are left out, as unknown" "$(json_get "$d/lossy.json" '$.excluded_unknown')" "$after"
+# The blocked time too: over the faults before the loss, recorded and
+# predicted alike (a thread's whole time would mix in the ones after it).
+is "... and out of the blocked time" \
+	"$(json_get "$d/lossy.json" '$.blocked.faults_after_loss_left_out')" "$after"
+before="f.trace_id = (select trace_id from runs where run_id = 5) and f.gt_detail <> 'after loss'"
+is "... whose recorded waits are the faults' before the loss" \
+	"$(json_get "$d/lossy.json" '$.blocked.faults_recorded_ns')" \
+	"$(q "$db" "select coalesce(sum(f.gt_lock_wait), 0) from faults f where $before")"
+is "... and so are its predicted ones" \
+	"$(json_get "$d/lossy.json" '$.blocked.faults_predicted_ns')" \
+	"$(q "$db" "select coalesce(sum(o.lock_wait), 0) from faults f join outcome_rows o
+		on o.fault_id = f.fault_id and o.run_id = 5 where $before")"
+run_fl report --fidelity --run 5 "$db"
+w=$(grep -n "^warning: *the trace lost events" <<<"$FL_OUT" | head -1 | cut -d: -f1)
+b=$(grep -n "^blocked on mmap_lock" <<<"$FL_OUT" | head -1 | cut -d: -f1)
+if [ -n "$w" ] && [ -n "$b" ] && [ "$w" -lt "$b" ] && grep -q "the $after after it are left out" <<<"$FL_OUT"
+then ok "... which the text says, under the loss's warning"
+else not_ok "... which the text says, under the loss's warning" "warning at line ${w:-none}, blocked at ${b:-none}"; fi
+run_fl report --fidelity --run 1 --format json "$db"
+printf '%s\n' "$FL_OUT" >"$d/clean.json"
+is "a trace that lost nothing leaves no fault out of the blocked time" \
+	"$(json_get "$d/clean.json" '$.blocked.faults_after_loss_left_out')" 0
+is "... and compares the threads' whole waits" "$(json_get "$d/clean.json" '$.blocked.faults_recorded_ns')" \
+	"$(q "$db" "select sum(blocked_traced) from thread_times where run_id = 1")"
 
 expect_ok "report --html from the tallies" report --html "$d/a.html" "$db"
 mv "$db" "$d/keep.db"

@@ -38,7 +38,7 @@ struct fl_fid_time_thread {
 #define FL_FID_TIME_WORST 5
 
 struct fl_fid_time {
-	bool have;			/* the run has thread times */
+	bool have;			/* the run has thread times, or lost events */
 	uint64_t after_loss;		/* faults left out: after the first loss */
 	uint64_t faults_recorded, faults_predicted;	/* ns, over threads */
 	uint64_t calls_recorded;	/* ns: the writers' waits */

@@ -152,23 +152,20 @@ void fl_sha256_update(struct fl_sha256 *s, const void *data, size_t n)
 	const uint8_t *p = data;
 
 	s->bytes += n;
-	/* Whole blocks straight from the input when nothing is buffered. */
-	if (s->nbuf == 0 && n >= 64) {
-		blocks(s, p, n / 64);
-		p += n / 64 * 64, n %= 64;
-	}
 	while (n) {
 		size_t take = 64 - s->nbuf < n ? 64 - s->nbuf : n;
 
+		/* Whole blocks straight from the input when nothing is buffered. */
+		if (s->nbuf == 0 && n >= 64) {
+			blocks(s, p, n / 64);
+			p += n / 64 * 64, n %= 64;
+			continue;
+		}
 		memcpy(s->buf + s->nbuf, p, take);
 		s->nbuf += take, p += take, n -= take;
 		if (s->nbuf == 64) {
 			blocks(s, s->buf, 1);
 			s->nbuf = 0;
-		}
-		if (s->nbuf == 0 && n >= 64) {
-			blocks(s, p, n / 64);
-			p += n / 64 * 64, n %= 64;
 		}
 	}
 }

@@ -31,26 +31,6 @@ static int cmp_error_desc(const void *a, const void *b)
 	return (x->tid > y->tid) - (x->tid < y->tid);
 }
 
-/* The faults of run_id's trace from its first loss on ('unknown' / 'after
- * loss'): 0 for a trace that lost nothing. */
-static int count_after_loss(sqlite3 *db, const char *path, int64_t run_id, uint64_t *n,
-			    struct fl_err *err)
-{
-	sqlite3_stmt *s = NULL;
-
-	*n = 0;
-	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM faults f JOIN runs r ON r.trace_id = f.trace_id"
-				   " WHERE r.run_id = ?1 AND f.gt = 'unknown' AND f.gt_detail = 'after loss'",
-			       -1, &s, NULL) != SQLITE_OK)
-		return fail(db, path, err);
-	sqlite3_bind_int64(s, 1, run_id);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		*n = (uint64_t)sqlite3_column_int64(s, 0);
-	if (sqlite3_finalize(s) != SQLITE_OK)
-		return fail(db, path, err);
-	return 0;
-}
-
 /* Each thread's waits as the run stored them (thread_times). */
 #define BY_THREAD_SQL \
 	"SELECT x.tid, x.pid, coalesce(h.comm, ''), x.blocked_traced, x.blocked_pred" \
@@ -71,16 +51,15 @@ static int count_after_loss(sqlite3 *db, const char *path, int64_t run_id, uint6
 	" WHERE r.run_id = ?1 AND NOT (f.gt = 'unknown' AND f.gt_detail = 'after loss')" \
 	" GROUP BY f.tid ORDER BY f.tid"
 
-int fl_fid_time_compute(sqlite3 *db, const char *path, int64_t run_id, struct fl_fid_time *t,
-			struct fl_err *err)
+int fl_fid_time_compute(sqlite3 *db, const char *path, int64_t run_id, uint64_t after_loss,
+			struct fl_fid_time *t, struct fl_err *err)
 {
 	sqlite3_stmt *s = NULL;
 	struct fl_fid_time_thread *big = NULL;	/* threads >= FL_FID_TIME_MIN_NS */
 	size_t n = 0, cap = 0;
 
 	memset(t, 0, sizeof(*t));
-	if (count_after_loss(db, path, run_id, &t->after_loss, err) < 0)
-		return err->code;
+	t->after_loss = after_loss;
 	t->have = t->after_loss > 0;	/* said even when no fault came before */
 	if (sqlite3_prepare_v2(db, t->after_loss ? BY_FAULT_SQL : BY_THREAD_SQL, -1, &s, NULL) !=
 	    SQLITE_OK)

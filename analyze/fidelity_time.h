@@ -49,10 +49,12 @@ struct fl_fid_time {
 	size_t nworst;
 };
 
-/* Fill *t for run_id of db (path names it in errors).  Returns 0, or a
+/* Fill *t for run_id of db (path names it in errors).  after_loss: the
+ * faults of the run's trace from its first loss on (fl_losses_read()'s
+ * faults_after), 0 for a trace that lost nothing.  Returns 0, or a
  * negative code with err set. */
-int fl_fid_time_compute(sqlite3 *db, const char *path, int64_t run_id, struct fl_fid_time *t,
-			struct fl_err *err);
+int fl_fid_time_compute(sqlite3 *db, const char *path, int64_t run_id, uint64_t after_loss,
+			struct fl_fid_time *t, struct fl_err *err);
 
 /* The text section ("blocked on mmap_lock ...") under prefix. */
 void fl_fid_time_print(const struct fl_fid_time *t, const char *prefix);

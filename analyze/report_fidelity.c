@@ -376,6 +376,7 @@ int report_fidelity(sqlite3 *db, const char *path, int64_t run_id, size_t limit,
 {
 	struct fl_fidelity f;
 	struct fl_fid_time bt;
+	struct fl_loss_summary ls;
 	char state[64];
 	int rc;
 
@@ -387,7 +388,11 @@ int report_fidelity(sqlite3 *db, const char *path, int64_t run_id, size_t limit,
 	rc = fl_fidelity_compute(db, path, run_id, limit, &f, err);
 	if (rc < 0)
 		return rc;
-	rc = fl_fid_time_compute(db, path, run_id, &bt, err);
+	/* What the trace lost: the blocked time leaves the faults after it
+	 * out, and the text says so first. */
+	if (fl_losses_read(db, f.trace_id, &ls) < 0)
+		memset(&ls, 0, sizeof(ls));
+	rc = fl_fid_time_compute(db, path, run_id, ls.faults_after, &bt, err);
 	if (rc < 0) {
 		fl_fidelity_free(&f);
 		return rc;
@@ -399,10 +404,6 @@ int report_fidelity(sqlite3 *db, const char *path, int64_t run_id, size_t limit,
 	if (fmt == FMT_JSON) {
 		print_fidelity_json(path, &f, &bt, state);
 	} else {
-		struct fl_loss_summary ls;
-
-		if (fl_losses_read(db, f.trace_id, &ls) < 0)
-			memset(&ls, 0, sizeof(ls));
 		print_fidelity_text(&f, &bt, &ls, state);
 		if (state[0])
 			printf("\n[%s]: %s\n", state, report_state_note(state));

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -175,6 +176,7 @@ int fl_decode_cache_open(struct fl_decode_cache *c, const char *dir, const char 
 
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
+	c->lock_fd = -1;
 	c->dir = dir;
 	c->wire_version = wire_version;
 	if (trace_key(trace, wire_version, c->key) < 0)
@@ -258,6 +260,29 @@ void fl_decode_cache_reject(struct fl_decode_cache *c, const char *why)
 
 /* ---------------------------------------------------------------------- */
 /* Writing                                                                */
+
+bool fl_decode_cache_wait(struct fl_decode_cache *c)
+{
+	char lock[PATH_MAX];
+	char hex[65];
+	int fd;
+
+	fl_sha256_hex(c->key, hex);
+	if ((size_t)snprintf(lock, sizeof(lock), "%s/%s.lock", c->dir, hex) >= sizeof(lock) ||
+	    (mkdir(c->dir, 0777) < 0 && errno != EEXIST))
+		return false;
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return false;
+	/* Interrupted (Ctrl-C) or refused (a file system without locks):
+	 * decode as if there were no lock. */
+	if (flock(fd, LOCK_EX) < 0) {
+		close(fd);
+		return false;
+	}
+	c->lock_fd = fd;
+	return fl_decode_cache_find(c);
+}
 
 static bool write_all(int fd, const void *p, size_t n)
 {
@@ -368,6 +393,9 @@ void fl_decode_cache_abort(struct fl_decode_cache *c)
 void fl_decode_cache_close(struct fl_decode_cache *c)
 {
 	fl_decode_cache_abort(c);
+	if (c->lock_fd >= 0)
+		close(c->lock_fd);	/* after the rename: a waiter then finds the entry */
+	c->lock_fd = -1;
 	if (c->map)
 		munmap(c->map, c->map_len);
 	c->map = NULL;

@@ -16,8 +16,10 @@
  * of the log text, the key, the SHA-256 of what follows), the records, the
  * log text.  An entry is written under a temporary name in DIR (mkstemp)
  * as the records come, and renamed to its name only once the decode ended
- * well: two replays of one trace may both write it, the last rename wins
- * and both files are whole.  An entry is used only when its header, its
+ * well.  A replay that misses takes an flock on DIR/KEY.lock first and
+ * looks again (fl_decode_cache_wait()), so that replays started together
+ * decode a trace once; without the lock two may both write it, the last
+ * rename wins and both files are whole.  An entry is used only when its header, its
  * length and its checksum are right; else it is removed with a warning and
  * the trace decoded again.  Nothing here makes a replay fail: a directory
  * that cannot be made or written is a warning, and the replay goes on
@@ -38,6 +40,7 @@ struct fl_decode_cache {
 	char path[PATH_MAX];	/* DIR/KEY.fld */
 	char tmp[PATH_MAX];	/* DIR/.KEY.fld.XXXXXX while it is written */
 	const char *dir;
+	int lock_fd;		/* DIR/KEY.lock, held while this decodes; -1 */
 	uint32_t wire_version;
 	uint8_t key[32];
 	/* Writing: the temporary file, what went in and its checksum. */
@@ -68,6 +71,14 @@ bool fl_decode_cache_find(struct fl_decode_cache *c);
 /* An entry that was whole but whose records do not parse (a wire format
  * changed without its version): removed, with a warning. */
 void fl_decode_cache_reject(struct fl_decode_cache *c, const char *why);
+
+/* Before decoding on a miss: wait until no other replay is decoding the
+ * same trace into dir (an flock on DIR/KEY.lock, held until
+ * fl_decode_cache_close()), so that jobs started together decode it once.
+ * true when the entry is there now, written by the replay waited for: read
+ * it as after fl_decode_cache_find().  false: decode it (the lock is held,
+ * or could not be taken: then as without it). */
+bool fl_decode_cache_wait(struct fl_decode_cache *c);
 
 /* Start writing the entry: make dir, open a temporary file in it.  false
  * (after a warning) when that fails: then replay without the cache. */

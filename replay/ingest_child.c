@@ -959,7 +959,7 @@ int fl_ingest_with_cache(const char *path, const char *cache_dir,
 	res->meta.path = path;
 	/* A live session is never the same twice. */
 	use = cache_dir && !live && fl_decode_cache_open(&cache, cache_dir, path, WIRE_VERSION) == 0;
-	if (use && fl_decode_cache_find(&cache)) {
+	if (use && (fl_decode_cache_find(&cache) || fl_decode_cache_wait(&cache))) {
 		rc = ingest_cached(path, &cache, ops, ctx, res, err);
 		fl_decode_cache_close(&cache);
 	} else {

@@ -39,6 +39,32 @@ is "read from the cache: the same outcome rows" "$(rows c2.db)" "$(rows plain.db
 is "the same report" "$(report c2.db)" "$(report plain.db)"
 is "still one entry" "$(entries cache)" 1
 
+# Two replays of one trace started together decode it once: the second
+# waits on KEY.lock for the first one's entry.  Here a holder takes the
+# lock with the entry removed, and puts it back only once a replay waits
+# on the lock (a blocked flock in /proc/locks): with the zeroed trace, a
+# replay that decoded instead of waiting would fail.
+one=$(ls cache/*.fld)
+lock=${one%.fld}.lock
+is "the first replay left its lock file" "$(test -f "$lock" && echo yes)" yes
+ino=$(stat -c %i "$lock")
+mv "$one" held.fld
+# lockers BLOCKED: the locks on the lock file, or those waiting for it.
+lockers() { grep -c -E "^[0-9]+: $1 *FLOCK .*:$ino " /proc/locks; }
+flock "$lock" sh -c 'while [ ! -e go ]; do sleep 0.05; done; mv held.fld "$0"' "$one" &
+holder=$!
+for _ in $(seq 600); do [ "$(lockers '')" -gt 0 ] && break; sleep 0.1; done
+"$FAULTLINE" replay -s all --decode-cache cache -o c2w.db tr >waiter.out 2>waiter.err &
+waiter=$!
+for _ in $(seq 600); do [ "$(lockers '->')" -gt 0 ] && break; sleep 0.1; done
+is "a second replay waits on the lock" "$(lockers '->')" 1
+touch go
+wait "$holder"
+wait "$waiter"
+is "then reads the entry put back: it succeeds" "$?" 0
+is "with the same outcome rows" "$(rows c2w.db)" "$(rows plain.db)"
+is "still one entry" "$(entries cache)" 1
+
 # A changed trace: a new key, decoded again.  (A copy with its mtimes kept
 # may take the freed inodes: the same key, rightly, for the same files.)
 rm -rf tr && cp -r orig tr

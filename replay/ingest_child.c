@@ -952,21 +952,23 @@ int fl_ingest_with_cache(const char *path, const char *cache_dir,
 			 struct fl_ingest_result *res, struct fl_err *err)
 {
 	struct fl_decode_cache cache;
-	bool live = fl_ingest_is_live(path), use;
+	bool live = fl_ingest_is_live(path), opened, use;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
 	res->meta.path = path;
 	/* A live session is never the same twice. */
-	use = cache_dir && !live && fl_decode_cache_open(&cache, cache_dir, path, WIRE_VERSION) == 0;
-	if (use && (fl_decode_cache_find(&cache) || fl_decode_cache_wait(&cache))) {
+	opened = cache_dir && !live && fl_decode_cache_open(&cache, cache_dir, path, WIRE_VERSION) == 0;
+	if (opened && (fl_decode_cache_find(&cache) || fl_decode_cache_wait(&cache))) {
 		rc = ingest_cached(path, &cache, ops, ctx, res, err);
 		fl_decode_cache_close(&cache);
 	} else {
-		use = use && fl_decode_cache_start(&cache);
+		use = opened && fl_decode_cache_start(&cache);
 		rc = ingest_forked(path, live, use ? &cache : NULL, ops, ctx, res, err);
-		if (use)
-			fl_decode_cache_close(&cache);	/* removes what was not committed */
+		/* Removes what was not committed, and lets the replays that
+		 * wait for this decode go on, even when nothing was written. */
+		if (opened)
+			fl_decode_cache_close(&cache);
 	}
 	/* Either way: nothing of a failed ingestion is kept, and it says
 	 * why. */

@@ -1,6 +1,11 @@
 # faultline build.  `make help` lists the targets.
 
-VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
+GIT_VERSION := $(shell git describe --tags --always --dirty 2>/dev/null)
+VERSION := $(or $(GIT_VERSION),0.1.0)
+# Where git gives no version (a tarball, or `sudo make install` in a tree
+# git will not read as another user), a build's version is kept, not
+# rebuilt as 0.1.0; VERSION=... on the command line always applies.
+VERSION_KEEP := $(if $(GIT_VERSION),,$(if $(filter command line,$(origin VERSION)),,1))
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
@@ -30,7 +35,7 @@ endif
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wno-format-nonliteral
 INCLUDES := -I. -Ilib -Ireplay -I$(BUILD)/gen
-ALL_CFLAGS := -std=gnu11 $(WARN) $(INCLUDES) $(PKG_CFLAGS) $(RECORD_ONLY_CFLAGS) -DFL_VERSION='"$(VERSION)"' \
+ALL_CFLAGS := -std=gnu11 $(WARN) $(INCLUDES) $(PKG_CFLAGS) $(RECORD_ONLY_CFLAGS) \
 	-pthread -MMD -MP $(CFLAGS)
 LIBS := $(PKG_LIBS) -lm -ldl -pthread
 
@@ -51,6 +56,7 @@ FAULTLINE := $(BUILD)/faultline
 # The LTTng-UST provider: the only object linked with liblttng-ust, loaded
 # by `faultline record` alone (tracer/README.md says why).
 UST_SO := $(BUILD)/faultline-ust.so
+VERSION_H := $(BUILD)/gen/fl_version.h
 LIBDIR ?= $(PREFIX)/lib
 
 # Tests: cmocka unit tests, fixture tools, workloads.
@@ -66,7 +72,7 @@ ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
 .PHONY: all tests check check-run demo demo-run install asan valgrind bench deps clean help man \
-	ppc64le fuzz fuzz-build
+	ppc64le fuzz fuzz-build FORCE
 
 # The ppc64le cross build of the recorder, for tracer/ppc64-lab/:
 #   make ppc64le PPC64LE_SYSROOT=DIR
@@ -90,9 +96,22 @@ $(UST_SO): tracer/ust/faultline-ust.c tracer/ust/faultline_tp.h tracer/ust_api.h
 
 $(BUILD)/tracer/ust_load.o: ALL_CFLAGS += -DFL_LIBDIR='"$(LIBDIR)/faultline"'
 
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c | $(VERSION_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# The version in one generated header (FL_VERSION), rewritten only when
+# `git describe` changes: the files that print or store it include it, so
+# they, and only they, are rebuilt then (their .d files name it).  A -D in
+# every file's flags left an object built at an older commit with that
+# commit's version: `--version`, runs.tool_version and the decode cache's
+# key could name a build other than the one running.
+$(VERSION_H): FORCE
+	@mkdir -p $(dir $@)
+	@if [ -n '$(VERSION_KEEP)' ] && [ -f $@ ]; then exit 0; fi; \
+	printf '#define FL_VERSION "%s"\n' '$(VERSION)' > $@.tmp; \
+	if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+FORCE:
 
 # The store schema is compiled in from schemas/outcomes.sql, its one source.
 $(BUILD)/gen/outcomes_sql.h: schemas/outcomes.sql scripts/sql2c

@@ -15,13 +15,11 @@
 #include "builtin.h"
 #include "fl_err.h"
 #include "fl_out.h"
+#include "fl_version.h"
 #ifndef FL_RECORD_ONLY
 #include "knob_doc.h"
 #endif
 
-#ifndef FL_VERSION
-#define FL_VERSION "0.0.0-dev"
-#endif
 
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);

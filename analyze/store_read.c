@@ -9,9 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#ifndef FL_VERSION
-#define FL_VERSION "0.0.0-dev"
-#endif
+#include "fl_version.h"
 
 int fl_store_sql_error(sqlite3 *db, const char *path, const char *what, struct fl_err *err)
 {

@@ -14,10 +14,8 @@
 
 #include "ctf_check.h"
 #include "fl_array.h"
+#include "fl_version.h"
 
-#ifndef FL_VERSION
-#define FL_VERSION "0.0.0-dev"
-#endif
 
 #define MAGIC "FLDECODE"
 

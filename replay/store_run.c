@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "fl_array.h"
+#include "fl_version.h"
 
 /* Room in the database file for every page of the transaction, taken
  * before the commit: after it, the rows of an existing database are in

@@ -19,13 +19,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fl_version.h"
 #include "recorder.h"
 #include "trace_dir.h"
 #include "tracefs.h"
 
-#ifndef FL_VERSION
-#define FL_VERSION "0.0.0-dev"
-#endif
 
 /* ---------------------------------------------------------------------- */
 /* Checks before anything is touched                                      */

@@ -4,8 +4,26 @@
 # command's own help text in the usual sections and renders with man -l.
 . "$FL_TOP/tests/lib.sh"
 
+# The version is one generated header, rewritten only when it changes
+# (Makefile: VERSION_H): a build then rebuilds only the files that print or
+# store it, and the binary names the version it was built at.
+vh=$FL_TMP/vb/gen/fl_version.h
+vmake() { make -s -C "$FL_TOP" BUILD="$FL_TMP/vb" "$@" "$vh" >"$FL_TMP/vmake.log" 2>&1; }
+vmake VERSION=fl-test-a
+is "the version header holds VERSION" "$(cat "$vh" 2>&1)" '#define FL_VERSION "fl-test-a"'
+before=$(stat -c '%i %y' "$vh")
+vmake VERSION=fl-test-a
+is "the same version leaves it as it was (nothing rebuilt)" "$(stat -c '%i %y' "$vh")" "$before"
+vmake VERSION=fl-test-b
+is "another version rewrites it" "$(cat "$vh" 2>&1)" '#define FL_VERSION "fl-test-b"'
+built=$(sed -n 's/^#define FL_VERSION "\(.*\)"$/\1/p' "$FL_BUILD/gen/fl_version.h")
+is "faultline --version names the version of its build" \
+	"$("$FL_BUILD/faultline" --version | head -n1)" "faultline $built"
+
+# Installed as built: with the build's version, so that a tree changed
+# since (a commit, an edit) does not rebuild the binary the other tests run.
 dest=$FL_TMP/dest
-if make -s -C "$FL_TOP" BUILD="$FL_BUILD" install PREFIX=/opt/fl DESTDIR="$dest" \
+if make -s -C "$FL_TOP" BUILD="$FL_BUILD" VERSION="$built" install PREFIX=/opt/fl DESTDIR="$dest" \
 	>"$FL_TMP/install.log" 2>&1; then
 	ok "make install PREFIX=/opt/fl DESTDIR=... succeeds"
 else

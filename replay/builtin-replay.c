@@ -175,7 +175,8 @@ static const struct fl_option replay_options[] = {
 	  "and read it from there when it is kept already:\n"
 	  "a trace is decoded once for many replays.  Keyed\n"
 	  "by the trace files' names, sizes, mtimes and\n"
-	  "inodes, the wire format and faultline's version;\n"
+	  "inodes, the wire format and faultline's version\n"
+	  "and build ID;\n"
 	  "a damaged entry is removed with a warning and\n"
 	  "the trace decoded again", &ra.decode_cache, NULL, 0, NULL, NULL, NULL },
 	{ FL_OPT_FLAG, 0, "live", NULL, "TRACE is an LTTng live session, net://HOST[:PORT]/\n"

@@ -14,8 +14,8 @@
 
 #include "ctf_check.h"
 #include "fl_array.h"
+#include "fl_build_id.h"
 #include "fl_version.h"
-
 
 #define MAGIC "FLDECODE"
 
@@ -113,16 +113,23 @@ static void hash_u64(struct fl_sha256 *h, uint64_t v)
 }
 
 /* What the records depend on besides the files: the wire format, this
- * build (its dialects, their decoding), the byte order the records are
- * written in, and whether the decode skipped the checks of ctf_check.c. */
+ * build (its dialects, their decoding: its version, and its build ID,
+ * which a rebuild with other code changes even when the version stays),
+ * the byte order the records are written in, and whether the decode
+ * skipped the checks of ctf_check.c. */
 static void hash_build(struct fl_sha256 *h, uint32_t wire_version)
 {
 	const char *no_check = getenv("FL_INGEST_NO_CHECK");
 	uint32_t order = 0x01020304;
+	const unsigned char *id;
+	uint64_t idlen = fl_build_id(&id);
 
 	fl_sha256_update(h, MAGIC, sizeof(MAGIC));
 	fl_sha256_update(h, &wire_version, sizeof(wire_version));
 	fl_sha256_update(h, FL_VERSION, sizeof(FL_VERSION));
+	hash_u64(h, idlen);
+	if (idlen)
+		fl_sha256_update(h, id, idlen);
 	fl_sha256_update(h, &order, sizeof(order));
 	fl_sha256_update(h, no_check && !strcmp(no_check, "1") ? "1" : "0", 1);
 }

@@ -6,7 +6,8 @@
  * its parent (REC_BEGIN .. REC_RESULT), as the parent read it, followed by
  * the text the child printed on its stderr (libbabeltrace2's warnings), in
  * DIR/KEY.fld.  KEY is the SHA-256 of the wire format's version, the
- * faultline version, the byte order, FL_INGEST_NO_CHECK, and for each
+ * faultline version and build ID (fl_build_id.h), the byte order,
+ * FL_INGEST_NO_CHECK, and for each
  * file of the trace's CTF directories (sorted by name relative to the
  * trace): its name, size, mtime (ns) and inode.  A change of any of them
  * is a new key; a file rewritten in place with its size and mtime put

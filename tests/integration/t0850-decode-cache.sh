@@ -128,6 +128,37 @@ if [ -n "$w0" ] && [ "$w0" = "$w2" ]; then ok "the same warning of the losses"
 else not_ok "the same warning of the losses" "without: $w0" "cached:  $w2"; fi
 is "the same outcome rows" "$(rows l2.db)" "$(rows l0.db)"
 
+# The key names the build: a byte-identical copy of the binary reads the
+# entry, a copy whose build ID differs (another build of the same version,
+# e.g. with changes not committed) decodes again.  The copies run outside
+# valgrind (FAULTLINE may be its wrapper).
+bin=$FL_BUILD/faultline
+id=$(readelf -n "$bin" 2>/dev/null | sed -n 's/^ *Build ID: *//p')
+cp "$bin" same-build
+cp "$bin" other-build
+rm -rf tb bc && cp -a orig tb
+"$bin" replay -s pervma --decode-cache bc -o b1.db tb >/dev/null 2>&1
+./same-build replay -s pervma --decode-cache bc -o b2.db tb >/dev/null 2>&1
+is "a copy of the same build reads the entry" "$(entries bc)" 1
+if [ -n "$id" ]; then
+	# The build ID's first byte changed: it follows the note's 12-byte
+	# header and its name "GNU\0", in the section of its own.
+	off=$(readelf -SW other-build | sed -n 's/.*\.note\.gnu\.build-id *NOTE *[0-9a-f]* \([0-9a-f]*\) .*/\1/p')
+	byte=$(od -An -tx1 -j $((0x$off + 16)) -N1 other-build | tr -d ' ')
+	printf "\\x$(printf %02x $((0x$byte ^ 0xff)))" |
+		dd of=other-build bs=1 seek=$((0x$off + 16)) conv=notrunc status=none
+	id2=$(readelf -n other-build 2>/dev/null | sed -n 's/^ *Build ID: *//p')
+	if [ -n "$id2" ] && [ "$id2" != "$id" ]; then ok "the copy has another build ID ($id2)"
+	else not_ok "the copy has another build ID" "readelf -n: '$id2', the build's: '$id'"; fi
+	./other-build replay -s pervma --decode-cache bc -o b3.db tb >/dev/null 2>&1
+	is "another build ID is another entry" "$(entries bc)" 2
+	is "with the same outcomes" "$(rows b3.db)" "$(rows b1.db)"
+else
+	skip "the copy has another build ID" "$bin has no build ID (readelf -n)"
+	skip "another build ID is another entry" "$bin has no build ID (readelf -n)"
+	skip "with the same outcomes" "$bin has no build ID (readelf -n)"
+fi
+
 # A cache that cannot be made: a warning, and the replay goes on.
 : >afile
 expect_ok "a cache directory that cannot be made" replay -s all --decode-cache afile/cache -o c9.db orig

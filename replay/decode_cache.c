@@ -263,9 +263,6 @@ void fl_decode_cache_reject(struct fl_decode_cache *c, const char *why)
 	fl_decode_cache_close(c);
 }
 
-/* ---------------------------------------------------------------------- */
-/* Writing                                                                */
-
 bool fl_decode_cache_wait(struct fl_decode_cache *c)
 {
 	char lock[PATH_MAX];
@@ -288,6 +285,9 @@ bool fl_decode_cache_wait(struct fl_decode_cache *c)
 	c->lock_fd = fd;
 	return fl_decode_cache_find(c);
 }
+
+/* ---------------------------------------------------------------------- */
+/* Writing                                                                */
 
 static bool write_all(int fd, const void *p, size_t n)
 {

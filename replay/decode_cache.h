@@ -7,24 +7,23 @@
  * the text the child printed on its stderr (libbabeltrace2's warnings), in
  * DIR/KEY.fld.  KEY is the SHA-256 of the wire format's version, the
  * faultline version and build ID (fl_build_id.h), the byte order,
- * FL_INGEST_NO_CHECK, and for each
- * file of the trace's CTF directories (sorted by name relative to the
- * trace): its name, size, mtime (ns) and inode.  A change of any of them
- * is a new key; a file rewritten in place with its size and mtime put
- * back is not seen (as make does not see it).
+ * FL_INGEST_NO_CHECK, and for each file of the trace's CTF directories
+ * (sorted by name relative to the trace): its name, size, mtime (ns) and
+ * inode.  A change of any of them is a new key; a file rewritten in place
+ * with its size and mtime put back is not seen (as make does not see it).
  *
  * The file: a header (magic, wire version, the lengths of the records and
  * of the log text, the key, the SHA-256 of what follows), the records, the
- * log text.  An entry is written under a temporary name in DIR (mkstemp)
- * as the records come, and renamed to its name only once the decode ended
+ * log text.  An entry is written under a temporary name in DIR (mkstemp) as
+ * the records come, and renamed to its name only once the decode ended
  * well.  A replay that misses takes an flock on DIR/KEY.lock first and
  * looks again (fl_decode_cache_wait()), so that replays started together
  * decode a trace once; without the lock two may both write it, the last
- * rename wins and both files are whole.  An entry is used only when its header, its
- * length and its checksum are right; else it is removed with a warning and
- * the trace decoded again.  Nothing here makes a replay fail: a directory
- * that cannot be made or written is a warning, and the replay goes on
- * without the cache.
+ * rename wins and both files are whole.  An entry is used only when its
+ * header, its length and its checksum are right; else it is removed with a
+ * warning and the trace decoded again.  Nothing here makes a replay fail: a
+ * directory that cannot be made or written is a warning, and the replay
+ * goes on without the cache.
  */
 #ifndef FL_DECODE_CACHE_H
 #define FL_DECODE_CACHE_H

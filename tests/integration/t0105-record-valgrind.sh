@@ -1,0 +1,105 @@
+#!/bin/bash
+# faultline-test: serial (records: machine-wide tracers and buffers)
+# faultline-test: valgrind-quick (one of the tests CI runs under valgrind)
+# faultline record under valgrind, in every run of the tests (`make check`
+# too).  `make valgrind` runs every other command of the shell tests under
+# valgrind, but not record: a recorder slowed twenty-fold cannot keep up
+# with the kernel's perf rings, and the recording tests' checks that
+# nothing is lost would measure valgrind's speed, not the recorder.  Here
+# the recorder runs under valgrind on light work (a command that forks and
+# execs, an attach with -p, a SIGINT): no memory error and no definite
+# leak, a trace that reads back, and whatever it lost counted the same by
+# record and by info.  Exit status 3 (a trace written with losses) is an
+# answer here, not a failure.
+. "$FL_TOP/tests/lib.sh"
+
+pt=$FL_BUILD/tests/workloads/pagetouch
+checks=(
+	"record -- CMD: no valgrind error" "record -- CMD: exits 0 or 3" "record -- CMD: info reads the trace"
+	"record -- CMD: record and info count the same losses"
+	"record -p -d 1: no valgrind error" "record -p -d 1: exits 0 or 3" "record -p -d 1: info reads the trace"
+	"SIGINT: no valgrind error" "SIGINT: exits 0 or 3" "SIGINT: info reads the trace"
+)
+need_recording root lttng tracefs -- "${checks[@]}"
+command -v valgrind >/dev/null || skip_all "valgrind is not installed (scripts/install-deps installs it)" "${checks[@]}"
+
+# vg LOG ARGS...: faultline ARGS under valgrind, with the options of
+# tests/run's FL_VALGRIND wrapper, its log in LOG apart from record's own
+# messages.  A script, so that a signal sent to its pid reaches faultline.
+vg=$FL_TMP/vg
+cat >"$vg" <<VG
+#!/bin/sh
+log=\$1; shift
+exec valgrind -q --vgdb=no --error-exitcode=98 --leak-check=full --errors-for-leak-kinds=definite \\
+	--show-possibly-lost=no --log-file="\$log" \\
+	--suppressions="$FL_TOP/tests/valgrind.supp" "$FL_BUILD/faultline" "\$@"
+VG
+chmod +x "$vg"
+# clean NAME LOG: valgrind's log is empty.
+clean() {
+	if [ ! -s "$2" ]; then ok "$1"; else not_ok "$1" "$(head -n 40 "$2")"; fi
+}
+# status NAME RC: 0, or 3 for a trace written with losses.
+status() {
+	case $2 in 0 | 3) ok "$1 ($2)" ;; *) not_ok "$1" "exit status $2" ;; esac
+}
+# reads NAME TRACE: info reads the trace, with faults in it.
+reads() {
+	run_fl info --format json "$2"
+	printf '%s\n' "$FL_OUT" >"$2.json"
+	if [ "$FL_RC" -eq 0 ] && [ "$(json_get "$2.json" '$.events.fault')" -gt 0 ]; then ok "$1"
+	else not_ok "$1" "info exited $FL_RC" "$FL_ERR"; fi
+}
+# Wait (up to 120 s: the recorder starts slowly under valgrind) until a
+# process whose command line contains $1 runs; print its pid.
+wait_for() {
+	local p
+	for _ in $(seq 1200); do
+		p=$(pgrep -f -- "$1" | head -n 1)
+		[ -n "$p" ] && { echo "$p"; return 0; }
+		sleep 0.1
+	done
+	return 1
+}
+
+# A command that forks and execs: a shell running two page touchers.
+t=$FL_TMP/cmd
+"$vg" "$FL_TMP/cmd.vg" record -o "$t" -- sh -c "$pt -t 2 -r 2 -p 64 && $pt -t 1 -r 1 -p 32" \
+	>"$FL_TMP/cmd.out" 2>"$FL_TMP/cmd.err"
+rc=$?
+clean "${checks[0]}" "$FL_TMP/cmd.vg"
+status "${checks[1]}" "$rc"
+reads "${checks[2]}" "$t"
+said=$(sed -n 's/.*lost: \([0-9]*\) perf records.*/\1/p' "$FL_TMP/cmd.err")
+is "${checks[3]}" "${said:-none said}" "$(json_get "$t.json" '$.events.lost')"
+
+# Attached to a running process for one second.
+marker="-r 99997 -p 64 -R 20000"
+"$pt" -t 2 $marker 2>/dev/null &
+target=$!
+t=$FL_TMP/att
+"$vg" "$FL_TMP/att.vg" record -o "$t" -d 1 -p "$target" >"$FL_TMP/att.out" 2>"$FL_TMP/att.err"
+rc=$?
+kill "$target" 2>/dev/null
+wait "$target" 2>/dev/null
+clean "${checks[4]}" "$FL_TMP/att.vg"
+status "${checks[5]}" "$rc"
+reads "${checks[6]}" "$t"
+
+# SIGINT in the middle of `record -- CMD`: the recorder stops the command
+# and ends the trace.
+marker="-r 99996 -p 64 -R 20000"
+t=$FL_TMP/int
+"$vg" "$FL_TMP/int.vg" record -o "$t" -- "$pt" -t 2 $marker >"$FL_TMP/int.out" 2>"$FL_TMP/int.err" &
+rec=$!
+child=$(wait_for "pagetouch -t 2 $marker")
+sleep 1
+kill -INT "$rec"
+wait "$rec"
+rc=$?
+[ -n "$child" ] && kill -9 "$child" 2>/dev/null
+clean "${checks[7]}" "$FL_TMP/int.vg"
+status "${checks[8]}" "$rc"
+reads "${checks[9]}" "$t"
+
+done_testing

@@ -71,7 +71,7 @@ TEST_BINS := $(UNIT_BINS) $(TOOL_BINS) $(WORKLOAD_BINS)
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
-.PHONY: all tests check check-run demo demo-run install asan valgrind bench deps clean help man \
+.PHONY: all tests check check-run demo demo-run install asan valgrind valgrind-quick valgrind-run bench deps clean help man \
 	ppc64le fuzz fuzz-build FORCE
 
 # The ppc64le cross build of the recorder, for tracer/ppc64-lab/:
@@ -164,10 +164,21 @@ asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan CFLAGS='$(ASAN_FLAGS)' \
 		LDFLAGS='-fsanitize=address,undefined' check-run
 
-# The shell tests with every faultline run under valgrind.
+# The shell tests with every faultline run under valgrind (but record's:
+# tests/run says why).  `make valgrind-quick`: only the tests marked
+# "# faultline-test: valgrind-quick", which between them run every command
+# on every input kind, in about a third of the time; CI runs these.
+VALGRIND_QUICK = $(shell grep -l '^\# faultline-test: valgrind-quick' tests/integration/t*.sh)
+
 valgrind: deps
-	@$(MAKE) --no-print-directory $(FAULTLINE) $(UST_SO) $(TEST_BINS)
-	@FL_VALGRIND=1 tests/run -j $(TEST_JOBS) $(BUILD) $(wildcard tests/integration/t*.sh)
+	@$(MAKE) --no-print-directory valgrind-run VALGRIND_TESTS='$(wildcard tests/integration/t*.sh)'
+
+valgrind-quick: deps
+	@$(MAKE) --no-print-directory valgrind-run VALGRIND_TESTS='$(VALGRIND_QUICK)'
+
+valgrind-run: $(FAULTLINE) $(UST_SO) $(TEST_BINS)
+	@test -n '$(VALGRIND_TESTS)' || { echo 'valgrind-run: no tests (VALGRIND_TESTS is empty)' >&2; exit 2; }
+	@FL_VALGRIND=1 tests/run -j $(TEST_JOBS) $(BUILD) $(VALGRIND_TESTS)
 
 # libFuzzer targets (tests/fuzz/), built with clang, ASan and UBSan into
 # build/fuzz; `make fuzz` runs each for FUZZ_SECONDS with its corpus.
@@ -239,7 +250,8 @@ help:
 	@echo "  all      build $(FAULTLINE) (default)"
 	@echo "  check    install dependencies, build, run all tests"
 	@echo "  asan     the tests under AddressSanitizer + UBSan"
-	@echo "  valgrind the shell tests with every faultline run under valgrind"
+	@echo "  valgrind the shell tests with every faultline run (but record's) under valgrind"
+	@echo "  valgrind-quick  the same on the tests marked valgrind-quick (CI's set)"
 	@echo "  fuzz     build the libFuzzer targets (clang, ASan+UBSan), run each FUZZ_SECONDS=$(FUZZ_SECONDS)"
 	@echo "  demo     faultline info, replay, report, diff and the HTML page on the bundled traces"
 	@echo "  bench    info and replay against babeltrace2, replay memory, report on 10M outcomes,"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# faultline-test: valgrind-quick (one of the tests CI runs under valgrind)
 # The command line: dispatch, help, version, usage errors.
 . "$FL_TOP/tests/lib.sh"
 

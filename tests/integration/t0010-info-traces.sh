@@ -1,4 +1,5 @@
 #!/bin/bash
+# faultline-test: valgrind-quick (one of the tests CI runs under valgrind)
 # faultline info on every bundled trace: its counts must agree with
 # babeltrace2's own reading of the same trace, and with the counts recorded
 # in traces/README.md when the trace was captured.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# faultline-test: valgrind-quick (one of the tests CI runs under valgrind)
 # The lttng-kernel dialect.  lttng-modules (LTTng's kernel tracer) cannot be
 # installed on these machines, so this test does not read a recorded
 # lttng-modules trace: it reads fixtures that tests/tools/mkfixture-lttng-kernel

@@ -1,4 +1,5 @@
 #!/bin/bash
+# faultline-test: valgrind-quick (one of the tests CI runs under valgrind)
 # Bad input gets a clear error that names the problem, a non-zero exit,
 # and never a crash.  Broken traces are made from a real bundled trace.
 . "$FL_TOP/tests/lib.sh"

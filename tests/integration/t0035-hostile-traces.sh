@@ -1,4 +1,5 @@
 #!/bin/bash
+# faultline-test: valgrind-quick (one of the tests CI runs under valgrind)
 # Corrupt traces that make libbabeltrace2 2.0 loop forever or abort: the
 # checks before decoding name the file and the packet offset at once, and
 # with the checks off (FL_INGEST_NO_CHECK=1) the decoder's child process

@@ -1,5 +1,6 @@
 #!/bin/bash
 # faultline-test: serial (records: machine-wide tracers and buffers)
+# faultline-test: valgrind-quick (one of the tests CI runs under valgrind)
 # Real process trees, recorded live with both recorders (faultline record,
 # scripts/capture-perf-trace) and replayed with pervma: a shell launcher
 # that execs python3, which forks a multiprocessing pool and starts threads;

@@ -1,5 +1,6 @@
 #!/bin/bash
 # faultline-test: serial (records: machine-wide tracers and buffers)
+# faultline-test: valgrind-quick (one of the tests CI runs under valgrind)
 # What perf lost must reach every answer.  perf's CTF conversion drops
 # PERF_RECORD_LOST, so scripts/capture-perf-trace writes the loss windows
 # into the trace's environment (perf_lost, perf_lost_samples); a perf trace

@@ -1,4 +1,5 @@
 #!/bin/bash
+# faultline-test: valgrind-quick (one of the tests CI runs under valgrind)
 # faultline report and report --fidelity on small stores built here from
 # schemas/outcomes.sql, whose right answers are worked out by hand below;
 # and the stores it must refuse.

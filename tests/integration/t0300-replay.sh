@@ -1,4 +1,5 @@
 #!/bin/bash
+# faultline-test: valgrind-quick (one of the tests CI runs under valgrind)
 # faultline replay on the bundled traces: what it stores (row counts that
 # must agree with `faultline info` on the same trace), runs sharing a trace,
 # determinism, a kill -9 in the middle, bad input and usage errors.

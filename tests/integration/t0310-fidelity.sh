@@ -1,4 +1,5 @@
 #!/bin/bash
+# faultline-test: valgrind-quick (one of the tests CI runs under valgrind)
 # Fidelity of the pervma replay against the kernel's own answer on the
 # bundled traces (the target: 95% precision and recall on each), and its
 # predicted mmap_lock blocked time against the waits the trace shows.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# faultline-test: valgrind-quick (one of the tests CI runs under valgrind)
 # faultline replay when the store fails under it.  The rows go to SQLite on
 # a writer thread (replay/store.c); a database that cannot grow (a file-size
 # limit, so the WAL or the checkpoint fails) makes a row, or the commit,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# faultline-test: valgrind-quick (one of the tests CI runs under valgrind)
 # A replay killed while it creates a new database leaves no private file
 # behind for good.  The file is DIR/.NAME.PID.XXXXXX: SIGINT, SIGTERM and
 # SIGHUP remove it at once; after a SIGKILL (which cannot be caught) the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# faultline-test: valgrind-quick (one of the tests CI runs under valgrind)
 # The speculative strategies on the bundled traces: every outcome of spf and
 # spf-mmseq carries a cause of its series' taxonomy, writer-caused aborts
 # name their writer, runs are deterministic and --strategy all agrees with

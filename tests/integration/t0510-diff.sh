@@ -1,4 +1,5 @@
 #!/bin/bash
+# faultline-test: valgrind-quick (one of the tests CI runs under valgrind)
 # faultline diff on a store whose difference is known: two runs of one
 # trace built here by hand, and a third run over another trace.
 . "$FL_TOP/tests/lib.sh"

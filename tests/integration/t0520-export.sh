@@ -1,4 +1,5 @@
 #!/bin/bash
+# faultline-test: valgrind-quick (one of the tests CI runs under valgrind)
 # faultline export: every table of a real store, its column names those of
 # schemas/outcomes.sql, its rows those sqlite3 reads.
 . "$FL_TOP/tests/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# faultline-test: valgrind-quick (one of the tests CI runs under valgrind)
 # faultline report --html: one self-contained page, loaded in Debian's
 # headless chromium: no console message (errors, blocked loads), the
 # expected elements present, a screenshot that is not blank, in which

@@ -1,4 +1,5 @@
 #!/bin/bash
+# faultline-test: valgrind-quick (one of the tests CI runs under valgrind)
 # faultline tui, view by view, at 80x24 through tmux: the runs list, a run's
 # causes with their time strips, a cause by VMA, thread and writer, the
 # faults of a writer, one fault's detail (facts, the writer that aborted it

@@ -1,4 +1,5 @@
 #!/bin/bash
+# faultline-test: valgrind-quick (one of the tests CI runs under valgrind)
 # faultline tui, key by key, through tmux at 80x24: each key of the help
 # (?) and what it does on the screen.
 . "$FL_TOP/tests/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# faultline-test: valgrind-quick (one of the tests CI runs under valgrind)
 # faultline tui and the store: a database with zero runs, files that are not
 # a faultline database (clear errors before the screen is touched), bad
 # arguments, and a replay writing the database while the TUI has it open

@@ -1,4 +1,5 @@
 #!/bin/bash
+# faultline-test: valgrind-quick (one of the tests CI runs under valgrind)
 # The ppc64le traces (traces/ppc64le/, recorded by tracer/ppc64-lab/ in
 # qemu's pseries POWER9 on Debian's 6.12 64K kernel, radix and hash: mmchurn,
 # and two real programs, xz -T2 and make -j2 with gcc) through

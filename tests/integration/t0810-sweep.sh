@@ -1,4 +1,5 @@
 #!/bin/bash
+# faultline-test: valgrind-quick (one of the tests CI runs under valgrind)
 # faultline sweep: the job matrix, GNU parallel running it, the merged
 # database against the same replays run one after another into one
 # database, re-runs that skip finished shards, --emit list and slurm, a

@@ -1,5 +1,6 @@
 #!/bin/bash
 # faultline-test: serial (records: machine-wide tracers and buffers)
+# faultline-test: valgrind-quick (one of the tests CI runs under valgrind)
 # faultline replay --live: a workload recorded as a live session through an
 # LTTng relay daemon on 127.0.0.1 (started here, on ports of its own) and
 # followed by two live replays: one to the session's end, whose database

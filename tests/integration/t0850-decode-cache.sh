@@ -1,4 +1,5 @@
 #!/bin/bash
+# faultline-test: valgrind-quick (one of the tests CI runs under valgrind)
 # replay --decode-cache DIR: the first replay of a trace keeps its decoded
 # records in DIR, the next reads them from there without decoding; both
 # give the outcomes of a replay without the cache.  A changed trace is a

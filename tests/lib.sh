@@ -141,6 +141,19 @@ need_recording() {
 	[ "$rc" -eq 0 ] || skip_all "$why" "$@"
 }
 
+# wait_for_command TEXT: wait (up to 120 s: a recorder under valgrind is
+# slow to start its command) until a process whose command line contains
+# TEXT runs, and print its pid; returns 1 if none came.
+wait_for_command() {
+	local p
+	for _ in $(seq 1200); do
+		p=$(pgrep -f -- "$1" | head -n 1)
+		[ -n "$p" ] && { echo "$p"; return 0; }
+		sleep 0.1
+	done
+	return 1
+}
+
 # start_relayd OUT: an lttng-relayd of the test's own, listening on 127.0.0.1
 # only, writing what it receives under OUT (made empty first).  Another test
 # or another user may hold a port, so up to 5 tries on other ports.  It is up

@@ -18,23 +18,11 @@ checks=(
 )
 need_recording root lttng tracefs -- "${checks[@]}"
 
-# Wait (up to 60 s: valgrind is slow to start) until a process whose
-# command line contains $1 runs; print its pid.
-wait_for() {
-	local p
-	for _ in $(seq 600); do
-		p=$(pgrep -f -- "$1" | head -n 1)
-		[ -n "$p" ] && { echo "$p"; return 0; }
-		sleep 0.1
-	done
-	return 1
-}
-
 # SIGINT in the middle of `record -- CMD`: a long, paced page toucher.
 marker="-r 99999 -p 64 -R 20000"
 "$FAULTLINE" record -o "$FL_TMP/int" -- "$pt" -t 2 $marker >"$FL_TMP/int.out" 2>"$FL_TMP/int.err" &
 rec=$!
-child=$(wait_for "pagetouch -t 2 $marker")
+child=$(wait_for_command "pagetouch -t 2 $marker")
 sleep 1
 kill -INT "$rec"
 wait "$rec"

@@ -55,17 +55,6 @@ reads() {
 	if [ "$FL_RC" -eq 0 ] && [ "$(json_get "$2.json" '$.events.fault')" -gt 0 ]; then ok "$1"
 	else not_ok "$1" "info exited $FL_RC" "$FL_ERR"; fi
 }
-# Wait (up to 120 s: the recorder starts slowly under valgrind) until a
-# process whose command line contains $1 runs; print its pid.
-wait_for() {
-	local p
-	for _ in $(seq 1200); do
-		p=$(pgrep -f -- "$1" | head -n 1)
-		[ -n "$p" ] && { echo "$p"; return 0; }
-		sleep 0.1
-	done
-	return 1
-}
 
 # A command that forks and execs: a shell running two page touchers.
 t=$FL_TMP/cmd
@@ -97,7 +86,7 @@ marker="-r 99996 -p 64 -R 20000"
 t=$FL_TMP/int
 "$vg" "$FL_TMP/int.vg" record -o "$t" -- "$pt" -t 2 $marker >"$FL_TMP/int.out" 2>"$FL_TMP/int.err" &
 rec=$!
-child=$(wait_for "pagetouch -t 2 $marker")
+child=$(wait_for_command "pagetouch -t 2 $marker")
 sleep 1
 kill -INT "$rec"
 wait "$rec"

@@ -1,5 +1,6 @@
 #!/bin/bash
 # faultline-test: serial (records: machine-wide tracers and buffers)
+# faultline-test: valgrind-quick (one of the tests CI runs under valgrind)
 # faultline info on the bundled traces that `faultline record` wrote
 # (traces/x86_64/fl-*, traces/ppc64le/fl-*): its counts must agree with babeltrace2's reading of
 # the same trace and with the counts in traces/README.md.  No root needed.

@@ -56,11 +56,12 @@ cmd_of() {
 	esac
 }
 
-# Under valgrind (make valgrind) the five recordings and their replays take
-# tens of minutes; their code runs under valgrind in t0100-record* and
-# t0300 already, and the lossy recording below still runs here.
+# Under valgrind (make valgrind) the replays of these six recordings take
+# many minutes; replay runs under valgrind on the bundled process trees
+# (fl-proctree, fl-forkwalk) in t0100-record-traces already, and the lossy
+# recording below still runs here.
 if [ "${FL_VALGRIND:-0}" = 1 ]; then
-	for c in "${checks[@]:0:15}"; do skip "$c" "the recordings are long under valgrind; make check runs them"; done
+	for c in "${checks[@]:0:15}"; do skip "$c" "their replays are long under valgrind; make check runs them"; done
 else
 	tp_all=0 fp_all=0 fn_all=0
 	for k in "${kinds[@]}"; do

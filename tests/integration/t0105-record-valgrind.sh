@@ -28,18 +28,11 @@ if nm -D "$FL_BUILD/faultline" 2>/dev/null | grep -q -E ' (__asan_init|__msan_in
 	skip_all "$FL_BUILD/faultline is a sanitizer build, which valgrind cannot run (make check runs this test)" "${checks[@]}"
 fi
 
-# vg LOG ARGS...: faultline ARGS under valgrind, with the options of
-# tests/run's FL_VALGRIND wrapper, its log in LOG apart from record's own
-# messages.  A script, so that a signal sent to its pid reaches faultline.
-vg=$FL_TMP/vg
-cat >"$vg" <<VG
-#!/bin/sh
-log=\$1; shift
-exec valgrind -q --vgdb=no --error-exitcode=98 --leak-check=full --errors-for-leak-kinds=definite \\
-	--show-possibly-lost=no --log-file="\$log" \\
-	--suppressions="$FL_TOP/tests/valgrind.supp" "$FL_BUILD/faultline" "\$@"
-VG
-chmod +x "$vg"
+# fl under valgrind with the options of tests/run's FL_VALGRIND wrapper:
+# "$vg" --log-file=LOG "$fl" ARGS (valgrind's log apart from record's own
+# messages).  FL_VALGRIND_RUN execs valgrind, so the pid of one started in
+# the background is valgrind's, and a signal sent to it reaches faultline.
+vg=$FL_VALGRIND_RUN fl=$FL_BUILD/faultline
 # clean NAME LOG: valgrind's log is empty.
 clean() {
 	if [ ! -s "$2" ]; then ok "$1"; else not_ok "$1" "$(head -n 40 "$2")"; fi
@@ -58,7 +51,7 @@ reads() {
 
 # A command that forks and execs: a shell running two page touchers.
 t=$FL_TMP/cmd
-"$vg" "$FL_TMP/cmd.vg" record -o "$t" -- sh -c "$pt -t 2 -r 2 -p 64 && $pt -t 1 -r 1 -p 32" \
+"$vg" --log-file="$FL_TMP/cmd.vg" "$fl" record -o "$t" -- sh -c "$pt -t 2 -r 2 -p 64 && $pt -t 1 -r 1 -p 32" \
 	>"$FL_TMP/cmd.out" 2>"$FL_TMP/cmd.err"
 rc=$?
 clean "${checks[0]}" "$FL_TMP/cmd.vg"
@@ -72,7 +65,7 @@ marker="-r 99997 -p 64 -R 20000"
 "$pt" -t 2 $marker 2>/dev/null &
 target=$!
 t=$FL_TMP/att
-"$vg" "$FL_TMP/att.vg" record -o "$t" -d 1 -p "$target" >"$FL_TMP/att.out" 2>"$FL_TMP/att.err"
+"$vg" --log-file="$FL_TMP/att.vg" "$fl" record -o "$t" -d 1 -p "$target" >"$FL_TMP/att.out" 2>"$FL_TMP/att.err"
 rc=$?
 kill "$target" 2>/dev/null
 wait "$target" 2>/dev/null
@@ -84,7 +77,7 @@ reads "${checks[6]}" "$t"
 # and ends the trace.
 marker="-r 99996 -p 64 -R 20000"
 t=$FL_TMP/int
-"$vg" "$FL_TMP/int.vg" record -o "$t" -- "$pt" -t 2 $marker >"$FL_TMP/int.out" 2>"$FL_TMP/int.err" &
+"$vg" --log-file="$FL_TMP/int.vg" "$fl" record -o "$t" -- "$pt" -t 2 $marker >"$FL_TMP/int.out" 2>"$FL_TMP/int.err" &
 rec=$!
 child=$(wait_for_command "pagetouch -t 2 $marker")
 sleep 1

@@ -1,9 +1,9 @@
 /* fidelity_time: how well one run's predicted mmap_lock blocked time
  * agrees with the waits the trace itself shows (report --fidelity).
  *
- * Recorded: a fault that fell back waited from its first start_locking to
- * its acquire_returned (faults.gt_lock_wait, summed per thread in
- * thread_times.blocked_traced); an mm call waited from its writer's
+ * Recorded: a fault that fell back waited from start_locking to
+ * acquire_returned, for each acquisition (faults.gt_lock_wait, summed per
+ * thread in thread_times.blocked_traced); an mm call waited from its writer's
  * start_locking to its acquire (writers.t_lock_acquired - t_lock_start).
  * Predicted: the run's lock waits of the faults (thread_times.blocked_pred).
  * Writers are replayed where the trace put them, so their waits are not

@@ -32,6 +32,10 @@ void fl_gt_lock(struct fl_gt_state *s, const struct fl_mmap_lock *lock, uint64_t
 		if (!s->starts++)
 			s->t_start = t;
 		s->t_last_start = t;
+		if (!s->asking) {
+			s->asking = true;
+			s->t_ask = t;
+		}
 		break;
 	case FL_LOCK_ACQUIRED:
 		if (s->starts && !s->t_first_ret)
@@ -41,6 +45,9 @@ void fl_gt_lock(struct fl_gt_state *s, const struct fl_mmap_lock *lock, uint64_t
 		if (lock->success) {
 			s->held = true;
 			s->t_acquired = t;
+			if (s->asking && t >= s->t_ask)
+				s->waited += t - s->t_ask;
+			s->asking = false;
 		} else {
 			s->failed++;
 		}
@@ -68,8 +75,7 @@ void fl_gt_end(struct fl_gt_state *s, struct fl_gt_result *out)
 	}
 	if (s->held || (s->released && s->shared_vma && !s->write)) {
 		out->gt = FL_GT_FALLBACK;
-		if (s->starts && s->t_acquired >= s->t_start)
-			out->lock_wait = s->t_acquired - s->t_start;
+		out->lock_wait = s->waited;
 		if (s->starts && s->t_acquired >= s->t_last_start)
 			out->t_req = s->t_last_start;
 		if (s->write)

@@ -50,6 +50,16 @@ struct fl_gt_state {
 	uint64_t t_start, t_acquired;	/* first start_locking, last successful acquire */
 	uint64_t t_last_start;		/* the last start_locking */
 	uint64_t t_first_ret;		/* the first acquire_returned, 0 none */
+	/* The time spent asking for mmap_lock: each acquisition's wait, from
+	 * the first start_locking after the last successful acquire (or the
+	 * fault's start) to the acquire, failed trylocks on the way included.
+	 * Not the time between acquisitions: a lock taken and released (the
+	 * anon_vma trylock, a VM_FAULT_RETRY that dropped the lock for IO),
+	 * then taken again, held nothing in between, and the thread slept in
+	 * the IO, not on the lock. */
+	bool asking;			/* a start_locking not yet acquired */
+	uint64_t t_ask;			/* its first start_locking */
+	uint64_t waited;		/* the acquisitions' waits so far, ns */
 	/* Set by a reader that knows the layout (the replay): the fault's
 	 * VMA is shared.  __vmf_anon_prepare() never runs there, so a read
 	 * lock taken and released inside such a fault is
@@ -64,7 +74,7 @@ struct fl_gt_state {
 struct fl_gt_result {
 	enum fl_gt gt;
 	const char *detail;		/* static: see schemas/outcomes.sql faults.gt_detail */
-	uint64_t lock_wait;		/* first start_locking to acquired, ns; 0 none */
+	uint64_t lock_wait;		/* a fallback's waits for mmap_lock (fl_gt_state.waited), ns */
 	/* A fallback: when the read lock it took was asked for (the
 	 * start_locking of the acquire that succeeded: mmap_read_lock() after
 	 * failed trylocks); 0 otherwise. */

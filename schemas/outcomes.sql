@@ -161,7 +161,11 @@ CREATE TABLE faults (
 	-- shared VMA's fault that fell back and dropped the lock before its
 	-- end: fault_dirty_shared_page()), '' otherwise.
 	gt_detail	TEXT NOT NULL,
-	gt_lock_wait	INTEGER,		-- ns from first start_locking to acquired
+	-- A fallback's wait for mmap_lock, ns: each acquisition's, from its
+	-- first start_locking (failed trylocks included) to acquire_returned,
+	-- summed; not the time between a release and the next request (a
+	-- VM_FAULT_RETRY's IO).  0 when it did not wait; NULL not a fallback.
+	gt_lock_wait	INTEGER,
 	PRIMARY KEY (trace_id, fault_id)
 ) WITHOUT ROWID;	-- one b-tree, keyed as it is read: a row per fault is the bulk
 

@@ -141,13 +141,17 @@ need_recording() {
 	[ "$rc" -eq 0 ] || skip_all "$why" "$@"
 }
 
-# wait_for_command TEXT: wait (up to 120 s: a recorder under valgrind is
-# slow to start its command) until a process whose command line contains
-# TEXT runs, and print its pid; returns 1 if none came.
+# wait_for_command CMDLINE: wait (up to 120 s: a recorder under valgrind is
+# slow to start its command) until a process whose command line begins with
+# CMDLINE runs, and print its pid; returns 1 if none came.  Begins with, not
+# contains: the recorder's own command line (and valgrind's around it) holds
+# the command it runs, from the moment it starts, long before it has set up
+# its signal handlers and started the command.
 wait_for_command() {
-	local p
+	local re p
+	re=$(printf '%s' "$1" | sed 's/[][\\.*^$+?(){}|]/\\&/g')
 	for _ in $(seq 1200); do
-		p=$(pgrep -f -- "$1" | head -n 1)
+		p=$(pgrep -f -- "^$re" | head -n 1)
 		[ -n "$p" ] && { echo "$p"; return 0; }
 		sleep 0.1
 	done

@@ -22,7 +22,7 @@ need_recording root lttng tracefs -- "${checks[@]}"
 marker="-r 99999 -p 64 -R 20000"
 "$FAULTLINE" record -o "$FL_TMP/int" -- "$pt" -t 2 $marker >"$FL_TMP/int.out" 2>"$FL_TMP/int.err" &
 rec=$!
-child=$(wait_for_command "pagetouch -t 2 $marker")
+child=$(wait_for_command "$pt -t 2 $marker")
 sleep 1
 kill -INT "$rec"
 wait "$rec"

@@ -79,7 +79,7 @@ marker="-r 99996 -p 64 -R 20000"
 t=$FL_TMP/int
 "$vg" --log-file="$FL_TMP/int.vg" "$fl" record -o "$t" -- "$pt" -t 2 $marker >"$FL_TMP/int.out" 2>"$FL_TMP/int.err" &
 rec=$!
-child=$(wait_for_command "pagetouch -t 2 $marker")
+child=$(wait_for_command "$pt -t 2 $marker")
 sleep 1
 kill -INT "$rec"
 wait "$rec"

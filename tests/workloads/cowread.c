@@ -32,20 +32,32 @@ static void die(const char *what)
 	exit(1);
 }
 
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: cowread [-n MAPS] FILE\n");
+}
+
 int main(int argc, char **argv)
 {
-	long pg = sysconf(_SC_PAGESIZE), sum = 0;
-	int maps = 16, opt, fd;
-	char *buf;
+	long pg = sysconf(_SC_PAGESIZE), sum = 0, maps = 16;
+	int opt, fd;
+	char *buf, *end;
 
-	while ((opt = getopt(argc, argv, "n:")) != -1) {
-		if (opt != 'n' || (maps = atoi(optarg)) <= 0) {
-			fprintf(stderr, "usage: cowread [-n MAPS] FILE\n");
-			return 2;
+	while ((opt = getopt(argc, argv, "n:h")) != -1) {
+		switch (opt) {
+		case 'n':
+			maps = strtol(optarg, &end, 10);
+			if (*end || maps < 1 || maps > 4096) {
+				fprintf(stderr, "cowread: '%s' is not a number in [1, 4096]\n", optarg);
+				return 2;
+			}
+			break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
 		}
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "usage: cowread [-n MAPS] FILE\n");
+		usage(stderr);
 		return 2;
 	}
 	fd = open(argv[optind], O_RDWR | O_CREAT | O_TRUNC, 0600);
@@ -64,7 +76,7 @@ int main(int argc, char **argv)
 	errno = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
 	if (errno)
 		die("posix_fadvise");
-	for (int i = 0; i < maps; i++) {
+	for (long i = 0; i < maps; i++) {
 		char *p = mmap(NULL, (size_t)pg, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd,
 			       (off_t)i * 64 * pg);
 

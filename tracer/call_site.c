@@ -55,13 +55,47 @@ static struct cs_maps *maps_of(struct cs_table *t, int32_t pid)
 	return m;
 }
 
+/* The first range of m that ends above a: the one holding a, if any. */
+static size_t first_ending_above(const struct cs_maps *m, uint64_t a)
+{
+	size_t lo = 0, hi = m->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->r[mid].end > a)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
 int cs_table_add(struct cs_table *t, int32_t pid, uint64_t start, uint64_t end)
 {
 	struct cs_maps *m = maps_of(t, pid);
+	struct cs_range add[3];
+	size_t i, j, nadd = 0;
 
-	if (!m || fl_array_grow((void **)&m->r, &m->cap, m->n + 1, sizeof(*m->r)) < 0)
+	if (!m)
 		return -ENOMEM;
-	m->r[m->n++] = (struct cs_range){ start, end };
+	if (start >= end)
+		return 0;	/* holds no address */
+	/* r[i..j) overlap [start, end): the new mapping replaces them there,
+	 * and what sticks out on either side stays theirs. */
+	i = first_ending_above(m, start);
+	for (j = i; j < m->n && m->r[j].start < end; j++)
+		;
+	if (i < j && m->r[i].start < start)
+		add[nadd++] = (struct cs_range){ m->r[i].start, start, m->r[i].id };
+	add[nadd++] = (struct cs_range){ start, end, m->next_id++ };
+	if (i < j && m->r[j - 1].end > end)
+		add[nadd++] = (struct cs_range){ end, m->r[j - 1].end, m->r[j - 1].id };
+	if (fl_array_grow((void **)&m->r, &m->cap, m->n - (j - i) + nadd, sizeof(*m->r)) < 0)
+		return -ENOMEM;
+	memmove(&m->r[i + nadd], &m->r[j], (m->n - j) * sizeof(*m->r));
+	memcpy(&m->r[i], add, nadd * sizeof(*add));
+	m->n = m->n - (j - i) + nadd;
 	return 0;
 }
 
@@ -80,6 +114,7 @@ int cs_table_fork(struct cs_table *t, int32_t parent, int32_t child)
 		return -ENOMEM;
 	memcpy(c->r, p->r, p->n * sizeof(*c->r));
 	c->n = p->n;
+	c->next_id = p->next_id;
 	return 0;
 }
 
@@ -88,14 +123,12 @@ void cs_table_exec(struct cs_table *t, int32_t pid)
 	maps_free(fl_map_del(&t->pids, pid_key(pid)));
 }
 
-/* The newest mapping holding a: a later mapping over an older range
- * replaced it. */
+/* The mapping holding a (the newest that covered it), or NULL. */
 static const struct cs_range *holding(const struct cs_maps *m, uint64_t a)
 {
-	for (size_t i = m->n; i-- > 0;)
-		if (a >= m->r[i].start && a < m->r[i].end)
-			return &m->r[i];
-	return NULL;
+	size_t i = first_ending_above(m, a);
+
+	return i < m->n && m->r[i].start <= a ? &m->r[i] : NULL;
 }
 
 uint64_t cs_pick(const struct cs_maps *m, uint64_t ip, const uint64_t *words, size_t nwords)
@@ -108,7 +141,7 @@ uint64_t cs_pick(const struct cs_maps *m, uint64_t ip, const uint64_t *words, si
 	for (size_t i = 0; i < nwords; i++) {
 		const struct cs_range *r = holding(m, words[i]);
 
-		if (r && !(own && r->start == own->start && r->end == own->end))
+		if (r && !(own && r->id == own->id))
 			return words[i];
 	}
 	return 0;

@@ -28,7 +28,11 @@
  * what it writes anyway, in time order: /proc/PID/maps at attach, MMAP2
  * records (exec's image, every PROT_EXEC mmap), copied at fork, emptied
  * at exec.  An unmapped range is not forgotten: the rule only looks at
- * words a live frame points to.
+ * words a live frame points to.  A mapping over older ones replaces them
+ * where they overlap, as in the address space, so the list stays sorted
+ * and without overlaps, and a word is looked up by bisection: JITs and
+ * valgrind map code thousands of times, and each mm call's 64 words are
+ * looked up while the recorder keeps up with the perf rings.
  */
 #ifndef FL_CALL_SITE_H
 #define FL_CALL_SITE_H
@@ -41,14 +45,19 @@
 /* How much of the user stack each mm call's sys_enter sample copies. */
 #define FL_CS_STACK_BYTES 512
 
+/* [start, end) of the mapping numbered id (pieces of one mapping that a
+ * later one cut in two share its id). */
 struct cs_range {
 	uint64_t start, end;
+	uint64_t id;
 };
 
-/* One process's executable mappings, in the order they were mapped. */
+/* One process's executable mappings: sorted by address, not overlapping,
+ * each address the newest mapping's that covered it. */
 struct cs_maps {
 	struct cs_range *r;
 	size_t n, cap;
+	uint64_t next_id;
 };
 
 /* Every recorded process's: pid + 1 -> struct cs_maps *. */

@@ -205,14 +205,21 @@ static int find_sources(struct fl_pe_set *set, const char *tracefs, bool quiet, 
 	return 0;
 }
 
-static int add_fd(struct fl_pe_set *set, int fd, int cpu, struct fl_err *err)
+bool fl_pe_is_fault(enum fl_pe_role role)
+{
+	return role == PE_FAULT_TP || role == PE_FAULT_SW || role == PE_FAULT_END;
+}
+
+static int add_fd(struct fl_pe_set *set, int fd, int cpu, bool fault, struct fl_err *err)
 {
 	if (fl_array_grow((void **)&set->fds, &set->capfds, set->nfds + 1, sizeof(int)) < 0 ||
-	    fl_array_grow((void **)&set->fd_cpus, &set->capfd_cpus, set->nfds + 1, sizeof(int)) < 0) {
+	    fl_array_grow((void **)&set->fd_cpus, &set->capfd_cpus, set->nfds + 1, sizeof(int)) < 0 ||
+	    fl_array_grow((void **)&set->fd_fault, &set->capfd_fault, set->nfds + 1, sizeof(bool)) < 0) {
 		close(fd);
 		return fl_err_set(err, -ENOMEM, "out of memory");
 	}
 	set->fd_cpus[set->nfds] = cpu;
+	set->fd_fault[set->nfds] = fault;
 	set->fds[set->nfds++] = fd;
 	return 0;
 }
@@ -289,7 +296,7 @@ static int open_one(struct fl_pe_set *set, const struct fl_pe_source *s, const s
 		fl_err_hint(err, "%s", open_hint(e));
 		return err->code;
 	}
-	if (add_fd(set, fd, cpu, err) < 0)
+	if (add_fd(set, fd, cpu, fl_pe_is_fault(s->spec->role), err) < 0)
 		return err->code;
 	if (!ring->base) {
 		int rc = fl_ring_map(ring, fd, cpu, o->ring_pages);
@@ -314,14 +321,19 @@ static int open_one(struct fl_pe_set *set, const struct fl_pe_source *s, const s
 static int open_for(struct fl_pe_set *set, const struct fl_pe_options *o, pid_t pid,
 		    struct fl_err *err)
 {
+	size_t sb_source = 0;
+
+	/* Side-band records once per CPU and task, on the first source that
+	 * is not a fault's, which an attach enables before it reads the
+	 * layouts.  An attached process's layout comes from /proc, but its
+	 * later execs need their mappings too, and so does a call that was
+	 * already running when the events were enabled (its exit is traced,
+	 * its entry with the length is not). */
+	while (sb_source + 1 < set->nsources && fl_pe_is_fault(set->sources[sb_source].spec->role))
+		sb_source++;
 	for (int cpu = 0; cpu < set->ncpus; cpu++) {
 		for (size_t i = 0; i < set->nsources; i++) {
-			/* Side-band records once per CPU and task.  An attached
-			 * process's layout comes from /proc, but its later execs
-			 * need their mappings too, and so does a call that was
-			 * already running when the events were enabled (its exit
-			 * is traced, its entry with the length is not). */
-			bool sb = i == 0;
+			bool sb = i == sb_source;
 			int rc = open_one(set, &set->sources[i], o, pid, cpu, sb, err);
 			if (rc < 0)
 				return rc;
@@ -377,10 +389,11 @@ int fl_pe_add_tids(struct fl_pe_set *set, const struct fl_pe_options *o, const p
 	return 0;
 }
 
-int fl_pe_enable(struct fl_pe_set *set, struct fl_err *err)
+int fl_pe_enable(struct fl_pe_set *set, enum fl_pe_which which, struct fl_err *err)
 {
 	for (size_t i = 0; i < set->nfds; i++)
-		if (ioctl(set->fds[i], PERF_EVENT_IOC_ENABLE, 0) < 0)
+		if ((which == FL_PE_ALL || (which == FL_PE_FAULTS) == set->fd_fault[i]) &&
+		    ioctl(set->fds[i], PERF_EVENT_IOC_ENABLE, 0) < 0)
 			return fl_err_set(err, -errno, "cannot enable a perf event: %s", strerror(errno));
 	return 0;
 }
@@ -488,6 +501,7 @@ void fl_pe_close(struct fl_pe_set *set)
 		release_all(set);
 	free(set->fds);
 	free(set->fd_cpus);
+	free(set->fd_fault);
 	free(set->rings);
 	free(set->sources);
 	fl_map_free(&set->ids);

@@ -10,7 +10,8 @@
 # process tree runs.  Every process's address space must be
 # known from its first event: no fault the kernel handled in a VMA may come
 # out as "no VMA" (at most 0.1% of the faults; 1% for -p and -a, whose
-# layouts are /proc reads racing their threads), and the fallbacks
+# layouts are /proc reads racing their threads; -p traces faults only once
+# its layout is read, so none of its faults is unplaced), and the fallbacks
 # predicted must match the kernel's own (pooled over the programs launched
 # under faultline record, precision and recall at least 90% here; every
 # recording's figures are printed).  A recording that lost events
@@ -27,6 +28,7 @@ for k in "${kinds[@]}"; do
 	checks+=("$k: recorded and replayed" "$k: no fault the kernel placed is 'no VMA'")
 done
 checks+=("pooled precision and recall at least 90%"
+	"-p: no fault unplaced (its faults are traced from after its layout)"
 	"the exec'd image's mappings are in the trace (exec_mm)"
 	"vfork and posix_spawn helpers: faults in their own pids, placed"
 	"lossy recording: replay warns on stderr" "lossy recording: traces.lost_events is the recorder's count"
@@ -61,7 +63,7 @@ cmd_of() {
 # (fl-proctree, fl-forkwalk) in t0100-record-traces already, and the lossy
 # recording below still runs here.
 if [ "${FL_VALGRIND:-0}" = 1 ]; then
-	for c in "${checks[@]:0:15}"; do skip "$c" "their replays are long under valgrind; make check runs them"; done
+	for c in "${checks[@]:0:16}"; do skip "$c" "their replays are long under valgrind; make check runs them"; done
 else
 	tp_all=0 fp_all=0 fn_all=0
 	for k in "${kinds[@]}"; do
@@ -134,6 +136,17 @@ else
 		ok "pooled precision and recall at least 90%"
 	else
 		not_ok "pooled precision and recall at least 90%" "TP $tp_all FP $fp_all FN $fn_all"
+	fi
+
+	# -p: the layout is read before the fault events are enabled, so
+	# every fault comes after it (none "unplaced: no VMA known").
+	d=$FL_TMP/attach-faultline
+	unplaced=$(sqlite3 "$d.db" "select count(*) from outcomes where reason like 'unplaced%'" 2>&1)
+	if [ "$(sqlite3 "$d.db" "select count(*) from faults" 2>/dev/null)" -gt 0 ] && [ "$unplaced" = 0 ]; then
+		ok "-p: no fault unplaced (its faults are traced from after its layout)"
+	else
+		not_ok "-p: no fault unplaced (its faults are traced from after its layout)" \
+			"unplaced: $unplaced" "$(grep -h placement "$d.replay")"
 	fi
 
 	# The launcher's second image (python3) is known from its exec on.

@@ -185,8 +185,9 @@ static const struct fl_option record_options[] = {
 	       "next packet (docs/fleet.md)", NULL, take_live),
 	OPT_CB(FL_OPT_CALLBACK, 'p', "pid", "PID[,PID]", "a target: attach to running processes\n"
 	       "(repeatable); their /proc/PID/maps is written as\n"
-	       "vma_snapshot events.  Recording ends when they have\n"
-	       "all exited", &ra, take_pids),
+	       "vma_snapshot events, and their faults are traced\n"
+	       "from after it.  Recording ends when they have all\n"
+	       "exited", &ra, take_pids),
 	OPT_FLAG('a', "all", "a target: every process on the system", &ra.all),
 	OPT_CB(FL_OPT_CALLBACK, 'd', "duration", "S", "stop after S seconds, more than 0 and at most\n"
 	       "10000000 (default: when the target is gone)", &ra.duration, take_duration),

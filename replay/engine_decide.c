@@ -50,12 +50,31 @@ static uint64_t writer_call_start(const struct writer_obj *w)
 	}
 }
 
+/* The end of the range of the writer's call, 0 unknown. */
+static uint64_t writer_call_end(const struct writer_obj *w, uint64_t cs)
+{
+	const struct fl_mm_call *c = &w->w.call;
+
+	if (!cs || w->dup || (c->kind != FL_MM_MUNMAP && c->kind != FL_MM_MPROTECT &&
+			      c->kind != FL_MM_MADVISE && c->kind != FL_MM_MMAP))
+		return 0;
+	return cs + c->args[1];
+}
+
 /* vma comes after late[i]'s VMA in the walk of the writer's call, which
  * began at cs (writer_call_start(); 0 unknown): above it, or below the
- * call's range (a merge's prev).  See writer_late(). */
+ * call's range (a merge's prev).  See writer_late().  From 6.14
+ * ("mm: simplify vma merge structure and expand comments"),
+ * vma_merge_existing_range() write-locks the VMA it changes, then next,
+ * then prev: a writer asleep on its prev's reader has locked the next
+ * above the range already, and goes on only to the rest of its range. */
 static bool walked_after(const struct writer_obj *w, size_t i, uint64_t cs,
-			 const struct fl_vma *vma)
+			 const struct fl_vma *vma, int kver)
 {
+	uint64_t e = writer_call_end(w, cs);
+
+	if (cs && e && w->late[i].end <= cs && kver >= FL_MM_KVER(6, 14))
+		return vma->start > cs && vma->start < e;
 	return cs && (vma->start >= w->late[i].end || vma->end <= cs);
 }
 
@@ -77,7 +96,7 @@ static uint64_t ran_at(const struct writer_obj *w, size_t i)
  *   come later; a VMA below the range is the prev of a merge, which
  *   vma_merge_existing_range() and vma_expand() write-lock after the VMA
  *   they change. */
-static bool writer_late(const struct writer_obj *w, const struct fl_vma *vma, uint64_t t)
+static bool writer_late(const struct writer_obj *w, const struct fl_vma *vma, uint64_t t, int kver)
 {
 	uint64_t cs = writer_call_start(w);
 
@@ -85,7 +104,7 @@ static bool writer_late(const struct writer_obj *w, const struct fl_vma *vma, ui
 		if (w->late[i].vma_id == vma->id) {
 			if (t <= w->late[i].t)
 				return true;
-		} else if (t < ran_at(w, i) && walked_after(w, i, cs, vma)) {
+		} else if (t < ran_at(w, i) && walked_after(w, i, cs, vma, kver)) {
 			return true;
 		}
 	}
@@ -255,7 +274,7 @@ static bool released_before_read(const struct writer_obj *w, uint64_t t)
 
 /* When the writer reached vma, by the sched evidence (writer_late()); 0
  * when never. */
-static uint64_t writer_late_t(const struct writer_obj *w, const struct fl_vma *vma)
+static uint64_t writer_late_t(const struct writer_obj *w, const struct fl_vma *vma, int kver)
 {
 	uint64_t cs = writer_call_start(w), t = 0, merged, copied;
 
@@ -264,7 +283,7 @@ static uint64_t writer_late_t(const struct writer_obj *w, const struct fl_vma *v
 
 		if (w->late[i].vma_id == vma->id)
 			at = w->late[i].woke;
-		else if (walked_after(w, i, cs, vma))
+		else if (walked_after(w, i, cs, vma, kver))
 			at = ran_at(w, i);
 		if (at > t)
 			t = at;
@@ -351,7 +370,7 @@ int eng_decide_spec(struct fl_engine *e, struct pfault *p)
 		e->whits[nw].wrote_any = w->nids > 0;
 		e->whits[nw].wrote_vma = placed && writer_wrote(w, v->vma.id);
 		e->whits[nw].created_at = writer_created_at(w, v->fault->address);
-		e->whits[nw].late_t = placed ? writer_late_t(w, &v->vma) : 0;
+		e->whits[nw].late_t = placed ? writer_late_t(w, &v->vma, e->kver) : 0;
 		nw++;
 	}
 	qsort(e->whits, nw, sizeof(e->whits[0]), cmp_whit);
@@ -486,7 +505,7 @@ static size_t fault_hits(struct fl_engine *e, struct pfault *p)
 		 * not write-locked it (or split it) when this fault read-locked
 		 * it. */
 		late = (v->place == FL_PLACE_VMA || v->place == FL_PLACE_INFERRED) &&
-		       (writer_late(w, &v->vma, v->t) || v->t < merge_locked_at(w, v->vma.id) ||
+		       (writer_late(w, &v->vma, v->t, e->kver) || v->t < merge_locked_at(w, v->vma.id) ||
 			v->t < eng_dup_locked_at(w, &v->vma) ||
 			split_not_yet(w, &v->vma, v->fault->address, v->t) ||
 			brk_not_yet(w, v->t));

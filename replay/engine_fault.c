@@ -125,6 +125,10 @@ void eng_end_fault(struct fl_engine *e, struct thread *t, const struct fl_event 
 	if (end) {
 		p->v.has_end = true;
 		p->v.t_end = end->t;
+		t->ended.seq = p->v.fault_id;
+		t->ended.t = p->v.t;
+		t->ended.vma = p->v.vma;
+		t->ended.placed = p->v.place == FL_PLACE_VMA;
 		p->v.major = end->u.fault_end.major;
 		if (p->defer_anon && t->mm) {
 			struct fl_vma *v = fl_vma_lookup(&t->mm->mm.vmas, p->f.address);

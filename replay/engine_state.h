@@ -31,9 +31,13 @@ struct writer_obj {
 	 * VMA up to then took their VMA lock before the writer's; woke: when
 	 * it was woken (it write-locked the VMA after that); [start, end):
 	 * the VMA; ran: when it was next seen on a CPU after woke, 0 not yet
-	 * (it reached the VMAs it locks after this one only then). */
-	struct { uint64_t vma_id, start, end, t, woke, ran; } *late;
+	 * (it reached the VMAs it locks after this one only then); raced: it
+	 * was still on its CPU when woken, on its way into the wait, so its
+	 * next switch out in D is that wait's sleep, not a run after it. */
+	struct { uint64_t vma_id, start, end, t, woke, ran; bool raced; } *late;
 	size_t nlate, caplate;
+	/* Its thread was switched out and not seen on a CPU since. */
+	bool off_cpu;
 	/* The neighbours an mmap merged with (vma_expand() of its prev or
 	 * next), after it had unmapped the mapping it replaced or, into a
 	 * hole, after its checks: write-locked only part-way through the hold
@@ -125,6 +129,10 @@ struct thread {
 	uint64_t fault_seq;		/* its fault waiting for an end; 0 none */
 	uint64_t last_seq;		/* its latest fault, ended or not; 0 none */
 	uint64_t last_end;		/* the end event of its latest fault; 0 none */
+	/* Its latest fault that ended with an end event, kept after the
+	 * fault has left the queue: the VMA lock its vma_end_read() let go
+	 * (a wake of the mm's writer, eng_on_sched()).  seq 0: none. */
+	struct { uint64_t seq, t; struct fl_vma vma; bool placed; } ended;
 	struct writer_obj *w;		/* the writer it is being, if any */
 	bool in_call;			/* inside a traced mm syscall */
 	bool exited;

@@ -424,6 +424,7 @@ static int add_late(struct writer_obj *w, const struct fl_vma *vma, uint64_t t, 
 	w->late[w->nlate].ran = 0;
 	w->late[w->nlate].t = t;
 	w->late[w->nlate].woke = woke;
+	w->late[w->nlate].raced = !w->off_cpu;
 	w->nlate++;
 	return 0;
 }
@@ -431,13 +432,26 @@ static int add_late(struct writer_obj *w, const struct fl_vma *vma, uint64_t t, 
 /* A writer woken from vma_start_write() is seen on a CPU at t (switched
  * in, or switching out): a woken task runs only once the scheduler picks
  * it, and on a busy machine that can be milliseconds after the wake. */
-static void writer_ran(struct writer_obj *w, uint64_t t)
+/* The writer's thread was on a CPU at t.  to_sleep: t is its switch out
+ * in D, the end of that run: for a wake that raced with its way into
+ * __vma_enter_locked()'s wait (woken while still on its CPU), that switch
+ * is the wait's own sleep; the queued wake makes it runnable, and it goes
+ * on only once it is back on a CPU.  (On x86_64 6.18, a madvise woken
+ * 350 ns before it switched out in D ran again 906 us later; the faults
+ * on the prev it merges with, which it write-locks after the waited VMA,
+ * kept their VMA locks all that time.) */
+static void writer_ran(struct writer_obj *w, uint64_t t, bool to_sleep)
 {
 	if (!w)
 		return;
-	for (size_t i = 0; i < w->nlate; i++)
-		if (!w->late[i].ran && w->late[i].woke <= t)
+	for (size_t i = 0; i < w->nlate; i++) {
+		if (w->late[i].ran || w->late[i].woke > t)
+			continue;
+		if (to_sleep && w->late[i].raced)
+			w->late[i].raced = false;
+		else
 			w->late[i].ran = t;
+	}
 	if (w->preempted && !w->resumed && t > w->preempted)
 		w->resumed = t;
 	if (w->asleep && !w->woke_up && t > w->asleep)
@@ -478,13 +492,19 @@ int eng_on_sched(struct fl_engine *e, const struct fl_event *ev)
 	struct thread *t = eng_thread_find(e, ev->tid), *wt;
 	struct pfault *p;
 	struct writer_obj *w;
+	const struct fl_vma *f_vma;
+	uint64_t f_t, f_end;
+	bool ended, placed;
 
 	if (ev->u.sched.kind == FL_SCHED_SWITCH) {
 		/* The task switched in runs, whatever task it follows (an
 		 * idle or untraced one too). */
 		wt = eng_thread_find(e, ev->u.sched.other);
-		if (wt)
-			writer_ran(wt->w, ev->t);
+		if (wt) {
+			writer_ran(wt->w, ev->t, false);
+			if (wt->w)
+				wt->w->off_cpu = false;
+		}
 	}
 	if (!t)
 		return 0;
@@ -492,7 +512,9 @@ int eng_on_sched(struct fl_engine *e, const struct fl_event *ev)
 		p = t->fault_seq ? eng_q_at(e, t->fault_seq) : NULL;
 		if (p && (ev->u.sched.prev_state & FL_SCHED_STATE_D) && p->v.pc_wait == FL_PCW_NONE)
 			p->v.pc_wait = FL_PCW_SLEPT;
-		writer_ran(t->w, ev->t);
+		writer_ran(t->w, ev->t, (ev->u.sched.prev_state & FL_SCHED_STATE_D) != 0);
+		if (t->w)
+			t->w->off_cpu = true;
 		if (eng_dup_off(t->w, ev->t) < 0)
 			return oom(e);
 		/* Switched out runnable while it holds mmap_lock for write:
@@ -517,7 +539,9 @@ int eng_on_sched(struct fl_engine *e, const struct fl_event *ev)
 	 * idle or untraced task is not in its recordings. */
 	if (ev->u.sched.kind != FL_SCHED_WAKING)
 		return 0;
-	writer_ran(t->w, ev->t);
+	writer_ran(t->w, ev->t, false);
+	if (t->w)
+		t->w->off_cpu = false;
 	wt = eng_thread_find(e, ev->u.sched.other);
 	/* A fork's walk goes on once its thread is woken, too: it runs soon
 	 * after, on an idle CPU. */
@@ -530,11 +554,30 @@ int eng_on_sched(struct fl_engine *e, const struct fl_event *ev)
 	/* Even when that fault has left the queue (decided) by now. */
 	if (t->fault_seq || (t->last_end && ev->t <= t->last_end + WAKE_AFTER_END_NS))
 		w->reader_woke = true;
+	/* The fault whose VMA lock it waited for: the waker's latest, queued
+	 * still or, once decided, as it ended (a fault is decided as soon as
+	 * no writer window can still change its answer, which may be before
+	 * its vma_end_read() wakes the writer). */
 	p = t->last_seq ? eng_q_at(e, t->last_seq) : NULL;
-	if (!p || ev->t < p->v.t || (p->ended && ev->t > p->v.t_end + WAKE_AFTER_END_NS) ||
-	    p->v.place != FL_PLACE_VMA || (p->ended && p->v.t_end < w->w.w_begin))
+	if (p) {
+		f_vma = &p->v.vma;
+		f_t = p->v.t;
+		ended = p->ended;
+		f_end = p->v.t_end;
+		placed = p->v.place == FL_PLACE_VMA;
+	} else if (t->last_seq && t->ended.seq == t->last_seq) {
+		f_vma = &t->ended.vma;
+		f_t = t->ended.t;
+		ended = true;
+		f_end = t->last_end;
+		placed = t->ended.placed;
+	} else {
 		return 0;
-	if (add_late(w, &p->v.vma, p->v.t, ev->t) < 0)
+	}
+	if (ev->t < f_t || (ended && ev->t > f_end + WAKE_AFTER_END_NS) || !placed ||
+	    (ended && f_end < w->w.w_begin))
+		return 0;
+	if (add_late(w, f_vma, f_t, ev->t) < 0)
 		return oom(e);
 	return 0;
 }

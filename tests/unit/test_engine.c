@@ -1396,6 +1396,95 @@ static void woken_writer_locks_the_rest_of_its_walk_later(void **state)
 	}
 }
 
+/* The wake can come while the writer is still on its CPU, on its way into
+ * __vma_enter_locked()'s wait: the reader's vma_end_read() drops its
+ * reference after the writer's check, and rcuwait_wake_up() finds the
+ * writer not yet switched out.  The writer then switches out in D, the
+ * queued wake makes it runnable, and it goes on, write-locking the rest,
+ * only once it is back on a CPU.  WALK_MERGE with that order: T1's fault 3
+ * wakes MAIN at 1043, MAIN switches out in D at 1044 and is back at 1050.
+ * Fault 4 (1045) on the prev still keeps its VMA lock; fault 5 aborts.
+ * (x86_64 6.18, record -a of proctree: a madvise woken 350 ns before it
+ * switched out in D ran again 906 us later, and 39 faults on the prev it
+ * merges with kept their VMA locks meanwhile.) */
+static void writer_woken_before_its_sleep_locks_the_rest_once_it_runs(void **state)
+{
+	const uint64_t ro[6] = { 0, LEN, FL_PROT_READ, MAP_ANON_PRIV, (uint64_t)-1, 0 };
+	const uint64_t mp[6] = { A + LEN, LEN, PROT_RW };
+	struct script s = { .n = 0 };
+	struct replay r;
+
+	(void)state;
+	mmap_anon(&s, 10, 20, A, 0, true);
+	locked_call(&s, MAIN, FL_MM_MMAP, 30, 40, (int64_t)(A + LEN), ro);
+	first_write(&s, T1, 100, A);			/* fault 1: the anon_vma */
+	call(&s, MAIN, FL_MM_MPROTECT, 1000, 1500, 0, mp);
+	W_START(&s, MAIN, 1005);
+	W_OK(&s, MAIN, 1010);
+	fault(&s, T2, 1015, A + 0x1000, RD);		/* fault 2 */
+	fault_end(&s, T2, 1022, false);
+	fault(&s, T1, 1030, A + LEN + 0x2000, RD);	/* fault 3, on the middle */
+	fault_end(&s, T1, 1040, false);
+	sched_ev(&s, T1, 1043, FL_SCHED_WAKING, MAIN, 0);
+	sched_ev(&s, MAIN, 1044, FL_SCHED_SWITCH, T3, FL_SCHED_STATE_D);
+	fault(&s, T2, 1045, A + 0x3000, RD);		/* fault 4: MAIN not back yet */
+	fault_end(&s, T2, 1048, false);
+	sched_ev(&s, T1, 1050, FL_SCHED_SWITCH, MAIN, 0);
+	fault_at_release(&s, A + 0x4000, RD);		/* fault 5: running again */
+	play(&r, &s, false);
+	assert_int_equal(r.sink.n, 5);
+	EXPECT_OK(&r, 2, "ok");
+	EXPECT_OK(&r, 3, "ok");
+	EXPECT_OK(&r, 4, "ok");
+	EXPECT_ABORT(&r, 5, "write-locked");
+	replay_free(&r);
+}
+
+/* From 6.14 ("mm: simplify vma merge structure and expand comments"),
+ * vma_merge_existing_range() write-locks the VMA it changes, then next,
+ * then prev.  [A, A + 3 LEN) is written once (one anon_vma), then its
+ * middle LEN made read-only: prev, middle and next share the anon_vma.
+ * At 1000 MAIN makes the middle read-write again, merging all three; T1,
+ * reading prev, wakes it at 1043 (MAIN slept on prev's reader from 1033).
+ * By then MAIN had write-locked next: T2's fault 5 on next (1045) aborts,
+ * as does fault 4 on prev after the waking fault 3 (__vma_enter_locked()
+ * had raised prev's vm_refcnt).  (x86_64 6.18, record -a of proctree:
+ * a fault on the next of a madvise asleep on its prev's reader fell
+ * back.) */
+static void merge_locks_next_before_prev(void **state)
+{
+	const uint64_t ro[6] = { A + LEN, LEN, FL_PROT_READ };
+	const uint64_t rw[6] = { A + LEN, LEN, PROT_RW };
+	struct script s = { .n = 0 };
+	struct replay r;
+
+	(void)state;
+	mmap_anon(&s, 10, 20, A, 0, true);
+	first_write(&s, T1, 100, A);			/* fault 1: the anon_vma */
+	mmap_anon(&s, 200, 210, A + LEN, FL_MAP_FIXED, true);
+	mmap_anon(&s, 220, 230, A + 2 * LEN, FL_MAP_FIXED, true);
+	locked_call(&s, MAIN, FL_MM_MPROTECT, 300, 310, 0, ro);
+	fault(&s, T2, 400, A + 2 * LEN + 0x1000, RD);	/* fault 2 */
+	fault_end(&s, T2, 410, false);
+	call(&s, MAIN, FL_MM_MPROTECT, 1000, 1500, 0, rw);
+	W_START(&s, MAIN, 1005);
+	W_OK(&s, MAIN, 1010);
+	waking_fault(&s, A + 0x2000, RD, 1043);		/* fault 3, on prev */
+	fault(&s, T3, 1044, A + 0x3000, RD);		/* fault 4, on prev */
+	fault_end(&s, T3, 1046, false);
+	fault(&s, T2, 1045, A + 2 * LEN + 0x3000, RD);	/* fault 5, on next */
+	fault_end(&s, T2, 1048, false);
+	sched_ev(&s, T1, 1050, FL_SCHED_SWITCH, MAIN, 0);
+	fault_at_release(&s, A + 0x4000, RD);		/* fault 6 */
+	play(&r, &s, false);
+	assert_int_equal(r.sink.n, 6);
+	EXPECT_OK(&r, 3, "ok");
+	EXPECT_ABORT(&r, 4, "write-locked");
+	EXPECT_ABORT(&r, 5, "write-locked");
+	EXPECT_ABORT(&r, 6, "write-locked");
+	replay_free(&r);
+}
+
 /* A (read-write, its anon_vma made by fault 1) with, when `reserved`, a
  * PROT_NONE reservation above it (Go's and the JVM's heap).  At 1000 MAIN
  * maps A + LEN read-write, MAP_FIXED, holding mmap_lock for write over
@@ -2428,6 +2517,8 @@ int main(void)
 		cmocka_unit_test(abort_waits_for_the_writer),
 		cmocka_unit_test(woken_writer_locked_the_vma_later),
 		cmocka_unit_test(woken_writer_locks_the_rest_of_its_walk_later),
+		cmocka_unit_test(writer_woken_before_its_sleep_locks_the_rest_once_it_runs),
+		cmocka_unit_test(merge_locks_next_before_prev),
 		cmocka_unit_test(replacing_mmap_locks_its_merge_later),
 		cmocka_unit_test(preempted_replacing_mmap_merges_once_it_runs),
 		cmocka_unit_test(writer_seen_by_its_wake_of_another),

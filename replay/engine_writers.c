@@ -431,15 +431,14 @@ static int add_late(struct writer_obj *w, const struct fl_vma *vma, uint64_t t, 
 
 /* A writer woken from vma_start_write() is seen on a CPU at t (switched
  * in, or switching out): a woken task runs only once the scheduler picks
- * it, and on a busy machine that can be milliseconds after the wake. */
-/* The writer's thread was on a CPU at t.  to_sleep: t is its switch out
- * in D, the end of that run: for a wake that raced with its way into
- * __vma_enter_locked()'s wait (woken while still on its CPU), that switch
- * is the wait's own sleep; the queued wake makes it runnable, and it goes
- * on only once it is back on a CPU.  (On x86_64 6.18, a madvise woken
- * 350 ns before it switched out in D ran again 906 us later; the faults
- * on the prev it merges with, which it write-locks after the waited VMA,
- * kept their VMA locks all that time.) */
+ * it, and on a busy machine that can be milliseconds after the wake.
+ * to_sleep: t is its switch out in D.  After a wake that raced with its
+ * way into __vma_enter_locked()'s wait (woken while still on its CPU),
+ * that switch is the wait's own sleep: the queued wake makes it runnable,
+ * and it goes on only once it is back on a CPU.  (On x86_64 6.18, a
+ * madvise woken 350 ns before it switched out in D ran again 906 us
+ * later; the faults on the prev it merges with, which it write-locks
+ * after the waited VMA, kept their VMA locks all that time.) */
 static void writer_ran(struct writer_obj *w, uint64_t t, bool to_sleep)
 {
 	if (!w)

@@ -1317,11 +1317,13 @@ static void woken_writer_locked_the_vma_later(void **state)
  * mmap_lock over [1010, 1400]: with WALK_MERGE an mprotect() that makes
  * A + LEN read-write (it merges into A, its prev), else a munmap() of
  * both.  Fault 3 on `waited` wakes the writer at its end (1043), as in
- * woken_writer_script(); the writer is back on a CPU at 1050 (switched in).
- * Faults 2 (1015), 4 (1045) and 5 (1100) read the other VMA. */
+ * woken_writer_script() (with `raced`, the writer is still on its CPU
+ * then, and switches out in D at 1044); the writer is back on a CPU at
+ * 1050 (switched in).  Faults 2 (1015), 4 (1045) and 5 (1100) read the
+ * other VMA. */
 enum walk { WALK_UP, WALK_DOWN, WALK_MERGE };
 
-static void walk_script_seen(struct script *s, enum walk how, bool by_wake)
+static void walk_script_seen(struct script *s, enum walk how, bool by_wake, bool raced)
 {
 	const uint64_t ro[6] = { 0, LEN, FL_PROT_READ, MAP_ANON_PRIV, (uint64_t)-1, 0 };
 	const uint64_t mu[6] = { A, 2 * LEN };
@@ -1339,7 +1341,14 @@ static void walk_script_seen(struct script *s, enum walk how, bool by_wake)
 	W_OK(s, MAIN, 1010);
 	fault(s, T2, 1015, other + 0x1000, RD);		/* fault 2 */
 	fault_end(s, T2, 1022, false);
-	waking_fault(s, waited + 0x2000, RD, 1043);	/* fault 3 */
+	if (raced) {	/* woken at 1043 still on its CPU, asleep from 1044 */
+		fault(s, T1, 1030, waited + 0x2000, RD);	/* fault 3 */
+		fault_end(s, T1, 1040, false);
+		sched_ev(s, T1, 1043, FL_SCHED_WAKING, MAIN, 0);
+		sched_ev(s, MAIN, 1044, FL_SCHED_SWITCH, T3, FL_SCHED_STATE_D);
+	} else {
+		waking_fault(s, waited + 0x2000, RD, 1043);	/* fault 3 */
+	}
 	fault(s, T2, 1045, other + 0x3000, RD);		/* fault 4: woken, not on a CPU */
 	fault_end(s, T2, 1048, false);
 	if (by_wake)	/* MAIN wakes T3: it is the task on the CPU */
@@ -1351,7 +1360,7 @@ static void walk_script_seen(struct script *s, enum walk how, bool by_wake)
 
 static void walk_script(struct script *s, enum walk how)
 {
-	walk_script_seen(s, how, false);
+	walk_script_seen(s, how, false, false);
 }
 
 /* A writer that sleeps in vma_start_write() on one VMA's reader locks the
@@ -1409,28 +1418,11 @@ static void woken_writer_locks_the_rest_of_its_walk_later(void **state)
  * merges with kept their VMA locks meanwhile.) */
 static void writer_woken_before_its_sleep_locks_the_rest_once_it_runs(void **state)
 {
-	const uint64_t ro[6] = { 0, LEN, FL_PROT_READ, MAP_ANON_PRIV, (uint64_t)-1, 0 };
-	const uint64_t mp[6] = { A + LEN, LEN, PROT_RW };
 	struct script s = { .n = 0 };
 	struct replay r;
 
 	(void)state;
-	mmap_anon(&s, 10, 20, A, 0, true);
-	locked_call(&s, MAIN, FL_MM_MMAP, 30, 40, (int64_t)(A + LEN), ro);
-	first_write(&s, T1, 100, A);			/* fault 1: the anon_vma */
-	call(&s, MAIN, FL_MM_MPROTECT, 1000, 1500, 0, mp);
-	W_START(&s, MAIN, 1005);
-	W_OK(&s, MAIN, 1010);
-	fault(&s, T2, 1015, A + 0x1000, RD);		/* fault 2 */
-	fault_end(&s, T2, 1022, false);
-	fault(&s, T1, 1030, A + LEN + 0x2000, RD);	/* fault 3, on the middle */
-	fault_end(&s, T1, 1040, false);
-	sched_ev(&s, T1, 1043, FL_SCHED_WAKING, MAIN, 0);
-	sched_ev(&s, MAIN, 1044, FL_SCHED_SWITCH, T3, FL_SCHED_STATE_D);
-	fault(&s, T2, 1045, A + 0x3000, RD);		/* fault 4: MAIN not back yet */
-	fault_end(&s, T2, 1048, false);
-	sched_ev(&s, T1, 1050, FL_SCHED_SWITCH, MAIN, 0);
-	fault_at_release(&s, A + 0x4000, RD);		/* fault 5: running again */
+	walk_script_seen(&s, WALK_MERGE, false, true);
 	play(&r, &s, false);
 	assert_int_equal(r.sink.n, 5);
 	EXPECT_OK(&r, 2, "ok");
@@ -1606,7 +1598,7 @@ static void writer_seen_by_its_wake_of_another(void **state)
 	struct replay r;
 
 	(void)state;
-	walk_script_seen(&s, WALK_UP, true);
+	walk_script_seen(&s, WALK_UP, true, false);
 	play(&r, &s, false);
 	assert_int_equal(r.sink.n, 5);
 	EXPECT_OK(&r, 4, "ok");

@@ -127,7 +127,9 @@ void eng_end_fault(struct fl_engine *e, struct thread *t, const struct fl_event 
 		p->v.t_end = end->t;
 		t->ended.seq = p->v.fault_id;
 		t->ended.t = p->v.t;
-		t->ended.vma = p->v.vma;
+		t->ended.vma_id = p->v.vma.id;
+		t->ended.vma_start = p->v.vma.start;
+		t->ended.vma_end = p->v.vma.end;
 		t->ended.placed = p->v.place == FL_PLACE_VMA;
 		p->v.major = end->u.fault_end.major;
 		if (p->defer_anon && t->mm) {

@@ -132,7 +132,7 @@ struct thread {
 	/* Its latest fault that ended with an end event, kept after the
 	 * fault has left the queue: the VMA lock its vma_end_read() let go
 	 * (a wake of the mm's writer, eng_on_sched()).  seq 0: none. */
-	struct { uint64_t seq, t; struct fl_vma vma; bool placed; } ended;
+	struct { uint64_t seq, t, vma_id, vma_start, vma_end; bool placed; } ended;
 	struct writer_obj *w;		/* the writer it is being, if any */
 	bool in_call;			/* inside a traced mm syscall */
 	bool exited;

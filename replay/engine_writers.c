@@ -405,10 +405,13 @@ int eng_on_mm_call(struct fl_engine *e, struct thread *t, const struct fl_event 
  * Measured 1.2-4.7 us on the x86_64 recordings of traces/. */
 #define WAKE_AFTER_END_NS 20000
 
-static int add_late(struct writer_obj *w, const struct fl_vma *vma, uint64_t t, uint64_t woke)
+/* The VMA [start, end), id vma_id, read-locked by a fault at t that woke
+ * the writer at woke. */
+static int add_late(struct writer_obj *w, uint64_t vma_id, uint64_t start, uint64_t end,
+		    uint64_t t, uint64_t woke)
 {
 	for (size_t i = 0; i < w->nlate; i++) {
-		if (w->late[i].vma_id == vma->id) {
+		if (w->late[i].vma_id == vma_id) {
 			if (t > w->late[i].t)
 				w->late[i].t = t;
 			if (woke > w->late[i].woke)
@@ -418,9 +421,9 @@ static int add_late(struct writer_obj *w, const struct fl_vma *vma, uint64_t t, 
 	}
 	if (fl_array_grow((void **)&w->late, &w->caplate, w->nlate + 1, sizeof(*w->late)) < 0)
 		return -ENOMEM;
-	w->late[w->nlate].vma_id = vma->id;
-	w->late[w->nlate].start = vma->start;
-	w->late[w->nlate].end = vma->end;
+	w->late[w->nlate].vma_id = vma_id;
+	w->late[w->nlate].start = start;
+	w->late[w->nlate].end = end;
 	w->late[w->nlate].ran = 0;
 	w->late[w->nlate].t = t;
 	w->late[w->nlate].woke = woke;
@@ -491,8 +494,7 @@ int eng_on_sched(struct fl_engine *e, const struct fl_event *ev)
 	struct thread *t = eng_thread_find(e, ev->tid), *wt;
 	struct pfault *p;
 	struct writer_obj *w;
-	const struct fl_vma *f_vma;
-	uint64_t f_t, f_end;
+	uint64_t f_t, f_end, f_vma_id, f_vma_start, f_vma_end;
 	bool ended, placed;
 
 	if (ev->u.sched.kind == FL_SCHED_SWITCH) {
@@ -559,13 +561,17 @@ int eng_on_sched(struct fl_engine *e, const struct fl_event *ev)
 	 * its vma_end_read() wakes the writer). */
 	p = t->last_seq ? eng_q_at(e, t->last_seq) : NULL;
 	if (p) {
-		f_vma = &p->v.vma;
+		f_vma_id = p->v.vma.id;
+		f_vma_start = p->v.vma.start;
+		f_vma_end = p->v.vma.end;
 		f_t = p->v.t;
 		ended = p->ended;
 		f_end = p->v.t_end;
 		placed = p->v.place == FL_PLACE_VMA;
 	} else if (t->last_seq && t->ended.seq == t->last_seq) {
-		f_vma = &t->ended.vma;
+		f_vma_id = t->ended.vma_id;
+		f_vma_start = t->ended.vma_start;
+		f_vma_end = t->ended.vma_end;
 		f_t = t->ended.t;
 		ended = true;
 		f_end = t->last_end;
@@ -576,7 +582,7 @@ int eng_on_sched(struct fl_engine *e, const struct fl_event *ev)
 	if (ev->t < f_t || (ended && ev->t > f_end + WAKE_AFTER_END_NS) || !placed ||
 	    (ended && f_end < w->w.w_begin))
 		return 0;
-	if (add_late(w, f_vma, f_t, ev->t) < 0)
+	if (add_late(w, f_vma_id, f_vma_start, f_vma_end, f_t, ev->t) < 0)
 		return oom(e);
 	return 0;
 }

@@ -50,15 +50,12 @@ static uint64_t writer_call_start(const struct writer_obj *w)
 	}
 }
 
-/* The end of the range of the writer's call, 0 unknown. */
+/* The end of the range of the writer's call, which began at cs
+ * (writer_call_start(), non-zero only for the calls whose length is their
+ * second argument, or a fork's walk); 0 unknown. */
 static uint64_t writer_call_end(const struct writer_obj *w, uint64_t cs)
 {
-	const struct fl_mm_call *c = &w->w.call;
-
-	if (!cs || w->dup || (c->kind != FL_MM_MUNMAP && c->kind != FL_MM_MPROTECT &&
-			      c->kind != FL_MM_MADVISE && c->kind != FL_MM_MMAP))
-		return 0;
-	return cs + c->args[1];
+	return cs && !w->dup ? cs + w->w.call.args[1] : 0;
 }
 
 /* vma comes after late[i]'s VMA in the walk of the writer's call, which
@@ -148,15 +145,10 @@ static bool split_asleep(const struct writer_obj *w, uint64_t t)
 static bool split_not_yet(const struct writer_obj *w, const struct fl_vma *vma, uint64_t addr,
 			  uint64_t t)
 {
-	const struct fl_mm_call *c = &w->w.call;
-	uint64_t s = writer_call_start(w), e;
+	uint64_t s = writer_call_start(w), e = writer_call_end(w, s);
 
-	if (!w->w.traced || !s || (t >= w->w.w_begin + SPLIT_LOCK_NS && !split_asleep(w, t)))
+	if (!w->w.traced || !e || (t >= w->w.w_begin + SPLIT_LOCK_NS && !split_asleep(w, t)))
 		return false;
-	if (c->kind != FL_MM_MUNMAP && c->kind != FL_MM_MPROTECT && c->kind != FL_MM_MADVISE &&
-	    c->kind != FL_MM_MMAP)
-		return false;
-	e = s + c->args[1];
 	return (addr < s || addr >= e) && vma->start < e && s < vma->end;
 }
 

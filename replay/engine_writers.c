@@ -432,24 +432,29 @@ static int add_late(struct writer_obj *w, uint64_t vma_id, uint64_t start, uint6
 	return 0;
 }
 
+/* How the trace shows a writer's thread at a sched event. */
+enum seen { SEEN_ON_CPU, SEEN_SWITCHING_OUT, SEEN_GOING_TO_SLEEP };
+
 /* A writer woken from vma_start_write() is seen on a CPU at t (switched
  * in, or switching out): a woken task runs only once the scheduler picks
  * it, and on a busy machine that can be milliseconds after the wake.
- * to_sleep: t is its switch out in D.  After a wake that raced with its
+ * how: on the CPU, switching out (it is off its CPU after t), or
+ * switching out in D (asleep).  After a wake that raced with its
  * way into __vma_enter_locked()'s wait (woken while still on its CPU),
  * that switch is the wait's own sleep: the queued wake makes it runnable,
  * and it goes on only once it is back on a CPU.  (On x86_64 6.18, a
  * madvise woken 350 ns before it switched out in D ran again 906 us
  * later; the faults on the prev it merges with, which it write-locks
  * after the waited VMA, kept their VMA locks all that time.) */
-static void writer_ran(struct writer_obj *w, uint64_t t, bool to_sleep)
+static void writer_ran(struct writer_obj *w, uint64_t t, enum seen how)
 {
 	if (!w)
 		return;
+	w->off_cpu = how != SEEN_ON_CPU;
 	for (size_t i = 0; i < w->nlate; i++) {
 		if (w->late[i].ran || w->late[i].woke > t)
 			continue;
-		if (to_sleep && w->late[i].raced)
+		if (how == SEEN_GOING_TO_SLEEP && w->late[i].raced)
 			w->late[i].raced = false;
 		else
 			w->late[i].ran = t;
@@ -501,11 +506,8 @@ int eng_on_sched(struct fl_engine *e, const struct fl_event *ev)
 		/* The task switched in runs, whatever task it follows (an
 		 * idle or untraced one too). */
 		wt = eng_thread_find(e, ev->u.sched.other);
-		if (wt) {
-			writer_ran(wt->w, ev->t, false);
-			if (wt->w)
-				wt->w->off_cpu = false;
-		}
+		if (wt)
+			writer_ran(wt->w, ev->t, SEEN_ON_CPU);
 	}
 	if (!t)
 		return 0;
@@ -513,9 +515,8 @@ int eng_on_sched(struct fl_engine *e, const struct fl_event *ev)
 		p = t->fault_seq ? eng_q_at(e, t->fault_seq) : NULL;
 		if (p && (ev->u.sched.prev_state & FL_SCHED_STATE_D) && p->v.pc_wait == FL_PCW_NONE)
 			p->v.pc_wait = FL_PCW_SLEPT;
-		writer_ran(t->w, ev->t, (ev->u.sched.prev_state & FL_SCHED_STATE_D) != 0);
-		if (t->w)
-			t->w->off_cpu = true;
+		writer_ran(t->w, ev->t, (ev->u.sched.prev_state & FL_SCHED_STATE_D) ? SEEN_GOING_TO_SLEEP
+										    : SEEN_SWITCHING_OUT);
 		if (eng_dup_off(t->w, ev->t) < 0)
 			return oom(e);
 		/* Switched out runnable while it holds mmap_lock for write:
@@ -540,9 +541,7 @@ int eng_on_sched(struct fl_engine *e, const struct fl_event *ev)
 	 * idle or untraced task is not in its recordings. */
 	if (ev->u.sched.kind != FL_SCHED_WAKING)
 		return 0;
-	writer_ran(t->w, ev->t, false);
-	if (t->w)
-		t->w->off_cpu = false;
+	writer_ran(t->w, ev->t, SEEN_ON_CPU);
 	wt = eng_thread_find(e, ev->u.sched.other);
 	/* A fork's walk goes on once its thread is woken, too: it runs soon
 	 * after, on an idle CPU. */

@@ -205,7 +205,8 @@ static int find_sources(struct fl_pe_set *set, const char *tracefs, bool quiet, 
 	return 0;
 }
 
-bool fl_pe_is_fault(enum fl_pe_role role)
+/* The fault sources: an attach enables them last (fl_pe_enable()). */
+static bool is_fault_role(enum fl_pe_role role)
 {
 	return role == PE_FAULT_TP || role == PE_FAULT_SW || role == PE_FAULT_END;
 }
@@ -296,7 +297,7 @@ static int open_one(struct fl_pe_set *set, const struct fl_pe_source *s, const s
 		fl_err_hint(err, "%s", open_hint(e));
 		return err->code;
 	}
-	if (add_fd(set, fd, cpu, fl_pe_is_fault(s->spec->role), err) < 0)
+	if (add_fd(set, fd, cpu, is_fault_role(s->spec->role), err) < 0)
 		return err->code;
 	if (!ring->base) {
 		int rc = fl_ring_map(ring, fd, cpu, o->ring_pages);
@@ -329,7 +330,7 @@ static int open_for(struct fl_pe_set *set, const struct fl_pe_options *o, pid_t 
 	 * later execs need their mappings too, and so does a call that was
 	 * already running when the events were enabled (its exit is traced,
 	 * its entry with the length is not). */
-	while (sb_source + 1 < set->nsources && fl_pe_is_fault(set->sources[sb_source].spec->role))
+	while (sb_source + 1 < set->nsources && is_fault_role(set->sources[sb_source].spec->role))
 		sb_source++;
 	for (int cpu = 0; cpu < set->ncpus; cpu++) {
 		for (size_t i = 0; i < set->nsources; i++) {
@@ -392,7 +393,7 @@ int fl_pe_add_tids(struct fl_pe_set *set, const struct fl_pe_options *o, const p
 int fl_pe_enable(struct fl_pe_set *set, enum fl_pe_which which, struct fl_err *err)
 {
 	for (size_t i = 0; i < set->nfds; i++)
-		if ((which == FL_PE_ALL || (which == FL_PE_FAULTS) == set->fd_fault[i]) &&
+		if ((which == FL_PE_FAULTS) == set->fd_fault[i] &&
 		    ioctl(set->fds[i], PERF_EVENT_IOC_ENABLE, 0) < 0)
 			return fl_err_set(err, -errno, "cannot enable a perf event: %s", strerror(errno));
 	return 0;

@@ -82,7 +82,7 @@ struct fl_pe_set {
 	struct fl_perf_ring *rings;	/* one per CPU */
 	int *fds;			/* every event fd */
 	int *fd_cpus;			/* the CPU (ring) of each fd */
-	bool *fd_fault;			/* each fd's source is a fault's (fl_pe_is_fault()) */
+	bool *fd_fault;			/* each fd's source is a fault's (PE_FAULT_*) */
 	size_t nfds, capfds, capfd_cpus, capfd_fault;
 	/* Each event's read() gives its lost count (PERF_FORMAT_LOST, Linux
 	 * 6.0+); false on older kernels, which refuse the flag. */
@@ -118,8 +118,7 @@ int fl_pe_add_tids(struct fl_pe_set *set, const struct fl_pe_options *o, const p
  * layouts are read (recorder_attach()): every fault recorded then comes
  * after its process's layout.  The side-band records (MMAP2, COMM, FORK)
  * ride on an event of the others. */
-enum fl_pe_which { FL_PE_ALL, FL_PE_BUT_FAULTS, FL_PE_FAULTS };
-bool fl_pe_is_fault(enum fl_pe_role role);
+enum fl_pe_which { FL_PE_BUT_FAULTS, FL_PE_FAULTS };
 int fl_pe_enable(struct fl_pe_set *set, enum fl_pe_which which, struct fl_err *err);
 /* The records the kernel failed to write into each CPU's ring so far
  * (lost[cpu], ncpus entries, summed over the events sharing the ring).

@@ -63,6 +63,12 @@ struct fl_engine_stats {
 	/* Of place[FL_PLACE_UNKNOWN]: faults whose outcome rested on what a
 	 * loss may have hidden (eng_on_loss()). */
 	uint64_t unplaced_after_loss;
+	/* Faults made while their mm was held for write with no traced mm
+	 * call around the hold and no fork's walk (mlock(), mbind(),
+	 * pkey_mprotect(), a userfaultfd registration...): which VMAs such a
+	 * hold write-locked is not in the trace, and every strategy answers
+	 * these faults as if it locked none. */
+	uint64_t in_untraced_hold;
 	uint64_t gt[3];			/* by enum fl_gt */
 	uint64_t mm_inconsistent;	/* calls the model disagreed with */
 	uint64_t mm_refused;		/* calls the model could not apply */

@@ -594,6 +594,14 @@ int eng_decide(struct fl_engine *e, struct pfault *p)
 
 	e->st.faults++;
 	e->st.place[v->place]++;
+	for (size_t i = 0; i < nh; i++) {
+		const struct fl_writer *w = e->hits[i].w;
+
+		if (!w->traced && !w->fork && w->w_begin <= v->t && v->t < w->w_end) {
+			e->st.in_untraced_hold++;
+			break;
+		}
+	}
 	e->st.gt[p->gt.gt]++;
 	if (e->sink.fault)
 		rc = e->sink.fault(e->sink.ctx, v, &p->gt);

@@ -204,6 +204,19 @@ void replay_print_summary(struct replay *r, const char *out)
 			       "access error or a missing anon_vma where a lost event may have mapped, "
 			       "changed or prepared it\n", st->unplaced_after_loss);
 	}
+	if (st->in_untraced_hold) {
+		/* Not a loss, but as blind: on stderr too. */
+		fprintf(stderr, "faultline: warning: %s: %" PRIu64 " faults came while their mm "
+			"was held for write outside any mm call the trace records; which VMAs "
+			"those holds write-locked is not in the trace, and the runs answer these "
+			"faults as if they locked none\n",
+			r->trace_path, st->in_untraced_hold);
+		fprintf(stderr, "hint: mlock(), munlock(), mlockall(), mbind(), pkey_mprotect(), "
+			"mseal() and userfaultfd registration take mmap_lock for write and are not "
+			"traced\n");
+		printf("untraced:  %" PRIu64 " faults during write holds with no traced mm call "
+		       "(VMAs locked unknown)\n", st->in_untraced_hold);
+	}
 	for (size_t i = 0; i < r->nruns; i++) {
 		const struct fl_engine_run *run = &r->runs[i];
 

@@ -1966,8 +1966,40 @@ static void fork_walk_locks_the_vmas_in_address_order(void **state)
 				assert_int_equal(r.sink.w[i].vmas_written, 2);
 			}
 		}
+		/* The walk's VMAs are known: no warning of a blind hold. */
+		assert_int_equal(fl_engine_stats(r.e)->in_untraced_hold, 0);
 		replay_free(&r);
 	}
+}
+
+/* mlock() (do_mlock() -> mlock_fixup() -> vma_modify_flags()), mbind(),
+ * pkey_mprotect() and the like take mmap_lock for write and write-lock
+ * the VMAs they change, but neither recorder traces the call: the trace
+ * has the hold and no call.  Which VMAs it locked is unknown, so the
+ * faults of its mm made during it are counted (and the replay warns):
+ * T2's at 1500, inside MAIN's hold [1000, 3000]; not T2's at 4000, after
+ * it, nor that of process 200 at 2000. */
+static void untraced_write_hold_counts_the_faults_inside(void **state)
+{
+	struct script s = { .n = 0 };
+	struct replay r;
+
+	(void)state;
+	mmap_anon(&s, 10, 20, A, 0, true);
+	first_write(&s, T1, 100, A);		/* fault 1 */
+	W_START(&s, MAIN, 999);
+	W_OK(&s, MAIN, 1000);
+	fault(&s, T2, 1500, A + 0x1000, WR);	/* fault 2: inside */
+	pfault(&s, 200, 200, 2000, A + 0x2000, WR);	/* another mm */
+	W_REL(&s, MAIN, 3000);
+	fault_end(&s, T2, 3100, false);
+	fault(&s, T2, 4000, A + 0x3000, WR);	/* after */
+	fault_end(&s, T2, 4100, false);
+	play(&r, &s, false);
+
+	assert_int_equal(fl_engine_stats(r.e)->in_untraced_hold, 1);
+	EXPECT_OK(&r, 2, "ok");		/* answered as if it locked nothing */
+	replay_free(&r);
 }
 
 /* A walk whose thread was preempted with no sign of when it came back
@@ -2492,6 +2524,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(mprotect_split_aborts_in_write_window),
 		cmocka_unit_test(fork_walk_locks_the_vmas_in_address_order),
+		cmocka_unit_test(untraced_write_hold_counts_the_faults_inside),
 		cmocka_unit_test(fork_walk_back_from_an_unseen_preemption),
 		cmocka_unit_test(holder_among_many_queued_writers),
 		cmocka_unit_test(munmap_downgrade_ends_the_window),

@@ -521,6 +521,53 @@ static int load_misses(struct q *q, struct fl_fidelity *f, size_t limit)
 	return rc;
 }
 
+/* The kernel's fallbacks made while their process's mm was held for
+ * write with no traced mm call around the hold (writers.call 'untraced':
+ * mlock(), mbind(), pkey_mprotect() and the like; a fork's walk is
+ * 'fork').  Which VMAs such a hold write-locked is not in the trace, so no
+ * run can have predicted these.  One pass over both, each in (pid, time)
+ * order: a process's holds do not overlap.  The fallbacks come through
+ * faults_not_vma, so the trace's faults are not walked. */
+static int load_untraced(struct q *q, struct fl_fidelity *f)
+{
+	static const char *wsql =
+		"SELECT pid, t_lock_acquired, t_lock_released FROM writers WHERE trace_id = ?1 "
+		"AND call = 'untraced' AND t_lock_acquired IS NOT NULL "
+		"AND t_lock_released IS NOT NULL ORDER BY pid, t_lock_acquired";
+	static const char *fsql =
+		"SELECT pid, t FROM faults WHERE trace_id = ?1 AND gt = 'fallback' ORDER BY pid, t";
+	sqlite3_stmt *ws = NULL, *fs = NULL;
+	int wrc, frc, rc = 0;
+
+	if (sqlite3_prepare_v2(q->db, wsql, -1, &ws, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(q->db, fsql, -1, &fs, NULL) != SQLITE_OK) {
+		rc = fl_store_sql_error(q->db, q->path, "cannot query the store", q->err);
+		goto out;
+	}
+	sqlite3_bind_int64(ws, 1, f->trace_id);
+	sqlite3_bind_int64(fs, 1, f->trace_id);
+	wrc = sqlite3_step(ws);
+	frc = sqlite3_step(fs);
+	while (wrc == SQLITE_ROW && frc == SQLITE_ROW) {
+		int64_t wpid = sqlite3_column_int64(ws, 0), fpid = sqlite3_column_int64(fs, 0);
+		int64_t ft = sqlite3_column_int64(fs, 1);
+
+		if (wpid < fpid || (wpid == fpid && sqlite3_column_int64(ws, 2) <= ft)) {
+			wrc = sqlite3_step(ws);	/* this hold ended before the fault */
+			continue;
+		}
+		if (wpid == fpid && sqlite3_column_int64(ws, 1) <= ft)
+			f->fallbacks_in_untraced++;
+		frc = sqlite3_step(fs);
+	}
+	if ((wrc != SQLITE_ROW && wrc != SQLITE_DONE) || (frc != SQLITE_ROW && frc != SQLITE_DONE))
+		rc = fl_store_sql_error(q->db, q->path, "cannot read the store", q->err);
+out:
+	sqlite3_finalize(ws);
+	sqlite3_finalize(fs);
+	return rc;
+}
+
 int fl_fidelity_compute(sqlite3 *db, const char *path, int64_t run_id, size_t limit,
 			struct fl_fidelity *f, struct fl_err *err)
 {
@@ -541,6 +588,8 @@ int fl_fidelity_compute(sqlite3 *db, const char *path, int64_t run_id, size_t li
 		rc = load_counts(&q, f);
 	if (rc >= 0)
 		rc = load_lists(&q, f);
+	if (rc >= 0)
+		rc = load_untraced(&q, f);
 	/* Counted exactly by the tally: no disagreement is no search. */
 	if (rc >= 0 && (q.sql != &from_tally || f->misses_total))
 		rc = load_misses(&q, f, limit);

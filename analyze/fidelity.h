@@ -80,6 +80,9 @@ struct fl_fidelity {
 	uint64_t excluded_unknown;	/* gt neither 'vma' nor 'fallback' */
 	uint64_t excluded_no_outcome;	/* known gt, but no outcome in the run */
 	uint64_t tp, fp, fn, tn;
+	/* Of the kernel's fallbacks: those made during a write hold with no
+	 * traced mm call (writers.call 'untraced'), whose VMAs no run knows. */
+	uint64_t fallbacks_in_untraced;
 	struct fl_fid_reason *reasons;
 	size_t nreasons;
 	struct fl_fid_detail *details;

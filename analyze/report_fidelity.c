@@ -122,6 +122,10 @@ static void print_fidelity_text(const struct fl_fidelity *f, const struct fl_fid
 	if (f->excluded_no_outcome)
 		printf(", %" PRIu64 " with no outcome in the run", f->excluded_no_outcome);
 	printf("\n");
+	if (f->fallbacks_in_untraced)
+		printf("  untraced:  %" PRIu64 " of the kernel's fallbacks came during write holds with "
+		       "no traced mm call\n             (mlock(), mbind(), pkey_mprotect()...): which "
+		       "VMAs those locked is not in the trace\n", f->fallbacks_in_untraced);
 	/* Before any number: what the trace lost, and what is left out. */
 	if (ls->lossy)
 		fl_losses_print(stdout, "", ls, &time_fmt);
@@ -318,6 +322,7 @@ static void print_fidelity_json(const char *path, const struct fl_fidelity *f,
 	fl_json_u64(&j, "compared", f->compared);
 	fl_json_u64(&j, "excluded_unknown", f->excluded_unknown);
 	fl_json_u64(&j, "excluded_no_outcome", f->excluded_no_outcome);
+	fl_json_u64(&j, "fallbacks_in_untraced_holds", f->fallbacks_in_untraced);
 	fl_json_u64(&j, "tp", f->tp);
 	fl_json_u64(&j, "fp", f->fp);
 	fl_json_u64(&j, "fn", f->fn);

@@ -221,6 +221,39 @@ static void counts(void **state)
 	assert_int_equal(f.excluded_unknown, 1);
 	assert_int_equal(f.excluded_no_outcome, 1);
 	assert_int_equal(f.misses_total, 5);
+	assert_int_equal(f.fallbacks_in_untraced, 0);	/* every writer has its call */
+	fl_fidelity_free(&f);
+	sqlite3_close(db);
+}
+
+/* A write hold with no traced call (mlock(), mbind()...) locked VMAs the
+ * trace does not name: the kernel's fallbacks of its process made inside
+ * it are counted.  Writer 5 (pid 100) holds over fault 4, a fallback of
+ * pid 100, and writer 6 (pid 200) over fault 9, one of pid 200: both
+ * counted.  Not fault 7, of pid 100 under writer 6; nor fault 1 under
+ * writer 7, which kept its VMA lock; nor fault 5 under writer 8, a fork's
+ * walk; nor fault 3, stamped as writer 9 let go. */
+static void fallbacks_in_untraced_holds(void **state)
+{
+	struct fl_err err = { 0 };
+	struct fl_fidelity f;
+	sqlite3 *db = case_store();
+
+	(void)state;
+	exec(db, "INSERT INTO writers VALUES"
+		 " (1, 5, 102, 100, 'untraced', '[]', NULL, NULL, NULL, 1299999800, 1299999900,"
+		 "  1300000100, 0, NULL),"
+		 " (1, 6, 201, 200, 'untraced', '[]', NULL, NULL, NULL, 3000000000, 3000000100,"
+		 "  3000000900, 0, NULL),"
+		 " (1, 7, 102, 100, 'untraced', '[]', NULL, NULL, NULL, 1099999980, 1099999990,"
+		 "  1100000010, 0, NULL),"
+		 " (1, 8, 102, 100, 'fork', '[]', NULL, NULL, NULL, 1399999980, 1399999990,"
+		 "  1400000010, 2, NULL),"
+		 " (1, 9, 102, 100, 'untraced', '[]', NULL, NULL, NULL, 1000010000, 1000015000,"
+		 "  1000020000, 0, NULL);");
+	assert_int_equal(fl_fidelity_compute(db, "mem", 1, 0, &f, &err), 0);
+	assert_int_equal(f.fallbacks_in_untraced, 2);
+	assert_int_equal(f.tp, 3);	/* counted, not left out */
 	fl_fidelity_free(&f);
 	sqlite3_close(db);
 }
@@ -465,6 +498,7 @@ int main(void)
 		cmocka_unit_test(check_refuses_others),
 		cmocka_unit_test(ratio_never_divides_by_zero),
 		cmocka_unit_test(counts),
+		cmocka_unit_test(fallbacks_in_untraced_holds),
 		cmocka_unit_test(per_reason_detail_and_confusion),
 		cmocka_unit_test(disagreements_and_writers),
 		cmocka_unit_test(writer_gap_sign),

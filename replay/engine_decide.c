@@ -594,6 +594,9 @@ int eng_decide(struct fl_engine *e, struct pfault *p)
 
 	e->st.faults++;
 	e->st.place[v->place]++;
+	/* Inside [w_begin, w_end), not hit_in_window()'s closed interval: a
+	 * fault stamped at the release is out, as in --fidelity's count of
+	 * the fallbacks among them (fidelity.c load_untraced()). */
 	for (size_t i = 0; i < nh; i++) {
 		const struct fl_writer *w = e->hits[i].w;
 

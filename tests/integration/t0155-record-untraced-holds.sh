@@ -22,16 +22,34 @@ done
 need_recording root lttng perf tracefs -- "${checks[@]}"
 [ "$(nproc)" -ge 2 ] || skip_all "one CPU: no fault can fall inside a short hold" "${checks[@]}"
 
-for r in faultline perf; do
-	t=$FL_TMP/$r
+# Whether a fault falls inside a hold, and finds its VMA write-locked
+# there, is up to the scheduler: on a loaded machine a recording can have
+# none.  Such a recording says nothing of the count, so it is made again,
+# up to three times; after that the count is only checked to agree, and
+# the check says so.
+record() {	# record() RECORDER DIR: record, replay, and count from the store
+	local r=$1 t=$2
+	rm -rf "$t" "$t.db"*
 	if [ $r = faultline ]; then
 		"$FL_BUILD/faultline" record -q -o "$t" -- "$mw" >"$t.log" 2>&1
 	else
 		"$FL_TOP/scripts/capture-perf-trace" "$t" -- "$mw" >"$t.log" 2>&1
 	fi
-	is "$r: recorded" "$?" 0
-
+	rec=$?
 	run_fl replay -s pervma -o "$t.db" "$t"
+	fb=$(sqlite3 "$t.db" "SELECT count(*) FROM faults f WHERE gt = 'fallback' AND EXISTS (
+		SELECT 1 FROM writers w WHERE w.call = 'untraced' AND w.pid = f.pid
+		AND f.t >= w.t_lock_acquired AND f.t < w.t_lock_released)")
+}
+
+for r in faultline perf; do
+	t=$FL_TMP/$r
+	for attempt in 1 2 3; do
+		record $r "$t"
+		[ "$rec" -ne 0 ] || [ "${fb:-0}" -gt 0 ] && break
+		echo "# $r, recording $attempt: the kernel fell back during none of the holds"
+	done
+	is "$r: recorded" "$rec" 0
 	n=$(sqlite3 "$t.db" "SELECT count(*) FROM writers WHERE call = 'untraced'")
 	# 2000 mlock() and 2000 munlock(): each takes mmap_lock for write.
 	if [ "${n:-0}" -ge 2000 ]; then ok "$r: the trace has write holds with no call"
@@ -52,18 +70,22 @@ for r in faultline perf; do
 		ok "$r: replay warns on stderr" ||
 		not_ok "$r: replay warns on stderr" "$(head -n 5 "$FL_TMP/err")"
 
-	fb=$(sqlite3 "$t.db" "SELECT count(*) FROM faults f WHERE gt = 'fallback' AND EXISTS (
-		SELECT 1 FROM writers w WHERE w.call = 'untraced' AND w.pid = f.pid
-		AND f.t >= w.t_lock_acquired AND f.t < w.t_lock_released)")
 	js=$("$FAULTLINE" report --fidelity --format json "$t.db" |
 		python3 -c 'import json, sys; print(json.load(sys.stdin)["fallbacks_in_untraced_holds"])')
 	"$FAULTLINE" report --fidelity "$t.db" >"$FL_TMP/fid.txt"
 	if [ "${fb:-0}" -gt 0 ] && [ "$js" = "$fb" ] &&
 	   grep -q "^  untraced: *$fb of the kernel's fallbacks" "$FL_TMP/fid.txt"; then
 		ok "$r: --fidelity counts the kernel's fallbacks inside them"
+	elif [ "${fb:-0}" -eq 0 ] && [ "$js" = 0 ] && ! grep -q "^  untraced:" "$FL_TMP/fid.txt"; then
+		skip "$r: --fidelity counts the kernel's fallbacks inside them" \
+			"the kernel fell back during none of the holds in 3 recordings (the count agrees: 0)"
 	else
 		not_ok "$r: --fidelity counts the kernel's fallbacks inside them" \
-			"json '$js', store $fb; $(grep untraced "$FL_TMP/fid.txt")"
+			"json '$js', store $fb; $(grep untraced "$FL_TMP/fid.txt")
+the faults inside the holds, by the kernel's answer: $(sqlite3 "$t.db" "SELECT gt, count(*) FROM
+	faults f WHERE EXISTS (SELECT 1 FROM writers w WHERE w.call = 'untraced' AND w.pid = f.pid
+	AND f.t >= w.t_lock_acquired AND f.t < w.t_lock_released) GROUP BY gt")
+losses: $(sqlite3 "$t.db" "SELECT lost_events FROM traces")"
 	fi
 done
 

@@ -82,8 +82,13 @@ static void print_text(const char *path, const struct fl_ingest_result *res,
 	       s->kinds[FL_EV_FAULT_END], s->fault_minor, s->fault_major);
 	/* The per-kind lists go on their own line to stay within 80 columns. */
 	printf("  %-13s %9" PRIu64 "\n%6s", "mm_call", s->kinds[FL_EV_MM_CALL], "");
-	for (int k = 0; k < FL_MM__COUNT; k++)
+	for (int k = 0; k < FL_MM__CORE; k++)
 		printf("%s%s %" PRIu64, k ? ", " : "", fl_mm_kind_name((enum fl_mm_kind)k), s->mm[k]);
+	/* The mlock family, rare, on a line of its own when seen. */
+	for (int k = FL_MM__CORE, n = 0; k < FL_MM__COUNT; k++)
+		if (s->mm[k])
+			printf("%s%s %" PRIu64, n++ ? ", " : "\n      ",
+			       fl_mm_kind_name((enum fl_mm_kind)k), s->mm[k]);
 	printf("\n");
 	printf("  %-13s %9" PRIu64 "  (start %" PRIu64 ", acquired %" PRIu64 ", released %" PRIu64
 	       ")\n", "mmap_lock", s->kinds[FL_EV_MMAP_LOCK], s->lock[FL_LOCK_START],

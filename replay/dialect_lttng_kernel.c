@@ -3,6 +3,8 @@
  *   lttng enable-event -k x86_exceptions_page_fault_user,sched_process_fork,
  *       sched_process_exec,sched_process_exit
  *   lttng enable-event -k --syscall mmap,munmap,mprotect,mremap,brk,madvise
+ *       (and mlock,mlock2,munlock,mlockall,munlockall, which the replay uses
+ *       when present)
  *   lttng add-context -k -t pid -t tid -t procname
  * Event and field names follow lttng-modules' instrumentation headers:
  * instrumentation/events/arch/x86/exceptions.h, the generated x86-64 syscall
@@ -194,6 +196,12 @@ static const struct fl_event_spec specs[] = {
 	SYSCALL("mremap", FL_MM_MREMAP, "addr", "old_len", "new_len", "flags", "new_addr"),
 	SYSCALL("brk", FL_MM_BRK, "brk"),
 	SYSCALL("madvise", FL_MM_MADVISE, "start", "len_in", "behavior"),
+	SYSCALL("mlock", FL_MM_MLOCK, "start", "len"),
+	SYSCALL("mlock2", FL_MM_MLOCK2, "start", "len", "flags"),
+	SYSCALL("munlock", FL_MM_MUNLOCK, "start", "len"),
+	SYSCALL("mlockall", FL_MM_MLOCKALL, "flags"),
+	{ "syscall_entry_munlockall", on_sys_entry, FL_MM_MUNLOCKALL, { NULL } },
+	{ "syscall_exit_munlockall", on_sys_exit, FL_MM_MUNLOCKALL, { "ret" } },
 	{ "sched_process_fork", on_fork, 0,
 	  { "parent_pid", "parent_tid", "child_pid", "child_tid", "child_comm" } },
 	{ "sched_process_exec", on_exec, FL_TASK_EXEC, { "filename" } },

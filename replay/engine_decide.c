@@ -30,8 +30,9 @@ static bool writer_wrote(const struct writer_obj *w, uint64_t id)
 }
 
 /* Where the writer's call began its walk, 0 when unknown: munmap,
- * mprotect and madvise at their start argument, mmap at the address it
- * returned.  mremap and brk are left out. */
+ * mprotect, madvise, mlock, mlock2 and munlock at their start argument,
+ * mmap at the address it returned.  mremap, brk and mlockall (every VMA)
+ * are left out. */
 static uint64_t writer_call_start(const struct writer_obj *w)
 {
 	const struct fl_mm_call *c = &w->w.call;
@@ -42,6 +43,9 @@ static uint64_t writer_call_start(const struct writer_obj *w)
 	case FL_MM_MUNMAP:
 	case FL_MM_MPROTECT:
 	case FL_MM_MADVISE:
+	case FL_MM_MLOCK:	/* (do_mlock() rounds it down to a page: the
+	case FL_MM_MLOCK2:	 * same VMA) */
+	case FL_MM_MUNLOCK:
 		return c->args[0];
 	case FL_MM_MMAP:
 		return c->ret > 0 ? (uint64_t)c->ret : 0;

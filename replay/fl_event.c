@@ -28,6 +28,11 @@ const char *fl_mm_kind_name(enum fl_mm_kind kind)
 		[FL_MM_MREMAP] = "mremap",
 		[FL_MM_BRK] = "brk",
 		[FL_MM_MADVISE] = "madvise",
+		[FL_MM_MLOCK] = "mlock",
+		[FL_MM_MLOCK2] = "mlock2",
+		[FL_MM_MUNLOCK] = "munlock",
+		[FL_MM_MLOCKALL] = "mlockall",
+		[FL_MM_MUNLOCKALL] = "munlockall",
 	};
 	return (unsigned)kind < FL_MM__COUNT ? names[kind] : "?";
 }

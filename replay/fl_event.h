@@ -41,8 +41,18 @@ enum fl_mm_kind {
 	FL_MM_MREMAP,
 	FL_MM_BRK,
 	FL_MM_MADVISE,
+	/* The six above every recorder traces (FL_MM__CORE).  The mlock
+	 * family only newer recordings have: older ones show its write holds
+	 * of mmap_lock with no call. */
+	FL_MM_MLOCK,
+	FL_MM_MLOCK2,
+	FL_MM_MUNLOCK,
+	FL_MM_MLOCKALL,
+	FL_MM_MUNLOCKALL,
 	FL_MM__COUNT
 };
+
+#define FL_MM__CORE (FL_MM_MADVISE + 1)
 
 const char *fl_mm_kind_name(enum fl_mm_kind kind);
 

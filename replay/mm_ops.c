@@ -630,8 +630,10 @@ int fl_mm_mmap(struct fl_mm *mm, uint64_t ret, uint64_t len, uint64_t prot, uint
 		mm_unmap_range(mm, ret, end);
 	}
 	v = mm_map_range(mm, &p);
-	if ((flags & (FL_MAP_POPULATE | FL_MAP_NONBLOCK)) == FL_MAP_POPULATE ||
-	    (p.flags & FL_VM_LOCKED))
+	/* do_mmap() asks for it; populate_vma_page_range() skips a
+	 * VM_LOCKONFAULT VMA (mlockall(MCL_FUTURE | MCL_ONFAULT)). */
+	if (((flags & (FL_MAP_POPULATE | FL_MAP_NONBLOCK)) == FL_MAP_POPULATE ||
+	     (p.flags & FL_VM_LOCKED)) && !(p.flags & FL_VM_LOCKONFAULT))
 		mm_populate(mm, v, ret, end);
 	mm_end_call(mm);
 	return 0;
@@ -663,6 +665,11 @@ enum fl_mm_lock_mode fl_mm_call_lock_mode(const struct fl_mm_call *call, int kve
 	case FL_MM_MPROTECT:
 	case FL_MM_MREMAP:
 	case FL_MM_BRK:
+	case FL_MM_MLOCK:
+	case FL_MM_MLOCK2:
+	case FL_MM_MUNLOCK:
+	case FL_MM_MLOCKALL:
+	case FL_MM_MUNLOCKALL:
 		return FL_MM_LOCK_MMAP_WRITE;
 	case FL_MM__COUNT:
 		break;
@@ -722,6 +729,16 @@ int fl_mm_apply(struct fl_mm *mm, const struct fl_mm_call *call)
 		return fl_mm_brk(mm, a[0], (uint64_t)call->ret);
 	case FL_MM_MADVISE:
 		return fl_mm_madvise(mm, a[0], a[1], (int)(int32_t)a[2]);
+	case FL_MM_MLOCK:
+		return fl_mm_mlock(mm, a[0], a[1], 0);
+	case FL_MM_MLOCK2:
+		return fl_mm_mlock(mm, a[0], a[1], a[2]);
+	case FL_MM_MUNLOCK:
+		return fl_mm_munlock(mm, a[0], a[1]);
+	case FL_MM_MLOCKALL:
+		return fl_mm_mlockall(mm, a[0]);
+	case FL_MM_MUNLOCKALL:
+		return fl_mm_mlockall(mm, 0);
 	case FL_MM__COUNT:
 		break;
 	}

@@ -243,6 +243,11 @@ int fl_mm_mremap(struct fl_mm *mm, uint64_t addr, uint64_t old_len, uint64_t new
 /* brk(requested) returned ret: the new break, or the old one on failure. */
 int fl_mm_brk(struct fl_mm *mm, uint64_t requested, uint64_t ret);
 int fl_mm_madvise(struct fl_mm *mm, uint64_t start, uint64_t len, int advice);
+/* mlock(start, len) (mlock2_flags 0) and mlock2(); munlock(); mlockall(flags)
+ * and munlockall() (flags 0), with the arch's MCL_* values (mm_mlock.c). */
+int fl_mm_mlock(struct fl_mm *mm, uint64_t start, uint64_t len, uint64_t mlock2_flags);
+int fl_mm_munlock(struct fl_mm *mm, uint64_t start, uint64_t len);
+int fl_mm_mlockall(struct fl_mm *mm, uint64_t flags);
 
 /* The first anonymous fault on vma (anon_vma_prepare()): reuse a compatible
  * neighbour's anon_vma (find_mergeable_anon_vma()) or make one.  Runs under

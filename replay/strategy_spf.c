@@ -350,7 +350,9 @@ static void done(struct ctx *c, int cause, bool segv, uint64_t t_done)
  *    change_protection()), mremap (move_page_tables()), munmap (the VMA is
  *    detached early, and vma_has_changed() is true for a detached VMA):
  *    the hold, up to seq_tail before its end;
- *  - mmap, brk, madvise under the write lock: a short change (the end of
+ *  - mmap, brk, madvise under the write lock, and the mlock family
+ *    (mlock_fixup() wraps its vm_flags write; munlock_vma_pages_range()
+ *    walks the pages after vm_write_end()): a short change (the end of
  *    mmap_region(), __vma_adjust(), a vm_flags write): seq_block, ending
  *    seq_tail before the end of the hold;
  *  - a fault that woke the writer waiting in vma_start_write() on this VMA
@@ -358,6 +360,23 @@ static void done(struct ctx *c, int cause, bool segv, uint64_t t_done)
  *    change only after that wake: the window starts there at the earliest.
  * seq_window=0 takes the whole hold, as a kernel that bumped vm_sequence
  * at mmap_write_lock() would. */
+static bool short_change(enum fl_mm_kind kind)
+{
+	switch (kind) {
+	case FL_MM_MMAP:
+	case FL_MM_BRK:
+	case FL_MM_MADVISE:
+	case FL_MM_MLOCK:
+	case FL_MM_MLOCK2:
+	case FL_MM_MUNLOCK:
+	case FL_MM_MLOCKALL:
+	case FL_MM_MUNLOCKALL:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void seq_window(const struct ctx *c, const struct fl_writer_hit *h, uint64_t *b, uint64_t *e)
 {
 	const struct spf *s = c->s;
@@ -370,9 +389,7 @@ static void seq_window(const struct ctx *c, const struct fl_writer_hit *h, uint6
 		return;
 	if (*e != UINT64_MAX) {
 		*e -= *e - *b < s->seq_tail ? *e - *b : s->seq_tail;
-		if (h->w->traced && (h->w->call.kind == FL_MM_MMAP || h->w->call.kind == FL_MM_BRK ||
-				     h->w->call.kind == FL_MM_MADVISE) &&
-		    *e - *b > s->seq_block)
+		if (h->w->traced && short_change(h->w->call.kind) && *e - *b > s->seq_block)
 			*b = *e - s->seq_block;
 	}
 	if (h->late_t > *b)

@@ -221,7 +221,8 @@ void fl_summary_capabilities(const struct fl_trace_summary *s,
 		    perf ? "no mmap_lock events (record -e 'mmap_lock:*')"
 			 : "no mmap_lock events in this dialect");
 
-	for (int k = 0; k < FL_MM__COUNT; k++) {
+	/* The mlock family is rare: a trace without it misses nothing. */
+	for (int k = 0; k < FL_MM__CORE; k++) {
 		if (!s->mm[k]) {
 			off += (size_t)snprintf(missing + off, off < sizeof(missing) ? sizeof(missing) - off : 0,
 						"%s%s", nmissing ? " " : "", fl_mm_kind_name((enum fl_mm_kind)k));

@@ -109,7 +109,8 @@ CREATE TABLE writers (
 	writer_id	INTEGER NOT NULL,	-- order of appearance, from 1
 	tid		INTEGER NOT NULL,
 	pid		INTEGER NOT NULL,
-	call		TEXT NOT NULL,		-- mmap munmap mprotect mremap brk madvise,
+	call		TEXT NOT NULL,		-- mmap munmap mprotect mremap brk madvise
+						-- mlock mlock2 munlock mlockall munlockall,
 						-- 'fork' (dup_mmap()'s write hold of
 						-- the parent's mm), or 'untraced'
 						-- (another write hold, no call)

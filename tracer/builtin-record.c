@@ -325,8 +325,9 @@ const struct fl_cmd fl_cmd_record = {
 		 "       faultline record --trigger [-o DIR]",
 	.help =
 		"Record the page faults, fault ends, mmap-family calls (mmap, munmap,\n"
-		"mprotect, mremap, brk, madvise), mmap_lock activity, thread lifecycle,\n"
-		"context switches, wakings and readahead of a command, of running\n"
+		"mprotect, mremap, brk, madvise, mlock, mlock2, munlock, mlockall,\n"
+		"munlockall), mmap_lock activity, thread lifecycle, context switches,\n"
+		"wakings and readahead of a command, of running\n"
 		"processes, or of the whole system, into an LTTng-UST trace in the\n"
 		"faultline dialect (schemas/faultline-events.md), which `faultline info`\n"
 		"and the replay read.\n"

@@ -43,6 +43,13 @@ const struct fl_pe_spec fl_pe_specs[] = {
 	SYS("mremap", FL_UST_MREMAP),
 	SYS("brk", FL_UST_BRK),
 	SYS("madvise", FL_UST_MADVISE),
+	/* They take mmap_lock for write and split and write-lock the VMAs
+	 * whose VM_LOCKED changes (mlock_fixup()). */
+	SYS("mlock", FL_UST_MLOCK),
+	SYS("mlock2", FL_UST_MLOCK2),
+	SYS("munlock", FL_UST_MUNLOCK),
+	SYS("mlockall", FL_UST_MLOCKALL),
+	SYS("munlockall", FL_UST_MUNLOCKALL),
 	{ "task", "task_newtask", 0, PE_NEWTASK, 0, "whether a clone made a thread (CLONE_THREAD) or shared the mm (CLONE_VM)" },
 	{ "sched", "sched_process_fork", 0, PE_FORK, 0, LOSE_TASK },
 	{ "sched", "sched_process_exec", 0, PE_EXEC, 0, LOSE_TASK },
@@ -112,8 +119,9 @@ static int resolve_fields(struct fl_pe_source *s)
 	for (int i = 0; i < 7; i++)
 		s->f[i] = -1;
 	if (role == PE_SYS_ENTER) {
-		/* The arguments are the fields after __syscall_nr, in order. */
-		return s->fmt.nfields >= 2 && strcmp(s->fmt.fields[0].name, "__syscall_nr") == 0 ? 0 : -1;
+		/* The arguments are the fields after __syscall_nr, in order
+		 * (munlockall() has none). */
+		return s->fmt.nfields >= 1 && strcmp(s->fmt.fields[0].name, "__syscall_nr") == 0 ? 0 : -1;
 	}
 	if (role >= (int)(sizeof(role_fields) / sizeof(role_fields[0])) || !role_fields[role][0])
 		return 0;

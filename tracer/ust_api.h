@@ -24,7 +24,8 @@
 /* fault.source */
 enum { FL_UST_SRC_TRACEPOINT = 0, FL_UST_SRC_SW_EVENT = 1 };
 /* mm_call_*.call: the order of enum fl_mm_kind (replay/fl_event.h) */
-enum { FL_UST_MMAP, FL_UST_MUNMAP, FL_UST_MPROTECT, FL_UST_MREMAP, FL_UST_BRK, FL_UST_MADVISE };
+enum { FL_UST_MMAP, FL_UST_MUNMAP, FL_UST_MPROTECT, FL_UST_MREMAP, FL_UST_BRK, FL_UST_MADVISE,
+       FL_UST_MLOCK, FL_UST_MLOCK2, FL_UST_MUNLOCK, FL_UST_MLOCKALL, FL_UST_MUNLOCKALL };
 /* mmap_lock.phase */
 enum { FL_UST_LOCK_START, FL_UST_LOCK_ACQUIRED, FL_UST_LOCK_RELEASED };
 /* task.kind */

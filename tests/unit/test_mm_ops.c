@@ -1,5 +1,5 @@
 /* The mmap family against the kernel's VMA rules (mm/vma.c, mm/mmap.c,
- * mm/mprotect.c, mm/mremap.c, mm/madvise.c, 6.6..6.18): each test states
+ * mm/mprotect.c, mm/mremap.c, mm/madvise.c, mm/mlock.c, 6.6..6.18): each test states
  * what the kernel does and checks the model does the same, then a long
  * random run is checked page by page against a naive reference. */
 #include <stdarg.h>
@@ -851,6 +851,128 @@ static struct fl_mm_call call_of(enum fl_mm_kind kind, int64_t ret, uint64_t a0,
 	return c;
 }
 
+/* ---- the mlock family (mm/mlock.c) ------------------------------------ */
+
+#define LOCKED(mm, page) ((at(mm, page)->flags & FL_VM_LOCKED_MASK))
+
+/* apply_vma_lock_flags(): mlock_fixup() -> vma_modify_flags() splits the
+ * range out and sets VM_LOCKED; munlock() merges it back.  A range whose
+ * flags do not change is not touched (no change, so no vma_start_write()). */
+static void mlock_splits_and_munlock_merges(void **state)
+{
+	struct fl_mm *mm = *state;
+
+	map_anon(mm, 0, 16, RW);
+	assert_int_equal(fl_mm_mlock(mm, P(4), 4 * PG, 0), 0);
+	LAYOUT(mm, { 0, 4 }, { 4, 8 }, { 8, 16 });
+	assert_int_equal(LOCKED(mm, 4), FL_VM_LOCKED);
+	assert_int_equal(LOCKED(mm, 0), 0);
+	assert_true(mm->nchanges > 0);
+	assert_true(mm->nranges > 0);	/* __mm_populate() */
+
+	assert_int_equal(fl_mm_mlock(mm, P(4), 4 * PG, 0), 0);
+	assert_int_equal(mm->nchanges, 0);	/* already VM_LOCKED */
+
+	assert_int_equal(fl_mm_munlock(mm, P(4), 4 * PG), 0);
+	LAYOUT(mm, { 0, 16 });
+	assert_int_equal(LOCKED(mm, 4), 0);
+
+	/* do_mlock(): start &= PAGE_MASK, len = PAGE_ALIGN(len + offset). */
+	assert_int_equal(fl_mm_mlock(mm, P(4) + 100, 2 * PG, 0), 0);
+	LAYOUT(mm, { 0, 4 }, { 4, 7 }, { 7, 16 });
+
+	/* mlock2(MLOCK_ONFAULT): VM_LOCKONFAULT too, and no populate. */
+	assert_int_equal(fl_mm_mlock(mm, P(10), PG, 1), 0);
+	assert_int_equal(LOCKED(mm, 10), FL_VM_LOCKED | FL_VM_LOCKONFAULT);
+	for (size_t i = 0; i < mm->nranges; i++)
+		assert_int_not_equal(mm->ranges[i].kind, FL_MM_RANGE_POPULATE);
+	assert_int_equal(fl_mm_mlock(mm, P(10), PG, 2), -EINVAL);
+
+	/* munlockall(): every VMA, and they merge back into one. */
+	assert_int_equal(fl_mm_mlockall(mm, 0), 0);
+	LAYOUT(mm, { 0, 16 });
+}
+
+/* mlock_fixup() leaves a VM_SPECIAL or hugetlb VMA alone. */
+static void mlock_skips_special_and_hugetlb(void **state)
+{
+	struct fl_mm *mm = *state;
+
+	assert_int_equal(fl_mm_mmap(mm, P(0), 4 * PG, RW, ANON | FL_MAP_HUGETLB, -1, 0), 0);
+	assert_int_equal(fl_mm_mlock(mm, P(1), PG, 0), 0);
+	LAYOUT(mm, { 0, 4 });
+	assert_int_equal(LOCKED(mm, 0), 0);
+	assert_int_equal(mm->nchanges, 0);
+}
+
+/* apply_mlockall_flags(): MCL_FUTURE sets mm->def_flags, which the next
+ * mappings take, and changes no VMA; MCL_CURRENT locks every VMA;
+ * MCL_ONFAULT alone is -EINVAL; munlockall() clears both. */
+static void mlockall_current_and_future(void **state)
+{
+	struct fl_mm *mm = *state;
+
+	map_anon(mm, 0, 4, RW);
+	map_anon(mm, 8, 4, R);
+	assert_int_equal(fl_mm_mlockall(mm, 4), -EINVAL);
+	assert_int_equal(fl_mm_mlockall(mm, 2), 0);	/* MCL_FUTURE */
+	assert_int_equal(mm->nchanges, 0);
+	assert_int_equal(LOCKED(mm, 0), 0);
+	map_anon(mm, 20, 2, RW);
+	assert_int_equal(LOCKED(mm, 20), FL_VM_LOCKED);
+
+	assert_int_equal(fl_mm_mlockall(mm, 1 | 4), 0);	/* MCL_CURRENT|MCL_ONFAULT */
+	assert_int_equal(LOCKED(mm, 0), FL_VM_LOCKED | FL_VM_LOCKONFAULT);
+	assert_int_equal(LOCKED(mm, 8), FL_VM_LOCKED | FL_VM_LOCKONFAULT);
+	assert_int_equal(LOCKED(mm, 20), FL_VM_LOCKED | FL_VM_LOCKONFAULT);
+	assert_int_equal(mm->def_flags & FL_VM_LOCKED_MASK, 0);	/* no MCL_FUTURE */
+
+	assert_int_equal(fl_mm_mlockall(mm, 0), 0);
+	assert_int_equal(LOCKED(mm, 0), 0);
+	assert_int_equal(LOCKED(mm, 20), 0);
+	map_anon(mm, 30, 2, RW);
+	assert_int_equal(LOCKED(mm, 30), 0);
+}
+
+/* The trace's calls: each takes mmap_lock for write; a failed one changes
+ * nothing; mlockall's MCL_* bits are powerpc's own there. */
+static void mlock_calls_from_trace(void **state)
+{
+	struct fl_mm *mm = *state;
+	struct fl_mm_call c;
+	struct fl_mm *ppc;
+
+	for (int k = FL_MM_MLOCK; k <= FL_MM_MUNLOCKALL; k++) {
+		c = call_of((enum fl_mm_kind)k, 0, 0, 0, 0, 0, 0, 0);
+		assert_int_equal(fl_mm_call_lock_mode(&c, mm->kver), FL_MM_LOCK_MMAP_WRITE);
+	}
+	map_anon(mm, 0, 8, RW);
+	c = call_of(FL_MM_MLOCK, -ENOMEM, P(2), 2 * PG, 0, 0, 0, 0);
+	assert_int_equal(fl_mm_apply(mm, &c), FL_MM_SKIPPED);
+	LAYOUT(mm, { 0, 8 });
+	c = call_of(FL_MM_MLOCK2, 0, P(2), 2 * PG, 1, 0, 0, 0);
+	assert_int_equal(fl_mm_apply(mm, &c), 0);
+	assert_int_equal(LOCKED(mm, 2), FL_VM_LOCKED | FL_VM_LOCKONFAULT);
+	c = call_of(FL_MM_MUNLOCK, 0, P(2), 2 * PG, 0, 0, 0, 0);
+	assert_int_equal(fl_mm_apply(mm, &c), 0);
+	LAYOUT(mm, { 0, 8 });
+	c = call_of(FL_MM_MLOCKALL, 0, 1, 0, 0, 0, 0, 0);
+	assert_int_equal(fl_mm_apply(mm, &c), 0);
+	assert_int_equal(LOCKED(mm, 0), FL_VM_LOCKED);
+	c = call_of(FL_MM_MUNLOCKALL, 0, 0, 0, 0, 0, 0, 0);
+	assert_int_equal(fl_mm_apply(mm, &c), 0);
+	assert_int_equal(LOCKED(mm, 0), 0);
+
+	/* powerpc: MCL_CURRENT is 0x2000, and x86's 1 is not a flag. */
+	ppc = malloc(sizeof(*ppc));
+	assert_non_null(ppc);
+	fl_mm_init(ppc, 16, FL_MM_ARCH_PPC64, FL_MM_KVER(6, 18));
+	assert_int_equal(fl_mm_mlockall(ppc, 1), -EINVAL);
+	assert_int_equal(fl_mm_mlockall(ppc, 0x2000), 0);
+	fl_mm_free(ppc);
+	free(ppc);
+}
+
 static void failed_calls_change_nothing(void **state)
 {
 	struct fl_mm *mm = *state;
@@ -1407,6 +1529,10 @@ int main(void)
 		T618(brk_from_snapshot_heap),
 		T618(madvise_dontneed_keeps_vmas),
 		T618(madvise_nohugepage_splits),
+		T618(mlock_splits_and_munlock_merges),
+		T618(mlock_skips_special_and_hugetlb),
+		T618(mlockall_current_and_future),
+		T618(mlock_calls_from_trace),
 		cmocka_unit_test(madvise_lock_table),
 		T618(stack_growth_and_guard_gap),
 		T618(stack_limits),

@@ -1,15 +1,17 @@
 #!/bin/bash
 # faultline-test: serial (records: machine-wide tracers and buffers)
 # Write holds of mmap_lock with no call the recorders trace:
-# tests/workloads/mlockwalk mlock()s and munlock()s pieces of a region while
-# a thread pinned to another CPU faults on it.  Each mlock() splits the
-# region's VMA under mmap_lock held for write, so the faults that come
-# during it fall back, but the trace names no call, and no run can know
-# which VMAs it locked.  Recorded with both recorders, the replay must say
+# `tests/workloads/mlockwalk -c mbind` binds pieces of a region to node 0
+# with mbind() and gives them back the default policy with another, while
+# a thread pinned to another CPU faults on it.  Each mbind() splits or
+# merges the region's VMA under mmap_lock held for write (mbind_range() ->
+# vma_modify_policy()), so the faults that come during it fall back, but
+# the trace names no call (neither recorder traces mbind(); they do trace
+# mlock() and munlock(), t0157), and no run can know which VMAs it locked.  Recorded with both recorders, the replay must say
 # how many faults came during such holds (stdout and a warning on stderr)
 # and report --fidelity how many of the kernel's fallbacks did.  Needs root,
-# tracefs and two CPUs (on one, no fault falls inside a short hold); every
-# check says why when it skips.
+# tracefs, two CPUs (on one, no fault falls inside a short hold) and a
+# kernel with CONFIG_NUMA (mbind()); every check says why when it skips.
 . "$FL_TOP/tests/lib.sh"
 
 mw=$FL_BUILD/tests/workloads/mlockwalk
@@ -21,6 +23,8 @@ for r in faultline perf; do
 done
 need_recording root lttng perf tracefs -- "${checks[@]}"
 [ "$(nproc)" -ge 2 ] || skip_all "one CPU: no fault can fall inside a short hold" "${checks[@]}"
+[ -d /sys/devices/system/node ] || skip_all "a kernel without CONFIG_NUMA has no mbind()" "${checks[@]}"
+[ -d /sys/devices/system/node ] || skip_all "a kernel without CONFIG_NUMA has no mbind()" "${checks[@]}"
 
 # Whether a fault falls inside a hold, and finds its VMA write-locked
 # there, is up to the scheduler: on a loaded machine a recording can have
@@ -31,9 +35,9 @@ record() {	# record() RECORDER DIR: record, replay, and count from the store
 	local r=$1 t=$2
 	rm -rf "$t" "$t.db"*
 	if [ $r = faultline ]; then
-		"$FL_BUILD/faultline" record -q -o "$t" -- "$mw" >"$t.log" 2>&1
+		"$FL_BUILD/faultline" record -q -o "$t" -- "$mw" -c mbind >"$t.log" 2>&1
 	else
-		"$FL_TOP/scripts/capture-perf-trace" "$t" -- "$mw" >"$t.log" 2>&1
+		"$FL_TOP/scripts/capture-perf-trace" "$t" -- "$mw" -c mbind >"$t.log" 2>&1
 	fi
 	rec=$?
 	run_fl replay -s pervma -o "$t.db" "$t"
@@ -51,7 +55,8 @@ for r in faultline perf; do
 	done
 	is "$r: recorded" "$rec" 0
 	n=$(sqlite3 "$t.db" "SELECT count(*) FROM writers WHERE call = 'untraced'")
-	# 2000 mlock() and 2000 munlock(): each takes mmap_lock for write.
+	# 2000 rounds of two mbind() calls (MPOL_BIND, then MPOL_DEFAULT): each
+	# takes mmap_lock for write.
 	if [ "${n:-0}" -ge 2000 ]; then ok "$r: the trace has write holds with no call"
 	else not_ok "$r: the trace has write holds with no call" "$n untraced writers"; fi
 

@@ -43,9 +43,10 @@ static uint64_t writer_call_start(const struct writer_obj *w)
 	case FL_MM_MUNMAP:
 	case FL_MM_MPROTECT:
 	case FL_MM_MADVISE:
-	case FL_MM_MLOCK:	/* (do_mlock() rounds it down to a page: the
-	case FL_MM_MLOCK2:	 * same VMA) */
+	case FL_MM_MLOCK:
+	case FL_MM_MLOCK2:
 	case FL_MM_MUNLOCK:
+		/* (do_mlock() rounds it down to a page: the same VMA) */
 		return c->args[0];
 	case FL_MM_MMAP:
 		return c->ret > 0 ? (uint64_t)c->ret : 0;

@@ -277,9 +277,9 @@ static int cause_stats(struct tui_loaded *ld)
 }
 
 /* A writer's address range, from its call and arguments (schemas:
- * mmap [addr,len,..] returning the address, munmap/mprotect/madvise
- * [addr,len,..], mremap [old,oldlen,newlen,flags,new] returning the new
- * address).  lo == hi: unknown (brk, untraced). */
+ * mmap [addr,len,..] returning the address, munmap/mprotect/madvise and
+ * mlock/mlock2/munlock [addr,len,..], mremap [old,oldlen,newlen,flags,new] returning the new
+ * address).  lo == hi: unknown (brk, mlockall, untraced). */
 static void writer_range(struct tui_writer *w, sqlite3_stmt *s)
 {
 	int64_t a0 = sqlite3_column_int64(s, 7), a1 = sqlite3_column_int64(s, 8);
@@ -293,7 +293,8 @@ static void writer_range(struct tui_writer *w, sqlite3_stmt *s)
 			w->hi = ret + a1;
 		}
 	} else if (strcmp(w->call, "munmap") == 0 || strcmp(w->call, "mprotect") == 0 ||
-		   strcmp(w->call, "madvise") == 0) {
+		   strcmp(w->call, "madvise") == 0 || strcmp(w->call, "mlock") == 0 ||
+		   strcmp(w->call, "mlock2") == 0 || strcmp(w->call, "munlock") == 0) {
 		w->lo = a0;
 		w->hi = a0 + a1;
 	} else if (strcmp(w->call, "mremap") == 0) {

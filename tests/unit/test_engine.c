@@ -2002,6 +2002,71 @@ static void untraced_write_hold_counts_the_faults_inside(void **state)
 	replay_free(&r);
 }
 
+/* mlock() of the upper half of A (mm/mlock.c apply_vma_lock_flags() ->
+ * mlock_fixup() -> vma_modify_flags() -> split_vma()): A is write-locked
+ * for the rest of the hold, as under mprotect(), and B is not.  A second
+ * mlock2() of the same half finds VM_LOCKED already set: mlock_fixup()
+ * returns before vma_modify_flags(), so nothing is write-locked and a
+ * fault there during that hold keeps its VMA lock.  munlock() of it
+ * merges it back into A's lower half: both are write-locked. */
+static void mlock_write_locks_only_what_it_changes(void **state)
+{
+	struct script s = { .n = 0 };
+	struct replay r;
+	const uint64_t ml[6] = { A + 0x8000, 0x8000 };
+	const uint64_t ml2[6] = { A + 0x8000, 0x8000, 0 };
+	const struct fl_writer *w;
+
+	(void)state;
+	mmap_anon(&s, 10, 20, A, 0, true);
+	mmap_anon(&s, 30, 40, B, 0, true);
+	first_write(&s, T1, 100, A);			/* fault 1 */
+	first_write(&s, T2, 200, B);			/* fault 2 */
+
+	call(&s, MAIN, FL_MM_MLOCK, 700, 2105, 0, ml);
+	W_START(&s, MAIN, 710);
+	W_OK(&s, MAIN, 720);
+	fault(&s, T1, 1750, A + 0x1000, WR);		/* fault 3: in A, write-locked */
+	R_START(&s, T1, 2035);
+	fault(&s, T2, 2040, B + 0x1000, WR);		/* fault 4: in B, untouched */
+	fault_end(&s, T2, 2045, false);
+	W_REL(&s, MAIN, 2100);
+	R_OK(&s, T1, 2101);
+	fault_end(&s, T1, 2110, false);
+	R_REL(&s, T1, 2115);
+
+	call(&s, MAIN, FL_MM_MLOCK2, 3000, 4105, 0, ml2);
+	W_START(&s, MAIN, 3010);
+	W_OK(&s, MAIN, 3020);
+	fault(&s, T1, 3750, A + 0x9000, WR);		/* fault 5: VM_LOCKED already */
+	fault_end(&s, T1, 3760, false);
+	W_REL(&s, MAIN, 4100);
+
+	call(&s, MAIN, FL_MM_MUNLOCK, 5000, 6105, 0, ml);
+	W_START(&s, MAIN, 5010);
+	W_OK(&s, MAIN, 5020);
+	fault(&s, T1, 5750, A + 0x2000, WR);		/* fault 6: the merge's prev */
+	R_START(&s, T1, 5760);
+	W_REL(&s, MAIN, 6100);
+	R_OK(&s, T1, 6101);
+	fault_end(&s, T1, 6110, false);
+	R_REL(&s, T1, 6115);
+	play(&r, &s, false);
+
+	assert_int_equal(r.sink.n, 6);
+	w = W(&r, FL_MM_MLOCK, 0);
+	assert_true(w->vmas_written >= 2);		/* A modified, its upper half created */
+	w = W(&r, FL_MM_MLOCK2, 0);
+	assert_int_equal(w->vmas_written, 0);
+	EXPECT_ABORT(&r, 3, "write-locked");
+	EXPECT_GT(&r, 3, FL_GT_FALLBACK, "");
+	EXPECT_OK(&r, 4, "ok");
+	EXPECT_OK(&r, 5, "ok");
+	EXPECT_ABORT(&r, 6, "write-locked");
+	assert_int_equal(fl_engine_stats(r.e)->in_untraced_hold, 0);
+	replay_free(&r);
+}
+
 /* A walk whose thread was preempted with no sign of when it came back
  * (faultline record traces a switch in only from another traced task):
  * it is taken to have come back in time to do what was left at the speed
@@ -2558,6 +2623,7 @@ int main(void)
 		cmocka_unit_test(snapshot_shmem_by_name),
 		cmocka_unit_test(shared_mapping_lock_released_is_a_fallback),
 		cmocka_unit_test(mprotect_of_a_mapping_known_by_its_start),
+		cmocka_unit_test(mlock_write_locks_only_what_it_changes),
 		cmocka_unit_test(snapshot_anon_vmas_apart_and_split),
 		cmocka_unit_test(calls_apply_in_lock_order),
 		cmocka_unit_test(writer_whose_acquire_was_lost),

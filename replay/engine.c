@@ -67,6 +67,7 @@ int fl_engine_mm_enter(struct fl_engine *e, const struct fl_event *ev)
 	if (ev->t > e->now)
 		e->now = ev->t;
 	t->in_call = true;
+	t->call_vma_read = fl_mm_call_lock_mode(&ev->u.mm_call, e->kver) == FL_MM_LOCK_VMA_READ;
 	if (!t->mm || fl_mm_call_lock_mode(&ev->u.mm_call, e->kver) != FL_MM_LOCK_MMAP_WRITE)
 		return 0;
 	w = eng_writer_new(e, t->mm, t);

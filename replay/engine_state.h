@@ -135,6 +135,10 @@ struct thread {
 	struct { uint64_t seq, t, vma_id, vma_start, vma_end; bool placed; } ended;
 	struct writer_obj *w;		/* the writer it is being, if any */
 	bool in_call;			/* inside a traced mm syscall */
+	/* That call holds VMA read locks, not mmap_lock (madvise()'s
+	 * MADV_DONTNEED and kin from 6.17, get_lock_mode()): a writer's
+	 * vma_start_write() may wait for it. */
+	bool call_vma_read;
 	bool exited;
 };
 

@@ -470,9 +470,10 @@ static void writer_ran(struct writer_obj *w, uint64_t t, enum seen how)
 }
 
 /* Whether a thread of mm other than self is inside a fault (waiting for
- * its end) or a madvise: a VMA reader a writer's vma_start_write() could
- * be waiting for (madvise's MADV_DONTNEED and kin take the VMA's read
- * lock, not mmap_lock, on 6.x). */
+ * its end) or a madvise under VMA read locks: a VMA reader a writer's
+ * vma_start_write() could be waiting for (madvise's MADV_DONTNEED and kin
+ * take the VMA's read lock, not mmap_lock, from 6.17).  A madvise that
+ * takes mmap_lock holds no VMA lock. */
 static bool mm_has_vma_reader(struct fl_engine *e, const struct mmctx *mm,
 			      const struct thread *self)
 {
@@ -484,7 +485,7 @@ static bool mm_has_vma_reader(struct fl_engine *e, const struct mmctx *mm,
 
 		if (u == self || u->mm != mm || u->exited)
 			continue;
-		if (u->fault_seq || (u->in_call && u->w && u->w->w.call.kind == FL_MM_MADVISE))
+		if (u->fault_seq || (u->in_call && u->call_vma_read))
 			return true;
 	}
 	return false;
@@ -496,7 +497,8 @@ static bool mm_has_vma_reader(struct fl_engine *e, const struct mmctx *mm,
  * sched_waking: a faulting thread that wakes the mm's write holder, at the
  * end of its fault, let go of the VMA the writer was waiting to
  * write-lock (vma_end_read() -> rcuwait_wake_up() of
- * mm->vma_writer_wait): the fault had its VMA lock first. */
+ * mm->vma_writer_wait): the fault had its VMA lock first.  So did a
+ * madvise under VMA read locks that wakes it (madvise_unlock()). */
 int eng_on_sched(struct fl_engine *e, const struct fl_event *ev)
 {
 	struct thread *t = eng_thread_find(e, ev->tid), *wt;
@@ -555,7 +557,8 @@ int eng_on_sched(struct fl_engine *e, const struct fl_event *ev)
 	if (!wt || wt->w != w || !w->acquired || w->closed)
 		return 0;
 	/* Even when that fault has left the queue (decided) by now. */
-	if (t->fault_seq || (t->last_end && ev->t <= t->last_end + WAKE_AFTER_END_NS))
+	if (t->fault_seq || (t->last_end && ev->t <= t->last_end + WAKE_AFTER_END_NS) ||
+	    (t->in_call && t->call_vma_read))
 		w->reader_woke = true;
 	/* The fault whose VMA lock it waited for: the waker's latest, queued
 	 * still or, once decided, as it ended (a fault is decided as soon as

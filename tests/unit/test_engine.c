@@ -1612,13 +1612,19 @@ static void writer_seen_by_its_wake_of_another(void **state)
  * on the part A keeps, comes while it sleeps and completes under its VMA
  * lock; fault 4, once MAIN is seen running again, aborts.  When T1 woke
  * MAIN at the end of fault 2 (vma_end_read(): MAIN waited for that VMA
- * reader), its sleep is that wait, and fault 3 aborts. */
+ * reader), its sleep is that wait, and fault 3 aborts.  So it does when
+ * T1 was inside madvise(MADV_DONTNEED) as MAIN went to sleep: from 6.17
+ * that holds A's VMA read lock, not mmap_lock (madvise_lock(),
+ * get_lock_mode()), and its madvise_unlock() wakes MAIN; and when that
+ * wake is not in the trace, the madvise in flight as MAIN went to sleep is
+ * enough. */
 static void split_writer_asleep_before_its_lock(void **state)
 {
 	const uint64_t mp[6] = { A + 0x4000, 0x1000, PROT_RW | FL_PROT_EXEC };
+	const uint64_t dontneed[6] = { A + 0x8000, 0x1000, 4 /* MADV_DONTNEED */ };
 
 	(void)state;
-	for (int woken = 0; woken < 2; woken++) {
+	for (int woken = 0; woken < 4; woken++) {
 		struct script s = { .n = 0 };
 		struct replay r;
 
@@ -1626,8 +1632,12 @@ static void split_writer_asleep_before_its_lock(void **state)
 		locked_call(&s, MAIN, FL_MM_MPROTECT, 1000, 90000, 0, mp);	/* acquired at 1002 */
 		fault(&s, T1, 1500, A + 0xa000, WR);	/* fault 2 */
 		fault_end(&s, T1, 1600, false);
-		if (woken)
+		if (woken == 1)
 			sched_ev(&s, T1, 1700, FL_SCHED_WAKING, MAIN, 0);
+		if (woken >= 2)
+			call(&s, T1, FL_MM_MADVISE, 1700, 41000, 0, dontneed);
+		if (woken == 2)
+			sched_ev(&s, T1, 40000, FL_SCHED_WAKING, MAIN, 0);
 		sched_ev(&s, MAIN, 16000, FL_SCHED_SWITCH, T2, FL_SCHED_STATE_D);
 		fault(&s, T2, 30000, A + 0xb000, WR);	/* fault 3 */
 		fault_end(&s, T2, 30100, false);

@@ -141,6 +141,33 @@ need_recording() {
 	[ "$rc" -eq 0 ] || skip_all "$why" "$@"
 }
 
+# record_until_fallback RECORDER DIR FROM CMD...: record CMD with
+# `faultline record` (RECORDER faultline) or scripts/capture-perf-trace
+# (perf) into DIR, its output in DIR.log, and replay it with pervma into
+# DIR.db (run_fl: FL_TMP/out and err); until the kernel fell back on one of
+# the faults "SELECT ... FROM" picks (faults f), up to three recordings.
+# Whether a fault lands inside a short write hold, and finds its VMA
+# write-locked there, is the scheduler's choice: on a loaded machine a
+# recording can have none, and says nothing of what the test checks.
+# Sets rec (the last recorder's status) and fb (that count).
+record_until_fallback() {
+	local r=$1 t=$2 from=$3 attempt
+	shift 3
+	for attempt in 1 2 3; do
+		rm -rf "$t" "$t.db"*
+		if [ "$r" = faultline ]; then
+			"$FL_BUILD/faultline" record -q -o "$t" -- "$@" >"$t.log" 2>&1
+		else
+			"$FL_TOP/scripts/capture-perf-trace" "$t" -- "$@" >"$t.log" 2>&1
+		fi
+		rec=$?
+		run_fl replay -s pervma -o "$t.db" "$t"
+		fb=$(sqlite3 "$t.db" "SELECT count(*) $from AND f.gt = 'fallback'")
+		[ "$rec" -ne 0 ] || [ "${fb:-0}" -gt 0 ] && return
+		echo "# $r, recording $attempt: the kernel fell back on none of the faults looked at"
+	done
+}
+
 # wait_for_command CMDLINE: wait (up to 120 s: a recorder under valgrind is
 # slow to start its command) until a process whose command line begins with
 # CMDLINE runs, and print its pid; returns 1 if none came.  Begins with, not

@@ -24,35 +24,16 @@ done
 need_recording root lttng perf tracefs -- "${checks[@]}"
 [ "$(nproc)" -ge 2 ] || skip_all "one CPU: no fault can fall inside a short hold" "${checks[@]}"
 [ -d /sys/devices/system/node ] || skip_all "a kernel without CONFIG_NUMA has no mbind()" "${checks[@]}"
-[ -d /sys/devices/system/node ] || skip_all "a kernel without CONFIG_NUMA has no mbind()" "${checks[@]}"
 
-# Whether a fault falls inside a hold, and finds its VMA write-locked
-# there, is up to the scheduler: on a loaded machine a recording can have
-# none.  Such a recording says nothing of the count, so it is made again,
-# up to three times; after that the count is only checked to agree, and
-# the check says so.
-record() {	# record() RECORDER DIR: record, replay, and count from the store
-	local r=$1 t=$2
-	rm -rf "$t" "$t.db"*
-	if [ $r = faultline ]; then
-		"$FL_BUILD/faultline" record -q -o "$t" -- "$mw" -c mbind >"$t.log" 2>&1
-	else
-		"$FL_TOP/scripts/capture-perf-trace" "$t" -- "$mw" -c mbind >"$t.log" 2>&1
-	fi
-	rec=$?
-	run_fl replay -s pervma -o "$t.db" "$t"
-	fb=$(sqlite3 "$t.db" "SELECT count(*) FROM faults f WHERE gt = 'fallback' AND EXISTS (
-		SELECT 1 FROM writers w WHERE w.call = 'untraced' AND w.pid = f.pid
-		AND f.t >= w.t_lock_acquired AND f.t < w.t_lock_released)")
-}
+# The faults made inside a write hold with no call.  A recording with no
+# kernel fallback among them is made again (record_until_fallback); after
+# three, the count is only checked to agree, and the check says so.
+in_holds="FROM faults f WHERE EXISTS (SELECT 1 FROM writers w WHERE w.call = 'untraced'
+	AND w.pid = f.pid AND f.t >= w.t_lock_acquired AND f.t < w.t_lock_released)"
 
 for r in faultline perf; do
 	t=$FL_TMP/$r
-	for attempt in 1 2 3; do
-		record $r "$t"
-		[ "$rec" -ne 0 ] || [ "${fb:-0}" -gt 0 ] && break
-		echo "# $r, recording $attempt: the kernel fell back during none of the holds"
-	done
+	record_until_fallback $r "$t" "$in_holds" "$mw" -c mbind
 	is "$r: recorded" "$rec" 0
 	n=$(sqlite3 "$t.db" "SELECT count(*) FROM writers WHERE call = 'untraced'")
 	# 2000 rounds of two mbind() calls (MPOL_BIND, then MPOL_DEFAULT): each
@@ -62,9 +43,7 @@ for r in faultline perf; do
 
 	# The faults of the trace made inside such a hold, as the store has
 	# them: the replay's count must be the same.
-	want=$(sqlite3 "$t.db" "SELECT count(*) FROM faults f WHERE EXISTS (SELECT 1 FROM
-		writers w WHERE w.call = 'untraced' AND w.pid = f.pid
-		AND f.t >= w.t_lock_acquired AND f.t < w.t_lock_released)")
+	want=$(sqlite3 "$t.db" "SELECT count(*) $in_holds")
 	got=$(sed -n 's/^untraced: *\([0-9]*\) faults during write holds.*/\1/p' "$FL_TMP/out")
 	if [ "${want:-0}" -gt 0 ] && [ "$got" = "$want" ]; then
 		ok "$r: replay counts the faults inside them"
@@ -87,9 +66,7 @@ for r in faultline perf; do
 	else
 		not_ok "$r: --fidelity counts the kernel's fallbacks inside them" \
 			"json '$js', store $fb; $(grep untraced "$FL_TMP/fid.txt")
-the faults inside the holds, by the kernel's answer: $(sqlite3 "$t.db" "SELECT gt, count(*) FROM
-	faults f WHERE EXISTS (SELECT 1 FROM writers w WHERE w.call = 'untraced' AND w.pid = f.pid
-	AND f.t >= w.t_lock_acquired AND f.t < w.t_lock_released) GROUP BY gt")
+the faults inside the holds, by the kernel's answer: $(sqlite3 "$t.db" "SELECT gt, count(*) $in_holds GROUP BY gt")
 losses: $(sqlite3 "$t.db" "SELECT lost_events FROM traces")"
 	fi
 done

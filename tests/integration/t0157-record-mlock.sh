@@ -28,26 +28,9 @@ in_holds="FROM faults f JOIN outcomes o USING (fault_id) WHERE o.run_id = 1 AND 
 	SELECT 1 FROM writers w WHERE w.call IN ('mlock', 'munlock') AND w.pid = f.pid
 	AND f.t >= w.t_lock_acquired AND f.t < w.t_lock_released)"
 
-record() {	# record() RECORDER DIR: record, replay, and count from the store
-	local r=$1 t=$2
-	rm -rf "$t" "$t.db"*
-	if [ $r = faultline ]; then
-		"$FL_BUILD/faultline" record -q -o "$t" -- "$mw" -c mlock >"$t.log" 2>&1
-	else
-		"$FL_TOP/scripts/capture-perf-trace" "$t" -- "$mw" -c mlock >"$t.log" 2>&1
-	fi
-	rec=$?
-	run_fl replay -s pervma -o "$t.db" "$t"
-	fb=$(sqlite3 "$t.db" "SELECT count(*) $in_holds AND f.gt = 'fallback'")
-}
-
 for r in faultline perf; do
 	t=$FL_TMP/$r
-	for attempt in 1 2 3; do
-		record $r "$t"
-		[ "$rec" -ne 0 ] || [ "${fb:-0}" -gt 0 ] && break
-		echo "# $r, recording $attempt: the kernel fell back during none of the holds"
-	done
+	record_until_fallback $r "$t" "$in_holds" "$mw" -c mlock
 	is "$r: recorded" "$rec" 0
 
 	# 2000 rounds of mlock() then munlock(), each a write hold with its call.

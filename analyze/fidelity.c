@@ -523,7 +523,7 @@ static int load_misses(struct q *q, struct fl_fidelity *f, size_t limit)
 
 /* The kernel's fallbacks made while their process's mm was held for
  * write with no traced mm call around the hold (writers.call 'untraced':
- * mbind(), pkey_mprotect() and the like; a fork's walk is
+ * mbind(), mseal() and the like; a fork's walk is
  * 'fork').  Which VMAs such a hold write-locked is not in the trace, so no
  * run can have predicted these.  One pass over both, each in (pid, time)
  * order: a process's holds do not overlap.  The fallbacks come through

@@ -124,7 +124,7 @@ static void print_fidelity_text(const struct fl_fidelity *f, const struct fl_fid
 	printf("\n");
 	if (f->fallbacks_in_untraced)
 		printf("  untraced:  %" PRIu64 " of the kernel's fallbacks came during write holds with "
-		       "no traced mm call\n             (mbind(), pkey_mprotect(), mseal()...): which "
+		       "no traced mm call\n             (mbind(), mseal(), prctl(PR_SET_VMA)...): which "
 		       "VMAs those locked is not in the trace\n", f->fallbacks_in_untraced);
 	/* Before any number: what the trace lost, and what is left out. */
 	if (ls->lossy)

@@ -3,8 +3,8 @@
  *   lttng enable-event -k x86_exceptions_page_fault_user,sched_process_fork,
  *       sched_process_exec,sched_process_exit
  *   lttng enable-event -k --syscall mmap,munmap,mprotect,mremap,brk,madvise
- *       (and mlock,mlock2,munlock,mlockall,munlockall, which the replay uses
- *       when present)
+ *       (and mlock,mlock2,munlock,mlockall,munlockall,pkey_mprotect, which
+ *       the replay uses when present)
  *   lttng add-context -k -t pid -t tid -t procname
  * Event and field names follow lttng-modules' instrumentation headers:
  * instrumentation/events/arch/x86/exceptions.h, the generated x86-64 syscall
@@ -200,6 +200,7 @@ static const struct fl_event_spec specs[] = {
 	SYSCALL("mlock2", FL_MM_MLOCK2, "start", "len", "flags"),
 	SYSCALL("munlock", FL_MM_MUNLOCK, "start", "len"),
 	SYSCALL("mlockall", FL_MM_MLOCKALL, "flags"),
+	SYSCALL("pkey_mprotect", FL_MM_PKEY_MPROTECT, "start", "len", "prot", "pkey"),
 	{ "syscall_entry_munlockall", on_sys_entry, FL_MM_MUNLOCKALL, { NULL } },
 	{ "syscall_exit_munlockall", on_sys_exit, FL_MM_MUNLOCKALL, { "ret" } },
 	{ "sched_process_fork", on_fork, 0,

@@ -382,6 +382,7 @@ static const struct fl_event_spec specs[] = {
 	SYSCALL("mlock2", FL_MM_MLOCK2, "start", "len", "flags"),
 	SYSCALL("munlock", FL_MM_MUNLOCK, "start", "len"),
 	SYSCALL("mlockall", FL_MM_MLOCKALL, "flags"),
+	SYSCALL("pkey_mprotect", FL_MM_PKEY_MPROTECT, "start", "len", "prot", "pkey"),
 	{ "syscalls:sys_enter_munlockall", on_sys_enter, FL_MM_MUNLOCKALL, { SAMPLE } },
 	{ "syscalls:sys_exit_munlockall", on_sys_exit, FL_MM_MUNLOCKALL, { SAMPLE, "ret" } },
 	{ "sched:sched_process_fork", on_sched_fork, 0, { SAMPLE, "child_comm", "child_pid" } },

@@ -64,8 +64,8 @@ struct fl_engine_stats {
 	 * loss may have hidden (eng_on_loss()). */
 	uint64_t unplaced_after_loss;
 	/* Faults made while their mm was held for write with no traced mm
-	 * call around the hold and no fork's walk (mbind(), pkey_mprotect(),
-	 * mseal(), a userfaultfd registration, mlock() in older traces...):
+	 * call around the hold and no fork's walk (mbind(), mseal(), a
+	 * userfaultfd registration, mlock() in older traces...):
 	 * which VMAs such a
 	 * hold write-locked is not in the trace, and every strategy answers
 	 * these faults as if it locked none. */

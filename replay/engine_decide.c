@@ -30,9 +30,9 @@ static bool writer_wrote(const struct writer_obj *w, uint64_t id)
 }
 
 /* Where the writer's call began its walk, 0 when unknown: munmap,
- * mprotect, madvise, mlock, mlock2 and munlock at their start argument,
- * mmap at the address it returned.  mremap, brk and mlockall (every VMA)
- * are left out. */
+ * mprotect, pkey_mprotect, madvise, mlock, mlock2 and munlock at their
+ * start argument, mmap at the address it returned.  mremap, brk and
+ * mlockall (every VMA) are left out. */
 static uint64_t writer_call_start(const struct writer_obj *w)
 {
 	const struct fl_mm_call *c = &w->w.call;
@@ -42,6 +42,7 @@ static uint64_t writer_call_start(const struct writer_obj *w)
 	switch (c->kind) {
 	case FL_MM_MUNMAP:
 	case FL_MM_MPROTECT:
+	case FL_MM_PKEY_MPROTECT:
 	case FL_MM_MADVISE:
 	case FL_MM_MLOCK:
 	case FL_MM_MLOCK2:

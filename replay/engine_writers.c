@@ -234,8 +234,8 @@ static int apply_call(struct fl_engine *e, struct mmctx *mm, const struct fl_mm_
  * taking mmap_lock (do_mlock()), having changed nothing. */
 static bool applies_from_args(enum fl_mm_kind kind)
 {
-	return kind == FL_MM_MUNMAP || kind == FL_MM_MPROTECT || kind == FL_MM_MADVISE ||
-	       kind == FL_MM_MUNLOCK || kind == FL_MM_MUNLOCKALL;
+	return kind == FL_MM_MUNMAP || kind == FL_MM_MPROTECT || kind == FL_MM_PKEY_MPROTECT ||
+	       kind == FL_MM_MADVISE || kind == FL_MM_MUNLOCK || kind == FL_MM_MUNLOCKALL;
 }
 
 /* The kernel changed the VMAs while the writer held mmap_lock for write,

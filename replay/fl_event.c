@@ -33,6 +33,7 @@ const char *fl_mm_kind_name(enum fl_mm_kind kind)
 		[FL_MM_MUNLOCK] = "munlock",
 		[FL_MM_MLOCKALL] = "mlockall",
 		[FL_MM_MUNLOCKALL] = "munlockall",
+		[FL_MM_PKEY_MPROTECT] = "pkey_mprotect",
 	};
 	return (unsigned)kind < FL_MM__COUNT ? names[kind] : "?";
 }

@@ -42,13 +42,14 @@ enum fl_mm_kind {
 	FL_MM_BRK,
 	FL_MM_MADVISE,
 	/* The six above every recorder traces (FL_MM__CORE).  The mlock
-	 * family only newer recordings have: older ones show its write holds
-	 * of mmap_lock with no call. */
+	 * family and pkey_mprotect only newer recordings have: older ones
+	 * show their write holds of mmap_lock with no call. */
 	FL_MM_MLOCK,
 	FL_MM_MLOCK2,
 	FL_MM_MUNLOCK,
 	FL_MM_MLOCKALL,
 	FL_MM_MUNLOCKALL,
+	FL_MM_PKEY_MPROTECT,
 	FL_MM__COUNT
 };
 

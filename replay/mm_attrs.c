@@ -65,10 +65,14 @@ static int fixup_inferred_end(struct fl_mm *mm, size_t idx, uint64_t start, uint
 	return mm_add_tail(mm, &tail);
 }
 
-/* do_mprotect_pkey().  strict: replay a call the kernel failed with
- * -ENOMEM, which stops at the first hole with what came before it applied;
- * otherwise the call succeeded, and holes are the model's fault. */
-int mm_do_mprotect(struct fl_mm *mm, uint64_t start, uint64_t len, uint64_t prot, bool strict)
+/* do_mprotect_pkey().  pkey: pkey_mprotect()'s key, -1 for mprotect(),
+ * which keeps each VMA's (arch_override_mprotect_pkey(); x86's
+ * execute-only key for PROT_EXEC alone is not modelled).  strict: replay
+ * a call the kernel failed with -ENOMEM, which stops at the first hole
+ * with what came before it applied; otherwise the call succeeded, and
+ * holes are the model's fault. */
+int mm_do_mprotect(struct fl_mm *mm, uint64_t start, uint64_t len, uint64_t prot, int64_t pkey,
+		   bool strict)
 {
 	struct fl_vma_set *s = &mm->vmas;
 	uint64_t grows = prot & (FL_PROT_GROWSDOWN | FL_PROT_GROWSUP), end, nstart;
@@ -123,7 +127,11 @@ int mm_do_mprotect(struct fl_mm *mm, uint64_t start, uint64_t len, uint64_t prot
 		if (!strict && v->extent_inferred && v->end < end)
 			reach_call_end(mm, idx, end);
 		tmp = v->end < end ? v->end : end;
-		newflags = bits | (v->flags & ~FL_VM_ACCESS_FLAGS);
+		/* calc_vm_prot_bits(prot, new_vma_pkey), and the rest of the
+		 * VMA's flags but VM_ACCESS_FLAGS | VM_FLAGS_CLEAR (the key). */
+		newflags = bits | (v->flags & ~(FL_VM_ACCESS_FLAGS | FL_VM_PKEY_MASK)) |
+			   (pkey < 0 ? v->flags & FL_VM_PKEY_MASK
+				     : ((uint64_t)pkey << FL_VM_PKEY_SHIFT) & FL_VM_PKEY_MASK);
 		/* Each VM_MAY* bit guards its VM_* bit. */
 		if ((newflags & ~(newflags >> 4)) & FL_VM_ACCESS_FLAGS) {
 			if (strict) {
@@ -157,7 +165,16 @@ out:
 
 int fl_mm_mprotect(struct fl_mm *mm, uint64_t start, uint64_t len, uint64_t prot)
 {
-	return mm_do_mprotect(mm, start, len, prot, false);
+	return mm_do_mprotect(mm, start, len, prot, -1, false);
+}
+
+int fl_mm_pkey_mprotect(struct fl_mm *mm, uint64_t start, uint64_t len, uint64_t prot, int64_t pkey)
+{
+	/* do_mprotect_pkey(): a key this mm did not pkey_alloc() is -EINVAL;
+	 * a successful call's key is a real one. */
+	if (pkey < -1 || pkey > (int64_t)(FL_VM_PKEY_MASK >> FL_VM_PKEY_SHIFT))
+		return -EINVAL;
+	return mm_do_mprotect(mm, start, len, prot, pkey, false);
 }
 
 /* ---- madvise ---------------------------------------------------------- */

@@ -665,6 +665,7 @@ enum fl_mm_lock_mode fl_mm_call_lock_mode(const struct fl_mm_call *call, int kve
 	case FL_MM_MPROTECT:
 	case FL_MM_MREMAP:
 	case FL_MM_BRK:
+	case FL_MM_PKEY_MPROTECT:
 	case FL_MM_MLOCK:
 	case FL_MM_MLOCK2:
 	case FL_MM_MUNLOCK:
@@ -706,7 +707,11 @@ int fl_mm_apply(struct fl_mm *mm, const struct fl_mm_call *call)
 	if (call->kind != FL_MM_BRK && call->ret < 0) {
 		if (mm->partial_failures && call->ret == -ENOMEM) {
 			if (call->kind == FL_MM_MPROTECT) {
-				mm_do_mprotect(mm, a[0], a[1], a[2], true);
+				mm_do_mprotect(mm, a[0], a[1], a[2], -1, true);
+				return 0;
+			}
+			if (call->kind == FL_MM_PKEY_MPROTECT) {
+				mm_do_mprotect(mm, a[0], a[1], a[2], (int32_t)a[3], true);
 				return 0;
 			}
 			if (call->kind == FL_MM_MADVISE) {
@@ -729,6 +734,9 @@ int fl_mm_apply(struct fl_mm *mm, const struct fl_mm_call *call)
 		return fl_mm_brk(mm, a[0], (uint64_t)call->ret);
 	case FL_MM_MADVISE:
 		return fl_mm_madvise(mm, a[0], a[1], (int)(int32_t)a[2]);
+	case FL_MM_PKEY_MPROTECT:
+		/* pkey is an int: -1 from the register is 0xffffffff. */
+		return fl_mm_pkey_mprotect(mm, a[0], a[1], a[2], (int32_t)a[3]);
 	case FL_MM_MLOCK:
 		return fl_mm_mlock(mm, a[0], a[1], 0);
 	case FL_MM_MLOCK2:

@@ -238,6 +238,9 @@ int fl_mm_mmap(struct fl_mm *mm, uint64_t ret, uint64_t len, uint64_t prot, uint
 	       int64_t fd, uint64_t off);
 int fl_mm_munmap(struct fl_mm *mm, uint64_t start, uint64_t len);
 int fl_mm_mprotect(struct fl_mm *mm, uint64_t start, uint64_t len, uint64_t prot);
+/* pkey_mprotect(): pkey -1 is mprotect(); a key sets the VMAs' FL_VM_PKEY
+ * bits, a change that splits as a change of protection does. */
+int fl_mm_pkey_mprotect(struct fl_mm *mm, uint64_t start, uint64_t len, uint64_t prot, int64_t pkey);
 int fl_mm_mremap(struct fl_mm *mm, uint64_t addr, uint64_t old_len, uint64_t new_len,
 		 uint64_t flags, uint64_t ret);
 /* brk(requested) returned ret: the new break, or the old one on failure. */

@@ -110,7 +110,8 @@ int mm_add_tail(struct fl_mm *mm, const struct fl_vma *tmpl);
 void mm_drop_tails(struct fl_mm *mm, uint64_t start, uint64_t end);
 
 /* mm_attrs.c */
-int mm_do_mprotect(struct fl_mm *mm, uint64_t start, uint64_t len, uint64_t prot, bool strict);
+int mm_do_mprotect(struct fl_mm *mm, uint64_t start, uint64_t len, uint64_t prot, int64_t pkey,
+		   bool strict);
 int mm_do_madvise(struct fl_mm *mm, uint64_t start, uint64_t len_in, int advice, bool strict);
 
 #endif

@@ -57,6 +57,10 @@
 #define FL_VM_ACCESS_FLAGS	(FL_VM_READ | FL_VM_WRITE | FL_VM_EXEC)
 #define FL_VM_SPECIAL		(FL_VM_IO | FL_VM_DONTEXPAND | FL_VM_PFNMAP | FL_VM_MIXEDMAP)
 #define FL_VM_LOCKED_MASK	(FL_VM_LOCKED | FL_VM_LOCKONFAULT)
+/* The protection key: VM_PKEY_BIT0.. (VM_HIGH_ARCH_0.., bits 32-35 on
+ * x86_64, 32-36 on powerpc), set by pkey_mprotect(). */
+#define FL_VM_PKEY_SHIFT	32
+#define FL_VM_PKEY_MASK		(0x1fULL << FL_VM_PKEY_SHIFT)
 
 /* What a VMA is, for reports and for the strategies' eligibility checks.
  * It is a label: merging follows vm_flags and the file, as in the kernel. */

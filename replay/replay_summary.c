@@ -211,10 +211,10 @@ void replay_print_summary(struct replay *r, const char *out)
 			"those holds write-locked is not in the trace, and the runs answer these "
 			"faults as if they locked none\n",
 			r->trace_path, st->in_untraced_hold);
-		fprintf(stderr, "hint: mbind(), set_mempolicy_home_node(), pkey_mprotect(), "
-			"mseal(), prctl(PR_SET_VMA) and userfaultfd registration take mmap_lock for "
-			"write and are not traced; nor is the mlock family in traces recorded before "
-			"it was\n");
+		fprintf(stderr, "hint: mbind(), set_mempolicy_home_node(), mseal(), "
+			"prctl(PR_SET_VMA) and userfaultfd registration take mmap_lock for write and "
+			"are not traced; nor are the mlock family and pkey_mprotect() in traces "
+			"recorded before they were\n");
 		printf("untraced:  %" PRIu64 " faults during write holds with no traced mm call "
 		       "(VMAs locked unknown)\n", st->in_untraced_hold);
 	}

@@ -110,7 +110,8 @@ CREATE TABLE writers (
 	tid		INTEGER NOT NULL,
 	pid		INTEGER NOT NULL,
 	call		TEXT NOT NULL,		-- mmap munmap mprotect mremap brk madvise
-						-- mlock mlock2 munlock mlockall munlockall,
+						-- mlock mlock2 munlock mlockall munlockall
+						-- pkey_mprotect,
 						-- 'fork' (dup_mmap()'s write hold of
 						-- the parent's mm), or 'untraced'
 						-- (another write hold, no call)

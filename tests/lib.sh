@@ -141,11 +141,24 @@ need_recording() {
 	[ "$rc" -eq 0 ] || skip_all "$why" "$@"
 }
 
-# record_until_fallback RECORDER DIR FROM CMD...: record CMD with
-# `faultline record` (RECORDER faultline) or scripts/capture-perf-trace
-# (perf) into DIR, its output in DIR.log, and replay it with pervma into
-# DIR.db (run_fl: FL_TMP/out and err); until the kernel fell back on one of
-# the faults "SELECT ... FROM" picks (faults f), up to three recordings.
+# record_with RECORDER DIR CMD...: record CMD with `faultline record`
+# (RECORDER faultline) or scripts/capture-perf-trace (perf) into DIR (made
+# afresh), its output in DIR.log; the recorder's status.
+record_with() {
+	local r=$1 t=$2
+	shift 2
+	rm -rf "$t" "$t.db"*
+	if [ "$r" = faultline ]; then
+		"$FL_BUILD/faultline" record -q -o "$t" -- "$@" >"$t.log" 2>&1
+	else
+		"$FL_TOP/scripts/capture-perf-trace" "$t" -- "$@" >"$t.log" 2>&1
+	fi
+}
+
+# record_until_fallback RECORDER DIR FROM CMD...: record_with, then replay
+# with pervma into DIR.db (run_fl: FL_TMP/out and err); until the kernel
+# fell back on one of the faults "SELECT ... FROM" picks (faults f), up to
+# three recordings.
 # Whether a fault lands inside a short write hold, and finds its VMA
 # write-locked there, is the scheduler's choice: on a loaded machine a
 # recording can have none, and says nothing of what the test checks.
@@ -154,12 +167,7 @@ record_until_fallback() {
 	local r=$1 t=$2 from=$3 attempt
 	shift 3
 	for attempt in 1 2 3; do
-		rm -rf "$t" "$t.db"*
-		if [ "$r" = faultline ]; then
-			"$FL_BUILD/faultline" record -q -o "$t" -- "$@" >"$t.log" 2>&1
-		else
-			"$FL_TOP/scripts/capture-perf-trace" "$t" -- "$@" >"$t.log" 2>&1
-		fi
+		record_with "$r" "$t" "$@"
 		rec=$?
 		run_fl replay -s pervma -o "$t.db" "$t"
 		fb=$(sqlite3 "$t.db" "SELECT count(*) $from AND f.gt = 'fallback'")

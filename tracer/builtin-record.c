@@ -326,8 +326,8 @@ const struct fl_cmd fl_cmd_record = {
 	.help =
 		"Record the page faults, fault ends, mmap-family calls (mmap, munmap,\n"
 		"mprotect, mremap, brk, madvise, mlock, mlock2, munlock, mlockall,\n"
-		"munlockall), mmap_lock activity, thread lifecycle, context switches,\n"
-		"wakings and readahead of a command, of running\n"
+		"munlockall, pkey_mprotect), mmap_lock activity, thread lifecycle,\n"
+		"context switches, wakings and readahead of a command, of running\n"
 		"processes, or of the whole system, into an LTTng-UST trace in the\n"
 		"faultline dialect (schemas/faultline-events.md), which `faultline info`\n"
 		"and the replay read.\n"

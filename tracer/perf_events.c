@@ -50,6 +50,8 @@ const struct fl_pe_spec fl_pe_specs[] = {
 	SYS("munlock", FL_UST_MUNLOCK),
 	SYS("mlockall", FL_UST_MLOCKALL),
 	SYS("munlockall", FL_UST_MUNLOCKALL),
+	/* mprotect() with a protection key (do_mprotect_pkey()). */
+	SYS("pkey_mprotect", FL_UST_PKEY_MPROTECT),
 	{ "task", "task_newtask", 0, PE_NEWTASK, 0, "whether a clone made a thread (CLONE_THREAD) or shared the mm (CLONE_VM)" },
 	{ "sched", "sched_process_fork", 0, PE_FORK, 0, LOSE_TASK },
 	{ "sched", "sched_process_exec", 0, PE_EXEC, 0, LOSE_TASK },

@@ -294,6 +294,7 @@ static void writer_range(struct tui_writer *w, sqlite3_stmt *s)
 		}
 	} else if (strcmp(w->call, "munmap") == 0 || strcmp(w->call, "mprotect") == 0 ||
 		   strcmp(w->call, "madvise") == 0 || strcmp(w->call, "mlock") == 0 ||
+		   strcmp(w->call, "pkey_mprotect") == 0 ||
 		   strcmp(w->call, "mlock2") == 0 || strcmp(w->call, "munlock") == 0) {
 		w->lo = a0;
 		w->hi = a0 + a1;

@@ -73,7 +73,7 @@ copy_events() {
 common_events=(mmap_lock/mmap_lock_start_locking mmap_lock/mmap_lock_acquire_returned
 	mmap_lock/mmap_lock_released task/task_newtask task/task_rename sched/sched_process_fork
 	sched/sched_process_exec sched/sched_process_exit sched/sched_switch sched/sched_waking
-	syscalls/sys_{enter,exit}_{mmap,munmap,mprotect,mremap,brk,madvise,mlock,mlock2,munlock,mlockall,munlockall})
+	syscalls/sys_{enter,exit}_{mmap,munmap,mprotect,mremap,brk,madvise,mlock,mlock2,munlock,mlockall,munlockall,pkey_mprotect})
 copy_events "$FL_TMP/tfs" "${common_events[@]}"
 FL_TRACEFS=$FL_TMP/tfs run_fl record -o "$FL_TMP/nopf" -- "$pt" -t 2 -r 1 -p 64
 if printf '%s\n' "$FL_ERR" | grep -q 'warning: exceptions:page_fault_user is missing on this kernel; the replay loses access bits and the x86 error code of each fault; using the page-faults software event'; then

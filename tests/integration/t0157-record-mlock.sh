@@ -10,7 +10,9 @@
 # pervma must predict the kernel's fallbacks during them.  Which faults
 # land inside a hold is the scheduler's choice: a recording with no kernel
 # fallback inside one is made again, up to three times, and the check of
-# the prediction then says it skips.  Needs root, tracefs and two CPUs.
+# the prediction then says it skips.  `mlockwalk -c pkey` does the same
+# with pkey_mprotect() (key -1: no protection-key hardware needed), which
+# both recorders trace too.  Needs root, tracefs and two CPUs.
 . "$FL_TOP/tests/lib.sh"
 
 mw=$FL_BUILD/tests/workloads/mlockwalk
@@ -18,7 +20,9 @@ checks=()
 for r in faultline perf; do
 	checks+=("$r: recorded" "$r: every mlock() and munlock() is a traced writer"
 		 "$r: info counts them" "$r: no fault inside a write hold with no call"
-		 "$r: pervma predicts the kernel's fallbacks during them")
+		 "$r: pervma predicts the kernel's fallbacks during them"
+		 "$r: pkey_mprotect(): every call a traced writer"
+		 "$r: pkey_mprotect(): no fault inside a write hold with no call")
 done
 need_recording root lttng perf tracefs -- "${checks[@]}"
 [ "$(nproc)" -ge 2 ] || skip_all "one CPU: no fault can fall inside a short hold" "${checks[@]}"
@@ -58,6 +62,19 @@ for r in faultline perf; do
 			"$tp of the kernel's $fb fallbacks during the holds predicted
 $(sed -n '/^fidelity/,/recall/p' <("$FAULTLINE" report --fidelity "$t.db"))"
 	fi
+done
+
+# pkey_mprotect(): 300 rounds of two calls.
+for r in faultline perf; do
+	t=$FL_TMP/pkey-$r
+	record_with $r "$t" "$mw" -c pkey -n 300
+	run_fl replay -s pervma -o "$t.db" "$t"
+	n=$(sqlite3 "$t.db" "SELECT count(*) FROM writers WHERE call = 'pkey_mprotect'" 2>&1)
+	is "$r: pkey_mprotect(): every call a traced writer" "$n" 600
+	grep -q "^untraced:" "$FL_TMP/out" &&
+		not_ok "$r: pkey_mprotect(): no fault inside a write hold with no call" \
+			"$(grep untraced "$FL_TMP/out")" ||
+		ok "$r: pkey_mprotect(): no fault inside a write hold with no call"
 done
 
 done_testing

@@ -1982,9 +1982,9 @@ static void fork_walk_locks_the_vmas_in_address_order(void **state)
 	}
 }
 
-/* mlock() (do_mlock() -> mlock_fixup() -> vma_modify_flags()), mbind(),
- * pkey_mprotect() and the like take mmap_lock for write and write-lock
- * the VMAs they change, but neither recorder traces the call: the trace
+/* mbind() (mbind_range() -> vma_modify_policy()), mseal() and the like
+ * take mmap_lock for write and write-lock the VMAs they change, but
+ * neither recorder traces the call: the trace
  * has the hold and no call.  Which VMAs it locked is unknown, so the
  * faults of its mm made during it are counted (and the replay warns):
  * T2's at 1500, inside MAIN's hold [1000, 3000]; not T2's at 4000, after

@@ -851,6 +851,46 @@ static struct fl_mm_call call_of(enum fl_mm_kind kind, int64_t ret, uint64_t a0,
 	return c;
 }
 
+/* ---- pkey_mprotect (mm/mprotect.c do_mprotect_pkey()) ----------------- */
+
+#define PKEY(mm, page) ((at(mm, page)->flags & FL_VM_PKEY_MASK) >> FL_VM_PKEY_SHIFT)
+
+/* The key is in vm_flags (calc_vm_prot_bits(prot, pkey)): a new key with
+ * the same protections splits the range out all the same; mprotect()
+ * (pkey -1) keeps each VMA's key, so a later one does not merge pieces
+ * whose keys differ; the trace's pkey -1 is the register's 0xffffffff. */
+static void pkey_mprotect_splits_on_the_key(void **state)
+{
+	struct fl_mm *mm = *state;
+	struct fl_mm_call c;
+
+	map_anon(mm, 0, 16, RW);
+	assert_int_equal(fl_mm_pkey_mprotect(mm, P(4), 4 * PG, RW, 1), 0);
+	LAYOUT(mm, { 0, 4 }, { 4, 8 }, { 8, 16 });
+	assert_int_equal(PKEY(mm, 4), 1);
+	assert_int_equal(PKEY(mm, 0), 0);
+	assert_true(mm->nchanges > 0);
+
+	assert_int_equal(fl_mm_mprotect(mm, P(0), 16 * PG, R), 0);
+	LAYOUT(mm, { 0, 4 }, { 4, 8 }, { 8, 16 });
+	assert_int_equal(PKEY(mm, 4), 1);
+	assert_int_equal(at(mm, 4)->flags & FL_VM_ACCESS_FLAGS, FL_VM_READ);
+
+	/* Back to key 0: one VMA again. */
+	c = call_of(FL_MM_PKEY_MPROTECT, 0, P(4), 4 * PG, R, 0, 0, 0);
+	assert_int_equal(fl_mm_apply(mm, &c), 0);
+	LAYOUT(mm, { 0, 16 });
+
+	/* pkey -1 from the trace: mprotect(). */
+	c = call_of(FL_MM_PKEY_MPROTECT, 0, P(4), 4 * PG, RW, 0xffffffff, 0, 0);
+	assert_int_equal(fl_mm_apply(mm, &c), 0);
+	LAYOUT(mm, { 0, 4 }, { 4, 8 }, { 8, 16 });
+	assert_int_equal(PKEY(mm, 4), 0);
+	c = call_of(FL_MM_PKEY_MPROTECT, 0, 0, 0, 0, 0, 0, 0);
+	assert_int_equal(fl_mm_call_lock_mode(&c, mm->kver), FL_MM_LOCK_MMAP_WRITE);
+	assert_int_equal(fl_mm_pkey_mprotect(mm, P(4), PG, R, -2), -EINVAL);
+}
+
 /* ---- the mlock family (mm/mlock.c) ------------------------------------ */
 
 #define LOCKED(mm, page) ((at(mm, page)->flags & FL_VM_LOCKED_MASK))
@@ -1529,6 +1569,7 @@ int main(void)
 		T618(brk_from_snapshot_heap),
 		T618(madvise_dontneed_keeps_vmas),
 		T618(madvise_nohugepage_splits),
+		T618(pkey_mprotect_splits_on_the_key),
 		T618(mlock_splits_and_munlock_merges),
 		T618(mlock_skips_special_and_hugetlb),
 		T618(mlockall_current_and_future),

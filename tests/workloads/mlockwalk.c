@@ -1,6 +1,6 @@
 /* mlockwalk: write holds of mmap_lock beside faults.  The main
  * thread changes pieces of a region and changes them back, -n rounds
- * (default 2000), with one of two calls (-c):
+ * (default 2000), with one of three calls (-c):
  *   mlock  (default) mlock() then munlock(): do_mlock() takes mmap_lock for
  *          write, and mlock_fixup() splits the region's VMA
  *          (vma_start_write() on it) and merges it back on the munlock().
@@ -8,7 +8,12 @@
  *          takes mmap_lock for write, and mbind_range() ->
  *          vma_modify_policy() splits the VMA and write-locks it the same
  *          way, and merges it back on the second call.
- * Both recorders trace the mlock family as mm calls (t0157), but not
+ *   pkey   pkey_mprotect(PROT_READ|PROT_WRITE|PROT_EXEC, key -1) then back
+ *          to PROT_READ|PROT_WRITE: do_mprotect_pkey() splits and merges
+ *          as mprotect() does (key -1 keeps the VMA's key, and needs no
+ *          protection-key hardware).
+ * Both recorders trace the mlock family and pkey_mprotect() as mm calls
+ * (t0157), but not
  * mbind(): with -c mbind the trace shows holds with no mm call around
  * them (t0155).  A second
  * thread keeps faulting on the same region (it writes a page, drops a few
@@ -74,6 +79,16 @@ static int round_mbind(char *p, const char **what)
 	return 0;
 }
 
+static int round_pkey(char *p, const char **what)
+{
+	*what = "mlockwalk: pkey_mprotect";
+	if (syscall(SYS_pkey_mprotect, p, PIECE_PAGES * page, PROT_READ | PROT_WRITE | PROT_EXEC, -1))
+		return -1;
+	if (syscall(SYS_pkey_mprotect, p, PIECE_PAGES * page, PROT_READ | PROT_WRITE, -1))
+		return -1;
+	return 0;
+}
+
 static void pin(int cpu)
 {
 	cpu_set_t set;
@@ -118,11 +133,15 @@ int main(int argc, char **argv)
 			one_round = round_mbind;
 			continue;
 		}
-		fprintf(stderr, "usage: mlockwalk [-c mlock|mbind] [-n ROUNDS]\n");
+		if (opt == 'c' && !strcmp(optarg, "pkey")) {
+			one_round = round_pkey;
+			continue;
+		}
+		fprintf(stderr, "usage: mlockwalk [-c mlock|mbind|pkey] [-n ROUNDS]\n");
 		return 2;
 	}
 	if (optind < argc) {
-		fprintf(stderr, "usage: mlockwalk [-c mlock|mbind] [-n ROUNDS]\n");
+		fprintf(stderr, "usage: mlockwalk [-c mlock|mbind|pkey] [-n ROUNDS]\n");
 		return 2;
 	}
 	page = sysconf(_SC_PAGESIZE);

@@ -65,15 +65,15 @@ static void populate(struct fl_mm *mm, uint64_t start, uint64_t end)
 }
 
 /* do_mlock() and munlock(): apply_vma_lock_flags() on
- * [start & PAGE_MASK, PAGE_ALIGN(start + len)).  A range starting in a
- * hole fails at once, a hole further on after the VMAs below it were
- * changed (both -ENOMEM).  strict: replay a call that failed so; otherwise
- * the call succeeded, and holes are the model's fault. */
-static int do_mlock(struct fl_mm *mm, uint64_t start, uint64_t len, uint64_t flags, bool strict)
+ * [start & PAGE_MASK, PAGE_ALIGN(start + len)), for a call that succeeded:
+ * a hole in the range is the model's fault.  (A failed call is not
+ * replayed, even with partial_failures: its -ENOMEM is also
+ * RLIMIT_MEMLOCK's, which changes nothing.) */
+static int do_mlock(struct fl_mm *mm, uint64_t start, uint64_t len, uint64_t flags)
 {
 	struct fl_vma_set *s = &mm->vmas;
 	uint64_t off = start & page_mask(mm), end, alen, nstart;
-	int err = 0, rc;
+	int rc;
 
 	if (len > UINT64_MAX - off || !page_align(mm, len + off, &alen))
 		return -EINVAL;
@@ -96,10 +96,6 @@ static int do_mlock(struct fl_mm *mm, uint64_t start, uint64_t len, uint64_t fla
 		if (!v || v->start >= end)
 			break;
 		if (v->start > nstart) {
-			if (strict) {
-				err = -ENOMEM;
-				goto out;
-			}
 			mm->inconsistent++;
 			nstart = v->start;
 		}
@@ -107,17 +103,12 @@ static int do_mlock(struct fl_mm *mm, uint64_t start, uint64_t len, uint64_t fla
 		mlock_fixup(mm, idx, nstart, tmp, (v->flags & ~FL_VM_LOCKED_MASK) | flags);
 		nstart = tmp;
 	}
-	if (nstart < end) {
-		if (strict)
-			err = -ENOMEM;
-		else
-			mm->inconsistent++;
-	}
-	if (!err && (flags & FL_VM_LOCKED))
+	if (nstart < end)
+		mm->inconsistent++;
+	if (flags & FL_VM_LOCKED)
 		populate(mm, start, end);
-out:
 	mm_end_call(mm);
-	return strict ? err : 0;
+	return 0;
 }
 
 int fl_mm_mlock(struct fl_mm *mm, uint64_t start, uint64_t len, uint64_t mlock2_flags)
@@ -128,12 +119,12 @@ int fl_mm_mlock(struct fl_mm *mm, uint64_t start, uint64_t len, uint64_t mlock2_
 		return -EINVAL;
 	if (mlock2_flags & MLOCK_ONFAULT)
 		vm |= FL_VM_LOCKONFAULT;
-	return do_mlock(mm, start, len, vm, false);
+	return do_mlock(mm, start, len, vm);
 }
 
 int fl_mm_munlock(struct fl_mm *mm, uint64_t start, uint64_t len)
 {
-	return do_mlock(mm, start, len, 0, false);
+	return do_mlock(mm, start, len, 0);
 }
 
 /* mlockall() (flags != 0) and munlockall() (flags 0):
@@ -171,8 +162,6 @@ int fl_mm_mlockall(struct fl_mm *mm, uint64_t flags)
 
 			if (!v)
 				break;
-			if (v->start > at)
-				at = v->start;
 			at = v->end;
 			mlock_fixup(mm, idx, v->start, v->end, (v->flags & ~FL_VM_LOCKED_MASK) | to_add);
 		}

@@ -56,6 +56,7 @@ int fl_kver_from_release(const char *release)
 
 int fl_engine_mm_enter(struct fl_engine *e, const struct fl_event *ev)
 {
+	enum fl_mm_lock_mode mode;
 	struct thread *t;
 	struct writer_obj *w;
 
@@ -66,9 +67,10 @@ int fl_engine_mm_enter(struct fl_engine *e, const struct fl_event *ev)
 		return ev->tid < 0 ? 0 : oom(e);
 	if (ev->t > e->now)
 		e->now = ev->t;
+	mode = fl_mm_call_lock_mode(&ev->u.mm_call, e->kver);
 	t->in_call = true;
-	t->call_vma_read = fl_mm_call_lock_mode(&ev->u.mm_call, e->kver) == FL_MM_LOCK_VMA_READ;
-	if (!t->mm || fl_mm_call_lock_mode(&ev->u.mm_call, e->kver) != FL_MM_LOCK_MMAP_WRITE)
+	t->call_vma_read = mode == FL_MM_LOCK_VMA_READ;
+	if (!t->mm || mode != FL_MM_LOCK_MMAP_WRITE)
 		return 0;
 	w = eng_writer_new(e, t->mm, t);
 	if (!w)

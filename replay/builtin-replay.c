@@ -32,7 +32,8 @@ static bool profile_known(const char *p)
 	return false;
 }
 
-/* --set arch=x86_64|ppc64, page_size=4096|65536, mmu=radix|hash: 1 when
+/* --set arch=x86_64|ppc64, page_size=4096|65536, mmu=radix|hash,
+ * zero_page=1|0: 1 when
  * key is one of them (taken), 0 when it is a strategy knob, or a usage
  * error. */
 static int what_if_set(struct replay *r, const char *key, const char *val)
@@ -57,6 +58,14 @@ static int what_if_set(struct replay *r, const char *key, const char *val)
 		if (strcmp(val, "radix") && strcmp(val, "hash"))
 			return fl_cmd_usage_error(&fl_cmd_replay, "--set mmu=%s: radix or hash", val), -1;
 		r->wi_mmu = !strcmp(val, "radix") ? "radix" : "hash";
+	} else if (!strcmp(key, "zero_page")) {
+		if (!strcmp(val, "1") || !strcmp(val, "on"))
+			r->wi_zero_page = "1";
+		else if (!strcmp(val, "0") || !strcmp(val, "off"))
+			r->wi_zero_page = "0";
+		else
+			return fl_cmd_usage_error(&fl_cmd_replay, "--set zero_page=%s: 1 or 0 (on, off)",
+						  val), -1;
 	} else {
 		return 0;
 	}

@@ -160,6 +160,8 @@ struct fl_engine *fl_engine_new(struct fl_engine_run *runs, size_t nruns,
 	e->arch = e->sim_arch = FL_MM_ARCH_X86_64;
 	e->pgt = FL_PGT_X86_64_4K;
 	e->kver = FL_MM_KVER_DEFAULT;
+	e->zero_page = true;
+	e->wi_zero_page = -1;
 	e->next_seq = 1;
 	e->d_anon = DEFAULT_ANON_DELAY;
 	e->d_acq = DEFAULT_ACQ_DELAY;
@@ -236,6 +238,7 @@ int fl_engine_begin(struct fl_engine *e, const struct fl_trace_meta *meta)
 	if (e->wi_mmu[0])
 		mmu = e->wi_mmu;
 	e->pgt = pgt_for(e->sim_arch, e->sim_shift, mmu);
+	e->zero_page = e->wi_zero_page >= 0 ? e->wi_zero_page : meta->zero_page != FL_ZERO_PAGE_OFF;
 	/* The layout evolves by the rules of the kernel that was traced. */
 	if (kver) {
 		if (kver < FL_MM_KVER(6, 6))
@@ -249,6 +252,11 @@ int fl_engine_begin(struct fl_engine *e, const struct fl_trace_meta *meta)
 		e->runs[r].cfg.arch = (int)e->sim_arch;
 	}
 	return 0;
+}
+
+void fl_engine_what_if_zero_page(struct fl_engine *e, int on)
+{
+	e->wi_zero_page = on < 0 ? -1 : !!on;
 }
 
 const char *fl_engine_pgt_name(const struct fl_engine *e)

@@ -93,6 +93,10 @@ int fl_engine_begin(struct fl_engine *e, const struct fl_trace_meta *meta);
  * "hash" ("" the trace's, else radix).  The VMA layout still follows the
  * trace's own syscall ABI and page size. */
 int fl_engine_what_if(struct fl_engine *e, const char *arch, uint32_t page_size, const char *mmu);
+/* Before fl_engine_begin(): whether the replayed kernel maps the zero page
+ * on an anonymous read (1) or allocates a page there (0), whatever the
+ * trace says; -1 the trace's (mainline's when it does not say). */
+void fl_engine_what_if_zero_page(struct fl_engine *e, int on);
 /* The page-table profile in use ("x86_64-4k", "ppc64-radix-64k", ...). */
 const char *fl_engine_pgt_name(const struct fl_engine *e);
 int fl_engine_event(struct fl_engine *e, const struct fl_event *ev);

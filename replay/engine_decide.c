@@ -585,7 +585,7 @@ int eng_decide(struct fl_engine *e, struct pfault *p)
 	if (v->place == FL_PLACE_VMA || v->place == FL_PLACE_INFERRED) {
 		bool needs;
 
-		v->handler = eng_handler_of(&v->vma, p->f.access, v->major, &needs);
+		v->handler = eng_handler_of(&v->vma, p->f.access, v->major, e->zero_page, &needs);
 		v->needs_anon_vma = needs || p->thp_read_anon;
 	} else if (v->place == FL_PLACE_UNKNOWN) {
 		/* No VMA, so no handler: not whatever the field held (the

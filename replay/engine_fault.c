@@ -19,8 +19,10 @@ static bool vma_anonymous(const struct fl_vma *v)
 
 /* handle_pte_fault()'s dispatch as far as the trace shows it: the x86
  * error code's PROT bit says whether the PTE was present; a major fault on
- * an anonymous page is a swap-in. */
-enum fl_handler eng_handler_of(const struct fl_vma *v, uint32_t acc, bool major,
+ * an anonymous page is a swap-in.  Without the zero page (zero_page
+ * false), do_anonymous_page() allocates on a read as on a write: it calls
+ * vmf_anon_prepare() before it allocates. */
+enum fl_handler eng_handler_of(const struct fl_vma *v, uint32_t acc, bool major, bool zero_page,
 			       bool *needs_anon)
 {
 	bool write = acc & FL_ACC_WRITE, present = acc & FL_ACC_PROT;
@@ -38,11 +40,9 @@ enum fl_handler eng_handler_of(const struct fl_vma *v, uint32_t acc, bool major,
 	if (vma_anonymous(v)) {
 		if (major)
 			return FL_H_SWAP;
-		if (write) {
+		if (write || !zero_page)
 			*needs_anon = !v->anon_vma;
-			return FL_H_ANON_WRITE;
-		}
-		return FL_H_ANON_READ;
+		return write ? FL_H_ANON_WRITE : FL_H_ANON_READ;
 	}
 	if (!write)
 		return FL_H_FILE_READ;
@@ -181,7 +181,7 @@ static int fault_in_vma(struct fl_engine *e, struct mmctx *mm, struct pfault *p,
 	p->v.pud_present = fl_pgt_pud_present(&mm->pt, addr);
 	p->v.pmd_huge = fl_pgt_pmd_state(&mm->pt, addr) == FL_PMD_HUGE;
 	p->v.thp_fault = thp;
-	eng_handler_of(vma, acc, false, &needs);
+	eng_handler_of(vma, acc, false, e->zero_page, &needs);
 	/* do_huge_pmd_anonymous_page() prepares the anon_vma before it
 	 * maps the huge zero page for a read. */
 	p->thp_read_anon = thp && !write && !vma->anon_vma;
@@ -201,18 +201,23 @@ static int fault_in_vma(struct fl_engine *e, struct mmctx *mm, struct pfault *p,
 		else
 			fl_mm_anon_prepare(&mm->mm, vma);
 	}
-	/* What the fault leaves in the page tables. */
+	/* What the fault leaves in the page tables.  Without the zero page,
+	 * an anonymous read maps the page it allocated, writable in a
+	 * VM_WRITE VMA (do_anonymous_page(): pte_mkwrite() when VM_WRITE;
+	 * do_huge_pmd_anonymous_page() likewise for a huge page). */
 	if (!p->v.access_error) {
+		bool alloc = write || (!e->zero_page && vma_anonymous(vma) && (vma->flags & FL_VM_WRITE) &&
+				       !(acc & FL_ACC_PROT) && old == FL_PTE_NONE);
 		int rc;
 
 		if (thp)
-			rc = fl_pgt_fault_huge(&mm->pt, addr, write);
+			rc = fl_pgt_fault_huge(&mm->pt, addr, alloc);
 		else if (!write && !(acc & FL_ACC_PROT) &&
 			 fl_pgt_should_fault_around(&mm->pt, vma, FAULT_AROUND_BYTES))
 			rc = fl_pgt_fault_around(&mm->pt, vma, addr, FAULT_AROUND_BYTES);
 		else
 			rc = fl_pgt_set_pte(&mm->pt, addr,
-					    fl_pgt_fault_result(&mm->pt, vma, old, write));
+					    fl_pgt_fault_result(&mm->pt, vma, old, alloc));
 		if (rc < 0)
 			return oom(e);
 		p->pmd_after = (int)fl_pgt_pmd_state(&mm->pt, addr) + 1;

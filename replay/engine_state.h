@@ -214,6 +214,12 @@ struct fl_engine {
 	enum fl_pgt_profile pgt;
 	char wi_arch[16], wi_mmu[16];
 	uint32_t wi_page_size;
+	/* do_anonymous_page() maps the zero page for a read (mainline); when
+	 * not (a kernel that forbids it), a read allocates the page, which
+	 * needs the anon_vma, and maps it writable in a VM_WRITE VMA.  From
+	 * the trace (fl_trace_meta.zero_page), or --set zero_page=. */
+	bool zero_page;
+	int wi_zero_page;		/* --set zero_page: 0, 1, -1 not given */
 
 	struct fl_map threads;		/* tid + 1 -> thread */
 	struct fl_map mms;		/* pid + 1 -> its mmctx now (shared by CLONE_VM) */
@@ -335,7 +341,7 @@ void eng_window_mm_call(struct fl_engine *e, struct mmctx *mm, const struct fl_m
 			bool writer, int32_t tid);
 
 /* engine_fault.c */
-enum fl_handler eng_handler_of(const struct fl_vma *v, uint32_t acc, bool major,
+enum fl_handler eng_handler_of(const struct fl_vma *v, uint32_t acc, bool major, bool zero_page,
 			       bool *needs_anon);
 void eng_end_fault(struct fl_engine *e, struct thread *t, const struct fl_event *end);
 int eng_on_fault(struct fl_engine *e, struct thread *t, const struct fl_event *ev);

@@ -287,6 +287,28 @@ static const char *env_str(const bt_trace *trace, const char *name)
 	return "";
 }
 
+/* The environment's zero_page entry (an integer, or a string "0"/"1":
+ * scripts/capture-perf-trace writes it), else " zero_page=N" in the
+ * trace_name (faultline record's session name). */
+static enum fl_zero_page zero_page_of(const bt_trace *trace)
+{
+	const bt_value *v = bt_trace_borrow_environment_entry_value_by_name_const(trace, "zero_page");
+	const char *name = env_str(trace, "trace_name"), *z = strstr(name, " zero_page=");
+	const char *s = NULL;
+
+	if (v && bt_value_is_signed_integer(v))
+		return bt_value_integer_signed_get(v) ? FL_ZERO_PAGE_ON : FL_ZERO_PAGE_OFF;
+	if (v && bt_value_is_unsigned_integer(v))
+		return bt_value_integer_unsigned_get(v) ? FL_ZERO_PAGE_ON : FL_ZERO_PAGE_OFF;
+	if (v && bt_value_is_string(v))
+		s = bt_value_string_get(v);
+	else if (z)
+		s = z + strlen(" zero_page=");
+	if (s && (s[0] == '0' || s[0] == '1') && (s[1] == '\0' || s[1] == ' '))
+		return s[0] == '1' ? FL_ZERO_PAGE_ON : FL_ZERO_PAGE_OFF;
+	return FL_ZERO_PAGE_UNKNOWN;
+}
+
 static void copy_str(char *dst, size_t len, const char *src)
 {
 	snprintf(dst, len, "%s", src ? src : "");
@@ -360,6 +382,7 @@ static int detect_dialect(struct fl_decoder *d, const bt_stream *stream)
 		best->describe(&env, m->arch, sizeof(m->arch), &m->page_size);
 	if (best->describe_mmu)
 		best->describe_mmu(&env, m->mmu, sizeof(m->mmu));
+	m->zero_page = zero_page_of(trace);
 	if (d->ops->begin) {
 		int rc = d->ops->begin(d->ctx, m);
 		if (rc < 0)

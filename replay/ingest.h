@@ -26,6 +26,12 @@ struct fl_trace_meta {
 	char arch[32];		/* "x86_64", "ppc64le", "" unknown */
 	uint32_t page_size;	/* bytes, 0 unknown */
 	char mmu[16];		/* ppc64: "radix" or "hash"; "" unknown or n/a */
+	/* Whether the traced kernel maps the shared zero page on an
+	 * anonymous read fault (do_anonymous_page()): mainline does, a
+	 * kernel that forbids it allocates a page there, which needs the
+	 * VMA's anon_vma.  The environment's zero_page entry (0 or 1), or
+	 * " zero_page=N" in the faultline recorder's session name. */
+	enum fl_zero_page { FL_ZERO_PAGE_UNKNOWN, FL_ZERO_PAGE_ON, FL_ZERO_PAGE_OFF } zero_page;
 };
 
 struct fl_ingest_ops {

@@ -251,6 +251,7 @@ static void w_meta(struct wbuf *w, uint8_t rec, const struct fl_trace_meta *m)
 	w_str(w, m->arch);
 	w_u32(w, m->page_size);
 	w_str(w, m->mmu);
+	w_u32(w, (uint32_t)m->zero_page);
 	w->sent = *m;
 }
 
@@ -266,7 +267,7 @@ static void meta_sync(struct wbuf *w)
 	if (m && (m->page_size != w->sent.page_size ||
 		  memcmp(m->tracer, w->sent.tracer, offsetof(struct fl_trace_meta, page_size) -
 							offsetof(struct fl_trace_meta, tracer)) ||
-		  strcmp(m->mmu, w->sent.mmu)))
+		  strcmp(m->mmu, w->sent.mmu) || m->zero_page != w->sent.zero_page))
 		w_meta(w, REC_META, m);
 }
 
@@ -565,16 +566,20 @@ static bool r_event(struct rbuf *r, struct fl_event *ev)
 
 static bool r_begin(struct rbuf *r, struct fl_trace_meta *m)
 {
-	uint32_t idx, n = 0;
+	uint32_t idx, n = 0, zp;
 
 	while (fl_dialects[n])
 		n++;
 	if (!r_u32(r, &idx) || idx >= n)
 		return false;
 	m->dialect = fl_dialects[idx];
-	return r_str(r, m->tracer, sizeof(m->tracer)) && r_str(r, m->hostname, sizeof(m->hostname)) &&
-	       r_str(r, m->release, sizeof(m->release)) && r_str(r, m->arch, sizeof(m->arch)) &&
-	       r_u32(r, &m->page_size) && r_str(r, m->mmu, sizeof(m->mmu));
+	if (!(r_str(r, m->tracer, sizeof(m->tracer)) && r_str(r, m->hostname, sizeof(m->hostname)) &&
+	      r_str(r, m->release, sizeof(m->release)) && r_str(r, m->arch, sizeof(m->arch)) &&
+	      r_u32(r, &m->page_size) && r_str(r, m->mmu, sizeof(m->mmu)) && r_u32(r, &zp)) ||
+	    zp > FL_ZERO_PAGE_OFF)
+		return false;
+	m->zero_page = (enum fl_zero_page)zp;
+	return true;
 }
 
 static bool r_result(struct rbuf *r, struct fl_ingest_result *res, struct fl_err *err)

@@ -70,6 +70,8 @@ static const struct {
 	{ "arch", "x86_64 or ppc64", "the other arch's fault paths over the trace's layout" },
 	{ "page_size", "4096 or 65536 (4k, 64k)", "the page size of the replay" },
 	{ "mmu", "radix or hash", "ppc64 MMU: PMD coverage 2 or 16 MiB at 64K pages" },
+	{ "zero_page", "1 or 0 (on, off)", "an anonymous read maps the zero page (1), or allocates "
+	  "a page and so needs the anon_vma (0); default: the trace's, else 1" },
 };
 
 const struct fl_knob_doc *fl_knob_doc(const char *strategy, const char *key)

@@ -84,6 +84,9 @@ static void knobs_json(const struct replay *r, const struct fl_engine_run *run, 
 	if (r->wi_mmu && off < n)
 		off += (size_t)snprintf(buf + off, n - off, "%s\"mmu\":\"%s\"", i++ ? "," : "",
 					r->wi_mmu);
+	if (r->wi_zero_page && off < n)
+		off += (size_t)snprintf(buf + off, n - off, "%s\"zero_page\":%s", i++ ? "," : "",
+					r->wi_zero_page);
 	if (off < n)
 		snprintf(buf + off, n - off, "}");
 }
@@ -698,6 +701,8 @@ int replay_run(struct replay *r, const char *out)
 	r->engine = fl_engine_new(r->runs, r->nruns, &sink);
 	if (r->engine)
 		fl_engine_what_if(r->engine, r->wi_arch, r->wi_page_size, r->wi_mmu);
+	if (r->engine && r->wi_zero_page)
+		fl_engine_what_if_zero_page(r->engine, r->wi_zero_page[0] == '1');
 	r->progress = isatty(STDERR_FILENO);
 	if (!r->engine || open_store(r, out) < 0)
 		goto fail;

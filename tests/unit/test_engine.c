@@ -310,12 +310,15 @@ static void run_add(struct replay *r, const struct fl_strategy *s, const char *p
 
 /* The dialect the next replay_start() says the trace has; NULL none. */
 static const struct fl_dialect *test_dialect;
+/* What the next replay_start() says of the kernel's zero page. */
+static enum fl_zero_page test_zero_page;
 
 static void replay_start(struct replay *r, bool with_classic)
 {
 	const struct fl_trace_meta meta = {
 		.path = "test", .dialect = test_dialect, .tracer = "test", .hostname = "h",
 		.release = "6.18.0-test", .arch = "x86_64", .page_size = 4096,
+		.zero_page = test_zero_page,
 	};
 	struct fl_engine_sink sink = { .writer = on_writer, .fault = on_fault, .outcome = on_outcome };
 
@@ -632,6 +635,83 @@ static void stack_growth_below_growsdown(void **state)
 	assert_int_equal(F(&r, 3)->vma.start, G - 0x1000);
 	EXPECT_OK(&r, 3, "ok");
 	replay_free(&r);
+}
+
+/* do_anonymous_page() on a read: mainline maps the zero page, with no
+ * anon_vma, so the first write after it (do_wp_page() -> wp_page_copy())
+ * is the one that prepares it.  A kernel that forbids the zero page
+ * (fl_trace_meta.zero_page off) allocates on the read as on a write:
+ * vmf_anon_prepare() first, whose mmap_read_trylock() fails when a writer
+ * is queued (VM_FAULT_RETRY, the fault runs under mmap_lock), and the
+ * page it maps is writable in a VM_WRITE VMA. */
+static void first_anon_read_and_the_zero_page(void **state)
+{
+	struct script s = { .n = 0 };
+	struct replay r;
+	const uint64_t mp[6] = { A + 0x8000, 0x1000, FL_PROT_READ };
+	const uint64_t S = FL_RWSEM_WSPIN_NS;
+
+	(void)state;
+	for (int off = 0; off < 2; off++) {
+		s.n = 0;
+		mmap_anon(&s, 10, 20, A, 0, true);
+		mmap_anon(&s, 30, 40, B, 0, true);
+		if (off) {	/* the read prepares the anon_vma */
+			fault(&s, T1, 100, A, RD);		/* fault 1 */
+			R_START(&s, T1, 103);
+			R_OK(&s, T1, 104);
+			R_REL(&s, T1, 106);
+			fault_end(&s, T1, 110, false);
+			fault(&s, T1, 200, A + 0x1000, WR);	/* fault 2 */
+			fault_end(&s, T1, 205, false);
+		} else {	/* the zero page: the write after the read does */
+			fault(&s, T1, 100, A, RD);
+			fault_end(&s, T1, 110, false);
+			first_write(&s, T1, 200, A + 0x1000);
+		}
+		/* A read into B while MAIN's mprotect is queued behind T3. */
+		R_START(&s, T3, 900);
+		R_OK(&s, T3, 901);
+		call(&s, MAIN, FL_MM_MPROTECT, 980, 4010 + S, 0, mp);
+		W_START(&s, MAIN, 990);
+		fault(&s, T2, 1000 + S, B, RD);		/* fault 3 */
+		if (off) {
+			R_START(&s, T2, 1002 + S);
+			R_FAIL(&s, T2, 1003 + S);
+			R_START(&s, T2, 1004 + S);
+			R_FAIL(&s, T2, 1005 + S);
+			R_START(&s, T2, 1006 + S);
+		}
+		if (!off)
+			fault_end(&s, T2, 1010 + S, false);
+		R_REL(&s, T3, 3000 + S);
+		W_OK(&s, MAIN, 3001 + S);
+		W_REL(&s, MAIN, 4000 + S);
+		if (off) {
+			R_OK(&s, T2, 4001 + S);
+			fault_end(&s, T2, 4050 + S, false);
+			R_REL(&s, T2, 4060 + S);
+		}
+		test_zero_page = off ? FL_ZERO_PAGE_OFF : FL_ZERO_PAGE_ON;
+		play(&r, &s, false);
+		test_zero_page = FL_ZERO_PAGE_UNKNOWN;
+
+		assert_int_equal(F(&r, 1)->handler, FL_H_ANON_READ);
+		assert_int_equal(F(&r, 3)->handler, FL_H_ANON_READ);
+		if (off) {
+			EXPECT_OK(&r, 1, "ok, anon_vma under trylock");
+			EXPECT_GT(&r, 1, FL_GT_VMA, "anon_vma trylock");
+			EXPECT_OK(&r, 2, "ok");
+			EXPECT_RETRY(&r, 3, "no anon_vma");
+			EXPECT_GT(&r, 3, FL_GT_FALLBACK, "anon_vma retry");
+		} else {
+			EXPECT_OK(&r, 1, "ok");
+			EXPECT_OK(&r, 2, "ok, anon_vma under trylock");
+			EXPECT_OK(&r, 3, "ok");
+			EXPECT_GT(&r, 3, FL_GT_VMA, "");
+		}
+		replay_free(&r);
+	}
 }
 
 /* do_anonymous_page() -> vmf_anon_prepare() -> __vmf_anon_prepare() (6.10+):
@@ -2606,6 +2686,7 @@ int main(void)
 		cmocka_unit_test(fault_in_a_hole),
 		cmocka_unit_test(stack_growth_below_growsdown),
 		cmocka_unit_test(first_anon_write_and_the_trylock),
+		cmocka_unit_test(first_anon_read_and_the_zero_page),
 		cmocka_unit_test(trylock_at_the_faults_own_attempt),
 		cmocka_unit_test(trylock_and_writer_compared_by_their_returns),
 		cmocka_unit_test(split_write_locks_after_its_allocations),

@@ -46,6 +46,13 @@ static void print_text(const char *path, const struct fl_ingest_result *res,
 		printf("page size:  %" PRIu32 "\n", m->page_size);
 	else
 		printf("page size:  unknown (not in this trace)\n");
+	/* Said only by traces whose recorder probed it (faultline record,
+	 * scripts/capture-perf-trace): the others' output is unchanged. */
+	if (m->zero_page != FL_ZERO_PAGE_UNKNOWN)
+		printf("zero page:  %s\n", m->zero_page == FL_ZERO_PAGE_ON
+						   ? "yes (an anonymous read maps it)"
+						   : "no (an anonymous read allocates a page, and "
+						     "needs the VMA's anon_vma)");
 	if (res->have_time) {
 		struct fl_time_fmt tf;
 		char a[64], b[64], d[32];
@@ -153,6 +160,8 @@ static void print_json(const char *path, const struct fl_ingest_result *res,
 		fl_json_null(&j, "page_size");
 	if (m->mmu[0])	/* ppc64 only: other traces' output is unchanged */
 		fl_json_str(&j, "mmu", m->mmu);
+	if (m->zero_page != FL_ZERO_PAGE_UNKNOWN)
+		fl_json_bool(&j, "zero_page", m->zero_page == FL_ZERO_PAGE_ON);
 	/* The origin of every relative time, on the trace's clock. */
 	fl_json_u64(&j, "t_first_ns", res->t_first);
 	fl_json_u64(&j, "t_last_ns", res->t_last);

@@ -9,6 +9,11 @@
  *   mprotect(first half, PROT_READ)     splits the VMA
  *   madvise(second half, MADV_DONTNEED) zaps its PTEs
  *   munmap(region)
+ * With -F each thread first reads every page of the fresh mapping, so
+ * that the VMA's first fault is a read: mainline maps the zero page there
+ * (and the writes fault again, to copy it), a kernel without the zero page
+ * allocates, preparing the anon_vma on that first read (the writes then
+ * take no fault).
  * P is -p (default 256).  -R N paces each thread to about N page touches a
  * second (0, the default: as fast as it goes), for measuring the fault rate
  * a recorder keeps up with.
@@ -29,6 +34,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,10 +55,12 @@ struct worker {
 	int idx;
 	pid_t tid;
 	long rounds, pages, rate;
+	bool read_first;
 	size_t page_size;
 	struct fact *facts;
 	size_t nfacts;
 	long faults;
+	long sum;		/* of the -F reads: keeps them */
 };
 
 static void add(struct worker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -104,6 +112,8 @@ static void *run(void *arg)
 			die("madvise");
 		add(w, "call tid=%d madvise %p 0x%zx 0x%x ret=0", (int)w->tid, (void *)p, len,
 		    MADV_NOHUGEPAGE);
+		for (long i = 0; w->read_first && i < w->pages; i++)
+			w->sum += ((volatile char *)p)[(size_t)i * w->page_size];
 		for (long i = 0; i < w->pages; i++) {
 			p[(size_t)i * w->page_size] = (char)i;
 			touched++;
@@ -132,7 +142,8 @@ static void *run(void *arg)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: pagetouch [-t THREADS] [-r ROUNDS] [-p PAGES] [-R TOUCHES_PER_S] [-l FILE]\n");
+	fprintf(f, "usage: pagetouch [-t THREADS] [-r ROUNDS] [-p PAGES] [-R TOUCHES_PER_S] [-F] "
+		   "[-l FILE]\n");
 }
 
 static long num(const char *s, long lo, long hi)
@@ -157,12 +168,15 @@ int main(int argc, char **argv)
 	double t0, t1;
 	int c;
 
-	while ((c = getopt(argc, argv, "t:r:p:R:l:h")) != -1) {
+	bool read_first = false;
+
+	while ((c = getopt(argc, argv, "t:r:p:R:Fl:h")) != -1) {
 		switch (c) {
 		case 't': threads = num(optarg, 1, MAX_THREADS); break;
 		case 'r': rounds = num(optarg, 1, 1000000); break;
 		case 'p': pages = num(optarg, 2, 1 << 20); break;
 		case 'R': rate = num(optarg, 0, 1000000000); break;
+		case 'F': read_first = true; break;
 		case 'l': list = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -174,6 +188,7 @@ int main(int argc, char **argv)
 		w[i].rounds = rounds;
 		w[i].pages = pages;
 		w[i].rate = rate;
+		w[i].read_first = read_first;
 		w[i].page_size = (size_t)sysconf(_SC_PAGESIZE);
 		/* Allocated and touched up front: during the run, the only mm
 		 * calls are the listed ones (and the C library's thread stacks). */

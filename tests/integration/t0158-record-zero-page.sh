@@ -1,0 +1,86 @@
+#!/bin/bash
+# faultline-test: serial (records: machine-wide tracers and buffers)
+# Whether the kernel maps the shared zero page on a read fault in private
+# anonymous memory decides whether that read needs the VMA's anon_vma
+# (replay/README-mm.md).  Both recorders probe it, from smaps' Rss
+# (tracer/zero_page.c, the perl probe of scripts/capture-perf-trace), and
+# `faultline info` reads it back.  The test asks the kernel another way:
+# two read pages share one PFN in /proc/self/pagemap only when both are
+# the zero page (PFNs need root, as recording does).  Then a workload that
+# reads fresh memory while another thread maps and unmaps is replayed:
+# with the probed rule, no read fault the kernel ran under the anon_vma
+# trylock is one the replay thought needed none.
+. "$FL_TOP/tests/lib.sh"
+
+checks=()
+for r in faultline perf; do
+	checks+=("$r: recorded" "$r: info says what pagemap says"
+		 "$r: reads took the anon_vma trylock only without the zero page"
+		 "$r: the reads that took the anon_vma trylock were predicted to")
+done
+need_recording root lttng perf tracefs -- "${checks[@]}"
+command -v perl >/dev/null || skip_all "no perl for the pagemap probe" "${checks[@]}"
+
+# 1: the zero page; 0: a page each; empty: cannot tell.
+kernel=$(perl -e '
+	my ($arch) = (`uname -m` =~ /(\S+)/);
+	my %mmap = (x86_64 => 9, ppc64le => 90, ppc64 => 90);
+	exit 0 unless $mmap{$arch};
+	my $pg = `getconf PAGESIZE` + 0;
+	my $m = syscall($mmap{$arch}, 0, 2 * $pg, 1, 0x22, -1, 0);
+	exit 0 if $m == -1;
+	unpack("C", unpack("P1", pack("J", $m + $pg * $_))) for 0 .. 1;
+	open(my $f, "<:raw", "/proc/self/pagemap") or exit 0;
+	my @pfn;
+	for (0 .. 1) {
+		sysseek($f, 8 * int(($m + $pg * $_) / $pg), 0) or exit 0;
+		sysread($f, my $e, 8) == 8 or exit 0;
+		my $v = unpack("Q", $e);
+		exit 0 unless $v >> 63;
+		push @pfn, $v & ((1 << 55) - 1);
+	}
+	exit 0 unless $pfn[0];
+	print $pfn[0] == $pfn[1] ? 1 : 0;')
+
+# pagetouch -F: four threads read every page of fresh mappings, then write
+# them, and mprotect, madvise and unmap them: their first faults are reads.
+rd=$FL_BUILD/tests/workloads/pagetouch
+for r in faultline perf; do
+	t=$FL_TMP/$r
+	record_with $r "$t" "$rd" -t 4 -r 20 -p 64 -F
+	is "$r: recorded" "$?" 0
+	"$FAULTLINE" info --format json "$t" >"$FL_TMP/info.json" 2>"$FL_TMP/info.err"
+	got=$(sed -n 's/.*"zero_page": *\(true\|false\).*/\1/p' "$FL_TMP/info.json")
+	case $kernel in
+	1) want=true ;;
+	0) want=false ;;
+	*) want= ;;
+	esac
+	if [ -z "$want" ]; then
+		skip "$r: info says what pagemap says" "pagemap gave no PFNs"
+	else
+		is "$r: info says what pagemap says" "$got" "$want"
+	fi
+	run_fl replay -s pervma -o "$t.db" "$t"
+	# The kernel's own answer: a read of fresh anonymous memory prepares
+	# the anon_vma (its mmap_read_trylock() is in the trace) only when the
+	# kernel does not map the zero page.
+	reads=$(sqlite3 "$t.db" "SELECT count(*) FROM faults WHERE access = 'read'
+		AND gt_detail IN ('anon_vma trylock', 'anon_vma retry')")
+	if { [ "$got" = false ] && [ "${reads:-0}" -gt 0 ]; } ||
+		{ [ "$got" = true ] && [ "${reads:-1}" -eq 0 ]; }; then
+		ok "$r: reads took the anon_vma trylock only without the zero page"
+	else
+		not_ok "$r: reads took the anon_vma trylock only without the zero page" \
+			"zero page: '$got'; reads with the trylock: $reads"
+	fi
+	# A read fault on anonymous memory whose kernel answer shows the
+	# anon_vma trylock: the replay must have dispatched it as one that
+	# prepares the anon_vma (outcome reason "anon_vma").
+	miss=$(sqlite3 "$t.db" "SELECT count(*) FROM faults f JOIN outcomes o USING (fault_id)
+		WHERE o.run_id = 1 AND f.access = 'read' AND f.gt_detail IN ('anon_vma trylock',
+		'anon_vma retry') AND o.vma_kind = 'anon' AND o.reason NOT LIKE '%anon_vma%'")
+	is "$r: the reads that took the anon_vma trylock were predicted to" "$miss" 0
+done
+
+done_testing

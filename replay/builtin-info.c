@@ -53,6 +53,10 @@ static void print_text(const char *path, const struct fl_ingest_result *res,
 						   ? "yes (an anonymous read maps it)"
 						   : "no (an anonymous read allocates a page, and "
 						     "needs the VMA's anon_vma)");
+	if (m->thp != FL_THP_UNKNOWN)
+		printf("THP:        %s\n", m->thp == FL_THP_ALWAYS	 ? "always (any anonymous VMA)"
+					  : m->thp == FL_THP_MADVISE ? "madvise (MADV_HUGEPAGE VMAs only)"
+								     : "never");
 	if (res->have_time) {
 		struct fl_time_fmt tf;
 		char a[64], b[64], d[32];
@@ -162,6 +166,9 @@ static void print_json(const char *path, const struct fl_ingest_result *res,
 		fl_json_str(&j, "mmu", m->mmu);
 	if (m->zero_page != FL_ZERO_PAGE_UNKNOWN)
 		fl_json_bool(&j, "zero_page", m->zero_page == FL_ZERO_PAGE_ON);
+	if (m->thp != FL_THP_UNKNOWN)
+		fl_json_str(&j, "thp", m->thp == FL_THP_ALWAYS ? "always"
+				       : m->thp == FL_THP_MADVISE ? "madvise" : "never");
 	/* The origin of every relative time, on the trace's clock. */
 	fl_json_u64(&j, "t_first_ns", res->t_first);
 	fl_json_u64(&j, "t_last_ns", res->t_last);

@@ -33,7 +33,7 @@ static bool profile_known(const char *p)
 }
 
 /* --set arch=x86_64|ppc64, page_size=4096|65536, mmu=radix|hash,
- * zero_page=1|0: 1 when
+ * zero_page=1|0, thp=always|madvise|never: 1 when
  * key is one of them (taken), 0 when it is a strategy knob, or a usage
  * error. */
 static int what_if_set(struct replay *r, const char *key, const char *val)
@@ -66,6 +66,15 @@ static int what_if_set(struct replay *r, const char *key, const char *val)
 		else
 			return fl_cmd_usage_error(&fl_cmd_replay, "--set zero_page=%s: 1 or 0 (on, off)",
 						  val), -1;
+	} else if (!strcmp(key, "thp")) {
+		switch (fl_thp_mode_of(val, strlen(val))) {
+		case FL_THP_ALWAYS: r->wi_thp = "always"; break;
+		case FL_THP_MADVISE: r->wi_thp = "madvise"; break;
+		case FL_THP_NEVER: r->wi_thp = "never"; break;
+		default:
+			return fl_cmd_usage_error(&fl_cmd_replay, "--set thp=%s: always, madvise or never",
+						  val), -1;
+		}
 	} else {
 		return 0;
 	}

@@ -162,6 +162,7 @@ struct fl_engine *fl_engine_new(struct fl_engine_run *runs, size_t nruns,
 	e->kver = FL_MM_KVER_DEFAULT;
 	e->zero_page = true;
 	e->wi_zero_page = -1;
+	e->thp = FL_THP_ALWAYS;
 	e->next_seq = 1;
 	e->d_anon = DEFAULT_ANON_DELAY;
 	e->d_acq = DEFAULT_ACQ_DELAY;
@@ -239,6 +240,8 @@ int fl_engine_begin(struct fl_engine *e, const struct fl_trace_meta *meta)
 		mmu = e->wi_mmu;
 	e->pgt = pgt_for(e->sim_arch, e->sim_shift, mmu);
 	e->zero_page = e->wi_zero_page >= 0 ? e->wi_zero_page : meta->zero_page != FL_ZERO_PAGE_OFF;
+	e->thp = e->wi_thp != FL_THP_UNKNOWN ? e->wi_thp
+		 : meta->thp != FL_THP_UNKNOWN ? meta->thp : FL_THP_ALWAYS;
 	/* The layout evolves by the rules of the kernel that was traced. */
 	if (kver) {
 		if (kver < FL_MM_KVER(6, 6))
@@ -257,6 +260,12 @@ int fl_engine_begin(struct fl_engine *e, const struct fl_trace_meta *meta)
 void fl_engine_what_if_zero_page(struct fl_engine *e, int on)
 {
 	e->wi_zero_page = on < 0 ? -1 : !!on;
+}
+
+void fl_engine_what_if_thp(struct fl_engine *e, int mode)
+{
+	e->wi_thp = mode >= FL_THP_ALWAYS && mode <= FL_THP_NEVER ? (enum fl_thp_mode)mode
+								    : FL_THP_UNKNOWN;
 }
 
 const char *fl_engine_pgt_name(const struct fl_engine *e)

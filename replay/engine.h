@@ -97,6 +97,10 @@ int fl_engine_what_if(struct fl_engine *e, const char *arch, uint32_t page_size,
  * on an anonymous read (1) or allocates a page there (0), whatever the
  * trace says; -1 the trace's (mainline's when it does not say). */
 void fl_engine_what_if_zero_page(struct fl_engine *e, int on);
+/* Before fl_engine_begin(): the THP mode replayed (FL_THP_ALWAYS,
+ * _MADVISE, _NEVER), whatever the trace says; FL_THP_UNKNOWN the trace's
+ * (always when it does not say). */
+void fl_engine_what_if_thp(struct fl_engine *e, int mode);
 /* The page-table profile in use ("x86_64-4k", "ppc64-radix-64k", ...). */
 const char *fl_engine_pgt_name(const struct fl_engine *e);
 int fl_engine_event(struct fl_engine *e, const struct fl_event *ev);

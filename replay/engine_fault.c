@@ -52,14 +52,19 @@ enum fl_handler eng_handler_of(const struct fl_vma *v, uint32_t acc, bool major,
 	return FL_H_FILE_COW;
 }
 
-/* thp_vma_suitable_order(PMD_ORDER) with THP enabled for the VMA: a read
- * fault there goes to do_huge_pmd_anonymous_page(), which prepares the
- * anon_vma before it maps the huge zero page. */
-static bool thp_suitable(const struct mmctx *mm, const struct fl_vma *v, uint64_t addr)
+/* thp_vma_suitable_order(PMD_ORDER) with THP enabled for the VMA (the
+ * kernel's mode: "always" but MADV_NOHUGEPAGE, "madvise" MADV_HUGEPAGE
+ * only, "never" none; __thp_vma_allowable_orders()): a read fault there
+ * goes to do_huge_pmd_anonymous_page(), which prepares the anon_vma
+ * before it maps the huge zero page. */
+static bool thp_suitable(const struct mmctx *mm, enum fl_thp_mode mode, const struct fl_vma *v,
+			 uint64_t addr)
 {
 	uint64_t pmd = 1ULL << mm->pt.geom.pmd_shift, haddr = addr & ~(pmd - 1);
 
 	if (v->flags & (FL_VM_NOHUGEPAGE | FL_VM_HUGETLB | FL_VM_SPECIAL))
+		return false;
+	if (mode == FL_THP_NEVER || (mode == FL_THP_MADVISE && !(v->flags & FL_VM_HUGEPAGE)))
 		return false;
 	if (!vma_anonymous(v) || v->kind == FL_VMA_STACK)
 		return false;
@@ -162,7 +167,7 @@ static int fault_in_vma(struct fl_engine *e, struct mmctx *mm, struct pfault *p,
 	uint64_t addr = ev->u.fault.address;
 	uint32_t acc = ev->u.fault.access;
 	bool needs, write = acc & FL_ACC_WRITE;
-	bool thp = !(acc & FL_ACC_PROT) && thp_suitable(mm, vma, addr);
+	bool thp = !(acc & FL_ACC_PROT) && thp_suitable(mm, e->thp, vma, addr);
 	enum fl_pgt_pte old = fl_pgt_pte(&mm->pt, addr);
 
 	p->v.access_error = fl_access_error(e->sim_arch,

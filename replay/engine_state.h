@@ -220,6 +220,10 @@ struct fl_engine {
 	 * the trace (fl_trace_meta.zero_page), or --set zero_page=. */
 	bool zero_page;
 	int wi_zero_page;		/* --set zero_page: 0, 1, -1 not given */
+	/* Which anonymous VMAs get PMD-size THPs on a fault: "always" any
+	 * (but MADV_NOHUGEPAGE), "madvise" MADV_HUGEPAGE ones, "never"
+	 * none.  The trace's (fl_trace_meta.thp), else always; --set thp=. */
+	enum fl_thp_mode thp, wi_thp;	/* wi_thp FL_THP_UNKNOWN: not given */
 
 	struct fl_map threads;		/* tid + 1 -> thread */
 	struct fl_map mms;		/* pid + 1 -> its mmctx now (shared by CLONE_VM) */

@@ -309,6 +309,32 @@ static enum fl_zero_page zero_page_of(const bt_trace *trace)
 	return FL_ZERO_PAGE_UNKNOWN;
 }
 
+/* A THP mode by its sysfs name; FL_THP_UNKNOWN for anything else. */
+enum fl_thp_mode fl_thp_mode_of(const char *s, size_t len)
+{
+	static const char *const names[] = { [FL_THP_ALWAYS] = "always", [FL_THP_MADVISE] = "madvise",
+					     [FL_THP_NEVER] = "never" };
+
+	for (size_t i = FL_THP_ALWAYS; i <= FL_THP_NEVER; i++)
+		if (strlen(names[i]) == len && !strncmp(s, names[i], len))
+			return (enum fl_thp_mode)i;
+	return FL_THP_UNKNOWN;
+}
+
+/* The environment's thp entry (scripts/capture-perf-trace), else
+ * " thp=MODE" in the trace_name (faultline record's session name). */
+static enum fl_thp_mode thp_of(const bt_trace *trace)
+{
+	const bt_value *v = bt_trace_borrow_environment_entry_value_by_name_const(trace, "thp");
+	const char *name = env_str(trace, "trace_name"), *z = strstr(name, " thp=");
+
+	if (v && bt_value_is_string(v))
+		return fl_thp_mode_of(bt_value_string_get(v), strlen(bt_value_string_get(v)));
+	if (z)
+		return fl_thp_mode_of(z + 5, strcspn(z + 5, " "));
+	return FL_THP_UNKNOWN;
+}
+
 static void copy_str(char *dst, size_t len, const char *src)
 {
 	snprintf(dst, len, "%s", src ? src : "");
@@ -383,6 +409,7 @@ static int detect_dialect(struct fl_decoder *d, const bt_stream *stream)
 	if (best->describe_mmu)
 		best->describe_mmu(&env, m->mmu, sizeof(m->mmu));
 	m->zero_page = zero_page_of(trace);
+	m->thp = thp_of(trace);
 	if (d->ops->begin) {
 		int rc = d->ops->begin(d->ctx, m);
 		if (rc < 0)

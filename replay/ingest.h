@@ -32,7 +32,16 @@ struct fl_trace_meta {
 	 * VMA's anon_vma.  The environment's zero_page entry (0 or 1), or
 	 * " zero_page=N" in the faultline recorder's session name. */
 	enum fl_zero_page { FL_ZERO_PAGE_UNKNOWN, FL_ZERO_PAGE_ON, FL_ZERO_PAGE_OFF } zero_page;
+	/* The kernel's THP mode for anonymous PMD-size pages
+	 * (/sys/kernel/mm/transparent_hugepage/enabled, or the PMD size's
+	 * own hugepages-NkB/enabled when not "inherit"): "always" gives any
+	 * anonymous VMA huge pages, "madvise" only MADV_HUGEPAGE ones.  The
+	 * environment's thp entry, or " thp=MODE" in the session name. */
+	enum fl_thp_mode { FL_THP_UNKNOWN, FL_THP_ALWAYS, FL_THP_MADVISE, FL_THP_NEVER } thp;
 };
+
+/* A THP mode by its sysfs name (len bytes of s); FL_THP_UNKNOWN else. */
+enum fl_thp_mode fl_thp_mode_of(const char *s, size_t len);
 
 struct fl_ingest_ops {
 	/* Once, when the dialect is known, before any event.  May be NULL. */

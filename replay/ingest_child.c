@@ -252,6 +252,7 @@ static void w_meta(struct wbuf *w, uint8_t rec, const struct fl_trace_meta *m)
 	w_u32(w, m->page_size);
 	w_str(w, m->mmu);
 	w_u32(w, (uint32_t)m->zero_page);
+	w_u32(w, (uint32_t)m->thp);
 	w->sent = *m;
 }
 
@@ -267,7 +268,8 @@ static void meta_sync(struct wbuf *w)
 	if (m && (m->page_size != w->sent.page_size ||
 		  memcmp(m->tracer, w->sent.tracer, offsetof(struct fl_trace_meta, page_size) -
 							offsetof(struct fl_trace_meta, tracer)) ||
-		  strcmp(m->mmu, w->sent.mmu) || m->zero_page != w->sent.zero_page))
+		  strcmp(m->mmu, w->sent.mmu) || m->zero_page != w->sent.zero_page ||
+		  m->thp != w->sent.thp))
 		w_meta(w, REC_META, m);
 }
 
@@ -566,7 +568,7 @@ static bool r_event(struct rbuf *r, struct fl_event *ev)
 
 static bool r_begin(struct rbuf *r, struct fl_trace_meta *m)
 {
-	uint32_t idx, n = 0, zp;
+	uint32_t idx, n = 0, zp, thp;
 
 	while (fl_dialects[n])
 		n++;
@@ -575,10 +577,11 @@ static bool r_begin(struct rbuf *r, struct fl_trace_meta *m)
 	m->dialect = fl_dialects[idx];
 	if (!(r_str(r, m->tracer, sizeof(m->tracer)) && r_str(r, m->hostname, sizeof(m->hostname)) &&
 	      r_str(r, m->release, sizeof(m->release)) && r_str(r, m->arch, sizeof(m->arch)) &&
-	      r_u32(r, &m->page_size) && r_str(r, m->mmu, sizeof(m->mmu)) && r_u32(r, &zp)) ||
-	    zp > FL_ZERO_PAGE_OFF)
+	      r_u32(r, &m->page_size) && r_str(r, m->mmu, sizeof(m->mmu)) && r_u32(r, &zp) && r_u32(r, &thp)) ||
+	    zp > FL_ZERO_PAGE_OFF || thp > FL_THP_NEVER)
 		return false;
 	m->zero_page = (enum fl_zero_page)zp;
+	m->thp = (enum fl_thp_mode)thp;
 	return true;
 }
 

@@ -72,6 +72,8 @@ static const struct {
 	{ "mmu", "radix or hash", "ppc64 MMU: PMD coverage 2 or 16 MiB at 64K pages" },
 	{ "zero_page", "1 or 0 (on, off)", "an anonymous read maps the zero page (1), or allocates "
 	  "a page and so needs the anon_vma (0); default: the trace's, else 1" },
+	{ "thp", "always, madvise or never", "which anonymous VMAs get PMD-size THPs on a fault "
+	  "(madvise: MADV_HUGEPAGE ones); default: the trace's, else always" },
 };
 
 const struct fl_knob_doc *fl_knob_doc(const char *strategy, const char *key)

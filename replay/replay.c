@@ -87,6 +87,9 @@ static void knobs_json(const struct replay *r, const struct fl_engine_run *run, 
 	if (r->wi_zero_page && off < n)
 		off += (size_t)snprintf(buf + off, n - off, "%s\"zero_page\":%s", i++ ? "," : "",
 					r->wi_zero_page);
+	if (r->wi_thp && off < n)
+		off += (size_t)snprintf(buf + off, n - off, "%s\"thp\":\"%s\"", i++ ? "," : "",
+					r->wi_thp);
 	if (off < n)
 		snprintf(buf + off, n - off, "}");
 }
@@ -703,6 +706,8 @@ int replay_run(struct replay *r, const char *out)
 		fl_engine_what_if(r->engine, r->wi_arch, r->wi_page_size, r->wi_mmu);
 	if (r->engine && r->wi_zero_page)
 		fl_engine_what_if_zero_page(r->engine, r->wi_zero_page[0] == '1');
+	if (r->engine && r->wi_thp)
+		fl_engine_what_if_thp(r->engine, fl_thp_mode_of(r->wi_thp, strlen(r->wi_thp)));
 	r->progress = isatty(STDERR_FILENO);
 	if (!r->engine || open_store(r, out) < 0)
 		goto fail;

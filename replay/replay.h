@@ -39,9 +39,10 @@ struct replay {
 	int64_t set_val[MAX_SETS];
 	size_t nsets;
 	const char *profile;
-	/* --set arch=, page_size=, mmu=, zero_page=: the engine's what-if,
-	 * for every run (wi_zero_page "0" or "1", NULL not given) */
-	const char *wi_arch, *wi_mmu, *wi_zero_page;
+	/* --set arch=, page_size=, mmu=, zero_page=, thp=: the engine's
+	 * what-if, for every run (wi_zero_page "0" or "1", wi_thp "always",
+	 * "madvise" or "never"; NULL not given) */
+	const char *wi_arch, *wi_mmu, *wi_zero_page, *wi_thp;
 	uint32_t wi_page_size;
 	uint64_t seed;
 	bool progress;

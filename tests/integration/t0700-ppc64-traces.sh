@@ -113,5 +113,11 @@ expect_ok "x86 trace --set zero_page=0" replay -s pervma --set zero_page=0 -o "$
 is "zero_page recorded" \
 	"$(sqlite3 "$db" "select json_extract(knobs, '\$.zero_page') from runs order by run_id desc limit 1")" "0"
 expect_fail "--set zero_page=2 refused" 2 "1 or 0" replay --set zero_page=2 -o "$db" "$x86"
+# The THP mode likewise (always, as mainline's default, when unsaid).
+expect_ok "x86 trace --set thp=madvise" replay -s spf --set thp=madvise -o "$db" "$x86"
+is "thp recorded" \
+	"$(sqlite3 "$db" "select json_extract(knobs, '\$.thp') from runs order by run_id desc limit 1")" "madvise"
+expect_fail "--set thp=sometimes refused" 2 "always, madvise or never" replay --set thp=sometimes \
+	-o "$db" "$x86"
 
 done_testing

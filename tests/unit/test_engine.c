@@ -186,6 +186,7 @@ struct rec {
 	int32_t tid;
 	enum fl_place place;
 	enum fl_handler handler;
+	bool thp_fault;
 	bool has_end;
 	struct fl_vma vma;
 	enum fl_gt gt;
@@ -238,6 +239,7 @@ static int on_fault(void *ctx, const struct fl_fault_view *v, const struct fl_gt
 	r->tid = v->tid;
 	r->place = v->place;
 	r->handler = v->handler;
+	r->thp_fault = v->thp_fault;
 	r->has_end = v->has_end;
 	r->vma = v->vma;
 	r->gt = gt->gt;
@@ -312,13 +314,15 @@ static void run_add(struct replay *r, const struct fl_strategy *s, const char *p
 static const struct fl_dialect *test_dialect;
 /* What the next replay_start() says of the kernel's zero page. */
 static enum fl_zero_page test_zero_page;
+/* ... and of its THP mode. */
+static enum fl_thp_mode test_thp;
 
 static void replay_start(struct replay *r, bool with_classic)
 {
 	const struct fl_trace_meta meta = {
 		.path = "test", .dialect = test_dialect, .tracer = "test", .hostname = "h",
 		.release = "6.18.0-test", .arch = "x86_64", .page_size = 4096,
-		.zero_page = test_zero_page,
+		.zero_page = test_zero_page, .thp = test_thp,
 	};
 	struct fl_engine_sink sink = { .writer = on_writer, .fault = on_fault, .outcome = on_outcome };
 
@@ -710,6 +714,48 @@ static void first_anon_read_and_the_zero_page(void **state)
 			EXPECT_OK(&r, 3, "ok");
 			EXPECT_GT(&r, 3, FL_GT_VMA, "");
 		}
+		replay_free(&r);
+	}
+}
+
+/* __thp_vma_allowable_orders(): with THP "always" the first fault in a
+ * PMD-size range of any anonymous VMA (but MADV_NOHUGEPAGE) maps a huge
+ * page; with "madvise" only in a MADV_HUGEPAGE VMA; with "never" none.
+ * A 4 MiB VMA at a 2 MiB boundary: a fault in its first half, then
+ * madvise(MADV_HUGEPAGE) of the second half and a fault there.  With no
+ * mode in the trace, the replay takes "always". */
+static void thp_mode_decides_huge_faults(void **state)
+{
+	static const struct {
+		enum fl_thp_mode mode;
+		bool first, second;
+	} cases[] = {
+		{ FL_THP_UNKNOWN, true, true },
+		{ FL_THP_ALWAYS, true, true },
+		{ FL_THP_MADVISE, false, true },
+		{ FL_THP_NEVER, false, false },
+	};
+	const uint64_t big = 4ULL << 20, half = 2ULL << 20;
+	const uint64_t mm[6] = { 0, big, PROT_RW, MAP_ANON_PRIV, (uint64_t)-1, 0 };
+	const uint64_t ma[6] = { G + half, half, FL_MADV_HUGEPAGE };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct script s = { .n = 0 };
+		struct replay r;
+
+		locked_call(&s, MAIN, FL_MM_MMAP, 10, 20, (int64_t)G, mm);
+		first_write(&s, T1, 100, G);			/* fault 1 */
+		locked_call(&s, MAIN, FL_MM_MADVISE, 200, 210, 0, ma);
+		first_write(&s, T1, 300, G + half);		/* fault 2 */
+		test_thp = cases[i].mode;
+		play(&r, &s, false);
+		test_thp = FL_THP_UNKNOWN;
+		assert_int_equal(r.sink.n, 2);
+		if (F(&r, 1)->thp_fault != cases[i].first || F(&r, 2)->thp_fault != cases[i].second)
+			fail_msg("THP mode %d: huge faults %d %d, want %d %d", (int)cases[i].mode,
+				 F(&r, 1)->thp_fault, F(&r, 2)->thp_fault, cases[i].first,
+				 cases[i].second);
 		replay_free(&r);
 	}
 }
@@ -2687,6 +2733,7 @@ int main(void)
 		cmocka_unit_test(stack_growth_below_growsdown),
 		cmocka_unit_test(first_anon_write_and_the_trylock),
 		cmocka_unit_test(first_anon_read_and_the_zero_page),
+		cmocka_unit_test(thp_mode_decides_huge_faults),
 		cmocka_unit_test(trylock_at_the_faults_own_attempt),
 		cmocka_unit_test(trylock_and_writer_compared_by_their_returns),
 		cmocka_unit_test(split_write_locks_after_its_allocations),

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "fl_version.h"
+#include "thp_mode.h"
 #include "zero_page.h"
 #include "recorder.h"
 #include "trace_dir.h"
@@ -150,21 +151,23 @@ static const char *mmu_name(void)
 
 /* The session name lands in the trace's environment (trace_name), which
  * is all a reader sees before the first event: it carries the arch, the
- * page size, (ppc64) the MMU and whether the kernel maps the zero page
- * (tracer/zero_page.c), which the replay's page-table model needs and
- * `faultline info` shows. */
+ * page size, (ppc64) the MMU, whether the kernel maps the zero page
+ * (tracer/zero_page.c) and its THP mode (tracer/thp_mode.c), which the
+ * replay's page-table model needs and `faultline info` shows. */
 static void session_name(char *buf, size_t len)
 {
 	struct utsname u;
 	const char *mmu = mmu_name();
 	int zp = fl_zero_page_probe();
-	char zero[32] = "";
+	char zero[32] = "", thp[16];
 
 	uname(&u);
 	if (zp >= 0)
 		snprintf(zero, sizeof(zero), " zero_page=%d", zp);
-	snprintf(buf, len, "faultline-%d arch=%s page_size=%ld%s%s%s", (int)getpid(), arch_name(&u),
-		 sysconf(_SC_PAGESIZE), mmu[0] ? " mmu=" : "", mmu, zero);
+	fl_thp_mode(thp, sizeof(thp));
+	snprintf(buf, len, "faultline-%d arch=%s page_size=%ld%s%s%s%s%s", (int)getpid(),
+		 arch_name(&u), sysconf(_SC_PAGESIZE), mmu[0] ? " mmu=" : "", mmu, zero,
+		 thp[0] ? " thp=" : "", thp);
 }
 
 /* ---------------------------------------------------------------------- */

@@ -9,12 +9,15 @@
 # the zero page (PFNs need root, as recording does).  Then a workload that
 # reads fresh memory while another thread maps and unmaps is replayed:
 # with the probed rule, no read fault the kernel ran under the anon_vma
-# trylock is one the replay thought needed none.
+# trylock is one the replay thought needed none.  The recorders also give
+# the kernel's THP mode for anonymous PMD-size pages (tracer/thp_mode.c),
+# checked against sysfs as the kernel documents it
+# (admin-guide/mm/transhuge.rst: a size's own setting, unless "inherit").
 . "$FL_TOP/tests/lib.sh"
 
 checks=()
 for r in faultline perf; do
-	checks+=("$r: recorded" "$r: info says what pagemap says"
+	checks+=("$r: recorded" "$r: info says what pagemap says" "$r: info gives the THP mode"
 		 "$r: reads took the anon_vma trylock only without the zero page"
 		 "$r: the reads that took the anon_vma trylock were predicted to")
 done
@@ -42,6 +45,17 @@ kernel=$(perl -e '
 	exit 0 unless $pfn[0];
 	print $pfn[0] == $pfn[1] ? 1 : 0;')
 
+# The THP mode: hugepages-<PMD size>kB/enabled, the global one if it
+# inherits.
+thp_dir=/sys/kernel/mm/transparent_hugepage
+sel() { tr ' ' '\n' <"$1" | sed -n 's/^\[\(.*\)\]$/\1/p'; }
+thp=
+if [ -r "$thp_dir/enabled" ]; then
+	pmd_kb=$(( $(cat "$thp_dir/hpage_pmd_size") / 1024 ))
+	[ -r "$thp_dir/hugepages-${pmd_kb}kB/enabled" ] && thp=$(sel "$thp_dir/hugepages-${pmd_kb}kB/enabled")
+	[ -z "$thp" ] || [ "$thp" = inherit ] && thp=$(sel "$thp_dir/enabled")
+fi
+
 # pagetouch -F: four threads read every page of fresh mappings, then write
 # them, and mprotect, madvise and unmap them: their first faults are reads.
 rd=$FL_BUILD/tests/workloads/pagetouch
@@ -60,6 +74,12 @@ for r in faultline perf; do
 		skip "$r: info says what pagemap says" "pagemap gave no PFNs"
 	else
 		is "$r: info says what pagemap says" "$got" "$want"
+	fi
+	got_thp=$(sed -n 's/.*"thp": *"\([a-z]*\)".*/\1/p' "$FL_TMP/info.json")
+	if [ -z "$thp" ]; then
+		skip "$r: info gives the THP mode" "no THP in this kernel"
+	else
+		is "$r: info gives the THP mode" "$got_thp" "$thp"
 	fi
 	run_fl replay -s pervma -o "$t.db" "$t"
 	# The kernel's own answer: a read of fresh anonymous memory prepares

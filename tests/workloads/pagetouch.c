@@ -166,9 +166,8 @@ int main(int argc, char **argv)
 	long faults = 0;
 	size_t calls = 0;
 	double t0, t1;
-	int c;
-
 	bool read_first = false;
+	int c;
 
 	while ((c = getopt(argc, argv, "t:r:p:R:Fl:h")) != -1) {
 		switch (c) {

@@ -167,8 +167,7 @@ static void print_json(const char *path, const struct fl_ingest_result *res,
 	if (m->zero_page != FL_ZERO_PAGE_UNKNOWN)
 		fl_json_bool(&j, "zero_page", m->zero_page == FL_ZERO_PAGE_ON);
 	if (m->thp != FL_THP_UNKNOWN)
-		fl_json_str(&j, "thp", m->thp == FL_THP_ALWAYS ? "always"
-				       : m->thp == FL_THP_MADVISE ? "madvise" : "never");
+		fl_json_str(&j, "thp", fl_thp_mode_name(m->thp));
 	/* The origin of every relative time, on the trace's clock. */
 	fl_json_u64(&j, "t_first_ns", res->t_first);
 	fl_json_u64(&j, "t_last_ns", res->t_last);

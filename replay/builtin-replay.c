@@ -67,14 +67,10 @@ static int what_if_set(struct replay *r, const char *key, const char *val)
 			return fl_cmd_usage_error(&fl_cmd_replay, "--set zero_page=%s: 1 or 0 (on, off)",
 						  val), -1;
 	} else if (!strcmp(key, "thp")) {
-		switch (fl_thp_mode_of(val, strlen(val))) {
-		case FL_THP_ALWAYS: r->wi_thp = "always"; break;
-		case FL_THP_MADVISE: r->wi_thp = "madvise"; break;
-		case FL_THP_NEVER: r->wi_thp = "never"; break;
-		default:
+		r->wi_thp = fl_thp_mode_name(fl_thp_mode_of(val, strlen(val)));
+		if (!r->wi_thp)
 			return fl_cmd_usage_error(&fl_cmd_replay, "--set thp=%s: always, madvise or never",
 						  val), -1;
-		}
 	} else {
 		return 0;
 	}

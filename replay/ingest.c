@@ -309,16 +309,22 @@ static enum fl_zero_page zero_page_of(const bt_trace *trace)
 	return FL_ZERO_PAGE_UNKNOWN;
 }
 
+/* The THP modes' sysfs names. */
+static const char *const thp_names[] = { [FL_THP_ALWAYS] = "always", [FL_THP_MADVISE] = "madvise",
+					 [FL_THP_NEVER] = "never" };
+
 /* A THP mode by its sysfs name; FL_THP_UNKNOWN for anything else. */
 enum fl_thp_mode fl_thp_mode_of(const char *s, size_t len)
 {
-	static const char *const names[] = { [FL_THP_ALWAYS] = "always", [FL_THP_MADVISE] = "madvise",
-					     [FL_THP_NEVER] = "never" };
-
 	for (size_t i = FL_THP_ALWAYS; i <= FL_THP_NEVER; i++)
-		if (strlen(names[i]) == len && !strncmp(s, names[i], len))
+		if (strlen(thp_names[i]) == len && !strncmp(s, thp_names[i], len))
 			return (enum fl_thp_mode)i;
 	return FL_THP_UNKNOWN;
+}
+
+const char *fl_thp_mode_name(enum fl_thp_mode mode)
+{
+	return mode >= FL_THP_ALWAYS && mode <= FL_THP_NEVER ? thp_names[mode] : NULL;
 }
 
 /* The environment's thp entry (scripts/capture-perf-trace), else

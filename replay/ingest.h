@@ -42,6 +42,8 @@ struct fl_trace_meta {
 
 /* A THP mode by its sysfs name (len bytes of s); FL_THP_UNKNOWN else. */
 enum fl_thp_mode fl_thp_mode_of(const char *s, size_t len);
+/* A THP mode's sysfs name; NULL for FL_THP_UNKNOWN. */
+const char *fl_thp_mode_name(enum fl_thp_mode mode);
 
 struct fl_ingest_ops {
 	/* Once, when the dialect is known, before any event.  May be NULL. */
